@@ -1,0 +1,24 @@
+//! Pure rules of Agency OS.
+//!
+//! Everything here is deterministic: no I/O, no async, no clock, no randomness without a
+//! seed. Time, configuration and data come in as arguments; decisions and human-readable
+//! reasons come out. The crate compiles to `wasm32-unknown-unknown` so the browser can
+//! preview with the same code the server runs.
+
+pub mod account;
+pub mod ids;
+
+// Lead scoring (SPEC §4).
+pub mod score;
+// Allocation, sending windows and cadences (SPEC §6, §7).
+pub mod allocate;
+pub mod cadence;
+pub mod window;
+// Suppression, quality guard, lead status machine, reply classification (SPEC §3, §8, §10.5, §11).
+pub mod guard;
+pub mod lead_status;
+pub mod reply;
+pub mod suppression;
+// Mail tooling: address check and bounce parsing.
+pub mod bounce;
+pub mod email_check;
