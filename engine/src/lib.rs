@@ -1,0 +1,43 @@
+//! The server-side runtime of Agency OS: the only place where I/O meets the domain.
+//!
+//! `store` owns Postgres (one module per aggregate, every function scoped by workspace),
+//! `cache` owns Redis, `auth` owns passwords, throttling and authorisation. Callers (server
+//! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
+//! return a domain type.
+
+pub mod auth;
+pub mod cache;
+pub mod db;
+pub mod error;
+pub mod flows;
+pub mod store;
+
+pub use error::{Error, Result};
+
+/// Handles to everything the engine talks to; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub pool: sqlx::PgPool,
+    pub redis: cache::Redis,
+    pub settings: Settings,
+}
+
+/// Engine-level settings that come from configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Public base URL, used in links we hand out (invitations).
+    pub public_url: String,
+    pub throttle: auth::throttle::Limits,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:3000".into(),
+            throttle: auth::throttle::Limits::default(),
+            invitation_ttl_hours: 24 * 7,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The demo workspace the run command seeds, so a newcomer has something to log in to.
+//! Idempotent: running it again changes nothing and reports the same login.
+
+use crate::flows::{accounts, workspaces};
+use crate::store::users;
+use crate::{Engine, Error, Result};
+use domain::account::LoginEmail;
+use domain::ids::{UserId, WorkspaceId};
+
+pub const DEMO_EMAIL: &str = "demo@agency-os.local";
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+pub const DEMO_WORKSPACE: &str = "Demo Agency";
+
+pub struct Demo {
+    pub user: UserId,
+    pub workspace: WorkspaceId,
+    pub created: bool,
+}
+
+pub async fn seed(engine: &Engine) -> Result<Demo> {
+    let email = LoginEmail::parse(DEMO_EMAIL)?;
+    if let Some((user, _)) = users::find_credentials(&engine.pool, &email).await? {
+        let existing = crate::store::workspaces::list_for_user(&engine.pool, user).await?;
+        if let Some(ws) = existing.into_iter().find(|w| w.name == DEMO_WORKSPACE) {
+            return Ok(Demo { user, workspace: ws.id, created: false });
+        }
+        let workspace = workspaces::create(engine, user, DEMO_WORKSPACE).await?;
+        return Ok(Demo { user, workspace, created: true });
+    }
+    let user = accounts::sign_up(engine, accounts::SignUp { name: "Demo Owner", email: DEMO_EMAIL, password: DEMO_PASSWORD })
+        .await
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::Internal(anyhow::anyhow!("demo user appeared concurrently; run again")),
+            other => other,
+        })?;
+    let workspace = workspaces::create(engine, user, DEMO_WORKSPACE).await?;
+    Ok(Demo { user, workspace, created: true })
+}

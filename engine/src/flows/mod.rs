@@ -1,0 +1,6 @@
+//! Flows: each loads what it needs, applies domain rules, and writes the change together with
+//! its audit row in one transaction.
+
+pub mod accounts;
+pub mod demo;
+pub mod workspaces;

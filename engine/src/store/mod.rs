@@ -1,0 +1,8 @@
+//! Postgres, one module per aggregate. Every tenant function takes the workspace id and filters
+//! by it; nothing here reads another workspace's rows.
+
+pub mod audit;
+pub mod invitations;
+pub mod memberships;
+pub mod users;
+pub mod workspaces;
