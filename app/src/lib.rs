@@ -1,0 +1,67 @@
+//! The Leptos UI of Agency OS: pages, components and thin server functions.
+//!
+//! Server-only code sits behind the `ssr` feature; the same crate compiles to WASM with the
+//! `hydrate` feature.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The client's IP, put in the request by the server's middleware (used for throttling).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="h-full text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    use pages::*;
+    view! {
+        <Stylesheet id="leptos" href="/pkg/agency-os.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Agency OS".to_string() } else { format!("{t} · Agency OS") }/>
+        <Router>
+            <Routes fallback=|| view! { <auth::NotFound/> }>
+                <Route path=path!("/") view=auth::Landing/>
+                <Route path=path!("/login") view=auth::LoginPage/>
+                <Route path=path!("/signup") view=auth::SignUpPage/>
+                <Route path=path!("/invite/:token") view=auth::InvitePage/>
+                <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage/>
+                <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell>
+                    <Route path=path!("") view=sections::Dashboard/>
+                    <Route path=path!("onboarding") view=sections::Onboarding/>
+                    <Route path=path!("campaigns") view=sections::Campaigns/>
+                    <Route path=path!("leads") view=sections::Leads/>
+                    <Route path=path!("approvals") view=sections::Approvals/>
+                    <Route path=path!("inbox") view=sections::Inbox/>
+                    <Route path=path!("reports") view=sections::Reports/>
+                    <Route path=path!("settings") view=settings::SettingsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

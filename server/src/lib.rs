@@ -1,0 +1,114 @@
+//! Wiring only: configuration, the router and its middleware, the worker, the CLI.
+
+pub mod cli;
+pub mod config;
+pub mod csrf;
+pub mod telemetry;
+
+use app::{shell, App};
+use axum::extract::{ConnectInfo, FromRef, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use engine::Engine;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use std::net::SocketAddr;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub const SESSION_COOKIE: &str = "aos_session";
+/// Largest request body we accept; uploads that need more get their own route and limit.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub engine: Engine,
+    pub leptos_options: LeptosOptions,
+}
+
+/// What the router needs beyond the state.
+pub struct RouterSettings {
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub session_days: i64,
+}
+
+pub async fn session_store(pool: &sqlx::PgPool) -> anyhow::Result<PostgresStore> {
+    let store = PostgresStore::new(pool.clone());
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_engine = state.engine.clone();
+    let options = state.leptos_options.clone();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(settings.session_days)));
+    let csrf_policy = csrf::CsrfPolicy { public_origin: settings.public_url.clone(), session_cookie: SESSION_COOKIE };
+    let trust_proxy = settings.trust_proxy;
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_engine.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(move |req, next| client_ip(trust_proxy, req, next)))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Records the client's IP for the engine (throttling); from the proxy header only when trusted.
+async fn client_ip(trust_proxy: bool, mut req: Request, next: Next) -> Response {
+    let forwarded = trust_proxy
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string());
+    let ip = forwarded
+        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(app::ClientIp(ip));
+    next.run(req).await
+}
+
+async fn health() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database and Redis both answer.
+async fn ready(State(engine): State<Engine>) -> impl IntoResponse {
+    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&engine.pool).await.is_ok();
+    let redis = engine.redis.ping().await.is_ok();
+    let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    (status, Json(json!({ "status": word(db && redis), "database": word(db), "redis": word(redis) })))
+}

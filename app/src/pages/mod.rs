@@ -1,0 +1,7 @@
+//! One module per page or group of pages.
+
+pub mod auth;
+pub mod sections;
+pub mod settings;
+pub mod shell;
+pub mod workspace;

@@ -1,0 +1,62 @@
+//! The product's sections. Later capabilities fill them; until then each says honestly what it
+//! will hold and what to do first.
+
+use crate::components::{EmptyState, PageHeader};
+use crate::pages::shell::WorkspaceCtx;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Title text="Dashboard"/>
+        <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
+        <div class="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4">
+            {[("Leads", "0"), ("Drafts waiting", "0"), ("Replies", "0"), ("Meetings", "0")].into_iter().map(|(k, v)| view! {
+                <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+                    <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{k}</div>
+                    <div class="mt-1 text-2xl font-semibold">{v}</div>
+                </div>
+            }).collect_view()}
+        </div>
+        <EmptyState
+            title="No activity yet"
+            body="Once leads are imported and campaigns run, sends, replies and meetings appear here as they happen."
+            hint="Start with Onboarding to confirm your ideal customer profile."
+        />
+        <p class="mt-4 text-xs text-slate-400">"Workspace " {move || ws.id.get()}</p>
+    }
+}
+
+macro_rules! section {
+    ($name:ident, $title:literal, $subtitle:literal, $empty:literal, $body:literal, $hint:literal) => {
+        #[component]
+        pub fn $name() -> impl IntoView {
+            view! {
+                <Title text=$title/>
+                <PageHeader title=$title subtitle=$subtitle/>
+                <EmptyState title=$empty body=$body hint=$hint/>
+            }
+        }
+    };
+}
+
+section!(Onboarding, "Onboarding", "Tell us your website; we derive your ideal customer profile for you to confirm.",
+    "Onboarding has not started", "Enter your agency's website and Agency OS extracts your services, clients and the customers you serve best.",
+    "Your confirmed profile is what every campaign targets.");
+section!(Campaigns, "Campaigns", "Sequences across email and LinkedIn, with limits you control.",
+    "No campaigns yet", "A campaign takes leads through a cadence of personalised touches, sent only within caps and sending windows.",
+    "New workspaces start in shadow mode: nothing is sent until an owner or admin goes live.");
+section!(Leads, "Leads", "Every lead with its score and the reasons behind it.",
+    "No leads yet", "Import a CSV, search Apollo from your ideal customer profile, or add leads by hand. Each is enriched and scored with an explainable score.",
+    "Scores run from 0 to 100; every point comes with a reason.");
+section!(Approvals, "Approvals", "Drafts waiting for a human decision.",
+    "Nothing to approve", "Drafts appear here before they are sent. Approve, reject with a reason, or edit — all from the keyboard.",
+    "Shortcuts: j / k to move, a to approve, r to reject, e to edit.");
+section!(Inbox, "Inbox", "Replies across every channel, classified.",
+    "No replies yet", "Replies are read, classified (interested, question, not interested, out of office…) and routed here.",
+    "Unsubscribes are honoured before the next send.");
+section!(Reports, "Reports", "Funnel, KPIs, costs and what converts.",
+    "No data to report yet", "Open, reply and meeting rates, cost per lead and per meeting, and the best angles and send times will show here.",
+    "Reports fill in as campaigns run.");

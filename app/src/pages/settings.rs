@@ -1,0 +1,254 @@
+//! Workspace settings: name, members and roles, invitations, audit log, deletion.
+
+use crate::api::workspaces::*;
+use crate::components::*;
+use crate::pages::shell::WorkspaceCtx;
+use domain::account::{Action, InvitationStatus, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let role = move || ws.info.get().and_then(|r| r.ok()).map(|w| w.role);
+    view! {
+        <Title text="Settings"/>
+        <PageHeader title="Settings" subtitle="Your workspace, its members and what they may do."/>
+        <Transition fallback=spinner>
+            {move || role().map(|role| view! {
+                <div class="space-y-8">
+                    <WorkspaceName role=role/>
+                    <Members role=role/>
+                    {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
+                    {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
+                    {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
+                </div>
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Card(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <div class="border-b border-slate-100 px-5 py-4">
+                <h2 class="text-base font-semibold">{title}</h2>
+                {subtitle.map(|s| view! { <p class="mt-0.5 text-sm text-slate-500">{s}</p> })}
+            </div>
+            <div class="px-5 py-4">{children()}</div>
+        </section>
+    }
+}
+
+#[component]
+fn WorkspaceName(role: Role) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let rename = ServerAction::<RenameWorkspace>::new();
+    Effect::new(move |_| {
+        if matches!(rename.value().get(), Some(Ok(()))) {
+            ws.info.refetch();
+        }
+    });
+    let name = move || ws.info.get().and_then(|r| r.ok()).map(|w| w.name).unwrap_or_default();
+    view! {
+        <Card title="Workspace">
+            {if role.can(Action::RenameWorkspace) {
+                view! {
+                    <ActionForm action=rename attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
+                        <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                        <div class="flex-1">
+                            <label class=LABEL for="ws-name">"Name"</label>
+                            <input class=INPUT id="ws-name" name="name" required minlength="2" maxlength="80" prop:value=name/>
+                        </div>
+                        <button class=BUTTON type="submit" disabled=move || rename.pending().get()>"Save"</button>
+                    </ActionForm>
+                    <div class="mt-2"><FormError value=rename.value()/></div>
+                }.into_any()
+            } else {
+                view! { <p class="text-sm">{name}</p> }.into_any()
+            }}
+        </Card>
+    }
+}
+
+#[component]
+fn Members(role: Role) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let change = ServerAction::<ChangeRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let members = Resource::new(
+        move || (ws.id.get(), change.version().get(), remove.version().get()),
+        |(id, _, _)| list_members(id),
+    );
+    let manage = role.can(Action::ManageMembers);
+    view! {
+        <Card title="Members" subtitle="Owners manage billing and deletion; admins manage members, integrations and go-live; members run campaigns and approve drafts; viewers only read.">
+            <FormError value=change.value()/>
+            <FormError value=remove.value()/>
+            <Transition fallback=spinner>
+                {move || members.get().map(|r| match r {
+                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="divide-y divide-slate-100" data-testid="members">
+                            {list.into_iter().map(|m| {
+                                let uid = m.user_id.to_string();
+                                let uid2 = uid.clone();
+                                let editable = manage && role.can_assign(m.role);
+                                view! {
+                                    <li class="flex flex-col gap-2 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="member-row" data-email=m.email.clone()>
+                                        <div class="min-w-0">
+                                            <div class="truncate text-sm font-medium">{m.name.clone()}</div>
+                                            <div class="truncate text-xs text-slate-500">{m.email.clone()}</div>
+                                        </div>
+                                        <div class="flex items-center gap-2">
+                                            {if editable {
+                                                view! {
+                                                    <label class="sr-only" for=format!("role-{uid}")>"Role"</label>
+                                                    <select id=format!("role-{uid}") class="rounded-md border border-slate-300 px-2 py-1 text-sm" data-testid="member-role-select"
+                                                        on:change=move |ev| {
+                                                            change.dispatch(ChangeRole { workspace: ws.id.get_untracked(), member: uid.clone(), role: event_target_value(&ev) });
+                                                        }>
+                                                        {Role::ALL.into_iter().filter(|r| role.can_assign(*r)).map(|r| view! {
+                                                            <option value=r.as_str() selected=r == m.role>{r.label()}</option>
+                                                        }).collect_view()}
+                                                    </select>
+                                                    <button class=BUTTON_DANGER type="button"
+                                                        on:click=move |_| { remove.dispatch(RemoveMember { workspace: ws.id.get_untracked(), member: uid2.clone() }); }>
+                                                        "Remove"
+                                                    </button>
+                                                }.into_any()
+                                            } else {
+                                                view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700" data-testid="member-role">{m.role.label()}</span> }.into_any()
+                                            }}
+                                        </div>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                })}
+            </Transition>
+        </Card>
+    }
+}
+
+#[component]
+fn Invitations(role: Role) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let invite = ServerAction::<InviteMember>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let list = Resource::new(
+        move || (ws.id.get(), invite.version().get(), revoke.version().get()),
+        |(id, _, _)| list_invitations(id),
+    );
+    view! {
+        <Card title="Invite someone" subtitle="They get a link to join with the role you pick. Links expire after 7 days.">
+            <ActionForm action=invite attr:class="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end" attr:data-testid="invite-form">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                <div>
+                    <label class=LABEL for="invite-email">"Email"</label>
+                    <input class=INPUT id="invite-email" name="email" type="email" required maxlength="254" placeholder="colleague@agency.com"/>
+                </div>
+                <div>
+                    <label class=LABEL for="invite-role">"Role"</label>
+                    <select class=INPUT id="invite-role" name="role">
+                        {Role::ALL.into_iter().filter(|r| role.can_assign(*r)).map(|r| view! {
+                            <option value=r.as_str() selected=r == Role::Member>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button class=BUTTON type="submit" disabled=move || invite.pending().get()>
+                    {move || if invite.pending().get() { "Inviting…" } else { "Send invitation" }}
+                </button>
+            </ActionForm>
+            <div class="mt-3"><FormError value=invite.value()/></div>
+            {move || invite.value().get().and_then(|r| r.ok()).map(|issued| view! {
+                <div class="mt-3 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm" data-testid="invite-issued">
+                    <p class="font-medium text-emerald-900">"Invitation created for " {issued.invitation.email.clone()} ". Send them this link:"</p>
+                    <input class=format!("{INPUT} mt-2 font-mono text-xs") readonly value=issued.link.clone() data-testid="invite-link" on:focus=|ev| {
+                        #[cfg(feature = "hydrate")]
+                        {
+                            use wasm_bindgen::JsCast;
+                            if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { el.select(); }
+                        }
+                        #[cfg(not(feature = "hydrate"))]
+                        let _ = ev;
+                    }/>
+                </div>
+            })}
+            <h3 class="mt-6 text-sm font-semibold text-slate-700">"Invitations"</h3>
+            <FormError value=revoke.value()/>
+            <Transition fallback=spinner>
+                {move || list.get().map(|r| {
+                    let items = r.unwrap_or_default();
+                    if items.is_empty() {
+                        view! { <p class="mt-2 text-sm text-slate-500">"No invitations yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="mt-2 divide-y divide-slate-100" data-testid="invitations">
+                                {items.into_iter().map(|i| {
+                                    let id = i.id.to_string();
+                                    let pending = i.status == InvitationStatus::Pending;
+                                    view! {
+                                        <li class="flex items-center justify-between py-2 text-sm">
+                                            <span class="min-w-0 truncate">{i.email.clone()} <span class="text-slate-500">" · " {i.role.label()} " · " {i.status.label()}</span></span>
+                                            {pending.then(|| view! {
+                                                <button class=BUTTON_SECONDARY type="button" on:click=move |_| {
+                                                    revoke.dispatch(RevokeInvitation { workspace: ws.id.get_untracked(), invitation: id.clone() });
+                                                }>"Revoke"</button>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </Card>
+    }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let entries = Resource::new(move || ws.id.get(), audit_log);
+    view! {
+        <Card title="Audit log" subtitle="Every change in this workspace: who, what, and what it was before.">
+            <Transition fallback=spinner>
+                {move || entries.get().map(|r| view! {
+                    <ul class="max-h-80 divide-y divide-slate-100 overflow-y-auto text-sm" data-testid="audit-log">
+                        {r.unwrap_or_default().into_iter().map(|e| view! {
+                            <li class="flex flex-col gap-0.5 py-2 sm:flex-row sm:justify-between">
+                                <span><b>{e.actor.clone().unwrap_or_else(|| "system".into())}</b> " · " <code class="text-xs">{e.action.clone()}</code></span>
+                                <span class="text-xs text-slate-500">{e.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Transition>
+        </Card>
+    }
+}
+
+#[component]
+fn DangerZone() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let delete = ServerAction::<DeleteWorkspace>::new();
+    let (confirm, set_confirm) = signal(String::new());
+    let name = move || ws.info.get().and_then(|r| r.ok()).map(|w| w.name).unwrap_or_default();
+    view! {
+        <Card title="Delete workspace" subtitle="Removes the workspace for everyone. Its data is kept for the audit trail but nobody can open it.">
+            <ActionForm action=delete attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                <div class="flex-1">
+                    <label class=LABEL for="confirm-delete">"Type the workspace name to confirm"</label>
+                    <input class=INPUT id="confirm-delete" on:input=move |ev| set_confirm.set(event_target_value(&ev))/>
+                </div>
+                <button class=BUTTON_DANGER type="submit" disabled=move || confirm.get() != name()>"Delete workspace"</button>
+            </ActionForm>
+            <div class="mt-2"><FormError value=delete.value()/></div>
+        </Card>
+    }
+}

@@ -1,0 +1,275 @@
+//! Configuration: defaults → optional TOML file (`AGENCY_OS_CONFIG`) → environment.
+//!
+//! Every value is validated at start-up; a missing or malformed value stops the program with a
+//! message naming the variable and what it expects. Secrets never appear in `Debug` output.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("configuration error: {var} {problem} (got {got:?})")]
+pub struct ConfigError {
+    pub var: String,
+    pub problem: String,
+    pub got: String,
+}
+
+/// A URL whose credentials must not reach logs.
+#[derive(Clone, PartialEq)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Show scheme and host, hide user:password.
+        let s = &self.0;
+        match (s.find("://"), s.rfind('@')) {
+            (Some(i), Some(j)) if j > i => write!(f, "{}://***@{}", &s[..i], &s[j + 1..]),
+            _ => f.write_str(s),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretUrl,
+    pub redis_url: SecretUrl,
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub db_max_connections: u32,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_ip: u32,
+    pub login_window_secs: u64,
+    pub session_days: i64,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    /// Prefix for every Redis key (lets several installations share one Redis).
+    pub redis_namespace: String,
+}
+
+/// Every variable we read, with what it expects; printed by `--help` and the README.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agency_os", "PostgreSQL URL (postgres:// or postgresql://)"),
+    ("REDIS_URL", "redis://127.0.0.1:6379", "Redis URL (redis:// or rediss://)"),
+    ("AGENCY_OS_ADDR", "127.0.0.1:3000", "address to serve on, host:port"),
+    ("AGENCY_OS_PUBLIC_URL", "http://<AGENCY_OS_ADDR>", "public base URL used in links, http(s)://host[:port]"),
+    ("AGENCY_OS_SECURE_COOKIES", "false", "true to mark cookies Secure (serve over HTTPS)"),
+    ("AGENCY_OS_TRUST_PROXY", "false", "true to take the client IP from X-Forwarded-For (behind a reverse proxy)"),
+    ("AGENCY_OS_DB_MAX_CONNECTIONS", "10", "database pool size, 1 to 500"),
+    ("AGENCY_OS_LOGIN_FAILURES_PER_ACCOUNT", "5", "failed log-ins per account before throttling, 1 to 1000"),
+    ("AGENCY_OS_LOGIN_FAILURES_PER_IP", "30", "failed log-ins per client IP before throttling, 1 to 100000"),
+    ("AGENCY_OS_LOGIN_WINDOW_SECS", "900", "throttling window in seconds, 1 to 86400"),
+    ("AGENCY_OS_SESSION_DAYS", "14", "days a session lasts without activity, 1 to 365"),
+    ("AGENCY_OS_LOG_FORMAT", "json", "json or pretty"),
+    ("AGENCY_OS_LOG", "info", "log filter, e.g. info or agency_os=debug,info"),
+    ("AGENCY_OS_REDIS_NAMESPACE", "", "prefix for every Redis key"),
+    ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
+];
+
+struct Source {
+    vars: HashMap<String, String>,
+}
+
+impl Source {
+    fn get(&self, var: &str) -> Option<&str> {
+        self.vars.get(var).map(|s| s.as_str()).filter(|s| !s.trim().is_empty())
+    }
+
+    fn err(&self, var: &str, problem: &str) -> ConfigError {
+        ConfigError { var: var.into(), problem: problem.into(), got: self.vars.get(var).cloned().unwrap_or_default() }
+    }
+
+    fn bool(&self, var: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(var).map(|s| s.trim().to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if ["true", "1", "yes", "on"].contains(&v.as_str()) => Ok(true),
+            Some(v) if ["false", "0", "no", "off"].contains(&v.as_str()) => Ok(false),
+            Some(_) => Err(self.err(var, "must be true or false")),
+        }
+    }
+
+    fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(&self, var: &str, default: T, min: T, max: T) -> Result<T, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<T>() {
+                Ok(n) if n >= min && n <= max => Ok(n),
+                _ => Err(self.err(var, &format!("must be a whole number from {min} to {max}"))),
+            },
+        }
+    }
+
+    fn url(&self, var: &str, default: &str, schemes: &[&str]) -> Result<SecretUrl, ConfigError> {
+        let v = self.get(var).unwrap_or(default).trim().to_string();
+        let ok = schemes.iter().any(|s| {
+            v.strip_prefix(s).and_then(|r| r.strip_prefix("://")).is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        });
+        if !ok {
+            let mut e = self.err(var, &format!("must be a URL starting with {}", schemes.iter().map(|s| format!("{s}://")).collect::<Vec<_>>().join(" or ")));
+            // Never echo a URL that may carry a password.
+            e.got = format!("{:?}", SecretUrl(e.got));
+            return Err(e);
+        }
+        Ok(SecretUrl(v))
+    }
+}
+
+impl Config {
+    /// Reads the process environment (and the file it names).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars().collect())
+    }
+
+    pub fn from_vars(mut vars: HashMap<String, String>) -> Result<Self, ConfigError> {
+        if let Some(path) = vars.get("AGENCY_OS_CONFIG").filter(|p| !p.trim().is_empty()).cloned() {
+            for (k, v) in read_file(&path)? {
+                vars.entry(k).or_insert(v);
+            }
+        }
+        let s = Source { vars };
+        let addr: SocketAddr = match s.get("AGENCY_OS_ADDR") {
+            None => "127.0.0.1:3000".parse().expect("valid default"),
+            Some(v) => v.trim().parse().map_err(|_| s.err("AGENCY_OS_ADDR", "must be host:port, e.g. 127.0.0.1:3000"))?,
+        };
+        let public_url = match s.get("AGENCY_OS_PUBLIC_URL") {
+            None => format!("http://{addr}"),
+            Some(v) => {
+                let v = v.trim().trim_end_matches('/').to_string();
+                let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://"));
+                if rest.is_none_or(|r| r.is_empty() || r.contains(' ')) {
+                    return Err(s.err("AGENCY_OS_PUBLIC_URL", "must start with http:// or https:// followed by a host"));
+                }
+                v
+            }
+        };
+        let log_format = match s.get("AGENCY_OS_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
+            None => LogFormat::Json,
+            Some(v) if v == "json" => LogFormat::Json,
+            Some(v) if v == "pretty" => LogFormat::Pretty,
+            Some(_) => return Err(s.err("AGENCY_OS_LOG_FORMAT", "must be json or pretty")),
+        };
+        let log_filter = s.get("AGENCY_OS_LOG").unwrap_or("info").to_string();
+        if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
+            return Err(s.err("AGENCY_OS_LOG", "must be a log filter such as info or server=debug,info"));
+        }
+        Ok(Config {
+            database_url: s.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agency_os", &["postgres", "postgresql"])?,
+            redis_url: s.url("REDIS_URL", "redis://127.0.0.1:6379", &["redis", "rediss"])?,
+            addr,
+            public_url,
+            secure_cookies: s.bool("AGENCY_OS_SECURE_COOKIES", false)?,
+            trust_proxy: s.bool("AGENCY_OS_TRUST_PROXY", false)?,
+            db_max_connections: s.number("AGENCY_OS_DB_MAX_CONNECTIONS", 10, 1, 500)?,
+            login_failures_per_account: s.number("AGENCY_OS_LOGIN_FAILURES_PER_ACCOUNT", 5, 1, 1000)?,
+            login_failures_per_ip: s.number("AGENCY_OS_LOGIN_FAILURES_PER_IP", 30, 1, 100_000)?,
+            login_window_secs: s.number("AGENCY_OS_LOGIN_WINDOW_SECS", 900, 1, 86_400)?,
+            session_days: s.number("AGENCY_OS_SESSION_DAYS", 14, 1, 365)?,
+            log_format,
+            log_filter,
+            redis_namespace: s.get("AGENCY_OS_REDIS_NAMESPACE").unwrap_or("").to_string(),
+        })
+    }
+
+    pub fn engine_settings(&self) -> engine::Settings {
+        engine::Settings {
+            public_url: self.public_url.clone(),
+            throttle: engine::auth::throttle::Limits {
+                per_account: self.login_failures_per_account,
+                per_ip: self.login_failures_per_ip,
+                window_secs: self.login_window_secs,
+            },
+            ..engine::Settings::default()
+        }
+    }
+}
+
+/// Reads `key = value` pairs from a TOML file. Keys are the variable names, lower-case, with or
+/// without the `agency_os_` prefix (`database_url`, `public_url`, …).
+fn read_file(path: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    let err = |problem: String| ConfigError { var: "AGENCY_OS_CONFIG".into(), problem, got: path.into() };
+    let text = std::fs::read_to_string(path).map_err(|e| err(format!("names a file that cannot be read ({e})")))?;
+    let table: toml::Table = text.parse().map_err(|e| err(format!("is not valid TOML ({e})")))?;
+    let known: Vec<&str> = VARIABLES.iter().map(|(v, _, _)| *v).collect();
+    let mut out = Vec::new();
+    for (k, v) in table {
+        let upper = k.to_ascii_uppercase();
+        let var = if known.contains(&upper.as_str()) { upper } else { format!("AGENCY_OS_{upper}") };
+        if !known.contains(&var.as_str()) {
+            return Err(err(format!("has an unknown key `{k}`")));
+        }
+        let value = match v {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => return Err(err(format!("key `{k}` must be a string, number or boolean, not {}", other.type_str()))),
+        };
+        out.push((var, value));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_point_at_the_local_servers() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.database_url.expose(), "postgres://postgres@127.0.0.1:5432/agency_os");
+        assert_eq!(c.redis_url.expose(), "redis://127.0.0.1:6379");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn a_malformed_value_names_the_variable_and_what_it_expects() {
+        let e = Config::from_vars(vars(&[("AGENCY_OS_DB_MAX_CONNECTIONS", "lots")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_DB_MAX_CONNECTIONS");
+        assert!(e.to_string().contains("whole number from 1 to 500"), "{e}");
+        let e = Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(e.var, "DATABASE_URL");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_SECURE_COOKIES", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("true or false"));
+        let e = Config::from_vars(vars(&[("AGENCY_OS_ADDR", "nowhere")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_ADDR");
+    }
+
+    #[test]
+    fn database_passwords_never_reach_error_messages_or_debug_output() {
+        let e = Config::from_vars(vars(&[("DATABASE_URL", "mysql://me:hunter2@db/x")])).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let c = Config::from_vars(vars(&[("DATABASE_URL", "postgres://me:hunter2@db/x")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_config_file_fills_in_what_the_environment_does_not_set() {
+        let dir = std::env::temp_dir().join(format!("aos-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "public_url = \"https://app.example.com\"\ndb_max_connections = 20\nredis_url = \"redis://10.0.0.1:6379\"\n").unwrap();
+        let c = Config::from_vars(vars(&[("AGENCY_OS_CONFIG", f.to_str().unwrap()), ("REDIS_URL", "redis://127.0.0.1:6380")])).unwrap();
+        assert_eq!(c.public_url, "https://app.example.com");
+        assert_eq!(c.db_max_connections, 20);
+        assert_eq!(c.redis_url.expose(), "redis://127.0.0.1:6380");
+        std::fs::write(&f, "colour = \"blue\"\n").unwrap();
+        let e = Config::from_vars(vars(&[("AGENCY_OS_CONFIG", f.to_str().unwrap())])).unwrap_err();
+        assert!(e.to_string().contains("unknown key `colour`"));
+    }
+}
