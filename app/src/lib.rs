@@ -11,7 +11,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The client's IP, put in the request by the server's middleware (used for throttling).
 #[derive(Clone, Debug)]
@@ -46,20 +46,20 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "Agency OS".to_string() } else { format!("{t} · Agency OS") }/>
         <Router>
             <Routes fallback=|| view! { <auth::NotFound/> }>
-                <Route path=path!("/") view=auth::Landing/>
-                <Route path=path!("/login") view=auth::LoginPage/>
-                <Route path=path!("/signup") view=auth::SignUpPage/>
-                <Route path=path!("/invite/:token") view=auth::InvitePage/>
-                <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage/>
-                <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell>
-                    <Route path=path!("") view=sections::Dashboard/>
-                    <Route path=path!("onboarding") view=sections::Onboarding/>
-                    <Route path=path!("campaigns") view=sections::Campaigns/>
-                    <Route path=path!("leads") view=sections::Leads/>
-                    <Route path=path!("approvals") view=sections::Approvals/>
-                    <Route path=path!("inbox") view=sections::Inbox/>
-                    <Route path=path!("reports") view=sections::Reports/>
-                    <Route path=path!("settings") view=settings::SettingsPage/>
+                <Route path=path!("/") view=auth::Landing ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=auth::InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=sections::Dashboard ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding") view=sections::Onboarding ssr=SsrMode::Async/>
+                    <Route path=path!("campaigns") view=sections::Campaigns ssr=SsrMode::Async/>
+                    <Route path=path!("leads") view=sections::Leads ssr=SsrMode::Async/>
+                    <Route path=path!("approvals") view=sections::Approvals ssr=SsrMode::Async/>
+                    <Route path=path!("inbox") view=sections::Inbox ssr=SsrMode::Async/>
+                    <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

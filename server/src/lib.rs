@@ -72,6 +72,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        .layer(middleware::from_fn(server_fn_status))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -98,6 +99,30 @@ async fn client_ip(trust_proxy: bool, mut req: Request, next: Next) -> Response 
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(app::ClientIp(ip));
     next.run(req).await
+}
+
+/// Server functions that fail before their body runs (malformed arguments) answer 500 with an
+/// `AppError` body that names the right status; this puts that status on the response, so
+/// every server-function error reaches HTTP through the status its `AppError` carries.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(code) = StatusCode::from_u16(err.status) {
+            parts.status = code;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn health() -> impl IntoResponse {

@@ -1,0 +1,9 @@
+//! HTTP tests against the real router, Postgres and Redis.
+
+mod support;
+
+mod accounts;
+mod input;
+mod isolation;
+mod ops;
+mod roles;

@@ -1,0 +1,143 @@
+//! Test harness: the real router on a real port, a fresh database per test (sqlx::test), the
+//! real Redis with a key namespace per test.
+
+#![allow(dead_code)]
+
+use engine::{cache::Redis, Engine, Settings};
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::{router, session_store, AppState, RouterSettings};
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub engine: Engine,
+}
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, Settings::default()).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = Redis::connect(&redis_url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    settings.public_url = base.clone();
+    let engine = Engine { pool: pool.clone(), redis, settings };
+    let store = session_store(&pool).await.expect("session store");
+    let leptos_options = leptos::config::LeptosOptions::builder().output_name("agency-os").site_addr(addr).build();
+    let state = AppState { engine: engine.clone(), leptos_options };
+    let app = router(
+        state,
+        store,
+        &RouterSettings { public_url: base.clone(), secure_cookies: false, trust_proxy: true, session_days: 14 },
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    TestApp { base, pool, engine }
+}
+
+/// One browser: its own cookie jar, posting as our own pages do.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    /// Sent as X-Forwarded-For (the test app trusts the proxy header) to vary the client IP.
+    pub ip: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub location: Option<String>,
+}
+
+impl Reply {
+    pub fn message(&self) -> String {
+        self.body.get("message").and_then(|m| m.as_str()).unwrap_or_default().to_string()
+    }
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        self.browser_from("203.0.113.10")
+    }
+
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser {
+            http: reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: self.base.clone(),
+            ip: ip.into(),
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Signs a new user up in a fresh browser and returns that browser, logged in.
+    pub async fn user(&self, name: &str, email: &str) -> Browser {
+        let b = self.browser();
+        let r = b.call("sign_up", &[("name", name), ("email", email), ("password", "correct horse battery")]).await;
+        assert_eq!(r.status, StatusCode::OK, "sign up {email}: {:?}", r.body);
+        b
+    }
+}
+
+impl Browser {
+    /// Calls a server function the way the hydrated app does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        self.call_with(endpoint, form, &[("sec-fetch-site", "same-origin")]).await
+    }
+
+    pub async fn call_with(&self, endpoint: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", &self.ip)
+            .form(form);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(String::from);
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, location }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.http.get(format!("{}{path}", self.base)).header("accept", "text/html").send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// Creates a workspace and returns its id.
+    pub async fn workspace(&self, name: &str) -> String {
+        let r = self.call("create_workspace", &[("name", name)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body.as_str().unwrap().to_string()
+    }
+
+    /// Invites `email` with `role` and returns the link's token.
+    pub async fn invite(&self, ws: &str, email: &str, role: &str) -> String {
+        let r = self.call("invite_member", &[("workspace", ws), ("email", email), ("role", role)]).await;
+        assert_eq!(r.status, StatusCode::OK, "invite: {:?}", r.body);
+        r.body["link"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+    }
+
+    pub async fn accept(&self, token: &str) -> String {
+        let r = self.call("accept_invitation", &[("token", token)]).await;
+        assert_eq!(r.status, StatusCode::OK, "accept: {:?}", r.body);
+        r.body.as_str().unwrap().to_string()
+    }
+
+    pub async fn my_user_id(&self) -> String {
+        let r = self.call("me", &[]).await;
+        r.body["id"].as_str().expect("logged in").to_string()
+    }
+}
