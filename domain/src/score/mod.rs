@@ -514,23 +514,23 @@ impl Scorer {
 
         // Data quality.
         let dq = cfg.data_quality;
-        let mut c = acc.component(Component::DataQuality, self.unit[0]);
+        let mut c = acc.component(Component::DataQuality, self.unit[0], cfg.maxima.data_quality);
         c.rule(&mut acc, lead.email_verified, ReasonCode::VerifiedEmail, dq.verified_email);
         c.rule(&mut acc, lead.has_phone, ReasonCode::Phone, dq.phone);
         c.rule(&mut acc, lead.has_linkedin_url, ReasonCode::LinkedinUrl, dq.linkedin_url);
         c.rule(&mut acc, lead.has_personal_email, ReasonCode::PersonalEmail, dq.personal_email);
-        c.close(&mut acc, cfg.maxima.data_quality, &mut components);
+        c.close(&mut acc, &mut components);
 
         // Authority: a bad title carries no authority even if a rank word appears in it.
-        let mut c = acc.component(Component::Authority, self.unit[1]);
+        let mut c = acc.component(Component::Authority, self.unit[1], cfg.maxima.authority);
         let rank = if title.bad { TitleRank::Other } else { title.rank };
         c.rule(&mut acc, true, ReasonCode::Title { rank }, cfg.authority.for_rank(rank));
-        c.close(&mut acc, cfg.maxima.authority, &mut components);
+        c.close(&mut acc, &mut components);
 
         // Company fit.
         let cf = cfg.company_fit;
         let web = cfg.web;
-        let mut c = acc.component(Component::CompanyFit, self.unit[2]);
+        let mut c = acc.component(Component::CompanyFit, self.unit[2], cfg.maxima.company_fit);
         let industry_fits = self.industries.iter().any(|p| title::contains_phrase(lead.industry, p));
         c.rule(&mut acc, industry_fits, ReasonCode::IndustryInIcp, cf.industry);
         let size_fits = lead
@@ -562,11 +562,11 @@ impl Scorer {
             let top10 = lead.web.is_some_and(|w| w.top10_keywords > 0);
             c.rule(&mut acc, top10, ReasonCode::TopTenKeyword, web.top10_keyword_points);
         }
-        c.close(&mut acc, cfg.maxima.company_fit, &mut components);
+        c.close(&mut acc, &mut components);
 
         // Timing: engagement signals add, but never past the component's maximum.
         let tp = cfg.timing;
-        let mut c = acc.component(Component::Timing, self.unit[3]);
+        let mut c = acc.component(Component::Timing, self.unit[3], cfg.maxima.timing);
         let new_role = within_months(lead.role_started_on, as_of, tp.new_role_within_months);
         c.rule(&mut acc, new_role, ReasonCode::NewRole, tp.new_role);
         c.rule(&mut acc, lead.company_hiring, ReasonCode::Hiring, tp.hiring);
@@ -574,11 +574,11 @@ impl Scorer {
         c.rule(&mut acc, funded, ReasonCode::RecentlyFunded, tp.funded);
         let intent = u32::from(lead.intent_signals) * u32::from(tp.per_intent_signal);
         c.rule_wide(&mut acc, ReasonCode::IntentSignals { count: lead.intent_signals }, intent);
-        c.close(&mut acc, cfg.maxima.timing, &mut components);
+        c.close(&mut acc, &mut components);
 
         // Risk: starts full and loses points per red flag, never below zero.
         let rp = cfg.risk;
-        let mut c = acc.component(Component::Risk, self.unit[4]);
+        let mut c = acc.component(Component::Risk, self.unit[4], cfg.maxima.risk);
         c.rule(&mut acc, true, ReasonCode::RiskBaseline, cfg.maxima.risk);
         c.deduct(&mut acc, lead.previously_bounced, ReasonCode::PreviouslyBounced, rp.previously_bounced);
         c.deduct(&mut acc, lead.unsubscribed_anywhere, ReasonCode::Unsubscribed, rp.unsubscribed);
@@ -590,7 +590,7 @@ impl Scorer {
             let spammy = w.spam_score.is_some_and(|s| s > rp.spam_score_above);
             c.deduct(&mut acc, spammy, ReasonCode::HighSpamScore, rp.high_spam);
         }
-        c.close(&mut acc, cfg.maxima.risk, &mut components);
+        c.close(&mut acc, &mut components);
 
         // Target accounts: the multiplier applies to the weighted total, before tiering.
         if let Some(t) = lead.target_account {
@@ -656,14 +656,15 @@ impl Acc {
         self.reasons.push(Reason { code, points, contribution: hundredths });
     }
 
-    fn component(&self, component: Component, unit: f64) -> ComponentAcc {
-        ComponentAcc { component, unit, points: 0 }
+    fn component(&self, component: Component, unit: f64, max: u8) -> ComponentAcc {
+        ComponentAcc { component, unit, max, points: 0 }
     }
 }
 
 struct ComponentAcc {
     component: Component,
     unit: f64,
+    max: u8,
     points: i32,
 }
 
@@ -678,7 +679,9 @@ impl ComponentAcc {
         if points == 0 {
             return;
         }
-        let p = points.min(i16::MAX as u32) as i16;
+        // Points past the component's maximum would be capped anyway; bounding them here keeps
+        // every sum far inside i16 whatever the signal count.
+        let p = points.min(u32::from(self.max)) as i16;
         self.add(acc, code, p);
     }
 
@@ -693,8 +696,8 @@ impl ComponentAcc {
         acc.push(code, points, f64::from(points) * self.unit);
     }
 
-    fn close(self, acc: &mut Acc, max: u8, out: &mut ComponentPoints) {
-        let max = i32::from(max);
+    fn close(self, acc: &mut Acc, out: &mut ComponentPoints) {
+        let max = i32::from(self.max);
         let mut points = self.points;
         if points > max {
             let excess = (points - max) as i16;

@@ -187,6 +187,7 @@ fn intent_signals_add_but_timing_is_capped_at_fifteen() {
     assert_eq!(s.components.timing, 15);
     let s = scorer().score(&LeadFacts { intent_signals: u16::MAX, ..bare() }, today());
     assert_eq!(s.components.timing, 15);
+    assert_eq!(reason(&s, ReasonCode::IntentSignals { count: u16::MAX }).unwrap().points, 15);
     assert_eq!(s.reasons.total(), i64::from(s.als.hundredths()));
 }
 
