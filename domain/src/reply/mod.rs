@@ -228,6 +228,12 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("office is now closed", Cue::OutOfOffice, 2, false, false),
     ("closed for the holidays", Cue::OutOfOffice, 2, false, false),
     ("public holiday", Cue::OutOfOffice, 1, false, false),
+    ("away at a conference", Cue::OutOfOffice, 2, false, false),
+    ("away until", Cue::OutOfOffice, 2, false, false),
+    ("out until", Cue::OutOfOffice, 2, false, false),
+    ("away this week", Cue::OutOfOffice, 1, false, false),
+    ("away next week", Cue::OutOfOffice, 1, false, false),
+    ("when i get back", Cue::OutOfOffice, 1, false, false),
     ("in my absence", Cue::OutOfOffice, 1, false, false),
     ("during my absence", Cue::OutOfOffice, 1, false, false),
     ("for urgent matters", Cue::OutOfOffice, 1, false, false),
@@ -483,15 +489,14 @@ const NEGATIONS: &[&str] = &[
     "wasnt", "wasn't", "wont", "won't", "cant", "can't", "nor", "neither", "longer",
 ];
 
-/// Whether one of the three words before `start` negates what follows ("not really
-/// interested", "I'm not sure we're interested", "don't see us being keen").
+/// Whether one of the four words before `start`, within the same clause, negates what follows
+/// ("not really interested", "I don't think we'd be interested"; but not "No, I'm interested").
 fn negated(text: &str, start: usize) -> bool {
-    text[..start]
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | ';' | ':'))
-        .rev()
-        .filter(|w| !w.is_empty())
-        .take(3)
-        .any(|w| NEGATIONS.contains(&w))
+    let before = &text[..start];
+    let clause = before
+        .rfind([',', '.', '!', '?', ';', ':', '(', ')'])
+        .map_or(before, |i| &before[i + 1..]);
+    clause.split_whitespace().rev().take(4).any(|w| NEGATIONS.contains(&w))
 }
 
 #[derive(Default, Clone, Copy)]
@@ -718,7 +723,7 @@ mod tests {
 
     #[test]
     fn interest_without_a_meeting_ask_is_interested() {
-        for body in ["Sounds interesting, tell me more.", "Yes please", "Keen to learn more.", "We might be interested"] {
+        for body in ["Sounds interesting, tell me more.", "Yes please", "Keen to learn more.", "We might be interested", "No, I'm interested!"] {
             assert_eq!(class_of(body), ReplyClass::Interested, "{body}");
         }
     }
