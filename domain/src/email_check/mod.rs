@@ -312,6 +312,10 @@ fn has_a_label(lower: &[u8]) -> bool {
 
 /// Label rules for an all-ASCII (A-label form) domain; returns its length.
 fn ascii_domain(d: &[u8]) -> Result<usize, &'static str> {
+    if d.is_empty() {
+        // UTS 46 maps some code points (variation selectors, soft hyphens) to nothing.
+        return Err("domain is empty after IDN mapping");
+    }
     if d.len() > MAX_DOMAIN {
         return Err("domain exceeds 255 octets");
     }

@@ -184,6 +184,13 @@ fn unicode_domains_are_converted_to_a_labels() {
 }
 
 #[test]
+fn a_domain_that_idn_mapping_empties_is_invalid_not_a_panic() {
+    // Found by cargo fuzz: U+FE0F maps to nothing under UTS 46.
+    invalid("Fe@\u{FE0F}", "domain is empty after IDN mapping");
+    invalid("a@\u{AD}", "domain is empty after IDN mapping");
+}
+
+#[test]
 fn a_utf8_local_part_is_allowed_but_flagged() {
     assert_eq!(
         strict("用户@例子.广告"),
