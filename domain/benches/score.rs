@@ -21,8 +21,20 @@ const TITLES: &[&str] = &[
     "Chief Marketing Officer",
     "Executive Assistant to the CEO",
 ];
-const INDUSTRIES: &[&str] = &["Marketing & Advertising", "Staffing and Recruiting", "Banking", "E-commerce", ""];
-const LOCATIONS: &[&str] = &["Sydney, NSW, Australia", "Melbourne VIC", "London, United Kingdom", "Brisbane, Australia", ""];
+const INDUSTRIES: &[&str] = &[
+    "Marketing & Advertising",
+    "Staffing and Recruiting",
+    "Banking",
+    "E-commerce",
+    "",
+];
+const LOCATIONS: &[&str] = &[
+    "Sydney, NSW, Australia",
+    "Melbourne VIC",
+    "London, United Kingdom",
+    "Brisbane, Australia",
+    "",
+];
 
 fn leads(n: usize) -> Vec<LeadProfile> {
     (0..n)
@@ -60,14 +72,21 @@ fn leads(n: usize) -> Vec<LeadProfile> {
 fn bench(c: &mut Criterion) {
     let config = ScoringConfig {
         icp: Icp {
-            industries: vec!["Marketing & Advertising".into(), "Staffing".into(), "E-commerce".into()],
+            industries: vec![
+                "Marketing & Advertising".into(),
+                "Staffing".into(),
+                "E-commerce".into(),
+            ],
             ..Icp::default()
         },
         ..ScoringConfig::default()
     };
     let scorer = Scorer::new(
         config,
-        ResolvedWeights { weights: Weights::PLATFORM_PRIORS, source: WeightSource::PlatformPriors },
+        ResolvedWeights {
+            weights: Weights::PLATFORM_PRIORS,
+            source: WeightSource::PlatformPriors,
+        },
     )
     .unwrap();
     let batch = leads(10_000);

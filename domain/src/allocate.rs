@@ -59,7 +59,9 @@ impl LeadReach {
 
 /// Channels = tier's channels ∩ campaign's channels ∩ what the lead has − suppressed.
 pub fn allowed_channels(tier: Tier, campaign: ChannelSet, reach: &LeadReach) -> ChannelSet {
-    tier.channels().intersection(campaign).intersection(reach.channels())
+    tier.channels()
+        .intersection(campaign)
+        .intersection(reach.channels())
 }
 
 /// Normal daily caps per resource.
@@ -110,7 +112,12 @@ pub struct RampRules {
 
 impl Default for RampRules {
     fn default() -> Self {
-        Self { mailbox_start: 5, mailbox_step_per_day: 2, linkedin_new_seat_per_day: 5, linkedin_new_seat_weeks: 4 }
+        Self {
+            mailbox_start: 5,
+            mailbox_step_per_day: 2,
+            linkedin_new_seat_per_day: 5,
+            linkedin_new_seat_weeks: 4,
+        }
     }
 }
 
@@ -148,7 +155,10 @@ pub fn effective_cap(r: &Resource, day: NaiveDate, cfg: &AllocationConfig) -> u3
     let age_days = u32::try_from((day - r.activated_on).num_days()).unwrap_or(u32::MAX);
     match r.channel {
         Channel::Email => {
-            let ramp = cfg.ramps.mailbox_start.saturating_add(cfg.ramps.mailbox_step_per_day.saturating_mul(age_days));
+            let ramp = cfg
+                .ramps
+                .mailbox_start
+                .saturating_add(cfg.ramps.mailbox_step_per_day.saturating_mul(age_days));
             cap.min(ramp)
         }
         Channel::LinkedIn if age_days < cfg.ramps.linkedin_new_seat_weeks.saturating_mul(7) => {
@@ -196,7 +206,11 @@ pub enum WorkspaceSending {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RampStatus {
     /// Day `day` of ramp mode (1-based), `clean_days` of `needed` clean supervised days done.
-    Supervised { day: u32, clean_days: u32, needed: u32 },
+    Supervised {
+        day: u32,
+        clean_days: u32,
+        needed: u32,
+    },
     ReadyToGraduate,
     Graduated,
 }
@@ -219,10 +233,14 @@ pub struct WorkspaceLimits {
 impl WorkspaceSending {
     pub fn limits(&self) -> WorkspaceLimits {
         match self {
-            WorkspaceSending::Ramp(r) => WorkspaceLimits { daily_limit: Some(r.daily_limit), tiers: r.tiers },
-            WorkspaceSending::Graduated { daily_limit } => {
-                WorkspaceLimits { daily_limit: *daily_limit, tiers: TierSet::ALL }
-            }
+            WorkspaceSending::Ramp(r) => WorkspaceLimits {
+                daily_limit: Some(r.daily_limit),
+                tiers: r.tiers,
+            },
+            WorkspaceSending::Graduated { daily_limit } => WorkspaceLimits {
+                daily_limit: *daily_limit,
+                tiers: TierSet::ALL,
+            },
         }
     }
 
@@ -231,10 +249,17 @@ impl WorkspaceSending {
     pub fn status(&self, today: NaiveDate, clean_days: u32) -> RampStatus {
         match self {
             WorkspaceSending::Graduated { .. } => RampStatus::Graduated,
-            WorkspaceSending::Ramp(r) if clean_days >= r.supervised_days => RampStatus::ReadyToGraduate,
+            WorkspaceSending::Ramp(r) if clean_days >= r.supervised_days => {
+                RampStatus::ReadyToGraduate
+            }
             WorkspaceSending::Ramp(r) => {
-                let day = u32::try_from((today - r.started_on).num_days().max(0)).unwrap_or(u32::MAX);
-                RampStatus::Supervised { day: day.saturating_add(1), clean_days, needed: r.supervised_days }
+                let day =
+                    u32::try_from((today - r.started_on).num_days().max(0)).unwrap_or(u32::MAX);
+                RampStatus::Supervised {
+                    day: day.saturating_add(1),
+                    clean_days,
+                    needed: r.supervised_days,
+                }
             }
         }
     }
@@ -244,9 +269,14 @@ impl WorkspaceSending {
         match self {
             WorkspaceSending::Graduated { .. } => Err(GraduationError::AlreadyGraduated),
             WorkspaceSending::Ramp(r) if clean_days < r.supervised_days => {
-                Err(GraduationError::NotYet { clean_days, needed: r.supervised_days })
+                Err(GraduationError::NotYet {
+                    clean_days,
+                    needed: r.supervised_days,
+                })
             }
-            WorkspaceSending::Ramp(r) => Ok(WorkspaceSending::Graduated { daily_limit: r.graduated_daily_limit }),
+            WorkspaceSending::Ramp(r) => Ok(WorkspaceSending::Graduated {
+                daily_limit: r.graduated_daily_limit,
+            }),
         }
     }
 }
@@ -267,20 +297,33 @@ pub struct SendRequest<'a> {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Refusal {
     /// The channel is not in tier ∩ campaign ∩ reach − suppression.
-    ChannelNotAllowed { channel: Channel },
+    ChannelNotAllowed {
+        channel: Channel,
+    },
     /// Ramp mode sends only to some tiers.
-    TierFiltered { tier: Tier },
-    WorkspaceDailyLimit { limit: u32 },
+    TierFiltered {
+        tier: Tier,
+    },
+    WorkspaceDailyLimit {
+        limit: u32,
+    },
     /// Outside the lead's sending window; `next_open` is when it opens (None if never).
-    OutsideWindow { next_open: Option<DateTime<Utc>> },
+    OutsideWindow {
+        next_open: Option<DateTime<Utc>>,
+    },
     /// Every resource of the channel has reached today's cap.
-    NoCapacity { channel: Channel },
+    NoCapacity {
+        channel: Channel,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Allocation {
-    Assigned { resource: ResourceId, channel: Channel },
+    Assigned {
+        resource: ResourceId,
+        channel: Channel,
+    },
     Refused(Refusal),
 }
 
@@ -314,9 +357,18 @@ impl Allocator {
     ) -> Allocator {
         let usage = resources
             .iter()
-            .map(|r| ResourceUsage { resource: *r, cap: effective_cap(r, day, cfg), sent: sent_today(r.id) })
+            .map(|r| ResourceUsage {
+                resource: *r,
+                cap: effective_cap(r, day, cfg),
+                sent: sent_today(r.id),
+            })
             .collect();
-        Allocator { usage, cursors: [0; 5], limits: sending.limits(), workspace_sent: workspace_sent_today }
+        Allocator {
+            usage,
+            cursors: [0; 5],
+            limits: sending.limits(),
+            workspace_sent: workspace_sent_today,
+        }
     }
 
     pub fn usage(&self) -> &[ResourceUsage] {
@@ -341,7 +393,9 @@ impl Allocator {
     pub fn assign(&mut self, req: &SendRequest<'_>, now: DateTime<Utc>) -> Allocation {
         let allowed = allowed_channels(req.tier, req.campaign_channels, req.reach);
         if !allowed.contains(req.channel) {
-            return Allocation::Refused(Refusal::ChannelNotAllowed { channel: req.channel });
+            return Allocation::Refused(Refusal::ChannelNotAllowed {
+                channel: req.channel,
+            });
         }
         if !self.limits.tiers.contains(req.tier) {
             return Allocation::Refused(Refusal::TierFiltered { tier: req.tier });
@@ -358,20 +412,23 @@ impl Allocator {
         let n = self.usage.len();
         let slot = req.channel as usize;
         let start = self.cursors[slot] % n.max(1);
-        let pick = (0..n)
-            .map(|k| (start + k) % n)
-            .find(|&i| {
-                let u = &self.usage[i];
-                u.resource.channel == req.channel && u.sent < u.cap
-            });
+        let pick = (0..n).map(|k| (start + k) % n).find(|&i| {
+            let u = &self.usage[i];
+            u.resource.channel == req.channel && u.sent < u.cap
+        });
         match pick {
             Some(i) => {
                 self.usage[i].sent += 1;
                 self.cursors[slot] = i + 1;
                 self.workspace_sent = self.workspace_sent.saturating_add(1);
-                Allocation::Assigned { resource: self.usage[i].resource.id, channel: req.channel }
+                Allocation::Assigned {
+                    resource: self.usage[i].resource.id,
+                    channel: req.channel,
+                }
             }
-            None => Allocation::Refused(Refusal::NoCapacity { channel: req.channel }),
+            None => Allocation::Refused(Refusal::NoCapacity {
+                channel: req.channel,
+            }),
         }
     }
 }
@@ -386,15 +443,29 @@ mod tests {
     }
 
     fn res(n: u128, channel: Channel, activated_on: NaiveDate) -> Resource {
-        Resource { id: ResourceId(Uuid::from_u128(n)), channel, daily_cap: None, activated_on, paused: false }
+        Resource {
+            id: ResourceId(Uuid::from_u128(n)),
+            channel,
+            daily_cap: None,
+            activated_on,
+            paused: false,
+        }
     }
 
     fn full_reach() -> LeadReach {
-        LeadReach { has_email: true, has_linkedin_url: true, has_mobile: true, has_postal_address: true, ..Default::default() }
+        LeadReach {
+            has_email: true,
+            has_linkedin_url: true,
+            has_mobile: true,
+            has_postal_address: true,
+            ..Default::default()
+        }
     }
 
     fn wed_10am_utc() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-03-04T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-03-04T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     const GRADUATED: WorkspaceSending = WorkspaceSending::Graduated { daily_limit: None };
@@ -403,23 +474,50 @@ mod tests {
     fn channels_are_tier_and_campaign_and_reach_minus_suppression() {
         use Channel::*;
         let campaign = ChannelSet::of(&[Email, LinkedIn, Sms]);
-        assert_eq!(allowed_channels(Tier::Hot, campaign, &full_reach()), campaign);
-        assert_eq!(allowed_channels(Tier::Cool, campaign, &full_reach()), ChannelSet::of(&[Email, LinkedIn]));
-        let no_linkedin = LeadReach { has_linkedin_url: false, ..full_reach() };
-        assert_eq!(allowed_channels(Tier::Cool, campaign, &no_linkedin), ChannelSet::of(&[Email]));
-        let suppressed_email = LeadReach { email_suppressed: true, ..full_reach() };
-        assert_eq!(allowed_channels(Tier::Cold, campaign, &suppressed_email), ChannelSet::EMPTY);
+        assert_eq!(
+            allowed_channels(Tier::Hot, campaign, &full_reach()),
+            campaign
+        );
+        assert_eq!(
+            allowed_channels(Tier::Cool, campaign, &full_reach()),
+            ChannelSet::of(&[Email, LinkedIn])
+        );
+        let no_linkedin = LeadReach {
+            has_linkedin_url: false,
+            ..full_reach()
+        };
+        assert_eq!(
+            allowed_channels(Tier::Cool, campaign, &no_linkedin),
+            ChannelSet::of(&[Email])
+        );
+        let suppressed_email = LeadReach {
+            email_suppressed: true,
+            ..full_reach()
+        };
+        assert_eq!(
+            allowed_channels(Tier::Cold, campaign, &suppressed_email),
+            ChannelSet::EMPTY
+        );
         assert!(allowed_channels(Tier::Dead, ChannelSet::ALL, &full_reach()).is_empty());
-        let all_off = LeadReach { lead_suppressed: true, ..full_reach() };
+        let all_off = LeadReach {
+            lead_suppressed: true,
+            ..full_reach()
+        };
         assert!(allowed_channels(Tier::Hot, ChannelSet::ALL, &all_off).is_empty());
     }
 
     #[test]
     fn the_do_not_call_register_blocks_calls_but_not_sms() {
-        let r = LeadReach { dncr_listed: true, ..full_reach() };
+        let r = LeadReach {
+            dncr_listed: true,
+            ..full_reach()
+        };
         assert!(!r.channels().contains(Channel::Voice));
         assert!(r.channels().contains(Channel::Sms));
-        let r = LeadReach { phone_suppressed: true, ..full_reach() };
+        let r = LeadReach {
+            phone_suppressed: true,
+            ..full_reach()
+        };
         assert!(!r.channels().contains(Channel::Sms));
         assert!(!r.channels().contains(Channel::Voice));
     }
@@ -429,14 +527,22 @@ mod tests {
         let cfg = AllocationConfig::default();
         let start = d(2026, 3, 1);
         let mb = res(1, Channel::Email, start);
-        let caps: Vec<u32> = (0..4).map(|k| effective_cap(&mb, start + chrono::Days::new(k), &cfg)).collect();
+        let caps: Vec<u32> = (0..4)
+            .map(|k| effective_cap(&mb, start + chrono::Days::new(k), &cfg))
+            .collect();
         assert_eq!(caps, vec![5, 7, 9, 11]);
         assert_eq!(effective_cap(&mb, d(2026, 3, 23), &cfg), 49);
         assert_eq!(effective_cap(&mb, d(2026, 3, 24), &cfg), 50);
         assert_eq!(effective_cap(&mb, d(2030, 1, 1), &cfg), 50);
-        let cold = Resource { daily_cap: Some(25), ..mb };
+        let cold = Resource {
+            daily_cap: Some(25),
+            ..mb
+        };
         assert_eq!(effective_cap(&cold, d(2026, 6, 1), &cfg), 25);
-        let greedy = Resource { daily_cap: Some(500), ..mb };
+        let greedy = Resource {
+            daily_cap: Some(500),
+            ..mb
+        };
         assert_eq!(effective_cap(&greedy, d(2026, 6, 1), &cfg), 50);
     }
 
@@ -454,7 +560,17 @@ mod tests {
         let cfg = AllocationConfig::default();
         let num = res(3, Channel::Sms, d(2026, 3, 1));
         assert_eq!(effective_cap(&num, d(2026, 3, 1), &cfg), 100);
-        assert_eq!(effective_cap(&Resource { paused: true, ..num }, d(2026, 3, 5), &cfg), 0);
+        assert_eq!(
+            effective_cap(
+                &Resource {
+                    paused: true,
+                    ..num
+                },
+                d(2026, 3, 5),
+                &cfg
+            ),
+            0
+        );
         assert_eq!(effective_cap(&num, d(2026, 2, 28), &cfg), 0);
     }
 
@@ -474,8 +590,19 @@ mod tests {
         let cfg = AllocationConfig::default();
         let day = d(2026, 3, 4);
         let old = d(2025, 1, 1);
-        let resources = [res(1, Channel::Email, old), res(2, Channel::LinkedIn, old), res(3, Channel::Email, day)];
-        let mut a = Allocator::new(day, &cfg, &resources, |id| if id.0.as_u128() == 1 { 47 } else { 0 }, &GRADUATED, 0);
+        let resources = [
+            res(1, Channel::Email, old),
+            res(2, Channel::LinkedIn, old),
+            res(3, Channel::Email, day),
+        ];
+        let mut a = Allocator::new(
+            day,
+            &cfg,
+            &resources,
+            |id| if id.0.as_u128() == 1 { 47 } else { 0 },
+            &GRADUATED,
+            0,
+        );
         let (reach, w) = (full_reach(), SendingWindow::default());
         let req = request(&reach, &w, Tier::Warm);
         let picks: Vec<u128> = (0..8)
@@ -487,7 +614,12 @@ mod tests {
         // Mailbox 1 has 3 left of 50, the new mailbox 3 has 5 of its first day's 5.
         assert_eq!(picks[..6], [1, 3, 1, 3, 1, 3]);
         assert_eq!(picks[6..], [3, 3]);
-        assert_eq!(a.assign(&req, wed_10am_utc()), Allocation::Refused(Refusal::NoCapacity { channel: Channel::Email }));
+        assert_eq!(
+            a.assign(&req, wed_10am_utc()),
+            Allocation::Refused(Refusal::NoCapacity {
+                channel: Channel::Email
+            })
+        );
         assert_eq!(a.remaining(Channel::Email), 0);
         assert_eq!(a.remaining(Channel::LinkedIn), 17);
     }
@@ -505,20 +637,47 @@ mod tests {
             Allocation::Refused(Refusal::TierFiltered { tier: Tier::Warm })
         );
         let hot = request(&reach, &w, Tier::Hot);
-        assert!(matches!(a.assign(&hot, wed_10am_utc()), Allocation::Assigned { .. }));
-        assert!(matches!(a.assign(&hot, wed_10am_utc()), Allocation::Assigned { .. }));
-        assert_eq!(a.assign(&hot, wed_10am_utc()), Allocation::Refused(Refusal::WorkspaceDailyLimit { limit: 5 }));
+        assert!(matches!(
+            a.assign(&hot, wed_10am_utc()),
+            Allocation::Assigned { .. }
+        ));
+        assert!(matches!(
+            a.assign(&hot, wed_10am_utc()),
+            Allocation::Assigned { .. }
+        ));
+        assert_eq!(
+            a.assign(&hot, wed_10am_utc()),
+            Allocation::Refused(Refusal::WorkspaceDailyLimit { limit: 5 })
+        );
     }
 
     #[test]
     fn ramp_mode_graduates_only_after_the_supervised_clean_days() {
         let start = d(2026, 3, 2);
         let ramp = WorkspaceSending::Ramp(RampMode::starting(start));
-        assert_eq!(ramp.status(d(2026, 3, 3), 1), RampStatus::Supervised { day: 2, clean_days: 1, needed: 3 });
-        assert_eq!(ramp.graduate(2), Err(GraduationError::NotYet { clean_days: 2, needed: 3 }));
+        assert_eq!(
+            ramp.status(d(2026, 3, 3), 1),
+            RampStatus::Supervised {
+                day: 2,
+                clean_days: 1,
+                needed: 3
+            }
+        );
+        assert_eq!(
+            ramp.graduate(2),
+            Err(GraduationError::NotYet {
+                clean_days: 2,
+                needed: 3
+            })
+        );
         assert_eq!(ramp.status(d(2026, 3, 5), 3), RampStatus::ReadyToGraduate);
         let grad = ramp.graduate(3).unwrap();
-        assert_eq!(grad, WorkspaceSending::Graduated { daily_limit: Some(25) });
+        assert_eq!(
+            grad,
+            WorkspaceSending::Graduated {
+                daily_limit: Some(25)
+            }
+        );
         assert_eq!(grad.limits().tiers, TierSet::ALL);
         assert_eq!(grad.status(d(2026, 3, 6), 0), RampStatus::Graduated);
         assert_eq!(grad.graduate(10), Err(GraduationError::AlreadyGraduated));
@@ -531,11 +690,19 @@ mod tests {
         let resources = [res(1, Channel::Email, d(2025, 1, 1))];
         let mut a = Allocator::new(day, &cfg, &resources, |_| 0, &GRADUATED, 0);
         let (reach, w) = (full_reach(), SendingWindow::default());
-        let req = SendRequest { time_zone: chrono_tz::Australia::Sydney, ..request(&reach, &w, Tier::Hot) };
+        let req = SendRequest {
+            time_zone: chrono_tz::Australia::Sydney,
+            ..request(&reach, &w, Tier::Hot)
+        };
         // 10:00Z is 21:00 in Sydney.
         match a.assign(&req, wed_10am_utc()) {
             Allocation::Refused(Refusal::OutsideWindow { next_open: Some(t) }) => {
-                assert_eq!(t, DateTime::parse_from_rfc3339("2026-03-04T21:00:00Z").unwrap().with_timezone(&Utc));
+                assert_eq!(
+                    t,
+                    DateTime::parse_from_rfc3339("2026-03-04T21:00:00Z")
+                        .unwrap()
+                        .with_timezone(&Utc)
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -548,12 +715,25 @@ mod tests {
         let day = d(2026, 3, 4);
         let mut a = Allocator::new(day, &cfg, &[], |_| 0, &GRADUATED, 0);
         let w = SendingWindow::default();
-        let reach = LeadReach { has_email: true, ..Default::default() };
-        let li = SendRequest { channel: Channel::LinkedIn, ..request(&reach, &w, Tier::Hot) };
-        assert_eq!(a.assign(&li, wed_10am_utc()), Allocation::Refused(Refusal::ChannelNotAllowed { channel: Channel::LinkedIn }));
+        let reach = LeadReach {
+            has_email: true,
+            ..Default::default()
+        };
+        let li = SendRequest {
+            channel: Channel::LinkedIn,
+            ..request(&reach, &w, Tier::Hot)
+        };
+        assert_eq!(
+            a.assign(&li, wed_10am_utc()),
+            Allocation::Refused(Refusal::ChannelNotAllowed {
+                channel: Channel::LinkedIn
+            })
+        );
         assert_eq!(
             a.assign(&request(&reach, &w, Tier::Hot), wed_10am_utc()),
-            Allocation::Refused(Refusal::NoCapacity { channel: Channel::Email })
+            Allocation::Refused(Refusal::NoCapacity {
+                channel: Channel::Email
+            })
         );
     }
 }

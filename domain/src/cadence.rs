@@ -80,7 +80,9 @@ impl Cadence {
             return Err(CadenceError::Empty);
         }
         if steps.len() > Self::MAX_STEPS {
-            return Err(CadenceError::TooManySteps { max: Self::MAX_STEPS });
+            return Err(CadenceError::TooManySteps {
+                max: Self::MAX_STEPS,
+            });
         }
         for (i, s) in steps.iter().enumerate() {
             let step = i + 1;
@@ -88,14 +90,20 @@ impl Cadence {
                 return Err(CadenceError::DayZero { step });
             }
             if s.day > Self::MAX_DAY {
-                return Err(CadenceError::DayTooLate { step, max: Self::MAX_DAY });
+                return Err(CadenceError::DayTooLate {
+                    step,
+                    max: Self::MAX_DAY,
+                });
             }
             if let Some(prev) = i.checked_sub(1).map(|j| steps[j]) {
                 if s.day < prev.day {
                     return Err(CadenceError::DaysNotAscending { step });
                 }
             }
-            if steps[..i].iter().any(|p| p.day == s.day && p.channel == s.channel) {
+            if steps[..i]
+                .iter()
+                .any(|p| p.day == s.day && p.channel == s.channel)
+            {
                 return Err(CadenceError::SameChannelSameDay { step });
             }
         }
@@ -107,7 +115,12 @@ impl Cadence {
         use Channel::{Email, LinkedIn};
         use StepAction::*;
         use StepCondition::*;
-        let s = |day, channel, action, condition| CadenceStep { day, channel, action, condition };
+        let s = |day, channel, action, condition| CadenceStep {
+            day,
+            channel,
+            action,
+            condition,
+        };
         Cadence {
             steps: vec![
                 s(1, Email, PersonalisedIntro, Always),
@@ -207,14 +220,29 @@ pub struct LeadProgress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CadenceEvent {
-    Replied { at: DateTime<Utc> },
-    Unsubscribed { at: DateTime<Utc> },
-    Bounced { at: DateTime<Utc> },
-    Converted { at: DateTime<Utc> },
-    NotInterested { at: DateTime<Utc> },
+    Replied {
+        at: DateTime<Utc>,
+    },
+    Unsubscribed {
+        at: DateTime<Utc>,
+    },
+    Bounced {
+        at: DateTime<Utc>,
+    },
+    Converted {
+        at: DateTime<Utc>,
+    },
+    NotInterested {
+        at: DateTime<Utc>,
+    },
     /// An out-of-office reply; `returns_at` when it names a return date.
-    OutOfOffice { at: DateTime<Utc>, returns_at: Option<DateTime<Utc>> },
-    LinkedinConnected { at: DateTime<Utc> },
+    OutOfOffice {
+        at: DateTime<Utc>,
+        returns_at: Option<DateTime<Utc>>,
+    },
+    LinkedinConnected {
+        at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -264,7 +292,10 @@ pub struct PauseRules {
 
 impl Default for PauseRules {
     fn default() -> Self {
-        Self { default_days: 7, max_days: 90 }
+        Self {
+            default_days: 7,
+            max_days: 90,
+        }
     }
 }
 
@@ -280,19 +311,35 @@ pub struct Threading {
 pub enum Decision {
     /// Step `step` is due since `due_at`; place it in the next sending slot. `skipped` are
     /// earlier steps whose condition failed when due; record them as skipped.
-    Send { step: usize, due_at: DateTime<Utc>, thread: Option<Threading>, skipped: StepSet },
+    Send {
+        step: usize,
+        due_at: DateTime<Utc>,
+        thread: Option<Threading>,
+        skipped: StepSet,
+    },
     /// Nothing is due before `until`, when step `step` is.
-    Wait { step: usize, until: DateTime<Utc>, skipped: StepSet },
+    Wait {
+        step: usize,
+        until: DateTime<Utc>,
+        skipped: StepSet,
+    },
     /// Out of office until `until`.
     Paused { until: DateTime<Utc> },
     /// An exit signal arrived; the cadence is over for this lead.
-    Exited { reason: ExitReason, at: DateTime<Utc> },
+    Exited {
+        reason: ExitReason,
+        at: DateTime<Utc>,
+    },
     /// Every step was sent or skipped.
     Finished { skipped: StepSet },
 }
 
 /// Merged pause intervals, from out-of-office replies received by `now`.
-fn pauses(events: &[CadenceEvent], rules: &PauseRules, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+fn pauses(
+    events: &[CadenceEvent],
+    rules: &PauseRules,
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     let mut v: Vec<_> = events
         .iter()
         .filter_map(|e| match *e {
@@ -357,8 +404,12 @@ pub fn next_step(
         return Decision::Paused { until: end };
     }
     let connected = progress.linkedin_connected
-        || events.iter().any(|e| matches!(e, CadenceEvent::LinkedinConnected { at } if *at <= now));
-    let replied = events.iter().any(|e| matches!(e, CadenceEvent::Replied { .. }));
+        || events
+            .iter()
+            .any(|e| matches!(e, CadenceEvent::LinkedinConnected { at } if *at <= now));
+    let replied = events
+        .iter()
+        .any(|e| matches!(e, CadenceEvent::Replied { .. }));
 
     let mut skipped = StepSet::EMPTY;
     for (i, step) in cadence.steps.iter().enumerate() {
@@ -376,7 +427,11 @@ pub fn next_step(
             return Decision::Finished { skipped };
         };
         if due > now {
-            return Decision::Wait { step: i, until: due, skipped };
+            return Decision::Wait {
+                step: i,
+                until: due,
+                skipped,
+            };
         }
         let holds = match step.condition {
             StepCondition::Always => true,
@@ -397,7 +452,12 @@ pub fn next_step(
         } else {
             None
         };
-        return Decision::Send { step: i, due_at: due, thread, skipped };
+        return Decision::Send {
+            step: i,
+            due_at: due,
+            thread,
+            skipped,
+        };
     }
     Decision::Finished { skipped }
 }
@@ -434,7 +494,13 @@ mod tests {
     }
 
     fn next(p: &LeadProgress, events: &[CadenceEvent], now: DateTime<Utc>) -> Decision {
-        next_step(&Cadence::default_sequence(), p, events, &PauseRules::default(), now)
+        next_step(
+            &Cadence::default_sequence(),
+            p,
+            events,
+            &PauseRules::default(),
+            now,
+        )
     }
 
     #[test]
@@ -453,7 +519,12 @@ mod tests {
     fn the_intro_email_is_due_on_enrolment() {
         assert_eq!(
             next(&progress(&[]), &[], enrolled()),
-            Decision::Send { step: 0, due_at: enrolled(), thread: None, skipped: StepSet::EMPTY }
+            Decision::Send {
+                step: 0,
+                due_at: enrolled(),
+                thread: None,
+                skipped: StepSet::EMPTY
+            }
         );
     }
 
@@ -461,28 +532,43 @@ mod tests {
     fn the_next_step_waits_for_its_day() {
         assert_eq!(
             next(&progress(&[0, 1]), &[], day(3)),
-            Decision::Wait { step: 2, until: day(5), skipped: StepSet::EMPTY }
+            Decision::Wait {
+                step: 2,
+                until: day(5),
+                skipped: StepSet::EMPTY
+            }
         );
     }
 
     #[test]
     fn follow_up_emails_thread_under_the_first_email() {
         match next(&progress(&[0, 1]), &[], day(5)) {
-            Decision::Send { step: 2, thread, .. } => assert_eq!(thread, Some(Threading { parent_step: 0 })),
+            Decision::Send {
+                step: 2, thread, ..
+            } => assert_eq!(thread, Some(Threading { parent_step: 0 })),
             other => panic!("{other:?}"),
         }
         match next(&progress(&[0, 1, 2, 3, 4, 5, 6]), &[], day(21)) {
-            Decision::Send { step: 7, thread, .. } => assert_eq!(thread, Some(Threading { parent_step: 0 })),
+            Decision::Send {
+                step: 7, thread, ..
+            } => assert_eq!(thread, Some(Threading { parent_step: 0 })),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn linkedin_steps_are_skipped_without_a_linkedin_url() {
-        let p = LeadProgress { has_linkedin_url: false, ..progress(&[0]) };
+        let p = LeadProgress {
+            has_linkedin_url: false,
+            ..progress(&[0])
+        };
         assert_eq!(
             next(&p, &[], day(2)),
-            Decision::Wait { step: 2, until: day(5), skipped: StepSet::EMPTY.with(1) }
+            Decision::Wait {
+                step: 2,
+                until: day(5),
+                skipped: StepSet::EMPTY.with(1)
+            }
         );
     }
 
@@ -491,12 +577,29 @@ mod tests {
         let p = progress(&[0, 1, 2]);
         assert_eq!(
             next(&p, &[], day(7)),
-            Decision::Wait { step: 4, until: day(10), skipped: StepSet::EMPTY.with(3) }
+            Decision::Wait {
+                step: 4,
+                until: day(10),
+                skipped: StepSet::EMPTY.with(3)
+            }
         );
         let connected = [CadenceEvent::LinkedinConnected { at: day(4) }];
-        assert!(matches!(next(&p, &connected, day(7)), Decision::Send { step: 3, thread: None, .. }));
-        let p = LeadProgress { linkedin_connected: true, ..p };
-        assert!(matches!(next(&p, &[], day(7)), Decision::Send { step: 3, .. }));
+        assert!(matches!(
+            next(&p, &connected, day(7)),
+            Decision::Send {
+                step: 3,
+                thread: None,
+                ..
+            }
+        ));
+        let p = LeadProgress {
+            linkedin_connected: true,
+            ..p
+        };
+        assert!(matches!(
+            next(&p, &[], day(7)),
+            Decision::Send { step: 3, .. }
+        ));
     }
 
     #[test]
@@ -510,51 +613,101 @@ mod tests {
             CadenceEvent::NotInterested { at: day(2) },
         ] {
             let d = next(&p, &[e], day(5));
-            assert_eq!(d, Decision::Exited { reason: e.exit_reason().unwrap(), at: day(2) });
+            assert_eq!(
+                d,
+                Decision::Exited {
+                    reason: e.exit_reason().unwrap(),
+                    at: day(2)
+                }
+            );
         }
     }
 
     #[test]
     fn the_earliest_exit_is_reported_even_if_stamped_after_now() {
-        let events = [CadenceEvent::Bounced { at: day(9) }, CadenceEvent::Replied { at: day(8) }];
-        assert_eq!(next(&progress(&[0]), &events, day(2)), Decision::Exited { reason: ExitReason::Replied, at: day(8) });
+        let events = [
+            CadenceEvent::Bounced { at: day(9) },
+            CadenceEvent::Replied { at: day(8) },
+        ];
+        assert_eq!(
+            next(&progress(&[0]), &events, day(2)),
+            Decision::Exited {
+                reason: ExitReason::Replied,
+                at: day(8)
+            }
+        );
     }
 
     #[test]
     fn out_of_office_pauses_until_the_return_date_and_shifts_the_rest() {
         let p = progress(&[0, 1]);
-        let ooo = [CadenceEvent::OutOfOffice { at: day(3), returns_at: Some(day(6)) }];
+        let ooo = [CadenceEvent::OutOfOffice {
+            at: day(3),
+            returns_at: Some(day(6)),
+        }];
         assert_eq!(next(&p, &ooo, day(4)), Decision::Paused { until: day(6) });
         // Step 3 (day 5) moves by the 3-day pause to day 8.
-        assert_eq!(next(&p, &ooo, day(6)), Decision::Wait { step: 2, until: day(8), skipped: StepSet::EMPTY });
+        assert_eq!(
+            next(&p, &ooo, day(6)),
+            Decision::Wait {
+                step: 2,
+                until: day(8),
+                skipped: StepSet::EMPTY
+            }
+        );
     }
 
     #[test]
     fn out_of_office_without_a_date_pauses_seven_days() {
         let p = progress(&[0, 1]);
-        let ooo = [CadenceEvent::OutOfOffice { at: day(3), returns_at: None }];
+        let ooo = [CadenceEvent::OutOfOffice {
+            at: day(3),
+            returns_at: None,
+        }];
         assert_eq!(next(&p, &ooo, day(4)), Decision::Paused { until: day(10) });
-        let past = [CadenceEvent::OutOfOffice { at: day(3), returns_at: Some(day(1)) }];
+        let past = [CadenceEvent::OutOfOffice {
+            at: day(3),
+            returns_at: Some(day(1)),
+        }];
         assert_eq!(next(&p, &past, day(4)), Decision::Paused { until: day(10) });
     }
 
     #[test]
     fn absurd_return_dates_are_capped_at_ninety_days() {
-        let ooo = [CadenceEvent::OutOfOffice { at: day(3), returns_at: Some(DateTime::<Utc>::MAX_UTC) }];
-        assert_eq!(next(&progress(&[0]), &ooo, day(4)), Decision::Paused { until: day(93) });
+        let ooo = [CadenceEvent::OutOfOffice {
+            at: day(3),
+            returns_at: Some(DateTime::<Utc>::MAX_UTC),
+        }];
+        assert_eq!(
+            next(&progress(&[0]), &ooo, day(4)),
+            Decision::Paused { until: day(93) }
+        );
     }
 
     #[test]
     fn a_lead_with_every_step_settled_is_finished() {
         let p = progress(&[0, 1, 2, 3, 4, 5, 6, 7]);
-        assert_eq!(next(&p, &[], day(30)), Decision::Finished { skipped: StepSet::EMPTY });
+        assert_eq!(
+            next(&p, &[], day(30)),
+            Decision::Finished {
+                skipped: StepSet::EMPTY
+            }
+        );
     }
 
     #[test]
     fn campaign_steps_are_validated() {
-        let s = |day, channel| CadenceStep { day, channel, action: StepAction::Custom, condition: StepCondition::Always };
+        let s = |day, channel| CadenceStep {
+            day,
+            channel,
+            action: StepAction::Custom,
+            condition: StepCondition::Always,
+        };
         assert_eq!(Cadence::new(vec![]), Err(CadenceError::Empty));
-        assert_eq!(Cadence::new(vec![s(0, Channel::Email)]), Err(CadenceError::DayZero { step: 1 }));
+        assert_eq!(
+            Cadence::new(vec![s(0, Channel::Email)]),
+            Err(CadenceError::DayZero { step: 1 })
+        );
         assert_eq!(
             Cadence::new(vec![s(3, Channel::Email), s(2, Channel::Email)]),
             Err(CadenceError::DaysNotAscending { step: 2 })
@@ -563,30 +716,67 @@ mod tests {
             Cadence::new(vec![s(1, Channel::Email), s(1, Channel::Email)]),
             Err(CadenceError::SameChannelSameDay { step: 2 })
         );
-        assert_eq!(Cadence::new(vec![s(400, Channel::Email)]), Err(CadenceError::DayTooLate { step: 1, max: 365 }));
-        assert_eq!(Cadence::new(vec![s(1, Channel::Email); 33]), Err(CadenceError::TooManySteps { max: 32 }));
-        assert!(Cadence::new(vec![s(1, Channel::Email), s(1, Channel::LinkedIn), s(4, Channel::Sms)]).is_ok());
+        assert_eq!(
+            Cadence::new(vec![s(400, Channel::Email)]),
+            Err(CadenceError::DayTooLate { step: 1, max: 365 })
+        );
+        assert_eq!(
+            Cadence::new(vec![s(1, Channel::Email); 33]),
+            Err(CadenceError::TooManySteps { max: 32 })
+        );
+        assert!(Cadence::new(vec![
+            s(1, Channel::Email),
+            s(1, Channel::LinkedIn),
+            s(4, Channel::Sms)
+        ])
+        .is_ok());
         assert!(serde_json::from_str::<Cadence>("[]").is_err());
     }
 
     #[test]
     fn an_edited_cadence_threads_under_its_first_sent_email() {
-        let s = |day, channel| CadenceStep { day, channel, action: StepAction::Custom, condition: StepCondition::Always };
-        let c = Cadence::new(vec![s(1, Channel::LinkedIn), s(2, Channel::Email), s(4, Channel::Email)]).unwrap();
+        let s = |day, channel| CadenceStep {
+            day,
+            channel,
+            action: StepAction::Custom,
+            condition: StepCondition::Always,
+        };
+        let c = Cadence::new(vec![
+            s(1, Channel::LinkedIn),
+            s(2, Channel::Email),
+            s(4, Channel::Email),
+        ])
+        .unwrap();
         let rules = PauseRules::default();
         match next_step(&c, &progress(&[0]), &[], &rules, day(2)) {
-            Decision::Send { step: 1, thread: None, .. } => {}
+            Decision::Send {
+                step: 1,
+                thread: None,
+                ..
+            } => {}
             other => panic!("{other:?}"),
         }
         match next_step(&c, &progress(&[0, 1]), &[], &rules, day(4)) {
-            Decision::Send { step: 2, thread: Some(Threading { parent_step: 1 }), .. } => {}
+            Decision::Send {
+                step: 2,
+                thread: Some(Threading { parent_step: 1 }),
+                ..
+            } => {}
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn enrolment_at_the_end_of_time_finishes_instead_of_panicking() {
-        let p = LeadProgress { enrolled_at: DateTime::<Utc>::MAX_UTC, ..progress(&[0]) };
-        assert_eq!(next(&p, &[], DateTime::<Utc>::MAX_UTC), Decision::Finished { skipped: StepSet::EMPTY });
+        let p = LeadProgress {
+            enrolled_at: DateTime::<Utc>::MAX_UTC,
+            ..progress(&[0])
+        };
+        assert_eq!(
+            next(&p, &[], DateTime::<Utc>::MAX_UTC),
+            Decision::Finished {
+                skipped: StepSet::EMPTY
+            }
+        );
     }
 }

@@ -5,7 +5,10 @@
 //! local wall clock, so it stays right across daylight-saving changes. It never reads a
 //! clock.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -27,7 +30,9 @@ pub enum WindowError {
 /// Reads an IANA zone name such as "Australia/Sydney". Unknown or empty names are errors,
 /// never a silent fallback to UTC: sending at 3 a.m. local is worse than not sending.
 pub fn parse_time_zone(name: &str) -> Result<Tz, WindowError> {
-    name.trim().parse::<Tz>().map_err(|_| WindowError::UnknownTimeZone(name.to_string()))
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| WindowError::UnknownTimeZone(name.to_string()))
 }
 
 /// A set of weekdays.
@@ -42,7 +47,10 @@ impl WeekdaySet {
     pub const ALL: WeekdaySet = WeekdaySet(0b111_1111);
 
     pub fn of(days: &[Weekday]) -> WeekdaySet {
-        WeekdaySet(days.iter().fold(0, |b, d| b | 1 << d.num_days_from_monday()))
+        WeekdaySet(
+            days.iter()
+                .fold(0, |b, d| b | 1 << d.num_days_from_monday()),
+        )
     }
 
     pub fn contains(self, d: Weekday) -> bool {
@@ -58,9 +66,17 @@ impl WeekdaySet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Weekday> {
-        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
-            .into_iter()
-            .filter(move |d| self.contains(*d))
+        [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ]
+        .into_iter()
+        .filter(move |d| self.contains(*d))
     }
 }
 
@@ -105,7 +121,10 @@ impl TryFrom<RawRange> for TimeRange {
 
 impl From<TimeRange> for RawRange {
     fn from(r: TimeRange) -> Self {
-        RawRange { start: r.start, end: r.end }
+        RawRange {
+            start: r.start,
+            end: r.end,
+        }
     }
 }
 
@@ -129,7 +148,10 @@ impl TimeRange {
         };
         match (t(start), t(end)) {
             (Some(s), Some(e)) => TimeRange::new(s, e),
-            _ => Err(WindowError::EmptyRange { start: NaiveTime::MIN, end: NaiveTime::MIN }),
+            _ => Err(WindowError::EmptyRange {
+                start: NaiveTime::MIN,
+                end: NaiveTime::MIN,
+            }),
         }
     }
 
@@ -173,7 +195,13 @@ struct RawWindow {
 impl TryFrom<RawWindow> for SendingWindow {
     type Error = WindowError;
     fn try_from(r: RawWindow) -> Result<Self, Self::Error> {
-        SendingWindow::new(r.days, r.hours, r.preferred_days, r.preferred_hours, r.prefer_within_minutes)
+        SendingWindow::new(
+            r.days,
+            r.hours,
+            r.preferred_days,
+            r.preferred_hours,
+            r.prefer_within_minutes,
+        )
     }
 }
 
@@ -220,7 +248,13 @@ impl SendingWindow {
         if !preferred_days.is_subset_of(days) || !preferred_hours.iter().all(|r| r.within(&hours)) {
             return Err(WindowError::PreferredOutsideWindow);
         }
-        Ok(SendingWindow { days, hours, preferred_days, preferred_hours, prefer_within_minutes })
+        Ok(SendingWindow {
+            days,
+            hours,
+            preferred_days,
+            preferred_hours,
+            prefer_within_minutes,
+        })
     }
 
     pub fn days(&self) -> WeekdaySet {
@@ -246,7 +280,9 @@ pub fn is_inside_window(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> bool {
 
 /// Whether `now` falls inside a preferred slot on the lead's local clock.
 pub fn is_preferred(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> bool {
-    let Some(l) = local(now, tz) else { return false };
+    let Some(l) = local(now, tz) else {
+        return false;
+    };
     is_inside_window(now, tz, w)
         && w.preferred_days.contains(l.weekday())
         && w.preferred_hours.iter().any(|r| r.contains(l.time()))
@@ -261,14 +297,22 @@ fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc
         match tz.from_local_datetime(&ndt) {
             chrono::LocalResult::Single(t) => return Some(t.with_timezone(&Utc)),
             chrono::LocalResult::Ambiguous(a, _) => return Some(a.with_timezone(&Utc)),
-            chrono::LocalResult::None => ndt = ndt.checked_add_signed(chrono::TimeDelta::minutes(1))?,
+            chrono::LocalResult::None => {
+                ndt = ndt.checked_add_signed(chrono::TimeDelta::minutes(1))?
+            }
         }
     }
     None
 }
 
 /// Earliest instant ≥ `now` inside `range` on a day of `days`, also inside the window.
-fn next_in(now: DateTime<Utc>, tz: Tz, w: &SendingWindow, days: WeekdaySet, range: TimeRange) -> Option<DateTime<Utc>> {
+fn next_in(
+    now: DateTime<Utc>,
+    tz: Tz,
+    w: &SendingWindow,
+    days: WeekdaySet,
+    range: TimeRange,
+) -> Option<DateTime<Utc>> {
     let today = local(now, tz)?.date();
     // Eight days covers a whole week plus today's remainder.
     for d in 0..=8 {
@@ -276,7 +320,10 @@ fn next_in(now: DateTime<Utc>, tz: Tz, w: &SendingWindow, days: WeekdaySet, rang
         if !days.contains(date.weekday()) {
             continue;
         }
-        let (Some(start), Some(end)) = (local_to_utc(tz, date, range.start), local_to_utc(tz, date, range.end)) else {
+        let (Some(start), Some(end)) = (
+            local_to_utc(tz, date, range.start),
+            local_to_utc(tz, date, range.end),
+        ) else {
             continue;
         };
         if now >= end {
@@ -306,7 +353,11 @@ fn next_in(now: DateTime<Utc>, tz: Tz, w: &SendingWindow, days: WeekdaySet, rang
 }
 
 /// The earliest instant ≥ `now` inside the window.
-pub fn next_open(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> Result<DateTime<Utc>, WindowError> {
+pub fn next_open(
+    now: DateTime<Utc>,
+    tz: Tz,
+    w: &SendingWindow,
+) -> Result<DateTime<Utc>, WindowError> {
     if is_inside_window(now, tz, w) {
         return Ok(now);
     }
@@ -318,13 +369,20 @@ pub fn next_preferred(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> Option<D
     if w.preferred_days.is_empty() {
         return None;
     }
-    w.preferred_hours.iter().filter_map(|r| next_in(now, tz, w, w.preferred_days, *r)).min()
+    w.preferred_hours
+        .iter()
+        .filter_map(|r| next_in(now, tz, w, w.preferred_days, *r))
+        .min()
 }
 
 /// When to send: the next preferred slot if it opens within `prefer_within_minutes` of the
 /// first allowed instant, otherwise that first allowed instant. Always inside the window and
 /// never before `now`.
-pub fn next_slot(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> Result<DateTime<Utc>, WindowError> {
+pub fn next_slot(
+    now: DateTime<Utc>,
+    tz: Tz,
+    w: &SendingWindow,
+) -> Result<DateTime<Utc>, WindowError> {
     let open = next_open(now, tz, w)?;
     let wait = chrono::TimeDelta::minutes(i64::from(w.prefer_within_minutes));
     match next_preferred(now, tz, w) {
@@ -348,9 +406,15 @@ mod tests {
     #[test]
     fn unknown_or_empty_time_zones_are_typed_errors() {
         for bad in ["", "  ", "Mars/Olympus", "australia/sydney_", "\u{0}"] {
-            assert!(matches!(parse_time_zone(bad), Err(WindowError::UnknownTimeZone(_))), "{bad:?}");
+            assert!(
+                matches!(parse_time_zone(bad), Err(WindowError::UnknownTimeZone(_))),
+                "{bad:?}"
+            );
         }
-        assert_eq!(parse_time_zone(" Europe/Berlin ").unwrap(), chrono_tz::Europe::Berlin);
+        assert_eq!(
+            parse_time_zone(" Europe/Berlin ").unwrap(),
+            chrono_tz::Europe::Berlin
+        );
     }
 
     #[test]
@@ -360,7 +424,11 @@ mod tests {
         assert!(is_inside_window(utc("2026-03-03T22:00:00Z"), sydney(), &w));
         assert!(is_preferred(utc("2026-03-03T22:00:00Z"), sydney(), &w));
         // The same instant is 22:00 Tuesday in London: closed.
-        assert!(!is_inside_window(utc("2026-03-03T22:00:00Z"), chrono_tz::Europe::London, &w));
+        assert!(!is_inside_window(
+            utc("2026-03-03T22:00:00Z"),
+            chrono_tz::Europe::London,
+            &w
+        ));
     }
 
     #[test]
@@ -389,8 +457,14 @@ mod tests {
         let tz = sydney();
         // Sydney leaves DST on Sun 2026-04-05: Friday's 08:00 is 21:00Z Thursday (+11),
         // Monday's 08:00 is 22:00Z Sunday (+10).
-        assert_eq!(next_open(utc("2026-04-02T20:00:00Z"), tz, &w).unwrap(), utc("2026-04-02T21:00:00Z"));
-        assert_eq!(next_open(utc("2026-04-03T08:00:00Z"), tz, &w).unwrap(), utc("2026-04-05T22:00:00Z"));
+        assert_eq!(
+            next_open(utc("2026-04-02T20:00:00Z"), tz, &w).unwrap(),
+            utc("2026-04-02T21:00:00Z")
+        );
+        assert_eq!(
+            next_open(utc("2026-04-03T08:00:00Z"), tz, &w).unwrap(),
+            utc("2026-04-05T22:00:00Z")
+        );
     }
 
     #[test]
@@ -398,11 +472,20 @@ mod tests {
         let w = SendingWindow::default();
         let tz = chrono_tz::UTC;
         // Wednesday 12:00 → 14:00 the same day.
-        assert_eq!(next_slot(utc("2026-03-04T12:00:00Z"), tz, &w).unwrap(), utc("2026-03-04T14:00:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-04T12:00:00Z"), tz, &w).unwrap(),
+            utc("2026-03-04T14:00:00Z")
+        );
         // Wednesday 08:00 → 09:00.
-        assert_eq!(next_slot(utc("2026-03-04T08:00:00Z"), tz, &w).unwrap(), utc("2026-03-04T09:00:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-04T08:00:00Z"), tz, &w).unwrap(),
+            utc("2026-03-04T09:00:00Z")
+        );
         // Inside a preferred slot → now.
-        assert_eq!(next_slot(utc("2026-03-04T10:30:00Z"), tz, &w).unwrap(), utc("2026-03-04T10:30:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-04T10:30:00Z"), tz, &w).unwrap(),
+            utc("2026-03-04T10:30:00Z")
+        );
     }
 
     #[test]
@@ -410,16 +493,36 @@ mod tests {
         let w = SendingWindow::default();
         let tz = chrono_tz::UTC;
         // Friday 10:00 is allowed; Tuesday's slot is days away.
-        assert_eq!(next_slot(utc("2026-03-06T10:00:00Z"), tz, &w).unwrap(), utc("2026-03-06T10:00:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-06T10:00:00Z"), tz, &w).unwrap(),
+            utc("2026-03-06T10:00:00Z")
+        );
         // Monday 16:00 is allowed; Tuesday 09:00 is 17 hours away.
-        assert_eq!(next_slot(utc("2026-03-02T16:00:00Z"), tz, &w).unwrap(), utc("2026-03-02T16:00:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-02T16:00:00Z"), tz, &w).unwrap(),
+            utc("2026-03-02T16:00:00Z")
+        );
         // Monday 19:00 is closed; Tuesday 08:00 opens and 09:00 is preferred within the hour.
-        assert_eq!(next_slot(utc("2026-03-02T19:00:00Z"), tz, &w).unwrap(), utc("2026-03-03T09:00:00Z"));
+        assert_eq!(
+            next_slot(utc("2026-03-02T19:00:00Z"), tz, &w).unwrap(),
+            utc("2026-03-03T09:00:00Z")
+        );
     }
 
     #[test]
     fn a_window_starting_inside_a_dst_gap_opens_after_the_gap() {
-        let w = SendingWindow::new(WeekdaySet::ALL, TimeRange::new(NaiveTime::from_hms_opt(2, 30, 0).unwrap(), NaiveTime::from_hms_opt(4, 0, 0).unwrap()).unwrap(), WeekdaySet::EMPTY, vec![], 0).unwrap();
+        let w = SendingWindow::new(
+            WeekdaySet::ALL,
+            TimeRange::new(
+                NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+                NaiveTime::from_hms_opt(4, 0, 0).unwrap(),
+            )
+            .unwrap(),
+            WeekdaySet::EMPTY,
+            vec![],
+            0,
+        )
+        .unwrap();
         let tz = chrono_tz::America::New_York;
         // 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00Z).
         let next = next_open(utc("2026-03-08T05:00:00Z"), tz, &w).unwrap();
@@ -433,15 +536,33 @@ mod tests {
         assert!(matches!(h(18, 8), Err(WindowError::EmptyRange { .. })));
         assert!(h(25, 26).is_err());
         assert_eq!(
-            SendingWindow::new(WeekdaySet::EMPTY, h(8, 18).unwrap(), WeekdaySet::EMPTY, vec![], 0),
+            SendingWindow::new(
+                WeekdaySet::EMPTY,
+                h(8, 18).unwrap(),
+                WeekdaySet::EMPTY,
+                vec![],
+                0
+            ),
             Err(WindowError::NoDays)
         );
         assert_eq!(
-            SendingWindow::new(WeekdaySet::MON_FRI, h(8, 18).unwrap(), WeekdaySet::TUE_THU, vec![h(7, 9).unwrap()], 0),
+            SendingWindow::new(
+                WeekdaySet::MON_FRI,
+                h(8, 18).unwrap(),
+                WeekdaySet::TUE_THU,
+                vec![h(7, 9).unwrap()],
+                0
+            ),
             Err(WindowError::PreferredOutsideWindow)
         );
         assert_eq!(
-            SendingWindow::new(WeekdaySet::MON_FRI, h(8, 18).unwrap(), WeekdaySet::ALL, vec![], 0),
+            SendingWindow::new(
+                WeekdaySet::MON_FRI,
+                h(8, 18).unwrap(),
+                WeekdaySet::ALL,
+                vec![],
+                0
+            ),
             Err(WindowError::PreferredOutsideWindow)
         );
     }
@@ -449,7 +570,10 @@ mod tests {
     #[test]
     fn the_far_future_yields_no_slot_rather_than_a_panic() {
         let w = SendingWindow::default();
-        assert_eq!(next_open(DateTime::<Utc>::MAX_UTC, chrono_tz::UTC, &w), Err(WindowError::NoSlot));
+        assert_eq!(
+            next_open(DateTime::<Utc>::MAX_UTC, chrono_tz::UTC, &w),
+            Err(WindowError::NoSlot)
+        );
         let _ = next_slot(DateTime::<Utc>::MIN_UTC, chrono_tz::Pacific::Kiritimati, &w);
     }
 

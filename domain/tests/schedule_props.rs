@@ -39,13 +39,21 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
 fn window() -> impl Strategy<Value = SendingWindow> {
     prop_oneof![
         Just(SendingWindow::default()),
-        (1u8..128, 0u32..24 * 60, 1u32..24 * 60, 0u32..600).prop_filter_map("valid window", |(days, start, len, within)| {
-            let t = |m: u32| NaiveTime::from_num_seconds_from_midnight_opt(m.min(24 * 60 - 1) * 60, 0);
-            let days: Vec<Weekday> = (0..7).filter(|i| days & (1 << i) != 0).map(|i| Weekday::try_from(i as u8).unwrap()).collect();
-            let range = TimeRange::new(t(start)?, t(start + len)?).ok()?;
-            let days = WeekdaySet::of(&days);
-            SendingWindow::new(days, range, days, vec![range], within).ok()
-        }),
+        (1u8..128, 0u32..24 * 60, 1u32..24 * 60, 0u32..600).prop_filter_map(
+            "valid window",
+            |(days, start, len, within)| {
+                let t = |m: u32| {
+                    NaiveTime::from_num_seconds_from_midnight_opt(m.min(24 * 60 - 1) * 60, 0)
+                };
+                let days: Vec<Weekday> = (0..7)
+                    .filter(|i| days & (1 << i) != 0)
+                    .map(|i| Weekday::try_from(i as u8).unwrap())
+                    .collect();
+                let range = TimeRange::new(t(start)?, t(start + len)?).ok()?;
+                let days = WeekdaySet::of(&days);
+                SendingWindow::new(days, range, days, vec![range], within).ok()
+            }
+        ),
     ]
 }
 
@@ -164,7 +172,12 @@ proptest! {
 }
 
 fn campaign_set(bits: u8) -> ChannelSet {
-    Channel::ALL.into_iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, c)| c).collect()
+    Channel::ALL
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 fn event() -> impl Strategy<Value = CadenceEvent> {
@@ -174,7 +187,8 @@ fn event() -> impl Strategy<Value = CadenceEvent> {
         instant().prop_map(|at| CadenceEvent::Bounced { at }),
         instant().prop_map(|at| CadenceEvent::Converted { at }),
         instant().prop_map(|at| CadenceEvent::NotInterested { at }),
-        (instant(), proptest::option::of(instant())).prop_map(|(at, returns_at)| CadenceEvent::OutOfOffice { at, returns_at }),
+        (instant(), proptest::option::of(instant()))
+            .prop_map(|(at, returns_at)| CadenceEvent::OutOfOffice { at, returns_at }),
         instant().prop_map(|at| CadenceEvent::LinkedinConnected { at }),
     ]
 }
@@ -190,11 +204,22 @@ fn cadence() -> impl Strategy<Value = Cadence> {
     prop_oneof![
         Just(Cadence::default_sequence()),
         Just(Cadence::hot_sequence()),
-        proptest::collection::vec((0u16..400, channel()), 0..40).prop_filter_map("valid cadence", |mut v| {
-            v.sort_by_key(|(d, _)| *d);
-            let steps = v.into_iter().map(|(day, channel)| CadenceStep { day, channel, action: StepAction::Custom, condition: StepCondition::Always }).collect();
-            Cadence::new(steps).ok()
-        }),
+        proptest::collection::vec((0u16..400, channel()), 0..40).prop_filter_map(
+            "valid cadence",
+            |mut v| {
+                v.sort_by_key(|(d, _)| *d);
+                let steps = v
+                    .into_iter()
+                    .map(|(day, channel)| CadenceStep {
+                        day,
+                        channel,
+                        action: StepAction::Custom,
+                        condition: StepCondition::Always,
+                    })
+                    .collect();
+                Cadence::new(steps).ok()
+            }
+        ),
     ]
 }
 

@@ -15,12 +15,14 @@ fn web() -> impl Strategy<Value = WebPresence> {
         any::<u32>(),
         proptest::option::of(any::<u8>()),
     )
-        .prop_map(|(domain_rank, organic_etv, top10_keywords, spam_score)| WebPresence {
-            domain_rank,
-            organic_etv,
-            top10_keywords,
-            spam_score,
-        })
+        .prop_map(
+            |(domain_rank, organic_etv, top10_keywords, spam_score)| WebPresence {
+                domain_rank,
+                organic_etv,
+                top10_keywords,
+                spam_score,
+            },
+        )
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -90,25 +92,34 @@ fn weights() -> impl Strategy<Value = Weights> {
 }
 
 fn config() -> impl Strategy<Value = ScoringConfig> {
-    (any::<[u8; 5]>(), any::<[u8; 6]>(), 0.01..10.0f64, 0.01..10.0f64).prop_map(|(max, pts, m1, m2)| {
-        let mut c = ScoringConfig::default();
-        c.icp.industries = vec!["Staffing".into(), "Marketing & Advertising".into()];
-        c.maxima = ComponentMaxima {
-            data_quality: max[0].max(1),
-            authority: max[1].max(1),
-            company_fit: max[2].max(1),
-            timing: max[3].max(1),
-            risk: max[4].max(1),
-        };
-        c.data_quality.verified_email = pts[0];
-        c.authority.owner_founder_ceo_md = pts[1];
-        c.timing.per_intent_signal = pts[2];
-        c.risk.competitor = pts[3];
-        c.company_fit.industry = pts[4];
-        c.web.high_points = pts[5];
-        c.target_multipliers = TargetMultipliers { tier_1: m1, tier_2: m2 };
-        c
-    })
+    (
+        any::<[u8; 5]>(),
+        any::<[u8; 6]>(),
+        0.01..10.0f64,
+        0.01..10.0f64,
+    )
+        .prop_map(|(max, pts, m1, m2)| {
+            let mut c = ScoringConfig::default();
+            c.icp.industries = vec!["Staffing".into(), "Marketing & Advertising".into()];
+            c.maxima = ComponentMaxima {
+                data_quality: max[0].max(1),
+                authority: max[1].max(1),
+                company_fit: max[2].max(1),
+                timing: max[3].max(1),
+                risk: max[4].max(1),
+            };
+            c.data_quality.verified_email = pts[0];
+            c.authority.owner_founder_ceo_md = pts[1];
+            c.timing.per_intent_signal = pts[2];
+            c.risk.competitor = pts[3];
+            c.company_fit.industry = pts[4];
+            c.web.high_points = pts[5];
+            c.target_multipliers = TargetMultipliers {
+                tier_1: m1,
+                tier_2: m2,
+            };
+            c
+        })
 }
 
 proptest! {

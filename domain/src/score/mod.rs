@@ -40,7 +40,13 @@ pub struct ComponentMaxima {
 
 impl Default for ComponentMaxima {
     fn default() -> Self {
-        Self { data_quality: 20, authority: 25, company_fit: 25, timing: 15, risk: 15 }
+        Self {
+            data_quality: 20,
+            authority: 25,
+            company_fit: 25,
+            timing: 15,
+            risk: 15,
+        }
     }
 }
 
@@ -66,7 +72,12 @@ pub struct DataQualityPoints {
 
 impl Default for DataQualityPoints {
     fn default() -> Self {
-        Self { verified_email: 8, phone: 6, linkedin_url: 4, personal_email: 2 }
+        Self {
+            verified_email: 8,
+            phone: 6,
+            linkedin_url: 4,
+            personal_email: 2,
+        }
     }
 }
 
@@ -100,9 +111,10 @@ impl Default for AuthorityPoints {
 impl AuthorityPoints {
     pub fn for_rank(&self, rank: TitleRank) -> u8 {
         match rank {
-            TitleRank::Owner | TitleRank::Founder | TitleRank::Ceo | TitleRank::ManagingDirector => {
-                self.owner_founder_ceo_md
-            }
+            TitleRank::Owner
+            | TitleRank::Founder
+            | TitleRank::Ceo
+            | TitleRank::ManagingDirector => self.owner_founder_ceo_md,
             TitleRank::CSuite => self.c_suite,
             TitleRank::Vp => self.vp,
             TitleRank::Director => self.director,
@@ -143,7 +155,11 @@ pub struct CompanyFitPoints {
 
 impl Default for CompanyFitPoints {
     fn default() -> Self {
-        Self { industry: 10, employee_count: 5, location: 5 }
+        Self {
+            industry: 10,
+            employee_count: 5,
+            location: 5,
+        }
     }
 }
 
@@ -234,7 +250,10 @@ pub struct TargetMultipliers {
 
 impl Default for TargetMultipliers {
     fn default() -> Self {
-        Self { tier_1: 1.5, tier_2: 1.2 }
+        Self {
+            tier_1: 1.5,
+            tier_2: 1.2,
+        }
     }
 }
 
@@ -456,14 +475,20 @@ pub struct Scorer {
 }
 
 impl Scorer {
-    pub fn new(config: ScoringConfig, weights: ResolvedWeights) -> Result<Scorer, ScoringConfigError> {
+    pub fn new(
+        config: ScoringConfig,
+        weights: ResolvedWeights,
+    ) -> Result<Scorer, ScoringConfigError> {
         for c in Component::ALL {
             if config.maxima.get(c) == 0 {
                 return Err(ScoringConfigError::ZeroMaximum(c));
             }
         }
         let m = config.target_multipliers;
-        if ![m.tier_1, m.tier_2].iter().all(|x| x.is_finite() && *x > 0.0 && *x <= TargetMultipliers::MAX) {
+        if ![m.tier_1, m.tier_2]
+            .iter()
+            .all(|x| x.is_finite() && *x > 0.0 && *x <= TargetMultipliers::MAX)
+        {
             return Err(ScoringConfigError::Multiplier);
         }
         if !config.tiers.is_valid() {
@@ -483,11 +508,20 @@ impl Scorer {
         let unit = Component::ALL
             .map(|c| weights.weights.get(c) * 10_000.0 / f64::from(config.maxima.get(c)));
         let phrases = |v: &[String]| {
-            v.iter().map(|s| title::phrase_words(s)).filter(|p| !p.is_empty()).collect::<Vec<_>>()
+            v.iter()
+                .map(|s| title::phrase_words(s))
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
         };
         let industries = phrases(&config.icp.industries);
         let locations = phrases(&config.icp.locations);
-        Ok(Scorer { config, weights, unit, industries, locations })
+        Ok(Scorer {
+            config,
+            weights,
+            unit,
+            industries,
+            locations,
+        })
     }
 
     /// The spec's defaults with the given weights.
@@ -514,33 +548,85 @@ impl Scorer {
 
         // Data quality.
         let dq = cfg.data_quality;
-        let mut c = acc.component(Component::DataQuality, self.unit[0], cfg.maxima.data_quality);
-        c.rule(&mut acc, lead.email_verified, ReasonCode::VerifiedEmail, dq.verified_email);
+        let mut c = acc.component(
+            Component::DataQuality,
+            self.unit[0],
+            cfg.maxima.data_quality,
+        );
+        c.rule(
+            &mut acc,
+            lead.email_verified,
+            ReasonCode::VerifiedEmail,
+            dq.verified_email,
+        );
         c.rule(&mut acc, lead.has_phone, ReasonCode::Phone, dq.phone);
-        c.rule(&mut acc, lead.has_linkedin_url, ReasonCode::LinkedinUrl, dq.linkedin_url);
-        c.rule(&mut acc, lead.has_personal_email, ReasonCode::PersonalEmail, dq.personal_email);
+        c.rule(
+            &mut acc,
+            lead.has_linkedin_url,
+            ReasonCode::LinkedinUrl,
+            dq.linkedin_url,
+        );
+        c.rule(
+            &mut acc,
+            lead.has_personal_email,
+            ReasonCode::PersonalEmail,
+            dq.personal_email,
+        );
         c.close(&mut acc, &mut components);
 
         // Authority: a bad title carries no authority even if a rank word appears in it.
         let mut c = acc.component(Component::Authority, self.unit[1], cfg.maxima.authority);
-        let rank = if title.bad { TitleRank::Other } else { title.rank };
-        c.rule(&mut acc, true, ReasonCode::Title { rank }, cfg.authority.for_rank(rank));
+        let rank = if title.bad {
+            TitleRank::Other
+        } else {
+            title.rank
+        };
+        c.rule(
+            &mut acc,
+            true,
+            ReasonCode::Title { rank },
+            cfg.authority.for_rank(rank),
+        );
         c.close(&mut acc, &mut components);
 
         // Company fit.
         let cf = cfg.company_fit;
         let web = cfg.web;
         let mut c = acc.component(Component::CompanyFit, self.unit[2], cfg.maxima.company_fit);
-        let industry_fits = self.industries.iter().any(|p| title::contains_phrase(lead.industry, p));
-        c.rule(&mut acc, industry_fits, ReasonCode::IndustryInIcp, cf.industry);
+        let industry_fits = self
+            .industries
+            .iter()
+            .any(|p| title::contains_phrase(lead.industry, p));
+        c.rule(
+            &mut acc,
+            industry_fits,
+            ReasonCode::IndustryInIcp,
+            cf.industry,
+        );
         let size_fits = lead
             .employee_count
             .is_some_and(|n| n >= cfg.icp.employees_min && n <= cfg.icp.employees_max);
-        c.rule(&mut acc, size_fits, ReasonCode::EmployeesInIcp, cf.employee_count);
-        let location_fits = self.locations.iter().any(|p| title::contains_phrase(lead.location, p));
-        c.rule(&mut acc, location_fits, ReasonCode::LocationInIcp, cf.location);
+        c.rule(
+            &mut acc,
+            size_fits,
+            ReasonCode::EmployeesInIcp,
+            cf.employee_count,
+        );
+        let location_fits = self
+            .locations
+            .iter()
+            .any(|p| title::contains_phrase(lead.location, p));
+        c.rule(
+            &mut acc,
+            location_fits,
+            ReasonCode::LocationInIcp,
+            cf.location,
+        );
         let rank = lead.web.and_then(|w| w.domain_rank).unwrap_or(0);
-        let traffic = lead.web.and_then(|w| w.organic_etv).filter(|x| x.is_finite() && *x > 0.0);
+        let traffic = lead
+            .web
+            .and_then(|w| w.organic_etv)
+            .filter(|x| x.is_finite() && *x > 0.0);
         if lead.web.is_some() {
             let rank_points = if rank > web.domain_rank_high_above {
                 web.high_points
@@ -560,7 +646,12 @@ impl Scorer {
             };
             c.rule(&mut acc, true, ReasonCode::OrganicTraffic, traffic_points);
             let top10 = lead.web.is_some_and(|w| w.top10_keywords > 0);
-            c.rule(&mut acc, top10, ReasonCode::TopTenKeyword, web.top10_keyword_points);
+            c.rule(
+                &mut acc,
+                top10,
+                ReasonCode::TopTenKeyword,
+                web.top10_keyword_points,
+            );
         }
         c.close(&mut acc, &mut components);
 
@@ -573,20 +664,51 @@ impl Scorer {
         let funded = within_months(lead.funded_on, as_of, tp.funded_within_months);
         c.rule(&mut acc, funded, ReasonCode::RecentlyFunded, tp.funded);
         let intent = u32::from(lead.intent_signals) * u32::from(tp.per_intent_signal);
-        c.rule_wide(&mut acc, ReasonCode::IntentSignals { count: lead.intent_signals }, intent);
+        c.rule_wide(
+            &mut acc,
+            ReasonCode::IntentSignals {
+                count: lead.intent_signals,
+            },
+            intent,
+        );
         c.close(&mut acc, &mut components);
 
         // Risk: starts full and loses points per red flag, never below zero.
         let rp = cfg.risk;
         let mut c = acc.component(Component::Risk, self.unit[4], cfg.maxima.risk);
         c.rule(&mut acc, true, ReasonCode::RiskBaseline, cfg.maxima.risk);
-        c.deduct(&mut acc, lead.previously_bounced, ReasonCode::PreviouslyBounced, rp.previously_bounced);
-        c.deduct(&mut acc, lead.unsubscribed_anywhere, ReasonCode::Unsubscribed, rp.unsubscribed);
-        c.deduct(&mut acc, lead.is_competitor, ReasonCode::Competitor, rp.competitor);
+        c.deduct(
+            &mut acc,
+            lead.previously_bounced,
+            ReasonCode::PreviouslyBounced,
+            rp.previously_bounced,
+        );
+        c.deduct(
+            &mut acc,
+            lead.unsubscribed_anywhere,
+            ReasonCode::Unsubscribed,
+            rp.unsubscribed,
+        );
+        c.deduct(
+            &mut acc,
+            lead.is_competitor,
+            ReasonCode::Competitor,
+            rp.competitor,
+        );
         c.deduct(&mut acc, title.bad, ReasonCode::BadTitle, rp.bad_title);
         if let Some(w) = lead.web {
-            c.deduct(&mut acc, rank == 0, ReasonCode::NoDomainRank, rp.no_domain_rank);
-            c.deduct(&mut acc, traffic.is_none(), ReasonCode::NoOrganicTraffic, rp.no_organic_traffic);
+            c.deduct(
+                &mut acc,
+                rank == 0,
+                ReasonCode::NoDomainRank,
+                rp.no_domain_rank,
+            );
+            c.deduct(
+                &mut acc,
+                traffic.is_none(),
+                ReasonCode::NoOrganicTraffic,
+                rp.no_organic_traffic,
+            );
             let spammy = w.spam_score.is_some_and(|s| s > rp.spam_score_above);
             c.deduct(&mut acc, spammy, ReasonCode::HighSpamScore, rp.high_spam);
         }
@@ -596,7 +718,14 @@ impl Scorer {
         if let Some(t) = lead.target_account {
             let m = cfg.target_multipliers.get(t);
             let pct = (m * 100.0).round() as u16;
-            acc.push(ReasonCode::TargetAccount { tier: t, multiplier_pct: pct }, 0, acc.exact * (m - 1.0));
+            acc.push(
+                ReasonCode::TargetAccount {
+                    tier: t,
+                    multiplier_pct: pct,
+                },
+                0,
+                acc.exact * (m - 1.0),
+            );
         }
         if acc.rounded > 10_000 {
             let excess = acc.rounded - 10_000;
@@ -606,7 +735,13 @@ impl Scorer {
         // can never produce an out-of-range score.
         if acc.rounded < 0 {
             let deficit = -acc.rounded;
-            acc.push_exact_hundredths(ReasonCode::ComponentFloored { component: Component::Risk }, 0, deficit);
+            acc.push_exact_hundredths(
+                ReasonCode::ComponentFloored {
+                    component: Component::Risk,
+                },
+                0,
+                deficit,
+            );
         }
         let als = Als(acc.rounded as u16);
         Score {
@@ -627,7 +762,8 @@ fn within_months(date: Option<NaiveDate>, as_of: NaiveDate, months: u32) -> bool
     if d > as_of {
         return false;
     }
-    d.checked_add_months(Months::new(months)).is_some_and(|end| as_of < end)
+    d.checked_add_months(Months::new(months))
+        .is_some_and(|end| as_of < end)
 }
 
 /// Running total of a score in hundredths, exact and rounded.
@@ -639,7 +775,11 @@ struct Acc {
 
 impl Acc {
     fn new() -> Acc {
-        Acc { exact: 0.0, rounded: 0, reasons: Reasons::new() }
+        Acc {
+            exact: 0.0,
+            rounded: 0,
+            reasons: Reasons::new(),
+        }
     }
 
     fn push(&mut self, code: ReasonCode, points: i16, contribution: f64) {
@@ -647,17 +787,30 @@ impl Acc {
         let r = self.exact.round() as i32;
         let delta = r - self.rounded;
         self.rounded = r;
-        self.reasons.push(Reason { code, points, contribution: delta });
+        self.reasons.push(Reason {
+            code,
+            points,
+            contribution: delta,
+        });
     }
 
     fn push_exact_hundredths(&mut self, code: ReasonCode, points: i16, hundredths: i32) {
         self.rounded += hundredths;
         self.exact = f64::from(self.rounded);
-        self.reasons.push(Reason { code, points, contribution: hundredths });
+        self.reasons.push(Reason {
+            code,
+            points,
+            contribution: hundredths,
+        });
     }
 
     fn component(&self, component: Component, unit: f64, max: u8) -> ComponentAcc {
-        ComponentAcc { component, unit, max, points: 0 }
+        ComponentAcc {
+            component,
+            unit,
+            max,
+            points: 0,
+        }
     }
 }
 
@@ -701,11 +854,23 @@ impl ComponentAcc {
         let mut points = self.points;
         if points > max {
             let excess = (points - max) as i16;
-            acc.push(ReasonCode::ComponentCapped { component: self.component }, -excess, -f64::from(excess) * self.unit);
+            acc.push(
+                ReasonCode::ComponentCapped {
+                    component: self.component,
+                },
+                -excess,
+                -f64::from(excess) * self.unit,
+            );
             points = max;
         } else if points < 0 {
             let short = (-points) as i16;
-            acc.push(ReasonCode::ComponentFloored { component: self.component }, short, f64::from(short) * self.unit);
+            acc.push(
+                ReasonCode::ComponentFloored {
+                    component: self.component,
+                },
+                short,
+                f64::from(short) * self.unit,
+            );
             points = 0;
         }
         out.set(self.component, points as u8);

@@ -26,7 +26,9 @@ pub enum ReasonCode {
     Phone,
     LinkedinUrl,
     PersonalEmail,
-    Title { rank: TitleRank },
+    Title {
+        rank: TitleRank,
+    },
     IndustryInIcp,
     EmployeesInIcp,
     LocationInIcp,
@@ -36,7 +38,9 @@ pub enum ReasonCode {
     NewRole,
     Hiring,
     RecentlyFunded,
-    IntentSignals { count: u16 },
+    IntentSignals {
+        count: u16,
+    },
     RiskBaseline,
     PreviouslyBounced,
     Unsubscribed,
@@ -46,11 +50,18 @@ pub enum ReasonCode {
     NoOrganicTraffic,
     HighSpamScore,
     /// A component's rules added up to more than its maximum; this takes the excess back.
-    ComponentCapped { component: Component },
+    ComponentCapped {
+        component: Component,
+    },
     /// Risk deductions went below zero; this gives the overshoot back.
-    ComponentFloored { component: Component },
+    ComponentFloored {
+        component: Component,
+    },
     /// The lead's company is on the campaign's target-account list.
-    TargetAccount { tier: TargetAccountTier, multiplier_pct: u16 },
+    TargetAccount {
+        tier: TargetAccountTier,
+        multiplier_pct: u16,
+    },
     /// The multiplier pushed the score past 100.
     ScoreCapped,
 }
@@ -65,8 +76,8 @@ impl ReasonCode {
             IndustryInIcp | EmployeesInIcp | LocationInIcp | DomainRank | OrganicTraffic
             | TopTenKeyword => Component::CompanyFit,
             NewRole | Hiring | RecentlyFunded | IntentSignals { .. } => Component::Timing,
-            RiskBaseline | PreviouslyBounced | Unsubscribed | Competitor | BadTitle | NoDomainRank
-            | NoOrganicTraffic | HighSpamScore => Component::Risk,
+            RiskBaseline | PreviouslyBounced | Unsubscribed | Competitor | BadTitle
+            | NoDomainRank | NoOrganicTraffic | HighSpamScore => Component::Risk,
             ComponentCapped { component } | ComponentFloored { component } => component,
             TargetAccount { .. } | ScoreCapped => return None,
         })
@@ -103,7 +114,10 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ReasonCode::*;
         match self.code {
-            TargetAccount { tier, multiplier_pct } => {
+            TargetAccount {
+                tier,
+                multiplier_pct,
+            } => {
                 let n = match tier {
                     TargetAccountTier::Tier1 => 1,
                     TargetAccountTier::Tier2 => 2,
@@ -159,7 +173,11 @@ impl fmt::Display for Reason {
 /// target-account multiplier and the final cap.
 pub const MAX_REASONS: usize = 32;
 
-const EMPTY: Reason = Reason { code: ReasonCode::ScoreCapped, points: 0, contribution: 0 };
+const EMPTY: Reason = Reason {
+    code: ReasonCode::ScoreCapped,
+    points: 0,
+    contribution: 0,
+};
 
 /// The reasons of one score, in the order the rules ran, held inline.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +189,10 @@ pub struct Reasons {
 
 impl Reasons {
     pub(crate) const fn new() -> Reasons {
-        Reasons { items: [EMPTY; MAX_REASONS], len: 0 }
+        Reasons {
+            items: [EMPTY; MAX_REASONS],
+            len: 0,
+        }
     }
 
     pub(crate) fn push(&mut self, r: Reason) {
@@ -249,24 +270,60 @@ mod tests {
     use super::*;
 
     fn text(code: ReasonCode, points: i16) -> String {
-        Reason { code, points, contribution: 0 }.to_string()
+        Reason {
+            code,
+            points,
+            contribution: 0,
+        }
+        .to_string()
     }
 
     #[test]
     fn reasons_read_like_the_spec_examples() {
-        assert_eq!(text(ReasonCode::Title { rank: TitleRank::Ceo }, 25), "+25 CEO title");
-        assert_eq!(text(ReasonCode::NoDomainRank, -5), "\u{2212}5 no web presence");
-        assert_eq!(text(ReasonCode::IntentSignals { count: 2 }, 4), "+4 2 intent signals");
         assert_eq!(
-            text(ReasonCode::TargetAccount { tier: TargetAccountTier::Tier1, multiplier_pct: 150 }, 0),
+            text(
+                ReasonCode::Title {
+                    rank: TitleRank::Ceo
+                },
+                25
+            ),
+            "+25 CEO title"
+        );
+        assert_eq!(
+            text(ReasonCode::NoDomainRank, -5),
+            "\u{2212}5 no web presence"
+        );
+        assert_eq!(
+            text(ReasonCode::IntentSignals { count: 2 }, 4),
+            "+4 2 intent signals"
+        );
+        assert_eq!(
+            text(
+                ReasonCode::TargetAccount {
+                    tier: TargetAccountTier::Tier1,
+                    multiplier_pct: 150
+                },
+                0
+            ),
             "\u{d7}1.5 target account (tier 1)"
         );
         assert_eq!(
-            text(ReasonCode::TargetAccount { tier: TargetAccountTier::Tier2, multiplier_pct: 125 }, 0),
+            text(
+                ReasonCode::TargetAccount {
+                    tier: TargetAccountTier::Tier2,
+                    multiplier_pct: 125
+                },
+                0
+            ),
             "\u{d7}1.25 target account (tier 2)"
         );
         assert_eq!(
-            text(ReasonCode::ComponentCapped { component: Component::Timing }, -3),
+            text(
+                ReasonCode::ComponentCapped {
+                    component: Component::Timing
+                },
+                -3
+            ),
             "\u{2212}3 timing capped at its maximum"
         );
     }
@@ -274,8 +331,18 @@ mod tests {
     #[test]
     fn reasons_round_trip_through_json() {
         let mut r = Reasons::new();
-        r.push(Reason { code: ReasonCode::Title { rank: TitleRank::Vp }, points: 18, contribution: 1800 });
-        r.push(Reason { code: ReasonCode::Competitor, points: -10, contribution: -1000 });
+        r.push(Reason {
+            code: ReasonCode::Title {
+                rank: TitleRank::Vp,
+            },
+            points: 18,
+            contribution: 1800,
+        });
+        r.push(Reason {
+            code: ReasonCode::Competitor,
+            points: -10,
+            contribution: -1000,
+        });
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<Reasons>(&json).unwrap(), r);
         assert_eq!(r.total(), 800);

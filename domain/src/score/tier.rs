@@ -19,8 +19,13 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] =
-        [Channel::Email, Channel::LinkedIn, Channel::Voice, Channel::Sms, Channel::DirectMail];
+    pub const ALL: [Channel; 5] = [
+        Channel::Email,
+        Channel::LinkedIn,
+        Channel::Voice,
+        Channel::Sms,
+        Channel::DirectMail,
+    ];
 
     const fn bit(self) -> u8 {
         1 << (self as u8)
@@ -228,7 +233,12 @@ pub struct TierThresholds {
 
 impl Default for TierThresholds {
     fn default() -> Self {
-        Self { hot: 85, warm: 60, cool: 35, cold: 20 }
+        Self {
+            hot: 85,
+            warm: 60,
+            cool: 35,
+            cold: 20,
+        }
     }
 }
 
@@ -279,8 +289,14 @@ mod tests {
     #[test]
     fn each_tier_allows_the_channels_of_the_spec_table() {
         use Channel::*;
-        assert_eq!(Tier::Hot.channels(), ChannelSet::of(&[Email, LinkedIn, Voice, Sms, DirectMail]));
-        assert_eq!(Tier::Warm.channels(), ChannelSet::of(&[Email, LinkedIn, Voice]));
+        assert_eq!(
+            Tier::Hot.channels(),
+            ChannelSet::of(&[Email, LinkedIn, Voice, Sms, DirectMail])
+        );
+        assert_eq!(
+            Tier::Warm.channels(),
+            ChannelSet::of(&[Email, LinkedIn, Voice])
+        );
         assert_eq!(Tier::Cool.channels(), ChannelSet::of(&[Email, LinkedIn]));
         assert_eq!(Tier::Cold.channels(), ChannelSet::of(&[Email]));
         assert!(Tier::Dead.channels().is_empty());

@@ -30,7 +30,10 @@ impl TitleRank {
     /// Seniority level, 7 = owner/founder/CEO/MD … 0 = other.
     pub const fn level(self) -> u8 {
         match self {
-            TitleRank::Owner | TitleRank::Founder | TitleRank::Ceo | TitleRank::ManagingDirector => 7,
+            TitleRank::Owner
+            | TitleRank::Founder
+            | TitleRank::Ceo
+            | TitleRank::ManagingDirector => 7,
             TitleRank::CSuite => 6,
             TitleRank::Vp => 5,
             TitleRank::Director => 4,
@@ -154,7 +157,11 @@ impl Tokens {
         let mut t = Tokens {
             buf: [0; BUF],
             len: 0,
-            toks: [Tok { start: 0, end: 0, seg: 0 }; MAX_TOKENS],
+            toks: [Tok {
+                start: 0,
+                end: 0,
+                seg: 0,
+            }; MAX_TOKENS],
             n: 0,
         };
         let mut seg: u8 = 0;
@@ -204,7 +211,11 @@ impl Tokens {
             *seg = seg.saturating_add(1);
             return;
         }
-        self.toks[self.n] = Tok { start: s as u8, end: self.len as u8, seg: *seg };
+        self.toks[self.n] = Tok {
+            start: s as u8,
+            end: self.len as u8,
+            seg: *seg,
+        };
         self.n += 1;
     }
 
@@ -322,12 +333,19 @@ fn is_bad_word(t: &[u8]) -> bool {
 }
 
 fn is_assistant(t: &[u8]) -> bool {
-    matches!(t, b"assistant" | b"asst" | b"assistent" | b"assistentin" | b"assistente" | b"asistente")
+    matches!(
+        t,
+        b"assistant" | b"asst" | b"assistent" | b"assistentin" | b"assistente" | b"asistente"
+    )
 }
 
 /// Words that make the following rank one step lower without marking the title as bad.
 fn is_downgrading(t: &[u8]) -> bool {
-    is_assistant(t) || matches!(t, b"associate" | b"deputy" | b"adjoint" | b"adjointe" | b"stellvertretender")
+    is_assistant(t)
+        || matches!(
+            t,
+            b"associate" | b"deputy" | b"adjoint" | b"adjointe" | b"stellvertretender"
+        )
 }
 
 /// The rank a pattern starting at token `i` names, and how many tokens it spans.
@@ -343,15 +361,23 @@ fn rank_at(t: &Tokens, i: usize) -> Option<(TitleRank, usize)> {
             _ => (CSuite, 1),
         },
         b"founder" | b"founders" | b"cofounder" | b"fondateur" | b"fondatrice" | b"fundador"
-        | b"fundadora" | b"fondatore" | b"grunder" | b"grunderin" | b"gruender"
-        | b"gruenderin" | b"oprichter" | b"oprichtster" => (Founder, 1),
+        | b"fundadora" | b"fondatore" | b"grunder" | b"grunderin" | b"gruender" | b"gruenderin"
+        | b"oprichter" | b"oprichtster" => (Founder, 1),
         b"owner" | b"coowner" | b"proprietor" | b"proprietress" | b"inhaber" | b"inhaberin"
         | b"eigenaar" | b"propietario" | b"propietaria" | b"dueno" | b"duena" | b"titolare"
         | b"proprietaire" | b"zaakvoerder" => {
             // Scrum and process roles are not owners of anything that buys.
             if matches!(
                 t.before(i),
-                Some(b"product" | b"process" | b"service" | b"data" | b"account" | b"content" | b"program")
+                Some(
+                    b"product"
+                        | b"process"
+                        | b"service"
+                        | b"data"
+                        | b"account"
+                        | b"content"
+                        | b"program"
+                )
             ) {
                 return None;
             }
@@ -368,8 +394,10 @@ fn rank_at(t: &Tokens, i: usize) -> Option<(TitleRank, usize)> {
         b"amministratore" if matches!(next, Some(b"delegato")) => (Ceo, 2),
         b"consejero" if matches!(next, Some(b"delegado")) => (Ceo, 2),
         _ if is_director_word(w) => match next {
-            Some(b"general" | b"generale" | b"geral" | b"ejecutivo" | b"ejecutiva" | b"executivo"
-            | b"executiva") => (Ceo, 2),
+            Some(
+                b"general" | b"generale" | b"geral" | b"ejecutivo" | b"ejecutiva" | b"executivo"
+                | b"executiva",
+            ) => (Ceo, 2),
             _ => (Director, 1),
         },
         b"executive" if next.is_some_and(is_director_word) => (CSuite, 2),
@@ -399,9 +427,11 @@ fn rank_at(t: &Tokens, i: usize) -> Option<(TitleRank, usize)> {
         _ if is_manager_word(w) => {
             if matches!(next, Some(b"general" | b"geral")) {
                 (Director, 2)
-            } else if (0..i).rev().take_while(|&j| t.toks[j].seg == t.toks[i].seg).any(|j| {
-                matches!(t.tok(j), b"senior" | b"sr" | b"snr" | b"sen")
-            }) {
+            } else if (0..i)
+                .rev()
+                .take_while(|&j| t.toks[j].seg == t.toks[i].seg)
+                .any(|j| matches!(t.tok(j), b"senior" | b"sr" | b"snr" | b"sen"))
+            {
                 (SeniorManager, 1)
             } else {
                 (Manager, 1)
@@ -454,7 +484,10 @@ pub fn classify_title(title: &str) -> TitleClass {
 /// "Student Success Manager"), unless it is someone's assistant ("Assistant to the CEO",
 /// "Executive Assistant").
 fn neutralised(t: &Tokens, i: usize) -> bool {
-    if matches!(t.after(i, 1), Some(b"to" | b"of" | b"for" | b"de" | b"del" | b"du" | b"des")) {
+    if matches!(
+        t.after(i, 1),
+        Some(b"to" | b"of" | b"for" | b"de" | b"del" | b"du" | b"des")
+    ) {
         return false;
     }
     if matches!(
@@ -492,7 +525,12 @@ pub(crate) fn contains_phrase(haystack: &str, needle: &[Box<[u8]>]) -> bool {
     if needle.len() > t.n {
         return false;
     }
-    (0..=t.n - needle.len()).any(|i| needle.iter().enumerate().all(|(k, w)| t.tok(i + k) == &w[..]))
+    (0..=t.n - needle.len()).any(|i| {
+        needle
+            .iter()
+            .enumerate()
+            .all(|(k, w)| t.tok(i + k) == &w[..])
+    })
 }
 
 #[cfg(test)]
@@ -616,9 +654,25 @@ mod tests {
 
     #[test]
     fn ordinary_titles_are_neither_senior_nor_bad() {
-        for title in ["", "   ", "Software Engineer", "Product Owner", "Internal Auditor", "Lead Generation Specialist", "Accountant", "🚀🚀🚀"] {
+        for title in [
+            "",
+            "   ",
+            "Software Engineer",
+            "Product Owner",
+            "Internal Auditor",
+            "Lead Generation Specialist",
+            "Accountant",
+            "🚀🚀🚀",
+        ] {
             let c = classify_title(title);
-            assert_eq!(c, TitleClass { rank: Other, bad: false }, "{title:?}");
+            assert_eq!(
+                c,
+                TitleClass {
+                    rank: Other,
+                    bad: false
+                },
+                "{title:?}"
+            );
         }
     }
 

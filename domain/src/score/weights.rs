@@ -70,7 +70,13 @@ pub struct RawWeights {
 
 impl RawWeights {
     fn as_array(&self) -> [f64; 5] {
-        [self.data_quality, self.authority, self.company_fit, self.timing, self.risk]
+        [
+            self.data_quality,
+            self.authority,
+            self.company_fit,
+            self.timing,
+            self.risk,
+        ]
     }
 }
 
@@ -130,10 +136,11 @@ impl Weights {
         // Put the rounding residue on the largest weight so the sum is 1 to the last bit
         // that f64 can show.
         let residue = 1.0 - w.iter().sum::<f64>();
-        let (imax, _) = w
-            .iter()
-            .enumerate()
-            .fold((0, f64::MIN), |acc, (i, &x)| if x > acc.1 { (i, x) } else { acc });
+        let (imax, _) =
+            w.iter().enumerate().fold(
+                (0, f64::MIN),
+                |acc, (i, &x)| if x > acc.1 { (i, x) } else { acc },
+            );
         w[imax] = (w[imax] + residue).max(0.0);
         Weights(w)
     }
@@ -167,7 +174,13 @@ impl TryFrom<RawWeights> for Weights {
 impl From<Weights> for RawWeights {
     fn from(w: Weights) -> Self {
         let [data_quality, authority, company_fit, timing, risk] = w.0;
-        RawWeights { data_quality, authority, company_fit, timing, risk }
+        RawWeights {
+            data_quality,
+            authority,
+            company_fit,
+            timing,
+            risk,
+        }
     }
 }
 
@@ -266,7 +279,10 @@ pub struct ResolvedWeights {
 
 impl Default for ResolvedWeights {
     fn default() -> Self {
-        Self { weights: Weights::DEFAULT, source: WeightSource::Defaults }
+        Self {
+            weights: Weights::DEFAULT,
+            source: WeightSource::Defaults,
+        }
     }
 }
 
@@ -274,22 +290,35 @@ impl WeightCandidates {
     /// Picks the first source that applies. A NaN confidence never clears a bar.
     pub fn resolve(&self, th: &WeightThresholds) -> ResolvedWeights {
         if let Some(c) = &self.client_learned {
-            if c.confidence > th.client_min_confidence && c.conversions >= th.client_min_conversions {
-                return ResolvedWeights { weights: c.weights, source: WeightSource::ClientLearned };
+            if c.confidence > th.client_min_confidence && c.conversions >= th.client_min_conversions
+            {
+                return ResolvedWeights {
+                    weights: c.weights,
+                    source: WeightSource::ClientLearned,
+                };
             }
         }
         if let Some(p) = &self.platform_industry {
             if p.confidence > th.industry_min_confidence {
-                return ResolvedWeights { weights: p.weights, source: WeightSource::PlatformIndustry };
+                return ResolvedWeights {
+                    weights: p.weights,
+                    source: WeightSource::PlatformIndustry,
+                };
             }
         }
         if let Some(p) = &self.platform_global {
             if p.confidence > th.global_min_confidence {
-                return ResolvedWeights { weights: p.weights, source: WeightSource::PlatformGlobal };
+                return ResolvedWeights {
+                    weights: p.weights,
+                    source: WeightSource::PlatformGlobal,
+                };
             }
         }
         match self.platform_priors {
-            Some(w) => ResolvedWeights { weights: w, source: WeightSource::PlatformPriors },
+            Some(w) => ResolvedWeights {
+                weights: w,
+                source: WeightSource::PlatformPriors,
+            },
             None => ResolvedWeights::default(),
         }
     }
@@ -300,7 +329,13 @@ mod tests {
     use super::*;
 
     fn raw(a: [f64; 5]) -> RawWeights {
-        RawWeights { data_quality: a[0], authority: a[1], company_fit: a[2], timing: a[3], risk: a[4] }
+        RawWeights {
+            data_quality: a[0],
+            authority: a[1],
+            company_fit: a[2],
+            timing: a[3],
+            risk: a[4],
+        }
     }
 
     fn learned(confidence: f64, conversions: u32) -> LearnedWeights {
@@ -312,7 +347,10 @@ mod tests {
     }
 
     fn platform(confidence: f64) -> PlatformWeights {
-        PlatformWeights { weights: Weights::new(raw([0.2, 0.2, 0.2, 0.2, 0.2])).unwrap(), confidence }
+        PlatformWeights {
+            weights: Weights::new(raw([0.2, 0.2, 0.2, 0.2, 0.2])).unwrap(),
+            confidence,
+        }
     }
 
     #[test]
@@ -324,7 +362,10 @@ mod tests {
 
     #[test]
     fn weights_that_do_not_sum_to_one_are_refused_unless_normalised() {
-        assert!(matches!(Weights::new(raw([1.0; 5])), Err(WeightsError::DoesNotSumToOne(_))));
+        assert!(matches!(
+            Weights::new(raw([1.0; 5])),
+            Err(WeightsError::DoesNotSumToOne(_))
+        ));
         let w = Weights::normalised(raw([1.0; 5])).unwrap();
         assert!((w.get(Component::Risk) - 0.2).abs() < 1e-12);
     }
@@ -339,18 +380,26 @@ mod tests {
             Weights::normalised(raw([1.0, -1.0, 1.0, 1.0, 1.0])),
             Err(WeightsError::Negative(Component::Authority))
         );
-        assert_eq!(Weights::normalised(raw([0.0; 5])), Err(WeightsError::ZeroSum));
-        assert_eq!(Weights::normalised(raw([f64::MAX; 5])), Err(WeightsError::SumOverflow));
+        assert_eq!(
+            Weights::normalised(raw([0.0; 5])),
+            Err(WeightsError::ZeroSum)
+        );
+        assert_eq!(
+            Weights::normalised(raw([f64::MAX; 5])),
+            Err(WeightsError::SumOverflow)
+        );
     }
 
     #[test]
     fn weights_deserialise_only_when_valid() {
-        let ok = r#"{"data_quality":0.15,"authority":0.3,"company_fit":0.25,"timing":0.2,"risk":0.1}"#;
+        let ok =
+            r#"{"data_quality":0.15,"authority":0.3,"company_fit":0.25,"timing":0.2,"risk":0.1}"#;
         let w = serde_json::from_str::<Weights>(ok).unwrap();
         for c in Component::ALL {
             assert!((w.get(c) - Weights::PLATFORM_PRIORS.get(c)).abs() < 1e-12);
         }
-        let bad = r#"{"data_quality":0.9,"authority":0.3,"company_fit":0.25,"timing":0.2,"risk":0.1}"#;
+        let bad =
+            r#"{"data_quality":0.9,"authority":0.3,"company_fit":0.25,"timing":0.2,"risk":0.1}"#;
         assert!(serde_json::from_str::<Weights>(bad).is_err());
     }
 
@@ -361,7 +410,10 @@ mod tests {
             platform_industry: Some(platform(0.9)),
             ..Default::default()
         };
-        assert_eq!(c.resolve(&WeightThresholds::default()).source, WeightSource::ClientLearned);
+        assert_eq!(
+            c.resolve(&WeightThresholds::default()).source,
+            WeightSource::ClientLearned
+        );
     }
 
     #[test]
@@ -388,9 +440,15 @@ mod tests {
         assert_eq!(c.resolve(&th).source, WeightSource::PlatformGlobal);
         c.platform_global = Some(platform(0.5));
         let r = c.resolve(&th);
-        assert_eq!((r.source, r.weights), (WeightSource::PlatformPriors, Weights::PLATFORM_PRIORS));
+        assert_eq!(
+            (r.source, r.weights),
+            (WeightSource::PlatformPriors, Weights::PLATFORM_PRIORS)
+        );
         c.platform_priors = None;
         let r = c.resolve(&th);
-        assert_eq!((r.source, r.weights), (WeightSource::Defaults, Weights::DEFAULT));
+        assert_eq!(
+            (r.source, r.weights),
+            (WeightSource::Defaults, Weights::DEFAULT)
+        );
     }
 }
