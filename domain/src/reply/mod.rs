@@ -563,7 +563,7 @@ fn subject_cues(subject: &str) -> (bool, bool) {
     let mut rest = s.as_str();
     // "RE: Automatic reply: ..." and "[External] Out of Office: ..."
     loop {
-        let trimmed = rest.trim_start_matches(|c: char| c == ' ' || c == '[' || c == ']');
+        let trimmed = rest.trim_start_matches([' ', '[', ']']);
         let stripped = ["re:", "aw:", "fw:", "fwd:", "external", "ext"]
             .iter()
             .find_map(|p| trimmed.strip_prefix(p));
