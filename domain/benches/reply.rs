@@ -19,7 +19,12 @@ fn bench(c: &mut Criterion) {
     let received = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
     let replies: Vec<Reply<'_>> = SAMPLES
         .iter()
-        .map(|&(subject, body, auto)| Reply { subject, body, received_on: received, auto_submitted: auto })
+        .map(|&(subject, body, auto)| Reply {
+            subject,
+            body,
+            received_on: received,
+            auto_submitted: auto,
+        })
         .collect();
     // Build the automaton and date pattern outside the measurement.
     let _ = classify(&replies[1]);

@@ -82,8 +82,14 @@ impl Default for GuardConfig {
             rejection_ttl_days: 30,
             min_evidence: 1,
             max_generic_density: 0.40,
-            banned_openers: DEFAULT_BANNED_OPENERS.iter().map(|s| s.to_string()).collect(),
-            generic_phrases: DEFAULT_GENERIC_PHRASES.iter().map(|s| s.to_string()).collect(),
+            banned_openers: DEFAULT_BANNED_OPENERS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            generic_phrases: DEFAULT_GENERIC_PHRASES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -185,7 +191,10 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(kind: impl Into<String>, value: impl Into<String>) -> Self {
-        Self { kind: kind.into(), value: value.into() }
+        Self {
+            kind: kind.into(),
+            value: value.into(),
+        }
     }
 
     /// The identity used to tell new evidence from evidence already seen at a rejection.
@@ -251,8 +260,11 @@ impl Verdict {
         if self.findings.is_empty() {
             return "passed all quality checks".to_string();
         }
-        let parts: Vec<String> =
-            self.findings.iter().map(|f| format!("{}: {}", f.code, f.message)).collect();
+        let parts: Vec<String> = self
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.code, f.message))
+            .collect();
         let prefix = match self.outcome {
             Outcome::PassWouldBlock => "soft mode, would block: ",
             _ => "",
@@ -272,7 +284,10 @@ pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}') {
+        if matches!(
+            c,
+            '\'' | '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{00b4}'
+        ) {
             continue;
         }
         if c.is_alphanumeric() {
@@ -347,9 +362,16 @@ impl RejectionMemory {
     }
 
     /// Whether `evidence` holds an item none of the live rejections had.
-    pub fn is_new_evidence(&self, evidence: &[Evidence], now: DateTime<Utc>, ttl_days: i64) -> bool {
+    pub fn is_new_evidence(
+        &self,
+        evidence: &[Evidence],
+        now: DateTime<Utc>,
+        ttl_days: i64,
+    ) -> bool {
         evidence.iter().map(Evidence::key).any(|k| {
-            !self.live(now, ttl_days).any(|r| r.evidence_keys.contains(&k))
+            !self
+                .live(now, ttl_days)
+                .any(|r| r.evidence_keys.contains(&k))
         })
     }
 
@@ -371,10 +393,17 @@ impl RejectionMemory {
 
     /// The memory without expired entries.
     pub fn prune(&self, now: DateTime<Utc>, ttl_days: i64) -> RejectionMemory {
-        RejectionMemory { rejections: self.live(now, ttl_days).cloned().collect() }
+        RejectionMemory {
+            rejections: self.live(now, ttl_days).cloned().collect(),
+        }
     }
 
-    fn last_rejected(&self, template: &str, now: DateTime<Utc>, ttl_days: i64) -> Option<DateTime<Utc>> {
+    fn last_rejected(
+        &self,
+        template: &str,
+        now: DateTime<Utc>,
+        ttl_days: i64,
+    ) -> Option<DateTime<Utc>> {
         self.live(now, ttl_days)
             .filter(|r| r.template_id.as_deref() == Some(template))
             .map(|r| r.at)
@@ -410,7 +439,12 @@ pub fn next_template<'a>(
 }
 
 /// Runs GUARD-001..005 on a draft for a lead with the given rejection memory.
-pub fn check(config: &GuardConfig, draft: &Draft<'_>, memory: &RejectionMemory, now: DateTime<Utc>) -> Verdict {
+pub fn check(
+    config: &GuardConfig,
+    draft: &Draft<'_>,
+    memory: &RejectionMemory,
+    now: DateTime<Utc>,
+) -> Verdict {
     let ttl = config.rejection_ttl_days;
     let fp = fingerprint(draft.body);
     let mut findings = Vec::new();
@@ -478,10 +512,25 @@ pub fn check(config: &GuardConfig, draft: &Draft<'_>, memory: &RejectionMemory, 
         (false, GuardMode::Enforce) => Outcome::Block,
         (false, GuardMode::Soft) => Outcome::PassWouldBlock,
     };
-    Verdict { mode: config.mode, outcome, findings, fingerprint: fp }
+    Verdict {
+        mode: config.mode,
+        outcome,
+        findings,
+        fingerprint: fp,
+    }
 }
 
-const GREETINGS: &[&str] = &["hi", "hey", "hello", "dear", "good morning", "good afternoon", "g day", "gday", "greetings"];
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hey",
+    "hello",
+    "dear",
+    "good morning",
+    "good afternoon",
+    "g day",
+    "gday",
+    "greetings",
+];
 
 /// The banned pattern the draft opens with, if any. The opener is the first sentence after an
 /// optional salutation ("Hi Sam," on its own line or before the first comma).
@@ -490,7 +539,10 @@ fn banned_opener<'c>(banned: &'c [String], body: &str) -> Option<&'c str> {
     let first_line = text.lines().next().unwrap_or("");
     let first_norm = normalise(first_line);
     let starts_with_greeting = GREETINGS.iter().any(|g| {
-        first_norm == *g || first_norm.strip_prefix(g).is_some_and(|rest| rest.starts_with(' '))
+        first_norm == *g
+            || first_norm
+                .strip_prefix(g)
+                .is_some_and(|rest| rest.starts_with(' '))
     });
     let short_line = first_line.split_whitespace().count() <= 4;
     if starts_with_greeting {
@@ -504,7 +556,10 @@ fn banned_opener<'c>(banned: &'c [String], body: &str) -> Option<&'c str> {
             None if short_line => &text[first_line.len()..],
             None => text,
         };
-    } else if short_line && first_line.trim_end().ends_with(',') && body.trim_start().len() > first_line.len() {
+    } else if short_line
+        && first_line.trim_end().ends_with(',')
+        && body.trim_start().len() > first_line.len()
+    {
         // A bare "Sam," salutation line.
         text = &text[first_line.len()..];
     }
@@ -518,12 +573,16 @@ fn banned_opener<'c>(banned: &'c [String], body: &str) -> Option<&'c str> {
 }
 
 fn starts_with_phrase(text: &str, phrase: &str) -> bool {
-    text.strip_prefix(phrase).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    text.strip_prefix(phrase)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
 fn first_sentence(text: &str) -> &str {
     let text = text.trim_start();
-    let end = text.find(['.', '!', '?', '\n']).map(|i| i + 1).unwrap_or(text.len());
+    let end = text
+        .find(['.', '!', '?', '\n'])
+        .map(|i| i + 1)
+        .unwrap_or(text.len());
     &text[..end]
 }
 
@@ -558,7 +617,10 @@ mod tests {
     }
 
     fn ev() -> Vec<Evidence> {
-        vec![Evidence::new("recent_post", "Spoke at Brisbane SaaS meetup about churn")]
+        vec![Evidence::new(
+            "recent_post",
+            "Spoke at Brisbane SaaS meetup about churn",
+        )]
     }
 
     const GOOD: &str = "Hi Sam,\n\nSaw your talk at the Brisbane SaaS meetup on churn. \
@@ -566,7 +628,11 @@ mod tests {
         agencies by rebuilding their first week. Worth a 15 minute chat on Thursday?";
 
     fn draft<'a>(body: &'a str, evidence: &'a [Evidence]) -> Draft<'a> {
-        Draft { body, template_id: Some("case_study"), evidence }
+        Draft {
+            body,
+            template_id: Some("case_study"),
+            evidence,
+        }
     }
 
     fn codes(v: &Verdict) -> Vec<GuardCode> {
@@ -576,7 +642,12 @@ mod tests {
     #[test]
     fn a_specific_plain_draft_passes() {
         let e = ev();
-        let v = check(&GuardConfig::default(), &draft(GOOD, &e), &RejectionMemory::default(), now());
+        let v = check(
+            &GuardConfig::default(),
+            &draft(GOOD, &e),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert_eq!(v.outcome, Outcome::Pass, "{}", v.message());
         assert!(v.allows());
         assert_eq!(v.message(), "passed all quality checks");
@@ -584,17 +655,34 @@ mod tests {
 
     #[test]
     fn normalisation_ignores_case_punctuation_apostrophes_and_spacing() {
-        assert_eq!(normalise("  Hi,   Sam!\n\nYou’re  RIGHT — it's "), "hi sam youre right its");
-        assert_eq!(fingerprint("Hi, Sam!  Great talk."), fingerprint("hi sam great talk"));
-        assert_ne!(fingerprint("hi sam great talk"), fingerprint("hi pat great talk"));
+        assert_eq!(
+            normalise("  Hi,   Sam!\n\nYou’re  RIGHT — it's "),
+            "hi sam youre right its"
+        );
+        assert_eq!(
+            fingerprint("Hi, Sam!  Great talk."),
+            fingerprint("hi sam great talk")
+        );
+        assert_ne!(
+            fingerprint("hi sam great talk"),
+            fingerprint("hi pat great talk")
+        );
         assert_eq!(fingerprint("x").len(), 64);
     }
 
     fn memory_with(n: usize, body: &str, days_ago: i64, evidence: &[Evidence]) -> RejectionMemory {
         let mut m = RejectionMemory::default();
         for i in 0..n {
-            let d = Draft { body, template_id: Some("intro"), evidence };
-            m.record(now() - Duration::days(days_ago) + Duration::minutes(i as i64), "too generic", &d);
+            let d = Draft {
+                body,
+                template_id: Some("intro"),
+                evidence,
+            };
+            m.record(
+                now() - Duration::days(days_ago) + Duration::minutes(i as i64),
+                "too generic",
+                &d,
+            );
         }
         m
     }
@@ -604,7 +692,8 @@ mod tests {
         let e = ev();
         let cfg = GuardConfig::default();
         let three = memory_with(3, "older text", 5, &e);
-        assert!(!codes(&check(&cfg, &draft(GOOD, &e), &three, now())).contains(&GuardCode::RepeatedRejection));
+        assert!(!codes(&check(&cfg, &draft(GOOD, &e), &three, now()))
+            .contains(&GuardCode::RepeatedRejection));
         let four = memory_with(4, "older text", 5, &e);
         let v = check(&cfg, &draft(GOOD, &e), &four, now());
         assert_eq!(codes(&v), vec![GuardCode::RepeatedRejection]);
@@ -634,9 +723,19 @@ mod tests {
     #[test]
     fn guard_003_blocks_a_draft_without_evidence() {
         let blank = vec![Evidence::new("recent_post", "  ")];
-        let v = check(&GuardConfig::default(), &draft(GOOD, &blank), &RejectionMemory::default(), now());
+        let v = check(
+            &GuardConfig::default(),
+            &draft(GOOD, &blank),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert_eq!(codes(&v), vec![GuardCode::NoPersonalisation]);
-        let v = check(&GuardConfig::default(), &draft(GOOD, &[]), &RejectionMemory::default(), now());
+        let v = check(
+            &GuardConfig::default(),
+            &draft(GOOD, &[]),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert_eq!(v.code(), Some(GuardCode::NoPersonalisation));
     }
 
@@ -654,7 +753,11 @@ mod tests {
             "Sam,\nJust checking in.",
         ] {
             let v = check(&cfg, &draft(body, &e), &RejectionMemory::default(), now());
-            assert!(codes(&v).contains(&GuardCode::BannedOpener), "{body}: {}", v.message());
+            assert!(
+                codes(&v).contains(&GuardCode::BannedOpener),
+                "{body}: {}",
+                v.message()
+            );
         }
     }
 
@@ -662,10 +765,24 @@ mod tests {
     fn guard_004_allows_the_phrases_later_in_the_message() {
         let e = ev();
         let body = "Hi Sam,\nSaw your churn talk. My name is on the invite list for the next one.";
-        let v = check(&GuardConfig::default(), &draft(body, &e), &RejectionMemory::default(), now());
-        assert!(!codes(&v).contains(&GuardCode::BannedOpener), "{}", v.message());
+        let v = check(
+            &GuardConfig::default(),
+            &draft(body, &e),
+            &RejectionMemory::default(),
+            now(),
+        );
+        assert!(
+            !codes(&v).contains(&GuardCode::BannedOpener),
+            "{}",
+            v.message()
+        );
         let hi_mynameis = "Hi Mynameis,\nSaw your churn talk.";
-        let v = check(&GuardConfig::default(), &draft(hi_mynameis, &e), &RejectionMemory::default(), now());
+        let v = check(
+            &GuardConfig::default(),
+            &draft(hi_mynameis, &e),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert!(v.allows());
     }
 
@@ -674,10 +791,22 @@ mod tests {
         let e = ev();
         let cfg = GuardConfig::default();
         // 2 of 5 = 40 %: not above the threshold.
-        let two_of_five = "Saw your talk. We leverage data. Churn fell. It is a game changer. Chat Thursday?";
-        assert!(check(&cfg, &draft(two_of_five, &e), &RejectionMemory::default(), now()).allows());
+        let two_of_five =
+            "Saw your talk. We leverage data. Churn fell. It is a game changer. Chat Thursday?";
+        assert!(check(
+            &cfg,
+            &draft(two_of_five, &e),
+            &RejectionMemory::default(),
+            now()
+        )
+        .allows());
         let three_of_five = "Saw your talk. We leverage data. Results are best in class. It is a game changer. Chat Thursday?";
-        let v = check(&cfg, &draft(three_of_five, &e), &RejectionMemory::default(), now());
+        let v = check(
+            &cfg,
+            &draft(three_of_five, &e),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert_eq!(codes(&v), vec![GuardCode::GenericDensity]);
         assert!(v.findings[0].message.contains("3 of 5"));
     }
@@ -690,17 +819,31 @@ mod tests {
 
     #[test]
     fn soft_mode_passes_but_reports_what_it_would_block() {
-        let cfg = GuardConfig { mode: GuardMode::Soft, ..GuardConfig::default() };
-        let v = check(&cfg, &draft("My name is Dani.", &[]), &RejectionMemory::default(), now());
+        let cfg = GuardConfig {
+            mode: GuardMode::Soft,
+            ..GuardConfig::default()
+        };
+        let v = check(
+            &cfg,
+            &draft("My name is Dani.", &[]),
+            &RejectionMemory::default(),
+            now(),
+        );
         assert_eq!(v.outcome, Outcome::PassWouldBlock);
         assert!(v.allows() && v.would_block());
-        assert_eq!(codes(&v), vec![GuardCode::NoPersonalisation, GuardCode::BannedOpener]);
+        assert_eq!(
+            codes(&v),
+            vec![GuardCode::NoPersonalisation, GuardCode::BannedOpener]
+        );
         assert!(v.message().starts_with("soft mode, would block: GUARD-003"));
     }
 
     #[test]
     fn guard_codes_serialise_as_their_public_names() {
-        assert_eq!(serde_json::to_string(&GuardCode::GenericDensity).unwrap(), "\"GUARD-005\"");
+        assert_eq!(
+            serde_json::to_string(&GuardCode::GenericDensity).unwrap(),
+            "\"GUARD-005\""
+        );
         assert_eq!(GuardCode::RepeatedRejection.to_string(), "GUARD-001");
     }
 
@@ -719,9 +862,33 @@ mod tests {
     fn rejection_context_lists_distinct_reasons_and_templates() {
         let e = ev();
         let mut m = RejectionMemory::default();
-        m.record(now(), "too salesy", &Draft { body: "a", template_id: Some("intro"), evidence: &e });
-        m.record(now(), "too salesy", &Draft { body: "b", template_id: Some("case_study"), evidence: &e });
-        m.record(now(), "wrong name", &Draft { body: "c", template_id: Some("intro"), evidence: &e });
+        m.record(
+            now(),
+            "too salesy",
+            &Draft {
+                body: "a",
+                template_id: Some("intro"),
+                evidence: &e,
+            },
+        );
+        m.record(
+            now(),
+            "too salesy",
+            &Draft {
+                body: "b",
+                template_id: Some("case_study"),
+                evidence: &e,
+            },
+        );
+        m.record(
+            now(),
+            "wrong name",
+            &Draft {
+                body: "c",
+                template_id: Some("intro"),
+                evidence: &e,
+            },
+        );
         let ctx = m.context(now(), 30);
         assert_eq!(ctx.count, 3);
         assert_eq!(ctx.reasons, vec!["too salesy", "wrong name"]);
@@ -734,15 +901,51 @@ mod tests {
         let templates = ["intro", "case_study", "social_proof"];
         let mut m = RejectionMemory::default();
         assert_eq!(next_template(&templates, &m, now(), 30, 0), Some("intro"));
-        assert_eq!(next_template(&templates, &m, now(), 30, 4), Some("case_study"));
-        m.record(now(), "meh", &Draft { body: "a", template_id: Some("intro"), evidence: &e });
-        assert_eq!(next_template(&templates, &m, now(), 30, 0), Some("case_study"));
-        m.record(now() - Duration::days(2), "meh", &Draft { body: "b", template_id: Some("case_study"), evidence: &e });
-        m.record(now() - Duration::days(1), "meh", &Draft { body: "c", template_id: Some("social_proof"), evidence: &e });
+        assert_eq!(
+            next_template(&templates, &m, now(), 30, 4),
+            Some("case_study")
+        );
+        m.record(
+            now(),
+            "meh",
+            &Draft {
+                body: "a",
+                template_id: Some("intro"),
+                evidence: &e,
+            },
+        );
+        assert_eq!(
+            next_template(&templates, &m, now(), 30, 0),
+            Some("case_study")
+        );
+        m.record(
+            now() - Duration::days(2),
+            "meh",
+            &Draft {
+                body: "b",
+                template_id: Some("case_study"),
+                evidence: &e,
+            },
+        );
+        m.record(
+            now() - Duration::days(1),
+            "meh",
+            &Draft {
+                body: "c",
+                template_id: Some("social_proof"),
+                evidence: &e,
+            },
+        );
         // All rejected: the one rejected longest ago comes back.
-        assert_eq!(next_template(&templates, &m, now(), 30, 0), Some("case_study"));
+        assert_eq!(
+            next_template(&templates, &m, now(), 30, 0),
+            Some("case_study")
+        );
         // After the TTL the memory no longer steers.
-        assert_eq!(next_template(&templates, &m, now() + Duration::days(31), 30, 0), Some("intro"));
+        assert_eq!(
+            next_template(&templates, &m, now() + Duration::days(31), 30, 0),
+            Some("intro")
+        );
         assert_eq!(next_template(&[], &m, now(), 30, 0), None);
     }
 }

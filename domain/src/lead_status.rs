@@ -142,7 +142,10 @@ impl LeadStatus {
     /// opted out, cannot be reached, or was never worth it. Revival never touches them.
     pub fn is_terminal_negative(self) -> bool {
         use LeadStatus::*;
-        matches!(self, NotInterested | Unsubscribed | Bounced | Suppressed | Dead)
+        matches!(
+            self,
+            NotInterested | Unsubscribed | Bounced | Suppressed | Dead
+        )
     }
 
     /// Statuses in which nothing may be sent to the lead on any channel.
@@ -182,7 +185,9 @@ impl FromStr for LeadStatus {
 pub enum Signal {
     Enriched,
     /// The lead was (re)scored; `als` is the new score 0–100.
-    Scored { als: u8 },
+    Scored {
+        als: u8,
+    },
     /// A draft for the lead entered the approval queue.
     Drafted,
     /// A reviewer rejected the queued draft; the lead goes back to be redrafted.
@@ -309,7 +314,13 @@ pub fn transition_with(
     signal: Signal,
 ) -> Result<LeadStatus, RefusedTransition> {
     use LeadStatus as S;
-    let refuse = |reason| Err(RefusedTransition { from: current, signal, reason });
+    let refuse = |reason| {
+        Err(RefusedTransition {
+            from: current,
+            signal,
+            reason,
+        })
+    };
     let not_applicable = || refuse(RefusalReason::NotApplicable);
 
     if current.is_terminal() {
@@ -333,7 +344,11 @@ pub fn transition_with(
         Signal::Converted => Ok(S::Converted),
         Signal::RePermission => refuse(RefusalReason::NothingToRestore),
 
-        Signal::Enriched => Ok(if current == S::New { S::Enriched } else { current }),
+        Signal::Enriched => Ok(if current == S::New {
+            S::Enriched
+        } else {
+            current
+        }),
         Signal::Scored { als } => match current {
             S::New | S::Enriched | S::Scored => Ok(if als < rules.dead_below_als {
                 S::Dead
@@ -441,7 +456,10 @@ fn terminal_exit(rules: &StatusRules, current: LeadStatus, signal: Signal) -> Op
     let opted_out = matches!(current, S::Unsubscribed | S::Bounced | S::Suppressed);
     match signal {
         Signal::RePermission
-            if matches!(current, S::Unsubscribed | S::Bounced | S::Suppressed | S::NotInterested) =>
+            if matches!(
+                current,
+                S::Unsubscribed | S::Bounced | S::Suppressed | S::NotInterested
+            ) =>
         {
             Some(S::New)
         }
@@ -452,9 +470,11 @@ fn terminal_exit(rules: &StatusRules, current: LeadStatus, signal: Signal) -> Op
         Signal::Converted if current == S::Exhausted => Some(S::Converted),
         Signal::NotInterested if current == S::Exhausted => Some(S::NotInterested),
         Signal::Bounced if current == S::Exhausted => Some(S::Bounced),
-        Signal::Scored { als } if current == S::Dead => {
-            Some(if als < rules.dead_below_als { S::Dead } else { S::Scored })
-        }
+        Signal::Scored { als } if current == S::Dead => Some(if als < rules.dead_below_als {
+            S::Dead
+        } else {
+            S::Scored
+        }),
         _ => None,
     }
 }
@@ -533,7 +553,11 @@ pub struct DecayRules {
 
 impl Default for DecayRules {
     fn default() -> Self {
-        Self { ghosted_after_hours: 72, stalled_after_days: 7, hesitant_min_opens: 2 }
+        Self {
+            ghosted_after_hours: 72,
+            stalled_after_days: 7,
+            hesitant_min_opens: 2,
+        }
     }
 }
 
@@ -591,7 +615,10 @@ pub struct RevivalRules {
 
 impl Default for RevivalRules {
     fn default() -> Self {
-        Self { min_days_since_touch: 30, max_days_since_touch: 120 }
+        Self {
+            min_days_since_touch: 30,
+            max_days_since_touch: 120,
+        }
     }
 }
 
@@ -646,10 +673,16 @@ mod tests {
     fn every_status_round_trips_through_its_name_and_serde() {
         for s in LeadStatus::ALL {
             assert_eq!(s.as_str().parse::<LeadStatus>().unwrap(), s);
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         assert!("ghost".parse::<LeadStatus>().is_err());
-        assert_eq!(" In_Sequence ".parse::<LeadStatus>().unwrap(), S::InSequence);
+        assert_eq!(
+            " In_Sequence ".parse::<LeadStatus>().unwrap(),
+            S::InSequence
+        );
     }
 
     #[test]
@@ -681,9 +714,18 @@ mod tests {
 
     #[test]
     fn a_score_below_twenty_makes_the_lead_dead_and_a_later_rescore_revives_it() {
-        assert_eq!(transition(S::Enriched, Signal::Scored { als: 19 }), Ok(S::Dead));
-        assert_eq!(transition(S::Enriched, Signal::Scored { als: 20 }), Ok(S::Scored));
-        assert_eq!(transition(S::Dead, Signal::Scored { als: 45 }), Ok(S::Scored));
+        assert_eq!(
+            transition(S::Enriched, Signal::Scored { als: 19 }),
+            Ok(S::Dead)
+        );
+        assert_eq!(
+            transition(S::Enriched, Signal::Scored { als: 20 }),
+            Ok(S::Scored)
+        );
+        assert_eq!(
+            transition(S::Dead, Signal::Scored { als: 45 }),
+            Ok(S::Scored)
+        );
         assert!(transition(S::Dead, Signal::Opened).is_err());
     }
 
@@ -694,7 +736,10 @@ mod tests {
         assert_eq!(transition(S::Clicked, Signal::Opened), Ok(S::Clicked));
         assert_eq!(transition(S::Replied, Signal::Opened), Ok(S::Replied));
         assert_eq!(transition(S::Opened, Signal::Replied), Ok(S::Replied));
-        assert_eq!(transition(S::Contacted, Signal::LinkedinConnected), Ok(S::LinkedinConnected));
+        assert_eq!(
+            transition(S::Contacted, Signal::LinkedinConnected),
+            Ok(S::LinkedinConnected)
+        );
         assert_eq!(transition(S::Replied, Signal::Sent), Ok(S::Replied));
     }
 
@@ -708,12 +753,24 @@ mod tests {
 
     #[test]
     fn exits_of_the_spec_end_the_lifecycle() {
-        assert_eq!(transition(S::Opened, Signal::Unsubscribed), Ok(S::Unsubscribed));
+        assert_eq!(
+            transition(S::Opened, Signal::Unsubscribed),
+            Ok(S::Unsubscribed)
+        );
         assert_eq!(transition(S::Contacted, Signal::Bounced), Ok(S::Bounced));
         assert_eq!(transition(S::Replied, Signal::Converted), Ok(S::Converted));
-        assert_eq!(transition(S::Replied, Signal::NotInterested), Ok(S::NotInterested));
-        assert_eq!(transition(S::Contacted, Signal::CadenceFinished), Ok(S::Exhausted));
-        assert_eq!(transition(S::Opened, Signal::Complained), Ok(S::Unsubscribed));
+        assert_eq!(
+            transition(S::Replied, Signal::NotInterested),
+            Ok(S::NotInterested)
+        );
+        assert_eq!(
+            transition(S::Contacted, Signal::CadenceFinished),
+            Ok(S::Exhausted)
+        );
+        assert_eq!(
+            transition(S::Opened, Signal::Complained),
+            Ok(S::Unsubscribed)
+        );
         assert_eq!(transition(S::Scored, Signal::Suppressed), Ok(S::Suppressed));
     }
 
@@ -730,7 +787,11 @@ mod tests {
                 Signal::Enriched,
             ] {
                 let refused = transition(from, sig).unwrap_err();
-                assert_eq!(refused.reason, RefusalReason::TerminalIsSticky, "{from} {sig:?}");
+                assert_eq!(
+                    refused.reason,
+                    RefusalReason::TerminalIsSticky,
+                    "{from} {sig:?}"
+                );
             }
             assert_eq!(transition(from, Signal::RePermission), Ok(S::New));
         }
@@ -746,9 +807,18 @@ mod tests {
 
     #[test]
     fn an_opt_out_is_recorded_even_after_conversion_or_refusal() {
-        assert_eq!(transition(S::Converted, Signal::Unsubscribed), Ok(S::Unsubscribed));
-        assert_eq!(transition(S::NotInterested, Signal::Complained), Ok(S::Unsubscribed));
-        assert_eq!(transition(S::Exhausted, Signal::Suppressed), Ok(S::Suppressed));
+        assert_eq!(
+            transition(S::Converted, Signal::Unsubscribed),
+            Ok(S::Unsubscribed)
+        );
+        assert_eq!(
+            transition(S::NotInterested, Signal::Complained),
+            Ok(S::Unsubscribed)
+        );
+        assert_eq!(
+            transition(S::Exhausted, Signal::Suppressed),
+            Ok(S::Suppressed)
+        );
     }
 
     #[test]
@@ -760,15 +830,24 @@ mod tests {
 
     #[test]
     fn a_redelivered_terminal_signal_is_accepted_without_change() {
-        assert_eq!(transition(S::Unsubscribed, Signal::Unsubscribed), Ok(S::Unsubscribed));
+        assert_eq!(
+            transition(S::Unsubscribed, Signal::Unsubscribed),
+            Ok(S::Unsubscribed)
+        );
         assert_eq!(transition(S::Bounced, Signal::Bounced), Ok(S::Bounced));
-        assert_eq!(transition(S::Exhausted, Signal::CadenceFinished), Ok(S::Exhausted));
+        assert_eq!(
+            transition(S::Exhausted, Signal::CadenceFinished),
+            Ok(S::Exhausted)
+        );
     }
 
     #[test]
     fn a_late_reply_after_the_cadence_finished_counts() {
         assert_eq!(transition(S::Exhausted, Signal::Replied), Ok(S::Replied));
-        assert_eq!(transition(S::Exhausted, Signal::Converted), Ok(S::Converted));
+        assert_eq!(
+            transition(S::Exhausted, Signal::Converted),
+            Ok(S::Converted)
+        );
         assert!(transition(S::Exhausted, Signal::Opened).is_err());
     }
 
@@ -787,9 +866,18 @@ mod tests {
 
     #[test]
     fn decay_signals_apply_only_where_they_make_sense() {
-        assert_eq!(transition(S::Contacted, Signal::Decayed(Decay::Ghosted)), Ok(S::Ghosted));
-        assert_eq!(transition(S::Opened, Signal::Decayed(Decay::Stalled)), Ok(S::Stalled));
-        assert_eq!(transition(S::Stalled, Signal::Decayed(Decay::Hesitant)), Ok(S::Hesitant));
+        assert_eq!(
+            transition(S::Contacted, Signal::Decayed(Decay::Ghosted)),
+            Ok(S::Ghosted)
+        );
+        assert_eq!(
+            transition(S::Opened, Signal::Decayed(Decay::Stalled)),
+            Ok(S::Stalled)
+        );
+        assert_eq!(
+            transition(S::Stalled, Signal::Decayed(Decay::Hesitant)),
+            Ok(S::Hesitant)
+        );
         assert!(transition(S::Replied, Signal::Decayed(Decay::Stalled)).is_err());
         assert!(transition(S::Opened, Signal::Decayed(Decay::Ghosted)).is_err());
     }
@@ -801,8 +889,17 @@ mod tests {
         assert_eq!(transition(S::Queued, Signal::DraftRejected), Ok(S::Scored));
     }
 
-    fn facts(sent: Option<DateTime<Utc>>, opened: Option<DateTime<Utc>>, opens: u32) -> EngagementFacts {
-        EngagementFacts { first_touch_sent_at: sent, last_opened_at: opened, open_count: opens, reply_count: 0 }
+    fn facts(
+        sent: Option<DateTime<Utc>>,
+        opened: Option<DateTime<Utc>>,
+        opens: u32,
+    ) -> EngagementFacts {
+        EngagementFacts {
+            first_touch_sent_at: sent,
+            last_opened_at: opened,
+            open_count: opens,
+            reply_count: 0,
+        }
     }
 
     #[test]
@@ -810,7 +907,10 @@ mod tests {
         let r = DecayRules::default();
         let f = facts(Some(at(1, 9)), None, 0);
         assert_eq!(detect_decay(&r, S::Contacted, &f, at(4, 8)), None);
-        assert_eq!(detect_decay(&r, S::Contacted, &f, at(4, 9)), Some(Decay::Ghosted));
+        assert_eq!(
+            detect_decay(&r, S::Contacted, &f, at(4, 9)),
+            Some(Decay::Ghosted)
+        );
         assert_eq!(detect_decay(&r, S::Ghosted, &f, at(9, 9)), None);
     }
 
@@ -819,15 +919,24 @@ mod tests {
         let r = DecayRules::default();
         let f = facts(Some(at(1, 9)), Some(at(2, 9)), 1);
         assert_eq!(detect_decay(&r, S::Opened, &f, at(9, 8)), None);
-        assert_eq!(detect_decay(&r, S::Opened, &f, at(9, 9)), Some(Decay::Stalled));
+        assert_eq!(
+            detect_decay(&r, S::Opened, &f, at(9, 9)),
+            Some(Decay::Stalled)
+        );
     }
 
     #[test]
     fn two_opens_without_reply_is_hesitant_even_before_a_stall() {
         let r = DecayRules::default();
         let f = facts(Some(at(1, 9)), Some(at(2, 9)), 2);
-        assert_eq!(detect_decay(&r, S::Opened, &f, at(2, 10)), Some(Decay::Hesitant));
-        assert_eq!(detect_decay(&r, S::Stalled, &f, at(20, 10)), Some(Decay::Hesitant));
+        assert_eq!(
+            detect_decay(&r, S::Opened, &f, at(2, 10)),
+            Some(Decay::Hesitant)
+        );
+        assert_eq!(
+            detect_decay(&r, S::Stalled, &f, at(20, 10)),
+            Some(Decay::Hesitant)
+        );
     }
 
     #[test]
@@ -856,7 +965,14 @@ mod tests {
         let r = RevivalRules::default();
         let now = at(31, 12);
         let touched = Some(now - Duration::days(60));
-        for s in [S::NotInterested, S::Unsubscribed, S::Bounced, S::Suppressed, S::Dead, S::Converted] {
+        for s in [
+            S::NotInterested,
+            S::Unsubscribed,
+            S::Bounced,
+            S::Suppressed,
+            S::Dead,
+            S::Converted,
+        ] {
             assert!(!is_revival_candidate(&r, s, touched, now), "{s}");
         }
     }

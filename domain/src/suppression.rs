@@ -112,7 +112,8 @@ fn ascii_domain(raw: &str) -> Option<String> {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     labels_ok.then_some(ascii)
 }
@@ -123,8 +124,8 @@ fn ascii_domain(raw: &str) -> Option<String> {
 const PUBLIC_SUFFIXES: &[&str] = &[
     "com.au", "net.au", "org.au", "edu.au", "gov.au", "asn.au", "id.au", "co.uk", "org.uk",
     "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "co.nz", "net.nz", "org.nz", "govt.nz",
-    "co.jp", "ne.jp", "or.jp", "com.br", "com.cn", "com.sg", "com.hk", "com.my", "co.in",
-    "co.za", "com.mx", "co.kr", "com.tr", "com.ar", "co.id", "com.ph", "co.il",
+    "co.jp", "ne.jp", "or.jp", "com.br", "com.cn", "com.sg", "com.hk", "com.my", "co.in", "co.za",
+    "com.mx", "co.kr", "com.tr", "com.ar", "co.id", "com.ph", "co.il",
 ];
 
 fn is_public_suffix(domain: &str) -> bool {
@@ -164,15 +165,27 @@ pub struct SuppressionEntry {
 
 impl SuppressionEntry {
     pub fn email(raw: &str, source: EntrySource) -> Result<Self, SuppressionError> {
-        Ok(Self { kind: EntryKind::Email, value: canonical_email(raw)?, source })
+        Ok(Self {
+            kind: EntryKind::Email,
+            value: canonical_email(raw)?,
+            source,
+        })
     }
 
     pub fn domain(raw: &str, source: EntrySource) -> Result<Self, SuppressionError> {
-        Ok(Self { kind: EntryKind::Domain, value: canonical_domain(raw)?, source })
+        Ok(Self {
+            kind: EntryKind::Domain,
+            value: canonical_domain(raw)?,
+            source,
+        })
     }
 
     pub fn phone(raw: &str, region: Region, source: EntrySource) -> Result<Self, SuppressionError> {
-        Ok(Self { kind: EntryKind::Phone, value: canonical_phone(raw, region)?, source })
+        Ok(Self {
+            kind: EntryKind::Phone,
+            value: canonical_phone(raw, region)?,
+            source,
+        })
     }
 
     /// Builds an entry of `kind` from a raw value, as found in an import file.
@@ -218,12 +231,20 @@ pub struct Contact<'a> {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum MatchReason {
     /// The contact's email address is suppressed.
-    Email { email: String },
+    Email {
+        email: String,
+    },
     /// The domain of the contact's email is the suppressed domain or one of its subdomains.
-    EmailDomain { domain: String },
+    EmailDomain {
+        domain: String,
+    },
     /// The contact's company domain is the suppressed domain or one of its subdomains.
-    CompanyDomain { domain: String },
-    Phone { phone: String },
+    CompanyDomain {
+        domain: String,
+    },
+    Phone {
+        phone: String,
+    },
 }
 
 /// A hit: the entry and how the contact reached it.
@@ -242,10 +263,16 @@ impl fmt::Display for Match<'_> {
                 write!(f, "email domain {domain} is suppressed")
             }
             MatchReason::EmailDomain { domain } => {
-                write!(f, "email domain {domain} is under suppressed domain {entry}")
+                write!(
+                    f,
+                    "email domain {domain} is under suppressed domain {entry}"
+                )
             }
             MatchReason::CompanyDomain { domain } => {
-                write!(f, "company domain {domain} is under suppressed domain {entry}")
+                write!(
+                    f,
+                    "company domain {domain} is under suppressed domain {entry}"
+                )
             }
             MatchReason::Phone { phone } => write!(f, "phone {phone} is on the suppression list"),
         }
@@ -312,24 +339,44 @@ impl SuppressionList {
     pub fn check(&self, contact: &Contact<'_>) -> Option<Match<'_>> {
         if let Some(email) = contact.email.and_then(|e| canonical_email(e).ok()) {
             if let Some(&i) = self.emails.get(&email) {
-                return Some(Match { entry: &self.entries[i], reason: MatchReason::Email { email } });
+                return Some(Match {
+                    entry: &self.entries[i],
+                    reason: MatchReason::Email { email },
+                });
             }
             if let Some((_, domain)) = email.rsplit_once('@') {
                 if let Some(i) = self.domain_hit(domain) {
-                    let reason = MatchReason::EmailDomain { domain: domain.to_string() };
-                    return Some(Match { entry: &self.entries[i], reason });
+                    let reason = MatchReason::EmailDomain {
+                        domain: domain.to_string(),
+                    };
+                    return Some(Match {
+                        entry: &self.entries[i],
+                        reason,
+                    });
                 }
             }
         }
-        if let Some(domain) = contact.company_domain.and_then(|d| canonical_domain(d).ok()) {
+        if let Some(domain) = contact
+            .company_domain
+            .and_then(|d| canonical_domain(d).ok())
+        {
             if let Some(i) = self.domain_hit(&domain) {
                 let reason = MatchReason::CompanyDomain { domain };
-                return Some(Match { entry: &self.entries[i], reason });
+                return Some(Match {
+                    entry: &self.entries[i],
+                    reason,
+                });
             }
         }
-        if let Some(phone) = contact.phone.and_then(|p| canonical_phone(p, self.region).ok()) {
+        if let Some(phone) = contact
+            .phone
+            .and_then(|p| canonical_phone(p, self.region).ok())
+        {
             if let Some(&i) = self.phones.get(&phone) {
-                return Some(Match { entry: &self.entries[i], reason: MatchReason::Phone { phone } });
+                return Some(Match {
+                    entry: &self.entries[i],
+                    reason: MatchReason::Phone { phone },
+                });
             }
         }
         None
@@ -361,18 +408,26 @@ mod tests {
 
     fn list(entries: &[(EntryKind, &str)]) -> SuppressionList {
         SuppressionList::new(
-            entries.iter().map(|(k, v)| SuppressionEntry::parse(*k, v, Region::AU, EntrySource::Manual).unwrap()),
+            entries.iter().map(|(k, v)| {
+                SuppressionEntry::parse(*k, v, Region::AU, EntrySource::Manual).unwrap()
+            }),
             Region::AU,
         )
     }
 
     fn email(e: &str) -> Contact<'_> {
-        Contact { email: Some(e), ..Contact::default() }
+        Contact {
+            email: Some(e),
+            ..Contact::default()
+        }
     }
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(canonical_email("  Sam.Lee@Customer.COM ").unwrap(), "sam.lee@customer.com");
+        assert_eq!(
+            canonical_email("  Sam.Lee@Customer.COM ").unwrap(),
+            "sam.lee@customer.com"
+        );
         assert!(canonical_email("no-at-sign").is_err());
         assert!(canonical_email("@customer.com").is_err());
         assert!(canonical_email("sam@localhost").is_err());
@@ -380,18 +435,30 @@ mod tests {
 
     #[test]
     fn idn_domains_are_stored_as_punycode() {
-        assert_eq!(canonical_email("anna@Bücher.example").unwrap(), "anna@xn--bcher-kva.example");
-        assert_eq!(canonical_domain("bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            canonical_email("anna@Bücher.example").unwrap(),
+            "anna@xn--bcher-kva.example"
+        );
+        assert_eq!(
+            canonical_domain("bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         let l = list(&[(EntryKind::Domain, "BÜCHER.example")]);
         assert!(l.check(&email("a@shop.xn--bcher-kva.example")).is_some());
     }
 
     #[test]
     fn domain_entries_accept_urls_and_prefixes() {
-        assert_eq!(canonical_domain("https://www.Customer.com/about?x=1").unwrap(), "customer.com");
+        assert_eq!(
+            canonical_domain("https://www.Customer.com/about?x=1").unwrap(),
+            "customer.com"
+        );
         assert_eq!(canonical_domain("@customer.com").unwrap(), "customer.com");
         assert_eq!(canonical_domain("*.customer.com.").unwrap(), "customer.com");
-        assert_eq!(canonical_domain("customer.com:443").unwrap(), "customer.com");
+        assert_eq!(
+            canonical_domain("customer.com:443").unwrap(),
+            "customer.com"
+        );
         assert!(canonical_domain("com").is_err());
         assert!(canonical_domain("com.au").is_err());
         assert!(canonical_domain("bad..domain").is_err());
@@ -401,7 +468,12 @@ mod tests {
     fn an_exact_email_entry_matches_case_insensitively() {
         let l = list(&[(EntryKind::Email, "sam@customer.com")]);
         let m = l.check(&email(" SAM@Customer.com")).unwrap();
-        assert_eq!(m.reason, MatchReason::Email { email: "sam@customer.com".into() });
+        assert_eq!(
+            m.reason,
+            MatchReason::Email {
+                email: "sam@customer.com".into()
+            }
+        );
         assert!(l.check(&email("pat@customer.com")).is_none());
     }
 
@@ -427,18 +499,41 @@ mod tests {
     #[test]
     fn the_company_domain_is_checked_when_the_email_is_elsewhere() {
         let l = list(&[(EntryKind::Domain, "customer.com")]);
-        let c = Contact { email: Some("founder@gmail.com"), company_domain: Some("https://shop.customer.com"), phone: None };
+        let c = Contact {
+            email: Some("founder@gmail.com"),
+            company_domain: Some("https://shop.customer.com"),
+            phone: None,
+        };
         let m = l.check(&c).unwrap();
-        assert_eq!(m.reason, MatchReason::CompanyDomain { domain: "shop.customer.com".into() });
-        assert!(m.to_string().contains("under suppressed domain customer.com"));
+        assert_eq!(
+            m.reason,
+            MatchReason::CompanyDomain {
+                domain: "shop.customer.com".into()
+            }
+        );
+        assert!(m
+            .to_string()
+            .contains("under suppressed domain customer.com"));
     }
 
     #[test]
     fn australian_national_numbers_normalise_to_e164() {
-        assert_eq!(canonical_phone("0412 345 678", Region::AU).unwrap(), "+61412345678");
-        assert_eq!(canonical_phone("+61 412-345-678", Region::US).unwrap(), "+61412345678");
-        assert_eq!(canonical_phone("(02) 9876 5432", Region::AU).unwrap(), "+61298765432");
-        assert_eq!(canonical_phone("(415) 555-2671", Region::US).unwrap(), "+14155552671");
+        assert_eq!(
+            canonical_phone("0412 345 678", Region::AU).unwrap(),
+            "+61412345678"
+        );
+        assert_eq!(
+            canonical_phone("+61 412-345-678", Region::US).unwrap(),
+            "+61412345678"
+        );
+        assert_eq!(
+            canonical_phone("(02) 9876 5432", Region::AU).unwrap(),
+            "+61298765432"
+        );
+        assert_eq!(
+            canonical_phone("(415) 555-2671", Region::US).unwrap(),
+            "+14155552671"
+        );
         assert!(canonical_phone("call me", Region::AU).is_err());
         assert!(canonical_phone("", Region::AU).is_err());
     }
@@ -446,10 +541,21 @@ mod tests {
     #[test]
     fn a_phone_entry_matches_the_same_number_written_differently() {
         let l = list(&[(EntryKind::Phone, "+61 412 345 678")]);
-        let c = Contact { phone: Some("0412345678"), ..Contact::default() };
+        let c = Contact {
+            phone: Some("0412345678"),
+            ..Contact::default()
+        };
         let m = l.check(&c).unwrap();
-        assert_eq!(m.reason, MatchReason::Phone { phone: "+61412345678".into() });
-        let other = Contact { phone: Some("0412 345 679"), ..Contact::default() };
+        assert_eq!(
+            m.reason,
+            MatchReason::Phone {
+                phone: "+61412345678".into()
+            }
+        );
+        let other = Contact {
+            phone: Some("0412 345 679"),
+            ..Contact::default()
+        };
         assert!(l.check(&other).is_none());
     }
 
@@ -459,14 +565,19 @@ mod tests {
         l.insert(SuppressionEntry::email("a@b.com", EntrySource::Unsubscribe).unwrap());
         l.insert(SuppressionEntry::email("A@B.com", EntrySource::Manual).unwrap());
         assert_eq!(l.len(), 1);
-        assert_eq!(l.check(&email("a@b.com")).unwrap().entry.source(), EntrySource::Unsubscribe);
+        assert_eq!(
+            l.check(&email("a@b.com")).unwrap().entry.source(),
+            EntrySource::Unsubscribe
+        );
     }
 
     #[test]
     fn an_empty_contact_or_list_matches_nothing() {
         let l = list(&[(EntryKind::Domain, "customer.com")]);
         assert!(l.check(&Contact::default()).is_none());
-        assert!(SuppressionList::new([], Region::AU).check(&email("a@customer.com")).is_none());
+        assert!(SuppressionList::new([], Region::AU)
+            .check(&email("a@customer.com"))
+            .is_none());
         assert!(l.check(&email("garbage")).is_none());
     }
 }

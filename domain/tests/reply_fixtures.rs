@@ -50,11 +50,22 @@ fn fixtures() -> Vec<Fixture> {
 #[test]
 fn every_real_world_reply_fixture_gets_its_expected_class_and_return_date() {
     let all = fixtures();
-    assert!(all.len() >= 20, "expected the fixture set, found {}", all.len());
+    assert!(
+        all.len() >= 20,
+        "expected the fixture set, found {}",
+        all.len()
+    );
     let mut failures = Vec::new();
     for f in &all {
-        let c = classify(&Reply { subject: &f.subject, body: &f.body, received_on: f.received, auto_submitted: f.auto });
-        if c.class.as_str() != f.class || (f.class == "out_of_office" && c.return_date != f.return_date) {
+        let c = classify(&Reply {
+            subject: &f.subject,
+            body: &f.body,
+            received_on: f.received,
+            auto_submitted: f.auto,
+        });
+        if c.class.as_str() != f.class
+            || (f.class == "out_of_office" && c.return_date != f.return_date)
+        {
             failures.push(format!(
                 "{}: expected {} {:?}, got {} {:?} ({})",
                 f.name, f.class, f.return_date, c.class, c.return_date, c.reason
@@ -68,7 +79,18 @@ fn every_real_world_reply_fixture_gets_its_expected_class_and_return_date() {
 #[test]
 fn every_class_of_the_spec_is_covered_by_a_fixture() {
     let all = fixtures();
-    for class in ["meeting_request", "interested", "question", "not_interested", "unsubscribe", "out_of_office", "auto_reply"] {
-        assert!(all.iter().any(|f| f.class == class), "no fixture for {class}");
+    for class in [
+        "meeting_request",
+        "interested",
+        "question",
+        "not_interested",
+        "unsubscribe",
+        "out_of_office",
+        "auto_reply",
+    ] {
+        assert!(
+            all.iter().any(|f| f.class == class),
+            "no fixture for {class}"
+        );
     }
 }

@@ -59,11 +59,18 @@ fn month_number(name: &str) -> Option<u32> {
 
 /// How strongly the words before a date say "this is when I am back".
 fn trigger_rank(before: &str) -> u8 {
-    for word in before.split(|c: char| !c.is_alphanumeric()).rev().filter(|w| !w.is_empty()).take(8) {
+    for word in before
+        .split(|c: char| !c.is_alphanumeric())
+        .rev()
+        .filter(|w| !w.is_empty())
+        .take(8)
+    {
         match word {
             "back" | "return" | "returning" | "returns" | "resume" | "resuming" | "reopen"
             | "reopens" | "reopening" | "reachable" | "available" => return 3,
-            "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including" => return 2,
+            "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including" => {
+                return 2
+            }
             // A start date of the absence, not its end.
             "from" | "since" | "leaving" | "starting" | "between" | "left" => return 0,
             _ => {}
@@ -90,7 +97,13 @@ fn full_year(y: &str) -> Option<i32> {
     Some(if y.len() == 2 { 2000 + n } else { n })
 }
 
-fn resolve_numeric(a: u32, b: u32, year: Option<i32>, order: DateOrder, received: NaiveDate) -> Option<NaiveDate> {
+fn resolve_numeric(
+    a: u32,
+    b: u32,
+    year: Option<i32>,
+    order: DateOrder,
+    received: NaiveDate,
+) -> Option<NaiveDate> {
     let (first, second) = match order {
         DateOrder::DayFirst => ((b, a), (a, b)),
         DateOrder::MonthFirst => ((a, b), (b, a)),
@@ -131,41 +144,51 @@ pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<
     for caps in pattern().captures_iter(text) {
         let whole = caps.get(0)?;
         let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
-        let (tier, date) = if let (Some(y), Some(m), Some(d)) = (num("iso_y"), num("iso_m"), num("iso_d")) {
-            (3, NaiveDate::from_ymd_opt(y as i32, m, d))
-        } else if let (Some(d), Some(m)) = (num("dm_d"), caps.name("dm_m")) {
-            let month = month_number(m.as_str());
-            let year = caps.name("dm_y").and_then(|y| full_year(y.as_str()));
-            (3, month.and_then(|m| match year {
-                Some(y) => NaiveDate::from_ymd_opt(y, m, d),
-                None => resolve_without_year(received, m, d),
-            }))
-        } else if let (Some(m), Some(d)) = (caps.name("md_m"), num("md_d")) {
-            let month = month_number(m.as_str());
-            let year = caps.name("md_y").and_then(|y| full_year(y.as_str()));
-            (3, month.and_then(|m| match year {
-                Some(y) => NaiveDate::from_ymd_opt(y, m, d),
-                None => resolve_without_year(received, m, d),
-            }))
-        } else if let (Some(a), Some(b)) = (num("n_a"), num("n_b")) {
-            let year = caps.name("n_y").and_then(|y| full_year(y.as_str()));
-            (3, resolve_numeric(a, b, year, order, received))
-        } else if let (Some(a), Some(b)) = (num("p_a"), num("p_b")) {
-            let year = caps.name("p_y").and_then(|y| full_year(y.as_str()));
-            (3, resolve_numeric(a, b, year, order, received))
-        } else if let Some(day) = num("nth") {
-            (2, next_day_of_month(received, day))
-        } else if let Some(rel) = caps.name("rel") {
-            let word = rel.as_str();
-            let d = match word {
-                "tomorrow" => received.succ_opt(),
-                w if w.starts_with("next") => Some(next_weekday(received, Weekday::Mon)),
-                w => w.parse::<Weekday>().ok().map(|wd| next_weekday(received, wd)),
+        let (tier, date) =
+            if let (Some(y), Some(m), Some(d)) = (num("iso_y"), num("iso_m"), num("iso_d")) {
+                (3, NaiveDate::from_ymd_opt(y as i32, m, d))
+            } else if let (Some(d), Some(m)) = (num("dm_d"), caps.name("dm_m")) {
+                let month = month_number(m.as_str());
+                let year = caps.name("dm_y").and_then(|y| full_year(y.as_str()));
+                (
+                    3,
+                    month.and_then(|m| match year {
+                        Some(y) => NaiveDate::from_ymd_opt(y, m, d),
+                        None => resolve_without_year(received, m, d),
+                    }),
+                )
+            } else if let (Some(m), Some(d)) = (caps.name("md_m"), num("md_d")) {
+                let month = month_number(m.as_str());
+                let year = caps.name("md_y").and_then(|y| full_year(y.as_str()));
+                (
+                    3,
+                    month.and_then(|m| match year {
+                        Some(y) => NaiveDate::from_ymd_opt(y, m, d),
+                        None => resolve_without_year(received, m, d),
+                    }),
+                )
+            } else if let (Some(a), Some(b)) = (num("n_a"), num("n_b")) {
+                let year = caps.name("n_y").and_then(|y| full_year(y.as_str()));
+                (3, resolve_numeric(a, b, year, order, received))
+            } else if let (Some(a), Some(b)) = (num("p_a"), num("p_b")) {
+                let year = caps.name("p_y").and_then(|y| full_year(y.as_str()));
+                (3, resolve_numeric(a, b, year, order, received))
+            } else if let Some(day) = num("nth") {
+                (2, next_day_of_month(received, day))
+            } else if let Some(rel) = caps.name("rel") {
+                let word = rel.as_str();
+                let d = match word {
+                    "tomorrow" => received.succ_opt(),
+                    w if w.starts_with("next") => Some(next_weekday(received, Weekday::Mon)),
+                    w => w
+                        .parse::<Weekday>()
+                        .ok()
+                        .map(|wd| next_weekday(received, wd)),
+                };
+                (1, d)
+            } else {
+                continue;
             };
-            (1, d)
-        } else {
-            continue;
-        };
         let Some(date) = date else { continue };
         // A "return date" years away is a misread number, not a plan.
         if date < received - Days::new(31) || date > received + Days::new(400) {
@@ -204,16 +227,28 @@ mod tests {
 
     #[test]
     fn month_day_with_ordinals_and_years_is_read() {
-        assert_eq!(ret("out of the office until march 3rd"), Some(d(2026, 3, 3)));
+        assert_eq!(
+            ret("out of the office until march 3rd"),
+            Some(d(2026, 3, 3))
+        );
         assert_eq!(ret("away until tue, mar 10, 2026"), Some(d(2026, 3, 10)));
-        assert_eq!(ret("returning tuesday september 03, 2026"), Some(d(2026, 9, 3)));
+        assert_eq!(
+            ret("returning tuesday september 03, 2026"),
+            Some(d(2026, 9, 3))
+        );
     }
 
     #[test]
     fn numeric_dates_are_day_first_by_default_and_configurable() {
         assert_eq!(ret("returning 12/03/2026"), Some(d(2026, 3, 12)));
-        assert_eq!(return_date("returning 12/03/2026", rx(), DateOrder::MonthFirst), Some(d(2026, 12, 3)));
-        assert_eq!(return_date("back 03/25/26", rx(), DateOrder::DayFirst), Some(d(2026, 3, 25)));
+        assert_eq!(
+            return_date("returning 12/03/2026", rx(), DateOrder::MonthFirst),
+            Some(d(2026, 12, 3))
+        );
+        assert_eq!(
+            return_date("back 03/25/26", rx(), DateOrder::DayFirst),
+            Some(d(2026, 3, 25))
+        );
         assert_eq!(ret("back 9.3.2026"), Some(d(2026, 3, 9)));
         assert_eq!(ret("back on 2/3"), Some(d(2026, 3, 2)));
     }
@@ -246,14 +281,26 @@ mod tests {
 
     #[test]
     fn the_return_date_beats_the_start_date_of_the_absence() {
-        assert_eq!(ret("away from 2 march until 9 march, back on 10 march"), Some(d(2026, 3, 10)));
-        assert_eq!(ret("out of office from friday, may 24th, 2026 to wednesday, may 29th, 2026"), Some(d(2026, 5, 29)));
-        assert_eq!(ret("on leave from 2 march until monday 16 march"), Some(d(2026, 3, 16)));
+        assert_eq!(
+            ret("away from 2 march until 9 march, back on 10 march"),
+            Some(d(2026, 3, 10))
+        );
+        assert_eq!(
+            ret("out of office from friday, may 24th, 2026 to wednesday, may 29th, 2026"),
+            Some(d(2026, 5, 29))
+        );
+        assert_eq!(
+            ret("on leave from 2 march until monday 16 march"),
+            Some(d(2026, 3, 16))
+        );
     }
 
     #[test]
     fn text_without_a_date_has_no_return_date() {
-        assert_eq!(ret("i am out of the office with limited access to email"), None);
+        assert_eq!(
+            ret("i am out of the office with limited access to email"),
+            None
+        );
         assert_eq!(ret("back in 2 weeks"), None);
         assert_eq!(ret("back on 31/02/2026"), None);
     }

@@ -51,7 +51,10 @@ impl ReplyClass {
 
     /// Whether a human should see the reply soon and a suggested answer be drafted.
     pub fn is_positive(self) -> bool {
-        matches!(self, ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question)
+        matches!(
+            self,
+            ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question
+        )
     }
 }
 
@@ -113,7 +116,9 @@ pub fn is_auto_submitted_header(name: &str, value: &str) -> bool {
         return !value.is_empty() && !value.eq_ignore_ascii_case("no");
     }
     if is("precedence") {
-        return ["auto_reply", "bulk", "junk", "list"].iter().any(|v| value.eq_ignore_ascii_case(v));
+        return ["auto_reply", "bulk", "junk", "list"]
+            .iter()
+            .any(|v| value.eq_ignore_ascii_case(v));
     }
     false
 }
@@ -157,7 +162,13 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("take us off", Cue::Unsubscribe, 2, false, false),
     ("off your list", Cue::Unsubscribe, 2, false, false),
     ("off your mailing list", Cue::Unsubscribe, 2, false, false),
-    ("off your distribution list", Cue::Unsubscribe, 2, false, false),
+    (
+        "off your distribution list",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
     ("stop emailing", Cue::Unsubscribe, 2, false, false),
     ("stop e-mailing", Cue::Unsubscribe, 2, false, false),
     ("stop contacting", Cue::Unsubscribe, 2, false, false),
@@ -177,7 +188,13 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("this is spam", Cue::Unsubscribe, 2, false, false),
     ("reported as spam", Cue::Unsubscribe, 2, false, false),
     ("report you", Cue::Unsubscribe, 2, false, false),
-    ("how did you get my email", Cue::Unsubscribe, 1, false, false),
+    (
+        "how did you get my email",
+        Cue::Unsubscribe,
+        1,
+        false,
+        false,
+    ),
     // Absences.
     ("out of office", Cue::OutOfOffice, 2, false, false),
     ("out of the office", Cue::OutOfOffice, 2, false, false),
@@ -197,8 +214,20 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("away from my desk", Cue::OutOfOffice, 2, false, false),
     ("away from my email", Cue::OutOfOffice, 2, false, false),
     ("limited access to email", Cue::OutOfOffice, 2, false, false),
-    ("limited access to my email", Cue::OutOfOffice, 2, false, false),
-    ("limited access to e-mail", Cue::OutOfOffice, 2, false, false),
+    (
+        "limited access to my email",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    (
+        "limited access to e-mail",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
     ("no access to email", Cue::OutOfOffice, 2, false, false),
     ("intermittent access", Cue::OutOfOffice, 2, false, false),
     ("not checking email", Cue::OutOfOffice, 2, false, false),
@@ -254,7 +283,13 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("mailbox is not monitored", Cue::AutoReply, 2, false, false),
     ("inbox is not monitored", Cue::AutoReply, 2, false, false),
     ("is no longer monitored", Cue::AutoReply, 2, false, false),
-    ("no longer with the company", Cue::AutoReply, 2, false, false),
+    (
+        "no longer with the company",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
     ("no longer with", Cue::AutoReply, 1, false, false),
     ("has left the company", Cue::AutoReply, 2, false, false),
     ("has left the business", Cue::AutoReply, 2, false, false),
@@ -304,8 +339,20 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("already work with", Cue::NotInterested, 2, false, false),
     ("already working with", Cue::NotInterested, 2, false, false),
     ("already using", Cue::NotInterested, 2, false, false),
-    ("happy with our current", Cue::NotInterested, 2, false, false),
-    ("happy with our existing", Cue::NotInterested, 2, false, false),
+    (
+        "happy with our current",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "happy with our existing",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
     ("we do this in-house", Cue::NotInterested, 2, false, false),
     ("we do that in-house", Cue::NotInterested, 2, false, false),
     ("handle this in-house", Cue::NotInterested, 2, false, false),
@@ -429,7 +476,15 @@ fn automaton() -> &'static Automaton {
         let mut phrases: Vec<(&'static str, Phrase)> = Vec::new();
         let mut push = |text: &'static str, cue, weight, negatable, stem| {
             if !phrases.iter().any(|(t, _)| *t == text) {
-                phrases.push((text, Phrase { cue, weight, negatable, stem }));
+                phrases.push((
+                    text,
+                    Phrase {
+                        cue,
+                        weight,
+                        negatable,
+                        stem,
+                    },
+                ));
             }
         };
         for &(text, cue, weight, negatable, stem) in TABLE {
@@ -439,7 +494,16 @@ fn automaton() -> &'static Automaton {
             }
         }
         for day in WEEKDAYS {
-            for shape in ["how about {}", "does {} work", "{} works", "free on {}", "free {}", "available on {}", "{} afternoon", "{} morning"] {
+            for shape in [
+                "how about {}",
+                "does {} work",
+                "{} works",
+                "free on {}",
+                "free {}",
+                "available on {}",
+                "{} afternoon",
+                "{} morning",
+            ] {
                 push(leak(shape.replace("{}", day)), Cue::Meeting, 2, true, false);
             }
         }
@@ -496,7 +560,11 @@ fn negated(text: &str, start: usize) -> bool {
     let clause = before
         .rfind([',', '.', '!', '?', ';', ':', '(', ')'])
         .map_or(before, |i| &before[i + 1..]);
-    clause.split_whitespace().rev().take(4).any(|w| NEGATIONS.contains(&w))
+    clause
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .any(|w| NEGATIONS.contains(&w))
 }
 
 #[derive(Default, Clone, Copy)]
@@ -540,7 +608,8 @@ fn tally(text: &str) -> [Tally; CUES] {
         let (phrase, p) = &auto.phrases[m.pattern().as_usize()];
         let (s, e) = (m.start(), m.end());
         let starts_word = s == 0 || !is_word_byte(bytes[s - 1]) || !is_word_byte(bytes[s]);
-        let ends_word = p.stem || e == bytes.len() || !is_word_byte(bytes[e]) || !is_word_byte(bytes[e - 1]);
+        let ends_word =
+            p.stem || e == bytes.len() || !is_word_byte(bytes[e]) || !is_word_byte(bytes[e - 1]);
         if !(starts_word && ends_word) {
             continue;
         }
@@ -554,8 +623,26 @@ fn tally(text: &str) -> [Tally; CUES] {
 }
 
 /// Subject prefixes that machines put on their replies.
-const AUTO_SUBJECTS: &[&str] = &["automatic reply", "auto:", "autoreply", "auto-reply", "auto reply", "automated reply"];
-const OOO_SUBJECTS: &[&str] = &["out of office", "out of the office", "out-of-office", "ooo", "away:", "on leave", "annual leave", "on vacation", "on holiday", "absence"];
+const AUTO_SUBJECTS: &[&str] = &[
+    "automatic reply",
+    "auto:",
+    "autoreply",
+    "auto-reply",
+    "auto reply",
+    "automated reply",
+];
+const OOO_SUBJECTS: &[&str] = &[
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "ooo",
+    "away:",
+    "on leave",
+    "annual leave",
+    "on vacation",
+    "on holiday",
+    "absence",
+];
 
 fn subject_cues(subject: &str) -> (bool, bool) {
     let mut s = String::new();
@@ -586,8 +673,21 @@ fn confidence(base: f32, tally: &Tally) -> f32 {
     (base + 0.04 * (tally.hits.saturating_sub(1)) as f32).min(0.99)
 }
 
-fn decided(class: ReplyClass, confidence: f32, rule: &'static str, matched: Option<&'static str>) -> Classification {
-    Classification { class, confidence, reason: Reason { rule, matched: matched.unwrap_or("") }, return_date: None }
+fn decided(
+    class: ReplyClass,
+    confidence: f32,
+    rule: &'static str,
+    matched: Option<&'static str>,
+) -> Classification {
+    Classification {
+        class,
+        confidence,
+        reason: Reason {
+            rule,
+            matched: matched.unwrap_or(""),
+        },
+        return_date: None,
+    }
 }
 
 /// Classifies a reply under the default configuration.
@@ -607,9 +707,20 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     // An opt-out from a person is honoured whatever else the reply says; a machine's
     // "unsubscribe" is a footer, not a request.
     let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
-    if !machine && (unsub.fired() || matches!(bare, "stop" | "unsubscribe" | "remove" | "stop please" | "please stop")) {
+    if !machine
+        && (unsub.fired()
+            || matches!(
+                bare,
+                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop"
+            ))
+    {
         let matched = unsub.first.or(Some("stop"));
-        return decided(ReplyClass::Unsubscribe, confidence(0.95, &unsub), "unsubscribe.phrase", matched);
+        return decided(
+            ReplyClass::Unsubscribe,
+            confidence(0.95, &unsub),
+            "unsubscribe.phrase",
+            matched,
+        );
     }
 
     if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) {
@@ -617,12 +728,21 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         normalise(reply.subject, &mut subject);
         subject.push('\n');
         subject.push_str(&text);
-        let base = if ooo_subject && ooo.fired() { 0.97 } else { 0.9 };
+        let base = if ooo_subject && ooo.fired() {
+            0.97
+        } else {
+            0.9
+        };
         let (rule, matched) = match ooo.first {
             Some(p) => ("out_of_office.phrase", Some(p)),
             None => ("out_of_office.subject", None),
         };
-        let mut c = decided(ReplyClass::OutOfOffice, confidence(base, &ooo), rule, matched);
+        let mut c = decided(
+            ReplyClass::OutOfOffice,
+            confidence(base, &ooo),
+            rule,
+            matched,
+        );
         c.return_date = return_date(&subject, reply.received_on, config.date_order);
         return c;
     }
@@ -633,7 +753,12 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             _ => ("auto_reply.header", None),
         };
         let base = if machine && autor.fired() { 0.95 } else { 0.85 };
-        return decided(ReplyClass::AutoReply, confidence(base, &autor), rule, matched);
+        return decided(
+            ReplyClass::AutoReply,
+            confidence(base, &autor),
+            rule,
+            matched,
+        );
     }
 
     let positive = meeting.fired() || interest.fired();
@@ -641,18 +766,42 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
         let base = if positive { 0.6 } else { 0.88 };
-        return decided(ReplyClass::NotInterested, confidence(base, &refusal), "not_interested.phrase", refusal.first);
+        return decided(
+            ReplyClass::NotInterested,
+            confidence(base, &refusal),
+            "not_interested.phrase",
+            refusal.first,
+        );
     }
     if meeting.fired() {
-        return decided(ReplyClass::MeetingRequest, confidence(0.85, &meeting), "meeting_request.phrase", meeting.first);
+        return decided(
+            ReplyClass::MeetingRequest,
+            confidence(0.85, &meeting),
+            "meeting_request.phrase",
+            meeting.first,
+        );
     }
     if interest.fired() {
-        return decided(ReplyClass::Interested, confidence(0.75, &interest), "interested.phrase", interest.first);
+        return decided(
+            ReplyClass::Interested,
+            confidence(0.75, &interest),
+            "interested.phrase",
+            interest.first,
+        );
     }
     let asks = text.contains('?');
     if question.fired() || asks {
-        let (rule, base) = if question.fired() { ("question.phrase", 0.75) } else { ("question.mark", 0.6) };
-        return decided(ReplyClass::Question, confidence(base, &question), rule, question.first);
+        let (rule, base) = if question.fired() {
+            ("question.phrase", 0.75)
+        } else {
+            ("question.mark", 0.6)
+        };
+        return decided(
+            ReplyClass::Question,
+            confidence(base, &question),
+            rule,
+            question.first,
+        );
     }
     decided(ReplyClass::Unclassified, 0.0, "no_rule_matched", None)
 }
@@ -666,7 +815,13 @@ mod tests {
     }
 
     fn class_of(body: &str) -> ReplyClass {
-        classify(&Reply { subject: "Re: churn at Acme", body, received_on: on(), auto_submitted: false }).class
+        classify(&Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        })
+        .class
     }
 
     #[test]
@@ -687,7 +842,10 @@ mod tests {
 
     #[test]
     fn an_unsubscribe_wins_over_a_refusal_in_the_same_reply() {
-        assert_eq!(class_of("Not interested. Remove me from your list."), ReplyClass::Unsubscribe);
+        assert_eq!(
+            class_of("Not interested. Remove me from your list."),
+            ReplyClass::Unsubscribe
+        );
     }
 
     #[test]
@@ -723,16 +881,33 @@ mod tests {
 
     #[test]
     fn interest_without_a_meeting_ask_is_interested() {
-        for body in ["Sounds interesting, tell me more.", "Yes please", "Keen to learn more.", "We might be interested", "No, I'm interested!"] {
+        for body in [
+            "Sounds interesting, tell me more.",
+            "Yes please",
+            "Keen to learn more.",
+            "We might be interested",
+            "No, I'm interested!",
+        ] {
             assert_eq!(class_of(body), ReplyClass::Interested, "{body}");
         }
     }
 
     #[test]
     fn questions_are_recognised_by_phrase_or_question_mark() {
-        let c = classify(&Reply { subject: "", body: "How much does it cost?", received_on: on(), auto_submitted: false });
-        assert_eq!((c.class, c.reason.rule), (ReplyClass::Question, "question.phrase"));
-        assert_eq!(class_of("Who did you work with in Brisbane?"), ReplyClass::Question);
+        let c = classify(&Reply {
+            subject: "",
+            body: "How much does it cost?",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!(
+            (c.class, c.reason.rule),
+            (ReplyClass::Question, "question.phrase")
+        );
+        assert_eq!(
+            class_of("Who did you work with in Brisbane?"),
+            ReplyClass::Question
+        );
     }
 
     #[test]
@@ -750,7 +925,12 @@ mod tests {
 
     #[test]
     fn an_out_of_office_subject_alone_is_enough() {
-        let c = classify(&Reply { subject: "Out of Office: back 12/03/2026", body: "", received_on: on(), auto_submitted: false });
+        let c = classify(&Reply {
+            subject: "Out of Office: back 12/03/2026",
+            body: "",
+            received_on: on(),
+            auto_submitted: false,
+        });
         assert_eq!(c.class, ReplyClass::OutOfOffice);
         assert_eq!(c.return_date, NaiveDate::from_ymd_opt(2026, 3, 12));
     }
@@ -761,8 +941,16 @@ mod tests {
             class_of("This is an automated response. We have received your email and will respond within 24 hours."),
             ReplyClass::AutoReply
         );
-        assert_eq!(class_of("Sam is no longer with the company. Please contact hello@acme.com."), ReplyClass::AutoReply);
-        let c = classify(&Reply { subject: "Re: hi", body: "Thanks, got it. Unsubscribe: https://x", received_on: on(), auto_submitted: true });
+        assert_eq!(
+            class_of("Sam is no longer with the company. Please contact hello@acme.com."),
+            ReplyClass::AutoReply
+        );
+        let c = classify(&Reply {
+            subject: "Re: hi",
+            body: "Thanks, got it. Unsubscribe: https://x",
+            received_on: on(),
+            auto_submitted: true,
+        });
         assert_eq!(c.class, ReplyClass::AutoReply);
     }
 
@@ -776,14 +964,22 @@ mod tests {
     fn empty_or_signature_only_replies_are_unclassified() {
         assert_eq!(class_of(""), ReplyClass::Unclassified);
         assert_eq!(class_of("Sent from my iPhone"), ReplyClass::Unclassified);
-        let c = classify(&Reply { subject: "", body: "ok", received_on: on(), auto_submitted: false });
+        let c = classify(&Reply {
+            subject: "",
+            body: "ok",
+            received_on: on(),
+            auto_submitted: false,
+        });
         assert_eq!((c.confidence, c.reason.rule), (0.0, "no_rule_matched"));
     }
 
     #[test]
     fn words_inside_other_words_do_not_fire() {
         // "keen" inside "Keener", "stop" inside "nonstop", "zoom" inside "zooming".
-        assert_eq!(class_of("Keener Smith here, nonstop week, zooming around."), ReplyClass::Unclassified);
+        assert_eq!(
+            class_of("Keener Smith here, nonstop week, zooming around."),
+            ReplyClass::Unclassified
+        );
     }
 
     #[test]
@@ -797,7 +993,15 @@ mod tests {
 
     #[test]
     fn the_reason_names_the_rule_and_phrase() {
-        let c = classify(&Reply { subject: "", body: "Not interested.", received_on: on(), auto_submitted: false });
-        assert_eq!(c.reason.to_string(), "not_interested.phrase: \"not interested\"");
+        let c = classify(&Reply {
+            subject: "",
+            body: "Not interested.",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!(
+            c.reason.to_string(),
+            "not_interested.phrase: \"not interested\""
+        );
     }
 }

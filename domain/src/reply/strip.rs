@@ -12,7 +12,9 @@ pub fn visible_text(body: &str) -> String {
         if line.starts_with('>') {
             continue;
         }
-        if is_quote_header(line, &lines[i + 1..]) || is_signature_start(raw, line, &lines[i + 1..], kept_lines) {
+        if is_quote_header(line, &lines[i + 1..])
+            || is_signature_start(raw, line, &lines[i + 1..], kept_lines)
+        {
             break;
         }
         if !line.is_empty() {
@@ -37,7 +39,15 @@ fn lower_ends_with(line: &str, suffix: &str) -> bool {
 }
 
 /// Attribution lines written by mail clients above the quoted message.
-const WROTE: &[&str] = &["wrote:", "schrieb:", "a écrit :", "a écrit:", "escribió:", "scritto:", "schreef:"];
+const WROTE: &[&str] = &[
+    "wrote:",
+    "schrieb:",
+    "a écrit :",
+    "a écrit:",
+    "escribió:",
+    "scritto:",
+    "schreef:",
+];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
     if line.is_empty() {
@@ -45,7 +55,10 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
     }
     // "On Mon, 3 Mar 2026 at 09:12, Sam Lee <sam@x.com> wrote:", which clients wrap over up to
     // three lines.
-    if lower_starts_with(line, "on ") || lower_starts_with(line, "am ") || lower_starts_with(line, "le ") {
+    if lower_starts_with(line, "on ")
+        || lower_starts_with(line, "am ")
+        || lower_starts_with(line, "le ")
+    {
         let mut joined = line.to_string();
         for n in next.iter().take(2) {
             if WROTE.iter().any(|w| lower_ends_with(joined.trim_end(), w)) {
@@ -81,7 +94,9 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
     if lower_starts_with(line, "from:") || lower_starts_with(line, "*from:*") {
         return next.iter().take(4).any(|n| {
             let n = n.trim().trim_start_matches('*');
-            lower_starts_with(n, "sent:") || lower_starts_with(n, "date:") || lower_starts_with(n, "to:")
+            lower_starts_with(n, "sent:")
+                || lower_starts_with(n, "date:")
+                || lower_starts_with(n, "to:")
         });
     }
     false
@@ -103,10 +118,29 @@ const DEVICE_FOOTERS: &[&str] = &[
 
 /// Closing words that start a "Regards,\nName\nTitle" block.
 const SIGN_OFFS: &[&str] = &[
-    "regards", "kind regards", "best regards", "warm regards", "warmest regards", "many regards",
-    "best", "all the best", "best wishes", "thanks", "thank you", "many thanks", "thanks again",
-    "cheers", "ta", "thx", "sincerely", "yours sincerely", "yours faithfully", "yours truly",
-    "warmly", "talk soon", "speak soon",
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "warmest regards",
+    "many regards",
+    "best",
+    "all the best",
+    "best wishes",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "thanks again",
+    "cheers",
+    "ta",
+    "thx",
+    "sincerely",
+    "yours sincerely",
+    "yours faithfully",
+    "yours truly",
+    "warmly",
+    "talk soon",
+    "speak soon",
 ];
 
 /// A signature block is at most this many non-empty lines after the sign-off; a longer tail is
@@ -152,7 +186,8 @@ mod tests {
     fn outlook_header_blocks_end_the_reply() {
         let body = "Not for us, thanks.\r\n\r\n________________________________\r\nFrom: Dani <dani@agency.com>\r\nSent: Monday, 3 March 2026 9:12 AM\r\nTo: Sam\r\nSubject: churn\r\n\r\nWorth a chat?";
         assert_eq!(visible_text(body).trim(), "Not for us, thanks.");
-        let body = "Not for us.\nFrom: Dani <dani@agency.com>\nSent: Monday\nSubject: x\nbook a call";
+        let body =
+            "Not for us.\nFrom: Dani <dani@agency.com>\nSent: Monday\nSubject: x\nbook a call";
         assert_eq!(visible_text(body).trim(), "Not for us.");
         let body = "Please remove me.\n-----Original Message-----\nFrom: Dani";
         assert_eq!(visible_text(body).trim(), "Please remove me.");
@@ -166,7 +201,8 @@ mod tests {
 
     #[test]
     fn signatures_and_device_footers_are_dropped() {
-        let body = "Keen to hear more.\n\nKind regards,\nSam Lee\nHead of Growth | Acme\n+61 412 345 678";
+        let body =
+            "Keen to hear more.\n\nKind regards,\nSam Lee\nHead of Growth | Acme\n+61 412 345 678";
         assert_eq!(visible_text(body).trim(), "Keen to hear more.");
         let body = "Call me Tuesday\n\nSent from my iPhone\n\nOn 3 Mar wrote:";
         assert_eq!(visible_text(body).trim(), "Call me Tuesday");
