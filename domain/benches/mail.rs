@@ -28,7 +28,15 @@ fn fixture_addresses() -> Vec<String> {
 }
 
 fn typical_addresses(n: usize) -> Vec<String> {
-    const FIRST: &[&str] = &["jane", "raj.patel", "m.oconnor", "li.wei", "sales", "tom+news", "anna-maria"];
+    const FIRST: &[&str] = &[
+        "jane",
+        "raj.patel",
+        "m.oconnor",
+        "li.wei",
+        "sales",
+        "tom+news",
+        "anna-maria",
+    ];
     const DOMAINS: &[&str] = &[
         "example.com.au",
         "acme-corp.com",
@@ -39,7 +47,14 @@ fn typical_addresses(n: usize) -> Vec<String> {
         "startup.io",
     ];
     (0..n)
-        .map(|i| format!("{}{}@{}", FIRST[i % FIRST.len()], i % 97, DOMAINS[(i / 7) % DOMAINS.len()]))
+        .map(|i| {
+            format!(
+                "{}{}@{}",
+                FIRST[i % FIRST.len()],
+                i % 97,
+                DOMAINS[(i / 7) % DOMAINS.len()]
+            )
+        })
         .collect()
 }
 

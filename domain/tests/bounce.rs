@@ -53,7 +53,10 @@ fn every_sample_yields_the_recipients_in_its_manifest() {
             temporary: sorted(got.temporary),
         };
         if got != want {
-            failures.push(format!("{} ({}): expected {want:?}, got {got:?}", sample.file, sample.mta));
+            failures.push(format!(
+                "{} ({}): expected {want:?}, got {got:?}",
+                sample.file, sample.mta
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -66,7 +69,10 @@ fn every_sample_file_is_in_the_manifest_and_the_mix_is_varied() {
     for entry in std::fs::read_dir(dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.ends_with(".eml") {
-            assert!(listed.contains(&name.as_str()), "{name} has no manifest entry");
+            assert!(
+                listed.contains(&name.as_str()),
+                "{name} has no manifest entry"
+            );
         }
     }
     let mut per_mta: BTreeMap<&str, usize> = BTreeMap::new();
@@ -74,8 +80,13 @@ fn every_sample_file_is_in_the_manifest_and_the_mix_is_varied() {
         *per_mta.entry(s.mta.as_str()).or_default() += 1;
     }
     assert!(manifest.files.len() >= 30, "{per_mta:?}");
-    assert!(per_mta.get("not-a-bounce").copied().unwrap_or(0) >= 3, "{per_mta:?}");
-    for mta in ["rfc3464", "postfix", "exim", "qmail", "sendmail", "exchange", "yahoo", "gmail"] {
+    assert!(
+        per_mta.get("not-a-bounce").copied().unwrap_or(0) >= 3,
+        "{per_mta:?}"
+    );
+    for mta in [
+        "rfc3464", "postfix", "exim", "qmail", "sendmail", "exchange", "yahoo", "gmail",
+    ] {
         assert!(per_mta.contains_key(mta), "no {mta} sample");
     }
 }

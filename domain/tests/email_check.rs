@@ -28,7 +28,10 @@ fn fixtures() -> Vec<(String, Fixture)> {
         if path.extension().is_some_and(|e| e == "json") {
             let text = std::fs::read_to_string(&path).unwrap();
             let fixture: Fixture = serde_json::from_str(&text).unwrap();
-            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), fixture));
+            out.push((
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                fixture,
+            ));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -75,7 +78,12 @@ fn an_invalid_verdict_always_carries_a_specific_reason() {
             let got = check_email(&case.address, &CheckOptions::default());
             assert!(!got.reason.is_empty());
             if got.verdict != Verdict::Deliverable {
-                assert_ne!(got.reason, domain::email_check::REASON_OK, "{:?}", case.address);
+                assert_ne!(
+                    got.reason,
+                    domain::email_check::REASON_OK,
+                    "{:?}",
+                    case.address
+                );
             }
         }
     }

@@ -82,7 +82,10 @@ pub(super) fn parse(body: &[u8], report: &mut BounceReport) -> bool {
 fn classify(r: &Recipient) -> Option<Failure> {
     let action = r.action.as_deref().unwrap_or("");
     // Success notices (RFC 3464 §2.3.3) name recipients too; they are not failures.
-    if action.starts_with("delivered") || action.starts_with("relayed") || action.starts_with("expanded") {
+    if action.starts_with("delivered")
+        || action.starts_with("relayed")
+        || action.starts_with("expanded")
+    {
         return None;
     }
     if action.starts_with("delayed") {
@@ -111,7 +114,11 @@ fn address_of(value: &str) -> Option<&str> {
         Some((kind, rest)) => (kind.trim(), rest),
         None => ("rfc822", value),
     };
-    let rest = rest.trim().trim_start_matches('<').trim_end_matches('>').trim();
+    let rest = rest
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
     if rest.is_empty() {
         return None;
     }

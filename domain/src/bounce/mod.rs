@@ -74,7 +74,9 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
     if let Some(ct) = message.content_type() {
         let report_type = ct.attribute("report-type").unwrap_or("");
         if ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
             && (report_type.eq_ignore_ascii_case("feedback-report")
                 || report_type.eq_ignore_ascii_case("disposition-notification"))
         {
@@ -115,10 +117,16 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
         body = String::from_utf8_lossy(&raw[start..end]).into_owned();
     }
     // A delivery-status block pasted into a text part (or a report with broken MIME).
-    if body.contains("Final-Recipient:") || body.contains("final-recipient:") || body.contains("Final-recipient:") {
-        if dsn::parse(body.as_bytes(), &mut report) && !report.is_empty() {
-            return report;
-        }
+    let has_dsn_fields = [
+        "Final-Recipient:",
+        "final-recipient:",
+        "Final-recipient:",
+        "FINAL-RECIPIENT:",
+    ]
+    .iter()
+    .any(|f| body.contains(f));
+    if has_dsn_fields && dsn::parse(body.as_bytes(), &mut report) && !report.is_empty() {
+        return report;
     }
     text::parse(&headers, &body, &mut report);
     report

@@ -126,8 +126,15 @@ fn basic_class(b: &[u8]) -> Option<Failure> {
         if matches!(c, b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b':' | b'#' | b'(' | b'<' | b'"' | b'['))
-            && matches!(b.get(i + 3), None | Some(b' ' | b'-' | b')' | b'\r' | b'\n' | b'"' | b','))
+            && (i == 0
+                || matches!(
+                    b[i - 1],
+                    b' ' | b'\t' | b'\n' | b':' | b'#' | b'(' | b'<' | b'"' | b'['
+                ))
+            && matches!(
+                b.get(i + 3),
+                None | Some(b' ' | b'-' | b')' | b'\r' | b'\n' | b'"' | b',')
+            )
         {
             return Some(if c == b'5' {
                 Failure::Permanent
@@ -141,8 +148,12 @@ fn basic_class(b: &[u8]) -> Option<Failure> {
 }
 
 fn count_digits(b: &[u8], from: usize) -> usize {
-    b.get(from..)
-        .map_or(0, |rest| rest.iter().take(4).take_while(|c| c.is_ascii_digit()).count())
+    b.get(from..).map_or(0, |rest| {
+        rest.iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    })
 }
 
 /// ASCII-lower-cased copy; byte offsets stay those of the original.
@@ -174,7 +185,10 @@ mod tests {
 
     #[test]
     fn enhanced_codes_win_and_ip_addresses_are_not_codes() {
-        assert_eq!(code_class("host [192.0.2.45]: 550 4.2.2 full"), Some(Failure::Temporary));
+        assert_eq!(
+            code_class("host [192.0.2.45]: 550 4.2.2 full"),
+            Some(Failure::Temporary)
+        );
         assert_eq!(code_class("said: 550 unknown"), Some(Failure::Permanent));
         assert_eq!(code_class("#5.1.1 not found"), Some(Failure::Permanent));
         assert_eq!(code_class("at 10.4.5.6 and 2014 00:00:00"), None);

@@ -29,7 +29,8 @@ Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\
 
 #[test]
 fn a_dsn_with_a_5xx_status_is_permanent() {
-    let raw = dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n");
+    let raw =
+        dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n");
     assert_eq!(parse(&raw), perm(&["gone@example.com"]));
 }
 
@@ -74,7 +75,8 @@ fn a_dsn_folded_field_is_unfolded() {
 
 #[test]
 fn a_delivery_success_notice_yields_nothing() {
-    let raw = dsn("Final-Recipient: rfc822; ok@example.com\r\nAction: delivered\r\nStatus: 2.0.0\r\n");
+    let raw =
+        dsn("Final-Recipient: rfc822; ok@example.com\r\nAction: delivered\r\nStatus: 2.0.0\r\n");
     assert!(parse(&raw).is_empty());
 }
 
@@ -89,7 +91,8 @@ Final-Recipient: rfc822; TWICE@example.com\r\nAction: failed\r\nStatus: 5.4.4\r\
 
 #[test]
 fn qmail_reports_list_recipients_in_angle_brackets() {
-    let raw = "From: MAILER-DAEMON@mx.example.net\nTo: sender@agency.test\nSubject: failure notice\n\n\
+    let raw =
+        "From: MAILER-DAEMON@mx.example.net\nTo: sender@agency.test\nSubject: failure notice\n\n\
 Hi. This is the qmail-send program at mx.example.net.\n\
 I'm afraid I wasn't able to deliver your message to the following addresses.\n\
 This is a permanent error; I've given up. Sorry it didn't work out.\n\n\
@@ -125,13 +128,17 @@ fn exim_permanent_and_retry_timeout_reports_are_told_apart() {
     assert_eq!(parse(&permanent), perm(&["lost@example.com"]));
     let timeout = permanent
         .replace("This is a permanent error. ", "")
-        .replace("host mx.example.com [192.0.2.1]: 550 No such user", "retry timeout exceeded");
+        .replace(
+            "host mx.example.com [192.0.2.1]: 550 No such user",
+            "retry timeout exceeded",
+        );
     assert_eq!(parse(&timeout), temp(&["lost@example.com"]));
 }
 
 #[test]
 fn sendmail_warnings_are_temporary() {
-    let raw = "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: sender@agency.test\n\
+    let raw =
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\nTo: sender@agency.test\n\
 Subject: Warning: could not send message for past 4 hours\n\n\
     **********************************************\n\
     **      THIS IS A WARNING MESSAGE ONLY      **\n\
@@ -146,7 +153,8 @@ Warning: message still undelivered after 4 hours\n";
 
 #[test]
 fn exchange_lists_recipients_after_a_display_name() {
-    let raw = "From: postmaster@corp.example\nTo: sender@agency.test\nSubject: Undeliverable: Hello\n\n\
+    let raw =
+        "From: postmaster@corp.example\nTo: sender@agency.test\nSubject: Undeliverable: Hello\n\n\
 Delivery has failed to these recipients or groups:\n\n\
 Adam Smith (adam@corp.example)\n\
 The e-mail address you entered couldn't be found.\n\n\
@@ -163,7 +171,8 @@ The message that you sent was undeliverable to the following:\n\
 \tbob@gw.example (user not found)\n\n\
 Possible causes: User does not exist\n";
     assert_eq!(parse(gw), perm(&["bob@gw.example"]));
-    let yahoo = "From: MAILER-DAEMON@yahoo.example\nTo: sender@agency.test\nSubject: Failure Notice\n\n\
+    let yahoo =
+        "From: MAILER-DAEMON@yahoo.example\nTo: sender@agency.test\nSubject: Failure Notice\n\n\
 Sorry, we were unable to deliver your message to the following address.\n\n\
 <carol@example.org>:\nRemote host said: 550 5.1.1 <carol@example.org>... User Unknown [RCPT_TO]\n\n\
 --- Below this line is a copy of the message.\n";
@@ -196,7 +205,8 @@ Thanks — the address you had, old@client.example, does not exist any more; use
 
 #[test]
 fn an_out_of_office_reply_is_not_a_bounce() {
-    let raw = "From: Jane <jane@client.example>\nTo: sender@agency.test\nAuto-Submitted: auto-replied\n\
+    let raw =
+        "From: Jane <jane@client.example>\nTo: sender@agency.test\nAuto-Submitted: auto-replied\n\
 Subject: Automatic reply: intro\n\nI am out of the office until Monday. For urgent matters contact \
 bob@client.example.\n";
     assert!(parse(raw).is_empty());

@@ -167,7 +167,10 @@ pub(super) struct Headers {
 impl Headers {
     pub(super) fn from_message(m: &Message<'_>) -> Self {
         let mut own = Vec::new();
-        for addr in [m.from(), m.to(), m.reply_to(), m.sender()].into_iter().flatten() {
+        for addr in [m.from(), m.to(), m.reply_to(), m.sender()]
+            .into_iter()
+            .flatten()
+        {
             for a in addr.iter() {
                 if let Some(e) = a.address() {
                     own.push(e.to_ascii_lowercase());
@@ -198,12 +201,8 @@ impl Headers {
             .from()
             .and_then(|a| a.first())
             .map(|a| {
-                format!(
-                    "{} {}",
-                    a.name().unwrap_or(""),
-                    a.address().unwrap_or("")
-                )
-                .to_ascii_lowercase()
+                format!("{} {}", a.name().unwrap_or(""), a.address().unwrap_or(""))
+                    .to_ascii_lowercase()
             })
             .unwrap_or_default();
         let auto_submitted = raw("auto-submitted");
@@ -332,8 +331,10 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
     for (start, end) in scan::addresses(body) {
         let address = &lower[start..end];
         let local = address.split('@').next().unwrap_or("");
-        if matches!(local, "mailer-daemon" | "mailer_daemon" | "postmaster" | "maildaemon")
-            || headers.own.iter().any(|o| o == address)
+        if matches!(
+            local,
+            "mailer-daemon" | "mailer_daemon" | "postmaster" | "maildaemon"
+        ) || headers.own.iter().any(|o| o == address)
         {
             continue;
         }
@@ -348,7 +349,10 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
 /// Whether the text before an address on its line presents it as a recipient.
 fn listed(prefix: &str) -> bool {
     let p = prefix.trim_end_matches(['<', '"', '\'', '(', '[', ' ', '\t']);
-    let p = p.strip_suffix("mailto:").unwrap_or(p).trim_end_matches(['<', ' ']);
+    let p = p
+        .strip_suffix("mailto:")
+        .unwrap_or(p)
+        .trim_end_matches(['<', ' ']);
     let p = p.trim_start();
     if p.is_empty() || p.ends_with("rcpt to:") || p.ends_with("original-recipient:") {
         return true;
@@ -374,7 +378,15 @@ fn listed(prefix: &str) -> bool {
         && !p.contains(':')
         && !p.contains(">>>")
         && !p.contains("<<<")
-        && !["from", "sender", "reply", "contact", "postmaster", "administrator", "envelope"]
-            .iter()
-            .any(|w| p.contains(w))
+        && ![
+            "from",
+            "sender",
+            "reply",
+            "contact",
+            "postmaster",
+            "administrator",
+            "envelope",
+        ]
+        .iter()
+        .any(|w| p.contains(w))
 }

@@ -20,14 +20,23 @@ fn invalid(address: &str, reason: &str) {
 
 #[test]
 fn an_ordinary_address_is_deliverable() {
-    assert_eq!(strict("jane.doe@example.com"), (Verdict::Deliverable, REASON_OK));
+    assert_eq!(
+        strict("jane.doe@example.com"),
+        (Verdict::Deliverable, REASON_OK)
+    );
     assert_eq!(strict("a@b.co").0, Verdict::Deliverable);
-    assert_eq!(strict("user+tag@sub.example.com.au").0, Verdict::Deliverable);
+    assert_eq!(
+        strict("user+tag@sub.example.com.au").0,
+        Verdict::Deliverable
+    );
 }
 
 #[test]
 fn every_rfc5321_atext_character_is_accepted_in_a_dot_string() {
-    assert_eq!(strict("!#$%&'*+-/=?^_`{|}~@example.com").0, Verdict::Deliverable);
+    assert_eq!(
+        strict("!#$%&'*+-/=?^_`{|}~@example.com").0,
+        Verdict::Deliverable
+    );
 }
 
 #[test]
@@ -54,16 +63,28 @@ fn obsolete_rfc5322_forms_are_invalid() {
     invalid("jane @example.com", "white space not allowed");
     invalid("jane@example.com ", "white space not allowed");
     invalid("\r\n jane@example.com", "white space not allowed");
-    invalid("\"jane\".doe@example.com", "quoted string mixed with atoms (obsolete syntax)");
-    invalid("jane\\@doe@example.com", "backslash outside a quoted string");
+    invalid(
+        "\"jane\".doe@example.com",
+        "quoted string mixed with atoms (obsolete syntax)",
+    );
+    invalid(
+        "jane\\@doe@example.com",
+        "backslash outside a quoted string",
+    );
     invalid("\"a\\\u{7}\"@example.com", "invalid quoted pair");
     invalid("\"a\r\n b\"@example.com", "folding white space not allowed");
-    invalid("\"a\u{7}\"@example.com", "control character in quoted string");
+    invalid(
+        "\"a\u{7}\"@example.com",
+        "control character in quoted string",
+    );
 }
 
 #[test]
 fn quoted_strings_are_accepted_but_risky() {
-    assert_eq!(strict("\"john..doe\"@example.org"), (Verdict::Risky, "quoted local part"));
+    assert_eq!(
+        strict("\"john..doe\"@example.org"),
+        (Verdict::Risky, "quoted local part")
+    );
     assert_eq!(strict("\"a\\\"b\"@example.org").0, Verdict::Risky);
     assert_eq!(strict("\" \"@example.org").0, Verdict::Risky);
     invalid("\"unterminated@example.org", "unterminated quoted string");
@@ -74,16 +95,31 @@ fn quoted_strings_are_accepted_but_risky() {
 #[test]
 fn length_limits_follow_rfc5321_and_the_rfc3696_errata() {
     let local64 = "a".repeat(64);
-    assert_eq!(strict(&format!("{local64}@example.com")).0, Verdict::Deliverable);
-    invalid(&format!("{}@example.com", "a".repeat(65)), "local part exceeds 64 octets");
+    assert_eq!(
+        strict(&format!("{local64}@example.com")).0,
+        Verdict::Deliverable
+    );
+    invalid(
+        &format!("{}@example.com", "a".repeat(65)),
+        "local part exceeds 64 octets",
+    );
     let label63 = "b".repeat(63);
     assert_eq!(strict(&format!("a@{label63}.com")).0, Verdict::Deliverable);
-    invalid(&format!("a@{}.com", "b".repeat(64)), "domain label exceeds 63 octets");
+    invalid(
+        &format!("a@{}.com", "b".repeat(64)),
+        "domain label exceeds 63 octets",
+    );
     // 64 + 1 + 189 = 254 octets: the longest path allowed.
     let domain189 = format!("{}.{}.{}", "c".repeat(63), "d".repeat(63), "e".repeat(61));
     assert_eq!(domain189.len(), 189);
-    assert_eq!(strict(&format!("{local64}@{domain189}")).0, Verdict::Deliverable);
-    invalid(&format!("{local64}@{domain189}x"), "address exceeds 254 octets");
+    assert_eq!(
+        strict(&format!("{local64}@{domain189}")).0,
+        Verdict::Deliverable
+    );
+    invalid(
+        &format!("{local64}@{domain189}x"),
+        "address exceeds 254 octets",
+    );
     let domain_long = vec!["f".repeat(63); 5].join(".");
     invalid(&format!("a@{domain_long}"), "domain exceeds 255 octets");
 }
@@ -124,7 +160,10 @@ fn domain_literals_are_refused_unless_allowed() {
 #[test]
 fn allowed_ipv4_literals_are_validated() {
     assert_eq!(literals("a@[255.255.255.255]").0, Verdict::Risky);
-    assert_eq!(literals("a@[255.255.255]"), (Verdict::Invalid, "invalid IPv4 address literal"));
+    assert_eq!(
+        literals("a@[255.255.255]"),
+        (Verdict::Invalid, "invalid IPv4 address literal")
+    );
     assert_eq!(literals("a@[255.255.255.256]").0, Verdict::Invalid);
     assert_eq!(literals("a@[1.2.3.4.5]").0, Verdict::Invalid);
     assert_eq!(literals("a@[RFC-5322-literal]").0, Verdict::Invalid);
@@ -180,7 +219,10 @@ fn unicode_domains_are_converted_to_a_labels() {
     invalid("jane@xn--a.com", "invalid A-label in domain");
     invalid("jane@bü_cher.de", "underscore not allowed in domain");
     invalid("jane@bücher", "domain needs at least two labels");
-    invalid(&format!("jane@{}.de", "ü".repeat(70)), "domain label exceeds 63 octets");
+    invalid(
+        &format!("jane@{}.de", "ü".repeat(70)),
+        "domain label exceeds 63 octets",
+    );
 }
 
 #[test]
@@ -201,19 +243,40 @@ fn a_utf8_local_part_is_allowed_but_flagged() {
 
 #[test]
 fn role_accounts_are_risky_with_the_role_named() {
-    assert_eq!(strict("info@example.com"), (Verdict::Risky, "role account (info@)"));
-    assert_eq!(strict("Sales@example.com"), (Verdict::Risky, "role account (sales@)"));
-    assert_eq!(strict("noreply@example.com"), (Verdict::Risky, "role account (noreply@)"));
-    assert_eq!(strict("support+eu@example.com"), (Verdict::Risky, "role account (support@)"));
+    assert_eq!(
+        strict("info@example.com"),
+        (Verdict::Risky, "role account (info@)")
+    );
+    assert_eq!(
+        strict("Sales@example.com"),
+        (Verdict::Risky, "role account (sales@)")
+    );
+    assert_eq!(
+        strict("noreply@example.com"),
+        (Verdict::Risky, "role account (noreply@)")
+    );
+    assert_eq!(
+        strict("support+eu@example.com"),
+        (Verdict::Risky, "role account (support@)")
+    );
     assert_eq!(strict("postmaster@example.com").0, Verdict::Risky);
-    assert_eq!(strict("information.desk@example.com").0, Verdict::Deliverable);
+    assert_eq!(
+        strict("information.desk@example.com").0,
+        Verdict::Deliverable
+    );
     assert_eq!(strict("martin@example.com").0, Verdict::Deliverable);
 }
 
 #[test]
 fn disposable_domains_and_their_subdomains_are_risky() {
-    assert_eq!(strict("jane@mailinator.com"), (Verdict::Risky, "disposable domain"));
-    assert_eq!(strict("jane@YOPMAIL.com"), (Verdict::Risky, "disposable domain"));
+    assert_eq!(
+        strict("jane@mailinator.com"),
+        (Verdict::Risky, "disposable domain")
+    );
+    assert_eq!(
+        strict("jane@YOPMAIL.com"),
+        (Verdict::Risky, "disposable domain")
+    );
     assert_eq!(strict("jane@guerrillamail.org").0, Verdict::Risky);
     assert_eq!(strict("jane@inbox.mailinator.com").0, Verdict::Risky);
     assert_eq!(strict("jane@notmailinator.com").0, Verdict::Deliverable);
@@ -235,15 +298,19 @@ fn the_embedded_lists_are_sorted_lowercase_and_unique() {
     }
     for d in DISPOSABLE_DOMAINS {
         assert_eq!(*d, d.to_ascii_lowercase());
-        assert_eq!(strict(&format!("x@{d}")), (Verdict::Risky, "disposable domain"), "{d}");
+        assert_eq!(
+            strict(&format!("x@{d}")),
+            (Verdict::Risky, "disposable domain"),
+            "{d}"
+        );
     }
     assert!(DISPOSABLE_DOMAINS.len() >= 100);
 }
 
 #[test]
 fn check_email_serialises_to_the_cli_shape() {
-    let json = serde_json::to_string(&check_email("info@example.com", &CheckOptions::default()))
-        .unwrap();
+    let json =
+        serde_json::to_string(&check_email("info@example.com", &CheckOptions::default())).unwrap();
     assert_eq!(
         json,
         r#"{"address":"info@example.com","verdict":"risky","reason":"role account (info@)"}"#
