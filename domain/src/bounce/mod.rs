@@ -1,0 +1,136 @@
+//! Bounce (non-delivery report) parsing: which recipients of a message we sent failed
+//! permanently, and which only temporarily.
+//!
+//! Owns the reading of a raw returned message: RFC 3464 delivery status notifications first
+//! ([`dsn`]), then the free-text reports that Postfix, Exim, qmail, sendmail, Exchange,
+//! GroupWise, Yahoo, Gmail and smaller servers still send ([`text`]). It decides nothing about
+//! suppression or mailbox health — callers feed `permanent` to suppression (SPEC §10.5) and
+//! count both towards the bounce rate (§10.6).
+//!
+//! Any input is accepted: arbitrary bytes, bad MIME, non-UTF-8, enormous lines. A message that
+//! is not a bounce (a reply, an out-of-office, a newsletter, a read receipt, a spam complaint)
+//! yields an empty report.
+
+mod dsn;
+mod scan;
+mod text;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use serde::{Deserialize, Serialize};
+
+/// Recipients a bounce reports, as written in the report, de-duplicated case-insensitively.
+/// A recipient reported both ways counts as permanent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BounceReport {
+    pub permanent: Vec<String>,
+    pub temporary: Vec<String>,
+}
+
+impl BounceReport {
+    pub fn is_empty(&self) -> bool {
+        self.permanent.is_empty() && self.temporary.is_empty()
+    }
+
+    fn add(&mut self, address: &str, kind: Failure) {
+        let address = address.trim();
+        if address.is_empty() {
+            return;
+        }
+        let known = |list: &Vec<String>| list.iter().position(|a| a.eq_ignore_ascii_case(address));
+        match kind {
+            Failure::Permanent => {
+                if let Some(i) = known(&self.temporary) {
+                    self.temporary.remove(i);
+                }
+                if known(&self.permanent).is_none() {
+                    self.permanent.push(address.to_owned());
+                }
+            }
+            Failure::Temporary => {
+                if known(&self.permanent).is_none() && known(&self.temporary).is_none() {
+                    self.temporary.push(address.to_owned());
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    Permanent,
+    Temporary,
+}
+
+/// Reads one raw message (RFC 5322 bytes, as fetched from the bounce mailbox).
+pub fn parse_bounce(raw: &[u8]) -> BounceReport {
+    let mut report = BounceReport::default();
+    let Some(message) = MessageParser::default().parse(raw) else {
+        // No header block at all: judge the bytes as a plain text report.
+        let body = String::from_utf8_lossy(&raw[..raw.len().min(text::MAX_REPORT)]);
+        text::parse(&text::Headers::default(), &body, &mut report);
+        return report;
+    };
+
+    if let Some(ct) = message.content_type() {
+        let report_type = ct.attribute("report-type").unwrap_or("");
+        if ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && (report_type.eq_ignore_ascii_case("feedback-report")
+                || report_type.eq_ignore_ascii_case("disposition-notification"))
+        {
+            // Spam complaints and read receipts are reports, but not about delivery.
+            return report;
+        }
+    }
+
+    for part in &message.parts {
+        let Some(ct) = part.content_type() else {
+            continue;
+        };
+        let sub = ct.subtype().unwrap_or("");
+        let is_status = (ct.ctype().eq_ignore_ascii_case("message")
+            || ct.ctype().eq_ignore_ascii_case("text"))
+            && (sub.eq_ignore_ascii_case("delivery-status")
+                || sub.eq_ignore_ascii_case("global-delivery-status"));
+        if is_status && dsn::parse(part.contents(), &mut report) {
+            return report;
+        }
+    }
+
+    let headers = text::Headers::from_message(&message);
+    let mut body = String::new();
+    for i in 0..message.text_body_count() {
+        if body.len() >= text::MAX_REPORT {
+            break;
+        }
+        if let Some(t) = message.body_text(i) {
+            body.push_str(&t);
+            body.push('\n');
+        }
+    }
+    if body.trim().is_empty() {
+        // A multipart whose boundaries are missing or broken has no parts; read it flat.
+        let start = (message.root_part().offset_body as usize).min(raw.len());
+        let end = raw.len().min(start + text::MAX_REPORT);
+        body = String::from_utf8_lossy(&raw[start..end]).into_owned();
+    }
+    // A delivery-status block pasted into a text part (or a report with broken MIME).
+    let has_dsn_fields = [
+        "Final-Recipient:",
+        "final-recipient:",
+        "Final-recipient:",
+        "FINAL-RECIPIENT:",
+    ]
+    .iter()
+    .any(|f| body.contains(f));
+    if has_dsn_fields && dsn::parse(body.as_bytes(), &mut report) && !report.is_empty() {
+        return report;
+    }
+    text::parse(&headers, &body, &mut report);
+    report
+}
+
+#[cfg(test)]
+mod tests;

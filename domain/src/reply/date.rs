@@ -1,0 +1,307 @@
+//! Return dates in out-of-office replies: "back on Monday 3 March", "returning 12/03/2026",
+//! "until March 3rd", "back on the 5th", "2026-03-12", "back tomorrow". Resolved against the
+//! date the reply was received; no clock.
+
+use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// How to read an all-numeric date such as `12/03/2026`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// 12/03/2026 is 12 March (Australia, UK, most of the world).
+    #[default]
+    DayFirst,
+    /// 12/03/2026 is 3 December (United States).
+    MonthFirst,
+}
+
+const MONTH: &str = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
+
+fn pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let src = format!(
+            r"(?x)
+            \b(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})\b
+          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<dm_m>{MONTH})\b(?:,?\s+(?P<dm_y>\d{{4}})\b)?
+          | \b(?P<md_m>{MONTH})\s+(?:the\s+)?(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?
+          | \b(?P<n_a>\d{{1,2}})/(?P<n_b>\d{{1,2}})(?:/(?P<n_y>\d{{4}}|\d{{2}}))?\b
+          | \b(?P<p_a>\d{{1,2}})\.(?P<p_b>\d{{1,2}})\.(?P<p_y>\d{{4}}|\d{{2}})\b
+          | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
+          | \b(?P<rel>tomorrow|next\s+week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b
+        "
+        );
+        Regex::new(&src).expect("return-date pattern is valid")
+    })
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    let m = match name.get(..3)? {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// How strongly the words before a date say "this is when I am back".
+fn trigger_rank(before: &str) -> u8 {
+    for word in before
+        .split(|c: char| !c.is_alphanumeric())
+        .rev()
+        .filter(|w| !w.is_empty())
+        .take(8)
+    {
+        match word {
+            "back" | "return" | "returning" | "returns" | "resume" | "resuming" | "reopen"
+            | "reopens" | "reopening" | "reachable" | "available" => return 3,
+            "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including" => {
+                return 2
+            }
+            // A start date of the absence, not its end.
+            "from" | "since" | "leaving" | "starting" | "between" | "left" => return 0,
+            _ => {}
+        }
+    }
+    1
+}
+
+/// A date read without a year is the next such date, unless it is only just past (an
+/// auto-reply still running a few days after its author came back).
+fn resolve_without_year(received: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
+    for year in [received.year(), received.year() + 1] {
+        if let Some(d) = NaiveDate::from_ymd_opt(year, month, day) {
+            if d >= received - Days::new(7) {
+                return Some(d);
+            }
+        }
+    }
+    None
+}
+
+fn full_year(y: &str) -> Option<i32> {
+    let n: i32 = y.parse().ok()?;
+    Some(if y.len() == 2 { 2000 + n } else { n })
+}
+
+fn resolve_numeric(
+    a: u32,
+    b: u32,
+    year: Option<i32>,
+    order: DateOrder,
+    received: NaiveDate,
+) -> Option<NaiveDate> {
+    let (first, second) = match order {
+        DateOrder::DayFirst => ((b, a), (a, b)),
+        DateOrder::MonthFirst => ((a, b), (b, a)),
+    };
+    // The configured order wins; the other is a fallback for dates only it can read (25/12 in
+    // a month-first setting).
+    for (month, day) in [first, second] {
+        let d = match year {
+            Some(y) => NaiveDate::from_ymd_opt(y, month, day),
+            None => resolve_without_year(received, month, day),
+        };
+        if d.is_some() {
+            return d;
+        }
+    }
+    None
+}
+
+fn next_weekday(received: NaiveDate, wd: Weekday) -> NaiveDate {
+    let ahead = (7 + wd.num_days_from_monday() - received.weekday().num_days_from_monday()) % 7;
+    received + Days::new(if ahead == 0 { 7 } else { ahead as u64 })
+}
+
+fn next_day_of_month(received: NaiveDate, day: u32) -> Option<NaiveDate> {
+    let first = received.with_day(1)?;
+    (0..13).find_map(|i| {
+        let month = first.checked_add_months(Months::new(i))?;
+        let d = NaiveDate::from_ymd_opt(month.year(), month.month(), day)?;
+        (d >= received).then_some(d)
+    })
+}
+
+/// The return date stated in `text` (already lower-cased), if any. Among several dates the
+/// one with a full month wins over "the 5th" and weekdays; then the one introduced by "back" /
+/// "returning" over "until", over a bare date, over "from"; then the later one.
+pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<NaiveDate> {
+    let mut best: Option<((u8, u8, usize), NaiveDate)> = None;
+    for caps in pattern().captures_iter(text) {
+        let whole = caps.get(0)?;
+        let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+        let (tier, date) =
+            if let (Some(y), Some(m), Some(d)) = (num("iso_y"), num("iso_m"), num("iso_d")) {
+                (3, NaiveDate::from_ymd_opt(y as i32, m, d))
+            } else if let (Some(d), Some(m)) = (num("dm_d"), caps.name("dm_m")) {
+                let month = month_number(m.as_str());
+                let year = caps.name("dm_y").and_then(|y| full_year(y.as_str()));
+                (
+                    3,
+                    month.and_then(|m| match year {
+                        Some(y) => NaiveDate::from_ymd_opt(y, m, d),
+                        None => resolve_without_year(received, m, d),
+                    }),
+                )
+            } else if let (Some(m), Some(d)) = (caps.name("md_m"), num("md_d")) {
+                let month = month_number(m.as_str());
+                let year = caps.name("md_y").and_then(|y| full_year(y.as_str()));
+                (
+                    3,
+                    month.and_then(|m| match year {
+                        Some(y) => NaiveDate::from_ymd_opt(y, m, d),
+                        None => resolve_without_year(received, m, d),
+                    }),
+                )
+            } else if let (Some(a), Some(b)) = (num("n_a"), num("n_b")) {
+                let year = caps.name("n_y").and_then(|y| full_year(y.as_str()));
+                (3, resolve_numeric(a, b, year, order, received))
+            } else if let (Some(a), Some(b)) = (num("p_a"), num("p_b")) {
+                let year = caps.name("p_y").and_then(|y| full_year(y.as_str()));
+                (3, resolve_numeric(a, b, year, order, received))
+            } else if let Some(day) = num("nth") {
+                (2, next_day_of_month(received, day))
+            } else if let Some(rel) = caps.name("rel") {
+                let word = rel.as_str();
+                let d = match word {
+                    "tomorrow" => received.succ_opt(),
+                    w if w.starts_with("next") => Some(next_weekday(received, Weekday::Mon)),
+                    w => w
+                        .parse::<Weekday>()
+                        .ok()
+                        .map(|wd| next_weekday(received, wd)),
+                };
+                (1, d)
+            } else {
+                continue;
+            };
+        let Some(date) = date else { continue };
+        // A "return date" years away is a misread number, not a plan.
+        if date < received - Days::new(31) || date > received + Days::new(400) {
+            continue;
+        }
+        let rank = (tier, trigger_rank(&text[..whole.start()]), whole.start());
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, date));
+        }
+    }
+    best.map(|(_, d)| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    // Friday 27 February 2026.
+    fn rx() -> NaiveDate {
+        d(2026, 2, 27)
+    }
+
+    fn ret(text: &str) -> Option<NaiveDate> {
+        return_date(text, rx(), DateOrder::DayFirst)
+    }
+
+    #[test]
+    fn day_month_with_a_weekday_is_read() {
+        assert_eq!(ret("i will be back on monday 3 march"), Some(d(2026, 3, 3)));
+        assert_eq!(ret("back on mon, 3rd of march."), Some(d(2026, 3, 3)));
+    }
+
+    #[test]
+    fn month_day_with_ordinals_and_years_is_read() {
+        assert_eq!(
+            ret("out of the office until march 3rd"),
+            Some(d(2026, 3, 3))
+        );
+        assert_eq!(ret("away until tue, mar 10, 2026"), Some(d(2026, 3, 10)));
+        assert_eq!(
+            ret("returning tuesday september 03, 2026"),
+            Some(d(2026, 9, 3))
+        );
+    }
+
+    #[test]
+    fn numeric_dates_are_day_first_by_default_and_configurable() {
+        assert_eq!(ret("returning 12/03/2026"), Some(d(2026, 3, 12)));
+        assert_eq!(
+            return_date("returning 12/03/2026", rx(), DateOrder::MonthFirst),
+            Some(d(2026, 12, 3))
+        );
+        assert_eq!(
+            return_date("back 03/25/26", rx(), DateOrder::DayFirst),
+            Some(d(2026, 3, 25))
+        );
+        assert_eq!(ret("back 9.3.2026"), Some(d(2026, 3, 9)));
+        assert_eq!(ret("back on 2/3"), Some(d(2026, 3, 2)));
+    }
+
+    #[test]
+    fn iso_dates_are_read() {
+        assert_eq!(ret("on leave, returning 2026-03-12."), Some(d(2026, 3, 12)));
+    }
+
+    #[test]
+    fn the_nth_is_the_next_such_day_of_a_month() {
+        assert_eq!(ret("back on the 5th"), Some(d(2026, 3, 5)));
+        assert_eq!(ret("back on the 28th"), Some(d(2026, 2, 28)));
+    }
+
+    #[test]
+    fn weekdays_and_tomorrow_resolve_forward_from_the_received_date() {
+        assert_eq!(ret("back monday"), Some(d(2026, 3, 2)));
+        assert_eq!(ret("back on friday"), Some(d(2026, 3, 6)));
+        assert_eq!(ret("back tomorrow"), Some(d(2026, 2, 28)));
+        assert_eq!(ret("away until next week"), Some(d(2026, 3, 2)));
+    }
+
+    #[test]
+    fn a_date_without_a_year_in_the_past_rolls_to_next_year() {
+        assert_eq!(ret("back on 3 january"), Some(d(2027, 1, 3)));
+        // A few days stale: the author is already back.
+        assert_eq!(ret("back on 24 february"), Some(d(2026, 2, 24)));
+    }
+
+    #[test]
+    fn the_return_date_beats_the_start_date_of_the_absence() {
+        assert_eq!(
+            ret("away from 2 march until 9 march, back on 10 march"),
+            Some(d(2026, 3, 10))
+        );
+        assert_eq!(
+            ret("out of office from friday, may 24th, 2026 to wednesday, may 29th, 2026"),
+            Some(d(2026, 5, 29))
+        );
+        assert_eq!(
+            ret("on leave from 2 march until monday 16 march"),
+            Some(d(2026, 3, 16))
+        );
+    }
+
+    #[test]
+    fn text_without_a_date_has_no_return_date() {
+        assert_eq!(
+            ret("i am out of the office with limited access to email"),
+            None
+        );
+        assert_eq!(ret("back in 2 weeks"), None);
+        assert_eq!(ret("back on 31/02/2026"), None);
+    }
+}

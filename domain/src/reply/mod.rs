@@ -1,0 +1,1007 @@
+//! The rules baseline of the reply classifier (SPEC §11, "Closer").
+//!
+//! Owns the decision "what kind of answer is this reply?" and, for out-of-office replies, "when
+//! is the author back?". Quoted history and signatures are stripped first ([`strip`]), then
+//! one pass of a precompiled multi-phrase automaton collects cues, and a fixed priority picks
+//! the class: opt-outs first (the law cares about them most), then absences and machines, then
+//! refusals, then the positive classes. The optional model-based classifier lives elsewhere
+//! and can overrule this one; this one must never panic and must stay fast (one automaton
+//! built once, no per-reply compilation).
+
+mod date;
+mod strip;
+
+pub use date::{return_date, DateOrder};
+pub use strip::visible_text;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The classes of SPEC §11, plus `Unclassified` for replies no rule recognises (those go to a
+/// human like a question would, but are not claimed to be one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyClass {
+    MeetingRequest,
+    Interested,
+    Question,
+    NotInterested,
+    Unsubscribe,
+    OutOfOffice,
+    AutoReply,
+    Unclassified,
+}
+
+impl ReplyClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyClass::MeetingRequest => "meeting_request",
+            ReplyClass::Interested => "interested",
+            ReplyClass::Question => "question",
+            ReplyClass::NotInterested => "not_interested",
+            ReplyClass::Unsubscribe => "unsubscribe",
+            ReplyClass::OutOfOffice => "out_of_office",
+            ReplyClass::AutoReply => "auto_reply",
+            ReplyClass::Unclassified => "unclassified",
+        }
+    }
+
+    /// Whether a human should see the reply soon and a suggested answer be drafted.
+    pub fn is_positive(self) -> bool {
+        matches!(
+            self,
+            ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question
+        )
+    }
+}
+
+impl fmt::Display for ReplyClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which rule decided, and the phrase that fired it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub rule: &'static str,
+    pub matched: &'static str,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.matched.is_empty() {
+            f.write_str(self.rule)
+        } else {
+            write!(f, "{}: \"{}\"", self.rule, self.matched)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Classification {
+    pub class: ReplyClass,
+    /// 0.0–1.0; how sure the rules are. `Unclassified` is 0.
+    pub confidence: f32,
+    pub reason: Reason,
+    /// For `out_of_office`, the stated return date, if any.
+    pub return_date: Option<NaiveDate>,
+}
+
+/// Classifier settings, stored as configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyConfig {
+    pub date_order: DateOrder,
+}
+
+/// A reply as the classifier sees it. `auto_submitted` is the engine's reading of the headers
+/// (see [`is_auto_submitted_header`]); `received_on` anchors relative return dates.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub received_on: NaiveDate,
+    pub auto_submitted: bool,
+}
+
+/// Whether a header marks a message as machine-sent (RFC 3834 `Auto-Submitted`, and the
+/// non-standard headers Exchange and others use).
+pub fn is_auto_submitted_header(name: &str, value: &str) -> bool {
+    let (name, value) = (name.trim(), value.trim());
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("auto-submitted") || is("x-autoreply") || is("x-autorespond") {
+        return !value.is_empty() && !value.eq_ignore_ascii_case("no");
+    }
+    if is("precedence") {
+        return ["auto_reply", "bulk", "junk", "list"]
+            .iter()
+            .any(|v| value.eq_ignore_ascii_case(v));
+    }
+    false
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Unsubscribe,
+    OutOfOffice,
+    AutoReply,
+    NotInterested,
+    Meeting,
+    Interest,
+    Question,
+}
+
+const CUES: usize = 7;
+
+/// Strong cues weigh 2 and decide a class alone; weak cues weigh 1 and need a second cue.
+struct Phrase {
+    cue: Cue,
+    weight: u8,
+    /// A leading negation ("not", "don't", …) turns the cue into a refusal.
+    negatable: bool,
+    /// Matches as a word prefix ("unsubscrib" matches "unsubscribed").
+    stem: bool,
+}
+
+/// (phrase, cue, weight, negatable, stem). Written lower-case with straight apostrophes;
+/// variants without the apostrophe are added automatically ("lets chat", "im away").
+const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
+    // Opt-outs.
+    ("unsubscrib", Cue::Unsubscribe, 2, false, true),
+    ("unsub", Cue::Unsubscribe, 2, false, false),
+    ("remove me", Cue::Unsubscribe, 2, false, false),
+    ("remove us", Cue::Unsubscribe, 2, false, false),
+    ("remove my email", Cue::Unsubscribe, 2, false, false),
+    ("remove my address", Cue::Unsubscribe, 2, false, false),
+    ("remove my details", Cue::Unsubscribe, 2, false, false),
+    ("remove this email", Cue::Unsubscribe, 2, false, false),
+    ("take me off", Cue::Unsubscribe, 2, false, false),
+    ("take us off", Cue::Unsubscribe, 2, false, false),
+    ("off your list", Cue::Unsubscribe, 2, false, false),
+    ("off your mailing list", Cue::Unsubscribe, 2, false, false),
+    (
+        "off your distribution list",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("stop emailing", Cue::Unsubscribe, 2, false, false),
+    ("stop e-mailing", Cue::Unsubscribe, 2, false, false),
+    ("stop contacting", Cue::Unsubscribe, 2, false, false),
+    ("stop sending", Cue::Unsubscribe, 2, false, false),
+    ("stop messaging", Cue::Unsubscribe, 2, false, false),
+    ("stop spamming", Cue::Unsubscribe, 2, false, false),
+    ("do not contact", Cue::Unsubscribe, 2, false, false),
+    ("don't contact", Cue::Unsubscribe, 2, false, false),
+    ("do not email", Cue::Unsubscribe, 2, false, false),
+    ("don't email", Cue::Unsubscribe, 2, false, false),
+    ("never contact", Cue::Unsubscribe, 2, false, false),
+    ("opt out", Cue::Unsubscribe, 2, false, false),
+    ("opt-out", Cue::Unsubscribe, 2, false, false),
+    ("opt me out", Cue::Unsubscribe, 2, false, false),
+    ("no more emails", Cue::Unsubscribe, 2, false, false),
+    ("leave me alone", Cue::Unsubscribe, 2, false, false),
+    ("this is spam", Cue::Unsubscribe, 2, false, false),
+    ("reported as spam", Cue::Unsubscribe, 2, false, false),
+    ("report you", Cue::Unsubscribe, 2, false, false),
+    (
+        "how did you get my email",
+        Cue::Unsubscribe,
+        1,
+        false,
+        false,
+    ),
+    // Absences.
+    ("out of office", Cue::OutOfOffice, 2, false, false),
+    ("out of the office", Cue::OutOfOffice, 2, false, false),
+    ("out-of-office", Cue::OutOfOffice, 2, false, false),
+    ("on annual leave", Cue::OutOfOffice, 2, false, false),
+    ("on leave", Cue::OutOfOffice, 2, false, false),
+    ("on parental leave", Cue::OutOfOffice, 2, false, false),
+    ("on maternity leave", Cue::OutOfOffice, 2, false, false),
+    ("on paternity leave", Cue::OutOfOffice, 2, false, false),
+    ("on sick leave", Cue::OutOfOffice, 2, false, false),
+    ("on long service leave", Cue::OutOfOffice, 2, false, false),
+    ("on holiday", Cue::OutOfOffice, 2, false, false),
+    ("on holidays", Cue::OutOfOffice, 2, false, false),
+    ("on vacation", Cue::OutOfOffice, 2, false, false),
+    ("on a break", Cue::OutOfOffice, 1, false, false),
+    ("away from the office", Cue::OutOfOffice, 2, false, false),
+    ("away from my desk", Cue::OutOfOffice, 2, false, false),
+    ("away from my email", Cue::OutOfOffice, 2, false, false),
+    ("limited access to email", Cue::OutOfOffice, 2, false, false),
+    (
+        "limited access to my email",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    (
+        "limited access to e-mail",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    ("no access to email", Cue::OutOfOffice, 2, false, false),
+    ("intermittent access", Cue::OutOfOffice, 2, false, false),
+    ("not checking email", Cue::OutOfOffice, 2, false, false),
+    ("currently away", Cue::OutOfOffice, 2, false, false),
+    ("currently travelling", Cue::OutOfOffice, 1, false, false),
+    ("currently traveling", Cue::OutOfOffice, 1, false, false),
+    ("i am away", Cue::OutOfOffice, 1, false, false),
+    ("i'm away", Cue::OutOfOffice, 1, false, false),
+    ("i will be away", Cue::OutOfOffice, 1, false, false),
+    ("i'll be away", Cue::OutOfOffice, 1, false, false),
+    ("i am currently out", Cue::OutOfOffice, 2, false, false),
+    ("i'm currently out", Cue::OutOfOffice, 2, false, false),
+    ("i am out until", Cue::OutOfOffice, 2, false, false),
+    ("i'm out until", Cue::OutOfOffice, 2, false, false),
+    ("back in the office", Cue::OutOfOffice, 1, false, false),
+    ("return to the office", Cue::OutOfOffice, 1, false, false),
+    ("upon my return", Cue::OutOfOffice, 1, false, false),
+    ("on my return", Cue::OutOfOffice, 1, false, false),
+    ("when i return", Cue::OutOfOffice, 1, false, false),
+    ("when i'm back", Cue::OutOfOffice, 1, false, false),
+    ("i will be back", Cue::OutOfOffice, 1, false, false),
+    ("i'll be back on", Cue::OutOfOffice, 1, false, false),
+    ("returning on", Cue::OutOfOffice, 1, false, false),
+    ("will return on", Cue::OutOfOffice, 1, false, false),
+    ("office is closed", Cue::OutOfOffice, 2, false, false),
+    ("office will be closed", Cue::OutOfOffice, 2, false, false),
+    ("office is now closed", Cue::OutOfOffice, 2, false, false),
+    ("closed for the holidays", Cue::OutOfOffice, 2, false, false),
+    ("public holiday", Cue::OutOfOffice, 1, false, false),
+    ("away at a conference", Cue::OutOfOffice, 2, false, false),
+    ("away until", Cue::OutOfOffice, 2, false, false),
+    ("out until", Cue::OutOfOffice, 2, false, false),
+    ("away this week", Cue::OutOfOffice, 1, false, false),
+    ("away next week", Cue::OutOfOffice, 1, false, false),
+    ("when i get back", Cue::OutOfOffice, 1, false, false),
+    ("in my absence", Cue::OutOfOffice, 1, false, false),
+    ("during my absence", Cue::OutOfOffice, 1, false, false),
+    ("for urgent matters", Cue::OutOfOffice, 1, false, false),
+    ("if urgent", Cue::OutOfOffice, 1, false, false),
+    // Machines.
+    ("automatic reply", Cue::AutoReply, 2, false, false),
+    ("auto-reply", Cue::AutoReply, 2, false, false),
+    ("auto reply", Cue::AutoReply, 2, false, false),
+    ("autoreply", Cue::AutoReply, 2, false, false),
+    ("automated response", Cue::AutoReply, 2, false, false),
+    ("automated reply", Cue::AutoReply, 2, false, false),
+    ("automated message", Cue::AutoReply, 2, false, false),
+    ("automatically generated", Cue::AutoReply, 2, false, false),
+    ("this is an automated", Cue::AutoReply, 2, false, false),
+    ("this is an automatic", Cue::AutoReply, 2, false, false),
+    ("do not reply to this", Cue::AutoReply, 2, false, false),
+    ("please do not reply", Cue::AutoReply, 2, false, false),
+    ("mailbox is not monitored", Cue::AutoReply, 2, false, false),
+    ("inbox is not monitored", Cue::AutoReply, 2, false, false),
+    ("is no longer monitored", Cue::AutoReply, 2, false, false),
+    (
+        "no longer with the company",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
+    ("no longer with", Cue::AutoReply, 1, false, false),
+    ("has left the company", Cue::AutoReply, 2, false, false),
+    ("has left the business", Cue::AutoReply, 2, false, false),
+    ("no longer works", Cue::AutoReply, 2, false, false),
+    ("no longer employed", Cue::AutoReply, 2, false, false),
+    ("we have received your", Cue::AutoReply, 2, false, false),
+    ("we've received your", Cue::AutoReply, 2, false, false),
+    ("thank you for contacting", Cue::AutoReply, 1, false, false),
+    ("thanks for contacting", Cue::AutoReply, 1, false, false),
+    ("your ticket", Cue::AutoReply, 1, false, false),
+    ("ticket number", Cue::AutoReply, 2, false, false),
+    ("support request", Cue::AutoReply, 1, false, false),
+    ("as soon as possible", Cue::AutoReply, 1, false, false),
+    ("within 24 hours", Cue::AutoReply, 1, false, false),
+    ("within 48 hours", Cue::AutoReply, 1, false, false),
+    ("within one business day", Cue::AutoReply, 1, false, false),
+    ("business hours", Cue::AutoReply, 1, false, false),
+    // Refusals.
+    ("not interested", Cue::NotInterested, 2, false, false),
+    ("no interest", Cue::NotInterested, 2, false, false),
+    ("no thanks", Cue::NotInterested, 2, false, false),
+    ("no thank you", Cue::NotInterested, 2, false, false),
+    ("thanks but no", Cue::NotInterested, 2, false, false),
+    ("not a fit", Cue::NotInterested, 2, false, false),
+    ("not a good fit", Cue::NotInterested, 2, false, false),
+    ("not the right fit", Cue::NotInterested, 2, false, false),
+    ("not for us", Cue::NotInterested, 2, false, false),
+    ("not for me", Cue::NotInterested, 2, false, false),
+    ("not relevant", Cue::NotInterested, 2, false, false),
+    ("not a priority", Cue::NotInterested, 2, false, false),
+    ("not at this time", Cue::NotInterested, 2, false, false),
+    ("not right now", Cue::NotInterested, 2, false, false),
+    ("not the right time", Cue::NotInterested, 2, false, false),
+    ("not looking", Cue::NotInterested, 2, false, false),
+    ("no need", Cue::NotInterested, 2, false, false),
+    ("no budget", Cue::NotInterested, 2, false, false),
+    ("we're all set", Cue::NotInterested, 2, false, false),
+    ("we are all set", Cue::NotInterested, 2, false, false),
+    ("we're good", Cue::NotInterested, 1, false, false),
+    ("all good thanks", Cue::NotInterested, 2, false, false),
+    ("we'll pass", Cue::NotInterested, 2, false, false),
+    ("i'll pass", Cue::NotInterested, 2, false, false),
+    ("pass on this", Cue::NotInterested, 2, false, false),
+    ("don't need", Cue::NotInterested, 2, false, false),
+    ("do not need", Cue::NotInterested, 2, false, false),
+    ("already have", Cue::NotInterested, 2, false, false),
+    ("already work with", Cue::NotInterested, 2, false, false),
+    ("already working with", Cue::NotInterested, 2, false, false),
+    ("already using", Cue::NotInterested, 2, false, false),
+    (
+        "happy with our current",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "happy with our existing",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("we do this in-house", Cue::NotInterested, 2, false, false),
+    ("we do that in-house", Cue::NotInterested, 2, false, false),
+    ("handle this in-house", Cue::NotInterested, 2, false, false),
+    ("wrong person", Cue::NotInterested, 2, false, false),
+    ("not the right person", Cue::NotInterested, 2, false, false),
+    ("not the person", Cue::NotInterested, 2, false, false),
+    ("please don't", Cue::NotInterested, 1, false, false),
+    // Meetings.
+    ("set up a call", Cue::Meeting, 2, true, false),
+    ("set up a time", Cue::Meeting, 2, true, false),
+    ("set up a meeting", Cue::Meeting, 2, true, false),
+    ("set up a chat", Cue::Meeting, 2, true, false),
+    ("book a call", Cue::Meeting, 2, true, false),
+    ("book a time", Cue::Meeting, 2, true, false),
+    ("book a meeting", Cue::Meeting, 2, true, false),
+    ("book in a", Cue::Meeting, 2, true, false),
+    ("schedule a call", Cue::Meeting, 2, true, false),
+    ("schedule a meeting", Cue::Meeting, 2, true, false),
+    ("schedule a time", Cue::Meeting, 2, true, false),
+    ("schedule something", Cue::Meeting, 2, true, false),
+    ("jump on a call", Cue::Meeting, 2, true, false),
+    ("hop on a call", Cue::Meeting, 2, true, false),
+    ("get on a call", Cue::Meeting, 2, true, false),
+    ("have a call", Cue::Meeting, 2, true, false),
+    ("quick call", Cue::Meeting, 2, true, false),
+    ("a call next week", Cue::Meeting, 2, true, false),
+    ("let's chat", Cue::Meeting, 2, true, false),
+    ("let's talk", Cue::Meeting, 2, true, false),
+    ("let's meet", Cue::Meeting, 2, true, false),
+    ("let's catch up", Cue::Meeting, 2, true, false),
+    ("happy to meet", Cue::Meeting, 2, true, false),
+    ("happy to jump", Cue::Meeting, 2, true, false),
+    ("are you free", Cue::Meeting, 2, true, false),
+    ("are you available", Cue::Meeting, 2, true, false),
+    ("when are you free", Cue::Meeting, 2, true, false),
+    ("your availability", Cue::Meeting, 2, true, false),
+    ("my availability", Cue::Meeting, 2, true, false),
+    ("send me an invite", Cue::Meeting, 2, true, false),
+    ("send an invite", Cue::Meeting, 2, true, false),
+    ("send over an invite", Cue::Meeting, 2, true, false),
+    ("send through an invite", Cue::Meeting, 2, true, false),
+    ("calendar invite", Cue::Meeting, 2, true, false),
+    ("meeting invite", Cue::Meeting, 2, true, false),
+    ("my calendar", Cue::Meeting, 2, true, false),
+    ("calendly", Cue::Meeting, 2, false, false),
+    ("cal.com", Cue::Meeting, 2, false, false),
+    ("grab a coffee", Cue::Meeting, 2, true, false),
+    ("grab coffee", Cue::Meeting, 2, true, false),
+    ("catch up next week", Cue::Meeting, 2, true, false),
+    ("works for me", Cue::Meeting, 1, true, false),
+    ("free next week", Cue::Meeting, 2, true, false),
+    ("available next week", Cue::Meeting, 2, true, false),
+    ("15 minutes", Cue::Meeting, 1, true, false),
+    ("15 mins", Cue::Meeting, 1, true, false),
+    ("30 minutes", Cue::Meeting, 1, true, false),
+    ("zoom", Cue::Meeting, 1, true, false),
+    ("teams call", Cue::Meeting, 1, true, false),
+    ("google meet", Cue::Meeting, 1, true, false),
+    // Interest.
+    ("interested", Cue::Interest, 2, true, false),
+    ("interesting", Cue::Interest, 1, true, false),
+    ("sounds good", Cue::Interest, 2, true, false),
+    ("sounds great", Cue::Interest, 2, true, false),
+    ("sounds interesting", Cue::Interest, 2, true, false),
+    ("tell me more", Cue::Interest, 2, true, false),
+    ("keen", Cue::Interest, 2, true, false),
+    ("curious", Cue::Interest, 1, true, false),
+    ("learn more", Cue::Interest, 2, true, false),
+    ("know more", Cue::Interest, 2, true, false),
+    ("hear more", Cue::Interest, 2, true, false),
+    ("send me more", Cue::Interest, 2, true, false),
+    ("send more info", Cue::Interest, 2, true, false),
+    ("send through more", Cue::Interest, 2, true, false),
+    ("send over more", Cue::Interest, 2, true, false),
+    ("more information", Cue::Interest, 1, true, false),
+    ("more details", Cue::Interest, 1, true, false),
+    ("yes please", Cue::Interest, 2, false, false),
+    ("count me in", Cue::Interest, 2, false, false),
+    ("open to", Cue::Interest, 2, true, false),
+    ("worth a chat", Cue::Interest, 2, true, false),
+    ("worth exploring", Cue::Interest, 2, true, false),
+    ("could be useful", Cue::Interest, 2, true, false),
+    ("could be a fit", Cue::Interest, 2, true, false),
+    ("good timing", Cue::Interest, 2, true, false),
+    ("perfect timing", Cue::Interest, 2, true, false),
+    ("makes sense", Cue::Interest, 1, true, false),
+    ("let's do it", Cue::Interest, 2, true, false),
+    ("go ahead", Cue::Interest, 1, true, false),
+    ("love to", Cue::Interest, 1, true, false),
+    ("happy to chat", Cue::Interest, 2, true, false),
+    ("happy to hear", Cue::Interest, 2, true, false),
+    // Questions.
+    ("how much", Cue::Question, 2, false, false),
+    ("what does it cost", Cue::Question, 2, false, false),
+    ("pricing", Cue::Question, 1, false, false),
+    ("what do you charge", Cue::Question, 2, false, false),
+    ("how does it work", Cue::Question, 2, false, false),
+    ("how does this work", Cue::Question, 2, false, false),
+    ("can you explain", Cue::Question, 2, false, false),
+    ("could you explain", Cue::Question, 2, false, false),
+    ("who else", Cue::Question, 1, false, false),
+    ("case studies", Cue::Question, 1, false, false),
+    ("what exactly", Cue::Question, 1, false, false),
+];
+
+const WEEKDAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday"];
+
+struct Automaton {
+    ac: AhoCorasick,
+    phrases: Vec<(&'static str, Phrase)>,
+}
+
+fn leak(s: String) -> &'static str {
+    // Built once per process inside a OnceLock, so the leak is bounded.
+    Box::leak(s.into_boxed_str())
+}
+
+fn automaton() -> &'static Automaton {
+    static AUTOMATON: OnceLock<Automaton> = OnceLock::new();
+    AUTOMATON.get_or_init(|| {
+        let mut phrases: Vec<(&'static str, Phrase)> = Vec::new();
+        let mut push = |text: &'static str, cue, weight, negatable, stem| {
+            if !phrases.iter().any(|(t, _)| *t == text) {
+                phrases.push((
+                    text,
+                    Phrase {
+                        cue,
+                        weight,
+                        negatable,
+                        stem,
+                    },
+                ));
+            }
+        };
+        for &(text, cue, weight, negatable, stem) in TABLE {
+            push(text, cue, weight, negatable, stem);
+            if text.contains('\'') {
+                push(leak(text.replace('\'', "")), cue, weight, negatable, stem);
+            }
+        }
+        for day in WEEKDAYS {
+            for shape in [
+                "how about {}",
+                "does {} work",
+                "{} works",
+                "free on {}",
+                "free {}",
+                "available on {}",
+                "{} afternoon",
+                "{} morning",
+            ] {
+                push(leak(shape.replace("{}", day)), Cue::Meeting, 2, true, false);
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(phrases.iter().map(|(t, _)| *t))
+            .expect("reply phrase table builds");
+        Automaton { ac, phrases }
+    })
+}
+
+/// Lower-cases, straightens typographic quotes and dashes, and collapses white space, so the
+/// phrase tables need one spelling each.
+fn normalise(text: &str, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            '\u{2010}'..='\u{2015}' => '-',
+            c => c,
+        };
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "dont", "don't", "doesnt", "doesn't", "isnt", "isn't", "arent", "aren't",
+    "wasnt", "wasn't", "wont", "won't", "cant", "can't", "nor", "neither", "longer",
+];
+
+/// Whether one of the four words before `start`, within the same clause, negates what follows
+/// ("not really interested", "I don't think we'd be interested"; but not "No, I'm interested").
+fn negated(text: &str, start: usize) -> bool {
+    let before = &text[..start];
+    let clause = before
+        .rfind([',', '.', '!', '?', ';', ':', '(', ')'])
+        .map_or(before, |i| &before[i + 1..]);
+    clause
+        .split_whitespace()
+        .rev()
+        .take(4)
+        .any(|w| NEGATIONS.contains(&w))
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    weight: u8,
+    hits: u8,
+    first: Option<&'static str>,
+}
+
+impl Tally {
+    fn add(&mut self, phrase: &'static str, weight: u8) {
+        self.weight = self.weight.saturating_add(weight);
+        self.hits = self.hits.saturating_add(1);
+        if self.first.is_none() {
+            self.first = Some(phrase);
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.weight >= 2
+    }
+}
+
+fn index(cue: Cue) -> usize {
+    match cue {
+        Cue::Unsubscribe => 0,
+        Cue::OutOfOffice => 1,
+        Cue::AutoReply => 2,
+        Cue::NotInterested => 3,
+        Cue::Meeting => 4,
+        Cue::Interest => 5,
+        Cue::Question => 6,
+    }
+}
+
+fn tally(text: &str) -> [Tally; CUES] {
+    let auto = automaton();
+    let bytes = text.as_bytes();
+    let mut tallies = [Tally::default(); CUES];
+    for m in auto.ac.find_overlapping_iter(text) {
+        let (phrase, p) = &auto.phrases[m.pattern().as_usize()];
+        let (s, e) = (m.start(), m.end());
+        let starts_word = s == 0 || !is_word_byte(bytes[s - 1]) || !is_word_byte(bytes[s]);
+        let ends_word =
+            p.stem || e == bytes.len() || !is_word_byte(bytes[e]) || !is_word_byte(bytes[e - 1]);
+        if !(starts_word && ends_word) {
+            continue;
+        }
+        if p.negatable && negated(text, s) {
+            tallies[index(Cue::NotInterested)].add(phrase, 2);
+        } else {
+            tallies[index(p.cue)].add(phrase, p.weight);
+        }
+    }
+    tallies
+}
+
+/// Subject prefixes that machines put on their replies.
+const AUTO_SUBJECTS: &[&str] = &[
+    "automatic reply",
+    "auto:",
+    "autoreply",
+    "auto-reply",
+    "auto reply",
+    "automated reply",
+];
+const OOO_SUBJECTS: &[&str] = &[
+    "out of office",
+    "out of the office",
+    "out-of-office",
+    "ooo",
+    "away:",
+    "on leave",
+    "annual leave",
+    "on vacation",
+    "on holiday",
+    "absence",
+];
+
+fn subject_cues(subject: &str) -> (bool, bool) {
+    let mut s = String::new();
+    normalise(subject, &mut s);
+    let mut rest = s.as_str();
+    // "RE: Automatic reply: ..." and "[External] Out of Office: ..."
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '[', ']']);
+        let stripped = ["re:", "aw:", "fw:", "fwd:", "external", "ext"]
+            .iter()
+            .find_map(|p| trimmed.strip_prefix(p));
+        match stripped {
+            Some(r) => rest = r,
+            None => {
+                rest = trimmed;
+                break;
+            }
+        }
+    }
+    let auto = AUTO_SUBJECTS.iter().any(|p| rest.starts_with(p));
+    let ooo = OOO_SUBJECTS
+        .iter()
+        .any(|p| rest.contains(p) && (p.len() > 3 || rest.starts_with(p)));
+    (auto, ooo)
+}
+
+fn confidence(base: f32, tally: &Tally) -> f32 {
+    (base + 0.04 * (tally.hits.saturating_sub(1)) as f32).min(0.99)
+}
+
+fn decided(
+    class: ReplyClass,
+    confidence: f32,
+    rule: &'static str,
+    matched: Option<&'static str>,
+) -> Classification {
+    Classification {
+        class,
+        confidence,
+        reason: Reason {
+            rule,
+            matched: matched.unwrap_or(""),
+        },
+        return_date: None,
+    }
+}
+
+/// Classifies a reply under the default configuration.
+pub fn classify(reply: &Reply<'_>) -> Classification {
+    classify_with(&ReplyConfig::default(), reply)
+}
+
+pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification {
+    let visible = visible_text(reply.body);
+    let mut text = String::new();
+    normalise(&visible, &mut text);
+    let t = tally(&text);
+    let [unsub, ooo, autor, refusal, meeting, interest, question] = t;
+    let (auto_subject, ooo_subject) = subject_cues(reply.subject);
+    let machine = reply.auto_submitted || auto_subject;
+
+    // An opt-out from a person is honoured whatever else the reply says; a machine's
+    // "unsubscribe" is a footer, not a request.
+    let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
+    if !machine
+        && (unsub.fired()
+            || matches!(
+                bare,
+                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop"
+            ))
+    {
+        let matched = unsub.first.or(Some("stop"));
+        return decided(
+            ReplyClass::Unsubscribe,
+            confidence(0.95, &unsub),
+            "unsubscribe.phrase",
+            matched,
+        );
+    }
+
+    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) {
+        let mut subject = String::new();
+        normalise(reply.subject, &mut subject);
+        subject.push('\n');
+        subject.push_str(&text);
+        let base = if ooo_subject && ooo.fired() {
+            0.97
+        } else {
+            0.9
+        };
+        let (rule, matched) = match ooo.first {
+            Some(p) => ("out_of_office.phrase", Some(p)),
+            None => ("out_of_office.subject", None),
+        };
+        let mut c = decided(
+            ReplyClass::OutOfOffice,
+            confidence(base, &ooo),
+            rule,
+            matched,
+        );
+        c.return_date = return_date(&subject, reply.received_on, config.date_order);
+        return c;
+    }
+
+    if autor.fired() || machine {
+        let (rule, matched) = match autor.first {
+            Some(p) if autor.fired() => ("auto_reply.phrase", Some(p)),
+            _ => ("auto_reply.header", None),
+        };
+        let base = if machine && autor.fired() { 0.95 } else { 0.85 };
+        return decided(
+            ReplyClass::AutoReply,
+            confidence(base, &autor),
+            rule,
+            matched,
+        );
+    }
+
+    let positive = meeting.fired() || interest.fired();
+    if refusal.fired() {
+        // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
+        // lets the inbox flag it for a human look.
+        let base = if positive { 0.6 } else { 0.88 };
+        return decided(
+            ReplyClass::NotInterested,
+            confidence(base, &refusal),
+            "not_interested.phrase",
+            refusal.first,
+        );
+    }
+    if meeting.fired() {
+        return decided(
+            ReplyClass::MeetingRequest,
+            confidence(0.85, &meeting),
+            "meeting_request.phrase",
+            meeting.first,
+        );
+    }
+    if interest.fired() {
+        return decided(
+            ReplyClass::Interested,
+            confidence(0.75, &interest),
+            "interested.phrase",
+            interest.first,
+        );
+    }
+    let asks = text.contains('?');
+    if question.fired() || asks {
+        let (rule, base) = if question.fired() {
+            ("question.phrase", 0.75)
+        } else {
+            ("question.mark", 0.6)
+        };
+        return decided(
+            ReplyClass::Question,
+            confidence(base, &question),
+            rule,
+            question.first,
+        );
+    }
+    decided(ReplyClass::Unclassified, 0.0, "no_rule_matched", None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 2, 27).unwrap()
+    }
+
+    fn class_of(body: &str) -> ReplyClass {
+        classify(&Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        })
+        .class
+    }
+
+    #[test]
+    fn opt_out_phrases_are_unsubscribe() {
+        for body in [
+            "Please remove me from your list.",
+            "unsubscribe",
+            "STOP",
+            "Take me off your mailing list",
+            "Stop emailing me or I will report you",
+            "Please don’t contact me again.",
+            "opt me out thanks",
+            "I have unsubscribed twice already!",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::Unsubscribe, "{body}");
+        }
+    }
+
+    #[test]
+    fn an_unsubscribe_wins_over_a_refusal_in_the_same_reply() {
+        assert_eq!(
+            class_of("Not interested. Remove me from your list."),
+            ReplyClass::Unsubscribe
+        );
+    }
+
+    #[test]
+    fn refusals_are_not_interested() {
+        for body in [
+            "Not interested, thanks.",
+            "No thanks",
+            "We're all set on this front.",
+            "We already work with an agency.",
+            "Not a priority for us this year.",
+            "I'm not really interested.",
+            "I’m not sure we’re interested at the moment",
+            "Wrong person, sorry.",
+            "We do this in-house.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::NotInterested, "{body}");
+        }
+    }
+
+    #[test]
+    fn meeting_requests_are_recognised() {
+        for body in [
+            "Happy to jump on a call. How about Tuesday at 2pm?",
+            "Let's chat next week — send me an invite.",
+            "Are you free Thursday afternoon?",
+            "Book a time in my Calendly: calendly.com/sam",
+            "Lets set up a call",
+            "Tuesday works for me",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::MeetingRequest, "{body}");
+        }
+    }
+
+    #[test]
+    fn interest_without_a_meeting_ask_is_interested() {
+        for body in [
+            "Sounds interesting, tell me more.",
+            "Yes please",
+            "Keen to learn more.",
+            "We might be interested",
+            "No, I'm interested!",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::Interested, "{body}");
+        }
+    }
+
+    #[test]
+    fn questions_are_recognised_by_phrase_or_question_mark() {
+        let c = classify(&Reply {
+            subject: "",
+            body: "How much does it cost?",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!(
+            (c.class, c.reason.rule),
+            (ReplyClass::Question, "question.phrase")
+        );
+        assert_eq!(
+            class_of("Who did you work with in Brisbane?"),
+            ReplyClass::Question
+        );
+    }
+
+    #[test]
+    fn out_of_office_replies_carry_their_return_date() {
+        let c = classify(&Reply {
+            subject: "Automatic reply: churn at Acme",
+            body: "Thank you for your email. I am out of the office until Monday 9 March with limited access to email. For urgent matters please contact jo@acme.com.",
+            received_on: on(),
+            auto_submitted: true,
+        });
+        assert_eq!(c.class, ReplyClass::OutOfOffice);
+        assert_eq!(c.return_date, NaiveDate::from_ymd_opt(2026, 3, 9));
+        assert!(c.confidence >= 0.9);
+    }
+
+    #[test]
+    fn an_out_of_office_subject_alone_is_enough() {
+        let c = classify(&Reply {
+            subject: "Out of Office: back 12/03/2026",
+            body: "",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!(c.class, ReplyClass::OutOfOffice);
+        assert_eq!(c.return_date, NaiveDate::from_ymd_opt(2026, 3, 12));
+    }
+
+    #[test]
+    fn machine_replies_without_an_absence_are_auto_replies() {
+        assert_eq!(
+            class_of("This is an automated response. We have received your email and will respond within 24 hours."),
+            ReplyClass::AutoReply
+        );
+        assert_eq!(
+            class_of("Sam is no longer with the company. Please contact hello@acme.com."),
+            ReplyClass::AutoReply
+        );
+        let c = classify(&Reply {
+            subject: "Re: hi",
+            body: "Thanks, got it. Unsubscribe: https://x",
+            received_on: on(),
+            auto_submitted: true,
+        });
+        assert_eq!(c.class, ReplyClass::AutoReply);
+    }
+
+    #[test]
+    fn our_quoted_email_never_decides_the_class() {
+        let body = "Interesting — what does it cost?\n\nOn Mon, 2 Mar 2026, Dani <dani@agency.com> wrote:\n> Worth a quick call? Reply STOP to unsubscribe.";
+        assert_eq!(class_of(body), ReplyClass::Question);
+    }
+
+    #[test]
+    fn empty_or_signature_only_replies_are_unclassified() {
+        assert_eq!(class_of(""), ReplyClass::Unclassified);
+        assert_eq!(class_of("Sent from my iPhone"), ReplyClass::Unclassified);
+        let c = classify(&Reply {
+            subject: "",
+            body: "ok",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!((c.confidence, c.reason.rule), (0.0, "no_rule_matched"));
+    }
+
+    #[test]
+    fn words_inside_other_words_do_not_fire() {
+        // "keen" inside "Keener", "stop" inside "nonstop", "zoom" inside "zooming".
+        assert_eq!(
+            class_of("Keener Smith here, nonstop week, zooming around."),
+            ReplyClass::Unclassified
+        );
+    }
+
+    #[test]
+    fn auto_submitted_headers_are_read() {
+        assert!(is_auto_submitted_header("Auto-Submitted", "auto-replied"));
+        assert!(!is_auto_submitted_header("Auto-Submitted", "no"));
+        assert!(is_auto_submitted_header("X-Autoreply", "yes"));
+        assert!(is_auto_submitted_header("Precedence", "auto_reply"));
+        assert!(!is_auto_submitted_header("Subject", "auto"));
+    }
+
+    #[test]
+    fn the_reason_names_the_rule_and_phrase() {
+        let c = classify(&Reply {
+            subject: "",
+            body: "Not interested.",
+            received_on: on(),
+            auto_submitted: false,
+        });
+        assert_eq!(
+            c.reason.to_string(),
+            "not_interested.phrase: \"not interested\""
+        );
+    }
+}

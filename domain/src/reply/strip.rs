@@ -1,0 +1,218 @@
+//! Cuts a reply down to what its author wrote: quoted history and signatures go, so our own
+//! outbound text (with its "book a call" and "unsubscribe" footer) can never classify the reply.
+
+/// The lines the author wrote: everything before the first quote header or signature, minus
+/// `>`-quoted lines (kept apart so inline answers between quoted lines survive).
+pub fn visible_text(body: &str) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let mut out = String::with_capacity(body.len().min(4096));
+    let mut kept_lines = 0usize;
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('>') {
+            continue;
+        }
+        if is_quote_header(line, &lines[i + 1..])
+            || is_signature_start(raw, line, &lines[i + 1..], kept_lines)
+        {
+            break;
+        }
+        if !line.is_empty() {
+            kept_lines += 1;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn lower_starts_with(line: &str, prefix: &str) -> bool {
+    line.len() >= prefix.len()
+        && line.is_char_boundary(prefix.len())
+        && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+fn lower_ends_with(line: &str, suffix: &str) -> bool {
+    line.len() >= suffix.len()
+        && line.is_char_boundary(line.len() - suffix.len())
+        && line[line.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// Attribution lines written by mail clients above the quoted message.
+const WROTE: &[&str] = &[
+    "wrote:",
+    "schrieb:",
+    "a écrit :",
+    "a écrit:",
+    "escribió:",
+    "scritto:",
+    "schreef:",
+];
+
+fn is_quote_header(line: &str, next: &[&str]) -> bool {
+    if line.is_empty() {
+        return false;
+    }
+    // "On Mon, 3 Mar 2026 at 09:12, Sam Lee <sam@x.com> wrote:", which clients wrap over up to
+    // three lines.
+    if lower_starts_with(line, "on ")
+        || lower_starts_with(line, "am ")
+        || lower_starts_with(line, "le ")
+    {
+        let mut joined = line.to_string();
+        for n in next.iter().take(2) {
+            if WROTE.iter().any(|w| lower_ends_with(joined.trim_end(), w)) {
+                break;
+            }
+            joined.push(' ');
+            joined.push_str(n.trim());
+        }
+        if WROTE.iter().any(|w| lower_ends_with(joined.trim_end(), w)) && joined.len() < 400 {
+            return true;
+        }
+    }
+    if WROTE.iter().any(|w| lower_ends_with(line, w)) && line.contains('@') {
+        return true;
+    }
+    let dashed = line.trim_matches(|c| c == '-' || c == ' ' || c == '_');
+    if line.starts_with("---")
+        && (dashed.eq_ignore_ascii_case("original message")
+            || dashed.eq_ignore_ascii_case("forwarded message")
+            || lower_starts_with(dashed, "reply message")
+            || lower_starts_with(dashed, "original"))
+    {
+        return true;
+    }
+    if lower_starts_with(line, "begin forwarded message") {
+        return true;
+    }
+    // Outlook's separator line above its header block.
+    if line.len() >= 10 && line.bytes().all(|b| b == b'_') {
+        return true;
+    }
+    // Outlook / Exchange header block: "From: ..." then "Sent:" or "Date:" within a few lines.
+    if lower_starts_with(line, "from:") || lower_starts_with(line, "*from:*") {
+        return next.iter().take(4).any(|n| {
+            let n = n.trim().trim_start_matches('*');
+            lower_starts_with(n, "sent:")
+                || lower_starts_with(n, "date:")
+                || lower_starts_with(n, "to:")
+        });
+    }
+    false
+}
+
+/// Client-added footers: everything after them is boilerplate.
+const DEVICE_FOOTERS: &[&str] = &[
+    "sent from my ",
+    "sent from outlook",
+    "sent from mail for windows",
+    "sent from yahoo mail",
+    "sent from the all new aol",
+    "get outlook for ",
+    "sent via the samsung",
+    "sent with proton mail",
+    "sent using ",
+    "sent from gmail",
+];
+
+/// Closing words that start a "Regards,\nName\nTitle" block.
+const SIGN_OFFS: &[&str] = &[
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "warmest regards",
+    "many regards",
+    "best",
+    "all the best",
+    "best wishes",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "thanks again",
+    "cheers",
+    "ta",
+    "thx",
+    "sincerely",
+    "yours sincerely",
+    "yours faithfully",
+    "yours truly",
+    "warmly",
+    "talk soon",
+    "speak soon",
+];
+
+/// A signature block is at most this many non-empty lines after the sign-off; a longer tail is
+/// more likely real content that happens to follow a line like "Thanks!".
+const MAX_SIGNATURE_LINES: usize = 8;
+
+fn is_signature_start(raw: &str, line: &str, next: &[&str], kept_lines: usize) -> bool {
+    if raw == "-- " || raw == "--" || line == "--" || line == "—" {
+        return true;
+    }
+    if DEVICE_FOOTERS.iter().any(|f| lower_starts_with(line, f)) {
+        return true;
+    }
+    let word = line.trim_end_matches([',', '!', '.', '-', ' ']);
+    if word.is_empty() || word.len() > 24 || kept_lines == 0 {
+        return false;
+    }
+    let is_sign_off = SIGN_OFFS.iter().any(|s| word.eq_ignore_ascii_case(s));
+    if !is_sign_off {
+        return false;
+    }
+    let tail = next.iter().filter(|l| !l.trim().is_empty()).count();
+    tail <= MAX_SIGNATURE_LINES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gmail_attribution_and_quoted_lines_are_dropped() {
+        let body = "Yes, Thursday works.\n\nOn Mon, 3 Mar 2026 at 09:12, Dani Apgar <dani@agency.com> wrote:\n> Worth a chat?\n> Unsubscribe here";
+        assert_eq!(visible_text(body).trim(), "Yes, Thursday works.");
+    }
+
+    #[test]
+    fn a_wrapped_attribution_line_is_recognised() {
+        let body = "Sounds good\n\nOn Mon, 3 Mar 2026 at 09:12, Dani Apgar <\ndani@agency.com> wrote:\n\nbook a call";
+        assert_eq!(visible_text(body).trim(), "Sounds good");
+    }
+
+    #[test]
+    fn outlook_header_blocks_end_the_reply() {
+        let body = "Not for us, thanks.\r\n\r\n________________________________\r\nFrom: Dani <dani@agency.com>\r\nSent: Monday, 3 March 2026 9:12 AM\r\nTo: Sam\r\nSubject: churn\r\n\r\nWorth a chat?";
+        assert_eq!(visible_text(body).trim(), "Not for us, thanks.");
+        let body =
+            "Not for us.\nFrom: Dani <dani@agency.com>\nSent: Monday\nSubject: x\nbook a call";
+        assert_eq!(visible_text(body).trim(), "Not for us.");
+        let body = "Please remove me.\n-----Original Message-----\nFrom: Dani";
+        assert_eq!(visible_text(body).trim(), "Please remove me.");
+    }
+
+    #[test]
+    fn inline_answers_between_quoted_lines_are_kept() {
+        let body = "> Would Tuesday work?\nTuesday at 10 is fine.\n> Or Wednesday?";
+        assert_eq!(visible_text(body).trim(), "Tuesday at 10 is fine.");
+    }
+
+    #[test]
+    fn signatures_and_device_footers_are_dropped() {
+        let body =
+            "Keen to hear more.\n\nKind regards,\nSam Lee\nHead of Growth | Acme\n+61 412 345 678";
+        assert_eq!(visible_text(body).trim(), "Keen to hear more.");
+        let body = "Call me Tuesday\n\nSent from my iPhone\n\nOn 3 Mar wrote:";
+        assert_eq!(visible_text(body).trim(), "Call me Tuesday");
+        let body = "Interesting.\n-- \nSam Lee\nUnsubscribe from our newsletter";
+        assert_eq!(visible_text(body).trim(), "Interesting.");
+    }
+
+    #[test]
+    fn a_sign_off_word_as_the_first_line_is_content_not_a_signature() {
+        let body = "Thanks!\nWhat does it cost?";
+        assert_eq!(visible_text(body).trim(), "Thanks!\nWhat does it cost?");
+    }
+}
