@@ -33,6 +33,19 @@ pub enum Command {
     Migrate,
     /// Seed the demo workspace (idempotent) and print its login.
     Demo,
+    /// Check email addresses; prints one JSON object per address (addresses from stdin, one
+    /// per line, when none are given).
+    CheckEmail {
+        /// Accept domain literals such as user@[192.0.2.1] (as risky) instead of rejecting them.
+        #[arg(long)]
+        allow_domain_literals: bool,
+        addresses: Vec<std::ffi::OsString>,
+    },
+    /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
+    ParseBounce {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,6 +57,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Database is up to date.");
             Ok(())
         }
+        Command::CheckEmail { allow_domain_literals, addresses } => {
+            check_email(allow_domain_literals, addresses);
+            Ok(())
+        }
+        Command::ParseBounce { files } => parse_bounce(&files),
         Command::Demo => {
             let config = load()?;
             let engine = connect(&config).await?;
@@ -129,3 +147,50 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+
+fn check_email(allow_domain_literals: bool, addresses: Vec<std::ffi::OsString>) {
+    use std::io::{BufRead, Write};
+    let opts = domain::email_check::CheckOptions { allow_domain_literals };
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let mut print = |raw: &str| {
+        let line = serde_json::to_string(&domain::email_check::check_email(raw, &opts)).expect("serialisable");
+        let _ = writeln!(out, "{line}");
+    };
+    if addresses.is_empty() {
+        // Bytes, not strings: a line that is not UTF-8 is checked (and found invalid), not fatal.
+        for line in std::io::stdin().lock().split(b'\n').map_while(Result::ok) {
+            let text = String::from_utf8_lossy(&line);
+            print(text.strip_suffix('\r').unwrap_or(&text));
+        }
+    } else {
+        for a in &addresses {
+            print(&a.to_string_lossy());
+        }
+    }
+}
+
+fn parse_bounce(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for f in files {
+        match std::fs::read(f) {
+            Ok(raw) => {
+                let report = domain::bounce::parse_bounce(&raw);
+                let line = serde_json::json!({
+                    "file": f.to_string_lossy(),
+                    "permanent": report.permanent,
+                    "temporary": report.temporary,
+                });
+                println!("{line}");
+            }
+            Err(e) => {
+                eprintln!("agency-os: cannot read {}: {e}", f.display());
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} file(s) could not be read");
+    }
+    Ok(())
+}

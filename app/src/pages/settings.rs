@@ -2,29 +2,24 @@
 
 use crate::api::workspaces::*;
 use crate::components::*;
-use crate::pages::shell::WorkspaceCtx;
+use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::{Action, InvitationStatus, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let ws = WorkspaceCtx::current();
-    let role = move || ws.info.get().and_then(|r| r.ok()).map(|w| w.role);
+    let role = CurrentWorkspace::get().role;
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Your workspace, its members and what they may do."/>
-        <Transition fallback=spinner>
-            {move || role().map(|role| view! {
-                <div class="space-y-8">
-                    <WorkspaceName role=role/>
-                    <Members role=role/>
-                    {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
-                    {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
-                    {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
-                </div>
-            })}
-        </Transition>
+        <div class="space-y-8">
+            <WorkspaceName role=role/>
+            <Members role=role/>
+            {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
+            {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
+            {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
+        </div>
     }
 }
 
@@ -77,16 +72,18 @@ fn Members(role: Role) -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let change = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let members = Resource::new(
-        move || (ws.id.get(), change.version().get(), remove.version().get()),
-        |(id, _, _)| list_members(id),
-    );
+    // Lists below the shell load in the browser: a resource created under the shell's suspense
+    // boundary cannot be relied on to keep its server context during streaming.
+    let members = LocalResource::new(move || {
+        let (id, _, _) = (ws.id.get(), change.version().get(), remove.version().get());
+        list_members(id)
+    });
     let manage = role.can(Action::ManageMembers);
     view! {
         <Card title="Members" subtitle="Owners manage billing and deletion; admins manage members, integrations and go-live; members run campaigns and approve drafts; viewers only read.">
             <FormError value=change.value()/>
             <FormError value=remove.value()/>
-            <Transition fallback=spinner>
+            
                 {move || members.get().map(|r| match r {
                     Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
                     Ok(list) => view! {
@@ -127,8 +124,8 @@ fn Members(role: Role) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(|| spinner().into_any())}
+            
         </Card>
     }
 }
@@ -138,10 +135,10 @@ fn Invitations(role: Role) -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let invite = ServerAction::<InviteMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let list = Resource::new(
-        move || (ws.id.get(), invite.version().get(), revoke.version().get()),
-        |(id, _, _)| list_invitations(id),
-    );
+    let list = LocalResource::new(move || {
+        let (id, _, _) = (ws.id.get(), invite.version().get(), revoke.version().get());
+        list_invitations(id)
+    });
     view! {
         <Card title="Invite someone" subtitle="They get a link to join with the role you pick. Links expire after 7 days.">
             <ActionForm action=invite attr:class="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end" attr:data-testid="invite-form">
@@ -179,7 +176,7 @@ fn Invitations(role: Role) -> impl IntoView {
             })}
             <h3 class="mt-6 text-sm font-semibold text-slate-700">"Invitations"</h3>
             <FormError value=revoke.value()/>
-            <Transition fallback=spinner>
+            
                 {move || list.get().map(|r| {
                     let items = r.unwrap_or_default();
                     if items.is_empty() {
@@ -204,8 +201,8 @@ fn Invitations(role: Role) -> impl IntoView {
                             </ul>
                         }.into_any()
                     }
-                })}
-            </Transition>
+                }).unwrap_or_else(|| spinner().into_any())}
+            
         </Card>
     }
 }
@@ -213,10 +210,10 @@ fn Invitations(role: Role) -> impl IntoView {
 #[component]
 fn AuditLog() -> impl IntoView {
     let ws = WorkspaceCtx::current();
-    let entries = Resource::new(move || ws.id.get(), audit_log);
+    let entries = LocalResource::new(move || audit_log(ws.id.get()));
     view! {
         <Card title="Audit log" subtitle="Every change in this workspace: who, what, and what it was before.">
-            <Transition fallback=spinner>
+            
                 {move || entries.get().map(|r| view! {
                     <ul class="max-h-80 divide-y divide-slate-100 overflow-y-auto text-sm" data-testid="audit-log">
                         {r.unwrap_or_default().into_iter().map(|e| view! {
@@ -226,8 +223,8 @@ fn AuditLog() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                })}
-            </Transition>
+                }.into_any()).unwrap_or_else(|| spinner().into_any())}
+            
         </Card>
     }
 }

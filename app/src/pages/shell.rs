@@ -15,6 +15,18 @@ use leptos_router::hooks::{use_location, use_params_map};
 pub struct WorkspaceCtx {
     pub id: Memo<String>,
     pub info: Resource<Result<WorkspaceSummary, AppError>>,
+    pub all: Resource<Result<Vec<WorkspaceSummary>, AppError>>,
+    pub user: Resource<Result<Option<domain::account::CurrentUser>, AppError>>,
+}
+
+/// The workspace as resolved for this render (name, role, mode).
+#[derive(Clone, Debug)]
+pub struct CurrentWorkspace(pub WorkspaceSummary);
+
+impl CurrentWorkspace {
+    pub fn get() -> WorkspaceSummary {
+        expect_context::<CurrentWorkspace>().0
+    }
 }
 
 impl WorkspaceCtx {
@@ -38,13 +50,22 @@ const NAV: &[(&str, &str, &str)] = &[
 pub fn WorkspaceShell() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("ws").unwrap_or_default());
+    // Every resource the shell shows is created here, above the suspense boundary: a resource
+    // created inside one can be re-created mid-render on the server and lose its context.
     let info = Resource::new(move || id.get(), get_workspace);
-    provide_context(WorkspaceCtx { id, info });
+    let all = Resource::new(move || id.get(), |_| list_workspaces());
+    let user = Resource::new(|| (), |_| me());
+    provide_context(WorkspaceCtx { id, info, all, user });
     let location = use_location();
     view! {
         <Suspense fallback=spinner>
             {move || info.get().map(|r| match r {
-                Ok(_) => view! { <Frame/> }.into_any(),
+                Ok(w) => {
+                    // Pages read the resolved workspace synchronously, so no page needs its own
+                    // suspense boundary just to know the caller's role.
+                    provide_context(CurrentWorkspace(w));
+                    view! { <Frame/> }.into_any()
+                }
                 Err(e) if e.is_unauthenticated() => {
                     let next = urlencode(&location.pathname.get_untracked());
                     view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
@@ -144,7 +165,7 @@ fn Frame() -> impl IntoView {
 #[component]
 fn Switcher() -> impl IntoView {
     let ws = WorkspaceCtx::current();
-    let all = Resource::new(move || ws.id.get(), |_| list_workspaces());
+    let all = ws.all;
     view! {
         <details class="group relative" data-testid="workspace-switcher">
             <summary class="flex cursor-pointer list-none items-center justify-between rounded-md bg-slate-800 px-3 py-2 text-sm hover:bg-slate-700">
@@ -178,7 +199,7 @@ fn Switcher() -> impl IntoView {
 
 #[component]
 fn UserMenu() -> impl IntoView {
-    let user = Resource::new(|| (), |_| me());
+    let user = WorkspaceCtx::current().user;
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="flex items-center gap-3">

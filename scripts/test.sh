@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: unit and property tests, integration tests against the real PostgreSQL and
+# Redis, and the browser tests in headless Chromium against the real server.
+source "$(dirname "$0")/lib.sh"
+
+install_tools
+install_chromium
+ensure_services
+started=$(date +%s)
+
+# sqlx::test makes a fresh database per test on this server.
+SERVER_URL="${DATABASE_URL%/*}"
+export DATABASE_URL="$SERVER_URL/postgres"
+
+say "building the app (server + WASM)"
+cargo leptos build
+
+say "unit, property and integration tests"
+# Only these packages: selecting the front end as well would unify its hydrate feature into app.
+cargo test -p domain -p engine -p server
+
+say "browser tests (headless Chromium)"
+E2E_DB="$SERVER_URL/agency_os_e2e"
+PORT="${E2E_PORT:-3107}"
+psql "$SERVER_URL/postgres" -qc "drop database if exists agency_os_e2e with (force)" >/dev/null
+LOG=target/e2e-server.log
+DATABASE_URL="$E2E_DB" AGENCY_OS_ADDR="127.0.0.1:$PORT" AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" \
+  AGENCY_OS_LOG_FORMAT=json target/debug/agency-os serve >"$LOG" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break
+  kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG"; die "the server did not start"; }
+  sleep 1
+done
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" node run.mjs)
+
+say "all tests passed in $(( $(date +%s) - started )) s; screenshots in end2end/output/"
