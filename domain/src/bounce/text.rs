@@ -143,7 +143,8 @@ const ORIGINAL_STARTS: &[&str] = &[
     "----- unsent message follows -----",
     "----- original message follows -----",
     "--- the header of the original message is following",
-    "content-type: message/rfc822",
+    // Also matches the renamed `message/rfc82_` (see `flatten_nested_messages`).
+    "content-type: message/rfc82",
     "------ forwarded message",
     "---------- forwarded message",
     "--- original message follows",
@@ -151,6 +152,8 @@ const ORIGINAL_STARTS: &[&str] = &[
     "--- start of returned message",
     "below is a copy of the original message",
     "original message follows",
+    "----- message header follows",
+    "----- original message header follows",
 ];
 
 /// What the text reader needs from the bounce's own headers.
