@@ -263,3 +263,29 @@ fn a_delivery_status_subtype_is_not_renamed() {
             .replace("message/delivery-status", "message/global-delivery-status");
     assert_eq!(parse(&raw), perm(&["gone@example.com"]));
 }
+
+#[test]
+fn exim_names_the_sender_and_received_lines_are_not_recipients() {
+    let raw = [
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.net>",
+        "To: someone@agency.test",
+        "Subject: Mail delivery failed",
+        "",
+        "This message was created automatically by mail delivery software.",
+        "",
+        "A message sent by",
+        "",
+        "  <sender@agency.test>",
+        "",
+        "could not be delivered to one or more of its recipients. The following",
+        "address(es) failed:",
+        "",
+        "  gone@example.org",
+        "    550 unknown user",
+        "-----------------------------------------",
+        "Received: from mx.agency.test",
+        "\tfor <other@example.org>; Thu, 29 Apr 2009 23:34:45 +0900",
+    ]
+    .join("\n");
+    assert_eq!(parse(&raw), perm(&["gone@example.org"]));
+}

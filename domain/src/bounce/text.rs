@@ -341,7 +341,16 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
         {
             continue;
         }
+        // "for <a@b>;" is a Received header of the returned copy, not a report line.
+        if lower[end..].trim_start_matches('>').starts_with(';') {
+            continue;
+        }
         let line_start = lower[..start].rfind('\n').map_or(0, |p| p + 1);
+        // Exim names the sender on its own line after "A message sent by".
+        let previous = lower[..line_start].trim_end();
+        if previous.ends_with("sent by") && lower[line_start..start].trim().len() <= 1 {
+            continue;
+        }
         if listed(&lower[line_start..start]) {
             out.push((start, end));
         }
