@@ -286,7 +286,7 @@ pub(super) fn parse(headers: &Headers, body: &str, report: &mut BounceReport) {
         let next = candidates
             .get(i + 1)
             .map_or(body.len(), |&(s, _)| s)
-            .min(end + 2000);
+            .clamp(end, end + 2000);
         let context = &lower[end..floor_boundary(&lower, next)];
         let kind = scan::code_class(context).unwrap_or(default);
         report.add(&body[start..end], kind);
