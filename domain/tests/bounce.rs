@@ -109,6 +109,19 @@ fn truncated_samples_never_panic() {
     }
 }
 
+#[test]
+fn inputs_that_once_crashed_the_fuzzer_parse_quietly() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            seen += 1;
+            let _ = parse_bounce(&std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(seen >= 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 

@@ -63,6 +63,8 @@ enum Failure {
 
 /// Reads one raw message (RFC 5322 bytes, as fetched from the bounce mailbox).
 pub fn parse_bounce(raw: &[u8]) -> BounceReport {
+    let raw = flatten_nested_messages(raw);
+    let raw: &[u8] = &raw;
     let mut report = BounceReport::default();
     let Some(message) = MessageParser::default().parse(raw) else {
         // No header block at all: judge the bytes as a plain text report.
@@ -130,6 +132,45 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
     }
     text::parse(&headers, &body, &mut report);
     report
+}
+
+/// Renames `message/rfc822`, `message/global` and `multipart/digest` so mail-parser keeps
+/// attached messages as opaque parts instead of parsing them.
+///
+/// We never read the returned copy of our own message, and mail-parser 0.11's recovery from a
+/// corrupted nested message hits a `debug_assert!` (found by cargo fuzz: a `message/rfc822`
+/// part holding only an empty `message/rfc822`). Same-length renames keep every offset.
+fn flatten_nested_messages(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const RENAMES: &[(&[u8], &[u8])] = &[
+        (b"message/", b"rfc822"),
+        (b"message/", b"global"),
+        (b"multipart/", b"digest"),
+    ];
+    let mut out: Option<Vec<u8>> = None;
+    for (slash, _) in raw.iter().enumerate().filter(|(_, &c)| c == b'/') {
+        for (kind, sub) in RENAMES {
+            let kind_start = (slash + 1).checked_sub(kind.len());
+            let sub_end = slash + 1 + sub.len();
+            let (Some(kind_start), true) = (kind_start, sub_end <= raw.len()) else {
+                continue;
+            };
+            let token_ends = raw
+                .get(sub_end)
+                .is_none_or(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'.'));
+            if raw[kind_start..=slash].eq_ignore_ascii_case(kind)
+                && raw[slash + 1..sub_end].eq_ignore_ascii_case(sub)
+                && token_ends
+            {
+                let buf = out.get_or_insert_with(|| raw.to_vec());
+                // "rfc822" → "rfc82_": an unknown subtype, treated as an opaque part.
+                buf[sub_end - 1] = b'_';
+            }
+        }
+    }
+    match out {
+        Some(buf) => std::borrow::Cow::Owned(buf),
+        None => std::borrow::Cow::Borrowed(raw),
+    }
 }
 
 #[cfg(test)]

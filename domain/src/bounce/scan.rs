@@ -40,12 +40,14 @@ pub(super) fn addresses(s: &str) -> Vec<(usize, usize)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
+    let mut last_end = 0;
     while let Some(rel) = b[from..].iter().position(|&c| c == b'@') {
         let at = from + rel;
         from = at + 1;
         // Bounded walks keep a line of a million '@'s linear.
         let mut start = at;
-        while start > 0 && at - start < 64 && is_local_byte(b[start - 1]) {
+        // Never reach back into the previous address ("a@b.jpc@d.com" is two, not nested).
+        while start > last_end && at - start < 64 && is_local_byte(b[start - 1]) {
             start -= 1;
         }
         while start < at && matches!(b[start], b'.' | b'\'' | b'`' | b'=' | b'?') {
@@ -80,6 +82,7 @@ pub(super) fn addresses(s: &str) -> Vec<(usize, usize)> {
             continue;
         }
         out.push((start, end));
+        last_end = end;
         from = end.max(from);
     }
     out
@@ -176,6 +179,16 @@ mod tests {
             ["a@b.example.com", "c.d@e.org", "f@g.jp"]
         );
         assert_eq!(found("RCPT TO:<x+y@z.io>"), ["x+y@z.io"]);
+    }
+
+    #[test]
+    fn run_together_addresses_never_overlap() {
+        // Found by cargo fuzz: overlapping ranges made a later slice start after its end.
+        let s = "<userunknown@example.jphironeko@example.com>";
+        let ranges = addresses(s);
+        for pair in ranges.windows(2) {
+            assert!(pair[0].1 <= pair[1].0, "{ranges:?}");
+        }
     }
 
     #[test]

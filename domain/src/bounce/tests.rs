@@ -241,3 +241,51 @@ fn the_report_serialises_to_the_cli_shape() {
     let json = serde_json::to_string(&perm(&["a@b.example"])).unwrap();
     assert_eq!(json, r#"{"permanent":["a@b.example"],"temporary":[]}"#);
 }
+
+#[test]
+fn an_empty_message_nested_in_a_message_part_does_not_trip_mail_parser() {
+    // Found by cargo fuzz (debug assertions on): mail-parser 0.11 asserts on this structure.
+    let raw = "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"b\"\n\n\
+--b\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\n\n--b--\n";
+    assert!(parse(raw).is_empty());
+}
+
+#[test]
+fn a_digest_of_messages_does_not_trip_mail_parser() {
+    let raw = "Content-Type: multipart/digest; boundary=\"d\"\n\n--d\n\nContent-Type: message/global\n\n\n--d--\n";
+    assert!(parse(raw).is_empty());
+}
+
+#[test]
+fn a_delivery_status_subtype_is_not_renamed() {
+    let raw =
+        dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n")
+            .replace("message/delivery-status", "message/global-delivery-status");
+    assert_eq!(parse(&raw), perm(&["gone@example.com"]));
+}
+
+#[test]
+fn exim_names_the_sender_and_received_lines_are_not_recipients() {
+    let raw = [
+        "From: Mail Delivery System <Mailer-Daemon@mx.example.net>",
+        "To: someone@agency.test",
+        "Subject: Mail delivery failed",
+        "",
+        "This message was created automatically by mail delivery software.",
+        "",
+        "A message sent by",
+        "",
+        "  <sender@agency.test>",
+        "",
+        "could not be delivered to one or more of its recipients. The following",
+        "address(es) failed:",
+        "",
+        "  gone@example.org",
+        "    550 unknown user",
+        "-----------------------------------------",
+        "Received: from mx.agency.test",
+        "\tfor <other@example.org>; Thu, 29 Apr 2009 23:34:45 +0900",
+    ]
+    .join("\n");
+    assert_eq!(parse(&raw), perm(&["gone@example.org"]));
+}

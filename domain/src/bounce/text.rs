@@ -143,7 +143,8 @@ const ORIGINAL_STARTS: &[&str] = &[
     "----- unsent message follows -----",
     "----- original message follows -----",
     "--- the header of the original message is following",
-    "content-type: message/rfc822",
+    // Also matches the renamed `message/rfc82_` (see `flatten_nested_messages`).
+    "content-type: message/rfc82",
     "------ forwarded message",
     "---------- forwarded message",
     "--- original message follows",
@@ -151,6 +152,8 @@ const ORIGINAL_STARTS: &[&str] = &[
     "--- start of returned message",
     "below is a copy of the original message",
     "original message follows",
+    "----- message header follows",
+    "----- original message header follows",
 ];
 
 /// What the text reader needs from the bounce's own headers.
@@ -283,7 +286,7 @@ pub(super) fn parse(headers: &Headers, body: &str, report: &mut BounceReport) {
         let next = candidates
             .get(i + 1)
             .map_or(body.len(), |&(s, _)| s)
-            .min(end + 2000);
+            .clamp(end, end + 2000);
         let context = &lower[end..floor_boundary(&lower, next)];
         let kind = scan::code_class(context).unwrap_or(default);
         report.add(&body[start..end], kind);
@@ -338,7 +341,16 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
         {
             continue;
         }
+        // "for <a@b>;" is a Received header of the returned copy, not a report line.
+        if lower[end..].trim_start_matches('>').starts_with(';') {
+            continue;
+        }
         let line_start = lower[..start].rfind('\n').map_or(0, |p| p + 1);
+        // Exim names the sender on its own line after "A message sent by".
+        let previous = lower[..line_start].trim_end();
+        if previous.ends_with("sent by") && lower[line_start..start].trim().len() <= 1 {
+            continue;
+        }
         if listed(&lower[line_start..start]) {
             out.push((start, end));
         }
