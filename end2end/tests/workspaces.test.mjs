@@ -122,6 +122,9 @@ test('the app shell works on a 390 px phone', async () => {
   // The sidebar is off-screen until the menu button opens it.
   await page.click('button[aria-label="Open navigation"]');
   await page.waitForSelector('aside.translate-x-0');
+  // wait for the slide-in to finish before the screenshot
+  await page.waitForFunction(() => document.querySelector('aside').getBoundingClientRect().left >= 0);
+  await page.waitForTimeout(250);
   await shot(page, '12-phone-menu');
   await page.click('[data-testid=sidebar] a[href$="/leads"]');
   await page.waitForURL(/\/leads$/);

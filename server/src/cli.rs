@@ -126,6 +126,11 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     });
     let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;
     leptos_options.site_addr = config.addr;
+    // A binary built by plain cargo (tests, `cargo run`) lacks the output name cargo-leptos
+    // bakes in; the files under target/site/pkg are always named after the project.
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "agency-os".into();
+    }
     let state = AppState { engine, leptos_options };
     let settings = RouterSettings {
         public_url: config.public_url.clone(),

@@ -2,13 +2,11 @@
 //! will hold and what to do first.
 
 use crate::components::{EmptyState, PageHeader};
-use crate::pages::shell::WorkspaceCtx;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
-    let ws = WorkspaceCtx::current();
     view! {
         <Title text="Dashboard"/>
         <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
@@ -25,7 +23,6 @@ pub fn Dashboard() -> impl IntoView {
             body="Once leads are imported and campaigns run, sends, replies and meetings appear here as they happen."
             hint="Start with Onboarding to confirm your ideal customer profile."
         />
-        <p class="mt-4 text-xs text-slate-400">"Workspace " {move || ws.id.get()}</p>
     }
 }
 
