@@ -247,7 +247,13 @@ pub async fn totals(pool: &PgPool, workspace: WorkspaceId, since: DateTime<Utc>)
     .await?;
     let by_operation: Vec<OperationTotal> = rows
         .into_iter()
-        .map(|(provider, operation, calls, units, cost)| OperationTotal { provider, operation, calls, units, cost: CostAud(cost) })
+        .map(|(provider, operation, calls, units, cost)| OperationTotal {
+            provider,
+            operation,
+            calls,
+            units,
+            cost: CostAud(cost),
+        })
         .collect();
     Ok(Totals {
         calls: by_operation.iter().map(|t| t.calls).sum(),
@@ -313,8 +319,14 @@ mod tests {
     fn default_unit_costs_follow_the_spec() {
         let c = UnitCosts::default();
         assert_eq!(c.cost(ProviderName::Hunter, Operation::Enrich, 1.0), CostAud(230));
-        assert_eq!(c.cost(ProviderName::DataForSeo, Operation::DomainRank, 1.0), CostAud(100));
-        assert_eq!(c.cost(ProviderName::DataForSeo, Operation::Backlinks, 1.0), CostAud(200));
+        assert_eq!(
+            c.cost(ProviderName::DataForSeo, Operation::DomainRank, 1.0),
+            CostAud(100)
+        );
+        assert_eq!(
+            c.cost(ProviderName::DataForSeo, Operation::Backlinks, 1.0),
+            CostAud(200)
+        );
         assert_eq!(c.cost(ProviderName::Clay, Operation::AsyncSubmit, 1.0), CostAud(580));
         assert_eq!(c.cost(ProviderName::Apollo, Operation::Search, 1.0), CostAud::ZERO);
         assert_eq!(c.cost(ProviderName::Sandbox, Operation::Enrich, 1.0), CostAud::ZERO);

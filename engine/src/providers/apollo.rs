@@ -21,14 +21,21 @@ pub struct ApolloClient {
 
 impl ApolloClient {
     pub fn new(key: ApiKey, settings: HttpSettings) -> Result<Self, ProviderError> {
-        Ok(Self { http: HttpCore::new(ProviderName::Apollo, &settings)?, key })
+        Ok(Self {
+            http: HttpCore::new(ProviderName::Apollo, &settings)?,
+            key,
+        })
     }
 
     pub fn with_defaults(key: ApiKey) -> Result<Self, ProviderError> {
         Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
     }
 
-    fn post(&self, path: &str, query: &[(String, String)]) -> impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + '_ {
+    fn post(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + '_ {
         let url = self.http.url(path);
         let query = query.to_vec();
         move |c: &reqwest::Client| {
@@ -117,7 +124,10 @@ impl LeadSearch for ApolloClient {
     #[tracing::instrument(skip_all, fields(provider = "apollo", page = query.page))]
     async fn search_people(&self, query: &PeopleSearchQuery) -> Result<SearchPage, ProviderError> {
         let params = search_params(query);
-        let r: SearchResponse = self.http.send(self.post("mixed_people/api_search", &params), classify).await?;
+        let r: SearchResponse = self
+            .http
+            .send(self.post("mixed_people/api_search", &params), classify)
+            .await?;
         let people = r
             .people
             .into_iter()
@@ -133,7 +143,11 @@ impl LeadSearch for ApolloClient {
                 source: ProviderName::Apollo,
             })
             .collect::<Vec<_>>();
-        Ok(SearchPage { total_entries: r.total_entries.unwrap_or(people.len() as u64), page: query.page.max(1), people })
+        Ok(SearchPage {
+            total_entries: r.total_entries.unwrap_or(people.len() as u64),
+            page: query.page.max(1),
+            people,
+        })
     }
 }
 
@@ -189,7 +203,10 @@ fn confidence(status: Option<&str>, extrapolated: Option<f32>, has_email: bool) 
     match status {
         Some("verified") => 0.95,
         Some("likely to engage") => 0.8,
-        _ => extrapolated.map(|c| if c > 1.0 { c / 100.0 } else { c }).unwrap_or(0.6).clamp(0.0, 1.0),
+        _ => extrapolated
+            .map(|c| if c > 1.0 { c / 100.0 } else { c })
+            .unwrap_or(0.6)
+            .clamp(0.0, 1.0),
     }
 }
 
@@ -230,7 +247,11 @@ impl Enrichment for ApolloClient {
         let p = r.person.ok_or(ProviderError::NoMatch)?;
         let email = non_empty(p.email).filter(|e| e.contains('@'));
         let org = p.organization;
-        let location = [p.city, p.state, p.country].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        let location = [p.city, p.state, p.country]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>();
         let phone = p
             .phone_numbers
             .into_iter()
@@ -238,7 +259,11 @@ impl Enrichment for ApolloClient {
             .or_else(|| p.contact.and_then(|c| non_empty(c.sanitized_phone)))
             .or_else(|| org.as_ref().and_then(|o| non_empty(o.sanitized_phone.clone())));
         Ok(EnrichedPerson {
-            confidence: confidence(p.email_status.as_deref(), p.extrapolated_email_confidence, email.is_some()),
+            confidence: confidence(
+                p.email_status.as_deref(),
+                p.extrapolated_email_confidence,
+                email.is_some(),
+            ),
             email,
             first_name: non_empty(p.first_name),
             last_name: non_empty(p.last_name),

@@ -25,7 +25,11 @@ pub struct BetterContactClient {
 
 impl BetterContactClient {
     pub fn new(key: ApiKey, settings: HttpSettings) -> Result<Self, ProviderError> {
-        Ok(Self { http: HttpCore::new(ProviderName::BetterContact, &settings)?, key, enrich_phone: false })
+        Ok(Self {
+            http: HttpCore::new(ProviderName::BetterContact, &settings)?,
+            key,
+            enrich_phone: false,
+        })
     }
 
     /// Phone enrichment costs ten times an email; off unless asked for.
@@ -129,7 +133,10 @@ impl AsyncEnrichment for BetterContactClient {
             .or(created.request_id)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| ProviderError::Malformed("submission answer without an id".into()))?;
-        Ok(Submission { provider: ProviderName::BetterContact, request_id })
+        Ok(Submission {
+            provider: ProviderName::BetterContact,
+            request_id,
+        })
     }
 
     #[tracing::instrument(skip_all, fields(provider = "bettercontact"))]
@@ -145,7 +152,11 @@ impl AsyncEnrichment for BetterContactClient {
             return Ok(AsyncOutcome::NoMatch { units });
         };
         let email = non_empty(c.contact_email_address).filter(|e| e.contains('@') && !e.contains('*'));
-        let confidence = if email.is_some() { confidence(c.contact_email_address_status.as_deref()) } else { 0.0 };
+        let confidence = if email.is_some() {
+            confidence(c.contact_email_address_status.as_deref())
+        } else {
+            0.0
+        };
         if email.is_none() || c.enriched == Some(false) || confidence == 0.0 {
             return Ok(AsyncOutcome::NoMatch { units });
         }
@@ -164,6 +175,9 @@ impl AsyncEnrichment for BetterContactClient {
             confidence,
             source: ProviderName::BetterContact,
         };
-        Ok(AsyncOutcome::Done { person: Box::new(person), units })
+        Ok(AsyncOutcome::Done {
+            person: Box::new(person),
+            units,
+        })
     }
 }

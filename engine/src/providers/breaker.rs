@@ -33,7 +33,10 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new() -> Self {
-        Self { start: Instant::now(), offset: Mutex::new(Duration::ZERO) }
+        Self {
+            start: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
     }
     pub fn advance(&self, by: Duration) {
         *self.offset.lock().expect("clock lock") += by;
@@ -62,7 +65,10 @@ pub struct BreakerConfig {
 
 impl Default for BreakerConfig {
     fn default() -> Self {
-        Self { failure_threshold: 5, cool_down: Duration::from_secs(60) }
+        Self {
+            failure_threshold: 5,
+            cool_down: Duration::from_secs(60),
+        }
     }
 }
 
@@ -88,7 +94,10 @@ pub struct CircuitBreaker {
 
 impl std::fmt::Debug for CircuitBreaker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CircuitBreaker").field("config", &self.config).field("state", &self.state()).finish()
+        f.debug_struct("CircuitBreaker")
+            .field("config", &self.config)
+            .field("state", &self.state())
+            .finish()
     }
 }
 
@@ -98,7 +107,11 @@ impl CircuitBreaker {
     }
 
     pub fn with_clock(config: BreakerConfig, clock: Arc<dyn Clock>) -> Self {
-        Self { config, clock, inner: Mutex::new(Inner::Closed { failures: 0 }) }
+        Self {
+            config,
+            clock,
+            inner: Mutex::new(Inner::Closed { failures: 0 }),
+        }
     }
 
     /// The state as a caller would experience it now (an expired open circuit reads half-open).
@@ -116,11 +129,19 @@ impl CircuitBreaker {
     pub fn acquire(&self) -> Result<Permit<'_>, ProviderError> {
         let mut inner = self.inner.lock().expect("breaker lock");
         match &*inner {
-            Inner::Closed { .. } => Ok(Permit { breaker: self, probe: false, done: false }),
+            Inner::Closed { .. } => Ok(Permit {
+                breaker: self,
+                probe: false,
+                done: false,
+            }),
             Inner::Open { until } => {
                 if self.clock.now() >= *until {
                     *inner = Inner::HalfOpen { probing: true };
-                    Ok(Permit { breaker: self, probe: true, done: false })
+                    Ok(Permit {
+                        breaker: self,
+                        probe: true,
+                        done: false,
+                    })
                 } else {
                     Err(ProviderError::CircuitOpen)
                 }
@@ -128,7 +149,11 @@ impl CircuitBreaker {
             Inner::HalfOpen { probing: true } => Err(ProviderError::CircuitOpen),
             Inner::HalfOpen { probing: false } => {
                 *inner = Inner::HalfOpen { probing: true };
-                Ok(Permit { breaker: self, probe: true, done: false })
+                Ok(Permit {
+                    breaker: self,
+                    probe: true,
+                    done: false,
+                })
             }
         }
     }
@@ -156,7 +181,9 @@ impl CircuitBreaker {
             }
             (_, false) => {
                 tracing::warn!(cool_down_s = self.config.cool_down.as_secs(), "circuit opened");
-                Inner::Open { until: self.clock.now() + self.config.cool_down }
+                Inner::Open {
+                    until: self.clock.now() + self.config.cool_down,
+                }
             }
         };
         *inner = next;
@@ -201,7 +228,10 @@ mod tests {
     fn breaker() -> (CircuitBreaker, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new());
         let b = CircuitBreaker::with_clock(
-            BreakerConfig { failure_threshold: 3, cool_down: Duration::from_secs(30) },
+            BreakerConfig {
+                failure_threshold: 3,
+                cool_down: Duration::from_secs(30),
+            },
             clock.clone(),
         );
         (b, clock)

@@ -48,7 +48,13 @@ fn normal_linkedin(url: &str) -> Option<String> {
 }
 
 /// The keys a person can be recognised by, strongest first.
-fn keys_for(linkedin: Option<&str>, email: Option<&str>, first: Option<&str>, last: Option<&str>, domain: Option<&str>) -> Vec<String> {
+fn keys_for(
+    linkedin: Option<&str>,
+    email: Option<&str>,
+    first: Option<&str>,
+    last: Option<&str>,
+    domain: Option<&str>,
+) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(l) = linkedin.and_then(normal_linkedin) {
         keys.push(h(&["li", &l]));
@@ -113,7 +119,11 @@ impl ClayCorrelator {
         }
         self.pending.insert(
             key.clone(),
-            PendingClay { correlation_key: key.clone(), lead_ref: person.lead_ref.clone(), submitted_at: now },
+            PendingClay {
+                correlation_key: key.clone(),
+                lead_ref: person.lead_ref.clone(),
+                submitted_at: now,
+            },
         );
         key
     }
@@ -128,7 +138,11 @@ impl ClayCorrelator {
             }
         }
         keys_for(
-            field(obj, &["linkedin_url", "linkedin", "person_linkedin_url", "linkedin_profile"]).as_deref(),
+            field(
+                obj,
+                &["linkedin_url", "linkedin", "person_linkedin_url", "linkedin_profile"],
+            )
+            .as_deref(),
             field(obj, &["email", "work_email", "email_address"]).as_deref(),
             field(obj, &["first_name", "firstname"]).as_deref(),
             field(obj, &["last_name", "lastname"]).as_deref(),
@@ -146,7 +160,11 @@ impl ClayCorrelator {
         self.pending.remove(&pending.correlation_key);
         self.aliases.retain(|_, k| *k != pending.correlation_key);
         self.results.insert(pending.correlation_key.clone(), outcome.clone());
-        Some(CallbackMatch { correlation_key: pending.correlation_key, lead_ref: pending.lead_ref, outcome })
+        Some(CallbackMatch {
+            correlation_key: pending.correlation_key,
+            lead_ref: pending.lead_ref,
+            outcome,
+        })
     }
 
     /// The outcome for a key: `Some(Pending)` while waiting, the result once (it is taken),
@@ -160,7 +178,12 @@ impl ClayCorrelator {
 
     /// Gives up on submissions older than `ttl`: Clay dropped them. They read as `NoMatch`.
     pub fn expire(&mut self, now: DateTime<Utc>, ttl: chrono::Duration) -> usize {
-        let old: Vec<String> = self.pending.values().filter(|p| now - p.submitted_at > ttl).map(|p| p.correlation_key.clone()).collect();
+        let old: Vec<String> = self
+            .pending
+            .values()
+            .filter(|p| now - p.submitted_at > ttl)
+            .map(|p| p.correlation_key.clone())
+            .collect();
         for k in &old {
             self.pending.remove(k);
             self.aliases.retain(|_, v| v != k);
@@ -216,7 +239,10 @@ pub fn parse_callback(payload: &Value) -> AsyncOutcome {
         source: ProviderName::Clay,
     };
     let units = obj.get("credits_used").and_then(Value::as_f64);
-    AsyncOutcome::Done { person: Box::new(person), units }
+    AsyncOutcome::Done {
+        person: Box::new(person),
+        units,
+    }
 }
 
 /// A shared in-process home for a [`ClayCorrelator`]: the client registers into it, the
@@ -255,8 +281,18 @@ pub struct ClayClient {
 impl ClayClient {
     /// `settings.base_url` is unused for the webhook (the URL is per table) but its timeouts
     /// and retry policy apply.
-    pub fn new(webhook_url: ApiKey, auth_token: Option<ApiKey>, inbox: ClayInbox, settings: HttpSettings) -> Result<Self, ProviderError> {
-        Ok(Self { http: HttpCore::new(ProviderName::Clay, &settings)?, webhook_url, auth_token, inbox })
+    pub fn new(
+        webhook_url: ApiKey,
+        auth_token: Option<ApiKey>,
+        inbox: ClayInbox,
+        settings: HttpSettings,
+    ) -> Result<Self, ProviderError> {
+        Ok(Self {
+            http: HttpCore::new(ProviderName::Clay, &settings)?,
+            webhook_url,
+            auth_token,
+            inbox,
+        })
     }
 
     pub fn inbox(&self) -> &ClayInbox {
@@ -305,11 +341,16 @@ impl AsyncEnrichment for ClayClient {
             });
             return Err(e);
         }
-        Ok(Submission { provider: ProviderName::Clay, request_id: key })
+        Ok(Submission {
+            provider: ProviderName::Clay,
+            request_id: key,
+        })
     }
 
     async fn poll(&self, submission: &Submission) -> Result<AsyncOutcome, ProviderError> {
-        self.inbox.with(|c| c.take(&submission.request_id)).ok_or(ProviderError::NotFound)
+        self.inbox
+            .with(|c| c.take(&submission.request_id))
+            .ok_or(ProviderError::NotFound)
     }
 }
 
@@ -332,7 +373,9 @@ mod tests {
     fn a_callback_echoing_our_key_matches_its_submission() {
         let mut c = ClayCorrelator::new();
         let key = c.register(&jane(), Utc::now());
-        let m = c.accept_callback(&json!({ CORRELATION_FIELD: key, "email": "jane@koalabyte.com.au" })).unwrap();
+        let m = c
+            .accept_callback(&json!({ CORRELATION_FIELD: key, "email": "jane@koalabyte.com.au" }))
+            .unwrap();
         assert_eq!(m.lead_ref.as_deref(), Some("lead-1"));
         assert!(matches!(c.take(&key), Some(AsyncOutcome::Done { .. })));
         assert_eq!(c.take(&key), None);
@@ -343,7 +386,9 @@ mod tests {
         let mut c = ClayCorrelator::new();
         let key = c.register(&jane(), Utc::now());
         let m = c
-            .accept_callback(&json!({ "linkedin_url": "http://linkedin.com/in/Jane-Doe-42", "email": "jane@koalabyte.com.au" }))
+            .accept_callback(
+                &json!({ "linkedin_url": "http://linkedin.com/in/Jane-Doe-42", "email": "jane@koalabyte.com.au" }),
+            )
             .unwrap();
         assert_eq!(m.correlation_key, key);
     }
@@ -362,7 +407,9 @@ mod tests {
     fn a_callback_for_someone_we_never_sent_matches_nothing() {
         let mut c = ClayCorrelator::new();
         c.register(&jane(), Utc::now());
-        assert!(c.accept_callback(&json!({ "linkedin_url": "https://linkedin.com/in/someone-else", "email": "x@y.com" })).is_none());
+        assert!(c
+            .accept_callback(&json!({ "linkedin_url": "https://linkedin.com/in/someone-else", "email": "x@y.com" }))
+            .is_none());
         assert_eq!(c.pending_count(), 1);
     }
 
@@ -379,8 +426,14 @@ mod tests {
         let mut c = ClayCorrelator::new();
         let t0 = Utc::now();
         let key = c.register(&jane(), t0);
-        assert_eq!(c.expire(t0 + chrono::Duration::minutes(5), chrono::Duration::minutes(10)), 0);
-        assert_eq!(c.expire(t0 + chrono::Duration::minutes(11), chrono::Duration::minutes(10)), 1);
+        assert_eq!(
+            c.expire(t0 + chrono::Duration::minutes(5), chrono::Duration::minutes(10)),
+            0
+        );
+        assert_eq!(
+            c.expire(t0 + chrono::Duration::minutes(11), chrono::Duration::minutes(10)),
+            1
+        );
         assert_eq!(c.take(&key), Some(AsyncOutcome::NoMatch { units: None }));
     }
 }

@@ -24,7 +24,10 @@ pub struct SeoLocale {
 
 impl Default for SeoLocale {
     fn default() -> Self {
-        Self { location_code: 2036, language_code: "en".into() }
+        Self {
+            location_code: 2036,
+            language_code: "en".into(),
+        }
     }
 }
 
@@ -37,14 +40,32 @@ pub struct DataForSeoClient {
 }
 
 impl DataForSeoClient {
-    pub fn new(login: impl Into<String>, password: ApiKey, locale: SeoLocale, settings: HttpSettings) -> Result<Self, ProviderError> {
-        Ok(Self { http: HttpCore::new(ProviderName::DataForSeo, &settings)?, login: login.into(), password, locale })
+    pub fn new(
+        login: impl Into<String>,
+        password: ApiKey,
+        locale: SeoLocale,
+        settings: HttpSettings,
+    ) -> Result<Self, ProviderError> {
+        Ok(Self {
+            http: HttpCore::new(ProviderName::DataForSeo, &settings)?,
+            login: login.into(),
+            password,
+            locale,
+        })
     }
 
-    async fn task<T: serde::de::DeserializeOwned>(&self, path: &str, task: serde_json::Value) -> Result<T, ProviderError> {
+    async fn task<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        task: serde_json::Value,
+    ) -> Result<T, ProviderError> {
         let url = self.http.url(path);
         let body = json!([task]);
-        let build = |c: &reqwest::Client| c.post(&url).basic_auth(&self.login, Some(self.password.expose())).json(&body);
+        let build = |c: &reqwest::Client| {
+            c.post(&url)
+                .basic_auth(&self.login, Some(self.password.expose()))
+                .json(&body)
+        };
         self.http.send(build, classify::<T>).await
     }
 }
@@ -87,11 +108,17 @@ fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<T, ProviderError
     if let Some(e) = status_error(env.status_code, env.status_message) {
         return Err(e);
     }
-    let task = env.tasks.into_iter().next().ok_or_else(|| ProviderError::Malformed("no task in answer".into()))?;
+    let task = env
+        .tasks
+        .into_iter()
+        .next()
+        .ok_or_else(|| ProviderError::Malformed("no task in answer".into()))?;
     if let Some(e) = status_error(task.status_code, task.status_message) {
         return Err(e);
     }
-    task.result.and_then(|r| r.into_iter().next()).ok_or(ProviderError::NoMatch)
+    task.result
+        .and_then(|r| r.into_iter().next())
+        .ok_or(ProviderError::NoMatch)
 }
 
 #[derive(Deserialize)]
@@ -146,9 +173,18 @@ impl SeoSignals for DataForSeoClient {
             "location_code": self.locale.location_code,
             "language_code": self.locale.language_code,
         });
-        let result: RankResult = match self.task("dataforseo_labs/google/domain_rank_overview/live", task).await {
+        let result: RankResult = match self
+            .task("dataforseo_labs/google/domain_rank_overview/live", task)
+            .await
+        {
             // An unknown domain comes back as an empty result: it ranks for nothing.
-            Err(ProviderError::NoMatch) => return Ok(DomainRank { organic_etv: 0.0, organic_keywords: 0, keywords_top10: 0 }),
+            Err(ProviderError::NoMatch) => {
+                return Ok(DomainRank {
+                    organic_etv: 0.0,
+                    organic_keywords: 0,
+                    keywords_top10: 0,
+                })
+            }
             other => other?,
         };
         let o = result
@@ -172,7 +208,11 @@ impl SeoSignals for DataForSeoClient {
             rank: r.rank.unwrap_or(0),
             backlinks: r.backlinks.unwrap_or(0),
             referring_domains: r.referring_domains.unwrap_or(0),
-            spam_score: r.info.and_then(|i| i.target_spam_score).or(r.backlinks_spam_score).unwrap_or(0),
+            spam_score: r
+                .info
+                .and_then(|i| i.target_spam_score)
+                .or(r.backlinks_spam_score)
+                .unwrap_or(0),
         })
     }
 }

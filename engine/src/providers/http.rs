@@ -43,7 +43,10 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Full jitter (AWS architecture blog, "Exponential Backoff and Jitter"): a uniform wait in
@@ -136,11 +139,7 @@ impl HttpCore {
 }
 
 /// Runs `op` until it succeeds, fails for good, or the policy is spent.
-pub async fn retry<T, F, Fut>(
-    policy: &RetryPolicy,
-    provider: ProviderName,
-    mut op: F,
-) -> Result<T, ProviderError>
+pub async fn retry<T, F, Fut>(policy: &RetryPolicy, provider: ProviderName, mut op: F) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
@@ -155,7 +154,9 @@ where
         if !err.is_retryable() || attempt >= policy.max_attempts {
             return Err(err);
         }
-        let wait = err.retry_after().unwrap_or_else(|| policy.backoff(attempt - 1, &mut rand::thread_rng()));
+        let wait = err
+            .retry_after()
+            .unwrap_or_else(|| policy.backoff(attempt - 1, &mut rand::thread_rng()));
         if waited + wait > policy.max_total_wait {
             tracing::warn!(%provider, attempt, wait_ms = wait.as_millis() as u64, "retry budget spent");
             return Err(err);
@@ -181,7 +182,10 @@ pub(crate) fn transport_error(e: reqwest::Error) -> ProviderError {
 /// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3). A date in the past
 /// means "now".
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    parse_retry_after_value(headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, SystemTime::now())
+    parse_retry_after_value(
+        headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?,
+        SystemTime::now(),
+    )
 }
 
 pub fn parse_retry_after_value(value: &str, now: SystemTime) -> Option<Duration> {
@@ -201,7 +205,9 @@ pub fn common_status_error(status: u16, headers: &HeaderMap, message: impl FnOnc
         402 => ProviderError::InsufficientCredits,
         404 => ProviderError::NotFound,
         408 => ProviderError::Timeout,
-        429 => ProviderError::RateLimited { retry_after: parse_retry_after(headers) },
+        429 => ProviderError::RateLimited {
+            retry_after: parse_retry_after(headers),
+        },
         400 | 405..=428 | 430..=499 => ProviderError::BadRequest(message()),
         _ => ProviderError::Upstream { status },
     }
@@ -242,7 +248,10 @@ mod tests {
             parse_retry_after_value("Wed, 21 Oct 2026 07:28:30 GMT", now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(parse_retry_after_value("Wed, 21 Oct 2026 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after_value("Wed, 21 Oct 2026 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after_value("soon", now), None);
     }
 
@@ -275,11 +284,16 @@ mod tests {
 
     #[tokio::test]
     async fn retry_gives_up_when_retry_after_exceeds_the_budget() {
-        let p = RetryPolicy { max_total_wait: Duration::from_secs(5), ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            max_total_wait: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
         let calls = AtomicU32::new(0);
         let r: Result<(), _> = retry(&p, ProviderName::Apollo, || async {
             calls.fetch_add(1, Ordering::SeqCst);
-            Err(ProviderError::RateLimited { retry_after: Some(Duration::from_secs(3600)) })
+            Err(ProviderError::RateLimited {
+                retry_after: Some(Duration::from_secs(3600)),
+            })
         })
         .await;
         assert!(matches!(r, Err(ProviderError::RateLimited { .. })));
@@ -288,7 +302,10 @@ mod tests {
 
     #[tokio::test]
     async fn retry_recovers_from_transient_failures() {
-        let p = RetryPolicy { base_delay: Duration::from_millis(1), ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
         let calls = AtomicU32::new(0);
         let r = retry(&p, ProviderName::Apollo, || async {
             if calls.fetch_add(1, Ordering::SeqCst) < 2 {

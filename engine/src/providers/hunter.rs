@@ -23,14 +23,21 @@ pub struct HunterClient {
 
 impl HunterClient {
     pub fn new(key: ApiKey, settings: HttpSettings) -> Result<Self, ProviderError> {
-        Ok(Self { http: HttpCore::new(ProviderName::Hunter, &settings)?, key })
+        Ok(Self {
+            http: HttpCore::new(ProviderName::Hunter, &settings)?,
+            key,
+        })
     }
 
     pub fn with_defaults(key: ApiKey) -> Result<Self, ProviderError> {
         Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
     }
 
-    fn get(&self, path: &str, query: Vec<(&'static str, String)>) -> impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + '_ {
+    fn get(
+        &self,
+        path: &str,
+        query: Vec<(&'static str, String)>,
+    ) -> impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + '_ {
         let url = self.http.url(path);
         move |c: &reqwest::Client| c.get(&url).query(&query).query(&[("api_key", self.key.expose())])
     }
@@ -68,7 +75,9 @@ fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<Envelope<T>, Pro
         400 | 422 => Err(ProviderError::BadRequest(first_error())),
         401 => Err(ProviderError::Unauthorized),
         // Hunter uses 403 for the per-second rate limit and 429 for the monthly quota.
-        403 => Err(ProviderError::RateLimited { retry_after: parse_retry_after(&r.headers) }),
+        403 => Err(ProviderError::RateLimited {
+            retry_after: parse_retry_after(&r.headers),
+        }),
         429 => Err(ProviderError::InsufficientCredits),
         404 => Err(ProviderError::NoMatch),
         451 => Err(ProviderError::BadRequest(first_error())),
@@ -122,15 +131,25 @@ impl Enrichment for HunterClient {
             }
             _ => match person.linkedin_url.as_deref().and_then(linkedin_handle) {
                 Some(h) => q.push(("linkedin_handle", h)),
-                None => return Err(ProviderError::BadRequest("Hunter needs a full name or a LinkedIn handle".into())),
+                None => {
+                    return Err(ProviderError::BadRequest(
+                        "Hunter needs a full name or a LinkedIn handle".into(),
+                    ))
+                }
             },
         }
         let r: Envelope<Finder> = self.http.send(self.get("email-finder", q), classify).await?;
         let f = r.data.ok_or(ProviderError::NoMatch)?;
-        let email = non_empty(f.email).filter(|e| e.contains('@')).ok_or(ProviderError::NoMatch)?;
+        let email = non_empty(f.email)
+            .filter(|e| e.contains('@'))
+            .ok_or(ProviderError::NoMatch)?;
         // Hunter's score is its confidence in the address; an invalid verification overrides it.
         let invalid = f.verification.and_then(|v| v.status).is_some_and(|s| s == "invalid");
-        let confidence = if invalid { 0.0 } else { f32::from(f.score.unwrap_or(0)) / 100.0 };
+        let confidence = if invalid {
+            0.0
+        } else {
+            f32::from(f.score.unwrap_or(0)) / 100.0
+        };
         Ok(EnrichedPerson {
             email: Some(email),
             first_name: non_empty(f.first_name).or_else(|| person.first_name.clone()),
@@ -172,8 +191,16 @@ impl EmailVerifier for HunterClient {
 
     #[tracing::instrument(skip_all, fields(provider = "hunter"))]
     async fn verify(&self, email: &str) -> Result<Verification, ProviderError> {
-        let r: Envelope<Verifier> = self.http.send(self.get("email-verifier", vec![("email", email.trim().to_string())]), classify).await?;
-        let v = r.data.ok_or_else(|| ProviderError::Malformed("email-verifier answer without data".into()))?;
+        let r: Envelope<Verifier> = self
+            .http
+            .send(
+                self.get("email-verifier", vec![("email", email.trim().to_string())]),
+                classify,
+            )
+            .await?;
+        let v = r
+            .data
+            .ok_or_else(|| ProviderError::Malformed("email-verifier answer without data".into()))?;
         let status = match (v.status.as_deref(), v.result.as_deref()) {
             (Some(s), _) => VerificationStatus::parse(s),
             // `result` is the deprecated field; older accounts still get only that.
@@ -194,7 +221,10 @@ impl EmailVerifier for HunterClient {
 mod tests {
     #[test]
     fn linkedin_handle_is_the_slug_after_in() {
-        assert_eq!(super::linkedin_handle("https://www.linkedin.com/in/jane-doe-123/?x=1").as_deref(), Some("jane-doe-123"));
+        assert_eq!(
+            super::linkedin_handle("https://www.linkedin.com/in/jane-doe-123/?x=1").as_deref(),
+            Some("jane-doe-123")
+        );
         assert_eq!(super::linkedin_handle("https://example.com"), None);
     }
 }

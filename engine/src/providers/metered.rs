@@ -46,8 +46,20 @@ impl<P: ?Sized> Clone for Metered<P> {
 }
 
 impl<P: ?Sized> Metered<P> {
-    pub fn new(inner: Arc<P>, breaker: Arc<CircuitBreaker>, ledger: Arc<dyn CostSink>, costs: Arc<UnitCosts>, scope: LedgerScope) -> Self {
-        Self { inner, breaker, ledger, costs, scope }
+    pub fn new(
+        inner: Arc<P>,
+        breaker: Arc<CircuitBreaker>,
+        ledger: Arc<dyn CostSink>,
+        costs: Arc<UnitCosts>,
+        scope: LedgerScope,
+    ) -> Self {
+        Self {
+            inner,
+            breaker,
+            ledger,
+            costs,
+            scope,
+        }
     }
 
     pub fn breaker(&self) -> &CircuitBreaker {
@@ -82,7 +94,8 @@ impl<P: LeadSearch + ?Sized> LeadSearch for Metered<P> {
     async fn search_people(&self, query: &PeopleSearchQuery) -> Result<SearchPage, ProviderError> {
         let page = self.breaker.call(|| self.inner.search_people(query)).await?;
         let p = self.provider();
-        self.charge(p, Operation::Search, self.units(p, Operation::Search), None).await;
+        self.charge(p, Operation::Search, self.units(p, Operation::Search), None)
+            .await;
         Ok(page)
     }
 }
@@ -99,7 +112,11 @@ impl<P: Enrichment + ?Sized> Enrichment for Metered<P> {
         match &result {
             // Email finders and matchers bill for a revealed address, not for a profile.
             Ok(found) => {
-                let units = if found.email.is_some() { self.units(p, Operation::Enrich) } else { 0.0 };
+                let units = if found.email.is_some() {
+                    self.units(p, Operation::Enrich)
+                } else {
+                    0.0
+                };
                 self.charge(p, Operation::Enrich, units, person.lead_ref.clone()).await
             }
             Err(ProviderError::NoMatch) => self.charge(p, Operation::Enrich, 0.0, person.lead_ref.clone()).await,
@@ -118,7 +135,13 @@ impl<P: AsyncEnrichment + ?Sized> AsyncEnrichment for Metered<P> {
     async fn submit(&self, person: &PersonQuery) -> Result<Submission, ProviderError> {
         let p = self.provider();
         let submission = self.breaker.call(|| self.inner.submit(person)).await?;
-        self.charge(p, Operation::AsyncSubmit, self.units(p, Operation::AsyncSubmit), person.lead_ref.clone()).await;
+        self.charge(
+            p,
+            Operation::AsyncSubmit,
+            self.units(p, Operation::AsyncSubmit),
+            person.lead_ref.clone(),
+        )
+        .await;
         Ok(submission)
     }
 
@@ -129,7 +152,8 @@ impl<P: AsyncEnrichment + ?Sized> AsyncEnrichment for Metered<P> {
         match &outcome {
             AsyncOutcome::Pending => {}
             AsyncOutcome::Done { units, .. } => {
-                self.charge(p, Operation::AsyncResult, units.unwrap_or(default_units), None).await
+                self.charge(p, Operation::AsyncResult, units.unwrap_or(default_units), None)
+                    .await
             }
             AsyncOutcome::NoMatch { units } => self.charge(p, Operation::AsyncResult, units.unwrap_or(0.0), None).await,
         }
@@ -147,7 +171,8 @@ impl<P: EmailVerifier + ?Sized> EmailVerifier for Metered<P> {
         let p = self.provider();
         let v = self.breaker.call(|| self.inner.verify(email)).await?;
         // No lead_ref: the address itself is personal data and stays out of the ledger.
-        self.charge(p, Operation::Verify, self.units(p, Operation::Verify), None).await;
+        self.charge(p, Operation::Verify, self.units(p, Operation::Verify), None)
+            .await;
         Ok(v)
     }
 }
@@ -161,14 +186,26 @@ impl<P: SeoSignals + ?Sized> SeoSignals for Metered<P> {
     async fn domain_rank(&self, domain: &str) -> Result<DomainRank, ProviderError> {
         let p = self.provider();
         let r = self.breaker.call(|| self.inner.domain_rank(domain)).await?;
-        self.charge(p, Operation::DomainRank, self.units(p, Operation::DomainRank), Some(bare_domain(domain))).await;
+        self.charge(
+            p,
+            Operation::DomainRank,
+            self.units(p, Operation::DomainRank),
+            Some(bare_domain(domain)),
+        )
+        .await;
         Ok(r)
     }
 
     async fn backlinks(&self, domain: &str) -> Result<BacklinkSummary, ProviderError> {
         let p = self.provider();
         let r = self.breaker.call(|| self.inner.backlinks(domain)).await?;
-        self.charge(p, Operation::Backlinks, self.units(p, Operation::Backlinks), Some(bare_domain(domain))).await;
+        self.charge(
+            p,
+            Operation::Backlinks,
+            self.units(p, Operation::Backlinks),
+            Some(bare_domain(domain)),
+        )
+        .await;
         Ok(r)
     }
 }

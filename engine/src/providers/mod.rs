@@ -136,8 +136,7 @@ impl ProviderError {
     /// about the provider's health; a dead key or an empty account will fail every call, so
     /// those open the circuit too and stop us hammering it.
     pub fn trips_breaker(&self) -> bool {
-        self.is_retryable()
-            || matches!(self, ProviderError::Unauthorized | ProviderError::InsufficientCredits)
+        self.is_retryable() || matches!(self, ProviderError::Unauthorized | ProviderError::InsufficientCredits)
     }
 
     /// The wait the provider asked for, if any.
@@ -276,7 +275,10 @@ pub enum AsyncOutcome {
     /// Still running: poll again later.
     Pending,
     /// Finished. `units` is what the provider says it charged (credits), when it says.
-    Done { person: Box<EnrichedPerson>, units: Option<f64> },
+    Done {
+        person: Box<EnrichedPerson>,
+        units: Option<f64>,
+    },
     /// Finished without a usable result.
     NoMatch { units: Option<f64> },
 }
@@ -402,7 +404,12 @@ pub trait SeoSignals: Send + Sync {
     async fn snapshot(&self, domain: &str) -> Result<SeoSnapshot, ProviderError> {
         let rank = self.domain_rank(domain).await?;
         let backlinks = self.backlinks(domain).await?;
-        Ok(SeoSnapshot { domain: domain.to_string(), rank, backlinks, source: self.provider() })
+        Ok(SeoSnapshot {
+            domain: domain.to_string(),
+            rank,
+            backlinks,
+            source: self.provider(),
+        })
     }
 }
 

@@ -32,14 +32,22 @@ pub struct SandboxProfile {
 
 impl Default for SandboxProfile {
     fn default() -> Self {
-        Self { transient_error_rate: 0.03, no_match_rate: 0.10, pending_polls: 1 }
+        Self {
+            transient_error_rate: 0.03,
+            no_match_rate: 0.10,
+            pending_polls: 1,
+        }
     }
 }
 
 impl SandboxProfile {
     /// Never fails and always matches: for tests that are about something else.
     pub fn perfect() -> Self {
-        Self { transient_error_rate: 0.0, no_match_rate: 0.0, pending_polls: 0 }
+        Self {
+            transient_error_rate: 0.0,
+            no_match_rate: 0.0,
+            pending_polls: 0,
+        }
     }
 }
 
@@ -55,7 +63,10 @@ pub struct Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("seed", &self.seed).field("acting_as", &self.acting_as).finish()
+        f.debug_struct("Sandbox")
+            .field("seed", &self.seed)
+            .field("acting_as", &self.acting_as)
+            .finish()
     }
 }
 
@@ -115,8 +126,16 @@ impl Sandbox {
                     .and_then(company_by_name)
                     .unwrap_or_else(|| COMPANIES.choose(rng).expect("catalog").to_company())
             });
-        let first = q.first_name.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| pick(FIRST_NAMES, rng));
-        let last = q.last_name.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| pick(LAST_NAMES, rng));
+        let first = q
+            .first_name
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| pick(FIRST_NAMES, rng));
+        let last = q
+            .last_name
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| pick(LAST_NAMES, rng));
         let (city, country) = company.location;
         // 5 % matched without a work email: the waterfall must reject those.
         let email = (!rng.gen_bool(0.05)).then(|| email_for(&first, &last, &company.domain));
@@ -130,7 +149,10 @@ impl Sandbox {
             title: Some(pick(TITLES, rng)),
             company: Some(company.name),
             company_domain: Some(company.domain),
-            linkedin_url: q.linkedin_url.clone().or_else(|| Some(format!("https://www.linkedin.com/in/{slug}"))),
+            linkedin_url: q
+                .linkedin_url
+                .clone()
+                .or_else(|| Some(format!("https://www.linkedin.com/in/{slug}"))),
             phone: rng.gen_bool(0.6).then(|| phone_for(country, rng)),
             location: Some(format!("{city}, {country}")),
             industry: Some(company.industry.to_string()),
@@ -174,7 +196,11 @@ impl LeadSearch for Sandbox {
                 };
                 let first = pick(FIRST_NAMES, &mut r);
                 let last = pick(LAST_NAMES, &mut r);
-                let title = query.titles.choose(&mut r).cloned().unwrap_or_else(|| pick(TITLES, &mut r));
+                let title = query
+                    .titles
+                    .choose(&mut r)
+                    .cloned()
+                    .unwrap_or_else(|| pick(TITLES, &mut r));
                 Prospect {
                     provider_id: format!("{:024x}", r.gen::<u128>() >> 32),
                     first_name: first,
@@ -188,7 +214,11 @@ impl LeadSearch for Sandbox {
                 }
             })
             .collect();
-        Ok(SearchPage { total_entries: total, page, people })
+        Ok(SearchPage {
+            total_entries: total,
+            page,
+            people,
+        })
     }
 }
 
@@ -218,8 +248,14 @@ impl AsyncEnrichment for Sandbox {
         let (key, mut rng) = self.rng("submit", &person.identity());
         self.transient_failure(key, &mut rng)?;
         let request_id = format!("sbx-{key:016x}");
-        self.pending.lock().expect("lock").insert(request_id.clone(), (person.clone(), 0));
-        Ok(Submission { provider: self.acting_as, request_id })
+        self.pending
+            .lock()
+            .expect("lock")
+            .insert(request_id.clone(), (person.clone(), 0));
+        Ok(Submission {
+            provider: self.acting_as,
+            request_id,
+        })
     }
 
     async fn poll(&self, submission: &Submission) -> Result<AsyncOutcome, ProviderError> {
@@ -238,7 +274,10 @@ impl AsyncEnrichment for Sandbox {
         if rng.gen_bool(self.profile.no_match_rate) {
             return Ok(AsyncOutcome::NoMatch { units: Some(0.0) });
         }
-        Ok(AsyncOutcome::Done { person: Box::new(self.person(&query, &mut rng)), units: Some(1.0) })
+        Ok(AsyncOutcome::Done {
+            person: Box::new(self.person(&query, &mut rng)),
+            units: Some(1.0),
+        })
     }
 }
 
@@ -267,7 +306,12 @@ impl EmailVerifier for Sandbox {
                 _ => (VerificationStatus::Invalid, rng.gen_range(0..20)),
             }
         };
-        Ok(Verification { email, status, score: Some(score), source: self.acting_as })
+        Ok(Verification {
+            email,
+            status,
+            score: Some(score),
+            source: self.acting_as,
+        })
     }
 }
 
@@ -283,7 +327,11 @@ impl SeoSignals for Sandbox {
         self.transient_failure(key, &mut rng)?;
         if rng.gen_bool(self.profile.no_match_rate) {
             // A site too small to rank for anything: DataForSEO answers with empty metrics.
-            return Ok(DomainRank { organic_etv: 0.0, organic_keywords: 0, keywords_top10: 0 });
+            return Ok(DomainRank {
+                organic_etv: 0.0,
+                organic_keywords: 0,
+                keywords_top10: 0,
+            });
         }
         let size = size_factor(&domain);
         // Log-uniform around the company's size: a 20-person clinic sees tens of visits, a
@@ -291,7 +339,11 @@ impl SeoSignals for Sandbox {
         let keywords = (10f64.powf(rng.gen_range(0.5..2.0)) * size).round() as u64;
         let top10 = (keywords as f64 * rng.gen_range(0.05..0.35)).round() as u64;
         let etv = ((keywords as f64) * rng.gen_range(0.8..6.0) * 10.0).round() / 10.0;
-        Ok(DomainRank { organic_etv: etv, organic_keywords: keywords, keywords_top10: top10 })
+        Ok(DomainRank {
+            organic_etv: etv,
+            organic_keywords: keywords,
+            keywords_top10: top10,
+        })
     }
 
     async fn backlinks(&self, domain: &str) -> Result<BacklinkSummary, ProviderError> {
@@ -302,8 +354,17 @@ impl SeoSignals for Sandbox {
         let referring = (10f64.powf(rng.gen_range(0.3..1.6)) * size.sqrt()).round() as u64;
         let backlinks = referring * rng.gen_range(2..40);
         let rank = ((referring as f64).ln_1p() * 45.0).min(1000.0) as u32;
-        let spam_score = if rng.gen_bool(0.1) { rng.gen_range(30..80) } else { rng.gen_range(0..20) };
-        Ok(BacklinkSummary { rank, backlinks, referring_domains: referring, spam_score })
+        let spam_score = if rng.gen_bool(0.1) {
+            rng.gen_range(30..80)
+        } else {
+            rng.gen_range(0..20)
+        };
+        Ok(BacklinkSummary {
+            rank,
+            backlinks,
+            referring_domains: referring,
+            spam_score,
+        })
     }
 }
 
@@ -356,46 +417,266 @@ const DUB: (&str, &str) = ("Dublin", "Ireland");
 const TOR: (&str, &str) = ("Toronto ON", "Canada");
 
 const COMPANIES: &[CatalogEntry] = &[
-    CatalogEntry { name: "Koalabyte Software", domain: "koalabyte.com.au", industry: "computer software", employees: 140, location: SYD },
-    CatalogEntry { name: "Harbourline Dental", domain: "harbourlinedental.com.au", industry: "health care", employees: 22, location: SYD },
-    CatalogEntry { name: "Southbank Legal Partners", domain: "southbanklegal.com.au", industry: "legal services", employees: 38, location: MEL },
-    CatalogEntry { name: "Yarra Ridge Solar", domain: "yarraridgesolar.com.au", industry: "renewables & environment", employees: 65, location: MEL },
-    CatalogEntry { name: "Brightwater Physio", domain: "brightwaterphysio.com.au", industry: "health, wellness & fitness", employees: 14, location: BNE },
-    CatalogEntry { name: "Swan River Plumbing Group", domain: "swanriverplumbing.com.au", industry: "construction", employees: 48, location: PER },
-    CatalogEntry { name: "Lumen Ledger Accounting", domain: "lumenledger.com.au", industry: "accounting", employees: 31, location: ADL },
-    CatalogEntry { name: "Saltbush Creative", domain: "saltbushcreative.com.au", industry: "marketing & advertising", employees: 19, location: GC },
-    CatalogEntry { name: "Wattle & Co Property", domain: "wattleproperty.com.au", industry: "real estate", employees: 56, location: BNE },
-    CatalogEntry { name: "Capital Cyber Assurance", domain: "capitalcyber.com.au", industry: "computer & network security", employees: 88, location: CBR },
-    CatalogEntry { name: "Tasman Cold Chain", domain: "tasmancoldchain.com.au", industry: "logistics & supply chain", employees: 210, location: HBA },
-    CatalogEntry { name: "Outback Freight Systems", domain: "outbackfreight.com.au", industry: "transportation/trucking/railroad", employees: 420, location: ADL },
-    CatalogEntry { name: "Bluegum Health Clinics", domain: "bluegumhealth.com.au", industry: "hospital & health care", employees: 310, location: MEL },
-    CatalogEntry { name: "Kookaburra HR", domain: "kookaburrahr.com", industry: "human resources", employees: 760, location: SYD },
-    CatalogEntry { name: "Paydeck", domain: "paydeck.io", industry: "financial services", employees: 1200, location: MEL },
-    CatalogEntry { name: "Coastline Roofing", domain: "coastlineroofing.com.au", industry: "construction", employees: 27, location: GC },
-    CatalogEntry { name: "Northbridge Wealth", domain: "northbridgewealth.com.au", industry: "financial services", employees: 44, location: PER },
-    CatalogEntry { name: "Flinders Learning", domain: "flinderslearning.com.au", industry: "e-learning", employees: 95, location: ADL },
-    CatalogEntry { name: "Gumtree Lane Bakery Co", domain: "gumtreelane.com.au", industry: "food & beverages", employees: 36, location: HBA },
-    CatalogEntry { name: "Kiwiframe Studios", domain: "kiwiframe.co.nz", industry: "design", employees: 24, location: AKL },
-    CatalogEntry { name: "Tidewell Analytics", domain: "tidewell.io", industry: "information technology & services", employees: 180, location: LON },
-    CatalogEntry { name: "Merlion Supply Co", domain: "merlionsupply.sg", industry: "wholesale", employees: 140, location: SIN },
-    CatalogEntry { name: "Foglight Labs", domain: "foglightlabs.com", industry: "computer software", employees: 2400, location: SFO },
-    CatalogEntry { name: "Longhorn Field Services", domain: "longhornfield.com", industry: "oil & energy", employees: 350, location: AUS },
-    CatalogEntry { name: "Liffey Payments", domain: "liffeypay.ie", industry: "financial services", employees: 520, location: DUB },
-    CatalogEntry { name: "Maplewire", domain: "maplewire.ca", industry: "telecommunications", employees: 900, location: TOR },
-    CatalogEntry { name: "Ironbark Consulting", domain: "ironbarkconsulting.com.au", industry: "management consulting", employees: 62, location: SYD },
-    CatalogEntry { name: "Reefside Tourism", domain: "reefsidetours.com.au", industry: "leisure, travel & tourism", employees: 41, location: GC },
+    CatalogEntry {
+        name: "Koalabyte Software",
+        domain: "koalabyte.com.au",
+        industry: "computer software",
+        employees: 140,
+        location: SYD,
+    },
+    CatalogEntry {
+        name: "Harbourline Dental",
+        domain: "harbourlinedental.com.au",
+        industry: "health care",
+        employees: 22,
+        location: SYD,
+    },
+    CatalogEntry {
+        name: "Southbank Legal Partners",
+        domain: "southbanklegal.com.au",
+        industry: "legal services",
+        employees: 38,
+        location: MEL,
+    },
+    CatalogEntry {
+        name: "Yarra Ridge Solar",
+        domain: "yarraridgesolar.com.au",
+        industry: "renewables & environment",
+        employees: 65,
+        location: MEL,
+    },
+    CatalogEntry {
+        name: "Brightwater Physio",
+        domain: "brightwaterphysio.com.au",
+        industry: "health, wellness & fitness",
+        employees: 14,
+        location: BNE,
+    },
+    CatalogEntry {
+        name: "Swan River Plumbing Group",
+        domain: "swanriverplumbing.com.au",
+        industry: "construction",
+        employees: 48,
+        location: PER,
+    },
+    CatalogEntry {
+        name: "Lumen Ledger Accounting",
+        domain: "lumenledger.com.au",
+        industry: "accounting",
+        employees: 31,
+        location: ADL,
+    },
+    CatalogEntry {
+        name: "Saltbush Creative",
+        domain: "saltbushcreative.com.au",
+        industry: "marketing & advertising",
+        employees: 19,
+        location: GC,
+    },
+    CatalogEntry {
+        name: "Wattle & Co Property",
+        domain: "wattleproperty.com.au",
+        industry: "real estate",
+        employees: 56,
+        location: BNE,
+    },
+    CatalogEntry {
+        name: "Capital Cyber Assurance",
+        domain: "capitalcyber.com.au",
+        industry: "computer & network security",
+        employees: 88,
+        location: CBR,
+    },
+    CatalogEntry {
+        name: "Tasman Cold Chain",
+        domain: "tasmancoldchain.com.au",
+        industry: "logistics & supply chain",
+        employees: 210,
+        location: HBA,
+    },
+    CatalogEntry {
+        name: "Outback Freight Systems",
+        domain: "outbackfreight.com.au",
+        industry: "transportation/trucking/railroad",
+        employees: 420,
+        location: ADL,
+    },
+    CatalogEntry {
+        name: "Bluegum Health Clinics",
+        domain: "bluegumhealth.com.au",
+        industry: "hospital & health care",
+        employees: 310,
+        location: MEL,
+    },
+    CatalogEntry {
+        name: "Kookaburra HR",
+        domain: "kookaburrahr.com",
+        industry: "human resources",
+        employees: 760,
+        location: SYD,
+    },
+    CatalogEntry {
+        name: "Paydeck",
+        domain: "paydeck.io",
+        industry: "financial services",
+        employees: 1200,
+        location: MEL,
+    },
+    CatalogEntry {
+        name: "Coastline Roofing",
+        domain: "coastlineroofing.com.au",
+        industry: "construction",
+        employees: 27,
+        location: GC,
+    },
+    CatalogEntry {
+        name: "Northbridge Wealth",
+        domain: "northbridgewealth.com.au",
+        industry: "financial services",
+        employees: 44,
+        location: PER,
+    },
+    CatalogEntry {
+        name: "Flinders Learning",
+        domain: "flinderslearning.com.au",
+        industry: "e-learning",
+        employees: 95,
+        location: ADL,
+    },
+    CatalogEntry {
+        name: "Gumtree Lane Bakery Co",
+        domain: "gumtreelane.com.au",
+        industry: "food & beverages",
+        employees: 36,
+        location: HBA,
+    },
+    CatalogEntry {
+        name: "Kiwiframe Studios",
+        domain: "kiwiframe.co.nz",
+        industry: "design",
+        employees: 24,
+        location: AKL,
+    },
+    CatalogEntry {
+        name: "Tidewell Analytics",
+        domain: "tidewell.io",
+        industry: "information technology & services",
+        employees: 180,
+        location: LON,
+    },
+    CatalogEntry {
+        name: "Merlion Supply Co",
+        domain: "merlionsupply.sg",
+        industry: "wholesale",
+        employees: 140,
+        location: SIN,
+    },
+    CatalogEntry {
+        name: "Foglight Labs",
+        domain: "foglightlabs.com",
+        industry: "computer software",
+        employees: 2400,
+        location: SFO,
+    },
+    CatalogEntry {
+        name: "Longhorn Field Services",
+        domain: "longhornfield.com",
+        industry: "oil & energy",
+        employees: 350,
+        location: AUS,
+    },
+    CatalogEntry {
+        name: "Liffey Payments",
+        domain: "liffeypay.ie",
+        industry: "financial services",
+        employees: 520,
+        location: DUB,
+    },
+    CatalogEntry {
+        name: "Maplewire",
+        domain: "maplewire.ca",
+        industry: "telecommunications",
+        employees: 900,
+        location: TOR,
+    },
+    CatalogEntry {
+        name: "Ironbark Consulting",
+        domain: "ironbarkconsulting.com.au",
+        industry: "management consulting",
+        employees: 62,
+        location: SYD,
+    },
+    CatalogEntry {
+        name: "Reefside Tourism",
+        domain: "reefsidetours.com.au",
+        industry: "leisure, travel & tourism",
+        employees: 41,
+        location: GC,
+    },
 ];
 
 const FIRST_NAMES: &[&str] = &[
-    "Olivia", "Jack", "Charlotte", "Noah", "Amelia", "William", "Mia", "Oliver", "Isla", "Lachlan",
-    "Chloe", "Liam", "Sophie", "Ethan", "Priya", "Raj", "Wei", "Mei", "Aroha", "Tane", "Grace",
-    "Hamish", "Zara", "Mateo", "Aisha", "Connor", "Ruby", "Harrison", "Ngozi", "Siobhan",
+    "Olivia",
+    "Jack",
+    "Charlotte",
+    "Noah",
+    "Amelia",
+    "William",
+    "Mia",
+    "Oliver",
+    "Isla",
+    "Lachlan",
+    "Chloe",
+    "Liam",
+    "Sophie",
+    "Ethan",
+    "Priya",
+    "Raj",
+    "Wei",
+    "Mei",
+    "Aroha",
+    "Tane",
+    "Grace",
+    "Hamish",
+    "Zara",
+    "Mateo",
+    "Aisha",
+    "Connor",
+    "Ruby",
+    "Harrison",
+    "Ngozi",
+    "Siobhan",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Nguyen", "Chen", "Patel", "Kelly",
-    "O'Brien", "Murphy", "Singh", "Walker", "Harris", "Martin", "Thompson", "White", "Ryan",
-    "Campbell", "Anderson", "Lee", "Kaur", "Rossi", "Papadopoulos", "Tran", "Ngata", "MacDonald",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Nguyen",
+    "Chen",
+    "Patel",
+    "Kelly",
+    "O'Brien",
+    "Murphy",
+    "Singh",
+    "Walker",
+    "Harris",
+    "Martin",
+    "Thompson",
+    "White",
+    "Ryan",
+    "Campbell",
+    "Anderson",
+    "Lee",
+    "Kaur",
+    "Rossi",
+    "Papadopoulos",
+    "Tran",
+    "Ngata",
+    "MacDonald",
 ];
 
 const TITLES: &[&str] = &[
@@ -417,8 +698,20 @@ const TITLES: &[&str] = &[
     "Principal",
 ];
 
-const WEBMAIL: &[&str] = &["gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "bigpond.com", "icloud.com"];
-const DISPOSABLE: &[&str] = &["mailinator.com", "10minutemail.com", "guerrillamail.com", "tempmail.dev"];
+const WEBMAIL: &[&str] = &[
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "bigpond.com",
+    "icloud.com",
+];
+const DISPOSABLE: &[&str] = &[
+    "mailinator.com",
+    "10minutemail.com",
+    "guerrillamail.com",
+    "tempmail.dev",
+];
 
 fn pick(list: &[&str], rng: &mut ChaCha8Rng) -> String {
     list.choose(rng).expect("non-empty list").to_string()
@@ -426,7 +719,10 @@ fn pick(list: &[&str], rng: &mut ChaCha8Rng) -> String {
 
 fn company_by_name(name: &str) -> Option<Company> {
     let n = name.trim().to_lowercase();
-    COMPANIES.iter().find(|c| c.name.to_lowercase() == n).map(CatalogEntry::to_company)
+    COMPANIES
+        .iter()
+        .find(|c| c.name.to_lowercase() == n)
+        .map(CatalogEntry::to_company)
 }
 
 /// A company from the catalog, or one made up from the domain ("swift-dental.com.au" →
@@ -442,16 +738,22 @@ fn company_for_domain(domain: &str) -> Company {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ");
     let location = if domain.ends_with(".au") {
-        *[SYD, MEL, BNE, PER, ADL, GC, CBR, HBA].choose(&mut rng).expect("cities")
+        *[SYD, MEL, BNE, PER, ADL, GC, CBR, HBA]
+            .choose(&mut rng)
+            .expect("cities")
     } else if domain.ends_with(".nz") {
         AKL
     } else {
-        *[SYD, MEL, LON, SFO, SIN, TOR, DUB, AUS].choose(&mut rng).expect("cities")
+        *[SYD, MEL, LON, SFO, SIN, TOR, DUB, AUS]
+            .choose(&mut rng)
+            .expect("cities")
     };
     let entry = COMPANIES.choose(&mut rng).expect("catalog");
     Company {
@@ -480,7 +782,12 @@ fn email_for(first: &str, last: &str, domain: &str) -> String {
 
 fn phone_for(country: &str, rng: &mut ChaCha8Rng) -> String {
     match country {
-        "Australia" => format!("+61 4{:02} {:03} {:03}", rng.gen_range(0..100), rng.gen_range(0..1000), rng.gen_range(0..1000)),
+        "Australia" => format!(
+            "+61 4{:02} {:03} {:03}",
+            rng.gen_range(0..100),
+            rng.gen_range(0..1000),
+            rng.gen_range(0..1000)
+        ),
         "New Zealand" => format!("+64 21 {:03} {:04}", rng.gen_range(0..1000), rng.gen_range(0..10000)),
         "United Kingdom" => format!("+44 7{:03} {:06}", rng.gen_range(0..1000), rng.gen_range(0..1_000_000)),
         // 555-01xx: reserved for fiction in the North American plan.
@@ -490,7 +797,10 @@ fn phone_for(country: &str, rng: &mut ChaCha8Rng) -> String {
 }
 
 fn slugify(s: &str) -> String {
-    s.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+    s.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
 }
 
 fn obfuscate(last: &str) -> String {

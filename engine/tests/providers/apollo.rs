@@ -21,7 +21,12 @@ fn tim() -> PersonQuery {
 }
 
 fn founders() -> PeopleSearchQuery {
-    PeopleSearchQuery { titles: vec!["Founder".into()], page: 1, per_page: 10, ..Default::default() }
+    PeopleSearchQuery {
+        titles: vec!["Founder".into()],
+        page: 1,
+        per_page: 10,
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -32,7 +37,10 @@ async fn people_search_reads_the_documented_response() {
         .and(header("x-api-key", KEY))
         .and(query_param("person_titles[]", "Founder"))
         .and(query_param("per_page", "10"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("apollo-mixed-people-api-search.200.example.json"), "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("apollo-mixed-people-api-search.200.example.json"),
+            "application/json",
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -58,7 +66,10 @@ async fn people_match_maps_the_documented_person() {
         .and(header("x-api-key", KEY))
         .and(query_param("first_name", "Tim"))
         .and(query_param("domain", "apollo.io"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"),
+        )
         .mount(&server)
         .await;
 
@@ -70,7 +81,10 @@ async fn people_match_maps_the_documented_person() {
     assert_eq!(p.title.as_deref(), Some("Founder & CEO"));
     assert_eq!(p.company.as_deref(), Some("Apollo.io"));
     assert_eq!(p.company_domain.as_deref(), Some("apollo.io"));
-    assert_eq!(p.linkedin_url.as_deref(), Some("http://www.linkedin.com/in/tim-zheng-677ba010"));
+    assert_eq!(
+        p.linkedin_url.as_deref(),
+        Some("http://www.linkedin.com/in/tim-zheng-677ba010")
+    );
     assert_eq!(p.location.as_deref(), Some("San Francisco, California, United States"));
     assert_eq!(p.industry.as_deref(), Some("information technology & services"));
     assert_eq!(p.employee_count, Some(1600));
@@ -100,7 +114,10 @@ async fn an_invalid_key_is_unauthorized_and_not_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).await.enrich(&tim()).await, Err(ProviderError::Unauthorized));
+    assert_eq!(
+        client(&server).await.enrich(&tim()).await,
+        Err(ProviderError::Unauthorized)
+    );
 }
 
 #[tokio::test]
@@ -113,7 +130,10 @@ async fn a_key_without_the_endpoint_scope_is_unauthorized() {
         })))
         .mount(&server)
         .await;
-    assert_eq!(client(&server).await.search_people(&founders()).await.err(), Some(ProviderError::Unauthorized));
+    assert_eq!(
+        client(&server).await.search_people(&founders()).await.err(),
+        Some(ProviderError::Unauthorized)
+    );
 }
 
 #[tokio::test]
@@ -134,16 +154,23 @@ async fn invalid_parameters_are_a_bad_request_with_apollos_message() {
 async fn a_429_with_retry_after_is_waited_out_then_succeeds() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1").set_body_json(serde_json::json!({
-            "message": "The maximum number of api calls allowed for api/v1/people/match is 600 times per hour."
-        })))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(serde_json::json!({
+                    "message": "The maximum number of api calls allowed for api/v1/people/match is 600 times per hour."
+                })),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -164,7 +191,9 @@ async fn a_retry_after_beyond_the_wait_budget_is_passed_up() {
         .await;
     assert_eq!(
         client(&server).await.enrich(&tim()).await,
-        Err(ProviderError::RateLimited { retry_after: Some(Duration::from_secs(3600)) })
+        Err(ProviderError::RateLimited {
+            retry_after: Some(Duration::from_secs(3600))
+        })
     );
 }
 
@@ -178,7 +207,10 @@ async fn server_errors_are_retried_until_one_succeeds() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"),
+        )
         .mount(&server)
         .await;
     assert!(client(&server).await.enrich(&tim()).await.is_ok());
@@ -202,5 +234,8 @@ async fn malformed_json_is_a_typed_error() {
         .respond_with(ResponseTemplate::new(200).set_body_raw("{\"person\": {\"first_name\": ", "application/json"))
         .mount(&server)
         .await;
-    assert!(matches!(client(&server).await.enrich(&tim()).await, Err(ProviderError::Malformed(_))));
+    assert!(matches!(
+        client(&server).await.enrich(&tim()).await,
+        Err(ProviderError::Malformed(_))
+    ));
 }

@@ -18,7 +18,11 @@ struct Scripted {
 
 impl Scripted {
     fn new(name: ProviderName, script: Vec<Result<EnrichedPerson, ProviderError>>) -> Arc<Self> {
-        Arc::new(Self { name, script: Mutex::new(script.into()), calls: AtomicU32::new(0) })
+        Arc::new(Self {
+            name,
+            script: Mutex::new(script.into()),
+            calls: AtomicU32::new(0),
+        })
     }
     fn calls(&self) -> u32 {
         self.calls.load(Ordering::SeqCst)
@@ -32,7 +36,11 @@ impl Enrichment for Scripted {
     }
     async fn enrich(&self, _: &PersonQuery) -> Result<EnrichedPerson, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.script.lock().unwrap().pop_front().unwrap_or(Err(ProviderError::NoMatch))
+        self.script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Err(ProviderError::NoMatch))
     }
 }
 
@@ -70,7 +78,10 @@ fn rig(script: Vec<Result<EnrichedPerson, ProviderError>>) -> Rig {
     let inner = Scripted::new(ProviderName::Hunter, script);
     let clock = Arc::new(ManualClock::new());
     let breaker = Arc::new(CircuitBreaker::with_clock(
-        BreakerConfig { failure_threshold: 3, cool_down: Duration::from_secs(60) },
+        BreakerConfig {
+            failure_threshold: 3,
+            cool_down: Duration::from_secs(60),
+        },
         clock.clone(),
     ));
     let ledger = Arc::new(MemoryLedger::new());
@@ -81,20 +92,35 @@ fn rig(script: Vec<Result<EnrichedPerson, ProviderError>>) -> Rig {
         breaker,
         ledger.clone(),
         Arc::new(UnitCosts::default()),
-        LedgerScope { workspace, campaign: Some(Uuid::nil()) },
+        LedgerScope {
+            workspace,
+            campaign: Some(Uuid::nil()),
+        },
     );
-    Rig { inner, clock, ledger, metered, workspace }
+    Rig {
+        inner,
+        clock,
+        ledger,
+        metered,
+        workspace,
+    }
 }
 
 fn q() -> PersonQuery {
-    PersonQuery { lead_ref: Some("lead-1".into()), ..Default::default() }
+    PersonQuery {
+        lead_ref: Some("lead-1".into()),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
 async fn the_circuit_opens_after_consecutive_failures_and_stops_calling_the_provider() {
     let r = rig(vec![down(), down(), down()]);
     for _ in 0..3 {
-        assert_eq!(r.metered.enrich(&q()).await, Err(ProviderError::Upstream { status: 503 }));
+        assert_eq!(
+            r.metered.enrich(&q()).await,
+            Err(ProviderError::Upstream { status: 503 })
+        );
     }
     assert_eq!(r.metered.breaker().state(), BreakerState::Open);
     assert_eq!(r.metered.enrich(&q()).await, Err(ProviderError::CircuitOpen));
@@ -103,7 +129,12 @@ async fn the_circuit_opens_after_consecutive_failures_and_stops_calling_the_prov
 
 #[tokio::test]
 async fn after_the_cool_down_one_successful_probe_closes_the_circuit() {
-    let r = rig(vec![down(), down(), down(), Ok(found(Some("mia@saltbushcreative.com.au")))]);
+    let r = rig(vec![
+        down(),
+        down(),
+        down(),
+        Ok(found(Some("mia@saltbushcreative.com.au"))),
+    ]);
     for _ in 0..3 {
         let _ = r.metered.enrich(&q()).await;
     }
@@ -128,7 +159,12 @@ async fn a_failed_probe_opens_the_circuit_again() {
 
 #[tokio::test]
 async fn misses_do_not_trip_the_circuit() {
-    let r = rig(vec![Err(ProviderError::NoMatch), Err(ProviderError::NoMatch), Err(ProviderError::NoMatch), Err(ProviderError::NoMatch)]);
+    let r = rig(vec![
+        Err(ProviderError::NoMatch),
+        Err(ProviderError::NoMatch),
+        Err(ProviderError::NoMatch),
+        Err(ProviderError::NoMatch),
+    ]);
     for _ in 0..4 {
         assert_eq!(r.metered.enrich(&q()).await, Err(ProviderError::NoMatch));
     }
@@ -148,31 +184,55 @@ async fn every_answered_call_is_costed_in_the_ledger_and_failures_are_not() {
     }
     let rows = r.ledger.entries();
     assert_eq!(rows.len(), 3, "the 503 is not billed");
-    assert!(rows.iter().all(|(ws, e)| *ws == r.workspace && e.provider == "hunter" && e.operation == "email_finder"));
-    assert!(rows.iter().all(|(_, e)| e.lead_ref.as_deref() == Some("lead-1") && e.campaign_id == Some(Uuid::nil())));
+    assert!(rows
+        .iter()
+        .all(|(ws, e)| *ws == r.workspace && e.provider == "hunter" && e.operation == "email_finder"));
+    assert!(rows
+        .iter()
+        .all(|(_, e)| e.lead_ref.as_deref() == Some("lead-1") && e.campaign_id == Some(Uuid::nil())));
     let costs: Vec<CostAud> = rows.iter().map(|(_, e)| e.cost).collect();
-    assert_eq!(costs, vec![CostAud(230), CostAud::ZERO, CostAud::ZERO], "only a found email costs A$0.023");
+    assert_eq!(
+        costs,
+        vec![CostAud(230), CostAud::ZERO, CostAud::ZERO],
+        "only a found email costs A$0.023"
+    );
 }
 
 #[tokio::test]
 async fn seo_signals_are_costed_as_two_requests() {
     let ledger = Arc::new(MemoryLedger::new());
-    let sandbox: Arc<dyn SeoSignals> = Arc::new(sandbox::Sandbox::with_profile(1, sandbox::SandboxProfile::perfect()).acting_as(ProviderName::DataForSeo));
+    let sandbox: Arc<dyn SeoSignals> = Arc::new(
+        sandbox::Sandbox::with_profile(1, sandbox::SandboxProfile::perfect()).acting_as(ProviderName::DataForSeo),
+    );
     let metered = Metered::new(
         sandbox,
         Arc::new(CircuitBreaker::new(BreakerConfig::default())),
         ledger.clone(),
         Arc::new(UnitCosts::default()),
-        LedgerScope { workspace: WorkspaceId(Uuid::new_v4()), campaign: None },
+        LedgerScope {
+            workspace: WorkspaceId(Uuid::new_v4()),
+            campaign: None,
+        },
     );
     metered.snapshot("www.koalabyte.com.au").await.unwrap();
-    let rows: Vec<(String, CostAud, Option<String>)> =
-        ledger.entries().into_iter().map(|(_, e)| (e.operation, e.cost, e.lead_ref)).collect();
+    let rows: Vec<(String, CostAud, Option<String>)> = ledger
+        .entries()
+        .into_iter()
+        .map(|(_, e)| (e.operation, e.cost, e.lead_ref))
+        .collect();
     assert_eq!(
         rows,
         vec![
-            ("domain_rank_overview".into(), CostAud(100), Some("koalabyte.com.au".into())),
-            ("backlinks_summary".into(), CostAud(200), Some("koalabyte.com.au".into())),
+            (
+                "domain_rank_overview".into(),
+                CostAud(100),
+                Some("koalabyte.com.au".into())
+            ),
+            (
+                "backlinks_summary".into(),
+                CostAud(200),
+                Some("koalabyte.com.au".into())
+            ),
         ]
     );
 }
@@ -181,17 +241,38 @@ async fn seo_signals_are_costed_as_two_requests() {
 async fn async_enrichment_is_costed_on_its_final_poll_only() {
     let ledger = Arc::new(MemoryLedger::new());
     let sandbox: Arc<dyn AsyncEnrichment> = Arc::new(
-        sandbox::Sandbox::with_profile(1, sandbox::SandboxProfile { pending_polls: 2, ..sandbox::SandboxProfile::perfect() })
-            .acting_as(ProviderName::BetterContact),
+        sandbox::Sandbox::with_profile(
+            1,
+            sandbox::SandboxProfile {
+                pending_polls: 2,
+                ..sandbox::SandboxProfile::perfect()
+            },
+        )
+        .acting_as(ProviderName::BetterContact),
     );
     let metered = Metered::new(
         sandbox,
         Arc::new(CircuitBreaker::new(BreakerConfig::default())),
         ledger.clone(),
         Arc::new(UnitCosts::default()),
-        LedgerScope { workspace: WorkspaceId(Uuid::new_v4()), campaign: None },
+        LedgerScope {
+            workspace: WorkspaceId(Uuid::new_v4()),
+            campaign: None,
+        },
     );
-    enrich_and_wait(&metered, &q(), Duration::from_millis(1), Duration::from_secs(1)).await.unwrap();
-    let ops: Vec<(String, CostAud)> = ledger.entries().into_iter().map(|(_, e)| (e.operation, e.cost)).collect();
-    assert_eq!(ops, vec![("async_submit".into(), CostAud::ZERO), ("async_result".into(), CostAud(1100))]);
+    enrich_and_wait(&metered, &q(), Duration::from_millis(1), Duration::from_secs(1))
+        .await
+        .unwrap();
+    let ops: Vec<(String, CostAud)> = ledger
+        .entries()
+        .into_iter()
+        .map(|(_, e)| (e.operation, e.cost))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("async_submit".into(), CostAud::ZERO),
+            ("async_result".into(), CostAud(1100))
+        ]
+    );
 }

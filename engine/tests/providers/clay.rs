@@ -72,29 +72,50 @@ async fn a_row_is_posted_with_our_correlation_key_and_the_callback_completes_it(
 #[tokio::test]
 async fn a_callback_that_dropped_our_key_is_matched_by_linkedin_url() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
     let inbox = ClayInbox::new();
     let clay = client(&server, inbox.clone());
     let submission = clay.submit(&jack()).await.unwrap();
 
-    inbox.accept_callback(&json!({ "linkedin_url": "linkedin.com/in/jack-nguyen-swan/", "email": "jack@swanriverplumbing.com.au" })).unwrap();
+    inbox
+        .accept_callback(
+            &json!({ "linkedin_url": "linkedin.com/in/jack-nguyen-swan/", "email": "jack@swanriverplumbing.com.au" }),
+        )
+        .unwrap();
     assert!(matches!(clay.poll(&submission).await, Ok(AsyncOutcome::Done { .. })));
 }
 
 #[tokio::test]
 async fn a_deleted_webhook_is_not_found_and_leaves_nothing_pending() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(404)).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
     let inbox = ClayInbox::new();
-    assert_eq!(client(&server, inbox.clone()).submit(&jack()).await, Err(ProviderError::NotFound));
+    assert_eq!(
+        client(&server, inbox.clone()).submit(&jack()).await,
+        Err(ProviderError::NotFound)
+    );
     assert_eq!(inbox.with(|c| c.pending_count()), 0);
 }
 
 #[tokio::test]
 async fn a_wrong_table_token_is_unauthorized() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(401)).expect(1).mount(&server).await;
-    assert_eq!(client(&server, ClayInbox::new()).submit(&jack()).await, Err(ProviderError::Unauthorized));
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        client(&server, ClayInbox::new()).submit(&jack()).await,
+        Err(ProviderError::Unauthorized)
+    );
 }
 
 #[tokio::test]
@@ -106,7 +127,11 @@ async fn a_throttled_webhook_is_retried() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
     assert!(client(&server, ClayInbox::new()).submit(&jack()).await.is_ok());
 }
 
@@ -114,6 +139,9 @@ async fn a_throttled_webhook_is_retried() {
 async fn polling_an_unknown_submission_is_not_found() {
     let server = MockServer::start().await;
     let clay = client(&server, ClayInbox::new());
-    let s = engine::providers::Submission { provider: engine::providers::ProviderName::Clay, request_id: "unknown".into() };
+    let s = engine::providers::Submission {
+        provider: engine::providers::ProviderName::Clay,
+        request_id: "unknown".into(),
+    };
     assert_eq!(clay.poll(&s).await, Err(ProviderError::NotFound));
 }

@@ -7,11 +7,20 @@ use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> DataForSeoClient {
-    DataForSeoClient::new("login@agency.example", ApiKey::new("dfs-password"), SeoLocale::default(), settings(&server.uri())).unwrap()
+    DataForSeoClient::new(
+        "login@agency.example",
+        ApiKey::new("dfs-password"),
+        SeoLocale::default(),
+        settings(&server.uri()),
+    )
+    .unwrap()
 }
 
 fn basic() -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("login@agency.example:dfs-password"))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("login@agency.example:dfs-password")
+    )
 }
 
 fn envelope(task_status: u32, task_message: &str, result: serde_json::Value, path: &[&str]) -> serde_json::Value {
@@ -53,12 +62,17 @@ async fn domain_rank_reads_the_documented_response() {
     Mock::given(method("POST"))
         .and(path("/dataforseo_labs/google/domain_rank_overview/live"))
         .and(header("authorization", basic().as_str()))
-        .and(body_partial_json(json!([{ "target": "koalabyte.com.au", "location_code": 2036 }])))
+        .and(body_partial_json(
+            json!([{ "target": "koalabyte.com.au", "location_code": 2036 }]),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(rank_body()))
         .expect(1)
         .mount(&server)
         .await;
-    let r = client(&server).domain_rank("https://www.koalabyte.com.au/").await.unwrap();
+    let r = client(&server)
+        .domain_rank("https://www.koalabyte.com.au/")
+        .await
+        .unwrap();
     assert_eq!(r.organic_keywords, 740);
     assert_eq!(r.keywords_top10, 100);
     assert!((r.organic_etv - 5214.3).abs() < 1e-9);
@@ -96,7 +110,10 @@ async fn backlinks_summary_reads_the_documented_response() {
         .mount(&server)
         .await;
     let b = client(&server).backlinks("koalabyte.com.au").await.unwrap();
-    assert_eq!((b.rank, b.backlinks, b.referring_domains, b.spam_score), (312, 18234, 640, 2));
+    assert_eq!(
+        (b.rank, b.backlinks, b.referring_domains, b.spam_score),
+        (312, 18234, 640, 2)
+    );
 }
 
 #[tokio::test]
@@ -110,14 +127,22 @@ async fn wrong_credentials_are_unauthorized() {
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).backlinks("koalabyte.com.au").await, Err(ProviderError::Unauthorized));
+    assert_eq!(
+        client(&server).backlinks("koalabyte.com.au").await,
+        Err(ProviderError::Unauthorized)
+    );
 }
 
 #[tokio::test]
 async fn an_invalid_field_in_the_task_is_a_bad_request() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(40501, "Invalid Field: 'target'.", json!(null), &["v3"])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+            40501,
+            "Invalid Field: 'target'.",
+            json!(null),
+            &["v3"],
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -131,29 +156,50 @@ async fn an_invalid_field_in_the_task_is_a_bad_request() {
 async fn an_empty_balance_is_insufficient_credits() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(402).set_body_json(json!({ "status_code": 40200, "status_message": "Payment Required." })))
+        .respond_with(
+            ResponseTemplate::new(402)
+                .set_body_json(json!({ "status_code": 40200, "status_message": "Payment Required." })),
+        )
         .mount(&server)
         .await;
-    assert_eq!(client(&server).domain_rank("koalabyte.com.au").await, Err(ProviderError::InsufficientCredits));
+    assert_eq!(
+        client(&server).domain_rank("koalabyte.com.au").await,
+        Err(ProviderError::InsufficientCredits)
+    );
 }
 
 #[tokio::test]
 async fn an_internal_error_in_the_body_is_retried() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(50000, "Internal Error.", json!(null), &["v3"])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(
+            50000,
+            "Internal Error.",
+            json!(null),
+            &["v3"],
+        )))
         .up_to_n_times(1)
         .with_priority(1)
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(rank_body())).expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rank_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
     assert!(client(&server).domain_rank("koalabyte.com.au").await.is_ok());
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_typed_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_raw("{\"status_code\": \"x\"}", "application/json")).mount(&server).await;
-    assert!(matches!(client(&server).domain_rank("koalabyte.com.au").await, Err(ProviderError::Malformed(_))));
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("{\"status_code\": \"x\"}", "application/json"))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server).domain_rank("koalabyte.com.au").await,
+        Err(ProviderError::Malformed(_))
+    ));
 }

@@ -88,7 +88,10 @@ async fn email_finder_with_a_null_email_is_no_match() {
     let mut body = finder_body();
     body["data"]["email"] = json!(null);
     body["data"]["score"] = json!(null);
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
     assert_eq!(client(&server).enrich(&alexis()).await, Err(ProviderError::NoMatch));
 }
 
@@ -96,18 +99,29 @@ async fn email_finder_with_a_null_email_is_no_match() {
 async fn a_wrong_key_is_unauthorized() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(errors("authentication_failed", 401, "No user found for the API key supplied")))
+        .respond_with(ResponseTemplate::new(401).set_body_json(errors(
+            "authentication_failed",
+            401,
+            "No user found for the API key supplied",
+        )))
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).enrich(&alexis()).await, Err(ProviderError::Unauthorized));
+    assert_eq!(
+        client(&server).enrich(&alexis()).await,
+        Err(ProviderError::Unauthorized)
+    );
 }
 
 #[tokio::test]
 async fn missing_parameters_are_a_bad_request_with_hunters_details() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(errors("wrong_params", 400, "You are missing the domain parameter")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(errors(
+            "wrong_params",
+            400,
+            "You are missing the domain parameter",
+        )))
         .mount(&server)
         .await;
     assert_eq!(
@@ -120,11 +134,18 @@ async fn missing_parameters_are_a_bad_request_with_hunters_details() {
 async fn an_exhausted_plan_is_insufficient_credits() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(errors("too_many_requests", 429, "You have reached your usage limit")))
+        .respond_with(ResponseTemplate::new(429).set_body_json(errors(
+            "too_many_requests",
+            429,
+            "You have reached your usage limit",
+        )))
         .expect(1)
         .mount(&server)
         .await;
-    assert_eq!(client(&server).enrich(&alexis()).await, Err(ProviderError::InsufficientCredits));
+    assert_eq!(
+        client(&server).enrich(&alexis()).await,
+        Err(ProviderError::InsufficientCredits)
+    );
 }
 
 #[tokio::test]
@@ -132,12 +153,19 @@ async fn the_rate_limit_is_waited_out_with_an_http_date_retry_after() {
     let server = MockServer::start().await;
     let soon = httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(1));
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403).insert_header("Retry-After", soon.as_str()).set_body_json(errors("restricted_account", 403, "rate limit")))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("Retry-After", soon.as_str())
+                .set_body_json(errors("restricted_account", 403, "rate limit")),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(finder_body())).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(finder_body()))
+        .mount(&server)
+        .await;
     assert!(client(&server).enrich(&alexis()).await.is_ok());
 }
 
@@ -175,7 +203,10 @@ async fn a_verification_still_in_progress_is_asked_again() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": { "status": "accept_all", "score": 72, "email": "x@acme.com" } })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "data": { "status": "accept_all", "score": 72, "email": "x@acme.com" } })),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -186,8 +217,14 @@ async fn a_verification_still_in_progress_is_asked_again() {
 #[tokio::test]
 async fn malformed_json_is_a_typed_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html")).mount(&server).await;
-    assert!(matches!(client(&server).verify("x@acme.com").await, Err(ProviderError::Malformed(_))));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html"))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server).verify("x@acme.com").await,
+        Err(ProviderError::Malformed(_))
+    ));
 }
 
 #[tokio::test]
@@ -195,6 +232,9 @@ async fn transport_errors_never_carry_the_key_from_the_query_string() {
     // Nothing listens on this port: every attempt fails to connect.
     let c = HunterClient::new(ApiKey::new(KEY), settings("http://127.0.0.1:9")).unwrap();
     let err = c.verify("x@acme.com").await.unwrap_err();
-    assert!(matches!(err, ProviderError::Transport(_) | ProviderError::Timeout), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Transport(_) | ProviderError::Timeout),
+        "{err:?}"
+    );
     assert!(!format!("{err} {err:?}").contains(KEY));
 }

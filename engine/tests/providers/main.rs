@@ -30,6 +30,9 @@ pub fn settings(base: &str) -> HttpSettings {
 }
 
 pub fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/providers/{name}", env!("CARGO_MANIFEST_DIR")))
-        .expect("fixture file")
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/providers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture file")
 }
