@@ -10,6 +10,8 @@ pub mod cache;
 pub mod db;
 pub mod error;
 pub mod flows;
+pub mod ledger;
+pub mod providers;
 pub mod store;
 
 pub use error::{Error, Result};

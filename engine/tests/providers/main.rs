@@ -1,0 +1,38 @@
+//! Provider integration tests: every real client against a local wiremock server answering the
+//! providers' documented payloads and errors, the sandbox's determinism, the circuit breaker,
+//! the metering decorator and the Postgres cost ledger.
+
+mod apollo;
+mod bettercontact;
+mod breaker_and_metering;
+mod clay;
+mod dataforseo;
+mod hunter;
+mod ledger;
+mod sandbox;
+
+use engine::providers::{HttpSettings, RetryPolicy};
+use std::time::Duration;
+
+/// Fast retries and a short timeout so error-path tests take milliseconds, not seconds.
+pub fn settings(base: &str) -> HttpSettings {
+    HttpSettings {
+        base_url: base.to_string(),
+        timeout: Duration::from_millis(300),
+        connect_timeout: Duration::from_millis(300),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_total_wait: Duration::from_secs(5),
+        },
+    }
+}
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/providers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture file")
+}
