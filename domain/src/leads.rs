@@ -283,6 +283,13 @@ impl LeadInput {
         let mut errors = Vec::new();
         let mut text = |field: Field, raw: &Option<String>| -> Option<String> {
             let v = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+            // Every lead field is one line: line breaks and tabs inside a quoted cell (an
+            // address pasted into a company cell) become single spaces.
+            let v: std::borrow::Cow<'_, str> = if v.contains(['\r', '\n', '\t']) {
+                v.split(['\r', '\n', '\t']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ").into()
+            } else {
+                v.into()
+            };
             if v.chars().any(|c| c.is_control()) {
                 errors.push(FieldError {
                     field,
