@@ -262,3 +262,19 @@ async fn a_fifty_megabyte_file_imports_in_batches_that_never_exceed_the_batch_si
     let n = engine::store::leads::count(&pool, ws.0, &Default::default()).await.unwrap();
     assert_eq!(n, out.summary.imported);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_demo_fixture_imports_with_its_known_problems_and_every_lead_scores(pool: PgPool) {
+    let ws = workspace(&pool, "Demo").await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/fixtures/demo-leads.csv");
+    let file = std::fs::File::open(path).unwrap();
+    let out = import::import_csv(&pool, ws.0, Some(ws.1), "demo-leads.csv", file, |_| {}).await.unwrap();
+    // Two repeats (one differing only in case), and five bad rows: two malformed addresses, a
+    // row with neither email nor LinkedIn, a company page given as the person's LinkedIn, and
+    // "lots" employees.
+    assert_eq!(out.summary, summary(50, 43, 2, 5));
+    let report = import::error_report_csv(&pool, ws.0, out.id).await.unwrap();
+    assert_eq!(report.lines().count(), 1 + 7, "{report}");
+    let counts = engine::flows::score::score_workspace(&pool, ws.0, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await.unwrap();
+    assert_eq!(counts.scored, 43);
+}
