@@ -220,8 +220,8 @@ impl Read for GeneratedCsv {
             } else if self.next <= self.rows {
                 let i = self.next;
                 // Every 100th row repeats the previous one; every 250th has a bad address.
-                let n = if i % 100 == 0 { i - 1 } else { i };
-                let email = if i % 250 == 0 { format!("bad{n}@@example.com") } else { format!("person{n}@company{}.com.au", n % 5000) };
+                let n = if i.is_multiple_of(100) { i - 1 } else { i };
+                let email = if i.is_multiple_of(250) { format!("bad{n}@@example.com") } else { format!("person{n}@company{}.com.au", n % 5000) };
                 let notes = "x".repeat(460);
                 self.line.extend_from_slice(
                     format!("{email},First{n},Last{n},Head of Growth,Company {},https://company{}.com.au,Australia,{},\"{notes}\"\n", n % 5000, n % 5000, n % 200)
