@@ -17,6 +17,7 @@ pub mod window;
 // Suppression, quality guard, lead status machine, reply classification (SPEC §3, §8, §10.5, §11).
 pub mod guard;
 pub mod lead_status;
+pub mod leads;
 pub mod reply;
 pub mod suppression;
 // Mail tooling: address check and bounce parsing.

@@ -1,7 +1,7 @@
 //! The server-side runtime of Agency OS: the only place where I/O meets the domain.
 //!
 //! `store` owns Postgres (one module per aggregate, every function scoped by workspace),
-//! `cache` owns Redis, `auth` owns passwords, throttling and authorisation. Callers (server
+//! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation. Callers (server
 //! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
 //! return a domain type.
 
@@ -12,6 +12,7 @@ pub mod error;
 pub mod flows;
 pub mod ledger;
 pub mod providers;
+pub mod import;
 pub mod store;
 
 pub use error::{Error, Result};

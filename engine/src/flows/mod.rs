@@ -3,4 +3,5 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod score;
 pub mod workspaces;

@@ -2,7 +2,9 @@
 //! by it; nothing here reads another workspace's rows.
 
 pub mod audit;
+pub mod imports;
 pub mod invitations;
+pub mod leads;
 pub mod memberships;
 pub mod users;
 pub mod workspaces;

@@ -1,0 +1,126 @@
+//! Scoring flow (SPEC §4, issue 5 item 5): load a workspace's leads in batches, score each with
+//! the domain scorer, and store score, tier, components, weights, weight source, reasons and
+//! `scored_at` on the lead, moving `new`/`enriched` leads to `scored` (or `dead`) through the
+//! status machine.
+//!
+//! Idempotent: scoring the same leads again with the same configuration and date writes the
+//! same values, so a retried job does no harm. Each batch is one transaction; a crash between
+//! batches leaves earlier batches scored and the rest unscored, which a rerun picks up.
+//!
+//! It does not authorise (callers do) and does not resolve learned weights yet: the learning
+//! flow (SPEC §14) will pass its `WeightCandidates`; until then nothing is learned and the
+//! platform priors (or the defaults, when the operator switched priors off) apply.
+
+use crate::store::leads::{self, ScoreUpdate, ScoringRow};
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use domain::ids::WorkspaceId;
+use domain::lead_status::{transition_with, LeadStatus, Signal, StatusRules};
+use domain::leads::{is_personal_email, LeadId};
+use domain::score::{LeadProfile, Scorer, ScoringConfig, WeightCandidates};
+use sqlx::PgPool;
+
+/// Which leads to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Leads never scored (after an import or enrichment).
+    Unscored,
+    /// Every live lead (the ICP or the weights changed).
+    All,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScoreCounts {
+    pub scored: u64,
+    /// Leads whose status moved (new → scored, enriched → dead, …).
+    pub status_changed: u64,
+}
+
+/// Everything a run needs besides the leads.
+#[derive(Debug, Clone)]
+pub struct ScoreSettings {
+    pub config: ScoringConfig,
+    pub candidates: WeightCandidates,
+    pub status_rules: StatusRules,
+    pub batch_size: i64,
+}
+
+impl Default for ScoreSettings {
+    fn default() -> Self {
+        ScoreSettings {
+            config: ScoringConfig::default(),
+            candidates: WeightCandidates::default(),
+            status_rules: StatusRules::default(),
+            batch_size: 1_000,
+        }
+    }
+}
+
+/// Scores the workspace's leads with the default configuration and weights.
+pub async fn score_workspace(pool: &PgPool, ws: WorkspaceId, scope: Scope, now: DateTime<Utc>) -> Result<ScoreCounts> {
+    score_workspace_with(pool, ws, scope, &ScoreSettings::default(), now).await
+}
+
+/// Scores the workspace's leads as of `now` (which decides "new in role < 6 months" and is
+/// stored as `scored_at`).
+pub async fn score_workspace_with(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    scope: Scope,
+    settings: &ScoreSettings,
+    now: DateTime<Utc>,
+) -> Result<ScoreCounts> {
+    let weights = settings.candidates.resolve(&settings.config.weight_thresholds);
+    let scorer = Scorer::new(settings.config.clone(), weights).map_err(|e| Error::Invalid(format!("scoring configuration: {e}")))?;
+    let as_of = now.date_naive();
+    let mut counts = ScoreCounts::default();
+    let mut after: Option<LeadId> = None;
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows = leads::scoring_batch(&mut *tx, ws, after, scope == Scope::Unscored, settings.batch_size.max(1)).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(LeadId(last.id));
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let score = scorer.score(&profile(row).facts(), as_of);
+            let current: LeadStatus = row.status.parse().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+            // A refused move (a terminal lead) keeps its status; the score is stored anyway.
+            let status_change = transition_with(&settings.status_rules, current, Signal::Scored { als: score.als.whole() })
+                .ok()
+                .filter(|next| *next != current)
+                .map(|next| (current, next));
+            counts.status_changed += u64::from(status_change.is_some());
+            updates.push(ScoreUpdate { id: LeadId(row.id), score, status_change });
+        }
+        counts.scored += leads::save_scores(&mut tx, ws, &updates, now).await?;
+        tx.commit().await?;
+    }
+    Ok(counts)
+}
+
+/// What a stored lead tells the scorer. Facts we do not store yet (web presence, role start,
+/// hiring, funding, intent, bounce and unsubscribe history beyond the lead's own status) stay
+/// unknown: web presence `None` means "not measured", which neither adds nor deducts.
+pub fn profile(row: &ScoringRow) -> LeadProfile {
+    let status: Option<LeadStatus> = row.status.parse().ok();
+    let location = match (&row.location, &row.country) {
+        (Some(l), Some(c)) => format!("{l}, {c}"),
+        (Some(l), None) => l.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => String::new(),
+    };
+    LeadProfile {
+        email_verified: row.email_verified,
+        has_phone: row.phone.is_some(),
+        has_linkedin_url: row.linkedin_url.is_some(),
+        has_personal_email: row.email.as_deref().is_some_and(is_personal_email),
+        title: row.title.clone().unwrap_or_default(),
+        industry: row.industry.clone().unwrap_or_default(),
+        employee_count: row.employee_count.and_then(|n| u32::try_from(n).ok()),
+        location,
+        previously_bounced: status == Some(LeadStatus::Bounced),
+        unsubscribed_anywhere: status == Some(LeadStatus::Unsubscribed),
+        ..LeadProfile::default()
+    }
+}

@@ -1,0 +1,331 @@
+//! CSV import of leads (SPEC §5 discovery, issue 5 item 4): stream a file, map its columns,
+//! validate each row, insert in batches with database-enforced dedupe, record progress and the
+//! per-row error report, and audit the import.
+//!
+//! Memory is bounded by the batch size, not the file: rows are read one at a time from any
+//! `std::io::Read`, at most `batch_size` validated leads and their report lines are held before
+//! they are written, and duplicates are found by the database's unique indexes (only repeats
+//! inside one batch are caught in memory, because one INSERT cannot see its own rows).
+//!
+//! This module does not authorise: callers (server functions, the CLI) check the member may
+//! import into the workspace before calling.
+//!
+//! Reading is synchronous (the `csv` crate) between awaits; give it a local file or an
+//! in-memory buffer (spool uploads to disk first), never a network stream.
+
+pub mod mapping;
+pub mod source;
+
+use crate::store::imports::{self, Problem, ProblemKind};
+use crate::store::{audit, leads};
+use crate::{Error, Result};
+use domain::ids::{UserId, WorkspaceId};
+use domain::leads::{DedupeKey, Field, ImportId, ImportSummary, LeadInput, LeadSource, NewLead};
+use mapping::Mapping;
+use serde_json::json;
+use sqlx::PgPool;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+/// Tuning of one import.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// Rows read between two writes to the database (and the most rows held in memory).
+    pub batch_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { batch_size: 1_000 }
+    }
+}
+
+/// The result of a finished import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub id: ImportId,
+    pub summary: ImportSummary,
+    /// The most rows (valid leads waiting to be written plus rows of the current batch) held
+    /// in memory at once; never above the batch size. Reported so tests and the benchmark
+    /// can show the bound.
+    pub peak_buffered_rows: usize,
+}
+
+/// Creates the import row and runs the import with default options. The progress callback
+/// gets the running counts after every batch.
+pub async fn import_csv<R: Read + Send + 'static>(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    user: Option<UserId>,
+    filename: &str,
+    reader: R,
+    progress: impl FnMut(&ImportSummary) + Send,
+) -> Result<ImportOutcome> {
+    let id = begin(pool, ws, user, filename).await?;
+    run(pool, ws, user, id, reader, ImportOptions::default(), progress).await
+}
+
+/// Creates the `imports` row (status `running`) so a caller can hand its id to the import page
+/// before the rows are read.
+pub async fn begin(pool: &PgPool, ws: WorkspaceId, user: Option<UserId>, filename: &str) -> Result<ImportId> {
+    let name = filename.trim();
+    let name: String = if name.is_empty() { "upload.csv".into() } else { name.chars().take(255).collect() };
+    let mut conn = pool.acquire().await?;
+    imports::create(&mut conn, ws, &name, user).await
+}
+
+/// Reads the file into the import `id`. A file that cannot be read at all (no usable header,
+/// broken stream) marks the import `failed` with the reason and returns `Error::Invalid`; rows
+/// written before a mid-file failure stay imported and counted.
+pub async fn run<R: Read + Send + 'static>(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    user: Option<UserId>,
+    id: ImportId,
+    reader: R,
+    options: ImportOptions,
+    mut progress: impl FnMut(&ImportSummary) + Send,
+) -> Result<ImportOutcome> {
+    let mut job = Job::new(pool, ws, id, options.batch_size.max(1));
+    let result = job.read_all(reader, &mut progress).await;
+    let failure = match &result {
+        Ok(()) => None,
+        Err(Error::Invalid(m)) => Some(m.clone()),
+        Err(_) => Some("the import stopped because of a server error; rows read so far were kept".to_string()),
+    };
+    let mut tx = pool.begin().await?;
+    imports::finish(&mut tx, ws, id, failure.as_deref()).await?;
+    let view = imports::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(ws),
+            actor: user,
+            action: "lead.import",
+            target_type: "import",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({
+                "filename": view.filename,
+                "status": view.status.as_str(),
+                "total": view.summary.total,
+                "imported": view.summary.imported,
+                "duplicates": view.summary.duplicates,
+                "invalid": view.summary.invalid,
+                "error": failure,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    result?;
+    Ok(ImportOutcome { id, summary: view.summary, peak_buffered_rows: job.peak })
+}
+
+/// The error report of an import as CSV (`row,column,kind,message`), rejected rows and
+/// skipped duplicates in row order. `NotFound` for another workspace's import.
+pub async fn error_report_csv(pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<String> {
+    imports::get(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    let problems = imports::problems(pool, ws, id).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| Error::Internal(e.into());
+    w.write_record(["row", "column", "kind", "message"]).map_err(io)?;
+    for p in problems {
+        w.write_record([p.row_number.to_string().as_str(), &p.column, p.kind.as_str(), &p.message]).map_err(io)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.into()))
+}
+
+/// State of one running import.
+struct Job<'a> {
+    pool: &'a PgPool,
+    ws: WorkspaceId,
+    id: ImportId,
+    batch_size: usize,
+    /// Valid leads of the current batch, and the row each came from.
+    leads: Vec<NewLead>,
+    rows: Vec<u64>,
+    /// First row of each key in the current batch.
+    keys: HashMap<DedupeKey, u64>,
+    problems: Vec<Problem>,
+    delta: ImportSummary,
+    running: ImportSummary,
+    peak: usize,
+}
+
+impl<'a> Job<'a> {
+    fn new(pool: &'a PgPool, ws: WorkspaceId, id: ImportId, batch_size: usize) -> Self {
+        Job {
+            pool,
+            ws,
+            id,
+            batch_size,
+            leads: Vec::with_capacity(batch_size),
+            rows: Vec::with_capacity(batch_size),
+            keys: HashMap::with_capacity(batch_size),
+            problems: Vec::new(),
+            delta: ImportSummary::default(),
+            running: ImportSummary::default(),
+            peak: 0,
+        }
+    }
+
+    async fn read_all<R: Read + Send + 'static>(&mut self, reader: R, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
+        let unreadable = |e: std::io::Error| Error::Invalid(format!("the file could not be read: {e}"));
+        let prepared = source::prepare(reader).map_err(unreadable)?;
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(prepared.delimiter)
+            .has_headers(false)
+            // Rows with missing or extra trailing cells are common in hand-made sheets; the
+            // mapped cells are what count.
+            .flexible(true)
+            .from_reader(prepared.reader);
+        let mut record = csv::ByteRecord::new();
+        let has_header = csv.read_byte_record(&mut record).map_err(|e| csv_error(e, 1))?;
+        if !has_header {
+            return Err(Error::Invalid("the file is empty".into()));
+        }
+        let headers: Vec<String> = record.iter().map(|h| source::decode_field(h).into_owned()).collect();
+        let mapping = Mapping::detect(headers.iter().map(String::as_str));
+        {
+            let mut conn = self.pool.acquire().await?;
+            imports::set_mapping(&mut conn, self.ws, self.id, &mapping.headers).await?;
+        }
+        if let Some(problem) = mapping.problem() {
+            return Err(Error::Invalid(problem));
+        }
+
+        // Spreadsheet numbering: the header is row 1.
+        let mut row: u64 = 1;
+        loop {
+            let more = match csv.read_byte_record(&mut record) {
+                Ok(more) => more,
+                Err(e) => {
+                    // Keep what was read; the failure is reported on the import.
+                    self.flush(progress).await?;
+                    return Err(csv_error(e, row + 1));
+                }
+            };
+            if !more {
+                break;
+            }
+            row += 1;
+            self.take_row(row, &mapping, &record);
+            if self.delta.total as usize >= self.batch_size {
+                self.flush(progress).await?;
+            }
+        }
+        self.flush(progress).await
+    }
+
+    fn take_row(&mut self, row: u64, mapping: &Mapping, record: &csv::ByteRecord) {
+        let mut input = LeadInput::default();
+        for &(col, field) in &mapping.columns {
+            let Some(raw) = record.get(col) else { continue };
+            let text = source::decode_field(raw);
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let slot = input.get_mut(field);
+            match (field, slot.as_mut()) {
+                // City, state and region columns all describe the location.
+                (Field::Location, Some(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(text);
+                }
+                (_, Some(_)) => {}
+                (_, None) => *slot = Some(text.to_string()),
+            }
+        }
+        if input.is_blank() {
+            return;
+        }
+        self.delta.total += 1;
+        match input.validate() {
+            Err(errors) => {
+                self.delta.invalid += 1;
+                self.problems.extend(errors.into_iter().map(|e| Problem {
+                    row_number: row,
+                    column: e.field.as_str().to_string(),
+                    kind: ProblemKind::Invalid,
+                    message: e.message,
+                }));
+            }
+            Ok(lead) => {
+                let Some(key) = lead.dedupe_key() else { return };
+                if let Some(first) = self.keys.get(&key) {
+                    self.delta.duplicates += 1;
+                    self.problems.push(duplicate(row, &key, format!("row {first} of this file")));
+                } else {
+                    self.keys.insert(key, row);
+                    self.leads.push(lead);
+                    self.rows.push(row);
+                }
+            }
+        }
+        self.peak = self.peak.max(self.leads.len());
+    }
+
+    /// Writes the batch, its report lines and the counters in one transaction, so the progress
+    /// the page shows always matches the leads in the database.
+    async fn flush(&mut self, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
+        if self.delta == ImportSummary::default() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let inserted = leads::insert_many(&mut tx, self.ws, LeadSource::Csv, Some(self.id), &self.leads).await?;
+        let created: HashSet<&DedupeKey> = inserted.iter().map(|i| &i.key).collect();
+        let skipped: Vec<(u64, DedupeKey)> = self
+            .leads
+            .iter()
+            .zip(&self.rows)
+            .filter_map(|(l, row)| l.dedupe_key().filter(|k| !created.contains(k)).map(|k| (*row, k)))
+            .collect();
+        if !skipped.is_empty() {
+            let keys: Vec<DedupeKey> = skipped.iter().map(|(_, k)| k.clone()).collect();
+            let owners = leads::existing_by_key(&mut tx, self.ws, &keys).await?;
+            for (row, key) in skipped {
+                let whose = match owners.get(&key) {
+                    Some(Some(import)) if *import == self.id => "an earlier row of this file".to_string(),
+                    _ => "a lead already in this workspace".to_string(),
+                };
+                self.problems.push(duplicate(row, &key, whose));
+                self.delta.duplicates += 1;
+            }
+        }
+        self.delta.imported += inserted.len() as u64;
+        self.problems.sort_by_key(|p| p.row_number);
+        imports::add_problems(&mut tx, self.ws, self.id, &self.problems).await?;
+        imports::add_progress(&mut tx, self.ws, self.id, self.delta).await?;
+        tx.commit().await?;
+
+        self.running.total += self.delta.total;
+        self.running.imported += self.delta.imported;
+        self.running.duplicates += self.delta.duplicates;
+        self.running.invalid += self.delta.invalid;
+        self.delta = ImportSummary::default();
+        self.leads.clear();
+        self.rows.clear();
+        self.keys.clear();
+        self.problems.clear();
+        progress(&self.running);
+        Ok(())
+    }
+}
+
+fn duplicate(row: u64, key: &DedupeKey, of: String) -> Problem {
+    let (column, what) = match key {
+        DedupeKey::Email(_) => (Field::Email, "email"),
+        DedupeKey::Linkedin(_) => (Field::LinkedinUrl, "LinkedIn URL"),
+    };
+    Problem { row_number: row, column: column.as_str().into(), kind: ProblemKind::Duplicate, message: format!("duplicate: same {what} as {of}") }
+}
+
+fn csv_error(e: csv::Error, row: u64) -> Error {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => Error::Invalid(format!("the file could not be read at row {row}: {io}")),
+        _ => Error::Invalid(format!("the file could not be read at row {row}: {e}")),
+    }
+}

@@ -1,0 +1,8 @@
+//! Leads: CSV import, the leads store and scoring persistence, against a fresh Postgres
+//! database per test.
+
+mod import;
+mod isolation;
+mod score;
+mod store;
+mod support;
