@@ -12,12 +12,17 @@ started=$(date +%s)
 SERVER_URL="${DATABASE_URL%/*}"
 export DATABASE_URL="$SERVER_URL/postgres"
 
-say "building the app (server + WASM)"
-cargo leptos build
+# The values cargo-leptos compiles in; giving cargo test the same ones lets both share one build.
+export LEPTOS_OUTPUT_NAME=agency-os LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend \
+  LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=false LEPTOS_HASH_FILES=false
 
 say "unit, property and integration tests"
 # Only these packages: selecting the front end as well would unify its hydrate feature into app.
 cargo test -p domain -p engine -p server
+
+say "building the app (server + WASM) for the browser tests"
+cargo leptos build
 
 say "browser tests (headless Chromium)"
 E2E_DB="$SERVER_URL/agency_os_e2e"
