@@ -55,7 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=sections::Dashboard ssr=SsrMode::Async/>
                     <Route path=path!("onboarding") view=sections::Onboarding ssr=SsrMode::Async/>
                     <Route path=path!("campaigns") view=sections::Campaigns ssr=SsrMode::Async/>
-                    <Route path=path!("leads") view=sections::Leads ssr=SsrMode::Async/>
+                    <Route path=path!("leads") view=leads::LeadsPage ssr=SsrMode::Async/>
+                    <Route path=path!("leads/:lead") view=leads::LeadDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("approvals") view=sections::Approvals ssr=SsrMode::Async/>
                     <Route path=path!("inbox") view=sections::Inbox ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>

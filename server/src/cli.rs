@@ -33,6 +33,18 @@ pub enum Command {
     Migrate,
     /// Seed the demo workspace (idempotent) and print its login.
     Demo,
+    /// Import leads from a CSV file into a workspace, then score them; prints progress.
+    Import {
+        /// The workspace id (Settings shows it in the address bar: /w/<id>).
+        #[arg(long)]
+        workspace: String,
+        file: std::path::PathBuf,
+    },
+    /// Run pending enrichment and scoring of a workspace to completion, printing progress.
+    Pipeline {
+        #[arg(long)]
+        workspace: String,
+    },
     /// Check email addresses; prints one JSON object per address (addresses from stdin, one
     /// per line, when none are given).
     CheckEmail {
@@ -62,6 +74,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::Import { workspace, file } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let ws = find_workspace(&engine, &workspace).await?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let started = std::time::Instant::now();
+            let outcome = engine::import::import_csv(&engine.pool, ws, None, &name, std::io::BufReader::with_capacity(256 * 1024, f), |s| {
+                eprint!("\r{} rows read, {} imported, {} duplicates, {} with problems", s.total, s.imported, s.duplicates, s.invalid);
+            })
+            .await?;
+            eprintln!();
+            let scored = engine::flows::score::score_workspace(&engine.pool, ws, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+            let s = outcome.summary;
+            println!(
+                "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems; {} leads scored.",
+                outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid, scored.scored
+            );
+            if s.invalid > 0 || s.duplicates > 0 {
+                println!("Error report: {}/w/{ws}/imports/{}/errors.csv", config.public_url, outcome.id);
+            }
+            Ok(())
+        }
+        Command::Pipeline { workspace } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let ws = find_workspace(&engine, &workspace).await?;
+            let started = std::time::Instant::now();
+            let counts = engine::flows::score::score_workspace(&engine.pool, ws, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+            println!("Scored {} leads ({} changed status) in {:.1} s.", counts.scored, counts.status_changed, started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Demo => {
             let config = load()?;
             let engine = connect(&config).await?;
@@ -198,4 +242,12 @@ fn parse_bounce(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
         anyhow::bail!("{failed} file(s) could not be read");
     }
     Ok(())
+}
+
+/// A live workspace by id, with a clear message when there is none.
+async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::ids::WorkspaceId> {
+    let ws: domain::ids::WorkspaceId = raw.parse().map_err(|_| anyhow::anyhow!("--workspace must be a workspace id (a UUID), got {raw:?}"))?;
+    let mut conn = engine.pool.acquire().await?;
+    engine::store::workspaces::name(&mut conn, ws).await?.ok_or_else(|| anyhow::anyhow!("no workspace with id {ws}"))?;
+    Ok(ws)
 }

@@ -4,13 +4,14 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod telemetry;
+pub mod uploads;
 
 use app::{shell, App};
 use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Engine;
 use leptos::prelude::*;
@@ -61,9 +62,15 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     let trust_proxy = settings.trust_proxy;
     let request_id = HeaderName::from_static("x-request-id");
 
-    Router::new()
+    // Uploads get their own, larger body limit; everything else is held to MAX_BODY_BYTES.
+    let uploads = Router::new()
+        .route("/w/{ws}/leads/import", post(uploads::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(uploads::MAX_UPLOAD_BYTES + 64 * 1024));
+    let pages = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -71,11 +78,14 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state)
         .layer(middleware::from_fn(server_fn_status))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+
+    pages
+        .merge(uploads)
+        .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |req, next| client_ip(trust_proxy, req, next)))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {

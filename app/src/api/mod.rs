@@ -1,6 +1,7 @@
 //! Server functions: each authorises, calls one `engine` function and returns `domain` types.
 
 pub mod auth;
+pub mod leads;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

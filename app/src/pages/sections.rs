@@ -45,9 +45,6 @@ section!(Onboarding, "Onboarding", "Tell us your website; we derive your ideal c
 section!(Campaigns, "Campaigns", "Sequences across email and LinkedIn, with limits you control.",
     "No campaigns yet", "A campaign takes leads through a cadence of personalised touches, sent only within caps and sending windows.",
     "New workspaces start in shadow mode: nothing is sent until an owner or admin goes live.");
-section!(Leads, "Leads", "Every lead with its score and the reasons behind it.",
-    "No leads yet", "Import a CSV, search Apollo from your ideal customer profile, or add leads by hand. Each is enriched and scored with an explainable score.",
-    "Scores run from 0 to 100; every point comes with a reason.");
 section!(Approvals, "Approvals", "Drafts waiting for a human decision.",
     "Nothing to approve", "Drafts appear here before they are sent. Approve, reject with a reason, or edit — all from the keyboard.",
     "Shortcuts: j / k to move, a to approve, r to reject, e to edit.");

@@ -17,7 +17,21 @@ pub struct Demo {
     pub created: bool,
 }
 
+/// Realistic Australian and international leads (with a few bad rows, to show the report).
+pub const DEMO_LEADS_CSV: &str = include_str!("../../../end2end/fixtures/demo-leads.csv");
+
+/// Seeds the demo workspace and, when it has no leads yet, imports and scores the demo leads.
 pub async fn seed(engine: &Engine) -> Result<Demo> {
+    let demo = seed_workspace(engine).await?;
+    let leads = crate::store::leads::count(&engine.pool, demo.workspace, &Default::default()).await?;
+    if leads == 0 {
+        crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
+        crate::flows::score::score_workspace(&engine.pool, demo.workspace, crate::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+    }
+    Ok(demo)
+}
+
+async fn seed_workspace(engine: &Engine) -> Result<Demo> {
     let email = LoginEmail::parse(DEMO_EMAIL)?;
     if let Some((user, _)) = users::find_credentials(&engine.pool, &email).await? {
         let existing = crate::store::workspaces::list_for_user(&engine.pool, user).await?;

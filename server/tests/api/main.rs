@@ -5,5 +5,6 @@ mod support;
 mod accounts;
 mod input;
 mod isolation;
+mod leads;
 mod ops;
 mod roles;

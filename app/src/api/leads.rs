@@ -1,0 +1,111 @@
+//! Leads: the table, one lead, import progress, scoring.
+
+use crate::error::AppError;
+use domain::leads::{ImportView, LeadDetail, LeadPage};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::ssr::*;
+#[cfg(feature = "ssr")]
+use domain::account::Action;
+
+/// The query a leads table sends; every field is optional text straight from the URL so a
+/// hand-edited URL gets a clear error instead of a crash.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LeadQuery {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    pub source: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+    pub import: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+fn filter_of(q: &LeadQuery) -> Result<(domain::leads::LeadFilter, domain::leads::Sort, domain::leads::PageRequest), AppError> {
+    use domain::leads::*;
+    let bad = |what: &str, v: &str| AppError::new(422, format!("Unknown {what} \"{v}\""));
+    let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let mut filter = LeadFilter::default();
+    if let Some(s) = nonempty(&q.status) {
+        filter.status = Some(s.parse().map_err(|_| bad("status", &s))?);
+    }
+    if let Some(t) = nonempty(&q.tier) {
+        filter.tier = Some(parse_tier(&t).map_err(|_| bad("tier", &t))?);
+    }
+    if let Some(s) = nonempty(&q.source) {
+        filter.source = Some(s.parse().map_err(|_| bad("source", &s))?);
+    }
+    if let Some(i) = nonempty(&q.import) {
+        filter.import_id = Some(i.parse().map_err(|_| bad("import", &i))?);
+    }
+    if let Some(text) = nonempty(&q.q) {
+        if text.chars().count() > 200 {
+            return Err(AppError::new(422, "Search text must be at most 200 characters"));
+        }
+        filter.search = Some(text);
+    }
+    let sort = match nonempty(&q.sort).as_deref() {
+        None | Some("score") => Sort { key: SortKey::Als, descending: true },
+        Some("score_asc") => Sort { key: SortKey::Als, descending: false },
+        Some("newest") => Sort { key: SortKey::CreatedAt, descending: true },
+        Some("oldest") => Sort { key: SortKey::CreatedAt, descending: false },
+        Some("name") => Sort { key: SortKey::Name, descending: false },
+        Some(other) => return Err(bad("sort", other)),
+    };
+    let page = match nonempty(&q.page) {
+        None => 1,
+        Some(p) => p.parse::<u32>().ok().filter(|n| *n >= 1 && *n <= 1_000_000).ok_or_else(|| bad("page", &p))?,
+    };
+    Ok((filter, sort, PageRequest { page, per_page: 50 }))
+}
+
+#[server(prefix = "/api", endpoint = "list_leads")]
+pub async fn list_leads(workspace: String, #[server(default)] query: LeadQuery) -> Result<LeadPage, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
+        let (filter, sort, page) = filter_of(&query)?;
+        Ok(engine::store::leads::list(&engine.pool, access.workspace, &filter, sort, page).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "get_lead")]
+pub async fn get_lead(workspace: String, lead: String) -> Result<LeadDetail, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
+        let id = lead.parse().map_err(|_| AppError::not_found("lead"))?;
+        engine::store::leads::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "get_import")]
+pub async fn get_import(workspace: String, import: String) -> Result<ImportView, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
+        let id = import.parse().map_err(|_| AppError::not_found("import"))?;
+        engine::store::imports::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("import"))
+    })
+    .await
+}
+
+/// Scores every lead not yet scored; returns how many were scored.
+#[server(prefix = "/api", endpoint = "score_leads")]
+pub async fn score_leads(workspace: String) -> Result<u64, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::EditCampaigns).await?;
+        let counts = engine::flows::score::score_workspace(&engine.pool, access.workspace, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+        Ok(counts.scored)
+    })
+    .await
+}

@@ -1,0 +1,358 @@
+//! The Leads section: the table (filters, search, sorting, server-side pages), the CSV import
+//! with live progress and its error report, and one lead with every reason of its score.
+
+use crate::api::leads::{get_import, get_lead, list_leads, LeadQuery};
+use crate::components::*;
+use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
+use domain::account::Action;
+use domain::leads::{ImportStatus, LeadPage};
+use domain::score::{Component, Tier};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn tier_badge(tier: Option<Tier>) -> impl IntoView {
+    let (label, class) = match tier {
+        Some(Tier::Hot) => ("Hot", "bg-rose-100 text-rose-800"),
+        Some(Tier::Warm) => ("Warm", "bg-amber-100 text-amber-800"),
+        Some(Tier::Cool) => ("Cool", "bg-sky-100 text-sky-800"),
+        Some(Tier::Cold) => ("Cold", "bg-slate-100 text-slate-700"),
+        Some(Tier::Dead) => ("Dead", "bg-slate-200 text-slate-500"),
+        None => ("Unscored", "bg-slate-50 text-slate-400"),
+    };
+    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{label}</span> }
+}
+
+fn humanise(s: &str) -> String {
+    let s = s.replace('_', " ");
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+#[component]
+pub fn LeadsPage() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let can_import = CurrentWorkspace::get().role.can(Action::EditCampaigns);
+    let query = use_query_map();
+    let q = move |k: &str| query.read().get(k);
+    let lead_query = Memo::new(move |_| LeadQuery {
+        q: q("q"),
+        status: q("status"),
+        tier: q("tier"),
+        source: q("source"),
+        sort: q("sort"),
+        page: q("page"),
+        import: None,
+    });
+    let import_id = Memo::new(move |_| q("import"));
+    // Bumped while an import runs so the progress and the table refresh.
+    let (tick, set_tick) = signal(0u32);
+    let page = LocalResource::new(move || {
+        tick.track();
+        list_leads(ws.id.get(), lead_query.get())
+    });
+    view! {
+        <Title text="Leads"/>
+        <div class="mb-6 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight">"Leads"</h1>
+                <p class="mt-1 text-sm text-slate-600">"Every lead with its score and the reasons behind it."</p>
+            </div>
+        </div>
+        {can_import.then(|| view! { <ImportPanel/> })}
+        {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
+        <Filters/>
+        {move || match page.get() {
+            None => spinner().into_any(),
+            Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
+            Some(Ok(p)) => view! { <LeadTable page=p/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ImportPanel() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="import-panel">
+            <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Import leads from a CSV file"</summary>
+            <form method="post" enctype="multipart/form-data" action=move || format!("/w/{}/leads/import", ws.id.get())
+                  class="flex flex-col gap-3 border-t border-slate-100 px-5 py-4 sm:flex-row sm:items-center" data-testid="import-form">
+                <label class="sr-only" for="import-file">"CSV file"</label>
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv,.txt" required
+                       class="block w-full text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-2 file:text-sm file:font-medium file:text-indigo-700 hover:file:bg-indigo-100"/>
+                <button type="submit" class=BUTTON>"Import"</button>
+            </form>
+            <p class="px-5 pb-4 text-xs text-slate-500">
+                "Columns are detected from the header (email, first name, last name, title, company, website, LinkedIn, phone, country…). Comma, semicolon or tab separated; up to 200 MB. Duplicates of existing leads are skipped; rows with problems are listed in a downloadable report."
+            </p>
+        </details>
+    }
+}
+
+#[component]
+fn ImportProgress(import: String, on_tick: WriteSignal<u32>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let (poll, set_poll) = signal(0u32);
+    let id = import.clone();
+    let view_res = LocalResource::new(move || {
+        poll.track();
+        get_import(ws.id.get(), id.clone())
+    });
+    // Poll once a second while the import runs; refresh the table as rows arrive.
+    Effect::new(move |_| {
+        if let Some(Ok(v)) = view_res.get() {
+            on_tick.update(|t| *t += 1);
+            if v.status == ImportStatus::Running {
+                set_timeout(move || set_poll.update(|p| *p += 1), std::time::Duration::from_millis(1000));
+            }
+        }
+    });
+    view! {
+        <div class="mb-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="import-progress" aria-live="polite">
+            {move || match view_res.get() {
+                None => spinner().into_any(),
+                Some(Err(e)) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+                Some(Ok(v)) => {
+                    let s = v.summary;
+                    let done = v.status != ImportStatus::Running;
+                    let report = format!("/w/{}/imports/{}/errors.csv", ws.id.get_untracked(), v.id);
+                    view! {
+                        <div class="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
+                            <div>
+                                <p class="text-sm font-semibold">
+                                    {v.filename.clone()} " — "
+                                    <span data-testid="import-status">{match v.status { ImportStatus::Running => "importing…", ImportStatus::Completed => "completed", ImportStatus::Failed => "failed" }}</span>
+                                </p>
+                                <p class="mt-1 text-sm text-slate-600" data-testid="import-counts">
+                                    {s.total} " rows read · " <b>{s.imported}</b> " imported · " {s.duplicates} " duplicates · " {s.invalid} " with problems"
+                                </p>
+                                {v.error.clone().map(|e| view! { <p class="mt-1 text-sm text-red-700">{e}</p> })}
+                            </div>
+                            {(done && (s.invalid > 0 || s.duplicates > 0)).then(|| view! {
+                                <a class=BUTTON_SECONDARY href=report rel="external" data-testid="error-report">"Download error report"</a>
+                            })}
+                        </div>
+                        {(!done).then(|| view! {
+                            <div class="mt-3 h-1.5 w-full overflow-hidden rounded-full bg-slate-100"><div class="h-full w-1/3 animate-pulse rounded-full bg-indigo-500"></div></div>
+                        })}
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Filters() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let select = |name: &'static str, label: &'static str, options: Vec<(String, String)>, current: String| {
+        view! {
+            <div>
+                <label class="sr-only" for=format!("f-{name}")>{label}</label>
+                <select id=format!("f-{name}") name=name class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm">
+                    {options.into_iter().map(|(v, l)| { let sel = v == current; view! { <option value=v selected=sel>{l}</option> } }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let tiers = std::iter::once((String::new(), "All tiers".to_string())).chain(Tier::ALL.iter().map(|t| (t.as_str().to_string(), humanise(t.as_str())))).collect();
+    let statuses = std::iter::once((String::new(), "All statuses".to_string()))
+        .chain(["new", "enriched", "scored", "queued", "in_sequence", "contacted", "replied", "converted", "dead"].iter().map(|s| (s.to_string(), humanise(s))))
+        .collect();
+    let sorts = vec![
+        ("score".to_string(), "Highest score".to_string()),
+        ("score_asc".to_string(), "Lowest score".to_string()),
+        ("newest".to_string(), "Newest".to_string()),
+        ("oldest".to_string(), "Oldest".to_string()),
+        ("name".to_string(), "Name".to_string()),
+    ];
+    view! {
+        <form method="get" class="mb-4 flex flex-wrap items-center gap-2" role="search" data-testid="lead-filters">
+            <label class="sr-only" for="f-q">"Search"</label>
+            <input id="f-q" name="q" type="search" maxlength="200" placeholder="Search name, email, company…" value=get("q") class=format!("{INPUT} max-w-xs")/>
+            {select("tier", "Tier", tiers, get("tier"))}
+            {select("status", "Status", statuses, get("status"))}
+            {select("sort", "Sort", sorts, get("sort"))}
+            <button type="submit" class=BUTTON_SECONDARY>"Apply"</button>
+        </form>
+    }
+}
+
+#[component]
+fn LeadTable(page: LeadPage) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let query = use_query_map();
+    if page.rows.is_empty() {
+        return view! {
+            <EmptyState title="No leads match" body="Import a CSV file, or change the filters. Each lead is scored from 0 to 100, and every point comes with a reason."/>
+        }
+        .into_any();
+    }
+    let pages = page.page_count().max(1);
+    let link = move |p: u64| {
+        let mut params: Vec<String> = query
+            .get_untracked()
+            .into_iter()
+            .filter(|(k, _)| k != "page" && k != "import")
+            .map(|(k, v)| format!("{k}={}", crate::pages::auth::urlencode(&v)))
+            .collect();
+        params.push(format!("page={p}"));
+        format!("?{}", params.join("&"))
+    };
+    let current = page.page as u64;
+    view! {
+        <div class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="leads-table">
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th class="px-4 py-3">"Lead"</th>
+                        <th class="hidden px-4 py-3 md:table-cell">"Company"</th>
+                        <th class="px-4 py-3 text-right">"ALS"</th>
+                        <th class="px-4 py-3">"Tier"</th>
+                        <th class="hidden px-4 py-3 sm:table-cell">"Status"</th>
+                        <th class="hidden px-4 py-3 lg:table-cell">"Source"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {page.rows.into_iter().map(|r| {
+                        let href = format!("/w/{}/leads/{}", ws.id.get_untracked(), r.id);
+                        view! {
+                            <tr class="hover:bg-slate-50" data-testid="lead-row">
+                                <td class="px-4 py-3">
+                                    <a href=href class="font-medium text-indigo-700 hover:underline">{r.name.clone()}</a>
+                                    <div class="text-xs text-slate-500">{r.title.clone().unwrap_or_default()}</div>
+                                    <div class="text-xs text-slate-400 md:hidden">{r.company.clone().unwrap_or_default()}</div>
+                                </td>
+                                <td class="hidden px-4 py-3 md:table-cell">{r.company.clone().unwrap_or_default()}</td>
+                                <td class="px-4 py-3 text-right font-semibold tabular-nums">{r.als.map(|a| a.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                <td class="px-4 py-3">{tier_badge(r.tier)}</td>
+                                <td class="hidden px-4 py-3 sm:table-cell">{humanise(r.status.as_str())}</td>
+                                <td class="hidden px-4 py-3 lg:table-cell">{r.source.as_str().to_uppercase()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="mt-4 flex items-center justify-between text-sm text-slate-600" aria-label="Pages">
+            <span data-testid="leads-total">{page.total} " leads · page " {current} " of " {pages}</span>
+            <span class="flex gap-2">
+                {(current > 1).then(|| view! { <a class=BUTTON_SECONDARY href=link(current - 1)>"Previous"</a> })}
+                {(current < pages).then(|| view! { <a class=BUTTON_SECONDARY href=link(current + 1)>"Next"</a> })}
+            </span>
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn LeadDetailPage() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let params = use_params_map();
+    let lead = LocalResource::new(move || get_lead(ws.id.get(), params.read().get("lead").unwrap_or_default()));
+    let maxima = domain::score::ScoringConfig::default().maxima;
+    view! {
+        <Title text="Lead"/>
+        <a href=move || format!("/w/{}/leads", ws.id.get()) class="mb-4 inline-block text-sm text-indigo-700 hover:underline">"← All leads"</a>
+        {move || match lead.get() {
+            None => spinner().into_any(),
+            Some(Err(e)) => view! { <EmptyState title="Lead not found" body="It does not exist in this workspace."/> <p class="sr-only">{e.message}</p> }.into_any(),
+            Some(Ok(l)) => {
+                let name = l.name();
+                let score = l.score.clone();
+                let contact: Vec<(&str, Option<String>)> = vec![
+                    ("Email", l.email.clone()),
+                    ("Email check", l.email_verdict.map(|v| format!("{v:?}{}", l.email_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default()))),
+                    ("Phone", l.phone.clone()),
+                    ("LinkedIn", l.linkedin_url.clone()),
+                    ("Location", l.location.clone().or(l.country.clone())),
+                ];
+                let company: Vec<(&str, Option<String>)> = vec![
+                    ("Company", l.company.clone()),
+                    ("Domain", l.company_domain.clone()),
+                    ("Website", l.website.clone()),
+                    ("Industry", l.industry.clone()),
+                    ("Employees", l.employee_count.map(|n| n.to_string())),
+                ];
+                let dl = |rows: Vec<(&'static str, Option<String>)>| view! {
+                    <dl class="divide-y divide-slate-100 text-sm">
+                        {rows.into_iter().map(|(k, v)| view! {
+                            <div class="grid grid-cols-3 gap-2 py-2"><dt class="text-slate-500">{k}</dt><dd class="col-span-2 break-words">{v.unwrap_or_else(|| "—".into())}</dd></div>
+                        }).collect_view()}
+                    </dl>
+                };
+                view! {
+                    <header class="mb-6 flex flex-col gap-2 sm:flex-row sm:items-center sm:justify-between">
+                        <div>
+                            <h1 class="text-2xl font-semibold tracking-tight" data-testid="lead-name">{name}</h1>
+                            <p class="text-sm text-slate-600">{l.title.clone().unwrap_or_default()} {l.company.clone().map(|c| format!(" at {c}")).unwrap_or_default()}</p>
+                        </div>
+                        <div class="flex items-center gap-3">
+                            <span class="text-4xl font-bold tabular-nums" data-testid="lead-als">{score.as_ref().map(|s| s.als.to_string()).unwrap_or_else(|| "—".into())}</span>
+                            {tier_badge(score.as_ref().map(|s| s.tier))}
+                        </div>
+                    </header>
+                    <div class="grid gap-6 lg:grid-cols-3">
+                        <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 lg:col-span-2" data-testid="score-breakdown">
+                            <h2 class="mb-1 text-base font-semibold">"Why this score"</h2>
+                            {match score {
+                                None => view! { <p class="text-sm text-slate-500">"Not scored yet."</p> }.into_any(),
+                                Some(s) => view! {
+                                    <p class="mb-4 text-xs text-slate-500">
+                                        "Weights: " {s.weight_source.to_string()} " · scored " {s.scored_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                                    </p>
+                                    <div class="mb-5 space-y-2">
+                                        {Component::ALL.into_iter().map(|c| {
+                                            let got = s.components.get(c);
+                                            let max = maxima.get(c).max(1);
+                                            let pct = (u32::from(got) * 100 / u32::from(max)).min(100);
+                                            view! {
+                                                <div class="grid grid-cols-[8rem_1fr_5rem] items-center gap-3 text-sm">
+                                                    <span class="capitalize text-slate-600">{c.as_str()}</span>
+                                                    <div class="h-2 overflow-hidden rounded-full bg-slate-100"><div class="h-full rounded-full bg-indigo-500" style=format!("width: {pct}%")></div></div>
+                                                    <span class="text-right tabular-nums text-slate-700">{got} " / " {max} " · " {format!("{:.0}%", s.weights.get(c) * 100.0)}</span>
+                                                </div>
+                                            }
+                                        }).collect_view()}
+                                    </div>
+                                    <ul class="divide-y divide-slate-100 text-sm" data-testid="score-reasons">
+                                        {s.reasons.iter().map(|r| {
+                                            let positive = r.contribution >= 0;
+                                            view! {
+                                                <li class="flex justify-between py-1.5" data-testid="score-reason">
+                                                    <span>{r.to_string()}</span>
+                                                    <span class=if positive { "tabular-nums text-emerald-700" } else { "tabular-nums text-rose-700" }>
+                                                        {format!("{:+.2}", r.contribution_points())}
+                                                    </span>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                    <p class="mt-3 text-right text-sm font-semibold">"Total " {format!("{:.2}", f64::from(s.als_exact) / 100.0)}</p>
+                                }.into_any(),
+                            }}
+                        </section>
+                        <div class="space-y-6">
+                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"><h2 class="mb-2 text-base font-semibold">"Contact"</h2>{dl(contact)}</section>
+                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"><h2 class="mb-2 text-base font-semibold">"Company"</h2>{dl(company)}</section>
+                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+                                <h2 class="mb-2 text-base font-semibold">"Enrichment"</h2>
+                                <p class="text-sm text-slate-600">{match (l.enrichment_source.clone(), l.enrichment_confidence) {
+                                    (Some(src), Some(c)) => format!("{src}, confidence {:.0}%", c * 100.0),
+                                    (Some(src), None) => src,
+                                    _ => "Not enriched yet".to_string(),
+                                }}</p>
+                            </section>
+                        </div>
+                    </div>
+                    <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+                        <h2 class="mb-2 text-base font-semibold">"Activity"</h2>
+                        <p class="text-sm text-slate-500">"No activity yet. Sends, opens, replies and status changes across every channel will appear here."</p>
+                    </section>
+                }.into_any()
+            }
+        }}
+    }
+}

@@ -1,0 +1,71 @@
+// Import the demo CSV, watch its progress, open a lead and read every reason of its score.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BASE, launch, hydrated, shot, unique, signUp } from './helpers.mjs';
+
+const DEMO_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-leads.csv');
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test('import the demo CSV, watch progress, open a lead and see why it scored', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await signUp(page, { name: 'Lena Leads', email: `${unique('leads')}@example.com`, password: 'correct horse battery' });
+  await page.waitForURL(`${BASE}/workspaces/new`);
+  await hydrated(page);
+  await page.fill('#name', 'Lead Lab');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
+  const wsUrl = page.url();
+
+  await page.goto(`${wsUrl}/leads`);
+  await hydrated(page);
+  await page.waitForSelector('text=No leads match');
+  await shot(page, '20-leads-empty');
+
+  await page.click('[data-testid=import-panel] summary');
+  await page.setInputFiles('#import-file', DEMO_CSV);
+  await page.click('[data-testid=import-form] button[type=submit]');
+  await page.waitForURL(/\/leads\?import=/);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=import-progress]');
+  await page.waitForSelector('[data-testid=import-status]:has-text("completed")', { timeout: 30_000 });
+  const counts = await page.textContent('[data-testid=import-counts]');
+  assert.match(counts, /43 imported/);
+  assert.match(counts, /2 duplicates/);
+  assert.match(counts, /5 with problems/);
+  await page.waitForSelector('[data-testid=error-report]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lead-row]').length > 0);
+  await shot(page, '21-leads-imported');
+
+  // The error report downloads as CSV.
+  const href = await page.getAttribute('[data-testid=error-report]', 'href');
+  const report = await page.evaluate(async (u) => (await fetch(u)).text(), href);
+  assert.match(report, /^row,column,kind,message/);
+
+  // Search narrows the table.
+  await page.fill('#f-q', 'Whitfield');
+  await page.click('[data-testid=lead-filters] button[type=submit]');
+  await page.waitForURL(/q=Whitfield/);
+  await hydrated(page);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lead-row]').length === 1);
+  await shot(page, '22-leads-search');
+
+  await page.click('[data-testid=lead-row] a');
+  await page.waitForURL(/\/leads\/[0-9a-f-]{36}$/);
+  await page.waitForSelector('[data-testid=score-reason]');
+  assert.equal((await page.textContent('[data-testid=lead-name]')).trim(), 'James Whitfield');
+  const reasons = await page.$$eval('[data-testid=score-reason]', (els) => els.map((e) => e.textContent));
+  assert.ok(reasons.some((r) => /^\+\d+ .*title/.test(r.trim())), `an authority reason among ${reasons}`);
+  const als = Number((await page.textContent('[data-testid=lead-als]')).trim());
+  assert.ok(als >= 0 && als <= 100);
+  await shot(page, '23-lead-detail');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
