@@ -21,8 +21,10 @@ say "unit, property and integration tests"
 # Only these packages: selecting the front end as well would unify its hydrate feature into app.
 cargo test -p domain -p engine -p server
 
-say "building the app (server + WASM) for the browser tests"
-cargo leptos build
+say "building the front end (WASM + CSS) for the browser tests"
+# The server binary was just built by cargo test (the CLI tests run it), with the same
+# LEPTOS_* values cargo-leptos would use; only the browser side is left to build.
+cargo leptos build --frontend-only
 
 say "browser tests (headless Chromium)"
 E2E_DB="$SERVER_URL/agency_os_e2e"
