@@ -204,10 +204,10 @@ impl BatchReport {
 #[tracing::instrument(skip(engine, enricher, lead_ids), fields(leads = lead_ids.len()))]
 pub async fn enrich_leads(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, lead_ids: &[LeadId]) -> Result<BatchReport, EnrichError> {
     let ids: Vec<Uuid> = lead_ids.iter().map(|l| l.0).collect();
-    let requested = ids.len();
     let pending = store::pending_among(&engine.pool, ws, &ids).await?;
+    let not_pending = ids.len().saturating_sub(pending.len()) as u32;
     let mut report = enrich_rows(engine, enricher, ws, pending).await?;
-    report.already_done = report.already_done.max((requested as u32).saturating_sub(report.enriched + report.skipped + report.deferred));
+    report.already_done += not_pending;
     Ok(report)
 }
 
@@ -272,7 +272,7 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
 }
 
 enum Answer {
-    Accepted { person: EnrichedPerson, via_cache: bool, used_clay: bool, trail: String },
+    Accepted { person: Box<EnrichedPerson>, via_cache: bool, used_clay: bool, trail: String },
     Skip { trail: String, used_clay: bool },
     Deferred { trail: String, used_clay: bool },
 }
@@ -311,7 +311,7 @@ impl<'a> Calls<'a> {
             if let Some(person) = self.cache_get(key).await {
                 if acceptable(&person, self.settings.min_confidence) {
                     let trail = format!("cache: {} {:.2}", person.source, person.confidence);
-                    return Answer::Accepted { person, via_cache: true, used_clay: false, trail };
+                    return Answer::Accepted { person: Box::new(person), via_cache: true, used_clay: false, trail };
                 }
             }
         } else {
@@ -347,7 +347,7 @@ impl<'a> Calls<'a> {
                     if let Some(key) = &key {
                         self.cache_put(key, &person).await;
                     }
-                    return Answer::Accepted { person, via_cache: false, used_clay, trail: trail.join("; ") };
+                    return Answer::Accepted { person: Box::new(person), via_cache: false, used_clay, trail: trail.join("; ") };
                 }
                 Ok(person) => trail.push(format!("{provider}: rejected ({})", rejection(&person, self.settings.min_confidence))),
                 Err(e) => {

@@ -174,7 +174,8 @@ pub async fn record_enriched(conn: &mut PgConnection, ws: WorkspaceId, lead: Uui
             employee_count = coalesce(l.employee_count, $13),
             enrichment_source = $14,
             enrichment_confidence = $15,
-            status = $16,
+            -- a lead that moved on meanwhile (scored, contacted) keeps its status
+            status = case when l.status = 'new' then $16 else l.status end,
             updated_at = now()
          where l.client_id = $1 and l.id = $2",
     )

@@ -120,3 +120,31 @@ async fn a_job_left_running_by_a_dead_worker_is_picked_up_again_and_does_no_harm
     assert_eq!(leads_with_status(&pool, ws, "enriched").await, 6);
     assert_eq!(fakes.apollo.calls(), 6);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_job_whose_providers_are_down_is_retried_with_backoff_until_they_recover(pool: PgPool) {
+    jobs::setup(&pool).await.unwrap();
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    let ids = add_leads(&pool, ws, "retry", 2).await;
+    let fakes = Fakes::new(Behaviour::FlakyWhileDown, Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
+    fakes.apollo.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let id = jobs::enqueue_enrich(&pool, EnrichBatch { workspace: ws.0, lead_ids: ids }).await.unwrap();
+
+    let worker = tokio::spawn(jobs::monitor(ctx).run());
+    let started = Instant::now();
+    while fakes.apollo.calls() < 2 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the worker never ran the job");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The first attempt found Apollo down and deferred both leads; Apollo comes back.
+    fakes.apollo.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    wait_for_job(&pool, &id, "Done").await;
+    worker.abort();
+
+    let attempts: i32 = sqlx::query_scalar("select attempts from apalis.jobs where id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+    assert!(attempts >= 2, "retried, not run once: {attempts}");
+    assert_eq!(leads_with_status(&pool, ws, "enriched").await, 2);
+    assert_eq!(credits(&pool, ws).await, 1250 - 2);
+}
