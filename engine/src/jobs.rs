@@ -149,8 +149,27 @@ pub async fn run_score_workspace(ctx: &JobContext, job: &ScoreWorkspace) -> Resu
     Ok(score::score_workspace(&ctx.engine.pool, WorkspaceId(job.workspace), Scope::Unscored, chrono::Utc::now()).await?)
 }
 
+/// Runs the batch, then chains scoring: enqueues a [`ScoreWorkspace`] once the workspace has
+/// no lead left pending enrichment (the last batch to finish does it; two finishing together
+/// enqueue two, which is harmless), or when enrichment is refused for good (out of credits,
+/// subscription not active), since leads then continue un-enriched (SPEC §5). Scoring earlier
+/// would move still-pending `new` leads to `scored` before their enrichment ran.
 async fn enrich_job(job: EnrichBatch, ctx: Data<JobContext>) -> Result<BatchReport, Error> {
-    run_enrich_batch(&ctx, &job).await.map_err(|e| {
+    let result = run_enrich_batch(&ctx, &job).await;
+    let pool = &ctx.engine.pool;
+    let score_now = match &result {
+        Ok(_) => crate::store::enrichment::count_pending(pool, WorkspaceId(job.workspace)).await.map_err(JobError::from)? == 0,
+        Err(JobError::Fatal(_)) => true,
+        Err(JobError::Retryable(_)) => false,
+    };
+    if score_now {
+        // Failing to enqueue makes the whole job retryable: it is idempotent, the chain is not
+        // lost.
+        enqueue_score(pool, ScoreWorkspace { workspace: job.workspace })
+            .await
+            .map_err(|e| JobError::Retryable(format!("could not enqueue scoring: {e}")))?;
+    }
+    result.map_err(|e| {
         tracing::warn!(workspace = %job.workspace, error = %e, "enrichment job failed");
         e.into()
     })

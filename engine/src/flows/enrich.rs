@@ -33,6 +33,8 @@ use domain::leads::LeadId;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use futures::stream::{self, StreamExt};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -96,6 +98,8 @@ pub struct EnrichSettings {
     pub seo_cache_ttl: Duration,
     pub async_poll_interval: Duration,
     pub async_max_wait: Duration,
+    /// Leads of a batch in flight at once.
+    pub concurrency: usize,
 }
 
 impl Default for EnrichSettings {
@@ -108,6 +112,7 @@ impl Default for EnrichSettings {
             seo_cache_ttl: Duration::from_secs(30 * 24 * 3600),
             async_poll_interval: Duration::from_millis(500),
             async_max_wait: Duration::from_secs(60),
+            concurrency: 16,
         }
     }
 }
@@ -225,50 +230,80 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
         return Ok(report);
     }
     let clay_cap = (leads.len() as f64 * enricher.settings.clay_max_share).floor() as u32;
+    let clay_budget = AtomicU32::new(clay_cap);
     let calls = Calls::new(engine, enricher, ws);
     // Spend no provider money on leads we could not pay for: at most as many as credits left.
     let affordable = usize::try_from(plan.credits_remaining).unwrap_or(0);
-    let over_budget = leads.len() > affordable;
-    for lead in leads.into_iter().take(affordable) {
-        let clay_allowed = report.clay_used < clay_cap;
-        match calls.waterfall(&lead, clay_allowed).await {
-            Answer::Accepted { person, via_cache, used_clay, trail } => {
-                report.clay_used += u32::from(used_clay);
-                let enrichment = to_enrichment(&person, via_cache, trail);
-                let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
-                let mut tx = engine.pool.begin().await?;
-                match store::record_enriched(&mut tx, ws, lead.id, &enrichment, next).await? {
-                    Charge::Charged => {
-                        tx.commit().await?;
-                        report.enriched += 1;
-                        report.from_cache += u32::from(via_cache);
-                        *report.by_provider.entry(enrichment.provider).or_default() += 1;
-                    }
-                    Charge::AlreadyDone => report.already_done += 1,
-                    Charge::NoCredits => {
-                        tx.rollback().await?;
-                        report.out_of_credits = true;
-                        break;
-                    }
-                }
+    report.out_of_credits = leads.len() > affordable;
+    // Leads run concurrently: each is mostly waiting on a provider, Redis or Postgres. Each
+    // still commits alone, so a crash keeps whatever finished.
+    let outcomes: Vec<Result<Done, EnrichError>> = stream::iter(leads.into_iter().take(affordable))
+        .map(|lead| one_lead(engine, &calls, ws, lead, &clay_budget))
+        .buffer_unordered(enricher.settings.concurrency.max(1))
+        .collect()
+        .await;
+    for outcome in outcomes {
+        let Done { kind, used_clay } = outcome?;
+        report.clay_used += u32::from(used_clay);
+        match kind {
+            Kind::Enriched { provider, via_cache } => {
+                report.enriched += 1;
+                report.from_cache += u32::from(via_cache);
+                *report.by_provider.entry(provider).or_default() += 1;
             }
-            Answer::Skip { trail, used_clay } => {
-                report.clay_used += u32::from(used_clay);
-                if store::record_skipped(&engine.pool, ws, lead.id, &trail).await? {
-                    report.skipped += 1;
-                } else {
-                    report.already_done += 1;
-                }
-            }
-            Answer::Deferred { trail, used_clay } => {
-                report.clay_used += u32::from(used_clay);
-                tracing::info!(lead = %lead.id, %trail, "enrichment deferred: providers unavailable");
-                report.deferred += 1;
-            }
+            Kind::Skipped => report.skipped += 1,
+            Kind::Deferred => report.deferred += 1,
+            Kind::AlreadyDone => report.already_done += 1,
+            Kind::NoCredits => report.out_of_credits = true,
         }
     }
-    report.out_of_credits |= over_budget;
     Ok(report)
+}
+
+enum Kind {
+    Enriched { provider: String, via_cache: bool },
+    Skipped,
+    Deferred,
+    AlreadyDone,
+    NoCredits,
+}
+
+struct Done {
+    kind: Kind,
+    used_clay: bool,
+}
+
+/// The waterfall and its write for one lead.
+async fn one_lead(engine: &Engine, calls: &Calls<'_>, ws: WorkspaceId, lead: PendingLead, clay_budget: &AtomicU32) -> Result<Done, EnrichError> {
+    Ok(match calls.waterfall(&lead, clay_budget).await {
+        Answer::Accepted { person, via_cache, used_clay, trail } => {
+            let enrichment = to_enrichment(&person, via_cache, trail);
+            let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
+            let mut tx = engine.pool.begin().await?;
+            let kind = match store::record_enriched(&mut tx, ws, lead.id, &enrichment, next).await? {
+                Charge::Charged => {
+                    tx.commit().await?;
+                    Kind::Enriched { provider: enrichment.provider, via_cache }
+                }
+                Charge::AlreadyDone => Kind::AlreadyDone,
+                Charge::NoCredits => {
+                    // Another batch took the last credit: nothing of this lead is kept (the
+                    // result stays in the cache for when credits are back).
+                    tx.rollback().await?;
+                    Kind::NoCredits
+                }
+            };
+            Done { kind, used_clay }
+        }
+        Answer::Skip { trail, used_clay } => {
+            let kind = if store::record_skipped(&engine.pool, ws, lead.id, &trail).await? { Kind::Skipped } else { Kind::AlreadyDone };
+            Done { kind, used_clay }
+        }
+        Answer::Deferred { trail, used_clay } => {
+            tracing::info!(lead = %lead.id, %trail, "enrichment deferred: providers unavailable");
+            Done { kind: Kind::Deferred, used_clay }
+        }
+    })
 }
 
 enum Answer {
@@ -304,7 +339,7 @@ impl<'a> Calls<'a> {
         }
     }
 
-    async fn waterfall(&self, lead: &PendingLead, clay_allowed: bool) -> Answer {
+    async fn waterfall(&self, lead: &PendingLead, clay_budget: &AtomicU32) -> Answer {
         let query = person_query(lead);
         let key = cache_key(lead);
         if let Some(key) = &key {
@@ -321,14 +356,12 @@ impl<'a> Calls<'a> {
         let mut trail = Vec::new();
         let mut transient = false;
         let mut used_clay = false;
-        let attempts: [(ProviderName, bool); 4] = [
-            (ProviderName::Apollo, true),
-            (ProviderName::Hunter, true),
-            (ProviderName::BetterContact, true),
-            (ProviderName::Clay, clay_allowed),
-        ];
-        for (provider, allowed) in attempts {
-            if !allowed {
+        for provider in [ProviderName::Apollo, ProviderName::Hunter, ProviderName::BetterContact, ProviderName::Clay] {
+            // Clay's share of the batch is taken when a lead reaches it, not reserved up front,
+            // so the leads that need it most (everyone else missed) get it.
+            if provider == ProviderName::Clay
+                && clay_budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_err()
+            {
                 trail.push(format!("{provider}: not used (batch share reached)"));
                 continue;
             }

@@ -61,7 +61,7 @@ async fn no_credits_is_a_fatal_job_error_and_a_database_fault_a_retryable_one(po
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
-async fn an_enqueued_job_is_stored_in_postgres_and_a_worker_runs_it(pool: PgPool) {
+async fn an_enqueued_job_is_stored_in_postgres_and_a_worker_runs_it_then_scoring(pool: PgPool) {
     jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let ws = workspace(&pool, "Acme").await;
@@ -70,19 +70,47 @@ async fn an_enqueued_job_is_stored_in_postgres_and_a_worker_runs_it(pool: PgPool
     let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
 
     let enrich_id = jobs::enqueue_enrich(&pool, EnrichBatch { workspace: ws.0, lead_ids: ids }).await.unwrap();
-    let score_id = jobs::enqueue_score(&pool, ScoreWorkspace { workspace: ws.0 }).await.unwrap();
     let stored: (String, String) = sqlx::query_as("select job_type, status from apalis.jobs where id = $1").bind(&enrich_id).fetch_one(&pool).await.unwrap();
     assert_eq!(stored, ("agency_os::EnrichBatch".to_string(), "Pending".to_string()));
     assert_eq!(fakes.total_calls(), 0, "enqueueing does not run the job");
 
     let worker = tokio::spawn(jobs::monitor(ctx).run());
     wait_for_job(&pool, &enrich_id, "Done").await;
+    // the last enrichment batch of the workspace chains a scoring job
+    let started = Instant::now();
+    let score_id: String = loop {
+        let id: Option<String> = sqlx::query_scalar("select id from apalis.jobs where job_type = 'agency_os::ScoreWorkspace'")
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+        if let Some(id) = id {
+            break id;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no scoring job was enqueued");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     wait_for_job(&pool, &score_id, "Done").await;
     worker.abort();
 
     assert_eq!(log_rows(&pool, ws).await, 4);
     assert_eq!(credits(&pool, ws).await, 1250 - 4);
     assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1 and scored_at is not null", ws).await, 4);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_scoring_job_enqueued_by_hand_scores_the_workspace(pool: PgPool) {
+    jobs::setup(&pool).await.unwrap();
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "score", 3).await;
+    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(sandbox_enricher(1)) };
+
+    let id = jobs::enqueue_score(&pool, ScoreWorkspace { workspace: ws.0 }).await.unwrap();
+    let worker = tokio::spawn(jobs::monitor(ctx).run());
+    wait_for_job(&pool, &id, "Done").await;
+    worker.abort();
+
+    assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1 and scored_at is not null", ws).await, 3);
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
