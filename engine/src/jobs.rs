@@ -10,7 +10,8 @@
 //! What apalis gives us: jobs stored as rows (`apalis.jobs`), claimed with row locks, retried
 //! with exponential backoff and jitter up to [`MAX_RETRIES`] times, and — the crash case — a job
 //! left `Running` by a worker that stopped heartbeating is put back to `Pending` and picked up
-//! by the next worker (`reenqueue_orphaned`).
+//! by the next worker (`reenqueue_orphaned`). Schedules come from apalis-cron on the same
+//! monitor (the hourly credit-reset sweep).
 //!
 //! What the handlers guarantee: they are idempotent. An enrichment batch only touches leads
 //! still pending (the enrichment log's primary key, the credit charge and the lead update are
@@ -188,6 +189,21 @@ fn retry_policy() -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
     RetryPolicy::retries(MAX_RETRIES).with_backoff(backoff)
 }
 
+/// The hourly schedule tick (apalis-cron builds one per tick).
+#[derive(Debug, Clone, Default)]
+pub struct ResetCredits;
+
+/// Every hour: restore the lead pool of each workspace whose monthly reset is due. Idempotent
+/// (see `store::enrichment::reset_due_credits`), so several worker processes each running the
+/// schedule do no harm.
+pub const RESET_CREDITS_SCHEDULE: &str = "0 0 * * * *";
+
+async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64, Error> {
+    crate::store::enrichment::reset_due_credits(&ctx.engine.pool, chrono::Utc::now())
+        .await
+        .map_err(|e| Error::from(JobError::from(e)))
+}
+
 /// The worker process: one worker per job type, in one monitor. `run()` it (or
 /// `run_with_signal`) from the server's worker task.
 pub fn monitor(ctx: JobContext) -> Monitor {
@@ -197,10 +213,16 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .retry(retry_policy())
         .backend(enrich_storage(pool.clone()))
         .build_fn(enrich_job);
+    let ctx_for_reset = ctx.clone();
     let score = WorkerBuilder::new("agency-os-score")
         .data(ctx)
         .retry(retry_policy())
         .backend(score_storage(pool))
         .build_fn(score_job);
-    Monitor::new().register(enrich).register(score)
+    let schedule: apalis_cron::Schedule = RESET_CREDITS_SCHEDULE.parse().expect("a valid cron expression");
+    let reset = WorkerBuilder::new("agency-os-reset-credits")
+        .data(ctx_for_reset)
+        .backend(apalis_cron::CronStream::new(schedule))
+        .build_fn(reset_credits_job);
+    Monitor::new().register(enrich).register(score).register(reset)
 }

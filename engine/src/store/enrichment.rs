@@ -215,3 +215,34 @@ pub async fn record_skipped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: 
     .rows_affected()
         == 1)
 }
+
+/// Credits a month per plan tier (SPEC §2 "lead pool"), the figure a reset restores.
+pub fn lead_pool(plan: &str) -> i32 {
+    match plan {
+        "velocity" => 2_250,
+        "dominance" => 4_500,
+        _ => 1_250,
+    }
+}
+
+/// The monthly reset (SPEC §2): every workspace whose `credits_reset_at` has passed gets its
+/// tier's lead pool back (set, not added: unused credits do not roll over) and its next reset a
+/// month later. Setting rather than adding is what makes a repeated or concurrent run harmless.
+///
+/// Unlike the rest of the store this spans workspaces: it is the scheduler's sweep, run by the
+/// worker, never on behalf of a user.
+pub async fn reset_due_credits<'e>(db: impl PgExecutor<'e>, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    Ok(sqlx::query(
+        "update workspaces set
+            credits_remaining = case plan when 'velocity' then 2250 when 'dominance' then 4500 else 1250 end,
+            -- keep the anchor day; a workspace months behind (worker down) restarts from now
+            credits_reset_at = case when credits_reset_at + interval '1 month' > $1
+                                    then credits_reset_at + interval '1 month'
+                                    else $1 + interval '1 month' end
+         where credits_reset_at <= $1 and deleted_at is null",
+    )
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected())
+}

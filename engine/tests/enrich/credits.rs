@@ -60,3 +60,25 @@ async fn each_enriched_lead_costs_one_credit_and_a_batch_stops_when_they_run_out
     assert_eq!(credits(&pool, ws).await, 0);
     assert_eq!(leads_with_status(&pool, ws, "new").await, 3);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_monthly_reset_restores_the_tier_pool_once_and_leaves_workspaces_not_due_alone(pool: PgPool) {
+    let due = workspace(&pool, "Due").await;
+    let later = workspace(&pool, "Later").await;
+    sqlx::query("update workspaces set plan = 'velocity', credits_remaining = 3, credits_reset_at = now() - interval '1 hour' where id = $1")
+        .bind(due.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    set_plan_state(&pool, later, "active", 7).await.unwrap();
+    let now = chrono::Utc::now();
+
+    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, now).await.unwrap(), 1);
+    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, now).await.unwrap(), 0, "a second sweep finds nothing due");
+
+    assert_eq!(credits(&pool, due).await, 2250);
+    assert_eq!(credits(&pool, later).await, 7);
+    let next: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("select credits_reset_at from workspaces where id = $1").bind(due.0).fetch_one(&pool).await.unwrap();
+    assert!(next > now + chrono::Duration::days(27), "{next}");
+}
