@@ -131,6 +131,24 @@ pub async fn enqueue_score(pool: &PgPool, job: ScoreWorkspace) -> anyhow::Result
     Ok(parts.task_id.to_string())
 }
 
+/// Splits the workspace's pending leads into [`EnrichBatch`] jobs of `batch_size` and enqueues
+/// them (after an import, or from the UI); returns the job ids. Scoring follows on its own when
+/// the last batch finishes. Enqueueing twice is harmless (handlers skip finished leads), only
+/// wasteful.
+pub async fn enqueue_pending_enrichment(pool: &PgPool, ws: WorkspaceId, batch_size: usize) -> anyhow::Result<Vec<String>> {
+    let mut storage = enrich_storage(pool.clone());
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = crate::store::enrichment::pending_batch(pool, ws, after, batch_size.max(1) as i64).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        let job = EnrichBatch { workspace: ws.0, lead_ids: rows.iter().map(|r| r.id).collect() };
+        ids.push(storage.push(job).await?.task_id.to_string());
+    }
+    Ok(ids)
+}
+
 /// The enrichment handler without the queue around it (tests and the pipeline call it).
 /// Leads a provider could not answer for the moment make the job retryable; everything done
 /// so far is committed and will not be done again.

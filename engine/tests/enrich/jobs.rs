@@ -176,3 +176,31 @@ async fn a_job_whose_providers_are_down_is_retried_with_backoff_until_they_recov
     assert_eq!(leads_with_status(&pool, ws, "enriched").await, 2);
     assert_eq!(credits(&pool, ws).await, 1250 - 2);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn pending_leads_are_enqueued_in_batches_and_the_worker_enriches_and_scores_them_all(pool: PgPool) {
+    jobs::setup(&pool).await.unwrap();
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "many", 25).await;
+    let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
+    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+
+    let ids = jobs::enqueue_pending_enrichment(&pool, ws, 10).await.unwrap();
+    assert_eq!(ids.len(), 3);
+
+    let worker = tokio::spawn(jobs::monitor(ctx).run());
+    for id in &ids {
+        wait_for_job(&pool, id, "Done").await;
+    }
+    let started = Instant::now();
+    while scalar_i64(&pool, "select count(*) from leads where client_id = $1 and scored_at is not null", ws).await < 25 {
+        assert!(started.elapsed() < Duration::from_secs(30), "scoring did not follow enrichment");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    worker.abort();
+
+    assert_eq!(credits(&pool, ws).await, 1250 - 25);
+    assert_eq!(fakes.apollo.calls(), 25);
+    assert!(jobs::enqueue_pending_enrichment(&pool, ws, 10).await.unwrap().is_empty(), "nothing left pending");
+}
