@@ -36,7 +36,12 @@ pub async fn create_database_if_missing(url: &str) -> anyhow::Result<bool> {
     Ok(!exists)
 }
 
+/// Runs our migrations, then the job queue's. Both share `_sqlx_migrations`, so each migrator
+/// ignores the other's rows (otherwise each would refuse to run, seeing "applied but missing").
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await?;
+    let mut ours = sqlx::migrate!("../migrations");
+    ours.set_ignore_missing(true);
+    ours.run(pool).await?;
+    crate::jobs::setup(pool).await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod flows;
 pub mod ledger;
 pub mod providers;
 pub mod import;
+pub mod jobs;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -3,5 +3,7 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod enrich;
+pub mod pipeline;
 pub mod score;
 pub mod workspaces;

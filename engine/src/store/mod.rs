@@ -2,6 +2,7 @@
 //! by it; nothing here reads another workspace's rows.
 
 pub mod audit;
+pub mod enrichment;
 pub mod imports;
 pub mod invitations;
 pub mod leads;

@@ -1,0 +1,539 @@
+//! The enrichment waterfall (SPEC §5) and enrichment credits (SPEC §2).
+//!
+//! Per lead: Redis cache (`v1:enrich:{identity}`, 90 days) → Apollo People Match → Hunter email
+//! finder → BetterContact (async submit + poll) → Clay (async; at most 15 % of a batch) →
+//! graceful skip. A result is accepted only with email, first and last name, company and
+//! confidence ≥ 0.70; the first accepted result wins, so a fallback is only asked when
+//! everything before it missed.
+//!
+//! Money: every provider call goes through [`Metered`] (circuit breaker + cost ledger). The
+//! workspace pays one credit per enriched lead, charged in the same transaction that writes the
+//! enrichment log row and the lead (see `store::enrichment`), so a retried batch never charges
+//! twice. A batch is refused outright (nothing enriched, no provider called) when the workspace
+//! is out of credits or its subscription is not trialing/active.
+//!
+//! Accepted results are written to the cache *before* the database commit: a crash between the
+//! two leaves the lead pending, and the retry reads the cache instead of paying again.
+//!
+//! What this module must not do: authorise (callers do), score (that is `flows::score`), or
+//! change a lead's status other than `new → enriched` through the domain status machine.
+
+use crate::ledger::{CostSink, PgLedger, UnitCosts};
+use crate::providers::metered::{LedgerScope, Metered};
+use crate::providers::sandbox::Sandbox;
+use crate::providers::{
+    bare_domain, enrich_and_wait, AsyncEnrichment, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment,
+    PersonQuery, ProviderError, ProviderName, SeoSignals, SeoSnapshot,
+};
+use crate::store::enrichment::{self as store, Charge, PendingLead};
+use crate::{Engine, Error};
+use domain::ids::WorkspaceId;
+use domain::lead_status::{transition, LeadStatus, Signal};
+use domain::leads::LeadId;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use futures::stream::{self, StreamExt};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The providers the waterfall calls, as trait objects so tests can pass failing or counting
+/// fakes. The default is the seeded sandbox acting as each provider.
+#[derive(Clone)]
+pub struct Providers {
+    pub apollo: Arc<dyn Enrichment>,
+    pub hunter: Arc<dyn Enrichment>,
+    pub bettercontact: Arc<dyn AsyncEnrichment>,
+    pub clay: Arc<dyn AsyncEnrichment>,
+    pub seo: Arc<dyn SeoSignals>,
+}
+
+impl Providers {
+    pub fn sandbox(seed: u64) -> Self {
+        Self {
+            apollo: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Apollo)),
+            hunter: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Hunter)),
+            bettercontact: Arc::new(Sandbox::new(seed).acting_as(ProviderName::BetterContact)),
+            clay: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Clay)),
+            seo: Arc::new(Sandbox::new(seed).acting_as(ProviderName::DataForSeo)),
+        }
+    }
+}
+
+/// One breaker per provider, shared by every batch of the process so that a provider that is
+/// down stays switched off across batches and workspaces.
+#[derive(Clone, Debug)]
+pub struct Breakers {
+    pub apollo: Arc<CircuitBreaker>,
+    pub hunter: Arc<CircuitBreaker>,
+    pub bettercontact: Arc<CircuitBreaker>,
+    pub clay: Arc<CircuitBreaker>,
+    pub seo: Arc<CircuitBreaker>,
+}
+
+impl Breakers {
+    pub fn new(config: BreakerConfig) -> Self {
+        let b = || Arc::new(CircuitBreaker::new(config.clone()));
+        Self { apollo: b(), hunter: b(), bettercontact: b(), clay: b(), seo: b() }
+    }
+}
+
+impl Default for Breakers {
+    fn default() -> Self {
+        Self::new(BreakerConfig::default())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnrichSettings {
+    /// SPEC §5: 0.70.
+    pub min_confidence: f32,
+    /// SPEC §5: Clay answers at most this share of a batch (it is the dearest provider).
+    pub clay_max_share: f64,
+    /// Leads per batch (pipeline) and per job.
+    pub batch_size: usize,
+    pub cache_ttl: Duration,
+    pub seo_cache_ttl: Duration,
+    pub async_poll_interval: Duration,
+    pub async_max_wait: Duration,
+    /// Leads of a batch in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for EnrichSettings {
+    fn default() -> Self {
+        Self {
+            min_confidence: 0.70,
+            clay_max_share: 0.15,
+            batch_size: 100,
+            cache_ttl: Duration::from_secs(90 * 24 * 3600),
+            seo_cache_ttl: Duration::from_secs(30 * 24 * 3600),
+            async_poll_interval: Duration::from_millis(500),
+            async_max_wait: Duration::from_secs(60),
+            concurrency: 16,
+        }
+    }
+}
+
+/// Everything the waterfall needs besides the engine's pool and Redis. Build one per process.
+#[derive(Clone)]
+pub struct Enricher {
+    pub providers: Providers,
+    pub breakers: Breakers,
+    pub costs: Arc<UnitCosts>,
+    pub settings: EnrichSettings,
+}
+
+impl Enricher {
+    pub fn new(providers: Providers) -> Self {
+        Self {
+            providers,
+            breakers: Breakers::default(),
+            costs: Arc::new(UnitCosts::default()),
+            settings: EnrichSettings::default(),
+        }
+    }
+
+    /// The product default: the seeded sandbox as every provider.
+    pub fn sandbox(seed: u64) -> Self {
+        Self::new(Providers::sandbox(seed))
+    }
+}
+
+/// Why a batch could not run. Credits and subscription are the workspace's business and fatal
+/// for a job (retrying will not help until someone pays); engine errors are retryable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnrichError {
+    #[error("the workspace has no enrichment credits left")]
+    OutOfCredits,
+    #[error("enrichment is paused while the subscription is {0}")]
+    SubscriptionInactive(String),
+    #[error("workspace not found")]
+    NoWorkspace,
+    #[error(transparent)]
+    Engine(#[from] Error),
+}
+
+impl From<sqlx::Error> for EnrichError {
+    fn from(e: sqlx::Error) -> Self {
+        EnrichError::Engine(Error::Database(e))
+    }
+}
+
+impl EnrichError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, EnrichError::Engine(Error::Database(_) | Error::Redis(_) | Error::Internal(_)))
+    }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchReport {
+    pub enriched: u32,
+    /// Nothing acceptable from any provider: recorded, not charged, lead left `new`.
+    pub skipped: u32,
+    /// Every provider that could have answered failed for the moment (errors, open circuits):
+    /// nothing recorded, the lead stays pending for a later run.
+    pub deferred: u32,
+    /// Leads an earlier (crashed or concurrent) run already finished.
+    pub already_done: u32,
+    pub from_cache: u32,
+    pub clay_used: u32,
+    /// Enriched leads by the provider whose data was accepted.
+    pub by_provider: BTreeMap<String, u32>,
+    /// Set when the credits ran out part-way: the rest of the batch was left pending.
+    pub out_of_credits: bool,
+}
+
+impl BatchReport {
+    pub fn add(&mut self, o: &BatchReport) {
+        self.enriched += o.enriched;
+        self.skipped += o.skipped;
+        self.deferred += o.deferred;
+        self.already_done += o.already_done;
+        self.from_cache += o.from_cache;
+        self.clay_used += o.clay_used;
+        for (k, v) in &o.by_provider {
+            *self.by_provider.entry(k.clone()).or_default() += v;
+        }
+        self.out_of_credits |= o.out_of_credits;
+    }
+}
+
+/// Runs the waterfall over the given leads of the workspace. Leads that are not pending any
+/// more (already enriched or skipped, deleted, not `new`) are ignored, which is what makes a
+/// retried job harmless.
+#[tracing::instrument(skip(engine, enricher, lead_ids), fields(leads = lead_ids.len()))]
+pub async fn enrich_leads(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, lead_ids: &[LeadId]) -> Result<BatchReport, EnrichError> {
+    let ids: Vec<Uuid> = lead_ids.iter().map(|l| l.0).collect();
+    let pending = store::pending_among(&engine.pool, ws, &ids).await?;
+    let not_pending = ids.len().saturating_sub(pending.len()) as u32;
+    let mut report = enrich_rows(engine, enricher, ws, pending).await?;
+    report.already_done += not_pending;
+    Ok(report)
+}
+
+/// The waterfall over loaded rows: checks the plan once, then each lead in its own transaction.
+pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, leads: Vec<PendingLead>) -> Result<BatchReport, EnrichError> {
+    let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
+    if !plan.may_enrich() {
+        return Err(EnrichError::SubscriptionInactive(plan.subscription_status));
+    }
+    if plan.credits_remaining <= 0 {
+        return Err(EnrichError::OutOfCredits);
+    }
+    let mut report = BatchReport::default();
+    if leads.is_empty() {
+        return Ok(report);
+    }
+    let clay_cap = (leads.len() as f64 * enricher.settings.clay_max_share).floor() as u32;
+    let clay_budget = AtomicU32::new(clay_cap);
+    let calls = Calls::new(engine, enricher, ws);
+    // Spend no provider money on leads we could not pay for: at most as many as credits left.
+    let affordable = usize::try_from(plan.credits_remaining).unwrap_or(0);
+    report.out_of_credits = leads.len() > affordable;
+    // Leads run concurrently: each is mostly waiting on a provider, Redis or Postgres. Each
+    // still commits alone, so a crash keeps whatever finished.
+    let outcomes: Vec<Result<Done, EnrichError>> = stream::iter(leads.into_iter().take(affordable))
+        .map(|lead| one_lead(engine, &calls, ws, lead, &clay_budget))
+        .buffer_unordered(enricher.settings.concurrency.max(1))
+        .collect()
+        .await;
+    for outcome in outcomes {
+        let Done { kind, used_clay } = outcome?;
+        report.clay_used += u32::from(used_clay);
+        match kind {
+            Kind::Enriched { provider, via_cache } => {
+                report.enriched += 1;
+                report.from_cache += u32::from(via_cache);
+                *report.by_provider.entry(provider).or_default() += 1;
+            }
+            Kind::Skipped => report.skipped += 1,
+            Kind::Deferred => report.deferred += 1,
+            Kind::AlreadyDone => report.already_done += 1,
+            Kind::NoCredits => report.out_of_credits = true,
+        }
+    }
+    Ok(report)
+}
+
+enum Kind {
+    Enriched { provider: String, via_cache: bool },
+    Skipped,
+    Deferred,
+    AlreadyDone,
+    NoCredits,
+}
+
+struct Done {
+    kind: Kind,
+    used_clay: bool,
+}
+
+/// The waterfall and its write for one lead.
+async fn one_lead(engine: &Engine, calls: &Calls<'_>, ws: WorkspaceId, lead: PendingLead, clay_budget: &AtomicU32) -> Result<Done, EnrichError> {
+    Ok(match calls.waterfall(&lead, clay_budget).await {
+        Answer::Accepted { person, via_cache, used_clay, trail } => {
+            let enrichment = to_enrichment(&person, via_cache, trail);
+            let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
+            let mut tx = engine.pool.begin().await?;
+            let kind = match store::record_enriched(&mut tx, ws, lead.id, &enrichment, next).await? {
+                Charge::Charged => {
+                    tx.commit().await?;
+                    Kind::Enriched { provider: enrichment.provider, via_cache }
+                }
+                Charge::AlreadyDone => Kind::AlreadyDone,
+                Charge::NoCredits => {
+                    // Another batch took the last credit: nothing of this lead is kept (the
+                    // result stays in the cache for when credits are back).
+                    tx.rollback().await?;
+                    Kind::NoCredits
+                }
+            };
+            Done { kind, used_clay }
+        }
+        Answer::Skip { trail, used_clay } => {
+            let kind = if store::record_skipped(&engine.pool, ws, lead.id, &trail).await? { Kind::Skipped } else { Kind::AlreadyDone };
+            Done { kind, used_clay }
+        }
+        Answer::Deferred { trail, used_clay } => {
+            tracing::info!(lead = %lead.id, %trail, "enrichment deferred: providers unavailable");
+            Done { kind: Kind::Deferred, used_clay }
+        }
+    })
+}
+
+enum Answer {
+    Accepted { person: Box<EnrichedPerson>, via_cache: bool, used_clay: bool, trail: String },
+    Skip { trail: String, used_clay: bool },
+    Deferred { trail: String, used_clay: bool },
+}
+
+/// The metered providers for one batch of one workspace.
+struct Calls<'a> {
+    engine: &'a Engine,
+    settings: &'a EnrichSettings,
+    apollo: Metered<dyn Enrichment>,
+    hunter: Metered<dyn Enrichment>,
+    bettercontact: Metered<dyn AsyncEnrichment>,
+    clay: Metered<dyn AsyncEnrichment>,
+}
+
+impl<'a> Calls<'a> {
+    fn new(engine: &'a Engine, enricher: &'a Enricher, ws: WorkspaceId) -> Self {
+        let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+        let scope = LedgerScope { workspace: ws, campaign: None };
+        let p = &enricher.providers;
+        let b = &enricher.breakers;
+        let costs = enricher.costs.clone();
+        Self {
+            engine,
+            settings: &enricher.settings,
+            apollo: Metered::new(p.apollo.clone(), b.apollo.clone(), ledger.clone(), costs.clone(), scope),
+            hunter: Metered::new(p.hunter.clone(), b.hunter.clone(), ledger.clone(), costs.clone(), scope),
+            bettercontact: Metered::new(p.bettercontact.clone(), b.bettercontact.clone(), ledger.clone(), costs.clone(), scope),
+            clay: Metered::new(p.clay.clone(), b.clay.clone(), ledger, costs, scope),
+        }
+    }
+
+    async fn waterfall(&self, lead: &PendingLead, clay_budget: &AtomicU32) -> Answer {
+        let query = person_query(lead);
+        let key = cache_key(lead);
+        if let Some(key) = &key {
+            if let Some(person) = self.cache_get(key).await {
+                if acceptable(&person, self.settings.min_confidence) {
+                    let trail = format!("cache: {} {:.2}", person.source, person.confidence);
+                    return Answer::Accepted { person: Box::new(person), via_cache: true, used_clay: false, trail };
+                }
+            }
+        } else {
+            // Nothing that identifies a person: asking a provider would be paying for a guess.
+            return Answer::Skip { trail: "no email, LinkedIn URL or name with company to look up".into(), used_clay: false };
+        }
+        let mut trail = Vec::new();
+        let mut transient = false;
+        let mut used_clay = false;
+        for provider in [ProviderName::Apollo, ProviderName::Hunter, ProviderName::BetterContact, ProviderName::Clay] {
+            // Clay's share of the batch is taken when a lead reaches it, not reserved up front,
+            // so the leads that need it most (everyone else missed) get it.
+            if provider == ProviderName::Clay
+                && clay_budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_err()
+            {
+                trail.push(format!("{provider}: not used (batch share reached)"));
+                continue;
+            }
+            let result = match provider {
+                ProviderName::Apollo => self.apollo.enrich(&query).await,
+                ProviderName::Hunter => self.hunter.enrich(&query).await,
+                ProviderName::BetterContact => self.wait(&self.bettercontact, &query).await,
+                _ => {
+                    used_clay = true;
+                    self.wait(&self.clay, &query).await
+                }
+            };
+            match result {
+                Ok(person) if acceptable(&person, self.settings.min_confidence) => {
+                    trail.push(format!("{provider}: accepted {:.2}", person.confidence));
+                    if let Some(key) = &key {
+                        self.cache_put(key, &person).await;
+                    }
+                    return Answer::Accepted { person: Box::new(person), via_cache: false, used_clay, trail: trail.join("; ") };
+                }
+                Ok(person) => trail.push(format!("{provider}: rejected ({})", rejection(&person, self.settings.min_confidence))),
+                Err(e) => {
+                    transient |= e.is_retryable() || e == ProviderError::CircuitOpen;
+                    trail.push(format!("{provider}: {e}"));
+                }
+            }
+        }
+        let trail = trail.join("; ");
+        // A provider that was down may well have had the answer: try this lead again later
+        // rather than recording a skip that the pipeline would never revisit.
+        if transient {
+            Answer::Deferred { trail, used_clay }
+        } else {
+            Answer::Skip { trail, used_clay }
+        }
+    }
+
+    async fn wait(&self, provider: &Metered<dyn AsyncEnrichment>, query: &PersonQuery) -> Result<EnrichedPerson, ProviderError> {
+        enrich_and_wait(provider, query, self.settings.async_poll_interval, self.settings.async_max_wait).await
+    }
+
+    async fn cache_get(&self, key: &str) -> Option<EnrichedPerson> {
+        let mut conn = self.engine.redis.conn.clone();
+        match conn.get::<_, Option<String>>(self.engine.redis.key(key)).await {
+            Ok(v) => v.and_then(|s| serde_json::from_str(&s).ok()),
+            // The cache is an optimisation: without Redis the waterfall still works, it only pays.
+            Err(e) => {
+                tracing::warn!(error = %e, "enrichment cache read failed");
+                None
+            }
+        }
+    }
+
+    async fn cache_put(&self, key: &str, person: &EnrichedPerson) {
+        let Ok(json) = serde_json::to_string(person) else { return };
+        let mut conn = self.engine.redis.conn.clone();
+        if let Err(e) = conn
+            .set_ex::<_, _, ()>(self.engine.redis.key(key), json, self.settings.cache_ttl.as_secs())
+            .await
+        {
+            tracing::warn!(error = %e, "enrichment cache write failed");
+        }
+    }
+}
+
+fn nonempty(s: &Option<String>) -> bool {
+    s.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+/// SPEC §5: email, first name, last name, company and confidence ≥ the bar.
+pub fn acceptable(p: &EnrichedPerson, min_confidence: f32) -> bool {
+    nonempty(&p.email) && nonempty(&p.first_name) && nonempty(&p.last_name) && nonempty(&p.company) && p.confidence >= min_confidence
+}
+
+fn rejection(p: &EnrichedPerson, min_confidence: f32) -> String {
+    let mut missing: Vec<&str> = Vec::new();
+    for (name, v) in [("email", &p.email), ("first name", &p.first_name), ("last name", &p.last_name), ("company", &p.company)] {
+        if !nonempty(v) {
+            missing.push(name);
+        }
+    }
+    if p.confidence < min_confidence {
+        format!("confidence {:.2} below {:.2}", p.confidence, min_confidence)
+    } else {
+        format!("missing {}", missing.join(", "))
+    }
+}
+
+fn person_query(lead: &PendingLead) -> PersonQuery {
+    PersonQuery {
+        first_name: lead.first_name.clone(),
+        last_name: lead.last_name.clone(),
+        company: lead.company.clone(),
+        domain: lead.company_domain.clone(),
+        email: lead.email.clone(),
+        linkedin_url: lead.linkedin_url.clone(),
+        provider_id: None,
+        lead_ref: Some(lead.id.to_string()),
+    }
+}
+
+/// The versioned cache key (`v1:` is added by [`crate::cache::Redis::key`]): the strongest
+/// identity the lead has — email, then LinkedIn URL, then name at company domain (or name).
+/// Shared across workspaces on purpose: it is the provider's data about a person, and asking
+/// twice costs twice.
+pub fn cache_key(lead: &PendingLead) -> Option<String> {
+    let norm = |s: &Option<String>| s.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    if let Some(email) = norm(&lead.email) {
+        return Some(format!("enrich:email:{email}"));
+    }
+    if let Some(url) = norm(&lead.linkedin_url) {
+        return Some(format!("enrich:linkedin:{url}"));
+    }
+    let (first, last) = (norm(&lead.first_name)?, norm(&lead.last_name)?);
+    let at = norm(&lead.company_domain).map(|d| bare_domain(&d)).or_else(|| norm(&lead.company))?;
+    Some(format!("enrich:name:{first} {last}@{at}"))
+}
+
+fn to_enrichment(p: &EnrichedPerson, via_cache: bool, trail: String) -> store::Enrichment {
+    let s = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    store::Enrichment {
+        provider: p.source.as_str().to_string(),
+        source: if via_cache { "cache" } else { "provider" },
+        confidence: p.confidence.clamp(0.0, 1.0),
+        email: s(&p.email).unwrap_or_default(),
+        first_name: s(&p.first_name).unwrap_or_default(),
+        last_name: s(&p.last_name).unwrap_or_default(),
+        company: s(&p.company).unwrap_or_default(),
+        title: s(&p.title),
+        company_domain: s(&p.company_domain).map(|d| bare_domain(&d)),
+        linkedin_url: s(&p.linkedin_url).and_then(|u| domain::leads::canonical_linkedin_url(&u).ok()),
+        phone: s(&p.phone),
+        location: s(&p.location),
+        industry: s(&p.industry),
+        employee_count: p.employee_count.and_then(|n| i32::try_from(n).ok()),
+        reason: trail,
+    }
+}
+
+/// SEO signals of a domain (DataForSEO), cached 30 days under `v1:seo:{domain}` (SPEC §5).
+/// Metered and breaker-guarded like every provider call; `Ok(None)` when the provider could not
+/// answer, since SEO is a nice-to-have for scoring, never a reason to fail.
+pub async fn seo_signals(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, domain: &str) -> Result<Option<SeoSnapshot>, EnrichError> {
+    let domain = bare_domain(domain);
+    if domain.is_empty() {
+        return Ok(None);
+    }
+    let key = engine.redis.key(&format!("seo:{domain}"));
+    let mut conn = engine.redis.conn.clone();
+    if let Ok(Some(hit)) = conn.get::<_, Option<String>>(&key).await {
+        if let Ok(snapshot) = serde_json::from_str(&hit) {
+            return Ok(Some(snapshot));
+        }
+    }
+    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+    let seo = Metered::new(
+        enricher.providers.seo.clone(),
+        enricher.breakers.seo.clone(),
+        ledger,
+        enricher.costs.clone(),
+        LedgerScope { workspace: ws, campaign: None },
+    );
+    match seo.snapshot(&domain).await {
+        Ok(snapshot) => {
+            if let Ok(json) = serde_json::to_string(&snapshot) {
+                let _: Result<(), _> = conn.set_ex(&key, json, enricher.settings.seo_cache_ttl.as_secs()).await;
+            }
+            Ok(Some(snapshot))
+        }
+        Err(e) => {
+            tracing::info!(%domain, error = %e, "no SEO signals");
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Durable background jobs on Postgres: enrichment batches and workspace scoring.
+//!
+//! Crate: **apalis 0.7 + apalis-sql 0.7** (Postgres storage). Chosen over underway 0.2 because
+//! apalis-sql uses plain `sqlx::query` strings, so the engine still builds without a database
+//! at compile time (underway's `query!` macros need `DATABASE_URL` or a committed `.sqlx/`
+//! cache), and over apalis 1.0 because that pulls in sqlx 0.9 beside our 0.8. The price: its
+//! migrations share `public._sqlx_migrations` with ours, so both migrators run with
+//! `ignore_missing` (see [`setup`] and `db::migrate`).
+//!
+//! What apalis gives us: jobs stored as rows (`apalis.jobs`), claimed with row locks, retried
+//! with exponential backoff and jitter up to [`MAX_RETRIES`] times, and — the crash case — a job
+//! left `Running` by a worker that stopped heartbeating is put back to `Pending` and picked up
+//! by the next worker (`reenqueue_orphaned`). Schedules come from apalis-cron on the same
+//! monitor (the hourly credit-reset sweep).
+//!
+//! What the handlers guarantee: they are idempotent. An enrichment batch only touches leads
+//! still pending (the enrichment log's primary key, the credit charge and the lead update are
+//! one transaction), and scoring writes the same values again. So a batch that crashed half way
+//! and runs again enriches the remaining leads only, charges each lead once and creates no
+//! lead. Errors say whether a retry can help ([`JobError::Retryable`]) or not
+//! ([`JobError::Fatal`]: no credits, subscription not active, workspace gone).
+
+use crate::flows::enrich::{self, BatchReport, EnrichError, Enricher};
+use crate::flows::score::{self, Scope, ScoreCounts};
+use crate::Engine;
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
+use apalis::prelude::*;
+use apalis_sql::postgres::PostgresStorage;
+use apalis_sql::Config;
+use domain::ids::WorkspaceId;
+use domain::leads::LeadId;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Attempts after the first before a job is given up (then it stays `Failed` for an operator).
+pub const MAX_RETRIES: usize = 5;
+
+/// Enrich these leads of the workspace (at most a batch; the pipeline and imports split).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrichBatch {
+    pub workspace: Uuid,
+    pub lead_ids: Vec<Uuid>,
+}
+
+/// Score every unscored lead of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreWorkspace {
+    pub workspace: Uuid,
+}
+
+/// How a job failed: worth retrying later, or not.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobError {
+    #[error("{0} (will retry)")]
+    Retryable(String),
+    #[error("{0}")]
+    Fatal(String),
+}
+
+impl From<EnrichError> for JobError {
+    fn from(e: EnrichError) -> Self {
+        if e.is_retryable() {
+            JobError::Retryable(e.to_string())
+        } else {
+            JobError::Fatal(e.to_string())
+        }
+    }
+}
+
+impl From<crate::Error> for JobError {
+    fn from(e: crate::Error) -> Self {
+        match e.status() {
+            500 => JobError::Retryable(e.to_string()),
+            _ => JobError::Fatal(e.to_string()),
+        }
+    }
+}
+
+impl From<JobError> for Error {
+    /// apalis retries `Failed` and never retries `Abort`.
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Retryable(_) => Error::Failed(Arc::new(Box::new(e))),
+            JobError::Fatal(_) => Error::Abort(Arc::new(Box::new(e))),
+        }
+    }
+}
+
+/// What job handlers share: the engine and the process-wide enricher (providers, breakers).
+#[derive(Clone)]
+pub struct JobContext {
+    pub engine: Engine,
+    pub enricher: Arc<Enricher>,
+}
+
+/// Creates the job tables (schema `apalis`). Idempotent; `db::migrate` calls it.
+pub async fn setup(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let mut migrator = PostgresStorage::migrations();
+    // Our own migrations are in the same `_sqlx_migrations` table and unknown to apalis.
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await?;
+    Ok(())
+}
+
+/// How often an idle worker looks for work; a pushed job is also announced by NOTIFY-free
+/// polling only, so this is the worst-case pickup delay.
+const POLL: Duration = Duration::from_millis(250);
+
+pub fn enrich_storage(pool: PgPool) -> PostgresStorage<EnrichBatch> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::EnrichBatch").set_poll_interval(POLL))
+}
+
+pub fn score_storage(pool: PgPool) -> PostgresStorage<ScoreWorkspace> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::ScoreWorkspace").set_poll_interval(POLL))
+}
+
+/// Persists an enrichment job; returns its id.
+pub async fn enqueue_enrich(pool: &PgPool, job: EnrichBatch) -> anyhow::Result<String> {
+    let parts = enrich_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Persists a scoring job; returns its id.
+pub async fn enqueue_score(pool: &PgPool, job: ScoreWorkspace) -> anyhow::Result<String> {
+    let parts = score_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Splits the workspace's pending leads into [`EnrichBatch`] jobs of `batch_size` and enqueues
+/// them (after an import, or from the UI); returns the job ids. Scoring follows on its own when
+/// the last batch finishes. Enqueueing twice is harmless (handlers skip finished leads), only
+/// wasteful.
+pub async fn enqueue_pending_enrichment(pool: &PgPool, ws: WorkspaceId, batch_size: usize) -> anyhow::Result<Vec<String>> {
+    let mut storage = enrich_storage(pool.clone());
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = crate::store::enrichment::pending_batch(pool, ws, after, batch_size.max(1) as i64).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        let job = EnrichBatch { workspace: ws.0, lead_ids: rows.iter().map(|r| r.id).collect() };
+        ids.push(storage.push(job).await?.task_id.to_string());
+    }
+    Ok(ids)
+}
+
+/// The enrichment handler without the queue around it (tests and the pipeline call it).
+/// Leads a provider could not answer for the moment make the job retryable; everything done
+/// so far is committed and will not be done again.
+pub async fn run_enrich_batch(ctx: &JobContext, job: &EnrichBatch) -> Result<BatchReport, JobError> {
+    let ids: Vec<LeadId> = job.lead_ids.iter().copied().map(LeadId).collect();
+    let report = enrich::enrich_leads(&ctx.engine, &ctx.enricher, WorkspaceId(job.workspace), &ids).await?;
+    if report.out_of_credits {
+        return Err(JobError::Fatal(format!("the workspace ran out of credits ({} leads enriched first)", report.enriched)));
+    }
+    if report.deferred > 0 {
+        return Err(JobError::Retryable(format!("{} leads waiting for a provider to recover", report.deferred)));
+    }
+    Ok(report)
+}
+
+pub async fn run_score_workspace(ctx: &JobContext, job: &ScoreWorkspace) -> Result<ScoreCounts, JobError> {
+    Ok(score::score_workspace(&ctx.engine.pool, WorkspaceId(job.workspace), Scope::Unscored, chrono::Utc::now()).await?)
+}
+
+/// Runs the batch, then chains scoring: enqueues a [`ScoreWorkspace`] once the workspace has
+/// no lead left pending enrichment (the last batch to finish does it; two finishing together
+/// enqueue two, which is harmless), or when enrichment is refused for good (out of credits,
+/// subscription not active), since leads then continue un-enriched (SPEC §5). Scoring earlier
+/// would move still-pending `new` leads to `scored` before their enrichment ran.
+async fn enrich_job(job: EnrichBatch, ctx: Data<JobContext>) -> Result<BatchReport, Error> {
+    let result = run_enrich_batch(&ctx, &job).await;
+    let pool = &ctx.engine.pool;
+    let score_now = match &result {
+        Ok(_) => crate::store::enrichment::count_pending(pool, WorkspaceId(job.workspace)).await.map_err(JobError::from)? == 0,
+        Err(JobError::Fatal(_)) => true,
+        Err(JobError::Retryable(_)) => false,
+    };
+    if score_now {
+        // Failing to enqueue makes the whole job retryable: it is idempotent, the chain is not
+        // lost.
+        enqueue_score(pool, ScoreWorkspace { workspace: job.workspace })
+            .await
+            .map_err(|e| JobError::Retryable(format!("could not enqueue scoring: {e}")))?;
+    }
+    result.map_err(|e| {
+        tracing::warn!(workspace = %job.workspace, error = %e, "enrichment job failed");
+        e.into()
+    })
+}
+
+/// Returns how many leads were scored (what apalis stores as the job's result).
+async fn score_job(job: ScoreWorkspace, ctx: Data<JobContext>) -> Result<u64, Error> {
+    run_score_workspace(&ctx, &job).await.map(|c| c.scored).map_err(Error::from)
+}
+
+/// Exponential backoff with jitter between in-process retries: 1 s, 2 s, 4 s … capped at 5 min.
+fn retry_policy() -> BackoffRetryPolicy<ExponentialBackoff<HasherRng>> {
+    let backoff = ExponentialBackoffMaker::new(Duration::from_secs(1), Duration::from_secs(300), 0.5, HasherRng::default())
+        .expect("valid backoff bounds")
+        .make_backoff();
+    RetryPolicy::retries(MAX_RETRIES).with_backoff(backoff)
+}
+
+/// The hourly schedule tick (apalis-cron builds one per tick).
+#[derive(Debug, Clone, Default)]
+pub struct ResetCredits;
+
+/// Every hour: restore the lead pool of each workspace whose monthly reset is due. Idempotent
+/// (see `store::enrichment::reset_due_credits`), so several worker processes each running the
+/// schedule do no harm.
+pub const RESET_CREDITS_SCHEDULE: &str = "0 0 * * * *";
+
+async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64, Error> {
+    crate::store::enrichment::reset_due_credits(&ctx.engine.pool, chrono::Utc::now())
+        .await
+        .map_err(|e| Error::from(JobError::from(e)))
+}
+
+/// The worker process: one worker per job type, in one monitor. `run()` it (or
+/// `run_with_signal`) from the server's worker task.
+pub fn monitor(ctx: JobContext) -> Monitor {
+    let pool = ctx.engine.pool.clone();
+    let enrich = WorkerBuilder::new("agency-os-enrich")
+        .data(ctx.clone())
+        .retry(retry_policy())
+        .backend(enrich_storage(pool.clone()))
+        .build_fn(enrich_job);
+    let ctx_for_reset = ctx.clone();
+    let score = WorkerBuilder::new("agency-os-score")
+        .data(ctx)
+        .retry(retry_policy())
+        .backend(score_storage(pool))
+        .build_fn(score_job);
+    let schedule: apalis_cron::Schedule = RESET_CREDITS_SCHEDULE.parse().expect("a valid cron expression");
+    let reset = WorkerBuilder::new("agency-os-reset-credits")
+        .data(ctx_for_reset)
+        .backend(apalis_cron::CronStream::new(schedule))
+        .build_fn(reset_credits_job);
+    Monitor::new().register(enrich).register(score).register(reset)
+}

@@ -1,0 +1,8 @@
+//! The enrichment waterfall, credits, durable jobs and the pipeline pass, against a fresh
+//! Postgres database per test and the local Redis (a namespace per test).
+
+mod credits;
+mod jobs;
+mod pipeline;
+mod support;
+mod waterfall;
