@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod rest;
 pub mod telemetry;
 
 use app::{shell, App};
@@ -64,6 +65,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,
             routes,

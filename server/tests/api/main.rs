@@ -6,4 +6,5 @@ mod accounts;
 mod input;
 mod isolation;
 mod ops;
+mod rest;
 mod roles;
