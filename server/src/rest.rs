@@ -35,6 +35,9 @@ where
         .route("/leads/{id}", get(get_lead))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::Status(StatusCode::NOT_FOUND, "No such API route. See /api/v1/openapi.json".into()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Status(StatusCode::METHOD_NOT_ALLOWED, "This method is not allowed here. See /api/v1/openapi.json".into())
+        })
 }
 
 // ---- Errors --------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ async fn listing_and_reading_leads_show_only_the_keys_workspace(pool: PgPool) {
     let (key_b, _) = new_key(&bob, &wb, "B").await;
     let (api_a, api_b) = (Api::new(&app, Some(&key_a)), Api::new(&app, Some(&key_b)));
 
-    api_a.post(&json!([{"email": "a1@alpha.com.au", "company": "Alpha"}, {"email": "a2@second.com.au"}])).await;
+    api_a.post(&json!([{"email": "a1@alpha.com.au", "first_name": "Amy", "company": "Alpha"}, {"email": "a2@second.com.au", "first_name": "Zed"}])).await;
     // The same address in B is B's own lead: dedupe is per workspace.
     let b = api_b.post(&json!([{"email": "a1@alpha.com.au", "company": "Bravo"}])).await;
     assert_eq!(b.status, StatusCode::CREATED);
@@ -367,4 +367,7 @@ async fn the_openapi_document_is_served_without_a_key(pool: PgPool) {
     let unknown = Api::new(&app, None).get("/nothing-here").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.body["error"].is_string());
+    let delete = reqwest::Client::new().delete(format!("{}/api/v1/leads", app.base)).send().await.unwrap();
+    assert_eq!(delete.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(delete.json::<Value>().await.unwrap()["error"].is_string());
 }
