@@ -6,6 +6,7 @@
 //! preview with the same code the server runs.
 
 pub mod account;
+pub mod api_keys;
 pub mod ids;
 
 // Lead scoring (SPEC §4).

@@ -66,6 +66,27 @@ test('import the demo CSV, watch progress, open a lead and see why it scored', a
   const als = Number((await page.textContent('[data-testid=lead-als]')).trim());
   assert.ok(als >= 0 && als <= 100);
   await shot(page, '23-lead-detail');
+
+  // An API key from Settings lets another system add leads over the REST API.
+  await page.goto(`${wsUrl}/settings`);
+  await hydrated(page);
+  await page.fill('#api-key-name', 'CRM sync');
+  await page.click('[data-testid=api-key-form] button[type=submit]');
+  const secret = await (await page.waitForSelector('[data-testid=api-key-secret]')).inputValue();
+  assert.match(secret, /^aos_live_/);
+  await shot(page, '24-api-key-created');
+  const status = await page.evaluate(async ([base, key]) => {
+    const r = await fetch(`${base}/api/v1/leads`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'rest.lead@northwind-example.com.au', first_name: 'Rhea', last_name: 'Rest', company: 'Northwind', title: 'Head of Growth' }),
+    });
+    return r.status;
+  }, [BASE, secret]);
+  assert.equal(status, 201);
+  await page.goto(`${wsUrl}/leads?q=Rhea`);
+  await hydrated(page);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=lead-row]').length === 1);
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -86,12 +86,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             eprintln!();
-            let scored = engine::flows::score::score_workspace(&engine.pool, ws, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
             let s = outcome.summary;
             println!(
-                "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems; {} leads scored.",
-                outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid, scored.scored
+                "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems.",
+                outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid
             );
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            println!("{done}");
             if s.invalid > 0 || s.duplicates > 0 {
                 println!("Error report: {}/w/{ws}/imports/{}/errors.csv", config.public_url, outcome.id);
             }
@@ -102,8 +103,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = connect(&config).await?;
             let ws = find_workspace(&engine, &workspace).await?;
             let started = std::time::Instant::now();
-            let counts = engine::flows::score::score_workspace(&engine.pool, ws, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
-            println!("Scored {} leads ({} changed status) in {:.1} s.", counts.scored, counts.status_changed, started.elapsed().as_secs_f64());
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            println!("{done} ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Demo => {
@@ -160,7 +161,13 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     }
     let engine = connect(&config).await?;
     let store = session_store(&engine.pool).await?;
-    // Worker: for now it only expires sessions; later capabilities add their jobs here.
+    // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
+    let jobs = engine::jobs::monitor(engine::jobs::JobContext { engine: engine.clone(), enricher: std::sync::Arc::new(enricher()) });
+    tokio::spawn(async move {
+        if let Err(e) = jobs.run().await {
+            tracing::error!(error = %e, "job worker stopped");
+        }
+    });
     let cleanup = store.clone();
     tokio::spawn(async move {
         use tower_sessions::session_store::ExpiredDeletion;
@@ -250,4 +257,10 @@ async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::id
     let mut conn = engine.pool.acquire().await?;
     engine::store::workspaces::name(&mut conn, ws).await?.ok_or_else(|| anyhow::anyhow!("no workspace with id {ws}"))?;
     Ok(ws)
+}
+
+/// The enrichment providers. Until provider keys are configured, the sandbox plays every
+/// provider (deterministic, offline, realistic), as SPEC §16 asks.
+fn enricher() -> engine::flows::enrich::Enricher {
+    engine::flows::enrich::Enricher::sandbox(2026)
 }

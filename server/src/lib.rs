@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod rest;
 pub mod telemetry;
 pub mod uploads;
 
@@ -71,6 +72,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
+        .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,
             routes,

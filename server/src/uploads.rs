@@ -11,6 +11,9 @@ use engine::Engine;
 use tokio::io::AsyncWriteExt;
 use tower_sessions::Session;
 
+/// Leads per enrichment job.
+pub const ENRICH_BATCH: usize = 200;
+
 /// Largest CSV we accept (a 100,000-row export is ~20–50 MB).
 pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
 
@@ -84,7 +87,9 @@ pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): P
     }
 }
 
-/// Runs the import, then scores what it brought in. The temporary file is removed either way.
+/// Runs the import, then hands the new leads to the durable job queue: the worker enriches them
+/// in batches and scores the workspace when none are left pending. The temporary file is
+/// removed either way.
 async fn run_import(engine: Engine, ws: WorkspaceId, user: UserId, id: domain::leads::ImportId, path: std::path::PathBuf) {
     match std::fs::File::open(&path) {
         Ok(file) => {
@@ -93,8 +98,8 @@ async fn run_import(engine: Engine, ws: WorkspaceId, user: UserId, id: domain::l
             if let Err(e) = outcome {
                 tracing::warn!(import = %id, error = %e, "import ended with an error");
             }
-            if let Err(e) = engine::flows::score::score_workspace(&engine.pool, ws, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await {
-                tracing::error!(import = %id, error = ?e, "scoring after import failed");
+            if let Err(e) = engine::jobs::enqueue_pending_enrichment(&engine.pool, ws, ENRICH_BATCH).await {
+                tracing::error!(import = %id, error = ?e, "queueing enrichment after import failed");
             }
         }
         Err(e) => tracing::error!(import = %id, error = %e, "uploaded file vanished"),

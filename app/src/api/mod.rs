@@ -1,5 +1,6 @@
 //! Server functions: each authorises, calls one `engine` function and returns `domain` types.
 
+pub mod api_keys;
 pub mod auth;
 pub mod leads;
 pub mod workspaces;

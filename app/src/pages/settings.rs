@@ -17,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
             <WorkspaceName role=role/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
+            {role.can(Action::ManageIntegrations).then(|| view! { <ApiKeys/> })}
             {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
             {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
         </div>
@@ -203,6 +204,63 @@ fn Invitations(role: Role) -> impl IntoView {
                     }
                 }).unwrap_or_else(|| spinner().into_any())}
             
+        </Card>
+    }
+}
+
+#[component]
+fn ApiKeys() -> impl IntoView {
+    use crate::api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
+    let ws = WorkspaceCtx::current();
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = LocalResource::new(move || {
+        let (id, _, _) = (ws.id.get(), create.version().get(), revoke.version().get());
+        list_api_keys(id)
+    });
+    view! {
+        <Card title="API keys" subtitle="For the REST API (/api/v1, described at /api/v1/openapi.json). A key is shown once; only its hash is kept.">
+            <ActionForm action=create attr:class="flex flex-col gap-3 sm:flex-row sm:items-end" attr:data-testid="api-key-form">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                <div class="flex-1">
+                    <label class=LABEL for="api-key-name">"Key name"</label>
+                    <input class=INPUT id="api-key-name" name="name" required maxlength="80" placeholder="e.g. CRM sync"/>
+                </div>
+                <button class=BUTTON type="submit" disabled=move || create.pending().get()>"Create key"</button>
+            </ActionForm>
+            <div class="mt-2"><FormError value=create.value()/><FormError value=revoke.value()/></div>
+            {move || create.value().get().and_then(|r| r.ok()).map(|k| view! {
+                <div class="mt-3 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm" data-testid="api-key-created">
+                    <p class="font-medium text-emerald-900">"Copy this key now; it will not be shown again."</p>
+                    <input class=format!("{INPUT} mt-2 font-mono text-xs") readonly value=k.key.clone() data-testid="api-key-secret"/>
+                </div>
+            })}
+            {move || keys.get().map(|r| {
+                let list = r.unwrap_or_default();
+                if list.is_empty() {
+                    view! { <p class="mt-3 text-sm text-slate-500">"No API keys yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="api-keys">
+                            {list.into_iter().map(|k| {
+                                let id = k.id.to_string();
+                                let live = k.revoked_at.is_none();
+                                view! {
+                                    <li class="flex items-center justify-between py-2">
+                                        <span class="min-w-0 truncate"><b>{k.name.clone()}</b> " · " <code class="text-xs">{k.prefix.clone()} "…"</code>
+                                            <span class="text-slate-500">{if live { String::new() } else { " · revoked".to_string() }}</span></span>
+                                        {live.then(|| view! {
+                                            <button class=BUTTON_DANGER type="button" on:click=move |_| {
+                                                revoke.dispatch(RevokeApiKey { workspace: ws.id.get_untracked(), key: id.clone() });
+                                            }>"Revoke"</button>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }).unwrap_or_else(|| spinner().into_any())}
         </Card>
     }
 }

@@ -26,7 +26,8 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
     let leads = crate::store::leads::count(&engine.pool, demo.workspace, &Default::default()).await?;
     if leads == 0 {
         crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
-        crate::flows::score::score_workspace(&engine.pool, demo.workspace, crate::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+        let enricher = crate::flows::enrich::Enricher::sandbox(2026);
+        crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
     }
     Ok(demo)
 }

@@ -2,6 +2,8 @@
 //! its audit row in one transaction.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod api_leads;
 pub mod demo;
 pub mod enrich;
 pub mod pipeline;

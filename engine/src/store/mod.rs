@@ -1,6 +1,7 @@
 //! Postgres, one module per aggregate. Every tenant function takes the workspace id and filters
 //! by it; nothing here reads another workspace's rows.
 
+pub mod api_keys;
 pub mod audit;
 pub mod enrichment;
 pub mod imports;

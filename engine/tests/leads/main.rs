@@ -1,6 +1,7 @@
 //! Leads: CSV import, the leads store and scoring persistence, against a fresh Postgres
 //! database per test.
 
+mod api_keys;
 mod import;
 mod isolation;
 mod score;

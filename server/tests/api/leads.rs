@@ -50,8 +50,9 @@ async fn an_uploaded_csv_is_imported_deduplicated_scored_and_explained(pool: PgP
     assert_eq!(view["summary"]["invalid"], 1);
 
     // Scoring runs after the import; the table lists the CEO first.
+    // The worker enriches the new leads in batches, then scores the workspace.
     let mut page = serde_json::Value::Null;
-    for _ in 0..50 {
+    for _ in 0..300 {
         page = b.call("list_leads", &[("workspace", ws.as_str())]).await.body;
         if page["rows"].as_array().is_some_and(|r| r.iter().all(|l| !l["als"].is_null())) {
             break;

@@ -7,4 +7,5 @@ mod input;
 mod isolation;
 mod leads;
 mod ops;
+mod rest;
 mod roles;

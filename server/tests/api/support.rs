@@ -28,6 +28,15 @@ pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
     settings.public_url = base.clone();
     let engine = Engine { pool: pool.clone(), redis, settings };
     let store = session_store(&pool).await.expect("session store");
+    // As `serve` does: the job worker runs beside the web app.
+    engine::jobs::setup(&pool).await.expect("job tables");
+    let jobs = engine::jobs::monitor(engine::jobs::JobContext {
+        engine: engine.clone(),
+        enricher: std::sync::Arc::new(engine::flows::enrich::Enricher::sandbox(7)),
+    });
+    tokio::spawn(async move {
+        let _ = jobs.run().await;
+    });
     let leptos_options = leptos::config::LeptosOptions::builder().output_name("agency-os").site_addr(addr).build();
     let state = AppState { engine: engine.clone(), leptos_options };
     let app = router(

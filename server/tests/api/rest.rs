@@ -1,0 +1,373 @@
+//! The REST API (`/api/v1`) with workspace API keys: who may create keys, what a key may read
+//! and write, and how every kind of bad request is answered.
+
+use crate::support::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+/// A REST client: no cookie jar, only the key it is given.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: Option<String>,
+}
+
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Api {
+    fn new(app: &TestApp, key: Option<&str>) -> Api {
+        Api { http: reqwest::Client::new(), base: app.base.clone(), key: key.map(String::from) }
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.key {
+            Some(k) => req.header("authorization", format!("Bearer {k}")),
+            None => req,
+        }
+    }
+
+    async fn answer(resp: reqwest::Response) -> Answer {
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        Self::answer(self.auth(self.http.get(format!("{}/api/v1{path}", self.base))).send().await.unwrap()).await
+    }
+
+    async fn post(&self, body: &Value) -> Answer {
+        self.post_raw("application/json", serde_json::to_vec(body).unwrap()).await
+    }
+
+    async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> Answer {
+        let req = self.http.post(format!("{}/api/v1/leads", self.base)).header("content-type", content_type).body(body);
+        Self::answer(self.auth(req).send().await.unwrap()).await
+    }
+}
+
+/// Creates a key as `who` and returns the full key and its id.
+async fn new_key(who: &Browser, ws: &str, name: &str) -> (String, String) {
+    let r = who.call("create_api_key", &[("workspace", ws), ("name", name)]).await;
+    assert_eq!(r.status, StatusCode::OK, "create_api_key: {:?}", r.body);
+    (r.body["key"].as_str().unwrap().to_string(), r.body["view"]["id"].as_str().unwrap().to_string())
+}
+
+fn ann() -> Value {
+    json!({"email": "ann.lee@acme.com.au", "first_name": "Ann", "last_name": "Lee", "company": "Acme", "employee_count": 45})
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn owners_and_admins_create_keys_and_members_and_viewers_are_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let mut by_role = Vec::new();
+    for role in ["admin", "member", "viewer"] {
+        let email = format!("{role}@example.com");
+        let token = owner.invite(&ws, &email, role).await;
+        let b = app.user(role, &email).await;
+        b.accept(&token).await;
+        by_role.push((role, b));
+    }
+    new_key(&owner, &ws, "Owner's key").await;
+    for (role, b) in &by_role {
+        let r = b.call("create_api_key", &[("workspace", &ws), ("name", "mine")]).await;
+        let list = b.call("list_api_keys", &[("workspace", &ws)]).await;
+        if *role == "admin" {
+            assert_eq!(r.status, StatusCode::OK, "{role}: {:?}", r.body);
+            assert_eq!(list.status, StatusCode::OK);
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} create: {:?}", r.body);
+            assert_eq!(list.status, StatusCode::FORBIDDEN, "{role} list");
+        }
+    }
+    let keys = owner.call("list_api_keys", &[("workspace", &ws)]).await;
+    assert_eq!(keys.body.as_array().unwrap().len(), 2);
+    let audit = owner.call("audit_log", &[("workspace", &ws)]).await;
+    assert_eq!(audit.body.as_array().unwrap().iter().filter(|a| a["action"] == "api_key.create").count(), 2);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_key_is_shown_once_and_stored_only_as_a_hash(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let (key, id) = new_key(&owner, &ws, "  Zapier ").await;
+    assert!(key.starts_with("aos_live_") && key.len() == 9 + 64, "{key}");
+
+    let list = owner.call("list_api_keys", &[("workspace", &ws)]).await;
+    let listed = &list.body[0];
+    assert_eq!(listed["id"], id.as_str());
+    assert_eq!(listed["name"], "Zapier");
+    assert_eq!(listed["prefix"], &key[..17]);
+    assert_eq!(listed["created_by"], "Olive");
+    let text = list.body.to_string();
+    assert!(!text.contains(&key[17..]), "the list leaks the secret: {text}");
+
+    let stored: String = sqlx::query_scalar("select key_hash from api_keys").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored, engine::flows::api_keys::key_hash(&key));
+    let audit: String = sqlx::query_scalar("select after::text from audit_log where action = 'api_key.create'").fetch_one(&app.pool).await.unwrap();
+    assert!(!audit.contains(&key[17..]) && !audit.contains(&stored), "audit leaks the key: {audit}");
+
+    let r = owner.call("create_api_key", &[("workspace", &ws), ("name", "   ")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn posting_leads_with_a_key_creates_them_counts_duplicates_and_reports_invalid_items(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let (key, key_id) = new_key(&owner, &ws, "CRM").await;
+    let api = Api::new(&app, Some(&key));
+
+    let one = api.post(&ann()).await;
+    assert_eq!(one.status, StatusCode::CREATED, "{:?}", one.body);
+    assert_eq!(one.body["created"].as_array().unwrap().len(), 1);
+    assert_eq!(one.body["duplicates"], 0);
+
+    let batch = json!([
+        {"email": "ANN.LEE@acme.com.au"},
+        {"email": "bo@beta.com.au", "first_name": "Bo"},
+        {"email": "bo@beta.com.au"},
+        {"email": "not an email", "first_name": "Cy"},
+        {"linkedin_url": "https://www.linkedin.com/in/dee-example", "emial": "typo@x.com"},
+        {"first_name": "Nobody"},
+        "just a string"
+    ]);
+    let r = api.post(&batch).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["created"].as_array().unwrap().len(), 1, "only Bo is new: {:?}", r.body);
+    assert_eq!(r.body["duplicates"], 2, "Ann again and Bo repeated");
+    let errors = r.body["errors"].as_array().unwrap();
+    let at = |i: u64| errors.iter().filter(|e| e["index"] == i).collect::<Vec<_>>();
+    assert!(at(3).iter().any(|e| e["field"] == "email"), "{errors:?}");
+    assert!(at(4).iter().any(|e| e["field"] == "emial"), "{errors:?}");
+    assert!(!at(5).is_empty(), "a lead without email or LinkedIn is refused: {errors:?}");
+    assert!(at(6).iter().any(|e| e["field"].is_null()), "{errors:?}");
+    assert!(at(0).is_empty() && at(1).is_empty() && at(2).is_empty());
+
+    let sources: Vec<String> = sqlx::query_scalar("select source from leads").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(sources, vec!["api", "api"]);
+    let rows: Vec<(Option<uuid::Uuid>, String, String)> =
+        sqlx::query_as("select actor_id, target_type, target_id from audit_log where action = 'lead.create_api'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|(actor, ty, target)| actor.is_none() && ty == "api_key" && *target == key_id));
+
+    // Everything again: nothing new, all duplicates.
+    let again = api.post(&json!([ann()])).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    assert_eq!(again.body["duplicates"], 1);
+
+    let none = api.post(&json!([{"email": "nope"}, {"title": "CEO"}])).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", none.body);
+    assert!(none.body["error"].is_string());
+    assert_eq!(none.body["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(app.count("leads").await, 2);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn listing_and_reading_leads_show_only_the_keys_workspace(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let alice = app.user("Alice", "alice@a.example").await;
+    let wa = alice.workspace("Workspace A").await;
+    let bob = app.user("Bob", "bob@b.example").await;
+    let wb = bob.workspace("Workspace B").await;
+    let (key_a, _) = new_key(&alice, &wa, "A").await;
+    let (key_b, _) = new_key(&bob, &wb, "B").await;
+    let (api_a, api_b) = (Api::new(&app, Some(&key_a)), Api::new(&app, Some(&key_b)));
+
+    api_a.post(&json!([{"email": "a1@alpha.com.au", "first_name": "Amy", "company": "Alpha"}, {"email": "a2@second.com.au", "first_name": "Zed"}])).await;
+    // The same address in B is B's own lead: dedupe is per workspace.
+    let b = api_b.post(&json!([{"email": "a1@alpha.com.au", "company": "Bravo"}])).await;
+    assert_eq!(b.status, StatusCode::CREATED);
+    let b_lead = b.body["created"][0].as_str().unwrap().to_string();
+
+    let page = api_a.get("/leads?per_page=10&sort=name").await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    assert_eq!(page.body["total"], 2);
+    let emails: Vec<&str> = page.body["rows"].as_array().unwrap().iter().map(|r| r["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, vec!["a1@alpha.com.au", "a2@second.com.au"]);
+    assert!(!page.body.to_string().contains("Bravo"));
+
+    let search = api_a.get("/leads?q=ALPHA&status=new&source=api").await;
+    assert_eq!(search.body["total"], 1, "{:?}", search.body);
+    let paged = api_a.get("/leads?page=2&per_page=1").await;
+    assert_eq!(paged.body["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(paged.body["page"], 2);
+    assert_eq!(api_a.get("/leads?tier=lukewarm").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(api_a.get("/leads?page=abc").await.status, StatusCode::BAD_REQUEST);
+
+    let own = page.body["rows"][0]["id"].as_str().unwrap();
+    let detail = api_a.get(&format!("/leads/{own}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert_eq!(detail.body["company"], "Alpha");
+    assert_eq!(detail.body["source"], "api");
+
+    let other = api_a.get(&format!("/leads/{b_lead}")).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{:?}", other.body);
+    assert!(!other.body.to_string().contains("Bravo"));
+    assert_eq!(api_a.get("/leads/not-a-uuid").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api_b.get(&format!("/leads/{b_lead}")).await.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_key_of_one_workspace_can_never_touch_another(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let alice = app.user("Alice", "alice@a.example").await;
+    let wa = alice.workspace("Workspace A").await;
+    let bob = app.user("Bob", "bob@b.example").await;
+    let wb = bob.workspace("Workspace B").await;
+    let (key_a, _) = new_key(&alice, &wa, "A").await;
+    let (_, key_b_id) = new_key(&bob, &wb, "B").await;
+    let api_a = Api::new(&app, Some(&key_a));
+
+    // Nothing in the request can name workspace B: unknown keys such as client_id are refused.
+    let r = api_a.post(&json!({"email": "x@x.com.au", "client_id": wb, "workspace": wb})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    api_a.post(&json!({"email": "y@y.com.au"})).await;
+    let in_b: i64 = sqlx::query_scalar("select count(*) from leads where client_id = $1::uuid").bind(&wb).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(in_b, 0);
+    assert_eq!(api_a.get(&format!("/leads?workspace={wb}")).await.body["total"], 1);
+
+    // Alice cannot list or revoke B's keys through server functions either.
+    assert_eq!(alice.call("list_api_keys", &[("workspace", &wb)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(alice.call("revoke_api_key", &[("workspace", &wb), ("key", &key_b_id)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(alice.call("revoke_api_key", &[("workspace", &wa), ("key", &key_b_id)]).await.status, StatusCode::NOT_FOUND);
+    let b_keys = bob.call("list_api_keys", &[("workspace", &wb)]).await;
+    assert!(b_keys.body[0]["revoked_at"].is_null());
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_revoked_key_is_refused(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let (key, id) = new_key(&owner, &ws, "Old").await;
+    let api = Api::new(&app, Some(&key));
+    assert_eq!(api.get("/leads").await.status, StatusCode::OK);
+    let used = owner.call("list_api_keys", &[("workspace", &ws)]).await;
+    assert!(used.body[0]["last_used_at"].is_string(), "last use recorded: {:?}", used.body);
+
+    let r = owner.call("revoke_api_key", &[("workspace", &ws), ("key", &id)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let listed = owner.call("list_api_keys", &[("workspace", &ws)]).await;
+    assert!(listed.body[0]["revoked_at"].is_string());
+    assert_eq!(owner.call("revoke_api_key", &[("workspace", &ws), ("key", &id)]).await.status, StatusCode::CONFLICT);
+
+    let get = api.get("/leads").await;
+    assert_eq!(get.status, StatusCode::UNAUTHORIZED);
+    assert!(get.body["error"].as_str().unwrap().contains("revoked"), "{:?}", get.body);
+    assert_eq!(api.post(&ann()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("leads").await, 0);
+    let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'api_key.revoke' and target_id = $1").bind(&id).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_missing_or_garbled_authorization_header_is_unauthorized(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let (key, _) = new_key(&owner, &ws, "K").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/leads", app.base);
+    let wrong_secret = format!("{}{}", &key[..key.len() - 1], if key.ends_with('0') { '1' } else { '0' });
+    for header in [
+        None,
+        Some(String::new()),
+        Some("Bearer".into()),
+        Some(key.clone()),
+        Some(format!("Basic {key}")),
+        Some("Bearer aos_live_short".into()),
+        Some(format!("Bearer {wrong_secret}")),
+        Some(format!("Bearer {}", key.to_uppercase())),
+    ] {
+        let mut req = http.get(&url);
+        if let Some(h) = &header {
+            req = req.header("authorization", h);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{header:?}");
+        assert!(resp.headers().get("www-authenticate").is_some());
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"].is_string(), "{header:?}: {body:?}");
+    }
+    let ok = http.get(&url).header("authorization", format!("bearer {key}")).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_session_cookie_does_not_authorise_the_rest_api(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    owner.workspace("Acme").await;
+    // The logged-in browser's cookie jar goes along; no key does.
+    let get = owner.http.get(format!("{}/api/v1/leads", app.base)).send().await.unwrap();
+    assert_eq!(get.status(), StatusCode::UNAUTHORIZED);
+    let post = owner
+        .http
+        .post(format!("{}/api/v1/leads", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .json(&ann())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("leads").await, 0);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn bad_bodies_get_a_clear_status_and_message(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let (key, _) = new_key(&owner, &ws, "K").await;
+    let api = Api::new(&app, Some(&key));
+
+    let malformed = api.post_raw("application/json", b"{\"email\": ".to_vec()).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(malformed.body["error"].as_str().unwrap().contains("not valid JSON"), "{:?}", malformed.body);
+
+    let form = api.post_raw("application/x-www-form-urlencoded", b"email=a%40b.com".to_vec()).await;
+    assert_eq!(form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{:?}", form.body);
+    assert!(form.body["error"].is_string());
+
+    let scalar = api.post(&json!(42)).await;
+    assert_eq!(scalar.status, StatusCode::BAD_REQUEST);
+
+    let empty = api.post(&json!([])).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let too_many: Vec<Value> = (0..1001).map(|i| json!({"email": format!("p{i}@x.com.au")})).collect();
+    let r = api.post(&Value::Array(too_many)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+
+    let huge = vec![b' '; server::MAX_BODY_BYTES + 1];
+    let r = api.post_raw("application/json", huge).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let thousand: Vec<Value> = (0..1000).map(|i| json!({"email": format!("p{i}@x.com.au")})).collect();
+    let r = api.post(&Value::Array(thousand)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(app.count("leads").await, 1000);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_openapi_document_is_served_without_a_key(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = Api::new(&app, None).get("/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["paths"]["/api/v1/leads"]["post"].is_object());
+    let unknown = Api::new(&app, None).get("/nothing-here").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body["error"].is_string());
+    let delete = reqwest::Client::new().delete(format!("{}/api/v1/leads", app.base)).send().await.unwrap();
+    assert_eq!(delete.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(delete.json::<Value>().await.unwrap()["error"].is_string());
+}
