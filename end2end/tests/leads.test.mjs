@@ -55,6 +55,15 @@ test('import the demo CSV, watch progress, open a lead and see why it scored', a
   await page.waitForURL(/q=Whitfield/);
   await hydrated(page);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=lead-row]').length === 1);
+  // The worker enriches the new leads in the background, then scores them: wait for the score.
+  for (let i = 0; i < 60; i++) {
+    const als = await page.textContent('[data-testid=lead-row] td:nth-child(3)');
+    if (/\d/.test(als)) break;
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+    await page.waitForSelector('[data-testid=lead-row]');
+  }
   await shot(page, '22-leads-search');
 
   await page.click('[data-testid=lead-row] a');

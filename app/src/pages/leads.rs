@@ -301,7 +301,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                                 None => view! { <p class="text-sm text-slate-500">"Not scored yet."</p> }.into_any(),
                                 Some(s) => view! {
                                     <p class="mb-4 text-xs text-slate-500">
-                                        "Weights: " {s.weight_source.to_string()} " · scored " {s.scored_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                                        "Weights: " {humanise(s.weight_source.as_str())} " · scored " {s.scored_at.format("%Y-%m-%d %H:%M UTC").to_string()}
                                     </p>
                                     <div class="mb-5 space-y-2">
                                         {Component::ALL.into_iter().map(|c| {
@@ -309,7 +309,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                                             let max = maxima.get(c).max(1);
                                             let pct = (u32::from(got) * 100 / u32::from(max)).min(100);
                                             view! {
-                                                <div class="grid grid-cols-[8rem_1fr_5rem] items-center gap-3 text-sm">
+                                                <div class="grid grid-cols-[7rem_1fr_7.5rem] items-center gap-3 text-sm">
                                                     <span class="capitalize text-slate-600">{c.as_str()}</span>
                                                     <div class="h-2 overflow-hidden rounded-full bg-slate-100"><div class="h-full rounded-full bg-indigo-500" style=format!("width: {pct}%")></div></div>
                                                     <span class="text-right tabular-nums text-slate-700">{got} " / " {max} " · " {format!("{:.0}%", s.weights.get(c) * 100.0)}</span>
