@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Leptos UI of Agency OS: pages, components and thin server functions.
 //!
 //! Server-only code sits behind the `ssr` feature; the same crate compiles to WASM with the

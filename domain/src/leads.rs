@@ -906,3 +906,26 @@ mod tests {
         assert_eq!(PageRequest { page: 3, per_page: 50 }.offset(), 100);
     }
 }
+
+/// What enrichment did for one lead: the waterfall's outcome and every costed provider call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnrichmentHistory {
+    /// `enriched` or `skipped`; `None` while the lead waits for enrichment.
+    pub outcome: Option<String>,
+    pub provider: Option<String>,
+    pub from_cache: bool,
+    pub confidence: Option<f32>,
+    pub credits: i16,
+    pub reason: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+    pub calls: Vec<EnrichmentStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichmentStep {
+    pub provider: String,
+    pub operation: String,
+    /// AUD, as stored (numeric(12,4)).
+    pub cost_aud: String,
+    pub at: DateTime<Utc>,
+}

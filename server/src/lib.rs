@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Wiring only: configuration, the router and its middleware, the worker, the CLI.
 
 pub mod cli;

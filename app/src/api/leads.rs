@@ -109,3 +109,49 @@ pub async fn score_leads(workspace: String) -> Result<u64, AppError> {
     })
     .await
 }
+
+#[server(prefix = "/api", endpoint = "add_lead")]
+pub async fn add_lead(workspace: String, #[server(default)] lead: domain::leads::LeadInput) -> Result<String, AppError> {
+    respond(async {
+        let me = user().await?;
+        let id = engine::flows::leads::add_manual(&engine()?, me, workspace_id(&workspace)?, lead).await?;
+        Ok(id.to_string())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "lead_enrichment")]
+pub async fn lead_enrichment(workspace: String, lead: String) -> Result<domain::leads::EnrichmentHistory, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
+        let id = lead.parse().map_err(|_| AppError::not_found("lead"))?;
+        // Make sure the lead is this workspace's before saying anything about it.
+        engine::store::leads::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))?;
+        Ok(engine::flows::leads::enrichment_history(&engine, access.workspace, id).await?)
+    })
+    .await
+}
+
+/// Plan, credits and lead count for the dashboard.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    pub leads: u64,
+    pub plan: String,
+    pub subscription_status: String,
+    pub credits_remaining: i32,
+}
+
+#[server(prefix = "/api", endpoint = "workspace_stats")]
+pub async fn workspace_stats(workspace: String) -> Result<Stats, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
+        let leads = engine::store::leads::count(&engine.pool, access.workspace, &Default::default()).await?;
+        let plan = engine::store::enrichment::plan_state(&engine.pool, access.workspace).await?.ok_or_else(|| AppError::not_found("workspace"))?;
+        Ok(Stats { leads, plan: plan.plan, subscription_status: plan.subscription_status, credits_remaining: plan.credits_remaining })
+    })
+    .await
+}

@@ -1,7 +1,7 @@
 //! The Leads section: the table (filters, search, sorting, server-side pages), the CSV import
 //! with live progress and its error report, and one lead with every reason of its score.
 
-use crate::api::leads::{get_import, get_lead, list_leads, LeadQuery};
+use crate::api::leads::{get_import, get_lead, lead_enrichment, list_leads, AddLead, LeadQuery};
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
@@ -59,7 +59,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <p class="mt-1 text-sm text-slate-600">"Every lead with its score and the reasons behind it."</p>
             </div>
         </div>
-        {can_import.then(|| view! { <ImportPanel/> })}
+        {can_import.then(|| view! { <ImportPanel/> <AddLeadPanel on_added=set_tick/> })}
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
         {move || match page.get() {
@@ -86,6 +86,47 @@ fn ImportPanel() -> impl IntoView {
             <p class="px-5 pb-4 text-xs text-slate-500">
                 "Columns are detected from the header (email, first name, last name, title, company, website, LinkedIn, phone, country…). Comma, semicolon or tab separated; up to 200 MB. Duplicates of existing leads are skipped; rows with problems are listed in a downloadable report."
             </p>
+        </details>
+    }
+}
+
+#[component]
+fn AddLeadPanel(on_added: WriteSignal<u32>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let add = ServerAction::<AddLead>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            on_added.update(|t| *t += 1);
+        }
+    });
+    let field = |name: &'static str, label: &'static str, kind: &'static str| view! {
+        <div>
+            <label class=LABEL for=format!("add-{name}")>{label}</label>
+            <input class=INPUT id=format!("add-{name}") name=format!("lead[{name}]") type=kind maxlength="254"/>
+        </div>
+    };
+    view! {
+        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="add-lead-panel">
+            <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Add a lead by hand"</summary>
+            <ActionForm action=add attr:class="grid gap-3 border-t border-slate-100 px-5 py-4 sm:grid-cols-2" attr:data-testid="add-lead-form">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                {field("first_name", "First name", "text")}
+                {field("last_name", "Last name", "text")}
+                {field("email", "Email", "email")}
+                {field("linkedin_url", "LinkedIn URL", "url")}
+                {field("title", "Title", "text")}
+                {field("company", "Company", "text")}
+                {field("website", "Website", "text")}
+                {field("phone", "Phone", "tel")}
+                <div class="sm:col-span-2 flex flex-col gap-2">
+                    <FormError value=add.value()/>
+                    {move || add.value().get().and_then(|r| r.ok()).map(|id| view! {
+                        <p class="text-sm text-emerald-800" data-testid="lead-added">"Lead added; it will be enriched and scored in a moment. "
+                            <a class="underline" href=format!("/w/{}/leads/{id}", ws.id.get_untracked())>"Open it"</a></p>
+                    })}
+                    <button type="submit" class=format!("{BUTTON} self-start") disabled=move || add.pending().get()>"Add lead"</button>
+                </div>
+            </ActionForm>
         </details>
     }
 }
@@ -252,6 +293,7 @@ pub fn LeadDetailPage() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let params = use_params_map();
     let lead = LocalResource::new(move || get_lead(ws.id.get(), params.read().get("lead").unwrap_or_default()));
+    let history = LocalResource::new(move || lead_enrichment(ws.id.get(), params.read().get("lead").unwrap_or_default()));
     let maxima = domain::score::ScoringConfig::default().maxima;
     view! {
         <Title text="Lead"/>
@@ -344,6 +386,18 @@ pub fn LeadDetailPage() -> impl IntoView {
                                     (Some(src), None) => src,
                                     _ => "Not enriched yet".to_string(),
                                 }}</p>
+                                {move || history.get().and_then(|r| r.ok()).map(|h| view! {
+                                    <div class="mt-2 text-xs text-slate-500" data-testid="enrichment-history">
+                                        {h.reason.clone().map(|r| view! { <p class="mb-1">{r}</p> })}
+                                        {(h.from_cache).then(|| view! { <p class="mb-1">"Answered from the cache: no provider was paid."</p> })}
+                                        <ul class="divide-y divide-slate-100">
+                                            {h.calls.into_iter().map(|c| view! {
+                                                <li class="flex justify-between py-1"><span>{c.provider} " · " {c.operation}</span><span class="tabular-nums">"A$" {c.cost_aud}</span></li>
+                                            }).collect_view()}
+                                        </ul>
+                                        <p class="mt-1">{h.credits} " credit(s) used"</p>
+                                    </div>
+                                })}
                             </section>
                         </div>
                     </div>

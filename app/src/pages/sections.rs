@@ -7,16 +7,31 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
+    let ws = crate::pages::shell::WorkspaceCtx::current();
+    let stats = LocalResource::new(move || crate::api::leads::workspace_stats(ws.id.get()));
+    let card = |k: &'static str, v: String, hint: Option<String>| view! {
+        <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+            <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{k}</div>
+            <div class="mt-1 text-2xl font-semibold tabular-nums">{v}</div>
+            {hint.map(|h| view! { <div class="mt-0.5 text-xs text-slate-500">{h}</div> })}
+        </div>
+    };
     view! {
         <Title text="Dashboard"/>
         <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
-        <div class="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4">
-            {[("Leads", "0"), ("Drafts waiting", "0"), ("Replies", "0"), ("Meetings", "0")].into_iter().map(|(k, v)| view! {
-                <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
-                    <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{k}</div>
-                    <div class="mt-1 text-2xl font-semibold">{v}</div>
-                </div>
-            }).collect_view()}
+        <div class="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4" data-testid="dashboard-stats">
+            {move || {
+                let s = stats.get().and_then(|r| r.ok());
+                let leads = s.as_ref().map(|s| s.leads.to_string()).unwrap_or_else(|| "…".into());
+                let credits = s.as_ref().map(|s| s.credits_remaining.to_string()).unwrap_or_else(|| "…".into());
+                let plan = s.as_ref().map(|s| format!("{} plan · {}", s.plan, s.subscription_status.replace('_', " ")));
+                view! {
+                    {card("Leads", leads, None)}
+                    {card("Enrichment credits", credits, plan)}
+                    {card("Drafts waiting", "0".into(), None)}
+                    {card("Replies", "0".into(), None)}
+                }
+            }}
         </div>
         <EmptyState
             title="No activity yet"

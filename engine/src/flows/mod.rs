@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
 pub mod demo;
+pub mod leads;
 pub mod enrich;
 pub mod pipeline;
 pub mod score;

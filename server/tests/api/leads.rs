@@ -153,3 +153,65 @@ async fn an_upload_without_a_file_or_with_an_empty_one_is_refused_clearly(pool: 
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("imports").await, 0);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_lead_added_by_hand_is_validated_deduplicated_enriched_and_scored(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let b = app.user("Ann", "ann@example.com").await;
+    let ws = b.workspace("Acme").await;
+    let form = [
+        ("workspace", ws.as_str()),
+        ("lead[first_name]", "Priya"),
+        ("lead[last_name]", "Nair"),
+        ("lead[email]", "priya@brightsidecafe.com.au"),
+        ("lead[title]", "Owner"),
+        ("lead[company]", "Brightside Cafe"),
+    ];
+    let r = b.call("add_lead", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let id = r.body.as_str().unwrap().to_string();
+    let again = b.call("add_lead", &form).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let bad = b.call("add_lead", &[("workspace", ws.as_str()), ("lead[email]", "priya@@nowhere")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.message().contains("email"), "{}", bad.message());
+    let empty = b.call("add_lead", &[("workspace", ws.as_str())]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The worker enriches it through the waterfall, records what that cost, and scores it.
+    let mut history = serde_json::Value::Null;
+    for _ in 0..300 {
+        history = b.call("lead_enrichment", &[("workspace", ws.as_str()), ("lead", id.as_str())]).await.body;
+        let lead = b.call("get_lead", &[("workspace", ws.as_str()), ("lead", id.as_str())]).await.body;
+        if !history["outcome"].is_null() && !lead["score"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!history["outcome"].is_null(), "{history:?}");
+    assert!(!history["calls"].as_array().unwrap().is_empty(), "every provider call is in the ledger: {history:?}");
+    let stats = b.call("workspace_stats", &[("workspace", ws.as_str())]).await.body;
+    assert_eq!(stats["leads"], 1);
+    assert_eq!(stats["plan"], "ignition");
+    if history["outcome"] == "enriched" {
+        assert_eq!(stats["credits_remaining"], 1249);
+    }
+    assert_eq!(app.count("audit_log where action = 'lead.create_manual'").await, 1);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_viewer_cannot_add_leads_and_enrichment_history_stays_in_its_workspace(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive", "owner@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let r = owner.call("add_lead", &[("workspace", ws.as_str()), ("lead[email]", "kim@example.org"), ("lead[first_name]", "Kim")]).await;
+    let id = r.body.as_str().unwrap().to_string();
+    let token = owner.invite(&ws, "viewer@example.com", "viewer").await;
+    let viewer = app.user("Vic", "viewer@example.com").await;
+    viewer.accept(&token).await;
+    assert_eq!(viewer.call("add_lead", &[("workspace", ws.as_str()), ("lead[email]", "x@example.org")]).await.status, StatusCode::FORBIDDEN);
+    let stranger = app.user("Sam", "sam@other.example").await;
+    let own = stranger.workspace("Other").await;
+    assert_eq!(stranger.call("lead_enrichment", &[("workspace", own.as_str()), ("lead", id.as_str())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.call("workspace_stats", &[("workspace", ws.as_str())]).await.status, StatusCode::NOT_FOUND);
+}
