@@ -4,30 +4,8 @@
 use super::Failure;
 
 fn is_local_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || c >= 0x80
-        || matches!(
-            c,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'/'
-                | b'='
-                | b'?'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'{'
-                | b'|'
-                | b'}'
-                | b'~'
-                | b'.'
-        )
+    // RFC 5321 atext, dots, and UTF-8 (RFC 6531) bytes: what a local part may be made of.
+    crate::email_check::is_atext(c) || c >= 0x80 || c == b'.'
 }
 
 fn is_domain_byte(c: u8) -> bool {

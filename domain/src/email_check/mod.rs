@@ -133,7 +133,7 @@ fn check(b: &[u8], opts: &CheckOptions) -> Result<Option<&'static str>, &'static
     Ok(risk)
 }
 
-fn is_atext(c: u8) -> bool {
+pub(crate) fn is_atext(c: u8) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,
