@@ -1,5 +1,6 @@
 //! Wiring only: configuration, the router and its middleware, the worker, the CLI.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod csrf;
