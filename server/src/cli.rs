@@ -53,6 +53,15 @@ pub enum Command {
         allow_domain_literals: bool,
         addresses: Vec<std::ffi::OsString>,
     },
+    /// Benchmark import, sandbox enrichment, scoring and the leads page on generated leads, in
+    /// a scratch database `agency_os_bench` on the DATABASE_URL server (dropped afterwards).
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        leads: usize,
+        /// Keep the bench database for inspection.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -74,6 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;
             let engine = connect(&config).await?;

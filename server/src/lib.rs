@@ -1,6 +1,7 @@
 #![recursion_limit = "256"]
 //! Wiring only: configuration, the router and its middleware, the worker, the CLI.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod csrf;

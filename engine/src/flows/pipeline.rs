@@ -17,6 +17,9 @@ use std::fmt;
 /// the next pass, by when a breaker may have closed again.
 const MAX_PASSES: u32 = 3;
 
+/// Enrichment batches run at once by the pipeline.
+const PARALLEL_BATCHES: usize = 8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     Enriching,
@@ -76,26 +79,49 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
             // Only the deferred leads are still pending; count them afresh.
             p.enrichment.deferred = 0;
         }
+        // Several batches in flight: a batch lasts as long as its slowest lead, and a lead
+        // that reaches an async provider waits a poll interval, so one batch at a time left
+        // the machine idle. Batches never overlap (keyset on id) and each is the same
+        // idempotent `enrich_rows` a job runs, so running them side by side is safe. They are
+        // spawned, not merely polled here: a batch suspended in the middle of a transaction
+        // while this loop awaits the next page would hold its connection and starve the pool.
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut after = None;
+        let mut exhausted = false;
+        let mut stop: Option<String> = None;
         loop {
-            let rows = store::pending_batch(&engine.pool, ws, after, batch).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(last.id);
-            match enrich::enrich_rows(engine, enricher, ws, rows).await {
+            while !exhausted && stop.is_none() && in_flight.len() < PARALLEL_BATCHES {
+                let rows = store::pending_batch(&engine.pool, ws, after, batch).await?;
+                match rows.last() {
+                    Some(last) => {
+                        after = Some(last.id);
+                        let (engine, enricher) = (engine.clone(), enricher.clone());
+                        in_flight.spawn(async move { enrich::enrich_rows(&engine, &enricher, ws, rows).await });
+                    }
+                    None => exhausted = true,
+                }
+            }
+            // Once stopped, the batches already running finish (each checks credits itself).
+            let Some(joined) = in_flight.join_next().await else { break };
+            // A panicking batch is a bug: surface it rather than reporting a partial run.
+            let outcome = joined.map_err(|e| crate::Error::Internal(anyhow::anyhow!("enrichment batch failed: {e}")))?;
+            match outcome {
                 Ok(report) => {
                     p.enrichment.add(&report);
                     progress(&p);
                     if report.out_of_credits {
-                        p.stopped = Some(EnrichError::OutOfCredits.to_string());
-                        break 'passes;
+                        stop.get_or_insert_with(|| EnrichError::OutOfCredits.to_string());
                     }
                 }
                 Err(EnrichError::Engine(e)) => return Err(e),
                 Err(e) => {
-                    p.stopped = Some(e.to_string());
-                    break 'passes;
+                    stop.get_or_insert_with(|| e.to_string());
                 }
             }
+        }
+        if stop.is_some() {
+            p.stopped = stop;
+            break 'passes;
         }
     }
     p.stage = Stage::Scoring;
