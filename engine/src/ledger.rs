@@ -212,6 +212,35 @@ pub async fn record<'e>(exec: impl sqlx::PgExecutor<'e>, workspace: WorkspaceId,
     Ok(id)
 }
 
+/// Writes many rows of one workspace in one statement: the enrichment waterfall buffers a
+/// batch's calls ([`BufferedLedger`]) and writes them together, which is one round trip instead
+/// of one per provider call.
+pub async fn record_many<'e>(exec: impl sqlx::PgExecutor<'e>, workspace: WorkspaceId, entries: &[LedgerEntry]) -> Result<u64> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: fn(&LedgerEntry) -> String| entries.iter().map(f).collect::<Vec<_>>();
+    let units: Vec<f64> = entries.iter().map(|e| e.units).collect();
+    let costs: Vec<i64> = entries.iter().map(|e| e.cost.0).collect();
+    let campaigns: Vec<Option<Uuid>> = entries.iter().map(|e| e.campaign_id).collect();
+    let leads: Vec<Option<String>> = entries.iter().map(|e| e.lead_ref.clone()).collect();
+    Ok(sqlx::query(
+        "insert into cost_ledger (client_id, provider, operation, units, cost_aud, campaign_id, lead_ref)
+         select $1, p, o, u::numeric, c::numeric / 10000, cid, lr
+         from unnest($2::text[], $3::text[], $4::float8[], $5::int8[], $6::uuid[], $7::text[]) as t(p, o, u, c, cid, lr)",
+    )
+    .bind(workspace.0)
+    .bind(col(|e| e.provider.clone()))
+    .bind(col(|e| e.operation.clone()))
+    .bind(units)
+    .bind(costs)
+    .bind(campaigns)
+    .bind(leads)
+    .execute(exec)
+    .await?
+    .rows_affected())
+}
+
 /// Spend on one provider operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperationTotal {
@@ -278,6 +307,47 @@ pub struct PgLedger {
 impl CostSink for PgLedger {
     async fn record(&self, workspace: WorkspaceId, entry: LedgerEntry) -> Result<()> {
         record(&self.pool, workspace, &entry).await.map(|_| ())
+    }
+}
+
+/// Holds one unit of work's rows in memory until [`BufferedLedger::flush`] writes them in one
+/// statement. The window between a provider call and the flush is the batch's waterfall phase;
+/// the flow flushes before it writes any result, so a result is never stored without its cost.
+#[derive(Debug)]
+pub struct BufferedLedger {
+    workspace: WorkspaceId,
+    rows: Mutex<Vec<LedgerEntry>>,
+}
+
+impl BufferedLedger {
+    pub fn new(workspace: WorkspaceId) -> Self {
+        Self { workspace, rows: Mutex::new(Vec::new()) }
+    }
+
+    /// Writes and forgets what was buffered. On a failed write the rows are kept, so a later
+    /// flush can try again.
+    pub async fn flush(&self, pool: &PgPool) -> Result<u64> {
+        let rows = std::mem::take(&mut *self.rows.lock().expect("ledger lock"));
+        match record_many(pool, self.workspace, &rows).await {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                self.rows.lock().expect("ledger lock").extend(rows);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl CostSink for BufferedLedger {
+    async fn record(&self, workspace: WorkspaceId, entry: LedgerEntry) -> Result<()> {
+        if workspace != self.workspace {
+            // A buffer belongs to one workspace; a row for another would be written to the
+            // wrong tenant, so refuse rather than guess.
+            return Err(crate::Error::Internal(anyhow::anyhow!("ledger buffer used for another workspace")));
+        }
+        self.rows.lock().expect("ledger lock").push(entry);
+        Ok(())
     }
 }
 

@@ -18,14 +18,14 @@
 //! What this module must not do: authorise (callers do), score (that is `flows::score`), or
 //! change a lead's status other than `new → enriched` through the domain status machine.
 
-use crate::ledger::{CostSink, PgLedger, UnitCosts};
+use crate::ledger::{BufferedLedger, CostSink, PgLedger, UnitCosts};
 use crate::providers::metered::{LedgerScope, Metered};
 use crate::providers::sandbox::Sandbox;
 use crate::providers::{
     bare_domain, enrich_and_wait, AsyncEnrichment, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment,
     PersonQuery, ProviderError, ProviderName, SeoSignals, SeoSnapshot,
 };
-use crate::store::enrichment::{self as store, Charge, PendingLead};
+use crate::store::enrichment::{self as store, PendingLead};
 use crate::{Engine, Error};
 use domain::ids::WorkspaceId;
 use domain::lead_status::{transition, LeadStatus, Signal};
@@ -216,7 +216,15 @@ pub async fn enrich_leads(engine: &Engine, enricher: &Enricher, ws: WorkspaceId,
     Ok(report)
 }
 
-/// The waterfall over loaded rows: checks the plan once, then each lead in its own transaction.
+/// The waterfall over loaded rows: checks the plan once, runs every lead's waterfall
+/// concurrently, then writes the whole batch in one transaction.
+///
+/// The phases, and why in this order: (1) one Redis MGET for the batch's cached results;
+/// (2) the providers, for the leads the cache did not answer, their calls buffered for the
+/// ledger; (3) the new results into the cache, and (4) the ledger rows into Postgres — both
+/// before (5) the one transaction that logs, charges and updates the leads. A crash before (5)
+/// leaves every lead pending with its result cached and its cost recorded, so the retried batch
+/// reads the cache and pays nothing twice; a crash after (5) finds the leads done.
 pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, leads: Vec<PendingLead>) -> Result<BatchReport, EnrichError> {
     let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
     if !plan.may_enrich() {
@@ -231,79 +239,76 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
     }
     let clay_cap = (leads.len() as f64 * enricher.settings.clay_max_share).floor() as u32;
     let clay_budget = AtomicU32::new(clay_cap);
-    let calls = Calls::new(engine, enricher, ws);
+    let ledger = Arc::new(BufferedLedger::new(ws));
+    let calls = Calls::new(engine, enricher, ws, ledger.clone());
     // Spend no provider money on leads we could not pay for: at most as many as credits left.
     let affordable = usize::try_from(plan.credits_remaining).unwrap_or(0);
     report.out_of_credits = leads.len() > affordable;
-    // Leads run concurrently: each is mostly waiting on a provider, Redis or Postgres. Each
-    // still commits alone, so a crash keeps whatever finished.
-    let outcomes: Vec<Result<Done, EnrichError>> = stream::iter(leads.into_iter().take(affordable))
-        .map(|lead| one_lead(engine, &calls, ws, lead, &clay_budget))
+    let leads: Vec<PendingLead> = leads.into_iter().take(affordable).collect();
+    let keys: Vec<Option<String>> = leads.iter().map(cache_key).collect();
+    let cached = calls.cache_get_many(&keys).await;
+    // Leads run concurrently: each is mostly waiting on a provider.
+    let answers: Vec<(Uuid, Option<String>, Answer)> = stream::iter(leads.into_iter().zip(keys).zip(cached))
+        .map(|((lead, key), hit)| {
+            let calls = &calls;
+            let clay_budget = &clay_budget;
+            async move {
+                let answer = calls.waterfall(&lead, key.is_some(), hit, clay_budget).await;
+                (lead.id, key, answer)
+            }
+        })
         .buffer_unordered(enricher.settings.concurrency.max(1))
         .collect()
         .await;
-    for outcome in outcomes {
-        let Done { kind, used_clay } = outcome?;
-        report.clay_used += u32::from(used_clay);
-        match kind {
-            Kind::Enriched { provider, via_cache } => {
-                report.enriched += 1;
-                report.from_cache += u32::from(via_cache);
-                *report.by_provider.entry(provider).or_default() += 1;
+    let fresh: Vec<(&str, &EnrichedPerson)> = answers
+        .iter()
+        .filter_map(|(_, key, a)| match (key, a) {
+            (Some(key), Answer::Accepted { person, via_cache: false, .. }) => Some((key.as_str(), person.as_ref())),
+            _ => None,
+        })
+        .collect();
+    calls.cache_put_many(&fresh).await;
+    ledger.flush(&engine.pool).await?;
+
+    let mut accepted = Vec::new();
+    let mut skipped = Vec::new();
+    let mut provider_of = std::collections::HashMap::new();
+    for (id, _, answer) in answers {
+        match answer {
+            Answer::Accepted { person, via_cache, used_clay, trail } => {
+                report.clay_used += u32::from(used_clay);
+                let enrichment = to_enrichment(&person, via_cache, trail);
+                provider_of.insert(id, (enrichment.provider.clone(), via_cache));
+                accepted.push((id, enrichment));
             }
-            Kind::Skipped => report.skipped += 1,
-            Kind::Deferred => report.deferred += 1,
-            Kind::AlreadyDone => report.already_done += 1,
-            Kind::NoCredits => report.out_of_credits = true,
+            Answer::Skip { trail, used_clay } => {
+                report.clay_used += u32::from(used_clay);
+                skipped.push((id, trail));
+            }
+            Answer::Deferred { trail, used_clay } => {
+                report.clay_used += u32::from(used_clay);
+                tracing::info!(lead = %id, %trail, "enrichment deferred: providers unavailable");
+                report.deferred += 1;
+            }
         }
     }
+    let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
+    let mut tx = engine.pool.begin().await?;
+    let charge = store::record_batch(&mut tx, ws, &accepted, &skipped, next).await?;
+    tx.commit().await?;
+    for id in &charge.charged {
+        if let Some((provider, via_cache)) = provider_of.remove(id) {
+            report.enriched += 1;
+            report.from_cache += u32::from(via_cache);
+            *report.by_provider.entry(provider).or_default() += 1;
+        }
+    }
+    report.skipped += charge.skipped.len() as u32;
+    report.already_done += (charge.already_done.len() + skipped.len() - charge.skipped.len()) as u32;
+    // Another batch took the last credits meanwhile: those leads stay pending (their results
+    // stay in the cache for when credits are back).
+    report.out_of_credits |= !charge.no_credits.is_empty();
     Ok(report)
-}
-
-enum Kind {
-    Enriched { provider: String, via_cache: bool },
-    Skipped,
-    Deferred,
-    AlreadyDone,
-    NoCredits,
-}
-
-struct Done {
-    kind: Kind,
-    used_clay: bool,
-}
-
-/// The waterfall and its write for one lead.
-async fn one_lead(engine: &Engine, calls: &Calls<'_>, ws: WorkspaceId, lead: PendingLead, clay_budget: &AtomicU32) -> Result<Done, EnrichError> {
-    Ok(match calls.waterfall(&lead, clay_budget).await {
-        Answer::Accepted { person, via_cache, used_clay, trail } => {
-            let enrichment = to_enrichment(&person, via_cache, trail);
-            let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
-            let mut tx = engine.pool.begin().await?;
-            let kind = match store::record_enriched(&mut tx, ws, lead.id, &enrichment, next).await? {
-                Charge::Charged => {
-                    tx.commit().await?;
-                    Kind::Enriched { provider: enrichment.provider, via_cache }
-                }
-                Charge::AlreadyDone => Kind::AlreadyDone,
-                Charge::NoCredits => {
-                    // Another batch took the last credit: nothing of this lead is kept (the
-                    // result stays in the cache for when credits are back).
-                    tx.rollback().await?;
-                    Kind::NoCredits
-                }
-            };
-            Done { kind, used_clay }
-        }
-        Answer::Skip { trail, used_clay } => {
-            let kind = if store::record_skipped(&engine.pool, ws, lead.id, &trail).await? { Kind::Skipped } else { Kind::AlreadyDone };
-            Done { kind, used_clay }
-        }
-        Answer::Deferred { trail, used_clay } => {
-            tracing::info!(lead = %lead.id, %trail, "enrichment deferred: providers unavailable");
-            Done { kind: Kind::Deferred, used_clay }
-        }
-    })
 }
 
 enum Answer {
@@ -323,8 +328,7 @@ struct Calls<'a> {
 }
 
 impl<'a> Calls<'a> {
-    fn new(engine: &'a Engine, enricher: &'a Enricher, ws: WorkspaceId) -> Self {
-        let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+    fn new(engine: &'a Engine, enricher: &'a Enricher, ws: WorkspaceId, ledger: Arc<dyn CostSink>) -> Self {
         let scope = LedgerScope { workspace: ws, campaign: None };
         let p = &enricher.providers;
         let b = &enricher.breakers;
@@ -339,11 +343,12 @@ impl<'a> Calls<'a> {
         }
     }
 
-    async fn waterfall(&self, lead: &PendingLead, clay_budget: &AtomicU32) -> Answer {
+    /// One lead down the waterfall. `cached` is what the batch's cache read found for it; an
+    /// accepted provider result is cached by the caller.
+    async fn waterfall(&self, lead: &PendingLead, identified: bool, cached: Option<EnrichedPerson>, clay_budget: &AtomicU32) -> Answer {
         let query = person_query(lead);
-        let key = cache_key(lead);
-        if let Some(key) = &key {
-            if let Some(person) = self.cache_get(key).await {
+        if identified {
+            if let Some(person) = cached {
                 if acceptable(&person, self.settings.min_confidence) {
                     let trail = format!("cache: {} {:.2}", person.source, person.confidence);
                     return Answer::Accepted { person: Box::new(person), via_cache: true, used_clay: false, trail };
@@ -377,9 +382,6 @@ impl<'a> Calls<'a> {
             match result {
                 Ok(person) if acceptable(&person, self.settings.min_confidence) => {
                     trail.push(format!("{provider}: accepted {:.2}", person.confidence));
-                    if let Some(key) = &key {
-                        self.cache_put(key, &person).await;
-                    }
                     return Answer::Accepted { person: Box::new(person), via_cache: false, used_clay, trail: trail.join("; ") };
                 }
                 Ok(person) => trail.push(format!("{provider}: rejected ({})", rejection(&person, self.settings.min_confidence))),
@@ -403,25 +405,40 @@ impl<'a> Calls<'a> {
         enrich_and_wait(provider, query, self.settings.async_poll_interval, self.settings.async_max_wait).await
     }
 
-    async fn cache_get(&self, key: &str) -> Option<EnrichedPerson> {
-        let mut conn = self.engine.redis.conn.clone();
-        match conn.get::<_, Option<String>>(self.engine.redis.key(key)).await {
-            Ok(v) => v.and_then(|s| serde_json::from_str(&s).ok()),
-            // The cache is an optimisation: without Redis the waterfall still works, it only pays.
-            Err(e) => {
-                tracing::warn!(error = %e, "enrichment cache read failed");
-                None
+    /// The batch's cached results in one MGET, in the order of `keys`.
+    async fn cache_get_many(&self, keys: &[Option<String>]) -> Vec<Option<EnrichedPerson>> {
+        let wanted: Vec<String> = keys.iter().flatten().map(|k| self.engine.redis.key(k)).collect();
+        let mut found: Vec<Option<String>> = Vec::new();
+        if !wanted.is_empty() {
+            let mut conn = self.engine.redis.conn.clone();
+            match redis::cmd("MGET").arg(&wanted).query_async::<Vec<Option<String>>>(&mut conn).await {
+                Ok(v) => found = v,
+                // The cache is an optimisation: without Redis the waterfall still works, it only pays.
+                Err(e) => tracing::warn!(error = %e, "enrichment cache read failed"),
             }
         }
+        let mut found = found.into_iter();
+        keys.iter()
+            .map(|k| {
+                k.as_ref()?;
+                found.next().flatten().and_then(|s| serde_json::from_str(&s).ok())
+            })
+            .collect()
     }
 
-    async fn cache_put(&self, key: &str, person: &EnrichedPerson) {
-        let Ok(json) = serde_json::to_string(person) else { return };
+    /// Caches accepted provider results, in one pipeline.
+    async fn cache_put_many(&self, items: &[(&str, &EnrichedPerson)]) {
+        if items.is_empty() {
+            return;
+        }
+        let mut pipe = redis::pipe();
+        for (key, person) in items {
+            if let Ok(json) = serde_json::to_string(person) {
+                pipe.set_ex(self.engine.redis.key(key), json, self.settings.cache_ttl.as_secs()).ignore();
+            }
+        }
         let mut conn = self.engine.redis.conn.clone();
-        if let Err(e) = conn
-            .set_ex::<_, _, ()>(self.engine.redis.key(key), json, self.settings.cache_ttl.as_secs())
-            .await
-        {
+        if let Err(e) = pipe.query_async::<()>(&mut conn).await {
             tracing::warn!(error = %e, "enrichment cache write failed");
         }
     }

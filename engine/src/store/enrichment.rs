@@ -111,109 +111,166 @@ pub struct Enrichment {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charge {
-    /// Logged, one credit taken, lead updated.
-    Charged,
-    /// An earlier run already enriched or skipped this lead: nothing written.
-    AlreadyDone,
-    /// No credit left: the caller must roll back (nothing of this lead is kept).
-    NoCredits,
+/// What [`record_batch`] did with each accepted lead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchCharge {
+    /// Logged, charged one credit each, updated.
+    pub charged: Vec<Uuid>,
+    /// An earlier run already enriched or skipped them: nothing written.
+    pub already_done: Vec<Uuid>,
+    /// No credit was left for them: nothing written, they stay pending.
+    pub no_credits: Vec<Uuid>,
+    /// Skips newly recorded (a skip an earlier run recorded is not counted).
+    pub skipped: Vec<Uuid>,
 }
 
-/// Writes one enrichment inside the caller's transaction: the log row (its primary key makes a
-/// second attempt a no-op), the credit (decremented only while positive) and the lead.
+/// Writes a whole batch in one transaction of the caller's: the log rows (their primary key
+/// makes a second attempt a no-op), the credits (taken only while there are some) and the lead
+/// updates for accepted results, and the log rows of skips — a handful of statements per batch.
 ///
-/// The lead keeps what it already had (what the user gave wins over provider data) and gains
-/// what it lacked. An email or LinkedIn URL another lead of the workspace already has is not
-/// copied, so enrichment can never create a duplicate. `next_status` comes from the domain
-/// status machine.
-pub async fn record_enriched(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, e: &Enrichment, next_status: LeadStatus) -> Result<Charge> {
-    let logged = sqlx::query(
+/// A lead keeps what it already had (what the user gave wins over provider data) and gains
+/// what it lacked; `next_status` comes from the domain status machine, and a lead that moved on
+/// meanwhile (scored, contacted) keeps its status.
+///
+/// Credits: the workspace row is locked once and at most `credits_remaining` leads (in the
+/// given order) are charged; the rest are left pending. Two batches of one workspace therefore
+/// take turns for the length of this write only, not for their provider calls.
+///
+/// Duplicates: an email or LinkedIn URL that another lead already has, or that an earlier
+/// result of the same batch brings, is not copied (one statement cannot see its own earlier
+/// rows, so the batch is checked here first).
+pub async fn record_batch(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    accepted: &[(Uuid, Enrichment)],
+    skipped: &[(Uuid, String)],
+    next_status: LeadStatus,
+) -> Result<BatchCharge> {
+    let mut out = BatchCharge::default();
+    if !skipped.is_empty() {
+        let ids: Vec<Uuid> = skipped.iter().map(|(id, _)| *id).collect();
+        let reasons: Vec<&str> = skipped.iter().map(|(_, r)| r.as_str()).collect();
+        out.skipped = sqlx::query_scalar(
+            "insert into enrichment_log (client_id, lead_id, outcome, reason)
+             select $1, id, 'skipped', reason from unnest($2::uuid[], $3::text[]) as t(id, reason)
+             on conflict do nothing returning lead_id",
+        )
+        .bind(ws.0)
+        .bind(&ids)
+        .bind(&reasons)
+        .fetch_all(&mut *conn)
+        .await?;
+    }
+    if accepted.is_empty() {
+        return Ok(out);
+    }
+    let credits: Option<i32> = sqlx::query_scalar("select credits_remaining from workspaces where id = $1 for update")
+        .bind(ws.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let affordable = usize::try_from(credits.unwrap_or(0)).unwrap_or(0).min(accepted.len());
+    let (to_charge, unpaid) = accepted.split_at(affordable);
+    out.no_credits = unpaid.iter().map(|(id, _)| *id).collect();
+    if to_charge.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<Uuid> = to_charge.iter().map(|(id, _)| *id).collect();
+    let providers: Vec<&str> = to_charge.iter().map(|(_, e)| e.provider.as_str()).collect();
+    let sources: Vec<&str> = to_charge.iter().map(|(_, e)| e.source).collect();
+    let confidences: Vec<f32> = to_charge.iter().map(|(_, e)| e.confidence).collect();
+    let reasons: Vec<&str> = to_charge.iter().map(|(_, e)| e.reason.as_str()).collect();
+    let logged: Vec<Uuid> = sqlx::query_scalar(
         "insert into enrichment_log (client_id, lead_id, outcome, provider, source, confidence, credits, reason)
-         values ($1, $2, 'enriched', $3, $4, $5, 1, $6) on conflict do nothing",
+         select $1, id, 'enriched', p, s, c, 1, r
+         from unnest($2::uuid[], $3::text[], $4::text[], $5::real[], $6::text[]) as t(id, p, s, c, r)
+         on conflict do nothing returning lead_id",
     )
     .bind(ws.0)
-    .bind(lead)
-    .bind(&e.provider)
-    .bind(e.source)
-    .bind(e.confidence)
-    .bind(&e.reason)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if logged == 0 {
-        return Ok(Charge::AlreadyDone);
+    .bind(&ids)
+    .bind(&providers)
+    .bind(&sources)
+    .bind(&confidences)
+    .bind(&reasons)
+    .fetch_all(&mut *conn)
+    .await?;
+    let logged: std::collections::HashSet<Uuid> = logged.into_iter().collect();
+    let mut seen_email = std::collections::HashSet::new();
+    let mut seen_linkedin = std::collections::HashSet::new();
+    let mut rows = Vec::with_capacity(logged.len());
+    for (id, e) in to_charge {
+        if !logged.contains(id) {
+            out.already_done.push(*id);
+            continue;
+        }
+        let email = Some(canonical_email(&e.email)).filter(|m| !m.is_empty() && seen_email.insert(m.clone()));
+        let linkedin = e.linkedin_url.clone().filter(|u| seen_linkedin.insert(u.clone()));
+        rows.push((*id, e, email, linkedin));
+        out.charged.push(*id);
     }
-    let charged = sqlx::query("update workspaces set credits_remaining = credits_remaining - 1 where id = $1 and credits_remaining > 0")
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    sqlx::query("update workspaces set credits_remaining = credits_remaining - $2 where id = $1")
         .bind(ws.0)
+        .bind(rows.len() as i32)
         .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if charged == 0 {
-        return Ok(Charge::NoCredits);
-    }
-    let email = canonical_email(&e.email);
+        .await?;
+    let col = |f: &dyn Fn(&Enrichment) -> Option<String>| rows.iter().map(|(_, e, _, _)| f(e)).collect::<Vec<_>>();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let emails: Vec<Option<String>> = rows.iter().map(|r| r.2.clone()).collect();
+    let linkedins: Vec<Option<String>> = rows.iter().map(|r| r.3.clone()).collect();
+    let employees: Vec<Option<i32>> = rows.iter().map(|r| r.1.employee_count).collect();
+    let confidences: Vec<f32> = rows.iter().map(|r| r.1.confidence).collect();
     sqlx::query(
         "update leads l set
-            email = case when l.email is null and not exists (
-                        select 1 from leads o where o.client_id = l.client_id and o.email = $3 and o.deleted_at is null)
-                    then $3 else l.email end,
-            email_verified = l.email_verified or l.email is null or l.email = $3,
-            linkedin_url = case when l.linkedin_url is null and not exists (
-                        select 1 from leads o where o.client_id = l.client_id and o.linkedin_url = $9 and o.deleted_at is null)
-                    then $9 else l.linkedin_url end,
-            first_name = coalesce(l.first_name, $4),
-            last_name = coalesce(l.last_name, $5),
-            company = coalesce(l.company, $6),
-            title = coalesce(l.title, $7),
-            company_domain = coalesce(l.company_domain, lower($8)),
-            phone = coalesce(l.phone, $10),
-            location = coalesce(l.location, $11),
-            industry = coalesce(l.industry, $12),
-            employee_count = coalesce(l.employee_count, $13),
-            enrichment_source = $14,
-            enrichment_confidence = $15,
-            -- a lead that moved on meanwhile (scored, contacted) keeps its status
+            email = case when l.email is null and v.email is not null and not exists (
+                        select 1 from leads o where o.client_id = l.client_id and o.email = v.email and o.deleted_at is null)
+                    then v.email else l.email end,
+            -- verified when the provider confirmed the address the lead has or now takes
+            email_verified = l.email_verified or coalesce(l.email = v.email, false) or (
+                        l.email is null and v.email is not null and not exists (
+                        select 1 from leads o where o.client_id = l.client_id and o.email = v.email and o.deleted_at is null)),
+            linkedin_url = case when l.linkedin_url is null and v.linkedin is not null and not exists (
+                        select 1 from leads o where o.client_id = l.client_id and o.linkedin_url = v.linkedin and o.deleted_at is null)
+                    then v.linkedin else l.linkedin_url end,
+            first_name = coalesce(l.first_name, v.first_name),
+            last_name = coalesce(l.last_name, v.last_name),
+            company = coalesce(l.company, v.company),
+            title = coalesce(l.title, v.title),
+            company_domain = coalesce(l.company_domain, lower(v.company_domain)),
+            phone = coalesce(l.phone, v.phone),
+            location = coalesce(l.location, v.location),
+            industry = coalesce(l.industry, v.industry),
+            employee_count = coalesce(l.employee_count, v.employee_count),
+            enrichment_source = v.provider,
+            enrichment_confidence = v.confidence,
             status = case when l.status = 'new' then $16 else l.status end,
             updated_at = now()
-         where l.client_id = $1 and l.id = $2",
+         from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::real[])
+              as v(id, email, first_name, last_name, company, title, company_domain, linkedin, phone, location,
+                   industry, employee_count, provider, confidence)
+         where l.client_id = $1 and l.id = v.id",
     )
     .bind(ws.0)
-    .bind(lead)
-    .bind(&email)
-    .bind(&e.first_name)
-    .bind(&e.last_name)
-    .bind(&e.company)
-    .bind(&e.title)
-    .bind(&e.company_domain)
-    .bind(&e.linkedin_url)
-    .bind(&e.phone)
-    .bind(&e.location)
-    .bind(&e.industry)
-    .bind(e.employee_count)
-    .bind(&e.provider)
-    .bind(e.confidence)
+    .bind(&ids)
+    .bind(&emails)
+    .bind(col(&|e| Some(e.first_name.clone())))
+    .bind(col(&|e| Some(e.last_name.clone())))
+    .bind(col(&|e| Some(e.company.clone())))
+    .bind(col(&|e| e.title.clone()))
+    .bind(col(&|e| e.company_domain.clone()))
+    .bind(&linkedins)
+    .bind(col(&|e| e.phone.clone()))
+    .bind(col(&|e| e.location.clone()))
+    .bind(col(&|e| e.industry.clone()))
+    .bind(&employees)
+    .bind(col(&|e| Some(e.provider.clone())))
+    .bind(&confidences)
     .bind(next_status.as_str())
     .execute(&mut *conn)
     .await?;
-    Ok(Charge::Charged)
-}
-
-/// Records that the waterfall found nothing acceptable: the lead stays `new` and un-enriched
-/// (SPEC §5 "graceful skip"), is not charged, and is not tried again by the pipeline.
-pub async fn record_skipped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: Uuid, reason: &str) -> Result<bool> {
-    Ok(sqlx::query(
-        "insert into enrichment_log (client_id, lead_id, outcome, reason) values ($1, $2, 'skipped', $3)
-         on conflict do nothing",
-    )
-    .bind(ws.0)
-    .bind(lead)
-    .bind(reason)
-    .execute(db)
-    .await?
-    .rows_affected()
-        == 1)
+    Ok(out)
 }
 
 /// Credits a month per plan tier (SPEC §2 "lead pool"), the figure a reset restores.
