@@ -37,3 +37,11 @@ id_type!(
 );
 id_type!(UserId);
 id_type!(InvitationId);
+id_type!(CampaignId);
+id_type!(DraftId);
+id_type!(
+    /// A frozen bulk approval (SPEC §9).
+    BatchId
+);
+id_type!(MailboxId);
+id_type!(OutboxId);

@@ -14,6 +14,8 @@ pub mod score;
 // Allocation, sending windows and cadences (SPEC §6, §7).
 pub mod allocate;
 pub mod cadence;
+pub mod campaign;
+pub mod deliverability;
 pub mod window;
 // Suppression, quality guard, lead status machine, reply classification (SPEC §3, §8, §10.5, §11).
 pub mod guard;

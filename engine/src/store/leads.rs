@@ -248,7 +248,7 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: LeadId) -> Re
 
 /// Appends the filter's conditions; the workspace and soft-delete conditions always lead, so
 /// every plan starts from one of the `(client_id, …) where deleted_at is null` indexes.
-fn push_where(q: &mut QueryBuilder<'_, Postgres>, ws: WorkspaceId, f: &LeadFilter) {
+pub(crate) fn push_where(q: &mut QueryBuilder<'_, Postgres>, ws: WorkspaceId, f: &LeadFilter) {
     q.push(" from leads where client_id = ").push_bind(ws.0).push(" and deleted_at is null");
     if let Some(s) = f.status {
         q.push(" and status = ").push_bind(s.as_str());

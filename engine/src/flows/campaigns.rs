@@ -1,0 +1,103 @@
+//! Campaigns (SPEC §6, §7, §9): create, edit, activate/pause/resume/archive within the plan's
+//! limit, and enrol leads by the Leads page's filter. Authorises every call and audits every
+//! change in the same transaction.
+
+use crate::auth::{authorize, Access};
+use crate::store::{audit, campaigns};
+use crate::{Engine, Error, Result};
+use domain::account::Action;
+use domain::campaign::{change_status, CampaignError, CampaignSettings, CampaignStatus};
+use domain::ids::{CampaignId, UserId, WorkspaceId};
+use domain::leads::LeadFilter;
+use serde_json::json;
+
+/// Most leads one enrolment takes (a filter matching more is cut at this many, best first).
+pub const MAX_ENROL: i64 = 10_000;
+
+impl From<CampaignError> for Error {
+    fn from(e: CampaignError) -> Self {
+        match e {
+            CampaignError::PlanLimit { .. } | CampaignError::Transition { .. } => Error::Conflict(e.to_string()),
+            _ => Error::Invalid(e.to_string()),
+        }
+    }
+}
+
+async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: CampaignId, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Record { workspace: Some(access.workspace), actor: Some(access.user), action, target_type: "campaign", target_id: Some(id.to_string()), before, after },
+    )
+    .await
+}
+
+pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, settings: CampaignSettings) -> Result<CampaignId> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let settings = settings.validate()?;
+    let mut tx = engine.pool.begin().await?;
+    let id = campaigns::insert(&mut tx, ws, &settings, user).await?;
+    audit(&mut tx, &access, "campaign.create", id, None, Some(json!({ "name": settings.name }))).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, settings: CampaignSettings) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let settings = settings.validate()?;
+    let mut tx = engine.pool.begin().await?;
+    let before = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    if before.status == CampaignStatus::Archived {
+        return Err(Error::Conflict("an archived campaign cannot be edited".into()));
+    }
+    if before.status == CampaignStatus::Active && settings.channels.contains(&domain::score::Channel::Email) && !settings.has_sender_identity() {
+        return Err(CampaignError::SenderIdentity.into());
+    }
+    campaigns::update(&mut tx, ws, id, &settings).await?;
+    audit(&mut tx, &access, "campaign.update", id, Some(serde_json::to_value(&before.settings).unwrap_or_default()), Some(serde_json::to_value(&settings).unwrap_or_default())).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId) -> Result<campaigns::Campaign> {
+    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))
+}
+
+pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId, include_archived: bool) -> Result<Vec<campaigns::CampaignSummary>> {
+    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    campaigns::list(&engine.pool, ws, include_archived).await
+}
+
+/// Activate, pause, resume or archive. Activation counts the workspace's active campaigns with
+/// the workspace row locked, so two activations at once cannot both squeeze under the limit.
+pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, to: CampaignStatus) -> Result<CampaignStatus> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let mut tx = engine.pool.begin().await?;
+    let plan: String = sqlx::query_scalar("select plan from workspaces where id = $1 and deleted_at is null for update")
+        .bind(ws.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("workspace"))?;
+    let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    let active = campaigns::count_active(&mut tx, ws).await?;
+    let to = change_status(campaign.status, to, active, &plan, &campaign.settings)?;
+    campaigns::set_status(&mut tx, ws, id, to).await?;
+    audit(&mut tx, &access, &format!("campaign.{}", to.as_str()), id, Some(json!({ "status": campaign.status })), Some(json!({ "status": to }))).await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// Enrols the leads matching `filter` (best scores first, at most [`MAX_ENROL`]). Returns how
+/// many were added; leads already enrolled or terminal are left out.
+pub async fn enroll(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let mut tx = engine.pool.begin().await?;
+    let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    if campaign.status == CampaignStatus::Archived {
+        return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));
+    }
+    let added = campaigns::enroll_by_filter(&mut tx, ws, id, filter, MAX_ENROL).await?;
+    audit(&mut tx, &access, "campaign.enroll", id, None, Some(json!({ "added": added, "filter": filter }))).await?;
+    tx.commit().await?;
+    Ok(added)
+}

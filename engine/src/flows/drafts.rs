@@ -1,0 +1,408 @@
+//! Drafting and approval (SPEC §8, §9).
+//!
+//! Drafting: for each lead enrolled in an active campaign, the cadence (`domain::cadence`)
+//! names the next touch; if it is an email with no live draft yet, the template engine writes
+//! one (rotating away from templates rejected for this lead), the quality guard judges it, and
+//! the permission mode decides whether it waits for a human or is approved at once. Approved
+//! drafts go straight into the outbox; the dispatcher sends them when due.
+//!
+//! Approval: approve, reject with a reason (rejection memory, then a new draft with another
+//! template), edit then approve (the original kept for the diff), and bulk approval through a
+//! frozen batch that executes once and approves only drafts unchanged since it was frozen.
+//!
+//! Channels other than email have no sender yet; their steps are skipped by the drafting pass
+//! rather than left to block the cadence.
+
+use crate::auth::{authorize, Access};
+use crate::drafting::{self, LeadVars, Sender};
+use crate::store::campaigns::{self, Enrolled};
+use crate::store::{audit, drafts, outbox};
+use crate::{Engine, Error, Result};
+use chrono::{DateTime, Duration, Utc};
+use domain::account::Action;
+use domain::cadence::{next_step, Decision, LeadProgress, PauseRules, StepSet};
+use domain::campaign::{CampaignStatus, PermissionMode};
+use domain::guard::{check, fingerprint, next_template, Draft as GuardDraft, GuardConfig};
+use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
+use domain::lead_status::LeadStatus;
+use domain::score::Channel;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// What a drafting pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftReport {
+    pub leads: u64,
+    pub drafted: u64,
+    pub auto_approved: u64,
+    pub blocked: u64,
+    /// Leads the templates cannot address (no first name or company) or without an email.
+    pub unaddressable: u64,
+    /// Leads whose next touch already has a draft, or is not an email.
+    pub nothing_to_do: u64,
+}
+
+/// The host part of our Message-IDs: the public URL's host.
+pub fn message_domain(engine: &Engine) -> String {
+    let url = engine.settings.public_url.trim();
+    let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("localhost");
+    if host.is_empty() { "localhost".into() } else { host.to_string() }
+}
+
+fn lead_vars(e: &Enrolled) -> LeadVars {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    LeadVars {
+        first_name: s(&e.first_name),
+        last_name: s(&e.last_name),
+        title: s(&e.title),
+        company: s(&e.company),
+        industry: s(&e.industry),
+        city: e.location.as_deref().and_then(|l| l.split(',').next()).unwrap_or_default().trim().to_string(),
+        employees: e.employee_count,
+        domain: s(&e.company_domain),
+    }
+}
+
+fn seed(lead: Uuid) -> u64 {
+    let d = Sha256::digest(lead.as_bytes());
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+/// The workspace's permission mode, overridden by the campaign's.
+async fn mode_of(engine: &Engine, ws: WorkspaceId, campaign: Option<PermissionMode>) -> Result<PermissionMode> {
+    if let Some(m) = campaign {
+        return Ok(m);
+    }
+    let m: String = sqlx::query_scalar("select permission_mode from workspaces where id = $1")
+        .bind(ws.0)
+        .fetch_one(&engine.pool)
+        .await?;
+    Ok(m.parse().unwrap_or_default())
+}
+
+/// Drafts the next touch of every lead of an active campaign. Safe to run again at any time:
+/// a touch with a live draft is left alone (the database enforces one live draft per touch).
+pub async fn draft_campaign(engine: &Engine, ws: WorkspaceId, id: CampaignId, now: DateTime<Utc>) -> Result<DraftReport> {
+    let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    let mut report = DraftReport::default();
+    if campaign.status != CampaignStatus::Active {
+        return Ok(report);
+    }
+    let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
+    let sender = Sender {
+        name: campaign.settings.sender_name.clone(),
+        company: campaign.settings.sender_company.clone(),
+        physical_address: campaign.settings.physical_address.clone(),
+    };
+    let guard = GuardConfig::default();
+    let domain = message_domain(engine);
+    let mut after = None;
+    loop {
+        let batch = campaigns::enrolled_batch(&engine.pool, ws, id, after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.lead_id);
+        for lead in &batch {
+            report.leads += 1;
+            draft_lead(engine, ws, &campaign, mode, &sender, &guard, &domain, lead, now, &mut report).await?;
+        }
+    }
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn draft_lead(
+    engine: &Engine,
+    ws: WorkspaceId,
+    campaign: &campaigns::Campaign,
+    mode: PermissionMode,
+    sender: &Sender,
+    guard: &GuardConfig,
+    message_domain: &str,
+    lead: &Enrolled,
+    now: DateTime<Utc>,
+    report: &mut DraftReport,
+) -> Result<()> {
+    let status: Option<LeadStatus> = lead.status.parse().ok();
+    if status.is_none_or(|s| s.blocks_outreach()) || lead.email.is_none() {
+        report.unaddressable += 1;
+        return Ok(());
+    }
+    let existing = drafts::for_lead(&engine.pool, ws, campaign.id, lead.lead_id).await?;
+    if existing.awaiting_review {
+        report.nothing_to_do += 1;
+        return Ok(());
+    }
+    let steps = campaign.settings.cadence.steps();
+    // Touches with a live or blocked draft count as handled for the cadence; steps on channels
+    // without a sender are skipped.
+    let mut sent = StepSet::EMPTY;
+    let mut skipped = StepSet::EMPTY;
+    for (i, s) in steps.iter().enumerate() {
+        let i16_i = i as i16;
+        if existing.live_steps.contains(&i16_i) || existing.blocked_steps.contains(&i16_i) {
+            sent = sent.with(i);
+        } else if s.channel != Channel::Email {
+            skipped = skipped.with(i);
+        }
+    }
+    let progress = LeadProgress { enrolled_at: lead.enrolled_at, sent, skipped, has_linkedin_url: lead.linkedin_url.is_some(), linkedin_connected: false };
+    // Draft ahead: the next touch is drafted as soon as the previous one exists, so a human can
+    // approve it before it falls due; the outbox holds it until then.
+    let far_future = now + Duration::days(400);
+    let (step, due_at) = match next_step(&campaign.settings.cadence, &progress, &[], &PauseRules::default(), far_future) {
+        Decision::Send { step, due_at, .. } => (step, due_at),
+        Decision::Wait { step, until, .. } => (step, until),
+        _ => {
+            report.nothing_to_do += 1;
+            return Ok(());
+        }
+    };
+    let action = steps[step].action;
+    let memory = drafts::rejection_memory(&engine.pool, ws, lead.lead_id, guard.rejection_ttl_days).await?;
+    let candidates = drafting::candidates(action);
+    let ids: Vec<&str> = candidates.iter().map(|t| t.id).collect();
+    let Some(template_id) = next_template(&ids, &memory, now, guard.rejection_ttl_days, seed(lead.lead_id)) else {
+        report.nothing_to_do += 1;
+        return Ok(());
+    };
+    let template = candidates.iter().find(|t| t.id == template_id).copied().expect("chosen from the candidates");
+    let rendered = match drafting::render(template, &lead_vars(lead), sender) {
+        Ok(r) => r,
+        Err(_) => {
+            report.unaddressable += 1;
+            return Ok(());
+        }
+    };
+    let verdict = check(guard, &GuardDraft { body: &rendered.body, template_id: Some(template.id), evidence: &rendered.evidence }, &memory, now);
+    let first_touch = !steps[..step].iter().enumerate().any(|(j, s)| s.channel == Channel::Email && existing.live_steps.contains(&(j as i16)));
+    let status = if !verdict.allows() {
+        "blocked"
+    } else if mode.auto_approves(first_touch, existing.human_approved) {
+        "approved"
+    } else {
+        "pending"
+    };
+    let new = drafts::NewDraft {
+        campaign: campaign.id,
+        lead: lead.lead_id,
+        step: step as i16,
+        channel: Channel::Email.as_str().into(),
+        due_at: due_at.max(now),
+        template: template.id.into(),
+        angle: rendered.angle.into(),
+        content_hash: drafting::content_hash(&rendered.subject_a, &rendered.subject_b, &rendered.body),
+        subject_a: rendered.subject_a,
+        subject_b: rendered.subject_b,
+        body: rendered.body,
+        evidence: serde_json::to_value(&rendered.evidence).unwrap_or_default(),
+        guard: verdict.would_block().then(|| json!({ "code": verdict.code().map(|c| c.as_str()), "message": verdict.message(), "outcome": verdict.outcome })),
+        generator: "template".into(),
+        status,
+    };
+    let mut tx = engine.pool.begin().await?;
+    if let Some(draft) = drafts::insert(&mut tx, ws, &new).await? {
+        report.drafted += 1;
+        match status {
+            "approved" => {
+                report.auto_approved += 1;
+                outbox::enqueue_approved(&mut tx, ws, &[draft.0], message_domain).await?;
+            }
+            "blocked" => report.blocked += 1,
+            _ => {}
+        }
+    } else {
+        report.nothing_to_do += 1;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Drafts for every active campaign of every workspace: the scheduler's sweep.
+pub async fn draft_all(engine: &Engine, now: DateTime<Utc>) -> Result<DraftReport> {
+    let active: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "select c.client_id, c.id from campaigns c join workspaces w on w.id = c.client_id and w.deleted_at is null
+         where c.status = 'active' order by c.client_id, c.id",
+    )
+    .fetch_all(&engine.pool)
+    .await?;
+    let mut total = DraftReport::default();
+    for (ws, id) in active {
+        let r = draft_campaign(engine, WorkspaceId(ws), CampaignId(id), now).await?;
+        total.leads += r.leads;
+        total.drafted += r.drafted;
+        total.auto_approved += r.auto_approved;
+        total.blocked += r.blocked;
+        total.unaddressable += r.unaddressable;
+        total.nothing_to_do += r.nothing_to_do;
+    }
+    Ok(total)
+}
+
+async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: String, after: serde_json::Value) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Record { workspace: Some(access.workspace), actor: Some(access.user), action, target_type: "draft", target_id: Some(id), before: None, after: Some(after) },
+    )
+    .await
+}
+
+fn changed() -> Error {
+    Error::Conflict("this draft changed or was already handled; reload the queue".into())
+}
+
+/// Approves one draft as the reviewer saw it (`seen_hash`), and queues it for sending.
+pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    let mut tx = engine.pool.begin().await?;
+    if !drafts::approve(&mut tx, ws, id, seen_hash, user, None).await? {
+        return Err(not_found_or_changed(engine, ws, id).await);
+    }
+    outbox::enqueue_approved(&mut tx, ws, &[id.0], &message_domain(engine)).await?;
+    audit(&mut tx, &access, "draft.approve", id.to_string(), json!({ "hash": seen_hash })).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn not_found_or_changed(engine: &Engine, ws: WorkspaceId, id: DraftId) -> Error {
+    match drafts::get(&engine.pool, ws, id).await {
+        Ok(Some(_)) => changed(),
+        Ok(None) => Error::NotFound("draft"),
+        Err(e) => e,
+    }
+}
+
+/// Rejects a draft with a reason (required), remembers it for the lead, and drafts the touch
+/// again with another template.
+pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, reason: &str) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid("Say why the draft is rejected: the next draft for this lead learns from it".into()));
+    }
+    if reason.chars().count() > 500 {
+        return Err(Error::Invalid("Keep the reason under 500 characters".into()));
+    }
+    let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
+    let evidence: Vec<domain::guard::Evidence> = serde_json::from_value(draft.evidence.clone()).unwrap_or_default();
+    let keys: Vec<String> = evidence.iter().map(|e| e.key()).collect();
+    let mut tx = engine.pool.begin().await?;
+    if !drafts::reject(&mut tx, ws, id, reason, &fingerprint(&draft.body), &keys, user).await? {
+        return Err(changed());
+    }
+    audit(&mut tx, &access, "draft.reject", id.to_string(), json!({ "reason": reason, "template": draft.template })).await?;
+    tx.commit().await?;
+    // The rotated draft: best effort, the next sweep retries it anyway.
+    if let Err(e) = draft_campaign_lead(engine, ws, CampaignId(draft.campaign_id), draft.lead_id, Utc::now()).await {
+        tracing::warn!(error = %e, "redraft after rejection failed; the scheduler will retry");
+    }
+    Ok(())
+}
+
+/// Drafts one lead of a campaign (after a rejection).
+async fn draft_campaign_lead(engine: &Engine, ws: WorkspaceId, id: CampaignId, lead: Uuid, now: DateTime<Utc>) -> Result<DraftReport> {
+    let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    let mut report = DraftReport::default();
+    if campaign.status != CampaignStatus::Active {
+        return Ok(report);
+    }
+    if let Some(e) = campaigns::enrolled_lead(&engine.pool, ws, id, lead).await? {
+        let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
+        let sender = Sender {
+            name: campaign.settings.sender_name.clone(),
+            company: campaign.settings.sender_company.clone(),
+            physical_address: campaign.settings.physical_address.clone(),
+        };
+        draft_lead(engine, ws, &campaign, mode, &sender, &GuardConfig::default(), &message_domain(engine), &e, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Edit then approve: the reviewer's text replaces the draft's (the original is kept once for
+/// the diff), and the edited version is what is approved and sent.
+pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    let (subject_a, subject_b, body) = (subject_a.trim(), subject_b.trim(), body.trim());
+    if body.is_empty() {
+        return Err(Error::Invalid("The message body cannot be empty".into()));
+    }
+    if body.chars().count() > 20_000 || subject_a.chars().count() > 200 || subject_b.chars().count() > 200 {
+        return Err(Error::Invalid("Subjects are at most 200 characters and the body at most 20,000".into()));
+    }
+    let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
+    if draft.channel == "email" && (subject_a.is_empty() || subject_b.is_empty() || subject_a.eq_ignore_ascii_case(subject_b)) {
+        return Err(Error::Invalid("An email needs two different subjects for its A/B test".into()));
+    }
+    let new_hash = drafting::content_hash(subject_a, subject_b, body);
+    let mut tx = engine.pool.begin().await?;
+    if !drafts::edit(&mut tx, ws, id, seen_hash, subject_a, subject_b, body, &new_hash).await? {
+        return Err(changed());
+    }
+    if !drafts::approve(&mut tx, ws, id, &new_hash, user, None).await? {
+        return Err(changed());
+    }
+    outbox::enqueue_approved(&mut tx, ws, &[id.0], &message_domain(engine)).await?;
+    audit(&mut tx, &access, "draft.edit_approve", id.to_string(), json!({ "from": seen_hash, "to": new_hash })).await?;
+    tx.commit().await?;
+    Ok(new_hash)
+}
+
+/// A frozen bulk approval, as shown to the reviewer before they confirm it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrozenBatch {
+    pub id: BatchId,
+    pub drafts: usize,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How long a frozen batch may wait for its confirmation.
+pub const BATCH_TTL_MINUTES: i64 = 15;
+/// Most drafts one bulk approval takes.
+pub const MAX_BATCH: i64 = 2_000;
+
+/// Freezes the pending drafts of a campaign (or all) — their ids and content hashes — for a
+/// bulk approval the reviewer confirms next.
+pub async fn freeze_batch(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, limit: i64) -> Result<FrozenBatch> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    let items = drafts::pending_items(&engine.pool, ws, campaign, limit.clamp(1, MAX_BATCH)).await?;
+    if items.is_empty() {
+        return Err(Error::Invalid("There is nothing pending to approve".into()));
+    }
+    let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
+    let mut tx = engine.pool.begin().await?;
+    let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
+    audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len() })).await?;
+    tx.commit().await?;
+    Ok(FrozenBatch { id, drafts: items.len(), expires_at })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchOutcome {
+    pub approved: usize,
+    /// Drafts edited, rejected or approved elsewhere after the batch was frozen: not approved.
+    pub stale: usize,
+}
+
+/// Executes a frozen batch — once. Only drafts still pending with their frozen hash are
+/// approved; a second execution, or one after expiry, is refused and changes nothing.
+pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: BatchId) -> Result<BatchOutcome> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    let mut tx = engine.pool.begin().await?;
+    let Some(items) = drafts::claim_batch(&mut tx, ws, id, Utc::now()).await? else {
+        return Err(Error::Conflict("This bulk approval was already carried out or has expired; select the drafts again".into()));
+    };
+    let approved = drafts::approve_frozen(&mut tx, ws, &items, user, id).await?;
+    outbox::enqueue_approved(&mut tx, ws, &approved, &message_domain(engine)).await?;
+    let outcome = BatchOutcome { approved: approved.len(), stale: items.len() - approved.len() };
+    drafts::finish_batch(&mut tx, ws, id, outcome.approved as i32, outcome.stale as i32).await?;
+    audit(&mut tx, &access, "batch.execute", id.to_string(), json!({ "approved": outcome.approved, "stale": outcome.stale })).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The approval queue page.
+pub async fn queue(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<drafts::QueueCursor>, limit: i64) -> Result<drafts::QueuePage> {
+    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    drafts::queue(&engine.pool, ws, campaign, after, limit).await
+}

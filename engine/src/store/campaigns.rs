@@ -1,0 +1,268 @@
+//! Campaigns and their enrolled leads. Every function takes the workspace id and filters by it.
+//! Settings are stored as validated by `domain::campaign`; reading them back re-validates
+//! nothing but fails loudly on a row the domain cannot read.
+
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use domain::cadence::Cadence;
+use domain::campaign::{CampaignSettings, CampaignStatus, PermissionMode, TargetAccount};
+use domain::ids::{CampaignId, UserId, WorkspaceId};
+use domain::leads::LeadFilter;
+use domain::score::Channel;
+use domain::window::SendingWindow;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub status: CampaignStatus,
+    pub settings: CampaignSettings,
+    pub created_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+}
+
+/// A campaign in the list, with its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignSummary {
+    pub id: CampaignId,
+    pub name: String,
+    pub status: CampaignStatus,
+    pub leads: i64,
+    pub pending_drafts: i64,
+    pub sent: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(anyhow::anyhow!("stored campaign unreadable: {e}"))
+}
+
+fn channels_text(c: &[Channel]) -> Vec<String> {
+    c.iter().map(|c| c.as_str().to_string()).collect()
+}
+
+fn json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::Internal(e.into()))
+}
+
+pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, s: &CampaignSettings, by: UserId) -> Result<CampaignId> {
+    let id: Uuid = sqlx::query_scalar(
+        "insert into campaigns (client_id, name, description, permission_mode, channels, cadence, sending_window,
+                                time_zone, ramp, target_accounts, sender_name, sender_company, physical_address, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
+    )
+    .bind(ws.0)
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(s.permission_mode.map(|m| m.as_str()))
+    .bind(channels_text(&s.channels))
+    .bind(json(&s.cadence)?)
+    .bind(json(&s.window)?)
+    .bind(&s.time_zone)
+    .bind(s.ramp)
+    .bind(json(&s.target_accounts)?)
+    .bind(&s.sender_name)
+    .bind(&s.sender_company)
+    .bind(&s.physical_address)
+    .bind(by.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(CampaignId(id))
+}
+
+pub async fn update(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, s: &CampaignSettings) -> Result<bool> {
+    Ok(sqlx::query(
+        "update campaigns set name = $3, description = $4, permission_mode = $5, channels = $6, cadence = $7,
+                sending_window = $8, time_zone = $9, ramp = $10, target_accounts = $11, sender_name = $12,
+                sender_company = $13, physical_address = $14, updated_at = now()
+         where client_id = $1 and id = $2 and status <> 'archived'",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(s.permission_mode.map(|m| m.as_str()))
+    .bind(channels_text(&s.channels))
+    .bind(json(&s.cadence)?)
+    .bind(json(&s.window)?)
+    .bind(&s.time_zone)
+    .bind(s.ramp)
+    .bind(json(&s.target_accounts)?)
+    .bind(&s.sender_name)
+    .bind(&s.sender_company)
+    .bind(&s.physical_address)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    description: String,
+    status: String,
+    permission_mode: Option<String>,
+    channels: Vec<String>,
+    cadence: serde_json::Value,
+    sending_window: serde_json::Value,
+    time_zone: String,
+    ramp: bool,
+    target_accounts: serde_json::Value,
+    sender_name: String,
+    sender_company: String,
+    physical_address: String,
+    created_at: DateTime<Utc>,
+    activated_at: Option<DateTime<Utc>>,
+}
+
+fn campaign(r: Row) -> Result<Campaign> {
+    let channels = r
+        .channels
+        .iter()
+        .map(|c| serde_json::from_value::<Channel>(serde_json::Value::String(c.clone())).map_err(internal))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Campaign {
+        id: CampaignId(r.id),
+        status: r.status.parse().map_err(internal)?,
+        settings: CampaignSettings {
+            name: r.name,
+            description: r.description,
+            permission_mode: r.permission_mode.map(|m| m.parse::<PermissionMode>()).transpose().map_err(internal)?,
+            channels,
+            cadence: serde_json::from_value::<Cadence>(r.cadence).map_err(internal)?,
+            window: serde_json::from_value::<SendingWindow>(r.sending_window).map_err(internal)?,
+            time_zone: r.time_zone,
+            ramp: r.ramp,
+            target_accounts: serde_json::from_value::<Vec<TargetAccount>>(r.target_accounts).map_err(internal)?,
+            sender_name: r.sender_name,
+            sender_company: r.sender_company,
+            physical_address: r.physical_address,
+        },
+        created_at: r.created_at,
+        activated_at: r.activated_at,
+    })
+}
+
+const COLUMNS: &str = "id, name, description, status, permission_mode, channels, cadence, sending_window, time_zone, ramp,
+     target_accounts, sender_name, sender_company, physical_address, created_at, activated_at";
+
+pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: CampaignId) -> Result<Option<Campaign>> {
+    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from campaigns where client_id = $1 and id = $2"))
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?;
+    row.map(campaign).transpose()
+}
+
+/// Locks the campaign row for a status change.
+pub async fn get_for_update(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId) -> Result<Option<Campaign>> {
+    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from campaigns where client_id = $1 and id = $2 for update"))
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    row.map(campaign).transpose()
+}
+
+pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, include_archived: bool) -> Result<Vec<CampaignSummary>> {
+    let rows: Vec<(Uuid, String, String, i64, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+        "select c.id, c.name, c.status,
+                (select count(*) from campaign_leads l where l.client_id = c.client_id and l.campaign_id = c.id),
+                (select count(*) from drafts d where d.client_id = c.client_id and d.campaign_id = c.id and d.status = 'pending'),
+                (select count(*) from outbox o where o.client_id = c.client_id and o.campaign_id = c.id and o.state in ('sent', 'shadow')),
+                c.created_at
+         from campaigns c
+         where c.client_id = $1 and ($2 or c.status <> 'archived')
+         order by (c.status = 'archived'), c.created_at desc",
+    )
+    .bind(ws.0)
+    .bind(include_archived)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name, status, leads, pending_drafts, sent, created_at)| {
+            Ok(CampaignSummary { id: CampaignId(id), name, status: status.parse().map_err(internal)?, leads, pending_drafts, sent, created_at })
+        })
+        .collect()
+}
+
+pub async fn set_status(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, status: CampaignStatus) -> Result<()> {
+    sqlx::query(
+        "update campaigns set status = $3, updated_at = now(),
+                activated_at = case when $3 = 'active' then coalesce(activated_at, now()) else activated_at end
+         where client_id = $1 and id = $2",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(status.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Active campaigns of the workspace, for the plan limit (call inside the transaction that
+/// activates, after locking the workspace row, so two activations cannot both pass).
+pub async fn count_active(conn: &mut PgConnection, ws: WorkspaceId) -> Result<u32> {
+    let n: i64 = sqlx::query_scalar("select count(*) from campaigns where client_id = $1 and status = 'active'")
+        .bind(ws.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Enrols the leads matching the filter (the Leads page's current filter) that are not
+/// terminal and not already enrolled. Returns how many were added.
+pub async fn enroll_by_filter(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter, limit: i64) -> Result<u64> {
+    let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new("insert into campaign_leads (client_id, campaign_id, lead_id) select client_id, ");
+    q.push_bind(id.0).push(", id");
+    crate::store::leads::push_where(&mut q, ws, filter);
+    q.push(" and status not in ('converted', 'not_interested', 'unsubscribed', 'bounced', 'suppressed', 'exhausted', 'dead')");
+    q.push(" order by als desc nulls last, id limit ").push_bind(limit.max(0));
+    q.push(" on conflict do nothing");
+    Ok(q.build().execute(conn).await?.rows_affected())
+}
+
+/// A lead enrolled in a campaign, as the drafting flow needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Enrolled {
+    pub lead_id: Uuid,
+    pub enrolled_at: DateTime<Utc>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub company: Option<String>,
+    pub company_domain: Option<String>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub employee_count: Option<i32>,
+    pub email: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub status: String,
+}
+
+const ENROLLED: &str = "select cl.lead_id, cl.enrolled_at, l.first_name, l.last_name, l.title, l.company, l.company_domain, l.industry,
+                l.location, l.employee_count, l.email, l.linkedin_url, l.status
+         from campaign_leads cl
+         join leads l on l.client_id = cl.client_id and l.id = cl.lead_id and l.deleted_at is null
+         where cl.client_id = $1 and cl.campaign_id = $2 and cl.state = 'active'";
+
+/// One active enrolment.
+pub async fn enrolled_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: CampaignId, lead: Uuid) -> Result<Option<Enrolled>> {
+    Ok(sqlx::query_as(&format!("{ENROLLED} and cl.lead_id = $3")).bind(ws.0).bind(id.0).bind(lead).fetch_optional(db).await?)
+}
+
+/// Active enrolments of an active campaign after `after` (keyset by lead id), for drafting.
+pub async fn enrolled_batch<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: CampaignId, after: Option<Uuid>, limit: i64) -> Result<Vec<Enrolled>> {
+    Ok(sqlx::query_as(&format!("{ENROLLED} and ($3::uuid is null or cl.lead_id > $3) order by cl.lead_id limit $4"))
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}

@@ -1,0 +1,371 @@
+//! Drafts, the approval queue, rejection memory and frozen bulk approvals (SPEC §8, §9).
+//! Every function takes the workspace id and filters by it.
+//!
+//! The approval rules that matter for safety live in the SQL itself: a draft is approved only
+//! while it is `pending` *and* its content hash is the one the approver saw, so an edit that
+//! lands between "looked at" and "approved" is never approved by accident.
+
+use crate::{Error, Result};
+use chrono::{DateTime, Utc};
+use domain::guard::{Rejection, RejectionMemory};
+use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// A draft to store.
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    pub campaign: CampaignId,
+    pub lead: Uuid,
+    pub step: i16,
+    pub channel: String,
+    pub due_at: DateTime<Utc>,
+    pub template: String,
+    pub angle: String,
+    pub subject_a: String,
+    pub subject_b: String,
+    pub body: String,
+    pub content_hash: String,
+    pub evidence: serde_json::Value,
+    pub guard: Option<serde_json::Value>,
+    pub generator: String,
+    /// `pending`, `approved` (auto-approved by the permission mode) or `blocked`.
+    pub status: &'static str,
+}
+
+/// Inserts a draft unless a live one (pending, approved, sent) exists for the same touch.
+/// Returns its id when inserted.
+pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, d: &NewDraft) -> Result<Option<DraftId>> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, template, angle, subject_a, subject_b,
+                             body, content_hash, evidence, guard, generator, status, approved_hash, approved_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 case when $16 = 'approved' then $12 end, case when $16 = 'approved' then now() end)
+         on conflict (client_id, campaign_id, lead_id, step, channel) where status in ('pending', 'approved', 'sent')
+         do nothing
+         returning id",
+    )
+    .bind(ws.0)
+    .bind(d.campaign.0)
+    .bind(d.lead)
+    .bind(d.step)
+    .bind(&d.channel)
+    .bind(d.due_at)
+    .bind(&d.template)
+    .bind(&d.angle)
+    .bind(&d.subject_a)
+    .bind(&d.subject_b)
+    .bind(&d.body)
+    .bind(&d.content_hash)
+    .bind(&d.evidence)
+    .bind(&d.guard)
+    .bind(&d.generator)
+    .bind(d.status)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.map(DraftId))
+}
+
+/// The steps of a lead in a campaign that have a live draft, and whether a human approved any
+/// of them (co-pilot lets follow-ups of a human-approved sequence through).
+#[derive(Debug, Clone, Default)]
+pub struct LeadDrafts {
+    pub live_steps: Vec<i16>,
+    pub blocked_steps: Vec<i16>,
+    pub human_approved: bool,
+    /// A draft still waits for a human: the next touch is drafted only once it is handled, so
+    /// the queue holds one draft per lead and campaign.
+    pub awaiting_review: bool,
+}
+
+pub async fn for_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, campaign: CampaignId, lead: Uuid) -> Result<LeadDrafts> {
+    let rows: Vec<(i16, String, bool)> = sqlx::query_as(
+        "select step, status, approved_by is not null from drafts
+         where client_id = $1 and campaign_id = $2 and lead_id = $3 and status in ('pending', 'approved', 'sent', 'blocked')",
+    )
+    .bind(ws.0)
+    .bind(campaign.0)
+    .bind(lead)
+    .fetch_all(db)
+    .await?;
+    let mut out = LeadDrafts::default();
+    for (step, status, human) in rows {
+        if status == "blocked" {
+            out.blocked_steps.push(step);
+        } else {
+            out.live_steps.push(step);
+        }
+        out.human_approved |= human;
+        out.awaiting_review |= status == "pending";
+    }
+    Ok(out)
+}
+
+/// The lead's rejection memory (SPEC §8), newest first, within `ttl_days`.
+pub async fn rejection_memory<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: Uuid, ttl_days: i64) -> Result<RejectionMemory> {
+    let rows: Vec<(DateTime<Utc>, String, String, String, Vec<String>)> = sqlx::query_as(
+        "select created_at, reason, fingerprint, template, evidence_keys from rejections
+         where client_id = $1 and lead_id = $2 and created_at > now() - make_interval(days => $3)
+         order by created_at desc",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(i32::try_from(ttl_days).unwrap_or(30))
+    .fetch_all(db)
+    .await?;
+    Ok(RejectionMemory {
+        rejections: rows
+            .into_iter()
+            .map(|(at, reason, fingerprint, template, evidence_keys)| Rejection { at, reason, fingerprint, template_id: Some(template), evidence_keys })
+            .collect(),
+    })
+}
+
+/// A draft as the queue and the approval flow see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct DraftView {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub campaign_name: String,
+    pub lead_id: Uuid,
+    pub lead_name: String,
+    pub lead_email: Option<String>,
+    pub company: Option<String>,
+    pub als: Option<i16>,
+    pub tier: Option<String>,
+    pub step: i16,
+    pub channel: String,
+    pub status: String,
+    pub template: String,
+    pub angle: String,
+    pub subject_a: String,
+    pub subject_b: String,
+    pub body: String,
+    pub content_hash: String,
+    pub evidence: serde_json::Value,
+    pub guard: Option<serde_json::Value>,
+    pub edited_from: Option<serde_json::Value>,
+    pub reject_reason: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+const VIEW: &str = "select d.id, d.campaign_id, c.name as campaign_name, d.lead_id,
+        coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email, l.linkedin_url, 'Unnamed lead') as lead_name,
+        l.email as lead_email, l.company, l.als, l.tier, d.step, d.channel, d.status, d.template, d.angle, d.subject_a,
+        d.subject_b, d.body, d.content_hash, d.evidence, d.guard, d.edited_from, d.reject_reason, d.due_at, d.created_at
+     from drafts d
+     join campaigns c on c.client_id = d.client_id and c.id = d.campaign_id
+     join leads l on l.client_id = d.client_id and l.id = d.lead_id";
+
+pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: DraftId) -> Result<Option<DraftView>> {
+    Ok(sqlx::query_as(&format!("{VIEW} where d.client_id = $1 and d.id = $2"))
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Where the queue page is: keyset on (created_at, id), oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub drafts: Vec<DraftView>,
+    /// Pending drafts in the queue (of the campaign, when filtered), counted up to `COUNT_CAP`.
+    pub pending: i64,
+    pub pending_capped: bool,
+    pub next: Option<QueueCursor>,
+}
+
+pub const COUNT_CAP: i64 = 10_000;
+
+/// One page of the approval queue: pending drafts, oldest first. Keyset paging and a capped
+/// count keep it an index range scan at any queue length.
+pub async fn queue<'e, E>(db: E, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<QueueCursor>, limit: i64) -> Result<QueuePage>
+where
+    E: PgExecutor<'e> + Copy,
+{
+    let limit = limit.clamp(1, 200);
+    let mut drafts: Vec<DraftView> = sqlx::query_as(&format!(
+        "{VIEW} where d.client_id = $1 and d.status = 'pending' and ($2::uuid is null or d.campaign_id = $2)
+           and ($3::timestamptz is null or (d.created_at, d.id) > ($3, $4))
+         order by d.created_at, d.id limit $5"
+    ))
+    .bind(ws.0)
+    .bind(campaign.map(|c| c.0))
+    .bind(after.map(|a| a.created_at))
+    .bind(after.map(|a| a.id))
+    .bind(limit + 1)
+    .fetch_all(db)
+    .await?;
+    let more = drafts.len() as i64 > limit;
+    drafts.truncate(limit as usize);
+    let next = if more { drafts.last().map(|d| QueueCursor { created_at: d.created_at, id: d.id }) } else { None };
+    let pending: i64 = sqlx::query_scalar(
+        "select count(*) from (select 1 from drafts where client_id = $1 and status = 'pending'
+           and ($2::uuid is null or campaign_id = $2) limit $3) t",
+    )
+    .bind(ws.0)
+    .bind(campaign.map(|c| c.0))
+    .bind(COUNT_CAP + 1)
+    .fetch_one(db)
+    .await?;
+    Ok(QueuePage { drafts, pending: pending.min(COUNT_CAP), pending_capped: pending > COUNT_CAP, next })
+}
+
+/// Approves a pending draft if its content is still `seen_hash`. Returns false when the draft
+/// is not pending any more or changed meanwhile (nothing written).
+pub async fn approve(conn: &mut PgConnection, ws: WorkspaceId, id: DraftId, seen_hash: &str, by: UserId, batch: Option<BatchId>) -> Result<bool> {
+    Ok(sqlx::query(
+        "update drafts set status = 'approved', approved_by = $4, approved_at = now(), approved_hash = content_hash,
+                batch_id = $5, updated_at = now()
+         where client_id = $1 and id = $2 and status = 'pending' and content_hash = $3",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(seen_hash)
+    .bind(by.0)
+    .bind(batch.map(|b| b.0))
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Rejects a pending draft and remembers why (rejection memory). False when not pending.
+pub async fn reject(conn: &mut PgConnection, ws: WorkspaceId, id: DraftId, reason: &str, fingerprint: &str, evidence_keys: &[String], by: UserId) -> Result<bool> {
+    let row: Option<(Uuid, String)> = sqlx::query_as(
+        "update drafts set status = 'rejected', rejected_by = $4, rejected_at = now(), reject_reason = $3, updated_at = now()
+         where client_id = $1 and id = $2 and status = 'pending'
+         returning lead_id, template",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(reason)
+    .bind(by.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((lead, template)) = row else { return Ok(false) };
+    sqlx::query(
+        "insert into rejections (client_id, lead_id, draft_id, template, reason, fingerprint, evidence_keys)
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(id.0)
+    .bind(template)
+    .bind(reason)
+    .bind(fingerprint)
+    .bind(evidence_keys)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Replaces a pending draft's text, keeping the original the first time it is edited (so the
+/// diff shown is against what the drafter wrote). False when not pending or changed meanwhile.
+pub async fn edit(conn: &mut PgConnection, ws: WorkspaceId, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str, new_hash: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "update drafts set
+            edited_from = coalesce(edited_from, jsonb_build_object('subject_a', subject_a, 'subject_b', subject_b, 'body', body)),
+            subject_a = $4, subject_b = $5, body = $6, content_hash = $7, updated_at = now()
+         where client_id = $1 and id = $2 and status = 'pending' and content_hash = $3",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(seen_hash)
+    .bind(subject_a)
+    .bind(subject_b)
+    .bind(body)
+    .bind(new_hash)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// One frozen item of a bulk approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchItem {
+    pub draft: Uuid,
+    pub hash: String,
+}
+
+/// The pending drafts a bulk approval would take: of a campaign (or all), up to `limit`.
+pub async fn pending_items<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, campaign: Option<CampaignId>, limit: i64) -> Result<Vec<BatchItem>> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "select id, content_hash from drafts where client_id = $1 and status = 'pending' and ($2::uuid is null or campaign_id = $2)
+         order by created_at, id limit $3",
+    )
+    .bind(ws.0)
+    .bind(campaign.map(|c| c.0))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(draft, hash)| BatchItem { draft, hash }).collect())
+}
+
+pub async fn insert_batch(conn: &mut PgConnection, ws: WorkspaceId, items: &[BatchItem], expires_at: DateTime<Utc>, by: UserId) -> Result<BatchId> {
+    let id: Uuid = sqlx::query_scalar("insert into approval_batches (client_id, created_by, items, expires_at) values ($1, $2, $3, $4) returning id")
+        .bind(ws.0)
+        .bind(by.0)
+        .bind(serde_json::to_value(items).map_err(|e| Error::Internal(e.into()))?)
+        .bind(expires_at)
+        .fetch_one(conn)
+        .await?;
+    Ok(BatchId(id))
+}
+
+/// Marks the batch executed and returns its items — once: a second call (a double click, a
+/// retried request) gets `None`. Expired batches also get `None`.
+pub async fn claim_batch(conn: &mut PgConnection, ws: WorkspaceId, id: BatchId, now: DateTime<Utc>) -> Result<Option<Vec<BatchItem>>> {
+    let items: Option<serde_json::Value> = sqlx::query_scalar(
+        "update approval_batches set executed_at = $3
+         where client_id = $1 and id = $2 and executed_at is null and expires_at > $3
+         returning items",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    items.map(|v| serde_json::from_value(v).map_err(|e| Error::Internal(e.into()))).transpose()
+}
+
+pub async fn finish_batch(conn: &mut PgConnection, ws: WorkspaceId, id: BatchId, approved: i32, stale: i32) -> Result<()> {
+    sqlx::query("update approval_batches set approved = $3, stale = $4 where client_id = $1 and id = $2")
+        .bind(ws.0)
+        .bind(id.0)
+        .bind(approved)
+        .bind(stale)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Approves many drafts at once, each only if still pending with the frozen hash. Returns the
+/// ids approved.
+pub async fn approve_frozen(conn: &mut PgConnection, ws: WorkspaceId, items: &[BatchItem], by: UserId, batch: BatchId) -> Result<Vec<Uuid>> {
+    let ids: Vec<Uuid> = items.iter().map(|i| i.draft).collect();
+    let hashes: Vec<&str> = items.iter().map(|i| i.hash.as_str()).collect();
+    Ok(sqlx::query_scalar(
+        "update drafts d set status = 'approved', approved_by = $4, approved_at = now(), approved_hash = d.content_hash,
+                batch_id = $5, updated_at = now()
+         from unnest($2::uuid[], $3::text[]) as f(id, hash)
+         where d.client_id = $1 and d.id = f.id and d.status = 'pending' and d.content_hash = f.hash
+         returning d.id",
+    )
+    .bind(ws.0)
+    .bind(&ids)
+    .bind(&hashes)
+    .bind(by.0)
+    .bind(batch.0)
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,377 @@
+//! The outbox (SPEC §10.4): one row per (lead, campaign, step, channel), claimed by dispatch
+//! workers with `FOR UPDATE SKIP LOCKED`, moved pending → sending → sent | failed | cancelled |
+//! shadow, and reconciled by Message-ID when a crash leaves it in `sending`.
+//!
+//! Every state change names the state it expects (and, for a claimed row, the worker that
+//! claimed it), so a slow worker whose lease was taken over cannot overwrite the new owner.
+//!
+//! Claiming and reconciling span workspaces: they are the dispatcher's sweeps, never run on
+//! behalf of a user. Everything else takes the workspace id.
+
+use crate::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{MailboxId, OutboxId, WorkspaceId};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use uuid::Uuid;
+
+/// Puts approved drafts into the outbox, snapshotting what will be sent. A touch already in
+/// the outbox is refreshed only while it has not gone out (pending or cancelled), which is how
+/// an edited and re-approved draft replaces its earlier version; a sent or sending row is never
+/// touched. Returns the number of rows written.
+pub async fn enqueue_approved(conn: &mut PgConnection, ws: WorkspaceId, drafts: &[Uuid], message_domain: &str) -> Result<u64> {
+    if drafts.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "insert into outbox (client_id, campaign_id, lead_id, step, channel, draft_id, to_address, subject, variant, body,
+                             content_hash, message_id, not_before)
+         select d.client_id, d.campaign_id, d.lead_id, d.step, d.channel, d.id, l.email,
+                case when (('x' || substr(md5(d.lead_id::text), 1, 8))::bit(32)::int & 1) = 0 then d.subject_a else d.subject_b end,
+                case when (('x' || substr(md5(d.lead_id::text), 1, 8))::bit(32)::int & 1) = 0 then 'a' else 'b' end,
+                d.body, d.content_hash,
+                '<' || gen_random_uuid() || '@' || $3 || '>',
+                d.due_at
+         from drafts d
+         join leads l on l.client_id = d.client_id and l.id = d.lead_id
+         where d.client_id = $1 and d.id = any($2) and d.status = 'approved' and l.email is not null
+         on conflict (client_id, lead_id, campaign_id, step, channel) do update
+            set draft_id = excluded.draft_id, to_address = excluded.to_address, subject = excluded.subject,
+                variant = excluded.variant, body = excluded.body, content_hash = excluded.content_hash,
+                not_before = excluded.not_before, state = 'pending', last_error = null, updated_at = now()
+            where outbox.state in ('pending', 'cancelled')",
+    )
+    .bind(ws.0)
+    .bind(drafts)
+    .bind(message_domain)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// A row a worker claimed, with everything the just-in-time checks and the send need.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub client_id: Uuid,
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub lead_id: Uuid,
+    pub step: i16,
+    pub channel: String,
+    pub draft_id: Uuid,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub content_hash: String,
+    pub message_id: String,
+    pub not_before: DateTime<Utc>,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due rows for `worker`: one statement that skips rows other workers
+/// hold, so two workers never get the same row. The claim commits at once: from here on the
+/// row says `sending`, and a crash leaves it there for reconciliation, never for a blind resend.
+pub async fn claim(pool: &PgPool, worker: &str, limit: i64, now: DateTime<Utc>) -> Result<Vec<Claimed>> {
+    Ok(sqlx::query_as(
+        "with due as (
+            select client_id, id from outbox
+            where state = 'pending' and not_before <= $3
+            order by not_before, id
+            limit $2
+            for update skip locked
+         )
+         update outbox o set state = 'sending', claimed_by = $1, claimed_at = $3, attempts = o.attempts + 1, updated_at = now()
+         from due where o.client_id = due.client_id and o.id = due.id
+         returning o.client_id, o.id, o.campaign_id, o.lead_id, o.step, o.channel, o.draft_id, o.to_address, o.subject,
+                   o.body, o.content_hash, o.message_id, o.not_before, o.attempts",
+    )
+    .bind(worker)
+    .bind(limit)
+    .bind(now)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Everything the just-in-time checks read, in one query, at the moment of sending.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SendContext {
+    pub platform_stop: bool,
+    pub platform_stop_reason: Option<String>,
+    pub workspace_paused: bool,
+    pub workspace_paused_reason: Option<String>,
+    pub shadow_mode: bool,
+    pub subscription_status: String,
+    pub campaign_status: String,
+    pub sending_window: serde_json::Value,
+    pub time_zone: String,
+    pub sender_name: String,
+    pub sender_company: String,
+    pub physical_address: String,
+    pub lead_status: String,
+    pub lead_email: Option<String>,
+    pub enrolment_state: Option<String>,
+    pub draft_status: String,
+    pub draft_content_hash: String,
+    pub approved_hash: Option<String>,
+    pub suppressed: bool,
+    /// The first email of this lead's sequence that went out, for threading and its mailbox.
+    pub parent_message_id: Option<String>,
+    pub parent_subject: Option<String>,
+    pub parent_mailbox: Option<Uuid>,
+    /// An earlier touch of the sequence has not gone out yet: this one waits for it.
+    pub earlier_unsent: bool,
+}
+
+pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed) -> Result<Option<SendContext>> {
+    Ok(sqlx::query_as(
+        "select p.emergency_stop as platform_stop, p.stop_reason as platform_stop_reason,
+                w.sending_paused as workspace_paused, w.sending_paused_reason as workspace_paused_reason,
+                w.shadow_mode, w.subscription_status,
+                c.status as campaign_status, c.sending_window, c.time_zone, c.sender_name, c.sender_company, c.physical_address,
+                l.status as lead_status, l.email as lead_email,
+                cl.state as enrolment_state,
+                d.status as draft_status, d.content_hash as draft_content_hash, d.approved_hash,
+                exists (select 1 from suppressions s where s.client_id = w.id and s.address = lower($4)) as suppressed,
+                parent.message_id as parent_message_id, parent.subject as parent_subject, parent.mailbox_id as parent_mailbox,
+                exists (select 1 from outbox e where e.client_id = w.id and e.campaign_id = c.id and e.lead_id = l.id
+                        and e.step < $7 and e.state in ('pending', 'sending', 'unknown')) as earlier_unsent
+         from workspaces w
+         cross join platform_settings p
+         join campaigns c on c.client_id = w.id and c.id = $3
+         join leads l on l.client_id = w.id and l.id = $5
+         join drafts d on d.client_id = w.id and d.id = $6
+         left join campaign_leads cl on cl.client_id = w.id and cl.campaign_id = c.id and cl.lead_id = l.id
+         left join lateral (
+            select o.message_id, o.subject, o.mailbox_id from outbox o
+            where o.client_id = w.id and o.campaign_id = c.id and o.lead_id = l.id and o.channel = 'email'
+              and o.state in ('sent', 'shadow') and o.step < $7
+            order by o.step limit 1
+         ) parent on true
+         where w.id = $1 and w.deleted_at is null and $2::uuid is not null",
+    )
+    .bind(ws.0)
+    .bind(row.id)
+    .bind(row.campaign_id)
+    .bind(&row.to_address)
+    .bind(row.lead_id)
+    .bind(row.draft_id)
+    .bind(row.step)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// One just-in-time check as recorded on the row (SPEC §10.7 "every send records which checks
+/// passed").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRecord {
+    pub check: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+fn checks_json(checks: &[CheckRecord]) -> serde_json::Value {
+    serde_json::to_value(checks).unwrap_or_default()
+}
+
+/// The row went out: `sent` (or `shadow`, rendered and kept but not sent).
+#[allow(clippy::too_many_arguments)]
+pub async fn finish(
+    db: impl PgExecutor<'_>,
+    ws: WorkspaceId,
+    id: Uuid,
+    worker: &str,
+    state: &str,
+    mailbox: Option<MailboxId>,
+    subject: &str,
+    in_reply_to: Option<&str>,
+    references: &[String],
+    reply: &str,
+    checks: &[CheckRecord],
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "update outbox set state = $4, mailbox_id = $5, subject = $6, in_reply_to = $7, \"references\" = $8,
+                provider_reply = $9, checks = $10, sent_at = now(), updated_at = now()
+         where client_id = $1 and id = $2 and state = 'sending' and claimed_by = $3",
+    )
+    .bind(ws.0)
+    .bind(id)
+    .bind(worker)
+    .bind(state)
+    .bind(mailbox.map(|m| m.0))
+    .bind(subject)
+    .bind(in_reply_to)
+    .bind(references)
+    .bind(reply)
+    .bind(checks_json(checks))
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// A check said "not now": back to pending until `not_before`.
+pub async fn postpone(db: impl PgExecutor<'_>, ws: WorkspaceId, id: Uuid, worker: &str, not_before: DateTime<Utc>, checks: &[CheckRecord], why: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "update outbox set state = 'pending', not_before = $4, checks = $5, last_error = $6, claimed_by = null, claimed_at = null,
+                updated_at = now()
+         where client_id = $1 and id = $2 and state = 'sending' and claimed_by = $3",
+    )
+    .bind(ws.0)
+    .bind(id)
+    .bind(worker)
+    .bind(not_before)
+    .bind(checks_json(checks))
+    .bind(why)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// A check that cannot come right (`cancelled`), or a permanent provider refusal (`failed`).
+pub async fn stop(db: impl PgExecutor<'_>, ws: WorkspaceId, id: Uuid, worker: &str, state: &str, checks: &[CheckRecord], why: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "update outbox set state = $4, checks = $5, last_error = $6, updated_at = now()
+         where client_id = $1 and id = $2 and state = 'sending' and claimed_by = $3",
+    )
+    .bind(ws.0)
+    .bind(id)
+    .bind(worker)
+    .bind(state)
+    .bind(checks_json(checks))
+    .bind(why)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records the mailbox a claimed row is about to go through, before the provider is called:
+/// reconciliation then knows whom to ask, and that a row without one never reached a provider.
+pub async fn assign_mailbox(db: impl PgExecutor<'_>, ws: WorkspaceId, id: Uuid, worker: &str, mailbox: MailboxId) -> Result<bool> {
+    Ok(sqlx::query("update outbox set mailbox_id = $4 where client_id = $1 and id = $2 and state = 'sending' and claimed_by = $3")
+        .bind(ws.0)
+        .bind(id)
+        .bind(worker)
+        .bind(mailbox.0)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// An `unknown` row to reconcile.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InDoubt {
+    pub client_id: Uuid,
+    pub id: Uuid,
+    pub message_id: String,
+    pub mailbox_id: Option<Uuid>,
+}
+
+pub async fn in_doubt<'e>(db: impl PgExecutor<'e>, limit: i64) -> Result<Vec<InDoubt>> {
+    Ok(sqlx::query_as("select client_id, id, message_id, mailbox_id from outbox where state = 'unknown' order by updated_at, id limit $1")
+        .bind(limit)
+        .fetch_all(db)
+        .await?)
+}
+
+/// Rows left in `sending` longer than the lease by a worker that died: moved to `unknown` for
+/// reconciliation.
+pub async fn expire_leases(pool: &PgPool, older_than: DateTime<Utc>) -> Result<u64> {
+    Ok(sqlx::query("update outbox set state = 'unknown', updated_at = now() where state = 'sending' and claimed_at < $1")
+        .bind(older_than)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// Reconciliation's verdict on an `unknown` row: the provider has it (`sent`), or it never got
+/// it (back to `pending`, to be sent once).
+pub async fn resolve_unknown(db: impl PgExecutor<'_>, ws: WorkspaceId, id: Uuid, delivered: bool, detail: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "update outbox set state = case when $3 then 'sent' else 'pending' end,
+                sent_at = case when $3 then coalesce(sent_at, now()) end,
+                provider_reply = case when $3 then $4 else provider_reply end,
+                last_error = case when $3 then last_error else $4 end,
+                claimed_by = null, claimed_at = null, updated_at = now()
+         where client_id = $1 and id = $2 and state = 'unknown'",
+    )
+    .bind(ws.0)
+    .bind(id)
+    .bind(delivered)
+    .bind(detail)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Takes one of the mailbox's sends for `day` if fewer than `cap` are taken.
+pub async fn reserve_slot(db: impl PgExecutor<'_>, ws: WorkspaceId, mailbox: MailboxId, day: NaiveDate, cap: i32) -> Result<bool> {
+    let taken: Option<i32> = sqlx::query_scalar(
+        "insert into mailbox_usage (client_id, mailbox_id, day, sent) values ($1, $2, $3, 1)
+         on conflict (client_id, mailbox_id, day) do update set sent = mailbox_usage.sent + 1
+            where mailbox_usage.sent < $4
+         returning sent",
+    )
+    .bind(ws.0)
+    .bind(mailbox.0)
+    .bind(day)
+    .bind(cap)
+    .fetch_optional(db)
+    .await?;
+    Ok(taken.is_some_and(|n| n <= cap))
+}
+
+pub async fn release_slot(db: impl PgExecutor<'_>, ws: WorkspaceId, mailbox: MailboxId, day: NaiveDate) -> Result<()> {
+    sqlx::query("update mailbox_usage set sent = greatest(sent - 1, 0) where client_id = $1 and mailbox_id = $2 and day = $3")
+        .bind(ws.0)
+        .bind(mailbox.0)
+        .bind(day)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// An outbox row as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub lead_id: Uuid,
+    pub step: i16,
+    pub channel: String,
+    pub state: String,
+    pub to_address: String,
+    pub subject: String,
+    pub message_id: String,
+    pub not_before: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub checks: serde_json::Value,
+}
+
+pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, state: Option<&str>, limit: i64) -> Result<Vec<OutboxRow>> {
+    Ok(sqlx::query_as(
+        "select id, campaign_id, lead_id, step, channel, state, to_address, subject, message_id, not_before, sent_at, last_error, checks
+         from outbox where client_id = $1 and ($2::text is null or state = $2)
+         order by updated_at desc, id limit $3",
+    )
+    .bind(ws.0)
+    .bind(state)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(db)
+    .await?)
+}
+
+pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: OutboxId) -> Result<Option<OutboxRow>> {
+    Ok(sqlx::query_as(
+        "select id, campaign_id, lead_id, step, channel, state, to_address, subject, message_id, not_before, sent_at, last_error, checks
+         from outbox where client_id = $1 and id = $2",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .fetch_optional(db)
+    .await?)
+}

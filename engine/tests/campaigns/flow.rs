@@ -1,0 +1,170 @@
+//! Campaigns, drafting and the approval queue.
+
+use crate::support::*;
+use domain::campaign::{CampaignStatus, PermissionMode};
+use domain::ids::DraftId;
+use domain::leads::LeadFilter;
+use engine::flows::{campaigns, drafts};
+use engine::store::drafts as store;
+use engine::Error;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn activation_respects_the_plan_limit_and_the_sender_identity(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    for i in 0..5 {
+        let id = campaigns::create(&engine, u, ws, settings(&format!("C{i}"))).await.unwrap();
+        campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
+    }
+    let sixth = campaigns::create(&engine, u, ws, settings("C6")).await.unwrap();
+    let err = campaigns::set_status(&engine, u, ws, sixth, CampaignStatus::Active).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(ref m) if m.contains("5 active campaigns")), "{err:?}");
+
+    let mut anonymous = settings("No address");
+    anonymous.physical_address.clear();
+    let id = campaigns::create(&engine, u, ws, anonymous).await.unwrap();
+    sqlx::query("update workspaces set plan = 'velocity' where id = $1").bind(ws.0).execute(&pool).await.unwrap();
+    let err = campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap_err();
+    assert!(matches!(err, Error::Invalid(ref m) if m.contains("physical address")), "{err:?}");
+
+    let mut bad = settings(" ");
+    bad.name = " ".into();
+    assert!(matches!(campaigns::create(&engine, u, ws, bad).await, Err(Error::Invalid(_))));
+    assert_eq!(campaigns::list(&engine, u, ws, false).await.unwrap().len(), 7, "nothing written by the refused create");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn co_pilot_drafts_wait_for_a_human_and_autopilot_goes_straight_to_the_outbox(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    leads(&pool, ws, 6).await;
+    let id = active_campaign(&engine, u, ws).await;
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!((r.leads, r.drafted, r.auto_approved, r.blocked), (6, 6, 0, 0), "{r:?}");
+    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    assert_eq!(page.pending, 6);
+    let d = &page.drafts[0];
+    assert_eq!(d.step, 0);
+    assert!(d.body.contains(&d.lead_name.split(' ').next().unwrap().to_string()));
+    assert_ne!(d.subject_a, d.subject_b);
+    // Running again drafts nothing new: one live draft per touch, one pending per lead.
+    let again = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!(again.drafted, 0);
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1", ws).await, 0);
+
+    // Autopilot: approved and queued at once.
+    let (u2, ws2) = owner_workspace(&engine, "Beta").await;
+    leads(&pool, ws2, 3).await;
+    let mut s = settings("Auto");
+    s.permission_mode = Some(PermissionMode::Autopilot);
+    let auto = campaigns::create(&engine, u2, ws2, s).await.unwrap();
+    campaigns::set_status(&engine, u2, ws2, auto, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(&engine, u2, ws2, auto, &LeadFilter::default()).await.unwrap();
+    let r = drafts::draft_campaign(&engine, ws2, auto, tuesday()).await.unwrap();
+    assert_eq!(r.auto_approved, 3);
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws2).await, 3);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_lead_without_personal_evidence_is_blocked_by_the_guard(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    sqlx::query("insert into leads (client_id, source, email, first_name, company, status) values ($1, 'csv', 'x@bare.com.au', 'Jo', 'Bare Pty', 'scored')")
+        .bind(ws.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let id = active_campaign(&engine, u, ws).await;
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!((r.drafted, r.blocked), (1, 1));
+    let guard: serde_json::Value = sqlx::query_scalar("select guard from drafts where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(guard["code"], "GUARD-003", "{guard}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn approve_reject_and_edit_each_do_what_they_say(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    leads(&pool, ws, 3).await;
+    let id = active_campaign(&engine, u, ws).await;
+    drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let (a, b, c) = (&page.drafts[0], &page.drafts[1], &page.drafts[2]);
+
+    // Approve with a stale hash: refused, nothing changes.
+    let err = drafts::approve(&engine, u, ws, DraftId(a.id), "not-the-hash").await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)));
+    drafts::approve(&engine, u, ws, DraftId(a.id), &a.content_hash).await.unwrap();
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1", ws).await, 1);
+    assert!(matches!(drafts::approve(&engine, u, ws, DraftId(a.id), &a.content_hash).await, Err(Error::Conflict(_))), "approving twice");
+
+    // Reject needs a reason; the redraft uses another template.
+    assert!(matches!(drafts::reject(&engine, u, ws, DraftId(b.id), "  ").await, Err(Error::Invalid(_))));
+    drafts::reject(&engine, u, ws, DraftId(b.id), "Too salesy for a logistics MD").await.unwrap();
+    let redraft: (String, String) = sqlx::query_as("select template, status from drafts where client_id = $1 and lead_id = $2 and status <> 'rejected'")
+        .bind(ws.0)
+        .bind(b.lead_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(redraft.0, b.template, "rotated away from the rejected template");
+    assert_eq!(redraft.1, "pending");
+    let memory = store::rejection_memory(&pool, ws, b.lead_id, 30).await.unwrap();
+    assert_eq!(memory.rejections[0].reason, "Too salesy for a logistics MD");
+
+    // Edit then approve: the edited text goes out, the original is kept for the diff.
+    let new_hash = drafts::edit_and_approve(&engine, u, ws, DraftId(c.id), &c.content_hash, "Hello from Sam", "A note for you", "Hi there,\n\nShort and sweet.").await.unwrap();
+    let view = store::get(&pool, ws, DraftId(c.id)).await.unwrap().unwrap();
+    assert_eq!(view.status, "approved");
+    assert_eq!(view.content_hash, new_hash);
+    assert_eq!(view.edited_from.unwrap()["body"], c.body);
+    let body: String = sqlx::query_scalar("select body from outbox where client_id = $1 and draft_id = $2").bind(ws.0).bind(c.id).fetch_one(&pool).await.unwrap();
+    assert_eq!(body, "Hi there,\n\nShort and sweet.");
+    assert!(matches!(
+        drafts::edit_and_approve(&engine, u, ws, DraftId(c.id), &new_hash, "Same", "same", "x").await,
+        Err(Error::Invalid(_))
+    ));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_frozen_batch_executes_once_and_skips_drafts_changed_after_it_was_frozen(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    leads(&pool, ws, 5).await;
+    let id = active_campaign(&engine, u, ws).await;
+    drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    let batch = drafts::freeze_batch(&engine, u, ws, Some(id), 100).await.unwrap();
+    assert_eq!(batch.drafts, 5);
+    // Someone edits one draft after the batch was frozen.
+    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let edited = &page.drafts[0];
+    store::edit(&mut *pool.acquire().await.unwrap(), ws, DraftId(edited.id), &edited.content_hash, "New A", "New B", "Changed body", "h-new").await.unwrap();
+
+    let outcome = drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    assert_eq!((outcome.approved, outcome.stale), (4, 1));
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1", ws).await, 4);
+    let status: String = sqlx::query_scalar("select status from drafts where id = $1").bind(edited.id).fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "pending", "the changed draft was not approved by the batch");
+    assert!(matches!(drafts::execute_batch(&engine, u, ws, batch.id).await, Err(Error::Conflict(_))), "executes once");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn another_workspace_cannot_see_or_act_on_drafts(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let (intruder, their_ws) = owner_workspace(&engine, "Other").await;
+    leads(&pool, ws, 2).await;
+    let id = active_campaign(&engine, u, ws).await;
+    drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    let d = drafts::queue(&engine, u, ws, None, None, 10).await.unwrap().drafts[0].clone();
+    // Through their own workspace: the draft does not exist there.
+    assert!(matches!(drafts::approve(&engine, intruder, their_ws, DraftId(d.id), &d.content_hash).await, Err(Error::NotFound(_))));
+    assert!(matches!(drafts::reject(&engine, intruder, their_ws, DraftId(d.id), "no").await, Err(Error::NotFound(_))));
+    assert_eq!(drafts::queue(&engine, intruder, their_ws, None, None, 10).await.unwrap().pending, 0);
+    // Through ours: not a member.
+    assert!(matches!(drafts::queue(&engine, intruder, ws, None, None, 10).await, Err(Error::NotFound(_))));
+    assert!(matches!(campaigns::get(&engine, intruder, their_ws, id).await, Err(Error::NotFound(_))));
+    let status: String = sqlx::query_scalar("select status from drafts where id = $1").bind(d.id).fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "pending");
+}

@@ -1,0 +1,5 @@
+//! Campaigns, drafting, approval and dispatch against the real Postgres and Redis.
+
+mod dispatch;
+mod flow;
+mod support;
