@@ -9,8 +9,7 @@
 //!
 //! Smartlead's documents disagree on the names of the add-leads counts (`upload_count` /
 //! `added_count` / `inserted_count`, `already_added_to_campaign` / `duplicate_count`,
-//! `block_count` / `blocked_count`, `unsubscribed_leads`), so each is read under all of its
-//! names. They also document two webhook payload shapes (flat with `event_type`, nested with
+//! `block_count` / `blocked_count`, `unsubscribed_leads`), so every name is read. They also document two webhook payload shapes (flat with `event_type`, nested with
 //! `event` and a `lead` object); both are read.
 //!
 //! The key travels in the query string: URLs are never logged or put in errors (transport
@@ -77,19 +76,28 @@ fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<T, ProviderError
     }
 }
 
+/// Every count under each name Smartlead's documents use; a name may be missing from an answer,
+/// and some answers carry two of them (`already_added_to_campaign` *and* `duplicate_count`).
 #[derive(Deserialize)]
 struct AddResult {
     ok: Option<bool>,
-    #[serde(alias = "added_count", alias = "inserted_count")]
     upload_count: Option<u32>,
-    #[serde(alias = "duplicate_count")]
+    added_count: Option<u32>,
+    inserted_count: Option<u32>,
     already_added_to_campaign: Option<u32>,
-    #[serde(alias = "blocked_count")]
+    /// Duplicates skipped. We send one lead per request, so it cannot be a duplicate of another
+    /// lead in the request: it is already in the campaign.
+    duplicate_count: Option<u32>,
     block_count: Option<u32>,
+    blocked_count: Option<u32>,
     unsubscribed_leads: Option<Value>,
     invalid_email_count: Option<u32>,
     message: Option<String>,
     error: Option<String>,
+}
+
+fn sum(counts: &[Option<u32>]) -> u32 {
+    counts.iter().map(|c| c.unwrap_or(0)).sum()
 }
 
 /// `unsubscribed_leads` is a count in some answers and the list of addresses in others.
@@ -169,20 +177,20 @@ impl ExternalSender for SmartleadClient {
                 r.message.or(r.error).unwrap_or_else(|| "Smartlead refused the leads".into()),
             ));
         }
-        if r.upload_count.unwrap_or(0) > 0 {
+        if sum(&[r.upload_count, r.added_count, r.inserted_count]) > 0 {
             // The answer names no lead id; webhooks identify the lead by address and campaign.
             return Ok(SendOutcome::Accepted { provider_ref: None });
         }
         if count(&r.unsubscribed_leads) > 0 {
             return Ok(SendOutcome::Refused(Refusal::Unsubscribed));
         }
-        if r.block_count.unwrap_or(0) > 0 {
+        if sum(&[r.block_count, r.blocked_count]) > 0 {
             return Ok(SendOutcome::Refused(Refusal::Blocklisted));
         }
         if r.invalid_email_count.unwrap_or(0) > 0 {
             return Ok(SendOutcome::Refused(Refusal::InvalidAddress));
         }
-        if r.already_added_to_campaign.unwrap_or(0) > 0 {
+        if sum(&[r.already_added_to_campaign, r.duplicate_count]) > 0 {
             return Ok(reconcile(self.find(email).await?, &email.key));
         }
         // Nothing uploaded and no reason given: the global block list is the one Smartlead
