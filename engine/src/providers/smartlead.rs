@@ -193,9 +193,11 @@ impl ExternalSender for SmartleadClient {
         if sum(&[r.already_added_to_campaign, r.duplicate_count]) > 0 {
             return Ok(reconcile(self.find(email).await?, &email.key));
         }
-        // Nothing uploaded and no reason given: the global block list is the one Smartlead
-        // skips silently in older answers.
-        Ok(SendOutcome::Refused(Refusal::Blocklisted))
+        // Nothing uploaded and no reason given: we cannot tell whether it is queued, so the
+        // dispatcher must reconcile (`find`) rather than resend.
+        Err(ProviderError::Malformed(
+            "Smartlead answered without adding or skipping the lead".into(),
+        ))
     }
 
     #[tracing::instrument(skip_all, fields(provider = "smartlead", key = %email.key))]

@@ -403,3 +403,16 @@ fn a_webhook_naming_no_event_is_malformed() {
         Err(ProviderError::Malformed(_))
     ));
 }
+
+#[tokio::test]
+async fn an_answer_that_neither_adds_nor_skips_is_malformed_so_dispatch_reconciles() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": true })))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        client(&server).send(&email("k")).await,
+        Err(ProviderError::Malformed(_))
+    ));
+}
