@@ -64,6 +64,11 @@ pub enum Operation {
     Backlinks,
     AsyncSubmit,
     AsyncResult,
+    /// One email handed to an external sending platform.
+    Send,
+    /// One language-model call; its units are tokens and its cost comes from the model's price
+    /// (`providers::llm::ModelPrices`), not from [`UnitCosts`].
+    Generate,
 }
 
 impl Operation {
@@ -79,6 +84,10 @@ impl Operation {
             (DataForSeo, Backlinks) => "backlinks_summary",
             (Clay, AsyncSubmit) => "table_row",
             (Clay, AsyncResult) => "callback",
+            (Instantly, Send) => "lead_add",
+            (Smartlead, Send) => "lead_add",
+            (Anthropic, Generate) => "messages",
+            (OpenAiCompatible, Generate) => "chat_completions",
             (_, Search) => "search",
             (_, Enrich) => "enrich",
             (_, Verify) => "verify",
@@ -86,6 +95,8 @@ impl Operation {
             (_, Backlinks) => "backlinks",
             (_, AsyncSubmit) => "async_submit",
             (_, AsyncResult) => "async_result",
+            (_, Send) => "send",
+            (_, Generate) => "generate",
         }
     }
 }
@@ -115,6 +126,10 @@ pub struct UnitCosts {
     /// Credits one row costs in our Clay table (its enrichment columns); charged on submit,
     /// because Clay spends them whether or not the callback ever arrives.
     pub clay_credits_per_row: f64,
+    /// Per email queued through Instantly. Zero by default: its plans are flat monthly fees.
+    pub instantly_email: f64,
+    /// Per email queued through Smartlead. Zero by default: its plans are flat monthly fees.
+    pub smartlead_email: f64,
 }
 
 impl Default for UnitCosts {
@@ -129,6 +144,8 @@ impl Default for UnitCosts {
             bettercontact_credit: 0.11,
             clay_credit: 0.058,
             clay_credits_per_row: 1.0,
+            instantly_email: 0.0,
+            smartlead_email: 0.0,
         }
     }
 }
@@ -146,6 +163,8 @@ impl UnitCosts {
             bettercontact_credit: 0.0,
             clay_credit: 0.0,
             clay_credits_per_row: 0.0,
+            instantly_email: 0.0,
+            smartlead_email: 0.0,
         }
     }
 
@@ -162,6 +181,8 @@ impl UnitCosts {
             (DataForSeo, Backlinks) => self.dataforseo_backlinks,
             (BetterContact, AsyncResult) => self.bettercontact_credit,
             (Clay, AsyncSubmit) => self.clay_credit,
+            (Instantly, Send) => self.instantly_email,
+            (Smartlead, Send) => self.smartlead_email,
             _ => 0.0,
         }
     }

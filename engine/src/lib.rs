@@ -5,6 +5,7 @@
 //! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
 //! return a domain type.
 
+pub mod ai_spend;
 pub mod auth;
 pub mod cache;
 pub mod db;

@@ -209,3 +209,27 @@ impl<P: SeoSignals + ?Sized> SeoSignals for Metered<P> {
         Ok(r)
     }
 }
+
+/// Sends are charged when the platform queued the email (`Accepted`); a reconciled
+/// `AlreadyAccepted` was charged by the call that queued it, and a refusal queued nothing.
+#[async_trait]
+impl<P: sender::ExternalSender + ?Sized> sender::ExternalSender for Metered<P> {
+    fn provider(&self) -> ProviderName {
+        self.inner.provider()
+    }
+
+    async fn send(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
+        let p = self.provider();
+        let outcome = self.breaker.call(|| self.inner.send(email)).await?;
+        if let sender::SendOutcome::Accepted { .. } = &outcome {
+            // The key, not the address: the ledger holds no personal data.
+            self.charge(p, Operation::Send, self.units(p, Operation::Send), Some(email.key.to_string()))
+                .await;
+        }
+        Ok(outcome)
+    }
+
+    async fn find(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
+        self.breaker.call(|| self.inner.find(email)).await
+    }
+}

@@ -3,8 +3,9 @@
 //! This module owns the *shape* of every provider call: the capability traits, the request and
 //! result types, and the one typed error ([`ProviderError`]). Each capability has a deterministic
 //! offline [`sandbox`] implementation (the product default) and real reqwest clients
-//! ([`apollo`], [`hunter`], [`dataforseo`], [`bettercontact`], [`clay`]) whose base URL is
-//! configuration, so tests point them at a local wiremock server.
+//! ([`apollo`], [`hunter`], [`dataforseo`], [`bettercontact`], [`clay`]; the external email
+//! senders [`instantly`] and [`smartlead`] behind [`sender::ExternalSender`]; the language models
+//! in [`llm`]) whose base URL is configuration, so tests point them at a local wiremock server.
 //!
 //! Cross-cutting concerns live beside them: [`http`] (timeouts, retries with backoff and jitter,
 //! Retry-After), [`breaker`] (per-provider circuit breaker) and [`metered`] (the decorator that
@@ -25,8 +26,12 @@ pub mod clay;
 pub mod dataforseo;
 pub mod http;
 pub mod hunter;
+pub mod instantly;
+pub mod llm;
 pub mod metered;
 pub mod sandbox;
+pub mod sender;
+pub mod smartlead;
 
 pub use breaker::{BreakerConfig, BreakerState, CircuitBreaker, Clock, ManualClock, SystemClock};
 pub use http::{HttpSettings, RetryPolicy};
@@ -42,6 +47,12 @@ pub enum ProviderName {
     DataForSeo,
     BetterContact,
     Clay,
+    Instantly,
+    Smartlead,
+    Anthropic,
+    /// Any endpoint speaking OpenAI's chat-completions API (OpenAI itself, Azure, a local server).
+    #[serde(rename = "openai_compatible")]
+    OpenAiCompatible,
 }
 
 impl ProviderName {
@@ -53,6 +64,10 @@ impl ProviderName {
             ProviderName::DataForSeo => "dataforseo",
             ProviderName::BetterContact => "bettercontact",
             ProviderName::Clay => "clay",
+            ProviderName::Instantly => "instantly",
+            ProviderName::Smartlead => "smartlead",
+            ProviderName::Anthropic => "anthropic",
+            ProviderName::OpenAiCompatible => "openai_compatible",
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct Sandbox {
     failed_once: Mutex<HashSet<u64>>,
     /// Async submissions: request id → (query, polls so far).
     pending: Mutex<HashMap<String, (PersonQuery, u32)>>,
+    /// External sends: (campaign, recipient) → the idempotency key it was queued with, as a
+    /// sending platform's campaign remembers its leads.
+    sent: Mutex<HashMap<(String, String), String>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -82,6 +85,7 @@ impl Sandbox {
             profile,
             failed_once: Mutex::new(HashSet::new()),
             pending: Mutex::new(HashMap::new()),
+            sent: Mutex::new(HashMap::new()),
         }
     }
 
@@ -312,6 +316,52 @@ impl EmailVerifier for Sandbox {
             score: Some(score),
             source: self.acting_as,
         })
+    }
+}
+
+/// Plays Instantly or Smartlead: a recipient is queued once per campaign; the same key again is
+/// `AlreadyAccepted`, another key `AlreadyInCampaign`; addresses under the reserved `.invalid`
+/// top-level domain (RFC 2606) are refused as invalid. Nothing leaves the machine.
+#[async_trait]
+impl sender::ExternalSender for Sandbox {
+    fn provider(&self) -> ProviderName {
+        self.acting_as
+    }
+
+    async fn send(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
+        use sender::{Refusal, SendOutcome};
+        let (key, mut rng) = self.rng("send", &format!("{}|{}|{}", email.campaign, email.to, email.key));
+        self.transient_failure(key, &mut rng)?;
+        if email.to.ends_with(".invalid") {
+            return Ok(SendOutcome::Refused(Refusal::InvalidAddress));
+        }
+        let provider_ref = Some(self.lead_ref(email));
+        let mut sent = self.sent.lock().expect("lock");
+        match sent.get(&(email.campaign.clone(), email.to.clone())) {
+            Some(k) if k == email.key.as_str() => Ok(SendOutcome::AlreadyAccepted { provider_ref }),
+            Some(_) => Ok(SendOutcome::Refused(Refusal::AlreadyInCampaign)),
+            None => {
+                sent.insert((email.campaign.clone(), email.to.clone()), email.key.to_string());
+                Ok(SendOutcome::Accepted { provider_ref })
+            }
+        }
+    }
+
+    async fn find(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
+        let sent = self.sent.lock().expect("lock");
+        Ok(sent
+            .get(&(email.campaign.clone(), email.to.clone()))
+            .map(|k| sender::FoundSend {
+                provider_ref: Some(self.lead_ref(email)),
+                key: Some(k.clone()),
+            }))
+    }
+}
+
+impl Sandbox {
+    fn lead_ref(&self, email: &sender::OutboundEmail) -> String {
+        let digest = Sha256::digest(format!("{}|{}|{}", self.seed, email.campaign, email.to).as_bytes());
+        format!("sbx_{}", hex::encode(&digest[..8]))
     }
 }
 

@@ -2,14 +2,19 @@
 //! providers' documented payloads and errors, the sandbox's determinism, the circuit breaker,
 //! the metering decorator and the Postgres cost ledger.
 
+mod ai_spend;
 mod apollo;
 mod bettercontact;
 mod breaker_and_metering;
 mod clay;
 mod dataforseo;
 mod hunter;
+mod instantly;
 mod ledger;
+mod llm;
 mod sandbox;
+mod sender_sandbox;
+mod smartlead;
 
 use engine::providers::{HttpSettings, RetryPolicy};
 use std::time::Duration;
@@ -35,4 +40,12 @@ pub fn fixture(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("fixture file")
+}
+
+/// The real Redis on 127.0.0.1:6379 under a fresh namespace, so tests never see each other's keys.
+pub async fn redis() -> engine::cache::Redis {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    engine::cache::Redis::connect(&url, format!("test-{}:", uuid::Uuid::new_v4()))
+        .await
+        .expect("redis")
 }

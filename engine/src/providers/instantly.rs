@@ -1,0 +1,232 @@
+//! Instantly (API v2) as an external sender, and its webhook events.
+//!
+//! Written against Instantly's published OpenAPI document (`../shared/reference/providers/
+//! instantly-v2-openapi.json`): the key is a Bearer token; `POST /api/v2/leads/add` adds leads
+//! to a campaign with custom variables and answers a summary (`leads_uploaded`, `in_blocklist`,
+//! `duplicated_leads`, `skipped_count`, `invalid_email_count`, `created_leads[{id, index}]`);
+//! `POST /api/v2/leads/list` finds leads by campaign and address, each with its custom variables
+//! in `payload`. Errors are `{"statusCode", "error", "message"}` with 400, 401, 402 (no paid
+//! plan), 404 and 429.
+//!
+//! How a send maps onto a campaign and why the key is a custom variable: see [`super::sender`].
+//!
+//! Webhooks: Instantly signs nothing (subscriptions may set custom headers, which the intake route
+//! checks); the payload is flat, keyed on `event_type` (`instantly-webhooks.DERIVED.json`).
+
+use super::http::{common_status_error, excerpt, parse_json, HttpCore, HttpSettings, Reply};
+use super::sender::*;
+use super::*;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.instantly.ai";
+
+#[derive(Debug, Clone)]
+pub struct InstantlyClient {
+    http: HttpCore,
+    key: ApiKey,
+}
+
+impl InstantlyClient {
+    pub fn new(key: ApiKey, settings: HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            http: HttpCore::new(ProviderName::Instantly, &settings)?,
+            key,
+        })
+    }
+
+    pub fn with_defaults(key: ApiKey) -> Result<Self, ProviderError> {
+        Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {
+        let url = self.http.url(path);
+        self.http
+            .send(
+                |c| c.post(&url).bearer_auth(self.key.expose()).json(&body),
+                classify,
+            )
+            .await
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: Option<String>,
+    error: Option<String>,
+}
+
+fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<T, ProviderError> {
+    let message = || {
+        serde_json::from_slice::<ErrorBody>(&r.body)
+            .ok()
+            .and_then(|e| e.message.or(e.error))
+            .unwrap_or_else(|| excerpt(&r.body))
+    };
+    match r.status {
+        200..=299 => parse_json(&r.body),
+        // "Workspace does not have an active paid plan": every call will fail until someone pays.
+        402 => Err(ProviderError::InsufficientCredits),
+        s => Err(common_status_error(s, &r.headers, message)),
+    }
+}
+
+/// The parts of the bulk-add summary we act on; Instantly documents all of them as required.
+#[derive(Deserialize)]
+struct AddSummary {
+    leads_uploaded: u32,
+    #[serde(default)]
+    in_blocklist: u32,
+    #[serde(default)]
+    duplicated_leads: u32,
+    #[serde(default)]
+    skipped_count: u32,
+    #[serde(default)]
+    invalid_email_count: u32,
+    #[serde(default)]
+    created_leads: Vec<CreatedLead>,
+}
+
+#[derive(Deserialize)]
+struct CreatedLead {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct LeadPage {
+    items: Vec<Lead>,
+}
+
+#[derive(Deserialize)]
+struct Lead {
+    id: String,
+    email: Option<String>,
+    campaign: Option<String>,
+    payload: Option<Map<String, Value>>,
+}
+
+#[async_trait]
+impl ExternalSender for InstantlyClient {
+    fn provider(&self) -> ProviderName {
+        ProviderName::Instantly
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = "instantly", key = %email.key))]
+    async fn send(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let mut lead = json!({
+            "email": email.to,
+            "custom_variables": {
+                KEY_VARIABLE: email.key.as_str(),
+                SUBJECT_VARIABLE: email.subject,
+                BODY_VARIABLE: email.body_html,
+            }
+        });
+        for (field, value) in [
+            ("first_name", &email.first_name),
+            ("last_name", &email.last_name),
+            ("company_name", &email.company),
+        ] {
+            if let Some(v) = value {
+                lead[field] = json!(v);
+            }
+        }
+        let body = json!({
+            "campaign_id": email.campaign,
+            "leads": [lead],
+            // The lead may be in our other campaigns (another client's, another cadence); only a
+            // duplicate in *this* campaign matters, and Instantly reports that as duplicated_leads.
+            "skip_if_in_workspace": false,
+            "skip_if_in_campaign": false,
+            "verify_leads_on_import": false,
+        });
+        let s: AddSummary = self.post("api/v2/leads/add", body).await?;
+        if s.leads_uploaded > 0 {
+            return Ok(SendOutcome::Accepted {
+                provider_ref: s.created_leads.into_iter().next().map(|l| l.id),
+            });
+        }
+        if s.in_blocklist > 0 {
+            return Ok(SendOutcome::Refused(Refusal::Blocklisted));
+        }
+        if s.invalid_email_count > 0 {
+            return Ok(SendOutcome::Refused(Refusal::InvalidAddress));
+        }
+        if s.duplicated_leads > 0 || s.skipped_count > 0 {
+            return Ok(reconcile(self.find(email).await?, &email.key));
+        }
+        Err(ProviderError::Malformed(
+            "Instantly accepted the request but neither uploaded nor skipped the lead".into(),
+        ))
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = "instantly", key = %email.key))]
+    async fn find(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let body = json!({
+            "campaign": email.campaign,
+            "contacts": [email.to],
+            "limit": 10,
+        });
+        let page: LeadPage = self.post("api/v2/leads/list", body).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .filter(|l| l.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email.to)))
+            .find(|l| l.campaign.as_deref().is_none_or(|c| c == email.campaign))
+            .map(|l| FoundSend {
+                key: l
+                    .payload
+                    .as_ref()
+                    .and_then(|p| p.get(KEY_VARIABLE))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                provider_ref: Some(l.id),
+            }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Hook {
+    event_type: String,
+    timestamp: Option<String>,
+    campaign_id: Option<String>,
+    lead_email: Option<String>,
+    step: Option<u32>,
+    email_id: Option<String>,
+    reply_subject: Option<String>,
+    reply_text: Option<String>,
+    reply_text_snippet: Option<String>,
+}
+
+/// Reads one Instantly webhook body. `Malformed` when it is not JSON or has no `event_type`.
+pub fn parse_webhook(body: &[u8]) -> Result<SenderEvent, ProviderError> {
+    let h: Hook = parse_json(body)?;
+    let text = non_empty(h.reply_text).or(non_empty(h.reply_text_snippet));
+    let kind = match h.event_type.as_str() {
+        "email_sent" => SenderEventKind::Sent,
+        "email_opened" => SenderEventKind::Opened,
+        // The payload says link_clicked; the subscription enum says email_link_clicked.
+        "link_clicked" | "email_link_clicked" => SenderEventKind::Clicked,
+        "reply_received" => SenderEventKind::Replied {
+            subject: non_empty(h.reply_subject),
+            text,
+            untracked: false,
+        },
+        "auto_reply_received" => SenderEventKind::AutoReplied { text },
+        "email_bounced" => SenderEventKind::Bounced,
+        "lead_unsubscribed" => SenderEventKind::Unsubscribed,
+        other => SenderEventKind::Other { name: other.to_string() },
+    };
+    Ok(SenderEvent {
+        provider: ProviderName::Instantly,
+        kind,
+        lead_email: address_of(h.lead_email.as_deref()),
+        campaign: non_empty(h.campaign_id),
+        occurred_at: parse_time(h.timestamp.as_deref()),
+        step: h.step,
+        message_id: non_empty(h.email_id),
+    })
+}

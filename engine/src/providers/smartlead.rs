@@ -1,0 +1,355 @@
+//! Smartlead as an external sender, and its webhook events.
+//!
+//! Written against Smartlead's API documentation (api.smartlead.ai, "Add Leads to Campaign",
+//! "Get Lead by Email", the webhook events reference): the key is the `api_key` *query
+//! parameter*; `POST /campaigns/{campaign_id}/leads` takes `{"lead_list": [...], "settings":
+//! {...}}` with `custom_fields` per lead and answers counts; `GET /leads/?email=` returns the lead
+//! with its `custom_fields` and the campaigns it is in. Errors are `{"error": …}` or
+//! `{"message": …}` with 400, 401, 404, 422, 429 and 500.
+//!
+//! Smartlead's documents disagree on the names of the add-leads counts (`upload_count` /
+//! `added_count` / `inserted_count`, `already_added_to_campaign` / `duplicate_count`,
+//! `block_count` / `blocked_count`, `unsubscribed_leads`), so every name is read. They also document two webhook payload shapes (flat with `event_type`, nested with
+//! `event` and a `lead` object); both are read.
+//!
+//! The key travels in the query string: URLs are never logged or put in errors (transport
+//! errors are stripped of them in `http::transport_error`).
+
+use super::http::{common_status_error, excerpt, parse_json, HttpCore, HttpSettings, Reply};
+use super::sender::*;
+use super::*;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
+
+pub const DEFAULT_BASE_URL: &str = "https://server.smartlead.ai/api/v1";
+
+#[derive(Debug, Clone)]
+pub struct SmartleadClient {
+    http: HttpCore,
+    key: ApiKey,
+}
+
+impl SmartleadClient {
+    pub fn new(key: ApiKey, settings: HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self {
+            http: HttpCore::new(ProviderName::Smartlead, &settings)?,
+            key,
+        })
+    }
+
+    pub fn with_defaults(key: ApiKey) -> Result<Self, ProviderError> {
+        Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
+    }
+}
+
+/// Smartlead campaign ids are integers; anything else is refused before a call is made.
+fn campaign_id(email: &OutboundEmail) -> Result<u64, ProviderError> {
+    email
+        .campaign
+        .parse::<u64>()
+        .map_err(|_| ProviderError::BadRequest("a Smartlead campaign id is a number".into()))
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<Value>,
+    message: Option<String>,
+}
+
+fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|e| {
+            e.message.or(e.error.map(|v| match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }))
+        })
+        .unwrap_or_else(|| excerpt(body))
+}
+
+fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<T, ProviderError> {
+    match r.status {
+        200..=299 => parse_json(&r.body),
+        s => Err(common_status_error(s, &r.headers, || error_message(&r.body))),
+    }
+}
+
+/// Every count under each name Smartlead's documents use; a name may be missing from an answer,
+/// and some answers carry two of them (`already_added_to_campaign` *and* `duplicate_count`).
+#[derive(Deserialize)]
+struct AddResult {
+    ok: Option<bool>,
+    upload_count: Option<u32>,
+    added_count: Option<u32>,
+    inserted_count: Option<u32>,
+    already_added_to_campaign: Option<u32>,
+    /// Duplicates skipped. We send one lead per request, so it cannot be a duplicate of another
+    /// lead in the request: it is already in the campaign.
+    duplicate_count: Option<u32>,
+    block_count: Option<u32>,
+    blocked_count: Option<u32>,
+    unsubscribed_leads: Option<Value>,
+    invalid_email_count: Option<u32>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+fn sum(counts: &[Option<u32>]) -> u32 {
+    counts.iter().map(|c| c.unwrap_or(0)).sum()
+}
+
+/// `unsubscribed_leads` is a count in some answers and the list of addresses in others.
+fn count(v: &Option<Value>) -> u32 {
+    match v {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as u32,
+        Some(Value::Array(a)) => a.len() as u32,
+        _ => 0,
+    }
+}
+
+#[derive(Deserialize)]
+struct FoundLead {
+    id: Option<Value>,
+    custom_fields: Option<Map<String, Value>>,
+    lead_campaign_data: Option<Vec<LeadCampaign>>,
+}
+
+#[derive(Deserialize)]
+struct LeadCampaign {
+    campaign_id: Option<Value>,
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl ExternalSender for SmartleadClient {
+    fn provider(&self) -> ProviderName {
+        ProviderName::Smartlead
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = "smartlead", key = %email.key))]
+    async fn send(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let mut lead = json!({
+            "email": email.to,
+            "custom_fields": {
+                KEY_VARIABLE: email.key.as_str(),
+                SUBJECT_VARIABLE: email.subject,
+                BODY_VARIABLE: email.body_html,
+            }
+        });
+        for (field, value) in [
+            ("first_name", &email.first_name),
+            ("last_name", &email.last_name),
+            ("company_name", &email.company),
+        ] {
+            if let Some(v) = value {
+                lead[field] = json!(v);
+            }
+        }
+        let body = json!({
+            "lead_list": [lead],
+            "settings": {
+                "ignore_global_block_list": false,
+                "ignore_unsubscribe_list": false,
+                // Our other campaigns may hold the same person; only this campaign is our concern.
+                "ignore_duplicate_leads_in_other_campaign": true,
+            }
+        });
+        let url = self.http.url(&format!("campaigns/{campaign}/leads"));
+        let r: AddResult = self
+            .http
+            .send(
+                |c| c.post(&url).query(&[("api_key", self.key.expose())]).json(&body),
+                classify,
+            )
+            .await?;
+        if r.ok == Some(false) {
+            return Err(ProviderError::BadRequest(
+                r.message.or(r.error).unwrap_or_else(|| "Smartlead refused the leads".into()),
+            ));
+        }
+        if sum(&[r.upload_count, r.added_count, r.inserted_count]) > 0 {
+            // The answer names no lead id; webhooks identify the lead by address and campaign.
+            return Ok(SendOutcome::Accepted { provider_ref: None });
+        }
+        if count(&r.unsubscribed_leads) > 0 {
+            return Ok(SendOutcome::Refused(Refusal::Unsubscribed));
+        }
+        if sum(&[r.block_count, r.blocked_count]) > 0 {
+            return Ok(SendOutcome::Refused(Refusal::Blocklisted));
+        }
+        if r.invalid_email_count.unwrap_or(0) > 0 {
+            return Ok(SendOutcome::Refused(Refusal::InvalidAddress));
+        }
+        if sum(&[r.already_added_to_campaign, r.duplicate_count]) > 0 {
+            return Ok(reconcile(self.find(email).await?, &email.key));
+        }
+        // Nothing uploaded and no reason given: we cannot tell whether it is queued, so the
+        // dispatcher must reconcile (`find`) rather than resend.
+        Err(ProviderError::Malformed(
+            "Smartlead answered without adding or skipping the lead".into(),
+        ))
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = "smartlead", key = %email.key))]
+    async fn find(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let url = self.http.url("leads/");
+        let result: Result<Option<FoundLead>, ProviderError> = self
+            .http
+            .send(
+                |c| {
+                    c.get(&url)
+                        .query(&[("email", email.to.as_str()), ("api_key", self.key.expose())])
+                },
+                classify,
+            )
+            .await;
+        let lead = match result {
+            Ok(Some(l)) => l,
+            Ok(None) | Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(id) = lead.id.as_ref().and_then(text_of) else {
+            return Ok(None);
+        };
+        // Without campaign data we cannot tell which campaign holds it; the key decides then.
+        let in_campaign = lead.lead_campaign_data.as_ref().is_none_or(|cs| {
+            cs.iter()
+                .any(|c| c.campaign_id.as_ref().and_then(text_of).as_deref() == Some(&campaign.to_string()))
+        });
+        if !in_campaign {
+            return Ok(None);
+        }
+        Ok(Some(FoundSend {
+            key: lead
+                .custom_fields
+                .as_ref()
+                .and_then(|f| f.get(KEY_VARIABLE))
+                .and_then(text_of),
+            provider_ref: Some(id),
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Hook {
+    #[serde(alias = "event")]
+    event_type: String,
+    campaign_id: Option<Value>,
+    sl_lead_email: Option<String>,
+    lead_email: Option<String>,
+    to_email: Option<String>,
+    lead: Option<HookLead>,
+    sender_detail: Option<String>,
+    sequence_number: Option<u32>,
+    message_id: Option<String>,
+    subject: Option<String>,
+    visible_text: Option<String>,
+    reply_message: Option<ReplyMessage>,
+    time_sent: Option<String>,
+    time_opened: Option<String>,
+    event_timestamp: Option<String>,
+    timestamp: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HookLead {
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReplyMessage {
+    message_id: Option<String>,
+    text: Option<String>,
+    time: Option<String>,
+}
+
+/// Reads one Smartlead webhook body, either documented shape. `Malformed` when it is not JSON or
+/// names no event.
+pub fn parse_webhook(body: &[u8]) -> Result<SenderEvent, ProviderError> {
+    let h: Hook = parse_json(body)?;
+    let name = h.event_type.trim().to_ascii_uppercase();
+    let reply_text = h
+        .reply_message
+        .as_ref()
+        .and_then(|m| non_empty(m.text.clone()))
+        .or(non_empty(h.visible_text.clone()));
+    let untracked = name == "UNTRACKED_REPLIES";
+    let kind = match name.as_str() {
+        "EMAIL_SENT" | "FIRST_EMAIL_SENT" => SenderEventKind::Sent,
+        "EMAIL_OPEN" => SenderEventKind::Opened,
+        "EMAIL_LINK_CLICK" => SenderEventKind::Clicked,
+        "EMAIL_REPLY" | "UNTRACKED_REPLIES" => SenderEventKind::Replied {
+            subject: non_empty(h.subject.clone()),
+            text: reply_text,
+            untracked,
+        },
+        "EMAIL_BOUNCE" => SenderEventKind::Bounced,
+        "LEAD_UNSUBSCRIBED" => SenderEventKind::Unsubscribed,
+        _ => SenderEventKind::Other {
+            name: h.event_type.trim().to_string(),
+        },
+    };
+    // An untracked reply comes *from* the lead: the sender is the lead, the recipient our mailbox.
+    let lead_email = if untracked {
+        address_of(h.sender_detail.as_deref())
+    } else {
+        [
+            h.sl_lead_email.as_deref(),
+            h.lead_email.as_deref(),
+            h.lead.as_ref().and_then(|l| l.email.as_deref()),
+            h.to_email.as_deref(),
+        ]
+        .into_iter()
+        .find_map(address_of)
+    };
+    let message_id = h
+        .reply_message
+        .as_ref()
+        .and_then(|m| non_empty(m.message_id.clone()))
+        .or(non_empty(h.message_id));
+    let occurred_at = [
+        h.reply_message.as_ref().and_then(|m| m.time.as_deref()),
+        h.time_sent.as_deref(),
+        h.time_opened.as_deref(),
+        h.event_timestamp.as_deref(),
+        h.timestamp.as_deref(),
+    ]
+    .into_iter()
+    .find_map(parse_time);
+    Ok(SenderEvent {
+        provider: ProviderName::Smartlead,
+        kind,
+        lead_email,
+        campaign: h.campaign_id.as_ref().and_then(text_of),
+        occurred_at,
+        step: h.sequence_number,
+        message_id,
+    })
+}
+
+/// Whether the body's `secret_key` (set on the webhook in Smartlead) is `expected`, compared in
+/// constant time. The intake route refuses the webhook when it is not.
+pub fn webhook_secret_matches(body: &[u8], expected: &ApiKey) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    let Some(got) = v.get("secret_key").and_then(Value::as_str) else {
+        return false;
+    };
+    !expected.expose().is_empty() && bool::from(got.as_bytes().ct_eq(expected.expose().as_bytes()))
+}
