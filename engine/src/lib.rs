@@ -9,6 +9,8 @@ pub mod ai_spend;
 pub mod auth;
 pub mod cache;
 pub mod db;
+pub mod dispatch;
+pub mod drafting;
 pub mod error;
 pub mod flows;
 pub mod ledger;

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
+pub mod campaigns;
 pub mod demo;
+pub mod drafts;
 pub mod leads;
 pub mod enrich;
 pub mod pipeline;

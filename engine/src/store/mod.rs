@@ -3,10 +3,14 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod campaigns;
+pub mod drafts;
 pub mod enrichment;
 pub mod imports;
 pub mod invitations;
 pub mod leads;
+pub mod mailboxes;
 pub mod memberships;
+pub mod outbox;
 pub mod users;
 pub mod workspaces;
