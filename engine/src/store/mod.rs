@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod enrichment;
+pub mod icp;
 pub mod imports;
 pub mod invitations;
 pub mod leads;
