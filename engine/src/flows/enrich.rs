@@ -280,6 +280,14 @@ async fn one_lead(engine: &Engine, calls: &Calls<'_>, ws: WorkspaceId, lead: Pen
             let enrichment = to_enrichment(&person, via_cache, trail);
             let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
             let mut tx = engine.pool.begin().await?;
+            if lead.provider_ref.is_some() {
+                // A searched-for person may be one the workspace already has by email or
+                // LinkedIn URL: keep one lead, not two.
+                if store::retire_found_duplicate(&mut tx, ws, lead.id, &enrichment.email, enrichment.linkedin_url.as_deref()).await?.is_some() {
+                    tx.commit().await?;
+                    return Ok(Done { kind: Kind::Skipped, used_clay });
+                }
+            }
             let kind = match store::record_enriched(&mut tx, ws, lead.id, &enrichment, next).await? {
                 Charge::Charged => {
                     tx.commit().await?;
@@ -458,13 +466,16 @@ fn person_query(lead: &PendingLead) -> PersonQuery {
         domain: lead.company_domain.clone(),
         email: lead.email.clone(),
         linkedin_url: lead.linkedin_url.clone(),
-        provider_id: None,
+        // The id a people search gave the lead: Apollo People Match takes it as `id` and
+        // matches exactly, where a first name and a company would be a guess.
+        provider_id: lead.provider_ref.clone(),
         lead_ref: Some(lead.id.to_string()),
     }
 }
 
 /// The versioned cache key (`v1:` is added by [`crate::cache::Redis::key`]): the strongest
-/// identity the lead has — email, then LinkedIn URL, then name at company domain (or name).
+/// identity the lead has — email, then LinkedIn URL, then the id a people search gave it, then
+/// name at company domain (or name).
 /// Shared across workspaces on purpose: it is the provider's data about a person, and asking
 /// twice costs twice.
 pub fn cache_key(lead: &PendingLead) -> Option<String> {
@@ -474,6 +485,10 @@ pub fn cache_key(lead: &PendingLead) -> Option<String> {
     }
     if let Some(url) = norm(&lead.linkedin_url) {
         return Some(format!("enrich:linkedin:{url}"));
+    }
+    // A found lead has no surname yet (searches hide it); the provider's id names the person.
+    if let (Some(provider), Some(id)) = (norm(&lead.source_provider), norm(&lead.provider_ref)) {
+        return Some(format!("enrich:ref:{provider}:{id}"));
     }
     let (first, last) = (norm(&lead.first_name)?, norm(&lead.last_name)?);
     let at = norm(&lead.company_domain).map(|d| bare_domain(&d)).or_else(|| norm(&lead.company))?;
