@@ -291,7 +291,7 @@ impl IcpForm {
     pub fn parse(&self) -> Result<WorkspaceIcp, IcpErrors> {
         let mut errors = Vec::new();
         let number = |field: IcpField, text: &str, errors: &mut Vec<IcpError>| -> u32 {
-            let t = text.trim().replace(['_', ' '], "");
+            let t = text.trim().replace(['_', ' ', ','], "");
             match t.parse::<u64>() {
                 Ok(n) if n > u64::from(MAX_EMPLOYEES) => {
                     errors.push(IcpError::TooLarge(field));
