@@ -325,10 +325,11 @@ impl IcpForm {
             keywords: split_list(&self.keywords),
         };
         if !errors.is_empty() {
-            // Still run the list checks so every field's problem shows at once; a reversed range
-            // is only meaningful when both numbers parsed.
+            // Still run the other checks so every field's problem shows at once; a reversed
+            // range is only meaningful when both numbers parsed.
+            let numbers_ok = !errors.iter().any(|e| matches!(e, IcpError::NotANumber(_) | IcpError::TooLarge(_)));
             if let Err(IcpErrors(more)) = icp.validate() {
-                errors.extend(more.into_iter().filter(|e| !matches!(e, IcpError::RangeReversed { .. })));
+                errors.extend(more.into_iter().filter(|e| numbers_ok || !matches!(e, IcpError::RangeReversed { .. })));
             }
             return Err(IcpErrors(errors));
         }
