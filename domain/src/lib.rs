@@ -9,7 +9,8 @@ pub mod account;
 pub mod api_keys;
 pub mod ids;
 
-// Lead scoring (SPEC §4).
+// Lead scoring (SPEC §4) and the ideal customer profile it compares against (§12).
+pub mod icp;
 pub mod score;
 // Allocation, sending windows and cadences (SPEC §6, §7).
 pub mod allocate;

@@ -46,10 +46,14 @@ pub struct EnrichBatch {
     pub lead_ids: Vec<Uuid>,
 }
 
-/// Score every unscored lead of the workspace.
+/// Score the workspace's leads: the unscored ones (after enrichment), or all of them (the ICP
+/// or the weights changed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreWorkspace {
     pub workspace: Uuid,
+    /// Absent in payloads queued before re-scoring existed; those meant the unscored leads.
+    #[serde(default)]
+    pub scope: Scope,
 }
 
 /// How a job failed: worth retrying later, or not.
@@ -165,7 +169,7 @@ pub async fn run_enrich_batch(ctx: &JobContext, job: &EnrichBatch) -> Result<Bat
 }
 
 pub async fn run_score_workspace(ctx: &JobContext, job: &ScoreWorkspace) -> Result<ScoreCounts, JobError> {
-    Ok(score::score_workspace(&ctx.engine.pool, WorkspaceId(job.workspace), Scope::Unscored, chrono::Utc::now()).await?)
+    Ok(score::score_workspace(&ctx.engine.pool, WorkspaceId(job.workspace), job.scope, chrono::Utc::now()).await?)
 }
 
 /// Runs the batch, then chains scoring: enqueues a [`ScoreWorkspace`] once the workspace has
@@ -184,7 +188,7 @@ async fn enrich_job(job: EnrichBatch, ctx: Data<JobContext>) -> Result<BatchRepo
     if score_now {
         // Failing to enqueue makes the whole job retryable: it is idempotent, the chain is not
         // lost.
-        enqueue_score(pool, ScoreWorkspace { workspace: job.workspace })
+        enqueue_score(pool, ScoreWorkspace { workspace: job.workspace, scope: Scope::Unscored })
             .await
             .map_err(|e| JobError::Retryable(format!("could not enqueue scoring: {e}")))?;
     }

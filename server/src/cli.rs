@@ -272,5 +272,5 @@ async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::id
 /// The enrichment providers. Until provider keys are configured, the sandbox plays every
 /// provider (deterministic, offline, realistic), as SPEC §16 asks.
 fn enricher() -> engine::flows::enrich::Enricher {
-    engine::flows::enrich::Enricher::sandbox(2026)
+    engine::flows::enrich::Enricher::sandbox(crate::SANDBOX_SEED)
 }

@@ -30,6 +30,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 pub const SESSION_COOKIE: &str = "aos_session";
 /// Largest request body we accept; uploads that need more get their own route and limit.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Seed of the sandbox that plays every provider until keys are configured (SPEC §16).
+pub const SANDBOX_SEED: u64 = 2026;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -54,6 +56,8 @@ pub async fn session_store(pool: &sqlx::PgPool) -> anyhow::Result<PostgresStore>
 pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) -> Router {
     let routes = generate_route_list(App);
     let ctx_engine = state.engine.clone();
+    // The people search behind "Find leads from ICP", one per process so its breaker is shared.
+    let discoverer = std::sync::Arc::new(engine::flows::discover::Discoverer::sandbox(SANDBOX_SEED));
     let options = state.leptos_options.clone();
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -78,7 +82,10 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx_engine.clone()),
+            move || {
+                provide_context(ctx_engine.clone());
+                provide_context(discoverer.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

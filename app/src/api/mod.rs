@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod icp;
 pub mod leads;
 pub mod workspaces;
 

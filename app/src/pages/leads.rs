@@ -1,6 +1,7 @@
 //! The Leads section: the table (filters, search, sorting, server-side pages), the CSV import
 //! with live progress and its error report, and one lead with every reason of its score.
 
+use crate::api::icp::FindLeads;
 use crate::api::leads::{get_import, get_lead, lead_enrichment, list_leads, AddLead, LeadQuery};
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
@@ -59,7 +60,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <p class="mt-1 text-sm text-slate-600">"Every lead with its score and the reasons behind it."</p>
             </div>
         </div>
-        {can_import.then(|| view! { <ImportPanel/> <AddLeadPanel on_added=set_tick/> })}
+        {can_import.then(|| view! { <FindLeadsPanel on_found=set_tick/> <ImportPanel/> <AddLeadPanel on_added=set_tick/> })}
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
         {move || match page.get() {
@@ -67,6 +68,53 @@ pub fn LeadsPage() -> impl IntoView {
             Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
             Some(Ok(p)) => view! { <LeadTable page=p/> }.into_any(),
         }}
+    }
+}
+
+/// "Find leads from ICP": a people search with the workspace's profile; the new leads are
+/// enriched and scored by the worker, and the table refreshes at once to show them.
+#[component]
+fn FindLeadsPanel(on_found: WriteSignal<u32>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let find = ServerAction::<FindLeads>::new();
+    Effect::new(move |_| {
+        if matches!(find.value().get(), Some(Ok(_))) {
+            on_found.update(|t| *t += 1);
+        }
+    });
+    view! {
+        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="find-leads-panel">
+            <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Find leads from ICP"</summary>
+            <ActionForm action=find attr:class="flex flex-col gap-3 border-t border-slate-100 px-5 py-4 sm:flex-row sm:items-end" attr:data-testid="find-leads-form">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                <div>
+                    <label class=LABEL for="find-count">"How many people"</label>
+                    <select id="find-count" name="count" class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm">
+                        <option value="25" selected=true>"25"</option>
+                        <option value="100">"100"</option>
+                        <option value="500">"500"</option>
+                    </select>
+                </div>
+                <button type="submit" class=BUTTON disabled=move || find.pending().get() data-testid="find-leads-submit">
+                    {move || if find.pending().get() { "Searching…" } else { "Find leads" }}
+                </button>
+            </ActionForm>
+            <div class="px-5 pb-4 flex flex-col gap-2" aria-live="polite">
+                <FormError value=find.value()/>
+                {move || find.value().get().and_then(|r| r.ok()).map(|r| view! {
+                    <p class="text-sm text-emerald-800" data-testid="find-leads-result">
+                        {r.found} " found · " <b>{r.new}</b> " new · " {r.duplicates} " already in your leads"
+                        {(r.new > 0).then_some(". The new leads are being enriched and scored.")}
+                    </p>
+                    {r.stopped.map(|s| view! { <p class="text-sm text-amber-800">{s}</p> })}
+                })}
+                <p class="text-xs text-slate-500">
+                    "Searches with your "
+                    <a class="underline" href=move || format!("/w/{}/settings/icp", ws.id.get())>"ideal customer profile"</a>
+                    " (locations, employee range, job titles, seniorities, keywords). People already found are not added twice."
+                </p>
+            </div>
+        </details>
     }
 }
 

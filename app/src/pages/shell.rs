@@ -44,6 +44,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("inbox", "Inbox", "M4 4h16v12h-5l-3 3-3-3H4z"),
     ("reports", "Reports", "M5 20V10M12 20V4M19 20v-7"),
     ("settings", "Settings", "M12 15a3 3 0 100-6 3 3 0 000 6zM4 12h2M18 12h2M12 4v2M12 18v2"),
+    ("settings/icp", "Ideal customer profile", "M12 21a9 9 0 100-18 9 9 0 000 18zM12 16a4 4 0 100-8 4 4 0 000 8zM12 12h.01"),
 ];
 
 #[component]

@@ -245,6 +245,7 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
     let affordable = usize::try_from(plan.credits_remaining).unwrap_or(0);
     report.out_of_credits = leads.len() > affordable;
     let leads: Vec<PendingLead> = leads.into_iter().take(affordable).collect();
+    let found_by_search: std::collections::HashSet<Uuid> = leads.iter().filter(|l| l.provider_ref.is_some()).map(|l| l.id).collect();
     let keys: Vec<Option<String>> = leads.iter().map(cache_key).collect();
     let cached = calls.cache_get_many(&keys).await;
     // Leads run concurrently: each is mostly waiting on a provider.
@@ -273,6 +274,7 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
     let mut accepted = Vec::new();
     let mut skipped = Vec::new();
     let mut provider_of = std::collections::HashMap::new();
+    let found: std::collections::HashSet<Uuid> = found_by_search;
     for (id, _, answer) in answers {
         match answer {
             Answer::Accepted { person, via_cache, used_clay, trail } => {
@@ -294,6 +296,18 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
     }
     let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
     let mut tx = engine.pool.begin().await?;
+    // A searched-for person may turn out to be one the workspace already has by email or
+    // LinkedIn URL: keep one lead, not two (the found one is retired, logged as a skip, free).
+    let mut retired = 0u32;
+    let mut kept = Vec::with_capacity(accepted.len());
+    for (id, e) in accepted {
+        if found.contains(&id) && store::retire_found_duplicate(&mut tx, ws, id, &e.email, e.linkedin_url.as_deref()).await?.is_some() {
+            retired += 1;
+            continue;
+        }
+        kept.push((id, e));
+    }
+    let accepted = kept;
     let charge = store::record_batch(&mut tx, ws, &accepted, &skipped, next).await?;
     tx.commit().await?;
     for id in &charge.charged {
@@ -303,7 +317,7 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
             *report.by_provider.entry(provider).or_default() += 1;
         }
     }
-    report.skipped += charge.skipped.len() as u32;
+    report.skipped += charge.skipped.len() as u32 + retired;
     report.already_done += (charge.already_done.len() + skipped.len() - charge.skipped.len()) as u32;
     // Another batch took the last credits meanwhile: those leads stay pending (their results
     // stay in the cache for when credits are back).
@@ -475,13 +489,16 @@ fn person_query(lead: &PendingLead) -> PersonQuery {
         domain: lead.company_domain.clone(),
         email: lead.email.clone(),
         linkedin_url: lead.linkedin_url.clone(),
-        provider_id: None,
+        // The id a people search gave the lead: Apollo People Match takes it as `id` and
+        // matches exactly, where a first name and a company would be a guess.
+        provider_id: lead.provider_ref.clone(),
         lead_ref: Some(lead.id.to_string()),
     }
 }
 
 /// The versioned cache key (`v1:` is added by [`crate::cache::Redis::key`]): the strongest
-/// identity the lead has — email, then LinkedIn URL, then name at company domain (or name).
+/// identity the lead has — email, then LinkedIn URL, then the id a people search gave it, then
+/// name at company domain (or name).
 /// Shared across workspaces on purpose: it is the provider's data about a person, and asking
 /// twice costs twice.
 pub fn cache_key(lead: &PendingLead) -> Option<String> {
@@ -491,6 +508,10 @@ pub fn cache_key(lead: &PendingLead) -> Option<String> {
     }
     if let Some(url) = norm(&lead.linkedin_url) {
         return Some(format!("enrich:linkedin:{url}"));
+    }
+    // A found lead has no surname yet (searches hide it); the provider's id names the person.
+    if let (Some(provider), Some(id)) = (norm(&lead.source_provider), norm(&lead.provider_ref)) {
+        return Some(format!("enrich:ref:{provider}:{id}"));
     }
     let (first, last) = (norm(&lead.first_name)?, norm(&lead.last_name)?);
     let at = norm(&lead.company_domain).map(|d| bare_domain(&d)).or_else(|| norm(&lead.company))?;

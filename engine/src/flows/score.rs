@@ -10,20 +10,26 @@
 //! It does not authorise (callers do) and does not resolve learned weights yet: the learning
 //! flow (SPEC §14) will pass its `WeightCandidates`; until then nothing is learned and the
 //! platform priors (or the defaults, when the operator switched priors off) apply.
+//!
+//! The company-fit rules compare against the workspace's saved ICP (`flows::icp`), loaded for
+//! every run; when the ICP or the weights change, [`rescore_all`] queues a run over every lead.
 
 use crate::store::leads::{self, ScoreUpdate, ScoringRow};
-use crate::{Error, Result};
+use crate::{Engine, Error, Result};
 use chrono::{DateTime, Utc};
 use domain::ids::WorkspaceId;
 use domain::lead_status::{transition_with, LeadStatus, Signal, StatusRules};
 use domain::leads::{is_personal_email, LeadId};
 use domain::score::{LeadProfile, Scorer, ScoringConfig, WeightCandidates};
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-/// Which leads to score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which leads to score. Part of the scoring job's payload, hence serialisable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Leads never scored (after an import or enrichment).
+    #[default]
     Unscored,
     /// Every live lead (the ICP or the weights changed).
     All,
@@ -57,9 +63,32 @@ impl Default for ScoreSettings {
     }
 }
 
-/// Scores the workspace's leads with the default configuration and weights.
+impl ScoreSettings {
+    /// The settings a run for this workspace uses: the defaults with the workspace's saved ICP
+    /// (or the default ICP when it saved none).
+    pub async fn for_workspace(pool: &PgPool, ws: WorkspaceId) -> Result<ScoreSettings> {
+        let icp = crate::flows::icp::load(pool, ws).await?;
+        let mut settings = ScoreSettings::default();
+        settings.config.icp = icp.scoring;
+        Ok(settings)
+    }
+}
+
+/// Scores the workspace's leads against its saved ICP with the default weights.
 pub async fn score_workspace(pool: &PgPool, ws: WorkspaceId, scope: Scope, now: DateTime<Utc>) -> Result<ScoreCounts> {
-    score_workspace_with(pool, ws, scope, &ScoreSettings::default(), now).await
+    let settings = ScoreSettings::for_workspace(pool, ws).await?;
+    score_workspace_with(pool, ws, scope, &settings, now).await
+}
+
+/// Queues a run over every live lead of the workspace and returns the job's id. Call it when
+/// something every score depends on changed: the ICP (`flows::icp::save` does) or the weights
+/// (the learning flow, SPEC §14, once it stores learned weights). The run happens on the worker,
+/// so a workspace of 100,000 leads does not hold up the request that changed the setting; it is
+/// idempotent, so queueing it twice only costs time.
+pub async fn rescore_all(engine: &Engine, ws: WorkspaceId) -> Result<String> {
+    crate::jobs::enqueue_score(&engine.pool, crate::jobs::ScoreWorkspace { workspace: ws.0, scope: Scope::All })
+        .await
+        .map_err(|e| Error::Internal(e.context("queueing a re-score")))
 }
 
 /// Scores the workspace's leads as of `now` (which decides "new in role < 6 months" and is

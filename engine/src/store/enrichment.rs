@@ -57,9 +57,13 @@ pub struct PendingLead {
     pub last_name: Option<String>,
     pub company: Option<String>,
     pub company_domain: Option<String>,
+    /// Which people search found the lead, and its id there (see `flows::discover`).
+    pub source_provider: Option<String>,
+    pub provider_ref: Option<String>,
 }
 
-const PENDING: &str = "select l.id, l.email, l.linkedin_url, l.first_name, l.last_name, l.company, l.company_domain
+const PENDING: &str = "select l.id, l.email, l.linkedin_url, l.first_name, l.last_name, l.company, l.company_domain,
+            l.source_provider, l.provider_ref
      from leads l
      where l.client_id = $1 and l.status = 'new' and l.deleted_at is null
        and not exists (select 1 from enrichment_log e where e.client_id = l.client_id and e.lead_id = l.id)";
@@ -271,6 +275,55 @@ pub async fn record_batch(
     .execute(&mut *conn)
     .await?;
     Ok(out)
+}
+
+/// A lead found by a people search whose enrichment revealed someone the workspace already
+/// has (same email or LinkedIn URL on another live lead): it is retired (soft-deleted, keeping
+/// its provider id so the next search does not bring it back) and its enrichment logged as a
+/// skip naming the lead it duplicates; no credit is charged. Returns that lead, or `None` (and
+/// changes nothing) when the lead is not a found one or has no twin.
+pub async fn retire_found_duplicate(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, email: &str, linkedin_url: Option<&str>) -> Result<Option<Uuid>> {
+    let twin: Option<Uuid> = sqlx::query_scalar(
+        "select o.id from leads l
+         join leads o on o.client_id = l.client_id and o.id <> l.id and o.deleted_at is null
+                     and (o.email = $3 or ($4::text is not null and o.linkedin_url = $4))
+         where l.client_id = $1 and l.id = $2 and l.provider_ref is not null and l.email is null
+           and l.deleted_at is null
+         order by o.created_at limit 1",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(canonical_email(email))
+    .bind(linkedin_url)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(twin) = twin else { return Ok(None) };
+    let logged = record_skipped(&mut *conn, ws, lead, &format!("same person as lead {twin}; this found lead was retired")).await?;
+    if !logged {
+        return Ok(None);
+    }
+    sqlx::query("update leads set deleted_at = now(), updated_at = now() where client_id = $1 and id = $2")
+        .bind(ws.0)
+        .bind(lead)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(twin))
+}
+
+/// Records that the waterfall found nothing acceptable: the lead stays `new` and un-enriched
+/// (SPEC §5 "graceful skip"), is not charged, and is not tried again by the pipeline.
+pub async fn record_skipped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: Uuid, reason: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "insert into enrichment_log (client_id, lead_id, outcome, reason) values ($1, $2, 'skipped', $3)
+         on conflict do nothing",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(reason)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Credits a month per plan tier (SPEC §2 "lead pool"), the figure a reset restores.

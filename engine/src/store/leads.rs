@@ -464,3 +464,56 @@ pub async fn save_scores(conn: &mut PgConnection, ws: WorkspaceId, updates: &[Sc
 pub async fn save_score(conn: &mut PgConnection, ws: WorkspaceId, update: &ScoreUpdate, scored_at: DateTime<Utc>) -> Result<bool> {
     Ok(save_scores(conn, ws, std::slice::from_ref(update), scored_at).await? == 1)
 }
+
+/// A person a people search found: no email or LinkedIn URL yet (searches reveal none), so the
+/// provider's own id is what identifies them until enrichment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundPerson {
+    pub provider_ref: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub title: Option<String>,
+    pub company: Option<String>,
+    /// Bare lower-case host.
+    pub company_domain: Option<String>,
+}
+
+/// Inserts found people as `new` leads of `source`, remembering which provider found them
+/// under which id. A person the workspace already has from the same provider (live, deleted,
+/// or earlier in the batch) is skipped by the unique index; returns the leads created with
+/// their provider ids.
+pub async fn insert_found(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    source: LeadSource,
+    provider: &str,
+    people: &[FoundPerson],
+) -> Result<Vec<(LeadId, String)>> {
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    fn col<'a>(people: &'a [FoundPerson], f: impl Fn(&'a FoundPerson) -> Option<&'a String>) -> Vec<Option<&'a str>> {
+        people.iter().map(|p| f(p).map(String::as_str)).collect()
+    }
+    let refs: Vec<&str> = people.iter().map(|p| p.provider_ref.as_str()).collect();
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "insert into leads (client_id, source, source_provider, provider_ref, first_name, last_name, title,
+                            company, company_domain)
+         select $1, $2, $3, t.*
+         from unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) as t
+         on conflict do nothing
+         returning id, provider_ref",
+    )
+    .bind(ws.0)
+    .bind(source.as_str())
+    .bind(provider)
+    .bind(refs)
+    .bind(col(people, |p| p.first_name.as_ref()))
+    .bind(col(people, |p| p.last_name.as_ref()))
+    .bind(col(people, |p| p.title.as_ref()))
+    .bind(col(people, |p| p.company.as_ref()))
+    .bind(col(people, |p| p.company_domain.as_ref()))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id, r)| (LeadId(id), r)).collect())
+}

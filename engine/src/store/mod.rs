@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod drafts;
 pub mod enrichment;
+pub mod icp;
 pub mod imports;
 pub mod invitations;
 pub mod leads;

@@ -56,7 +56,7 @@ async fn no_credits_is_a_fatal_job_error_and_a_database_fault_a_retryable_one(po
     assert!(matches!(err, JobError::Fatal(_)), "{err:?}");
 
     pool.close().await;
-    let err = jobs::run_score_workspace(&ctx, &ScoreWorkspace { workspace: ws.0 }).await.unwrap_err();
+    let err = jobs::run_score_workspace(&ctx, &ScoreWorkspace { workspace: ws.0, scope: Default::default() }).await.unwrap_err();
     assert!(matches!(err, JobError::Retryable(_)), "{err:?}");
 }
 
@@ -105,7 +105,7 @@ async fn a_scoring_job_enqueued_by_hand_scores_the_workspace(pool: PgPool) {
     add_leads(&pool, ws, "score", 3).await;
     let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(sandbox_enricher(1)) };
 
-    let id = jobs::enqueue_score(&pool, ScoreWorkspace { workspace: ws.0 }).await.unwrap();
+    let id = jobs::enqueue_score(&pool, ScoreWorkspace { workspace: ws.0, scope: Default::default() }).await.unwrap();
     let worker = tokio::spawn(jobs::monitor(ctx).run());
     wait_for_job(&pool, &id, "Done").await;
     worker.abort();

@@ -2,6 +2,8 @@
 //! Postgres database per test and the local Redis (a namespace per test).
 
 mod credits;
+mod discover;
+mod icp;
 mod jobs;
 mod pipeline;
 mod support;

@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod icp;
 mod input;
 mod isolation;
 mod leads;
