@@ -730,14 +730,58 @@ impl Default for PageRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadPage {
     pub rows: Vec<LeadRow>,
+    /// Matching leads, counted up to a cap (see `total_capped`).
     pub total: u64,
+    /// More leads match than `total` says: show "10,000+".
+    #[serde(default)]
+    pub total_capped: bool,
     pub page: u32,
     pub per_page: u32,
 }
 
 impl LeadPage {
+    /// Pages known to exist. With a capped count there may be more: [`LeadPage::has_next`].
     pub fn page_count(&self) -> u64 {
         self.total.div_ceil(u64::from(self.per_page.max(1)))
+    }
+
+    #[cfg(test)]
+    fn with_rows(mut self, n: usize) -> Self {
+        let row = LeadRow {
+            id: LeadId(uuid::Uuid::nil()),
+            name: String::new(),
+            email: None,
+            title: None,
+            company: None,
+            status: crate::lead_status::LeadStatus::New,
+            source: LeadSource::Csv,
+            als: None,
+            tier: None,
+            email_verdict: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        self.rows = vec![row; n];
+        self
+    }
+
+    pub fn has_next(&self) -> bool {
+        u64::from(self.page) < self.page_count() || (self.total_capped && self.rows.len() as u32 == self.per_page)
+    }
+
+    /// "1,234" or "10,000+".
+    pub fn total_label(&self) -> String {
+        let digits = self.total.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if self.total_capped {
+            out.push('+');
+        }
+        out
     }
 }
 
@@ -901,6 +945,11 @@ mod tests {
 
     #[test]
     fn page_requests_are_clamped() {
+        let page = |total, capped, rows: usize| LeadPage { rows: vec![], total, total_capped: capped, page: 1, per_page: 50 }.with_rows(rows);
+        assert_eq!(page(1234567, false, 0).total_label(), "1,234,567");
+        assert_eq!(page(10_000, true, 50).total_label(), "10,000+");
+        assert!(page(10_000, true, 50).has_next());
+        assert!(!page(40, false, 40).has_next());
         let p = PageRequest { page: 0, per_page: 10_000 };
         assert_eq!((p.per_page(), p.offset()), (200, 0));
         assert_eq!(PageRequest { page: 3, per_page: 50 }.offset(), 100);

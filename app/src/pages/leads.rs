@@ -291,6 +291,9 @@ fn LeadTable(page: LeadPage) -> impl IntoView {
         format!("?{}", params.join("&"))
     };
     let current = page.page as u64;
+    let total = page.total_label();
+    let has_next = page.has_next();
+    let of_pages = if page.total_capped { format!("{pages}+") } else { pages.to_string() };
     view! {
         <div class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="leads-table">
@@ -326,10 +329,10 @@ fn LeadTable(page: LeadPage) -> impl IntoView {
             </table>
         </div>
         <nav class="mt-4 flex items-center justify-between text-sm text-slate-600" aria-label="Pages">
-            <span data-testid="leads-total">{page.total} " leads · page " {current} " of " {pages}</span>
+            <span data-testid="leads-total">{total} " leads · page " {current} " of " {of_pages}</span>
             <span class="flex gap-2">
                 {(current > 1).then(|| view! { <a class=BUTTON_SECONDARY href=link(current - 1)>"Previous"</a> })}
-                {(current < pages).then(|| view! { <a class=BUTTON_SECONDARY href=link(current + 1)>"Next"</a> })}
+                {has_next.then(|| view! { <a class=BUTTON_SECONDARY href=link(current + 1)>"Next"</a> })}
             </span>
         </nav>
     }

@@ -317,29 +317,51 @@ fn list_row(r: ListRow) -> Result<LeadRow> {
     })
 }
 
-/// One page of the leads table with the number of leads matching the filter (server-side
-/// pagination by offset: at 200 rows a page and 100,000 leads the deepest page is an index
-/// scan of one workspace's entries).
+/// How far the leads table counts: beyond this it says "10,000+" rather than scanning every
+/// matching lead on every page request.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// One page of the leads table with the number of leads matching the filter (up to
+/// [`COUNT_CAP`]).
+///
+/// Speed at 100,000 leads (p95 ≤ 50 ms): the page's ids are found first, from the index that
+/// matches the sort (an index-only scan, so even a deep offset walks index entries, not rows),
+/// and only those rows are then read; the count stops at the cap.
 pub async fn list(pool: &PgPool, ws: WorkspaceId, filter: &LeadFilter, sort: Sort, page: PageRequest) -> Result<LeadPage> {
     let mut q = QueryBuilder::new(
         "select id, first_name, last_name, email, linkedin_url, title, company, status, source, als, tier,
-                email_verdict, created_at",
+                email_verdict, created_at
+         from leads where client_id = ",
     );
+    q.push_bind(ws.0).push(" and id in (select id");
     push_where(&mut q, ws, filter);
     q.push(order_by(sort));
     q.push(" limit ").push_bind(i64::from(page.per_page()));
     q.push(" offset ").push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+    q.push(")");
+    q.push(order_by(sort));
     let rows: Vec<ListRow> = q.build_query_as().fetch_all(pool).await?;
-    let total = count(pool, ws, filter).await?;
+    let (total, total_capped) = count_capped(pool, ws, filter).await?;
     Ok(LeadPage {
         rows: rows.into_iter().map(list_row).collect::<Result<_>>()?,
         total,
+        total_capped,
         page: page.page.max(1),
         per_page: page.per_page(),
     })
 }
 
-/// Live leads of the workspace matching the filter.
+/// Live leads matching the filter, counted up to [`COUNT_CAP`]; `true` when there are more.
+pub async fn count_capped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, filter: &LeadFilter) -> Result<(u64, bool)> {
+    let mut q = QueryBuilder::new("select count(*) from (select 1");
+    push_where(&mut q, ws, filter);
+    q.push(" limit ").push_bind(COUNT_CAP as i64 + 1).push(") t");
+    let n: i64 = q.build_query_scalar().fetch_one(db).await?;
+    let n = n.max(0) as u64;
+    Ok((n.min(COUNT_CAP), n > COUNT_CAP))
+}
+
+/// Live leads of the workspace matching the filter, exactly (the dashboard, tests).
 pub async fn count<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, filter: &LeadFilter) -> Result<u64> {
     let mut q = QueryBuilder::new("select count(*)");
     push_where(&mut q, ws, filter);
