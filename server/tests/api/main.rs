@@ -9,3 +9,4 @@ mod leads;
 mod ops;
 mod rest;
 mod roles;
+mod unsubscribe;
