@@ -210,17 +210,12 @@ fn smtp_sink_accepts_messages_and_writes_them_to_the_directory() {
     let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut w = stream;
-    let mut reply = || {
-        let mut last = String::new();
-        loop {
-            let mut l = String::new();
-            reader.read_line(&mut l).unwrap();
-            if l.as_bytes().get(3) != Some(&b'-') {
-                last = l;
-                break;
-            }
+    let mut reply = || loop {
+        let mut l = String::new();
+        reader.read_line(&mut l).unwrap();
+        if l.as_bytes().get(3) != Some(&b'-') {
+            break l;
         }
-        last
     };
     assert!(reply().starts_with("220"));
     for (cmd, code) in [("EHLO me", "250"), ("MAIL FROM:<sam@agency.example>", "250"), ("RCPT TO:<ann@customer.example>", "250"), ("DATA", "354")] {
