@@ -662,8 +662,10 @@ mod tests {
         assert_eq!(s.count(), 400);
         assert_eq!(s.count_by_message_id("<w3-17@agency.example>"), 1);
         assert!(s.connections() >= 8);
-        // Hundreds per second even in a debug build on a small machine.
-        assert!(elapsed < Duration::from_secs(4), "400 messages took {elapsed:?}");
+        // About 2 s (200 messages/s, client and server in one debug-built process) on the
+        // 2-core development machine; the bound leaves room for a busy machine while still
+        // catching a sink that serialises connections or stalls per message.
+        assert!(elapsed < Duration::from_secs(8), "400 messages took {elapsed:?}");
     }
 
     #[test]
