@@ -11,6 +11,7 @@ pub mod cache;
 pub mod db;
 pub mod dispatch;
 pub mod drafting;
+pub mod email;
 pub mod error;
 pub mod flows;
 pub mod ledger;
@@ -37,6 +38,8 @@ pub struct Settings {
     pub throttle: auth::throttle::Limits,
     /// How long an invitation link stays valid.
     pub invitation_ttl_hours: i64,
+    /// Signs the unsubscribe links in every email (`AGENCY_OS_UNSUBSCRIBE_KEY`).
+    pub unsubscribe_key: email::unsubscribe::UnsubscribeKey,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             throttle: auth::throttle::Limits::default(),
             invitation_ttl_hours: 24 * 7,
+            unsubscribe_key: email::unsubscribe::UnsubscribeKey::generate(),
         }
     }
 }

@@ -67,7 +67,51 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// DKIM-sign a message: reads it on standard input, writes it signed to standard output.
+    /// Exits with status 2 on bad input (key, algorithm, empty message).
+    DkimSign {
+        /// The signing domain (d=), e.g. agency.example.
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=): the key is published at <selector>._domainkey.<domain>.
+        #[arg(long)]
+        selector: String,
+        /// The private key, PEM PKCS#8 (-----BEGIN PRIVATE KEY-----), as dkim-keygen writes it.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Refuse a key of any other algorithm.
+        #[arg(long, value_parser = ["ed25519", "rsa"])]
+        algorithm: Option<String>,
+    },
+    /// Generate a DKIM key pair: writes the private key (PEM PKCS#8) to --out and prints the
+    /// DNS TXT record to publish.
+    DkimKeygen {
+        #[arg(long, value_parser = ["ed25519", "rsa"], default_value = "ed25519")]
+        algorithm: String,
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        selector: String,
+        /// Where to write the private key; an existing file is never overwritten.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Run a local SMTP server that accepts every message and keeps it (for trying out sending
+    /// without delivering anything); prints one line per message until stopped with Ctrl-C.
+    SmtpSink {
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        addr: std::net::SocketAddr,
+        /// Also write each message to this directory as an .eml file.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
+
+/// Bad input to a command-line tool (a key that cannot be used, an empty message): the process
+/// exits with status 2 so scripts can tell it from a failure of the tool itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -83,6 +127,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::DkimSign { domain, selector, key, algorithm } => crate::mail_tools::dkim_sign(&domain, &selector, &key, algorithm.as_deref()),
+        Command::DkimKeygen { algorithm, domain, selector, out } => crate::mail_tools::dkim_keygen(&algorithm, &domain, &selector, &out),
+        Command::SmtpSink { addr, dir } => crate::mail_tools::smtp_sink(addr, dir).await,
         Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;
@@ -172,6 +219,9 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     let engine = connect(&config).await?;
     let store = session_store(&engine.pool).await?;
     // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
+    if config.unsubscribe_key_generated {
+        tracing::warn!("AGENCY_OS_UNSUBSCRIBE_KEY is not set: generated a key for this run; unsubscribe links in emails sent now stop working after a restart. Set it (openssl rand -hex 32) before sending real email.");
+    }
     let jobs = engine::jobs::monitor(engine::jobs::JobContext { engine: engine.clone(), enricher: std::sync::Arc::new(enricher()) });
     tokio::spawn(async move {
         if let Err(e) = jobs.run().await {

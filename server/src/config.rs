@@ -59,6 +59,11 @@ pub struct Config {
     pub log_filter: String,
     /// Prefix for every Redis key (lets several installations share one Redis).
     pub redis_namespace: String,
+    /// Signs unsubscribe links (its Debug output is masked).
+    pub unsubscribe_key: engine::email::unsubscribe::UnsubscribeKey,
+    /// True when no key was configured and one was made up at start-up: links in emails sent
+    /// before a restart then stop working, so `serve` warns.
+    pub unsubscribe_key_generated: bool,
 }
 
 /// Every variable we read, with what it expects; printed by `--help` and the README.
@@ -77,6 +82,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_LOG_FORMAT", "json", "json or pretty"),
     ("AGENCY_OS_LOG", "info", "log filter, e.g. info or agency_os=debug,info"),
     ("AGENCY_OS_REDIS_NAMESPACE", "", "prefix for every Redis key"),
+    ("AGENCY_OS_UNSUBSCRIBE_KEY", "", "secret that signs unsubscribe links: 32+ random bytes as hex or base64 (openssl rand -hex 32); when unset one is generated at start-up and links in emails sent before a restart stop working"),
     ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
 ];
 
@@ -161,6 +167,18 @@ impl Config {
             Some(v) if v == "pretty" => LogFormat::Pretty,
             Some(_) => return Err(s.err("AGENCY_OS_LOG_FORMAT", "must be json or pretty")),
         };
+        let (unsubscribe_key, unsubscribe_key_generated) = match s.get("AGENCY_OS_UNSUBSCRIBE_KEY") {
+            Some(v) => {
+                let key = engine::email::unsubscribe::UnsubscribeKey::parse(v).map_err(|problem| {
+                    // Never echo the secret, even a malformed one.
+                    let mut e = s.err("AGENCY_OS_UNSUBSCRIBE_KEY", &problem);
+                    e.got = "****".into();
+                    e
+                })?;
+                (key, false)
+            }
+            None => (engine::email::unsubscribe::UnsubscribeKey::generate(), true),
+        };
         let log_filter = s.get("AGENCY_OS_LOG").unwrap_or("info").to_string();
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             return Err(s.err("AGENCY_OS_LOG", "must be a log filter such as info or server=debug,info"));
@@ -180,6 +198,8 @@ impl Config {
             log_format,
             log_filter,
             redis_namespace: s.get("AGENCY_OS_REDIS_NAMESPACE").unwrap_or("").to_string(),
+            unsubscribe_key,
+            unsubscribe_key_generated,
         })
     }
 
@@ -191,6 +211,7 @@ impl Config {
                 per_ip: self.login_failures_per_ip,
                 window_secs: self.login_window_secs,
             },
+            unsubscribe_key: self.unsubscribe_key.clone(),
             ..engine::Settings::default()
         }
     }
@@ -256,6 +277,22 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"), "{e}");
         let c = Config::from_vars(vars(&[("DATABASE_URL", "postgres://me:hunter2@db/x")])).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_unsubscribe_key_is_read_checked_and_never_shown() {
+        let secret = "3f".repeat(32);
+        let c = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", &secret)])).unwrap();
+        assert!(!c.unsubscribe_key_generated);
+        assert_eq!(c.engine_settings().unsubscribe_key, engine::email::unsubscribe::UnsubscribeKey::parse(&secret).unwrap());
+        assert!(!format!("{c:?}").contains(&secret));
+        let e = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", "0123456789abcdef")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_UNSUBSCRIBE_KEY");
+        assert!(e.to_string().contains("at least 32"), "{e}");
+        assert!(!e.to_string().contains("0123456789abcdef"), "{e}");
+        // Unset: one is generated (and `serve` warns about it).
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert!(c.unsubscribe_key_generated);
     }
 
     #[test]

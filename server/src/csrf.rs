@@ -57,8 +57,16 @@ pub fn is_allowed(policy: &CsrfPolicy, method: &Method, headers: &axum::http::He
     !has_session
 }
 
+/// Routes that act on no session and carry their own authorisation, so a request to them can
+/// never be forged into acting as a logged-in user: the unsubscribe links (a signed token),
+/// whose RFC 8058 one-click POST comes from mail providers' servers, and whose page a person
+/// who also happens to be logged in to Agency OS must still be able to use.
+pub fn is_exempt(path: &str) -> bool {
+    path.starts_with("/u/")
+}
+
 pub async fn protect(State(policy): State<CsrfPolicy>, req: Request, next: Next) -> Response {
-    if is_allowed(&policy, req.method(), req.headers()) {
+    if is_exempt(req.uri().path()) || is_allowed(&policy, req.method(), req.headers()) {
         return next.run(req).await;
     }
     tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site state-changing request");
@@ -108,6 +116,14 @@ mod tests {
         assert!(is_allowed(&p, &Method::POST, &h(&[("cookie", "aos_session=x"), ("sec-fetch-site", "same-origin")])));
         assert!(is_allowed(&p, &Method::POST, &h(&[("cookie", "aos_session=x"), ("origin", "https://app.example.com")])));
         assert!(is_allowed(&p, &Method::POST, &h(&[("cookie", "aos_session=x"), ("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+    }
+
+    #[test]
+    fn only_the_unsubscribe_links_are_exempt() {
+        assert!(is_exempt("/u/abc"));
+        assert!(!is_exempt("/users"));
+        assert!(!is_exempt("/api/u/abc"));
+        assert!(!is_exempt("/w/1/u/abc"));
     }
 
     #[test]

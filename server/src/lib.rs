@@ -5,8 +5,10 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod mail_tools;
 pub mod rest;
 pub mod telemetry;
+pub mod unsubscribe;
 pub mod uploads;
 
 use app::{shell, App};
@@ -78,6 +80,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
+        // Public: the signed token in the path is the authorisation (no login, no session).
+        .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))
         .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,

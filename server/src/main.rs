@@ -7,7 +7,11 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("agency-os: {e:#}");
-            std::process::ExitCode::FAILURE
+            if e.downcast_ref::<server::cli::BadInput>().is_some() {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }

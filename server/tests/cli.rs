@@ -74,11 +74,172 @@ fn a_malformed_setting_stops_the_program_naming_the_variable() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce"] {
+    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "dkim-sign", "dkim-keygen", "smtp-sink"] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
         assert!(!out.stdout.is_empty());
     }
     let out = bin().arg("--help").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("DATABASE_URL"));
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aos-cli-{name}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// dkimpy's verdict on `signed`, answering its DNS query with `record`.
+fn dkimpy_verifies(signed: &[u8], name: &str, value: &str) -> bool {
+    let script = "import sys, dkim\nname, value = sys.argv[1], sys.argv[2]\n\
+        def dns(q, timeout=5):\n    q = q.decode() if isinstance(q, bytes) else q\n    return value.encode() if q.rstrip('.') == name else None\n\
+        try:\n    ok = dkim.verify(sys.stdin.buffer.read(), dnsfunc=dns)\nexcept dkim.DKIMException:\n    ok = False\n\
+        print('PASS' if ok else 'FAIL')\n";
+    use std::io::Write;
+    let mut child = Command::new("python3")
+        .args(["-c", script, name, value])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(signed).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "dkimpy (pip install dkimpy pynacl): {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim() == "PASS"
+}
+
+const MESSAGE: &str = "From: Sam <sam@agency.example>\r\nTo: ann@customer.example\r\nSubject: Hello\r\nMessage-ID: <cli-1@agency.example>\r\n\r\nHi Ann,\r\nworth a chat?\r\n";
+
+#[test]
+fn dkim_keygen_writes_a_key_and_prints_the_record_that_verifies_dkim_sign_output() {
+    let dir = scratch("dkim");
+    for algorithm in ["ed25519", "rsa"] {
+        let key = dir.join(format!("{algorithm}.pem"));
+        let out = bin()
+            .args(["dkim-keygen", "--algorithm", algorithm, "--domain", "agency.example", "--selector", "s1", "--out"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8(out.stdout).unwrap();
+        assert!(printed.contains("name:  s1._domainkey.agency.example"), "{printed}");
+        let value = printed.lines().find_map(|l| l.trim().strip_prefix("value: ")).unwrap().to_string();
+        assert!(value.starts_with(&format!("v=DKIM1; k={algorithm}; p=")), "{value}");
+        let pem = std::fs::read_to_string(&key).unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        // Never overwrites a key that may already be published.
+        let again = bin().args(["dkim-keygen", "--algorithm", algorithm, "--domain", "agency.example", "--selector", "s1", "--out"]).arg(&key).output().unwrap();
+        assert_eq!(again.status.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), pem);
+
+        let signed = run_with_stdin(&["dkim-sign", "--domain", "agency.example", "--selector", "s1", "--algorithm", algorithm, "--key", key.to_str().unwrap()], MESSAGE.as_bytes());
+        assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+        assert!(signed.stdout.starts_with(b"DKIM-Signature:"));
+        assert!(signed.stdout.ends_with(MESSAGE.as_bytes()));
+        assert!(dkimpy_verifies(&signed.stdout, "s1._domainkey.agency.example", &value), "{algorithm}");
+        let tampered = String::from_utf8(signed.stdout.clone()).unwrap().replace("worth a chat", "worth a call");
+        assert!(!dkimpy_verifies(tampered.as_bytes(), "s1._domainkey.agency.example", &value));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn dkim_sign_refuses_bad_input_with_status_2_and_a_clear_message() {
+    let dir = scratch("dkim-bad");
+    let ed = dir.join("ed.pem");
+    assert!(bin().args(["dkim-keygen", "--domain", "agency.example", "--selector", "s1", "--out"]).arg(&ed).output().unwrap().status.success());
+    let ec = dir.join("ec.pem");
+    std::fs::write(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiKjUlPnJ080aXRqL\n8SC+xekVcWcCWg+s98MoeIolbruhRANCAATUSAdwHbGM71s9GplEjQRLqdA/D4fX\nSFZbM2wSR4nIced1JLsysMzVIK+rkN+5TFsGUWsydO5rfmNTNbmGtWwO\n-----END PRIVATE KEY-----\n").unwrap();
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "just some notes").unwrap();
+    let missing = dir.join("missing.pem");
+    let cases: Vec<(Vec<String>, &[u8], &str)> = vec![
+        (vec!["--key".into(), missing.to_string_lossy().into()], MESSAGE.as_bytes(), "cannot read the key file"),
+        (vec!["--key".into(), text.to_string_lossy().into()], MESSAGE.as_bytes(), "not PEM"),
+        (vec!["--key".into(), ec.to_string_lossy().into()], MESSAGE.as_bytes(), "unsupported type"),
+        (vec!["--key".into(), ed.to_string_lossy().into(), "--algorithm".into(), "rsa".into()], MESSAGE.as_bytes(), "is ed25519 but rsa was asked for"),
+        (vec!["--key".into(), ed.to_string_lossy().into()], b"", "empty"),
+        (vec!["--key".into(), ed.to_string_lossy().into()], b"Subject: no sender\r\n\r\nbody\r\n", "no From header"),
+    ];
+    for (extra, stdin, expected) in cases {
+        let mut args = vec!["dkim-sign", "--domain", "agency.example", "--selector", "s1"];
+        args.extend(extra.iter().map(String::as_str));
+        let out = run_with_stdin(&args, stdin);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn smtp_sink_accepts_messages_and_writes_them_to_the_directory() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = scratch("sink");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = bin()
+        .args(["smtp-sink", "--addr", &format!("127.0.0.1:{port}"), "--dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains(&format!("listening on 127.0.0.1:{port}")), "{first}");
+
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut w = stream;
+    let mut reply = || loop {
+        let mut l = String::new();
+        reader.read_line(&mut l).unwrap();
+        if l.as_bytes().get(3) != Some(&b'-') {
+            break l;
+        }
+    };
+    assert!(reply().starts_with("220"));
+    for (cmd, code) in [("EHLO me", "250"), ("MAIL FROM:<sam@agency.example>", "250"), ("RCPT TO:<ann@customer.example>", "250"), ("DATA", "354")] {
+        w.write_all(format!("{cmd}\r\n").as_bytes()).unwrap();
+        let r = reply();
+        assert!(r.starts_with(code), "{cmd}: {r}");
+    }
+    w.write_all(MESSAGE.as_bytes()).unwrap();
+    w.write_all(b".\r\n").unwrap();
+    assert!(reply().starts_with("250"));
+    w.write_all(b"QUIT\r\n").unwrap();
+
+    let line = lines.next().unwrap().unwrap();
+    assert!(line.contains("<cli-1@agency.example>") && line.contains("<ann@customer.example>"), "{line}");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), MESSAGE.as_bytes());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+
+    // A port that is taken is bad input.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let out = bin().args(["smtp-sink", "--addr", &taken.local_addr().unwrap().to_string()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }

@@ -539,3 +539,31 @@ pub async fn insert_found(
     .await?;
     Ok(rows.into_iter().map(|(id, r)| (LeadId(id), r)).collect())
 }
+
+/// The live lead with this email (any of the given spellings, already canonical), locked for a
+/// status change in the caller's transaction.
+pub async fn find_by_email_for_update(conn: &mut PgConnection, ws: WorkspaceId, emails: &[String]) -> Result<Option<(LeadId, LeadStatus)>> {
+    let row: Option<(Uuid, String)> = sqlx::query_as(
+        "select id, status from leads where client_id = $1 and email = any($2) and deleted_at is null
+         order by created_at limit 1 for update",
+    )
+    .bind(ws.0)
+    .bind(emails)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(id, status)| Ok((LeadId(id), status.parse::<LeadStatus>().map_err(internal)?))).transpose()
+}
+
+/// Moves a lead from `from` to `to`; false (and nothing changed) if its status is no longer
+/// `from`, so a concurrent change wins instead of being overwritten.
+pub async fn set_status(conn: &mut PgConnection, ws: WorkspaceId, id: LeadId, from: LeadStatus, to: LeadStatus) -> Result<bool> {
+    let n = sqlx::query("update leads set status = $4, updated_at = now() where client_id = $1 and id = $2 and status = $3 and deleted_at is null")
+        .bind(ws.0)
+        .bind(id.0)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}

@@ -13,5 +13,6 @@ pub mod leads;
 pub mod mailboxes;
 pub mod memberships;
 pub mod outbox;
+pub mod suppressions;
 pub mod users;
 pub mod workspaces;

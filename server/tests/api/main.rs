@@ -10,3 +10,4 @@ mod leads;
 mod ops;
 mod rest;
 mod roles;
+mod unsubscribe;
