@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod integrations;
 pub mod ids;
 
 // Lead scoring (SPEC §4).

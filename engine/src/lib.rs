@@ -12,7 +12,9 @@ pub mod error;
 pub mod flows;
 pub mod ledger;
 pub mod providers;
+pub mod secrets;
 pub mod import;
+pub mod integrations;
 pub mod jobs;
 pub mod store;
 
@@ -34,6 +36,10 @@ pub struct Settings {
     pub throttle: auth::throttle::Limits,
     /// How long an invitation link stays valid.
     pub invitation_ttl_hours: i64,
+    /// Seals and opens provider keys at rest.
+    pub secrets: secrets::Keyring,
+    /// Provider base URLs, installation-wide keys, resolver timings.
+    pub providers: integrations::ProviderConfig,
 }
 
 impl Default for Settings {
@@ -42,6 +48,10 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             throttle: auth::throttle::Limits::default(),
             invitation_ttl_hours: 24 * 7,
+            // A key that lives as long as the process: enough for tests; `server::config`
+            // always supplies a persistent one.
+            secrets: secrets::Keyring::ephemeral(),
+            providers: integrations::ProviderConfig::default(),
         }
     }
 }

@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems.",
                 outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid
             );
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher(&engine, ws).await?, ws, |p| eprintln!("{p}")).await?;
             println!("{done}");
             if s.invalid > 0 || s.duplicates > 0 {
                 println!("Error report: {}/w/{ws}/imports/{}/errors.csv", config.public_url, outcome.id);
@@ -113,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = connect(&config).await?;
             let ws = find_workspace(&engine, &workspace).await?;
             let started = std::time::Instant::now();
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher(&engine, ws).await?, ws, |p| eprintln!("{p}")).await?;
             println!("{done} ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -161,7 +161,7 @@ async fn connect(config: &Config) -> anyhow::Result<Engine> {
     let redis = Redis::connect(config.redis_url.expose(), config.redis_namespace.clone())
         .await
         .with_context(|| format!("cannot reach Redis at {:?} (set REDIS_URL)", config.redis_url))?;
-    Ok(Engine { pool, redis, settings: config.engine_settings() })
+    Ok(Engine { pool, redis, settings: config.engine_settings()? })
 }
 
 async fn serve(no_migrate: bool) -> anyhow::Result<()> {
@@ -172,7 +172,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     let engine = connect(&config).await?;
     let store = session_store(&engine.pool).await?;
     // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
-    let jobs = engine::jobs::monitor(engine::jobs::JobContext { engine: engine.clone(), enricher: std::sync::Arc::new(enricher()) });
+    let jobs = engine::jobs::monitor(engine::jobs::JobContext::configured(engine.clone()));
     tokio::spawn(async move {
         if let Err(e) = jobs.run().await {
             tracing::error!(error = %e, "job worker stopped");
@@ -269,8 +269,9 @@ async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::id
     Ok(ws)
 }
 
-/// The enrichment providers. Until provider keys are configured, the sandbox plays every
-/// provider (deterministic, offline, realistic), as SPEC §16 asks.
-fn enricher() -> engine::flows::enrich::Enricher {
-    engine::flows::enrich::Enricher::sandbox(2026)
+/// The workspace's enrichment providers: the real client of each provider it (or the
+/// installation) has a key for, the sandbox (deterministic, offline, realistic) for the rest,
+/// as SPEC §16 asks.
+async fn enricher(engine: &Engine, ws: domain::ids::WorkspaceId) -> anyhow::Result<std::sync::Arc<engine::flows::enrich::Enricher>> {
+    Ok(engine::integrations::Resolver::from_engine(engine).enricher_for(ws).await?)
 }

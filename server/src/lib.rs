@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod rest;
 pub mod telemetry;
 pub mod uploads;
+pub mod webhooks;
 
 use app::{shell, App};
 use axum::extract::{ConnectInfo, FromRef, Request, State};
@@ -70,6 +71,11 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/w/{ws}/leads/import", post(uploads::upload))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(uploads::MAX_UPLOAD_BYTES + 64 * 1024));
+    // Provider callbacks: small bodies, authenticated by their own path token.
+    let webhooks = Router::new()
+        .route("/webhooks/clay/{ws}/{token}", post(webhooks::clay))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(webhooks::MAX_CALLBACK_BYTES));
     let pages = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -87,6 +93,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
 
     pages
         .merge(uploads)
+        .merge(webhooks)
         .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))

@@ -7,6 +7,7 @@ pub mod api_leads;
 pub mod demo;
 pub mod leads;
 pub mod enrich;
+pub mod integrations;
 pub mod pipeline;
 pub mod score;
 pub mod workspaces;

@@ -8,5 +8,6 @@ pub mod imports;
 pub mod invitations;
 pub mod leads;
 pub mod memberships;
+pub mod provider_keys;
 pub mod users;
 pub mod workspaces;
