@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("inbox") view=sections::Inbox ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

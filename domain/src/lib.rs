@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod column_mapping;
 pub mod integrations;
 pub mod ids;
 

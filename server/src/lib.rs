@@ -69,6 +69,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     // Uploads get their own, larger body limit; everything else is held to MAX_BODY_BYTES.
     let uploads = Router::new()
         .route("/w/{ws}/leads/import", post(uploads::upload))
+        .route("/w/{ws}/leads/import/preview", post(uploads::preview))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(uploads::MAX_UPLOAD_BYTES + 64 * 1024));
     // Provider callbacks: small bodies, authenticated by their own path token.
@@ -80,6 +81,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
+        .route("/w/{ws}/leads/import/{upload}", get(uploads::staged_preview).post(uploads::import_staged))
         .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,

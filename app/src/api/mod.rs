@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod integrations;
 pub mod leads;
 pub mod workspaces;
 

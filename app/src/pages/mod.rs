@@ -1,6 +1,7 @@
 //! One module per page or group of pages.
 
 pub mod auth;
+pub mod integrations;
 pub mod leads;
 pub mod sections;
 pub mod settings;
