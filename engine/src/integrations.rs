@@ -22,7 +22,7 @@ use crate::providers::http::{HttpSettings, RetryPolicy};
 use crate::providers::*;
 use async_trait::async_trait;
 use std::fmt;
-use crate::flows::enrich::{Breakers, Enricher, Providers};
+use crate::flows::enrich::{Breakers, Enricher};
 use crate::secrets::{Keyring, SecretError};
 use crate::store::provider_keys;
 use crate::{Engine, Error};
@@ -420,9 +420,9 @@ impl Resolver {
     }
 
     pub async fn enricher_for(&self, ws: WorkspaceId) -> Result<Arc<Enricher>, Error> {
-        let Mode::Configured { engine, base, cache } = &self.mode else {
-            let Mode::Fixed(e) = &self.mode else { unreachable!() };
-            return Ok(e.clone());
+        let (engine, base, cache) = match &self.mode {
+            Mode::Fixed(e) => return Ok(e.clone()),
+            Mode::Configured { engine, base, cache } => (engine, base, cache),
         };
         let version = keys_version(engine, ws).await;
         let ttl = engine.settings.providers.cache_ttl;

@@ -62,6 +62,9 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
+    /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
+    RotateSecrets,
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -83,6 +86,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::RotateSecrets => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let n = engine::flows::integrations::reseal_all(&engine).await?;
+            println!("Re-sealed {n} stored secret(s) with key {}.", engine.settings.secrets.current_id());
+            Ok(())
+        }
         Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;
@@ -101,7 +111,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems.",
                 outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid
             );
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(&engine, ws).await?, ws, |p| eprintln!("{p}")).await?;
+            let enricher = enricher(&engine, ws).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher, ws, |p| eprintln!("{p}")).await?;
             println!("{done}");
             if s.invalid > 0 || s.duplicates > 0 {
                 println!("Error report: {}/w/{ws}/imports/{}/errors.csv", config.public_url, outcome.id);
@@ -113,7 +124,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = connect(&config).await?;
             let ws = find_workspace(&engine, &workspace).await?;
             let started = std::time::Instant::now();
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(&engine, ws).await?, ws, |p| eprintln!("{p}")).await?;
+            let enricher = enricher(&engine, ws).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher, ws, |p| eprintln!("{p}")).await?;
             println!("{done} ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }

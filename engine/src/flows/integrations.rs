@@ -183,3 +183,33 @@ pub async fn record_clay_callback(engine: &Engine, ws: WorkspaceId, payload: &Va
         Err(e) => Err(Error::Internal(anyhow::anyhow!("recording a Clay callback: {e}"))),
     }
 }
+
+/// Re-seals every stored provider key and Clay callback token that an older master key sealed
+/// (`agency-os rotate-secrets`, after AGENCY_OS_SECRET_KEY changed and the old key moved to
+/// AGENCY_OS_PREVIOUS_SECRET_KEYS). Returns how many rows were rewritten; running it again
+/// rewrites none. A row replaced meanwhile is left alone (it is sealed with the new key).
+pub async fn reseal_all(engine: &Engine) -> Result<usize> {
+    let ring = &engine.settings.secrets;
+    let mut done = 0;
+    for ws in provider_keys::workspaces_with_keys(&engine.pool).await? {
+        for row in provider_keys::list(&engine.pool, ws).await? {
+            let Some(provider) = row.integration() else { continue };
+            let stale_token = row.callback_token.as_deref().is_some_and(|t| ring.is_stale(t));
+            if !ring.is_stale(&row.ciphertext) && !stale_token {
+                continue;
+            }
+            let fail = |e: crate::secrets::SecretError| Error::Internal(anyhow::anyhow!("{provider} key of workspace {ws}: {e}"));
+            let ciphertext = ring.seal(&integrations::key_context(ws, provider), &ring.open(&integrations::key_context(ws, provider), &row.ciphertext).map_err(fail)?);
+            let token = match row.callback_token.as_deref() {
+                Some(t) => Some(ring.seal(&callback_context(ws), &ring.open(&callback_context(ws), t).map_err(fail)?)),
+                None => None,
+            };
+            let mut conn = engine.pool.acquire().await?;
+            if provider_keys::reseal(&mut conn, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
+                done += 1;
+            }
+        }
+        integrations::keys_changed(engine, ws).await;
+    }
+    Ok(done)
+}

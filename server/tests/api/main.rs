@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod input;
+mod integrations;
 mod isolation;
 mod leads;
 mod ops;
