@@ -158,7 +158,7 @@ fn chosen_mapping(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<Op
     let raw: Vec<String> = if is_json {
         serde_json::from_slice::<MappingBody>(body).map_err(|e| bad(format!("The mapping must be {{\"mapping\": [\"email\", \"ignore\", …]}} ({e})")))?.mapping
     } else {
-        let pairs: Vec<(String, String)> = serde_urlencoded_pairs(body);
+        let pairs: Vec<(String, String)> = form_pairs(body);
         let mut cols: Vec<(usize, String)> = pairs
             .into_iter()
             .filter_map(|(k, v)| k.strip_prefix("col").and_then(|n| n.parse::<usize>().ok()).map(|n| (n, v)))
@@ -172,8 +172,10 @@ fn chosen_mapping(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<Op
     raw.iter().map(|c| domain::column_mapping::parse_choice(c).map_err(|m| bad(format!("The mapping names an {m}")))).collect()
 }
 
-/// `application/x-www-form-urlencoded` pairs, decoded.
-fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+/// `application/x-www-form-urlencoded` pairs, decoded by axum's own query decoder (the same
+/// format), so no second URL-encoding crate is needed. Undecodable input yields no pairs,
+/// which the caller reports as a mapping with no columns.
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&format!("/?{}", String::from_utf8_lossy(body)).parse().unwrap_or_default())
         .map(|q| q.0)
         .unwrap_or_default()

@@ -281,6 +281,12 @@ pub trait ClayStore: Send + Sync + fmt::Debug {
     async fn forget(&self, key: &str) -> Result<(), ProviderError>;
     /// `Some(Pending)` while waiting, the outcome once (it is taken), `None` for an unknown key.
     async fn take(&self, key: &str) -> Result<Option<AsyncOutcome>, ProviderError>;
+    /// Whether an outcome for the key is waiting to be taken: a callback that came after the
+    /// previous attempt stopped waiting. Then the next attempt reads it instead of paying for
+    /// a second row.
+    async fn has_result(&self, _key: &str) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
 }
 
 #[async_trait]
@@ -373,6 +379,10 @@ impl AsyncEnrichment for ClayClient {
 
     #[tracing::instrument(skip_all, fields(provider = "clay"))]
     async fn submit(&self, person: &PersonQuery) -> Result<Submission, ProviderError> {
+        let key = ClayCorrelator::key_for(person);
+        if self.inbox.has_result(&key).await? {
+            return Ok(Submission { provider: ProviderName::Clay, request_id: key });
+        }
         // Registered before sending: a fast callback must find its entry.
         let key = self.inbox.register(person).await?;
         let row = json!({

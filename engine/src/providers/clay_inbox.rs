@@ -112,6 +112,11 @@ impl ClayStore for RedisClayInbox {
         conn.del::<_, ()>(self.key("pending", key)).await.map_err(redis_error)
     }
 
+    async fn has_result(&self, key: &str) -> Result<bool, ProviderError> {
+        let mut conn = self.redis.conn.clone();
+        conn.exists(self.key("result", key)).await.map_err(redis_error)
+    }
+
     async fn take(&self, key: &str) -> Result<Option<AsyncOutcome>, ProviderError> {
         let mut conn = self.redis.conn.clone();
         if let Some(raw) = conn.get_del::<_, Option<String>>(self.key("result", key)).await.map_err(redis_error)? {

@@ -253,3 +253,22 @@ async fn rotating_the_master_key_reseals_every_stored_secret_once(pool: PgPool) 
     let row = provider_keys::get(&pool, ws, Integration::BetterContact).await.unwrap().unwrap();
     assert_eq!(Credential::open(&only_new, ws, Integration::BetterContact, &row.ciphertext).unwrap(), cred);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_clay_answer_that_came_after_the_wait_is_used_by_the_next_attempt_without_a_second_row(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/hook")).respond_with(ResponseTemplate::new(200)).expect(1).mount(&server).await;
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Late").await;
+    let mut settings = HttpSettings::new(server.uri());
+    settings.retry = RetryPolicy::none();
+    let clay = ClayClient::new(ApiKey::new(format!("{}/hook", server.uri())), None, RedisClayInbox::new(engine.redis.clone(), ws, Duration::from_secs(600)), settings).unwrap();
+    let person = PersonQuery { first_name: Some("Ann".into()), last_name: Some("Lee".into()), domain: Some("koalabyte.com.au".into()), ..Default::default() };
+    let first = clay.submit(&person).await.unwrap();
+    // The waterfall gave up waiting; the callback arrives afterwards.
+    record_clay_callback(&engine, ws, &json!({ CORRELATION_FIELD: first.request_id, "email": "ann@koalabyte.com.au" })).await.unwrap();
+    let retry = clay.submit(&person).await.unwrap();
+    assert_eq!(retry, first);
+    assert!(matches!(clay.poll(&retry).await.unwrap(), AsyncOutcome::Done { .. }));
+    server.verify().await;
+}
