@@ -5,6 +5,7 @@
 mod apollo;
 mod bettercontact;
 mod breaker_and_metering;
+mod checks;
 mod clay;
 mod dataforseo;
 mod hunter;
