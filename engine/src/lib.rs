@@ -1,7 +1,9 @@
 //! The server-side runtime of Agency OS: the only place where I/O meets the domain.
 //!
 //! `store` owns Postgres (one module per aggregate, every function scoped by workspace),
-//! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation. Callers (server
+//! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation.
+//! `secrets` seals provider keys at rest; `integrations` decides which client (real or sandbox)
+//! plays each provider for a workspace. Callers (server
 //! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
 //! return a domain type.
 
