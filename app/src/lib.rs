@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,6 +7,8 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod column_mapping;
+pub mod integrations;
 pub mod ids;
 
 // Lead scoring (SPEC §4) and the ideal customer profile it compares against (§12).

@@ -22,6 +22,7 @@
 
 use crate::flows::enrich::{self, BatchReport, EnrichError, Enricher};
 use crate::flows::score::{self, Scope, ScoreCounts};
+use crate::integrations::Resolver;
 use crate::Engine;
 use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{BackoffRetryPolicy, HasherRng, RetryPolicy};
@@ -95,11 +96,25 @@ impl From<JobError> for Error {
     }
 }
 
-/// What job handlers share: the engine and the process-wide enricher (providers, breakers).
+/// What job handlers share: the engine and the process-wide resolver that hands out each
+/// workspace's enricher (its providers, the shared breakers).
 #[derive(Clone)]
 pub struct JobContext {
     pub engine: Engine,
-    pub enricher: Arc<Enricher>,
+    pub resolver: Arc<Resolver>,
+}
+
+impl JobContext {
+    /// The same providers for every workspace (tests with fakes).
+    pub fn fixed(engine: Engine, enricher: Enricher) -> Self {
+        Self { engine, resolver: Arc::new(Resolver::fixed(enricher)) }
+    }
+
+    /// The product: real clients where keys are stored or configured, the sandbox elsewhere.
+    pub fn configured(engine: Engine) -> Self {
+        let resolver = Arc::new(Resolver::from_engine(&engine));
+        Self { engine, resolver }
+    }
 }
 
 /// Creates the job tables (schema `apalis`). Idempotent; `db::migrate` calls it.
@@ -158,7 +173,9 @@ pub async fn enqueue_pending_enrichment(pool: &PgPool, ws: WorkspaceId, batch_si
 /// so far is committed and will not be done again.
 pub async fn run_enrich_batch(ctx: &JobContext, job: &EnrichBatch) -> Result<BatchReport, JobError> {
     let ids: Vec<LeadId> = job.lead_ids.iter().copied().map(LeadId).collect();
-    let report = enrich::enrich_leads(&ctx.engine, &ctx.enricher, WorkspaceId(job.workspace), &ids).await?;
+    let ws = WorkspaceId(job.workspace);
+    let enricher = ctx.resolver.enricher_for(ws).await.map_err(JobError::from)?;
+    let report = enrich::enrich_leads(&ctx.engine, &enricher, ws, &ids).await?;
     if report.out_of_credits {
         return Err(JobError::Fatal(format!("the workspace ran out of credits ({} leads enriched first)", report.enriched)));
     }

@@ -1,7 +1,9 @@
 //! The server-side runtime of Agency OS: the only place where I/O meets the domain.
 //!
 //! `store` owns Postgres (one module per aggregate, every function scoped by workspace),
-//! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation. Callers (server
+//! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation.
+//! `secrets` seals provider keys at rest; `integrations` decides which client (real or sandbox)
+//! plays each provider for a workspace. Callers (server
 //! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
 //! return a domain type.
 
@@ -16,7 +18,9 @@ pub mod error;
 pub mod flows;
 pub mod ledger;
 pub mod providers;
+pub mod secrets;
 pub mod import;
+pub mod integrations;
 pub mod jobs;
 pub mod store;
 
@@ -40,6 +44,10 @@ pub struct Settings {
     pub invitation_ttl_hours: i64,
     /// Signs the unsubscribe links in every email (`AGENCY_OS_UNSUBSCRIBE_KEY`).
     pub unsubscribe_key: email::unsubscribe::UnsubscribeKey,
+    /// Seals and opens provider keys at rest.
+    pub secrets: secrets::Keyring,
+    /// Provider base URLs, installation-wide keys, resolver timings.
+    pub providers: integrations::ProviderConfig,
 }
 
 impl Default for Settings {
@@ -49,6 +57,10 @@ impl Default for Settings {
             throttle: auth::throttle::Limits::default(),
             invitation_ttl_hours: 24 * 7,
             unsubscribe_key: email::unsubscribe::UnsubscribeKey::generate(),
+            // A key that lives as long as the process: enough for tests; `server::config`
+            // always supplies a persistent one.
+            secrets: secrets::Keyring::ephemeral(),
+            providers: integrations::ProviderConfig::default(),
         }
     }
 }

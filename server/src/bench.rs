@@ -32,7 +32,7 @@ pub async fn run(config: &Config, leads: usize, keep: bool) -> anyhow::Result<()
     db::migrate(&pool).await.context("migrating the bench database")?;
     let namespace = format!("bench:{}:", uuid::Uuid::new_v4().simple());
     let redis = Redis::connect(config.redis_url.expose(), namespace.clone()).await.context("cannot reach Redis (set REDIS_URL)")?;
-    let engine = Engine { pool, redis, settings: config.engine_settings() };
+    let engine = Engine { pool, redis, settings: config.engine_settings()? };
     let result = measure(&engine, &bench_url, leads).await;
 
     // Clean up whatever happened: the cache keys would otherwise live 90 days.

@@ -62,6 +62,9 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
+    /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
+    RotateSecrets,
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -130,6 +133,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DkimSign { domain, selector, key, algorithm } => crate::mail_tools::dkim_sign(&domain, &selector, &key, algorithm.as_deref()),
         Command::DkimKeygen { algorithm, domain, selector, out } => crate::mail_tools::dkim_keygen(&algorithm, &domain, &selector, &out),
         Command::SmtpSink { addr, dir } => crate::mail_tools::smtp_sink(addr, dir).await,
+        Command::RotateSecrets => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let n = engine::flows::integrations::reseal_all(&engine).await?;
+            println!("Re-sealed {n} stored secret(s) with key {}.", engine.settings.secrets.current_id());
+            Ok(())
+        }
         Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;
@@ -148,7 +158,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Import {} finished in {:.1} s: {} imported, {} duplicates, {} with problems.",
                 outcome.id, started.elapsed().as_secs_f64(), s.imported, s.duplicates, s.invalid
             );
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            let enricher = enricher(&engine, ws).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher, ws, |p| eprintln!("{p}")).await?;
             println!("{done}");
             if s.invalid > 0 || s.duplicates > 0 {
                 println!("Error report: {}/w/{ws}/imports/{}/errors.csv", config.public_url, outcome.id);
@@ -160,7 +171,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = connect(&config).await?;
             let ws = find_workspace(&engine, &workspace).await?;
             let started = std::time::Instant::now();
-            let done = engine::flows::pipeline::pipeline(&engine, &enricher(), ws, |p| eprintln!("{p}")).await?;
+            let enricher = enricher(&engine, ws).await?;
+            let done = engine::flows::pipeline::pipeline(&engine, &enricher, ws, |p| eprintln!("{p}")).await?;
             println!("{done} ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -208,7 +220,7 @@ async fn connect(config: &Config) -> anyhow::Result<Engine> {
     let redis = Redis::connect(config.redis_url.expose(), config.redis_namespace.clone())
         .await
         .with_context(|| format!("cannot reach Redis at {:?} (set REDIS_URL)", config.redis_url))?;
-    Ok(Engine { pool, redis, settings: config.engine_settings() })
+    Ok(Engine { pool, redis, settings: config.engine_settings()? })
 }
 
 async fn serve(no_migrate: bool) -> anyhow::Result<()> {
@@ -222,7 +234,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     if config.unsubscribe_key_generated {
         tracing::warn!("AGENCY_OS_UNSUBSCRIBE_KEY is not set: generated a key for this run; unsubscribe links in emails sent now stop working after a restart. Set it (openssl rand -hex 32) before sending real email.");
     }
-    let jobs = engine::jobs::monitor(engine::jobs::JobContext { engine: engine.clone(), enricher: std::sync::Arc::new(enricher()) });
+    let jobs = engine::jobs::monitor(engine::jobs::JobContext::configured(engine.clone()));
     tokio::spawn(async move {
         if let Err(e) = jobs.run().await {
             tracing::error!(error = %e, "job worker stopped");
@@ -319,8 +331,9 @@ async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::id
     Ok(ws)
 }
 
-/// The enrichment providers. Until provider keys are configured, the sandbox plays every
-/// provider (deterministic, offline, realistic), as SPEC §16 asks.
-fn enricher() -> engine::flows::enrich::Enricher {
-    engine::flows::enrich::Enricher::sandbox(crate::SANDBOX_SEED)
+/// The workspace's enrichment providers: the real client of each provider it (or the
+/// installation) has a key for, the sandbox (deterministic, offline, realistic) for the rest,
+/// as SPEC §16 asks.
+async fn enricher(engine: &Engine, ws: domain::ids::WorkspaceId) -> anyhow::Result<std::sync::Arc<engine::flows::enrich::Enricher>> {
+    Ok(engine::integrations::Resolver::from_engine(engine).enricher_for(ws).await?)
 }

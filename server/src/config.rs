@@ -3,9 +3,13 @@
 //! Every value is validated at start-up; a missing or malformed value stops the program with a
 //! message naming the variable and what it expects. Secrets never appear in `Debug` output.
 
-use std::collections::HashMap;
+use domain::integrations::{parse_credential, Integration};
+use engine::integrations::{Credential, ProviderConfig};
+use engine::secrets::{Keyring, MasterKey};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("configuration error: {var} {problem} (got {got:?})")]
@@ -64,7 +68,36 @@ pub struct Config {
     /// True when no key was configured and one was made up at start-up: links in emails sent
     /// before a restart then stop working, so `serve` warns.
     pub unsubscribe_key_generated: bool,
+    /// Where the master key for provider keys comes from.
+    pub secret_key: SecretKeySource,
+    /// Older master keys, still accepted for opening (rotation).
+    pub previous_secret_keys: Vec<MasterKey>,
+    pub data_dir: PathBuf,
+    /// Provider base URLs and installation-wide provider keys.
+    pub providers: ProviderConfig,
 }
+
+/// The master key that seals provider keys at rest.
+#[derive(Debug, Clone)]
+pub enum SecretKeySource {
+    /// AGENCY_OS_SECRET_KEY.
+    Configured(MasterKey),
+    /// Unset: a key file under the data directory, made on first start (development).
+    File(PathBuf),
+}
+
+/// The file a development installation keeps its master key in.
+pub const KEY_FILE: &str = "secret.key";
+
+/// Installation-wide provider keys: (variable, provider). Clay's optional table token has its
+/// own variable.
+const PLATFORM_KEYS: &[(&str, Integration)] = &[
+    ("AGENCY_OS_APOLLO_KEY", Integration::Apollo),
+    ("AGENCY_OS_HUNTER_KEY", Integration::Hunter),
+    ("AGENCY_OS_DATAFORSEO_KEY", Integration::DataForSeo),
+    ("AGENCY_OS_BETTERCONTACT_KEY", Integration::BetterContact),
+    ("AGENCY_OS_CLAY_WEBHOOK_URL", Integration::Clay),
+];
 
 /// Every variable we read, with what it expects; printed by `--help` and the README.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
@@ -83,6 +116,19 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_LOG", "info", "log filter, e.g. info or agency_os=debug,info"),
     ("AGENCY_OS_REDIS_NAMESPACE", "", "prefix for every Redis key"),
     ("AGENCY_OS_UNSUBSCRIBE_KEY", "", "secret that signs unsubscribe links: 32+ random bytes as hex or base64 (openssl rand -hex 32); when unset one is generated at start-up and links in emails sent before a restart stop working"),
+    ("AGENCY_OS_SECRET_KEY", "", "master key sealing provider keys at rest: base64 of 32 random bytes (openssl rand -base64 32); when unset, a key file is made under AGENCY_OS_DATA_DIR"),
+    ("AGENCY_OS_PREVIOUS_SECRET_KEYS", "", "comma-separated older master keys still accepted for opening, after a rotation"),
+    ("AGENCY_OS_DATA_DIR", "data", "directory for the development key file"),
+    ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
+    ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
+    ("AGENCY_OS_DATAFORSEO_KEY", "", "DataForSEO login:password for every workspace without its own"),
+    ("AGENCY_OS_BETTERCONTACT_KEY", "", "BetterContact API key for every workspace without its own"),
+    ("AGENCY_OS_CLAY_WEBHOOK_URL", "", "Clay table webhook URL for every workspace without its own"),
+    ("AGENCY_OS_CLAY_AUTH_TOKEN", "", "the Clay table's webhook auth token, if it has one"),
+    ("AGENCY_OS_APOLLO_URL", "https://api.apollo.io/api/v1", "Apollo API base URL"),
+    ("AGENCY_OS_HUNTER_URL", "https://api.hunter.io/v2", "Hunter API base URL"),
+    ("AGENCY_OS_DATAFORSEO_URL", "https://api.dataforseo.com/v3", "DataForSEO API base URL"),
+    ("AGENCY_OS_BETTERCONTACT_URL", "https://app.bettercontact.rocks/api/v2", "BetterContact API base URL"),
     ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
 ];
 
@@ -130,6 +176,44 @@ impl Source {
             return Err(e);
         }
         Ok(SecretUrl(v))
+    }
+
+    /// A master key; the error never echoes the value.
+    fn master_key(&self, var: &str, raw: &str) -> Result<MasterKey, ConfigError> {
+        MasterKey::from_base64(raw).map_err(|e| ConfigError {
+            var: var.into(),
+            problem: format!("must be base64 of 32 random bytes, e.g. from `openssl rand -base64 32` ({e})"),
+            got: "****".into(),
+        })
+    }
+
+    fn base_url(&self, var: &str, default: &str) -> Result<String, ConfigError> {
+        let v = self.get(var).unwrap_or(default).trim().trim_end_matches('/').to_string();
+        let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://"));
+        if rest.is_none_or(|r| r.is_empty() || r.starts_with('/') || r.contains(' ')) {
+            return Err(self.err(var, "must be a URL starting with http:// or https://"));
+        }
+        Ok(v)
+    }
+
+    fn providers(&self) -> Result<ProviderConfig, ConfigError> {
+        let d = ProviderConfig::default();
+        let mut platform = BTreeMap::new();
+        for &(var, provider) in PLATFORM_KEYS {
+            let Some(raw) = self.get(var) else { continue };
+            let extra = (provider == Integration::Clay).then(|| self.get("AGENCY_OS_CLAY_AUTH_TOKEN")).flatten();
+            let input = parse_credential(provider, raw, extra)
+                .map_err(|e| ConfigError { var: var.into(), problem: format!("is not usable: {e}"), got: "****".into() })?;
+            platform.insert(provider, Credential::from(input));
+        }
+        Ok(ProviderConfig {
+            apollo_url: self.base_url("AGENCY_OS_APOLLO_URL", &d.apollo_url)?,
+            hunter_url: self.base_url("AGENCY_OS_HUNTER_URL", &d.hunter_url)?,
+            dataforseo_url: self.base_url("AGENCY_OS_DATAFORSEO_URL", &d.dataforseo_url)?,
+            bettercontact_url: self.base_url("AGENCY_OS_BETTERCONTACT_URL", &d.bettercontact_url)?,
+            platform,
+            ..d
+        })
     }
 }
 
@@ -179,6 +263,7 @@ impl Config {
             }
             None => (engine::email::unsubscribe::UnsubscribeKey::generate(), true),
         };
+        let data_dir = PathBuf::from(s.get("AGENCY_OS_DATA_DIR").unwrap_or("data").trim());
         let log_filter = s.get("AGENCY_OS_LOG").unwrap_or("info").to_string();
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             return Err(s.err("AGENCY_OS_LOG", "must be a log filter such as info or server=debug,info"));
@@ -200,11 +285,35 @@ impl Config {
             redis_namespace: s.get("AGENCY_OS_REDIS_NAMESPACE").unwrap_or("").to_string(),
             unsubscribe_key,
             unsubscribe_key_generated,
+            secret_key: match s.get("AGENCY_OS_SECRET_KEY") {
+                Some(raw) => SecretKeySource::Configured(s.master_key("AGENCY_OS_SECRET_KEY", raw)?),
+                None => SecretKeySource::File(data_dir.join(KEY_FILE)),
+            },
+            previous_secret_keys: s
+                .get("AGENCY_OS_PREVIOUS_SECRET_KEYS")
+                .unwrap_or("")
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| s.master_key("AGENCY_OS_PREVIOUS_SECRET_KEYS", k))
+                .collect::<Result<_, _>>()?,
+            data_dir,
+            providers: s.providers()?,
         })
     }
 
-    pub fn engine_settings(&self) -> engine::Settings {
-        engine::Settings {
+    /// The keyring for provider keys. Without AGENCY_OS_SECRET_KEY, reads the key file under
+    /// the data directory, making it (readable by this user only) on first start, and says so
+    /// in the log — never the key itself.
+    pub fn keyring(&self) -> Result<Keyring, ConfigError> {
+        let current = match &self.secret_key {
+            SecretKeySource::Configured(k) => k.clone(),
+            SecretKeySource::File(path) => load_or_create_key_file(path)?,
+        };
+        Ok(Keyring::new(current, self.previous_secret_keys.clone()))
+    }
+
+    pub fn engine_settings(&self) -> Result<engine::Settings, ConfigError> {
+        Ok(engine::Settings {
             public_url: self.public_url.clone(),
             throttle: engine::auth::throttle::Limits {
                 per_account: self.login_failures_per_account,
@@ -212,9 +321,47 @@ impl Config {
                 window_secs: self.login_window_secs,
             },
             unsubscribe_key: self.unsubscribe_key.clone(),
+            secrets: self.keyring()?,
+            providers: self.providers.clone(),
             ..engine::Settings::default()
-        }
+        })
     }
+}
+
+fn load_or_create_key_file(path: &std::path::Path) -> Result<MasterKey, ConfigError> {
+    let err = |problem: String| ConfigError { var: "AGENCY_OS_DATA_DIR".into(), problem, got: path.display().to_string() };
+    match std::fs::read_to_string(path) {
+        Ok(text) => MasterKey::from_base64(&text).map_err(|e| err(format!("holds a key file that is not usable ({e})"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot be created ({e})")))?;
+            }
+            let bytes = engine::secrets::random_key();
+            write_private(path, engine::secrets::encode_key(&bytes).as_bytes()).map_err(|e| err(format!("cannot hold the key file ({e})")))?;
+            let key = MasterKey::from_bytes(bytes);
+            tracing::warn!(
+                file = %path.display(),
+                key_id = key.id(),
+                "AGENCY_OS_SECRET_KEY is not set: generated a master key file for provider keys; \
+                 back it up, or set AGENCY_OS_SECRET_KEY in production (losing it loses every stored provider key)"
+            );
+            Ok(key)
+        }
+        Err(e) => Err(err(format!("holds a key file that cannot be read ({e})"))),
+    }
+}
+
+/// Creates the file readable and writable by its owner only; refuses to overwrite.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
 }
 
 /// Reads `key = value` pairs from a TOML file. Keys are the variable names, lower-case, with or
@@ -284,7 +431,7 @@ mod tests {
         let secret = "3f".repeat(32);
         let c = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", &secret)])).unwrap();
         assert!(!c.unsubscribe_key_generated);
-        assert_eq!(c.engine_settings().unsubscribe_key, engine::email::unsubscribe::UnsubscribeKey::parse(&secret).unwrap());
+        assert_eq!(c.engine_settings().unwrap().unsubscribe_key, engine::email::unsubscribe::UnsubscribeKey::parse(&secret).unwrap());
         assert!(!format!("{c:?}").contains(&secret));
         let e = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", "0123456789abcdef")])).unwrap_err();
         assert_eq!(e.var, "AGENCY_OS_UNSUBSCRIBE_KEY");
@@ -293,6 +440,61 @@ mod tests {
         // Unset: one is generated (and `serve` warns about it).
         let c = Config::from_vars(HashMap::new()).unwrap();
         assert!(c.unsubscribe_key_generated);
+    }
+
+    #[test]
+    fn a_malformed_secret_key_names_the_variable_and_never_echoes_the_value() {
+        let e = Config::from_vars(vars(&[("AGENCY_OS_SECRET_KEY", "c2hvcnQta2V5")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_SECRET_KEY");
+        assert!(e.to_string().contains("32 random bytes"), "{e}");
+        assert!(!e.to_string().contains("c2hvcnQta2V5"), "{e}");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_PREVIOUS_SECRET_KEYS", "nope")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_PREVIOUS_SECRET_KEYS");
+    }
+
+    #[test]
+    fn a_configured_secret_key_seals_and_never_prints() {
+        let key = engine::secrets::encode_key(&[9u8; 32]);
+        let c = Config::from_vars(vars(&[("AGENCY_OS_SECRET_KEY", &key)])).unwrap();
+        assert!(!format!("{c:?}").contains(&key));
+        let ring = c.keyring().unwrap();
+        let again = Config::from_vars(vars(&[("AGENCY_OS_SECRET_KEY", &key)])).unwrap().keyring().unwrap();
+        assert_eq!(again.open(b"c", &ring.seal(b"c", b"x")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn without_a_secret_key_a_key_file_is_made_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("aos-key-{}-{}", std::process::id(), rand::random::<u32>()));
+        let c = Config::from_vars(vars(&[("AGENCY_OS_DATA_DIR", dir.to_str().unwrap())])).unwrap();
+        let first = c.keyring().unwrap();
+        let sealed = first.seal(b"c", b"x");
+        let second = c.keyring().unwrap();
+        assert_eq!(second.current_id(), first.current_id());
+        assert_eq!(second.open(b"c", &sealed).unwrap(), b"x");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(KEY_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the key file is private");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn platform_provider_keys_and_base_urls_come_from_configuration() {
+        let c = Config::from_vars(vars(&[
+            ("AGENCY_OS_APOLLO_KEY", "apollo-secret-1234"),
+            ("AGENCY_OS_APOLLO_URL", "http://127.0.0.1:9999/api/v1/"),
+        ]))
+        .unwrap();
+        assert!(c.providers.platform.contains_key(&Integration::Apollo));
+        assert_eq!(c.providers.apollo_url, "http://127.0.0.1:9999/api/v1");
+        assert!(!format!("{c:?}").contains("apollo-secret-1234"));
+        let e = Config::from_vars(vars(&[("AGENCY_OS_DATAFORSEO_KEY", "login-without-password")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_DATAFORSEO_KEY");
+        assert!(!e.to_string().contains("login-without-password"));
+        let e = Config::from_vars(vars(&[("AGENCY_OS_HUNTER_URL", "ftp://x")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_HUNTER_URL");
     }
 
     #[test]

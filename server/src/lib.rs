@@ -10,6 +10,7 @@ pub mod rest;
 pub mod telemetry;
 pub mod unsubscribe;
 pub mod uploads;
+pub mod webhooks;
 
 use app::{shell, App};
 use axum::extract::{ConnectInfo, FromRef, Request, State};
@@ -74,14 +75,21 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     // Uploads get their own, larger body limit; everything else is held to MAX_BODY_BYTES.
     let uploads = Router::new()
         .route("/w/{ws}/leads/import", post(uploads::upload))
+        .route("/w/{ws}/leads/import/preview", post(uploads::preview))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(uploads::MAX_UPLOAD_BYTES + 64 * 1024));
+    // Provider callbacks: small bodies, authenticated by their own path token.
+    let webhooks = Router::new()
+        .route("/webhooks/clay/{ws}/{token}", post(webhooks::clay))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(webhooks::MAX_CALLBACK_BYTES));
     let pages = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
         // Public: the signed token in the path is the authorisation (no login, no session).
         .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))
+        .route("/w/{ws}/leads/import/{upload}", get(uploads::staged_preview).post(uploads::import_staged))
         .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,
@@ -98,6 +106,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
 
     pages
         .merge(uploads)
+        .merge(webhooks)
         .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))

@@ -37,64 +37,192 @@ fn workspace(raw: &str) -> Result<WorkspaceId, engine::Error> {
     raw.parse().map_err(|_| engine::Error::NotFound("workspace"))
 }
 
-/// `POST /w/{ws}/leads/import` (multipart, field `file`): starts the import and redirects to
-/// the leads page, which shows its live progress. Answers JSON `{import}` to a script.
-pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): Path<String>, headers: axum::http::HeaderMap, mut form: Multipart) -> Response {
-    let engine = state.engine.clone();
+fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+}
+
+/// Streams the multipart field `file` to `path` (never held in memory); returns the file name.
+async fn spool(form: &mut Multipart, path: &std::path::Path) -> Result<String, engine::Error> {
+    let bad = |m: String| engine::Error::Invalid(m);
+    let mut field = loop {
+        match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
+            Some(f) if f.name() == Some("file") => break f,
+            Some(_) => continue,
+            None => return Err(bad("Choose a CSV file to import".into())),
+        }
+    };
+    let filename = field.file_name().unwrap_or("upload.csv").to_string();
     let result = async {
-        let user = caller(&session).await?;
-        let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
-        let bad = |m: String| engine::Error::Invalid(m);
-        let mut field = loop {
-            match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
-                Some(f) if f.name() == Some("file") => break f,
-                Some(_) => continue,
-                None => return Err(bad("Choose a CSV file to import".into())),
-            }
-        };
-        let filename = field.file_name().unwrap_or("upload.csv").to_string();
-        let tmp = std::env::temp_dir().join(format!("agency-os-import-{}.csv", uuid::Uuid::new_v4()));
-        let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| engine::Error::Internal(e.into()))?;
+        let mut file = tokio::fs::File::create(path).await.map_err(|e| engine::Error::Internal(e.into()))?;
         let mut size = 0usize;
         while let Some(chunk) = field.chunk().await.map_err(|e| bad(format!("The upload was interrupted: {e}")))? {
             size += chunk.len();
             if size > MAX_UPLOAD_BYTES {
-                let _ = tokio::fs::remove_file(&tmp).await;
                 return Err(bad(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024)));
             }
             file.write_all(&chunk).await.map_err(|e| engine::Error::Internal(e.into()))?;
         }
         file.flush().await.map_err(|e| engine::Error::Internal(e.into()))?;
         if size == 0 {
-            let _ = tokio::fs::remove_file(&tmp).await;
             return Err(bad("The file is empty".into()));
         }
+        Ok(filename)
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    result
+}
+
+/// `POST /w/{ws}/leads/import` (multipart, field `file`): starts the import with the mapping
+/// detected from the header and redirects to the leads page, which shows its live progress.
+/// Answers JSON `{import}` to a script.
+pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): Path<String>, headers: axum::http::HeaderMap, mut form: Multipart) -> Response {
+    let engine = state.engine.clone();
+    let result = async {
+        let user = caller(&session).await?;
+        let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
+        let tmp = std::env::temp_dir().join(format!("agency-os-import-{}.csv", uuid::Uuid::new_v4()));
+        let filename = spool(&mut form, &tmp).await?;
         let id = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
-        tokio::spawn(run_import(engine.clone(), access.workspace, user, id, tmp));
+        tokio::spawn(run_import(engine.clone(), access.workspace, user, id, tmp, None));
         Ok((access.workspace, id))
     }
     .await;
+    started(result, wants_json(&headers))
+}
+
+fn started(result: Result<(WorkspaceId, domain::leads::ImportId), engine::Error>, json: bool) -> Response {
     match result {
-        Ok((ws, id)) => {
-            let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
-            if wants_json {
-                (StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "import": id }))).into_response()
-            } else {
-                Redirect::to(&format!("/w/{ws}/leads?import={id}")).into_response()
-            }
-        }
+        Ok((_, id)) if json => (StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "import": id }))).into_response(),
+        Ok((ws, id)) => Redirect::to(&format!("/w/{ws}/leads?import={id}")).into_response(),
         Err(e) => fail(e),
     }
+}
+
+/// `POST /w/{ws}/leads/import/preview` (multipart, field `file`): step one of an import with a
+/// chosen mapping. Keeps the file (an hour at most) and answers its header, first five rows
+/// and detected mapping as JSON, or redirects the page to the mapping table.
+pub async fn preview(State(state): State<AppState>, session: Session, Path(ws): Path<String>, headers: axum::http::HeaderMap, mut form: Multipart) -> Response {
+    let engine = state.engine.clone();
+    let result = async {
+        let user = caller(&session).await?;
+        let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
+        let (id, path) = engine::import::staged::reserve(access.workspace)?;
+        let filename = spool(&mut form, &path).await?;
+        engine::import::staged::seal(access.workspace, id, &filename, user)?;
+        match engine::import::staged::preview(access.workspace, id) {
+            Ok(p) => Ok((access.workspace, p)),
+            Err(e) => {
+                // A file we cannot even preview is not kept.
+                engine::import::staged::discard(access.workspace, id);
+                Err(e)
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok((_, p)) if wants_json(&headers) => axum::Json(p).into_response(),
+        Ok((ws, p)) => Redirect::to(&format!("/w/{ws}/leads?upload={}", p.upload)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// `GET /w/{ws}/leads/import/{upload}`: the preview of a staged upload, as JSON.
+pub async fn staged_preview(State(state): State<AppState>, session: Session, Path((ws, upload)): Path<(String, String)>) -> Response {
+    let engine = state.engine;
+    let result = async {
+        let user = caller(&session).await?;
+        let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
+        let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
+        engine::import::staged::preview(access.workspace, id)
+    }
+    .await;
+    match result {
+        Ok(p) => axum::Json(p).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// The chosen mapping, from JSON `{"mapping": ["email", "ignore", …]}` or from the page's form
+/// fields `col0`, `col1`, … (one per column, a field name or `ignore`).
+#[derive(serde::Deserialize)]
+struct MappingBody {
+    mapping: Vec<String>,
+}
+
+fn chosen_mapping(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Vec<Option<domain::leads::Field>>, engine::Error> {
+    let bad = |m: String| engine::Error::Invalid(m);
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("application/json"));
+    let raw: Vec<String> = if is_json {
+        serde_json::from_slice::<MappingBody>(body).map_err(|e| bad(format!("The mapping must be {{\"mapping\": [\"email\", \"ignore\", …]}} ({e})")))?.mapping
+    } else {
+        let pairs: Vec<(String, String)> = form_pairs(body);
+        let mut cols: Vec<(usize, String)> = pairs
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix("col").and_then(|n| n.parse::<usize>().ok()).map(|n| (n, v)))
+            .collect();
+        cols.sort_by_key(|(n, _)| *n);
+        if cols.iter().enumerate().any(|(i, (n, _))| i != *n) {
+            return Err(bad("The mapping form must have one field per column, col0, col1, …".into()));
+        }
+        cols.into_iter().map(|(_, v)| v).collect()
+    };
+    raw.iter().map(|c| domain::column_mapping::parse_choice(c).map_err(|m| bad(format!("The mapping names an {m}")))).collect()
+}
+
+/// `application/x-www-form-urlencoded` pairs, decoded by axum's own query decoder (the same
+/// format), so no second URL-encoding crate is needed. Undecodable input yields no pairs,
+/// which the caller reports as a mapping with no columns.
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&format!("/?{}", String::from_utf8_lossy(body)).parse().unwrap_or_default())
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+/// `POST /w/{ws}/leads/import/{upload}`: step two, starts the import of a staged upload with
+/// the chosen mapping. A bad mapping (a field twice, nothing that identifies people, unknown
+/// field, wrong column count) answers 422 and leaves the upload staged for another try.
+pub async fn import_staged(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, upload)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let engine = state.engine.clone();
+    let result = async {
+        let user = caller(&session).await?;
+        let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
+        let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
+        let choice = chosen_mapping(&headers, &body)?;
+        let preview = engine::import::staged::preview(access.workspace, id)?;
+        domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
+        let (path, filename) = engine::import::staged::take(access.workspace, id)?;
+        let import = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
+        tokio::spawn(run_import(engine.clone(), access.workspace, user, import, path, Some(choice)));
+        Ok((access.workspace, import))
+    }
+    .await;
+    started(result, wants_json(&headers))
 }
 
 /// Runs the import, then hands the new leads to the durable job queue: the worker enriches them
 /// in batches and scores the workspace when none are left pending. The temporary file is
 /// removed either way.
-async fn run_import(engine: Engine, ws: WorkspaceId, user: UserId, id: domain::leads::ImportId, path: std::path::PathBuf) {
+async fn run_import(
+    engine: Engine,
+    ws: WorkspaceId,
+    user: UserId,
+    id: domain::leads::ImportId,
+    path: std::path::PathBuf,
+    choice: Option<Vec<Option<domain::leads::Field>>>,
+) {
     match std::fs::File::open(&path) {
         Ok(file) => {
             let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-            let outcome = engine::import::run(&engine.pool, ws, Some(user), id, reader, Default::default(), |_| {}).await;
+            let outcome = engine::import::run_mapped(&engine.pool, ws, Some(user), id, reader, Default::default(), choice, |_| {}).await;
             if let Err(e) = outcome {
                 tracing::warn!(import = %id, error = %e, "import ended with an error");
             }

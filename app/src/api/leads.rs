@@ -155,3 +155,17 @@ pub async fn workspace_stats(workspace: String) -> Result<Stats, AppError> {
     })
     .await
 }
+
+/// The header, first rows and detected mapping of a CSV staged for an import with a chosen
+/// mapping (step one posts the file to `/w/{ws}/leads/import/preview`).
+#[server(prefix = "/api", endpoint = "import_preview")]
+pub async fn import_preview(workspace: String, upload: String) -> Result<domain::column_mapping::ImportPreview, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::EditCampaigns).await?;
+        let id = upload.parse().map_err(|_| AppError::not_found("uploaded file"))?;
+        Ok(engine::import::staged::preview(access.workspace, id)?)
+    })
+    .await
+}

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod icp;
+pub mod integrations;
 pub mod leads;
 pub mod workspaces;
 

@@ -46,6 +46,7 @@ pub fn LeadsPage() -> impl IntoView {
         import: None,
     });
     let import_id = Memo::new(move |_| q("import"));
+    let upload_id = Memo::new(move |_| q("upload"));
     // Bumped while an import runs so the progress and the table refresh.
     let (tick, set_tick) = signal(0u32);
     let page = LocalResource::new(move || {
@@ -61,6 +62,7 @@ pub fn LeadsPage() -> impl IntoView {
             </div>
         </div>
         {can_import.then(|| view! { <FindLeadsPanel on_found=set_tick/> <ImportPanel/> <AddLeadPanel on_added=set_tick/> })}
+        {move || upload_id.get().filter(|_| can_import).map(|id| view! { <MappingPanel upload=id/> })}
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
         {move || match page.get() {
@@ -130,11 +132,64 @@ fn ImportPanel() -> impl IntoView {
                 <input id="import-file" name="file" type="file" accept=".csv,text/csv,.txt" required
                        class="block w-full text-sm text-slate-600 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-2 file:text-sm file:font-medium file:text-indigo-700 hover:file:bg-indigo-100"/>
                 <button type="submit" class=BUTTON>"Import"</button>
+                <button type="submit" class=BUTTON_SECONDARY formaction=move || format!("/w/{}/leads/import/preview", ws.id.get())
+                        data-testid="import-choose-columns">"Choose columns…"</button>
             </form>
             <p class="px-5 pb-4 text-xs text-slate-500">
                 "Columns are detected from the header (email, first name, last name, title, company, website, LinkedIn, phone, country…). Comma, semicolon or tab separated; up to 200 MB. Duplicates of existing leads are skipped; rows with problems are listed in a downloadable report."
             </p>
         </details>
+    }
+}
+
+/// Step two of an import with a chosen mapping: each column of the file with a select of our
+/// fields (or "ignore"), pre-filled with the detection, over the first rows of the file. A
+/// plain form post, so it works before the page is hydrated.
+#[component]
+fn MappingPanel(upload: String) -> impl IntoView {
+    use crate::api::leads::import_preview;
+    use domain::leads::Field;
+    let ws = WorkspaceCtx::current();
+    let id = upload.clone();
+    let preview = LocalResource::new(move || import_preview(ws.id.get(), id.clone()));
+    view! {
+        <div class="mb-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="mapping-panel">
+            {move || preview.get().map(|r| match r {
+                Err(e) => view! { <p role="alert" class="text-sm text-red-800">{e.message}</p> }.into_any(),
+                Ok(p) => {
+                    let action = format!("/w/{}/leads/import/{}", ws.id.get_untracked(), p.upload);
+                    view! {
+                        <h2 class="text-base font-semibold">"Choose what each column holds: " {p.filename.clone()}</h2>
+                        <p class="mt-0.5 text-sm text-slate-500">"Map an email, a LinkedIn URL, or a name and a company; each field once."</p>
+                        <form method="post" action=action class="mt-3">
+                            <div class="overflow-x-auto">
+                                <table class="min-w-full text-left text-sm">
+                                    <thead>
+                                        <tr>{p.headers.iter().cloned().zip(p.mapping.iter().copied()).enumerate().map(|(i, (h, detected))| view! {
+                                            <th class="border-b border-slate-200 px-2 py-2 align-bottom">
+                                                <div class="mb-1 font-medium text-slate-700">{h}</div>
+                                                <select class=INPUT name=format!("col{i}") data-testid=format!("map-col{i}")>
+                                                    <option value="ignore" selected=detected.is_none()>"ignore"</option>
+                                                    {Field::ALL.into_iter().map(|f| view! {
+                                                        <option value=f.as_str() selected=detected == Some(f)>{humanise(f.as_str())}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </th>
+                                        }).collect_view()}</tr>
+                                    </thead>
+                                    <tbody>
+                                        {p.rows.iter().map(|row| view! {
+                                            <tr>{row.iter().map(|c| view! { <td class="border-b border-slate-100 px-2 py-1 text-slate-600">{c.clone()}</td> }).collect_view()}</tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <button type="submit" class=format!("{BUTTON} mt-3") data-testid="mapping-import">"Import"</button>
+                        </form>
+                    }.into_any()
+                }
+            }).unwrap_or_else(|| spinner().into_any())}
+        </div>
     }
 }
 

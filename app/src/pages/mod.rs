@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod icp;
+pub mod integrations;
 pub mod leads;
 pub mod sections;
 pub mod settings;

@@ -17,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
             <WorkspaceName role=role/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
+            {role.can(Action::ManageIntegrations).then(|| view! { <IntegrationsLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <ApiKeys/> })}
             {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
             {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
@@ -261,6 +262,17 @@ fn ApiKeys() -> impl IntoView {
                     }.into_any()
                 }
             }).unwrap_or_else(|| spinner().into_any())}
+        </Card>
+    }
+}
+
+/// The way to Settings → Integrations (provider keys).
+#[component]
+fn IntegrationsLink() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Card title="Integrations" subtitle="Apollo, Hunter, DataForSEO, BetterContact and Clay: sandbox until you connect your own keys.">
+            <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/integrations", ws.id.get()) data-testid="integrations-link">"Manage provider keys"</a>
         </Card>
     }
 }

@@ -22,7 +22,7 @@ use crate::ledger::{BufferedLedger, CostSink, PgLedger, UnitCosts};
 use crate::providers::metered::{LedgerScope, Metered};
 use crate::providers::sandbox::Sandbox;
 use crate::providers::{
-    bare_domain, enrich_and_wait, AsyncEnrichment, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment,
+    bare_domain, enrich_and_wait, AsyncEnrichment, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment, LeadSearch,
     PersonQuery, ProviderError, ProviderName, SeoSignals, SeoSnapshot,
 };
 use crate::store::enrichment::{self as store, PendingLead};
@@ -40,9 +40,12 @@ use std::time::Duration;
 use uuid::Uuid;
 
 /// The providers the waterfall calls, as trait objects so tests can pass failing or counting
-/// fakes. The default is the seeded sandbox acting as each provider.
+/// fakes. The default is the seeded sandbox acting as each provider; `integrations::Resolver`
+/// swaps in the real client of each provider a workspace has a key for.
 #[derive(Clone)]
 pub struct Providers {
+    /// People search (Apollo People API Search), for discovery; not part of the waterfall.
+    pub search: Arc<dyn LeadSearch>,
     pub apollo: Arc<dyn Enrichment>,
     pub hunter: Arc<dyn Enrichment>,
     pub bettercontact: Arc<dyn AsyncEnrichment>,
@@ -53,6 +56,7 @@ pub struct Providers {
 impl Providers {
     pub fn sandbox(seed: u64) -> Self {
         Self {
+            search: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Apollo)),
             apollo: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Apollo)),
             hunter: Arc::new(Sandbox::new(seed).acting_as(ProviderName::Hunter)),
             bettercontact: Arc::new(Sandbox::new(seed).acting_as(ProviderName::BetterContact)),

@@ -11,6 +11,7 @@ pub mod discover;
 pub mod leads;
 pub mod enrich;
 pub mod icp;
+pub mod integrations;
 pub mod pipeline;
 pub mod score;
 pub mod workspaces;

@@ -84,6 +84,25 @@ impl Mapping {
         Mapping { columns, headers: names }
     }
 
+    /// The mapping a person chose: one entry per column (already validated by
+    /// `domain::column_mapping::validate`).
+    pub fn chosen(headers: &[String], choice: &[Option<Field>]) -> Mapping {
+        let mut columns = Vec::new();
+        let mut names = Vec::new();
+        for (i, (h, f)) in headers.iter().zip(choice).enumerate() {
+            if let Some(f) = f {
+                columns.push((i, *f));
+                names.push((h.trim().to_string(), *f));
+            }
+        }
+        Mapping { columns, headers: names }
+    }
+
+    /// The detected field of each column, in column order.
+    pub fn per_column(&self, columns: usize) -> Vec<Option<Field>> {
+        (0..columns).map(|i| self.columns.iter().find(|(c, _)| *c == i).map(|(_, f)| *f)).collect()
+    }
+
     pub fn has(&self, f: Field) -> bool {
         self.columns.iter().any(|(_, x)| *x == f)
     }

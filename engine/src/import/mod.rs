@@ -15,6 +15,7 @@
 
 pub mod mapping;
 pub mod source;
+pub mod staged;
 
 use crate::store::imports::{self, Problem, ProblemKind};
 use crate::store::{audit, leads};
@@ -84,9 +85,28 @@ pub async fn run<R: Read + Send + 'static>(
     id: ImportId,
     reader: R,
     options: ImportOptions,
+    progress: impl FnMut(&ImportSummary) + Send,
+) -> Result<ImportOutcome> {
+    run_mapped(pool, ws, user, id, reader, options, None, progress).await
+}
+
+/// [`run`] with the columns mapped as a person chose (`choice`: one entry per column, a field
+/// or `None` to ignore it) instead of detected from the header. The choice is checked against
+/// the file's header row (`domain::column_mapping::validate`); a bad one fails the import with
+/// its reason before any row is read.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_mapped<R: Read + Send + 'static>(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    user: Option<UserId>,
+    id: ImportId,
+    reader: R,
+    options: ImportOptions,
+    choice: Option<Vec<Option<Field>>>,
     mut progress: impl FnMut(&ImportSummary) + Send,
 ) -> Result<ImportOutcome> {
     let mut job = Job::new(pool, ws, id, options.batch_size.max(1));
+    job.choice = choice;
     let result = job.read_all(reader, &mut progress).await;
     let failure = match &result {
         Ok(()) => None,
@@ -152,6 +172,8 @@ struct Job<'a> {
     delta: ImportSummary,
     running: ImportSummary,
     peak: usize,
+    /// A mapping chosen by a person, replacing detection.
+    choice: Option<Vec<Option<Field>>>,
 }
 
 impl<'a> Job<'a> {
@@ -168,6 +190,7 @@ impl<'a> Job<'a> {
             delta: ImportSummary::default(),
             running: ImportSummary::default(),
             peak: 0,
+            choice: None,
         }
     }
 
@@ -187,12 +210,18 @@ impl<'a> Job<'a> {
             return Err(Error::Invalid("the file is empty".into()));
         }
         let headers: Vec<String> = record.iter().map(|h| source::decode_field(h).into_owned()).collect();
-        let mapping = Mapping::detect(headers.iter().map(String::as_str));
+        let mapping = match &self.choice {
+            None => Mapping::detect(headers.iter().map(String::as_str)),
+            Some(choice) => {
+                domain::column_mapping::validate(&headers, choice).map_err(Error::Invalid)?;
+                Mapping::chosen(&headers, choice)
+            }
+        };
         {
             let mut conn = self.pool.acquire().await?;
             imports::set_mapping(&mut conn, self.ws, self.id, &mapping.headers).await?;
         }
-        if let Some(problem) = mapping.problem() {
+        if let (None, Some(problem)) = (&self.choice, mapping.problem()) {
             return Err(Error::Invalid(problem));
         }
 

@@ -37,6 +37,18 @@ impl BetterContactClient {
         self.enrich_phone = on;
         self
     }
+
+    /// Asks for the result of a request id that cannot exist: free, `Unauthorized` for a bad
+    /// key, "not found" for a good one ("Test connection"; the account endpoint also wants the
+    /// account's email, which we do not keep).
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let url = self.http.url("async/agency-os-connection-test");
+        let build = |c: &reqwest::Client| c.get(&url).header("X-API-Key", self.key.expose());
+        match self.http.send(build, classify::<serde_json::Value>).await {
+            Ok(_) | Err(ProviderError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 fn classify<T: serde::de::DeserializeOwned>(r: Reply) -> Result<(u16, T), ProviderError> {

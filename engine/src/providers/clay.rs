@@ -108,13 +108,7 @@ impl ClayCorrelator {
     /// Remembers a submission; returns its correlation key.
     pub fn register(&mut self, person: &PersonQuery, now: DateTime<Utc>) -> String {
         let key = Self::key_for(person);
-        for alias in keys_for(
-            person.linkedin_url.as_deref(),
-            person.email.as_deref(),
-            person.first_name.as_deref(),
-            person.last_name.as_deref(),
-            person.domain.as_deref(),
-        ) {
+        for alias in person_aliases(person) {
             self.aliases.insert(alias, key.clone());
         }
         self.pending.insert(
@@ -131,26 +125,11 @@ impl ClayCorrelator {
     /// Finds the submission a callback answers: our echoed key first, then LinkedIn URL, email,
     /// name + domain. `None` for a callback we never asked for (or already answered).
     pub fn match_callback(&self, payload: &Value) -> Option<&PendingClay> {
-        let obj = payload.as_object()?;
-        if let Some(k) = field(obj, &[CORRELATION_FIELD]) {
-            if let Some(p) = self.pending.get(&k) {
-                return Some(p);
-            }
+        let (echoed, aliases) = callback_candidates(payload)?;
+        if let Some(p) = echoed.and_then(|k| self.pending.get(&k)) {
+            return Some(p);
         }
-        keys_for(
-            field(
-                obj,
-                &["linkedin_url", "linkedin", "person_linkedin_url", "linkedin_profile"],
-            )
-            .as_deref(),
-            field(obj, &["email", "work_email", "email_address"]).as_deref(),
-            field(obj, &["first_name", "firstname"]).as_deref(),
-            field(obj, &["last_name", "lastname"]).as_deref(),
-            field(obj, &["company_domain", "domain", "website"]).as_deref(),
-        )
-        .into_iter()
-        .filter_map(|alias| self.aliases.get(&alias))
-        .find_map(|key| self.pending.get(key))
+        aliases.into_iter().filter_map(|alias| self.aliases.get(&alias)).find_map(|key| self.pending.get(key))
     }
 
     /// Matches a callback, parses it, and stores the outcome for the next poll.
@@ -195,6 +174,32 @@ impl ClayCorrelator {
     pub fn pending_count(&self) -> usize {
         self.pending.len()
     }
+}
+
+/// The alias keys a submitted person can be found by when a callback lost our column.
+pub fn person_aliases(person: &PersonQuery) -> Vec<String> {
+    keys_for(
+        person.linkedin_url.as_deref(),
+        person.email.as_deref(),
+        person.first_name.as_deref(),
+        person.last_name.as_deref(),
+        person.domain.as_deref(),
+    )
+}
+
+/// What a callback can be matched by: our echoed correlation key, if present, then its alias
+/// keys strongest first (LinkedIn URL, email, name + domain). `None` when it is not an object.
+pub fn callback_candidates(payload: &Value) -> Option<(Option<String>, Vec<String>)> {
+    let obj = payload.as_object()?;
+    let echoed = field(obj, &[CORRELATION_FIELD]);
+    let aliases = keys_for(
+        field(obj, &["linkedin_url", "linkedin", "person_linkedin_url", "linkedin_profile"]).as_deref(),
+        field(obj, &["email", "work_email", "email_address"]).as_deref(),
+        field(obj, &["first_name", "firstname"]).as_deref(),
+        field(obj, &["last_name", "lastname"]).as_deref(),
+        field(obj, &["company_domain", "domain", "website"]).as_deref(),
+    );
+    Some((echoed, aliases))
 }
 
 fn field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
@@ -265,6 +270,44 @@ impl ClayInbox {
     }
 }
 
+/// Where a [`ClayClient`] keeps its pending submissions and reads callback results: in this
+/// process ([`ClayInbox`]) or in Redis (`clay_inbox::RedisClayInbox`), which a callback
+/// received by another process, or after a restart, still finds.
+#[async_trait]
+pub trait ClayStore: Send + Sync + fmt::Debug {
+    /// Remembers a submission before its row is sent; returns the correlation key.
+    async fn register(&self, person: &PersonQuery) -> Result<String, ProviderError>;
+    /// Forgets a submission whose row could not be sent.
+    async fn forget(&self, key: &str) -> Result<(), ProviderError>;
+    /// `Some(Pending)` while waiting, the outcome once (it is taken), `None` for an unknown key.
+    async fn take(&self, key: &str) -> Result<Option<AsyncOutcome>, ProviderError>;
+    /// Whether an outcome for the key is waiting to be taken: a callback that came after the
+    /// previous attempt stopped waiting. Then the next attempt reads it instead of paying for
+    /// a second row.
+    async fn has_result(&self, _key: &str) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
+}
+
+#[async_trait]
+impl ClayStore for ClayInbox {
+    async fn register(&self, person: &PersonQuery) -> Result<String, ProviderError> {
+        Ok(self.with(|c| c.register(person, Utc::now())))
+    }
+
+    async fn forget(&self, key: &str) -> Result<(), ProviderError> {
+        self.with(|c| {
+            c.pending.remove(key);
+            c.aliases.retain(|_, v| v != key);
+        });
+        Ok(())
+    }
+
+    async fn take(&self, key: &str) -> Result<Option<AsyncOutcome>, ProviderError> {
+        Ok(self.with(|c| c.take(key)))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +318,7 @@ pub struct ClayClient {
     /// The table's webhook URL; it is itself a credential (anyone holding it can add rows).
     webhook_url: ApiKey,
     auth_token: Option<ApiKey>,
-    inbox: ClayInbox,
+    inbox: Arc<dyn ClayStore>,
 }
 
 impl ClayClient {
@@ -284,7 +327,16 @@ impl ClayClient {
     pub fn new(
         webhook_url: ApiKey,
         auth_token: Option<ApiKey>,
-        inbox: ClayInbox,
+        inbox: impl ClayStore + 'static,
+        settings: HttpSettings,
+    ) -> Result<Self, ProviderError> {
+        Self::with_store(webhook_url, auth_token, Arc::new(inbox), settings)
+    }
+
+    pub fn with_store(
+        webhook_url: ApiKey,
+        auth_token: Option<ApiKey>,
+        inbox: Arc<dyn ClayStore>,
         settings: HttpSettings,
     ) -> Result<Self, ProviderError> {
         Ok(Self {
@@ -295,8 +347,20 @@ impl ClayClient {
         })
     }
 
-    pub fn inbox(&self) -> &ClayInbox {
-        &self.inbox
+    /// Posts one row that names no person (only our correlation column, set to
+    /// `connection-test`): proves the webhook URL and token are accepted, and gives the
+    /// table's enrichment columns nothing to spend credits on.
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let row = json!({ CORRELATION_FIELD: "connection-test" });
+        let url = self.webhook_url.expose().to_string();
+        let build = |c: &reqwest::Client| {
+            let r = c.post(&url).json(&row);
+            match &self.auth_token {
+                Some(t) => r.header("x-clay-webhook-auth", t.expose()),
+                None => r,
+            }
+        };
+        self.http.send(build, classify).await
     }
 }
 
@@ -316,6 +380,11 @@ impl AsyncEnrichment for ClayClient {
     #[tracing::instrument(skip_all, fields(provider = "clay"))]
     async fn submit(&self, person: &PersonQuery) -> Result<Submission, ProviderError> {
         let key = ClayCorrelator::key_for(person);
+        if self.inbox.has_result(&key).await? {
+            return Ok(Submission { provider: ProviderName::Clay, request_id: key });
+        }
+        // Registered before sending: a fast callback must find its entry.
+        let key = self.inbox.register(person).await?;
         let row = json!({
             CORRELATION_FIELD: key,
             "first_name": person.first_name,
@@ -332,13 +401,10 @@ impl AsyncEnrichment for ClayClient {
                 None => r,
             }
         };
-        // Registered before sending: a fast callback must find its entry.
-        self.inbox.with(|c| c.register(person, Utc::now()));
         if let Err(e) = self.http.send(build, classify).await {
-            self.inbox.with(|c| {
-                c.pending.remove(&key);
-                c.aliases.retain(|_, v| *v != key);
-            });
+            if let Err(forget) = self.inbox.forget(&key).await {
+                tracing::warn!(error = %forget, "could not forget a Clay submission that failed");
+            }
             return Err(e);
         }
         Ok(Submission {
@@ -348,9 +414,7 @@ impl AsyncEnrichment for ClayClient {
     }
 
     async fn poll(&self, submission: &Submission) -> Result<AsyncOutcome, ProviderError> {
-        self.inbox
-            .with(|c| c.take(&submission.request_id))
-            .ok_or(ProviderError::NotFound)
+        self.inbox.take(&submission.request_id).await?.ok_or(ProviderError::NotFound)
     }
 }
 

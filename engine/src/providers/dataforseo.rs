@@ -54,6 +54,27 @@ impl DataForSeoClient {
         })
     }
 
+    /// `GET /appendix/user_data`: free account information ("Test connection").
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let url = self.http.url("appendix/user_data");
+        let build = |c: &reqwest::Client| c.get(&url).basic_auth(&self.login, Some(self.password.expose()));
+        self.http
+            .send(build, |r: Reply| match r.status {
+                200..=299 => {
+                    let v: serde_json::Value = parse_json(&r.body)?;
+                    match v.get("status_code").and_then(|c| c.as_u64()) {
+                        Some(20000) => Ok(()),
+                        Some(40100..=40199) => Err(ProviderError::Unauthorized),
+                        _ => Err(ProviderError::BadRequest(
+                            v.get("status_message").and_then(|m| m.as_str()).unwrap_or("unexpected answer").to_string(),
+                        )),
+                    }
+                }
+                s => Err(common_status_error(s, &r.headers, || excerpt(&r.body))),
+            })
+            .await
+    }
+
     async fn task<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,

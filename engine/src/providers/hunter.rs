@@ -9,7 +9,7 @@
 //!
 //! The key travels in the query string, so URLs are never logged (see `http::transport_error`).
 
-use super::http::{excerpt, parse_json, parse_retry_after, HttpCore, HttpSettings, Reply};
+use super::http::{common_status_error, excerpt, parse_json, parse_retry_after, HttpCore, HttpSettings, Reply};
 use super::*;
 use serde::Deserialize;
 
@@ -31,6 +31,17 @@ impl HunterClient {
 
     pub fn with_defaults(key: ApiKey) -> Result<Self, ProviderError> {
         Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
+    }
+
+    /// `GET /account`: free, and fails with `Unauthorized` for a bad key ("Test connection").
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let build = self.get("account", Vec::new());
+        self.http
+            .send(build, |r: Reply| match r.status {
+                200..=299 => Ok(()),
+                s => Err(common_status_error(s, &r.headers, || excerpt(&r.body))),
+            })
+            .await
     }
 
     fn get(

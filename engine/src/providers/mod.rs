@@ -23,6 +23,7 @@ pub mod apollo;
 pub mod bettercontact;
 pub mod breaker;
 pub mod clay;
+pub mod clay_inbox;
 pub mod dataforseo;
 pub mod http;
 pub mod hunter;

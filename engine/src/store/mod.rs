@@ -14,5 +14,6 @@ pub mod mailboxes;
 pub mod memberships;
 pub mod outbox;
 pub mod suppressions;
+pub mod provider_keys;
 pub mod users;
 pub mod workspaces;

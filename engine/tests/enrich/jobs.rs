@@ -23,7 +23,7 @@ async fn a_batch_retried_after_a_crash_mid_way_charges_each_lead_once_and_create
     let ws = workspace(&pool, "Acme").await;
     let ids = add_leads(&pool, ws, "crash", 10).await;
     let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::Match(0.9), Behaviour::Match(0.9), Behaviour::Match(0.9));
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
     let job = EnrichBatch { workspace: ws.0, lead_ids: ids.clone() };
 
     // The first attempt gets through half the batch, then the process dies.
@@ -50,7 +50,7 @@ async fn no_credits_is_a_fatal_job_error_and_a_database_fault_a_retryable_one(po
     let ws = workspace(&pool, "Acme").await;
     let ids = add_leads(&pool, ws, "fatal", 1).await;
     engine::store::enrichment::set_plan_state(&pool, ws, "active", 0).await.unwrap();
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(sandbox_enricher(1)) };
+    let ctx = JobContext::fixed(engine.clone(), sandbox_enricher(1));
 
     let err = jobs::run_enrich_batch(&ctx, &EnrichBatch { workspace: ws.0, lead_ids: ids }).await.unwrap_err();
     assert!(matches!(err, JobError::Fatal(_)), "{err:?}");
@@ -67,7 +67,7 @@ async fn an_enqueued_job_is_stored_in_postgres_and_a_worker_runs_it_then_scoring
     let ws = workspace(&pool, "Acme").await;
     let ids = add_leads(&pool, ws, "queue", 4).await;
     let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
 
     let enrich_id = jobs::enqueue_enrich(&pool, EnrichBatch { workspace: ws.0, lead_ids: ids }).await.unwrap();
     let stored: (String, String) = sqlx::query_as("select job_type, status from apalis.jobs where id = $1").bind(&enrich_id).fetch_one(&pool).await.unwrap();
@@ -103,7 +103,7 @@ async fn a_scoring_job_enqueued_by_hand_scores_the_workspace(pool: PgPool) {
     let engine = engine(&pool).await;
     let ws = workspace(&pool, "Acme").await;
     add_leads(&pool, ws, "score", 3).await;
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(sandbox_enricher(1)) };
+    let ctx = JobContext::fixed(engine.clone(), sandbox_enricher(1));
 
     let id = jobs::enqueue_score(&pool, ScoreWorkspace { workspace: ws.0, scope: Default::default() }).await.unwrap();
     let worker = tokio::spawn(jobs::monitor(ctx).run());
@@ -120,7 +120,7 @@ async fn a_job_left_running_by_a_dead_worker_is_picked_up_again_and_does_no_harm
     let ws = workspace(&pool, "Acme").await;
     let ids = add_leads(&pool, ws, "orphan", 6).await;
     let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
     let job = EnrichBatch { workspace: ws.0, lead_ids: ids.clone() };
     let id = jobs::enqueue_enrich(&pool, job).await.unwrap();
 
@@ -157,7 +157,7 @@ async fn a_job_whose_providers_are_down_is_retried_with_backoff_until_they_recov
     let ids = add_leads(&pool, ws, "retry", 2).await;
     let fakes = Fakes::new(Behaviour::FlakyWhileDown, Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
     fakes.apollo.down.store(true, std::sync::atomic::Ordering::SeqCst);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
     let id = jobs::enqueue_enrich(&pool, EnrichBatch { workspace: ws.0, lead_ids: ids }).await.unwrap();
 
     let worker = tokio::spawn(jobs::monitor(ctx).run());
@@ -184,7 +184,7 @@ async fn pending_leads_are_enqueued_in_batches_and_the_worker_enriches_and_score
     let ws = workspace(&pool, "Acme").await;
     add_leads(&pool, ws, "many", 25).await;
     let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
 
     let ids = jobs::enqueue_pending_enrichment(&pool, ws, 10).await.unwrap();
     assert_eq!(ids.len(), 3);

@@ -4,6 +4,7 @@
 mod credits;
 mod discover;
 mod icp;
+mod integrations;
 mod jobs;
 mod pipeline;
 mod support;

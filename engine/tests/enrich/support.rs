@@ -217,6 +217,7 @@ impl Fakes {
 
     pub fn enricher(&self) -> Enricher {
         let mut e = Enricher::new(Providers {
+            search: Arc::new(Sandbox::new(7).acting_as(ProviderName::Apollo)),
             apollo: self.apollo.clone(),
             hunter: self.hunter.clone(),
             bettercontact: self.bettercontact.clone(),

@@ -6,6 +6,7 @@ mod ai_spend;
 mod apollo;
 mod bettercontact;
 mod breaker_and_metering;
+mod checks;
 mod clay;
 mod dataforseo;
 mod hunter;

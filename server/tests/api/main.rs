@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod icp;
 mod input;
+mod integrations;
 mod isolation;
 mod leads;
 mod ops;

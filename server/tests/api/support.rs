@@ -20,6 +20,8 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 }
 
 pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
+    // The seed the sandbox had before providers were resolved per workspace.
+    settings.providers.sandbox_seed = 7;
     let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis = Redis::connect(&redis_url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -30,10 +32,8 @@ pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
     let store = session_store(&pool).await.expect("session store");
     // As `serve` does: the job worker runs beside the web app.
     engine::jobs::setup(&pool).await.expect("job tables");
-    let jobs = engine::jobs::monitor(engine::jobs::JobContext {
-        engine: engine.clone(),
-        enricher: std::sync::Arc::new(engine::flows::enrich::Enricher::sandbox(7)),
-    });
+    // Resolved per workspace as in `serve`: the sandbox unless a test stores a key.
+    let jobs = engine::jobs::monitor(engine::jobs::JobContext::configured(engine.clone()));
     tokio::spawn(async move {
         let _ = jobs.run().await;
     });

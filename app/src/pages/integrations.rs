@@ -1,0 +1,117 @@
+//! Settings → Integrations: each enrichment provider in sandbox mode or connected with the
+//! workspace's own key (shown as its last four characters only), with set/replace, remove and
+//! "Test connection". Clay also shows the callback URL its table must post results to.
+
+use crate::api::integrations::*;
+use crate::components::*;
+use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
+use domain::account::Action;
+use domain::integrations::{Integration, IntegrationView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    let role = CurrentWorkspace::get().role;
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Title text="Integrations"/>
+        <PageHeader title="Integrations" subtitle="Providers run in sandbox mode (realistic, offline, free) until you connect your own key."/>
+        <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
+        {if role.can(Action::ManageIntegrations) {
+            view! { <ProviderList/> }.into_any()
+        } else {
+            view! { <p class="text-sm text-slate-600">"Only owners and admins manage integrations."</p> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn ProviderList() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let set = ServerAction::<SetProviderKey>::new();
+    let remove = ServerAction::<RemoveProviderKey>::new();
+    let list = LocalResource::new(move || {
+        let (id, _, _) = (ws.id.get(), set.version().get(), remove.version().get());
+        list_integrations(id)
+    });
+    view! {
+        <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/></div>
+        {move || list.get().map(|r| match r {
+            Ok(items) => view! {
+                <div class="space-y-4" data-testid="integrations">
+                    {items.into_iter().map(|i| view! { <ProviderCard item=i set=set remove=remove/> }).collect_view()}
+                </div>
+            }.into_any(),
+            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+        }).unwrap_or_else(|| spinner().into_any())}
+    }
+}
+
+#[component]
+fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove: ServerAction<RemoveProviderKey>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let provider = item.provider;
+    let slug = provider.slug();
+    let test = ServerAction::<TestProviderKey>::new();
+    let connected = item.key.is_some();
+    let testable = connected || item.platform_key;
+    let status = item.status();
+    let since = item.key.as_ref().map(|k| format!("set by {} · updated {}", k.created_by, k.updated_at.format("%Y-%m-%d %H:%M UTC")));
+    view! {
+        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid=format!("integration-{slug}")>
+            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
+                <div>
+                    <h2 class="text-base font-semibold">{provider.label()}</h2>
+                    <p class="mt-0.5 text-sm text-slate-500">{provider.purpose()}</p>
+                </div>
+                <span class=if connected { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
+                    data-testid="integration-status">{status}</span>
+            </div>
+            <div class="space-y-3 px-5 py-4">
+                {since.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
+                {item.callback_url.clone().map(|url| view! {
+                    <div>
+                        <label class=LABEL>"Callback URL for the table's HTTP API column (keep it secret: it is the password)"</label>
+                        <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="clay-callback-url"/>
+                    </div>
+                })}
+                <ActionForm action=set attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
+                    <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                    <input type="hidden" name="provider" value=slug/>
+                    <div class="flex-1">
+                        <label class=LABEL for=format!("key-{slug}")>{if connected { "Replace key" } else { "Key" }}</label>
+                        <input class=INPUT id=format!("key-{slug}") name="key" type="password" autocomplete="off" required placeholder=provider.key_hint()/>
+                    </div>
+                    {(provider == Integration::Clay).then(|| view! {
+                        <div class="flex-1">
+                            <label class=LABEL for="key-clay-token">"Table auth token (optional)"</label>
+                            <input class=INPUT id="key-clay-token" name="extra" type="password" autocomplete="off"/>
+                        </div>
+                    })}
+                    <button class=BUTTON type="submit" disabled=move || set.pending().get()>"Save"</button>
+                </ActionForm>
+                <div class="flex flex-wrap items-center gap-2">
+                    {testable.then(|| view! {
+                        <button class=BUTTON_SECONDARY type="button" disabled=move || test.pending().get()
+                            on:click=move |_| { test.dispatch(TestProviderKey { workspace: ws.id.get_untracked(), provider: slug.to_string() }); }>
+                            "Test connection"
+                        </button>
+                    })}
+                    {connected.then(|| view! {
+                        <button class=BUTTON_DANGER type="button"
+                            on:click=move |_| { remove.dispatch(RemoveProviderKey { workspace: ws.id.get_untracked(), provider: slug.to_string() }); }>
+                            "Remove key"
+                        </button>
+                    })}
+                    {move || test.value().get().map(|r| match r {
+                        Ok(t) => view! {
+                            <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span>
+                        }.into_any(),
+                        Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
+                    })}
+                </div>
+            </div>
+        </section>
+    }
+}

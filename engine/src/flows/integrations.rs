@@ -1,0 +1,215 @@
+//! Provider keys of a workspace (SPEC §16): owners and admins set, replace and remove them, and
+//! test them with one cheap real call. A key is sealed before it is stored (`crate::secrets`)
+//! and never comes back out of this module towards a caller: views carry the provider, the
+//! last four characters and dates. Audit rows say which provider changed, never the key.
+//!
+//! Also the Clay callback: `POST /webhooks/clay/{workspace}/{token}`, authenticated by the
+//! unguessable token in its path (Clay cannot sign requests), correlated in Redis.
+
+use crate::auth::authorize;
+use crate::integrations::{self, callback_context, real_client, Credential};
+use crate::providers::clay::CallbackMatch;
+use crate::providers::clay_inbox::RedisClayInbox;
+use crate::store::{audit, provider_keys};
+use crate::{Engine, Error, Result};
+use domain::account::Action;
+use domain::ids::{UserId, WorkspaceId};
+use domain::integrations::{last4, parse_credential, ConnectionTest, Integration, IntegrationView};
+use rand::RngCore;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+/// Every provider with its state for the workspace.
+pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<IntegrationView>> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let rows = provider_keys::list(&engine.pool, access.workspace).await?;
+    let mut out = Vec::new();
+    for provider in Integration::ALL {
+        let row = rows.iter().find(|r| r.integration() == Some(provider));
+        let callback_url = match row.and_then(|r| r.callback_token.as_deref()) {
+            Some(sealed) if provider == Integration::Clay => Some(callback_url(engine, ws, &open_token(engine, ws, sealed)?)),
+            _ => None,
+        };
+        out.push(IntegrationView {
+            provider,
+            key: row.map(|r| r.shown()),
+            platform_key: engine.settings.providers.platform.contains_key(&provider),
+            callback_url,
+        });
+    }
+    Ok(out)
+}
+
+fn open_token(engine: &Engine, ws: WorkspaceId, sealed: &str) -> Result<String> {
+    let raw = engine
+        .settings
+        .secrets
+        .open(&callback_context(ws), sealed)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("the Clay callback token cannot be opened: {e}")))?;
+    String::from_utf8(raw).map_err(|_| Error::Internal(anyhow::anyhow!("the Clay callback token is not text")))
+}
+
+fn callback_url(engine: &Engine, ws: WorkspaceId, token: &str) -> String {
+    format!("{}/webhooks/clay/{ws}/{token}", engine.settings.public_url.trim_end_matches('/'))
+}
+
+/// 32 random bytes, hex: what stands between the internet and a workspace's Clay results.
+fn new_callback_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// Sets or replaces the workspace's key for `provider` (`extra`: Clay's table auth token).
+/// Invalid input changes nothing. Returns the provider's new view.
+pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str, key: &str, extra: Option<&str>) -> Result<IntegrationView> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
+    let input = parse_credential(provider, key, extra).map_err(|e| Error::Invalid(e.to_string()))?;
+    let shown = last4(&input);
+    let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
+    let mut tx = engine.pool.begin().await?;
+    let before = provider_keys::get(&mut *tx, ws, provider).await?;
+    // Clay's callback URL is made once and kept across replacements, so the table's HTTP API
+    // column keeps working when only the webhook URL changes.
+    let token = (provider == Integration::Clay && before.as_ref().is_none_or(|b| b.callback_token.is_none()))
+        .then(|| engine.settings.secrets.seal(&callback_context(ws), new_callback_token().as_bytes()));
+    provider_keys::upsert(&mut tx, ws, provider, &sealed, &shown, token.as_deref(), access.user).await?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(ws),
+            actor: Some(access.user),
+            action: if before.is_some() { "provider_key.replace" } else { "provider_key.set" },
+            target_type: "provider_key",
+            target_id: Some(provider.slug().into()),
+            // The last four characters only: the audit log is readable by every admin.
+            before: before.as_ref().map(|b| json!({ "last4": b.last4 })),
+            after: Some(json!({ "last4": shown })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    integrations::keys_changed(engine, ws).await;
+    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+}
+
+/// Removes the workspace's key: the provider falls back to the installation's key or the
+/// sandbox. For Clay the callback URL stops working too.
+pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut tx = engine.pool.begin().await?;
+    let before = provider_keys::get(&mut *tx, ws, provider).await?.ok_or(Error::NotFound("provider key"))?;
+    provider_keys::delete(&mut tx, ws, provider).await?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(ws),
+            actor: Some(access.user),
+            action: "provider_key.remove",
+            target_type: "provider_key",
+            target_id: Some(provider.slug().into()),
+            before: Some(json!({ "last4": before.last4 })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    integrations::keys_changed(engine, ws).await;
+    Ok(())
+}
+
+/// One cheap real call with the key the workspace would use (its own, else the
+/// installation's); the provider's typed error, in words, when it fails.
+pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<ConnectionTest> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
+    let sources = integrations::sources(engine, access.workspace).await?;
+    let credential = match sources.get(&provider) {
+        Some(integrations::Source::Workspace(c) | integrations::Source::Platform(c)) => c.clone(),
+        Some(integrations::Source::Unopenable(e)) => {
+            return Ok(ConnectionTest { ok: false, message: format!("{e}; set the key again") });
+        }
+        _ => return Err(Error::Invalid(format!("{} has no key yet: it runs in sandbox mode", provider.label()))),
+    };
+    let result = match real_client(engine, ws, provider, &credential) {
+        Ok(client) => client.check().await,
+        Err(e) => Err(e),
+    };
+    Ok(match result {
+        Ok(()) => ConnectionTest { ok: true, message: format!("Connected to {}", provider.label()) },
+        Err(e) => ConnectionTest { ok: false, message: format!("{}: {e}", provider.label()) },
+    })
+}
+
+/// What a Clay callback did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClayCallback {
+    Matched(CallbackMatch),
+    /// Authentic, but nothing we are waiting for (late, duplicate, or a row not ours).
+    Unmatched,
+}
+
+/// Authenticates `POST /webhooks/clay/{ws}/{token}`. `NotFound` for an unknown workspace, a
+/// workspace without Clay, or a wrong token — indistinguishable on purpose. The tokens are
+/// compared in constant time.
+#[tracing::instrument(skip(engine, token))]
+pub async fn authenticate_clay(engine: &Engine, ws: WorkspaceId, token: &str) -> Result<()> {
+    let row = provider_keys::get(&engine.pool, ws, Integration::Clay).await?.ok_or(Error::NotFound("webhook"))?;
+    let sealed = row.callback_token.ok_or(Error::NotFound("webhook"))?;
+    let expected = open_token(engine, ws, &sealed)?;
+    if !bool::from(expected.as_bytes().ct_eq(token.as_bytes())) {
+        return Err(Error::NotFound("webhook"));
+    }
+    Ok(())
+}
+
+/// Records an authenticated Clay callback: matched (by our echoed key, else LinkedIn URL,
+/// else email or name + domain) to a pending submission of the workspace, its outcome stored
+/// for the enrichment that is polling for it.
+#[tracing::instrument(skip(engine, payload))]
+pub async fn record_clay_callback(engine: &Engine, ws: WorkspaceId, payload: &Value) -> Result<ClayCallback> {
+    if !payload.is_object() {
+        return Err(Error::Invalid("a Clay callback is a JSON object".into()));
+    }
+    let inbox = RedisClayInbox::new(engine.redis.clone(), ws, engine.settings.providers.clay_pending_ttl);
+    match inbox.accept_callback(payload).await {
+        Ok(Some(m)) => {
+            tracing::info!(workspace = %ws, correlation = %m.correlation_key, "Clay callback matched");
+            Ok(ClayCallback::Matched(m))
+        }
+        Ok(None) => Ok(ClayCallback::Unmatched),
+        Err(e) => Err(Error::Internal(anyhow::anyhow!("recording a Clay callback: {e}"))),
+    }
+}
+
+/// Re-seals every stored provider key and Clay callback token that an older master key sealed
+/// (`agency-os rotate-secrets`, after AGENCY_OS_SECRET_KEY changed and the old key moved to
+/// AGENCY_OS_PREVIOUS_SECRET_KEYS). Returns how many rows were rewritten; running it again
+/// rewrites none. A row replaced meanwhile is left alone (it is sealed with the new key).
+pub async fn reseal_all(engine: &Engine) -> Result<usize> {
+    let ring = &engine.settings.secrets;
+    let mut done = 0;
+    for ws in provider_keys::workspaces_with_keys(&engine.pool).await? {
+        for row in provider_keys::list(&engine.pool, ws).await? {
+            let Some(provider) = row.integration() else { continue };
+            let stale_token = row.callback_token.as_deref().is_some_and(|t| ring.is_stale(t));
+            if !ring.is_stale(&row.ciphertext) && !stale_token {
+                continue;
+            }
+            let fail = |e: crate::secrets::SecretError| Error::Internal(anyhow::anyhow!("{provider} key of workspace {ws}: {e}"));
+            let ciphertext = ring.seal(&integrations::key_context(ws, provider), &ring.open(&integrations::key_context(ws, provider), &row.ciphertext).map_err(fail)?);
+            let token = match row.callback_token.as_deref() {
+                Some(t) => Some(ring.seal(&callback_context(ws), &ring.open(&callback_context(ws), t).map_err(fail)?)),
+                None => None,
+            };
+            let mut conn = engine.pool.acquire().await?;
+            if provider_keys::reseal(&mut conn, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
+                done += 1;
+            }
+        }
+        integrations::keys_changed(engine, ws).await;
+    }
+    Ok(done)
+}

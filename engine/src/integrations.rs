@@ -1,0 +1,449 @@
+//! Which client plays each provider for a workspace (SPEC §16): the real reqwest client when the
+//! workspace stored a key (or the installation configured one for everybody), the seeded
+//! sandbox otherwise.
+//!
+//! [`Resolver::enricher_for`] opens the workspace's sealed keys, builds the clients and keeps
+//! the result for a short while (`ProviderConfig::cache_ttl`). Changing a key bumps a per-workspace
+//! version in Redis ([`keys_changed`]), and a resolver — in this process or any other — that
+//! sees a new version drops its entry, so a replaced or removed key is not used again.
+//!
+//! Breakers: a provider played by the sandbox or by the installation's key shares the
+//! process-wide breaker; one played by a workspace's own key gets a breaker of its own, so one
+//! workspace's dead key never switches the provider off for everybody, and a replaced key
+//! starts with a closed breaker.
+
+use crate::providers::apollo::{self, ApolloClient};
+use crate::providers::bettercontact::{self, BetterContactClient};
+use crate::providers::clay::ClayClient;
+use crate::providers::clay_inbox::{RedisClayInbox, DEFAULT_PENDING_TTL};
+use crate::providers::dataforseo::{self, DataForSeoClient, SeoLocale};
+use crate::providers::hunter::{self, HunterClient};
+use crate::providers::http::{HttpSettings, RetryPolicy};
+use crate::providers::*;
+use async_trait::async_trait;
+use std::fmt;
+use crate::flows::enrich::{Breakers, Enricher};
+use crate::secrets::{Keyring, SecretError};
+use crate::store::provider_keys;
+use crate::{Engine, Error};
+use domain::ids::WorkspaceId;
+use domain::integrations::{CredentialInput, Integration};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A provider credential, opened. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    Key(ApiKey),
+    Login { login: String, password: ApiKey },
+    ClayTable { webhook_url: ApiKey, auth_token: Option<ApiKey> },
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credential(****)")
+    }
+}
+
+impl From<CredentialInput> for Credential {
+    fn from(c: CredentialInput) -> Self {
+        match c {
+            CredentialInput::Key(k) => Credential::Key(ApiKey::new(k)),
+            CredentialInput::Login { login, password } => Credential::Login { login, password: ApiKey::new(password) },
+            CredentialInput::ClayTable { webhook_url, auth_token } => {
+                Credential::ClayTable { webhook_url: ApiKey::new(webhook_url), auth_token: auth_token.map(ApiKey::new) }
+            }
+        }
+    }
+}
+
+/// The sealed form's plaintext.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Plain {
+    Key { key: String },
+    Login { login: String, password: String },
+    ClayTable { webhook_url: String, auth_token: Option<String> },
+}
+
+/// What a sealed provider key is bound to: this workspace, this provider.
+pub fn key_context(ws: WorkspaceId, provider: Integration) -> Vec<u8> {
+    format!("agency-os/provider-key/v1|{ws}|{}", provider.slug()).into_bytes()
+}
+
+/// What a sealed Clay callback token is bound to.
+pub fn callback_context(ws: WorkspaceId) -> Vec<u8> {
+    format!("agency-os/clay-callback/v1|{ws}").into_bytes()
+}
+
+impl Credential {
+    pub fn seal(&self, keyring: &Keyring, ws: WorkspaceId, provider: Integration) -> String {
+        let plain = match self {
+            Credential::Key(k) => Plain::Key { key: k.expose().into() },
+            Credential::Login { login, password } => Plain::Login { login: login.clone(), password: password.expose().into() },
+            Credential::ClayTable { webhook_url, auth_token } => Plain::ClayTable {
+                webhook_url: webhook_url.expose().into(),
+                auth_token: auth_token.as_ref().map(|t| t.expose().to_string()),
+            },
+        };
+        let json = serde_json::to_vec(&plain).expect("a credential serialises");
+        keyring.seal(&key_context(ws, provider), &json)
+    }
+
+    pub fn open(keyring: &Keyring, ws: WorkspaceId, provider: Integration, sealed: &str) -> Result<Self, SecretError> {
+        let json = keyring.open(&key_context(ws, provider), sealed)?;
+        Ok(match serde_json::from_slice::<Plain>(&json).map_err(|_| SecretError::Malformed)? {
+            Plain::Key { key } => Credential::Key(ApiKey::new(key)),
+            Plain::Login { login, password } => Credential::Login { login, password: ApiKey::new(password) },
+            Plain::ClayTable { webhook_url, auth_token } => {
+                Credential::ClayTable { webhook_url: ApiKey::new(webhook_url), auth_token: auth_token.map(ApiKey::new) }
+            }
+        })
+    }
+}
+
+/// Provider configuration of the installation: base URLs (so tests and proxies can point the
+/// clients elsewhere), keys set for every workspace, and the resolver's timings.
+#[derive(Clone, Debug)]
+pub struct ProviderConfig {
+    pub apollo_url: String,
+    pub hunter_url: String,
+    pub dataforseo_url: String,
+    pub bettercontact_url: String,
+    /// Used by a workspace that has not stored its own key for the provider.
+    pub platform: BTreeMap<Integration, Credential>,
+    /// Seed of the sandbox that plays providers nobody has a key for.
+    pub sandbox_seed: u64,
+    /// How long a resolved set of clients is reused without looking at the key version.
+    pub cache_ttl: Duration,
+    /// How long a Clay row may stay unanswered.
+    pub clay_pending_ttl: Duration,
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        Self {
+            apollo_url: apollo::DEFAULT_BASE_URL.into(),
+            hunter_url: hunter::DEFAULT_BASE_URL.into(),
+            dataforseo_url: dataforseo::DEFAULT_BASE_URL.into(),
+            bettercontact_url: bettercontact::DEFAULT_BASE_URL.into(),
+            platform: BTreeMap::new(),
+            sandbox_seed: 2026,
+            cache_ttl: Duration::from_secs(60),
+            clay_pending_ttl: DEFAULT_PENDING_TTL,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+impl ProviderConfig {
+    fn http(&self, base_url: &str) -> HttpSettings {
+        let mut s = HttpSettings::new(base_url);
+        s.retry = self.retry.clone();
+        s.timeout = self.timeout;
+        s
+    }
+}
+
+/// One provider's real client, whichever capability it serves.
+pub enum RealClient {
+    Apollo(ApolloClient),
+    Hunter(HunterClient),
+    DataForSeo(DataForSeoClient),
+    BetterContact(BetterContactClient),
+    Clay(ClayClient),
+}
+
+fn wrong_shape(provider: Integration) -> ProviderError {
+    ProviderError::BadRequest(format!("the stored {} credential has the wrong shape", provider.label()))
+}
+
+/// Builds the real client of `provider` from its credential.
+pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, credential: &Credential) -> Result<RealClient, ProviderError> {
+    let c = &engine.settings.providers;
+    Ok(match (provider, credential) {
+        (Integration::Apollo, Credential::Key(k)) => RealClient::Apollo(ApolloClient::new(k.clone(), c.http(&c.apollo_url))?),
+        (Integration::Hunter, Credential::Key(k)) => RealClient::Hunter(HunterClient::new(k.clone(), c.http(&c.hunter_url))?),
+        (Integration::BetterContact, Credential::Key(k)) => {
+            RealClient::BetterContact(BetterContactClient::new(k.clone(), c.http(&c.bettercontact_url))?)
+        }
+        (Integration::DataForSeo, Credential::Login { login, password }) => RealClient::DataForSeo(DataForSeoClient::new(
+            login.clone(),
+            password.clone(),
+            SeoLocale::default(),
+            c.http(&c.dataforseo_url),
+        )?),
+        (Integration::Clay, Credential::ClayTable { webhook_url, auth_token }) => {
+            let inbox = RedisClayInbox::new(engine.redis.clone(), ws, c.clay_pending_ttl);
+            // The URL is per table; the base URL only carries timeouts and retries.
+            RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), c.http("https://api.clay.com"))?)
+        }
+        (p, _) => return Err(wrong_shape(p)),
+    })
+}
+
+impl RealClient {
+    /// One cheap real call that proves the credential ("Test connection").
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        match self {
+            // The free People API Search, one result.
+            RealClient::Apollo(c) => c.search_people(&PeopleSearchQuery { page: 1, per_page: 1, ..Default::default() }).await.map(|_| ()),
+            RealClient::Hunter(c) => c.check().await,
+            RealClient::DataForSeo(c) => c.check().await,
+            RealClient::BetterContact(c) => c.check().await,
+            RealClient::Clay(c) => c.check().await,
+        }
+    }
+}
+
+/// The credential the workspace uses for `provider`: its own, else the installation's.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Workspace(Credential),
+    Platform(Credential),
+    /// A stored key that no longer opens (master key lost, row tampered with).
+    Unopenable(SecretError),
+    Sandbox,
+}
+
+/// Reads and opens the workspace's stored keys.
+pub async fn sources(engine: &Engine, ws: WorkspaceId) -> Result<BTreeMap<Integration, Source>, Error> {
+    let rows = provider_keys::list(&engine.pool, ws).await?;
+    let mut out = BTreeMap::new();
+    for provider in Integration::ALL {
+        let source = match rows.iter().find(|r| r.integration() == Some(provider)) {
+            Some(row) => match Credential::open(&engine.settings.secrets, ws, provider, &row.ciphertext) {
+                Ok(c) => Source::Workspace(c),
+                Err(e) => {
+                    tracing::error!(workspace = %ws, %provider, error = %e, "a stored provider key cannot be opened");
+                    Source::Unopenable(e)
+                }
+            },
+            None => match engine.settings.providers.platform.get(&provider) {
+                Some(c) => Source::Platform(c.clone()),
+                None => Source::Sandbox,
+            },
+        };
+        out.insert(provider, source);
+    }
+    Ok(out)
+}
+
+/// Stands in for a provider whose stored key cannot be used: every call fails as unauthorised,
+/// so the waterfall moves on and nothing is invented. Playing the sandbox instead would write
+/// made-up data into a workspace that expects real data.
+struct Unusable(ProviderName);
+
+#[async_trait]
+impl Enrichment for Unusable {
+    fn provider(&self) -> ProviderName {
+        self.0
+    }
+    async fn enrich(&self, _: &PersonQuery) -> Result<EnrichedPerson, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+}
+
+#[async_trait]
+impl AsyncEnrichment for Unusable {
+    fn provider(&self) -> ProviderName {
+        self.0
+    }
+    async fn submit(&self, _: &PersonQuery) -> Result<Submission, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+    async fn poll(&self, _: &Submission) -> Result<AsyncOutcome, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+}
+
+#[async_trait]
+impl SeoSignals for Unusable {
+    fn provider(&self) -> ProviderName {
+        self.0
+    }
+    async fn domain_rank(&self, _: &str) -> Result<DomainRank, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+    async fn backlinks(&self, _: &str) -> Result<BacklinkSummary, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+}
+
+#[async_trait]
+impl LeadSearch for Unusable {
+    fn provider(&self) -> ProviderName {
+        self.0
+    }
+    async fn search_people(&self, _: &PeopleSearchQuery) -> Result<SearchPage, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+}
+
+fn provider_name(i: Integration) -> ProviderName {
+    match i {
+        Integration::Apollo => ProviderName::Apollo,
+        Integration::Hunter => ProviderName::Hunter,
+        Integration::DataForSeo => ProviderName::DataForSeo,
+        Integration::BetterContact => ProviderName::BetterContact,
+        Integration::Clay => ProviderName::Clay,
+    }
+}
+
+/// The per-workspace providers: `base` (sandbox providers and process-wide breakers) with
+/// each provider that has a credential replaced by its real client.
+pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeMap<Integration, Source>) -> Enricher {
+    let mut e = base.clone();
+    let fresh = || Arc::new(CircuitBreaker::new(BreakerConfig::default()));
+    for (&provider, source) in sources {
+        let (credential, own) = match source {
+            Source::Sandbox => continue,
+            Source::Workspace(c) => (c, true),
+            Source::Platform(c) => (c, false),
+            Source::Unopenable(_) => {
+                let u = || Arc::new(Unusable(provider_name(provider)));
+                match provider {
+                    Integration::Apollo => {
+                        e.providers.apollo = u();
+                        e.providers.search = u();
+                    }
+                    Integration::Hunter => e.providers.hunter = u(),
+                    Integration::DataForSeo => e.providers.seo = u(),
+                    Integration::BetterContact => e.providers.bettercontact = u(),
+                    Integration::Clay => e.providers.clay = u(),
+                }
+                continue;
+            }
+        };
+        let client = match real_client(engine, ws, provider, credential) {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::error!(workspace = %ws, %provider, error = %err, "cannot build the provider client; using the sandbox");
+                continue;
+            }
+        };
+        let breakers: &mut Breakers = &mut e.breakers;
+        match client {
+            RealClient::Apollo(c) => {
+                let c = Arc::new(c);
+                e.providers.apollo = c.clone();
+                e.providers.search = c;
+                if own {
+                    breakers.apollo = fresh();
+                }
+            }
+            RealClient::Hunter(c) => {
+                e.providers.hunter = Arc::new(c);
+                if own {
+                    breakers.hunter = fresh();
+                }
+            }
+            RealClient::DataForSeo(c) => {
+                e.providers.seo = Arc::new(c);
+                if own {
+                    breakers.seo = fresh();
+                }
+            }
+            RealClient::BetterContact(c) => {
+                e.providers.bettercontact = Arc::new(c);
+                if own {
+                    breakers.bettercontact = fresh();
+                }
+            }
+            RealClient::Clay(c) => {
+                e.providers.clay = Arc::new(c);
+                if own {
+                    breakers.clay = fresh();
+                }
+            }
+        }
+    }
+    e
+}
+
+fn version_key(engine: &Engine, ws: WorkspaceId) -> String {
+    engine.redis.key(&format!("provider-keys:{ws}:version"))
+}
+
+/// Tells every resolver that the workspace's keys changed. Called after the change commits.
+pub async fn keys_changed(engine: &Engine, ws: WorkspaceId) {
+    let mut conn = engine.redis.conn.clone();
+    if let Err(e) = conn.incr::<_, _, i64>(version_key(engine, ws), 1).await {
+        // Resolvers still drop their entry when its TTL runs out.
+        tracing::warn!(workspace = %ws, error = %e, "could not announce a provider key change");
+    }
+}
+
+async fn keys_version(engine: &Engine, ws: WorkspaceId) -> Option<i64> {
+    let mut conn = engine.redis.conn.clone();
+    conn.get::<_, Option<i64>>(version_key(engine, ws)).await.ok().map(|v| v.unwrap_or(0))
+}
+
+struct Entry {
+    version: i64,
+    at: Instant,
+    enricher: Arc<Enricher>,
+}
+
+/// Hands out the enricher of a workspace. Build one per process.
+pub struct Resolver {
+    mode: Mode,
+}
+
+enum Mode {
+    /// The same providers for every workspace (tests with fakes, the benchmark).
+    Fixed(Arc<Enricher>),
+    Configured { engine: Engine, base: Enricher, cache: Mutex<HashMap<WorkspaceId, Entry>> },
+}
+
+impl Resolver {
+    pub fn fixed(enricher: Enricher) -> Self {
+        Self { mode: Mode::Fixed(Arc::new(enricher)) }
+    }
+
+    /// Per-workspace providers from the keys stored with `engine` and its configuration;
+    /// `base` supplies the sandbox, the process-wide breakers, unit costs and settings.
+    pub fn configured(engine: Engine, base: Enricher) -> Self {
+        Self { mode: Mode::Configured { engine, base, cache: Mutex::new(HashMap::new()) } }
+    }
+
+    /// The product default: the sandbox of the configured seed wherever no key is set.
+    pub fn from_engine(engine: &Engine) -> Self {
+        let base = Enricher::sandbox(engine.settings.providers.sandbox_seed);
+        Self::configured(engine.clone(), base)
+    }
+
+    pub async fn enricher_for(&self, ws: WorkspaceId) -> Result<Arc<Enricher>, Error> {
+        let (engine, base, cache) = match &self.mode {
+            Mode::Fixed(e) => return Ok(e.clone()),
+            Mode::Configured { engine, base, cache } => (engine, base, cache),
+        };
+        let version = keys_version(engine, ws).await;
+        let ttl = engine.settings.providers.cache_ttl;
+        if let Some(v) = version {
+            let cache = cache.lock().expect("resolver cache");
+            if let Some(entry) = cache.get(&ws).filter(|e| e.version == v && e.at.elapsed() < ttl) {
+                return Ok(entry.enricher.clone());
+            }
+        }
+        let sources = sources(engine, ws).await?;
+        let enricher = Arc::new(build(engine, ws, base, &sources));
+        if let Some(version) = version {
+            cache.lock().expect("resolver cache").insert(ws, Entry { version, at: Instant::now(), enricher: enricher.clone() });
+        }
+        Ok(enricher)
+    }
+
+    /// Drops the workspace's entry in this process (other processes see the version change).
+    pub fn forget(&self, ws: WorkspaceId) {
+        if let Mode::Configured { cache, .. } = &self.mode {
+            cache.lock().expect("resolver cache").remove(&ws);
+        }
+    }
+}
