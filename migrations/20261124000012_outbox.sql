@@ -13,7 +13,7 @@ create table mailboxes (
     smtp_security    text not null default 'starttls' check (smtp_security in ('starttls', 'tls', 'none')),
     smtp_username    text not null default '',
     -- encrypted with the workspace's key (engine::secrets); never returned
-    smtp_password    bytea,
+    smtp_password    text,
     -- IMAP, to reconcile a send a crash left in doubt by its Message-ID in the Sent folder
     imap_host        text,
     imap_port        integer check (imap_port between 1 and 65535),
@@ -27,7 +27,7 @@ create table mailboxes (
     dkim_selector    text,
     dkim_algorithm   text check (dkim_algorithm in ('ed25519', 'rsa')),
     -- PEM PKCS#8, encrypted like the password
-    dkim_key         bytea,
+    dkim_key         text,
     paused_at        timestamptz,
     paused_reason    text,
     created_at       timestamptz not null default now(),

@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+/// The associated data a mailbox secret is sealed with (`engine::secrets::Keyring`): bound to
+/// the workspace, the mailbox and the field, so a sealed value copied anywhere else does not open.
+pub fn secret_context(ws: WorkspaceId, mailbox: MailboxId, field: &str) -> Vec<u8> {
+    format!("mailbox:{ws}:{mailbox}:{field}").into_bytes()
+}
+
 /// A mailbox to add (validated by the flow).
 #[derive(Debug, Clone)]
 pub struct NewMailbox {
@@ -18,7 +24,7 @@ pub struct NewMailbox {
     pub smtp_port: i32,
     pub smtp_security: String,
     pub smtp_username: String,
-    pub smtp_password_sealed: Option<Vec<u8>>,
+    pub smtp_password_sealed: Option<String>,
     pub imap_host: Option<String>,
     pub imap_port: Option<i32>,
     pub imap_security: Option<String>,
@@ -62,7 +68,7 @@ pub struct SendingMailbox {
     pub smtp_port: i32,
     pub smtp_security: String,
     pub smtp_username: String,
-    pub smtp_password: Option<Vec<u8>>,
+    pub smtp_password: Option<String>,
     pub imap_host: Option<String>,
     pub imap_port: Option<i32>,
     pub imap_security: Option<String>,
@@ -73,7 +79,7 @@ pub struct SendingMailbox {
     pub dkim_domain: Option<String>,
     pub dkim_selector: Option<String>,
     pub dkim_algorithm: Option<String>,
-    pub dkim_key: Option<Vec<u8>>,
+    pub dkim_key: Option<String>,
     /// Sends already reserved today.
     pub used_today: i32,
 }
@@ -153,7 +159,7 @@ pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<Ma
     .await?)
 }
 
-pub async fn set_dkim(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, domain: &str, selector: &str, algorithm: &str, key_sealed: &[u8]) -> Result<bool> {
+pub async fn set_dkim(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, domain: &str, selector: &str, algorithm: &str, key_sealed: &str) -> Result<bool> {
     Ok(sqlx::query(
         "update mailboxes set dkim_domain = $3, dkim_selector = $4, dkim_algorithm = $5, dkim_key = $6 where client_id = $1 and id = $2",
     )

@@ -205,9 +205,10 @@ async fn enrichment_asks_apollo_people_match_for_the_found_person_by_id(pool: Pg
         bettercontact: fakes.bettercontact.clone(),
         clay: fakes.clay.clone(),
         seo: Arc::new(Sandbox::with_profile(7, SandboxProfile::perfect()).acting_as(ProviderName::DataForSeo)),
+        search: Arc::new(Sandbox::new(7).acting_as(ProviderName::Apollo)),
     });
     enricher.settings.async_poll_interval = Duration::from_millis(1);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(enricher) };
+    let ctx = JobContext::fixed(engine.clone(), enricher);
 
     let done = jobs::run_enrich_batch(&ctx, &EnrichBatch { workspace: ws.0, lead_ids: created.iter().map(|l| l.0).collect() }).await.unwrap();
 
@@ -233,7 +234,7 @@ async fn a_found_person_the_workspace_already_had_is_retired_not_kept_twice(pool
     let d = Discoverer::new(apollo(&server));
     let (_, created) = discover::search_and_insert(&engine, &d, ws, &accountants(), 100).await.unwrap();
     let fakes = Fakes::new(Behaviour::Match(0.9), Behaviour::NoMatch, Behaviour::NoMatch, Behaviour::NoMatch);
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(fakes.enricher()) };
+    let ctx = JobContext::fixed(engine.clone(), fakes.enricher());
     // The fake needs a surname and company to be acceptable; the found lead has the company.
     sqlx::query("update leads set last_name = 'Ng' where client_id = $1 and provider_ref is not null").bind(ws.0).execute(&pool).await.unwrap();
 

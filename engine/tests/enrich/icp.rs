@@ -10,7 +10,6 @@ use engine::flows::icp;
 use engine::jobs::{self, JobContext, ScoreWorkspace};
 use engine::{Engine, Error};
 use sqlx::PgPool;
-use std::sync::Arc;
 use uuid::Uuid;
 
 pub async fn user(pool: &PgPool, name: &str) -> UserId {
@@ -183,7 +182,7 @@ async fn leads_scored_under_one_icp_are_rescored_by_the_queued_job_when_it_chang
     // Until the job runs, nothing moved.
     assert_eq!(scores(&pool, ws).await, before);
 
-    let ctx = JobContext { engine: engine.clone(), enricher: Arc::new(sandbox_enricher(1)) };
+    let ctx = JobContext::fixed(engine.clone(), sandbox_enricher(1));
     let counts = jobs::run_score_workspace(&ctx, &queued[0]).await.unwrap();
 
     assert_eq!(counts.scored, 3, "every lead, not only unscored ones");

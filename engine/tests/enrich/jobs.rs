@@ -1,7 +1,6 @@
 use crate::support::*;
 use engine::jobs::{self, EnrichBatch, JobContext, JobError, ScoreWorkspace};
 use sqlx::PgPool;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
