@@ -7,6 +7,7 @@ pub mod config;
 pub mod csrf;
 pub mod mail_tools;
 pub mod rest;
+pub mod sending;
 pub mod telemetry;
 pub mod unsubscribe;
 pub mod uploads;
