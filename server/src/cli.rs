@@ -72,6 +72,17 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Benchmark dispatch (4 workers to a local SMTP sink: messages/s, duplicates) and the
+    /// approval-queue page with many pending drafts, in a scratch database (dropped afterwards).
+    BenchDispatch {
+        #[arg(long, default_value_t = 2_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 10_000)]
+        drafts: usize,
+        /// Keep the bench database for inspection.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
     /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
     RotateSecrets,
@@ -163,6 +174,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Re-sealed {n} stored secret(s) with key {}.", engine.settings.secrets.current_id());
             Ok(())
         }
+        Command::BenchDispatch { messages, drafts, keep } => crate::bench_dispatch::run(&load()?, messages, drafts, keep).await,
         Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;

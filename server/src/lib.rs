@@ -2,6 +2,7 @@
 //! Wiring only: configuration, the router and its middleware, the worker, the CLI.
 
 pub mod bench;
+pub mod bench_dispatch;
 pub mod cli;
 pub mod config;
 pub mod csrf;
