@@ -243,3 +243,6 @@ fn smtp_sink_accepts_messages_and_writes_them_to_the_directory() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }
+
+#[path = "cli/dispatch.rs"]
+mod dispatch;
