@@ -69,15 +69,23 @@ pub fn line_diff(a: &str, b: &str) -> Vec<(char, String)> {
     out
 }
 
+/// Focuses an element once the view has rendered it (a field that has just been opened does
+/// not exist yet when the key press is handled).
 fn focus(id: &str) {
     #[cfg(feature = "hydrate")]
     {
-        use leptos::wasm_bindgen::JsCast;
-        if let Some(el) = leptos::web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
-            if let Ok(h) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-                let _ = h.focus();
-            }
-        }
+        let id = id.to_string();
+        set_timeout(
+            move || {
+                use leptos::wasm_bindgen::JsCast;
+                if let Some(el) = leptos::web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
+                    if let Ok(h) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                        let _ = h.focus();
+                    }
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
