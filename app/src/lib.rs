@@ -55,10 +55,12 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell ssr=SsrMode::Async>
                     <Route path=path!("") view=sections::Dashboard ssr=SsrMode::Async/>
                     <Route path=path!("onboarding") view=sections::Onboarding ssr=SsrMode::Async/>
-                    <Route path=path!("campaigns") view=sections::Campaigns ssr=SsrMode::Async/>
+                    <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::Async/>
+                    <Route path=path!("campaigns/new") view=campaigns::NewCampaignPage ssr=SsrMode::Async/>
+                    <Route path=path!("campaigns/:id") view=campaigns::CampaignPage ssr=SsrMode::Async/>
                     <Route path=path!("leads") view=leads::LeadsPage ssr=SsrMode::Async/>
                     <Route path=path!("leads/:lead") view=leads::LeadDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("approvals") view=sections::Approvals ssr=SsrMode::Async/>
+                    <Route path=path!("approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=path!("inbox") view=sections::Inbox ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>

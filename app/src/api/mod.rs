@@ -1,7 +1,9 @@
 //! Server functions: each authorises, calls one `engine` function and returns `domain` types.
 
 pub mod api_keys;
+pub mod approvals;
 pub mod auth;
+pub mod campaigns;
 pub mod icp;
 pub mod integrations;
 pub mod leads;

@@ -65,11 +65,45 @@ pub fn LeadsPage() -> impl IntoView {
         {move || upload_id.get().filter(|_| can_import).map(|id| view! { <MappingPanel upload=id/> })}
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
+        {can_import.then(|| view! { <AddToCampaign query=lead_query/> })}
         {move || match page.get() {
             None => spinner().into_any(),
             Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
             Some(Ok(p)) => view! { <LeadTable page=p/> }.into_any(),
         }}
+    }
+}
+
+/// Enrols every lead matching the table's current filter into a chosen campaign; drafting for
+/// them starts at once when the campaign is active.
+#[component]
+fn AddToCampaign(query: Memo<LeadQuery>) -> impl IntoView {
+    use crate::api::campaigns::{list_campaigns, EnrollLeads};
+    let ws = WorkspaceCtx::current();
+    let campaigns = LocalResource::new(move || list_campaigns(ws.id.get(), false));
+    let enroll = ServerAction::<EnrollLeads>::new();
+    let (chosen, set_chosen) = signal(String::new());
+    view! {
+        <div class="mb-4 flex flex-wrap items-center gap-2 text-sm" data-testid="add-to-campaign">
+            <label for="enroll-campaign" class="text-slate-600">"Add the leads matching this filter to"</label>
+            <select id="enroll-campaign" class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm" data-testid="enroll-campaign"
+                on:change=move |ev| set_chosen.set(event_target_value(&ev))>
+                <option value="">"Choose a campaign…"</option>
+                {move || campaigns.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|c| view! {
+                    <option value=c.id.clone()>{c.name.clone()} " (" {c.status.as_str()} ")"</option>
+                }).collect_view()}
+            </select>
+            <button type="button" class=BUTTON_SECONDARY data-testid="enroll-submit" disabled=move || enroll.pending().get() || chosen.get().is_empty()
+                on:click=move |_| { enroll.dispatch(EnrollLeads { workspace: ws.id.get_untracked(), campaign: chosen.get_untracked(), query: query.get_untracked() }); }>
+                "Add to campaign"
+            </button>
+            <span aria-live="polite">
+                {move || enroll.value().get().map(|r| match r {
+                    Ok(n) => view! { <span class="text-emerald-800" data-testid="enroll-result">{n} " leads added"</span> }.into_any(),
+                    Err(e) => view! { <span role="alert" class="text-red-800" data-testid="enroll-error">{e.message}</span> }.into_any(),
+                })}
+            </span>
+        </div>
     }
 }
 

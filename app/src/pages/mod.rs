@@ -1,6 +1,8 @@
 //! One module per page or group of pages.
 
+pub mod approvals;
 pub mod auth;
+pub mod campaigns;
 pub mod icp;
 pub mod integrations;
 pub mod leads;

@@ -57,12 +57,6 @@ macro_rules! section {
 section!(Onboarding, "Onboarding", "Tell us your website; we derive your ideal customer profile for you to confirm.",
     "Onboarding has not started", "Enter your agency's website and Agency OS extracts your services, clients and the customers you serve best.",
     "Your confirmed profile is what every campaign targets.");
-section!(Campaigns, "Campaigns", "Sequences across email and LinkedIn, with limits you control.",
-    "No campaigns yet", "A campaign takes leads through a cadence of personalised touches, sent only within caps and sending windows.",
-    "New workspaces start in shadow mode: nothing is sent until an owner or admin goes live.");
-section!(Approvals, "Approvals", "Drafts waiting for a human decision.",
-    "Nothing to approve", "Drafts appear here before they are sent. Approve, reject with a reason, or edit — all from the keyboard.",
-    "Shortcuts: j / k to move, a to approve, r to reject, e to edit.");
 section!(Inbox, "Inbox", "Replies across every channel, classified.",
     "No replies yet", "Replies are read, classified (interested, question, not interested, out of office…) and routed here.",
     "Unsubscribes are honoured before the next send.");

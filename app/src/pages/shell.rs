@@ -94,6 +94,11 @@ fn Frame() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let (menu_open, set_menu_open) = signal(false);
     let location = use_location();
+    // The approvals badge: a capped count, refreshed on every page change.
+    let pending = LocalResource::new(move || {
+        location.pathname.track();
+        crate::api::approvals::pending_count(ws.id.get())
+    });
     // Close the mobile menu whenever the page changes.
     Effect::new(move |_| {
         location.pathname.track();
@@ -120,6 +125,11 @@ fn Frame() -> impl IntoView {
                             <A href=href exact=true attr:class="group flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
                                 <svg class="h-5 w-5 shrink-0 text-slate-400 group-hover:text-white" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d=*icon/></svg>
                                 {*label}
+                                {(*slug == "approvals").then(|| move || pending.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+                                    <span class="ml-auto rounded-full bg-indigo-500 px-2 py-0.5 text-xs font-semibold text-white" data-testid="nav-pending" aria-label=format!("{n} drafts waiting")>
+                                        {if n >= 10_000 { "10k+".to_string() } else { n.to_string() }}
+                                    </span>
+                                }))}
                             </A>
                         }
                     }).collect_view()}

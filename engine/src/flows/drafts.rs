@@ -406,3 +406,23 @@ pub async fn queue(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Opt
     authorize(engine, user, ws, Action::ViewWorkspace).await?;
     drafts::queue(&engine.pool, ws, campaign, after, limit).await
 }
+
+/// Freezes the reviewer's selection (only drafts of this workspace still pending) for a bulk
+/// approval confirmed next, like [`freeze_batch`].
+pub async fn freeze_selection(engine: &Engine, user: UserId, ws: WorkspaceId, ids: &[DraftId]) -> Result<FrozenBatch> {
+    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+    if ids.len() as i64 > MAX_BATCH {
+        return Err(Error::Invalid(format!("Select at most {MAX_BATCH} drafts at once")));
+    }
+    let ids: Vec<Uuid> = ids.iter().map(|d| d.0).collect();
+    let items = drafts::selected_items(&engine.pool, ws, &ids).await?;
+    if items.is_empty() {
+        return Err(Error::Invalid("None of the selected drafts is still pending".into()));
+    }
+    let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
+    let mut tx = engine.pool.begin().await?;
+    let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
+    audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len(), "selected": ids.len() })).await?;
+    tx.commit().await?;
+    Ok(FrozenBatch { id, drafts: items.len(), expires_at })
+}

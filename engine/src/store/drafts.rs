@@ -369,3 +369,16 @@ pub async fn approve_frozen(conn: &mut PgConnection, ws: WorkspaceId, items: &[B
     .fetch_all(conn)
     .await?)
 }
+
+/// The pending drafts among `ids` (a reviewer's selection), with their current hashes.
+pub async fn selected_items<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, ids: &[Uuid]) -> Result<Vec<BatchItem>> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "select id, content_hash from drafts where client_id = $1 and status = 'pending' and id = any($2)
+         order by created_at, id",
+    )
+    .bind(ws.0)
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(draft, hash)| BatchItem { draft, hash }).collect())
+}

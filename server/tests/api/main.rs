@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod campaigns;
 mod icp;
 mod input;
 mod integrations;
