@@ -2,4 +2,5 @@
 
 mod dispatch;
 mod flow;
+mod sending;
 mod support;
