@@ -5,6 +5,8 @@ pub mod auth;
 pub mod icp;
 pub mod integrations;
 pub mod leads;
+pub mod mailboxes;
+pub mod sending;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]
