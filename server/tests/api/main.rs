@@ -11,4 +11,5 @@ mod leads;
 mod ops;
 mod rest;
 mod roles;
+mod sending;
 mod unsubscribe;
