@@ -3,7 +3,9 @@
 
 use crate::error::AppError;
 use domain::integrations::ConnectionTest;
-use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, SendLimits};
+use domain::sending::{DkimRecord, MailboxInfo};
+#[cfg(feature = "ssr")]
+use domain::sending::{MailboxForm, SendLimits};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
