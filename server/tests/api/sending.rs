@@ -227,3 +227,17 @@ async fn every_member_reads_the_outbox_and_a_shadow_message_in_full(pool: PgPool
     assert_eq!(outsider.call("get_outbox_message", &[("workspace", &other_ws), ("id", &id)]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(member.call("get_outbox_message", &[("workspace", &ws), ("id", "nope")]).await.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_mailboxes_and_outbox_pages_are_served(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (owner, member, _admin, outsider, ws) = team(&app).await;
+    let (status, html) = owner.get(&format!("/w/{ws}/settings/mailboxes")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<title>Mailboxes"), "{html}");
+    let (status, html) = member.get(&format!("/w/{ws}/outbox")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<title>Outbox"), "{html}");
+    let (status, _) = outsider.get(&format!("/w/{ws}/outbox")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
