@@ -43,6 +43,17 @@ install_chromium() {
   fi
 }
 
+# The email tests verify DKIM signatures with an independent verifier: Python's dkimpy (with
+# PyNaCl for ed25519).
+install_python_mail_tools() {
+  command -v python3 >/dev/null || die "python3 is not installed"
+  if ! python3 -c "import dkim, nacl" 2>/dev/null; then
+    say "installing dkimpy and pynacl for the DKIM tests"
+    # Debian's Python refuses --user installs (PEP 668) unless told these are fine beside it.
+    python3 -m pip install --user dkimpy pynacl || python3 -m pip install --user --break-system-packages dkimpy pynacl
+  fi
+}
+
 # host and port from a URL like scheme://user:pw@host:port/db
 url_host() { local u="${1#*://}"; u="${u##*@}"; u="${u%%/*}"; echo "${u%%:*}"; }
 url_port() { local u="${1#*://}"; u="${u##*@}"; u="${u%%/*}"; [[ "$u" == *:* ]] && echo "${u##*:}" || echo "$2"; }

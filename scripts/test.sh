@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 install_tools
 install_chromium
+install_python_mail_tools
 ensure_services
 started=$(date +%s)
 

@@ -29,6 +29,16 @@ pub enum Command {
         #[arg(long)]
         no_migrate: bool,
     },
+    /// Run only the dispatch loop: send due approved messages and reconcile what a crash left
+    /// in doubt (for worker processes beside `serve`). Stops between rounds on SIGTERM/Ctrl-C.
+    Dispatch {
+        /// Concurrent dispatch tasks in this process.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+        workers: u16,
+        /// Send what is due now, reconcile, and exit (instead of running until stopped).
+        #[arg(long)]
+        once: bool,
+    },
     /// Create the database if it does not exist and apply pending migrations.
     Migrate,
     /// Seed the demo workspace (idempotent) and print its login.
@@ -58,6 +68,17 @@ pub enum Command {
     Bench {
         #[arg(long, default_value_t = 100_000)]
         leads: usize,
+        /// Keep the bench database for inspection.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Benchmark dispatch (4 workers to a local SMTP sink: messages/s, duplicates) and the
+    /// approval-queue page with many pending drafts, in a scratch database (dropped afterwards).
+    BenchDispatch {
+        #[arg(long, default_value_t = 2_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 10_000)]
+        drafts: usize,
         /// Keep the bench database for inspection.
         #[arg(long)]
         keep: bool,
@@ -128,6 +149,19 @@ pub struct BadInput(pub String);
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { no_migrate } => serve(no_migrate).await,
+        Command::Dispatch { workers, once } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            warn_about_links(&config);
+            let options = crate::sending::LoopOptions::from_config(&config, usize::from(workers), false, once);
+            let shutdown = crate::sending::shutdown_signal();
+            let done = crate::sending::spawn_in_serve(engine, options, shutdown).await?;
+            println!(
+                "Dispatch stopped: {} claimed, {} sent, {} shadow, {} postponed, {} cancelled, {} failed.",
+                done.claimed, done.sent, done.shadow, done.postponed, done.cancelled, done.failed
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let config = load()?;
             let _ = prepare_database(&config).await?;
@@ -159,6 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Re-sealed {n} stored secret(s) with key {}.", engine.settings.secrets.current_id());
             Ok(())
         }
+        Command::BenchDispatch { messages, drafts, keep } => crate::bench_dispatch::run(&load()?, messages, drafts, keep).await,
         Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
         Command::Import { workspace, file } => {
             let config = load()?;
@@ -250,9 +285,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     let engine = connect(&config).await?;
     let store = session_store(&engine.pool).await?;
     // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
-    if config.unsubscribe_key_generated {
-        tracing::warn!("AGENCY_OS_UNSUBSCRIBE_KEY is not set: generated a key for this run; unsubscribe links in emails sent now stop working after a restart. Set it (openssl rand -hex 32) before sending real email.");
-    }
+    warn_about_links(&config);
     let jobs = engine::jobs::monitor(engine::jobs::JobContext::configured(engine.clone()));
     tokio::spawn(async move {
         if let Err(e) = jobs.run().await {
@@ -273,6 +306,9 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "agency-os".into();
     }
+    // Drafting, dispatch and reconciliation beside the web app.
+    let shutdown = crate::sending::shutdown_signal();
+    let sending = crate::sending::spawn_in_serve(engine.clone(), crate::sending::LoopOptions::from_config(&config, 2, true, false), shutdown.clone());
     let state = AppState { engine, leptos_options };
     let settings = RouterSettings {
         public_url: config.public_url.clone(),
@@ -287,11 +323,23 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     tracing::info!(addr = %config.addr, public_url = %config.public_url, "serving");
     eprintln!("Agency OS is serving on {}", config.public_url);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            let mut shutdown = shutdown;
+            let _ = shutdown.wait_for(|stop| *stop).await;
         })
         .await?;
+    // The sending loop stops between rounds: the messages it holds are finished first.
+    let _ = sending.await;
     Ok(())
+}
+
+fn warn_about_links(config: &Config) {
+    if config.unsubscribe_key_generated {
+        tracing::warn!("AGENCY_OS_UNSUBSCRIBE_KEY is not set: generated a key for this run; unsubscribe links in emails sent now stop working after a restart. Set it (openssl rand -hex 32) before sending real email.");
+    }
+    if !config.public_url.starts_with("https://") {
+        tracing::warn!(public_url = %config.public_url, "AGENCY_OS_PUBLIC_URL is not https: live emails are held back, since their one-click unsubscribe link (RFC 8058) must be https. Shadow mode works.");
+    }
 }
 
 

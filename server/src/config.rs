@@ -75,6 +75,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Provider base URLs and installation-wide provider keys.
     pub providers: ProviderConfig,
+    /// How long a dispatch worker's claim may stay in `sending` before reconciliation takes it.
+    pub dispatch_lease_secs: i64,
+    /// How long an idle dispatch worker waits before looking for due messages again.
+    pub dispatch_interval_ms: u64,
 }
 
 /// The master key that seals provider keys at rest.
@@ -119,6 +123,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_SECRET_KEY", "", "master key sealing provider keys at rest: base64 of 32 random bytes (openssl rand -base64 32); when unset, a key file is made under AGENCY_OS_DATA_DIR"),
     ("AGENCY_OS_PREVIOUS_SECRET_KEYS", "", "comma-separated older master keys still accepted for opening, after a rotation"),
     ("AGENCY_OS_DATA_DIR", "data", "directory for the development key file"),
+    ("AGENCY_OS_DISPATCH_LEASE_SECS", "120", "seconds a claimed message may stay in sending before it is reconciled by Message-ID, 1 to 86400"),
+    ("AGENCY_OS_DISPATCH_INTERVAL_MS", "2000", "milliseconds an idle dispatch worker waits before looking for due messages again, 10 to 600000"),
     ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
     ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
     ("AGENCY_OS_DATAFORSEO_KEY", "", "DataForSEO login:password for every workspace without its own"),
@@ -298,6 +304,8 @@ impl Config {
                 .collect::<Result<_, _>>()?,
             data_dir,
             providers: s.providers()?,
+            dispatch_lease_secs: s.number("AGENCY_OS_DISPATCH_LEASE_SECS", 120, 1, 86_400)?,
+            dispatch_interval_ms: s.number("AGENCY_OS_DISPATCH_INTERVAL_MS", 2000, 10, 600_000)?,
         })
     }
 

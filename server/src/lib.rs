@@ -2,11 +2,13 @@
 //! Wiring only: configuration, the router and its middleware, the worker, the CLI.
 
 pub mod bench;
+pub mod bench_dispatch;
 pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod mail_tools;
 pub mod rest;
+pub mod sending;
 pub mod telemetry;
 pub mod unsubscribe;
 pub mod uploads;

@@ -268,3 +268,6 @@ async fn emergency_stop_on_and_off_sets_the_platform_switch_with_its_reason(pool
     let out = run(&["emergency-stop", "maybe"]);
     assert!(!out.status.success(), "only on or off");
 }
+
+#[path = "cli/dispatch.rs"]
+mod dispatch;

@@ -120,10 +120,11 @@ impl Dispatcher {
     /// Claims due rows and processes them. Returns what happened; an empty report means
     /// nothing was due.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<RoundReport> {
+        let started = std::time::Instant::now();
         let rows = outbox::claim(&self.engine.pool, &self.worker, self.settings.claim, now).await?;
         let mut report = RoundReport { claimed: rows.len() as u32, ..Default::default() };
         let outcomes: Vec<Result<Outcome>> =
-            stream::iter(rows).map(|row| self.process(row, now)).buffer_unordered(self.settings.concurrency.max(1)).collect().await;
+            stream::iter(rows).map(|row| self.process(row, now, started)).buffer_unordered(self.settings.concurrency.max(1)).collect().await;
         for o in outcomes {
             match o? {
                 Outcome::Sent => report.sent += 1,
@@ -137,7 +138,7 @@ impl Dispatcher {
         Ok(report)
     }
 
-    async fn process(&self, row: Claimed, now: DateTime<Utc>) -> Result<Outcome> {
+    async fn process(&self, row: Claimed, now: DateTime<Utc>, claimed: std::time::Instant) -> Result<Outcome> {
         let ws = WorkspaceId(row.client_id);
         let pool = &self.engine.pool;
         let Some(ctx) = outbox::context(pool, ws, &row).await? else {
@@ -207,6 +208,13 @@ impl Dispatcher {
             references: references.clone(),
             unsubscribe_url: link,
         };
+        // Reconciliation may take a claim over once its lease ends; a row that waited in this
+        // round for half the lease goes back rather than risk being sent by two workers.
+        if claimed.elapsed() > self.settings.lease.to_std().unwrap_or_default() / 2 {
+            outbox::release_slot(pool, ws, MailboxId(mailbox.id), today).await?;
+            let why = "claimed too long ago to send safely within the lease; back in the queue";
+            return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, now, &checks, why).await?, Outcome::Postponed);
+        }
         match self.transport.send(mailbox, &email).await {
             Ok(reply) => {
                 let done = outbox::finish(pool, ws, row.id, &self.worker, "sent", Some(MailboxId(mailbox.id)), &subject, in_reply_to.as_deref(), &references, &reply, &checks).await?;

@@ -9,10 +9,15 @@
 //! - [`smtp`]: SMTP submission with pooled connections and errors that say "retry" or "give up".
 //! - [`sink`]: a small in-process SMTP server that keeps what it receives (tests, benchmarks,
 //!   `agency-os smtp-sink`).
+//! - [`imap`]: asking a mailbox's IMAP server for a Message-ID (reconciliation after a crash).
+//! - [`transport`]: the dispatcher's transport for native mailboxes (secrets, compose, DKIM,
+//!   SMTP, IMAP reconciliation).
 //! - [`unsubscribe`]: signed unsubscribe tokens and the unsubscribe use case.
 
 pub mod compose;
 pub mod dkim;
+pub mod imap;
 pub mod sink;
 pub mod smtp;
+pub mod transport;
 pub mod unsubscribe;

@@ -182,6 +182,165 @@ impl SmtpSink {
             }
         }
     }
+
+    /// Also answers IMAP4rev1 on `addr` (port 0 picks one; the bound address is returned) over
+    /// the messages received so far, all in one folder, INBOX: enough for reconciliation by
+    /// Message-ID to be tested against a real protocol peer. CAPABILITY, NOOP, LOGIN (any
+    /// credentials), LIST, SELECT/EXAMINE, `UID SEARCH HEADER <name> <string>` and
+    /// `SEARCH`, LOGOUT; UIDs are the arrival order from 1. Read-only.
+    pub async fn serve_imap(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let shared = self.shared.clone();
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let conn_shared = shared.clone();
+                let task = tokio::spawn(async move {
+                    if let Err(e) = imap_session(conn_shared, stream).await {
+                        tracing::debug!(error = %e, "imap sink connection ended with an error");
+                    }
+                });
+                let mut inner = shared.inner.lock().unwrap();
+                inner.tasks.retain(|t| !t.is_finished());
+                inner.tasks.push(task.abort_handle());
+            }
+        });
+        self.shared.inner.lock().unwrap().tasks.push(accept.abort_handle());
+        Ok(bound)
+    }
+}
+
+/// Splits an IMAP command's arguments: atoms and quoted strings (with \\ and \" escapes).
+fn imap_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        let Some(&c) = chars.peek() else { return out };
+        let mut arg = String::new();
+        if c == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => arg.extend(chars.next()),
+                    '"' => break,
+                    c => arg.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ' ' {
+                    break;
+                }
+                arg.push(c);
+                chars.next();
+            }
+        }
+        out.push(arg);
+    }
+}
+
+/// The value of header `name` in a raw message (first occurrence, unfolded).
+fn header_of(raw: &[u8], name: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case("message-id") {
+        return message_id_of(raw);
+    }
+    let head = raw.split(|&b| b == b'\n').take_while(|l| !l.is_empty() && *l != b"\r");
+    let mut found: Option<String> = None;
+    for line in head {
+        let line = String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).to_string();
+        if line.starts_with([' ', '\t']) {
+            if let Some(f) = found.as_mut() {
+                f.push_str(&line);
+            }
+            continue;
+        }
+        if found.is_some() {
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':') {
+            if n.trim().eq_ignore_ascii_case(name) {
+                found = Some(v.trim().to_string());
+            }
+        }
+    }
+    found
+}
+
+async fn imap_session(shared: Arc<Shared>, stream: TcpStream) -> std::io::Result<()> {
+    let (read, mut out) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    out.write_all(b"* OK [CAPABILITY IMAP4rev1] agency-os-sink IMAP ready\r\n").await?;
+    let mut logged_in = false;
+    let mut selected = false;
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        if (&mut reader).take(MAX_COMMAND_LINE).read_until(b'\n', &mut line).await? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_string();
+        let Some((tag, rest)) = text.split_once(' ') else {
+            out.write_all(b"* BAD missing command\r\n").await?;
+            continue;
+        };
+        let args = imap_args(rest);
+        let mut verb = args.first().map(|v| v.to_ascii_uppercase()).unwrap_or_default();
+        let mut params = &args[args.len().min(1)..];
+        let uid = verb == "UID";
+        if uid {
+            verb = params.first().map(|v| v.to_ascii_uppercase()).unwrap_or_default();
+            params = &params[params.len().min(1)..];
+        }
+        let reply = match verb.as_str() {
+            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK CAPABILITY completed\r\n"),
+            "NOOP" => format!("{tag} OK NOOP completed\r\n"),
+            "LOGOUT" => {
+                out.write_all(format!("* BYE agency-os-sink logging out\r\n{tag} OK LOGOUT completed\r\n").as_bytes()).await?;
+                return Ok(());
+            }
+            "LOGIN" if params.len() == 2 => {
+                logged_in = true;
+                shared.inner.lock().unwrap().logins.push(params[0].clone());
+                format!("{tag} OK LOGIN completed\r\n")
+            }
+            "LOGIN" => format!("{tag} BAD LOGIN takes a user name and a password\r\n"),
+            _ if !logged_in => format!("{tag} NO log in first\r\n"),
+            "LIST" => format!("* LIST (\\HasNoChildren) \"/\" INBOX\r\n{tag} OK LIST completed\r\n"),
+            "SELECT" | "EXAMINE" if params.first().is_some_and(|f| f.eq_ignore_ascii_case("INBOX")) => {
+                selected = true;
+                let n = shared.inner.lock().unwrap().messages.len();
+                let mode = if verb == "EXAMINE" { "READ-ONLY" } else { "READ-WRITE" };
+                format!("* {n} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT {}] next\r\n* FLAGS ()\r\n{tag} OK [{mode}] {verb} completed\r\n", n + 1)
+            }
+            "SELECT" | "EXAMINE" => format!("{tag} NO no such mailbox\r\n"),
+            _ if !selected => format!("{tag} BAD select a mailbox first\r\n"),
+            "SEARCH" if params.len() == 3 && params[0].eq_ignore_ascii_case("HEADER") => {
+                let (name, needle) = (&params[1], params[2].to_ascii_lowercase());
+                let hits: Vec<String> = {
+                    let inner = shared.inner.lock().unwrap();
+                    inner
+                        .messages
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| header_of(&m.raw, name).is_some_and(|v| v.to_ascii_lowercase().contains(&needle)))
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect()
+                };
+                let sep = if hits.is_empty() { "" } else { " " };
+                format!("* SEARCH{sep}{}\r\n{tag} OK {}SEARCH completed\r\n", hits.join(" "), if uid { "UID " } else { "" })
+            }
+            "SEARCH" => format!("{tag} BAD only SEARCH HEADER <name> <string> is supported\r\n"),
+            _ => format!("{tag} BAD command not recognised\r\n"),
+        };
+        out.write_all(reply.as_bytes()).await?;
+    }
 }
 
 /// The Message-ID header of a raw message (unfolded, trimmed).

@@ -73,7 +73,7 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId, include_archiv
 pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, to: CampaignStatus) -> Result<CampaignStatus> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let mut tx = engine.pool.begin().await?;
-    let plan: String = sqlx::query_scalar("select plan from workspaces where id = $1 and deleted_at is null for update")
+    let plan: String = sqlx::query_scalar("select plan from workspaces where id = $1 and deleted_at is null for no key update")
         .bind(ws.0)
         .fetch_optional(&mut *tx)
         .await?

@@ -111,12 +111,14 @@ impl Default for EnrichSettings {
         Self {
             min_confidence: 0.70,
             clay_max_share: 0.15,
-            batch_size: 100,
+            // A batch is written in one transaction, so bigger batches cost fewer round trips;
+            // a lead waiting on an async provider holds one of `concurrency` slots, not the batch.
+            batch_size: 500,
             cache_ttl: Duration::from_secs(90 * 24 * 3600),
             seo_cache_ttl: Duration::from_secs(30 * 24 * 3600),
             async_poll_interval: Duration::from_millis(500),
             async_max_wait: Duration::from_secs(60),
-            concurrency: 16,
+            concurrency: 48,
         }
     }
 }

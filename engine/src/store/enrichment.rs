@@ -151,6 +151,17 @@ pub async fn record_batch(
     next_status: LeadStatus,
 ) -> Result<BatchCharge> {
     let mut out = BatchCharge::default();
+    // The workspace row first, and `for no key update`: every log row inserted below takes a
+    // key-share lock on it through its foreign key, which `for update` would conflict with —
+    // two batches each holding the other's wanted lock (a deadlock seen with 8 batches at once).
+    let credits: Option<i32> = if accepted.is_empty() {
+        None
+    } else {
+        sqlx::query_scalar("select credits_remaining from workspaces where id = $1 for no key update")
+            .bind(ws.0)
+            .fetch_optional(&mut *conn)
+            .await?
+    };
     if !skipped.is_empty() {
         let ids: Vec<Uuid> = skipped.iter().map(|(id, _)| *id).collect();
         let reasons: Vec<&str> = skipped.iter().map(|(_, r)| r.as_str()).collect();
@@ -168,10 +179,6 @@ pub async fn record_batch(
     if accepted.is_empty() {
         return Ok(out);
     }
-    let credits: Option<i32> = sqlx::query_scalar("select credits_remaining from workspaces where id = $1 for update")
-        .bind(ws.0)
-        .fetch_optional(&mut *conn)
-        .await?;
     let affordable = usize::try_from(credits.unwrap_or(0)).unwrap_or(0).min(accepted.len());
     let (to_charge, unpaid) = accepted.split_at(affordable);
     out.no_credits = unpaid.iter().map(|(id, _)| *id).collect();

@@ -69,6 +69,8 @@ pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, m: 
 /// What the dispatcher needs to send through a mailbox, secrets still sealed.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SendingMailbox {
+    /// The workspace: part of the context the secrets are sealed with.
+    pub client_id: Uuid,
     pub id: Uuid,
     pub address: String,
     pub display_name: String,
@@ -104,7 +106,7 @@ impl SendingMailbox {
 /// The workspace's mailboxes that may send (not paused), with today's usage.
 pub async fn sendable<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDate) -> Result<Vec<SendingMailbox>> {
     Ok(sqlx::query_as(
-        "select m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
+        "select m.client_id, m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
                 m.imap_host, m.imap_port, m.imap_security, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
                 m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, coalesce(u.sent, 0) as used_today
          from mailboxes m
@@ -122,7 +124,7 @@ pub async fn sendable<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDa
 /// mailbox's provider too.
 pub async fn for_send<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: MailboxId, day: NaiveDate) -> Result<Option<SendingMailbox>> {
     Ok(sqlx::query_as(
-        "select m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
+        "select m.client_id, m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
                 m.imap_host, m.imap_port, m.imap_security, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
                 m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, coalesce(u.sent, 0) as used_today
          from mailboxes m

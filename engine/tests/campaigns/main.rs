@@ -3,4 +3,5 @@
 mod dispatch;
 mod flow;
 mod sending;
+mod smtp;
 mod support;

@@ -44,3 +44,16 @@ async fn the_pipeline_still_scores_when_enrichment_is_refused(pool: PgPool) {
     assert_eq!(done.scored, 3);
     assert_eq!(ledger_rows(&pool, ws).await, 0);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn many_batches_of_one_workspace_write_side_by_side_without_deadlocking(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "side", 240).await;
+    let mut enricher = sandbox_enricher(5);
+    // Eight batches in flight, each writing skips and enrichments for the same workspace row.
+    enricher.settings.batch_size = 10;
+    let done = pipeline(&engine, &enricher, ws, |_| {}).await.unwrap();
+    assert_eq!(done.enrichment.enriched + done.enrichment.skipped, 240, "{done}");
+    assert_eq!(credits(&pool, ws).await, 1250 - i64::from(done.enrichment.enriched));
+}
