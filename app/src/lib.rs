@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/mailboxes") view=mailboxes::MailboxesPage ssr=SsrMode::Async/>
+                    <Route path=path!("outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -25,6 +25,7 @@ pub mod guard;
 pub mod lead_status;
 pub mod leads;
 pub mod reply;
+pub mod sending;
 pub mod suppression;
 // Mail tooling: address check and bounce parsing.
 pub mod bounce;

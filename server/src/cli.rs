@@ -86,6 +86,15 @@ pub enum Command {
     /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
     /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
     RotateSecrets,
+    /// The platform-wide emergency stop: `on` holds every outbound send of every workspace
+    /// before its next provider call, `off` lifts it. Prints the state it leaves.
+    EmergencyStop {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        /// Why (shown to every workspace while the stop is on).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -164,6 +173,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::EmergencyStop { state, reason } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let (on, reason) = engine::flows::sending::set_platform_stop(&engine, state == "on", reason.as_deref()).await?;
+            match (on, reason) {
+                (true, reason) => println!("Emergency stop is ON: nothing is sent by any workspace ({}).", reason.unwrap_or_default()),
+                (false, _) => println!("Emergency stop is OFF: workspaces that are live send again."),
+            }
+            Ok(())
+        }
         Command::DkimSign { domain, selector, key, algorithm } => crate::mail_tools::dkim_sign(&domain, &selector, &key, algorithm.as_deref()),
         Command::DkimKeygen { algorithm, domain, selector, out } => crate::mail_tools::dkim_keygen(&algorithm, &domain, &selector, &out),
         Command::SmtpSink { addr, dir } => crate::mail_tools::smtp_sink(addr, dir).await,

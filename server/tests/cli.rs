@@ -244,5 +244,30 @@ fn smtp_sink_accepts_messages_and_writes_them_to_the_directory() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }
 
+/// The operator's platform-wide stop, run as the operator runs it, against a fresh database.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn emergency_stop_on_and_off_sets_the_platform_switch_with_its_reason(pool: sqlx::PgPool) {
+    let db = pool.connect_options().get_database().unwrap().to_string();
+    let url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let data = std::env::temp_dir().join(format!("aos-stop-{}", std::process::id()));
+    let run = |args: &[&str]| bin().args(args).env("DATABASE_URL", &url).env("AGENCY_OS_DATA_DIR", &data).env("AGENCY_OS_LOG", "error").output().unwrap();
+
+    let out = run(&["emergency-stop", "on", "--reason", "provider incident"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Emergency stop is ON"));
+    let row: (bool, Option<String>) = sqlx::query_as("select emergency_stop, stop_reason from platform_settings").fetch_one(&pool).await.unwrap();
+    assert_eq!(row, (true, Some("provider incident".into())));
+
+    let out = run(&["emergency-stop", "off"]);
+    assert!(out.status.success());
+    let row: (bool, Option<String>) = sqlx::query_as("select emergency_stop, stop_reason from platform_settings").fetch_one(&pool).await.unwrap();
+    assert_eq!(row, (false, None));
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action like 'platform.emergency_stop%'").fetch_one(&pool).await.unwrap();
+    assert_eq!(audited, 2);
+
+    let out = run(&["emergency-stop", "maybe"]);
+    assert!(!out.status.success(), "only on or off");
+}
+
 #[path = "cli/dispatch.rs"]
 mod dispatch;

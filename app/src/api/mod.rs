@@ -7,6 +7,8 @@ pub mod campaigns;
 pub mod icp;
 pub mod integrations;
 pub mod leads;
+pub mod mailboxes;
+pub mod sending;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

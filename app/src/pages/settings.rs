@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <IntegrationsLink/> })}
+            {role.can(Action::ManageIntegrations).then(|| view! { <MailboxesLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <ApiKeys/> })}
             {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
             {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
@@ -273,6 +274,17 @@ fn IntegrationsLink() -> impl IntoView {
     view! {
         <Card title="Integrations" subtitle="Apollo, Hunter, DataForSEO, BetterContact and Clay: sandbox until you connect your own keys.">
             <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/integrations", ws.id.get()) data-testid="integrations-link">"Manage provider keys"</a>
+        </Card>
+    }
+}
+
+/// The way to Settings → Mailboxes (SMTP, caps, DKIM).
+#[component]
+fn MailboxesLink() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Card title="Mailboxes" subtitle="The addresses emails go out from: SMTP settings, daily caps and ramp, DKIM keys, and why a mailbox paused.">
+            <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/mailboxes", ws.id.get()) data-testid="mailboxes-link">"Manage mailboxes"</a>
         </Card>
     }
 }

@@ -41,6 +41,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("campaigns", "Campaigns", "M3 11l18-7-7 18-2-8-9-3z"),
     ("leads", "Leads", "M16 14a4 4 0 10-8 0M12 10a3 3 0 100-6 3 3 0 000 6zM4 20h16"),
     ("approvals", "Approvals", "M9 12l2 2 4-4M4 5h16v14H4z"),
+    ("outbox", "Outbox", "M4 12l16-8-6 16-2-6-8-2z"),
     ("inbox", "Inbox", "M4 4h16v12h-5l-3 3-3-3H4z"),
     ("reports", "Reports", "M5 20V10M12 20V4M19 20v-7"),
     ("settings", "Settings", "M12 15a3 3 0 100-6 3 3 0 000 6zM4 12h2M18 12h2M12 4v2M12 18v2"),
@@ -165,6 +166,7 @@ fn Frame() -> impl IntoView {
                     <UserMenu/>
                 </header>
                 <main class="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:px-6 lg:px-8">
+                    <crate::pages::sending::SendingBanner/>
                     <Outlet/>
                 </main>
             </div>

@@ -567,3 +567,13 @@ pub async fn set_status(conn: &mut PgConnection, ws: WorkspaceId, id: LeadId, fr
         .rows_affected();
     Ok(n == 1)
 }
+
+/// The live lead's status, locked for a status change in the caller's transaction.
+pub async fn status_for_update(conn: &mut PgConnection, ws: WorkspaceId, id: LeadId) -> Result<Option<LeadStatus>> {
+    let row: Option<String> = sqlx::query_scalar("select status from leads where client_id = $1 and id = $2 and deleted_at is null for update")
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|status| status.parse::<LeadStatus>().map_err(internal)).transpose()
+}

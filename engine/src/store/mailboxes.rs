@@ -2,7 +2,7 @@
 //! the caller (`engine::secrets`) and come back sealed; this module never sees them in clear.
 //! Every function takes the workspace id.
 
-use crate::Result;
+use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::{MailboxId, WorkspaceId};
 use serde::{Deserialize, Serialize};
@@ -33,11 +33,14 @@ pub struct NewMailbox {
     pub ramp_step: i32,
 }
 
-pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, m: &NewMailbox) -> Result<MailboxId> {
+/// Inserts the mailbox under the caller's id: the caller seals its password with a context
+/// naming that id (`secret_context`) before the row exists. `Conflict` when the workspace
+/// already has the address.
+pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, m: &NewMailbox) -> Result<MailboxId> {
     let id: Uuid = sqlx::query_scalar(
         "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, smtp_username,
-                                smtp_password, imap_host, imap_port, imap_security, daily_cap, ramp_start, ramp_step)
-         values ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
+                                smtp_password, imap_host, imap_port, imap_security, daily_cap, ramp_start, ramp_step, id)
+         values ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id",
     )
     .bind(ws.0)
     .bind(&m.address)
@@ -53,8 +56,13 @@ pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, m: &NewMailbox) ->
     .bind(m.daily_cap)
     .bind(m.ramp_start)
     .bind(m.ramp_step)
+    .bind(id.0)
     .fetch_one(conn)
-    .await?;
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(format!("this workspace already has the mailbox {}", m.address)),
+        e => e.into(),
+    })?;
     Ok(MailboxId(id))
 }
 
@@ -159,6 +167,82 @@ pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<Ma
     .bind(ws.0)
     .fetch_all(db)
     .await?)
+}
+
+/// A mailbox as Settings lists it, with today's usage and its sealed DKIM key (to show the
+/// record to publish); never the password.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailboxRow {
+    pub id: Uuid,
+    pub address: String,
+    pub display_name: String,
+    pub smtp_host: String,
+    pub smtp_port: i32,
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub has_password: bool,
+    pub daily_cap: i32,
+    pub ramp_start: i32,
+    pub ramp_step: i32,
+    pub ramp_started_on: NaiveDate,
+    pub dkim_domain: Option<String>,
+    pub dkim_selector: Option<String>,
+    pub dkim_algorithm: Option<String>,
+    pub dkim_key: Option<String>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub paused_reason: Option<String>,
+    pub used_today: i32,
+}
+
+pub async fn list_with_usage<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDate) -> Result<Vec<MailboxRow>> {
+    Ok(sqlx::query_as(
+        "select m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username,
+                m.smtp_password is not null as has_password, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
+                m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, m.paused_at, m.paused_reason,
+                coalesce(u.sent, 0) as used_today
+         from mailboxes m
+         left join mailbox_usage u on u.client_id = m.client_id and u.mailbox_id = m.id and u.day = $2
+         where m.client_id = $1 order by m.created_at, m.id",
+    )
+    .bind(ws.0)
+    .bind(day)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Changes the cap and ramp. A changed ramp starts again from today, so raising the step does
+/// not jump a young mailbox straight to its cap.
+pub async fn set_limits(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, daily_cap: i32, ramp_start: i32, ramp_step: i32) -> Result<bool> {
+    Ok(sqlx::query(
+        "update mailboxes set daily_cap = $3, ramp_start = $4, ramp_step = $5,
+                ramp_started_on = case when ramp_start = $4 and ramp_step = $5 then ramp_started_on else current_date end
+         where client_id = $1 and id = $2",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(daily_cap)
+    .bind(ramp_start)
+    .bind(ramp_step)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Messages of this mailbox a crash may have left half-sent: while there are any, the mailbox
+/// must stay, because reconciliation asks its server about them.
+pub async fn in_flight<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: MailboxId) -> Result<i64> {
+    Ok(sqlx::query_scalar("select count(*) from outbox where client_id = $1 and mailbox_id = $2 and state in ('sending', 'unknown')")
+        .bind(ws.0)
+        .bind(id.0)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Deletes the mailbox and its usage counters. Sent outbox rows keep its id as history.
+pub async fn delete(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId) -> Result<bool> {
+    sqlx::query("delete from mailbox_usage where client_id = $1 and mailbox_id = $2").bind(ws.0).bind(id.0).execute(&mut *conn).await?;
+    Ok(sqlx::query("delete from mailboxes where client_id = $1 and id = $2").bind(ws.0).bind(id.0).execute(conn).await?.rows_affected() == 1)
 }
 
 pub async fn set_dkim(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, domain: &str, selector: &str, algorithm: &str, key_sealed: &str) -> Result<bool> {

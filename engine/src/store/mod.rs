@@ -15,5 +15,6 @@ pub mod memberships;
 pub mod outbox;
 pub mod suppressions;
 pub mod provider_keys;
+pub mod sending;
 pub mod users;
 pub mod workspaces;

@@ -375,3 +375,121 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: OutboxId) -> 
     .fetch_optional(db)
     .await?)
 }
+
+/// An outbox row as the Outbox page shows it, with its campaign's name.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PageRow {
+    pub id: Uuid,
+    pub state: String,
+    pub to_address: String,
+    pub subject: String,
+    pub campaign: String,
+    pub step: i16,
+    pub when: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub checks: serde_json::Value,
+    pub bounced: bool,
+    pub complained: bool,
+}
+
+const PAGE_SELECT: &str = "select o.id, o.state, o.to_address, o.subject, c.name as campaign, o.step,
+        coalesce(o.sent_at, case when o.state in ('pending', 'sending') then o.not_before else o.updated_at end) as \"when\",
+        o.last_error, o.checks, o.bounced_at is not null as bounced, o.complained_at is not null as complained
+     from outbox o join campaigns c on c.client_id = o.client_id and c.id = o.campaign_id";
+
+/// The newest rows in `state` (`pending` includes rows being sent right now).
+pub async fn page<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, state: &str, limit: i64) -> Result<Vec<PageRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{PAGE_SELECT} where o.client_id = $1 and (o.state = $2 or ($2 = 'pending' and o.state = 'sending'))
+         order by o.updated_at desc, o.id limit $3"
+    ))
+    .bind(ws.0)
+    .bind(state)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(db)
+    .await?)
+}
+
+/// How many rows the workspace has in each state.
+pub async fn counts<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("select state, count(*) from outbox where client_id = $1 group by state order by state")
+        .bind(ws.0)
+        .fetch_all(db)
+        .await?)
+}
+
+/// One row in full, with what the footer needs (the campaign's sender identity) and the
+/// mailbox it went through.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MessageRow {
+    #[sqlx(flatten)]
+    pub row: PageRow,
+    pub campaign_id: Uuid,
+    pub body: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub sender_name: String,
+    pub sender_company: String,
+    pub physical_address: String,
+    pub mailbox_address: Option<String>,
+    pub mailbox_name: Option<String>,
+}
+
+pub async fn message<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: OutboxId) -> Result<Option<MessageRow>> {
+    Ok(sqlx::query_as(&format!(
+        "select x.*, o.campaign_id, o.body, o.message_id, o.in_reply_to, c.sender_name, c.sender_company, c.physical_address,
+                m.address as mailbox_address, m.display_name as mailbox_name
+         from ({PAGE_SELECT} where o.client_id = $1 and o.id = $2) x
+         join outbox o on o.client_id = $1 and o.id = x.id
+         join campaigns c on c.client_id = o.client_id and c.id = o.campaign_id
+         left join mailboxes m on m.client_id = o.client_id and m.id = o.mailbox_id"
+    ))
+    .bind(ws.0)
+    .bind(id.0)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A sent message found by its Message-ID, locked for recording a bounce or complaint.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SentMessage {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub campaign_id: Uuid,
+    pub mailbox_id: Option<Uuid>,
+    pub to_address: String,
+    pub bounced_at: Option<DateTime<Utc>>,
+    pub complained_at: Option<DateTime<Utc>>,
+}
+
+/// `message_id` with or without its angle brackets.
+pub async fn sent_by_message_id(conn: &mut PgConnection, ws: WorkspaceId, message_id: &str) -> Result<Option<SentMessage>> {
+    let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    Ok(sqlx::query_as(
+        "select id, lead_id, campaign_id, mailbox_id, to_address, bounced_at, complained_at from outbox
+         where client_id = $1 and message_id = $2 and state = 'sent' for update",
+    )
+    .bind(ws.0)
+    .bind(format!("<{bare}>"))
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The latest message sent to `address` (a bounce that does not quote our Message-ID).
+pub async fn last_sent_to(conn: &mut PgConnection, ws: WorkspaceId, address: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("select message_id from outbox where client_id = $1 and state = 'sent' and lower(to_address) = lower($2) order by sent_at desc limit 1")
+        .bind(ws.0)
+        .bind(address.trim())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Records a bounce (`complaint` false) or a complaint on a sent row; false if already recorded.
+pub async fn mark_outcome(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, complaint: bool) -> Result<bool> {
+    let sql = if complaint {
+        "update outbox set complained_at = now(), updated_at = now() where client_id = $1 and id = $2 and complained_at is null"
+    } else {
+        "update outbox set bounced_at = now(), updated_at = now() where client_id = $1 and id = $2 and bounced_at is null"
+    };
+    Ok(sqlx::query(sql).bind(ws.0).bind(id).execute(conn).await?.rows_affected() == 1)
+}

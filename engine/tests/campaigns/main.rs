@@ -2,5 +2,6 @@
 
 mod dispatch;
 mod flow;
+mod sending;
 mod smtp;
 mod support;

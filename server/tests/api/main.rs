@@ -12,4 +12,5 @@ mod leads;
 mod ops;
 mod rest;
 mod roles;
+mod sending;
 mod unsubscribe;

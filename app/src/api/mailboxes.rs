@@ -1,0 +1,108 @@
+//! Native mailboxes of a workspace: listed with today's usage (never a secret), added, tested,
+//! capped, given a DKIM key, paused, resumed and removed. Owners and admins only.
+
+use crate::error::AppError;
+use domain::integrations::ConnectionTest;
+use domain::sending::{DkimRecord, MailboxInfo};
+#[cfg(feature = "ssr")]
+use domain::sending::{MailboxForm, SendLimits};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::ssr::*;
+
+#[cfg(feature = "ssr")]
+fn mailbox_id(raw: &str) -> Result<domain::ids::MailboxId, AppError> {
+    raw.parse().map_err(|_| AppError::not_found("mailbox"))
+}
+
+#[server(prefix = "/api", endpoint = "list_mailboxes")]
+pub async fn list_mailboxes(workspace: String) -> Result<Vec<MailboxInfo>, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::mailboxes::list(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "add_mailbox")]
+pub async fn add_mailbox(
+    workspace: String,
+    address: String,
+    display_name: String,
+    smtp_host: String,
+    smtp_port: String,
+    smtp_security: String,
+    smtp_username: String,
+    smtp_password: String,
+    daily_cap: i32,
+    ramp_start: i32,
+    ramp_step: i32,
+) -> Result<MailboxInfo, AppError> {
+    respond(async {
+        let me = user().await?;
+        let form = MailboxForm { address, display_name, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password, daily_cap, ramp_start, ramp_step };
+        Ok(engine::flows::mailboxes::add(&engine()?, me, workspace_id(&workspace)?, form).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "test_mailbox")]
+pub async fn test_mailbox(workspace: String, mailbox: String) -> Result<ConnectionTest, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::mailboxes::test_connection(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "set_mailbox_limits")]
+pub async fn set_mailbox_limits(workspace: String, mailbox: String, daily_cap: i32, ramp_start: i32, ramp_step: i32) -> Result<MailboxInfo, AppError> {
+    respond(async {
+        let me = user().await?;
+        let limits = SendLimits { daily_cap, ramp_start, ramp_step };
+        Ok(engine::flows::mailboxes::set_limits(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?, limits).await?)
+    })
+    .await
+}
+
+/// Generates a DKIM key (`algorithm` ed25519 or rsa; ed25519 when empty) and returns the TXT
+/// record to publish.
+#[server(prefix = "/api", endpoint = "generate_dkim")]
+pub async fn generate_dkim(workspace: String, mailbox: String, domain: String, selector: String, algorithm: Option<String>) -> Result<DkimRecord, AppError> {
+    respond(async {
+        let me = user().await?;
+        let ws = workspace_id(&workspace)?;
+        Ok(engine::flows::mailboxes::generate_dkim(&engine()?, me, ws, mailbox_id(&mailbox)?, &domain, &selector, algorithm.as_deref()).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "pause_mailbox")]
+pub async fn pause_mailbox(workspace: String, mailbox: String, reason: Option<String>) -> Result<MailboxInfo, AppError> {
+    respond(async {
+        let me = user().await?;
+        let reason = reason.unwrap_or_default();
+        Ok(engine::flows::mailboxes::pause(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?, &reason).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "resume_mailbox")]
+pub async fn resume_mailbox(workspace: String, mailbox: String) -> Result<MailboxInfo, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::mailboxes::resume(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "remove_mailbox")]
+pub async fn remove_mailbox(workspace: String, mailbox: String) -> Result<(), AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::mailboxes::remove(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+    })
+    .await
+}

@@ -1,0 +1,75 @@
+//! Whether a workspace sends for real (shadow mode, go-live, the emergency stop), and the
+//! outbox: every member sees the state and the messages; owners and admins change the state.
+
+use crate::error::AppError;
+use domain::sending::{OutboxMessage, OutboxPage, SendingState};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::ssr::*;
+
+#[server(prefix = "/api", endpoint = "get_sending_state")]
+pub async fn get_sending_state(workspace: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::get(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+/// `confirmation`: the workspace's name, typed.
+#[server(prefix = "/api", endpoint = "go_live")]
+pub async fn go_live(workspace: String, confirmation: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::go_live(&engine()?, me, workspace_id(&workspace)?, &confirmation).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "back_to_shadow")]
+pub async fn back_to_shadow(workspace: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::back_to_shadow(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stop_sending")]
+pub async fn stop_sending(workspace: String, reason: Option<String>) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        let reason = reason.unwrap_or_default();
+        Ok(engine::flows::sending::pause_sending(&engine()?, me, workspace_id(&workspace)?, &reason).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "resume_sending")]
+pub async fn resume_sending(workspace: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::resume_sending(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "list_outbox")]
+pub async fn list_outbox(workspace: String, state: String) -> Result<OutboxPage, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::outbox::page(&engine()?, me, workspace_id(&workspace)?, &state).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "get_outbox_message")]
+pub async fn get_outbox_message(workspace: String, id: String) -> Result<OutboxMessage, AppError> {
+    respond(async {
+        let me = user().await?;
+        let id = id.parse().map_err(|_| AppError::not_found("message"))?;
+        Ok(engine::flows::outbox::message(&engine()?, me, workspace_id(&workspace)?, id).await?)
+    })
+    .await
+}

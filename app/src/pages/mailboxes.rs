@@ -1,0 +1,190 @@
+//! Settings → Mailboxes: each native mailbox with today's usage against today's cap (the ramp
+//! applied), why it is paused if it is, "Test connection", its DKIM record to publish, and its
+//! cap and ramp; plus the form to add one. Passwords and keys never come back to the page.
+
+use crate::api::mailboxes::*;
+use crate::components::*;
+use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
+use domain::account::Action;
+use domain::sending::{MailboxInfo, SmtpSecurity};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn MailboxesPage() -> impl IntoView {
+    let role = CurrentWorkspace::get().role;
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Title text="Mailboxes"/>
+        <PageHeader title="Mailboxes" subtitle="The addresses your emails go out from, over SMTP with DKIM. Each has a daily cap and a ramp that warms it up."/>
+        <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
+        {if role.can(Action::ManageIntegrations) {
+            view! { <Mailboxes/> }.into_any()
+        } else {
+            view! { <p class="text-sm text-slate-600">"Only owners and admins manage mailboxes."</p> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Mailboxes() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let add = ServerAction::<AddMailbox>::new();
+    let changed = RwSignal::new(0u32);
+    let list = LocalResource::new(move || {
+        let (id, _, _) = (ws.id.get(), add.version().get(), changed.get());
+        list_mailboxes(id)
+    });
+    view! {
+        {move || list.get().map(|r| match r {
+            Ok(items) if items.is_empty() => view! {
+                <EmptyState title="No mailbox yet" body="Add the mailbox your emails should come from. Until one is added the workspace stays in shadow mode."/>
+            }.into_any(),
+            Ok(items) => view! {
+                <div class="space-y-4" data-testid="mailboxes">
+                    {items.into_iter().map(|m| view! { <MailboxCard item=m changed=changed/> }).collect_view()}
+                </div>
+            }.into_any(),
+            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+        }).unwrap_or_else(|| spinner().into_any())}
+        <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+            <h2 class="mb-3 text-base font-semibold">"Add a mailbox"</h2>
+            <ActionForm action=add attr:class="grid gap-3 sm:grid-cols-2" attr:data-testid="add-mailbox">
+                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                <Field label="Email address" name="address" kind="email" placeholder="sam@youragency.com" required=true/>
+                <Field label="Display name" name="display_name" kind="text" placeholder="Sam Carter" required=false/>
+                <Field label="SMTP host" name="smtp_host" kind="text" placeholder="smtp.gmail.com" required=true/>
+                <Field label="Port" name="smtp_port" kind="number" placeholder="587" required=true/>
+                <div>
+                    <label class=LABEL for="smtp_security">"Security"</label>
+                    <select class=INPUT id="smtp_security" name="smtp_security">
+                        {SmtpSecurity::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Field label="User name" name="smtp_username" kind="text" placeholder="usually the address" required=false/>
+                <Field label="Password (an app password)" name="smtp_password" kind="password" placeholder="" required=false/>
+                <div class="grid grid-cols-3 gap-2">
+                    <NumberField label="Daily cap" name="daily_cap" value=30/>
+                    <NumberField label="Ramp start" name="ramp_start" value=5/>
+                    <NumberField label="+ per day" name="ramp_step" value=2/>
+                </div>
+                <div class="sm:col-span-2 flex items-center gap-3">
+                    <button class=BUTTON type="submit" disabled=move || add.pending().get()>"Add mailbox"</button>
+                    <FormError value=add.value()/>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Field(label: &'static str, name: &'static str, kind: &'static str, placeholder: &'static str, required: bool) -> impl IntoView {
+    view! {
+        <div>
+            <label class=LABEL for=name>{label}</label>
+            <input class=INPUT id=name name=name type=kind placeholder=placeholder required=required autocomplete="off"/>
+        </div>
+    }
+}
+
+#[component]
+fn NumberField(label: &'static str, name: &'static str, value: i32) -> impl IntoView {
+    view! {
+        <div>
+            <label class=LABEL>{label}</label>
+            <input class=INPUT name=name type="number" min="0" value=value.to_string() required/>
+        </div>
+    }
+}
+
+#[component]
+fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let id = item.id.to_string();
+    let test = ServerAction::<TestMailbox>::new();
+    let limits = ServerAction::<SetMailboxLimits>::new();
+    let dkim = ServerAction::<GenerateDkim>::new();
+    let pause = ServerAction::<PauseMailbox>::new();
+    let resume = ServerAction::<ResumeMailbox>::new();
+    let remove = ServerAction::<RemoveMailbox>::new();
+    // Any change reloads the list so usage, pause state and the DKIM record stay true.
+    Effect::new(move |_| {
+        let v = limits.version().get() + dkim.version().get() + pause.version().get() + resume.version().get() + remove.version().get();
+        if v > 0 {
+            changed.update(|c| *c += 1);
+        }
+    });
+    let paused = item.paused_at.is_some();
+    let pct = if item.cap_today > 0 { (item.used_today * 100 / item.cap_today).min(100) } else { 100 };
+    let domain_guess = item.address.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+    let (id1, id2, id3, id4, id5) = (id.clone(), id.clone(), id.clone(), id.clone(), id);
+    view! {
+        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="mailbox">
+            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
+                <div>
+                    <h2 class="text-base font-semibold" data-testid="mailbox-address">{item.address.clone()}</h2>
+                    <p class="mt-0.5 text-sm text-slate-500">{format!("{}:{} · {} · {}", item.smtp_host, item.smtp_port, item.smtp_security, if item.has_password { "password set" } else { "no login" })}</p>
+                </div>
+                <span class=if paused { "rounded-full bg-red-50 px-2.5 py-0.5 text-xs font-medium text-red-800" } else { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" }
+                    data-testid="mailbox-status">{if paused { "Paused" } else { "Sending" }}</span>
+            </div>
+            {item.paused_reason.clone().map(|r| view! {
+                <div class="border-b border-red-100 bg-red-50 px-5 py-2 text-sm text-red-800" role="alert" data-testid="mailbox-paused-reason">{format!("Paused: {r}")}</div>
+            })}
+            <div class="space-y-4 px-5 py-4">
+                <div>
+                    <div class="flex justify-between text-sm"><span>"Today"</span><span data-testid="mailbox-usage">{format!("{} of {} sent", item.used_today, item.cap_today)}</span></div>
+                    <div class="mt-1 h-2 rounded bg-slate-100"><div class="h-2 rounded bg-indigo-500" style=format!("width: {pct}%")></div></div>
+                    <p class="mt-1 text-xs text-slate-500">{format!("Ramp: {} a day, +{} a day, up to {}", item.limits.ramp_start, item.limits.ramp_step, item.limits.daily_cap)}</p>
+                </div>
+                <ActionForm action=limits attr:class="flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                    <input type="hidden" name="mailbox" value=id1/>
+                    <div class="w-28"><label class=LABEL>"Daily cap"</label><input class=INPUT name="daily_cap" type="number" value=item.limits.daily_cap.to_string()/></div>
+                    <div class="w-28"><label class=LABEL>"Ramp start"</label><input class=INPUT name="ramp_start" type="number" value=item.limits.ramp_start.to_string()/></div>
+                    <div class="w-28"><label class=LABEL>"+ per day"</label><input class=INPUT name="ramp_step" type="number" value=item.limits.ramp_step.to_string()/></div>
+                    <button class=BUTTON_SECONDARY type="submit">"Save limits"</button>
+                    <FormError value=limits.value()/>
+                </ActionForm>
+                <div class="rounded-lg bg-slate-50 p-3">
+                    <h3 class="text-sm font-semibold">"DKIM"</h3>
+                    {item.dkim.clone().map(|k| view! {
+                        <p class="mt-1 text-xs text-slate-600">{format!("Publish this TXT record ({}, selector {}):", k.algorithm, k.selector)}</p>
+                        <label class=LABEL>"Name"</label>
+                        <input class=format!("{INPUT} font-mono text-xs") readonly value=k.name data-testid="dkim-name"/>
+                        <label class=LABEL>"Value"</label>
+                        <textarea class=format!("{INPUT} font-mono text-xs") readonly rows="3" data-testid="dkim-value">{k.value}</textarea>
+                    })}
+                    <ActionForm action=dkim attr:class="mt-2 flex flex-wrap items-end gap-2">
+                        <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                        <input type="hidden" name="mailbox" value=id2/>
+                        <div><label class=LABEL>"Domain"</label><input class=INPUT name="domain" value=domain_guess required/></div>
+                        <div class="w-32"><label class=LABEL>"Selector"</label><input class=INPUT name="selector" value="aos1" required/></div>
+                        <div><label class=LABEL>"Algorithm"</label>
+                            <select class=INPUT name="algorithm"><option value="ed25519">"ed25519"</option><option value="rsa">"RSA 2048"</option></select>
+                        </div>
+                        <button class=BUTTON_SECONDARY type="submit" disabled=move || dkim.pending().get()>{if item.dkim.is_some() { "Replace key" } else { "Generate key" }}</button>
+                        <FormError value=dkim.value()/>
+                    </ActionForm>
+                </div>
+                <div class="flex flex-wrap items-center gap-2">
+                    <button class=BUTTON_SECONDARY type="button" disabled=move || test.pending().get() data-testid="test-mailbox"
+                        on:click=move |_| { test.dispatch(TestMailbox { workspace: ws.id.get_untracked(), mailbox: id3.clone() }); }>
+                        "Test connection"
+                    </button>
+                    {if paused {
+                        view! { <button class=BUTTON_SECONDARY type="button" on:click=move |_| { resume.dispatch(ResumeMailbox { workspace: ws.id.get_untracked(), mailbox: id4.clone() }); }>"Resume"</button> }.into_any()
+                    } else {
+                        view! { <button class=BUTTON_SECONDARY type="button" on:click=move |_| { pause.dispatch(PauseMailbox { workspace: ws.id.get_untracked(), mailbox: id4.clone(), reason: None }); }>"Pause"</button> }.into_any()
+                    }}
+                    <button class=BUTTON_DANGER type="button" on:click=move |_| { remove.dispatch(RemoveMailbox { workspace: ws.id.get_untracked(), mailbox: id5.clone() }); }>"Remove"</button>
+                    {move || test.value().get().map(|r| match r {
+                        Ok(t) => view! { <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span> }.into_any(),
+                        Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
+                    })}
+                    <FormError value=remove.value()/>
+                </div>
+            </div>
+        </section>
+    }
+}

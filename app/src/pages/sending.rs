@@ -1,0 +1,85 @@
+//! The sending banner at the top of every workspace page (SPEC §10.1–10.2): everyone sees
+//! whether messages go out (shadow mode, live, stopped, platform stop); owners and admins get
+//! "Go live" (a dialog that asks for the workspace's name), "Back to shadow", and the red
+//! "Stop all sending" that holds the very next send.
+
+use crate::api::sending::*;
+use crate::components::*;
+use crate::pages::shell::WorkspaceCtx;
+use domain::sending::SendingState;
+use leptos::prelude::*;
+
+#[component]
+pub fn SendingBanner() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let go = ServerAction::<GoLive>::new();
+    let shadow = ServerAction::<BackToShadow>::new();
+    let stop = ServerAction::<StopSending>::new();
+    let resume = ServerAction::<ResumeSending>::new();
+    let state = LocalResource::new(move || {
+        let _ = (go.version().get(), shadow.version().get(), stop.version().get(), resume.version().get());
+        get_sending_state(ws.id.get())
+    });
+    let dialog = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(go.value().get(), Some(Ok(_))) {
+            dialog.set(false);
+        }
+    });
+    view! {
+        {move || state.get().and_then(|r| r.ok()).map(|s: SendingState| {
+            let manage = s.can_manage;
+            let (tone, text) = if s.platform_stop {
+                ("border-red-300 bg-red-50 text-red-900", format!("Platform emergency stop: nothing is sent ({}).", s.platform_stop_reason.clone().unwrap_or_default()))
+            } else if s.paused {
+                ("border-red-300 bg-red-50 text-red-900", format!("Sending stopped: {}. Nothing goes out until it is resumed.", s.paused_reason.clone().unwrap_or_default()))
+            } else if s.shadow_mode {
+                ("border-amber-300 bg-amber-50 text-amber-900", "Shadow mode: messages are rendered and kept in the Outbox, never sent.".to_string())
+            } else {
+                ("border-emerald-300 bg-emerald-50 text-emerald-900", "Live: approved messages are sent.".to_string())
+            };
+            let label = StoredValue::new(format!("Workspace name: {}", s.confirm_text));
+            view! {
+                <div class=format!("mb-4 flex flex-wrap items-center gap-3 rounded-lg border px-4 py-2 text-sm {tone}") role="status" data-testid="sending-banner"
+                    data-state=if s.platform_stop { "platform-stop" } else if s.paused { "stopped" } else if s.shadow_mode { "shadow" } else { "live" }>
+                    <span class="flex-1 font-medium" data-testid="sending-state">{text}</span>
+                    {(manage && s.shadow_mode).then(|| view! {
+                        <button class=BUTTON type="button" data-testid="go-live" on:click=move |_| dialog.set(true)>"Go live"</button>
+                    })}
+                    {(manage && !s.shadow_mode).then(|| view! {
+                        <button class=BUTTON_SECONDARY type="button" data-testid="back-to-shadow"
+                            on:click=move |_| { shadow.dispatch(BackToShadow { workspace: ws.id.get_untracked() }); }>"Back to shadow"</button>
+                    })}
+                    {(manage && s.paused).then(|| view! {
+                        <button class=BUTTON_SECONDARY type="button" data-testid="resume-sending"
+                            on:click=move |_| { resume.dispatch(ResumeSending { workspace: ws.id.get_untracked() }); }>"Resume sending"</button>
+                    })}
+                    {(manage && !s.paused).then(|| view! {
+                        <button type="button" data-testid="stop-sending"
+                            class="inline-flex items-center rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:ring-2 focus-visible:ring-red-500"
+                            on:click=move |_| { stop.dispatch(StopSending { workspace: ws.id.get_untracked(), reason: None }); }>"Stop all sending"</button>
+                    })}
+                </div>
+                <Show when=move || dialog.get()>
+                    <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" role="dialog" aria-modal="true" aria-labelledby="go-live-title">
+                        <div class="w-full max-w-md rounded-xl bg-white p-6 shadow-xl" data-testid="go-live-dialog">
+                            <h2 id="go-live-title" class="text-lg font-semibold">"Go live?"</h2>
+                            <p class="mt-2 text-sm text-slate-600">"From the next dispatch round approved messages are sent for real from your mailboxes. Type the workspace name to confirm."</p>
+                            <ActionForm action=go attr:class="mt-4 space-y-3">
+                                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                                <label class=LABEL for="go-live-confirm">{label.get_value()}</label>
+                                <input class=INPUT id="go-live-confirm" name="confirmation" autocomplete="off" required data-testid="go-live-confirm"/>
+                                <FormError value=go.value()/>
+                                <div class="flex justify-end gap-2">
+                                    <button class=BUTTON_SECONDARY type="button" on:click=move |_| dialog.set(false)>"Cancel"</button>
+                                    <button class=BUTTON type="submit" data-testid="go-live-submit" disabled=move || go.pending().get()>"Go live"</button>
+                                </div>
+                            </ActionForm>
+                        </div>
+                    </div>
+                </Show>
+            }
+        })}
+        <FormError value=stop.value()/>
+    }
+}

@@ -1,0 +1,249 @@
+//! Native mailboxes of a workspace (SPEC §6, §10.6): owners and admins add one, test its
+//! connection, set its cap and ramp, generate its DKIM key, pause, resume and remove it.
+//!
+//! The SMTP password and the DKIM private key are sealed (`crate::secrets`) with a context
+//! naming the workspace, the mailbox and the field before they reach the database, and never
+//! leave this module in clear towards a caller: views carry the DKIM record to publish and
+//! whether a password is set. Audit rows name the mailbox, never a secret.
+
+use crate::auth::{authorize, Access};
+use crate::email::dkim::{dns_record, DkimAlgorithm, DkimPrivateKey};
+use crate::email::smtp::{Security, SmtpMailer, SmtpPassword, SmtpSettings};
+use crate::store::mailboxes::{self, MailboxRow, NewMailbox, SendingMailbox};
+use crate::store::audit;
+use crate::{Engine, Error, Result};
+use chrono::Utc;
+use domain::account::Action;
+use domain::ids::{MailboxId, UserId, WorkspaceId};
+use domain::integrations::ConnectionTest;
+use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, SendLimits, SmtpSecurity};
+use serde_json::json;
+use std::time::Duration;
+
+const PASSWORD: &str = "smtp_password";
+const DKIM_KEY: &str = "dkim_key";
+
+async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: MailboxId, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<()> {
+    audit::record(
+        tx,
+        audit::Record { workspace: Some(access.workspace), actor: Some(access.user), action, target_type: "mailbox", target_id: Some(id.to_string()), before, after },
+    )
+    .await
+}
+
+fn open(engine: &Engine, ws: WorkspaceId, id: MailboxId, field: &str, sealed: &str) -> Result<String> {
+    let raw = engine
+        .settings
+        .secrets
+        .open(&mailboxes::secret_context(ws, id, field), sealed)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("the mailbox's {field} cannot be opened: {e}")))?;
+    String::from_utf8(raw).map_err(|_| Error::Internal(anyhow::anyhow!("the mailbox's {field} is not text")))
+}
+
+fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow) -> MailboxInfo {
+    let id = MailboxId(row.id);
+    // The record is derived from the stored key each time, so what the page shows is always
+    // what the dispatcher signs with.
+    let dkim = match (&row.dkim_domain, &row.dkim_selector, &row.dkim_key) {
+        (Some(domain), Some(selector), Some(sealed)) => open(engine, ws, id, DKIM_KEY, sealed)
+            .ok()
+            .and_then(|pem| DkimPrivateKey::from_pem(&pem).ok())
+            .and_then(|key| dns_record(domain, selector, &key).ok().map(|r| (key.algorithm(), r)))
+            .map(|(algorithm, r)| DkimRecord { domain: domain.clone(), selector: selector.clone(), algorithm: algorithm.as_str().into(), name: r.name, value: r.value }),
+        _ => None,
+    };
+    let limits = SendLimits { daily_cap: row.daily_cap, ramp_start: row.ramp_start, ramp_step: row.ramp_step };
+    let today = Utc::now().date_naive();
+    let age = (today - row.ramp_started_on).num_days().max(0);
+    let cap_today = i64::from(row.daily_cap).min(i64::from(row.ramp_start) + i64::from(row.ramp_step) * age) as i32;
+    MailboxInfo {
+        id,
+        address: row.address,
+        display_name: row.display_name,
+        smtp_host: row.smtp_host,
+        smtp_port: row.smtp_port,
+        smtp_security: row.smtp_security,
+        smtp_username: row.smtp_username,
+        has_password: row.has_password,
+        limits,
+        cap_today,
+        used_today: row.used_today,
+        dkim,
+        paused_at: row.paused_at,
+        paused_reason: row.paused_reason,
+    }
+}
+
+/// The workspace's mailboxes with today's usage against today's cap.
+pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<MailboxInfo>> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let rows = mailboxes::list_with_usage(&engine.pool, access.workspace, Utc::now().date_naive()).await?;
+    Ok(rows.into_iter().map(|r| info(engine, ws, r)).collect())
+}
+
+async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
+    let rows = mailboxes::list_with_usage(&engine.pool, ws, Utc::now().date_naive()).await?;
+    rows.into_iter().find(|r| r.id == id.0).map(|r| info(engine, ws, r)).ok_or(Error::NotFound("mailbox"))
+}
+
+/// Adds a mailbox. Invalid input changes nothing; the password is sealed before it is stored.
+pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxForm) -> Result<MailboxInfo> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let m = form.validate()?;
+    let id = MailboxId(uuid::Uuid::new_v4());
+    let sealed = (!m.smtp_password.is_empty()).then(|| engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, PASSWORD), m.smtp_password.as_bytes()));
+    let new = NewMailbox {
+        address: m.address.clone(),
+        display_name: m.display_name,
+        smtp_host: m.smtp_host.clone(),
+        smtp_port: i32::from(m.smtp_port),
+        smtp_security: m.smtp_security.as_str().into(),
+        smtp_username: m.smtp_username,
+        smtp_password_sealed: sealed,
+        imap_host: None,
+        imap_port: None,
+        imap_security: None,
+        daily_cap: m.limits.daily_cap,
+        ramp_start: m.limits.ramp_start,
+        ramp_step: m.limits.ramp_step,
+    };
+    let mut tx = engine.pool.begin().await?;
+    mailboxes::insert(&mut tx, ws, id, &new).await?;
+    let after = json!({ "address": m.address, "host": m.smtp_host, "port": m.smtp_port, "security": m.smtp_security.as_str(), "limits": m.limits });
+    audit(&mut tx, &access, "mailbox.add", id, None, Some(after)).await?;
+    tx.commit().await?;
+    one(engine, ws, id).await
+}
+
+/// The SMTP client settings of a stored mailbox, its password opened.
+pub fn smtp_settings(engine: &Engine, ws: WorkspaceId, m: &SendingMailbox) -> Result<SmtpSettings> {
+    let id = MailboxId(m.id);
+    let password = match m.smtp_password.as_deref() {
+        Some(sealed) => open(engine, ws, id, PASSWORD, sealed)?,
+        None => String::new(),
+    };
+    let security = match SmtpSecurity::parse(&m.smtp_security)? {
+        SmtpSecurity::Starttls => Security::StartTls,
+        SmtpSecurity::Tls => Security::ImplicitTls,
+        SmtpSecurity::None => Security::None,
+    };
+    let port = u16::try_from(m.smtp_port).map_err(|_| Error::Internal(anyhow::anyhow!("mailbox {id} has port {}", m.smtp_port)))?;
+    Ok(SmtpSettings {
+        host: m.smtp_host.clone(),
+        port,
+        security,
+        username: Some(m.smtp_username.clone()).filter(|u| !u.is_empty()),
+        password: SmtpPassword::new(password),
+        timeout: Duration::from_secs(15),
+        max_connections: 4,
+    })
+}
+
+/// Connects, negotiates TLS and logs in without sending: the server's answer in words.
+pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<ConnectionTest> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let m = mailboxes::for_send(&engine.pool, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+    let settings = smtp_settings(engine, ws, &m)?;
+    let result = match SmtpMailer::new(&settings) {
+        Ok(mailer) => mailer.test_connection().await,
+        Err(e) => Err(e),
+    };
+    Ok(match result {
+        Ok(()) => ConnectionTest { ok: true, message: format!("Connected to {}:{} and logged in", m.smtp_host, m.smtp_port) },
+        Err(e) => ConnectionTest { ok: false, message: format!("{}:{}: {e}", m.smtp_host, m.smtp_port) },
+    })
+}
+
+/// Sets the daily cap and ramp.
+pub async fn set_limits(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, limits: SendLimits) -> Result<MailboxInfo> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let limits = limits.validate()?;
+    let before = one(engine, ws, id).await?;
+    let mut tx = engine.pool.begin().await?;
+    if !mailboxes::set_limits(&mut tx, ws, id, limits.daily_cap, limits.ramp_start, limits.ramp_step).await? {
+        return Err(Error::NotFound("mailbox"));
+    }
+    audit(&mut tx, &access, "mailbox.limits", id, Some(json!(before.limits)), Some(json!(limits))).await?;
+    tx.commit().await?;
+    one(engine, ws, id).await
+}
+
+/// Generates a DKIM key for `domain` under `selector` (ed25519 unless `algorithm` says rsa),
+/// seals and stores it, replacing any earlier key, and returns the TXT record to publish.
+pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, domain: &str, selector: &str, algorithm: Option<&str>) -> Result<DkimRecord> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let algorithm: DkimAlgorithm = match algorithm.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => a.parse().map_err(|_| Error::Invalid(format!("the DKIM algorithm must be ed25519 or rsa, not {a:?}")))?,
+        None => DkimAlgorithm::Ed25519,
+    };
+    let before = one(engine, ws, id).await?;
+    // RSA generation takes a while: off the async threads.
+    let key = tokio::task::spawn_blocking(move || DkimPrivateKey::generate(algorithm))
+        .await
+        .map_err(|e| Error::Internal(anyhow::anyhow!("generating a DKIM key: {e}")))?
+        .map_err(|e| Error::Internal(anyhow::anyhow!("generating a DKIM key: {e}")))?;
+    // Validates the domain and selector before anything is stored.
+    let record = dns_record(domain, selector, &key).map_err(|e| Error::Invalid(e.to_string()))?;
+    let (d, s) = record.name.split_once("._domainkey.").map(|(s, d)| (d.to_string(), s.to_string())).unwrap_or_default();
+    let sealed = engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, DKIM_KEY), key.to_pem().as_bytes());
+    let mut tx = engine.pool.begin().await?;
+    if !mailboxes::set_dkim(&mut tx, ws, id, &d, &s, algorithm.as_str(), &sealed).await? {
+        return Err(Error::NotFound("mailbox"));
+    }
+    audit(
+        &mut tx,
+        &access,
+        "mailbox.dkim",
+        id,
+        before.dkim.as_ref().map(|k| json!({ "domain": k.domain, "selector": k.selector, "algorithm": k.algorithm })),
+        Some(json!({ "domain": d, "selector": s, "algorithm": algorithm.as_str() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DkimRecord { domain: d, selector: s, algorithm: algorithm.as_str().into(), name: record.name, value: record.value })
+}
+
+/// Pauses the mailbox by hand; the dispatcher stops choosing it at once.
+pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, reason: &str) -> Result<MailboxInfo> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let reason = reason.trim();
+    if reason.chars().count() > 200 {
+        return Err(Error::Invalid("the reason must be at most 200 characters".into()));
+    }
+    let reason = if reason.is_empty() { "paused by hand" } else { reason };
+    one(engine, ws, id).await?;
+    let mut tx = engine.pool.begin().await?;
+    if mailboxes::pause(&mut *tx, ws, id, reason).await? {
+        audit(&mut tx, &access, "mailbox.pause", id, None, Some(json!({ "reason": reason }))).await?;
+    }
+    tx.commit().await?;
+    one(engine, ws, id).await
+}
+
+/// Lifts a pause, whoever set it (a person, or the deliverability guard after the cause is fixed).
+pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let before = one(engine, ws, id).await?;
+    let mut tx = engine.pool.begin().await?;
+    if before.paused_at.is_some() && mailboxes::resume(&mut *tx, ws, id).await? {
+        audit(&mut tx, &access, "mailbox.resume", id, Some(json!({ "reason": before.paused_reason })), None).await?;
+    }
+    tx.commit().await?;
+    one(engine, ws, id).await
+}
+
+/// Removes the mailbox; refused while a message it was sending is still being reconciled.
+pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let before = one(engine, ws, id).await?;
+    let mut tx = engine.pool.begin().await?;
+    if mailboxes::in_flight(&mut *tx, ws, id).await? > 0 {
+        return Err(Error::Conflict("this mailbox has messages being sent or reconciled; pause it and try again later".into()));
+    }
+    if !mailboxes::delete(&mut tx, ws, id).await? {
+        return Err(Error::NotFound("mailbox"));
+    }
+    audit(&mut tx, &access, "mailbox.remove", id, Some(json!({ "address": before.address })), None).await?;
+    tx.commit().await?;
+    Ok(())
+}

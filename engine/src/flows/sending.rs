@@ -1,0 +1,138 @@
+//! Going live and stopping (SPEC §10.1–10.2). A workspace starts in shadow mode; an owner or
+//! admin takes it live by typing its name, and can send it back to shadow. The emergency stop
+//! (per workspace here, platform-wide from the command line) is one switch that the dispatcher
+//! reads immediately before every provider call, so it holds the very next send. Every change
+//! is audited with the state before and after.
+
+use crate::auth::authorize;
+use crate::store::sending::{self, Switches};
+use crate::store::audit;
+use crate::{Engine, Error, Result};
+use domain::account::Action;
+use domain::ids::{UserId, WorkspaceId};
+use domain::sending::SendingState;
+use serde_json::json;
+
+fn state(s: Switches, can_manage: bool) -> SendingState {
+    SendingState {
+        shadow_mode: s.shadow_mode,
+        paused: s.sending_paused,
+        paused_reason: s.sending_paused_reason,
+        platform_stop: s.platform_stop,
+        platform_stop_reason: s.platform_stop_reason,
+        sendable_mailboxes: s.sendable_mailboxes,
+        can_manage,
+        confirm_text: s.name,
+    }
+}
+
+fn snapshot(s: &Switches) -> serde_json::Value {
+    json!({ "shadow_mode": s.shadow_mode, "sending_paused": s.sending_paused, "reason": s.sending_paused_reason })
+}
+
+/// What every member sees: shadow or live, stopped or not, and whether they may change it.
+pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
+    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    let s = sending::switches(&engine.pool, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
+    Ok(state(s, access.role.can(Action::GoLive)))
+}
+
+/// Changes the switches under a row lock and audits the change; `change` says what to do
+/// given the current switches, or refuses.
+async fn switch(
+    engine: &Engine,
+    user: UserId,
+    ws: WorkspaceId,
+    action: &str,
+    change: impl FnOnce(&Switches) -> Result<Option<(bool, bool, Option<String>)>>,
+) -> Result<SendingState> {
+    let access = authorize(engine, user, ws, Action::GoLive).await?;
+    let mut tx = engine.pool.begin().await?;
+    let before = sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    // None: already as asked; nothing is written or audited.
+    if let Some((shadow, paused, reason)) = change(&before)? {
+        sending::set_shadow_mode(&mut tx, ws, shadow).await?;
+        sending::set_paused(&mut tx, ws, paused, reason.as_deref()).await?;
+        let after = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
+        audit::record(
+            &mut tx,
+            audit::Record {
+                workspace: Some(ws),
+                actor: Some(access.user),
+                action,
+                target_type: "workspace",
+                target_id: Some(ws.to_string()),
+                before: Some(snapshot(&before)),
+                after: Some(snapshot(&after)),
+            },
+        )
+        .await?;
+        tracing::warn!(workspace = %ws, action, "sending switch changed");
+    }
+    tx.commit().await?;
+    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    Ok(state(s, true))
+}
+
+/// Leaves shadow mode: messages are sent for real from the next dispatch round. `confirmation`
+/// must be the workspace's name as typed; a workspace without a mailbox that can send is refused.
+pub async fn go_live(engine: &Engine, user: UserId, ws: WorkspaceId, confirmation: &str) -> Result<SendingState> {
+    switch(engine, user, ws, "sending.go_live", |s| {
+        if confirmation.trim() != s.name.trim() {
+            return Err(Error::Invalid(format!("type the workspace name \"{}\" exactly to confirm going live", s.name)));
+        }
+        if s.sendable_mailboxes == 0 {
+            return Err(Error::Conflict("add a mailbox that is not paused before going live (Settings → Mailboxes)".into()));
+        }
+        Ok(s.shadow_mode.then(|| (false, s.sending_paused, s.sending_paused_reason.clone())))
+    })
+    .await
+}
+
+/// Back to shadow mode: nothing more is sent for real; due messages are stored as shadow.
+pub async fn back_to_shadow(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
+    switch(engine, user, ws, "sending.back_to_shadow", |s| Ok((!s.shadow_mode).then(|| (true, s.sending_paused, s.sending_paused_reason.clone())))).await
+}
+
+/// The workspace's emergency stop: holds every send until resumed.
+pub async fn pause_sending(engine: &Engine, user: UserId, ws: WorkspaceId, reason: &str) -> Result<SendingState> {
+    let reason = reason.trim();
+    if reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+        return Err(Error::Invalid("the reason must be at most 200 characters on one line".into()));
+    }
+    let reason = if reason.is_empty() { "stopped from the app".to_string() } else { reason.to_string() };
+    switch(engine, user, ws, "sending.stop", move |s| Ok((!s.sending_paused).then(|| (s.shadow_mode, true, Some(reason))))).await
+}
+
+pub async fn resume_sending(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
+    switch(engine, user, ws, "sending.resume", |s| Ok(s.sending_paused.then(|| (s.shadow_mode, false, None)))).await
+}
+
+/// The platform-wide stop (`agency-os emergency-stop on|off`): the operator's switch, outside
+/// any workspace, audited without a workspace.
+pub async fn set_platform_stop(engine: &Engine, on: bool, reason: Option<&str>) -> Result<(bool, Option<String>)> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 200) {
+        return Err(Error::Invalid("the reason must be at most 200 characters".into()));
+    }
+    let reason = if on { Some(reason.unwrap_or("stopped by the operator")) } else { None };
+    let mut tx = engine.pool.begin().await?;
+    let before = sending::platform_stop(&mut *tx).await?;
+    sending::set_platform_stop(&mut *tx, on, reason).await?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: None,
+            actor: None,
+            action: if on { "platform.emergency_stop" } else { "platform.emergency_stop_lifted" },
+            target_type: "platform",
+            target_id: None,
+            before: Some(json!({ "emergency_stop": before.0, "reason": before.1 })),
+            after: Some(json!({ "emergency_stop": on, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(on, "platform emergency stop changed");
+    sending::platform_stop(&engine.pool).await
+}
