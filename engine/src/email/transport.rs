@@ -85,9 +85,7 @@ impl SmtpTransport {
     }
 
     fn open(&self, m: &SendingMailbox, field: &str, sealed: &str) -> Result<String, SendError> {
-        let context = secret_context(WorkspaceId(m.client_id), MailboxId(m.id), field);
-        let bytes = self.keyring.open(&context, sealed).map_err(|e| SendError::Permanent(format!("the mailbox's {field} cannot be opened: {e}")))?;
-        String::from_utf8(bytes).map_err(|_| SendError::Permanent(format!("the mailbox's {field} is not text")))
+        open_secret(&self.keyring, WorkspaceId(m.client_id), MailboxId(m.id), field, sealed).map_err(SendError::Permanent)
     }
 
     /// The mailbox's prepared mailer, signer and IMAP settings, from the cache when its settings
@@ -97,26 +95,7 @@ impl SmtpTransport {
         if let Some(p) = self.prepared.lock().unwrap().get(&m.id).filter(|p| p.fingerprint == fingerprint) {
             return Ok(p.clone());
         }
-        let password = match m.smtp_password.as_deref() {
-            Some(sealed) => SmtpPassword::new(self.open(m, "smtp_password", sealed)?),
-            None => SmtpPassword::new(""),
-        };
-        let security = match m.smtp_security.as_str() {
-            "starttls" => Security::StartTls,
-            "tls" => Security::ImplicitTls,
-            "none" => Security::None,
-            other => return Err(SendError::Permanent(format!("unknown SMTP security {other:?}"))),
-        };
-        let port = u16::try_from(m.smtp_port).map_err(|_| SendError::Permanent(format!("SMTP port {} is out of range", m.smtp_port)))?;
-        let settings = SmtpSettings {
-            host: m.smtp_host.clone(),
-            port,
-            security,
-            username: Some(m.smtp_username.clone()).filter(|u| !u.is_empty()),
-            password: password.clone(),
-            timeout: self.timeout,
-            max_connections: self.max_connections,
-        };
+        let settings = smtp_settings(&self.keyring, m, self.timeout, self.max_connections).map_err(SendError::Permanent)?;
         let mailer = SmtpMailer::new(&settings).map_err(|e| SendError::Permanent(e.to_string()))?;
         let signer = match (&m.dkim_domain, &m.dkim_selector, &m.dkim_key) {
             (Some(domain), Some(selector), Some(sealed)) => {
@@ -137,7 +116,7 @@ impl SmtpTransport {
                 security: m.imap_security.as_deref().and_then(ImapSecurity::parse).unwrap_or(ImapSecurity::Tls),
                 // Mailbox providers take the same login for IMAP as for submission.
                 username: if m.smtp_username.is_empty() { m.address.clone() } else { m.smtp_username.clone() },
-                password,
+                password: settings.password.clone(),
                 timeout: self.timeout,
             }),
             _ => None,
@@ -222,6 +201,36 @@ impl MailTransport for SmtpTransport {
             }
         }
     }
+}
+
+/// Opens one of a mailbox's sealed secrets (`store::mailboxes::secret_context` names the field).
+pub fn open_secret(keyring: &Keyring, ws: WorkspaceId, mailbox: MailboxId, field: &str, sealed: &str) -> Result<String, String> {
+    let bytes = keyring.open(&secret_context(ws, mailbox, field), sealed).map_err(|e| format!("the mailbox's {field} cannot be opened: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("the mailbox's {field} is not text"))
+}
+
+/// A mailbox's SMTP settings with its password opened: what sending and "Test connection" use.
+pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, max_connections: u32) -> Result<SmtpSettings, String> {
+    let password = match m.smtp_password.as_deref() {
+        Some(sealed) => SmtpPassword::new(open_secret(keyring, WorkspaceId(m.client_id), MailboxId(m.id), "smtp_password", sealed)?),
+        None => SmtpPassword::new(""),
+    };
+    let security = match m.smtp_security.as_str() {
+        "starttls" => Security::StartTls,
+        "tls" => Security::ImplicitTls,
+        "none" => Security::None,
+        other => return Err(format!("unknown SMTP security {other:?}")),
+    };
+    let port = u16::try_from(m.smtp_port).map_err(|_| format!("SMTP port {} is out of range", m.smtp_port))?;
+    Ok(SmtpSettings {
+        host: m.smtp_host.clone(),
+        port,
+        security,
+        username: Some(m.smtp_username.clone()).filter(|u| !u.is_empty()),
+        password,
+        timeout,
+        max_connections,
+    })
 }
 
 #[cfg(test)]

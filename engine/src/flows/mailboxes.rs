@@ -8,7 +8,7 @@
 
 use crate::auth::{authorize, Access};
 use crate::email::dkim::{dns_record, DkimAlgorithm, DkimPrivateKey};
-use crate::email::smtp::{Security, SmtpMailer, SmtpPassword, SmtpSettings};
+use crate::email::smtp::{SmtpMailer, SmtpSettings};
 use crate::store::mailboxes::{self, MailboxRow, NewMailbox, SendingMailbox};
 use crate::store::audit;
 use crate::{Engine, Error, Result};
@@ -16,7 +16,7 @@ use chrono::Utc;
 use domain::account::Action;
 use domain::ids::{MailboxId, UserId, WorkspaceId};
 use domain::integrations::ConnectionTest;
-use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, SendLimits, SmtpSecurity};
+use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, SendLimits};
 use serde_json::json;
 use std::time::Duration;
 
@@ -32,12 +32,7 @@ async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: M
 }
 
 fn open(engine: &Engine, ws: WorkspaceId, id: MailboxId, field: &str, sealed: &str) -> Result<String> {
-    let raw = engine
-        .settings
-        .secrets
-        .open(&mailboxes::secret_context(ws, id, field), sealed)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("the mailbox's {field} cannot be opened: {e}")))?;
-    String::from_utf8(raw).map_err(|_| Error::Internal(anyhow::anyhow!("the mailbox's {field} is not text")))
+    crate::email::transport::open_secret(&engine.settings.secrets, ws, id, field, sealed).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
 fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow) -> MailboxInfo {
@@ -116,27 +111,8 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
 }
 
 /// The SMTP client settings of a stored mailbox, its password opened.
-pub fn smtp_settings(engine: &Engine, ws: WorkspaceId, m: &SendingMailbox) -> Result<SmtpSettings> {
-    let id = MailboxId(m.id);
-    let password = match m.smtp_password.as_deref() {
-        Some(sealed) => open(engine, ws, id, PASSWORD, sealed)?,
-        None => String::new(),
-    };
-    let security = match SmtpSecurity::parse(&m.smtp_security)? {
-        SmtpSecurity::Starttls => Security::StartTls,
-        SmtpSecurity::Tls => Security::ImplicitTls,
-        SmtpSecurity::None => Security::None,
-    };
-    let port = u16::try_from(m.smtp_port).map_err(|_| Error::Internal(anyhow::anyhow!("mailbox {id} has port {}", m.smtp_port)))?;
-    Ok(SmtpSettings {
-        host: m.smtp_host.clone(),
-        port,
-        security,
-        username: Some(m.smtp_username.clone()).filter(|u| !u.is_empty()),
-        password: SmtpPassword::new(password),
-        timeout: Duration::from_secs(15),
-        max_connections: 4,
-    })
+pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> Result<SmtpSettings> {
+    crate::email::transport::smtp_settings(&engine.settings.secrets, m, Duration::from_secs(15), 4).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
 /// Connects, negotiates TLS and logs in without sending: the server's answer in words.
