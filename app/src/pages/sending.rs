@@ -26,6 +26,14 @@ pub fn SendingBanner() -> impl IntoView {
             dialog.set(false);
         }
     });
+    // The header's "Shadow mode" pill reads the workspace summary: refresh it when the mode
+    // changes here, so it never disagrees with the banner.
+    Effect::new(move |prev: Option<()>| {
+        let changed = matches!(go.value().get(), Some(Ok(_))) || matches!(shadow.value().get(), Some(Ok(_)));
+        if prev.is_some() && changed {
+            ws.info.refetch();
+        }
+    });
     view! {
         {move || state.get().and_then(|r| r.ok()).map(|s: SendingState| {
             let manage = s.can_manage;

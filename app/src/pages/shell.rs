@@ -157,7 +157,7 @@ fn Frame() -> impl IntoView {
                                     <span class="truncate font-semibold" data-testid="current-workspace">{w.name.clone()}</span>
                                     <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600" data-testid="current-role">{w.role.label()}</span>
                                     {w.shadow_mode.then(|| view! {
-                                        <span class="hidden rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 sm:inline" title="Messages are rendered but never sent until an owner or admin goes live">"Shadow mode"</span>
+                                        <span class="hidden rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 sm:inline" data-testid="shadow-pill" title="Messages are rendered but never sent until an owner or admin goes live">"Shadow mode"</span>
                                     })}
                                 </div>
                             })}

@@ -1,0 +1,159 @@
+// Live sending end to end: a mailbox that points at the SMTP sink scripts/test.sh starts, go
+// live, a campaign whose drafts are approved in bulk, and the messages arrive at the sink
+// signed, with one-click unsubscribe — each exactly once, never past the mailbox's cap.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BASE, launch, hydrated, shot, unique, signUp } from './helpers.mjs';
+
+const DEMO_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-leads.csv');
+const SINK_PORT = process.env.SINK_PORT;
+const SINK_DIR = process.env.SINK_DIR;
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/// The messages the sink kept for one sender address, by file.
+function received(from) {
+  if (!existsSync(SINK_DIR)) return [];
+  return readdirSync(SINK_DIR)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => readFileSync(join(SINK_DIR, f), 'utf8'))
+    .filter((raw) => raw.split(/\r?\n\r?\n/)[0].includes(`<${from}>`));
+}
+
+const header = (raw, name) => {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+};
+
+test('go live, approve, and the messages reach the SMTP server once each', { skip: !SINK_PORT && 'SINK_PORT not set (scripts/test.sh starts the sink)' }, async () => {
+  const id = unique('live');
+  const from = `olive@${id}.example`;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+
+  await signUp(page, { name: 'Olive Live', email: `${id}@example.com`, password: 'correct horse battery' });
+  await page.waitForURL(`${BASE}/workspaces/new`);
+  await hydrated(page);
+  await page.fill('#name', 'Live Co');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  const wsUrl = page.url();
+  await page.waitForSelector('[data-testid=shadow-pill]');
+
+  // Leads from the demo CSV.
+  await page.goto(`${wsUrl}/leads`);
+  await hydrated(page);
+  await page.click('[data-testid=import-panel] summary');
+  await page.setInputFiles('#import-file', DEMO_CSV);
+  await page.click('[data-testid=import-form] button[type=submit]');
+  await page.waitForURL(/\/leads\?import=/);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=import-status]:has-text("completed")', { timeout: 30_000 });
+
+  // A mailbox on the local SMTP server (no TLS is allowed only for a relay on this machine),
+  // with a DKIM key; "Test connection" talks to it for real.
+  await page.goto(`${wsUrl}/settings/mailboxes`);
+  await hydrated(page);
+  await page.fill('#address', from);
+  await page.fill('#display_name', 'Olive Live');
+  await page.fill('#smtp_host', '127.0.0.1');
+  await page.fill('#smtp_port', SINK_PORT);
+  await page.selectOption('#smtp_security', 'none');
+  await page.fill('#smtp_username', from);
+  await page.fill('#smtp_password', 'sink-password');
+  await page.click('[data-testid=add-mailbox] button[type=submit]');
+  await page.waitForSelector(`[data-testid=mailbox-address]:has-text("${from}")`);
+  await page.click('[data-testid=mailbox] >> text=Generate key');
+  await page.waitForSelector('[data-testid=dkim-value]');
+  await page.click('[data-testid=test-mailbox]');
+  await page.waitForSelector('[data-testid=connection-test]');
+  assert.match(await page.textContent('[data-testid=connection-test]'), /OK|succeeded|connected/i);
+
+  // Go live; the header's shadow pill goes away without a reload.
+  await page.click('[data-testid=go-live]');
+  await page.fill('[data-testid=go-live-confirm]', 'Live Co');
+  await page.click('[data-testid=go-live-submit]');
+  await page.waitForSelector('[data-testid=sending-banner][data-state=live]');
+  await page.waitForSelector('[data-testid=shadow-pill]', { state: 'detached' });
+
+  // A campaign that may send at any hour on any day, so the test does not depend on the clock.
+  await page.goto(`${wsUrl}/campaigns/new`);
+  await hydrated(page);
+  await page.fill('[data-testid=c-name]', 'Live launch');
+  await page.fill('[data-testid=c-sender-name]', 'Olive Live');
+  await page.fill('[data-testid=c-sender-company]', 'Live Co');
+  await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
+  for (const box of await page.locator('fieldset:has(legend:has-text("Days")) input[type=checkbox]').all()) {
+    if (!(await box.isChecked())) await box.check();
+  }
+  await page.fill('#c-start', '0');
+  await page.fill('#c-end', '24');
+  await page.click('[data-testid=campaign-save]');
+  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await page.click('[data-testid=campaign-activate]');
+  await page.waitForSelector('[data-testid=campaign-status]:has-text("active")');
+
+  await page.goto(`${wsUrl}/leads`);
+  await hydrated(page);
+  await page.waitForFunction(() => document.querySelectorAll('#enroll-campaign option').length > 1);
+  await page.selectOption('#enroll-campaign', { index: 1 });
+  await page.click('[data-testid=enroll-submit]');
+  await page.waitForSelector('[data-testid=enroll-result]');
+
+  // Approve everything drafted.
+  await page.goto(`${wsUrl}/approvals`);
+  await hydrated(page);
+  for (let i = 0; i < 30 && (await page.locator('[data-testid=draft]').count()) === 0; i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+  }
+  await page.waitForSelector('[data-testid=bulk-all]:not([disabled])');
+  await page.click('[data-testid=bulk-all]');
+  await page.waitForSelector('[data-testid=confirm-dialog]');
+  await page.click('[data-testid=confirm-bulk]');
+  await page.waitForSelector('[data-testid=queue-notice]:has-text("approved")');
+
+  // The dispatcher sends them: the Outbox's "sent" tab fills, each with its passed checks.
+  await page.goto(`${wsUrl}/outbox`);
+  await hydrated(page);
+  for (let i = 0; i < 60; i++) {
+    await page.click('[data-testid=outbox-tab-sent]');
+    if ((await page.locator('[data-testid=outbox-row]').count()) > 0) break;
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+  }
+  await page.waitForSelector('[data-testid=outbox-row]');
+  const sentRows = await page.locator('[data-testid=outbox-row]').count();
+  await shot(page, '40-outbox-sent');
+  await page.locator('[data-testid=outbox-row]').first().click();
+  await page.waitForSelector('[data-testid=outbox-message]');
+  await shot(page, '41-sent-message');
+
+  // At the SMTP server: each message once, signed, with RFC 8058 one-click unsubscribe, and
+  // no more than the new mailbox's first-day ramp allows.
+  const mails = received(from);
+  assert.ok(mails.length >= 1, 'the sink received the sent messages');
+  assert.ok(mails.length >= sentRows, `${mails.length} received, ${sentRows} shown as sent`);
+  assert.ok(mails.length <= 5, `a new mailbox sends at most its ramp start (5) on day one, not ${mails.length}`);
+  const ids = mails.map((m) => header(m, 'Message-ID'));
+  assert.equal(new Set(ids).size, ids.length, 'no Message-ID arrived twice');
+  for (const m of mails) {
+    assert.match(header(m, 'DKIM-Signature') ?? '', /a=ed25519-sha256/);
+    assert.equal(header(m, 'List-Unsubscribe-Post'), 'List-Unsubscribe=One-Click');
+    assert.match(header(m, 'List-Unsubscribe') ?? '', /<https?:\/\/[^>]+\/u\/[^>]+>/);
+  }
+  assert.deepEqual(errors, [], 'no script errors');
+  await ctx.close();
+});
