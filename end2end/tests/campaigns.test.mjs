@@ -118,6 +118,23 @@ test('campaign to approved drafts, keyboard first', async () => {
   await page.waitForSelector('text=Nothing to approve');
   await shot(page, '66-approvals-done');
 
+  // In shadow mode the dispatcher renders the approved messages into the Outbox and sends none.
+  await page.goto(`${wsUrl}/outbox`);
+  await hydrated(page);
+  for (let i = 0; i < 60; i++) {
+    await page.click('[data-testid=outbox-tab-shadow]');
+    if ((await page.locator('[data-testid=outbox-row]').count()) > 0) break;
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+  }
+  await page.locator('[data-testid=outbox-row]').first().click();
+  await page.waitForSelector('[data-testid=outbox-message]');
+  assert.match(await page.textContent('[data-testid=outbox-body]'), /unsubscribe/i, 'the shadow message shows the compliance footer');
+  await shot(page, '68-outbox-shadow');
+  await page.click('[data-testid=outbox-tab-sent]');
+  await page.waitForSelector('[data-testid=outbox-empty]');
+
   // The campaign list shows the campaign with its leads.
   await page.goto(`${wsUrl}/campaigns`);
   await hydrated(page);
