@@ -322,8 +322,9 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     let (_, other) = owner_workspace(&engine, "Beta").await;
     let locked = sink_mailbox(&engine, other, "locked@beta.example", &sink, imap).await;
     sink.refuse_imap_login("locked@beta.example");
-    // A mailbox without IMAP is not polled at all.
+    // A mailbox without IMAP is not polled at all; a paused one is (its bounces still count).
     mailbox(&pool, other, "smtp-only@beta.example", 10).await;
+    assert!(engine::store::mailboxes::pause(&pool, ws, good, "paused by a person").await.unwrap());
 
     let reports = bounces::poll_all(&engine).await.unwrap();
     assert_eq!(reports.len(), 2, "{reports:?}");
