@@ -382,6 +382,9 @@ async fn poll_bounces(engine: &Engine) -> anyhow::Result<()> {
         for reason in &r.paused {
             line.push_str(&format!("; mailbox paused: {reason}"));
         }
+        if r.busy {
+            line.push_str("; skipped: another process is reading this mailbox");
+        }
         if r.more {
             line.push_str("; more waiting (read on the next poll)");
         }

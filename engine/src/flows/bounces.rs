@@ -68,6 +68,8 @@ pub struct PollReport {
     pub more: bool,
     /// The server renumbered INBOX (new UIDVALIDITY) and reading started over.
     pub restarted: bool,
+    /// Another process was reading this mailbox, so this poll left it alone.
+    pub busy: bool,
     /// Why the poll could not read or record everything (also stored on the poll state).
     pub error: Option<String>,
 }
@@ -90,7 +92,7 @@ pub async fn poll_mailbox_with(engine: &Engine, ws: WorkspaceId, mailbox: Mailbo
         Err(e) => return failed(engine, ws, mailbox, report, e).await,
     };
     let Some(lock) = PollLock::take(engine, mailbox).await? else {
-        report.error = Some("another poll is reading this mailbox now".into());
+        report.busy = true;
         return Ok(report);
     };
     let done = poll_locked(engine, ws, mailbox, imap, settings, report).await;

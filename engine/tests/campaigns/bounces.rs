@@ -349,3 +349,27 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     let smtp_only = MailboxId(sqlx::query_scalar("select id from mailboxes where address = 'smtp-only@beta.example'").fetch_one(&pool).await.unwrap());
     assert!(matches!(bounces::poll_mailbox(&engine, other, smtp_only).await, Err(Error::Invalid(e)) if e.contains("IMAP")));
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_mailbox_another_process_is_reading_is_left_alone(pool: PgPool) {
+    let (engine, sink, imap) = setup(&pool).await;
+    let (_, ws) = owner_workspace(&engine, "Acme").await;
+    let m = sink_mailbox(&engine, ws, "sam@northwind.com.au", &sink, imap).await;
+    deliver(&sink, "sam@northwind.com.au", &fixture("lhost-postfix-01.eml")).await;
+    // What the other process's poll holds while it reads.
+    let key = engine.redis.key(&format!("bounce-poll:{m}"));
+    let mut c = engine.redis.conn.clone();
+    let _: () = redis::cmd("SET").arg(&key).arg("another-process").query_async(&mut c).await.unwrap();
+
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert!(r.busy && r.messages == 0 && r.error.is_none(), "{r:?}");
+    assert!(mailbox_polls::get(&pool, ws, m).await.unwrap().is_none(), "nothing read, nothing moved");
+    let held: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut c).await.unwrap();
+    assert_eq!(held.as_deref(), Some("another-process"), "someone else's lock is not released");
+
+    let _: () = redis::cmd("DEL").arg(&key).query_async(&mut c).await.unwrap();
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert!(!r.busy && r.messages == 1 && r.unmatched == 1, "{r:?}");
+    let after: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut c).await.unwrap();
+    assert_eq!(after, None, "our own lock is released when the poll ends");
+}
