@@ -225,6 +225,19 @@ pub async fn fetch_new(settings: &ImapSettings, cursor: InboxCursor, limits: Fet
     Ok(batch)
 }
 
+/// A server that echoes the command it refused would echo the password: it is masked.
+fn redact(e: ImapError, password: &str) -> ImapError {
+    if password.len() < 3 {
+        return e;
+    }
+    match e {
+        ImapError::Refused { command, reply } => ImapError::Refused { command, reply: reply.replace(password, "****") },
+        ImapError::Connection(m) => ImapError::Connection(m.replace(password, "****")),
+        ImapError::Protocol(m) => ImapError::Protocol(m.replace(password, "****")),
+        ImapError::Invalid(m) => ImapError::Invalid(m.replace(password, "****")),
+    }
+}
+
 /// `[NAME n]` in an untagged `* OK [...]` line.
 fn response_code_number(line: &str, name: &str) -> Option<u32> {
     let start = line.find('[')?;
@@ -288,7 +301,7 @@ async fn open(settings: &ImapSettings) -> Result<Session<Box<dyn Io>>, ImapError
         }
     };
     let login = format!("LOGIN {} {}", quoted(&settings.username)?, quoted(settings.password.expose())?);
-    s.command(&login, "LOGIN").await?;
+    s.command(&login, "LOGIN").await.map_err(|e| redact(e, settings.password.expose()))?;
     Ok(s)
 }
 
@@ -673,6 +686,12 @@ mod tests {
         assert_eq!(sent_folder(&[l(r#"* LIST () "/" INBOX"#)]), "INBOX");
         assert_eq!(sent_folder(&[]), "INBOX");
         assert_eq!(parse_list(r#"* LIST (\Sent) NIL "a \"q\"""#), Some((r"\Sent".into(), "a \"q\"".into())));
+    }
+
+    #[test]
+    fn a_refusal_that_echoes_the_password_is_masked() {
+        let e = redact(ImapError::Refused { command: "LOGIN", reply: "BAD unexpected: LOGIN sam s3cret-pw".into() }, "s3cret-pw");
+        assert_eq!(e.to_string(), "the server said no to LOGIN: BAD unexpected: LOGIN sam ****");
     }
 
     #[test]
