@@ -125,6 +125,7 @@ pub fn spawn_bounce_poller(engine: Engine, interval: Duration, mut shutdown: wat
             if *shutdown.borrow() {
                 break;
             }
+            let mut backlog = false;
             match engine::flows::bounces::poll_all(&engine).await {
                 Ok(reports) => {
                     let (bounces, complaints) = reports.iter().fold((0, 0), |(b, c), r| (b + r.bounces, c + r.complaints));
@@ -132,8 +133,13 @@ pub fn spawn_bounce_poller(engine: Engine, interval: Duration, mut shutdown: wat
                     if bounces + complaints > 0 || failed > 0 {
                         tracing::info!(mailboxes = reports.len(), bounces, complaints, failed, "read the mailboxes for bounces and complaints");
                     }
+                    // A mailbox with more than one poll's worth waiting is read on at once.
+                    backlog = reports.iter().any(|r| r.more && r.error.is_none());
                 }
                 Err(e) => tracing::error!(error = %e, "reading the mailboxes for bounces failed"),
+            }
+            if backlog {
+                continue;
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}

@@ -27,8 +27,10 @@ async fn deliver(sink: &SmtpSink, to: &str, raw: &str) {
     }
 }
 
-#[sqlx::test(migrator = "engine::db::MIGRATOR")]
-async fn poll_bounces_records_a_returned_message_once_and_names_a_mailbox_it_cannot_read(pool: PgPool) {
+/// A live workspace whose three messages went out through a mailbox on the sink, and a
+/// Postfix-style bounce for the first of them waiting in the sink's INBOX. Returns the engine,
+/// the sink, its IMAP port, the workspace id, and the bounced (address, Message-ID).
+async fn one_bounce_waiting(pool: &PgPool) -> (Engine, SmtpSink, u16, uuid::Uuid, String, String) {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
     let mut settings = engine::Settings::default();
     settings.public_url = "https://app.bounces.example".into();
@@ -40,23 +42,32 @@ async fn poll_bounces_records_a_returned_message_once_and_names_a_mailbox_it_can
     // Sent through the mailbox (dispatch itself is proven by the engine's tests).
     sqlx::query("update outbox set state = 'sent', sent_at = now(), mailbox_id = (select id from mailboxes where client_id = $1) where client_id = $1")
         .bind(ws)
-        .execute(&pool)
+        .execute(pool)
         .await
         .unwrap();
-    let (to, message_id): (String, String) = sqlx::query_as("select to_address, message_id from outbox where client_id = $1 order by to_address limit 1").bind(ws).fetch_one(&pool).await.unwrap();
-    let sender = "sam0@northwind.example.com";
+    let (to, message_id): (String, String) = sqlx::query_as("select to_address, message_id from outbox where client_id = $1 order by to_address limit 1").bind(ws).fetch_one(pool).await.unwrap();
     deliver(
         &sink,
-        sender,
+        SENDER,
         &format!(
-            "From: MAILER-DAEMON@mx.client.example\r\nTo: {sender}\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
+            "From: MAILER-DAEMON@mx.client.example\r\nTo: {SENDER}\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
 Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver it.\r\n\r\n\
 --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.client.example\r\n\r\nFinal-Recipient: rfc822; {to}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
 --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\nTo: {to}\r\n\r\n--b--\r\n"
         ),
     )
     .await;
+    let port = imap.port();
+    (engine, sink, port, ws, to, message_id)
+}
 
+/// The mailbox `seed` made.
+const SENDER: &str = "sam0@northwind.example.com";
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn poll_bounces_records_a_returned_message_once_and_names_a_mailbox_it_cannot_read(pool: PgPool) {
+    let (_engine, sink, imap_port, ws, to, message_id) = one_bounce_waiting(&pool).await;
+    let sender = SENDER;
     let db: String = sqlx::query_scalar("select current_database()").fetch_one(&pool).await.unwrap();
     let server_url = std::env::var("DATABASE_URL").unwrap();
     let (base, _) = server_url.rsplit_once('/').unwrap();
@@ -94,7 +105,7 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\
     )
     .bind(ws)
     .bind(i32::from(sink.addr().port()))
-    .bind(i32::from(imap.port()))
+    .bind(i32::from(imap_port))
     .execute(&pool)
     .await
     .unwrap();
@@ -107,4 +118,27 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 2 mailbox(es) could not be read"));
     let bounced: i64 = sqlx::query_scalar("select count(*) from outbox where client_id = $1 and bounced_at is not null").bind(ws).fetch_one(&pool).await.unwrap();
     assert_eq!(bounced, 1);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_serve_loop_reads_the_mailboxes_until_it_is_stopped(pool: PgPool) {
+    let (engine, _sink, _, ws, _, message_id) = one_bounce_waiting(&pool).await;
+    assert!(server::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::ZERO, tokio::sync::watch::channel(false).1).is_none(), "0 turns it off");
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let poller = server::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::from_secs(1), stopped).expect("on");
+    // The first read happens at once; wait for it (bounded, so a broken loop fails the test).
+    let mut bounced: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        bounced = sqlx::query_scalar("select message_id from outbox where client_id = $1 and bounced_at is not null").bind(ws).fetch_all(&pool).await.unwrap();
+        if !bounced.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(bounced, [message_id]);
+    stop.send(true).unwrap();
+    poller.await.expect("the loop stops cleanly");
+    let polled: i64 = sqlx::query_scalar("select bounces_recorded from mailbox_polls where client_id = $1").bind(ws).fetch_one(&pool).await.unwrap();
+    assert_eq!(polled, 1);
 }
