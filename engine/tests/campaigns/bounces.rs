@@ -372,4 +372,9 @@ async fn a_mailbox_another_process_is_reading_is_left_alone(pool: PgPool) {
     assert!(!r.busy && r.messages == 1 && r.unmatched == 1, "{r:?}");
     let after: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut c).await.unwrap();
     assert_eq!(after, None, "our own lock is released when the poll ends");
+
+    // Removing the mailbox takes its reading position with it.
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(engine::store::mailboxes::delete(&mut conn, ws, m).await.unwrap());
+    assert!(mailbox_polls::get(&pool, ws, m).await.unwrap().is_none());
 }
