@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use domain::bounce::{parse_bounce, BounceReport};
+use domain::bounce::{parse_bounce, parse_feedback_report, BounceReport};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -122,8 +122,29 @@ fn inputs_that_once_crashed_the_fuzzer_parse_quietly() {
     assert!(seen >= 1);
 }
 
+/// Only the feedback-loop sample is a complaint; no bounce, reply or auto-reply in the corpus
+/// is mistaken for one (a false complaint pauses a mailbox).
+#[test]
+fn only_feedback_reports_in_the_corpus_are_read_as_complaints() {
+    for sample in &manifest().files {
+        let raw = std::fs::read(dir().join(&sample.file)).unwrap();
+        let report = parse_feedback_report(&raw);
+        if sample.file.starts_with("arf-") {
+            let r = report.unwrap_or_else(|| panic!("{} is a feedback report", sample.file));
+            assert!(r.is_complaint(), "{}: {r:?}", sample.file);
+        } else {
+            assert_eq!(report, None, "{}", sample.file);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn no_bytes_make_the_feedback_reader_panic(raw in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = parse_feedback_report(&raw);
+    }
 
     #[test]
     fn no_bytes_make_the_parser_panic(raw in proptest::collection::vec(any::<u8>(), 0..4096)) {

@@ -39,6 +39,10 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Read every mailbox's INBOX over IMAP once for bounces and spam complaints, record them
+    /// (suppression, lead status, the deliverability guard), and print what was found per
+    /// mailbox. Exits with status 1 when a mailbox could not be read.
+    PollBounces,
     /// Create the database if it does not exist and apply pending migrations.
     Migrate,
     /// Seed the demo workspace (idempotent) and print its login.
@@ -161,6 +165,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 done.claimed, done.sent, done.shadow, done.postponed, done.cancelled, done.failed
             );
             Ok(())
+        }
+        Command::PollBounces => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            poll_bounces(&engine).await
         }
         Command::Migrate => {
             let config = load()?;
@@ -306,9 +315,10 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "agency-os".into();
     }
-    // Drafting, dispatch and reconciliation beside the web app.
+    // Drafting, dispatch and reconciliation beside the web app; bounces and complaints read back.
     let shutdown = crate::sending::shutdown_signal();
     let sending = crate::sending::spawn_in_serve(engine.clone(), crate::sending::LoopOptions::from_config(&config, 2, true, false), shutdown.clone());
+    let bounces = crate::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::from_secs(config.bounce_poll_secs), shutdown.clone());
     let state = AppState { engine, leptos_options };
     let settings = RouterSettings {
         public_url: config.public_url.clone(),
@@ -330,6 +340,9 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
         .await?;
     // The sending loop stops between rounds: the messages it holds are finished first.
     let _ = sending.await;
+    if let Some(b) = bounces {
+        let _ = b.await;
+    }
     Ok(())
 }
 
@@ -342,6 +355,50 @@ fn warn_about_links(config: &Config) {
     }
 }
 
+
+/// `agency-os poll-bounces`: one line per mailbox read.
+async fn poll_bounces(engine: &Engine) -> anyhow::Result<()> {
+    let reports = engine::flows::bounces::poll_all(engine).await?;
+    if reports.is_empty() {
+        println!("No mailbox has an IMAP server to read.");
+        return Ok(());
+    }
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut failed = 0;
+    for r in &reports {
+        let who = if r.address.is_empty() { r.mailbox.to_string() } else { r.address.clone() };
+        let mut line = format!(
+            "{who} (workspace {}): {} read, {}, {}, {} only delayed, {} not ours",
+            r.workspace,
+            r.messages,
+            plural(r.bounces, "bounce", "bounces"),
+            plural(r.complaints, "complaint", "complaints"),
+            r.temporary,
+            r.unmatched
+        );
+        if r.skipped > 0 {
+            line.push_str(&format!(", {} skipped as too large", r.skipped));
+        }
+        for reason in &r.paused {
+            line.push_str(&format!("; mailbox paused: {reason}"));
+        }
+        if r.busy {
+            line.push_str("; skipped: another process is reading this mailbox");
+        }
+        if r.more {
+            line.push_str("; more waiting (read on the next poll)");
+        }
+        if let Some(e) = &r.error {
+            failed += 1;
+            line.push_str(&format!("; FAILED: {e}"));
+        }
+        println!("{line}");
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} mailbox(es) could not be read", reports.len());
+    }
+    Ok(())
+}
 
 fn check_email(allow_domain_literals: bool, addresses: Vec<std::ffi::OsString>) {
     use std::io::{BufRead, Write};

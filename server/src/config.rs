@@ -79,6 +79,9 @@ pub struct Config {
     pub dispatch_lease_secs: i64,
     /// How long an idle dispatch worker waits before looking for due messages again.
     pub dispatch_interval_ms: u64,
+    /// Seconds between reads of the mailboxes' INBOXes for bounces and complaints; 0 turns the
+    /// reading off in `serve` (`agency-os poll-bounces` still reads on demand).
+    pub bounce_poll_secs: u64,
 }
 
 /// The master key that seals provider keys at rest.
@@ -125,6 +128,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_DATA_DIR", "data", "directory for the development key file"),
     ("AGENCY_OS_DISPATCH_LEASE_SECS", "120", "seconds a claimed message may stay in sending before it is reconciled by Message-ID, 1 to 86400"),
     ("AGENCY_OS_DISPATCH_INTERVAL_MS", "2000", "milliseconds an idle dispatch worker waits before looking for due messages again, 10 to 600000"),
+    ("AGENCY_OS_BOUNCE_POLL_SECS", "120", "seconds between reads of the mailboxes' INBOXes over IMAP for bounces and spam complaints, 0 (off) to 86400"),
     ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
     ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
     ("AGENCY_OS_DATAFORSEO_KEY", "", "DataForSEO login:password for every workspace without its own"),
@@ -306,6 +310,7 @@ impl Config {
             providers: s.providers()?,
             dispatch_lease_secs: s.number("AGENCY_OS_DISPATCH_LEASE_SECS", 120, 1, 86_400)?,
             dispatch_interval_ms: s.number("AGENCY_OS_DISPATCH_INTERVAL_MS", 2000, 10, 600_000)?,
+            bounce_poll_secs: s.number("AGENCY_OS_BOUNCE_POLL_SECS", 120, 0, 86_400)?,
         })
     }
 
@@ -448,6 +453,15 @@ mod tests {
         // Unset: one is generated (and `serve` warns about it).
         let c = Config::from_vars(HashMap::new()).unwrap();
         assert!(c.unsubscribe_key_generated);
+    }
+
+    #[test]
+    fn the_bounce_poll_interval_defaults_to_two_minutes_and_zero_turns_it_off() {
+        assert_eq!(Config::from_vars(HashMap::new()).unwrap().bounce_poll_secs, 120);
+        assert_eq!(Config::from_vars(vars(&[("AGENCY_OS_BOUNCE_POLL_SECS", "0")])).unwrap().bounce_poll_secs, 0);
+        let e = Config::from_vars(vars(&[("AGENCY_OS_BOUNCE_POLL_SECS", "-5")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_BOUNCE_POLL_SECS");
+        assert!(e.to_string().contains("from 0 to 86400"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The sending loop (SPEC §10): draft what is due, dispatch approved messages, reconcile what a
 //! crash left in doubt. `serve` runs it beside the web app; `agency-os dispatch` runs only the
-//! dispatch part, so sending can scale out to worker processes of its own.
+//! dispatch part, so sending can scale out to worker processes of its own. `serve` also reads
+//! the mailboxes' INBOXes for bounces and complaints every `AGENCY_OS_BOUNCE_POLL_SECS`
+//! ([`spawn_bounce_poller`]).
 //!
 //! Exactly once does not depend on anything here (see `engine::dispatch`): this module only
 //! decides when rounds run, gives each task a worker id no other task anywhere shares, and stops
@@ -107,6 +109,44 @@ pub async fn run(engine: Engine, transport: Arc<dyn MailTransport>, options: Loo
 pub fn spawn_in_serve(engine: Engine, options: LoopOptions, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<RoundReport> {
     let transport: Arc<dyn MailTransport> = Arc::new(SmtpTransport::new(engine.settings.secrets.clone()));
     tokio::spawn(run(engine, transport, options, shutdown))
+}
+
+/// Reads every mailbox's INBOX for bounces and complaints now, then every `interval`, until
+/// `shutdown` turns true; `None` when `interval` is zero (turned off). A poll that is under way
+/// when the stop comes is finished: its position is saved only after what it read is recorded,
+/// so stopping at any other point loses nothing either.
+pub fn spawn_bounce_poller(engine: Engine, interval: Duration, mut shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+    if interval.is_zero() {
+        tracing::info!("reading bounces is off (AGENCY_OS_BOUNCE_POLL_SECS=0)");
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let mut backlog = false;
+            match engine::flows::bounces::poll_all(&engine).await {
+                Ok(reports) => {
+                    let (bounces, complaints) = reports.iter().fold((0, 0), |(b, c), r| (b + r.bounces, c + r.complaints));
+                    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+                    if bounces + complaints > 0 || failed > 0 {
+                        tracing::info!(mailboxes = reports.len(), bounces, complaints, failed, "read the mailboxes for bounces and complaints");
+                    }
+                    // A mailbox with more than one poll's worth waiting is read on at once.
+                    backlog = reports.iter().any(|r| r.more && r.error.is_none());
+                }
+                Err(e) => tracing::error!(error = %e, "reading the mailboxes for bounces failed"),
+            }
+            if backlog {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }))
 }
 
 fn add(total: &mut RoundReport, r: &RoundReport) {

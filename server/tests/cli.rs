@@ -74,7 +74,7 @@ fn a_malformed_setting_stops_the_program_naming_the_variable() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "dkim-sign", "dkim-keygen", "smtp-sink"] {
+    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "poll-bounces", "dkim-sign", "dkim-keygen", "smtp-sink"] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
         assert!(!out.stdout.is_empty());
@@ -271,3 +271,6 @@ async fn emergency_stop_on_and_off_sets_the_platform_switch_with_its_reason(pool
 
 #[path = "cli/dispatch.rs"]
 mod dispatch;
+
+#[path = "cli/bounces.rs"]
+mod bounces;

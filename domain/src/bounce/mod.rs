@@ -7,13 +7,18 @@
 //! suppression or mailbox health — callers feed `permanent` to suppression (SPEC §10.5) and
 //! count both towards the bounce rate (§10.6).
 //!
+//! Spam complaints (ARF feedback reports, RFC 5965) are read by [`parse_feedback_report`].
+//!
 //! Any input is accepted: arbitrary bytes, bad MIME, non-UTF-8, enormous lines. A message that
 //! is not a bounce (a reply, an out-of-office, a newsletter, a read receipt, a spam complaint)
 //! yields an empty report.
 
+mod arf;
 mod dsn;
 mod scan;
 mod text;
+
+pub use arf::{parse_feedback_report, FeedbackReport};
 
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,8 @@
 //! - [`smtp`]: SMTP submission with pooled connections and errors that say "retry" or "give up".
 //! - [`sink`]: a small in-process SMTP server that keeps what it receives (tests, benchmarks,
 //!   `agency-os smtp-sink`).
-//! - [`imap`]: asking a mailbox's IMAP server for a Message-ID (reconciliation after a crash).
+//! - [`imap`]: reading a mailbox over IMAP: is a Message-ID there (reconciliation after a
+//!   crash), which messages are new in INBOX (bounces and complaints, `flows::bounces`).
 //! - [`transport`]: the dispatcher's transport for native mailboxes (secrets, compose, DKIM,
 //!   SMTP, IMAP reconciliation).
 //! - [`unsubscribe`]: signed unsubscribe tokens and the unsubscribe use case.

@@ -65,6 +65,10 @@ struct Inner {
     logins: Vec<String>,
     rcpt_replies: HashMap<String, (u16, String)>,
     tasks: Vec<AbortHandle>,
+    /// INBOX's UIDVALIDITY; 1 until a test changes it.
+    imap_uidvalidity: Option<u32>,
+    /// IMAP user names whose LOGIN is refused.
+    imap_refused: Vec<String>,
 }
 
 struct Shared {
@@ -169,6 +173,16 @@ impl SmtpSink {
         inner.rcpt_replies.insert(address.trim().to_ascii_lowercase(), (code, text.to_string()));
     }
 
+    /// Gives INBOX a new UIDVALIDITY, as a server does when it renumbers a folder.
+    pub fn set_imap_uidvalidity(&self, uidvalidity: u32) {
+        self.shared.inner.lock().unwrap().imap_uidvalidity = Some(uidvalidity);
+    }
+
+    /// Refuses IMAP LOGIN for `user` from now on, as a server does for a wrong password.
+    pub fn refuse_imap_login(&self, user: &str) {
+        self.shared.inner.lock().unwrap().imap_refused.push(user.to_string());
+    }
+
     /// Waits until at least `n` messages have arrived; false if `timeout` passed first.
     pub async fn wait_for_count(&self, n: usize, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
@@ -185,9 +199,12 @@ impl SmtpSink {
 
     /// Also answers IMAP4rev1 on `addr` (port 0 picks one; the bound address is returned) over
     /// the messages received so far, all in one folder, INBOX: enough for reconciliation by
-    /// Message-ID to be tested against a real protocol peer. CAPABILITY, NOOP, LOGIN (any
-    /// credentials), LIST, SELECT/EXAMINE, `UID SEARCH HEADER <name> <string>` and
-    /// `SEARCH`, LOGOUT; UIDs are the arrival order from 1. Read-only.
+    /// Message-ID and for reading bounces to be tested against a real protocol peer.
+    /// CAPABILITY, NOOP, LOGIN (any credentials unless refused, see
+    /// [`SmtpSink::refuse_imap_login`]), LIST, SELECT/EXAMINE, `UID SEARCH HEADER <name>
+    /// <string>` and `SEARCH`, `FETCH`/`UID FETCH <set> <items>` with UID, RFC822.SIZE, FLAGS,
+    /// BODY[] and BODY.PEEK[] (bodies as literals, byte-exact), LOGOUT. UIDs and sequence
+    /// numbers are the arrival order from 1 (nothing is ever expunged). Read-only.
     pub async fn serve_imap(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
         let listener = TcpListener::bind(addr).await?;
         let bound = listener.local_addr()?;
@@ -305,6 +322,9 @@ async fn imap_session(shared: Arc<Shared>, stream: TcpStream) -> std::io::Result
                 out.write_all(format!("* BYE agency-os-sink logging out\r\n{tag} OK LOGOUT completed\r\n").as_bytes()).await?;
                 return Ok(());
             }
+            "LOGIN" if params.len() == 2 && shared.inner.lock().unwrap().imap_refused.contains(&params[0]) => {
+                format!("{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n")
+            }
             "LOGIN" if params.len() == 2 => {
                 logged_in = true;
                 shared.inner.lock().unwrap().logins.push(params[0].clone());
@@ -315,9 +335,12 @@ async fn imap_session(shared: Arc<Shared>, stream: TcpStream) -> std::io::Result
             "LIST" => format!("* LIST (\\HasNoChildren) \"/\" INBOX\r\n{tag} OK LIST completed\r\n"),
             "SELECT" | "EXAMINE" if params.first().is_some_and(|f| f.eq_ignore_ascii_case("INBOX")) => {
                 selected = true;
-                let n = shared.inner.lock().unwrap().messages.len();
+                let (n, validity) = {
+                    let inner = shared.inner.lock().unwrap();
+                    (inner.messages.len(), inner.imap_uidvalidity.unwrap_or(1))
+                };
                 let mode = if verb == "EXAMINE" { "READ-ONLY" } else { "READ-WRITE" };
-                format!("* {n} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] UIDs valid\r\n* OK [UIDNEXT {}] next\r\n* FLAGS ()\r\n{tag} OK [{mode}] {verb} completed\r\n", n + 1)
+                format!("* {n} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY {validity}] UIDs valid\r\n* OK [UIDNEXT {}] next\r\n* FLAGS ()\r\n{tag} OK [{mode}] {verb} completed\r\n", n + 1)
             }
             "SELECT" | "EXAMINE" => format!("{tag} NO no such mailbox\r\n"),
             _ if !selected => format!("{tag} BAD select a mailbox first\r\n"),
@@ -337,10 +360,74 @@ async fn imap_session(shared: Arc<Shared>, stream: TcpStream) -> std::io::Result
                 format!("* SEARCH{sep}{}\r\n{tag} OK {}SEARCH completed\r\n", hits.join(" "), if uid { "UID " } else { "" })
             }
             "SEARCH" => format!("{tag} BAD only SEARCH HEADER <name> <string> is supported\r\n"),
+            "FETCH" => match imap_fetch(&shared, params) {
+                Ok(untagged) => {
+                    out.write_all(&untagged).await?;
+                    format!("{tag} OK {}FETCH completed\r\n", if uid { "UID " } else { "" })
+                }
+                Err(why) => format!("{tag} BAD {why}\r\n"),
+            },
             _ => format!("{tag} BAD command not recognised\r\n"),
         };
         out.write_all(reply.as_bytes()).await?;
     }
+}
+
+/// A sequence set (`1:3,7,9:*`) over messages numbered 1..=`max`: the numbers it names, in
+/// order. `*` is the highest number, so `n:*` with n above it names the last message, as RFC
+/// 3501 §6.4.8 has it (clients must cope).
+fn sequence_set(set: &str, max: usize) -> Result<Vec<usize>, String> {
+    let bad = || format!("{set:?} is not a sequence set");
+    let num = |t: &str| -> Result<usize, String> {
+        if t == "*" {
+            Ok(max)
+        } else {
+            t.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad)
+        }
+    };
+    let mut out = Vec::new();
+    for part in set.split(',') {
+        let (a, b) = match part.split_once(':') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => (num(part)?, num(part)?),
+        };
+        let (lo, hi) = (a.min(b), a.max(b));
+        out.extend((lo..=hi).filter(|n| (1..=max).contains(n)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The untagged replies to `FETCH <set> <items>` (UIDs are sequence numbers here).
+fn imap_fetch(shared: &Shared, params: &[String]) -> Result<Vec<u8>, String> {
+    let Some((set, items)) = params.split_first() else { return Err("FETCH takes a set and items".into()) };
+    let items: Vec<String> = items.join(" ").trim_start_matches('(').trim_end_matches(')').split_whitespace().map(str::to_ascii_uppercase).collect();
+    if items.is_empty() {
+        return Err("FETCH takes a set and items".into());
+    }
+    if let Some(unknown) = items.iter().find(|i| !matches!(i.as_str(), "UID" | "RFC822.SIZE" | "FLAGS" | "BODY[]" | "BODY.PEEK[]")) {
+        return Err(format!("the sink does not fetch {unknown}"));
+    }
+    let inner = shared.inner.lock().unwrap();
+    let mut out = Vec::new();
+    for n in sequence_set(set, inner.messages.len())? {
+        let raw = &inner.messages[n - 1].raw;
+        // UID first (RFC 3501 §6.4.8: a UID FETCH reply always carries it).
+        out.extend_from_slice(format!("* {n} FETCH (UID {n}").as_bytes());
+        for item in items.iter().filter(|i| *i != "UID") {
+            match item.as_str() {
+                "RFC822.SIZE" => out.extend_from_slice(format!(" RFC822.SIZE {}", raw.len()).as_bytes()),
+                "FLAGS" => out.extend_from_slice(b" FLAGS ()"),
+                _ => {
+                    out.extend_from_slice(format!(" BODY[] {{{}}}\r\n", raw.len()).as_bytes());
+                    out.extend_from_slice(raw);
+                }
+            }
+        }
+        out.extend_from_slice(b")\r\n");
+    }
+    Ok(out)
 }
 
 /// The Message-ID header of a raw message (unfolded, trimmed).
@@ -825,6 +912,68 @@ mod tests {
         // 2-core development machine; the bound leaves room for a busy machine while still
         // catching a sink that serialises connections or stalls per message.
         assert!(elapsed < Duration::from_secs(8), "400 messages took {elapsed:?}");
+    }
+
+    /// A raw IMAP conversation: one command per line, every byte the server sent back.
+    async fn imap_talk(addr: SocketAddr, commands: &[&str]) -> Vec<u8> {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (r, mut w) = stream.into_split();
+        let mut r = BufReader::new(r);
+        let mut got = Vec::new();
+        r.read_until(b'\n', &mut got).await.unwrap();
+        for (i, c) in commands.iter().enumerate() {
+            let tag = format!("t{i} ");
+            w.write_all(format!("{tag}{c}\r\n").as_bytes()).await.unwrap();
+            loop {
+                let mut line = Vec::new();
+                if r.read_until(b'\n', &mut line).await.unwrap() == 0 {
+                    return got;
+                }
+                got.extend_from_slice(&line);
+                if line.starts_with(tag.as_bytes()) {
+                    break;
+                }
+            }
+        }
+        got
+    }
+
+    #[tokio::test]
+    async fn imap_uid_fetch_returns_bodies_as_exact_literals_and_honours_star_ranges() {
+        let s = sink().await;
+        let env = lettre::address::Envelope::new(Some("a@b.example".parse().unwrap()), vec!["c@d.example".parse().unwrap()]).unwrap();
+        let mailer = SmtpMailer::new(&SmtpSettings::local(s.addr().port())).unwrap();
+        let bodies: Vec<Vec<u8>> = vec![
+            b"Message-ID: <1@x.example>\r\n\r\none\r\n".to_vec(),
+            b"Message-ID: <2@x.example>\r\nSubject: caf\xc3\xa9 {5}\r\n\r\n.dot\r\n) ( \"quoted\"\r\n".to_vec(),
+            b"Message-ID: <3@x.example>\r\n\r\nthree\r\n".to_vec(),
+        ];
+        for b in &bodies {
+            mailer.send(b, &env).await.unwrap();
+        }
+        let imap = s.serve_imap("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let got = imap_talk(imap, &["LOGIN u p", "EXAMINE INBOX", "UID FETCH 2:* (UID RFC822.SIZE BODY.PEEK[])", "UID FETCH 9:* (UID RFC822.SIZE)", "UID FETCH 1,3 (FLAGS)", "UID FETCH x:y (UID)", "LOGOUT"]).await;
+        let mut want = Vec::new();
+        want.extend_from_slice(format!("* 2 FETCH (UID 2 RFC822.SIZE {0} BODY[] {{{0}}}\r\n", bodies[1].len()).as_bytes());
+        want.extend_from_slice(&bodies[1]);
+        want.extend_from_slice(format!(")\r\n* 3 FETCH (UID 3 RFC822.SIZE {0} BODY[] {{{0}}}\r\n", bodies[2].len()).as_bytes());
+        want.extend_from_slice(&bodies[2]);
+        want.extend_from_slice(b")\r\nt2 OK UID FETCH completed\r\n");
+        assert!(got.windows(want.len()).any(|w| w == want), "{}", String::from_utf8_lossy(&got));
+        let text = String::from_utf8_lossy(&got);
+        assert!(text.contains("[UIDVALIDITY 1]") && text.contains("[READ-ONLY]"), "{text}");
+        // 9:* names the last message when 9 is above the highest UID (RFC 3501).
+        assert!(text.contains(&format!("* 3 FETCH (UID 3 RFC822.SIZE {})\r\nt3 OK", bodies[2].len())), "{text}");
+        assert!(text.contains("* 1 FETCH (UID 1 FLAGS ())\r\n* 3 FETCH (UID 3 FLAGS ())\r\nt4 OK"), "{text}");
+        assert!(text.contains("t5 BAD"), "{text}");
+
+        s.set_imap_uidvalidity(7);
+        s.refuse_imap_login("locked@x.example");
+        let got = imap_talk(imap, &["LOGIN locked@x.example p", "EXAMINE INBOX", "LOGIN u p", "EXAMINE INBOX"]).await;
+        let text = String::from_utf8_lossy(&got);
+        assert!(text.contains("t0 NO [AUTHENTICATIONFAILED]") && text.contains("t1 NO log in first"), "{text}");
+        assert!(text.contains("[UIDVALIDITY 7]"), "{text}");
+        assert_eq!(s.count(), 3, "reading changes nothing");
     }
 
     #[test]

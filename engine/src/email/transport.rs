@@ -109,18 +109,7 @@ impl SmtpTransport {
             }
             _ => None,
         };
-        let imap = match (&m.imap_host, m.imap_port) {
-            (Some(host), Some(port)) if !host.trim().is_empty() => Some(ImapSettings {
-                host: host.trim().to_string(),
-                port: u16::try_from(port).unwrap_or(993),
-                security: m.imap_security.as_deref().and_then(ImapSecurity::parse).unwrap_or(ImapSecurity::Tls),
-                // Mailbox providers take the same login for IMAP as for submission.
-                username: if m.smtp_username.is_empty() { m.address.clone() } else { m.smtp_username.clone() },
-                password: settings.password.clone(),
-                timeout: self.timeout,
-            }),
-            _ => None,
-        };
+        let imap = imap_settings_with(m, &settings.password, self.timeout);
         let p = Arc::new(Prepared { fingerprint, mailer, signer, imap });
         self.prepared.lock().unwrap().insert(m.id, p.clone());
         Ok(p)
@@ -211,10 +200,7 @@ pub fn open_secret(keyring: &Keyring, ws: WorkspaceId, mailbox: MailboxId, field
 
 /// A mailbox's SMTP settings with its password opened: what sending and "Test connection" use.
 pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, max_connections: u32) -> Result<SmtpSettings, String> {
-    let password = match m.smtp_password.as_deref() {
-        Some(sealed) => SmtpPassword::new(open_secret(keyring, WorkspaceId(m.client_id), MailboxId(m.id), "smtp_password", sealed)?),
-        None => SmtpPassword::new(""),
-    };
+    let password = open_password(keyring, m)?;
     let security = match m.smtp_security.as_str() {
         "starttls" => Security::StartTls,
         "tls" => Security::ImplicitTls,
@@ -230,6 +216,44 @@ pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, m
         password,
         timeout,
         max_connections,
+    })
+}
+
+/// A mailbox's IMAP settings with its password opened, `None` when it has no IMAP server
+/// configured: what reconciliation and the bounce reader use.
+pub fn imap_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration) -> Result<Option<ImapSettings>, String> {
+    if !has_imap(m) {
+        return Ok(None);
+    }
+    let password = open_password(keyring, m)?;
+    Ok(imap_settings_with(m, &password, timeout))
+}
+
+/// The mailbox's SMTP password, opened (empty when it has none).
+fn open_password(keyring: &Keyring, m: &SendingMailbox) -> Result<SmtpPassword, String> {
+    Ok(match m.smtp_password.as_deref() {
+        Some(sealed) => SmtpPassword::new(open_secret(keyring, WorkspaceId(m.client_id), MailboxId(m.id), "smtp_password", sealed)?),
+        None => SmtpPassword::new(""),
+    })
+}
+
+fn has_imap(m: &SendingMailbox) -> bool {
+    m.imap_host.as_deref().is_some_and(|h| !h.trim().is_empty()) && m.imap_port.is_some()
+}
+
+/// Mailbox providers take the same login for IMAP as for submission, so the SMTP user name
+/// (else the address) and password are used.
+fn imap_settings_with(m: &SendingMailbox, password: &SmtpPassword, timeout: Duration) -> Option<ImapSettings> {
+    if !has_imap(m) {
+        return None;
+    }
+    Some(ImapSettings {
+        host: m.imap_host.as_deref().unwrap_or_default().trim().to_string(),
+        port: m.imap_port.and_then(|p| u16::try_from(p).ok()).unwrap_or(993),
+        security: m.imap_security.as_deref().and_then(ImapSecurity::parse).unwrap_or(ImapSecurity::Tls),
+        username: if m.smtp_username.is_empty() { m.address.clone() } else { m.smtp_username.clone() },
+        password: password.clone(),
+        timeout,
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
+pub mod bounces;
 pub mod campaigns;
 pub mod demo;
 pub mod deliverability;

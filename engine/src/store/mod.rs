@@ -10,6 +10,7 @@ pub mod icp;
 pub mod imports;
 pub mod invitations;
 pub mod leads;
+pub mod mailbox_polls;
 pub mod mailboxes;
 pub mod memberships;
 pub mod outbox;

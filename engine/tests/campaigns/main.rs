@@ -2,6 +2,7 @@
 
 mod dispatch;
 mod flow;
+mod bounces;
 mod sending;
 mod smtp;
 mod support;
