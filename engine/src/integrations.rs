@@ -518,7 +518,7 @@ impl Resolver {
             Some(Source::Workspace(c) | Source::Platform(c)) => match real_client(engine, ws, provider, &c) {
                 Ok(RealClient::Instantly(c)) => Arc::new(c),
                 Ok(RealClient::Smartlead(c)) => Arc::new(c),
-                Ok(_) => unreachable!("a sender credential builds a sender client"),
+                Ok(_) => Arc::new(Unusable(provider_name(provider))),
                 Err(e) => {
                     tracing::error!(workspace = %ws, %provider, error = %e, "cannot build the sender client");
                     Arc::new(Unusable(provider_name(provider)))

@@ -41,7 +41,7 @@ fn ignored(reason: impl Into<String>) -> Handled {
 }
 
 /// Records one authenticated event of `provider` for the workspace.
-#[tracing::instrument(skip(engine, event), fields(kind = ?std::mem::discriminant(&event.kind)))]
+#[tracing::instrument(skip(engine, event))]
 pub async fn record(engine: &Engine, ws: WorkspaceId, provider: Integration, event: &SenderEvent) -> Result<Handled> {
     let kind = match provider {
         Integration::Instantly => "instantly",

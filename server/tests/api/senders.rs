@@ -73,6 +73,10 @@ async fn an_external_sending_account_is_added_with_its_campaign_and_shows_the_we
     let url = connect(&app, &owner, &ws, "instantly").await;
     let r = owner.call("sender_webhook_url", &[("workspace", &ws), ("kind", "instantly")]).await;
     assert_eq!(r.body, Value::String(url.clone()));
+    // Another workspace's owner cannot read it, nor add a mailbox here.
+    let eve = app.user("Eve", "eve@example.com").await;
+    eve.workspace("Elsewhere").await;
+    assert_eq!(eve.call("sender_webhook_url", &[("workspace", &ws), ("kind", "instantly")]).await.status, StatusCode::NOT_FOUND);
     let r = call(form("instantly", CAMPAIGN)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["kind"], "instantly");
