@@ -14,11 +14,27 @@ pub enum Integration {
     DataForSeo,
     BetterContact,
     Clay,
+    /// Sends through a campaign prepared on Instantly (an external sending account).
+    Instantly,
+    /// Sends through a campaign prepared on Smartlead.
+    Smartlead,
 }
 
 impl Integration {
-    pub const ALL: [Integration; 5] =
-        [Integration::Apollo, Integration::Hunter, Integration::DataForSeo, Integration::BetterContact, Integration::Clay];
+    pub const ALL: [Integration; 7] = [
+        Integration::Apollo,
+        Integration::Hunter,
+        Integration::DataForSeo,
+        Integration::BetterContact,
+        Integration::Clay,
+        Integration::Instantly,
+        Integration::Smartlead,
+    ];
+
+    /// Providers that post to a webhook URL of ours, authenticated by a token in its path.
+    pub fn has_webhook(self) -> bool {
+        matches!(self, Integration::Clay | Integration::Instantly | Integration::Smartlead)
+    }
 
     /// The stored form (the `provider` column), equal to the engine's provider names.
     pub fn slug(self) -> &'static str {
@@ -28,6 +44,8 @@ impl Integration {
             Integration::DataForSeo => "dataforseo",
             Integration::BetterContact => "bettercontact",
             Integration::Clay => "clay",
+            Integration::Instantly => "instantly",
+            Integration::Smartlead => "smartlead",
         }
     }
 
@@ -38,6 +56,8 @@ impl Integration {
             Integration::DataForSeo => "DataForSEO",
             Integration::BetterContact => "BetterContact",
             Integration::Clay => "Clay",
+            Integration::Instantly => "Instantly",
+            Integration::Smartlead => "Smartlead",
         }
     }
 
@@ -49,6 +69,8 @@ impl Integration {
             Integration::DataForSeo => "SEO signals of a lead's company domain.",
             Integration::BetterContact => "Waterfall enrichment, asynchronous fallback.",
             Integration::Clay => "Table enrichment with a callback, last fallback.",
+            Integration::Instantly => "Sending accounts: approved emails go out through a campaign prepared on Instantly (webhook for bounces and unsubscribes).",
+            Integration::Smartlead => "Sending accounts: approved emails go out through a campaign prepared on Smartlead (webhook for bounces and unsubscribes).",
         }
     }
 
@@ -76,7 +98,7 @@ impl std::fmt::Display for Integration {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IntegrationError {
-    #[error("Unknown provider: choose Apollo, Hunter, DataForSEO, BetterContact or Clay")]
+    #[error("Unknown provider: choose Apollo, Hunter, DataForSEO, BetterContact, Clay, Instantly or Smartlead")]
     UnknownProvider,
     #[error("Paste the key: it is empty")]
     Empty,
@@ -165,7 +187,8 @@ pub struct IntegrationView {
     pub key: Option<StoredKey>,
     /// A key set for the whole installation (configuration) is used when the workspace has none.
     pub platform_key: bool,
-    /// Clay only: where the table's HTTP API column must post its results.
+    /// Clay, Instantly and Smartlead: the URL of ours the provider must post to (Clay: the
+    /// table's results; the senders: their webhook events).
     pub callback_url: Option<String>,
 }
 

@@ -80,9 +80,117 @@ impl Default for SendLimits {
     }
 }
 
-/// The add-mailbox form as typed.
+/// What kind of sender a mailbox is (the `mailboxes.kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailboxKind {
+    /// A native mailbox we send from over SMTP.
+    Smtp,
+    /// A sending account on Instantly: the lead joins a campaign prepared there.
+    Instantly,
+    /// A sending account on Smartlead: likewise.
+    Smartlead,
+}
+
+impl MailboxKind {
+    pub const ALL: [MailboxKind; 3] = [MailboxKind::Smtp, MailboxKind::Instantly, MailboxKind::Smartlead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxKind::Smtp => "smtp",
+            MailboxKind::Instantly => "instantly",
+            MailboxKind::Smartlead => "smartlead",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MailboxKind::Smtp => "Our own mailbox (SMTP)",
+            MailboxKind::Instantly => "Instantly sending account",
+            MailboxKind::Smartlead => "Smartlead sending account",
+        }
+    }
+
+    pub fn is_external(self) -> bool {
+        self != MailboxKind::Smtp
+    }
+
+    /// Empty means SMTP: the form before external senders existed did not send a kind.
+    pub fn parse(raw: &str) -> Result<Self, InputError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "smtp" => Ok(MailboxKind::Smtp),
+            "instantly" => Ok(MailboxKind::Instantly),
+            "smartlead" => Ok(MailboxKind::Smartlead),
+            other => Err(InputError::Invalid(format!("the kind must be smtp, instantly or smartlead, not {other:?}"))),
+        }
+    }
+
+    /// What the campaign field asks for, per provider.
+    pub fn campaign_hint(self) -> &'static str {
+        match self {
+            MailboxKind::Smtp => "",
+            MailboxKind::Instantly => "the campaign's id, a UUID from its URL in Instantly (app.instantly.ai/app/campaign/<id>/…)",
+            MailboxKind::Smartlead => "the campaign's number from its URL in Smartlead (app.smartlead.ai/app/email-campaign/<number>/…)",
+        }
+    }
+}
+
+/// How the IMAP connection is protected (the `mailboxes.imap_security` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImapSecurity {
+    /// TLS from the first byte (port 993).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (port 143).
+    Starttls,
+    /// No encryption: only for a server on the same machine.
+    None,
+}
+
+impl ImapSecurity {
+    pub const ALL: [ImapSecurity; 3] = [ImapSecurity::Tls, ImapSecurity::Starttls, ImapSecurity::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImapSecurity::Tls => "tls",
+            ImapSecurity::Starttls => "starttls",
+            ImapSecurity::None => "none",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImapSecurity::Tls => "TLS (993)",
+            ImapSecurity::Starttls => "STARTTLS (143)",
+            ImapSecurity::None => "None (local server only)",
+        }
+    }
+
+    /// The usual port for this protection.
+    pub fn default_port(self) -> u16 {
+        match self {
+            ImapSecurity::Tls => 993,
+            ImapSecurity::Starttls | ImapSecurity::None => 143,
+        }
+    }
+
+    /// Empty means TLS, what every hosted mailbox offers.
+    pub fn parse(raw: &str) -> Result<Self, InputError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "tls" | "ssl" => Ok(ImapSecurity::Tls),
+            "starttls" => Ok(ImapSecurity::Starttls),
+            "none" => Ok(ImapSecurity::None),
+            other => Err(InputError::Invalid(format!("IMAP security must be tls, starttls or none, not {other:?}"))),
+        }
+    }
+}
+
+/// The add-mailbox form as typed. Fields that do not apply to the chosen kind are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxForm {
+    /// `smtp` (or empty), `instantly` or `smartlead`.
+    #[serde(default)]
+    pub kind: String,
     pub address: String,
     pub display_name: String,
     pub smtp_host: String,
@@ -90,33 +198,78 @@ pub struct MailboxForm {
     pub smtp_security: String,
     pub smtp_username: String,
     pub smtp_password: String,
+    /// Optional: how to read the mailbox (reconciliation after a crash, bounces).
+    #[serde(default)]
+    pub imap_host: String,
+    #[serde(default)]
+    pub imap_port: String,
+    #[serde(default)]
+    pub imap_security: String,
+    /// External kinds: the campaign prepared on the platform.
+    #[serde(default)]
+    pub provider_campaign: String,
     pub daily_cap: i32,
     pub ramp_start: i32,
     pub ramp_step: i32,
 }
 
-/// A mailbox form that passed validation. The password stays out of `Debug`.
+/// Where a mailbox that passed validation sends through.
 #[derive(Clone, PartialEq, Eq)]
+pub enum ValidTransport {
+    Smtp(ValidSmtp),
+    /// Instantly or Smartlead, and the campaign prepared there.
+    External { kind: MailboxKind, campaign: String },
+}
+
+/// A native mailbox's server settings. The password stays out of `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ValidSmtp {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: String,
+    pub imap: Option<ValidImap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidImap {
+    pub host: String,
+    pub port: u16,
+    pub security: ImapSecurity,
+}
+
+/// A mailbox form that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidMailbox {
     pub address: String,
     pub display_name: String,
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    pub smtp_security: SmtpSecurity,
-    pub smtp_username: String,
-    pub smtp_password: String,
+    pub transport: ValidTransport,
     pub limits: SendLimits,
 }
 
-impl std::fmt::Debug for ValidMailbox {
+impl ValidMailbox {
+    pub fn kind(&self) -> MailboxKind {
+        match &self.transport {
+            ValidTransport::Smtp(_) => MailboxKind::Smtp,
+            ValidTransport::External { kind, .. } => *kind,
+        }
+    }
+}
+
+impl std::fmt::Debug for ValidTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ValidMailbox")
-            .field("address", &self.address)
-            .field("smtp_host", &self.smtp_host)
-            .field("smtp_port", &self.smtp_port)
-            .field("smtp_security", &self.smtp_security)
-            .field("smtp_username", &self.smtp_username)
-            .finish_non_exhaustive()
+        match self {
+            ValidTransport::Smtp(s) => f
+                .debug_struct("Smtp")
+                .field("host", &s.host)
+                .field("port", &s.port)
+                .field("security", &s.security)
+                .field("username", &s.username)
+                .field("imap", &s.imap)
+                .finish_non_exhaustive(),
+            ValidTransport::External { kind, campaign } => f.debug_struct("External").field("kind", kind).field("campaign", campaign).finish(),
+        }
     }
 }
 
@@ -130,8 +283,42 @@ pub fn parse_host(raw: &str) -> Result<String, InputError> {
     Ok(h)
 }
 
+fn parse_port(raw: &str, what: &str) -> Result<u16, InputError> {
+    raw.trim()
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| InputError::Invalid(format!("the {what} port must be a number from 1 to 65535, not {:?}", raw.trim())))
+}
+
+fn local(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1")
+}
+
+/// The campaign id as the provider writes it: Instantly's are UUIDs, Smartlead's numbers.
+pub fn parse_provider_campaign(kind: MailboxKind, raw: &str) -> Result<String, InputError> {
+    let c = raw.trim();
+    let name = match kind {
+        MailboxKind::Smtp => return Err(InputError::Invalid("an SMTP mailbox has no provider campaign".into())),
+        MailboxKind::Instantly => "Instantly",
+        MailboxKind::Smartlead => "Smartlead",
+    };
+    if c.is_empty() {
+        return Err(InputError::Invalid(format!("the {name} campaign id is missing: {}", kind.campaign_hint())));
+    }
+    let ok = match kind {
+        MailboxKind::Instantly => uuid::Uuid::try_parse(c).is_ok(),
+        _ => c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()) && c.trim_start_matches('0') != "",
+    };
+    if !ok {
+        return Err(InputError::Invalid(format!("{c:?} is not a valid {name} campaign id: {}", kind.campaign_hint())));
+    }
+    Ok(c.to_ascii_lowercase())
+}
+
 impl MailboxForm {
     pub fn validate(self) -> Result<ValidMailbox, InputError> {
+        let kind = MailboxKind::parse(&self.kind)?;
         let address = crate::account::LoginEmail::parse(&self.address)
             .map_err(|_| InputError::Invalid(format!("{:?} is not an email address", self.address.trim())))?
             .as_str()
@@ -140,31 +327,51 @@ impl MailboxForm {
         if display_name.chars().count() > 120 || display_name.chars().any(|c| c.is_control()) {
             return Err(InputError::Invalid("the display name must be at most 120 characters, without control characters".into()));
         }
-        let smtp_host = parse_host(&self.smtp_host)?;
-        let smtp_port: u16 = self
-            .smtp_port
-            .trim()
-            .parse()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| InputError::Invalid(format!("the port must be a number from 1 to 65535, not {:?}", self.smtp_port.trim())))?;
-        let smtp_security = SmtpSecurity::parse(&self.smtp_security)?;
+        let transport = if kind.is_external() {
+            ValidTransport::External { kind, campaign: parse_provider_campaign(kind, &self.provider_campaign)? }
+        } else {
+            ValidTransport::Smtp(self.smtp()?)
+        };
+        let limits = SendLimits { daily_cap: self.daily_cap, ramp_start: self.ramp_start, ramp_step: self.ramp_step }.validate()?;
+        Ok(ValidMailbox { address, display_name, transport, limits })
+    }
+
+    fn smtp(&self) -> Result<ValidSmtp, InputError> {
+        let host = parse_host(&self.smtp_host)?;
+        let port = parse_port(&self.smtp_port, "SMTP")?;
+        let security = SmtpSecurity::parse(&self.smtp_security)?;
         // Sending in clear text over the network would hand the password to anyone on the path.
-        if smtp_security == SmtpSecurity::None && !matches!(smtp_host.as_str(), "localhost" | "127.0.0.1") {
+        if security == SmtpSecurity::None && !local(&host) {
             return Err(InputError::Invalid("security none is only allowed for a relay on this machine (localhost); use starttls or tls".into()));
         }
-        let smtp_username = self.smtp_username.trim().to_string();
-        if smtp_username.len() > 320 || smtp_username.chars().any(|c| c.is_control()) {
+        let username = self.smtp_username.trim().to_string();
+        if username.len() > 320 || username.chars().any(|c| c.is_control()) {
             return Err(InputError::Invalid("the user name must be at most 320 characters, without control characters".into()));
         }
         if self.smtp_password.len() > 1024 {
             return Err(InputError::Invalid("the password must be at most 1024 characters".into()));
         }
-        if !smtp_username.is_empty() && self.smtp_password.is_empty() {
+        if !username.is_empty() && self.smtp_password.is_empty() {
             return Err(InputError::Invalid("a user name needs its password (an app password for Gmail or Microsoft 365)".into()));
         }
-        let limits = SendLimits { daily_cap: self.daily_cap, ramp_start: self.ramp_start, ramp_step: self.ramp_step }.validate()?;
-        Ok(ValidMailbox { address, display_name, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password: self.smtp_password, limits })
+        Ok(ValidSmtp { host, port, security, username, password: self.smtp_password.clone(), imap: self.imap()? })
+    }
+
+    /// IMAP is optional: no host means none. It logs in with the SMTP user name and password.
+    fn imap(&self) -> Result<Option<ValidImap>, InputError> {
+        if self.imap_host.trim().is_empty() {
+            if !self.imap_port.trim().is_empty() {
+                return Err(InputError::Invalid("an IMAP port needs its IMAP host (or leave both empty)".into()));
+            }
+            return Ok(None);
+        }
+        let host = parse_host(&self.imap_host).map_err(|_| InputError::Invalid(format!("{:?} is not an IMAP host name like imap.example.com", self.imap_host.trim())))?;
+        let security = ImapSecurity::parse(&self.imap_security)?;
+        if security == ImapSecurity::None && !local(&host) {
+            return Err(InputError::Invalid("IMAP security none is only allowed for a server on this machine (localhost); use tls or starttls".into()));
+        }
+        let port = if self.imap_port.trim().is_empty() { security.default_port() } else { parse_port(&self.imap_port, "IMAP")? };
+        Ok(Some(ValidImap { host, port, security }))
     }
 }
 
@@ -191,6 +398,16 @@ pub struct MailboxInfo {
     pub smtp_security: String,
     pub smtp_username: String,
     pub has_password: bool,
+    /// `smtp`, `instantly` or `smartlead`.
+    pub kind: MailboxKind,
+    /// External kinds: the provider's campaign the sends go through.
+    pub provider_campaign: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<i32>,
+    pub imap_security: Option<String>,
+    /// External kinds: where the provider must post its events (bounces, unsubscribes), once
+    /// the workspace connected its key; `None` otherwise.
+    pub webhook_url: Option<String>,
     pub limits: SendLimits,
     /// Today's cap with the ramp applied.
     pub cap_today: i32,
@@ -285,6 +502,14 @@ mod tests {
             daily_cap: 40,
             ramp_start: 5,
             ramp_step: 3,
+            ..Default::default()
+        }
+    }
+
+    fn smtp(m: &ValidMailbox) -> &ValidSmtp {
+        match &m.transport {
+            ValidTransport::Smtp(s) => s,
+            other => panic!("{other:?}"),
         }
     }
 
@@ -292,9 +517,12 @@ mod tests {
     fn a_good_form_is_canonicalised() {
         let m = form().validate().unwrap();
         assert_eq!(m.address, "sam@agency.example");
-        assert_eq!(m.smtp_host, "smtp.agency.example");
-        assert_eq!(m.smtp_port, 587);
-        assert_eq!(m.smtp_security, SmtpSecurity::Starttls);
+        assert_eq!(m.kind(), MailboxKind::Smtp);
+        let s = smtp(&m);
+        assert_eq!(s.host, "smtp.agency.example");
+        assert_eq!(s.port, 587);
+        assert_eq!(s.security, SmtpSecurity::Starttls);
+        assert_eq!(s.imap, None, "IMAP is optional");
         assert!(!format!("{m:?}").contains("app-password"));
     }
 
@@ -312,6 +540,21 @@ mod tests {
             (|f| f.daily_cap = 5000, "daily cap"),
             (|f| f.ramp_start = 41, "ramp"),
             (|f| f.ramp_step = -1, "ramp step"),
+            (|f| f.kind = "mailgun".into(), "smtp, instantly or smartlead"),
+            (|f| f.imap_host = "imap example".into(), "IMAP host"),
+            (|f| f.imap_port = "993".into(), "needs its IMAP host"),
+            (|f| {
+                f.imap_host = "imap.agency.example".into();
+                f.imap_port = "99999".into();
+            }, "IMAP port"),
+            (|f| {
+                f.imap_host = "imap.agency.example".into();
+                f.imap_security = "ssl3".into();
+            }, "IMAP security"),
+            (|f| {
+                f.imap_host = "imap.agency.example".into();
+                f.imap_security = "none".into();
+            }, "localhost"),
         ];
         for (change, word) in cases {
             let mut f = form();
@@ -323,5 +566,46 @@ mod tests {
         local.smtp_host = "localhost".into();
         local.smtp_security = "none".into();
         assert!(local.validate().is_ok());
+    }
+
+    #[test]
+    fn imap_settings_are_read_with_the_usual_port_by_default() {
+        let mut f = form();
+        f.imap_host = " IMAP.Agency.Example ".into();
+        let m = f.clone().validate().unwrap();
+        assert_eq!(smtp(&m).imap, Some(ValidImap { host: "imap.agency.example".into(), port: 993, security: ImapSecurity::Tls }));
+        f.imap_security = "starttls".into();
+        assert_eq!(smtp(&f.clone().validate().unwrap()).imap.as_ref().unwrap().port, 143);
+        f.imap_port = "1143".into();
+        assert_eq!(smtp(&f.validate().unwrap()).imap.as_ref().unwrap().port, 1143);
+    }
+
+    #[test]
+    fn an_external_account_needs_the_providers_campaign_id_and_no_smtp_server() {
+        let mut f = form();
+        f.kind = "instantly".into();
+        f.smtp_host = String::new();
+        f.smtp_port = String::new();
+        f.provider_campaign = " 8B7C5C2E-1D3A-4F6B-9C0D-2E4F6A8B0C1D ".into();
+        let m = f.clone().validate().unwrap();
+        assert_eq!(m.transport, ValidTransport::External { kind: MailboxKind::Instantly, campaign: "8b7c5c2e-1d3a-4f6b-9c0d-2e4f6a8b0c1d".into() });
+        assert_eq!(m.limits.daily_cap, 40, "caps and ramp apply to external accounts alike");
+
+        f.provider_campaign = "12345".into();
+        assert!(f.clone().validate().unwrap_err().to_string().contains("not a valid Instantly campaign id"));
+        f.provider_campaign = String::new();
+        assert!(f.clone().validate().unwrap_err().to_string().contains("campaign id is missing"));
+
+        f.kind = "smartlead".into();
+        f.provider_campaign = "98765".into();
+        assert_eq!(f.clone().validate().unwrap().transport, ValidTransport::External { kind: MailboxKind::Smartlead, campaign: "98765".into() });
+        for bad in ["abc", "-5", "0", "1.5", "8b7c5c2e-1d3a-4f6b-9c0d-2e4f6a8b0c1d"] {
+            f.provider_campaign = bad.into();
+            let e = f.clone().validate().unwrap_err().to_string();
+            assert!(e.contains("Smartlead campaign id") && e.contains("number"), "{bad}: {e}");
+        }
+        f.provider_campaign = "98765".into();
+        f.daily_cap = 0;
+        assert!(f.validate().unwrap_err().to_string().contains("daily cap"));
     }
 }

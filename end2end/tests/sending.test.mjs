@@ -79,3 +79,44 @@ test('add a mailbox with DKIM, go live with the typed name, stop and resume send
   await shot(page, '36-outbox');
   assert.deepEqual(errors, []);
 });
+
+test('a mailbox keeps its IMAP settings, and an Instantly account asks for its campaign', async () => {
+  const id = unique('e2e');
+  const owner = { name: 'Ivy Imap', email: `${id}-ivy@example.com`, password: 'correct horse battery' };
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+
+  await signUp(page, owner);
+  await page.waitForURL(`${BASE}/workspaces/new`);
+  await hydrated(page);
+  await page.fill('#name', 'Imap Co');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
+  await page.goto(`${page.url()}/settings/mailboxes`);
+  await hydrated(page);
+
+  await page.fill('#address', `ivy@${id}.example`);
+  await page.fill('#smtp_host', 'smtp.example.com');
+  await page.fill('#smtp_port', '587');
+  await page.fill('#smtp_username', `ivy@${id}.example`);
+  await page.fill('#smtp_password', 'app-password');
+  await page.fill('#imap_host', 'imap.example.com');
+  await page.selectOption('#imap_security', 'tls');
+  await page.click('[data-testid=add-mailbox] button[type=submit]');
+  await page.waitForSelector(`[data-testid=mailbox-transport]:has-text("IMAP imap.example.com:993")`);
+
+  // Choosing Instantly swaps the SMTP fields for the campaign and the webhook URL (none until
+  // the key is stored), and a bad campaign id is refused with the reason.
+  await page.selectOption('#mailbox_kind', 'instantly');
+  await page.waitForSelector('[data-testid=external-fields]');
+  assert.equal(await page.locator('#smtp_host').count(), 0);
+  await page.waitForSelector('[data-testid=sender-webhook-missing]');
+  await page.fill('#address', `ivy2@${id}.example`);
+  await page.fill('#provider_campaign', '12345');
+  await page.click('[data-testid=add-mailbox] button[type=submit]');
+  await page.waitForSelector('[data-testid=add-mailbox] [data-testid=form-error]:has-text("Instantly campaign id")');
+  await shot(page, '37-instantly-account-form');
+  assert.deepEqual(errors, []);
+});

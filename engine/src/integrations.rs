@@ -18,6 +18,10 @@ use crate::providers::clay::ClayClient;
 use crate::providers::clay_inbox::{RedisClayInbox, DEFAULT_PENDING_TTL};
 use crate::providers::dataforseo::{self, DataForSeoClient, SeoLocale};
 use crate::providers::hunter::{self, HunterClient};
+use crate::providers::instantly::{self, InstantlyClient};
+use crate::providers::sandbox::{Sandbox, SandboxProfile};
+use crate::providers::sender::{ExternalSender, FoundSend, OutboundEmail, SendOutcome};
+use crate::providers::smartlead::{self, SmartleadClient};
 use crate::providers::http::{HttpSettings, RetryPolicy};
 use crate::providers::*;
 use async_trait::async_trait;
@@ -74,9 +78,13 @@ pub fn key_context(ws: WorkspaceId, provider: Integration) -> Vec<u8> {
     format!("agency-os/provider-key/v1|{ws}|{}", provider.slug()).into_bytes()
 }
 
-/// What a sealed Clay callback token is bound to.
-pub fn callback_context(ws: WorkspaceId) -> Vec<u8> {
-    format!("agency-os/clay-callback/v1|{ws}").into_bytes()
+/// What a sealed webhook token (the secret in `/webhooks/{provider}/{workspace}/{token}`) is
+/// bound to: this workspace, this provider. Clay's keeps the context it was first sealed with.
+pub fn callback_context(ws: WorkspaceId, provider: Integration) -> Vec<u8> {
+    match provider {
+        Integration::Clay => format!("agency-os/clay-callback/v1|{ws}").into_bytes(),
+        p => format!("agency-os/webhook-token/v1|{ws}|{}", p.slug()).into_bytes(),
+    }
 }
 
 impl Credential {
@@ -113,6 +121,8 @@ pub struct ProviderConfig {
     pub hunter_url: String,
     pub dataforseo_url: String,
     pub bettercontact_url: String,
+    pub instantly_url: String,
+    pub smartlead_url: String,
     /// Used by a workspace that has not stored its own key for the provider.
     pub platform: BTreeMap<Integration, Credential>,
     /// Seed of the sandbox that plays providers nobody has a key for.
@@ -132,6 +142,8 @@ impl Default for ProviderConfig {
             hunter_url: hunter::DEFAULT_BASE_URL.into(),
             dataforseo_url: dataforseo::DEFAULT_BASE_URL.into(),
             bettercontact_url: bettercontact::DEFAULT_BASE_URL.into(),
+            instantly_url: instantly::DEFAULT_BASE_URL.into(),
+            smartlead_url: smartlead::DEFAULT_BASE_URL.into(),
             platform: BTreeMap::new(),
             sandbox_seed: 2026,
             cache_ttl: Duration::from_secs(60),
@@ -158,6 +170,8 @@ pub enum RealClient {
     DataForSeo(DataForSeoClient),
     BetterContact(BetterContactClient),
     Clay(ClayClient),
+    Instantly(InstantlyClient),
+    Smartlead(SmartleadClient),
 }
 
 fn wrong_shape(provider: Integration) -> ProviderError {
@@ -184,6 +198,8 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
             // The URL is per table; the base URL only carries timeouts and retries.
             RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), c.http("https://api.clay.com"))?)
         }
+        (Integration::Instantly, Credential::Key(k)) => RealClient::Instantly(InstantlyClient::new(k.clone(), c.http(&c.instantly_url))?),
+        (Integration::Smartlead, Credential::Key(k)) => RealClient::Smartlead(SmartleadClient::new(k.clone(), c.http(&c.smartlead_url))?),
         (p, _) => return Err(wrong_shape(p)),
     })
 }
@@ -198,6 +214,8 @@ impl RealClient {
             RealClient::DataForSeo(c) => c.check().await,
             RealClient::BetterContact(c) => c.check().await,
             RealClient::Clay(c) => c.check().await,
+            RealClient::Instantly(c) => c.check().await,
+            RealClient::Smartlead(c) => c.check().await,
         }
     }
 }
@@ -286,6 +304,19 @@ impl LeadSearch for Unusable {
     }
 }
 
+#[async_trait]
+impl ExternalSender for Unusable {
+    fn provider(&self) -> ProviderName {
+        self.0
+    }
+    async fn send(&self, _: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+    async fn find(&self, _: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        Err(ProviderError::Unauthorized)
+    }
+}
+
 fn provider_name(i: Integration) -> ProviderName {
     match i {
         Integration::Apollo => ProviderName::Apollo,
@@ -293,6 +324,8 @@ fn provider_name(i: Integration) -> ProviderName {
         Integration::DataForSeo => ProviderName::DataForSeo,
         Integration::BetterContact => ProviderName::BetterContact,
         Integration::Clay => ProviderName::Clay,
+        Integration::Instantly => ProviderName::Instantly,
+        Integration::Smartlead => ProviderName::Smartlead,
     }
 }
 
@@ -317,6 +350,8 @@ pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeM
                     Integration::DataForSeo => e.providers.seo = u(),
                     Integration::BetterContact => e.providers.bettercontact = u(),
                     Integration::Clay => e.providers.clay = u(),
+                    // Senders are resolved by `Resolver::sender_for`.
+                    Integration::Instantly | Integration::Smartlead => {}
                 }
                 continue;
             }
@@ -362,6 +397,7 @@ pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeM
                     breakers.clay = fresh();
                 }
             }
+            RealClient::Instantly(_) | RealClient::Smartlead(_) => {}
         }
     }
     e
@@ -391,9 +427,19 @@ struct Entry {
     enricher: Arc<Enricher>,
 }
 
-/// Hands out the enricher of a workspace. Build one per process.
+/// Hands out the enricher and the external senders of a workspace. Build one per process.
 pub struct Resolver {
     mode: Mode,
+    senders: Mutex<HashMap<(WorkspaceId, Integration), SenderEntry>>,
+    /// The sandbox playing each sender for each workspace that has no key: kept for the life of
+    /// the process, because it remembers what it queued (that is how it answers `find`).
+    sandboxes: Mutex<HashMap<(WorkspaceId, Integration), Arc<Sandbox>>>,
+}
+
+struct SenderEntry {
+    version: i64,
+    at: Instant,
+    sender: Arc<dyn ExternalSender>,
 }
 
 enum Mode {
@@ -404,13 +450,13 @@ enum Mode {
 
 impl Resolver {
     pub fn fixed(enricher: Enricher) -> Self {
-        Self { mode: Mode::Fixed(Arc::new(enricher)) }
+        Self { mode: Mode::Fixed(Arc::new(enricher)), senders: Mutex::default(), sandboxes: Mutex::default() }
     }
 
     /// Per-workspace providers from the keys stored with `engine` and its configuration;
     /// `base` supplies the sandbox, the process-wide breakers, unit costs and settings.
     pub fn configured(engine: Engine, base: Enricher) -> Self {
-        Self { mode: Mode::Configured { engine, base, cache: Mutex::new(HashMap::new()) } }
+        Self { mode: Mode::Configured { engine, base, cache: Mutex::new(HashMap::new()) }, senders: Mutex::default(), sandboxes: Mutex::default() }
     }
 
     /// The product default: the sandbox of the configured seed wherever no key is set.
@@ -445,5 +491,60 @@ impl Resolver {
         if let Mode::Configured { cache, .. } = &self.mode {
             cache.lock().expect("resolver cache").remove(&ws);
         }
+        self.senders.lock().expect("resolver cache").retain(|(w, _), _| *w != ws);
+    }
+
+    /// The external sender (Instantly or Smartlead) of the workspace: the real client with its
+    /// own key (or the installation's), an always-unauthorised stand-in when its stored key no
+    /// longer opens, else the sandbox — which queues nothing anywhere. `Invalid` for a provider
+    /// that is not a sender.
+    pub async fn sender_for(&self, ws: WorkspaceId, provider: Integration) -> Result<Arc<dyn ExternalSender>, Error> {
+        if !matches!(provider, Integration::Instantly | Integration::Smartlead) {
+            return Err(Error::Invalid(format!("{} does not send email", provider.label())));
+        }
+        let engine = match &self.mode {
+            Mode::Fixed(_) => return Ok(self.sandbox(ws, provider)),
+            Mode::Configured { engine, .. } => engine,
+        };
+        let version = keys_version(engine, ws).await;
+        let ttl = engine.settings.providers.cache_ttl;
+        if let Some(v) = version {
+            let cache = self.senders.lock().expect("resolver cache");
+            if let Some(entry) = cache.get(&(ws, provider)).filter(|e| e.version == v && e.at.elapsed() < ttl) {
+                return Ok(entry.sender.clone());
+            }
+        }
+        let sender: Arc<dyn ExternalSender> = match sources(engine, ws).await?.remove(&provider) {
+            Some(Source::Workspace(c) | Source::Platform(c)) => match real_client(engine, ws, provider, &c) {
+                Ok(RealClient::Instantly(c)) => Arc::new(c),
+                Ok(RealClient::Smartlead(c)) => Arc::new(c),
+                Ok(_) => Arc::new(Unusable(provider_name(provider))),
+                Err(e) => {
+                    tracing::error!(workspace = %ws, %provider, error = %e, "cannot build the sender client");
+                    Arc::new(Unusable(provider_name(provider)))
+                }
+            },
+            // A key that does not open must not fall back to the sandbox: the workspace would
+            // believe its emails went out.
+            Some(Source::Unopenable(_)) => Arc::new(Unusable(provider_name(provider))),
+            Some(Source::Sandbox) | None => self.sandbox(ws, provider),
+        };
+        if let Some(version) = version {
+            self.senders.lock().expect("resolver cache").insert((ws, provider), SenderEntry { version, at: Instant::now(), sender: sender.clone() });
+        }
+        Ok(sender)
+    }
+
+    fn sandbox(&self, ws: WorkspaceId, provider: Integration) -> Arc<dyn ExternalSender> {
+        let seed = match &self.mode {
+            Mode::Configured { engine, .. } => engine.settings.providers.sandbox_seed,
+            Mode::Fixed(_) => 0,
+        };
+        self.sandboxes
+            .lock()
+            .expect("resolver sandboxes")
+            .entry((ws, provider))
+            .or_insert_with(|| Arc::new(Sandbox::with_profile(seed, SandboxProfile::default()).acting_as(provider_name(provider))))
+            .clone()
     }
 }

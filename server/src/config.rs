@@ -139,6 +139,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_HUNTER_URL", "https://api.hunter.io/v2", "Hunter API base URL"),
     ("AGENCY_OS_DATAFORSEO_URL", "https://api.dataforseo.com/v3", "DataForSEO API base URL"),
     ("AGENCY_OS_BETTERCONTACT_URL", "https://app.bettercontact.rocks/api/v2", "BetterContact API base URL"),
+    ("AGENCY_OS_INSTANTLY_URL", "https://api.instantly.ai", "Instantly API base URL (sending accounts; each workspace stores its own key)"),
+    ("AGENCY_OS_SMARTLEAD_URL", "https://server.smartlead.ai/api/v1", "Smartlead API base URL (sending accounts; each workspace stores its own key)"),
     ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
 ];
 
@@ -221,6 +223,8 @@ impl Source {
             hunter_url: self.base_url("AGENCY_OS_HUNTER_URL", &d.hunter_url)?,
             dataforseo_url: self.base_url("AGENCY_OS_DATAFORSEO_URL", &d.dataforseo_url)?,
             bettercontact_url: self.base_url("AGENCY_OS_BETTERCONTACT_URL", &d.bettercontact_url)?,
+            instantly_url: self.base_url("AGENCY_OS_INSTANTLY_URL", &d.instantly_url)?,
+            smartlead_url: self.base_url("AGENCY_OS_SMARTLEAD_URL", &d.smartlead_url)?,
             platform,
             ..d
         })

@@ -9,6 +9,7 @@
 //! between rounds on SIGTERM or Ctrl-C, so a round's claimed messages are finished, not
 //! abandoned to reconciliation.
 
+use engine::dispatch::external::{ByKind, ExternalTransport};
 use engine::dispatch::{DispatchSettings, Dispatcher, MailTransport, RoundReport, UnsubscribeLink};
 use engine::email::transport::SmtpTransport;
 use engine::email::unsubscribe;
@@ -105,9 +106,19 @@ pub async fn run(engine: Engine, transport: Arc<dyn MailTransport>, options: Loo
     total
 }
 
-/// The loop `serve` runs: drafting, dispatch over native mailboxes, reconciliation.
+/// The email channel of a process: native mailboxes over SMTP, sending accounts through the
+/// workspace's Instantly or Smartlead client (its key, the installation's, or the sandbox).
+pub fn transport(engine: &Engine) -> Arc<dyn MailTransport> {
+    let resolver = Arc::new(engine::integrations::Resolver::from_engine(engine));
+    Arc::new(ByKind {
+        smtp: Arc::new(SmtpTransport::new(engine.settings.secrets.clone())),
+        external: Arc::new(ExternalTransport::new(engine.clone(), resolver)),
+    })
+}
+
+/// The loop `serve` runs: drafting, dispatch over every mailbox kind, reconciliation.
 pub fn spawn_in_serve(engine: Engine, options: LoopOptions, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<RoundReport> {
-    let transport: Arc<dyn MailTransport> = Arc::new(SmtpTransport::new(engine.settings.secrets.clone()));
+    let transport = transport(&engine);
     tokio::spawn(run(engine, transport, options, shutdown))
 }
 

@@ -25,25 +25,59 @@ pub async fn list_mailboxes(workspace: String) -> Result<Vec<MailboxInfo>, AppEr
     .await
 }
 
+/// Adds a mailbox: `kind` smtp (default) with its SMTP and optional IMAP settings, or
+/// instantly / smartlead with the provider's campaign id. Fields of the other kind are ignored.
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "add_mailbox")]
 pub async fn add_mailbox(
     workspace: String,
     address: String,
     display_name: String,
-    smtp_host: String,
-    smtp_port: String,
-    smtp_security: String,
-    smtp_username: String,
-    smtp_password: String,
+    kind: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<String>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    imap_host: Option<String>,
+    imap_port: Option<String>,
+    imap_security: Option<String>,
+    provider_campaign: Option<String>,
     daily_cap: i32,
     ramp_start: i32,
     ramp_step: i32,
 ) -> Result<MailboxInfo, AppError> {
     respond(async {
         let me = user().await?;
-        let form = MailboxForm { address, display_name, smtp_host, smtp_port, smtp_security, smtp_username, smtp_password, daily_cap, ramp_start, ramp_step };
+        let form = MailboxForm {
+            kind: kind.unwrap_or_default(),
+            address,
+            display_name,
+            smtp_host: smtp_host.unwrap_or_default(),
+            smtp_port: smtp_port.unwrap_or_default(),
+            smtp_security: smtp_security.unwrap_or_default(),
+            smtp_username: smtp_username.unwrap_or_default(),
+            smtp_password: smtp_password.unwrap_or_default(),
+            imap_host: imap_host.unwrap_or_default(),
+            imap_port: imap_port.unwrap_or_default(),
+            imap_security: imap_security.unwrap_or_default(),
+            provider_campaign: provider_campaign.unwrap_or_default(),
+            daily_cap,
+            ramp_start,
+            ramp_step,
+        };
         Ok(engine::flows::mailboxes::add(&engine()?, me, workspace_id(&workspace)?, form).await?)
+    })
+    .await
+}
+
+/// The webhook URL to paste into Instantly or Smartlead (`kind`), once the workspace stored the
+/// provider's key; `None` before that.
+#[server(prefix = "/api", endpoint = "sender_webhook_url")]
+pub async fn sender_webhook_url(workspace: String, kind: String) -> Result<Option<String>, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::mailboxes::webhook_url(&engine()?, me, workspace_id(&workspace)?, &kind).await?)
     })
     .await
 }

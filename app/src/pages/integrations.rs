@@ -72,8 +72,13 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                 {since.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
                 {item.callback_url.clone().map(|url| view! {
                     <div>
-                        <label class=LABEL>"Callback URL for the table's HTTP API column (keep it secret: it is the password)"</label>
-                        <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="clay-callback-url"/>
+                        <label class=LABEL>{if provider == Integration::Clay {
+                            "Callback URL for the table's HTTP API column (keep it secret: it is the password)"
+                        } else {
+                            "Webhook URL: paste it into the provider's webhook settings for all events (keep it secret: it is the password)"
+                        }}</label>
+                        <input class=format!("{INPUT} font-mono text-xs") readonly value=url
+                            data-testid=if provider == Integration::Clay { "clay-callback-url".to_string() } else { format!("webhook-url-{slug}") }/>
                     </div>
                 })}
                 <ActionForm action=set attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">

@@ -1,12 +1,16 @@
-//! Settings → Mailboxes: each native mailbox with today's usage against today's cap (the ramp
+//! Settings → Mailboxes: each mailbox with today's usage against today's cap (the ramp
 //! applied), why it is paused if it is, "Test connection", its DKIM record to publish, and its
 //! cap and ramp; plus the form to add one. Passwords and keys never come back to the page.
+//!
+//! A mailbox is a native one (SMTP, with optional IMAP) or a sending account on Instantly or
+//! Smartlead: then the form asks for the campaign prepared there and shows the webhook URL to
+//! paste into the provider.
 
 use crate::api::mailboxes::*;
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
-use domain::sending::{MailboxInfo, SmtpSecurity};
+use domain::sending::{ImapSecurity, MailboxInfo, MailboxKind, SmtpSecurity};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -16,7 +20,7 @@ pub fn MailboxesPage() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     view! {
         <Title text="Mailboxes"/>
-        <PageHeader title="Mailboxes" subtitle="The addresses your emails go out from, over SMTP with DKIM. Each has a daily cap and a ramp that warms it up."/>
+        <PageHeader title="Mailboxes" subtitle="The addresses your emails go out from: over SMTP with DKIM, or through a sending account on Instantly or Smartlead. Each has a daily cap and a ramp that warms it up."/>
         <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
         {if role.can(Action::ManageIntegrations) {
             view! { <Mailboxes/> }.into_any()
@@ -31,6 +35,7 @@ fn Mailboxes() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let add = ServerAction::<AddMailbox>::new();
     let changed = RwSignal::new(0u32);
+    let kind = RwSignal::new(MailboxKind::Smtp.as_str().to_string());
     let list = LocalResource::new(move || {
         let (id, _, _) = (ws.id.get(), add.version().get(), changed.get());
         list_mailboxes(id)
@@ -51,18 +56,19 @@ fn Mailboxes() -> impl IntoView {
             <h2 class="mb-3 text-base font-semibold">"Add a mailbox"</h2>
             <ActionForm action=add attr:class="grid gap-3 sm:grid-cols-2" attr:data-testid="add-mailbox">
                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
-                <Field label="Email address" name="address" kind="email" placeholder="sam@youragency.com" required=true/>
-                <Field label="Display name" name="display_name" kind="text" placeholder="Sam Carter" required=false/>
-                <Field label="SMTP host" name="smtp_host" kind="text" placeholder="smtp.gmail.com" required=true/>
-                <Field label="Port" name="smtp_port" kind="number" placeholder="587" required=true/>
-                <div>
-                    <label class=LABEL for="smtp_security">"Security"</label>
-                    <select class=INPUT id="smtp_security" name="smtp_security">
-                        {SmtpSecurity::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                <div class="sm:col-span-2">
+                    <label class=LABEL for="mailbox_kind">"Sends through"</label>
+                    <select class=INPUT id="mailbox_kind" name="kind" data-testid="mailbox-kind"
+                        on:change=move |ev| kind.set(event_target_value(&ev))>
+                        {MailboxKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                     </select>
                 </div>
-                <Field label="User name" name="smtp_username" kind="text" placeholder="usually the address" required=false/>
-                <Field label="Password (an app password)" name="smtp_password" kind="password" placeholder="" required=false/>
+                <Field label="Email address" name="address" kind="email" placeholder="sam@youragency.com" required=true/>
+                <Field label="Display name" name="display_name" kind="text" placeholder="Sam Carter" required=false/>
+                {move || match MailboxKind::parse(&kind.get()).unwrap_or(MailboxKind::Smtp) {
+                    MailboxKind::Smtp => view! { <SmtpFields/> }.into_any(),
+                    external => view! { <ExternalFields kind=external/> }.into_any(),
+                }}
                 <div class="grid grid-cols-3 gap-2">
                     <NumberField label="Daily cap" name="daily_cap" value=30/>
                     <NumberField label="Ramp start" name="ramp_start" value=5/>
@@ -74,6 +80,72 @@ fn Mailboxes() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// A native mailbox's server: SMTP to send, IMAP (optional) to look in the Sent folder.
+#[component]
+fn SmtpFields() -> impl IntoView {
+    view! {
+        <Field label="SMTP host" name="smtp_host" kind="text" placeholder="smtp.gmail.com" required=true/>
+        <Field label="Port" name="smtp_port" kind="number" placeholder="587" required=true/>
+        <div>
+            <label class=LABEL for="smtp_security">"Security"</label>
+            <select class=INPUT id="smtp_security" name="smtp_security">
+                {SmtpSecurity::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+        </div>
+        <Field label="User name" name="smtp_username" kind="text" placeholder="usually the address" required=false/>
+        <Field label="Password (an app password)" name="smtp_password" kind="password" placeholder="" required=false/>
+        <fieldset class="sm:col-span-2 grid gap-3 rounded-lg border border-slate-200 p-3 sm:grid-cols-3" data-testid="imap-fields">
+            <legend class="px-1 text-sm font-medium text-slate-700">"IMAP (optional)"</legend>
+            <p class="sm:col-span-3 text-xs text-slate-500">
+                "Used to confirm a send after a crash and to read bounces. It logs in with the SMTP user name and password. Leave empty to skip: a message a crash left in doubt then waits for you in the Outbox."
+            </p>
+            <Field label="IMAP host" name="imap_host" kind="text" placeholder="imap.gmail.com" required=false/>
+            <Field label="IMAP port" name="imap_port" kind="number" placeholder="993" required=false/>
+            <div>
+                <label class=LABEL for="imap_security">"IMAP security"</label>
+                <select class=INPUT id="imap_security" name="imap_security">
+                    {ImapSecurity::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                </select>
+            </div>
+        </fieldset>
+    }
+}
+
+/// A sending account on Instantly or Smartlead: the campaign prepared there, and the webhook
+/// URL to paste into the provider.
+#[component]
+fn ExternalFields(kind: MailboxKind) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let provider = if kind == MailboxKind::Instantly { "Instantly" } else { "Smartlead" };
+    let hook = LocalResource::new(move || sender_webhook_url(ws.id.get(), kind.as_str().to_string()));
+    view! {
+        <div class="sm:col-span-2 space-y-3 rounded-lg border border-slate-200 bg-slate-50 p-3" data-testid="external-fields">
+            <p class="text-sm text-slate-700">
+                {format!("Prepare a campaign in {provider} for us: its sending accounts, schedule and tracking as you like, and one step only, whose subject is ")}
+                <code class="rounded bg-white px-1">"{{agency_os_subject}}"</code>" and whose body is "<code class="rounded bg-white px-1">"{{agency_os_body}}"</code>
+                ". Each approved email joins that campaign as a lead carrying its subject and body (the unsubscribe footer included). Caps, ramp, pause and the bounce guard here still apply."
+            </p>
+            <div>
+                <label class=LABEL for="provider_campaign">{format!("{provider} campaign id")}</label>
+                <input class=INPUT id="provider_campaign" name="provider_campaign" type="text" required autocomplete="off"
+                    placeholder=kind.campaign_hint() data-testid="provider-campaign"/>
+            </div>
+            <div>
+                <label class=LABEL>"Webhook URL (paste it into the provider's webhook settings, all events)"</label>
+                {move || hook.get().map(|r| match r {
+                    Ok(Some(url)) => view! { <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="sender-webhook-url"/> }.into_any(),
+                    Ok(None) => view! {
+                        <p class="text-sm text-amber-800" data-testid="sender-webhook-missing">
+                            {format!("Store your {provider} API key in Settings → Integrations first: the webhook URL is made with it. Without a key, sends through this account run in the sandbox and nothing leaves.")}
+                        </p>
+                    }.into_any(),
+                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+                }).unwrap_or_else(|| spinner().into_any())}
+            </div>
+        </div>
     }
 }
 
@@ -123,7 +195,7 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
             <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
                 <div>
                     <h2 class="text-base font-semibold" data-testid="mailbox-address">{item.address.clone()}</h2>
-                    <p class="mt-0.5 text-sm text-slate-500">{format!("{}:{} · {} · {}", item.smtp_host, item.smtp_port, item.smtp_security, if item.has_password { "password set" } else { "no login" })}</p>
+                    <p class="mt-0.5 text-sm text-slate-500" data-testid="mailbox-transport">{transport_line(&item)}</p>
                 </div>
                 <span class=if paused { "rounded-full bg-red-50 px-2.5 py-0.5 text-xs font-medium text-red-800" } else { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" }
                     data-testid="mailbox-status">{if paused { "Paused" } else { "Sending" }}</span>
@@ -146,7 +218,16 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
                     <button class=BUTTON_SECONDARY type="submit">"Save limits"</button>
                     <FormError value=limits.value()/>
                 </ActionForm>
-                <div class="rounded-lg bg-slate-50 p-3">
+                {item.kind.is_external().then(|| view! {
+                    <div class="rounded-lg bg-slate-50 p-3">
+                        <label class=LABEL>"Webhook URL (paste it into the provider, all events)"</label>
+                        {match item.webhook_url.clone() {
+                            Some(url) => view! { <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="mailbox-webhook-url"/> }.into_any(),
+                            None => view! { <p class="text-sm text-amber-800">"No key stored for this provider yet (Settings → Integrations): sends run in the sandbox."</p> }.into_any(),
+                        }}
+                    </div>
+                })}
+                <div class="rounded-lg bg-slate-50 p-3" class:hidden=item.kind.is_external()>
                     <h3 class="text-sm font-semibold">"DKIM"</h3>
                     {item.dkim.clone().map(|k| view! {
                         <p class="mt-1 text-xs text-slate-600">{format!("Publish this TXT record ({}, selector {}):", k.algorithm, k.selector)}</p>
@@ -186,5 +267,19 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// How the mailbox sends, one line: server and login, or provider and campaign.
+fn transport_line(item: &MailboxInfo) -> String {
+    match item.kind {
+        MailboxKind::Smtp => {
+            let imap = match (&item.imap_host, item.imap_port) {
+                (Some(h), Some(p)) => format!("IMAP {h}:{p}"),
+                _ => "no IMAP".to_string(),
+            };
+            format!("{}:{} · {} · {} · {imap}", item.smtp_host, item.smtp_port, item.smtp_security, if item.has_password { "password set" } else { "no login" })
+        }
+        k => format!("{} · campaign {}", k.label(), item.provider_campaign.as_deref().unwrap_or("?")),
     }
 }

@@ -14,6 +14,7 @@
 //! (SMTP, or an external sender) plugs in, and tests can count calls.
 
 pub mod checks;
+pub mod external;
 
 use crate::store::mailboxes::{self, SendingMailbox};
 use crate::store::outbox::{self, CheckRecord, Claimed, SendContext};

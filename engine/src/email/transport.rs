@@ -271,6 +271,8 @@ mod tests {
         SendingMailbox {
             client_id: ws,
             id,
+            kind: "smtp".into(),
+            provider_campaign: None,
             address: "sam@northwind.example".into(),
             display_name: "Sam Carter".into(),
             smtp_host: "127.0.0.1".into(),

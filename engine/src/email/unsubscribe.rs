@@ -145,6 +145,10 @@ pub enum Via {
     Link,
     /// The mail client's RFC 8058 one-click POST.
     OneClick,
+    /// A sending platform's webhook (Instantly, Smartlead) reported it.
+    Webhook,
+    /// A sending platform refused a send because the address unsubscribed there.
+    SenderRefusal,
 }
 
 impl Via {
@@ -152,6 +156,8 @@ impl Via {
         match self {
             Via::Link => "link",
             Via::OneClick => "one_click",
+            Via::Webhook => "webhook",
+            Via::SenderRefusal => "sender_refusal",
         }
     }
 }

@@ -3,8 +3,10 @@
 //! and never comes back out of this module towards a caller: views carry the provider, the
 //! last four characters and dates. Audit rows say which provider changed, never the key.
 //!
-//! Also the Clay callback: `POST /webhooks/clay/{workspace}/{token}`, authenticated by the
-//! unguessable token in its path (Clay cannot sign requests), correlated in Redis.
+//! Also the webhook tokens: `POST /webhooks/{clay|instantly|smartlead}/{workspace}/{token}` is
+//! authenticated by the unguessable token in its path (none of them signs its requests), made
+//! when the provider's key is first stored, sealed per workspace and provider. Clay callbacks are
+//! correlated in Redis here; sender events in `flows::sender_events`.
 
 use crate::auth::authorize;
 use crate::integrations::{self, callback_context, real_client, Credential};
@@ -27,7 +29,7 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<
     for provider in Integration::ALL {
         let row = rows.iter().find(|r| r.integration() == Some(provider));
         let callback_url = match row.and_then(|r| r.callback_token.as_deref()) {
-            Some(sealed) if provider == Integration::Clay => Some(callback_url(engine, ws, &open_token(engine, ws, sealed)?)),
+            Some(sealed) if provider.has_webhook() => Some(webhook_url(engine, ws, provider, &open_token(engine, ws, provider, sealed)?)),
             _ => None,
         };
         out.push(IntegrationView {
@@ -40,20 +42,31 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<
     Ok(out)
 }
 
-fn open_token(engine: &Engine, ws: WorkspaceId, sealed: &str) -> Result<String> {
+fn open_token(engine: &Engine, ws: WorkspaceId, provider: Integration, sealed: &str) -> Result<String> {
+    let label = provider.label();
     let raw = engine
         .settings
         .secrets
-        .open(&callback_context(ws), sealed)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("the Clay callback token cannot be opened: {e}")))?;
-    String::from_utf8(raw).map_err(|_| Error::Internal(anyhow::anyhow!("the Clay callback token is not text")))
+        .open(&callback_context(ws, provider), sealed)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("the {label} webhook token cannot be opened: {e}")))?;
+    String::from_utf8(raw).map_err(|_| Error::Internal(anyhow::anyhow!("the {label} webhook token is not text")))
 }
 
-fn callback_url(engine: &Engine, ws: WorkspaceId, token: &str) -> String {
-    format!("{}/webhooks/clay/{ws}/{token}", engine.settings.public_url.trim_end_matches('/'))
+/// `{public_url}/webhooks/{provider}/{workspace}/{token}`: what the provider posts to.
+fn webhook_url(engine: &Engine, ws: WorkspaceId, provider: Integration, token: &str) -> String {
+    format!("{}/webhooks/{}/{ws}/{token}", engine.settings.public_url.trim_end_matches('/'), provider.slug())
 }
 
-/// 32 random bytes, hex: what stands between the internet and a workspace's Clay results.
+/// The workspace's webhook URL for `provider`, when its key is stored (the token is made with
+/// the key). For the Mailboxes page of an external sending account.
+pub async fn webhook_url_for(engine: &Engine, ws: WorkspaceId, provider: Integration) -> Result<Option<String>> {
+    let Some(sealed) = provider_keys::get(&engine.pool, ws, provider).await?.and_then(|r| r.callback_token) else {
+        return Ok(None);
+    };
+    Ok(Some(webhook_url(engine, ws, provider, &open_token(engine, ws, provider, &sealed)?)))
+}
+
+/// 32 random bytes, hex: what stands between the internet and a workspace's webhook.
 fn new_callback_token() -> String {
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
@@ -70,10 +83,10 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
     let mut tx = engine.pool.begin().await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?;
-    // Clay's callback URL is made once and kept across replacements, so the table's HTTP API
-    // column keeps working when only the webhook URL changes.
-    let token = (provider == Integration::Clay && before.as_ref().is_none_or(|b| b.callback_token.is_none()))
-        .then(|| engine.settings.secrets.seal(&callback_context(ws), new_callback_token().as_bytes()));
+    // A webhook URL is made once and kept across key replacements, so what was pasted into
+    // the provider (Clay's HTTP API column, Instantly's or Smartlead's webhook) keeps working.
+    let token = (provider.has_webhook() && before.as_ref().is_none_or(|b| b.callback_token.is_none()))
+        .then(|| engine.settings.secrets.seal(&callback_context(ws, provider), new_callback_token().as_bytes()));
     provider_keys::upsert(&mut tx, ws, provider, &sealed, &shown, token.as_deref(), access.user).await?;
     audit::record(
         &mut tx,
@@ -151,14 +164,17 @@ pub enum ClayCallback {
     Unmatched,
 }
 
-/// Authenticates `POST /webhooks/clay/{ws}/{token}`. `NotFound` for an unknown workspace, a
-/// workspace without Clay, or a wrong token — indistinguishable on purpose. The tokens are
-/// compared in constant time.
+/// Authenticates `POST /webhooks/{provider}/{ws}/{token}` (Clay, Instantly, Smartlead).
+/// `NotFound` for an unknown workspace, a workspace without that provider, or a wrong token —
+/// indistinguishable on purpose. The tokens are compared in constant time.
 #[tracing::instrument(skip(engine, token))]
-pub async fn authenticate_clay(engine: &Engine, ws: WorkspaceId, token: &str) -> Result<()> {
-    let row = provider_keys::get(&engine.pool, ws, Integration::Clay).await?.ok_or(Error::NotFound("webhook"))?;
+pub async fn authenticate_webhook(engine: &Engine, ws: WorkspaceId, provider: Integration, token: &str) -> Result<()> {
+    if !provider.has_webhook() {
+        return Err(Error::NotFound("webhook"));
+    }
+    let row = provider_keys::get(&engine.pool, ws, provider).await?.ok_or(Error::NotFound("webhook"))?;
     let sealed = row.callback_token.ok_or(Error::NotFound("webhook"))?;
-    let expected = open_token(engine, ws, &sealed)?;
+    let expected = open_token(engine, ws, provider, &sealed)?;
     if !bool::from(expected.as_bytes().ct_eq(token.as_bytes())) {
         return Err(Error::NotFound("webhook"));
     }
@@ -201,7 +217,7 @@ pub async fn reseal_all(engine: &Engine) -> Result<usize> {
             let fail = |e: crate::secrets::SecretError| Error::Internal(anyhow::anyhow!("{provider} key of workspace {ws}: {e}"));
             let ciphertext = ring.seal(&integrations::key_context(ws, provider), &ring.open(&integrations::key_context(ws, provider), &row.ciphertext).map_err(fail)?);
             let token = match row.callback_token.as_deref() {
-                Some(t) => Some(ring.seal(&callback_context(ws), &ring.open(&callback_context(ws), t).map_err(fail)?)),
+                Some(t) => Some(ring.seal(&callback_context(ws, provider), &ring.open(&callback_context(ws, provider), t).map_err(fail)?)),
                 None => None,
             };
             let mut conn = engine.pool.acquire().await?;

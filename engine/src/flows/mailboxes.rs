@@ -1,5 +1,9 @@
-//! Native mailboxes of a workspace (SPEC §6, §10.6): owners and admins add one, test its
+//! Mailboxes of a workspace (SPEC §6, §10.6): owners and admins add one, test its
 //! connection, set its cap and ramp, generate its DKIM key, pause, resume and remove it.
+//!
+//! A mailbox is a native SMTP mailbox or a sending account on Instantly or Smartlead (its
+//! `kind`): the latter sends by adding the lead to a campaign prepared there
+//! (`providers::sender`), and shows the webhook URL the provider must post its events to.
 //!
 //! The SMTP password and the DKIM private key are sealed (`crate::secrets`) with a context
 //! naming the workspace, the mailbox and the field before they reach the database, and never
@@ -15,8 +19,8 @@ use crate::{Engine, Error, Result};
 use chrono::Utc;
 use domain::account::Action;
 use domain::ids::{MailboxId, UserId, WorkspaceId};
-use domain::integrations::ConnectionTest;
-use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, SendLimits};
+use domain::integrations::{ConnectionTest, Integration};
+use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, MailboxKind, SendLimits, ValidTransport};
 use serde_json::json;
 use std::time::Duration;
 
@@ -35,7 +39,29 @@ fn open(engine: &Engine, ws: WorkspaceId, id: MailboxId, field: &str, sealed: &s
     crate::email::transport::open_secret(&engine.settings.secrets, ws, id, field, sealed).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
-fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow) -> MailboxInfo {
+/// The provider integration an external kind sends through.
+pub fn integration_of(kind: MailboxKind) -> Option<Integration> {
+    match kind {
+        MailboxKind::Smtp => None,
+        MailboxKind::Instantly => Some(Integration::Instantly),
+        MailboxKind::Smartlead => Some(Integration::Smartlead),
+    }
+}
+
+/// The webhook URL of each external kind the workspace has a key for.
+async fn webhook_urls(engine: &Engine, ws: WorkspaceId) -> Result<Vec<(MailboxKind, String)>> {
+    let mut out = Vec::new();
+    for kind in [MailboxKind::Instantly, MailboxKind::Smartlead] {
+        if let Some(url) = crate::flows::integrations::webhook_url_for(engine, ws, integration_of(kind).expect("external")).await? {
+            out.push((kind, url));
+        }
+    }
+    Ok(out)
+}
+
+fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind, String)]) -> MailboxInfo {
+    let kind = MailboxKind::parse(&row.kind).unwrap_or(MailboxKind::Smtp);
+    let webhook_url = hooks.iter().find(|(k, _)| *k == kind).map(|(_, u)| u.clone());
     let id = MailboxId(row.id);
     // The record is derived from the stored key each time, so what the page shows is always
     // what the dispatcher signs with.
@@ -60,6 +86,12 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow) -> MailboxInfo {
         smtp_security: row.smtp_security,
         smtp_username: row.smtp_username,
         has_password: row.has_password,
+        kind,
+        provider_campaign: row.provider_campaign,
+        imap_host: row.imap_host,
+        imap_port: row.imap_port,
+        imap_security: row.imap_security,
+        webhook_url,
         limits,
         cap_today,
         used_today: row.used_today,
@@ -73,12 +105,15 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow) -> MailboxInfo {
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<MailboxInfo>> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let rows = mailboxes::list_with_usage(&engine.pool, access.workspace, Utc::now().date_naive()).await?;
-    Ok(rows.into_iter().map(|r| info(engine, ws, r)).collect())
+    let hooks = if rows.iter().any(|r| r.kind != "smtp") { webhook_urls(engine, ws).await? } else { Vec::new() };
+    Ok(rows.into_iter().map(|r| info(engine, ws, r, &hooks)).collect())
 }
 
 async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
     let rows = mailboxes::list_with_usage(&engine.pool, ws, Utc::now().date_naive()).await?;
-    rows.into_iter().find(|r| r.id == id.0).map(|r| info(engine, ws, r)).ok_or(Error::NotFound("mailbox"))
+    let row = rows.into_iter().find(|r| r.id == id.0).ok_or(Error::NotFound("mailbox"))?;
+    let hooks = if row.kind != "smtp" { webhook_urls(engine, ws).await? } else { Vec::new() };
+    Ok(info(engine, ws, row, &hooks))
 }
 
 /// Adds a mailbox. Invalid input changes nothing; the password is sealed before it is stored.
@@ -86,28 +121,70 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let m = form.validate()?;
     let id = MailboxId(uuid::Uuid::new_v4());
-    let sealed = (!m.smtp_password.is_empty()).then(|| engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, PASSWORD), m.smtp_password.as_bytes()));
-    let new = NewMailbox {
-        address: m.address.clone(),
-        display_name: m.display_name,
-        smtp_host: m.smtp_host.clone(),
-        smtp_port: i32::from(m.smtp_port),
-        smtp_security: m.smtp_security.as_str().into(),
-        smtp_username: m.smtp_username,
-        smtp_password_sealed: sealed,
-        imap_host: None,
-        imap_port: None,
-        imap_security: None,
-        daily_cap: m.limits.daily_cap,
-        ramp_start: m.limits.ramp_start,
-        ramp_step: m.limits.ramp_step,
+    let kind = m.kind();
+    let (new, after) = match m.transport {
+        ValidTransport::Smtp(smtp) => {
+            let sealed = (!smtp.password.is_empty()).then(|| engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, PASSWORD), smtp.password.as_bytes()));
+            let after = json!({
+                "address": m.address, "kind": kind.as_str(), "host": smtp.host, "port": smtp.port, "security": smtp.security.as_str(),
+                "imap": smtp.imap.as_ref().map(|i| json!({ "host": i.host, "port": i.port, "security": i.security.as_str() })), "limits": m.limits,
+            });
+            let new = NewMailbox {
+                kind: kind.as_str().into(),
+                provider_campaign: None,
+                address: m.address.clone(),
+                display_name: m.display_name,
+                smtp_host: Some(smtp.host),
+                smtp_port: Some(i32::from(smtp.port)),
+                smtp_security: smtp.security.as_str().into(),
+                smtp_username: smtp.username,
+                smtp_password_sealed: sealed,
+                imap_host: smtp.imap.as_ref().map(|i| i.host.clone()),
+                imap_port: smtp.imap.as_ref().map(|i| i32::from(i.port)),
+                imap_security: smtp.imap.as_ref().map(|i| i.security.as_str().to_string()),
+                daily_cap: m.limits.daily_cap,
+                ramp_start: m.limits.ramp_start,
+                ramp_step: m.limits.ramp_step,
+            };
+            (new, after)
+        }
+        ValidTransport::External { kind, campaign } => {
+            let after = json!({ "address": m.address, "kind": kind.as_str(), "campaign": campaign, "limits": m.limits });
+            let new = NewMailbox {
+                kind: kind.as_str().into(),
+                provider_campaign: Some(campaign),
+                address: m.address.clone(),
+                display_name: m.display_name,
+                smtp_host: None,
+                smtp_port: None,
+                smtp_security: "starttls".into(),
+                smtp_username: String::new(),
+                smtp_password_sealed: None,
+                imap_host: None,
+                imap_port: None,
+                imap_security: None,
+                daily_cap: m.limits.daily_cap,
+                ramp_start: m.limits.ramp_start,
+                ramp_step: m.limits.ramp_step,
+            };
+            (new, after)
+        }
     };
     let mut tx = engine.pool.begin().await?;
     mailboxes::insert(&mut tx, ws, id, &new).await?;
-    let after = json!({ "address": m.address, "host": m.smtp_host, "port": m.smtp_port, "security": m.smtp_security.as_str(), "limits": m.limits });
     audit(&mut tx, &access, "mailbox.add", id, None, Some(after)).await?;
     tx.commit().await?;
     one(engine, ws, id).await
+}
+
+/// The webhook URL an external kind's provider must post its events to, once the workspace
+/// stored that provider's key (the token is made with it); `None` before.
+pub async fn webhook_url(engine: &Engine, user: UserId, ws: WorkspaceId, kind: &str) -> Result<Option<String>> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let Some(provider) = integration_of(MailboxKind::parse(kind)?) else {
+        return Err(Error::Invalid("an SMTP mailbox has no webhook".into()));
+    };
+    crate::flows::integrations::webhook_url_for(engine, access.workspace, provider).await
 }
 
 /// The SMTP client settings of a stored mailbox, its password opened.
@@ -119,6 +196,14 @@ pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> R
 pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<ConnectionTest> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let m = mailboxes::for_send(&engine.pool, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+    // An external account is as good as the workspace's key for its provider.
+    if let Some(provider) = integration_of(MailboxKind::parse(&m.kind)?) {
+        return Ok(match crate::flows::integrations::test_connection(engine, user, ws, provider.slug()).await {
+            Ok(t) => t,
+            Err(Error::Invalid(message)) => ConnectionTest { ok: false, message },
+            Err(e) => return Err(e),
+        });
+    }
     let settings = smtp_settings(engine, ws, &m)?;
     let result = match SmtpMailer::new(&settings) {
         Ok(mailer) => mailer.test_connection().await,

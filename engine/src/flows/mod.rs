@@ -18,5 +18,6 @@ pub mod icp;
 pub mod integrations;
 pub mod pipeline;
 pub mod score;
+pub mod sender_events;
 pub mod sending;
 pub mod workspaces;

@@ -39,6 +39,13 @@ impl InstantlyClient {
         Self::new(key, HttpSettings::new(DEFAULT_BASE_URL))
     }
 
+    /// One cheap authenticated call ("Test connection"): the first campaign of the account.
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let url = self.http.url("api/v2/campaigns");
+        let _: Value = self.http.send(|c| c.get(&url).bearer_auth(self.key.expose()).query(&[("limit", "1")]), classify).await?;
+        Ok(())
+    }
+
     async fn post<T: serde::de::DeserializeOwned>(&self, path: &str, body: Value) -> Result<T, ProviderError> {
         let url = self.http.url(path);
         self.http

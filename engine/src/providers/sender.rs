@@ -228,6 +228,10 @@ pub enum SenderEventKind {
     /// An automatic answer (out of office, vacation responder).
     AutoReplied { text: Option<String> },
     Bounced,
+    /// The recipient marked the message as spam. Neither Instantly's nor Smartlead's published
+    /// event lists name such an event today; the variant exists so an intake that learns one
+    /// (or a feedback loop) records it as a complaint.
+    Complained,
     Unsubscribed,
     /// Anything else the platform reports (lead labels, account errors, campaign status), kept
     /// by name so intake can log it without us guessing its meaning.

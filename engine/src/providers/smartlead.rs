@@ -43,6 +43,15 @@ impl SmartleadClient {
     }
 }
 
+impl SmartleadClient {
+    /// One cheap authenticated call ("Test connection"): the account's campaigns.
+    pub async fn check(&self) -> Result<(), ProviderError> {
+        let url = self.http.url("campaigns/");
+        let _: Value = self.http.send(|c| c.get(&url).query(&[("api_key", self.key.expose())]), classify).await?;
+        Ok(())
+    }
+}
+
 /// Smartlead campaign ids are integers; anything else is refused before a call is made.
 fn campaign_id(email: &OutboundEmail) -> Result<u64, ProviderError> {
     email

@@ -1,4 +1,5 @@
-//! Native mailboxes (SPEC §6, §10.6). Secrets (SMTP password, DKIM key) are stored sealed by
+//! Mailboxes (SPEC §6, §10.6): native SMTP mailboxes and sending accounts on Instantly or
+//! Smartlead (`kind`), which have no SMTP settings (read as empty) but a provider campaign. Secrets (SMTP password, DKIM key) are stored sealed by
 //! the caller (`engine::secrets`) and come back sealed; this module never sees them in clear.
 //! Every function takes the workspace id.
 
@@ -18,10 +19,15 @@ pub fn secret_context(ws: WorkspaceId, mailbox: MailboxId, field: &str) -> Vec<u
 /// A mailbox to add (validated by the flow).
 #[derive(Debug, Clone)]
 pub struct NewMailbox {
+    /// `smtp`, `instantly` or `smartlead`.
+    pub kind: String,
+    /// External kinds: the provider's campaign; `None` for SMTP.
+    pub provider_campaign: Option<String>,
     pub address: String,
     pub display_name: String,
-    pub smtp_host: String,
-    pub smtp_port: i32,
+    /// `None` for an external account.
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<i32>,
     pub smtp_security: String,
     pub smtp_username: String,
     pub smtp_password_sealed: Option<String>,
@@ -39,8 +45,9 @@ pub struct NewMailbox {
 pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, m: &NewMailbox) -> Result<MailboxId> {
     let id: Uuid = sqlx::query_scalar(
         "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, smtp_username,
-                                smtp_password, imap_host, imap_port, imap_security, daily_cap, ramp_start, ramp_step, id)
-         values ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id",
+                                smtp_password, imap_host, imap_port, imap_security, daily_cap, ramp_start, ramp_step, id,
+                                kind, provider_campaign)
+         values ($1, lower($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning id",
     )
     .bind(ws.0)
     .bind(&m.address)
@@ -57,6 +64,8 @@ pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, id: MailboxId, m: 
     .bind(m.ramp_start)
     .bind(m.ramp_step)
     .bind(id.0)
+    .bind(&m.kind)
+    .bind(&m.provider_campaign)
     .fetch_one(conn)
     .await
     .map_err(|e| match e {
@@ -72,6 +81,10 @@ pub struct SendingMailbox {
     /// The workspace: part of the context the secrets are sealed with.
     pub client_id: Uuid,
     pub id: Uuid,
+    /// `smtp`, `instantly` or `smartlead`: which transport sends through it.
+    pub kind: String,
+    /// External kinds: the provider's campaign the lead is added to.
+    pub provider_campaign: Option<String>,
     pub address: String,
     pub display_name: String,
     pub smtp_host: String,
@@ -106,7 +119,8 @@ impl SendingMailbox {
 /// The workspace's mailboxes that may send (not paused), with today's usage.
 pub async fn sendable<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDate) -> Result<Vec<SendingMailbox>> {
     Ok(sqlx::query_as(
-        "select m.client_id, m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
+        "select m.client_id, m.id, m.kind, m.provider_campaign, m.address, m.display_name, coalesce(m.smtp_host, '') as smtp_host,
+                coalesce(m.smtp_port, 0) as smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
                 m.imap_host, m.imap_port, m.imap_security, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
                 m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, coalesce(u.sent, 0) as used_today
          from mailboxes m
@@ -124,7 +138,8 @@ pub async fn sendable<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDa
 /// mailbox's provider too.
 pub async fn for_send<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: MailboxId, day: NaiveDate) -> Result<Option<SendingMailbox>> {
     Ok(sqlx::query_as(
-        "select m.client_id, m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
+        "select m.client_id, m.id, m.kind, m.provider_campaign, m.address, m.display_name, coalesce(m.smtp_host, '') as smtp_host,
+                coalesce(m.smtp_port, 0) as smtp_port, m.smtp_security, m.smtp_username, m.smtp_password,
                 m.imap_host, m.imap_port, m.imap_security, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
                 m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, coalesce(u.sent, 0) as used_today
          from mailboxes m
@@ -160,7 +175,7 @@ pub struct MailboxView {
 
 pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<MailboxView>> {
     Ok(sqlx::query_as(
-        "select id, address, display_name, smtp_host, smtp_port, smtp_security, daily_cap, ramp_start, ramp_step,
+        "select id, address, display_name, coalesce(smtp_host, '') as smtp_host, coalesce(smtp_port, 0) as smtp_port, smtp_security, daily_cap, ramp_start, ramp_step,
                 dkim_domain, dkim_selector, dkim_algorithm, paused_at, paused_reason, created_at
          from mailboxes where client_id = $1 order by created_at, id",
     )
@@ -174,6 +189,11 @@ pub async fn list<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<Ma
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MailboxRow {
     pub id: Uuid,
+    pub kind: String,
+    pub provider_campaign: Option<String>,
+    pub imap_host: Option<String>,
+    pub imap_port: Option<i32>,
+    pub imap_security: Option<String>,
     pub address: String,
     pub display_name: String,
     pub smtp_host: String,
@@ -196,7 +216,8 @@ pub struct MailboxRow {
 
 pub async fn list_with_usage<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, day: NaiveDate) -> Result<Vec<MailboxRow>> {
     Ok(sqlx::query_as(
-        "select m.id, m.address, m.display_name, m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username,
+        "select m.id, m.kind, m.provider_campaign, m.imap_host, m.imap_port, m.imap_security, m.address, m.display_name,
+                coalesce(m.smtp_host, '') as smtp_host, coalesce(m.smtp_port, 0) as smtp_port, m.smtp_security, m.smtp_username,
                 m.smtp_password is not null as has_password, m.daily_cap, m.ramp_start, m.ramp_step, m.ramp_started_on,
                 m.dkim_domain, m.dkim_selector, m.dkim_algorithm, m.dkim_key, m.paused_at, m.paused_reason,
                 coalesce(u.sent, 0) as used_today

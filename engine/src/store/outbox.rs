@@ -493,3 +493,33 @@ pub async fn mark_outcome(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, co
     };
     Ok(sqlx::query(sql).bind(ws.0).bind(id).execute(conn).await?.rows_affected() == 1)
 }
+
+/// The recipient of the workspace's message with this Message-ID (with or without its angle
+/// brackets), whatever its state: reconciliation asks an external sender about that address.
+pub async fn recipient_of<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, message_id: &str) -> Result<Option<String>> {
+    let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    Ok(sqlx::query_scalar("select to_address from outbox where client_id = $1 and message_id = $2")
+        .bind(ws.0)
+        .bind(format!("<{bare}>"))
+        .fetch_optional(db)
+        .await?)
+}
+
+/// The Message-ID of the latest message the workspace sent to `address` through a mailbox of
+/// `kind` (an external sender), in `campaign` of that provider when the event names one: how a
+/// provider's webhook event (which knows the lead, not our Message-ID) finds our message.
+pub async fn last_sent_via<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, kind: &str, campaign: Option<&str>, address: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "select o.message_id from outbox o
+         join mailboxes m on m.client_id = o.client_id and m.id = o.mailbox_id
+         where o.client_id = $1 and o.state = 'sent' and lower(o.to_address) = lower($4)
+           and m.kind = $2 and ($3::text is null or lower(m.provider_campaign) = lower($3))
+         order by o.sent_at desc limit 1",
+    )
+    .bind(ws.0)
+    .bind(kind)
+    .bind(campaign)
+    .bind(address.trim())
+    .fetch_optional(db)
+    .await?)
+}

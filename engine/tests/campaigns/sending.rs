@@ -26,6 +26,7 @@ fn form(address: &str, port: u16) -> MailboxForm {
         daily_cap: 40,
         ramp_start: 5,
         ramp_step: 3,
+        ..Default::default()
     }
 }
 

@@ -13,4 +13,5 @@ mod ops;
 mod rest;
 mod roles;
 mod sending;
+mod senders;
 mod unsubscribe;
