@@ -1,6 +1,8 @@
 //! Campaigns, drafting, approval and dispatch against the real Postgres and Redis.
 
 mod dispatch;
+mod drafting_scale;
+mod model_drafting;
 mod flow;
 mod sending;
 mod smtp;
