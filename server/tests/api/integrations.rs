@@ -36,7 +36,7 @@ async fn an_owner_connects_a_provider_and_only_the_last_four_characters_ever_com
     let ws = b.workspace("Acme").await;
     let r = b.call("list_integrations", &[("workspace", &ws)]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body.as_array().unwrap().len(), 5);
+    assert_eq!(r.body.as_array().unwrap().len(), 7, "five data providers and two language models");
     assert!(r.body.as_array().unwrap().iter().all(|i| i["key"].is_null()), "all sandbox at first");
 
     let r = b.call("set_provider_key", &[("workspace", &ws), ("provider", "apollo"), ("key", KEY)]).await;
