@@ -265,3 +265,66 @@ async fn another_workspaces_model_key_is_never_used(pool: PgPool) {
     assert!(drafted(&pool, a).await.iter().all(|d| d.0 == "model:claude-haiku-4-5"));
     assert_eq!(server.received_requests().await.unwrap().len(), 2, "only A's two leads reached the model");
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_model_draft_the_quality_guard_stops_gives_way_to_the_template(pool: PgPool) {
+    let server = MockServer::start().await;
+    let stock = "Hi Ann,\n\nI hope this email finds you well. As a Managing Director in logistics you know growth matters.\n\nWorth a chat?\n\nSam Carter";
+    Mock::given(method("POST")).and(path("/v1/messages")).respond_with(anthropic_answer(&email_json("A quick idea", "Growth at Harbour Freight", stock))).expect(1).mount(&server).await;
+    let engine = model_engine(&pool, &server).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    leads(&pool, ws, 1).await;
+    let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
+
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!((r.drafted, r.blocked), (1, 0), "{r:?}");
+    let (generator, note, _, _, body, _) = drafted(&pool, ws).await.remove(0);
+    assert_eq!(generator, "template");
+    assert!(note.as_deref().unwrap_or_default().starts_with("template used: the model's draft failed the quality guard"), "{note:?}");
+    assert!(!body.contains("finds you well"));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn after_repeated_failures_the_breaker_stops_calling_the_model(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/v1/messages")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let engine = model_engine(&pool, &server).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    leads(&pool, ws, 12).await;
+    let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
+
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!(r.drafted, 12, "every lead still gets its template draft: {r:?}");
+    // At most 4 calls are in flight, so the 9th starts after at least 5 failures: the breaker
+    // (5 failures) is open by then whatever the interleaving.
+    let calls = server.received_requests().await.unwrap().len();
+    assert!((5..=8).contains(&calls), "{calls} calls");
+    let open = drafted(&pool, ws).await.into_iter().filter(|d| d.1.as_deref() == Some("template used: the provider is switched off for a while after repeated failures")).count();
+    assert_eq!(open + calls, 12, "each lead was either called or refused by the breaker");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_installation_key_writes_for_workspaces_without_their_own(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(header("x-api-key", "sk-ant-platform"))
+        .respond_with(anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut engine = model_engine(&pool, &server).await;
+    engine.settings.providers.platform.insert(
+        domain::integrations::Integration::Anthropic,
+        engine::integrations::Credential::Key(engine::providers::ApiKey::new("sk-ant-platform")),
+    );
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    leads(&pool, ws, 1).await;
+    let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
+    drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!(drafted(&pool, ws).await[0].0, "model:claude-haiku-4-5");
+    // The workspace pays for it: the ledger row is the workspace's.
+    assert_eq!(ledger_rows(&pool, ws).await.len(), 1);
+}
