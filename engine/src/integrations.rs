@@ -273,8 +273,10 @@ pub enum LanguageModel {
 /// Breakers for language models: one per (workspace, provider) for a workspace's own key, one
 /// per provider for the installation's. Process-wide so a failing model stops being called by
 /// every drafting pass for a while, not just the current one.
+type ModelBreakers = Mutex<HashMap<(Option<WorkspaceId>, Integration), Arc<CircuitBreaker>>>;
+
 fn model_breaker(ws: Option<WorkspaceId>, provider: Integration) -> Arc<CircuitBreaker> {
-    static BREAKERS: std::sync::OnceLock<Mutex<HashMap<(Option<WorkspaceId>, Integration), Arc<CircuitBreaker>>>> = std::sync::OnceLock::new();
+    static BREAKERS: std::sync::OnceLock<ModelBreakers> = std::sync::OnceLock::new();
     let map = BREAKERS.get_or_init(|| Mutex::new(HashMap::new()));
     map.lock().expect("model breakers").entry((ws, provider)).or_insert_with(|| Arc::new(CircuitBreaker::new(BreakerConfig::default()))).clone()
 }

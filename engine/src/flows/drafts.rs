@@ -237,12 +237,105 @@ fn plan<'l>(pass: &Pass, lead: &'l Enrolled, existing: Option<&LeadDrafts>, memo
     Some(Planned { lead, vars, step, due_at, action, rendered, memory, first_touch, human_approved: existing.human_approved })
 }
 
-/// Asks the model for one touch; the template's text, with the reason, on any failure.
-async fn model_text(pass: &Pass<'_>, model: &LimitedModel, name: &str, p: &Planned<'_>) -> Text {
-    // GUARD-003 would block a draft without lead-specific evidence whoever wrote it: no call.
-    if p.rendered.evidence.is_empty() {
-        return Text::template(&p.rendered, Some("template used: no lead-specific evidence to give the model".into()));
+/// How long a pass may hold a touch while the model writes it; a crashed pass's claims lapse.
+const MODEL_CLAIM_SECS: u64 = 600;
+
+fn claim_key(pass: &Pass<'_>, p: &Planned<'_>) -> String {
+    pass.engine.redis.key(&format!("drafting:model:{}:{}:{}:{}", pass.ws, pass.campaign.id.0, p.lead.lead_id, p.step))
+}
+
+/// Claims touches for this pass's model calls (one pipelined `SET NX` each), so two passes
+/// racing (the scheduler and a campaign change) do not both pay for a draft only one of them
+/// can store. `false` where another pass holds the touch. Redis down: everything is "claimed" —
+/// the spend limiter refuses without Redis anyway, so templates are used and nothing is spent.
+async fn claim_touches(pass: &Pass<'_>, keys: &[String]) -> Vec<bool> {
+    if keys.is_empty() {
+        return Vec::new();
     }
+    let mut pipe = redis::pipe();
+    for k in keys {
+        pipe.cmd("SET").arg(k).arg("1").arg("NX").arg("EX").arg(MODEL_CLAIM_SECS);
+    }
+    let mut conn = pass.engine.redis.conn.clone();
+    match pipe.query_async::<Vec<Option<String>>>(&mut conn).await {
+        Ok(r) => r.into_iter().map(|v| v.is_some()).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not claim drafting touches");
+            vec![true; keys.len()]
+        }
+    }
+}
+
+/// Lets the touches go once their drafts are stored (a rejection may redraft one at once).
+async fn release_claims(pass: &Pass<'_>, keys: &[String]) {
+    if keys.is_empty() {
+        return;
+    }
+    let mut conn = pass.engine.redis.conn.clone();
+    let del: redis::RedisResult<i64> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+    if let Err(e) = del {
+        // They lapse on their own after MODEL_CLAIM_SECS.
+        tracing::warn!(error = %e, "could not release drafting claims");
+    }
+}
+
+/// The model's text for every planned touch: `None` where another pass is writing it, the
+/// template (with why) where the model cannot be used. Returns the claims to release once the
+/// drafts are stored.
+async fn model_texts(pass: &Pass<'_>, model: &LimitedModel, name: &str, planned: &[Planned<'_>]) -> Result<(Vec<Option<Text>>, Vec<String>)> {
+    // GUARD-003 would block a draft without lead-specific evidence whoever wrote it: no call.
+    let asks: Vec<usize> = (0..planned.len()).filter(|&i| !planned[i].rendered.evidence.is_empty()).collect();
+    let keys: Vec<String> = asks.iter().map(|&i| claim_key(pass, &planned[i])).collect();
+    let got = claim_touches(pass, &keys).await;
+    let mut claimed = Vec::new();
+    let mut ask = vec![false; planned.len()];
+    let mut taken = vec![false; planned.len()];
+    for ((&i, key), ok) in asks.iter().zip(keys).zip(got) {
+        if ok {
+            ask[i] = true;
+            claimed.push(key);
+        } else {
+            taken[i] = true;
+        }
+    }
+    // A pass that stored its draft and released its claim before ours: look again, once for
+    // the page, so a touch drafted meanwhile is not paid for twice.
+    let ids: Vec<Uuid> = (0..planned.len()).filter(|&i| ask[i]).map(|i| planned[i].lead.lead_id).collect();
+    if !ids.is_empty() {
+        let now = drafts::for_leads(&pass.engine.pool, pass.ws, pass.campaign.id, &ids).await?;
+        for (i, p) in planned.iter().enumerate() {
+            let step = p.step as i16;
+            if ask[i] && now.get(&p.lead.lead_id).is_some_and(|d| d.live_steps.contains(&step) || d.blocked_steps.contains(&step)) {
+                ask[i] = false;
+                taken[i] = true;
+            }
+        }
+    }
+    // In order, a few at a time: the provider's latency, not ours, is the cost here. Boxed
+    // before they meet the stream: a stream over a closure's futures trips the compiler's
+    // higher-ranked lifetime check where callers spawn this flow.
+    let calls: Vec<futures::future::BoxFuture<'_, Option<Text>>> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (ask, taken) = (ask[i], taken[i]);
+            async move {
+                if taken {
+                    None
+                } else if ask {
+                    Some(ask_model(pass, model, name, p).await)
+                } else {
+                    Some(Text::template(&p.rendered, Some("template used: no lead-specific evidence to give the model".into())))
+                }
+            }
+            .boxed()
+        })
+        .collect();
+    Ok((futures::stream::iter(calls).buffered(MODEL_CONCURRENCY).collect().await, claimed))
+}
+
+/// Asks the model for one touch; the template's text, with the reason, on any failure.
+async fn ask_model(pass: &Pass<'_>, model: &LimitedModel, name: &str, p: &Planned<'_>) -> Text {
     let prompt = drafting::model::prompt(&p.vars, &p.rendered, p.action, &pass.sender, &p.memory);
     let answer = match model.generate(&prompt, Some(p.lead.lead_id.to_string())).await {
         Ok(g) => g,
@@ -286,18 +379,17 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
     if planned.is_empty() {
         return Ok(());
     }
-    let texts: Vec<Text> = match &pass.writer {
-        Writer::Templates { note } => planned.iter().map(|p| Text::template(&p.rendered, note.clone())).collect(),
-        Writer::Model { model, name } => {
-            // In order, a few at a time: the provider's latency, not ours, is the cost here.
-            // Boxed before they meet the stream: a stream over a closure's futures trips the
-            // compiler's higher-ranked lifetime check where callers spawn this flow.
-            let calls: Vec<futures::future::BoxFuture<'_, Text>> = planned.iter().map(|p| model_text(pass, model, name, p).boxed()).collect();
-            futures::stream::iter(calls).buffered(MODEL_CONCURRENCY).collect().await
-        }
+    let (texts, claimed) = match &pass.writer {
+        Writer::Templates { note } => (planned.iter().map(|p| Some(Text::template(&p.rendered, note.clone()))).collect(), Vec::new()),
+        Writer::Model { model, name } => model_texts(pass, model, name, &planned).await?,
     };
     let mut new = Vec::with_capacity(planned.len());
     for (p, text) in planned.iter().zip(texts) {
+        let Some(text) = text else {
+            // Another pass is drafting this touch.
+            report.nothing_to_do += 1;
+            continue;
+        };
         let template_id = p.rendered.template;
         let judge = |body: &str| check(&pass.guard, &GuardDraft { body, template_id: Some(template_id), evidence: &p.rendered.evidence }, &p.memory, pass.now);
         let mut verdict = judge(&text.body);
@@ -342,6 +434,7 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
     let approved: Vec<Uuid> = inserted.iter().filter(|d| d.status == "approved").map(|d| d.id).collect();
     outbox::enqueue_approved(&mut tx, pass.ws, &approved, &pass.message_domain).await?;
     tx.commit().await?;
+    release_claims(pass, &claimed).await;
     report.drafted += inserted.len() as u64;
     report.auto_approved += approved.len() as u64;
     report.blocked += inserted.iter().filter(|d| d.status == "blocked").count() as u64;

@@ -328,3 +328,41 @@ async fn the_installation_key_writes_for_workspaces_without_their_own(pool: PgPo
     // The workspace pays for it: the ledger row is the workspace's.
     assert_eq!(ledger_rows(&pool, ws).await.len(), 1);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn two_passes_racing_pay_the_model_once_per_touch(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)).set_delay(std::time::Duration::from_millis(30)))
+        .mount(&server)
+        .await;
+    let engine = model_engine(&pool, &server).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    leads(&pool, ws, 24).await;
+    let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
+
+    let (a, b) = tokio::join!(drafts::draft_campaign(&engine, ws, id, tuesday()), drafts::draft_campaign(&engine, ws, id, tuesday()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.drafted + b.drafted, 24, "{a:?} {b:?}");
+    assert!(drafted(&pool, ws).await.iter().all(|d| d.0 == "model:claude-haiku-4-5"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 24, "one model call per touch: {a:?} {b:?}");
+    assert_eq!(ledger_rows(&pool, ws).await.len(), 24);
+    // The claims are let go once stored: a redraft after a rejection asks the model at once.
+    let page = drafts::queue(&engine, u, ws, None, None, 1).await.unwrap();
+    drafts::reject(&engine, u, ws, domain::ids::DraftId(page.drafts[0].id), "too long").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 25);
+    let redraft: (String, Option<String>, String) =
+        sqlx::query_as("select generator, generator_note, template from drafts where client_id = $1 and status = 'pending' and lead_id = $2")
+            .bind(ws.0)
+            .bind(page.drafts[0].lead_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // The model wrote the rejected text again: rejection memory (GUARD-002) stops it as it
+    // would a template, and the rotated template takes its place.
+    assert_eq!(redraft.0, "template");
+    assert!(redraft.1.as_deref().unwrap_or_default().contains("same as a draft already rejected"), "{redraft:?}");
+    assert_ne!(redraft.2, page.drafts[0].template, "rotated to another angle");
+}
