@@ -366,3 +366,26 @@ async fn two_passes_racing_pay_the_model_once_per_touch(pool: PgPool) {
     assert!(redraft.1.as_deref().unwrap_or_default().contains("same as a draft already rejected"), "{redraft:?}");
     assert_ne!(redraft.2, page.drafts[0].template, "rotated to another angle");
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn test_connection_makes_one_tiny_generation_through_the_spend_limiter(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(header("x-api-key", ANTHROPIC_KEY))
+        .and(wiremock::matchers::body_partial_json(json!({ "max_tokens": 5 })))
+        .respond_with(anthropic_answer("OK"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut engine = model_engine(&pool, &server).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let t = integrations::test_connection(&engine, u, ws, "anthropic").await.unwrap();
+    assert!(t.ok, "{t:?}");
+    assert_eq!(ledger_rows(&pool, ws).await.len(), 1, "even the test call is costed");
+    // With the cap at zero the test says so instead of calling.
+    engine.settings.providers.ai_caps.workspace_daily_aud = 0.0;
+    let t = integrations::test_connection(&engine, u, ws, "anthropic").await.unwrap();
+    assert!(!t.ok && t.message.contains("spend cap"), "{t:?}");
+}
