@@ -18,10 +18,14 @@ pub enum Integration {
     Instantly,
     /// Sends through a campaign prepared on Smartlead.
     Smartlead,
+    /// Language model for drafting (SPEC §8): the Anthropic Messages API.
+    Anthropic,
+    /// Language model for drafting: any chat-completions endpoint (OpenAI, vLLM, Ollama, …).
+    OpenAiCompatible,
 }
 
 impl Integration {
-    pub const ALL: [Integration; 7] = [
+    pub const ALL: [Integration; 9] = [
         Integration::Apollo,
         Integration::Hunter,
         Integration::DataForSeo,
@@ -29,6 +33,8 @@ impl Integration {
         Integration::Clay,
         Integration::Instantly,
         Integration::Smartlead,
+        Integration::Anthropic,
+        Integration::OpenAiCompatible,
     ];
 
     /// Providers that post to a webhook URL of ours, authenticated by a token in its path.
@@ -46,6 +52,8 @@ impl Integration {
             Integration::Clay => "clay",
             Integration::Instantly => "instantly",
             Integration::Smartlead => "smartlead",
+            Integration::Anthropic => "anthropic",
+            Integration::OpenAiCompatible => "openai_compatible",
         }
     }
 
@@ -58,6 +66,8 @@ impl Integration {
             Integration::Clay => "Clay",
             Integration::Instantly => "Instantly",
             Integration::Smartlead => "Smartlead",
+            Integration::Anthropic => "Anthropic",
+            Integration::OpenAiCompatible => "OpenAI-compatible",
         }
     }
 
@@ -71,6 +81,8 @@ impl Integration {
             Integration::Clay => "Table enrichment with a callback, last fallback.",
             Integration::Instantly => "Sending accounts: approved emails go out through a campaign prepared on Instantly (webhook for bounces and unsubscribes).",
             Integration::Smartlead => "Sending accounts: approved emails go out through a campaign prepared on Smartlead (webhook for bounces and unsubscribes).",
+            Integration::Anthropic => "Writes drafts with Claude (within the daily AI spend caps); templates otherwise.",
+            Integration::OpenAiCompatible => "Writes drafts with any chat-completions endpoint (within the daily AI spend caps).",
         }
     }
 
@@ -80,6 +92,15 @@ impl Integration {
             Integration::DataForSeo => "login:password (API credentials from the DataForSEO dashboard)",
             Integration::Clay => "the table's webhook URL (https://api.clay.com/…)",
             _ => "API key",
+        }
+    }
+
+    /// The second field the Integrations page shows, if the provider has one.
+    pub fn extra_hint(self) -> Option<&'static str> {
+        match self {
+            Integration::Clay => Some("Table auth token (optional)"),
+            Integration::OpenAiCompatible => Some("Base URL and model (optional), e.g. https://api.openai.com/v1 gpt-4o-mini"),
+            _ => None,
         }
     }
 
@@ -98,7 +119,7 @@ impl std::fmt::Display for Integration {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IntegrationError {
-    #[error("Unknown provider: choose Apollo, Hunter, DataForSEO, BetterContact, Clay, Instantly or Smartlead")]
+    #[error("Unknown provider: choose Apollo, Hunter, DataForSEO, BetterContact, Clay, Instantly, Smartlead, Anthropic or OpenAI-compatible")]
     UnknownProvider,
     #[error("Paste the key: it is empty")]
     Empty,
@@ -108,6 +129,8 @@ pub enum IntegrationError {
     LoginPassword,
     #[error("The Clay webhook URL must start with https:// and have a host")]
     ClayUrl,
+    #[error("Give the endpoint as its base URL (http:// or https://) optionally followed by a model name, e.g. https://api.openai.com/v1 gpt-4o-mini")]
+    Endpoint,
 }
 
 /// A credential that passed the checks, in the provider's shape. Not `Debug`-printable with its
@@ -117,6 +140,9 @@ pub enum CredentialInput {
     Key(String),
     Login { login: String, password: String },
     ClayTable { webhook_url: String, auth_token: Option<String> },
+    /// An OpenAI-compatible endpoint: its key, and where and which model when not the
+    /// installation's defaults.
+    Endpoint { key: String, base_url: Option<String>, model: Option<String> },
 }
 
 impl std::fmt::Debug for CredentialInput {
@@ -161,8 +187,30 @@ pub fn parse_credential(provider: Integration, key: &str, extra: Option<&str>) -
             };
             Ok(CredentialInput::ClayTable { webhook_url: key, auth_token })
         }
+        Integration::OpenAiCompatible => {
+            let (base_url, model) = match extra.map(str::trim).filter(|s| !s.is_empty()) {
+                None => (None, None),
+                Some(e) => parse_endpoint(e)?,
+            };
+            Ok(CredentialInput::Endpoint { key, base_url, model })
+        }
         _ => Ok(CredentialInput::Key(key)),
     }
+}
+
+/// "base URL [model]": the URL must be http(s) with a host; the model one token.
+fn parse_endpoint(raw: &str) -> Result<(Option<String>, Option<String>), IntegrationError> {
+    let mut parts = raw.split_whitespace();
+    let url = parts.next().ok_or(IntegrationError::Endpoint)?.trim_end_matches('/');
+    let model = parts.next().map(str::to_string);
+    if parts.next().is_some() || url.chars().count() > MAX_KEY_CHARS || model.as_ref().is_some_and(|m| m.chars().count() > 200) {
+        return Err(IntegrationError::Endpoint);
+    }
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    if rest.is_none_or(|r| r.split(['/', '?', '#']).next().unwrap_or("").is_empty()) {
+        return Err(IntegrationError::Endpoint);
+    }
+    Ok((Some(url.to_string()), model))
 }
 
 /// The last four characters of the secret part, shown as "••••1234". For a login:password it
@@ -172,6 +220,7 @@ pub fn last4(c: &CredentialInput) -> String {
         CredentialInput::Key(k) => k,
         CredentialInput::Login { password, .. } => password,
         CredentialInput::ClayTable { webhook_url, .. } => webhook_url,
+        CredentialInput::Endpoint { key, .. } => key,
     };
     let chars: Vec<char> = secret.chars().collect();
     // Very short secrets show less, so the hint never gives most of a key away.
@@ -248,6 +297,21 @@ mod tests {
             parse_credential(Integration::Clay, "https://api.clay.com/v3/sources/webhook/abc", Some(" tok ")),
             Ok(CredentialInput::ClayTable { webhook_url: "https://api.clay.com/v3/sources/webhook/abc".into(), auth_token: Some("tok".into()) })
         );
+    }
+
+    #[test]
+    fn an_openai_compatible_endpoint_takes_a_key_and_optionally_its_url_and_model() {
+        let p = Integration::OpenAiCompatible;
+        assert_eq!(Integration::parse("openai_compatible"), Ok(p));
+        assert_eq!(parse_credential(p, "sk-1", None), Ok(CredentialInput::Endpoint { key: "sk-1".into(), base_url: None, model: None }));
+        assert_eq!(
+            parse_credential(p, "sk-1", Some(" http://127.0.0.1:11434/v1/  llama3.1 ")),
+            Ok(CredentialInput::Endpoint { key: "sk-1".into(), base_url: Some("http://127.0.0.1:11434/v1".into()), model: Some("llama3.1".into()) })
+        );
+        assert_eq!(parse_credential(p, "sk-1", Some("ftp://x gpt")), Err(IntegrationError::Endpoint));
+        assert_eq!(parse_credential(p, "sk-1", Some("https:// gpt")), Err(IntegrationError::Endpoint));
+        assert_eq!(parse_credential(p, "sk-1", Some("https://a.b m extra")), Err(IntegrationError::Endpoint));
+        assert_eq!(parse_credential(Integration::Anthropic, "sk-ant-1", Some("ignored")), Ok(CredentialInput::Key("sk-ant-1".into())));
     }
 
     #[test]

@@ -7,6 +7,10 @@
 //! version in Redis ([`keys_changed`]), and a resolver — in this process or any other — that
 //! sees a new version drops its entry, so a replaced or removed key is not used again.
 //!
+//! Language models (Anthropic, OpenAI-compatible) are resolved the same way, key by key, but
+//! only ever handed out wrapped in [`LimitedModel`] ([`language_model`]): drafting never holds
+//! a bare client, so every call is capped and costed.
+//!
 //! Breakers: a provider played by the sandbox or by the installation's key shares the
 //! process-wide breaker; one played by a workspace's own key gets a breaker of its own, so one
 //! workspace's dead key never switches the provider off for everybody, and a replaced key
@@ -23,6 +27,10 @@ use crate::providers::sandbox::{Sandbox, SandboxProfile};
 use crate::providers::sender::{ExternalSender, FoundSend, OutboundEmail, SendOutcome};
 use crate::providers::smartlead::{self, SmartleadClient};
 use crate::providers::http::{HttpSettings, RetryPolicy};
+use crate::providers::llm::{self, AnthropicClient, ModelPrices, OpenAiCompatibleClient, Prompt, TextModel};
+use crate::ai_spend::{AiSpendCaps, AiSpendLimiter, LimitedModel};
+use crate::ledger::PgLedger;
+use crate::providers::metered::LedgerScope;
 use crate::providers::*;
 use async_trait::async_trait;
 use std::fmt;
@@ -44,6 +52,8 @@ pub enum Credential {
     Key(ApiKey),
     Login { login: String, password: ApiKey },
     ClayTable { webhook_url: ApiKey, auth_token: Option<ApiKey> },
+    /// An OpenAI-compatible endpoint; `None` means the installation's URL or model.
+    Endpoint { key: ApiKey, base_url: Option<String>, model: Option<String> },
 }
 
 impl fmt::Debug for Credential {
@@ -60,6 +70,7 @@ impl From<CredentialInput> for Credential {
             CredentialInput::ClayTable { webhook_url, auth_token } => {
                 Credential::ClayTable { webhook_url: ApiKey::new(webhook_url), auth_token: auth_token.map(ApiKey::new) }
             }
+            CredentialInput::Endpoint { key, base_url, model } => Credential::Endpoint { key: ApiKey::new(key), base_url, model },
         }
     }
 }
@@ -71,6 +82,7 @@ enum Plain {
     Key { key: String },
     Login { login: String, password: String },
     ClayTable { webhook_url: String, auth_token: Option<String> },
+    Endpoint { key: String, base_url: Option<String>, model: Option<String> },
 }
 
 /// What a sealed provider key is bound to: this workspace, this provider.
@@ -96,6 +108,9 @@ impl Credential {
                 webhook_url: webhook_url.expose().into(),
                 auth_token: auth_token.as_ref().map(|t| t.expose().to_string()),
             },
+            Credential::Endpoint { key, base_url, model } => {
+                Plain::Endpoint { key: key.expose().into(), base_url: base_url.clone(), model: model.clone() }
+            }
         };
         let json = serde_json::to_vec(&plain).expect("a credential serialises");
         keyring.seal(&key_context(ws, provider), &json)
@@ -109,6 +124,7 @@ impl Credential {
             Plain::ClayTable { webhook_url, auth_token } => {
                 Credential::ClayTable { webhook_url: ApiKey::new(webhook_url), auth_token: auth_token.map(ApiKey::new) }
             }
+            Plain::Endpoint { key, base_url, model } => Credential::Endpoint { key: ApiKey::new(key), base_url, model },
         })
     }
 }
@@ -123,6 +139,18 @@ pub struct ProviderConfig {
     pub bettercontact_url: String,
     pub instantly_url: String,
     pub smartlead_url: String,
+    /// Anthropic Messages API root (`AGENCY_OS_ANTHROPIC_URL`).
+    pub anthropic_url: String,
+    /// The Claude model drafting asks (`AGENCY_OS_ANTHROPIC_MODEL`); it must have a price.
+    pub anthropic_model: String,
+    /// The chat-completions root used when a key does not name its own (`AGENCY_OS_OPENAI_URL`).
+    pub openai_url: String,
+    /// The model used when a key does not name its own (`AGENCY_OS_OPENAI_MODEL`).
+    pub openai_model: String,
+    /// Daily AI spend caps in AUD, per workspace and for the platform.
+    pub ai_caps: AiSpendCaps,
+    /// AUD per million tokens by model; a model without a price is never called.
+    pub model_prices: ModelPrices,
     /// Used by a workspace that has not stored its own key for the provider.
     pub platform: BTreeMap<Integration, Credential>,
     /// Seed of the sandbox that plays providers nobody has a key for.
@@ -144,6 +172,12 @@ impl Default for ProviderConfig {
             bettercontact_url: bettercontact::DEFAULT_BASE_URL.into(),
             instantly_url: instantly::DEFAULT_BASE_URL.into(),
             smartlead_url: smartlead::DEFAULT_BASE_URL.into(),
+            anthropic_url: llm::ANTHROPIC_BASE_URL.into(),
+            anthropic_model: "claude-haiku-4-5".into(),
+            openai_url: llm::OPENAI_BASE_URL.into(),
+            openai_model: "gpt-4o-mini".into(),
+            ai_caps: AiSpendCaps::default(),
+            model_prices: ModelPrices::default(),
             platform: BTreeMap::new(),
             sandbox_seed: 2026,
             cache_ttl: Duration::from_secs(60),
@@ -172,6 +206,8 @@ pub enum RealClient {
     Clay(ClayClient),
     Instantly(InstantlyClient),
     Smartlead(SmartleadClient),
+    /// A language model, already behind the spend limiter and the ledger.
+    Model(Box<LimitedModel>),
 }
 
 fn wrong_shape(provider: Integration) -> ProviderError {
@@ -200,8 +236,97 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
         }
         (Integration::Instantly, Credential::Key(k)) => RealClient::Instantly(InstantlyClient::new(k.clone(), c.http(&c.instantly_url))?),
         (Integration::Smartlead, Credential::Key(k)) => RealClient::Smartlead(SmartleadClient::new(k.clone(), c.http(&c.smartlead_url))?),
+        (Integration::Anthropic | Integration::OpenAiCompatible, _) => {
+            let model = text_model(engine, provider, credential)?;
+            let limited = limited(engine, ws, None, model).map_err(|e| ProviderError::BadRequest(e.to_string()))?;
+            RealClient::Model(Box::new(limited))
+        }
         (p, _) => return Err(wrong_shape(p)),
     })
+}
+
+/// The bare client of a language-model credential. Private to this module on purpose: callers
+/// get it only inside a [`LimitedModel`].
+fn text_model(engine: &Engine, provider: Integration, credential: &Credential) -> Result<Arc<dyn TextModel>, ProviderError> {
+    let c = &engine.settings.providers;
+    Ok(match (provider, credential) {
+        (Integration::Anthropic, Credential::Key(k)) => Arc::new(AnthropicClient::new(k.clone(), c.anthropic_model.clone(), c.http(&c.anthropic_url))?),
+        (Integration::OpenAiCompatible, Credential::Endpoint { key, base_url, model }) => {
+            let url = base_url.as_deref().unwrap_or(&c.openai_url);
+            let model = model.clone().unwrap_or_else(|| c.openai_model.clone());
+            Arc::new(OpenAiCompatibleClient::new(Some(key.clone()), model, c.http(url))?)
+        }
+        // An installation key configured as a plain key: the configured endpoint and model.
+        (Integration::OpenAiCompatible, Credential::Key(k)) => {
+            Arc::new(OpenAiCompatibleClient::new(Some(k.clone()), c.openai_model.clone(), c.http(&c.openai_url))?)
+        }
+        (p, _) => return Err(wrong_shape(p)),
+    })
+}
+
+fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>) -> Result<LimitedModel, crate::ai_spend::AiError> {
+    let c = &engine.settings.providers;
+    LimitedModel::new(
+        model,
+        &c.model_prices,
+        AiSpendLimiter::new(engine.redis.clone(), &c.ai_caps),
+        Arc::new(PgLedger { pool: engine.pool.clone() }),
+        LedgerScope { workspace: ws, campaign },
+    )
+}
+
+/// What drafting can use for a workspace.
+pub enum LanguageModel {
+    /// A model behind the caps, the ledger and a breaker; `provider` names who plays it.
+    Ready { model: Box<LimitedModel>, name: String },
+    /// No key anywhere: templates, and nothing to report.
+    None,
+    /// A key exists but cannot be used (unopenable, wrong shape, unpriced model): templates,
+    /// and the draft says why.
+    Unusable(String),
+}
+
+/// Breakers for language models: one per (workspace, provider) for a workspace's own key, one
+/// per provider for the installation's. Process-wide so a failing model stops being called by
+/// every drafting pass for a while, not just the current one.
+type ModelBreakers = Mutex<HashMap<(Option<WorkspaceId>, Integration), Arc<CircuitBreaker>>>;
+
+fn model_breaker(ws: Option<WorkspaceId>, provider: Integration) -> Arc<CircuitBreaker> {
+    static BREAKERS: std::sync::OnceLock<ModelBreakers> = std::sync::OnceLock::new();
+    let map = BREAKERS.get_or_init(|| Mutex::new(HashMap::new()));
+    map.lock().expect("model breakers").entry((ws, provider)).or_insert_with(|| Arc::new(CircuitBreaker::new(BreakerConfig::default()))).clone()
+}
+
+/// The language model drafting uses for `ws`: the workspace's own key first (Anthropic, then
+/// an OpenAI-compatible endpoint), then the installation's. Never another workspace's key: the
+/// sealed keys are bound to their workspace and read by its id.
+pub async fn language_model(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>) -> Result<LanguageModel, Error> {
+    let sources = sources(engine, ws).await?;
+    let models = [Integration::Anthropic, Integration::OpenAiCompatible];
+    let own = models.iter().find_map(|p| match sources.get(p) {
+        Some(Source::Workspace(c)) => Some((*p, c, Some(ws))),
+        _ => None,
+    });
+    let unopenable = models.iter().find_map(|p| match sources.get(p) {
+        Some(Source::Unopenable(e)) => Some(format!("the stored {} key cannot be opened ({e})", p.label())),
+        _ => None,
+    });
+    let platform = models.iter().find_map(|p| match sources.get(p) {
+        Some(Source::Platform(c)) => Some((*p, c, None)),
+        _ => None,
+    });
+    let Some((provider, credential, breaker_scope)) = own.or(platform) else {
+        return Ok(unopenable.map(LanguageModel::Unusable).unwrap_or(LanguageModel::None));
+    };
+    let model = match text_model(engine, provider, credential) {
+        Ok(m) => m,
+        Err(e) => return Ok(LanguageModel::Unusable(format!("{}: {e}", provider.label()))),
+    };
+    let name = model.model().to_string();
+    match limited(engine, ws, campaign, model) {
+        Ok(m) => Ok(LanguageModel::Ready { model: Box::new(m.with_breaker(model_breaker(breaker_scope, provider))), name }),
+        Err(e) => Ok(LanguageModel::Unusable(e.to_string())),
+    }
 }
 
 impl RealClient {
@@ -216,6 +341,15 @@ impl RealClient {
             RealClient::Clay(c) => c.check().await,
             RealClient::Instantly(c) => c.check().await,
             RealClient::Smartlead(c) => c.check().await,
+            // The smallest real generation, through the limiter like every other call.
+            RealClient::Model(m) => {
+                let prompt = Prompt::new("", "Reply with the single word OK.", 5, 0.0)?;
+                match m.generate(&prompt, None).await {
+                    Ok(_) => Ok(()),
+                    Err(crate::ai_spend::AiError::Provider(e)) => Err(e),
+                    Err(e) => Err(ProviderError::BadRequest(e.to_string())),
+                }
+            }
         }
     }
 }
@@ -326,6 +460,8 @@ fn provider_name(i: Integration) -> ProviderName {
         Integration::Clay => ProviderName::Clay,
         Integration::Instantly => ProviderName::Instantly,
         Integration::Smartlead => ProviderName::Smartlead,
+        Integration::Anthropic => ProviderName::Anthropic,
+        Integration::OpenAiCompatible => ProviderName::OpenAiCompatible,
     }
 }
 
@@ -352,10 +488,15 @@ pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeM
                     Integration::Clay => e.providers.clay = u(),
                     // Senders are resolved by `Resolver::sender_for`.
                     Integration::Instantly | Integration::Smartlead => {}
+                    // Language models are not enrichment providers (see `language_model`).
+                    Integration::Anthropic | Integration::OpenAiCompatible => {}
                 }
                 continue;
             }
         };
+        if matches!(provider, Integration::Anthropic | Integration::OpenAiCompatible) {
+            continue;
+        }
         let client = match real_client(engine, ws, provider, credential) {
             Ok(c) => c,
             Err(err) => {
@@ -398,6 +539,7 @@ pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeM
                 }
             }
             RealClient::Instantly(_) | RealClient::Smartlead(_) => {}
+            RealClient::Model(_) => {}
         }
     }
     e

@@ -4,7 +4,9 @@
 //! message naming the variable and what it expects. Secrets never appear in `Debug` output.
 
 use domain::integrations::{parse_credential, Integration};
+use engine::ai_spend::AiSpendCaps;
 use engine::integrations::{Credential, ProviderConfig};
+use engine::providers::llm::{ModelPrice, ModelPrices};
 use engine::secrets::{Keyring, MasterKey};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -104,6 +106,8 @@ const PLATFORM_KEYS: &[(&str, Integration)] = &[
     ("AGENCY_OS_DATAFORSEO_KEY", Integration::DataForSeo),
     ("AGENCY_OS_BETTERCONTACT_KEY", Integration::BetterContact),
     ("AGENCY_OS_CLAY_WEBHOOK_URL", Integration::Clay),
+    ("AGENCY_OS_ANTHROPIC_KEY", Integration::Anthropic),
+    ("AGENCY_OS_OPENAI_KEY", Integration::OpenAiCompatible),
 ];
 
 /// Every variable we read, with what it expects; printed by `--help` and the README.
@@ -141,6 +145,15 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_BETTERCONTACT_URL", "https://app.bettercontact.rocks/api/v2", "BetterContact API base URL"),
     ("AGENCY_OS_INSTANTLY_URL", "https://api.instantly.ai", "Instantly API base URL (sending accounts; each workspace stores its own key)"),
     ("AGENCY_OS_SMARTLEAD_URL", "https://server.smartlead.ai/api/v1", "Smartlead API base URL (sending accounts; each workspace stores its own key)"),
+    ("AGENCY_OS_ANTHROPIC_KEY", "", "Anthropic API key for drafting in every workspace without its own language-model key"),
+    ("AGENCY_OS_ANTHROPIC_URL", "https://api.anthropic.com", "Anthropic Messages API base URL"),
+    ("AGENCY_OS_ANTHROPIC_MODEL", "claude-haiku-4-5", "the Claude model drafting asks; it must have a price"),
+    ("AGENCY_OS_OPENAI_KEY", "", "key of an OpenAI-compatible endpoint for drafting in every workspace without its own"),
+    ("AGENCY_OS_OPENAI_URL", "https://api.openai.com/v1", "OpenAI-compatible chat-completions base URL, for keys that do not name their own"),
+    ("AGENCY_OS_OPENAI_MODEL", "gpt-4o-mini", "the model asked at an OpenAI-compatible endpoint when a key does not name its own; it must have a price"),
+    ("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", "5", "daily language-model spend cap per workspace in AUD (0 turns model drafting off), 0 to 100000"),
+    ("AGENCY_OS_AI_PLATFORM_DAILY_AUD", "100", "daily language-model spend cap for the whole installation in AUD, 0 to 1000000"),
+    ("AGENCY_OS_AI_PRICES", "", "extra or replaced model prices, AUD per million tokens: model=input/output,… e.g. llama3.1=0/0,gpt-4o-mini=0.23/0.93"),
     ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
 ];
 
@@ -208,8 +221,48 @@ impl Source {
         Ok(v)
     }
 
+    /// A decimal amount within bounds (AUD caps).
+    fn amount(&self, var: &str, default: f64, max: f64) -> Result<f64, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(n) if n.is_finite() && (0.0..=max).contains(&n) => Ok(n),
+                _ => Err(self.err(var, &format!("must be an amount in AUD from 0 to {max}"))),
+            },
+        }
+    }
+
+    /// `model=input/output,…` on top of the built-in prices.
+    fn prices(&self) -> Result<ModelPrices, ConfigError> {
+        let var = "AGENCY_OS_AI_PRICES";
+        let mut prices = ModelPrices::default();
+        let Some(raw) = self.get(var) else { return Ok(prices) };
+        let bad = || self.err(var, "must be model=input/output pairs separated by commas, in AUD per million tokens, e.g. gpt-4o-mini=0.23/0.93");
+        for item in raw.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (model, rates) = item.split_once('=').ok_or_else(bad)?;
+            let (input, output) = rates.split_once('/').ok_or_else(bad)?;
+            let rate = |r: &str| r.trim().parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0).ok_or_else(bad);
+            let model = model.trim();
+            if model.is_empty() {
+                return Err(bad());
+            }
+            prices.0.insert(model.to_string(), ModelPrice { input_per_mtok: rate(input)?, output_per_mtok: rate(output)? });
+        }
+        Ok(prices)
+    }
+
+    fn model_name(&self, var: &str, default: &str, prices: &ModelPrices) -> Result<String, ConfigError> {
+        let m = self.get(var).unwrap_or(default).trim().to_string();
+        if prices.get(&m).is_none() {
+            // Its spend could not be capped, so it would never be called: say so at start-up.
+            return Err(self.err(var, "names a model without a price; add it to AGENCY_OS_AI_PRICES"));
+        }
+        Ok(m)
+    }
+
     fn providers(&self) -> Result<ProviderConfig, ConfigError> {
         let d = ProviderConfig::default();
+        let prices = self.prices()?;
         let mut platform = BTreeMap::new();
         for &(var, provider) in PLATFORM_KEYS {
             let Some(raw) = self.get(var) else { continue };
@@ -225,6 +278,15 @@ impl Source {
             bettercontact_url: self.base_url("AGENCY_OS_BETTERCONTACT_URL", &d.bettercontact_url)?,
             instantly_url: self.base_url("AGENCY_OS_INSTANTLY_URL", &d.instantly_url)?,
             smartlead_url: self.base_url("AGENCY_OS_SMARTLEAD_URL", &d.smartlead_url)?,
+            anthropic_url: self.base_url("AGENCY_OS_ANTHROPIC_URL", &d.anthropic_url)?,
+            anthropic_model: self.model_name("AGENCY_OS_ANTHROPIC_MODEL", &d.anthropic_model, &prices)?,
+            openai_url: self.base_url("AGENCY_OS_OPENAI_URL", &d.openai_url)?,
+            openai_model: self.model_name("AGENCY_OS_OPENAI_MODEL", &d.openai_model, &prices)?,
+            ai_caps: AiSpendCaps {
+                workspace_daily_aud: self.amount("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", d.ai_caps.workspace_daily_aud, 100_000.0)?,
+                platform_daily_aud: self.amount("AGENCY_OS_AI_PLATFORM_DAILY_AUD", d.ai_caps.platform_daily_aud, 1_000_000.0)?,
+            },
+            model_prices: prices,
             platform,
             ..d
         })
@@ -521,6 +583,32 @@ mod tests {
         assert!(!e.to_string().contains("login-without-password"));
         let e = Config::from_vars(vars(&[("AGENCY_OS_HUNTER_URL", "ftp://x")])).unwrap_err();
         assert_eq!(e.var, "AGENCY_OS_HUNTER_URL");
+    }
+
+    #[test]
+    fn language_model_keys_caps_and_prices_come_from_configuration() {
+        let c = Config::from_vars(vars(&[
+            ("AGENCY_OS_ANTHROPIC_KEY", "sk-ant-secret-9876"),
+            ("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", "2.5"),
+            ("AGENCY_OS_AI_PLATFORM_DAILY_AUD", "40"),
+            ("AGENCY_OS_AI_PRICES", "llama3.1=0/0, gpt-4o-mini=0.3/1.2"),
+            ("AGENCY_OS_OPENAI_MODEL", "llama3.1"),
+            ("AGENCY_OS_OPENAI_URL", "http://127.0.0.1:11434/v1/"),
+        ]))
+        .unwrap();
+        assert!(c.providers.platform.contains_key(&Integration::Anthropic));
+        assert!(!format!("{c:?}").contains("sk-ant-secret-9876"));
+        assert_eq!((c.providers.ai_caps.workspace_daily_aud, c.providers.ai_caps.platform_daily_aud), (2.5, 40.0));
+        assert_eq!(c.providers.openai_model, "llama3.1");
+        assert_eq!(c.providers.openai_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(c.providers.model_prices.get("gpt-4o-mini").unwrap().input_per_mtok, 0.3);
+        assert!(c.providers.model_prices.get("claude-haiku-4-5").is_some(), "built-in prices stay");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_ANTHROPIC_MODEL", "claude-unpriced")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_ANTHROPIC_MODEL");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_AI_PRICES", "gpt=cheap")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_AI_PRICES");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", "-1")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_AI_WORKSPACE_DAILY_AUD");
     }
 
     #[test]

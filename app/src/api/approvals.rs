@@ -38,6 +38,9 @@ pub struct DraftItem {
     pub evidence: Vec<Evidence>,
     /// The quality guard's note (soft mode lets a draft through with a warning).
     pub guard_note: Option<String>,
+    /// Who wrote it: "template intro-growth", "model claude-haiku-4-5", with why a template
+    /// was used although a model is configured.
+    pub drafted_by: String,
     /// The drafter's original text when a human edited it.
     pub original: Option<Original>,
     pub due_at: DateTime<Utc>,
@@ -83,7 +86,13 @@ fn draft_item(d: engine::store::drafts::DraftView) -> DraftItem {
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
         Some(Original { subject_a: s("subject_a")?, subject_b: s("subject_b")?, body: s("body")? })
     });
+    let drafted_by = match (d.generator.strip_prefix("model:"), &d.generator_note) {
+        (Some(model), _) => format!("model {model}"),
+        (None, Some(why)) => format!("template {} ({why})", d.template),
+        (None, None) => format!("template {}", d.template),
+    };
     DraftItem {
+        drafted_by,
         id: d.id.to_string(),
         campaign_id: d.campaign_id.to_string(),
         campaign_name: d.campaign_name,

@@ -396,6 +396,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                                 {evidence.iter().map(|e| format!("{}: {}", e.kind.replace('_', " "), e.value)).collect::<Vec<_>>().join(" · ")}
                             </div>
                         })}
+                        <p class="mt-2 text-xs text-slate-500" data-testid="drafted-by">"Drafted by " {d.drafted_by.clone()}</p>
                         {d.guard_note.clone().map(|n| view! { <p class="mt-2 rounded bg-amber-50 px-2 py-1 text-xs text-amber-800" data-testid="guard-note">"Quality guard: " {n}</p> })}
                         {original.map(|o| view! { <Diff before=format!("{}\n{}\n\n{}", o.subject_a, o.subject_b, o.body) after=format!("{}\n{}\n\n{}", d.subject_a, d.subject_b, d.body)/> })}
                         <Show when=move || is_current() && mode.get() == Mode::Reject>

@@ -88,10 +88,12 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                         <label class=LABEL for=format!("key-{slug}")>{if connected { "Replace key" } else { "Key" }}</label>
                         <input class=INPUT id=format!("key-{slug}") name="key" type="password" autocomplete="off" required placeholder=provider.key_hint()/>
                     </div>
-                    {(provider == Integration::Clay).then(|| view! {
+                    {provider.extra_hint().map(|hint| view! {
                         <div class="flex-1">
-                            <label class=LABEL for="key-clay-token">"Table auth token (optional)"</label>
-                            <input class=INPUT id="key-clay-token" name="extra" type="password" autocomplete="off"/>
+                            <label class=LABEL for=format!("extra-{slug}")>{hint}</label>
+                            // Clay's extra is a token (hidden); an endpoint's is a URL and model.
+                            <input class=INPUT id=format!("extra-{slug}") name="extra" autocomplete="off"
+                                type=if provider == Integration::Clay { "password" } else { "text" }/>
                         </div>
                     })}
                     <button class=BUTTON type="submit" disabled=move || set.pending().get()>"Save"</button>

@@ -5,6 +5,7 @@
 //!
 //! No I/O here: the flow loads the lead and the rejection memory and stores the draft.
 
+pub mod model;
 pub mod templates;
 
 use domain::cadence::StepAction;
@@ -101,12 +102,27 @@ fn with_article_free(title: &str) -> &str {
     title.strip_prefix("the ").or_else(|| title.strip_prefix("The ")).unwrap_or(title)
 }
 
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    // A typo in a template must fail loudly in tests, not send "Hi ," to a prospect.
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_keep_trailing_newline(false);
-    env
+/// The library, compiled once per process: parsing the templates for every lead was most of a
+/// drafting pass's time (10,000 leads: ~5 s of ~8 s in a debug build).
+fn environment() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // A typo in a template must fail loudly in tests, not send "Hi ," to a prospect.
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(false);
+        for t in templates::LIBRARY {
+            for (part, src) in [("subject_a", t.subject_a), ("subject_b", t.subject_b), ("body", t.body)] {
+                // Names must live as long as the environment, which lives as long as the
+                // process: leaked once, a few dozen short strings.
+                let name: &'static str = Box::leak(format!("{}/{part}", t.id).into_boxed_str());
+                // A template that does not compile is caught by the tests below, and still
+                // fails loudly at render time (render_str reports the error).
+                let _ = env.add_template(name, src);
+            }
+        }
+        env
+    })
 }
 
 /// Renders a template for a lead. Refuses leads it cannot address properly rather than
@@ -133,9 +149,17 @@ pub fn render(t: &'static Template, lead: &LeadVars, sender: &Sender) -> Result<
         signal => signal,
     };
     let env = environment();
-    let r = |src: &str| env.render_str(src, &ctx).map_err(|e| DraftError::Template(t.id, e.to_string()));
-    let subject_a = tidy(&r(t.subject_a)?);
-    let mut subject_b = tidy(&r(t.subject_b)?);
+    let r = |part: &str, src: &str| {
+        let compiled = env.get_template(&format!("{}/{part}", t.id)).ok().filter(|c| c.source() == src);
+        match compiled {
+            Some(c) => c.render(&ctx),
+            // Not from the library (or not compiling): parse it here, errors included.
+            None => env.render_str(src, &ctx),
+        }
+        .map_err(|e| DraftError::Template(t.id, e.to_string()))
+    };
+    let subject_a = tidy(&r("subject_a", t.subject_a)?);
+    let mut subject_b = tidy(&r("subject_b", t.subject_b)?);
     // Two *distinct* subjects or the A/B test measures nothing.
     if !subject_a.is_empty() && subject_a.eq_ignore_ascii_case(&subject_b) {
         subject_b = format!("{subject_a}?");
@@ -145,7 +169,7 @@ pub fn render(t: &'static Template, lead: &LeadVars, sender: &Sender) -> Result<
         angle: t.angle,
         subject_a,
         subject_b,
-        body: r(t.body)?.trim().to_string(),
+        body: r("body", t.body)?.trim().to_string(),
         evidence: evidence_of(lead),
     })
 }

@@ -2,7 +2,9 @@
 //!
 //! Drafting: for each lead enrolled in an active campaign, the cadence (`domain::cadence`)
 //! names the next touch; if it is an email with no live draft yet, the template engine writes
-//! one (rotating away from templates rejected for this lead), the quality guard judges it, and
+//! one (rotating away from templates rejected for this lead) — or, when the workspace has a
+//! language model, the model rewrites it through `ai_spend::LimitedModel`, with the template as
+//! the fallback on any failure and the reason kept on the draft — the quality guard judges it, and
 //! the permission mode decides whether it waits for a human or is approved at once. Approved
 //! drafts go straight into the outbox; the dispatcher sends them when due.
 //!
@@ -13,19 +15,23 @@
 //! Channels other than email have no sender yet; their steps are skipped by the drafting pass
 //! rather than left to block the cadence.
 
+use crate::ai_spend::LimitedModel;
 use crate::auth::{authorize, Access};
 use crate::drafting::{self, LeadVars, Sender};
+use crate::integrations::{self, LanguageModel};
 use crate::store::campaigns::{self, Enrolled};
+use crate::store::drafts::LeadDrafts;
 use crate::store::{audit, drafts, outbox};
 use crate::{Engine, Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::account::Action;
-use domain::cadence::{next_step, Decision, LeadProgress, PauseRules, StepSet};
+use domain::cadence::{next_step, Decision, LeadProgress, PauseRules, StepAction, StepSet};
 use domain::campaign::{CampaignStatus, PermissionMode};
-use domain::guard::{check, fingerprint, next_template, Draft as GuardDraft, GuardConfig};
+use domain::guard::{check, fingerprint, next_template, Draft as GuardDraft, GuardConfig, RejectionMemory};
 use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
 use domain::lead_status::LeadStatus;
 use domain::score::Channel;
+use futures::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -82,59 +88,113 @@ async fn mode_of(engine: &Engine, ws: WorkspaceId, campaign: Option<PermissionMo
     Ok(m.parse().unwrap_or_default())
 }
 
-/// Drafts the next touch of every lead of an active campaign. Safe to run again at any time:
-/// a touch with a live draft is left alone (the database enforces one live draft per touch).
-pub async fn draft_campaign(engine: &Engine, ws: WorkspaceId, id: CampaignId, now: DateTime<Utc>) -> Result<DraftReport> {
-    let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
-    let mut report = DraftReport::default();
-    if campaign.status != CampaignStatus::Active {
-        return Ok(report);
+/// Enrolled leads per page: each page is three queries and one insert statement.
+const PAGE: i64 = 500;
+/// Model calls in flight at once within a page; each waits on the provider, not on us.
+const MODEL_CONCURRENCY: usize = 4;
+
+/// How a pass writes: a language model when the workspace (or installation) has one that can
+/// be used, the template engine otherwise and whenever the model fails.
+enum Writer {
+    /// `note` says why no model is used although one is configured (an unusable key).
+    Templates { note: Option<String> },
+    Model { model: Box<LimitedModel>, name: String },
+}
+
+/// Everything one drafting pass over a campaign holds constant.
+struct Pass<'a> {
+    engine: &'a Engine,
+    ws: WorkspaceId,
+    campaign: campaigns::Campaign,
+    mode: PermissionMode,
+    sender: Sender,
+    guard: GuardConfig,
+    message_domain: String,
+    writer: Writer,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Pass<'a> {
+    /// `None` when the campaign is not active: nothing to draft.
+    async fn start(engine: &'a Engine, ws: WorkspaceId, id: CampaignId, now: DateTime<Utc>) -> Result<Option<Pass<'a>>> {
+        let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+        if campaign.status != CampaignStatus::Active {
+            return Ok(None);
+        }
+        let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
+        let sender = Sender {
+            name: campaign.settings.sender_name.clone(),
+            company: campaign.settings.sender_company.clone(),
+            physical_address: campaign.settings.physical_address.clone(),
+        };
+        let writer = match integrations::language_model(engine, ws, Some(id.0)).await? {
+            LanguageModel::Ready { model, name } => Writer::Model { model, name },
+            LanguageModel::None => Writer::Templates { note: None },
+            LanguageModel::Unusable(why) => Writer::Templates { note: Some(format!("template used: {why}")) },
+        };
+        Ok(Some(Pass { engine, ws, campaign, mode, sender, guard: GuardConfig::default(), message_domain: message_domain(engine), writer, now }))
     }
-    let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
-    let sender = Sender {
-        name: campaign.settings.sender_name.clone(),
-        company: campaign.settings.sender_company.clone(),
-        physical_address: campaign.settings.physical_address.clone(),
-    };
-    let guard = GuardConfig::default();
-    let domain = message_domain(engine);
+}
+
+/// Drafts the next touch of every lead of an active campaign. Safe to run again at any time,
+/// and concurrently: a touch with a live draft is left alone (the database enforces one live
+/// draft per touch).
+///
+/// Set-based: a page of enrolled leads costs one query for their drafts, one for their
+/// rejection memory and one multi-row insert, whatever the page size; the rendering, the
+/// cadence and the guard run in memory.
+pub async fn draft_campaign(engine: &Engine, ws: WorkspaceId, id: CampaignId, now: DateTime<Utc>) -> Result<DraftReport> {
+    let mut report = DraftReport::default();
+    let Some(pass) = Pass::start(engine, ws, id, now).await? else { return Ok(report) };
     let mut after = None;
     loop {
-        let batch = campaigns::enrolled_batch(&engine.pool, ws, id, after, 500).await?;
-        let Some(last) = batch.last() else { break };
+        let page = campaigns::enrolled_batch(&engine.pool, ws, id, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
         after = Some(last.lead_id);
-        for lead in &batch {
-            report.leads += 1;
-            draft_lead(engine, ws, &campaign, mode, &sender, &guard, &domain, lead, now, &mut report).await?;
-        }
+        let live: Vec<Enrolled> = page.into_iter().filter(|l| !l.deleted).collect();
+        draft_page(&pass, &live, &mut report).await?;
     }
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn draft_lead(
-    engine: &Engine,
-    ws: WorkspaceId,
-    campaign: &campaigns::Campaign,
-    mode: PermissionMode,
-    sender: &Sender,
-    guard: &GuardConfig,
-    message_domain: &str,
-    lead: &Enrolled,
-    now: DateTime<Utc>,
-    report: &mut DraftReport,
-) -> Result<()> {
-    let status: Option<LeadStatus> = lead.status.parse().ok();
-    if status.is_none_or(|s| s.blocks_outreach()) || lead.email.is_none() {
-        report.unaddressable += 1;
-        return Ok(());
+/// One touch decided in memory, before any text is final.
+struct Planned<'l> {
+    lead: &'l Enrolled,
+    vars: LeadVars,
+    step: usize,
+    due_at: DateTime<Utc>,
+    action: StepAction,
+    rendered: drafting::Rendered,
+    memory: RejectionMemory,
+    first_touch: bool,
+    human_approved: bool,
+}
+
+/// The text a draft will carry and who wrote it.
+struct Text {
+    subject_a: String,
+    subject_b: String,
+    body: String,
+    generator: String,
+    note: Option<String>,
+}
+
+impl Text {
+    fn template(r: &drafting::Rendered, note: Option<String>) -> Self {
+        Text { subject_a: r.subject_a.clone(), subject_b: r.subject_b.clone(), body: r.body.clone(), generator: "template".into(), note }
     }
-    let existing = drafts::for_lead(&engine.pool, ws, campaign.id, lead.lead_id).await?;
+}
+
+/// What the cadence asks of one lead, from the drafts it already has; `None` when nothing.
+fn plan<'l>(pass: &Pass, lead: &'l Enrolled, existing: Option<&LeadDrafts>, memory: Option<&RejectionMemory>, report: &mut DraftReport) -> Option<Planned<'l>> {
+    let empty = LeadDrafts::default();
+    let existing = existing.unwrap_or(&empty);
     if existing.awaiting_review {
         report.nothing_to_do += 1;
-        return Ok(());
+        return None;
     }
-    let steps = campaign.settings.cadence.steps();
+    let cadence = &pass.campaign.settings.cadence;
+    let steps = cadence.steps();
     // Touches with a live or blocked draft count as handled for the cadence; steps on channels
     // without a sender are skipped.
     let mut sent = StepSet::EMPTY;
@@ -150,75 +210,238 @@ async fn draft_lead(
     let progress = LeadProgress { enrolled_at: lead.enrolled_at, sent, skipped, has_linkedin_url: lead.linkedin_url.is_some(), linkedin_connected: false };
     // Draft ahead: the next touch is drafted as soon as the previous one exists, so a human can
     // approve it before it falls due; the outbox holds it until then.
-    let far_future = now + Duration::days(400);
-    let (step, due_at) = match next_step(&campaign.settings.cadence, &progress, &[], &PauseRules::default(), far_future) {
+    let far_future = pass.now + Duration::days(400);
+    let (step, due_at) = match next_step(cadence, &progress, &[], &PauseRules::default(), far_future) {
         Decision::Send { step, due_at, .. } => (step, due_at),
         Decision::Wait { step, until, .. } => (step, until),
         _ => {
             report.nothing_to_do += 1;
-            return Ok(());
+            return None;
         }
     };
     let action = steps[step].action;
-    let memory = drafts::rejection_memory(&engine.pool, ws, lead.lead_id, guard.rejection_ttl_days).await?;
+    let memory = memory.cloned().unwrap_or_default();
     let candidates = drafting::candidates(action);
     let ids: Vec<&str> = candidates.iter().map(|t| t.id).collect();
-    let Some(template_id) = next_template(&ids, &memory, now, guard.rejection_ttl_days, seed(lead.lead_id)) else {
+    let Some(template_id) = next_template(&ids, &memory, pass.now, pass.guard.rejection_ttl_days, seed(lead.lead_id)) else {
         report.nothing_to_do += 1;
-        return Ok(());
+        return None;
     };
     let template = candidates.iter().find(|t| t.id == template_id).copied().expect("chosen from the candidates");
-    let rendered = match drafting::render(template, &lead_vars(lead), sender) {
-        Ok(r) => r,
-        Err(_) => {
-            report.unaddressable += 1;
-            return Ok(());
-        }
+    let vars = lead_vars(lead);
+    let Ok(rendered) = drafting::render(template, &vars, &pass.sender) else {
+        report.unaddressable += 1;
+        return None;
     };
-    let verdict = check(guard, &GuardDraft { body: &rendered.body, template_id: Some(template.id), evidence: &rendered.evidence }, &memory, now);
     let first_touch = !steps[..step].iter().enumerate().any(|(j, s)| s.channel == Channel::Email && existing.live_steps.contains(&(j as i16)));
-    let status = if !verdict.allows() {
-        "blocked"
-    } else if mode.auto_approves(first_touch, existing.human_approved) {
-        "approved"
-    } else {
-        "pending"
-    };
-    let new = drafts::NewDraft {
-        campaign: campaign.id,
-        lead: lead.lead_id,
-        step: step as i16,
-        channel: Channel::Email.as_str().into(),
-        due_at: due_at.max(now),
-        template: template.id.into(),
-        angle: rendered.angle.into(),
-        content_hash: drafting::content_hash(&rendered.subject_a, &rendered.subject_b, &rendered.body),
-        subject_a: rendered.subject_a,
-        subject_b: rendered.subject_b,
-        body: rendered.body,
-        evidence: serde_json::to_value(&rendered.evidence).unwrap_or_default(),
-        guard: verdict.would_block().then(|| json!({ "code": verdict.code().map(|c| c.as_str()), "message": verdict.message(), "outcome": verdict.outcome })),
-        generator: "template".into(),
-        status,
-    };
-    let mut tx = engine.pool.begin().await?;
-    if let Some(draft) = drafts::insert(&mut tx, ws, &new).await? {
-        report.drafted += 1;
-        match status {
-            "approved" => {
-                report.auto_approved += 1;
-                outbox::enqueue_approved(&mut tx, ws, &[draft.0], message_domain).await?;
-            }
-            "blocked" => report.blocked += 1,
-            _ => {}
-        }
-    } else {
-        report.nothing_to_do += 1;
-    }
-    tx.commit().await?;
-    Ok(())
+    Some(Planned { lead, vars, step, due_at, action, rendered, memory, first_touch, human_approved: existing.human_approved })
 }
 
+/// How long a pass may hold a touch while the model writes it; a crashed pass's claims lapse.
+const MODEL_CLAIM_SECS: u64 = 600;
+
+fn claim_key(pass: &Pass<'_>, p: &Planned<'_>) -> String {
+    pass.engine.redis.key(&format!("drafting:model:{}:{}:{}:{}", pass.ws, pass.campaign.id.0, p.lead.lead_id, p.step))
+}
+
+/// Claims touches for this pass's model calls (one pipelined `SET NX` each), so two passes
+/// racing (the scheduler and a campaign change) do not both pay for a draft only one of them
+/// can store. `false` where another pass holds the touch. Redis down: everything is "claimed" —
+/// the spend limiter refuses without Redis anyway, so templates are used and nothing is spent.
+async fn claim_touches(pass: &Pass<'_>, keys: &[String]) -> Vec<bool> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let mut pipe = redis::pipe();
+    for k in keys {
+        pipe.cmd("SET").arg(k).arg("1").arg("NX").arg("EX").arg(MODEL_CLAIM_SECS);
+    }
+    let mut conn = pass.engine.redis.conn.clone();
+    match pipe.query_async::<Vec<Option<String>>>(&mut conn).await {
+        Ok(r) => r.into_iter().map(|v| v.is_some()).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not claim drafting touches");
+            vec![true; keys.len()]
+        }
+    }
+}
+
+/// Lets the touches go once their drafts are stored (a rejection may redraft one at once).
+async fn release_claims(pass: &Pass<'_>, keys: &[String]) {
+    if keys.is_empty() {
+        return;
+    }
+    let mut conn = pass.engine.redis.conn.clone();
+    let del: redis::RedisResult<i64> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+    if let Err(e) = del {
+        // They lapse on their own after MODEL_CLAIM_SECS.
+        tracing::warn!(error = %e, "could not release drafting claims");
+    }
+}
+
+/// The model's text for every planned touch: `None` where another pass is writing it, the
+/// template (with why) where the model cannot be used. Returns the claims to release once the
+/// drafts are stored.
+async fn model_texts(pass: &Pass<'_>, model: &LimitedModel, name: &str, planned: &[Planned<'_>]) -> Result<(Vec<Option<Text>>, Vec<String>)> {
+    // GUARD-003 would block a draft without lead-specific evidence whoever wrote it: no call.
+    let asks: Vec<usize> = (0..planned.len()).filter(|&i| !planned[i].rendered.evidence.is_empty()).collect();
+    let keys: Vec<String> = asks.iter().map(|&i| claim_key(pass, &planned[i])).collect();
+    let got = claim_touches(pass, &keys).await;
+    let mut claimed = Vec::new();
+    let mut ask = vec![false; planned.len()];
+    let mut taken = vec![false; planned.len()];
+    for ((&i, key), ok) in asks.iter().zip(keys).zip(got) {
+        if ok {
+            ask[i] = true;
+            claimed.push(key);
+        } else {
+            taken[i] = true;
+        }
+    }
+    // A pass that stored its draft and released its claim before ours: look again, once for
+    // the page, so a touch drafted meanwhile is not paid for twice.
+    let ids: Vec<Uuid> = (0..planned.len()).filter(|&i| ask[i]).map(|i| planned[i].lead.lead_id).collect();
+    if !ids.is_empty() {
+        let now = drafts::for_leads(&pass.engine.pool, pass.ws, pass.campaign.id, &ids).await?;
+        for (i, p) in planned.iter().enumerate() {
+            let step = p.step as i16;
+            if ask[i] && now.get(&p.lead.lead_id).is_some_and(|d| d.live_steps.contains(&step) || d.blocked_steps.contains(&step)) {
+                ask[i] = false;
+                taken[i] = true;
+            }
+        }
+    }
+    // In order, a few at a time: the provider's latency, not ours, is the cost here. Boxed
+    // before they meet the stream: a stream over a closure's futures trips the compiler's
+    // higher-ranked lifetime check where callers spawn this flow.
+    let calls: Vec<futures::future::BoxFuture<'_, Option<Text>>> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (ask, taken) = (ask[i], taken[i]);
+            async move {
+                if taken {
+                    None
+                } else if ask {
+                    Some(ask_model(pass, model, name, p).await)
+                } else {
+                    Some(Text::template(&p.rendered, Some("template used: no lead-specific evidence to give the model".into())))
+                }
+            }
+            .boxed()
+        })
+        .collect();
+    Ok((futures::stream::iter(calls).buffered(MODEL_CONCURRENCY).collect().await, claimed))
+}
+
+/// Asks the model for one touch; the template's text, with the reason, on any failure.
+async fn ask_model(pass: &Pass<'_>, model: &LimitedModel, name: &str, p: &Planned<'_>) -> Text {
+    let prompt = drafting::model::prompt(&p.vars, &p.rendered, p.action, &pass.sender, &p.memory);
+    let answer = match model.generate(&prompt, Some(p.lead.lead_id.to_string())).await {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::info!(workspace = %pass.ws, model = name, error = %e, "model drafting fell back to the template");
+            return Text::template(&p.rendered, Some(format!("template used: {e}")));
+        }
+    };
+    let truncated = matches!(answer.stop_reason.as_deref(), Some("max_tokens" | "length"));
+    match drafting::model::parse_answer(&answer.text, truncated, &[pass.message_domain.as_str()]) {
+        Ok(d) => Text { subject_a: d.subject_a, subject_b: d.subject_b, body: d.body, generator: format!("model:{name}"), note: None },
+        Err(e) => {
+            tracing::info!(workspace = %pass.ws, model = name, error = %e, "model answer refused; template used");
+            Text::template(&p.rendered, Some(format!("template used: the model's answer was refused ({e})")))
+        }
+    }
+}
+
+/// Drafts one page of enrolled leads (sorted by lead id).
+async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport) -> Result<()> {
+    let engine = pass.engine;
+    report.leads += page.len() as u64;
+    let addressable: Vec<&Enrolled> = page
+        .iter()
+        .filter(|l| {
+            let status: Option<LeadStatus> = l.status.parse().ok();
+            let ok = status.is_some_and(|s| !s.blocks_outreach()) && l.email.is_some();
+            if !ok {
+                report.unaddressable += 1;
+            }
+            ok
+        })
+        .collect();
+    if addressable.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = addressable.iter().map(|l| l.lead_id).collect();
+    let existing = drafts::for_leads(&engine.pool, pass.ws, pass.campaign.id, &ids).await?;
+    let memories = drafts::rejection_memories(&engine.pool, pass.ws, &ids, pass.guard.rejection_ttl_days).await?;
+    let planned: Vec<Planned> = addressable.iter().filter_map(|l| plan(pass, l, existing.get(&l.lead_id), memories.get(&l.lead_id), report)).collect();
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let (texts, claimed) = match &pass.writer {
+        Writer::Templates { note } => (planned.iter().map(|p| Some(Text::template(&p.rendered, note.clone()))).collect(), Vec::new()),
+        Writer::Model { model, name } => model_texts(pass, model, name, &planned).await?,
+    };
+    let mut new = Vec::with_capacity(planned.len());
+    for (p, text) in planned.iter().zip(texts) {
+        let Some(text) = text else {
+            // Another pass is drafting this touch.
+            report.nothing_to_do += 1;
+            continue;
+        };
+        let template_id = p.rendered.template;
+        let judge = |body: &str| check(&pass.guard, &GuardDraft { body, template_id: Some(template_id), evidence: &p.rendered.evidence }, &p.memory, pass.now);
+        let mut verdict = judge(&text.body);
+        let mut text = text;
+        // A model draft the guard stops is not worth a human's time when the template passes.
+        if !verdict.allows() && text.generator != "template" {
+            let fallback = judge(&p.rendered.body);
+            if fallback.allows() {
+                let why = format!("template used: the model's draft failed the quality guard ({})", verdict.message());
+                text = Text::template(&p.rendered, Some(why));
+                verdict = fallback;
+            }
+        }
+        let status = if !verdict.allows() {
+            "blocked"
+        } else if pass.mode.auto_approves(p.first_touch, p.human_approved) {
+            "approved"
+        } else {
+            "pending"
+        };
+        new.push(drafts::NewDraft {
+            campaign: pass.campaign.id,
+            lead: p.lead.lead_id,
+            step: p.step as i16,
+            channel: Channel::Email.as_str().into(),
+            due_at: p.due_at.max(pass.now),
+            template: template_id.into(),
+            angle: p.rendered.angle.into(),
+            content_hash: drafting::content_hash(&text.subject_a, &text.subject_b, &text.body),
+            subject_a: text.subject_a,
+            subject_b: text.subject_b,
+            body: text.body,
+            evidence: serde_json::to_value(&p.rendered.evidence).unwrap_or_default(),
+            guard: verdict.would_block().then(|| json!({ "code": verdict.code().map(|c| c.as_str()), "message": verdict.message(), "outcome": verdict.outcome })),
+            generator: text.generator,
+            generator_note: text.note,
+            status,
+        });
+    }
+    let mut tx = engine.pool.begin().await?;
+    let inserted = drafts::insert_many(&mut tx, pass.ws, pass.campaign.id, &new).await?;
+    let approved: Vec<Uuid> = inserted.iter().filter(|d| d.status == "approved").map(|d| d.id).collect();
+    outbox::enqueue_approved(&mut tx, pass.ws, &approved, &pass.message_domain).await?;
+    tx.commit().await?;
+    release_claims(pass, &claimed).await;
+    report.drafted += inserted.len() as u64;
+    report.auto_approved += approved.len() as u64;
+    report.blocked += inserted.iter().filter(|d| d.status == "blocked").count() as u64;
+    // Touches another pass drafted first.
+    report.nothing_to_do += (new.len() - inserted.len()) as u64;
+    Ok(())
+}
 /// Drafts for every active campaign of every workspace: the scheduler's sweep.
 pub async fn draft_all(engine: &Engine, now: DateTime<Utc>) -> Result<DraftReport> {
     let active: Vec<(Uuid, Uuid)> = sqlx::query_as(
@@ -302,23 +525,13 @@ pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId,
 
 /// Drafts one lead of a campaign (after a rejection).
 async fn draft_campaign_lead(engine: &Engine, ws: WorkspaceId, id: CampaignId, lead: Uuid, now: DateTime<Utc>) -> Result<DraftReport> {
-    let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     let mut report = DraftReport::default();
-    if campaign.status != CampaignStatus::Active {
-        return Ok(report);
-    }
+    let Some(pass) = Pass::start(engine, ws, id, now).await? else { return Ok(report) };
     if let Some(e) = campaigns::enrolled_lead(&engine.pool, ws, id, lead).await? {
-        let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
-        let sender = Sender {
-            name: campaign.settings.sender_name.clone(),
-            company: campaign.settings.sender_company.clone(),
-            physical_address: campaign.settings.physical_address.clone(),
-        };
-        draft_lead(engine, ws, &campaign, mode, &sender, &GuardConfig::default(), &message_domain(engine), &e, now, &mut report).await?;
+        draft_page(&pass, std::slice::from_ref(&e), &mut report).await?;
     }
     Ok(report)
 }
-
 /// Edit then approve: the reviewer's text replaces the draft's (the original is kept once for
 /// the diff), and the edited version is what is approved and sent.
 pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {

@@ -11,6 +11,7 @@ use domain::guard::{Rejection, RejectionMemory};
 use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgExecutor};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A draft to store.
@@ -29,7 +30,10 @@ pub struct NewDraft {
     pub content_hash: String,
     pub evidence: serde_json::Value,
     pub guard: Option<serde_json::Value>,
+    /// `template` or `model:<model name>`.
     pub generator: String,
+    /// Why a template was used although a model is configured; `None` otherwise.
+    pub generator_note: Option<String>,
     /// `pending`, `approved` (auto-approved by the permission mode) or `blocked`.
     pub status: &'static str,
 }
@@ -39,9 +43,9 @@ pub struct NewDraft {
 pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, d: &NewDraft) -> Result<Option<DraftId>> {
     let id: Option<Uuid> = sqlx::query_scalar(
         "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, template, angle, subject_a, subject_b,
-                             body, content_hash, evidence, guard, generator, status, approved_hash, approved_at)
+                             body, content_hash, evidence, guard, generator, status, approved_hash, approved_at, generator_note)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                 case when $16 = 'approved' then $12 end, case when $16 = 'approved' then now() end)
+                 case when $16 = 'approved' then $12 end, case when $16 = 'approved' then now() end, $17)
          on conflict (client_id, campaign_id, lead_id, step, channel) where status in ('pending', 'approved', 'sent')
          do nothing
          returning id",
@@ -62,9 +66,107 @@ pub async fn insert(conn: &mut PgConnection, ws: WorkspaceId, d: &NewDraft) -> R
     .bind(&d.guard)
     .bind(&d.generator)
     .bind(d.status)
+    .bind(&d.generator_note)
     .fetch_optional(conn)
     .await?;
     Ok(id.map(DraftId))
+}
+
+/// A draft [`insert_many`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Inserted {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub step: i16,
+    pub status: String,
+}
+
+/// Inserts many drafts of one campaign in one statement, skipping every touch that already
+/// has a live draft (the `drafts_one_live` partial unique index decides, so two drafting passes
+/// racing cannot both write one). Rows go in in the order given; callers pass them sorted by
+/// lead, so concurrent passes take the index's locks in the same order and cannot deadlock.
+pub async fn insert_many(conn: &mut PgConnection, ws: WorkspaceId, campaign: CampaignId, drafts: &[NewDraft]) -> Result<Vec<Inserted>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let col = |f: fn(&NewDraft) -> String| drafts.iter().map(f).collect::<Vec<String>>();
+    let leads: Vec<Uuid> = drafts.iter().map(|d| d.lead).collect();
+    let steps: Vec<i16> = drafts.iter().map(|d| d.step).collect();
+    let due: Vec<DateTime<Utc>> = drafts.iter().map(|d| d.due_at).collect();
+    let evidence: Vec<serde_json::Value> = drafts.iter().map(|d| d.evidence.clone()).collect();
+    let guard: Vec<Option<serde_json::Value>> = drafts.iter().map(|d| d.guard.clone()).collect();
+    let notes: Vec<Option<String>> = drafts.iter().map(|d| d.generator_note.clone()).collect();
+    Ok(sqlx::query_as(
+        "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, template, angle, subject_a, subject_b,
+                             body, content_hash, evidence, guard, generator, generator_note, status, approved_hash, approved_at)
+         select $1, $2, n.lead, n.step, n.channel, n.due_at, n.template, n.angle, n.subject_a, n.subject_b,
+                n.body, n.content_hash, n.evidence, n.guard, n.generator, n.note, n.status,
+                case when n.status = 'approved' then n.content_hash end, case when n.status = 'approved' then now() end
+         from unnest($3::uuid[], $4::int2[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::jsonb[], $14::jsonb[], $15::text[], $16::text[], $17::text[])
+              with ordinality as n(lead, step, channel, due_at, template, angle, subject_a, subject_b, body, content_hash,
+                                   evidence, guard, generator, note, status, ord)
+         order by n.ord
+         on conflict (client_id, campaign_id, lead_id, step, channel) where status in ('pending', 'approved', 'sent')
+         do nothing
+         returning id, lead_id, step, status",
+    )
+    .bind(ws.0)
+    .bind(campaign.0)
+    .bind(&leads)
+    .bind(&steps)
+    .bind(col(|d| d.channel.clone()))
+    .bind(&due)
+    .bind(col(|d| d.template.clone()))
+    .bind(col(|d| d.angle.clone()))
+    .bind(col(|d| d.subject_a.clone()))
+    .bind(col(|d| d.subject_b.clone()))
+    .bind(col(|d| d.body.clone()))
+    .bind(col(|d| d.content_hash.clone()))
+    .bind(&evidence)
+    .bind(&guard)
+    .bind(col(|d| d.generator.clone()))
+    .bind(&notes)
+    .bind(col(|d| d.status.to_string()))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`for_lead`] for many leads of a campaign in one query; leads without drafts are absent.
+pub async fn for_leads<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, campaign: CampaignId, leads: &[Uuid]) -> Result<HashMap<Uuid, LeadDrafts>> {
+    let rows: Vec<(Uuid, i16, String, bool)> = sqlx::query_as(
+        "select lead_id, step, status, approved_by is not null from drafts
+         where client_id = $1 and campaign_id = $2 and lead_id = any($3) and status in ('pending', 'approved', 'sent', 'blocked')",
+    )
+    .bind(ws.0)
+    .bind(campaign.0)
+    .bind(leads)
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<Uuid, LeadDrafts> = HashMap::new();
+    for (lead, step, status, human) in rows {
+        out.entry(lead).or_default().add(step, &status, human);
+    }
+    Ok(out)
+}
+
+/// [`rejection_memory`] for many leads in one query; leads without rejections are absent.
+pub async fn rejection_memories<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, leads: &[Uuid], ttl_days: i64) -> Result<HashMap<Uuid, RejectionMemory>> {
+    let rows: Vec<(Uuid, DateTime<Utc>, String, String, String, Vec<String>)> = sqlx::query_as(
+        "select lead_id, created_at, reason, fingerprint, template, evidence_keys from rejections
+         where client_id = $1 and lead_id = any($2) and created_at > now() - make_interval(days => $3)
+         order by lead_id, created_at desc",
+    )
+    .bind(ws.0)
+    .bind(leads)
+    .bind(i32::try_from(ttl_days).unwrap_or(30))
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<Uuid, RejectionMemory> = HashMap::new();
+    for (lead, at, reason, fingerprint, template, evidence_keys) in rows {
+        out.entry(lead).or_default().rejections.push(Rejection { at, reason, fingerprint, template_id: Some(template), evidence_keys });
+    }
+    Ok(out)
 }
 
 /// The steps of a lead in a campaign that have a live draft, and whether a human approved any
@@ -91,15 +193,21 @@ pub async fn for_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, campaign: Ca
     .await?;
     let mut out = LeadDrafts::default();
     for (step, status, human) in rows {
-        if status == "blocked" {
-            out.blocked_steps.push(step);
-        } else {
-            out.live_steps.push(step);
-        }
-        out.human_approved |= human;
-        out.awaiting_review |= status == "pending";
+        out.add(step, &status, human);
     }
     Ok(out)
+}
+
+impl LeadDrafts {
+    fn add(&mut self, step: i16, status: &str, human: bool) {
+        if status == "blocked" {
+            self.blocked_steps.push(step);
+        } else {
+            self.live_steps.push(step);
+        }
+        self.human_approved |= human;
+        self.awaiting_review |= status == "pending";
+    }
 }
 
 /// The lead's rejection memory (SPEC §8), newest first, within `ttl_days`.
@@ -145,6 +253,8 @@ pub struct DraftView {
     pub content_hash: String,
     pub evidence: serde_json::Value,
     pub guard: Option<serde_json::Value>,
+    pub generator: String,
+    pub generator_note: Option<String>,
     pub edited_from: Option<serde_json::Value>,
     pub reject_reason: Option<String>,
     pub due_at: DateTime<Utc>,
@@ -154,7 +264,7 @@ pub struct DraftView {
 const VIEW: &str = "select d.id, d.campaign_id, c.name as campaign_name, d.lead_id,
         coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email, l.linkedin_url, 'Unnamed lead') as lead_name,
         l.email as lead_email, l.company, l.als, l.tier, d.step, d.channel, d.status, d.template, d.angle, d.subject_a,
-        d.subject_b, d.body, d.content_hash, d.evidence, d.guard, d.edited_from, d.reject_reason, d.due_at, d.created_at
+        d.subject_b, d.body, d.content_hash, d.evidence, d.guard, d.generator, d.generator_note, d.edited_from, d.reject_reason, d.due_at, d.created_at
      from drafts d
      join campaigns c on c.client_id = d.client_id and c.id = d.campaign_id
      join leads l on l.client_id = d.client_id and l.id = d.lead_id";

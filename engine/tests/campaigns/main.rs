@@ -2,6 +2,8 @@
 
 mod dispatch;
 mod external;
+mod drafting_scale;
+mod model_drafting;
 mod flow;
 mod bounces;
 mod sending;
