@@ -38,7 +38,9 @@ rm -rf "$SINK_DIR"
 target/debug/agency-os smtp-sink --addr "127.0.0.1:$SINK_PORT" --dir "$SINK_DIR" >target/e2e-sink.log 2>&1 &
 SINK_PID=$!
 LOG=target/e2e-server.log
-DATABASE_URL="$E2E_DB" AGENCY_OS_ADDR="127.0.0.1:$PORT" AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" \
+# Links in emails must be https (RFC 8058 one-click unsubscribe), as behind a real TLS proxy.
+DATABASE_URL="$E2E_DB" AGENCY_OS_ADDR="127.0.0.1:$PORT" AGENCY_OS_PUBLIC_URL="https://agency-os.test" \
+  AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" \
   AGENCY_OS_LOG_FORMAT=json target/debug/agency-os serve >"$LOG" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $SINK_PID 2>/dev/null || true' EXIT

@@ -50,6 +50,12 @@ test('campaign to approved drafts, keyboard first', async () => {
   await page.fill('[data-testid=c-sender-name]', 'Sam Carter');
   await page.fill('[data-testid=c-sender-company]', 'Northwind Growth');
   await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
+  // Any day, any hour: the shadow messages below must not wait for business hours in Sydney.
+  for (const box of await page.locator('fieldset:has(legend:has-text("Days")) input[type=checkbox]').all()) {
+    if (!(await box.isChecked())) await box.check();
+  }
+  await page.fill('#c-start', '0');
+  await page.fill('#c-end', '24');
   await shot(page, '61-campaign-new');
   await page.click('[data-testid=campaign-save]');
   await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);

@@ -58,7 +58,8 @@ test('sign up, create a workspace, invite a member who accepts, switch workspace
   // The member, in a browser of their own.
   const memberCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const mpage = await memberCtx.newPage();
-  await mpage.goto(link);
+  // The link names the public address (https in production); this test server is at BASE.
+  await mpage.goto(new URL(new URL(link).pathname, BASE).href);
   await hydrated(mpage);
   await mpage.waitForSelector('[data-testid=invite-card]');
   await shot(mpage, '06-invitation');
