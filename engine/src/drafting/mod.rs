@@ -213,7 +213,8 @@ mod tests {
     use super::*;
     use domain::guard::{check, GuardConfig, RejectionMemory};
 
-    fn lead() -> LeadVars {
+    /// A lead with every variable set (shared with the model tests).
+    pub(super) fn lead() -> LeadVars {
         LeadVars {
             first_name: "Olivia".into(),
             last_name: "Nguyen".into(),
@@ -226,7 +227,7 @@ mod tests {
         }
     }
 
-    fn sender() -> Sender {
+    pub(super) fn sender() -> Sender {
         Sender { name: "Sam Carter".into(), company: "Northwind Growth".into(), physical_address: "1 George St, Sydney NSW 2000".into() }
     }
 

@@ -220,25 +220,9 @@ pub fn parse_answer(text: &str, truncated: bool, our_hosts: &[&str]) -> Result<M
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drafting::tests::{lead, sender};
     use crate::drafting::{render, templates};
     use domain::guard::Rejection;
-
-    fn lead() -> LeadVars {
-        LeadVars {
-            first_name: "Olivia".into(),
-            last_name: "Nguyen".into(),
-            title: "Managing Director".into(),
-            company: "Harbour Freight".into(),
-            industry: "Logistics".into(),
-            city: "Adelaide".into(),
-            employees: Some(42),
-            domain: "harbourfreight.com.au".into(),
-        }
-    }
-
-    fn sender() -> Sender {
-        Sender { name: "Sam Carter".into(), company: "Northwind Growth".into(), physical_address: "1 George St".into() }
-    }
 
     const BODY: &str = "Hi Olivia,\n\nRunning a 42-person logistics firm in Adelaide, you likely see new work arrive through referrals first.\n\nWorth a 15-minute chat next week?\n\nSam Carter";
 

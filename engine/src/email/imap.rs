@@ -343,18 +343,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     async fn line(&mut self) -> Result<String, ImapError> {
-        let mut buf = Vec::with_capacity(128);
-        let n = tokio::time::timeout(self.timeout, (&mut self.reader).take(MAX_LINE).read_until(b'\n', &mut buf))
-            .await
-            .map_err(|_| ImapError::Connection("the server stopped answering".into()))?
-            .map_err(|e| ImapError::Connection(e.to_string()))?;
-        if n == 0 {
-            return Err(ImapError::Connection("the server closed the connection".into()));
-        }
-        if !buf.ends_with(b"\n") {
-            return Err(ImapError::Protocol("reply line too long".into()));
-        }
-        let mut line = String::from_utf8_lossy(&buf).trim_end_matches(['\r', '\n']).to_string();
+        let mut line = String::from_utf8_lossy(&self.raw_line().await?).into_owned();
         // A line ending in {n} announces n bytes of literal, then the line goes on.
         while let Some(len) = literal_len(&line) {
             let mut lit = vec![0u8; len];

@@ -302,6 +302,17 @@ where
     E: PgExecutor<'e> + Copy,
 {
     let limit = limit.clamp(1, 200);
+    // Counted before the page is read: drafting commits between the two statements, and a
+    // count taken after could promise drafts the page does not show.
+    let pending: i64 = sqlx::query_scalar(
+        "select count(*) from (select 1 from drafts where client_id = $1 and status = 'pending'
+           and ($2::uuid is null or campaign_id = $2) limit $3) t",
+    )
+    .bind(ws.0)
+    .bind(campaign.map(|c| c.0))
+    .bind(COUNT_CAP + 1)
+    .fetch_one(db)
+    .await?;
     let mut drafts: Vec<DraftView> = sqlx::query_as(&format!(
         "{VIEW} where d.client_id = $1 and d.status = 'pending' and ($2::uuid is null or d.campaign_id = $2)
            and ($3::timestamptz is null or (d.created_at, d.id) > ($3, $4))
@@ -317,15 +328,6 @@ where
     let more = drafts.len() as i64 > limit;
     drafts.truncate(limit as usize);
     let next = if more { drafts.last().map(|d| QueueCursor { created_at: d.created_at, id: d.id }) } else { None };
-    let pending: i64 = sqlx::query_scalar(
-        "select count(*) from (select 1 from drafts where client_id = $1 and status = 'pending'
-           and ($2::uuid is null or campaign_id = $2) limit $3) t",
-    )
-    .bind(ws.0)
-    .bind(campaign.map(|c| c.0))
-    .bind(COUNT_CAP + 1)
-    .fetch_one(db)
-    .await?;
     Ok(QueuePage { drafts, pending: pending.min(COUNT_CAP), pending_capped: pending > COUNT_CAP, next })
 }
 

@@ -27,6 +27,11 @@ fn anthropic_answer(text: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
+/// The Anthropic Messages endpoint of the mock, for our key, answering `answer` `times` times.
+async fn mount_anthropic(server: &MockServer, answer: ResponseTemplate, times: u64) {
+    Mock::given(method("POST")).and(path("/v1/messages")).and(header("x-api-key", ANTHROPIC_KEY)).respond_with(answer).expect(times).mount(server).await;
+}
+
 fn email_json(a: &str, b: &str, body: &str) -> String {
     json!({ "subject_a": a, "subject_b": b, "body": body }).to_string()
 }
@@ -70,13 +75,7 @@ async fn ledger_rows(pool: &PgPool, ws: WorkspaceId) -> Vec<(String, String, f64
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn a_model_draft_goes_through_the_queue_to_the_send_with_its_hash_and_the_footer(pool: PgPool) {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/messages"))
-        .and(header("x-api-key", ANTHROPIC_KEY))
-        .respond_with(anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_anthropic(&server, anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)), 2).await;
     let engine = model_engine(&pool, &server).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
@@ -239,13 +238,7 @@ async fn an_openai_compatible_endpoint_named_by_the_workspace_writes_its_drafts(
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn another_workspaces_model_key_is_never_used(pool: PgPool) {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/messages"))
-        .and(header("x-api-key", ANTHROPIC_KEY))
-        .respond_with(anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)))
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount_anthropic(&server, anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)), 2).await;
     let engine = model_engine(&pool, &server).await;
     let (ua, a) = owner_workspace(&engine, "Acme").await;
     let (ub, b) = owner_workspace(&engine, "Beta").await;
