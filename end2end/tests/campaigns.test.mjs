@@ -2,11 +2,7 @@
 // keyboard: approve with "a", reject with "r" and a reason, bulk approve a selection and the rest.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BASE, launch, hydrated, shot, unique, signUp } from './helpers.mjs';
-
-const DEMO_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-leads.csv');
+import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -19,23 +15,8 @@ test('campaign to approved drafts, keyboard first', async () => {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await signUp(page, { name: 'Cam Paign', email: `${unique('camp')}@example.com`, password: 'correct horse battery' });
-  await page.waitForURL(`${BASE}/workspaces/new`);
-  await hydrated(page);
-  await page.fill('#name', 'Campaign Lab');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
-  const wsUrl = page.url();
-
-  // Leads from the demo CSV.
-  await page.goto(`${wsUrl}/leads`);
-  await hydrated(page);
-  await page.click('[data-testid=import-panel] summary');
-  await page.setInputFiles('#import-file', DEMO_CSV);
-  await page.click('[data-testid=import-form] button[type=submit]');
-  await page.waitForURL(/\/leads\?import=/);
-  await hydrated(page);
-  await page.waitForSelector('[data-testid=import-status]:has-text("completed")', { timeout: 30_000 });
+  const wsUrl = await ownerWithWorkspace(page, { name: 'Cam Paign', email: `${unique('camp')}@example.com`, password: 'correct horse battery' }, 'Campaign Lab');
+  await importDemoLeads(page, wsUrl);
 
   // An empty list, then a new campaign from the default cadence.
   await page.goto(`${wsUrl}/campaigns`);
@@ -51,11 +32,7 @@ test('campaign to approved drafts, keyboard first', async () => {
   await page.fill('[data-testid=c-sender-company]', 'Northwind Growth');
   await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
   // Any day, any hour: the shadow messages below must not wait for business hours in Sydney.
-  for (const box of await page.locator('fieldset:has(legend:has-text("Days")) input[type=checkbox]').all()) {
-    if (!(await box.isChecked())) await box.check();
-  }
-  await page.fill('#c-start', '0');
-  await page.fill('#c-end', '24');
+  await sendAnyTime(page);
   await shot(page, '61-campaign-new');
   await page.click('[data-testid=campaign-save]');
   await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
@@ -125,15 +102,7 @@ test('campaign to approved drafts, keyboard first', async () => {
   await shot(page, '66-approvals-done');
 
   // In shadow mode the dispatcher renders the approved messages into the Outbox and sends none.
-  await page.goto(`${wsUrl}/outbox`);
-  await hydrated(page);
-  for (let i = 0; i < 60; i++) {
-    await page.click('[data-testid=outbox-tab-shadow]');
-    if ((await page.locator('[data-testid=outbox-row]').count()) > 0) break;
-    await page.waitForTimeout(1000);
-    await page.reload();
-    await hydrated(page);
-  }
+  await outboxRows(page, wsUrl, 'shadow');
   await page.locator('[data-testid=outbox-row]').first().click();
   await page.waitForSelector('[data-testid=outbox-message]');
   assert.match(await page.textContent('[data-testid=outbox-body]'), /unsubscribe/i, 'the shadow message shows the compliance footer');

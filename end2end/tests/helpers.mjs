@@ -39,3 +39,54 @@ export async function signUp(page, { name, email, password }) {
   await page.fill('#password', password);
   await page.click('button[type=submit]');
 }
+
+export const DEMO_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-leads.csv');
+
+/// A new owner's first workspace: signs up, names it, and returns its URL once hydrated.
+export async function ownerWithWorkspace(page, owner, workspace) {
+  await signUp(page, owner);
+  await page.waitForURL(`${BASE}/workspaces/new`);
+  await hydrated(page);
+  await page.fill('#name', workspace);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  return page.url();
+}
+
+/// Imports the demo CSV on the Leads page and waits for the import to complete.
+export async function importDemoLeads(page, wsUrl) {
+  await page.goto(`${wsUrl}/leads`);
+  await hydrated(page);
+  await page.click('[data-testid=import-panel] summary');
+  await page.setInputFiles('#import-file', DEMO_CSV);
+  await page.click('[data-testid=import-form] button[type=submit]');
+  await page.waitForURL(/\/leads\?import=/);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=import-status]:has-text("completed")', { timeout: 30_000 });
+}
+
+/// On the campaign editor: every day, every hour, so a test never waits for business hours.
+export async function sendAnyTime(page) {
+  for (const box of await page.locator('fieldset:has(legend:has-text("Days")) input[type=checkbox]').all()) {
+    if (!(await box.isChecked())) await box.check();
+  }
+  await page.fill('#c-start', '0');
+  await page.fill('#c-end', '24');
+}
+
+/// Opens the Outbox on `state` and waits (reloading, up to a minute) until it lists a message;
+/// returns how many it lists.
+export async function outboxRows(page, wsUrl, state) {
+  await page.goto(`${wsUrl}/outbox`);
+  await hydrated(page);
+  for (let i = 0; i < 60; i++) {
+    await page.click(`[data-testid=outbox-tab-${state}]`);
+    if ((await page.locator('[data-testid=outbox-row]').count()) > 0) break;
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+  }
+  await page.waitForSelector('[data-testid=outbox-row]');
+  return page.locator('[data-testid=outbox-row]').count();
+}

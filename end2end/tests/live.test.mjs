@@ -4,11 +4,9 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BASE, launch, hydrated, shot, unique, signUp } from './helpers.mjs';
+import { join } from 'node:path';
+import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows } from './helpers.mjs';
 
-const DEMO_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo-leads.csv');
 const SINK_PORT = process.env.SINK_PORT;
 const SINK_DIR = process.env.SINK_DIR;
 
@@ -39,25 +37,10 @@ test('go live, approve, and the messages reach the SMTP server once each', { ski
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
 
-  await signUp(page, { name: 'Olive Live', email: `${id}@example.com`, password: 'correct horse battery' });
-  await page.waitForURL(`${BASE}/workspaces/new`);
-  await hydrated(page);
-  await page.fill('#name', 'Live Co');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
-  await hydrated(page);
-  const wsUrl = page.url();
+  const wsUrl = await ownerWithWorkspace(page, { name: 'Olive Live', email: `${id}@example.com`, password: 'correct horse battery' }, 'Live Co');
   await page.waitForSelector('[data-testid=shadow-pill]');
 
-  // Leads from the demo CSV.
-  await page.goto(`${wsUrl}/leads`);
-  await hydrated(page);
-  await page.click('[data-testid=import-panel] summary');
-  await page.setInputFiles('#import-file', DEMO_CSV);
-  await page.click('[data-testid=import-form] button[type=submit]');
-  await page.waitForURL(/\/leads\?import=/);
-  await hydrated(page);
-  await page.waitForSelector('[data-testid=import-status]:has-text("completed")', { timeout: 30_000 });
+  await importDemoLeads(page, wsUrl);
 
   // A mailbox on the local SMTP server (no TLS is allowed only for a relay on this machine),
   // with a DKIM key; "Test connection" talks to it for real.
@@ -92,11 +75,7 @@ test('go live, approve, and the messages reach the SMTP server once each', { ski
   await page.fill('[data-testid=c-sender-name]', 'Olive Live');
   await page.fill('[data-testid=c-sender-company]', 'Live Co');
   await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
-  for (const box of await page.locator('fieldset:has(legend:has-text("Days")) input[type=checkbox]').all()) {
-    if (!(await box.isChecked())) await box.check();
-  }
-  await page.fill('#c-start', '0');
-  await page.fill('#c-end', '24');
+  await sendAnyTime(page);
   await page.click('[data-testid=campaign-save]');
   await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
   await hydrated(page);
@@ -125,17 +104,7 @@ test('go live, approve, and the messages reach the SMTP server once each', { ski
   await page.waitForSelector('[data-testid=queue-notice]:has-text("approved")');
 
   // The dispatcher sends them: the Outbox's "sent" tab fills, each with its passed checks.
-  await page.goto(`${wsUrl}/outbox`);
-  await hydrated(page);
-  for (let i = 0; i < 60; i++) {
-    await page.click('[data-testid=outbox-tab-sent]');
-    if ((await page.locator('[data-testid=outbox-row]').count()) > 0) break;
-    await page.waitForTimeout(1000);
-    await page.reload();
-    await hydrated(page);
-  }
-  await page.waitForSelector('[data-testid=outbox-row]');
-  const sentRows = await page.locator('[data-testid=outbox-row]').count();
+  const sentRows = await outboxRows(page, wsUrl, 'sent');
   await shot(page, '40-outbox-sent');
   await page.locator('[data-testid=outbox-row]').first().click();
   await page.waitForSelector('[data-testid=outbox-message]');

@@ -2,7 +2,7 @@
 // through the confirmation dialog, press the red stop button and resume, open the Outbox.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, hydrated, shot, unique, signUp } from './helpers.mjs';
+import { launch, hydrated, shot, unique, ownerWithWorkspace } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -16,14 +16,7 @@ test('add a mailbox with DKIM, go live with the typed name, stop and resume send
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
 
-  await signUp(page, owner);
-  await page.waitForURL(`${BASE}/workspaces/new`);
-  await hydrated(page);
-  await page.fill('#name', 'Sending Co');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
-  await hydrated(page);
-  const wsUrl = page.url();
+  const wsUrl = await ownerWithWorkspace(page, owner, 'Sending Co');
 
   // Shadow mode is the starting state, shown on every page.
   await page.waitForSelector('[data-testid=sending-banner][data-state=shadow]');
@@ -88,13 +81,8 @@ test('a mailbox keeps its IMAP settings, and an Instantly account asks for its c
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
 
-  await signUp(page, owner);
-  await page.waitForURL(`${BASE}/workspaces/new`);
-  await hydrated(page);
-  await page.fill('#name', 'Imap Co');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/w\/[0-9a-f-]{36}$/);
-  await page.goto(`${page.url()}/settings/mailboxes`);
+  const wsUrl = await ownerWithWorkspace(page, owner, 'Imap Co');
+  await page.goto(`${wsUrl}/settings/mailboxes`);
   await hydrated(page);
 
   await page.fill('#address', `ivy@${id}.example`);
