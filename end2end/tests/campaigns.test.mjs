@@ -26,6 +26,8 @@ test('campaign to approved drafts, keyboard first', async () => {
   await page.click('[data-testid=new-campaign]');
   await page.waitForURL(/\/campaigns\/new$/);
   await hydrated(page);
+  // The route changes in the browser; the editor renders just after.
+  await page.waitForSelector('[data-testid=cadence-step]');
   assert.equal(await page.locator('[data-testid=cadence-step]').count(), 8, 'the default 8 steps');
   await page.fill('[data-testid=c-name]', 'Q1 professional services');
   await page.fill('[data-testid=c-sender-name]', 'Sam Carter');
