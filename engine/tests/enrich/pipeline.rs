@@ -116,3 +116,26 @@ async fn scores_written_with_the_enrichment_are_those_the_scoring_flow_gives(poo
     engine::flows::score::score_workspace(&pool, ws, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
     assert_eq!(snapshot().await, written);
 }
+
+/// Batches side by side each see enough credits when they start and then race for the last
+/// ones: whichever way each batch's write goes (charged last when the credits it saw still
+/// cover it, else rolled back and redone with the workspace row locked), exactly the credits
+/// there were are spent, one per enriched lead, and the leads not paid for stay pending.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn batches_racing_for_the_last_credits_spend_exactly_what_was_left(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "race", 80).await;
+    set_plan_state(&pool, ws, "active", 25).await.unwrap();
+    let mut enricher = sandbox_enricher(7);
+    enricher.settings.batch_size = 10;
+
+    let done = pipeline(&engine, &enricher, ws, |_| {}).await.unwrap();
+
+    assert_eq!(done.enrichment.enriched, 25, "{done}");
+    assert!(done.stopped.is_some(), "{done}");
+    assert_eq!(credits(&pool, ws).await, 0);
+    assert_eq!(scalar_i64(&pool, "select count(*) from enrichment_log where client_id = $1 and outcome = 'enriched'", ws).await, 25);
+    assert_eq!(scalar_i64(&pool, "select coalesce(sum(credits), 0)::int8 from enrichment_log where client_id = $1", ws).await, 25);
+    assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1 and enrichment_source is not null", ws).await, 25);
+}
