@@ -2,8 +2,8 @@
 //! scoring of N generated leads into a scratch database, the same CSV through `psql \copy` for
 //! the raw database speed, and the server time of the leads table page at that size.
 //!
-//! It runs against its own database (`agency_os_bench`, dropped first) and its own Redis key
-//! namespace, so it never touches real data and a second run does not read the first run's
+//! It runs against its own database (the DATABASE_URL's name with `_bench` appended, so
+//! `agency_os_bench` by default; dropped first) and its own Redis key namespace, so it never touches real data and a second run does not read the first run's
 //! enrichment cache (which would flatter the figures).
 
 use crate::config::Config;
@@ -14,7 +14,6 @@ use engine::{cache::Redis, db, Engine};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-const BENCH_DB: &str = "agency_os_bench";
 
 /// One measured stage, for the table at the end.
 struct Figure {
@@ -24,29 +23,32 @@ struct Figure {
     peak_rss_mb: f64,
 }
 
-pub async fn run(config: &Config, leads: usize, keep: bool) -> anyhow::Result<()> {
+pub async fn run(config: &Config, leads: usize, keep: bool, poll_ms: u64) -> anyhow::Result<()> {
     let server_url = config.database_url.expose().to_string();
-    let bench_url = with_database(&server_url, BENCH_DB)?;
-    recreate_database(&server_url, &bench_url).await?;
+    // Named after the configured database, so two checkouts benchmarking on one server (each
+    // with its own DATABASE_URL) do not drop each other's scratch database.
+    let bench_db = format!("{}_bench", database_name(&server_url)?);
+    let bench_url = with_database(&server_url, &bench_db)?;
+    recreate_database(&server_url, &bench_url, &bench_db).await?;
     let pool = db::connect(&bench_url, config.db_max_connections.max(10)).await?;
     db::migrate(&pool).await.context("migrating the bench database")?;
     let namespace = format!("bench:{}:", uuid::Uuid::new_v4().simple());
     let redis = Redis::connect(config.redis_url.expose(), namespace.clone()).await.context("cannot reach Redis (set REDIS_URL)")?;
     let engine = Engine { pool, redis, settings: config.engine_settings()? };
-    let result = measure(&engine, &bench_url, leads).await;
+    let result = measure(&engine, &bench_url, leads, Duration::from_millis(poll_ms)).await;
 
     // Clean up whatever happened: the cache keys would otherwise live 90 days.
     let removed = drop_namespace(&engine.redis, &namespace).await.unwrap_or(0);
     engine.pool.close().await;
     if keep {
-        eprintln!("kept database {BENCH_DB} ({removed} cache keys removed)");
+        eprintln!("kept database {bench_db} ({removed} cache keys removed)");
     } else {
-        drop_database(&server_url).await?;
+        drop_database(&server_url, &bench_db).await?;
     }
     result
 }
 
-async fn measure(engine: &Engine, bench_url: &str, n: usize) -> anyhow::Result<()> {
+async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> anyhow::Result<()> {
     let mut figures = Vec::new();
     let user = engine::flows::accounts::sign_up(
         engine,
@@ -102,9 +104,14 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize) -> anyhow::Result<(
     // leads. A production database that has been up for a minute has them; measure that.
     let t = Instant::now();
     sqlx::query("analyze leads, enrichment_log").execute(&engine.pool).await?;
-    let enricher = engine::flows::enrich::Enricher::sandbox(2026);
+    let mut enricher = engine::flows::enrich::Enricher::sandbox(2026);
+    enricher.settings.async_poll_interval = poll;
     let mut last = Instant::now();
+    let mut scoring_from: Option<Instant> = None;
     let done = engine::flows::pipeline::pipeline(engine, &enricher, ws, |p| {
+        if p.stage == engine::flows::pipeline::Stage::Scoring {
+            scoring_from.get_or_insert_with(Instant::now);
+        }
         if last.elapsed() > Duration::from_secs(2) || p.stage != engine::flows::pipeline::Stage::Enriching {
             eprintln!("{p} ({:.0} s)", t.elapsed().as_secs_f64());
             last = Instant::now();
@@ -112,6 +119,10 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize) -> anyhow::Result<(
     })
     .await?;
     let pipeline_s = t.elapsed().as_secs_f64();
+    // The two halves of the pipeline, split where it reports the scoring stage.
+    let enrich_s = scoring_from.map_or(pipeline_s, |s| s.duration_since(t).as_secs_f64());
+    figures.push(Figure { stage: "  enrich", rows: imported, seconds: enrich_s, peak_rss_mb: peak_rss_mb() });
+    figures.push(Figure { stage: "  score", rows: imported, seconds: pipeline_s - enrich_s, peak_rss_mb: peak_rss_mb() });
     figures.push(Figure { stage: "enrich + score", rows: imported, seconds: pipeline_s, peak_rss_mb: peak_rss_mb() });
     figures.push(Figure { stage: "end to end (import..score)", rows: imported, seconds: import_s + pipeline_s, peak_rss_mb: peak_rss_mb() });
     let _ = std::fs::remove_dir_all(&dir);
@@ -136,6 +147,12 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize) -> anyhow::Result<(
         copy_s / (import_s + pipeline_s)
     );
     let e = &done.enrichment;
+    println!(
+        "pipeline: batches of {}, {} leads of a batch at once, async providers polled every {} ms",
+        enricher.settings.batch_size,
+        enricher.settings.concurrency,
+        poll.as_millis()
+    );
     println!(
         "enrichment: {} enriched ({} from cache), {} skipped, {} waiting; {} scored; by provider {:?}",
         e.enriched, e.from_cache, e.skipped, e.deferred, done.scored, e.by_provider
@@ -268,6 +285,15 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The database name of a URL (its path), `postgres` when it names none.
+fn database_name(url: &str) -> anyhow::Result<String> {
+    let base = url.split_once('?').map_or(url, |(b, _)| b);
+    let scheme_end = base.find("://").context("DATABASE_URL has no scheme")? + 3;
+    let name = base[scheme_end..].split_once('/').map_or("", |(_, n)| n);
+    anyhow::ensure!(!name.contains('"'), "DATABASE_URL names an unusable database");
+    Ok(if name.is_empty() { "postgres".to_string() } else { name.to_string() })
+}
+
 /// The same server URL with another database name (the path), keeping any query string.
 fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
@@ -276,16 +302,16 @@ fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
     Ok(format!("{}/{name}{}", &base[..host_end], query.map(|q| format!("?{q}")).unwrap_or_default()))
 }
 
-async fn recreate_database(server_url: &str, bench_url: &str) -> anyhow::Result<()> {
-    drop_database(server_url).await?;
+async fn recreate_database(server_url: &str, bench_url: &str, bench_db: &str) -> anyhow::Result<()> {
+    drop_database(server_url, bench_db).await?;
     db::create_database_if_missing(bench_url).await.context("creating the bench database")?;
     Ok(())
 }
 
-async fn drop_database(server_url: &str) -> anyhow::Result<()> {
+async fn drop_database(server_url: &str, bench_db: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(&with_database(server_url, "postgres")?).await.context("cannot reach PostgreSQL (set DATABASE_URL)")?;
-    sqlx::query(&format!("drop database if exists {BENCH_DB} with (force)")).execute(&mut conn).await?;
+    sqlx::query(&format!("drop database if exists \"{bench_db}\" with (force)")).execute(&mut conn).await?;
     Ok(())
 }
 
@@ -317,5 +343,7 @@ mod tests {
         assert_eq!(with_database("postgres://u@h:5432/agency_os", "x").unwrap(), "postgres://u@h:5432/x");
         assert_eq!(with_database("postgres://u@h/agency_os?sslmode=disable", "x").unwrap(), "postgres://u@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://u@h", "x").unwrap(), "postgres://u@h/x");
+        assert_eq!(database_name("postgres://u@h:5432/agency_os?sslmode=disable").unwrap(), "agency_os");
+        assert_eq!(database_name("postgres://u@h").unwrap(), "postgres");
     }
 }

@@ -68,13 +68,18 @@ pub enum Command {
         addresses: Vec<std::ffi::OsString>,
     },
     /// Benchmark import, sandbox enrichment, scoring and the leads page on generated leads, in
-    /// a scratch database `agency_os_bench` on the DATABASE_URL server (dropped afterwards).
+    /// a scratch database `<DATABASE_URL name>_bench` on the same server (dropped afterwards).
     Bench {
         #[arg(long, default_value_t = 100_000)]
         leads: usize,
         /// Keep the bench database for inspection.
         #[arg(long)]
         keep: bool,
+        /// Milliseconds between polls of the sandbox's async providers (BetterContact, Clay).
+        /// Their "pending" is simulated, so by default the bench polls again at once and
+        /// measures the engine; the product polls every 500 ms.
+        #[arg(long, default_value_t = 0)]
+        poll_ms: u64,
     },
     /// Benchmark dispatch (4 workers to a local SMTP sink: messages/s, duplicates) and the
     /// approval-queue page with many pending drafts, in a scratch database (dropped afterwards).
@@ -203,7 +208,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::BenchDispatch { messages, drafts, keep } => crate::bench_dispatch::run(&load()?, messages, drafts, keep).await,
-        Command::Bench { leads, keep } => crate::bench::run(&load()?, leads, keep).await,
+        Command::Bench { leads, keep, poll_ms } => crate::bench::run(&load()?, leads, keep, poll_ms).await,
         Command::Import { workspace, file } => {
             let config = load()?;
             let engine = connect(&config).await?;

@@ -192,6 +192,9 @@ pub struct BatchReport {
     pub by_provider: BTreeMap<String, u32>,
     /// Set when the credits ran out part-way: the rest of the batch was left pending.
     pub out_of_credits: bool,
+    /// Leads the batch scored as it wrote them (only when asked to, see [`enrich_rows_scoring`]).
+    #[serde(default)]
+    pub scored: u32,
 }
 
 impl BatchReport {
@@ -206,6 +209,7 @@ impl BatchReport {
             *self.by_provider.entry(k.clone()).or_default() += v;
         }
         self.out_of_credits |= o.out_of_credits;
+        self.scored += o.scored;
     }
 }
 
@@ -232,6 +236,20 @@ pub async fn enrich_leads(engine: &Engine, enricher: &Enricher, ws: WorkspaceId,
 /// leaves every lead pending with its result cached and its cost recorded, so the retried batch
 /// reads the cache and pays nothing twice; a crash after (5) finds the leads done.
 pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, leads: Vec<PendingLead>) -> Result<BatchReport, EnrichError> {
+    enrich_rows_scoring(engine, enricher, ws, leads, None).await
+}
+
+/// [`enrich_rows`] that also scores the leads it finishes (enriched or skipped) in the same
+/// transaction, with the same statement where it can: the pipeline's single pass, which writes
+/// each lead once instead of once for enrichment and again for its score. The score is the one
+/// `flows::score` would give the lead as written; scoring stays that module's business.
+pub async fn enrich_rows_scoring(
+    engine: &Engine,
+    enricher: &Enricher,
+    ws: WorkspaceId,
+    leads: Vec<PendingLead>,
+    scorer: Option<&crate::flows::score::BatchScorer>,
+) -> Result<BatchReport, EnrichError> {
     let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
     if !plan.may_enrich() {
         return Err(EnrichError::SubscriptionInactive(plan.subscription_status));
@@ -251,6 +269,9 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
     let affordable = usize::try_from(plan.credits_remaining).unwrap_or(0);
     report.out_of_credits = leads.len() > affordable;
     let leads: Vec<PendingLead> = leads.into_iter().take(affordable).collect();
+    // What scoring needs of each lead as read; kept only when the batch scores.
+    let before: std::collections::HashMap<Uuid, PendingLead> =
+        if scorer.is_some() { leads.iter().map(|l| (l.id, l.clone())).collect() } else { Default::default() };
     let found_by_search: std::collections::HashSet<Uuid> = leads.iter().filter(|l| l.provider_ref.is_some()).map(|l| l.id).collect();
     let keys: Vec<Option<String>> = leads.iter().map(cache_key).collect();
     let cached = calls.cache_get_many(&keys).await;
@@ -314,8 +335,11 @@ pub async fn enrich_rows(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
         kept.push((id, e));
     }
     let accepted = kept;
-    let charge = store::record_batch(&mut tx, ws, &accepted, &skipped, next).await?;
+    let score_fn = |row: &crate::store::leads::ScoringRow| scorer.expect("only called when scoring").update(row);
+    let scoring = scorer.map(|s| store::BatchScoring { before: &before, score: &score_fn, scored_at: s.now });
+    let charge = store::record_batch(&mut tx, ws, &accepted, &skipped, next, scoring.as_ref()).await?;
     tx.commit().await?;
+    report.scored += u32::try_from(charge.scored).unwrap_or(u32::MAX);
     for id in &charge.charged {
         if let Some((provider, via_cache)) = provider_of.remove(id) {
             report.enriched += 1;

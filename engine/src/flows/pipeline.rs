@@ -1,6 +1,7 @@
 //! One pipeline pass for a workspace (the CLI's `agency-os pipeline --workspace W`): enrich every
-//! pending lead (status `new`, never through the waterfall) in batches, then score every
-//! unscored lead, reporting progress after each step.
+//! pending lead (status `new`, never through the waterfall) in batches, each batch scoring the
+//! leads it finishes as it writes them, then score every lead still unscored, reporting progress
+//! after each step.
 //!
 //! It runs in-process rather than through the queue so the CLI can print progress and exit
 //! when done; it calls the same idempotent flows the jobs call, so running it while a worker
@@ -71,6 +72,9 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
     let mut p = Progress { stage: Stage::Enriching, pending, enrichment: BatchReport::default(), scored: 0, stopped: None };
     progress(&p);
     let batch = enricher.settings.batch_size.max(1) as i64;
+    // Each batch scores the leads it finishes as it writes them (one write per lead instead of
+    // two); the scoring stage afterwards picks up whatever is left unscored.
+    let scorer = std::sync::Arc::new(score::BatchScorer::new(&score::ScoreSettings::for_workspace(&engine.pool, ws).await?, chrono::Utc::now())?);
     'passes: for pass in 0..MAX_PASSES {
         if pass > 0 {
             if p.enrichment.deferred == 0 {
@@ -95,8 +99,8 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
                 match rows.last() {
                     Some(last) => {
                         after = Some(last.id);
-                        let (engine, enricher) = (engine.clone(), enricher.clone());
-                        in_flight.spawn(async move { enrich::enrich_rows(&engine, &enricher, ws, rows).await });
+                        let (engine, enricher, scorer) = (engine.clone(), enricher.clone(), scorer.clone());
+                        in_flight.spawn(async move { enrich::enrich_rows_scoring(&engine, &enricher, ws, rows, Some(scorer.as_ref())).await });
                     }
                     None => exhausted = true,
                 }
@@ -127,7 +131,7 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
     p.stage = Stage::Scoring;
     progress(&p);
     let ScoreCounts { scored, .. } = score::score_workspace(&engine.pool, ws, Scope::Unscored, chrono::Utc::now()).await?;
-    p.scored = scored;
+    p.scored = u64::from(p.enrichment.scored) + scored;
     p.stage = Stage::Done;
     progress(&p);
     Ok(p)

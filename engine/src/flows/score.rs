@@ -100,9 +100,7 @@ pub async fn score_workspace_with(
     settings: &ScoreSettings,
     now: DateTime<Utc>,
 ) -> Result<ScoreCounts> {
-    let weights = settings.candidates.resolve(&settings.config.weight_thresholds);
-    let scorer = Scorer::new(settings.config.clone(), weights).map_err(|e| Error::Invalid(format!("scoring configuration: {e}")))?;
-    let as_of = now.date_naive();
+    let scorer = BatchScorer::new(settings, now)?;
     let mut counts = ScoreCounts::default();
     let mut after: Option<LeadId> = None;
     loop {
@@ -110,22 +108,43 @@ pub async fn score_workspace_with(
         let rows = leads::scoring_batch(&mut *tx, ws, after, scope == Scope::Unscored, settings.batch_size.max(1)).await?;
         let Some(last) = rows.last() else { break };
         after = Some(LeadId(last.id));
-        let mut updates = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let score = scorer.score(&profile(row).facts(), as_of);
-            let current: LeadStatus = row.status.parse().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
-            // A refused move (a terminal lead) keeps its status; the score is stored anyway.
-            let status_change = transition_with(&settings.status_rules, current, Signal::Scored { als: score.als.whole() })
-                .ok()
-                .filter(|next| *next != current)
-                .map(|next| (current, next));
-            counts.status_changed += u64::from(status_change.is_some());
-            updates.push(ScoreUpdate { id: LeadId(row.id), score, status_change });
-        }
+        let updates = rows.iter().map(|row| scorer.update(row)).collect::<Result<Vec<_>>>()?;
+        counts.status_changed += updates.iter().filter(|u| u.status_change.is_some()).count() as u64;
         counts.scored += leads::save_scores(&mut tx, ws, &updates, now).await?;
         tx.commit().await?;
     }
     Ok(counts)
+}
+
+/// One run's scorer: the configuration resolved once, then a score and status move per lead.
+/// Shared by the scoring batches here and by enrichment batches that score what they write
+/// (`store::enrichment::BatchScoring`).
+#[derive(Debug, Clone)]
+pub struct BatchScorer {
+    scorer: Scorer,
+    rules: StatusRules,
+    as_of: chrono::NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+impl BatchScorer {
+    pub fn new(settings: &ScoreSettings, now: DateTime<Utc>) -> Result<BatchScorer> {
+        let weights = settings.candidates.resolve(&settings.config.weight_thresholds);
+        let scorer = Scorer::new(settings.config.clone(), weights).map_err(|e| Error::Invalid(format!("scoring configuration: {e}")))?;
+        Ok(BatchScorer { scorer, rules: settings.status_rules.clone(), as_of: now.date_naive(), now })
+    }
+
+    /// The score of one lead and the status move it causes.
+    pub fn update(&self, row: &ScoringRow) -> Result<ScoreUpdate> {
+        let score = self.scorer.score(&profile(row).facts(), self.as_of);
+        let current: LeadStatus = row.status.parse().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
+        // A refused move (a terminal lead) keeps its status; the score is stored anyway.
+        let status_change = transition_with(&self.rules, current, Signal::Scored { als: score.als.whole() })
+            .ok()
+            .filter(|next| *next != current)
+            .map(|next| (current, next));
+        Ok(ScoreUpdate { id: LeadId(row.id), score, status_change })
+    }
 }
 
 /// What a stored lead tells the scorer. Facts we do not store yet (web presence, role start,

@@ -4,7 +4,8 @@
 //!
 //! Memory is bounded by the batch size, not the file: rows are read one at a time from any
 //! `std::io::Read`, at most `batch_size` validated leads and their report lines are held before
-//! they are written, and duplicates are found by the database's unique indexes (only repeats
+//! they are handed to the writer (which holds one batch more while it writes it, so reading
+//! the next batch overlaps the database's work on the last), and duplicates are found by the database's unique indexes (only repeats
 //! inside one batch are caught in memory, because one INSERT cannot see its own rows).
 //!
 //! This module does not authorise: callers (server functions, the CLI) check the member may
@@ -174,6 +175,8 @@ struct Job<'a> {
     peak: usize,
     /// A mapping chosen by a person, replacing detection.
     choice: Option<Vec<Option<Field>>>,
+    /// The previous batch, being written while the next is read.
+    writing: Option<tokio::task::JoinHandle<Result<ImportSummary>>>,
 }
 
 impl<'a> Job<'a> {
@@ -191,6 +194,7 @@ impl<'a> Job<'a> {
             running: ImportSummary::default(),
             peak: 0,
             choice: None,
+            writing: None,
         }
     }
 
@@ -233,6 +237,7 @@ impl<'a> Job<'a> {
                 Err(e) => {
                     // Keep what was read; the failure is reported on the import.
                     self.flush(progress).await?;
+                    self.drain(progress).await?;
                     return Err(csv_error(e, row + 1));
                 }
             };
@@ -245,7 +250,8 @@ impl<'a> Job<'a> {
                 self.flush(progress).await?;
             }
         }
-        self.flush(progress).await
+        self.flush(progress).await?;
+        self.drain(progress).await
     }
 
     fn take_row(&mut self, row: u64, mapping: &Mapping, record: &csv::ByteRecord) {
@@ -297,14 +303,55 @@ impl<'a> Job<'a> {
         self.peak = self.peak.max(self.leads.len());
     }
 
-    /// Writes the batch, its report lines and the counters in one transaction, so the progress
-    /// the page shows always matches the leads in the database.
+    /// Hands the batch read so far to the writer and returns once the previous batch is
+    /// written: the file is read on while the database writes, and batches are still written
+    /// one after another in file order (so a later batch sees the earlier one's leads).
     async fn flush(&mut self, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
         if self.delta == ImportSummary::default() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        let inserted = leads::insert_many(&mut tx, self.ws, LeadSource::Csv, Some(self.id), &self.leads).await?;
+        self.drain(progress).await?;
+        let batch = Batch {
+            leads: std::mem::replace(&mut self.leads, Vec::with_capacity(self.batch_size)),
+            rows: std::mem::replace(&mut self.rows, Vec::with_capacity(self.batch_size)),
+            problems: std::mem::take(&mut self.problems),
+            delta: std::mem::take(&mut self.delta),
+        };
+        self.keys.clear();
+        let (pool, ws, id) = (self.pool.clone(), self.ws, self.id);
+        self.writing = Some(tokio::spawn(async move { batch.write(&pool, ws, id).await }));
+        Ok(())
+    }
+
+    /// Waits for the batch being written, if any, and reports the progress it made.
+    async fn drain(&mut self, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
+        let Some(writing) = self.writing.take() else { return Ok(()) };
+        let delta = writing.await.map_err(|e| Error::Internal(anyhow::anyhow!("import batch write failed: {e}")))??;
+        self.running.total += delta.total;
+        self.running.imported += delta.imported;
+        self.running.duplicates += delta.duplicates;
+        self.running.invalid += delta.invalid;
+        progress(&self.running);
+        Ok(())
+    }
+}
+
+/// One batch on its way to the database.
+struct Batch {
+    /// Valid leads, and the row each came from.
+    leads: Vec<NewLead>,
+    rows: Vec<u64>,
+    problems: Vec<Problem>,
+    delta: ImportSummary,
+}
+
+impl Batch {
+    /// Writes the batch, its report lines and the counters in one transaction, so the progress
+    /// the page shows always matches the leads in the database. Returns the batch's counts,
+    /// with the duplicates only the database could see added.
+    async fn write(mut self, pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<ImportSummary> {
+        let mut tx = pool.begin().await?;
+        let inserted = leads::insert_many(&mut tx, ws, LeadSource::Csv, Some(id), &self.leads).await?;
         let created: HashSet<&DedupeKey> = inserted.iter().map(|i| &i.key).collect();
         let skipped: Vec<(u64, DedupeKey)> = self
             .leads
@@ -314,10 +361,10 @@ impl<'a> Job<'a> {
             .collect();
         if !skipped.is_empty() {
             let keys: Vec<DedupeKey> = skipped.iter().map(|(_, k)| k.clone()).collect();
-            let owners = leads::existing_by_key(&mut tx, self.ws, &keys).await?;
+            let owners = leads::existing_by_key(&mut tx, ws, &keys).await?;
             for (row, key) in skipped {
                 let whose = match owners.get(&key) {
-                    Some(Some(import)) if *import == self.id => "an earlier row of this file".to_string(),
+                    Some(Some(import)) if *import == id => "an earlier row of this file".to_string(),
                     _ => "a lead already in this workspace".to_string(),
                 };
                 self.problems.push(duplicate(row, &key, whose));
@@ -326,21 +373,10 @@ impl<'a> Job<'a> {
         }
         self.delta.imported += inserted.len() as u64;
         self.problems.sort_by_key(|p| p.row_number);
-        imports::add_problems(&mut tx, self.ws, self.id, &self.problems).await?;
-        imports::add_progress(&mut tx, self.ws, self.id, self.delta).await?;
+        imports::add_problems(&mut tx, ws, id, &self.problems).await?;
+        imports::add_progress(&mut tx, ws, id, self.delta).await?;
         tx.commit().await?;
-
-        self.running.total += self.delta.total;
-        self.running.imported += self.delta.imported;
-        self.running.duplicates += self.delta.duplicates;
-        self.running.invalid += self.delta.invalid;
-        self.delta = ImportSummary::default();
-        self.leads.clear();
-        self.rows.clear();
-        self.keys.clear();
-        self.problems.clear();
-        progress(&self.running);
-        Ok(())
+        Ok(self.delta)
     }
 }
 

@@ -5,7 +5,9 @@
 //! Every function takes the workspace id and filters by it. This module does not call
 //! providers or decide what to accept: that is `flows::enrich`.
 
+use crate::store::leads::{ScoreUpdate, ScoringRow};
 use crate::Result;
+use chrono::{DateTime, Utc};
 use domain::ids::WorkspaceId;
 use domain::lead_status::LeadStatus;
 use domain::leads::canonical_email;
@@ -60,10 +62,39 @@ pub struct PendingLead {
     /// Which people search found the lead, and its id there (see `flows::discover`).
     pub source_provider: Option<String>,
     pub provider_ref: Option<String>,
+    /// The rest of what scoring reads, so a batch can score its leads without reading them again.
+    pub status: String,
+    pub email_verified: bool,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub location: Option<String>,
+    pub country: Option<String>,
+    pub industry: Option<String>,
+    pub employee_count: Option<i32>,
+}
+
+impl PendingLead {
+    /// The lead as scoring sees it, unchanged.
+    pub fn scoring_row(&self) -> ScoringRow {
+        ScoringRow {
+            id: self.id,
+            status: self.status.clone(),
+            email: self.email.clone(),
+            email_verified: self.email_verified,
+            phone: self.phone.clone(),
+            linkedin_url: self.linkedin_url.clone(),
+            title: self.title.clone(),
+            industry: self.industry.clone(),
+            employee_count: self.employee_count,
+            location: self.location.clone(),
+            country: self.country.clone(),
+        }
+    }
 }
 
 const PENDING: &str = "select l.id, l.email, l.linkedin_url, l.first_name, l.last_name, l.company, l.company_domain,
-            l.source_provider, l.provider_ref
+            l.source_provider, l.provider_ref, l.status, l.email_verified, l.title, l.phone, l.location, l.country,
+            l.industry, l.employee_count
      from leads l
      where l.client_id = $1 and l.status = 'new' and l.deleted_at is null
        and not exists (select 1 from enrichment_log e where e.client_id = l.client_id and e.lead_id = l.id)";
@@ -126,6 +157,20 @@ pub struct BatchCharge {
     pub no_credits: Vec<Uuid>,
     /// Skips newly recorded (a skip an earlier run recorded is not counted).
     pub skipped: Vec<Uuid>,
+    /// Leads scored in the same transaction (only with [`BatchScoring`]).
+    pub scored: u64,
+}
+
+/// Scoring done by the batch's own write (the pipeline's single pass), so that a lead is
+/// written once rather than once enriched and again scored: each lead's score is computed from
+/// what the lead will hold after the write (its values as read, plus what the enrichment adds)
+/// and stored by the same statement that stores the enrichment.
+pub struct BatchScoring<'a> {
+    /// The leads as read for the batch, by id.
+    pub before: &'a std::collections::HashMap<Uuid, PendingLead>,
+    /// The score and status move of a lead as scoring sees it (`flows::score::BatchScorer`).
+    pub score: &'a (dyn Fn(&ScoringRow) -> Result<ScoreUpdate> + Sync),
+    pub scored_at: DateTime<Utc>,
 }
 
 /// Writes a whole batch in one transaction of the caller's: the log rows (their primary key
@@ -136,9 +181,12 @@ pub struct BatchCharge {
 /// what it lacked; `next_status` comes from the domain status machine, and a lead that moved on
 /// meanwhile (scored, contacted) keeps its status.
 ///
-/// Credits: the workspace row is locked once and at most `credits_remaining` leads (in the
-/// given order) are charged; the rest are left pending. Two batches of one workspace therefore
-/// take turns for the length of this write only, not for their provider calls.
+/// Credits: at most `credits_remaining` leads (in the given order) are charged; the rest are
+/// left pending. When the credits seen before writing cover the batch (the usual case), the
+/// charge is the last statement — `credits_remaining - n` only while at least `n` remain — so
+/// batches of one workspace queue on the workspace row only for their commits, not for their
+/// whole writes; should another batch have taken the credits meanwhile, the writes are rolled
+/// back to a savepoint and done again with the row locked first, charging what is left.
 ///
 /// Duplicates: an email or LinkedIn URL that another lead already has, or that an earlier
 /// result of the same batch brings, is not copied (one statement cannot see its own earlier
@@ -149,19 +197,9 @@ pub async fn record_batch(
     accepted: &[(Uuid, Enrichment)],
     skipped: &[(Uuid, String)],
     next_status: LeadStatus,
+    scoring: Option<&BatchScoring<'_>>,
 ) -> Result<BatchCharge> {
     let mut out = BatchCharge::default();
-    // The workspace row first, and `for no key update`: every log row inserted below takes a
-    // key-share lock on it through its foreign key, which `for update` would conflict with —
-    // two batches each holding the other's wanted lock (a deadlock seen with 8 batches at once).
-    let credits: Option<i32> = if accepted.is_empty() {
-        None
-    } else {
-        sqlx::query_scalar("select credits_remaining from workspaces where id = $1 for no key update")
-            .bind(ws.0)
-            .fetch_optional(&mut *conn)
-            .await?
-    };
     if !skipped.is_empty() {
         let ids: Vec<Uuid> = skipped.iter().map(|(id, _)| *id).collect();
         let reasons: Vec<&str> = skipped.iter().map(|(_, r)| r.as_str()).collect();
@@ -175,15 +213,67 @@ pub async fn record_batch(
         .bind(&reasons)
         .fetch_all(&mut *conn)
         .await?;
+        // A skipped lead keeps its data: score it as it is (a skip an earlier run recorded was
+        // that run's to score).
+        if let Some(scoring) = scoring {
+            let updates =
+                out.skipped.iter().filter_map(|id| scoring.before.get(id)).map(|l| (scoring.score)(&l.scoring_row())).collect::<Result<Vec<_>>>()?;
+            out.scored += crate::store::leads::save_scores(&mut *conn, ws, &updates, scoring.scored_at).await?;
+        }
     }
     if accepted.is_empty() {
         return Ok(out);
     }
+    let seen: Option<i32> =
+        sqlx::query_scalar("select credits_remaining from workspaces where id = $1").bind(ws.0).fetch_optional(&mut *conn).await?;
+    if usize::try_from(seen.unwrap_or(0)).unwrap_or(0) >= accepted.len() {
+        sqlx::query("savepoint record_batch").execute(&mut *conn).await?;
+        if let Some(written) = write_enriched(&mut *conn, ws, accepted, next_status, scoring, true).await? {
+            sqlx::query("release savepoint record_batch").execute(&mut *conn).await?;
+            out.add(written);
+            return Ok(out);
+        }
+        sqlx::query("rollback to savepoint record_batch").execute(&mut *conn).await?;
+    }
+    // `for no key update`: every log row takes a key-share lock on the workspace row through
+    // its foreign key, which `for update` would conflict with — two batches each holding the
+    // other's wanted lock (a deadlock seen with 8 batches at once).
+    let credits: Option<i32> = sqlx::query_scalar("select credits_remaining from workspaces where id = $1 for no key update")
+        .bind(ws.0)
+        .fetch_optional(&mut *conn)
+        .await?;
     let affordable = usize::try_from(credits.unwrap_or(0)).unwrap_or(0).min(accepted.len());
     let (to_charge, unpaid) = accepted.split_at(affordable);
     out.no_credits = unpaid.iter().map(|(id, _)| *id).collect();
+    if let Some(written) = write_enriched(&mut *conn, ws, to_charge, next_status, scoring, false).await? {
+        out.add(written);
+    }
+    Ok(out)
+}
+
+impl BatchCharge {
+    fn add(&mut self, w: BatchCharge) {
+        self.charged.extend(w.charged);
+        self.already_done.extend(w.already_done);
+        self.scored += w.scored;
+    }
+}
+
+/// Logs, updates and charges the enriched leads of a batch (see [`record_batch`]). With
+/// `only_if_enough`, the charge is taken only if the credits still cover it, and `None` says
+/// they did not (the caller rolls back what was written); otherwise the caller holds the
+/// workspace row and has checked the credits.
+async fn write_enriched(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    to_charge: &[(Uuid, Enrichment)],
+    next_status: LeadStatus,
+    scoring: Option<&BatchScoring<'_>>,
+    only_if_enough: bool,
+) -> Result<Option<BatchCharge>> {
+    let mut written = BatchCharge::default();
     if to_charge.is_empty() {
-        return Ok(out);
+        return Ok(Some(written));
     }
     let ids: Vec<Uuid> = to_charge.iter().map(|(id, _)| *id).collect();
     let providers: Vec<&str> = to_charge.iter().map(|(_, e)| e.provider.as_str()).collect();
@@ -210,29 +300,45 @@ pub async fn record_batch(
     let mut rows = Vec::with_capacity(logged.len());
     for (id, e) in to_charge {
         if !logged.contains(id) {
-            out.already_done.push(*id);
+            written.already_done.push(*id);
             continue;
         }
         let email = Some(canonical_email(&e.email)).filter(|m| !m.is_empty() && seen_email.insert(m.clone()));
         let linkedin = e.linkedin_url.clone().filter(|u| seen_linkedin.insert(u.clone()));
         rows.push((*id, e, email, linkedin));
-        out.charged.push(*id);
+        written.charged.push(*id);
     }
     if rows.is_empty() {
-        return Ok(out);
+        return Ok(Some(written));
     }
-    sqlx::query("update workspaces set credits_remaining = credits_remaining - $2 where id = $1")
-        .bind(ws.0)
-        .bind(rows.len() as i32)
-        .execute(&mut *conn)
-        .await?;
+    let scores = match scoring {
+        Some(scoring) => Some(score_enriched(&mut *conn, ws, &rows, next_status, scoring).await?),
+        None => None,
+    };
+    let score_col = |f: &dyn Fn(&ScoreUpdate) -> Result<Option<String>>| -> Result<Vec<Option<String>>> {
+        match &scores {
+            Some(s) => s.iter().map(|u| u.as_ref().map_or(Ok(None), f)).collect(),
+            None => Ok(vec![None; rows.len()]),
+        }
+    };
+    let json = |v: serde_json::Result<serde_json::Value>| v.map(|v| Some(v.to_string())).map_err(|e| crate::Error::Internal(e.into()));
+    let als: Vec<Option<i16>> = scores.as_ref().map_or(vec![None; rows.len()], |s| s.iter().map(|u| u.as_ref().map(|u| i16::from(u.score.als.whole()))).collect());
+    let als_exact: Vec<Option<i16>> =
+        scores.as_ref().map_or(vec![None; rows.len()], |s| s.iter().map(|u| u.as_ref().map(|u| u.score.als.hundredths() as i16)).collect());
+    let tiers = score_col(&|u| Ok(Some(u.score.tier.as_str().to_string())))?;
+    let components = score_col(&|u| json(serde_json::to_value(u.score.components)))?;
+    let weights = score_col(&|u| json(serde_json::to_value(u.score.weights.weights)))?;
+    let weight_sources = score_col(&|u| Ok(Some(u.score.weights.source.as_str().to_string())))?;
+    let score_reasons = score_col(&|u| json(serde_json::to_value(&u.score.reasons)))?;
+    // The status a lead still `new` moves to: enriched, or on from there as its score says.
+    let statuses = score_col(&|u| Ok(Some(u.status_change.map_or(next_status, |(_, to)| to).as_str().to_string())))?;
     let col = |f: &dyn Fn(&Enrichment) -> Option<String>| rows.iter().map(|(_, e, _, _)| f(e)).collect::<Vec<_>>();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let emails: Vec<Option<String>> = rows.iter().map(|r| r.2.clone()).collect();
     let linkedins: Vec<Option<String>> = rows.iter().map(|r| r.3.clone()).collect();
     let employees: Vec<Option<i32>> = rows.iter().map(|r| r.1.employee_count).collect();
     let confidences: Vec<f32> = rows.iter().map(|r| r.1.confidence).collect();
-    sqlx::query(
+    let updated = sqlx::query(
         "update leads l set
             email = case when l.email is null and v.email is not null and not exists (
                         select 1 from leads o where o.client_id = l.client_id and o.email = v.email and o.deleted_at is null)
@@ -255,12 +361,23 @@ pub async fn record_batch(
             employee_count = coalesce(l.employee_count, v.employee_count),
             enrichment_source = v.provider,
             enrichment_confidence = v.confidence,
-            status = case when l.status = 'new' then $16 else l.status end,
+            status = case when l.status = 'new' then coalesce(v.status, $16) else l.status end,
+            -- the score, when the batch scores (null otherwise: the lead keeps what it had)
+            als = case when v.tier is null then l.als else v.als end,
+            als_exact = case when v.tier is null then l.als_exact else v.als_exact end,
+            tier = coalesce(v.tier, l.tier),
+            components = coalesce(v.components::jsonb, l.components),
+            weights = coalesce(v.weights::jsonb, l.weights),
+            weight_source = coalesce(v.weight_source, l.weight_source),
+            reasons = coalesce(v.reasons::jsonb, l.reasons),
+            scored_at = case when v.tier is null then l.scored_at else $17 end,
             updated_at = now()
          from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::real[])
+                     $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::real[], $18::text[],
+                     $19::int2[], $20::int2[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
               as v(id, email, first_name, last_name, company, title, company_domain, linkedin, phone, location,
-                   industry, employee_count, provider, confidence)
+                   industry, employee_count, provider, confidence, status, als, als_exact, tier, components,
+                   weights, weight_source, reasons)
          where l.client_id = $1 and l.id = v.id",
     )
     .bind(ws.0)
@@ -279,9 +396,96 @@ pub async fn record_batch(
     .bind(col(&|e| Some(e.provider.clone())))
     .bind(&confidences)
     .bind(next_status.as_str())
+    .bind(scoring.map(|s| s.scored_at))
+    .bind(&statuses)
+    .bind(&als)
+    .bind(&als_exact)
+    .bind(&tiers)
+    .bind(&components)
+    .bind(&weights)
+    .bind(&weight_sources)
+    .bind(&score_reasons)
     .execute(&mut *conn)
-    .await?;
-    Ok(out)
+    .await?
+    .rows_affected();
+    if scores.is_some() {
+        written.scored += updated;
+    }
+    // Last, so that the workspace row is held from here to the commit only.
+    let charged = sqlx::query(
+        "update workspaces set credits_remaining = credits_remaining - $2 where id = $1 and (not $3 or credits_remaining >= $2)",
+    )
+    .bind(ws.0)
+    .bind(rows.len() as i32)
+    .bind(only_if_enough)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((charged == 1 || !only_if_enough).then_some(written))
+}
+
+/// The score of each enriched lead as it will be once the batch's update has run: what it had,
+/// plus what the enrichment fills in (the same rules as the update: a gap is filled, an email
+/// or LinkedIn URL only when no other live lead has it). `None` for a lead not in `before`.
+async fn score_enriched(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    rows: &[(Uuid, &Enrichment, Option<String>, Option<String>)],
+    next_status: LeadStatus,
+    scoring: &BatchScoring<'_>,
+) -> Result<Vec<Option<ScoreUpdate>>> {
+    // Addresses the update would copy into a lead that lacks one: taken if another lead has them.
+    let (mut emails, mut urls) = (Vec::new(), Vec::new());
+    for (id, _, email, linkedin) in rows {
+        let Some(before) = scoring.before.get(id) else { continue };
+        if before.email.is_none() {
+            emails.extend(email.as_deref());
+        }
+        if before.linkedin_url.is_none() {
+            urls.extend(linkedin.as_deref());
+        }
+    }
+    let (mut taken_emails, mut taken_urls) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+    if !emails.is_empty() || !urls.is_empty() {
+        let taken: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "select email, null from leads where client_id = $1 and deleted_at is null and email = any($2)
+             union all
+             select null, linkedin_url from leads where client_id = $1 and deleted_at is null and linkedin_url = any($3)",
+        )
+        .bind(ws.0)
+        .bind(&emails)
+        .bind(&urls)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (email, url) in taken {
+            taken_emails.extend(email);
+            taken_urls.extend(url);
+        }
+    }
+    rows.iter()
+        .map(|(id, e, email, linkedin)| {
+            let Some(before) = scoring.before.get(id) else { return Ok(None) };
+            let took_email = before.email.is_none() && email.as_ref().is_some_and(|m| !taken_emails.contains(m));
+            let after = ScoringRow {
+                id: *id,
+                // A lead still `new` is written as `next_status`; scoring moves it on from there.
+                status: if before.status == LeadStatus::New.as_str() { next_status.as_str().to_string() } else { before.status.clone() },
+                email: if took_email { email.clone() } else { before.email.clone() },
+                email_verified: before.email_verified || (before.email.is_some() && before.email == *email) || took_email,
+                phone: before.phone.clone().or_else(|| e.phone.clone()),
+                linkedin_url: before
+                    .linkedin_url
+                    .clone()
+                    .or_else(|| linkedin.clone().filter(|u| !taken_urls.contains(u))),
+                title: before.title.clone().or_else(|| e.title.clone()),
+                industry: before.industry.clone().or_else(|| e.industry.clone()),
+                employee_count: before.employee_count.or(e.employee_count),
+                location: before.location.clone().or_else(|| e.location.clone()),
+                country: before.country.clone(),
+            };
+            (scoring.score)(&after).map(Some)
+        })
+        .collect()
 }
 
 /// A lead found by a people search whose enrichment revealed someone the workspace already

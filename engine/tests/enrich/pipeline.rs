@@ -57,3 +57,85 @@ async fn many_batches_of_one_workspace_write_side_by_side_without_deadlocking(po
     assert_eq!(done.enrichment.enriched + done.enrichment.skipped, 240, "{done}");
     assert_eq!(credits(&pool, ws).await, 1250 - i64::from(done.enrichment.enriched));
 }
+
+/// The pipeline scores each lead in the same write as its enrichment, from what the lead will
+/// hold after that write; the scoring flow run afterwards over every lead must find nothing to
+/// change — including leads whose email or LinkedIn URL came from the provider, and one whose
+/// provider email another lead already has (so it stays without one).
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn scores_written_with_the_enrichment_are_those_the_scoring_flow_gives(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "same", 30).await;
+    for i in 0..12 {
+        sqlx::query(
+            "insert into leads (client_id, source, linkedin_url, first_name, last_name, company, company_domain)
+             values ($1, 'csv', $2, $3, $4, 'Koalabyte Software', 'koalabyte.com.au')",
+        )
+        .bind(ws.0)
+        .bind(format!("https://www.linkedin.com/in/zed-lee-{i}"))
+        .bind(format!("Zed{i}"))
+        .bind(format!("Lee{i}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // Every address the sandbox could give Zed0 Lee0 is someone else's already.
+    for email in ["zed0.lee0@koalabyte.com.au", "zed0@koalabyte.com.au", "zlee0@koalabyte.com.au", "zed0lee0@koalabyte.com.au"] {
+        sqlx::query("insert into leads (client_id, source, email, status) values ($1, 'manual', $2, 'contacted')")
+            .bind(ws.0)
+            .bind(email)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let mut enricher = sandbox_enricher(3);
+    enricher.settings.batch_size = 16;
+
+    let done = pipeline(&engine, &enricher, ws, |_| {}).await.unwrap();
+    assert!(done.enrichment.enriched > 25, "{done}");
+    assert!(done.enrichment.scored >= done.enrichment.enriched, "the batches scored what they enriched: {done:?}");
+    assert_eq!(done.scored, 46, "every lead scored once: {done:?}");
+    let gained: i64 = scalar_i64(&pool, "select count(*) from leads where client_id = $1 and first_name like 'Zed%' and email is not null", ws).await;
+    assert!(gained > 5, "the LinkedIn-only leads gained provider emails ({gained})");
+    let zed0: Option<String> = sqlx::query_scalar("select email from leads where client_id = $1 and first_name = 'Zed0'").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(zed0, None, "an address another lead has is not copied");
+
+    let snapshot = || async {
+        sqlx::query_as::<_, (uuid::Uuid, Option<i16>, Option<i16>, Option<String>, String, Option<String>, Option<String>, bool)>(
+            "select id, als, als_exact, tier, status, components::text, reasons::text, email_verified
+             from leads where client_id = $1 order by id",
+        )
+        .bind(ws.0)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let written = snapshot().await;
+    assert!(written.iter().all(|r| r.1.is_some()), "every lead has a score");
+    engine::flows::score::score_workspace(&pool, ws, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    assert_eq!(snapshot().await, written);
+}
+
+/// Batches side by side each see enough credits when they start and then race for the last
+/// ones: whichever way each batch's write goes (charged last when the credits it saw still
+/// cover it, else rolled back and redone with the workspace row locked), exactly the credits
+/// there were are spent, one per enriched lead, and the leads not paid for stay pending.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn batches_racing_for_the_last_credits_spend_exactly_what_was_left(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let ws = workspace(&pool, "Acme").await;
+    add_leads(&pool, ws, "race", 80).await;
+    set_plan_state(&pool, ws, "active", 25).await.unwrap();
+    let mut enricher = sandbox_enricher(7);
+    enricher.settings.batch_size = 10;
+
+    let done = pipeline(&engine, &enricher, ws, |_| {}).await.unwrap();
+
+    assert_eq!(done.enrichment.enriched, 25, "{done}");
+    assert!(done.stopped.is_some(), "{done}");
+    assert_eq!(credits(&pool, ws).await, 0);
+    assert_eq!(scalar_i64(&pool, "select count(*) from enrichment_log where client_id = $1 and outcome = 'enriched'", ws).await, 25);
+    assert_eq!(scalar_i64(&pool, "select coalesce(sum(credits), 0)::int8 from enrichment_log where client_id = $1", ws).await, 25);
+    assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1 and enrichment_source is not null", ws).await, 25);
+}
