@@ -415,6 +415,37 @@ pub struct MailboxInfo {
     pub dkim: Option<DkimRecord>,
     pub paused_at: Option<DateTime<Utc>>,
     pub paused_reason: Option<String>,
+    /// How reading its INBOX for bounces and complaints went; `None` before the first read (or
+    /// for a mailbox without IMAP settings).
+    pub bounce_check: Option<BounceCheck>,
+}
+
+/// The last read of a mailbox's INBOX for bounces and complaints, and what it found in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BounceCheck {
+    pub last_read_at: Option<DateTime<Utc>>,
+    /// Why the last read failed; `None` when it succeeded.
+    pub error: Option<String>,
+    pub bounces: i64,
+    pub complaints: i64,
+}
+
+impl BounceCheck {
+    /// The line the Mailboxes page shows.
+    pub fn summary(&self) -> String {
+        match (&self.error, self.last_read_at) {
+            (Some(e), _) => format!("Bounce check failed: {e}"),
+            (None, Some(at)) => format!(
+                "Bounce check: INBOX read {} · {} bounce{}, {} complaint{} recorded",
+                at.format("%Y-%m-%d %H:%M UTC"),
+                self.bounces,
+                if self.bounces == 1 { "" } else { "s" },
+                self.complaints,
+                if self.complaints == 1 { "" } else { "s" }
+            ),
+            (None, None) => "Bounce check: not read yet".into(),
+        }
+    }
 }
 
 /// Whether a workspace sends for real, and what holds it back (SPEC §10.1–10.2).
@@ -607,5 +638,20 @@ mod tests {
         f.provider_campaign = "98765".into();
         f.daily_cap = 0;
         assert!(f.validate().unwrap_err().to_string().contains("daily cap"));
+    }
+}
+
+#[cfg(test)]
+mod bounce_check_tests {
+    use super::BounceCheck;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn the_page_line_says_what_the_last_read_found_or_why_it_failed() {
+        let mut c = BounceCheck { last_read_at: Some(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()), error: None, bounces: 1, complaints: 2 };
+        assert_eq!(c.summary(), "Bounce check: INBOX read 2026-11-24 09:05 UTC · 1 bounce, 2 complaints recorded");
+        c.error = Some("LOGIN refused".into());
+        assert_eq!(c.summary(), "Bounce check failed: LOGIN refused");
+        assert_eq!(BounceCheck { last_read_at: None, error: None, bounces: 0, complaints: 0 }.summary(), "Bounce check: not read yet");
     }
 }

@@ -200,6 +200,10 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
                 <span class=if paused { "rounded-full bg-red-50 px-2.5 py-0.5 text-xs font-medium text-red-800" } else { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" }
                     data-testid="mailbox-status">{if paused { "Paused" } else { "Sending" }}</span>
             </div>
+            {item.bounce_check.clone().map(|c| view! {
+                <div class=if c.error.is_some() { "border-b border-amber-100 bg-amber-50 px-5 py-2 text-sm text-amber-900" } else { "border-b border-slate-100 px-5 py-2 text-sm text-slate-600" }
+                    data-testid="bounce-check">{c.summary()}</div>
+            })}
             {item.paused_reason.clone().map(|r| view! {
                 <div class="border-b border-red-100 bg-red-50 px-5 py-2 text-sm text-red-800" role="alert" data-testid="mailbox-paused-reason">{format!("Paused: {r}")}</div>
             })}

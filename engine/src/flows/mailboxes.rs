@@ -13,6 +13,7 @@
 use crate::auth::{authorize, Access};
 use crate::email::dkim::{dns_record, DkimAlgorithm, DkimPrivateKey};
 use crate::email::smtp::{SmtpMailer, SmtpSettings};
+use crate::store::mailbox_polls::{self, PollState};
 use crate::store::mailboxes::{self, MailboxRow, NewMailbox, SendingMailbox};
 use crate::store::audit;
 use crate::{Engine, Error, Result};
@@ -20,7 +21,7 @@ use chrono::Utc;
 use domain::account::Action;
 use domain::ids::{MailboxId, UserId, WorkspaceId};
 use domain::integrations::{ConnectionTest, Integration};
-use domain::sending::{DkimRecord, MailboxForm, MailboxInfo, MailboxKind, SendLimits, ValidTransport};
+use domain::sending::{BounceCheck, DkimRecord, MailboxForm, MailboxInfo, MailboxKind, SendLimits, ValidTransport};
 use serde_json::json;
 use std::time::Duration;
 
@@ -59,7 +60,7 @@ async fn webhook_urls(engine: &Engine, ws: WorkspaceId) -> Result<Vec<(MailboxKi
     Ok(out)
 }
 
-fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind, String)]) -> MailboxInfo {
+fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind, String)], polls: &[(uuid::Uuid, PollState)]) -> MailboxInfo {
     let kind = MailboxKind::parse(&row.kind).unwrap_or(MailboxKind::Smtp);
     let webhook_url = hooks.iter().find(|(k, _)| *k == kind).map(|(_, u)| u.clone());
     let id = MailboxId(row.id);
@@ -98,6 +99,12 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind
         dkim,
         paused_at: row.paused_at,
         paused_reason: row.paused_reason,
+        bounce_check: polls.iter().find(|(m, _)| *m == row.id).map(|(_, p)| BounceCheck {
+            last_read_at: p.last_polled_at,
+            error: p.last_error.clone(),
+            bounces: p.bounces_recorded,
+            complaints: p.complaints_recorded,
+        }),
     }
 }
 
@@ -106,14 +113,16 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let rows = mailboxes::list_with_usage(&engine.pool, access.workspace, Utc::now().date_naive()).await?;
     let hooks = if rows.iter().any(|r| r.kind != "smtp") { webhook_urls(engine, ws).await? } else { Vec::new() };
-    Ok(rows.into_iter().map(|r| info(engine, ws, r, &hooks)).collect())
+    let polls = mailbox_polls::list(&engine.pool, access.workspace).await?;
+    Ok(rows.into_iter().map(|r| info(engine, ws, r, &hooks, &polls)).collect())
 }
 
 async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
     let rows = mailboxes::list_with_usage(&engine.pool, ws, Utc::now().date_naive()).await?;
     let row = rows.into_iter().find(|r| r.id == id.0).ok_or(Error::NotFound("mailbox"))?;
     let hooks = if row.kind != "smtp" { webhook_urls(engine, ws).await? } else { Vec::new() };
-    Ok(info(engine, ws, row, &hooks))
+    let poll = mailbox_polls::get(&engine.pool, ws, id).await?.map(|p| (id.0, p));
+    Ok(info(engine, ws, row, &hooks, poll.as_slice()))
 }
 
 /// Adds a mailbox. Invalid input changes nothing; the password is sealed before it is stored.

@@ -319,7 +319,7 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     let good = sink_mailbox(&engine, ws, sender, &sink, imap).await;
     let sent = sent_through_sink(&engine, ws, u, 5).await;
     deliver(&sink, sender, postfix_dsn(sender, &sent[0].0, &sent[0].1, "5.1.1", "failed").as_bytes()).await;
-    let (_, other) = owner_workspace(&engine, "Beta").await;
+    let (beta_owner, other) = owner_workspace(&engine, "Beta").await;
     let locked = sink_mailbox(&engine, other, "locked@beta.example", &sink, imap).await;
     sink.refuse_imap_login("locked@beta.example");
     // A mailbox without IMAP is not polled at all; a paused one is (its bounces still count).
@@ -335,6 +335,15 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     let s = state(&pool, other, locked).await;
     assert_eq!(s.last_error.as_deref(), Some(error.as_str()), "stored where the Mailboxes page can show it");
     assert_eq!((s.uidvalidity, s.last_uid, s.last_success_at), (None, 0, None), "the position did not move");
+    // What the Mailboxes page shows each owner: their own mailbox's check, never the other's.
+    let listed = engine::flows::mailboxes::list(&engine, beta_owner, other).await.unwrap();
+    let shown = listed.iter().find(|i| i.id == locked).and_then(|i| i.bounce_check.clone()).expect("the check is on the page");
+    assert_eq!(shown.error.as_deref(), Some(error.as_str()));
+    assert!(shown.summary().starts_with("Bounce check failed: "), "{}", shown.summary());
+    let acme = engine::flows::mailboxes::list(&engine, u, ws).await.unwrap();
+    assert_eq!(acme.len(), 1);
+    let mine = acme[0].bounce_check.clone().expect("read once");
+    assert_eq!((mine.error, mine.bounces, mine.complaints), (None, 1, 0));
     let ok = reports.iter().find(|r| r.mailbox == good.0).unwrap();
     assert_eq!((ok.bounces, ok.error.as_deref()), (1, None), "{ok:?}");
 
