@@ -131,6 +131,11 @@ pub struct Enricher {
     pub breakers: Breakers,
     pub costs: Arc<UnitCosts>,
     pub settings: EnrichSettings,
+    /// At most this many batches of this enricher (and its clones) call providers or write at
+    /// once; a batch whose leads are all parked waiting on an async provider gives its permit
+    /// back while it sleeps, so more batches can be under way than do work. `None`: no limit
+    /// (a job runs one batch at a time anyway). See `flows::pipeline`.
+    pub working: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Enricher {
@@ -140,6 +145,7 @@ impl Enricher {
             breakers: Breakers::default(),
             costs: Arc::new(UnitCosts::default()),
             settings: EnrichSettings::default(),
+            working: None,
         }
     }
 
@@ -255,6 +261,8 @@ pub async fn enrich_rows_scoring(
     leads: Vec<PendingLead>,
     scorer: Option<&crate::flows::score::BatchScorer>,
 ) -> Result<BatchReport, EnrichError> {
+    let working = enricher.working.as_deref();
+    let mut permit = work_permit(working).await;
     let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
     if !plan.may_enrich() {
         return Err(EnrichError::SubscriptionInactive(plan.subscription_status));
@@ -293,7 +301,7 @@ pub async fn enrich_rows_scoring(
         .collect()
         .await;
     // Phase (2b): one poll loop for all parked leads of the batch.
-    let (answers, rounds) = calls.poll_parked(steps, &clay_budget).await;
+    let (answers, rounds) = calls.poll_parked(steps, &clay_budget, working, &mut permit).await;
     report.async_poll_rounds = rounds;
     let fresh: Vec<(&str, &EnrichedPerson)> = answers
         .iter()
@@ -360,6 +368,12 @@ pub async fn enrich_rows_scoring(
     // stay in the cache for when credits are back).
     report.out_of_credits |= !charge.no_credits.is_empty();
     Ok(report)
+}
+
+/// A permit to do work (call providers, write) under the enricher's `working` limit, if any.
+async fn work_permit(working: Option<&tokio::sync::Semaphore>) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    // The semaphore is never closed; a closed one would only mean no limit.
+    working?.acquire().await.ok()
 }
 
 enum Answer {
@@ -559,7 +573,13 @@ impl<'a> Calls<'a> {
     /// once as the batch runs leads), moves the finished ones on — a miss may park again at the
     /// next provider — and repeats until no lead is parked. Returns every lead's answer and how
     /// many intervals the batch waited.
-    async fn poll_parked(&self, steps: Vec<Step>, clay_budget: &AtomicU32) -> (Vec<(Uuid, Option<String>, Answer)>, u32) {
+    async fn poll_parked<'s>(
+        &self,
+        steps: Vec<Step>,
+        clay_budget: &AtomicU32,
+        working: Option<&'s tokio::sync::Semaphore>,
+        permit: &mut Option<tokio::sync::SemaphorePermit<'s>>,
+    ) -> (Vec<(Uuid, Option<String>, Answer)>, u32) {
         let mut answers = Vec::with_capacity(steps.len());
         let mut parked = Vec::new();
         let mut sort = |steps: Vec<Step>, parked: &mut Vec<Box<Parked>>| {
@@ -574,12 +594,15 @@ impl<'a> Calls<'a> {
         let mut rounds = 0u32;
         while !parked.is_empty() {
             let interval = self.settings.async_poll_interval;
+            // Waiting holds nothing: another batch may work meanwhile.
+            *permit = None;
             if interval.is_zero() {
                 // No wait between polls (a test of the sandbox, whose pending is simulated).
                 tokio::task::yield_now().await;
             } else {
                 tokio::time::sleep(interval).await;
             }
+            *permit = work_permit(working).await;
             rounds += 1;
             let stepped: Vec<Step> = stream::iter(std::mem::take(&mut parked))
                 .map(|p| async move {

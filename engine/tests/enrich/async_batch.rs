@@ -279,3 +279,28 @@ async fn parking_gives_the_same_leads_log_ledger_and_credits_as_waiting_lead_by_
     assert_eq!(old.3, new.3, "credits");
     assert!(new.2.iter().any(|r| r.0 == "clay"), "Clay was paid for");
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_batch_waiting_on_polls_lets_another_batch_work_under_the_same_limit(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (first_ws, second_ws) = (workspace(&pool, "First").await, workspace(&pool, "Second").await);
+    let first = add_leads(&pool, first_ws, "f", 20).await;
+    let second = add_leads(&pool, second_ws, "s", 20).await;
+    // One provider for both batches, and room for one batch at work at a time.
+    let bettercontact = SlowAsync::new(ProviderName::BetterContact, |_| false);
+    let mut enricher = async_only(bettercontact.clone(), SlowAsync::new(ProviderName::Clay, |_| false));
+    enricher.working = Some(Arc::new(tokio::sync::Semaphore::new(1)));
+
+    let (first, second) = (lead_ids(&first), lead_ids(&second));
+    let (a, b) = tokio::join!(
+        enrich_leads(&engine, &enricher, first_ws, &first),
+        enrich_leads(&engine, &enricher, second_ws, &second),
+    );
+
+    assert_eq!((a.unwrap().enriched, b.unwrap().enriched), (20, 20));
+    assert_eq!(
+        bettercontact.max_outstanding.load(Ordering::SeqCst),
+        40,
+        "the second batch submitted while the first one's leads were parked; holding the permit through the wait, at most 20 would be out"
+    );
+}
