@@ -75,10 +75,10 @@ pub enum Command {
         /// Keep the bench database for inspection.
         #[arg(long)]
         keep: bool,
-        /// Milliseconds between polls of the sandbox's async providers (BetterContact, Clay).
-        /// Their "pending" is simulated, so by default the bench polls again at once and
-        /// measures the engine; the product polls every 500 ms.
-        #[arg(long, default_value_t = 0)]
+        /// Milliseconds between polls of the sandbox's async providers (BetterContact, Clay);
+        /// the product's interval by default. 0 polls again at once (the sandbox's "pending"
+        /// is simulated), which measures the engine without the providers' wait.
+        #[arg(long, default_value_t = 500)]
         poll_ms: u64,
     },
     /// Benchmark dispatch (4 workers to a local SMTP sink: messages/s, duplicates) and the

@@ -22,8 +22,8 @@ use crate::ledger::{BufferedLedger, CostSink, PgLedger, UnitCosts};
 use crate::providers::metered::{LedgerScope, Metered};
 use crate::providers::sandbox::Sandbox;
 use crate::providers::{
-    bare_domain, enrich_and_wait, AsyncEnrichment, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment, LeadSearch,
-    PersonQuery, ProviderError, ProviderName, SeoSignals, SeoSnapshot,
+    bare_domain, AsyncEnrichment, AsyncOutcome, BreakerConfig, CircuitBreaker, EnrichedPerson, Enrichment, LeadSearch,
+    PersonQuery, ProviderError, ProviderName, SeoSignals, SeoSnapshot, Submission,
 };
 use crate::store::enrichment::{self as store, PendingLead};
 use crate::{Engine, Error};
@@ -112,7 +112,8 @@ impl Default for EnrichSettings {
             min_confidence: 0.70,
             clay_max_share: 0.15,
             // A batch is written in one transaction, so bigger batches cost fewer round trips;
-            // a lead waiting on an async provider holds one of `concurrency` slots, not the batch.
+            // leads waiting on an async provider hold no `concurrency` slot: they are parked and
+            // polled together, once per interval, by the batch.
             batch_size: 500,
             cache_ttl: Duration::from_secs(90 * 24 * 3600),
             seo_cache_ttl: Duration::from_secs(30 * 24 * 3600),
@@ -130,6 +131,11 @@ pub struct Enricher {
     pub breakers: Breakers,
     pub costs: Arc<UnitCosts>,
     pub settings: EnrichSettings,
+    /// At most this many batches of this enricher (and its clones) call providers or write at
+    /// once; a batch whose leads are all parked waiting on an async provider gives its permit
+    /// back while it sleeps, so more batches can be under way than do work. `None`: no limit
+    /// (a job runs one batch at a time anyway). See `flows::pipeline`.
+    pub working: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Enricher {
@@ -139,6 +145,7 @@ impl Enricher {
             breakers: Breakers::default(),
             costs: Arc::new(UnitCosts::default()),
             settings: EnrichSettings::default(),
+            working: None,
         }
     }
 
@@ -195,6 +202,9 @@ pub struct BatchReport {
     /// Leads the batch scored as it wrote them (only when asked to, see [`enrich_rows_scoring`]).
     #[serde(default)]
     pub scored: u32,
+    /// Poll intervals the batch waited for its async providers: all parked leads share each.
+    #[serde(default)]
+    pub async_poll_rounds: u32,
 }
 
 impl BatchReport {
@@ -210,6 +220,7 @@ impl BatchReport {
         }
         self.out_of_credits |= o.out_of_credits;
         self.scored += o.scored;
+        self.async_poll_rounds += o.async_poll_rounds;
     }
 }
 
@@ -250,6 +261,8 @@ pub async fn enrich_rows_scoring(
     leads: Vec<PendingLead>,
     scorer: Option<&crate::flows::score::BatchScorer>,
 ) -> Result<BatchReport, EnrichError> {
+    let working = enricher.working.as_deref();
+    let mut permit = work_permit(working).await;
     let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
     if !plan.may_enrich() {
         return Err(EnrichError::SubscriptionInactive(plan.subscription_status));
@@ -275,19 +288,21 @@ pub async fn enrich_rows_scoring(
     let found_by_search: std::collections::HashSet<Uuid> = leads.iter().filter(|l| l.provider_ref.is_some()).map(|l| l.id).collect();
     let keys: Vec<Option<String>> = leads.iter().map(cache_key).collect();
     let cached = calls.cache_get_many(&keys).await;
-    // Leads run concurrently: each is mostly waiting on a provider.
-    let answers: Vec<(Uuid, Option<String>, Answer)> = stream::iter(leads.into_iter().zip(keys).zip(cached))
+    // Phase (2a): every lead's synchronous steps, concurrently (each is mostly waiting on a
+    // provider). A lead that reaches an async provider submits its request and is parked with
+    // it instead of sleeping in one of the `concurrency` slots.
+    let steps: Vec<Step> = stream::iter(leads.into_iter().zip(keys).zip(cached))
         .map(|((lead, key), hit)| {
             let calls = &calls;
             let clay_budget = &clay_budget;
-            async move {
-                let answer = calls.waterfall(&lead, key.is_some(), hit, clay_budget).await;
-                (lead.id, key, answer)
-            }
+            async move { calls.waterfall(lead, key, hit, clay_budget).await }
         })
         .buffer_unordered(enricher.settings.concurrency.max(1))
         .collect()
         .await;
+    // Phase (2b): one poll loop for all parked leads of the batch.
+    let (answers, rounds) = calls.poll_parked(steps, &clay_budget, working, &mut permit).await;
+    report.async_poll_rounds = rounds;
     let fresh: Vec<(&str, &EnrichedPerson)> = answers
         .iter()
         .filter_map(|(_, key, a)| match (key, a) {
@@ -355,10 +370,83 @@ pub async fn enrich_rows_scoring(
     Ok(report)
 }
 
+/// A permit to do work (call providers, write) under the enricher's `working` limit, if any.
+async fn work_permit(working: Option<&tokio::sync::Semaphore>) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    // The semaphore is never closed; a closed one would only mean no limit.
+    working?.acquire().await.ok()
+}
+
 enum Answer {
     Accepted { person: Box<EnrichedPerson>, via_cache: bool, used_clay: bool, trail: String },
     Skip { trail: String, used_clay: bool },
     Deferred { trail: String, used_clay: bool },
+}
+
+/// A lead's way down the waterfall so far, carried from the synchronous phase into the poll loop.
+struct Walk {
+    id: Uuid,
+    key: Option<String>,
+    query: PersonQuery,
+    trail: Vec<String>,
+    /// Some provider failed for the moment (error, open circuit): a miss is deferred, not skipped.
+    transient: bool,
+    used_clay: bool,
+    /// Index into [`ASYNC_STEPS`] of the next async provider to ask.
+    next: usize,
+}
+
+/// The async providers, in waterfall order, after the synchronous ones.
+const ASYNC_STEPS: [ProviderName; 2] = [ProviderName::BetterContact, ProviderName::Clay];
+
+/// A lead whose request an async provider is working on.
+struct Parked {
+    walk: Walk,
+    provider: ProviderName,
+    submission: Submission,
+    /// When the request was submitted: it gets `async_max_wait` from here, as in [`crate::providers::enrich_and_wait`].
+    since: tokio::time::Instant,
+}
+
+/// Where a lead is after a step of the batch.
+enum Step {
+    Done(Uuid, Option<String>, Answer),
+    Parked(Box<Parked>),
+}
+
+impl Walk {
+    /// Records one provider's answer; the accepted answer when it is one.
+    fn settle(&mut self, provider: ProviderName, result: Result<EnrichedPerson, ProviderError>, min_confidence: f32) -> Option<Answer> {
+        match result {
+            Ok(person) if acceptable(&person, min_confidence) => {
+                self.trail.push(format!("{provider}: accepted {:.2}", person.confidence));
+                return Some(Answer::Accepted {
+                    person: Box::new(person),
+                    via_cache: false,
+                    used_clay: self.used_clay,
+                    trail: self.trail.join("; "),
+                });
+            }
+            Ok(person) => self.trail.push(format!("{provider}: rejected ({})", rejection(&person, min_confidence))),
+            Err(e) => {
+                self.transient |= e.is_retryable() || e == ProviderError::CircuitOpen;
+                self.trail.push(format!("{provider}: {e}"));
+            }
+        }
+        None
+    }
+
+    /// Every provider missed.
+    fn finish(self) -> Step {
+        let trail = self.trail.join("; ");
+        // A provider that was down may well have had the answer: try this lead again later
+        // rather than recording a skip that the pipeline would never revisit.
+        let answer = if self.transient {
+            Answer::Deferred { trail, used_clay: self.used_clay }
+        } else {
+            Answer::Skip { trail, used_clay: self.used_clay }
+        };
+        Step::Done(self.id, self.key, answer)
+    }
 }
 
 /// The metered providers for one batch of one workspace.
@@ -387,66 +475,148 @@ impl<'a> Calls<'a> {
         }
     }
 
-    /// One lead down the waterfall. `cached` is what the batch's cache read found for it; an
-    /// accepted provider result is cached by the caller.
-    async fn waterfall(&self, lead: &PendingLead, identified: bool, cached: Option<EnrichedPerson>, clay_budget: &AtomicU32) -> Answer {
-        let query = person_query(lead);
-        if identified {
-            if let Some(person) = cached {
-                if acceptable(&person, self.settings.min_confidence) {
-                    let trail = format!("cache: {} {:.2}", person.source, person.confidence);
-                    return Answer::Accepted { person: Box::new(person), via_cache: true, used_clay: false, trail };
-                }
-            }
-        } else {
+    /// One lead down the synchronous part of the waterfall (cache, Apollo, Hunter), then into
+    /// the async providers up to the first submission still pending. `cached` is what the
+    /// batch's cache read found for it; an accepted provider result is cached by the caller.
+    async fn waterfall(&self, lead: PendingLead, key: Option<String>, cached: Option<EnrichedPerson>, clay_budget: &AtomicU32) -> Step {
+        let Some(key) = key else {
             // Nothing that identifies a person: asking a provider would be paying for a guess.
-            return Answer::Skip { trail: "no email, LinkedIn URL or name with company to look up".into(), used_clay: false };
-        }
-        let mut trail = Vec::new();
-        let mut transient = false;
-        let mut used_clay = false;
-        for provider in [ProviderName::Apollo, ProviderName::Hunter, ProviderName::BetterContact, ProviderName::Clay] {
-            // Clay's share of the batch is taken when a lead reaches it, not reserved up front,
-            // so the leads that need it most (everyone else missed) get it.
-            if provider == ProviderName::Clay
-                && clay_budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_err()
-            {
-                trail.push(format!("{provider}: not used (batch share reached)"));
-                continue;
-            }
-            let result = match provider {
-                ProviderName::Apollo => self.apollo.enrich(&query).await,
-                ProviderName::Hunter => self.hunter.enrich(&query).await,
-                ProviderName::BetterContact => self.wait(&self.bettercontact, &query).await,
-                _ => {
-                    used_clay = true;
-                    self.wait(&self.clay, &query).await
-                }
-            };
-            match result {
-                Ok(person) if acceptable(&person, self.settings.min_confidence) => {
-                    trail.push(format!("{provider}: accepted {:.2}", person.confidence));
-                    return Answer::Accepted { person: Box::new(person), via_cache: false, used_clay, trail: trail.join("; ") };
-                }
-                Ok(person) => trail.push(format!("{provider}: rejected ({})", rejection(&person, self.settings.min_confidence))),
-                Err(e) => {
-                    transient |= e.is_retryable() || e == ProviderError::CircuitOpen;
-                    trail.push(format!("{provider}: {e}"));
-                }
+            let trail = "no email, LinkedIn URL or name with company to look up".into();
+            return Step::Done(lead.id, None, Answer::Skip { trail, used_clay: false });
+        };
+        if let Some(person) = cached {
+            if acceptable(&person, self.settings.min_confidence) {
+                let trail = format!("cache: {} {:.2}", person.source, person.confidence);
+                let answer = Answer::Accepted { person: Box::new(person), via_cache: true, used_clay: false, trail };
+                return Step::Done(lead.id, Some(key), answer);
             }
         }
-        let trail = trail.join("; ");
-        // A provider that was down may well have had the answer: try this lead again later
-        // rather than recording a skip that the pipeline would never revisit.
-        if transient {
-            Answer::Deferred { trail, used_clay }
+        let mut walk = Walk {
+            id: lead.id,
+            key: Some(key),
+            query: person_query(&lead),
+            trail: Vec::new(),
+            transient: false,
+            used_clay: false,
+            next: 0,
+        };
+        for (provider, client) in [(ProviderName::Apollo, &self.apollo), (ProviderName::Hunter, &self.hunter)] {
+            let result = client.enrich(&walk.query).await;
+            if let Some(answer) = walk.settle(provider, result, self.settings.min_confidence) {
+                return Step::Done(walk.id, walk.key, answer);
+            }
+        }
+        self.next_async(walk, clay_budget).await
+    }
+
+    fn async_client(&self, provider: ProviderName) -> &Metered<dyn AsyncEnrichment> {
+        if provider == ProviderName::Clay {
+            &self.clay
         } else {
-            Answer::Skip { trail, used_clay }
+            &self.bettercontact
         }
     }
 
-    async fn wait(&self, provider: &Metered<dyn AsyncEnrichment>, query: &PersonQuery) -> Result<EnrichedPerson, ProviderError> {
-        enrich_and_wait(provider, query, self.settings.async_poll_interval, self.settings.async_max_wait).await
+    /// Submits the lead to the next async provider and polls once at once (a cached or fast
+    /// answer needs no wait, as in [`crate::providers::enrich_and_wait`]); parks it when the answer is pending,
+    /// moves on to the next provider when it missed.
+    async fn next_async(&self, mut walk: Walk, clay_budget: &AtomicU32) -> Step {
+        while let Some(&provider) = ASYNC_STEPS.get(walk.next) {
+            walk.next += 1;
+            // Clay's share of the batch is taken when a lead reaches it, not reserved up front,
+            // so the leads that need it most (everyone else missed) get it.
+            if provider == ProviderName::Clay {
+                if clay_budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_err() {
+                    walk.trail.push(format!("{provider}: not used (batch share reached)"));
+                    continue;
+                }
+                walk.used_clay = true;
+            }
+            let client = self.async_client(provider);
+            let submission = match client.submit(&walk.query).await {
+                Ok(s) => s,
+                Err(e) => {
+                    walk.settle(provider, Err(e), self.settings.min_confidence);
+                    continue;
+                }
+            };
+            let parked = Parked { walk, provider, submission, since: tokio::time::Instant::now() };
+            match self.poll_once(parked).await {
+                Ok(step) => return step,
+                Err(back) => walk = back,
+            }
+        }
+        walk.finish()
+    }
+
+    /// Polls a parked request once: `Ok` with the lead done or still parked, `Err` with the
+    /// lead's walk when this provider missed and the next one should be asked.
+    async fn poll_once(&self, mut parked: Parked) -> Result<Step, Walk> {
+        let result = match self.async_client(parked.provider).poll(&parked.submission).await {
+            Ok(AsyncOutcome::Done { person, .. }) => Ok(*person),
+            Ok(AsyncOutcome::NoMatch { .. }) => Err(ProviderError::NoMatch),
+            Ok(AsyncOutcome::Pending) => {
+                if parked.since.elapsed() + self.settings.async_poll_interval <= self.settings.async_max_wait {
+                    return Ok(Step::Parked(Box::new(parked)));
+                }
+                Err(ProviderError::Timeout)
+            }
+            Err(e) => Err(e),
+        };
+        match parked.walk.settle(parked.provider, result, self.settings.min_confidence) {
+            Some(answer) => Ok(Step::Done(parked.walk.id, parked.walk.key, answer)),
+            None => Err(parked.walk),
+        }
+    }
+
+    /// The batch's poll loop: waits one poll interval, polls every parked request (as many at
+    /// once as the batch runs leads), moves the finished ones on — a miss may park again at the
+    /// next provider — and repeats until no lead is parked. Returns every lead's answer and how
+    /// many intervals the batch waited.
+    async fn poll_parked<'s>(
+        &self,
+        steps: Vec<Step>,
+        clay_budget: &AtomicU32,
+        working: Option<&'s tokio::sync::Semaphore>,
+        permit: &mut Option<tokio::sync::SemaphorePermit<'s>>,
+    ) -> (Vec<(Uuid, Option<String>, Answer)>, u32) {
+        let mut answers = Vec::with_capacity(steps.len());
+        let mut parked = Vec::new();
+        let mut sort = |steps: Vec<Step>, parked: &mut Vec<Box<Parked>>| {
+            for step in steps {
+                match step {
+                    Step::Done(id, key, answer) => answers.push((id, key, answer)),
+                    Step::Parked(p) => parked.push(p),
+                }
+            }
+        };
+        sort(steps, &mut parked);
+        let mut rounds = 0u32;
+        while !parked.is_empty() {
+            let interval = self.settings.async_poll_interval;
+            // Waiting holds nothing: another batch may work meanwhile.
+            *permit = None;
+            if interval.is_zero() {
+                // No wait between polls (a test of the sandbox, whose pending is simulated).
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(interval).await;
+            }
+            *permit = work_permit(working).await;
+            rounds += 1;
+            let stepped: Vec<Step> = stream::iter(std::mem::take(&mut parked))
+                .map(|p| async move {
+                    match self.poll_once(*p).await {
+                        Ok(step) => step,
+                        Err(walk) => self.next_async(walk, clay_budget).await,
+                    }
+                })
+                .buffer_unordered(self.settings.concurrency.max(1))
+                .collect()
+                .await;
+            sort(stepped, &mut parked);
+        }
+        (answers, rounds)
     }
 
     /// The batch's cached results in one MGET, in the order of `keys`.

@@ -18,8 +18,12 @@ use std::fmt;
 /// the next pass, by when a breaker may have closed again.
 const MAX_PASSES: u32 = 3;
 
-/// Enrichment batches run at once by the pipeline.
+/// Enrichment batches calling providers or writing at once in the pipeline.
 const PARALLEL_BATCHES: usize = 8;
+
+/// Enrichment batches under way at once, most of them waiting on an async provider's poll
+/// interval (holding no connection and calling nobody); bounded so a run's memory stays small.
+const BATCHES_UNDER_WAY: usize = 4 * PARALLEL_BATCHES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -72,6 +76,8 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
     let mut p = Progress { stage: Stage::Enriching, pending, enrichment: BatchReport::default(), scored: 0, stopped: None };
     progress(&p);
     let batch = enricher.settings.batch_size.max(1) as i64;
+    let mut gated = enricher.clone();
+    gated.working.get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(PARALLEL_BATCHES)));
     // Each batch scores the leads it finishes as it writes them (one write per lead instead of
     // two); the scoring stage afterwards picks up whatever is left unscored.
     let scorer = std::sync::Arc::new(score::BatchScorer::new(&score::ScoreSettings::for_workspace(&engine.pool, ws).await?, chrono::Utc::now())?);
@@ -89,17 +95,21 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
         // idempotent `enrich_rows` a job runs, so running them side by side is safe. They are
         // spawned, not merely polled here: a batch suspended in the middle of a transaction
         // while this loop awaits the next page would hold its connection and starve the pool.
+        // A batch whose leads all wait on an async provider holds no permit of `working`
+        // (see `Enricher::working`), so up to `BATCHES_UNDER_WAY` batches are under way while
+        // at most `PARALLEL_BATCHES` call providers or write: provider concurrency and database
+        // connections stay as bounded as before, and the poll interval is waited out side by side.
         let mut in_flight = tokio::task::JoinSet::new();
         let mut after = None;
         let mut exhausted = false;
         let mut stop: Option<String> = None;
         loop {
-            while !exhausted && stop.is_none() && in_flight.len() < PARALLEL_BATCHES {
+            while !exhausted && stop.is_none() && in_flight.len() < BATCHES_UNDER_WAY {
                 let rows = store::pending_batch(&engine.pool, ws, after, batch).await?;
                 match rows.last() {
                     Some(last) => {
                         after = Some(last.id);
-                        let (engine, enricher, scorer) = (engine.clone(), enricher.clone(), scorer.clone());
+                        let (engine, enricher, scorer) = (engine.clone(), gated.clone(), scorer.clone());
                         in_flight.spawn(async move { enrich::enrich_rows_scoring(&engine, &enricher, ws, rows, Some(scorer.as_ref())).await });
                     }
                     None => exhausted = true,

@@ -2,6 +2,7 @@
 //! Postgres database per test and the local Redis (a namespace per test).
 
 mod credits;
+mod async_batch;
 mod discover;
 mod icp;
 mod integrations;
