@@ -33,7 +33,13 @@ struct SlowAsync {
     /// Submitted and not finished yet, now and at most.
     outstanding: AtomicUsize,
     max_outstanding: AtomicUsize,
+    /// Requests stay pending (for at most `HOLD_POLLS` polls each) until this many were
+    /// submitted: lets a test see whether other work went on while they waited, whatever the
+    /// scheduling, without a timed assertion.
+    hold_until_submitted: AtomicUsize,
 }
+
+const HOLD_POLLS: u32 = 2_000;
 
 impl SlowAsync {
     fn new(name: ProviderName, misses: fn(&PersonQuery) -> bool) -> Arc<Self> {
@@ -45,6 +51,7 @@ impl SlowAsync {
             polls: AtomicUsize::new(0),
             outstanding: AtomicUsize::new(0),
             max_outstanding: AtomicUsize::new(0),
+            hold_until_submitted: AtomicUsize::new(0),
         })
     }
 }
@@ -67,7 +74,8 @@ impl AsyncEnrichment for SlowAsync {
         let query = {
             let mut requests = self.requests.lock().unwrap();
             let (query, polls) = requests.get_mut(&submission.request_id).ok_or(ProviderError::NotFound)?;
-            if *polls == 0 {
+            let held = self.submits.load(Ordering::SeqCst) < self.hold_until_submitted.load(Ordering::SeqCst) && *polls < HOLD_POLLS;
+            if *polls == 0 || held {
                 *polls += 1;
                 return Ok(AsyncOutcome::Pending);
             }
@@ -288,6 +296,9 @@ async fn a_batch_waiting_on_polls_lets_another_batch_work_under_the_same_limit(p
     let second = add_leads(&pool, second_ws, "s", 20).await;
     // One provider for both batches, and room for one batch at work at a time.
     let bettercontact = SlowAsync::new(ProviderName::BetterContact, |_| false);
+    // The first batch's requests wait until the second batch's are in too (a batch holding its
+    // permit through the wait would keep the second out until the hold gives up).
+    bettercontact.hold_until_submitted.store(40, Ordering::SeqCst);
     let mut enricher = async_only(bettercontact.clone(), SlowAsync::new(ProviderName::Clay, |_| false));
     enricher.working = Some(Arc::new(tokio::sync::Semaphore::new(1)));
 
