@@ -2,7 +2,7 @@
 // keyboard: approve with "a", reject with "r" and a reason, bulk approve a selection and the rest.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows } from './helpers.mjs';
+import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows, approvalsWithDrafts } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -53,14 +53,7 @@ test('campaign to approved drafts, keyboard first', async () => {
   assert.match(await page.textContent('[data-testid=enroll-result]'), /[1-9]\d* leads added/);
 
   // Drafts appear in the queue.
-  await page.goto(`${wsUrl}/approvals`);
-  await hydrated(page);
-  for (let i = 0; i < 30 && (await page.locator('[data-testid=draft]').count()) === 0; i++) {
-    await page.waitForTimeout(1000);
-    await page.reload();
-    await hydrated(page);
-  }
-  await page.waitForSelector('[data-testid=draft]');
+  await approvalsWithDrafts(page, wsUrl);
   await page.waitForSelector('[data-testid=shortcut-legend]');
   const start = await pendingCount(page);
   assert.ok(start >= 3, `at least three drafts (${start})`);

@@ -90,3 +90,15 @@ export async function outboxRows(page, wsUrl, state) {
   await page.waitForSelector('[data-testid=outbox-row]');
   return page.locator('[data-testid=outbox-row]').count();
 }
+
+/// Opens the approval queue and waits (reloading, up to half a minute) for drafting to fill it.
+export async function approvalsWithDrafts(page, wsUrl) {
+  await page.goto(`${wsUrl}/approvals`);
+  await hydrated(page);
+  for (let i = 0; i < 30 && (await page.locator('[data-testid=draft]').count()) === 0; i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+    await hydrated(page);
+  }
+  await page.waitForSelector('[data-testid=draft]');
+}

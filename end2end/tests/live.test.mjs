@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows } from './helpers.mjs';
+import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows, approvalsWithDrafts } from './helpers.mjs';
 
 const SINK_PORT = process.env.SINK_PORT;
 const SINK_DIR = process.env.SINK_DIR;
@@ -90,13 +90,7 @@ test('go live, approve, and the messages reach the SMTP server once each', { ski
   await page.waitForSelector('[data-testid=enroll-result]');
 
   // Approve everything drafted.
-  await page.goto(`${wsUrl}/approvals`);
-  await hydrated(page);
-  for (let i = 0; i < 30 && (await page.locator('[data-testid=draft]').count()) === 0; i++) {
-    await page.waitForTimeout(1000);
-    await page.reload();
-    await hydrated(page);
-  }
+  await approvalsWithDrafts(page, wsUrl);
   await page.waitForSelector('[data-testid=bulk-all]:not([disabled])');
   await page.click('[data-testid=bulk-all]');
   await page.waitForSelector('[data-testid=confirm-dialog]');
