@@ -46,6 +46,14 @@ async fn model_engine(pool: &PgPool, server: &MockServer) -> Engine {
     engine
 }
 
+/// An engine against the mock, and the owner and workspace "Acme" with its own Anthropic key.
+async fn anthropic_workspace(pool: &PgPool, server: &MockServer) -> (Engine, UserId, WorkspaceId) {
+    let engine = model_engine(pool, server).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    (engine, u, ws)
+}
+
 async fn campaign(engine: &Engine, u: UserId, ws: WorkspaceId, mode: PermissionMode) -> CampaignId {
     let mut s = settings("Model");
     s.permission_mode = Some(mode);
@@ -76,9 +84,7 @@ async fn ledger_rows(pool: &PgPool, ws: WorkspaceId) -> Vec<(String, String, f64
 async fn a_model_draft_goes_through_the_queue_to_the_send_with_its_hash_and_the_footer(pool: PgPool) {
     let server = MockServer::start().await;
     mount_anthropic(&server, anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)), 2).await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     let lead_ids = leads(&pool, ws, 2).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -129,9 +135,7 @@ async fn an_answer_that_is_not_the_json_asked_for_falls_back_to_the_template_and
         .expect(1)
         .mount(&server)
         .await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     leads(&pool, ws, 1).await;
     let id = campaign(&engine, u, ws, PermissionMode::Autopilot).await;
 
@@ -163,9 +167,7 @@ async fn a_rate_limited_or_overloaded_provider_falls_back_to_the_template(pool: 
         .expect(1)
         .mount(&server)
         .await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     leads(&pool, ws, 2).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -264,9 +266,7 @@ async fn a_model_draft_the_quality_guard_stops_gives_way_to_the_template(pool: P
     let server = MockServer::start().await;
     let stock = "Hi Ann,\n\nI hope this email finds you well. As a Managing Director in logistics you know growth matters.\n\nWorth a chat?\n\nSam Carter";
     Mock::given(method("POST")).and(path("/v1/messages")).respond_with(anthropic_answer(&email_json("A quick idea", "Growth at Harbour Freight", stock))).expect(1).mount(&server).await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     leads(&pool, ws, 1).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -282,9 +282,7 @@ async fn a_model_draft_the_quality_guard_stops_gives_way_to_the_template(pool: P
 async fn after_repeated_failures_the_breaker_stops_calling_the_model(pool: PgPool) {
     let server = MockServer::start().await;
     Mock::given(method("POST")).and(path("/v1/messages")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     leads(&pool, ws, 12).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -330,9 +328,7 @@ async fn two_passes_racing_pay_the_model_once_per_touch(pool: PgPool) {
         .respond_with(anthropic_answer(&email_json("Referrals at Harbour Freight", "Ann, a quick question", MODEL_BODY)).set_delay(std::time::Duration::from_millis(30)))
         .mount(&server)
         .await;
-    let engine = model_engine(&pool, &server).await;
-    let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let (engine, u, ws) = anthropic_workspace(&pool, &server).await;
     leads(&pool, ws, 24).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
