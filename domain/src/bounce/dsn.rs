@@ -11,8 +11,9 @@ struct Recipient {
     diagnostic: Option<String>,
 }
 
-/// Adds the failed recipients of one delivery-status body to `report`. Returns false when the
-/// body has no per-recipient block, so the caller can fall back to the text part.
+/// Adds the failed recipients of one delivery-status body to `report`. Returns false when no
+/// per-recipient block says what happened (none at all, or none with an action, status or
+/// diagnostic we can read), so the caller can fall back to the text part.
 pub(super) fn parse(body: &[u8], report: &mut BounceReport) -> bool {
     let text = String::from_utf8_lossy(&body[..body.len().min(256 * 1024)]);
     let mut recipients: Vec<Recipient> = Vec::new();
@@ -50,7 +51,15 @@ pub(super) fn parse(body: &[u8], report: &mut BounceReport) -> bool {
         }
         flush_field(&mut field, &mut current);
         if let Some((name, value)) = line.split_once(':') {
-            field = Some((name.trim().to_ascii_lowercase(), value.to_owned()));
+            let name = name.trim().to_ascii_lowercase();
+            // Some servers run the per-recipient blocks together without the blank line: a
+            // second recipient field starts the next block.
+            let repeated = (name == "final-recipient" && current.final_recipient.is_some())
+                || (name == "original-recipient" && current.original_recipient.is_some());
+            if repeated {
+                recipients.push(std::mem::take(&mut current));
+            }
+            field = Some((name, value.to_owned()));
         }
     }
     flush_field(&mut field, &mut current);
@@ -61,9 +70,15 @@ pub(super) fn parse(body: &[u8], report: &mut BounceReport) -> bool {
         return false;
     }
 
+    let mut decided = false;
     for r in &recipients {
-        let Some(kind) = classify(r) else {
-            continue;
+        let kind = match classify(r) {
+            Decision::Failed(kind) => kind,
+            Decision::Succeeded => {
+                decided = true;
+                continue;
+            }
+            Decision::Unknown => continue,
         };
         // The original recipient is the address we put in RCPT TO; the final one may be
         // where a forward led. Suppression has to match what we sent to.
@@ -73,47 +88,101 @@ pub(super) fn parse(body: &[u8], report: &mut BounceReport) -> bool {
             .and_then(address_of)
             .or_else(|| r.final_recipient.as_deref().and_then(address_of));
         if let Some(address) = address {
+            decided = true;
             report.add(address, kind);
         }
     }
-    true
+    decided
 }
 
-fn classify(r: &Recipient) -> Option<Failure> {
+/// The class of the first per-recipient `Status:` in a delivery-status body, for a report
+/// whose recipients could not be read as addresses.
+pub(super) fn status_class(body: &[u8]) -> Option<Failure> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    text.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        if !name.trim().eq_ignore_ascii_case("status") {
+            return None;
+        }
+        match value.trim().as_bytes().first() {
+            Some(b'5') => Some(Failure::Permanent),
+            Some(b'4') => Some(Failure::Temporary),
+            _ => None,
+        }
+    })
+}
+
+enum Decision {
+    Failed(Failure),
+    Succeeded,
+    Unknown,
+}
+
+fn classify(r: &Recipient) -> Decision {
     let action = r.action.as_deref().unwrap_or("");
     // Success notices (RFC 3464 §2.3.3) name recipients too; they are not failures.
     if action.starts_with("delivered")
         || action.starts_with("relayed")
         || action.starts_with("expanded")
     {
-        return None;
+        return Decision::Succeeded;
     }
     if action.starts_with("delayed") {
-        return Some(Failure::Temporary);
+        return Decision::Failed(Failure::Temporary);
     }
     let status = r.status.as_deref().unwrap_or("").trim();
     match status.as_bytes().first() {
-        Some(b'5') => return Some(Failure::Permanent),
-        Some(b'4') => return Some(Failure::Temporary),
-        Some(b'2') => return None,
+        Some(b'5') => return Decision::Failed(Failure::Permanent),
+        Some(b'4') => return Decision::Failed(Failure::Temporary),
+        Some(b'2') => return Decision::Succeeded,
         _ => {}
     }
     if let Some(kind) = r.diagnostic.as_deref().and_then(scan::code_class) {
-        return Some(kind);
+        return Decision::Failed(kind);
     }
-    if action.starts_with("failed") {
-        return Some(Failure::Permanent);
+    // "expired" is not in RFC 3464 but some servers (SendGrid) write it when they gave up.
+    if action.starts_with("failed") || action.starts_with("expired") {
+        return Decision::Failed(Failure::Permanent);
     }
-    None
+    Decision::Unknown
+}
+
+/// The recipient of a sieve `reject` (RFC 5429): a disposition notification whose
+/// disposition is an automatic deletion. Read receipts ("displayed") and other dispositions
+/// are not rejections.
+pub(super) fn rejected_by_recipient(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let mut recipient = None;
+    let mut disposition = String::new();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("final-recipient")
+            || (recipient.is_none() && name.eq_ignore_ascii_case("original-recipient"))
+        {
+            recipient = address_of(value.trim()).map(str::to_owned);
+        } else if name.eq_ignore_ascii_case("disposition") {
+            disposition = value.to_ascii_lowercase();
+        }
+    }
+    let rejected = disposition.contains("automatic-action")
+        && (disposition.contains("deleted") || disposition.contains("rejected"));
+    recipient.filter(|_| rejected)
 }
 
 /// `rfc822; <a@b.c>` → `a@b.c`. Address types other than rfc822 (x400, utf-8 with encoded
 /// forms) are returned as written after the type.
 fn address_of(value: &str) -> Option<&str> {
-    let (kind, rest) = match value.split_once(';') {
+    let (kind, mut rest) = match value.split_once(';') {
         Some((kind, rest)) => (kind.trim(), rest),
         None => ("rfc822", value),
     };
+    // Some servers repeat the type: "rfc822; rfc822;jane@example.com".
+    while let Some(r) = rest.trim_start().strip_prefix("rfc822;").or_else(|| rest.trim_start().strip_prefix("RFC822;")) {
+        rest = r;
+    }
     let rest = rest
         .trim()
         .trim_start_matches('<')
@@ -122,8 +191,20 @@ fn address_of(value: &str) -> Option<&str> {
     if rest.is_empty() {
         return None;
     }
-    if kind.eq_ignore_ascii_case("rfc822") && !rest.contains('@') {
-        return None;
+    if kind.eq_ignore_ascii_case("rfc822") {
+        // A pipe or file delivery names the address among other words
+        // ("|/usr/bin/filter jane@example.com /home/jane"); a bare "@host" names nobody.
+        let rest = if rest.contains(char::is_whitespace) {
+            rest.split_whitespace().find(|w| w.contains('@'))?
+        } else {
+            rest
+        };
+        let rest = rest.trim_start_matches('<').trim_end_matches('>');
+        let (local, domain) = rest.rsplit_once('@')?;
+        if local.is_empty() || domain.is_empty() {
+            return None;
+        }
+        return Some(rest);
     }
     Some(rest)
 }

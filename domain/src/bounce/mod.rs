@@ -16,6 +16,7 @@
 mod arf;
 mod dsn;
 mod scan;
+mod ses;
 mod text;
 
 pub use arf::{parse_feedback_report, FeedbackReport};
@@ -68,13 +69,27 @@ enum Failure {
 
 /// Reads one raw message (RFC 5322 bytes, as fetched from the bounce mailbox).
 pub fn parse_bounce(raw: &[u8]) -> BounceReport {
+    let raw = normalise_line_ends(raw);
+    parse_at_depth(&raw, 0)
+}
+
+/// A bounce that a gateway (a virus scanner, a forwarding rule) wrapped into another message is
+/// read from the attachment; deeper nesting is our own returned message, never read.
+const MAX_DEPTH: u8 = 1;
+
+fn parse_at_depth(raw: &[u8], depth: u8) -> BounceReport {
     let raw = flatten_nested_messages(raw);
     let raw: &[u8] = &raw;
     let mut report = BounceReport::default();
     let Some(message) = MessageParser::default().parse(raw) else {
         // No header block at all: judge the bytes as a plain text report.
         let body = String::from_utf8_lossy(&raw[..raw.len().min(text::MAX_REPORT)]);
-        text::parse(&text::Headers::default(), &body, &mut report);
+        text::parse(
+            &text::Headers::default(),
+            &body,
+            &text::Context::default(),
+            &mut report,
+        );
         return report;
     };
 
@@ -84,14 +99,31 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
             && ct
                 .subtype()
                 .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && (report_type.eq_ignore_ascii_case("feedback-report")
-                || report_type.eq_ignore_ascii_case("disposition-notification"))
         {
-            // Spam complaints and read receipts are reports, but not about delivery.
-            return report;
+            if report_type.eq_ignore_ascii_case("feedback-report") {
+                // Spam complaints are reports, but not about delivery.
+                return report;
+            }
+            if report_type.eq_ignore_ascii_case("disposition-notification") {
+                // Read receipts are not bounces; a sieve `reject` notice is.
+                for part in &message.parts {
+                    let is_mdn = part.content_type().is_some_and(|ct| {
+                        ct.subtype()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("disposition-notification"))
+                    });
+                    if let Some(address) = is_mdn
+                        .then(|| dsn::rejected_by_recipient(part.contents()))
+                        .flatten()
+                    {
+                        report.add(&address, Failure::Permanent);
+                    }
+                }
+                return report;
+            }
         }
     }
 
+    let mut dsn_status = None;
     for part in &message.parts {
         let Some(ct) = part.content_type() else {
             continue;
@@ -101,8 +133,11 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
             || ct.ctype().eq_ignore_ascii_case("text"))
             && (sub.eq_ignore_ascii_case("delivery-status")
                 || sub.eq_ignore_ascii_case("global-delivery-status"));
-        if is_status && dsn::parse(part.contents(), &mut report) {
-            return report;
+        if is_status {
+            if dsn::parse(part.contents(), &mut report) {
+                return report;
+            }
+            dsn_status = dsn_status.or_else(|| dsn::status_class(part.contents()));
         }
     }
 
@@ -112,10 +147,15 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
         if body.len() >= text::MAX_REPORT {
             break;
         }
-        if let Some(t) = message.body_text(i) {
-            body.push_str(&t);
-            body.push('\n');
+        let Some(part) = message.text_part(i as u32) else {
+            continue;
+        };
+        match part.text_contents() {
+            Some(html) if part.is_text_html() => text::html_to_lines(html, &mut body),
+            Some(t) => body.push_str(t),
+            None => continue,
         }
+        body.push('\n');
     }
     if body.trim().is_empty() {
         // A multipart whose boundaries are missing or broken has no parts; read it flat.
@@ -135,8 +175,58 @@ pub fn parse_bounce(raw: &[u8]) -> BounceReport {
     if has_dsn_fields && dsn::parse(body.as_bytes(), &mut report) && !report.is_empty() {
         return report;
     }
-    text::parse(&headers, &body, &mut report);
+    if body.contains("notificationType") && ses::parse(&body, &mut report) {
+        return report;
+    }
+    let attached: Vec<&[u8]> = message
+        .parts
+        .iter()
+        .filter(|part| part.content_type().is_some_and(is_attached_message))
+        .map(|part| part.contents())
+        .collect();
+    let returned = attached
+        .first()
+        .map(|c| String::from_utf8_lossy(&c[..c.len().min(16 * 1024)]))
+        .unwrap_or_default();
+    let context = text::Context { dsn_status };
+    let Some(kind) = text::parse(&headers, &body, &context, &mut report) else {
+        return report;
+    };
+    if report.is_empty() && depth < MAX_DEPTH {
+        for inner in &attached {
+            let inner = parse_at_depth(inner, depth + 1);
+            if !inner.is_empty() {
+                return inner;
+            }
+        }
+    }
+    if report.is_empty() {
+        for address in text::stand_ins(&headers, &body, &returned) {
+            report.add(&address, kind);
+        }
+    }
     report
+}
+
+/// A returned message or its header, as attached to a report (after the renaming of
+/// `flatten_nested_messages`).
+fn is_attached_message(ct: &mail_parser::ContentType<'_>) -> bool {
+    let sub = ct.subtype().unwrap_or("");
+    (ct.ctype().eq_ignore_ascii_case("message")
+        && (sub.eq_ignore_ascii_case("rfc82_") || sub.eq_ignore_ascii_case("globa_")))
+        || (ct.ctype().eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("rfc822-headers"))
+}
+
+/// Old Mac mail stores end lines with a bare CR; mail-parser and the readers want LF.
+fn normalise_line_ends(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if raw.contains(&b'\n') || !raw.contains(&b'\r') {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    std::borrow::Cow::Owned(
+        raw.iter()
+            .map(|&c| if c == b'\r' { b'\n' } else { c })
+            .collect(),
+    )
 }
 
 /// Renames `message/rfc822`, `message/global` and `multipart/digest` so mail-parser keeps

@@ -31,6 +31,10 @@ pub(super) fn addresses(s: &str) -> Vec<(usize, usize)> {
         while start < at && matches!(b[start], b'.' | b'\'' | b'`' | b'=' | b'?') {
             start += 1;
         }
+        // Exchange's X.400 form writes the address as "…;dda:SMTP=jane@example.com;".
+        if at - start > 5 && b[start..start + 5].eq_ignore_ascii_case(b"smtp=") {
+            start += 5;
+        }
         let mut end = at + 1;
         while end < b.len() && end - at <= 255 && is_domain_byte(b[end]) {
             end += 1;
@@ -55,7 +59,13 @@ pub(super) fn addresses(s: &str) -> Vec<(usize, usize)> {
         let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
             continue;
         };
-        let tld = &domain[dot + 1..];
+        let mut tld = &domain[dot + 1..];
+        // "jane@example.jp您好": prose in another script runs straight on from an ASCII TLD.
+        let ascii = tld.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        if ascii >= 2 && ascii < tld.len() && tld[ascii] >= 0x80 {
+            end = at + 1 + dot + 1 + ascii;
+            tld = &tld[..ascii];
+        }
         if tld.len() < 2 || !tld.iter().all(|c| c.is_ascii_alphabetic() || *c >= 0x80) {
             continue;
         }
@@ -167,6 +177,12 @@ mod tests {
         for pair in ranges.windows(2) {
             assert!(pair[0].1 <= pair[1].0, "{ranges:?}");
         }
+    }
+
+    #[test]
+    fn prose_in_another_script_after_an_ascii_domain_is_not_part_of_it() {
+        assert_eq!(found("kijitora@example.jp您好，"), ["kijitora@example.jp"]);
+        assert_eq!(found("ich@bücher.de"), ["ich@bücher.de"]);
     }
 
     #[test]

@@ -289,3 +289,97 @@ fn exim_names_the_sender_and_received_lines_are_not_recipients() {
     .join("\n");
     assert_eq!(parse(&raw), perm(&["gone@example.org"]));
 }
+
+#[test]
+fn bare_cr_line_ends_are_read_like_lf() {
+    let raw = "From: MAILER-DAEMON@mx.example.net\rTo: sender@agency.test\rSubject: failure notice\r\r\
+Hi. This is the qmail-send program at mx.example.net.\r\r<gone@example.org>:\r550 5.1.1 no mailbox\r";
+    assert_eq!(parse(raw), perm(&["gone@example.org"]));
+}
+
+#[test]
+fn recipient_lead_ins_with_a_colon_are_read() {
+    for line in [
+        "Intended recipient: gone@example.org",
+        "Delivery failed 20 attempts: gone@example.org",
+        "Invalid final delivery userid: gone@example.org",
+        "User mailbox exceeds allowed size: gone@example.org",
+        "\tRecipient: [SMTP:gone@example.org]",
+        "c=US;a= ;p=CORP;o=Nexus2;dda:SMTP=gone@example.org; on Fri, 4 Oct 2002",
+        "554 <gone@example.org>... Remote protocol error",
+    ] {
+        let raw = format!("From: postmaster@mx.example.net\nTo: sender@agency.test\nSubject: Undeliverable Mail\n\n{line}\nOriginal message follows.\n\nTo: other@example.org\n");
+        assert_eq!(parse(&raw), perm(&["gone@example.org"]), "{line}");
+    }
+}
+
+#[test]
+fn contacts_list_owners_and_explanations_are_not_recipients() {
+    let raw = "From: MAILER-DAEMON@lists.example.net\nTo: sender@agency.test\nSubject: Returned mail\n\n\
+Your message to gone@example.org could not be delivered: user unknown.\n\
+If you think that your messages are being rejected in error, contact the mailing list owner at\n\
+list-owner@lists.example.net.\n\
+For help, please send mail to help@lists.example.net\n";
+    assert_eq!(parse(raw), perm(&["gone@example.org"]));
+}
+
+#[test]
+fn a_report_naming_nobody_falls_back_to_the_single_to_of_the_returned_copy() {
+    let copy = |extra: &str| {
+        format!("From: MAILER-DAEMON@mx.example.net\nTo: sender@agency.test\nSubject: Undeliverable Message\n\n\
+Message could not be delivered to mobile.\nError: No valid recipients for this MM\n\nOriginal Message:\n\
+From: Sam <sender@agency.test>\nTo: 5550100@mms.example.com\n{extra}Subject: hi\n\nhello\n")
+    };
+    assert_eq!(parse(&copy("")), perm(&["5550100@mms.example.com"]));
+    // With several recipients (or a list's message) the failed one is unknown.
+    assert!(parse(&copy("Cc: other@example.com\n")).is_empty());
+    assert!(parse(&copy("List-Id: <talk.lists.example.com>\n")).is_empty());
+}
+
+#[test]
+fn a_bounce_wrapped_by_a_gateway_is_read_from_the_attachment() {
+    let inner = dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n");
+    let raw = format!("From: postmaster@gw.example.net\r\nTo: sender@agency.test\r\nSubject: Delivery Status Notification (Failure)\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"W\"\r\n\r\n--W\r\nContent-Type: text/plain\r\n\r\nScanned.\r\n\
+--W\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--W--\r\n");
+    assert_eq!(parse(&raw), perm(&["gone@example.com"]));
+}
+
+#[test]
+fn a_sieve_rejection_is_a_bounce_and_a_read_receipt_is_not() {
+    let mdn = |disposition: &str| {
+        format!("From: Mail Delivery Subsystem <admin@mx.example.net>\nTo: sender@agency.test\nSubject: Automatically rejected mail\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"M\"\n\n\
+--M\nContent-Type: text/plain\n\nYour message to <full@example.com> was automatically rejected:\nQuota exceeded\n\n\
+--M\nContent-Type: message/disposition-notification\n\nReporting-UA: mail; Dovecot Mail Delivery Agent\n\
+Final-Recipient: rfc822; full@example.com\nDisposition: {disposition}\n\n--M--\n")
+    };
+    assert_eq!(
+        parse(&mdn("automatic-action/MDN-sent-automatically; deleted")),
+        perm(&["full@example.com"])
+    );
+    assert!(parse(&mdn("manual-action/MDN-sent-manually; displayed")).is_empty());
+}
+
+#[test]
+fn an_html_only_report_keeps_its_lines() {
+    let raw = "From: MAILER-DAEMON@mx.example.net\nTo: sender@agency.test\nSubject: Undeliverable\n\
+Content-Type: text/html\n\n<html><body><p>Delivery has failed to these recipients or groups:</p>\
+<p><a href=\"mailto:gone@example.org\">gone@example.org</a><br>The e-mail address couldn&#39;t be found.</p></body></html>\n";
+    assert_eq!(parse(raw), perm(&["gone@example.org"]));
+}
+
+#[test]
+fn dsn_blocks_run_together_are_still_two_recipients() {
+    let raw = dsn(
+        "Final-Recipient: rfc822; a@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Final-Recipient: rfc822; b@example.com\r\nAction: failed\r\nStatus: 4.2.2\r\n",
+    );
+    assert_eq!(
+        parse(&raw),
+        BounceReport {
+            permanent: vec!["a@example.com".into()],
+            temporary: vec!["b@example.com".into()],
+        }
+    );
+}
