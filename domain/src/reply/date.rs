@@ -18,20 +18,60 @@ pub enum DateOrder {
     MonthFirst,
 }
 
-const MONTH: &str = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
+/// Month names of the languages replies arrive in (English, German, French, Spanish, Dutch,
+/// Portuguese, Italian), lower case, with their number. English abbreviations are matched
+/// separately ([`MONTH_EN`]).
+const MONTHS: &[(&str, u32)] = &[
+    ("januar", 1), ("jänner", 1), ("janvier", 1), ("enero", 1), ("januari", 1), ("janeiro", 1), ("gennaio", 1),
+    ("februar", 2), ("février", 2), ("fevrier", 2), ("febrero", 2), ("februari", 2), ("fevereiro", 2), ("febbraio", 2),
+    ("märz", 3), ("maerz", 3), ("mars", 3), ("marzo", 3), ("maart", 3), ("março", 3), ("marco", 3),
+    ("avril", 4), ("abril", 4), ("aprile", 4),
+    ("mai", 5), ("mayo", 5), ("mei", 5), ("maio", 5), ("maggio", 5),
+    ("juni", 6), ("juin", 6), ("junio", 6), ("junho", 6), ("giugno", 6),
+    ("juli", 7), ("juillet", 7), ("julio", 7), ("julho", 7), ("luglio", 7),
+    ("août", 8), ("aout", 8), ("agosto", 8), ("augustus", 8),
+    ("septembre", 9), ("septiembre", 9), ("setiembre", 9), ("setembro", 9), ("settembre", 9),
+    ("oktober", 10), ("octobre", 10), ("octubre", 10), ("outubro", 10), ("ottobre", 10),
+    ("novembre", 11), ("noviembre", 11), ("novembro", 11),
+    ("dezember", 12), ("décembre", 12), ("decembre", 12), ("diciembre", 12), ("dezembro", 12), ("dicembre", 12),
+];
+
+const MONTH_EN: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+
+/// Weekday names for "back Monday", per language, with the day.
+const WEEKDAYS: &[(&str, Weekday)] = &[
+    ("monday", Weekday::Mon), ("montag", Weekday::Mon), ("lundi", Weekday::Mon), ("lunes", Weekday::Mon), ("maandag", Weekday::Mon), ("lunedì", Weekday::Mon), ("lunedi", Weekday::Mon),
+    ("tuesday", Weekday::Tue), ("dienstag", Weekday::Tue), ("mardi", Weekday::Tue), ("martes", Weekday::Tue), ("dinsdag", Weekday::Tue), ("martedì", Weekday::Tue), ("martedi", Weekday::Tue),
+    ("wednesday", Weekday::Wed), ("mittwoch", Weekday::Wed), ("mercredi", Weekday::Wed), ("miércoles", Weekday::Wed), ("miercoles", Weekday::Wed), ("woensdag", Weekday::Wed), ("mercoledì", Weekday::Wed), ("mercoledi", Weekday::Wed),
+    ("thursday", Weekday::Thu), ("donnerstag", Weekday::Thu), ("jeudi", Weekday::Thu), ("jueves", Weekday::Thu), ("donderdag", Weekday::Thu), ("giovedì", Weekday::Thu), ("giovedi", Weekday::Thu),
+    ("friday", Weekday::Fri), ("freitag", Weekday::Fri), ("vendredi", Weekday::Fri), ("viernes", Weekday::Fri), ("vrijdag", Weekday::Fri), ("venerdì", Weekday::Fri), ("venerdi", Weekday::Fri),
+    ("saturday", Weekday::Sat), ("samstag", Weekday::Sat), ("samedi", Weekday::Sat), ("sábado", Weekday::Sat), ("zaterdag", Weekday::Sat), ("sabato", Weekday::Sat),
+    ("sunday", Weekday::Sun), ("sonntag", Weekday::Sun), ("dimanche", Weekday::Sun), ("domingo", Weekday::Sun), ("zondag", Weekday::Sun), ("domenica", Weekday::Sun),
+];
+
+fn alternatives<T>(list: &[(&str, T)]) -> String {
+    let mut names: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
+    // Longest first, so "juillet" is not read as "juil" + rest.
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names.join("|")
+}
 
 fn pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
+        let month = format!(r"((?:{})|(?:{MONTH_EN})\.?)", alternatives(MONTHS));
+        let weekday = alternatives(WEEKDAYS);
         let src = format!(
             r"(?x)
             \b(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})\b
-          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<dm_m>{MONTH})\b(?:,?\s+(?P<dm_y>\d{{4}})\b)?
-          | \b(?P<md_m>{MONTH})\s+(?:the\s+)?(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?
+          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+(?:of|de))?\s+(?P<dm_m>{month})(?:\s|\b|$)(?:,?\s*(?:de\s+)?(?P<dm_y>\d{{4}})\b)?
+          | \b(?P<md_m>{month})\s+(?:the\s+)?(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<md_d2>\d{{1,2}})(?:st|nd|rd|th)?)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?
+          | \b(?P<my_m>{month})\s+(?P<my_y>\d{{4}})\b
           | \b(?P<n_a>\d{{1,2}})/(?P<n_b>\d{{1,2}})(?:/(?P<n_y>\d{{4}}|\d{{2}}))?\b
           | \b(?P<p_a>\d{{1,2}})\.(?P<p_b>\d{{1,2}})\.(?P<p_y>\d{{4}}|\d{{2}})\b
+          | \b(?P<q_a>\d{{1,2}})\.(?P<q_b>\d{{1,2}})\.
           | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
-          | \b(?P<rel>tomorrow|next\s+week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b
+          | \b(?P<rel>tomorrow|next\s+week|{weekday})\b
         "
         );
         Regex::new(&src).expect("return-date pattern is valid")
@@ -39,6 +79,10 @@ fn pattern() -> &'static Regex {
 }
 
 fn month_number(name: &str) -> Option<u32> {
+    let name = name.trim_end_matches('.');
+    if let Some((_, n)) = MONTHS.iter().find(|(m, _)| *m == name) {
+        return Some(*n);
+    }
     let m = match name.get(..3)? {
         "jan" => 1,
         "feb" => 2,
@@ -67,12 +111,15 @@ fn trigger_rank(before: &str) -> u8 {
     {
         match word {
             "back" | "return" | "returning" | "returns" | "resume" | "resuming" | "reopen"
-            | "reopens" | "reopening" | "reachable" | "available" => return 3,
-            "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including" => {
-                return 2
-            }
+            | "reopens" | "reopening" | "reachable" | "available" | "zurück" | "wieder"
+            | "erreichbar" | "retour" | "vuelta" | "volveré" | "volvere" | "regreso"
+            | "regresaré" | "terug" | "retorno" | "retornarei" | "volta" | "rientro"
+            | "rientrerò" | "rientrero" | "ritorno" => return 3,
+            "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including"
+            | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" => return 2,
             // A start date of the absence, not its end.
-            "from" | "since" | "leaving" | "starting" | "between" | "left" => return 0,
+            "from" | "since" | "leaving" | "starting" | "between" | "left" | "vom" | "du"
+            | "desde" | "van" | "dal" => return 0,
             _ => {}
         }
     }
@@ -140,6 +187,15 @@ fn next_day_of_month(received: NaiveDate, day: u32) -> Option<NaiveDate> {
 /// one with a full month wins over "the 5th" and weekdays; then the one introduced by "back" /
 /// "returning" over "until", over a bare date, over "from"; then the later one.
 pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<NaiveDate> {
+    stated_return(text, received, order).map(|(d, _)| d)
+}
+
+/// The return date and how strongly the words before it say so (3 "back", 2 "until", 1 bare).
+pub(crate) fn stated_return(
+    text: &str,
+    received: NaiveDate,
+    order: DateOrder,
+) -> Option<(NaiveDate, u8)> {
     let mut best: Option<((u8, u8, usize), NaiveDate)> = None;
     for caps in pattern().captures_iter(text) {
         let whole = caps.get(0)?;
@@ -158,6 +214,8 @@ pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<
                     }),
                 )
             } else if let (Some(m), Some(d)) = (caps.name("md_m"), num("md_d")) {
+                // "July 10-31": the absence ends on the second day.
+                let d = num("md_d2").unwrap_or(d);
                 let month = month_number(m.as_str());
                 let year = caps.name("md_y").and_then(|y| full_year(y.as_str()));
                 (
@@ -167,6 +225,11 @@ pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<
                         None => resolve_without_year(received, m, d),
                     }),
                 )
+            } else if let (Some(m), Some(y)) = (caps.name("my_m"), num("my_y")) {
+                // "until June 2026": the first of the month.
+                (3, month_number(m.as_str()).and_then(|m| NaiveDate::from_ymd_opt(y as i32, m, 1)))
+            } else if let (Some(a), Some(b)) = (num("q_a"), num("q_b")) {
+                (3, resolve_numeric(a, b, None, DateOrder::DayFirst, received))
             } else if let (Some(a), Some(b)) = (num("n_a"), num("n_b")) {
                 let year = caps.name("n_y").and_then(|y| full_year(y.as_str()));
                 (3, resolve_numeric(a, b, year, order, received))
@@ -180,10 +243,10 @@ pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<
                 let d = match word {
                     "tomorrow" => received.succ_opt(),
                     w if w.starts_with("next") => Some(next_weekday(received, Weekday::Mon)),
-                    w => w
-                        .parse::<Weekday>()
-                        .ok()
-                        .map(|wd| next_weekday(received, wd)),
+                    w => WEEKDAYS
+                        .iter()
+                        .find(|(name, _)| *name == w)
+                        .map(|(_, wd)| next_weekday(received, *wd)),
                 };
                 (1, d)
             } else {
@@ -194,12 +257,17 @@ pub fn return_date(text: &str, received: NaiveDate, order: DateOrder) -> Option<
         if date < received - Days::new(31) || date > received + Days::new(400) {
             continue;
         }
-        let rank = (tier, trigger_rank(&text[..whole.start()]), whole.start());
+        let trigger = trigger_rank(&text[..whole.start()]);
+        // A bare weekday ("out of the office Friday") is the day away, not the day back.
+        if tier == 1 && trigger < 2 {
+            continue;
+        }
+        let rank = (tier, trigger, whole.start());
         if best.is_none_or(|(r, _)| rank > r) {
             best = Some((rank, date));
         }
     }
-    best.map(|(_, d)| d)
+    best.map(|((_, trigger, _), d)| (d, trigger))
 }
 
 #[cfg(test)]

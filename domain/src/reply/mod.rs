@@ -123,6 +123,14 @@ pub fn is_auto_submitted_header(name: &str, value: &str) -> bool {
     false
 }
 
+/// Whether any of a message's headers marks it as machine-sent (see
+/// [`is_auto_submitted_header`]): what [`Reply::auto_submitted`] should be.
+pub fn auto_submitted<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+    headers
+        .into_iter()
+        .any(|(name, value)| is_auto_submitted_header(name, value))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cue {
     Unsubscribe,
@@ -458,6 +466,352 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("what exactly", Cue::Question, 1, false, false),
 ];
 
+/// More English shapes, and the common phrases of German, French, Spanish, Dutch, Portuguese
+/// and Italian replies. Same columns as [`TABLE`]; spellings without accents are added
+/// automatically ("desinscrire", "interessiert").
+const MORE: &[(&str, Cue, u8, bool, bool)] = &[
+    // English
+    ("remove it", Cue::Unsubscribe, 1, false, false),
+    ("how did you get this", Cue::Unsubscribe, 1, false, false),
+    ("remove my name", Cue::Unsubscribe, 2, false, false),
+    ("take my name off", Cue::Unsubscribe, 2, false, false),
+    ("delete my email", Cue::Unsubscribe, 2, false, false),
+    ("delete my details", Cue::Unsubscribe, 2, false, false),
+    ("don't email me", Cue::Unsubscribe, 2, false, false),
+    ("never email me", Cue::Unsubscribe, 2, false, false),
+    ("stop mailing", Cue::Unsubscribe, 2, false, false),
+    ("i never signed up", Cue::Unsubscribe, 2, false, false),
+    ("never signed up", Cue::Unsubscribe, 1, false, false),
+    ("ooo", Cue::OutOfOffice, 2, false, false),
+    ("out of office", Cue::OutOfOffice, 2, false, false),
+    ("out today", Cue::OutOfOffice, 1, false, false),
+    ("off today", Cue::OutOfOffice, 1, false, false),
+    ("back tomorrow", Cue::OutOfOffice, 1, false, false),
+    ("will be back", Cue::OutOfOffice, 1, false, false),
+    ("be back in the office", Cue::OutOfOffice, 2, false, false),
+    ("responses may be delayed", Cue::OutOfOffice, 1, false, false),
+    ("on parental leave", Cue::OutOfOffice, 2, false, false),
+    ("travelling", Cue::OutOfOffice, 1, false, false),
+    ("traveling", Cue::OutOfOffice, 1, false, false),
+    ("email address has changed", Cue::AutoReply, 2, false, false),
+    ("address has changed", Cue::AutoReply, 2, false, false),
+    ("update your records", Cue::AutoReply, 2, false, false),
+    ("no longer in use", Cue::AutoReply, 2, false, false),
+    ("request has been received", Cue::AutoReply, 2, false, false),
+    ("has been received", Cue::AutoReply, 1, false, false),
+    ("support staff", Cue::AutoReply, 1, false, false),
+    ("business days", Cue::AutoReply, 1, false, false),
+    ("will endeavour to reply", Cue::AutoReply, 2, false, false),
+    ("will endeavor to reply", Cue::AutoReply, 2, false, false),
+    ("we're good", Cue::NotInterested, 2, false, false),
+    ("we are good", Cue::NotInterested, 2, false, false),
+    ("good for now", Cue::NotInterested, 2, false, false),
+    ("waste my time", Cue::NotInterested, 2, false, false),
+    ("waste of time", Cue::NotInterested, 2, false, false),
+    ("not something we", Cue::NotInterested, 2, false, false),
+    ("isn't something we", Cue::NotInterested, 2, false, false),
+    ("wouldn't consider", Cue::NotInterested, 2, false, false),
+    ("not in the market", Cue::NotInterested, 2, false, false),
+    ("we're covered", Cue::NotInterested, 2, false, false),
+    ("not now", Cue::NotInterested, 2, false, false),
+    ("no need", Cue::NotInterested, 2, false, false),
+    ("do a call", Cue::Meeting, 2, true, false),
+    ("a call", Cue::Meeting, 1, true, false),
+    ("call tomorrow", Cue::Meeting, 2, true, false),
+    ("availability", Cue::Meeting, 2, true, false),
+    ("a slot", Cue::Meeting, 2, true, false),
+    ("pick a time", Cue::Meeting, 2, true, false),
+    ("set up a meeting", Cue::Meeting, 2, true, false),
+    ("meet with", Cue::Meeting, 1, true, false),
+    ("early next week", Cue::Meeting, 1, true, false),
+    ("mon or tue", Cue::Meeting, 2, true, false),
+    ("send me a deck", Cue::Interest, 2, true, false),
+    ("send a deck", Cue::Interest, 2, true, false),
+    ("send over", Cue::Interest, 1, true, false),
+    ("timing is actually good", Cue::Interest, 2, true, false),
+    ("timing is good", Cue::Interest, 2, true, false),
+    ("timing is great", Cue::Interest, 2, true, false),
+    ("send details", Cue::Interest, 2, true, false),
+    ("send me details", Cue::Interest, 2, true, false),
+    ("schedule", Cue::Meeting, 2, true, true),
+    ("call me", Cue::Meeting, 2, true, false),
+    ("give me a call", Cue::Meeting, 2, true, false),
+    ("times that work", Cue::Meeting, 2, true, false),
+    ("time that works", Cue::Meeting, 2, true, false),
+    ("works for you", Cue::Meeting, 1, true, false),
+    ("connect", Cue::Meeting, 1, true, false),
+    ("20 minutes", Cue::Meeting, 1, true, false),
+    ("next steps", Cue::Interest, 2, true, false),
+    ("keep me posted", Cue::Interest, 2, true, false),
+    ("could be relevant", Cue::Interest, 2, true, false),
+    ("relevant for us", Cue::Interest, 2, true, false),
+    ("looking at this", Cue::Interest, 2, true, false),
+    ("looking into this", Cue::Interest, 2, true, false),
+    ("potentially", Cue::Interest, 1, true, false),
+    ("send through", Cue::Interest, 1, true, false),
+    ("case study", Cue::Interest, 1, true, false),
+    ("we'll pass", Cue::NotInterested, 2, false, false),
+    ("not looking to", Cue::NotInterested, 2, false, false),
+    ("where did you get my", Cue::Question, 2, false, false),
+    ("what's the catch", Cue::Question, 2, false, false),
+    // German
+    ("abmelden", Cue::Unsubscribe, 2, false, false),
+    ("abbestellen", Cue::Unsubscribe, 2, false, false),
+    ("austragen", Cue::Unsubscribe, 2, false, false),
+    ("entfernen sie mich", Cue::Unsubscribe, 2, false, false),
+    ("aus ihrem verteiler", Cue::Unsubscribe, 2, false, false),
+    ("aus dem verteiler", Cue::Unsubscribe, 2, false, false),
+    ("keine weiteren e-mails", Cue::Unsubscribe, 2, false, false),
+    ("keine weiteren mails", Cue::Unsubscribe, 2, false, false),
+    ("keine e-mails mehr", Cue::Unsubscribe, 2, false, false),
+    ("keine mails mehr", Cue::Unsubscribe, 2, false, false),
+    ("nicht mehr kontaktieren", Cue::Unsubscribe, 2, false, false),
+    ("nicht mehr anschreiben", Cue::Unsubscribe, 2, false, false),
+    ("nicht im büro", Cue::OutOfOffice, 2, false, false),
+    ("außer haus", Cue::OutOfOffice, 2, false, false),
+    ("ausser haus", Cue::OutOfOffice, 2, false, false),
+    ("abwesend", Cue::OutOfOffice, 2, false, false),
+    ("abwesenheit", Cue::OutOfOffice, 2, false, false),
+    ("im urlaub", Cue::OutOfOffice, 2, false, false),
+    ("in elternzeit", Cue::OutOfOffice, 2, false, false),
+    ("wieder erreichbar", Cue::OutOfOffice, 2, false, false),
+    ("wieder im büro", Cue::OutOfOffice, 2, false, false),
+    ("keinen zugriff auf meine e-mails", Cue::OutOfOffice, 2, false, false),
+    ("ihre anfrage erhalten", Cue::AutoReply, 2, false, false),
+    ("ihre nachricht erhalten", Cue::AutoReply, 2, false, false),
+    ("ihre e-mail erhalten", Cue::AutoReply, 2, false, false),
+    ("schnellstmöglich", Cue::AutoReply, 1, false, false),
+    ("kein interesse", Cue::NotInterested, 2, false, false),
+    ("keinen bedarf", Cue::NotInterested, 2, false, false),
+    ("kein bedarf", Cue::NotInterested, 2, false, false),
+    ("brauchen wir nicht", Cue::NotInterested, 2, false, false),
+    ("nicht interessiert", Cue::NotInterested, 2, false, false),
+    ("nein danke", Cue::NotInterested, 2, false, false),
+    ("telefonieren", Cue::Meeting, 2, true, false),
+    ("termin", Cue::Meeting, 2, true, true),
+    ("einladung", Cue::Meeting, 1, true, false),
+    ("passt ihnen", Cue::Meeting, 2, true, false),
+    ("passt es ihnen", Cue::Meeting, 2, true, false),
+    ("zeit für ein", Cue::Meeting, 2, true, false),
+    ("klingt interessant", Cue::Interest, 2, true, false),
+    ("klingt gut", Cue::Interest, 2, true, false),
+    ("interessiert mich", Cue::Interest, 2, true, false),
+    ("weitere informationen", Cue::Interest, 2, true, false),
+    ("mehr informationen", Cue::Interest, 2, true, false),
+    ("mehr erfahren", Cue::Interest, 2, true, false),
+    ("was kostet", Cue::Question, 2, false, false),
+    ("streichen sie mich", Cue::Unsubscribe, 2, false, false),
+    ("schreiben sie mir nicht mehr", Cue::Unsubscribe, 2, false, false),
+    ("nicht mehr schreiben", Cue::Unsubscribe, 2, false, false),
+    ("nicht erreichbar", Cue::OutOfOffice, 2, false, false),
+    ("telefonat", Cue::Meeting, 2, true, false),
+    ("gespräch", Cue::Meeting, 1, true, false),
+    ("spannend", Cue::Interest, 2, true, false),
+    ("unterlagen", Cue::Interest, 1, true, false),
+    ("derzeit nicht", Cue::NotInterested, 2, false, false),
+    ("aktuell nicht", Cue::NotInterested, 2, false, false),
+    ("wie viel kostet", Cue::Question, 2, false, false),
+    // French
+    ("désabonn", Cue::Unsubscribe, 2, false, true),
+    ("désinscri", Cue::Unsubscribe, 2, false, true),
+    ("me retirer", Cue::Unsubscribe, 2, false, false),
+    ("retirez-moi", Cue::Unsubscribe, 2, false, false),
+    ("supprimer mon adresse", Cue::Unsubscribe, 2, false, false),
+    ("ne plus recevoir", Cue::Unsubscribe, 2, false, false),
+    ("ne plus me contacter", Cue::Unsubscribe, 2, false, false),
+    ("absent du bureau", Cue::OutOfOffice, 2, false, false),
+    ("absente du bureau", Cue::OutOfOffice, 2, false, false),
+    ("absence du bureau", Cue::OutOfOffice, 2, false, false),
+    ("hors du bureau", Cue::OutOfOffice, 2, false, false),
+    ("je suis absent", Cue::OutOfOffice, 2, false, false),
+    ("en congé", Cue::OutOfOffice, 2, false, true),
+    ("en vacances", Cue::OutOfOffice, 2, false, false),
+    ("de retour", Cue::OutOfOffice, 1, false, false),
+    ("à mon retour", Cue::OutOfOffice, 1, false, false),
+    ("nous vous répondrons", Cue::AutoReply, 2, false, false),
+    ("dans les plus brefs délais", Cue::AutoReply, 1, false, false),
+    ("pas intéress", Cue::NotInterested, 2, false, true),
+    ("ne nous intéresse pas", Cue::NotInterested, 2, false, false),
+    ("ne m'intéresse pas", Cue::NotInterested, 2, false, false),
+    ("non merci", Cue::NotInterested, 2, false, false),
+    ("pas besoin", Cue::NotInterested, 2, false, false),
+    ("rendez-vous", Cue::Meeting, 2, true, false),
+    ("un appel", Cue::Meeting, 2, true, false),
+    ("un créneau", Cue::Meeting, 2, true, false),
+    ("vos disponibilités", Cue::Meeting, 2, true, false),
+    ("ça m'intéresse", Cue::Interest, 2, true, false),
+    ("cela m'intéresse", Cue::Interest, 2, true, false),
+    ("ça nous intéresse", Cue::Interest, 2, true, false),
+    ("cela nous intéresse", Cue::Interest, 2, true, false),
+    ("en savoir plus", Cue::Interest, 2, true, false),
+    ("plus d'informations", Cue::Interest, 2, true, false),
+    ("une documentation", Cue::Interest, 2, true, false),
+    ("quel est le tarif", Cue::Question, 2, false, false),
+    ("combien", Cue::Question, 2, false, false),
+    ("ne m'écrivez plus", Cue::Unsubscribe, 2, false, false),
+    ("ne plus m'écrire", Cue::Unsubscribe, 2, false, false),
+    ("ne me contactez plus", Cue::Unsubscribe, 2, false, false),
+    ("en déplacement", Cue::OutOfOffice, 2, false, false),
+    ("pas pour le moment", Cue::NotInterested, 2, false, false),
+    ("pas le moment", Cue::NotInterested, 2, false, false),
+    ("pas maintenant", Cue::NotInterested, 2, false, false),
+    ("échange téléphonique", Cue::Meeting, 2, true, false),
+    ("un échange", Cue::Meeting, 1, true, false),
+    ("dites-m'en plus", Cue::Interest, 2, true, false),
+    // Spanish
+    ("darme de baja", Cue::Unsubscribe, 2, false, false),
+    ("denme de baja", Cue::Unsubscribe, 2, false, false),
+    ("dar de baja", Cue::Unsubscribe, 2, false, false),
+    ("me den de baja", Cue::Unsubscribe, 2, false, false),
+    ("no me envíen", Cue::Unsubscribe, 2, false, false),
+    ("no me envíe", Cue::Unsubscribe, 2, false, false),
+    ("dejen de enviar", Cue::Unsubscribe, 2, false, false),
+    ("eliminar mi correo", Cue::Unsubscribe, 2, false, false),
+    ("fuera de la oficina", Cue::OutOfOffice, 2, false, false),
+    ("de vacaciones", Cue::OutOfOffice, 2, false, false),
+    ("volveré", Cue::OutOfOffice, 1, false, false),
+    ("estaré de vuelta", Cue::OutOfOffice, 2, false, false),
+    ("hemos recibido su", Cue::AutoReply, 2, false, false),
+    ("le responderemos", Cue::AutoReply, 2, false, false),
+    ("no nos interesa", Cue::NotInterested, 2, false, false),
+    ("no me interesa", Cue::NotInterested, 2, false, false),
+    ("no estamos interesados", Cue::NotInterested, 2, false, false),
+    ("no, gracias", Cue::NotInterested, 2, false, false),
+    ("no gracias", Cue::NotInterested, 2, false, false),
+    ("una llamada", Cue::Meeting, 2, true, false),
+    ("una reunión", Cue::Meeting, 2, true, false),
+    ("agendemos", Cue::Meeting, 2, true, false),
+    ("agendar", Cue::Meeting, 2, true, false),
+    ("le va bien", Cue::Meeting, 2, true, false),
+    ("me interesa", Cue::Interest, 2, true, false),
+    ("nos interesa", Cue::Interest, 2, true, false),
+    ("más información", Cue::Interest, 2, true, false),
+    ("cuánto cuesta", Cue::Question, 2, false, false),
+    ("no me escriban", Cue::Unsubscribe, 2, false, false),
+    ("no me escriba", Cue::Unsubscribe, 2, false, false),
+    ("no me contacten", Cue::Unsubscribe, 2, false, false),
+    ("no estaré disponible", Cue::OutOfOffice, 2, false, false),
+    ("no es el momento", Cue::NotInterested, 2, false, false),
+    ("no es buen momento", Cue::NotInterested, 2, false, false),
+    ("ahora no", Cue::NotInterested, 2, false, false),
+    ("suena bien", Cue::Interest, 2, true, false),
+    ("cuéntame más", Cue::Interest, 2, true, false),
+    ("cuénteme más", Cue::Interest, 2, true, false),
+    ("llamar", Cue::Meeting, 1, true, false),
+    // Dutch
+    ("afmelden", Cue::Unsubscribe, 2, false, false),
+    ("uitschrijven", Cue::Unsubscribe, 2, false, false),
+    ("verwijder mij", Cue::Unsubscribe, 2, false, false),
+    ("verwijder me", Cue::Unsubscribe, 2, false, false),
+    ("geen mails meer", Cue::Unsubscribe, 2, false, false),
+    ("geen e-mails meer", Cue::Unsubscribe, 2, false, false),
+    ("afwezig", Cue::OutOfOffice, 2, false, false),
+    ("niet op kantoor", Cue::OutOfOffice, 2, false, false),
+    ("met vakantie", Cue::OutOfOffice, 2, false, false),
+    ("op vakantie", Cue::OutOfOffice, 2, false, false),
+    ("weer terug", Cue::OutOfOffice, 1, false, false),
+    ("met verlof", Cue::OutOfOffice, 2, false, false),
+    ("zo spoedig mogelijk", Cue::AutoReply, 1, false, false),
+    ("nemen wij contact", Cue::AutoReply, 1, false, false),
+    ("wij nemen", Cue::AutoReply, 1, false, false),
+    ("geen interesse", Cue::NotInterested, 2, false, false),
+    ("niet geïnteresseerd", Cue::NotInterested, 2, false, false),
+    ("nee bedankt", Cue::NotInterested, 2, false, false),
+    ("geen behoefte", Cue::NotInterested, 2, false, false),
+    ("afspraak", Cue::Meeting, 2, true, false),
+    ("inplannen", Cue::Meeting, 2, true, false),
+    ("bellen", Cue::Meeting, 1, true, false),
+    ("meer informatie", Cue::Interest, 2, true, false),
+    ("meer info", Cue::Interest, 2, true, false),
+    ("klinkt goed", Cue::Interest, 2, true, false),
+    ("wat kost", Cue::Question, 2, false, false),
+    ("niet meer mailen", Cue::Unsubscribe, 2, false, false),
+    ("mail me niet meer", Cue::Unsubscribe, 2, false, false),
+    ("niet bereikbaar", Cue::OutOfOffice, 2, false, false),
+    ("nee, dank", Cue::NotInterested, 2, false, false),
+    ("nee dank", Cue::NotInterested, 2, false, false),
+    ("vertel meer", Cue::Interest, 2, true, false),
+    ("wat zijn de kosten", Cue::Question, 2, false, false),
+    // Portuguese
+    ("descadastr", Cue::Unsubscribe, 2, false, true),
+    ("me remova", Cue::Unsubscribe, 2, false, false),
+    ("me retire", Cue::Unsubscribe, 2, false, false),
+    ("remover meu", Cue::Unsubscribe, 2, false, false),
+    ("não quero receber", Cue::Unsubscribe, 2, false, false),
+    ("fora do escritório", Cue::OutOfOffice, 2, false, false),
+    ("de férias", Cue::OutOfOffice, 2, false, false),
+    ("em férias", Cue::OutOfOffice, 2, false, false),
+    ("estarei de volta", Cue::OutOfOffice, 2, false, false),
+    ("retorno no dia", Cue::OutOfOffice, 1, false, false),
+    ("recebemos sua", Cue::AutoReply, 2, false, false),
+    ("não temos interesse", Cue::NotInterested, 2, false, false),
+    ("não tenho interesse", Cue::NotInterested, 2, false, false),
+    ("não estamos interessados", Cue::NotInterested, 2, false, false),
+    ("não, obrigado", Cue::NotInterested, 2, false, false),
+    ("uma reunião", Cue::Meeting, 2, true, false),
+    ("marcar uma", Cue::Meeting, 2, true, false),
+    ("uma conversa", Cue::Meeting, 1, true, false),
+    ("tenho interesse", Cue::Interest, 2, true, false),
+    ("temos interesse", Cue::Interest, 2, true, false),
+    ("mais informações", Cue::Interest, 2, true, false),
+    ("quanto custa", Cue::Question, 2, false, false),
+    ("não me escrevam", Cue::Unsubscribe, 2, false, false),
+    ("não me contatem", Cue::Unsubscribe, 2, false, false),
+    ("estou ausente", Cue::OutOfOffice, 2, false, false),
+    ("agora não", Cue::NotInterested, 2, false, false),
+    ("não é o momento", Cue::NotInterested, 2, false, false),
+    // Italian
+    ("cancellarmi", Cue::Unsubscribe, 2, false, false),
+    ("disiscriv", Cue::Unsubscribe, 2, false, true),
+    ("rimuovermi", Cue::Unsubscribe, 2, false, false),
+    ("non voglio ricevere", Cue::Unsubscribe, 2, false, false),
+    ("fuori ufficio", Cue::OutOfOffice, 2, false, false),
+    ("fuori sede", Cue::OutOfOffice, 2, false, false),
+    ("in ferie", Cue::OutOfOffice, 2, false, false),
+    ("rientrerò", Cue::OutOfOffice, 1, false, false),
+    ("abbiamo ricevuto", Cue::AutoReply, 2, false, false),
+    ("il prima possibile", Cue::AutoReply, 1, false, false),
+    ("non siamo interessati", Cue::NotInterested, 2, false, false),
+    ("non sono interessato", Cue::NotInterested, 2, false, false),
+    ("non mi interessa", Cue::NotInterested, 2, false, false),
+    ("non ci interessa", Cue::NotInterested, 2, false, false),
+    ("no grazie", Cue::NotInterested, 2, false, false),
+    ("una chiamata", Cue::Meeting, 2, true, false),
+    ("fissare", Cue::Meeting, 2, true, false),
+    ("appuntamento", Cue::Meeting, 2, true, false),
+    ("mi interessa", Cue::Interest, 2, true, false),
+    ("ci interessa", Cue::Interest, 2, true, false),
+    ("più informazioni", Cue::Interest, 2, true, false),
+    ("informazioni in più", Cue::Interest, 2, true, false),
+    ("quanto costa", Cue::Question, 2, false, false),
+    ("non scrivetemi", Cue::Unsubscribe, 2, false, false),
+    ("non contattatemi", Cue::Unsubscribe, 2, false, false),
+    ("sarò assente", Cue::OutOfOffice, 2, false, false),
+    ("sono assente", Cue::OutOfOffice, 2, false, false),
+    ("non è il momento", Cue::NotInterested, 2, false, false),
+    ("al momento no", Cue::NotInterested, 2, false, false),
+    ("mi dica di più", Cue::Interest, 2, true, false),
+];
+
+/// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
+fn fold_accents(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' => out.push('a'),
+            'ç' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => out.push('i'),
+            'ñ' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => out.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' => out.push('u'),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 const WEEKDAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday"];
 
 struct Automaton {
@@ -487,14 +841,22 @@ fn automaton() -> &'static Automaton {
                 ));
             }
         };
-        for &(text, cue, weight, negatable, stem) in TABLE {
+        for &(text, cue, weight, negatable, stem) in TABLE.iter().chain(MORE) {
             push(text, cue, weight, negatable, stem);
             if text.contains('\'') {
                 push(leak(text.replace('\'', "")), cue, weight, negatable, stem);
             }
+            let folded = fold_accents(text);
+            if folded != text {
+                push(leak(folded), cue, weight, negatable, stem);
+            }
         }
         for day in WEEKDAYS {
             for shape in [
+                "how's {}",
+                "how is {}",
+                "next {}",
+                "{} at",
                 "how about {}",
                 "does {} work",
                 "{} works",
@@ -550,7 +912,8 @@ fn is_word_byte(b: u8) -> bool {
 
 const NEGATIONS: &[&str] = &[
     "not", "no", "never", "dont", "don't", "doesnt", "doesn't", "isnt", "isn't", "arent", "aren't",
-    "wasnt", "wasn't", "wont", "won't", "cant", "can't", "nor", "neither", "longer",
+    "wasnt", "wasn't", "wont", "won't", "cant", "can't", "nor", "neither", "longer", "nicht",
+    "kein", "keine", "ne", "pas", "non", "niet", "geen", "não", "nao", "nunca", "nie",
 ];
 
 /// Whether one of the four words before `start`, within the same clause, negates what follows
@@ -630,6 +993,20 @@ const AUTO_SUBJECTS: &[&str] = &[
     "auto-reply",
     "auto reply",
     "automated reply",
+    "automatic response",
+    "autorespons",
+    "automatische antwort",
+    "réponse automatique",
+    "reponse automatique",
+    "respuesta automática",
+    "respuesta automatica",
+    "automatisch antwoord",
+    "resposta automática",
+    "resposta automatica",
+    "risposta automatica",
+    "[automatyczna odpowiedź]",
+    "automatyczna odpowiedź",
+    "autosvar",
 ];
 const OOO_SUBJECTS: &[&str] = &[
     "out of office",
@@ -637,11 +1014,20 @@ const OOO_SUBJECTS: &[&str] = &[
     "out-of-office",
     "ooo",
     "away:",
+    "away until",
     "on leave",
     "annual leave",
     "on vacation",
     "on holiday",
     "absence",
+    "abwesenheit",
+    "abwesend",
+    "fuera de la oficina",
+    "afwezig",
+    "ausente",
+    "fuori sede",
+    "fuori ufficio",
+    "congés",
 ];
 
 fn subject_cues(subject: &str) -> (bool, bool) {
@@ -662,10 +1048,13 @@ fn subject_cues(subject: &str) -> (bool, bool) {
             }
         }
     }
-    let auto = AUTO_SUBJECTS.iter().any(|p| rest.starts_with(p));
+    let auto = AUTO_SUBJECTS.iter().any(|p| rest.starts_with(p))
+        || rest.contains("(automatic response)")
+        || rest.contains("(auto-reply)");
     let ooo = OOO_SUBJECTS
         .iter()
-        .any(|p| rest.contains(p) && (p.len() > 3 || rest.starts_with(p)));
+        .any(|p| rest.contains(p) && (p.len() > 3 || rest.starts_with(p)))
+        || rest.trim() == "away";
     (auto, ooo)
 }
 
@@ -711,7 +1100,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         && (unsub.fired()
             || matches!(
                 bare,
-                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop"
+                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop" | "remove me"
             ))
     {
         let matched = unsub.first.or(Some("stop"));
@@ -723,7 +1112,11 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         );
     }
 
-    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) {
+    // A machine's reply that says when its author is back is an absence in any language.
+    let dated = machine
+        && date::stated_return(&text, reply.received_on, config.date_order)
+            .is_some_and(|(_, trigger)| trigger >= 2);
+    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated {
         let mut subject = String::new();
         normalise(reply.subject, &mut subject);
         subject.push('\n');
@@ -762,7 +1155,8 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
 
     let positive = meeting.fired() || interest.fired();
-    if refusal.fired() {
+    let bare_no = matches!(bare, "no" | "nope" | "no thank you" | "nein" | "non" | "nee" | "não" | "no gracias" | "no grazie");
+    if refusal.fired() || bare_no {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
         let base = if positive { 0.6 } else { 0.88 };

@@ -45,8 +45,25 @@ const WROTE: &[&str] = &[
     "a écrit :",
     "a écrit:",
     "escribió:",
+    "escribio:",
     "scritto:",
     "schreef:",
+    "escreveu:",
+    "skrev:",
+    "napisał(a):",
+];
+
+/// The first line of a quoted reply in the languages of [`WROTE`]: "On …", "Am …", "Le …",
+/// "El …", "Op …", "Em …", "Il giorno …", "Den …".
+const ATTRIBUTION_STARTS: &[&str] = &["on ", "am ", "le ", "el ", "op ", "em ", "il ", "den ", "w dniu "];
+
+/// Outlook's header block above a quoted message, per language: the From line, and the
+/// fields that follow it.
+const FROM_FIELDS: &[&str] = &["from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:"];
+const NEXT_FIELDS: &[&str] = &[
+    "sent:", "date:", "to:", "gesendet:", "datum:", "an:", "envoyé :", "envoyé:", "date :", "à :",
+    "enviado el:", "enviado:", "fecha:", "para:", "verzonden:", "aan:", "inviato:", "data:", "a:",
+    "wysłane:", "skickat:",
 ];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
@@ -55,10 +72,7 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
     }
     // "On Mon, 3 Mar 2026 at 09:12, Sam Lee <sam@x.com> wrote:", which clients wrap over up to
     // three lines.
-    if lower_starts_with(line, "on ")
-        || lower_starts_with(line, "am ")
-        || lower_starts_with(line, "le ")
-    {
+    if ATTRIBUTION_STARTS.iter().any(|p| lower_starts_with(line, p)) {
         let mut joined = line.to_string();
         for n in next.iter().take(2) {
             if WROTE.iter().any(|w| lower_ends_with(joined.trim_end(), w)) {
@@ -79,7 +93,23 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
         && (dashed.eq_ignore_ascii_case("original message")
             || dashed.eq_ignore_ascii_case("forwarded message")
             || lower_starts_with(dashed, "reply message")
-            || lower_starts_with(dashed, "original"))
+            || lower_starts_with(dashed, "original")
+            || [
+                "ursprüngliche nachricht",
+                "weitergeleitete nachricht",
+                "message d'origine",
+                "message transféré",
+                "mensaje original",
+                "mensaje reenviado",
+                "oorspronkelijk bericht",
+                "doorgestuurd bericht",
+                "mensagem original",
+                "mensagem encaminhada",
+                "messaggio originale",
+                "messaggio inoltrato",
+            ]
+            .iter()
+            .any(|p| dashed.to_lowercase().starts_with(p)))
     {
         return true;
     }
@@ -91,12 +121,11 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
         return true;
     }
     // Outlook / Exchange header block: "From: ..." then "Sent:" or "Date:" within a few lines.
-    if lower_starts_with(line, "from:") || lower_starts_with(line, "*from:*") {
+    let field_line = line.trim_start_matches('*');
+    if FROM_FIELDS.iter().any(|f| lower_starts_with(field_line, f)) {
         return next.iter().take(4).any(|n| {
-            let n = n.trim().trim_start_matches('*');
-            lower_starts_with(n, "sent:")
-                || lower_starts_with(n, "date:")
-                || lower_starts_with(n, "to:")
+            let n = n.trim().trim_start_matches('*').to_lowercase();
+            NEXT_FIELDS.iter().any(|f| n.starts_with(f))
         });
     }
     false
@@ -141,6 +170,50 @@ const SIGN_OFFS: &[&str] = &[
     "warmly",
     "talk soon",
     "speak soon",
+    "mit freundlichen grüßen",
+    "mit freundlichen grüssen",
+    "freundliche grüße",
+    "viele grüße",
+    "beste grüße",
+    "liebe grüße",
+    "gruß",
+    "grüße",
+    "mfg",
+    "lg",
+    "cordialement",
+    "bien cordialement",
+    "bien à vous",
+    "salutations",
+    "saludos",
+    "un saludo",
+    "saludos cordiales",
+    "atentamente",
+    "met vriendelijke groet",
+    "met vriendelijke groeten",
+    "groeten",
+    "groet",
+    "mvg",
+    "atenciosamente",
+    "abraços",
+    "abraço",
+    "cumprimentos",
+    "cordiali saluti",
+    "distinti saluti",
+    "saluti",
+    "un saluto",
+];
+
+/// Lines that open a legal or environmental footer; nothing after them is the author's.
+const DISCLAIMERS: &[&str] = &[
+    "this email and any attachments",
+    "this e-mail and any attachments",
+    "this message and any attachments",
+    "this email is confidential",
+    "this e-mail is confidential",
+    "confidentiality notice",
+    "disclaimer:",
+    "the information contained in this",
+    "please consider the environment",
 ];
 
 /// A signature block is at most this many non-empty lines after the sign-off; a longer tail is
@@ -154,11 +227,15 @@ fn is_signature_start(raw: &str, line: &str, next: &[&str], kept_lines: usize) -
     if DEVICE_FOOTERS.iter().any(|f| lower_starts_with(line, f)) {
         return true;
     }
+    if kept_lines > 0 && DISCLAIMERS.iter().any(|f| lower_starts_with(line, f)) {
+        return true;
+    }
     let word = line.trim_end_matches([',', '!', '.', '-', ' ']);
-    if word.is_empty() || word.len() > 24 || kept_lines == 0 {
+    if word.is_empty() || word.len() > 32 || kept_lines == 0 {
         return false;
     }
-    let is_sign_off = SIGN_OFFS.iter().any(|s| word.eq_ignore_ascii_case(s));
+    let word = word.to_lowercase();
+    let is_sign_off = SIGN_OFFS.iter().any(|s| word == *s);
     if !is_sign_off {
         return false;
     }
