@@ -104,6 +104,18 @@ pub enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Classify replies: reads one reply text on standard input (or, with --jsonl, one JSON
+    /// object {"text", "subject"?, "headers"?} per line) and prints one JSON object
+    /// {"intent", "confidence", "return_date"} per reply. A line that cannot be read prints
+    /// {"error": …} and the command exits with status 2 after the other lines.
+    ClassifyReply {
+        /// Read one JSON object per line instead of one plain-text reply.
+        #[arg(long)]
+        jsonl: bool,
+        /// The date relative return dates ("back Monday") count from; today by default.
+        #[arg(long, value_parser = crate::mail_tools::parse_day)]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -187,6 +199,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::ClassifyReply { jsonl, today } => crate::mail_tools::classify_reply(jsonl, today.unwrap_or_else(|| chrono::Utc::now().date_naive())),
         Command::EmergencyStop { state, reason } => {
             let config = load()?;
             let engine = connect(&config).await?;

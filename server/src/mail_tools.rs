@@ -1,5 +1,5 @@
-//! The email command-line tools: `dkim-sign`, `dkim-keygen` and `smtp-sink`. Thin: they read
-//! files and standard input, call `engine::email`, and print.
+//! The email command-line tools: `dkim-sign`, `dkim-keygen`, `smtp-sink` and `classify-reply`.
+//! Thin: they read files and standard input, call `engine::email` or `domain`, and print.
 
 use crate::cli::BadInput;
 use engine::email::dkim::{dns_record, DkimAlgorithm, DkimPrivateKey, DkimSigner};
@@ -87,5 +87,109 @@ pub async fn smtp_sink(addr: std::net::SocketAddr, dir: Option<PathBuf>) -> anyh
         }
     }
     println!("Stopped after {seen} message(s).");
+    Ok(())
+}
+
+/// `--today 2026-03-04`.
+pub fn parse_day(raw: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("expected a date as YYYY-MM-DD, got {raw:?}"))
+}
+
+/// A reply longer than this is cut: the author's words come first, the rest is quoted history.
+const MAX_REPLY_BYTES: usize = 256 * 1024;
+
+/// One line of `classify-reply --jsonl`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyLine {
+    text: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    headers: Headers,
+}
+
+/// Headers as an object ({"Auto-Submitted": "auto-replied"}) or as [name, value] pairs (a
+/// header may repeat).
+#[derive(serde::Deserialize, Default)]
+#[serde(untagged)]
+enum Headers {
+    #[default]
+    None,
+    Map(std::collections::BTreeMap<String, String>),
+    Pairs(Vec<(String, String)>),
+}
+
+impl Headers {
+    fn auto_submitted(&self) -> bool {
+        match self {
+            Headers::None => false,
+            Headers::Map(m) => domain::reply::auto_submitted(m.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+            Headers::Pairs(p) => domain::reply::auto_submitted(p.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+        }
+    }
+}
+
+fn classified(text: &str, subject: &str, auto_submitted: bool, today: chrono::NaiveDate) -> serde_json::Value {
+    let cut = text.len().min(MAX_REPLY_BYTES);
+    let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let c = domain::reply::classify(&domain::reply::Reply { subject, body: &text[..cut], received_on: today, auto_submitted });
+    serde_json::json!({
+        "intent": c.class.as_str(),
+        "confidence": (f64::from(c.confidence) * 100.0).round() / 100.0,
+        "return_date": c.return_date.map(|d| d.format("%Y-%m-%d").to_string()),
+    })
+}
+
+pub fn classify_reply(jsonl: bool, today: chrono::NaiveDate) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let mut out = std::io::stdout().lock();
+    if !jsonl {
+        let mut raw = Vec::new();
+        std::io::stdin().lock().take(MAX_REPLY_BYTES as u64).read_to_end(&mut raw)?;
+        writeln!(out, "{}", classified(&String::from_utf8_lossy(&raw), "", false, today))?;
+        return Ok(());
+    }
+    let mut failed = 0usize;
+    let mut stdin = std::io::stdin().lock();
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        // Read at most one cap past the limit, so one enormous line cannot exhaust memory.
+        let read = (&mut stdin).take(4 * MAX_REPLY_BYTES as u64 + 1).read_until(b'\n', &mut line)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let too_long = line.len() > 4 * MAX_REPLY_BYTES && !line.ends_with(b"\n");
+        if too_long {
+            // Skip the rest of the line.
+            let mut rest = Vec::new();
+            while stdin.read_until(b'\n', &mut rest)? > 0 && !rest.ends_with(b"\n") {
+                rest.clear();
+            }
+        }
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let result = if too_long {
+            Err(format!("line {number}: longer than {} bytes", 4 * MAX_REPLY_BYTES))
+        } else {
+            serde_json::from_str::<ReplyLine>(text.trim()).map_err(|e| format!("line {number}: not a reply object ({e})"))
+        };
+        match result {
+            Ok(r) => writeln!(out, "{}", classified(&r.text, &r.subject, r.headers.auto_submitted(), today))?,
+            Err(message) => {
+                failed += 1;
+                writeln!(out, "{}", serde_json::json!({ "error": message }))?;
+            }
+        }
+    }
+    out.flush()?;
+    if failed > 0 {
+        return Err(bad(format!("{failed} of {number} line(s) could not be read")));
+    }
     Ok(())
 }

@@ -64,6 +64,75 @@ Status: 4.4.1
 }
 
 #[test]
+fn classify_reply_reads_one_reply_on_stdin() {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["classify-reply", "--today", "2026-03-04"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"I'm out of the office until Monday 16 March, back then.\n\nOn Tue, 3 Mar 2026, Dani <dani@agency.example> wrote:\n> Worth a call?\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["intent"], "out_of_office");
+    assert_eq!(lines[0]["return_date"], "2026-03-16");
+    let confidence = lines[0]["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+}
+
+#[test]
+fn classify_reply_jsonl_answers_every_line_and_fails_at_the_end_on_a_bad_one() {
+    use std::io::Write;
+    let input = [
+        r#"{"text": "Please remove me from your list."}"#,
+        r#"{"text": "Ich bin bis einschließlich 13. März nicht im Büro.", "subject": "Automatische Antwort: Kurze Frage", "headers": {"Auto-Submitted": "auto-replied"}}"#,
+        r#"{"text": "back Monday", "headers": [["X-Autoreply", "yes"]]}"#,
+        "this is not json",
+        r#"{"subject": "no text"}"#,
+        r#"{"text": "How much does it cost?"}"#,
+    ]
+    .join("\n");
+    let mut child = bin()
+        .args(["classify-reply", "--jsonl", "--today", "2026-03-04"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0]["intent"], "unsubscribe");
+    assert_eq!(lines[0]["return_date"], serde_json::Value::Null);
+    assert_eq!(lines[1]["intent"], "out_of_office");
+    assert_eq!(lines[1]["return_date"], "2026-03-13");
+    // "back Monday" from a machine, counted from --today (a Wednesday).
+    assert_eq!(lines[2]["intent"], "out_of_office");
+    assert_eq!(lines[2]["return_date"], "2026-03-09");
+    assert!(lines[3]["error"].as_str().unwrap().contains("line 4"));
+    assert!(lines[4]["error"].as_str().unwrap().contains("line 5"));
+    assert_eq!(lines[5]["intent"], "question");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 of 6"));
+}
+
+#[test]
+fn classify_reply_refuses_a_malformed_date() {
+    let out = bin().args(["classify-reply", "--today", "04/03/2026"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
+}
+
+#[test]
 fn a_malformed_setting_stops_the_program_naming_the_variable() {
     let out = bin().arg("migrate").env("AGENCY_OS_DB_MAX_CONNECTIONS", "zero").output().unwrap();
     assert!(!out.status.success());
@@ -74,7 +143,7 @@ fn a_malformed_setting_stops_the_program_naming_the_variable() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "poll-bounces", "dkim-sign", "dkim-keygen", "smtp-sink"] {
+    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "classify-reply", "poll-bounces", "dkim-sign", "dkim-keygen", "smtp-sink"] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
         assert!(!out.stdout.is_empty());

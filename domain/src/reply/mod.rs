@@ -1167,6 +1167,13 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             refusal.first,
         );
     }
+    // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
+    let bare_yes = matches!(
+        bare,
+        "yes" | "yes please" | "sure" | "ok" | "okay" | "yep" | "yeah" | "absolutely" | "of course"
+            | "why not" | "go ahead" | "ja" | "ja gerne" | "gerne" | "oui" | "sí" | "si" | "sim"
+            | "claro" | "certo" | "volentieri" | "graag"
+    );
     if meeting.fired() {
         return decided(
             ReplyClass::MeetingRequest,
@@ -1175,7 +1182,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             meeting.first,
         );
     }
-    if interest.fired() {
+    if interest.fired() || bare_yes {
         return decided(
             ReplyClass::Interested,
             confidence(0.75, &interest),
