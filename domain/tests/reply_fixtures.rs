@@ -1,7 +1,7 @@
 //! Every fixture under `tests/fixtures/replies/` classifies as its header says.
 
 use chrono::NaiveDate;
-use domain::reply::{classify, Reply};
+use domain::reply::{classify, Reply, ReplyClass};
 use std::path::Path;
 
 struct Fixture {
@@ -79,15 +79,7 @@ fn every_real_world_reply_fixture_gets_its_expected_class_and_return_date() {
 #[test]
 fn every_class_of_the_spec_is_covered_by_a_fixture() {
     let all = fixtures();
-    for class in [
-        "meeting_request",
-        "interested",
-        "question",
-        "not_interested",
-        "unsubscribe",
-        "out_of_office",
-        "auto_reply",
-    ] {
+    for class in ReplyClass::INTENTS.map(ReplyClass::as_str) {
         assert!(
             all.iter().any(|f| f.class == class),
             "no fixture for {class}"

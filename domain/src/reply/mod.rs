@@ -36,6 +36,17 @@ pub enum ReplyClass {
 }
 
 impl ReplyClass {
+    /// The seven intents of SPEC §11 (every class but `Unclassified`).
+    pub const INTENTS: [ReplyClass; 7] = [
+        ReplyClass::MeetingRequest,
+        ReplyClass::Interested,
+        ReplyClass::Question,
+        ReplyClass::NotInterested,
+        ReplyClass::Unsubscribe,
+        ReplyClass::OutOfOffice,
+        ReplyClass::AutoReply,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReplyClass::MeetingRequest => "meeting_request",
@@ -552,6 +563,30 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("case study", Cue::Interest, 1, true, false),
     ("we'll pass", Cue::NotInterested, 2, false, false),
     ("not looking to", Cue::NotInterested, 2, false, false),
+    ("let's discuss", Cue::Meeting, 2, true, false),
+    ("can you do", Cue::Meeting, 2, true, false),
+    ("my diary", Cue::Meeting, 2, true, false),
+    ("find a time", Cue::Meeting, 2, true, false),
+    ("a time for us", Cue::Meeting, 2, true, false),
+    ("have a conversation", Cue::Meeting, 2, true, false),
+    ("i'm around", Cue::Meeting, 2, true, false),
+    ("i am around", Cue::Meeting, 2, true, false),
+    ("been thinking about", Cue::Interest, 2, true, false),
+    ("would it involve", Cue::Interest, 2, true, false),
+    ("tell me how", Cue::Interest, 2, true, false),
+    ("a proposal", Cue::Interest, 2, true, false),
+    ("go on then", Cue::Interest, 2, true, false),
+    ("thanks anyway", Cue::NotInterested, 2, false, false),
+    ("thank you anyway", Cue::NotInterested, 2, false, false),
+    ("isn't a priority", Cue::NotInterested, 2, false, false),
+    ("another provider", Cue::NotInterested, 2, false, false),
+    ("another agency", Cue::NotInterested, 2, false, false),
+    ("another vendor", Cue::NotInterested, 2, false, false),
+    ("signed with", Cue::NotInterested, 1, false, false),
+    ("ourselves", Cue::NotInterested, 1, false, false),
+    ("did not consent", Cue::Unsubscribe, 2, false, false),
+    ("didn't consent", Cue::Unsubscribe, 2, false, false),
+    ("delete my data", Cue::Unsubscribe, 2, false, false),
     ("where did you get my", Cue::Question, 2, false, false),
     ("what's the catch", Cue::Question, 2, false, false),
     // German
@@ -601,6 +636,9 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("mehr erfahren", Cue::Interest, 2, true, false),
     ("was kostet", Cue::Question, 2, false, false),
     ("streichen sie mich", Cue::Unsubscribe, 2, false, false),
+    ("nehmen sie mich aus", Cue::Unsubscribe, 2, false, false),
+    ("austauschen", Cue::Meeting, 2, true, false),
+    ("sind versorgt", Cue::NotInterested, 2, false, false),
     ("schreiben sie mir nicht mehr", Cue::Unsubscribe, 2, false, false),
     ("nicht mehr schreiben", Cue::Unsubscribe, 2, false, false),
     ("nicht erreichbar", Cue::OutOfOffice, 2, false, false),
@@ -658,6 +696,10 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("échange téléphonique", Cue::Meeting, 2, true, false),
     ("un échange", Cue::Meeting, 1, true, false),
     ("dites-m'en plus", Cue::Interest, 2, true, false),
+    ("nous intéresser", Cue::Interest, 2, true, false),
+    ("envoyez-moi", Cue::Interest, 1, true, false),
+    ("désinscription", Cue::Unsubscribe, 2, false, false),
+    ("déjà un prestataire", Cue::NotInterested, 2, false, false),
     // Spanish
     ("darme de baja", Cue::Unsubscribe, 2, false, false),
     ("denme de baja", Cue::Unsubscribe, 2, false, false),
@@ -698,6 +740,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("cuéntame más", Cue::Interest, 2, true, false),
     ("cuénteme más", Cue::Interest, 2, true, false),
     ("llamar", Cue::Meeting, 1, true, false),
+    ("podemos hablar", Cue::Meeting, 2, true, false),
     // Dutch
     ("afmelden", Cue::Unsubscribe, 2, false, false),
     ("uitschrijven", Cue::Unsubscribe, 2, false, false),
@@ -888,6 +931,9 @@ fn normalise(text: &str, out: &mut String) {
             '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' => '\'',
             '\u{201c}' | '\u{201d}' => '"',
             '\u{2010}'..='\u{2015}' => '-',
+            // Spanish opening marks and guillemets: punctuation, not part of the next word.
+            '¿' | '¡' => ' ',
+            '«' | '»' => '"',
             c => c,
         };
         if c.is_whitespace() {
@@ -1170,7 +1216,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
     let bare_yes = matches!(
         bare,
-        "yes" | "yes please" | "sure" | "ok" | "okay" | "yep" | "yeah" | "absolutely" | "of course"
+        "yes" | "yes please" | "sure" | "yep" | "yeah" | "absolutely" | "of course"
             | "why not" | "go ahead" | "ja" | "ja gerne" | "gerne" | "oui" | "sí" | "si" | "sim"
             | "claro" | "certo" | "volentieri" | "graag"
     );
@@ -1183,10 +1229,11 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         );
     }
     if interest.fired() || bare_yes {
+        let rule = if interest.fired() { "interested.phrase" } else { "interested.bare_yes" };
         return decided(
             ReplyClass::Interested,
             confidence(0.75, &interest),
-            "interested.phrase",
+            rule,
             interest.first,
         );
     }
@@ -1381,6 +1428,58 @@ mod tests {
             class_of("Keener Smith here, nonstop week, zooming around."),
             ReplyClass::Unclassified
         );
+    }
+
+    #[test]
+    fn common_phrases_of_six_other_languages_are_read() {
+        for (body, class) in [
+            ("Bitte entfernen Sie mich aus Ihrem Verteiler.", ReplyClass::Unsubscribe),
+            ("Merci de me désinscrire.", ReplyClass::Unsubscribe),
+            ("Por favor, denme de baja.", ReplyClass::Unsubscribe),
+            ("Kein Interesse, danke.", ReplyClass::NotInterested),
+            ("Merci, mais cela ne nous intéresse pas.", ReplyClass::NotInterested),
+            ("Geen interesse.", ReplyClass::NotInterested),
+            ("Non siamo interessati.", ReplyClass::NotInterested),
+            ("Me interesa, envíeme más información.", ReplyClass::Interested),
+            ("Tenho interesse.", ReplyClass::Interested),
+            ("¿Podemos hablar el jueves?", ReplyClass::MeetingRequest),
+            ("Können wir einen Termin vereinbaren?", ReplyClass::MeetingRequest),
+        ] {
+            assert_eq!(class_of(body), class, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_machine_reply_that_says_when_its_author_is_back_is_an_absence_in_any_language() {
+        let c = classify(&Reply {
+            subject: "Automatische Antwort: churn",
+            body: "Ich bin ab dem 16.03. wieder erreichbar.",
+            received_on: on(),
+            auto_submitted: true,
+        });
+        assert_eq!((c.class, c.return_date), (ReplyClass::OutOfOffice, NaiveDate::from_ymd_opt(2026, 3, 16)));
+        let c = classify(&Reply {
+            subject: "Re: churn",
+            body: "Estaré de viaje hasta el 10 de marzo.",
+            received_on: on(),
+            auto_submitted: true,
+        });
+        assert_eq!((c.class, c.return_date), (ReplyClass::OutOfOffice, NaiveDate::from_ymd_opt(2026, 3, 10)));
+    }
+
+    #[test]
+    fn localized_quote_headers_hide_our_email() {
+        let body = "Kein Interesse.\n\n-----Ursprüngliche Nachricht-----\nVon: Dani\nGesendet: Dienstag\n\nLust auf ein Gespräch? Abmelden: Link";
+        assert_eq!(class_of(body), ReplyClass::NotInterested);
+        let body = "Non merci.\n\nDe : Dani <dani@agency.example>\nEnvoyé : mardi 3 mars 2026\nÀ : Claire\n\nPour vous désabonner…";
+        assert_eq!(class_of(body), ReplyClass::NotInterested);
+    }
+
+    #[test]
+    fn auto_submitted_is_read_from_any_of_the_headers() {
+        assert!(auto_submitted([("From", "a@b.example"), ("X-Autorespond", "1")]));
+        assert!(auto_submitted([("Precedence", "auto_reply")]));
+        assert!(!auto_submitted([("Auto-Submitted", "no"), ("Subject", "Auto: x")]));
     }
 
     #[test]
