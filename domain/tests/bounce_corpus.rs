@@ -103,7 +103,10 @@ fn the_parser_reads_at_least_95_percent_of_real_bounces_exactly() {
     println!("{report}");
     assert!(total.1 >= 500, "the corpora shrank: {}", total.1);
     assert!(rate >= REQUIRED, "{report}");
-    assert!(weak.is_empty(), "below {REQUIRED_PER_CORPUS} in {weak:?}\n{report}");
+    assert!(
+        weak.is_empty(),
+        "below {REQUIRED_PER_CORPUS} in {weak:?}\n{report}"
+    );
 }
 
 #[test]
@@ -115,7 +118,11 @@ fn every_corpus_file_has_a_label_and_the_sources_are_varied() {
     }
     for (name, dir, manifest) in &all {
         let labelled: BTreeSet<&str> = manifest.samples.iter().map(|s| s.file.as_str()).collect();
-        assert_eq!(labelled.len(), manifest.samples.len(), "{name}: duplicate labels");
+        assert_eq!(
+            labelled.len(),
+            manifest.samples.len(),
+            "{name}: duplicate labels"
+        );
         for entry in std::fs::read_dir(dir).unwrap() {
             let file = entry.unwrap().file_name().to_string_lossy().into_owned();
             assert!(
@@ -135,7 +142,10 @@ fn no_corpus_message_names_the_bounce_sender_or_a_daemon() {
         for s in &manifest.samples {
             let raw = std::fs::read(dir.join(&s.file)).unwrap();
             let got = parse_bounce(&raw);
-            let labelled: BTreeSet<String> = set(&s.permanent).union(&set(&s.temporary)).cloned().collect();
+            let labelled: BTreeSet<String> = set(&s.permanent)
+                .union(&set(&s.temporary))
+                .cloned()
+                .collect();
             for a in got.permanent.iter().chain(&got.temporary) {
                 let a = a.to_ascii_lowercase();
                 let local = a.split('@').next().unwrap_or("");

@@ -33,11 +33,20 @@ struct Labelled {
 fn corpus() -> Vec<Labelled> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reply-corpus");
     let mut out = Vec::new();
-    for name in ["public.jsonl", "written.jsonl", "heldout.jsonl", "heldout2.jsonl"] {
+    for name in [
+        "public.jsonl",
+        "written.jsonl",
+        "heldout.jsonl",
+        "heldout2.jsonl",
+    ] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let item: Labelled = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1));
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let item: Labelled =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1));
             out.push(item);
         }
     }
@@ -69,7 +78,10 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
             entry.0 += 1;
             lang.0 += 1;
         } else {
-            misses.push(format!("  {}: expected {}, got {} ({})", r.id, r.class, c.class, c.reason));
+            misses.push(format!(
+                "  {}: expected {}, got {} ({})",
+                r.id, r.class, c.class, c.reason
+            ));
         }
         if r.class == "out_of_office" {
             dates += 1;
@@ -103,7 +115,10 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
     println!("{report}");
     assert!(all.len() >= 90, "the corpus shrank: {}", all.len());
     for class in ReplyClass::INTENTS.map(ReplyClass::as_str) {
-        assert!(per_class.get(class).is_some_and(|(_, n)| *n >= 5), "too few {class}\n{report}");
+        assert!(
+            per_class.get(class).is_some_and(|(_, n)| *n >= 5),
+            "too few {class}\n{report}"
+        );
     }
     assert!(rate >= 0.85, "{report}");
     assert!(date_rate >= 0.80, "{report}");

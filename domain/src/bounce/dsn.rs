@@ -180,7 +180,11 @@ fn address_of(value: &str) -> Option<&str> {
         None => ("rfc822", value),
     };
     // Some servers repeat the type: "rfc822; rfc822;jane@example.com".
-    while let Some(r) = rest.trim_start().strip_prefix("rfc822;").or_else(|| rest.trim_start().strip_prefix("RFC822;")) {
+    while let Some(r) = rest
+        .trim_start()
+        .strip_prefix("rfc822;")
+        .or_else(|| rest.trim_start().strip_prefix("RFC822;"))
+    {
         rest = r;
     }
     let rest = rest

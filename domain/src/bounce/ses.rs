@@ -43,7 +43,11 @@ pub(super) fn parse(body: &str, report: &mut BounceReport) -> bool {
 fn string_field(text: &str, name: &str) -> Option<String> {
     let key = format!("\"{name}\"");
     let after = &text[text.find(&key)? + key.len()..];
-    let after = after.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let after = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     let end = after.find('"')?;
     Some(after[..end].trim().to_owned())
 }
@@ -67,7 +71,10 @@ mod tests {
     #[test]
     fn delivery_and_complaint_notifications_are_not_bounces() {
         let mut r = BounceReport::default();
-        assert!(!parse("{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"a@example.com\"]}}", &mut r));
+        assert!(!parse(
+            "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"a@example.com\"]}}",
+            &mut r
+        ));
         assert!(!parse("{\"notificationType\":\"Complaint\"}", &mut r));
         assert!(!parse("just text", &mut r));
         assert!(r.is_empty());

@@ -315,7 +315,8 @@ fn recipient_lead_ins_with_a_colon_are_read() {
 
 #[test]
 fn contacts_list_owners_and_explanations_are_not_recipients() {
-    let raw = "From: MAILER-DAEMON@lists.example.net\nTo: sender@agency.test\nSubject: Returned mail\n\n\
+    let raw =
+        "From: MAILER-DAEMON@lists.example.net\nTo: sender@agency.test\nSubject: Returned mail\n\n\
 Your message to gone@example.org could not be delivered: user unknown.\n\
 If you think that your messages are being rejected in error, contact the mailing list owner at\n\
 list-owner@lists.example.net.\n\
@@ -338,7 +339,8 @@ From: Sam <sender@agency.test>\nTo: 5550100@mms.example.com\n{extra}Subject: hi\
 
 #[test]
 fn a_bounce_wrapped_by_a_gateway_is_read_from_the_attachment() {
-    let inner = dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n");
+    let inner =
+        dsn("Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n");
     let raw = format!("From: postmaster@gw.example.net\r\nTo: sender@agency.test\r\nSubject: Delivery Status Notification (Failure)\r\n\
 MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"W\"\r\n\r\n--W\r\nContent-Type: text/plain\r\n\r\nScanned.\r\n\
 --W\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--W--\r\n");

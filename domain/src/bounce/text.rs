@@ -202,8 +202,6 @@ const TEMPORARY_PHRASES: &[&str] = &[
     "only a temporary failure",
 ];
 
-
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phrase {
     Marker,
@@ -419,10 +417,16 @@ impl Headers {
             "bounce notification",
         ];
         let s = self.subject.trim_start();
-        let s = s.strip_prefix('[').and_then(|r| r.split_once(']')).map_or(s, |(_, r)| r).trim_start();
-        if ["re:", "re :", "aw:", "sv:", "fw:", "fwd:", "tr:", "antw:", "wg:"]
-            .iter()
-            .any(|p| s.starts_with(p))
+        let s = s
+            .strip_prefix('[')
+            .and_then(|r| r.split_once(']'))
+            .map_or(s, |(_, r)| r)
+            .trim_start();
+        if [
+            "re:", "re :", "aw:", "sv:", "fw:", "fwd:", "tr:", "antw:", "wg:",
+        ]
+        .iter()
+        .any(|p| s.starts_with(p))
         {
             return false;
         }
@@ -545,17 +549,34 @@ fn sole_recipient(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().take(400).collect();
     let is_field = |l: &str, name: &str| {
         let l = l.trim_start();
-        l.len() > name.len() && l.is_char_boundary(name.len()) && l[..name.len()].eq_ignore_ascii_case(name)
+        l.len() > name.len()
+            && l.is_char_boundary(name.len())
+            && l[..name.len()].eq_ignore_ascii_case(name)
     };
     let at = lines.iter().position(|l| is_field(l, "to:"))?;
     // The header block around it: up to the blank lines before and after.
-    let first = lines[..at].iter().rposition(|l| l.trim().is_empty()).map_or(0, |i| i + 1);
-    let last = lines[at..].iter().position(|l| l.trim().is_empty()).map_or(lines.len(), |i| at + i);
+    let first = lines[..at]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let last = lines[at..]
+        .iter()
+        .position(|l| l.trim().is_empty())
+        .map_or(lines.len(), |i| at + i);
     let block = &lines[first..last];
     // Several recipients: which one failed is unknown. A mailing list's message: To names the
     // list. (A newsletter's List-Unsubscribe or "Precedence: bulk" says nothing of the kind.)
-    let list_fields = ["cc:", "list-id:", "list-post:", "mailing-list:", "x-beenthere:"];
-    if block.iter().any(|l| list_fields.iter().any(|f| is_field(l, f))) {
+    let list_fields = [
+        "cc:",
+        "list-id:",
+        "list-post:",
+        "mailing-list:",
+        "x-beenthere:",
+    ];
+    if block
+        .iter()
+        .any(|l| list_fields.iter().any(|f| is_field(l, f)))
+    {
         return None;
     }
     // The To field with its folded continuation lines.
@@ -602,7 +623,10 @@ pub(super) fn html_to_lines(html: &str, out: &mut String) {
             return;
         };
         let tag = rest[1..close].trim_start_matches('/').to_ascii_lowercase();
-        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
         rest = &rest[close + 1..];
         if matches!(name, "style" | "script") && !tag.starts_with('/') {
             let end_tag = format!("</{name}");
@@ -612,7 +636,17 @@ pub(super) fn html_to_lines(html: &str, out: &mut String) {
         }
         if matches!(
             name,
-            "br" | "p" | "div" | "tr" | "li" | "table" | "h1" | "h2" | "h3" | "h4" | "pre" | "blockquote"
+            "br" | "p"
+                | "div"
+                | "tr"
+                | "li"
+                | "table"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "pre"
+                | "blockquote"
         ) {
             out.push('\n');
         } else if matches!(name, "td" | "th") {
@@ -689,7 +723,9 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
         let line_start = lower[..start].rfind('\n').map_or(0, |p| p + 1);
         // "for <a@b>;" is a Received header of the returned copy, not a report line.
         if rest.trim_start_matches('>').starts_with(';')
-            && lower[line_start..start].trim_end_matches(['<', ' ']).ends_with("for")
+            && lower[line_start..start]
+                .trim_end_matches(['<', ' '])
+                .ends_with("for")
         {
             continue;
         }
@@ -706,7 +742,9 @@ fn recipients(body: &str, lower: &str, headers: &Headers) -> Vec<(usize, usize)>
             .next()
             .is_some_and(|l| !l.trim().is_empty());
         let prose_follows = suffix.starts_with(' ')
-            && suffix.trim_start().starts_with(|c: char| c.is_ascii_lowercase());
+            && suffix
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_lowercase());
         if found == Some(Placement::LineStart)
             && adjacent
             && !previous.contains('@')
@@ -803,20 +841,33 @@ const LEAD_IN_WORDS: &[&str] = &[
 /// Words that, in a lead-in ending with a colon ("Delivery failed: jane@…"), say the line
 /// reports a failure for the address that follows.
 const FAILURE_LEAD_WORDS: &[&str] = &[
-    "fail", "deliver", "unknown", "invalid", "reject", "bounce", "exceed", "full", "quota",
-    "reach", "unavailable", "not exist",
+    "fail",
+    "deliver",
+    "unknown",
+    "invalid",
+    "reject",
+    "bounce",
+    "exceed",
+    "full",
+    "quota",
+    "reach",
+    "unavailable",
+    "not exist",
 ];
 
 /// Where an address stands on its line, judged from the text before it (`prefix`) and after
 /// it (`suffix`), both lower case. `None`: not presented as a recipient.
 fn placement(prefix: &str, suffix: &str) -> Option<Placement> {
-    if suffix.trim_start_matches(['>', ' ', ':', '.']).starts_with("sender")
+    if suffix
+        .trim_start_matches(['>', ' ', ':', '.'])
+        .starts_with("sender")
         || suffix.contains("sender address")
     {
         return None;
     }
     let trim = |s: &str| -> usize {
-        s.trim_end_matches(['<', '"', '\'', '(', '[', ' ', '\t', '=']).len()
+        s.trim_end_matches(['<', '"', '\'', '(', '[', ' ', '\t', '='])
+            .len()
     };
     let mut p = &prefix[..trim(prefix)];
     // Address-type tags: "mailto:", "[SMTP:", "rfc822;", the X.400 form "…;dda:SMTP=".
@@ -831,7 +882,10 @@ fn placement(prefix: &str, suffix: &str) -> Option<Placement> {
     }
     let lead = p.trim_start_matches(|c: char| {
         c.is_whitespace()
-            || matches!(c, '*' | '-' | '•' | '>' | '|' | '#' | '\'' | '"' | '<' | '[' | '(')
+            || matches!(
+                c,
+                '*' | '-' | '•' | '>' | '|' | '#' | '\'' | '"' | '<' | '[' | '('
+            )
     });
     if lead.is_empty() {
         return Some(Placement::LineStart);
@@ -861,7 +915,10 @@ fn placement(prefix: &str, suffix: &str) -> Option<Placement> {
         if !name.contains(' ') && name.len() < 30 {
             let names_recipient = name.contains("recipient")
                 || name.contains("rcpt")
-                || matches!(name, "error-for" | "address" | "user" | "userid" | "mailbox");
+                || matches!(
+                    name,
+                    "error-for" | "address" | "user" | "userid" | "mailbox"
+                );
             return names_recipient.then_some(Placement::LeadIn);
         }
     }
@@ -897,6 +954,5 @@ fn is_reply_code(lead: &str) -> bool {
         return false;
     }
     let rest = lead[3..].trim_start_matches([' ', '-']);
-    rest.is_empty()
-        || (rest.len() <= 9 && rest.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
+    rest.is_empty() || (rest.len() <= 9 && rest.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
 }

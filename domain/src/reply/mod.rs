@@ -500,7 +500,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("back tomorrow", Cue::OutOfOffice, 1, false, false),
     ("will be back", Cue::OutOfOffice, 1, false, false),
     ("be back in the office", Cue::OutOfOffice, 2, false, false),
-    ("responses may be delayed", Cue::OutOfOffice, 1, false, false),
+    (
+        "responses may be delayed",
+        Cue::OutOfOffice,
+        1,
+        false,
+        false,
+    ),
     ("on parental leave", Cue::OutOfOffice, 2, false, false),
     ("travelling", Cue::OutOfOffice, 1, false, false),
     ("traveling", Cue::OutOfOffice, 1, false, false),
@@ -611,7 +617,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("in elternzeit", Cue::OutOfOffice, 2, false, false),
     ("wieder erreichbar", Cue::OutOfOffice, 2, false, false),
     ("wieder im büro", Cue::OutOfOffice, 2, false, false),
-    ("keinen zugriff auf meine e-mails", Cue::OutOfOffice, 2, false, false),
+    (
+        "keinen zugriff auf meine e-mails",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
     ("ihre anfrage erhalten", Cue::AutoReply, 2, false, false),
     ("ihre nachricht erhalten", Cue::AutoReply, 2, false, false),
     ("ihre e-mail erhalten", Cue::AutoReply, 2, false, false),
@@ -639,7 +651,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("nehmen sie mich aus", Cue::Unsubscribe, 2, false, false),
     ("austauschen", Cue::Meeting, 2, true, false),
     ("sind versorgt", Cue::NotInterested, 2, false, false),
-    ("schreiben sie mir nicht mehr", Cue::Unsubscribe, 2, false, false),
+    (
+        "schreiben sie mir nicht mehr",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
     ("nicht mehr schreiben", Cue::Unsubscribe, 2, false, false),
     ("nicht erreichbar", Cue::OutOfOffice, 2, false, false),
     ("telefonat", Cue::Meeting, 2, true, false),
@@ -667,7 +685,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("de retour", Cue::OutOfOffice, 1, false, false),
     ("à mon retour", Cue::OutOfOffice, 1, false, false),
     ("nous vous répondrons", Cue::AutoReply, 2, false, false),
-    ("dans les plus brefs délais", Cue::AutoReply, 1, false, false),
+    (
+        "dans les plus brefs délais",
+        Cue::AutoReply,
+        1,
+        false,
+        false,
+    ),
     ("pas intéress", Cue::NotInterested, 2, false, true),
     ("ne nous intéresse pas", Cue::NotInterested, 2, false, false),
     ("ne m'intéresse pas", Cue::NotInterested, 2, false, false),
@@ -717,7 +741,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("le responderemos", Cue::AutoReply, 2, false, false),
     ("no nos interesa", Cue::NotInterested, 2, false, false),
     ("no me interesa", Cue::NotInterested, 2, false, false),
-    ("no estamos interesados", Cue::NotInterested, 2, false, false),
+    (
+        "no estamos interesados",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
     ("no, gracias", Cue::NotInterested, 2, false, false),
     ("no gracias", Cue::NotInterested, 2, false, false),
     ("una llamada", Cue::Meeting, 2, true, false),
@@ -789,7 +819,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("recebemos sua", Cue::AutoReply, 2, false, false),
     ("não temos interesse", Cue::NotInterested, 2, false, false),
     ("não tenho interesse", Cue::NotInterested, 2, false, false),
-    ("não estamos interessados", Cue::NotInterested, 2, false, false),
+    (
+        "não estamos interessados",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
     ("não, obrigado", Cue::NotInterested, 2, false, false),
     ("uma reunião", Cue::Meeting, 2, true, false),
     ("marcar uma", Cue::Meeting, 2, true, false),
@@ -1201,7 +1237,17 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
 
     let positive = meeting.fired() || interest.fired();
-    let bare_no = matches!(bare, "no" | "nope" | "no thank you" | "nein" | "non" | "nee" | "não" | "no gracias" | "no grazie");
+    let bare_no = matches!(
+        bare,
+        "no" | "nope"
+            | "no thank you"
+            | "nein"
+            | "non"
+            | "nee"
+            | "não"
+            | "no gracias"
+            | "no grazie"
+    );
     if refusal.fired() || bare_no {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
@@ -1216,9 +1262,26 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
     let bare_yes = matches!(
         bare,
-        "yes" | "yes please" | "sure" | "yep" | "yeah" | "absolutely" | "of course"
-            | "why not" | "go ahead" | "ja" | "ja gerne" | "gerne" | "oui" | "sí" | "si" | "sim"
-            | "claro" | "certo" | "volentieri" | "graag"
+        "yes"
+            | "yes please"
+            | "sure"
+            | "yep"
+            | "yeah"
+            | "absolutely"
+            | "of course"
+            | "why not"
+            | "go ahead"
+            | "ja"
+            | "ja gerne"
+            | "gerne"
+            | "oui"
+            | "sí"
+            | "si"
+            | "sim"
+            | "claro"
+            | "certo"
+            | "volentieri"
+            | "graag"
     );
     if meeting.fired() {
         return decided(
@@ -1229,7 +1292,11 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         );
     }
     if interest.fired() || bare_yes {
-        let rule = if interest.fired() { "interested.phrase" } else { "interested.bare_yes" };
+        let rule = if interest.fired() {
+            "interested.phrase"
+        } else {
+            "interested.bare_yes"
+        };
         return decided(
             ReplyClass::Interested,
             confidence(0.75, &interest),
@@ -1433,17 +1500,29 @@ mod tests {
     #[test]
     fn common_phrases_of_six_other_languages_are_read() {
         for (body, class) in [
-            ("Bitte entfernen Sie mich aus Ihrem Verteiler.", ReplyClass::Unsubscribe),
+            (
+                "Bitte entfernen Sie mich aus Ihrem Verteiler.",
+                ReplyClass::Unsubscribe,
+            ),
             ("Merci de me désinscrire.", ReplyClass::Unsubscribe),
             ("Por favor, denme de baja.", ReplyClass::Unsubscribe),
             ("Kein Interesse, danke.", ReplyClass::NotInterested),
-            ("Merci, mais cela ne nous intéresse pas.", ReplyClass::NotInterested),
+            (
+                "Merci, mais cela ne nous intéresse pas.",
+                ReplyClass::NotInterested,
+            ),
             ("Geen interesse.", ReplyClass::NotInterested),
             ("Non siamo interessati.", ReplyClass::NotInterested),
-            ("Me interesa, envíeme más información.", ReplyClass::Interested),
+            (
+                "Me interesa, envíeme más información.",
+                ReplyClass::Interested,
+            ),
             ("Tenho interesse.", ReplyClass::Interested),
             ("¿Podemos hablar el jueves?", ReplyClass::MeetingRequest),
-            ("Können wir einen Termin vereinbaren?", ReplyClass::MeetingRequest),
+            (
+                "Können wir einen Termin vereinbaren?",
+                ReplyClass::MeetingRequest,
+            ),
         ] {
             assert_eq!(class_of(body), class, "{body}");
         }
@@ -1457,14 +1536,26 @@ mod tests {
             received_on: on(),
             auto_submitted: true,
         });
-        assert_eq!((c.class, c.return_date), (ReplyClass::OutOfOffice, NaiveDate::from_ymd_opt(2026, 3, 16)));
+        assert_eq!(
+            (c.class, c.return_date),
+            (
+                ReplyClass::OutOfOffice,
+                NaiveDate::from_ymd_opt(2026, 3, 16)
+            )
+        );
         let c = classify(&Reply {
             subject: "Re: churn",
             body: "Estaré de viaje hasta el 10 de marzo.",
             received_on: on(),
             auto_submitted: true,
         });
-        assert_eq!((c.class, c.return_date), (ReplyClass::OutOfOffice, NaiveDate::from_ymd_opt(2026, 3, 10)));
+        assert_eq!(
+            (c.class, c.return_date),
+            (
+                ReplyClass::OutOfOffice,
+                NaiveDate::from_ymd_opt(2026, 3, 10)
+            )
+        );
     }
 
     #[test]
@@ -1477,9 +1568,15 @@ mod tests {
 
     #[test]
     fn auto_submitted_is_read_from_any_of_the_headers() {
-        assert!(auto_submitted([("From", "a@b.example"), ("X-Autorespond", "1")]));
+        assert!(auto_submitted([
+            ("From", "a@b.example"),
+            ("X-Autorespond", "1")
+        ]));
         assert!(auto_submitted([("Precedence", "auto_reply")]));
-        assert!(!auto_submitted([("Auto-Submitted", "no"), ("Subject", "Auto: x")]));
+        assert!(!auto_submitted([
+            ("Auto-Submitted", "no"),
+            ("Subject", "Auto: x")
+        ]));
     }
 
     #[test]

@@ -55,15 +55,37 @@ const WROTE: &[&str] = &[
 
 /// The first line of a quoted reply in the languages of [`WROTE`]: "On …", "Am …", "Le …",
 /// "El …", "Op …", "Em …", "Il giorno …", "Den …".
-const ATTRIBUTION_STARTS: &[&str] = &["on ", "am ", "le ", "el ", "op ", "em ", "il ", "den ", "w dniu "];
+const ATTRIBUTION_STARTS: &[&str] = &[
+    "on ", "am ", "le ", "el ", "op ", "em ", "il ", "den ", "w dniu ",
+];
 
 /// Outlook's header block above a quoted message, per language: the From line, and the
 /// fields that follow it.
-const FROM_FIELDS: &[&str] = &["from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:"];
+const FROM_FIELDS: &[&str] = &[
+    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:",
+];
 const NEXT_FIELDS: &[&str] = &[
-    "sent:", "date:", "to:", "gesendet:", "datum:", "an:", "envoyé :", "envoyé:", "date :", "à :",
-    "enviado el:", "enviado:", "fecha:", "para:", "verzonden:", "aan:", "inviato:", "data:", "a:",
-    "wysłane:", "skickat:",
+    "sent:",
+    "date:",
+    "to:",
+    "gesendet:",
+    "datum:",
+    "an:",
+    "envoyé :",
+    "envoyé:",
+    "date :",
+    "à :",
+    "enviado el:",
+    "enviado:",
+    "fecha:",
+    "para:",
+    "verzonden:",
+    "aan:",
+    "inviato:",
+    "data:",
+    "a:",
+    "wysłane:",
+    "skickat:",
 ];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
@@ -72,7 +94,10 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
     }
     // "On Mon, 3 Mar 2026 at 09:12, Sam Lee <sam@x.com> wrote:", which clients wrap over up to
     // three lines.
-    if ATTRIBUTION_STARTS.iter().any(|p| lower_starts_with(line, p)) {
+    if ATTRIBUTION_STARTS
+        .iter()
+        .any(|p| lower_starts_with(line, p))
+    {
         let mut joined = line.to_string();
         for n in next.iter().take(2) {
             if WROTE.iter().any(|w| lower_ends_with(joined.trim_end(), w)) {
