@@ -232,7 +232,8 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
         (Integration::Clay, Credential::ClayTable { webhook_url, auth_token }) => {
             let inbox = RedisClayInbox::new(engine.redis.clone(), ws, c.clay_pending_ttl);
             // The URL is per table; the base URL only carries timeouts and retries.
-            RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), c.http("https://api.clay.com"))?)
+            let http = guarded(engine, provider, credential, true, c.http("https://api.clay.com"));
+            RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), http)?)
         }
         (Integration::Instantly, Credential::Key(k)) => RealClient::Instantly(InstantlyClient::new(k.clone(), c.http(&c.instantly_url))?),
         (Integration::Smartlead, Credential::Key(k)) => RealClient::Smartlead(SmartleadClient::new(k.clone(), c.http(&c.smartlead_url))?),
@@ -250,18 +251,37 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
 fn text_model(engine: &Engine, provider: Integration, credential: &Credential) -> Result<Arc<dyn TextModel>, ProviderError> {
     let c = &engine.settings.providers;
     Ok(match (provider, credential) {
-        (Integration::Anthropic, Credential::Key(k)) => Arc::new(AnthropicClient::new(k.clone(), c.anthropic_model.clone(), c.http(&c.anthropic_url))?),
+        (Integration::Anthropic, Credential::Key(k)) => {
+            let http = guarded(engine, provider, credential, false, c.http(&c.anthropic_url));
+            Arc::new(AnthropicClient::new(k.clone(), c.anthropic_model.clone(), http)?)
+        }
         (Integration::OpenAiCompatible, Credential::Endpoint { key, base_url, model }) => {
             let url = base_url.as_deref().unwrap_or(&c.openai_url);
             let model = model.clone().unwrap_or_else(|| c.openai_model.clone());
-            Arc::new(OpenAiCompatibleClient::new(Some(key.clone()), model, c.http(url))?)
+            let http = guarded(engine, provider, credential, base_url.is_some(), c.http(url));
+            Arc::new(OpenAiCompatibleClient::new(Some(key.clone()), model, http)?)
         }
         // An installation key configured as a plain key: the configured endpoint and model.
         (Integration::OpenAiCompatible, Credential::Key(k)) => {
-            Arc::new(OpenAiCompatibleClient::new(Some(k.clone()), c.openai_model.clone(), c.http(&c.openai_url))?)
+            let http = guarded(engine, provider, credential, false, c.http(&c.openai_url));
+            Arc::new(OpenAiCompatibleClient::new(Some(k.clone()), c.openai_model.clone(), http)?)
         }
         (p, _) => return Err(wrong_shape(p)),
     })
+}
+
+/// Model and Clay clients answer to the outbound-connection policy (`crate::net`): no redirect,
+/// capped answers, no remote text in errors. The address check applies where the URL came from
+/// a workspace (`tenant_url`, and not the installation's own credential); a URL the operator
+/// configured may be private (a local model server).
+fn guarded(engine: &Engine, provider: Integration, credential: &Credential, tenant_url: bool, mut http: HttpSettings) -> HttpSettings {
+    let operators = engine.settings.providers.platform.get(&provider) == Some(credential);
+    http.net = Some(if tenant_url && !operators {
+        engine.settings.net.clone()
+    } else {
+        crate::net::NetPolicy::new(true)
+    });
+    http
 }
 
 fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>) -> Result<LimitedModel, crate::ai_spend::AiError> {

@@ -32,6 +32,7 @@ pub fn settings(base: &str) -> HttpSettings {
             max_delay: Duration::from_millis(20),
             max_total_wait: Duration::from_secs(5),
         },
+        net: None,
     }
 }
 
