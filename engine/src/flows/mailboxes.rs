@@ -198,7 +198,7 @@ pub async fn webhook_url(engine: &Engine, user: UserId, ws: WorkspaceId, kind: &
 
 /// The SMTP client settings of a stored mailbox, its password opened.
 pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> Result<SmtpSettings> {
-    crate::email::transport::smtp_settings(&engine.settings.secrets, m, Duration::from_secs(15), 4).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
+    crate::email::transport::smtp_settings(&engine.settings.secrets, m, Duration::from_secs(15), 4, &engine.settings.net).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
 /// Connects, negotiates TLS and logs in without sending: the server's answer in words.
