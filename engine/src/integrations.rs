@@ -28,7 +28,7 @@ use crate::providers::sender::{ExternalSender, FoundSend, OutboundEmail, SendOut
 use crate::providers::smartlead::{self, SmartleadClient};
 use crate::providers::http::{HttpSettings, RetryPolicy};
 use crate::providers::llm::{self, AnthropicClient, ModelPrices, OpenAiCompatibleClient, Prompt, TextModel};
-use crate::ai_spend::{AiSpendCaps, AiSpendLimiter, LimitedModel};
+use crate::ai_spend::{AiSpendCaps, AiSpendLimiter, CallLimits, LimitedModel, Payer};
 use crate::ledger::PgLedger;
 use crate::providers::metered::LedgerScope;
 use crate::providers::*;
@@ -161,6 +161,8 @@ pub struct ProviderConfig {
     pub clay_pending_ttl: Duration,
     pub retry: RetryPolicy,
     pub timeout: Duration,
+    /// Per model call: its deadline, and how many of one workspace's run at once.
+    pub model_calls: CallLimits,
 }
 
 impl Default for ProviderConfig {
@@ -184,6 +186,7 @@ impl Default for ProviderConfig {
             clay_pending_ttl: DEFAULT_PENDING_TTL,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(20),
+            model_calls: CallLimits::default(),
         }
     }
 }
@@ -239,7 +242,7 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
         (Integration::Smartlead, Credential::Key(k)) => RealClient::Smartlead(SmartleadClient::new(k.clone(), c.http(&c.smartlead_url))?),
         (Integration::Anthropic | Integration::OpenAiCompatible, _) => {
             let model = text_model(engine, provider, credential)?;
-            let limited = limited(engine, ws, None, model).map_err(|e| ProviderError::BadRequest(e.to_string()))?;
+            let limited = limited(engine, ws, None, model, payer(engine, provider, credential)).map_err(|e| ProviderError::BadRequest(e.to_string()))?;
             RealClient::Model(Box::new(limited))
         }
         (p, _) => return Err(wrong_shape(p)),
@@ -284,15 +287,26 @@ fn guarded(engine: &Engine, provider: Integration, credential: &Credential, tena
     http
 }
 
-fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>) -> Result<LimitedModel, crate::ai_spend::AiError> {
+/// The installation pays for its own credential; a workspace's key is the workspace's money.
+fn payer(engine: &Engine, provider: Integration, credential: &Credential) -> Payer {
+    if engine.settings.providers.platform.get(&provider) == Some(credential) {
+        Payer::Platform
+    } else {
+        Payer::Workspace
+    }
+}
+
+fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>, payer: Payer) -> Result<LimitedModel, crate::ai_spend::AiError> {
     let c = &engine.settings.providers;
-    LimitedModel::new(
+    Ok(LimitedModel::new(
         model,
         &c.model_prices,
         AiSpendLimiter::new(engine.redis.clone(), &c.ai_caps),
         Arc::new(PgLedger { pool: engine.pool.clone() }),
         LedgerScope { workspace: ws, campaign },
-    )
+    )?
+    .paid_by(payer)
+    .with_limits(c.model_calls))
 }
 
 /// What drafting can use for a workspace.
@@ -343,7 +357,7 @@ pub async fn language_model(engine: &Engine, ws: WorkspaceId, campaign: Option<u
         Err(e) => return Ok(LanguageModel::Unusable(format!("{}: {e}", provider.label()))),
     };
     let name = model.model().to_string();
-    match limited(engine, ws, campaign, model) {
+    match limited(engine, ws, campaign, model, payer(engine, provider, credential)) {
         Ok(m) => Ok(LanguageModel::Ready { model: Box::new(m.with_breaker(model_breaker(breaker_scope, provider))), name }),
         Err(e) => Ok(LanguageModel::Unusable(e.to_string())),
     }
