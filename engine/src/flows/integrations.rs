@@ -16,7 +16,9 @@ use crate::store::{audit, provider_keys};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::ids::{UserId, WorkspaceId};
-use domain::integrations::{last4, parse_credential, ConnectionTest, Integration, IntegrationView};
+use crate::net::NetError;
+use crate::providers::ProviderError;
+use domain::integrations::{last4, parse_credential, ConnectionTest, CredentialInput, Integration, IntegrationView};
 use rand::RngCore;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
@@ -79,6 +81,16 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let input = parse_credential(provider, key, extra).map_err(|e| Error::Invalid(e.to_string()))?;
+    // The connect-time check (`crate::net`) is the real guard; this one says so while the
+    // owner is still looking at the form.
+    let url = match &input {
+        CredentialInput::ClayTable { webhook_url, .. } => Some(webhook_url.as_str()),
+        CredentialInput::Endpoint { base_url, .. } => base_url.as_deref(),
+        _ => None,
+    };
+    if let Some(url) = url {
+        engine.settings.net.check_url_host(url).await.map_err(|e| Error::Invalid(e.to_string()))?;
+    }
     let shown = last4(&input);
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
     let mut tx = engine.pool.begin().await?;
@@ -152,8 +164,20 @@ pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, pro
     };
     Ok(match result {
         Ok(()) => ConnectionTest { ok: true, message: format!("Connected to {}", provider.label()) },
-        Err(e) => ConnectionTest { ok: false, message: format!("{}: {e}", provider.label()) },
+        Err(e) => ConnectionTest { ok: false, message: format!("{}: {}", provider.label(), in_our_words(e)) },
     })
+}
+
+/// A failed check as the tenant sees it: a class of failure, never text from the other end
+/// (an error body may come from whatever the tenant pointed us at).
+fn in_our_words(e: ProviderError) -> String {
+    match e {
+        ProviderError::BadRequest(_) | ProviderError::Malformed(_) | ProviderError::NotFound => NetError::Unexpected.to_string(),
+        ProviderError::Upstream { status } => format!("{} (HTTP {status})", NetError::Unexpected),
+        ProviderError::Transport(_) => NetError::Refused.to_string(),
+        ProviderError::Timeout => NetError::TimedOut.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// What a Clay callback did.

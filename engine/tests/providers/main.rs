@@ -9,6 +9,7 @@ mod breaker_and_metering;
 mod checks;
 mod clay;
 mod dataforseo;
+mod hostile_model;
 mod hunter;
 mod instantly;
 mod ledger;
