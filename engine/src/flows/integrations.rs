@@ -9,7 +9,9 @@
 //! correlated in Redis here; sender events in `flows::sender_events`.
 
 use crate::auth::authorize;
-use crate::integrations::{self, callback_context, real_client, Credential};
+use crate::ai_spend::AiError;
+use crate::integrations::{self, callback_context, real_client, Credential, RealClient};
+use crate::providers::llm::Prompt;
 use crate::providers::clay::CallbackMatch;
 use crate::providers::clay_inbox::RedisClayInbox;
 use crate::store::{audit, provider_keys};
@@ -159,12 +161,18 @@ pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, pro
         _ => return Err(Error::Invalid(format!("{} has no key yet: it runs in sandbox mode", provider.label()))),
     };
     let result = match real_client(engine, ws, provider, &credential) {
-        Ok(client) => client.check().await,
-        Err(e) => Err(e),
+        // The model's own refusals (a spend cap, a missing price) are ours to word.
+        Ok(RealClient::Model(m)) => match m.generate(&Prompt::new("", "Reply with the single word OK.", 5, 0.0).expect("a fixed prompt"), None).await {
+            Ok(_) => Ok(()),
+            Err(AiError::Provider(e)) => Err(in_our_words(e)),
+            Err(e) => Err(e.to_string()),
+        },
+        Ok(client) => client.check().await.map_err(in_our_words),
+        Err(e) => Err(in_our_words(e)),
     };
     Ok(match result {
         Ok(()) => ConnectionTest { ok: true, message: format!("Connected to {}", provider.label()) },
-        Err(e) => ConnectionTest { ok: false, message: format!("{}: {}", provider.label(), in_our_words(e)) },
+        Err(e) => ConnectionTest { ok: false, message: format!("{}: {e}", provider.label()) },
     })
 }
 
