@@ -6,6 +6,13 @@
 //! would be exceeded; no call is made then. After the call the reservation is *settled* with the
 //! actual cost (the difference is released), or released whole when the call failed.
 //!
+//! A workspace's own model key spends only the workspace's cap: the platform cap guards the
+//! installation's keys, and one tenant's own spending must not use it up for the others.
+//!
+//! The provider's reported usage is believed only within what the request could have used (the
+//! prompt's bytes in, `max_tokens` out): a report beyond that (a hostile endpoint claiming 4
+//! billion tokens) is charged at the reservation, logged and marked in the ledger as suspicious.
+//!
 //! Why Redis and not a Postgres row: the check-and-add spans two counters (workspace and
 //! platform) and must be atomic across every web and worker process. One Lua script does both
 //! in a single step on the server, with no row lock for every model call in the platform to
@@ -30,8 +37,11 @@ use crate::providers::{CircuitBreaker, ProviderError};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Which cap refused a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +109,7 @@ pub struct Reservation {
     workspace: WorkspaceId,
     day: NaiveDate,
     amount: CostAud,
+    payer: Payer,
 }
 
 impl Reservation {
@@ -110,28 +121,38 @@ impl Reservation {
     }
 }
 
-/// Atomically: refuse if either counter plus the amount would pass its cap, else add it to both.
-/// Returns 0 (reserved), 1 (workspace cap) or 2 (platform cap).
+/// Atomically: refuse if a counter plus the amount would pass its cap, else add it to each.
+/// KEYS: the workspace's counter, then the platform's when the platform pays. Returns 0
+/// (reserved), 1 (workspace cap) or 2 (platform cap).
 const RESERVE: &str = r"
 local amount = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') + amount > tonumber(ARGV[2]) then return 1 end
-if tonumber(redis.call('GET', KEYS[2]) or '0') + amount > tonumber(ARGV[3]) then return 2 end
-redis.call('INCRBY', KEYS[1], amount)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('INCRBY', KEYS[2], amount)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+if #KEYS > 1 and tonumber(redis.call('GET', KEYS[2]) or '0') + amount > tonumber(ARGV[3]) then return 2 end
+for i = 1, #KEYS do
+  redis.call('INCRBY', KEYS[i], amount)
+  redis.call('EXPIRE', KEYS[i], ARGV[4])
+end
 return 0
 ";
 
-/// Adds the settlement delta (actual − reserved) to both counters. A key that has expired is
-/// left alone rather than recreated without a TTL.
+/// Adds the settlement delta (actual − reserved) to the counters the reservation was made on.
+/// A key that has expired is left alone rather than recreated without a TTL.
 const SETTLE: &str = r"
 local delta = tonumber(ARGV[1])
-for i = 1, 2 do
+for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], delta) end
 end
 return 0
 ";
+
+/// Who pays for a call, and so which caps it counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payer {
+    /// The installation's key: the workspace's cap and the platform's.
+    Platform,
+    /// The workspace's own key: its cap only.
+    Workspace,
+}
 
 /// Counters live two days so a call that starts before midnight UTC settles into its own day.
 const KEY_TTL_SECS: i64 = 2 * 24 * 60 * 60;
@@ -174,9 +195,22 @@ impl AiSpendLimiter {
     }
 
     /// [`Self::reserve`] on the UTC day of `now`.
-    #[tracing::instrument(skip(self), fields(amount = %amount))]
     pub async fn reserve_at(
         &self,
+        workspace: WorkspaceId,
+        workspace_cap: CostAud,
+        amount: CostAud,
+        now: DateTime<Utc>,
+    ) -> Result<Reservation, AiError> {
+        self.reserve_for(Payer::Platform, workspace, workspace_cap, amount, now).await
+    }
+
+    /// Reserves `amount` under the caps `payer` spends: a workspace's own key never counts
+    /// against the platform cap.
+    #[tracing::instrument(skip(self), fields(amount = %amount))]
+    pub async fn reserve_for(
+        &self,
+        payer: Payer,
         workspace: WorkspaceId,
         workspace_cap: CostAud,
         amount: CostAud,
@@ -186,9 +220,13 @@ impl AiSpendLimiter {
         let day = now.date_naive();
         let (ws_key, platform_key) = self.keys(workspace, day);
         let mut conn = self.redis.conn.clone();
-        let verdict: i64 = redis::Script::new(RESERVE)
-            .key(&ws_key)
-            .key(&platform_key)
+        let reserve = redis::Script::new(RESERVE);
+        let mut script = reserve.prepare_invoke();
+        script.key(&ws_key);
+        if payer == Payer::Platform {
+            script.key(&platform_key);
+        }
+        let verdict: i64 = script
             .arg(amount.0)
             .arg(workspace_cap.0)
             .arg(self.platform_cap.0)
@@ -196,7 +234,7 @@ impl AiSpendLimiter {
             .invoke_async(&mut conn)
             .await?;
         let scope = match verdict {
-            0 => return Ok(Reservation { workspace, day, amount }),
+            0 => return Ok(Reservation { workspace, day, amount, payer }),
             1 => SpendScope::Workspace,
             _ => SpendScope::Platform,
         };
@@ -214,9 +252,13 @@ impl AiSpendLimiter {
         }
         let (ws_key, platform_key) = self.keys(reservation.workspace, reservation.day);
         let mut conn = self.redis.conn.clone();
-        redis::Script::new(SETTLE)
-            .key(&ws_key)
-            .key(&platform_key)
+        let settle = redis::Script::new(SETTLE);
+        let mut script = settle.prepare_invoke();
+        script.key(&ws_key);
+        if reservation.payer == Payer::Platform {
+            script.key(&platform_key);
+        }
+        script
             .arg(delta)
             .invoke_async::<i64>(&mut conn)
             .await?;
@@ -241,6 +283,9 @@ impl AiSpendLimiter {
     }
 }
 
+/// Appended to a ledger row's operation when the reported usage was not believed.
+pub const SUSPICIOUS_SUFFIX: &str = ".suspicious_usage";
+
 /// A language model behind the spend limiter, the cost ledger and (optionally) a circuit
 /// breaker, for one workspace (and campaign). Cheap to build per unit of work.
 pub struct LimitedModel {
@@ -251,6 +296,30 @@ pub struct LimitedModel {
     scope: LedgerScope,
     workspace_cap: CostAud,
     breaker: Option<Arc<CircuitBreaker>>,
+    payer: Payer,
+    limits: CallLimits,
+}
+
+/// How long one model call may take and how many of one workspace's may be under way at once
+/// in this process: a tenant's slow endpoint holds its own calls, not the shared workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// From asking for a slot to the last byte of the answer, retries included.
+    pub deadline: Duration,
+    pub per_workspace: usize,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self { deadline: Duration::from_secs(60), per_workspace: 4 }
+    }
+}
+
+/// The slots of each workspace's model calls in this process.
+fn workspace_slots(ws: WorkspaceId, n: usize) -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Mutex<HashMap<(WorkspaceId, usize), Arc<Semaphore>>>> = OnceLock::new();
+    let map = SLOTS.get_or_init(Mutex::default);
+    map.lock().expect("model call slots").entry((ws, n)).or_insert_with(|| Arc::new(Semaphore::new(n.max(1)))).clone()
 }
 
 impl LimitedModel {
@@ -274,12 +343,25 @@ impl LimitedModel {
             scope,
             workspace_cap,
             breaker: None,
+            payer: Payer::Platform,
+            limits: CallLimits::default(),
         })
     }
 
     /// The workspace's own daily cap, when its settings override the platform default.
     pub fn with_workspace_cap(mut self, cap: CostAud) -> Self {
         self.workspace_cap = cap;
+        self
+    }
+
+    pub fn with_limits(mut self, limits: CallLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Who pays: with the workspace's own key only the workspace's cap applies.
+    pub fn paid_by(mut self, payer: Payer) -> Self {
+        self.payer = payer;
         self
     }
 
@@ -300,11 +382,22 @@ impl LimitedModel {
         let estimate = self.price.estimate(prompt);
         let reservation = self
             .limiter
-            .reserve(self.scope.workspace, self.workspace_cap, estimate)
+            .reserve_for(self.payer, self.scope.workspace, self.workspace_cap, estimate, Utc::now())
             .await?;
-        let result = match &self.breaker {
-            Some(b) => b.call(|| self.model.generate(prompt)).await,
-            None => self.model.generate(prompt).await,
+        let slots = workspace_slots(self.scope.workspace, self.limits.per_workspace);
+        let call = async {
+            let _slot = slots.acquire().await.map_err(|_| ProviderError::Timeout)?;
+            match &self.breaker {
+                Some(b) => b.call(|| self.model.generate(prompt)).await,
+                None => self.model.generate(prompt).await,
+            }
+        };
+        let result = match tokio::time::timeout(self.limits.deadline, call).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::info!(deadline_ms = self.limits.deadline.as_millis() as u64, "model call cut off at its deadline");
+                Err(ProviderError::Timeout)
+            }
         };
         let generation = match result {
             Ok(g) => g,
@@ -315,18 +408,36 @@ impl LimitedModel {
                 return Err(e.into());
             }
         };
-        // Without reported usage the worst case is the honest figure.
-        let cost = generation.usage.map(|u| self.price.cost(u)).unwrap_or(estimate);
+        // Without reported usage the worst case is the honest figure; usage the request could
+        // not have produced is not believed either.
+        let ceiling = self.price.ceiling(prompt);
+        let suspicious = generation.usage.filter(|u| u.input_tokens > ceiling.input_tokens || u.output_tokens > ceiling.output_tokens);
+        if let Some(u) = suspicious {
+            tracing::warn!(
+                suspicious = true,
+                reported_input = u.input_tokens,
+                reported_output = u.output_tokens,
+                max_input = ceiling.input_tokens,
+                max_output = ceiling.output_tokens,
+                "a model reported more usage than the request allows; charged at the reservation"
+            );
+        }
+        let believed = generation.usage.filter(|_| suspicious.is_none());
+        let cost = believed.map(|u| self.price.cost(u)).unwrap_or(estimate);
         if let Err(e) = self.limiter.settle(reservation, cost).await {
             tracing::error!(error = %e, "could not settle an AI spend reservation");
         }
         let provider = self.model.provider();
+        let operation = Operation::Generate.name(provider);
         let entry = LedgerEntry {
             provider: provider.as_str().to_string(),
-            operation: Operation::Generate.name(provider).to_string(),
-            units: generation
-                .usage
-                .map(|u| (u.input_tokens + u.output_tokens) as f64)
+            // The ledger row carries the flag where reports and operators look.
+            operation: match suspicious {
+                Some(_) => format!("{operation}{SUSPICIOUS_SUFFIX}"),
+                None => operation.to_string(),
+            },
+            units: believed
+                .map(|u| (u64::from(u.input_tokens) + u64::from(u.output_tokens)) as f64)
                 .unwrap_or(0.0),
             cost,
             campaign_id: self.scope.campaign,

@@ -28,7 +28,7 @@ use crate::providers::sender::{ExternalSender, FoundSend, OutboundEmail, SendOut
 use crate::providers::smartlead::{self, SmartleadClient};
 use crate::providers::http::{HttpSettings, RetryPolicy};
 use crate::providers::llm::{self, AnthropicClient, ModelPrices, OpenAiCompatibleClient, Prompt, TextModel};
-use crate::ai_spend::{AiSpendCaps, AiSpendLimiter, LimitedModel};
+use crate::ai_spend::{AiSpendCaps, AiSpendLimiter, CallLimits, LimitedModel, Payer};
 use crate::ledger::PgLedger;
 use crate::providers::metered::LedgerScope;
 use crate::providers::*;
@@ -161,6 +161,8 @@ pub struct ProviderConfig {
     pub clay_pending_ttl: Duration,
     pub retry: RetryPolicy,
     pub timeout: Duration,
+    /// Per model call: its deadline, and how many of one workspace's run at once.
+    pub model_calls: CallLimits,
 }
 
 impl Default for ProviderConfig {
@@ -184,6 +186,7 @@ impl Default for ProviderConfig {
             clay_pending_ttl: DEFAULT_PENDING_TTL,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(20),
+            model_calls: CallLimits::default(),
         }
     }
 }
@@ -232,13 +235,14 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
         (Integration::Clay, Credential::ClayTable { webhook_url, auth_token }) => {
             let inbox = RedisClayInbox::new(engine.redis.clone(), ws, c.clay_pending_ttl);
             // The URL is per table; the base URL only carries timeouts and retries.
-            RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), c.http("https://api.clay.com"))?)
+            let http = guarded(engine, provider, credential, true, c.http("https://api.clay.com"));
+            RealClient::Clay(ClayClient::with_store(webhook_url.clone(), auth_token.clone(), Arc::new(inbox), http)?)
         }
         (Integration::Instantly, Credential::Key(k)) => RealClient::Instantly(InstantlyClient::new(k.clone(), c.http(&c.instantly_url))?),
         (Integration::Smartlead, Credential::Key(k)) => RealClient::Smartlead(SmartleadClient::new(k.clone(), c.http(&c.smartlead_url))?),
         (Integration::Anthropic | Integration::OpenAiCompatible, _) => {
             let model = text_model(engine, provider, credential)?;
-            let limited = limited(engine, ws, None, model).map_err(|e| ProviderError::BadRequest(e.to_string()))?;
+            let limited = limited(engine, ws, None, model, payer(engine, provider, credential)).map_err(|e| ProviderError::BadRequest(e.to_string()))?;
             RealClient::Model(Box::new(limited))
         }
         (p, _) => return Err(wrong_shape(p)),
@@ -250,29 +254,59 @@ pub fn real_client(engine: &Engine, ws: WorkspaceId, provider: Integration, cred
 fn text_model(engine: &Engine, provider: Integration, credential: &Credential) -> Result<Arc<dyn TextModel>, ProviderError> {
     let c = &engine.settings.providers;
     Ok(match (provider, credential) {
-        (Integration::Anthropic, Credential::Key(k)) => Arc::new(AnthropicClient::new(k.clone(), c.anthropic_model.clone(), c.http(&c.anthropic_url))?),
+        (Integration::Anthropic, Credential::Key(k)) => {
+            let http = guarded(engine, provider, credential, false, c.http(&c.anthropic_url));
+            Arc::new(AnthropicClient::new(k.clone(), c.anthropic_model.clone(), http)?)
+        }
         (Integration::OpenAiCompatible, Credential::Endpoint { key, base_url, model }) => {
             let url = base_url.as_deref().unwrap_or(&c.openai_url);
             let model = model.clone().unwrap_or_else(|| c.openai_model.clone());
-            Arc::new(OpenAiCompatibleClient::new(Some(key.clone()), model, c.http(url))?)
+            let http = guarded(engine, provider, credential, base_url.is_some(), c.http(url));
+            Arc::new(OpenAiCompatibleClient::new(Some(key.clone()), model, http)?)
         }
         // An installation key configured as a plain key: the configured endpoint and model.
         (Integration::OpenAiCompatible, Credential::Key(k)) => {
-            Arc::new(OpenAiCompatibleClient::new(Some(k.clone()), c.openai_model.clone(), c.http(&c.openai_url))?)
+            let http = guarded(engine, provider, credential, false, c.http(&c.openai_url));
+            Arc::new(OpenAiCompatibleClient::new(Some(k.clone()), c.openai_model.clone(), http)?)
         }
         (p, _) => return Err(wrong_shape(p)),
     })
 }
 
-fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>) -> Result<LimitedModel, crate::ai_spend::AiError> {
+/// Model and Clay clients answer to the outbound-connection policy (`crate::net`): no redirect,
+/// capped answers, no remote text in errors. The address check applies where the URL came from
+/// a workspace (`tenant_url`, and not the installation's own credential); a URL the operator
+/// configured may be private (a local model server).
+fn guarded(engine: &Engine, provider: Integration, credential: &Credential, tenant_url: bool, mut http: HttpSettings) -> HttpSettings {
+    let operators = engine.settings.providers.platform.get(&provider) == Some(credential);
+    http.net = Some(if tenant_url && !operators {
+        engine.settings.net.clone()
+    } else {
+        crate::net::NetPolicy::new(true)
+    });
+    http
+}
+
+/// The installation pays for its own credential; a workspace's key is the workspace's money.
+fn payer(engine: &Engine, provider: Integration, credential: &Credential) -> Payer {
+    if engine.settings.providers.platform.get(&provider) == Some(credential) {
+        Payer::Platform
+    } else {
+        Payer::Workspace
+    }
+}
+
+fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model: Arc<dyn TextModel>, payer: Payer) -> Result<LimitedModel, crate::ai_spend::AiError> {
     let c = &engine.settings.providers;
-    LimitedModel::new(
+    Ok(LimitedModel::new(
         model,
         &c.model_prices,
         AiSpendLimiter::new(engine.redis.clone(), &c.ai_caps),
         Arc::new(PgLedger { pool: engine.pool.clone() }),
         LedgerScope { workspace: ws, campaign },
-    )
+    )?
+    .paid_by(payer)
+    .with_limits(c.model_calls))
 }
 
 /// What drafting can use for a workspace.
@@ -323,7 +357,7 @@ pub async fn language_model(engine: &Engine, ws: WorkspaceId, campaign: Option<u
         Err(e) => return Ok(LanguageModel::Unusable(format!("{}: {e}", provider.label()))),
     };
     let name = model.model().to_string();
-    match limited(engine, ws, campaign, model) {
+    match limited(engine, ws, campaign, model, payer(engine, provider, credential)) {
         Ok(m) => Ok(LanguageModel::Ready { model: Box::new(m.with_breaker(model_breaker(breaker_scope, provider))), name }),
         Err(e) => Ok(LanguageModel::Unusable(e.to_string())),
     }

@@ -17,6 +17,7 @@ pub mod email;
 pub mod error;
 pub mod flows;
 pub mod ledger;
+pub mod net;
 pub mod providers;
 pub mod secrets;
 pub mod import;
@@ -48,6 +49,8 @@ pub struct Settings {
     pub secrets: secrets::Keyring,
     /// Provider base URLs, installation-wide keys, resolver timings.
     pub providers: integrations::ProviderConfig,
+    /// Where connections to hosts a tenant named may go (`AGENCY_OS_FETCH_ALLOW_PRIVATE`).
+    pub net: net::NetPolicy,
 }
 
 impl Default for Settings {
@@ -61,6 +64,8 @@ impl Default for Settings {
             // always supplies a persistent one.
             secrets: secrets::Keyring::ephemeral(),
             providers: integrations::ProviderConfig::default(),
+            // Strict: tests that talk to local servers allow private addresses explicitly.
+            net: net::NetPolicy::default(),
         }
     }
 }

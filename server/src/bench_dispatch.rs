@@ -115,7 +115,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
     let seeded = seed(engine, messages, true, &mailboxes).await?;
     eprintln!("seeded {messages} approved messages in {:.1} s", t.elapsed().as_secs_f64());
 
-    let transport: Arc<dyn MailTransport> = Arc::new(SmtpTransport::new(engine.settings.secrets.clone()));
+    let transport: Arc<dyn MailTransport> = Arc::new(SmtpTransport::new(engine.settings.secrets.clone(), engine.settings.net.clone()));
     let options = crate::sending::LoopOptions {
         workers: 4,
         draft: false,

@@ -84,6 +84,8 @@ pub struct Config {
     /// Seconds between reads of the mailboxes' INBOXes for bounces and complaints; 0 turns the
     /// reading off in `serve` (`agency-os poll-bounces` still reads on demand).
     pub bounce_poll_secs: u64,
+    /// Lets connections to tenant-named hosts reach private addresses and mail go in plain text.
+    pub fetch_allow_private: bool,
 }
 
 /// The master key that seals provider keys at rest.
@@ -133,6 +135,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_DISPATCH_LEASE_SECS", "120", "seconds a claimed message may stay in sending before it is reconciled by Message-ID, 1 to 86400"),
     ("AGENCY_OS_DISPATCH_INTERVAL_MS", "2000", "milliseconds an idle dispatch worker waits before looking for due messages again, 10 to 600000"),
     ("AGENCY_OS_BOUNCE_POLL_SECS", "120", "seconds between reads of the mailboxes' INBOXes over IMAP for bounces and spam complaints, 0 (off) to 86400"),
+    ("AGENCY_OS_FETCH_ALLOW_PRIVATE", "false", "true to let model endpoints, Clay webhooks and SMTP/IMAP servers that workspaces name be private, loopback or link-local addresses, and mail servers plain text (a local test setup only)"),
     ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
     ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
     ("AGENCY_OS_DATAFORSEO_KEY", "", "DataForSEO login:password for every workspace without its own"),
@@ -377,6 +380,7 @@ impl Config {
             dispatch_lease_secs: s.number("AGENCY_OS_DISPATCH_LEASE_SECS", 120, 1, 86_400)?,
             dispatch_interval_ms: s.number("AGENCY_OS_DISPATCH_INTERVAL_MS", 2000, 10, 600_000)?,
             bounce_poll_secs: s.number("AGENCY_OS_BOUNCE_POLL_SECS", 120, 0, 86_400)?,
+            fetch_allow_private: s.bool("AGENCY_OS_FETCH_ALLOW_PRIVATE", false)?,
         })
     }
 
@@ -402,6 +406,7 @@ impl Config {
             unsubscribe_key: self.unsubscribe_key.clone(),
             secrets: self.keyring()?,
             providers: self.providers.clone(),
+            net: engine::net::NetPolicy::new(self.fetch_allow_private),
             ..engine::Settings::default()
         })
     }

@@ -111,7 +111,7 @@ pub async fn run(engine: Engine, transport: Arc<dyn MailTransport>, options: Loo
 pub fn transport(engine: &Engine) -> Arc<dyn MailTransport> {
     let resolver = Arc::new(engine::integrations::Resolver::from_engine(engine));
     Arc::new(ByKind {
-        smtp: Arc::new(SmtpTransport::new(engine.settings.secrets.clone())),
+        smtp: Arc::new(SmtpTransport::new(engine.settings.secrets.clone(), engine.settings.net.clone())),
         external: Arc::new(ExternalTransport::new(engine.clone(), resolver)),
     })
 }

@@ -57,6 +57,8 @@ pub struct ImapSettings {
     pub password: SmtpPassword,
     /// For connecting and for each reply.
     pub timeout: Duration,
+    /// Where the host may resolve to, and whether plain text is allowed (`crate::net`).
+    pub net: crate::net::NetPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -268,11 +270,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// Connects, secures the connection as configured, reads the greeting and logs in.
 async fn open(settings: &ImapSettings) -> Result<Session<Box<dyn Io>>, ImapError> {
     let t = settings.timeout;
-    let tcp = tokio::time::timeout(t, TcpStream::connect((settings.host.as_str(), settings.port)))
-        .await
-        .map_err(|_| ImapError::Connection(format!("{}:{} did not answer in time", settings.host, settings.port)))?
-        .map_err(|e| ImapError::Connection(e.to_string()))?;
-    let _ = tcp.set_nodelay(true);
+    if settings.security == ImapSecurity::None {
+        settings.net.check_plain_text().map_err(|e| ImapError::Invalid(e.to_string()))?;
+    }
+    // Resolved and checked once, connected to the checked address (`crate::net`).
+    let tcp = crate::net::connect_tcp(&settings.net, &settings.host, settings.port, t).await.map_err(|e| match e {
+        crate::net::NetError::Private | crate::net::NetError::BadHost(_) => ImapError::Invalid(e.to_string()),
+        other => ImapError::Connection(other.to_string()),
+    })?;
     let mut s: Session<Box<dyn Io>> = match settings.security {
         ImapSecurity::Tls => {
             let tls = tls_connect(&settings.host, tcp, t).await?;
@@ -738,6 +743,7 @@ mod tests {
                 username: user.into(),
                 password: SmtpPassword::new("app-password"),
                 timeout: Duration::from_secs(10),
+                net: crate::net::NetPolicy::new(true),
             }
         }
 

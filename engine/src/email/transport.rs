@@ -18,6 +18,7 @@ use crate::email::compose::{self, ListUnsubscribe, MessageId};
 use crate::email::dkim::{DkimAlgorithm, DkimPrivateKey, DkimSigner};
 use crate::email::imap::{self, ImapSecurity, ImapSettings};
 use crate::email::smtp::{Security, SmtpError, SmtpMailer, SmtpPassword, SmtpSettings};
+use crate::net::NetPolicy;
 use crate::secrets::Keyring;
 use crate::store::mailboxes::{secret_context, SendingMailbox};
 use async_trait::async_trait;
@@ -40,15 +41,18 @@ struct Prepared {
 /// Sends through each mailbox's own SMTP server. Cheap to share (`Arc`); one per process.
 pub struct SmtpTransport {
     keyring: Keyring,
+    /// Where mailbox hosts may resolve to (`engine.settings.net`).
+    net: NetPolicy,
     timeout: Duration,
     max_connections: u32,
     prepared: Mutex<HashMap<Uuid, Arc<Prepared>>>,
 }
 
 impl SmtpTransport {
-    /// `keyring` is `engine.settings.secrets`, which sealed the mailboxes' secrets.
-    pub fn new(keyring: Keyring) -> Self {
-        Self { keyring, timeout: Duration::from_secs(30), max_connections: 4, prepared: Mutex::default() }
+    /// `keyring` is `engine.settings.secrets`, which sealed the mailboxes' secrets; `net` is
+    /// `engine.settings.net`.
+    pub fn new(keyring: Keyring, net: NetPolicy) -> Self {
+        Self { keyring, net, timeout: Duration::from_secs(30), max_connections: 4, prepared: Mutex::default() }
     }
 
     /// Connections kept open per mailbox (a provider may limit concurrent sessions).
@@ -95,7 +99,7 @@ impl SmtpTransport {
         if let Some(p) = self.prepared.lock().unwrap().get(&m.id).filter(|p| p.fingerprint == fingerprint) {
             return Ok(p.clone());
         }
-        let settings = smtp_settings(&self.keyring, m, self.timeout, self.max_connections).map_err(SendError::Permanent)?;
+        let settings = smtp_settings(&self.keyring, m, self.timeout, self.max_connections, &self.net).map_err(SendError::Permanent)?;
         let mailer = SmtpMailer::new(&settings).map_err(|e| SendError::Permanent(e.to_string()))?;
         let signer = match (&m.dkim_domain, &m.dkim_selector, &m.dkim_key) {
             (Some(domain), Some(selector), Some(sealed)) => {
@@ -109,7 +113,7 @@ impl SmtpTransport {
             }
             _ => None,
         };
-        let imap = imap_settings_with(m, &settings.password, self.timeout);
+        let imap = imap_settings_with(m, &settings.password, self.timeout, &self.net);
         let p = Arc::new(Prepared { fingerprint, mailer, signer, imap });
         self.prepared.lock().unwrap().insert(m.id, p.clone());
         Ok(p)
@@ -199,7 +203,8 @@ pub fn open_secret(keyring: &Keyring, ws: WorkspaceId, mailbox: MailboxId, field
 }
 
 /// A mailbox's SMTP settings with its password opened: what sending and "Test connection" use.
-pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, max_connections: u32) -> Result<SmtpSettings, String> {
+/// One send may take `timeout` per step and twice that overall.
+pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, max_connections: u32, net: &NetPolicy) -> Result<SmtpSettings, String> {
     let password = open_password(keyring, m)?;
     let security = match m.smtp_security.as_str() {
         "starttls" => Security::StartTls,
@@ -215,18 +220,20 @@ pub fn smtp_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, m
         username: Some(m.smtp_username.clone()).filter(|u| !u.is_empty()),
         password,
         timeout,
+        deadline: timeout * 2,
         max_connections,
+        net: net.clone(),
     })
 }
 
 /// A mailbox's IMAP settings with its password opened, `None` when it has no IMAP server
 /// configured: what reconciliation and the bounce reader use.
-pub fn imap_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration) -> Result<Option<ImapSettings>, String> {
+pub fn imap_settings(keyring: &Keyring, m: &SendingMailbox, timeout: Duration, net: &NetPolicy) -> Result<Option<ImapSettings>, String> {
     if !has_imap(m) {
         return Ok(None);
     }
     let password = open_password(keyring, m)?;
-    Ok(imap_settings_with(m, &password, timeout))
+    Ok(imap_settings_with(m, &password, timeout, net))
 }
 
 /// The mailbox's SMTP password, opened (empty when it has none).
@@ -243,7 +250,7 @@ fn has_imap(m: &SendingMailbox) -> bool {
 
 /// Mailbox providers take the same login for IMAP as for submission, so the SMTP user name
 /// (else the address) and password are used.
-fn imap_settings_with(m: &SendingMailbox, password: &SmtpPassword, timeout: Duration) -> Option<ImapSettings> {
+fn imap_settings_with(m: &SendingMailbox, password: &SmtpPassword, timeout: Duration, net: &NetPolicy) -> Option<ImapSettings> {
     if !has_imap(m) {
         return None;
     }
@@ -254,6 +261,7 @@ fn imap_settings_with(m: &SendingMailbox, password: &SmtpPassword, timeout: Dura
         username: if m.smtp_username.is_empty() { m.address.clone() } else { m.smtp_username.clone() },
         password: password.clone(),
         timeout,
+        net: net.clone(),
     })
 }
 
@@ -316,7 +324,7 @@ mod tests {
         let keyring = Keyring::ephemeral();
         let key = DkimPrivateKey::generate(DkimAlgorithm::Ed25519).unwrap();
         let m = mailbox(&keyring, sink.addr().port(), Some(imap.port()), Some(&key));
-        let t = SmtpTransport::new(keyring);
+        let t = SmtpTransport::new(keyring, NetPolicy::new(true));
         let e = email("ann@customer.example");
         let reply = t.send(&m, &e).await.unwrap();
         assert!(reply.starts_with("250"), "{reply}");
@@ -345,7 +353,7 @@ mod tests {
         sink.reply_to_rcpt("busy@customer.example", 451, "4.7.1 greylisted");
         let keyring = Keyring::ephemeral();
         let m = mailbox(&keyring, sink.addr().port(), None, None);
-        let t = SmtpTransport::new(keyring);
+        let t = SmtpTransport::new(keyring, NetPolicy::new(true));
         assert!(matches!(t.send(&m, &email("gone@customer.example")).await, Err(SendError::Permanent(e)) if e.contains("550")));
         assert!(matches!(t.send(&m, &email("busy@customer.example")).await, Err(SendError::Transient(e)) if e.contains("451")));
         let mut down = m.clone();
@@ -361,7 +369,7 @@ mod tests {
         let a = mailbox(&keyring, sink.addr().port(), None, None);
         let mut b = mailbox(&keyring, sink.addr().port(), None, None);
         b.smtp_password = a.smtp_password.clone();
-        let t = SmtpTransport::new(keyring);
+        let t = SmtpTransport::new(keyring, NetPolicy::new(true));
         let e = t.send(&b, &email("ann@customer.example")).await.unwrap_err();
         assert!(matches!(&e, SendError::Permanent(m) if m.contains("smtp_password") && !m.contains("app-password")), "{e:?}");
         assert_eq!(sink.count(), 0);

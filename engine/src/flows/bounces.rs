@@ -86,7 +86,7 @@ pub async fn poll_mailbox(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId) 
 pub async fn poll_mailbox_with(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings: PollSettings) -> Result<PollReport> {
     let m = mailboxes::for_send(&engine.pool, ws, mailbox, chrono::Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
     let mut report = PollReport { workspace: ws.0, mailbox: mailbox.0, address: m.address.clone(), ..Default::default() };
-    let imap = match imap_settings(&engine.settings.secrets, &m, settings.timeout) {
+    let imap = match imap_settings(&engine.settings.secrets, &m, settings.timeout, &engine.settings.net) {
         Ok(Some(s)) => s,
         Ok(None) => return Err(Error::Invalid(format!("the mailbox {} has no IMAP server to read bounces from", m.address))),
         Err(e) => return failed(engine, ws, mailbox, report, e).await,

@@ -9,14 +9,18 @@
 //! correlated in Redis here; sender events in `flows::sender_events`.
 
 use crate::auth::authorize;
-use crate::integrations::{self, callback_context, real_client, Credential};
+use crate::ai_spend::AiError;
+use crate::integrations::{self, callback_context, real_client, Credential, RealClient};
+use crate::providers::llm::Prompt;
 use crate::providers::clay::CallbackMatch;
 use crate::providers::clay_inbox::RedisClayInbox;
 use crate::store::{audit, provider_keys};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::ids::{UserId, WorkspaceId};
-use domain::integrations::{last4, parse_credential, ConnectionTest, Integration, IntegrationView};
+use crate::net::NetError;
+use crate::providers::ProviderError;
+use domain::integrations::{last4, parse_credential, ConnectionTest, CredentialInput, Integration, IntegrationView};
 use rand::RngCore;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
@@ -79,6 +83,16 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let input = parse_credential(provider, key, extra).map_err(|e| Error::Invalid(e.to_string()))?;
+    // The connect-time check (`crate::net`) is the real guard; this one says so while the
+    // owner is still looking at the form.
+    let url = match &input {
+        CredentialInput::ClayTable { webhook_url, .. } => Some(webhook_url.as_str()),
+        CredentialInput::Endpoint { base_url, .. } => base_url.as_deref(),
+        _ => None,
+    };
+    if let Some(url) = url {
+        engine.settings.net.check_url_host(url).await.map_err(|e| Error::Invalid(e.to_string()))?;
+    }
     let shown = last4(&input);
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
     let mut tx = engine.pool.begin().await?;
@@ -147,13 +161,31 @@ pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, pro
         _ => return Err(Error::Invalid(format!("{} has no key yet: it runs in sandbox mode", provider.label()))),
     };
     let result = match real_client(engine, ws, provider, &credential) {
-        Ok(client) => client.check().await,
-        Err(e) => Err(e),
+        // The model's own refusals (a spend cap, a missing price) are ours to word.
+        Ok(RealClient::Model(m)) => match m.generate(&Prompt::new("", "Reply with the single word OK.", 5, 0.0).expect("a fixed prompt"), None).await {
+            Ok(_) => Ok(()),
+            Err(AiError::Provider(e)) => Err(in_our_words(e)),
+            Err(e) => Err(e.to_string()),
+        },
+        Ok(client) => client.check().await.map_err(in_our_words),
+        Err(e) => Err(in_our_words(e)),
     };
     Ok(match result {
         Ok(()) => ConnectionTest { ok: true, message: format!("Connected to {}", provider.label()) },
         Err(e) => ConnectionTest { ok: false, message: format!("{}: {e}", provider.label()) },
     })
+}
+
+/// A failed check as the tenant sees it: a class of failure, never text from the other end
+/// (an error body may come from whatever the tenant pointed us at).
+fn in_our_words(e: ProviderError) -> String {
+    match e {
+        ProviderError::BadRequest(_) | ProviderError::Malformed(_) | ProviderError::NotFound => NetError::Unexpected.to_string(),
+        ProviderError::Upstream { status } => format!("{} (HTTP {status})", NetError::Unexpected),
+        ProviderError::Transport(_) => NetError::Refused.to_string(),
+        ProviderError::Timeout => NetError::TimedOut.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// What a Clay callback did.

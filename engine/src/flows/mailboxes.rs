@@ -21,7 +21,7 @@ use chrono::Utc;
 use domain::account::Action;
 use domain::ids::{MailboxId, UserId, WorkspaceId};
 use domain::integrations::{ConnectionTest, Integration};
-use domain::sending::{BounceCheck, DkimRecord, MailboxForm, MailboxInfo, MailboxKind, SendLimits, ValidTransport};
+use domain::sending::{BounceCheck, DkimRecord, ImapSecurity, MailboxForm, MailboxInfo, MailboxKind, SendLimits, SmtpSecurity, ValidSmtp, ValidTransport};
 use serde_json::json;
 use std::time::Duration;
 
@@ -38,6 +38,22 @@ async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: M
 
 fn open(engine: &Engine, ws: WorkspaceId, id: MailboxId, field: &str, sealed: &str) -> Result<String> {
     crate::email::transport::open_secret(&engine.settings.secrets, ws, id, field, sealed).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
+}
+
+/// Refuses mail servers the outbound policy would refuse at connect time (`crate::net`): an
+/// address on a private network, or plain text where the operator does not allow it. The check
+/// at connect time stays the real guard (a name can change what it resolves to).
+async fn check_servers(engine: &Engine, smtp: &ValidSmtp) -> Result<()> {
+    let net = &engine.settings.net;
+    let plain = smtp.security == SmtpSecurity::None || smtp.imap.as_ref().is_some_and(|i| i.security == ImapSecurity::None);
+    if plain {
+        net.check_plain_text().map_err(|e| Error::Invalid(format!("mail server: {e}")))?;
+    }
+    net.check_host(&smtp.host).await.map_err(|e| Error::Invalid(format!("SMTP host: {e}")))?;
+    if let Some(imap) = &smtp.imap {
+        net.check_host(&imap.host).await.map_err(|e| Error::Invalid(format!("IMAP host: {e}")))?;
+    }
+    Ok(())
 }
 
 /// The provider integration an external kind sends through.
@@ -129,6 +145,9 @@ async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxI
 pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxForm) -> Result<MailboxInfo> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let m = form.validate()?;
+    if let ValidTransport::Smtp(smtp) = &m.transport {
+        check_servers(engine, smtp).await?;
+    }
     let id = MailboxId(uuid::Uuid::new_v4());
     let kind = m.kind();
     let (new, after) = match m.transport {
@@ -198,7 +217,7 @@ pub async fn webhook_url(engine: &Engine, user: UserId, ws: WorkspaceId, kind: &
 
 /// The SMTP client settings of a stored mailbox, its password opened.
 pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> Result<SmtpSettings> {
-    crate::email::transport::smtp_settings(&engine.settings.secrets, m, Duration::from_secs(15), 4).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
+    crate::email::transport::smtp_settings(&engine.settings.secrets, m, Duration::from_secs(15), 4, &engine.settings.net).map_err(|e| Error::Internal(anyhow::anyhow!(e)))
 }
 
 /// Connects, negotiates TLS and logs in without sending: the server's answer in words.

@@ -12,6 +12,7 @@
 //! Nothing here logs a URL or a header: Hunter puts its key in the query string.
 
 use super::{ProviderError, ProviderName};
+use crate::net::{self, NetPolicy, ReadError};
 use rand::Rng;
 use reqwest::header::HeaderMap;
 use std::future::Future;
@@ -70,6 +71,9 @@ pub struct HttpSettings {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Set for a host a tenant named: every connection goes through the policy, no redirect
+    /// is followed, answers are capped at its `max_body`, and failures carry no remote text.
+    pub net: Option<NetPolicy>,
 }
 
 impl HttpSettings {
@@ -79,6 +83,7 @@ impl HttpSettings {
             timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            net: None,
         }
     }
 }
@@ -97,14 +102,23 @@ pub struct HttpCore {
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) provider: ProviderName,
+    pub(crate) net: Option<NetPolicy>,
 }
+
+/// The most read from an installation-configured provider's answer (Apollo pages are the
+/// largest, well under this).
+const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
 
 impl HttpCore {
     pub fn new(provider: ProviderName, settings: &HttpSettings) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
-            .user_agent(concat!("agency-os/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("agency-os/", env!("CARGO_PKG_VERSION")));
+        if let Some(policy) = &settings.net {
+            builder = net::guard_http(builder, policy);
+        }
+        let client = builder
             .build()
             .map_err(|e| ProviderError::Transport(e.without_url().to_string()))?;
         Ok(Self {
@@ -112,6 +126,7 @@ impl HttpCore {
             base_url: settings.base_url.trim_end_matches('/').to_string(),
             retry: settings.retry.clone(),
             provider,
+            net: settings.net.clone(),
         })
     }
 
@@ -127,14 +142,27 @@ impl HttpCore {
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
         classify: impl Fn(Reply) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
-        retry(&self.retry, self.provider, || async {
-            let resp = build(&self.client).send().await.map_err(transport_error)?;
+        let cap = self.net.as_ref().map_or(MAX_REPLY_BYTES, |p| p.max_body);
+        let result = retry(&self.retry, self.provider, || async {
+            let request = build(&self.client).build().map_err(transport_error)?;
+            if let Some(policy) = &self.net {
+                policy.check_url(request.url()).map_err(ProviderError::Blocked)?;
+            }
+            let resp = self.client.execute(request).await.map_err(transport_error)?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = resp.bytes().await.map_err(transport_error)?.to_vec();
+            let body = match net::read_capped(resp, cap).await {
+                Ok(b) => b,
+                Err(ReadError::TooLarge(n)) => return Err(ProviderError::Malformed(format!("the answer is larger than {n} bytes"))),
+                Err(ReadError::Http(e)) => return Err(transport_error(e)),
+            };
             classify(Reply { status, headers, body })
         })
-        .await
+        .await;
+        match &self.net {
+            Some(_) => result.map_err(without_remote_text),
+            None => result,
+        }
     }
 }
 
@@ -168,8 +196,21 @@ where
     }
 }
 
+/// A tenant-named host's failure in our words only: its answer's text (an error message, a
+/// parse error quoting the body) is replaced by the class of failure.
+fn without_remote_text(e: ProviderError) -> ProviderError {
+    match e {
+        ProviderError::BadRequest(_) | ProviderError::Malformed(_) => ProviderError::Malformed(net::NetError::Unexpected.to_string()),
+        ProviderError::Transport(_) => ProviderError::Transport(net::NetError::Refused.to_string()),
+        other => other,
+    }
+}
+
 /// reqwest errors print their URL; `without_url` keeps query-string keys out of messages.
 pub(crate) fn transport_error(e: reqwest::Error) -> ProviderError {
+    if let Some(refusal) = net::refusal_in(&e) {
+        return ProviderError::Blocked(refusal);
+    }
     if e.is_timeout() {
         ProviderError::Timeout
     } else if e.is_decode() {

@@ -34,6 +34,8 @@ pub struct Prompt {
 
 impl Prompt {
     pub const MAX_TOKENS: u32 = 32_000;
+    /// Tokens the APIs add around the messages (roles, separators); generous.
+    pub const FRAMING_TOKENS: u32 = 64;
 
     pub fn new(system: &str, user: &str, max_tokens: u32, temperature: f32) -> Result<Self, ProviderError> {
         if user.trim().is_empty() {
@@ -116,6 +118,17 @@ impl ModelPrice {
     /// What a call that used `usage` cost.
     pub fn cost(&self, usage: Usage) -> CostAud {
         CostAud::from_dollars(self.aud(usage.input_tokens as f64, usage.output_tokens as f64))
+    }
+
+    /// The most usage a provider can truthfully report for `prompt`: no tokeniser makes more
+    /// tokens than the text has bytes (plus the message framing), and the answer stops at
+    /// `max_tokens` (both APIs document it as a hard limit).
+    pub fn ceiling(&self, prompt: &Prompt) -> Usage {
+        let bytes = prompt.system.len() + prompt.user.len();
+        Usage {
+            input_tokens: u32::try_from(bytes + Prompt::FRAMING_TOKENS as usize).unwrap_or(u32::MAX),
+            output_tokens: prompt.max_tokens,
+        }
     }
 
     /// An upper bound on what `prompt` can cost before it is sent: the whole `max_tokens` of

@@ -134,6 +134,9 @@ pub enum ProviderError {
     CircuitOpen,
     #[error("our account with the provider is out of credits")]
     InsufficientCredits,
+    /// The outbound-connection policy refused the address (`crate::net`); nothing was sent.
+    #[error("{0}")]
+    Blocked(crate::net::NetError),
 }
 
 impl ProviderError {

@@ -56,7 +56,7 @@ async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::Use
     let base = engine.settings.public_url.clone();
     let d = Dispatcher {
         engine: engine.clone(),
-        transport: Arc::new(SmtpTransport::new(engine.settings.secrets.clone())),
+        transport: Arc::new(SmtpTransport::new(engine.settings.secrets.clone(), engine.settings.net.clone())),
         unsubscribe: Arc::new(move |ws, c, to| unsubscribe::link(&base, &unsubscribe::issue(&key, ws, to, Some(c.0)).unwrap())),
         settings: DispatchSettings { claim: 500, ..DispatchSettings::default() },
         worker: "w1".into(),

@@ -83,7 +83,7 @@ fn real_dispatcher(engine: &Engine, worker: &str) -> Dispatcher {
     let base = engine.settings.public_url.clone();
     Dispatcher {
         engine: engine.clone(),
-        transport: Arc::new(SmtpTransport::new(engine.settings.secrets.clone())),
+        transport: Arc::new(SmtpTransport::new(engine.settings.secrets.clone(), engine.settings.net.clone())),
         unsubscribe: Arc::new(move |ws, c, to| unsubscribe::link(&base, &unsubscribe::issue(&key, ws, to, Some(c.0)).unwrap())),
         settings: DispatchSettings::default(),
         worker: worker.into(),

@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 pub async fn engine(pool: &PgPool) -> Engine {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", Uuid::new_v4())).await.expect("the local Redis");
-    Engine { pool: pool.clone(), redis, settings: Settings::default() }
+    // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
+    let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
+    Engine { pool: pool.clone(), redis, settings }
 }
 
 pub async fn user(pool: &PgPool, name: &str) -> UserId {

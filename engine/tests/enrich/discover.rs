@@ -33,6 +33,7 @@ fn http(base: &str) -> HttpSettings {
             max_delay: Duration::from_millis(20),
             max_total_wait: Duration::from_secs(2),
         },
+        net: None,
     }
 }
 

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 async fn engine(pool: &PgPool) -> Engine {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis = Redis::connect(&url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
-    Engine { pool: pool.clone(), redis, settings: Settings::default() }
+    // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
+    let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
+    Engine { pool: pool.clone(), redis, settings }
 }
 
 async fn last_used(pool: &PgPool) -> Option<DateTime<Utc>> {

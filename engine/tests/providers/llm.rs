@@ -380,7 +380,8 @@ fn completion(content: Option<&str>, usage: bool) -> serde_json::Value {
         }]
     });
     if usage {
-        v["usage"] = json!({ "prompt_tokens": 200, "completion_tokens": 100, "total_tokens": 300 });
+        // At most one token per prompt byte (81) plus framing: usage the request can produce.
+        v["usage"] = json!({ "prompt_tokens": 120, "completion_tokens": 100, "total_tokens": 220 });
     }
     v
 }
@@ -407,11 +408,11 @@ async fn an_openai_compatible_call_sends_system_and_user_and_is_charged_by_usage
     let g = rig.model.generate(&prompt(), None).await.unwrap();
     assert_eq!(g.text, "Hi Ana, …");
     assert_eq!(g.model, "gpt-4o-mini-2024-07-18");
-    // 200 × 4.65 + 100 × 23.25 per million = A$0.003255 → A$0.0033.
+    // 120 × 4.65 + 100 × 23.25 per million = A$0.002883 → A$0.0029.
     let (_, e) = &rig.ledger.entries()[0];
     assert_eq!((e.provider.as_str(), e.operation.as_str()), ("openai_compatible", "chat_completions"));
-    assert_eq!((e.units, e.cost), (300.0, CostAud(33)));
-    assert_eq!(rig.spent().await, CostAud(33));
+    assert_eq!((e.units, e.cost), (220.0, CostAud(29)));
+    assert_eq!(rig.spent().await, CostAud(29));
 }
 
 #[tokio::test]
@@ -438,7 +439,7 @@ async fn an_empty_answer_is_an_error_but_its_tokens_are_still_charged() {
     let rig = rig(openai(&server), AiSpendCaps::default()).await;
     assert_eq!(rig.model.generate(&prompt(), None).await, Err(AiError::EmptyAnswer));
     assert_eq!(rig.ledger.entries().len(), 1);
-    assert_eq!(rig.spent().await, CostAud(33));
+    assert_eq!(rig.spent().await, CostAud(29));
 }
 
 #[tokio::test]

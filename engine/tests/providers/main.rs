@@ -9,6 +9,7 @@ mod breaker_and_metering;
 mod checks;
 mod clay;
 mod dataforseo;
+mod hostile_model;
 mod hunter;
 mod instantly;
 mod ledger;
@@ -32,6 +33,7 @@ pub fn settings(base: &str) -> HttpSettings {
             max_delay: Duration::from_millis(20),
             max_total_wait: Duration::from_secs(5),
         },
+        net: None,
     }
 }
 

@@ -105,7 +105,7 @@ async fn repeated_failures_throttle_the_account_even_with_the_right_password(poo
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn repeated_failures_from_one_ip_throttle_that_ip_across_accounts(pool: PgPool) {
-    let mut settings = Settings::default();
+    let mut settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
     settings.throttle.per_ip = 3;
     let app = spawn_app_with(pool, settings).await;
     app.user("Bob", "bob@example.com").await;

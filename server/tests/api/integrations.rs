@@ -118,7 +118,7 @@ async fn test_connection_makes_one_real_call_and_reports_the_providers_answer(po
         .respond_with(ResponseTemplate::new(401).set_body_string("Invalid API key"))
         .mount(&server)
         .await;
-    let mut settings = Settings::default();
+    let mut settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
     settings.providers.apollo_url = server.uri();
     settings.providers.retry = engine::providers::RetryPolicy::none();
     let app = spawn_app_with(pool, settings).await;

@@ -16,7 +16,8 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
-    spawn_app_with(pool, Settings::default()).await
+    // The tests' model endpoints and mail servers listen on 127.0.0.1.
+    spawn_app_with(pool, Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() }).await
 }
 
 pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {

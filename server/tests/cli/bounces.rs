@@ -32,7 +32,7 @@ async fn deliver(sink: &SmtpSink, to: &str, raw: &str) {
 /// the sink, its IMAP port, the workspace id, and the bounced (address, Message-ID).
 async fn one_bounce_waiting(pool: &PgPool) -> (Engine, SmtpSink, u16, uuid::Uuid, String, String) {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
-    let mut settings = engine::Settings::default();
+    let mut settings = engine::Settings { net: engine::net::NetPolicy::new(true), ..engine::Settings::default() };
     settings.public_url = "https://app.bounces.example".into();
     let engine = Engine { pool: pool.clone(), redis, settings };
     let sink = SmtpSink::start("127.0.0.1:0".parse().unwrap(), SinkOptions::default()).await.unwrap();
@@ -83,6 +83,7 @@ async fn poll_bounces_records_a_returned_message_once_and_names_a_mailbox_it_can
                 .env("REDIS_URL", "redis://127.0.0.1:6379")
                 .env("AGENCY_OS_DATA_DIR", data)
                 .env("AGENCY_OS_LOG", "error")
+                .env("AGENCY_OS_FETCH_ALLOW_PRIVATE", "true")
                 .output()
                 .unwrap()
         })

@@ -46,7 +46,7 @@ async fn states(pool: &PgPool) -> Vec<(String, i64)> {
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn four_worker_processes_killed_at_random_deliver_every_message_exactly_once(pool: PgPool) {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
-    let mut settings = engine::Settings::default();
+    let mut settings = engine::Settings { net: engine::net::NetPolicy::new(true), ..engine::Settings::default() };
     settings.public_url = "https://app.crash.example".into();
     let engine = Engine { pool: pool.clone(), redis, settings };
     let sink = SmtpSink::start("127.0.0.1:0".parse().unwrap(), SinkOptions::default()).await.unwrap();
@@ -69,6 +69,7 @@ async fn four_worker_processes_killed_at_random_deliver_every_message_exactly_on
         ("AGENCY_OS_DISPATCH_INTERVAL_MS".into(), "200".into()),
         ("AGENCY_OS_DB_MAX_CONNECTIONS".into(), "8".into()),
         ("AGENCY_OS_LOG".into(), "warn".into()),
+        ("AGENCY_OS_FETCH_ALLOW_PRIVATE".into(), "true".into()),
     ];
     let mut workers = Workers { env, children: Vec::new() };
     for _ in 0..PROCESSES {
