@@ -42,7 +42,7 @@ pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
     let app = router(
         state,
         store,
-        &RouterSettings { public_url: base.clone(), secure_cookies: false, trust_proxy: true, session_days: 14 },
+        &RouterSettings { public_url: base.clone(), secure_cookies: false, trusted_proxies: 1, session_days: 14 },
     );
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
