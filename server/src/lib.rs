@@ -112,7 +112,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security_headers::provide_page_policy, shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
@@ -193,4 +193,27 @@ async fn ready(State(engine): State<Engine>) -> impl IntoResponse {
     let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (status, Json(json!({ "status": word(db && redis), "database": word(db), "redis": word(redis) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip_of;
+
+    #[test]
+    fn the_client_is_the_rightmost_entry_no_trusted_proxy_wrote() {
+        let peer = Some("10.0.0.2".parse().unwrap());
+        // One proxy: it appended the client's address last; what the client sent is ignored.
+        assert_eq!(client_ip_of(1, "6.6.6.6, 203.0.113.7", peer), "203.0.113.7");
+        assert_eq!(client_ip_of(1, "203.0.113.7", peer), "203.0.113.7");
+        // Two proxies (CDN, then load balancer): the CDN's entry is the client.
+        assert_eq!(client_ip_of(2, "6.6.6.6, 203.0.113.7, 198.51.100.1", peer), "203.0.113.7");
+        // Fewer entries than proxies: the left-most, which no client could have added.
+        assert_eq!(client_ip_of(3, "203.0.113.7", peer), "203.0.113.7");
+        // No header, trust off, or garbage: the socket's peer.
+        assert_eq!(client_ip_of(1, "", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(0, "203.0.113.7", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(1, "6.6.6.6, not-an-ip", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(1, &"x".repeat(100_000), None), "unknown");
+        assert_eq!(client_ip_of(1, "2001:db8::1", peer), "2001:db8::1");
+    }
 }
