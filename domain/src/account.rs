@@ -230,6 +230,8 @@ pub enum Action {
     DeleteWorkspace,
     ManageBilling,
     ViewAudit,
+    /// Putting a campaign on autopilot, which removes human approval of its drafts.
+    ChooseAutopilot,
 }
 
 impl Action {
@@ -241,7 +243,8 @@ impl Action {
             | Action::ManageIntegrations
             | Action::GoLive
             | Action::RenameWorkspace
-            | Action::ViewAudit => Role::Admin,
+            | Action::ViewAudit
+            | Action::ChooseAutopilot => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }
@@ -275,6 +278,7 @@ mod tests {
         assert!(Role::Member.can(Action::ApproveDrafts));
         assert!(!Role::Member.can(Action::ManageMembers));
         assert!(Role::Admin.can(Action::GoLive));
+        assert!(!Role::Member.can(Action::ChooseAutopilot) && Role::Admin.can(Action::ChooseAutopilot));
         assert!(!Role::Admin.can(Action::DeleteWorkspace));
         assert!(Role::Owner.can(Action::DeleteWorkspace));
         assert!(!Role::Admin.can_assign(Role::Owner));

@@ -16,6 +16,9 @@ pub enum Error {
     /// Logged in but the role does not allow it.
     #[error("your role does not allow this")]
     Forbidden,
+    /// Logged in but the role does not allow it, with what only a higher role may do.
+    #[error("{0}")]
+    ForbiddenTo(&'static str),
     /// Absent, deleted, or belonging to another workspace: indistinguishable on purpose.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -43,7 +46,7 @@ impl Error {
         match self {
             Error::Invalid(_) => 422,
             Error::Unauthenticated(_) => 401,
-            Error::Forbidden => 403,
+            Error::Forbidden | Error::ForbiddenTo(_) => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
             Error::Throttled { .. } => 429,

@@ -243,6 +243,17 @@ async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64
         .map_err(|e| Error::from(JobError::from(e)))
 }
 
+/// The schedule tick of the upload clean-up.
+#[derive(Debug, Clone, Default)]
+pub struct SweepUploads;
+
+/// Every ten minutes: remove uploads left in staging past their hour (`import::staged`).
+pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 */10 * * * *";
+
+async fn sweep_uploads_job(_: SweepUploads) -> Result<u64, Error> {
+    tokio::task::spawn_blocking(crate::import::staged::sweep).await.map_err(|e| Error::from(JobError::from(crate::Error::Internal(e.into()))))
+}
+
 /// The worker process: one worker per job type, in one monitor. `run()` it (or
 /// `run_with_signal`) from the server's worker task.
 pub fn monitor(ctx: JobContext) -> Monitor {
@@ -263,5 +274,7 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .data(ctx_for_reset)
         .backend(apalis_cron::CronStream::new(schedule))
         .build_fn(reset_credits_job);
-    Monitor::new().register(enrich).register(score).register(reset)
+    let sweep_schedule: apalis_cron::Schedule = SWEEP_UPLOADS_SCHEDULE.parse().expect("a valid cron expression");
+    let sweep = WorkerBuilder::new("agency-os-sweep-uploads").backend(apalis_cron::CronStream::new(sweep_schedule)).build_fn(sweep_uploads_job);
+    Monitor::new().register(enrich).register(score).register(reset).register(sweep)
 }

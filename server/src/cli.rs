@@ -341,7 +341,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     let settings = RouterSettings {
         public_url: config.public_url.clone(),
         secure_cookies: config.secure_cookies,
-        trust_proxy: config.trust_proxy,
+        trusted_proxies: if config.trust_proxy { config.trusted_proxies } else { 0 },
         session_days: config.session_days,
     };
     let app = router(state, store, &settings);
@@ -365,9 +365,6 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
 }
 
 fn warn_about_links(config: &Config) {
-    if config.unsubscribe_key_generated {
-        tracing::warn!("AGENCY_OS_UNSUBSCRIBE_KEY is not set: generated a key for this run; unsubscribe links in emails sent now stop working after a restart. Set it (openssl rand -hex 32) before sending real email.");
-    }
     if !config.public_url.starts_with("https://") {
         tracing::warn!(public_url = %config.public_url, "AGENCY_OS_PUBLIC_URL is not https: live emails are held back, since their one-click unsubscribe link (RFC 8058) must be https. Shadow mode works.");
     }

@@ -56,20 +56,23 @@ pub struct Config {
     pub public_url: String,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
+    /// Proxies in front that append to X-Forwarded-For (used when `trust_proxy`).
+    pub trusted_proxies: usize,
     pub db_max_connections: u32,
     pub login_failures_per_account: u32,
     pub login_failures_per_ip: u32,
     pub login_window_secs: u64,
+    pub login_max_delay_secs: u64,
+    pub signups_per_ip: u32,
     pub session_days: i64,
     pub log_format: LogFormat,
     pub log_filter: String,
     /// Prefix for every Redis key (lets several installations share one Redis).
     pub redis_namespace: String,
-    /// Signs unsubscribe links (its Debug output is masked).
-    pub unsubscribe_key: engine::email::unsubscribe::UnsubscribeKey,
-    /// True when no key was configured and one was made up at start-up: links in emails sent
-    /// before a restart then stop working, so `serve` warns.
-    pub unsubscribe_key_generated: bool,
+    /// Signs unsubscribe links (its Debug output is masked). `None`: the key file
+    /// [`UNSUBSCRIBE_KEY_FILE`] under the data directory, made on first start, so links in
+    /// emails already sent keep working after a restart (Spam Act: an opt-out must work).
+    pub unsubscribe_key: Option<engine::email::unsubscribe::UnsubscribeKey>,
     /// Where the master key for provider keys comes from.
     pub secret_key: SecretKeySource,
     /// Older master keys, still accepted for opening (rotation).
@@ -99,6 +102,8 @@ pub enum SecretKeySource {
 
 /// The file a development installation keeps its master key in.
 pub const KEY_FILE: &str = "secret.key";
+/// The file an installation without AGENCY_OS_UNSUBSCRIBE_KEY keeps its unsubscribe key in.
+pub const UNSUBSCRIBE_KEY_FILE: &str = "unsubscribe.key";
 
 /// Installation-wide provider keys: (variable, provider). Clay's optional table token has its
 /// own variable.
@@ -120,18 +125,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_PUBLIC_URL", "http://<AGENCY_OS_ADDR>", "public base URL used in links, http(s)://host[:port]"),
     ("AGENCY_OS_SECURE_COOKIES", "false", "true to mark cookies Secure (serve over HTTPS)"),
     ("AGENCY_OS_TRUST_PROXY", "false", "true to take the client IP from X-Forwarded-For (behind a reverse proxy)"),
+    ("AGENCY_OS_TRUSTED_PROXIES", "1", "with AGENCY_OS_TRUST_PROXY, how many proxies in front of us append to X-Forwarded-For; the client is that many entries from the right, 1 to 10"),
     ("AGENCY_OS_DB_MAX_CONNECTIONS", "10", "database pool size, 1 to 500"),
-    ("AGENCY_OS_LOGIN_FAILURES_PER_ACCOUNT", "5", "failed log-ins per account before throttling, 1 to 1000"),
-    ("AGENCY_OS_LOGIN_FAILURES_PER_IP", "30", "failed log-ins per client IP before throttling, 1 to 100000"),
+    ("AGENCY_OS_LOGIN_FAILURES_PER_ACCOUNT", "5", "failed log-ins per account (or per known device) before a delay starts (15 s, doubling with each further failure), 1 to 1000"),
+    ("AGENCY_OS_LOGIN_FAILURES_PER_IP", "30", "log-in attempts per client IP per window before throttling (a success gives its attempt back), 1 to 100000"),
     ("AGENCY_OS_LOGIN_WINDOW_SECS", "900", "throttling window in seconds, 1 to 86400"),
+    ("AGENCY_OS_LOGIN_MAX_DELAY_SECS", "900", "the longest delay after repeated failed log-ins, in seconds, 1 to 86400"),
+    ("AGENCY_OS_SIGNUPS_PER_IP", "30", "sign-up attempts per client IP per hour, 1 to 100000"),
     ("AGENCY_OS_SESSION_DAYS", "14", "days a session lasts without activity, 1 to 365"),
     ("AGENCY_OS_LOG_FORMAT", "json", "json or pretty"),
     ("AGENCY_OS_LOG", "info", "log filter, e.g. info or agency_os=debug,info"),
     ("AGENCY_OS_REDIS_NAMESPACE", "", "prefix for every Redis key"),
-    ("AGENCY_OS_UNSUBSCRIBE_KEY", "", "secret that signs unsubscribe links: 32+ random bytes as hex or base64 (openssl rand -hex 32); when unset one is generated at start-up and links in emails sent before a restart stop working"),
+    ("AGENCY_OS_UNSUBSCRIBE_KEY", "", "secret that signs unsubscribe links: 32+ random bytes as hex or base64 (openssl rand -hex 32); when unset, a key file (unsubscribe.key) is made under AGENCY_OS_DATA_DIR on first start and kept, and start-up fails if it cannot be"),
     ("AGENCY_OS_SECRET_KEY", "", "master key sealing provider keys at rest: base64 of 32 random bytes (openssl rand -base64 32); when unset, a key file is made under AGENCY_OS_DATA_DIR"),
     ("AGENCY_OS_PREVIOUS_SECRET_KEYS", "", "comma-separated older master keys still accepted for opening, after a rotation"),
-    ("AGENCY_OS_DATA_DIR", "data", "directory for the development key file"),
+    ("AGENCY_OS_DATA_DIR", "data", "directory for the key files (secret.key, unsubscribe.key) made when their variables are unset"),
     ("AGENCY_OS_DISPATCH_LEASE_SECS", "120", "seconds a claimed message may stay in sending before it is reconciled by Message-ID, 1 to 86400"),
     ("AGENCY_OS_DISPATCH_INTERVAL_MS", "2000", "milliseconds an idle dispatch worker waits before looking for due messages again, 10 to 600000"),
     ("AGENCY_OS_BOUNCE_POLL_SECS", "120", "seconds between reads of the mailboxes' INBOXes over IMAP for bounces and spam complaints, 0 (off) to 86400"),
@@ -330,17 +338,14 @@ impl Config {
             Some(v) if v == "pretty" => LogFormat::Pretty,
             Some(_) => return Err(s.err("AGENCY_OS_LOG_FORMAT", "must be json or pretty")),
         };
-        let (unsubscribe_key, unsubscribe_key_generated) = match s.get("AGENCY_OS_UNSUBSCRIBE_KEY") {
-            Some(v) => {
-                let key = engine::email::unsubscribe::UnsubscribeKey::parse(v).map_err(|problem| {
-                    // Never echo the secret, even a malformed one.
-                    let mut e = s.err("AGENCY_OS_UNSUBSCRIBE_KEY", &problem);
-                    e.got = "****".into();
-                    e
-                })?;
-                (key, false)
-            }
-            None => (engine::email::unsubscribe::UnsubscribeKey::generate(), true),
+        let unsubscribe_key = match s.get("AGENCY_OS_UNSUBSCRIBE_KEY") {
+            Some(v) => Some(engine::email::unsubscribe::UnsubscribeKey::parse(v).map_err(|problem| {
+                // Never echo the secret, even a malformed one.
+                let mut e = s.err("AGENCY_OS_UNSUBSCRIBE_KEY", &problem);
+                e.got = "****".into();
+                e
+            })?),
+            None => None,
         };
         let data_dir = PathBuf::from(s.get("AGENCY_OS_DATA_DIR").unwrap_or("data").trim());
         let log_filter = s.get("AGENCY_OS_LOG").unwrap_or("info").to_string();
@@ -354,16 +359,18 @@ impl Config {
             public_url,
             secure_cookies: s.bool("AGENCY_OS_SECURE_COOKIES", false)?,
             trust_proxy: s.bool("AGENCY_OS_TRUST_PROXY", false)?,
+            trusted_proxies: s.number("AGENCY_OS_TRUSTED_PROXIES", 1, 1, 10)?,
             db_max_connections: s.number("AGENCY_OS_DB_MAX_CONNECTIONS", 10, 1, 500)?,
             login_failures_per_account: s.number("AGENCY_OS_LOGIN_FAILURES_PER_ACCOUNT", 5, 1, 1000)?,
             login_failures_per_ip: s.number("AGENCY_OS_LOGIN_FAILURES_PER_IP", 30, 1, 100_000)?,
             login_window_secs: s.number("AGENCY_OS_LOGIN_WINDOW_SECS", 900, 1, 86_400)?,
+            login_max_delay_secs: s.number("AGENCY_OS_LOGIN_MAX_DELAY_SECS", 900, 1, 86_400)?,
+            signups_per_ip: s.number("AGENCY_OS_SIGNUPS_PER_IP", 30, 1, 100_000)?,
             session_days: s.number("AGENCY_OS_SESSION_DAYS", 14, 1, 365)?,
             log_format,
             log_filter,
             redis_namespace: s.get("AGENCY_OS_REDIS_NAMESPACE").unwrap_or("").to_string(),
             unsubscribe_key,
-            unsubscribe_key_generated,
             secret_key: match s.get("AGENCY_OS_SECRET_KEY") {
                 Some(raw) => SecretKeySource::Configured(s.master_key("AGENCY_OS_SECRET_KEY", raw)?),
                 None => SecretKeySource::File(data_dir.join(KEY_FILE)),
@@ -395,6 +402,18 @@ impl Config {
         Ok(Keyring::new(current, self.previous_secret_keys.clone()))
     }
 
+    /// The key that signs unsubscribe links: AGENCY_OS_UNSUBSCRIBE_KEY, else the key file under
+    /// the data directory (made, readable by this user only, on first start). No key, no
+    /// start: links signed with a key that dies with the process would stop working.
+    pub fn unsubscribe_key(&self) -> Result<engine::email::unsubscribe::UnsubscribeKey, ConfigError> {
+        use engine::email::unsubscribe::UnsubscribeKey;
+        if let Some(k) = &self.unsubscribe_key {
+            return Ok(k.clone());
+        }
+        let path = self.data_dir.join(UNSUBSCRIBE_KEY_FILE);
+        load_or_create(&path, "unsubscribe key", UnsubscribeKey::generate_encoded, |text| UnsubscribeKey::parse(text))
+    }
+
     pub fn engine_settings(&self) -> Result<engine::Settings, ConfigError> {
         Ok(engine::Settings {
             public_url: self.public_url.clone(),
@@ -402,8 +421,11 @@ impl Config {
                 per_account: self.login_failures_per_account,
                 per_ip: self.login_failures_per_ip,
                 window_secs: self.login_window_secs,
+                max_delay_secs: self.login_max_delay_secs,
+                signups_per_ip: self.signups_per_ip,
+                ..Default::default()
             },
-            unsubscribe_key: self.unsubscribe_key.clone(),
+            unsubscribe_key: self.unsubscribe_key()?,
             secrets: self.keyring()?,
             providers: self.providers.clone(),
             net: engine::net::NetPolicy::new(self.fetch_allow_private),
@@ -413,25 +435,36 @@ impl Config {
 }
 
 fn load_or_create_key_file(path: &std::path::Path) -> Result<MasterKey, ConfigError> {
+    let make = || engine::secrets::encode_key(&engine::secrets::random_key());
+    let key = load_or_create(path, "master key", make, |text| MasterKey::from_base64(text).map_err(|e| e.to_string()))?;
+    tracing::debug!(key_id = key.id(), "master key file read");
+    Ok(key)
+}
+
+/// Reads a key file, or makes it (private, never overwritten) with `make` when there is none,
+/// saying so in the log — never the key itself.
+fn load_or_create<T>(
+    path: &std::path::Path,
+    what: &str,
+    make: impl FnOnce() -> String,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
     let err = |problem: String| ConfigError { var: "AGENCY_OS_DATA_DIR".into(), problem, got: path.display().to_string() };
     match std::fs::read_to_string(path) {
-        Ok(text) => MasterKey::from_base64(&text).map_err(|e| err(format!("holds a key file that is not usable ({e})"))),
+        Ok(text) => parse(&text).map_err(|e| err(format!("holds a {what} file that is not usable ({e})"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot be created ({e})")))?;
             }
-            let bytes = engine::secrets::random_key();
-            write_private(path, engine::secrets::encode_key(&bytes).as_bytes()).map_err(|e| err(format!("cannot hold the key file ({e})")))?;
-            let key = MasterKey::from_bytes(bytes);
+            let text = make();
+            write_private(path, text.as_bytes()).map_err(|e| err(format!("cannot hold the {what} file ({e})")))?;
             tracing::warn!(
                 file = %path.display(),
-                key_id = key.id(),
-                "AGENCY_OS_SECRET_KEY is not set: generated a master key file for provider keys; \
-                 back it up, or set AGENCY_OS_SECRET_KEY in production (losing it loses every stored provider key)"
+                "generated a {what} file because its variable is not set; back it up, or set the variable in production"
             );
-            Ok(key)
+            parse(&text).map_err(|e| err(format!("made an unusable {what} ({e})")))
         }
-        Err(e) => Err(err(format!("holds a key file that cannot be read ({e})"))),
+        Err(e) => Err(err(format!("holds a {what} file that cannot be read ({e})"))),
     }
 }
 
@@ -514,16 +547,36 @@ mod tests {
     fn the_unsubscribe_key_is_read_checked_and_never_shown() {
         let secret = "3f".repeat(32);
         let c = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", &secret)])).unwrap();
-        assert!(!c.unsubscribe_key_generated);
         assert_eq!(c.engine_settings().unwrap().unsubscribe_key, engine::email::unsubscribe::UnsubscribeKey::parse(&secret).unwrap());
         assert!(!format!("{c:?}").contains(&secret));
         let e = Config::from_vars(vars(&[("AGENCY_OS_UNSUBSCRIBE_KEY", "0123456789abcdef")])).unwrap_err();
         assert_eq!(e.var, "AGENCY_OS_UNSUBSCRIBE_KEY");
         assert!(e.to_string().contains("at least 32"), "{e}");
         assert!(!e.to_string().contains("0123456789abcdef"), "{e}");
-        // Unset: one is generated (and `serve` warns about it).
-        let c = Config::from_vars(HashMap::new()).unwrap();
-        assert!(c.unsubscribe_key_generated);
+    }
+
+    #[test]
+    fn without_an_unsubscribe_key_a_key_file_is_made_once_and_links_survive_a_restart() {
+        let dir = std::env::temp_dir().join(format!("aos-unsub-{}-{}", std::process::id(), rand::random::<u32>()));
+        let start = || Config::from_vars(vars(&[("AGENCY_OS_DATA_DIR", dir.to_str().unwrap())])).unwrap().engine_settings().unwrap().unsubscribe_key;
+        let first = start();
+        let ws = domain::ids::WorkspaceId(uuid::Uuid::new_v4());
+        let token = engine::email::unsubscribe::issue(&first, ws, "ann@customer.example", None).unwrap();
+        // A restart reads the same key: the link in an email sent before it still works.
+        let second = start();
+        assert!(engine::email::unsubscribe::verify(&second, &token).is_some());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(UNSUBSCRIBE_KEY_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the key file is private");
+        }
+        // A damaged file stops the start rather than signing with a key nobody keeps.
+        std::fs::write(dir.join(UNSUBSCRIBE_KEY_FILE), "short").unwrap();
+        let e = Config::from_vars(vars(&[("AGENCY_OS_DATA_DIR", dir.to_str().unwrap())])).unwrap().engine_settings().unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_DATA_DIR");
+        assert!(e.to_string().contains("unsubscribe key"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

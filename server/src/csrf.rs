@@ -69,7 +69,7 @@ pub async fn protect(State(policy): State<CsrfPolicy>, req: Request, next: Next)
     if is_exempt(req.uri().path()) || is_allowed(&policy, req.method(), req.headers()) {
         return next.run(req).await;
     }
-    tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused a cross-site state-changing request");
+    tracing::warn!(method = %req.method(), path = %crate::telemetry::redact_path(req.uri().path()), "refused a cross-site state-changing request");
     (
         StatusCode::FORBIDDEN,
         [(header::CONTENT_TYPE, "application/json")],

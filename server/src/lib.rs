@@ -8,6 +8,7 @@ pub mod config;
 pub mod csrf;
 pub mod mail_tools;
 pub mod rest;
+pub mod security_headers;
 pub mod sending;
 pub mod telemetry;
 pub mod unsubscribe;
@@ -48,7 +49,9 @@ pub struct AppState {
 pub struct RouterSettings {
     pub public_url: String,
     pub secure_cookies: bool,
-    pub trust_proxy: bool,
+    /// Reverse proxies in front of us that each append to X-Forwarded-For; 0 trusts none (the
+    /// client is the socket's peer).
+    pub trusted_proxies: usize,
     pub session_days: i64,
 }
 
@@ -71,7 +74,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .with_secure(settings.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(settings.session_days)));
     let csrf_policy = csrf::CsrfPolicy { public_origin: settings.public_url.clone(), session_cookie: SESSION_COOKIE };
-    let trust_proxy = settings.trust_proxy;
+    let trusted_proxies = settings.trusted_proxies;
+    let hsts = settings.public_url.starts_with("https://");
     let request_id = HeaderName::from_static("x-request-id");
 
     // Uploads get their own, larger body limit; everything else is held to MAX_BODY_BYTES.
@@ -104,10 +108,11 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
             move || {
                 provide_context(ctx_engine.clone());
                 provide_context(discoverer.clone());
+                security_headers::provide_page_policy();
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security_headers::provide_page_policy, shell))
         .layer(middleware::from_fn(server_fn_status))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
@@ -118,29 +123,39 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))
-        .layer(middleware::from_fn(move |req, next| client_ip(trust_proxy, req, next)))
+        .layer(middleware::from_fn(move |req, next| client_ip(trusted_proxies, req, next)))
+        .layer(middleware::from_fn(move |req, next| security_headers::add(hsts, req, next)))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                // Tokens in paths are credentials: never logged.
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %telemetry::redact_path(req.uri().path()))
             }),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// Records the client's IP for the engine (throttling); from the proxy header only when trusted.
-async fn client_ip(trust_proxy: bool, mut req: Request, next: Next) -> Response {
-    let forwarded = trust_proxy
-        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string());
-    let ip = forwarded
-        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into());
+/// Records the client's IP for the engine (throttling). Behind `trusted` proxies, each of which
+/// appends the address it was reached from to X-Forwarded-For, the client is the right-most
+/// entry no trusted proxy wrote: the `trusted`-th from the right. Entries to its left are
+/// whatever the client sent and are ignored. Anything that is not an IP address is ignored too,
+/// so no raw header text reaches a Redis key.
+async fn client_ip(trusted: usize, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let ip = client_ip_of(trusted, &forwarded.join(","), peer);
     req.extensions_mut().insert(app::ClientIp(ip));
     next.run(req).await
+}
+
+pub fn client_ip_of(trusted: usize, forwarded: &str, peer: Option<std::net::IpAddr>) -> String {
+    let hops: Vec<&str> = forwarded.split(',').map(str::trim).filter(|h| !h.is_empty()).collect();
+    let from_proxy = match trusted {
+        0 => None,
+        n => hops.get(hops.len().saturating_sub(n)).and_then(|h| h.parse::<std::net::IpAddr>().ok()),
+    };
+    from_proxy.or(peer).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 /// Server functions that fail before their body runs (malformed arguments) answer 500 with an
@@ -178,4 +193,27 @@ async fn ready(State(engine): State<Engine>) -> impl IntoResponse {
     let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (status, Json(json!({ "status": word(db && redis), "database": word(db), "redis": word(redis) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip_of;
+
+    #[test]
+    fn the_client_is_the_rightmost_entry_no_trusted_proxy_wrote() {
+        let peer = Some("10.0.0.2".parse().unwrap());
+        // One proxy: it appended the client's address last; what the client sent is ignored.
+        assert_eq!(client_ip_of(1, "6.6.6.6, 203.0.113.7", peer), "203.0.113.7");
+        assert_eq!(client_ip_of(1, "203.0.113.7", peer), "203.0.113.7");
+        // Two proxies (CDN, then load balancer): the CDN's entry is the client.
+        assert_eq!(client_ip_of(2, "6.6.6.6, 203.0.113.7, 198.51.100.1", peer), "203.0.113.7");
+        // Fewer entries than proxies: the left-most, which no client could have added.
+        assert_eq!(client_ip_of(3, "203.0.113.7", peer), "203.0.113.7");
+        // No header, trust off, or garbage: the socket's peer.
+        assert_eq!(client_ip_of(1, "", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(0, "203.0.113.7", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(1, "6.6.6.6, not-an-ip", peer), "10.0.0.2");
+        assert_eq!(client_ip_of(1, &"x".repeat(100_000), None), "unknown");
+        assert_eq!(client_ip_of(1, "2001:db8::1", peer), "2001:db8::1");
+    }
 }

@@ -1,5 +1,9 @@
 //! Lead imports: the CSV upload (streamed to a temporary file, never held in memory) and the
 //! per-row error report download. Plain HTTP routes, so a form without JavaScript works too.
+//!
+//! Uploads count against the workspace's staging quota while they are written, a line longer
+//! than any row may be stops the upload at once, and every file and CSV step runs on a
+//! blocking thread (`spawn_blocking`), never on the async workers that serve everyone.
 
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -41,8 +45,14 @@ fn wants_json(headers: &axum::http::HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
-/// Streams the multipart field `file` to `path` (never held in memory); returns the file name.
-async fn spool(form: &mut Multipart, path: &std::path::Path) -> Result<String, engine::Error> {
+/// Runs blocking file work (staging, previews) off the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, engine::Error> + Send + 'static) -> Result<T, engine::Error> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| engine::Error::Internal(e.into()))?
+}
+
+/// Streams the multipart field `file` to `path` (never held in memory), at most `room` bytes
+/// (the workspace's quota left); returns the file name.
+async fn spool(form: &mut Multipart, path: &std::path::Path, room: u64) -> Result<String, engine::Error> {
     let bad = |m: String| engine::Error::Invalid(m);
     let mut field = loop {
         match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
@@ -55,11 +65,19 @@ async fn spool(form: &mut Multipart, path: &std::path::Path) -> Result<String, e
     let result = async {
         let mut file = tokio::fs::File::create(path).await.map_err(|e| engine::Error::Internal(e.into()))?;
         let mut size = 0usize;
+        let mut lines = engine::import::limits::LineWatch::default();
         while let Some(chunk) = field.chunk().await.map_err(|e| bad(format!("The upload was interrupted: {e}")))? {
             size += chunk.len();
             if size > MAX_UPLOAD_BYTES {
                 return Err(bad(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024)));
             }
+            if size as u64 > room {
+                return Err(engine::Error::Conflict(format!(
+                    "This upload would take the workspace over its {} MB of uploads waiting or being imported; import or wait for those first",
+                    engine::import::staged::WORKSPACE_QUOTA_BYTES / 1024 / 1024
+                )));
+            }
+            lines.feed(&chunk).map_err(|e| bad(format!("The file cannot be imported: {e}")))?;
             file.write_all(&chunk).await.map_err(|e| engine::Error::Internal(e.into()))?;
         }
         file.flush().await.map_err(|e| engine::Error::Internal(e.into()))?;
@@ -83,8 +101,9 @@ pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): P
     let result = async {
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
-        let tmp = std::env::temp_dir().join(format!("agency-os-import-{}.csv", uuid::Uuid::new_v4()));
-        let filename = spool(&mut form, &tmp).await?;
+        let ws = access.workspace;
+        let (tmp, room) = blocking(move || Ok((engine::import::staged::importing_path(ws)?, engine::import::staged::room(ws)?))).await?;
+        let filename = spool(&mut form, &tmp, room).await?;
         let id = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
         tokio::spawn(run_import(engine.clone(), access.workspace, user, id, tmp, None));
         Ok((access.workspace, id))
@@ -109,17 +128,26 @@ pub async fn preview(State(state): State<AppState>, session: Session, Path(ws): 
     let result = async {
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
-        let (id, path) = engine::import::staged::reserve(access.workspace)?;
-        let filename = spool(&mut form, &path).await?;
-        engine::import::staged::seal(access.workspace, id, &filename, user)?;
-        match engine::import::staged::preview(access.workspace, id) {
-            Ok(p) => Ok((access.workspace, p)),
-            Err(e) => {
-                // A file we cannot even preview is not kept.
-                engine::import::staged::discard(access.workspace, id);
-                Err(e)
+        let ws = access.workspace;
+        let (id, path, room) = blocking(move || {
+            let room = engine::import::staged::room(ws)?;
+            let (id, path) = engine::import::staged::reserve(ws)?;
+            Ok((id, path, room))
+        })
+        .await?;
+        let filename = spool(&mut form, &path, room).await?;
+        blocking(move || {
+            engine::import::staged::seal(ws, id, &filename, user)?;
+            match engine::import::staged::preview(ws, id) {
+                Ok(p) => Ok((ws, p)),
+                Err(e) => {
+                    // A file we cannot even preview is not kept.
+                    engine::import::staged::discard(ws, id);
+                    Err(e)
+                }
             }
-        }
+        })
+        .await
     }
     .await;
     match result {
@@ -136,7 +164,8 @@ pub async fn staged_preview(State(state): State<AppState>, session: Session, Pat
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
-        engine::import::staged::preview(access.workspace, id)
+        let ws = access.workspace;
+        blocking(move || engine::import::staged::preview(ws, id)).await
     }
     .await;
     match result {
@@ -197,9 +226,14 @@ pub async fn import_staged(
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
         let choice = chosen_mapping(&headers, &body)?;
-        let preview = engine::import::staged::preview(access.workspace, id)?;
-        domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
-        let (path, filename) = engine::import::staged::take(access.workspace, id)?;
+        let ws = access.workspace;
+        let (path, filename, choice) = blocking(move || {
+            let preview = engine::import::staged::preview(ws, id)?;
+            domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
+            let (path, filename) = engine::import::staged::take(ws, id)?;
+            Ok((path, filename, choice))
+        })
+        .await?;
         let import = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
         tokio::spawn(run_import(engine.clone(), access.workspace, user, import, path, Some(choice)));
         Ok((access.workspace, import))
@@ -219,9 +253,10 @@ async fn run_import(
     path: std::path::PathBuf,
     choice: Option<Vec<Option<domain::leads::Field>>>,
 ) {
-    match std::fs::File::open(&path) {
+    match tokio::fs::File::open(&path).await {
         Ok(file) => {
-            let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+            // Read on the import's own blocking thread (`engine::import::read_records`).
+            let reader = std::io::BufReader::with_capacity(256 * 1024, file.into_std().await);
             let outcome = engine::import::run_mapped(&engine.pool, ws, Some(user), id, reader, Default::default(), choice, |_| {}).await;
             if let Err(e) = outcome {
                 tracing::warn!(import = %id, error = %e, "import ended with an error");

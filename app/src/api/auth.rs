@@ -7,19 +7,37 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::ssr::*;
 
-/// Only same-site relative paths may be used as a post-login destination (no open redirect).
+/// Where to go after logging in or signing up: `next` when it is a path on this site, else
+/// home. Judged as a browser would read it — the WHATWG parser drops tabs and newlines and
+/// reads `\` as `/`, so `/\tevil.example` or `/\evil.example` would leave the site — and
+/// refused when it holds control characters or backslashes, raw or percent-encoded, or is too
+/// long. Never panics.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_string(),
-        _ => "/".to_string(),
+    const HOME: &str = "/";
+    let Some(n) = next.filter(|n| !n.is_empty() && n.len() <= 2048) else { return HOME.into() };
+    let suspicious = |s: &str| s.chars().any(|c| c.is_control() || c == '\\');
+    let decoded = url::form_urlencoded::parse(format!("x={}", n.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+    if suspicious(n) || suspicious(&decoded) || !n.starts_with('/') || decoded.starts_with("//") || n.starts_with("//") {
+        return HOME.into();
+    }
+    let Ok(base) = url::Url::parse("https://agency-os.invalid/") else { return HOME.into() };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
+        _ => HOME.into(),
     }
 }
+
+/// The cookie that marks a browser its owner has logged in from (see `engine::auth::throttle`).
+#[cfg(feature = "ssr")]
+const DEVICE_COOKIE: &str = "aos_device";
 
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(name: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     respond(async {
         let engine = engine()?;
-        let id = engine::flows::accounts::sign_up(&engine, engine::flows::accounts::SignUp { name: &name, email: &email, password: &password }).await?;
+        let input = engine::flows::accounts::SignUp { name: &name, email: &email, password: &password };
+        let id = engine::flows::accounts::sign_up_from(&engine, input, &client_ip()).await?;
         start_session(id).await?;
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
@@ -31,12 +49,38 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     respond(async {
         let engine = engine()?;
-        let id = engine::auth::login(&engine, &email, &password, &client_ip()).await?;
-        start_session(id).await?;
+        let device = request_cookie(DEVICE_COOKIE);
+        let done = engine::auth::login(&engine, &email, &password, &client_ip(), device.as_deref()).await?;
+        start_session(done.user).await?;
+        remember_device(&engine, &done.device);
         leptos_axum::redirect(&safe_next(next.as_deref()));
         Ok(())
     })
     .await
+}
+
+/// A cookie of the request, by name.
+#[cfg(feature = "ssr")]
+fn request_cookie(name: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+#[cfg(feature = "ssr")]
+fn remember_device(engine: &engine::Engine, token: &str) {
+    let secure = if engine.settings.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{DEVICE_COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}", engine::auth::throttle::DEVICE_TTL_SECS);
+    if let (Some(opts), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie)) {
+        opts.append_header(http::header::SET_COOKIE, value);
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! The Outbox: messages by state (shadow, pending, sent, cancelled, failed, unknown) with the
 //! recipient, subject, when, and the just-in-time checks recorded on each — which passed, which
 //! refused and why. Any message opens in full, so in shadow mode a user reads exactly what
-//! would go out, footer and unsubscribe link included.
+//! would go out, footer and unsubscribe link included (a viewer sees the link's token redacted).
 
 use crate::api::sending::*;
 use crate::components::*;
@@ -60,7 +60,9 @@ pub fn OutboxPage() -> impl IntoView {
             </div>
             <div>
                 {move || message.get().flatten().map(|r| match r {
-                    Ok(m) => view! {
+                    Ok(m) => {
+                        let redacted = m.text.contains("/u/[redacted]");
+                        view! {
                         <article class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="outbox-message">
                             <dl class="mb-3 grid grid-cols-[6rem_1fr] gap-1 text-sm">
                                 <dt class="text-slate-500">"From"</dt><dd>{m.from.clone().unwrap_or_else(|| "(the mailbox chosen at send time)".into())}</dd>
@@ -69,8 +71,12 @@ pub fn OutboxPage() -> impl IntoView {
                                 <dt class="text-slate-500">"Message-ID"</dt><dd class="font-mono text-xs">{m.message_id.clone()}</dd>
                             </dl>
                             <pre class="whitespace-pre-wrap rounded bg-slate-50 p-3 text-sm" data-testid="outbox-body">{m.text}</pre>
+                            {redacted.then(|| view! {
+                                <p class="mt-2 text-xs text-slate-500" data-testid="outbox-redacted">"The unsubscribe link's token is hidden from viewers: it would unsubscribe the recipient."</p>
+                            })}
                         </article>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
                 })}
             </div>

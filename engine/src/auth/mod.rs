@@ -30,32 +30,45 @@ pub async fn authorize(engine: &Engine, user: UserId, workspace: WorkspaceId, ac
     Ok(Access { user, workspace, role })
 }
 
-/// Checks credentials with per-account and per-IP throttling. Every failure says the same
-/// thing, whether the account exists or not.
-pub async fn login(engine: &Engine, email: &str, password: &str, ip: &str) -> Result<UserId> {
+/// Autopilot sends guard-passing drafts without a human reading them, so choosing it is an
+/// admin's decision (like going live), never a member's.
+pub fn may_choose_autopilot(access: &Access, mode: Option<domain::campaign::PermissionMode>) -> Result<()> {
+    if mode == Some(domain::campaign::PermissionMode::Autopilot) && !access.role.can(Action::ChooseAutopilot) {
+        return Err(Error::ForbiddenTo("Only an owner or admin can put a campaign on autopilot (it sends without human approval)"));
+    }
+    Ok(())
+}
+
+/// A successful log-in: the user, and the known-device token for this browser's cookie.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    pub user: UserId,
+    pub device: String,
+}
+
+/// Longest password checked at log-in (sign-up allows 128): anything longer fails at once,
+/// without spending a hash on it.
+const MAX_LOGIN_PASSWORD: usize = 1024;
+
+/// Checks credentials with throttling (see [`throttle`]). Every failure says the same thing,
+/// whether the account exists or not. A malformed email fails before any Redis key is made.
+pub async fn login(engine: &Engine, email: &str, password: &str, ip: &str, device: Option<&str>) -> Result<LoggedIn> {
     const BAD: &str = "Email or password is incorrect";
-    let canonical = LoginEmail::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
-    throttle::check(engine, &canonical, ip).await?;
-    let found = match LoginEmail::parse(email) {
-        Ok(e) => users::find_credentials(&engine.pool, &e).await?,
-        Err(_) => None,
-    };
+    let email = LoginEmail::parse(email).map_err(|_| Error::Unauthenticated(BAD.into()))?;
+    let subject = throttle::Subject::resolve(engine, email.as_str(), ip, device).await?;
+    throttle::check_and_record(engine, &subject).await?;
+    let found = users::find_credentials(&engine.pool, &email).await?;
     let ok = match &found {
-        Some((_, hash)) => password::verify(password, hash).await?,
-        None => {
+        Some((_, hash)) if password.len() <= MAX_LOGIN_PASSWORD => password::verify(password, hash).await?,
+        _ => {
             // Spend the same time as a real check so response time does not reveal accounts.
-            password::verify_dummy(password).await;
+            password::verify_dummy(&password[..password.floor_char_boundary(MAX_LOGIN_PASSWORD.min(password.len()))]).await;
             false
         }
     };
     match (ok, found) {
-        (true, Some((id, _))) => {
-            throttle::clear_account(engine, &canonical).await?;
-            Ok(id)
-        }
-        _ => {
-            throttle::record_failure(engine, &canonical, ip).await?;
-            Err(Error::Unauthenticated(BAD.into()))
-        }
+        (true, Some((user, _))) => Ok(LoggedIn { user, device: throttle::succeeded(engine, &subject, email.as_str()).await? }),
+        // The failure was counted when the attempt was.
+        _ => Err(Error::Unauthenticated(BAD.into())),
     }
 }

@@ -145,6 +145,13 @@ impl MailTransport for ExternalTransport {
         if email.in_reply_to.is_some() {
             return Err(SendError::Permanent(format!("{} sends one message per lead in its campaign; follow-ups need a native mailbox", provider.label())));
         }
+        // The platform sends our body as it is: without a working https link in it the person
+        // could not opt out (Spam Act), so the message waits, as it does for SMTP, until the
+        // installation's AGENCY_OS_PUBLIC_URL is https.
+        crate::email::compose::ListUnsubscribe::new(&email.unsubscribe_url, None)
+            .ok()
+            .filter(|_| email.text.contains(&email.unsubscribe_url))
+            .ok_or_else(|| SendError::Transient(format!("held: the unsubscribe link {:?} is not a usable https link in the body (set AGENCY_OS_PUBLIC_URL to the https address people reach)", email.unsubscribe_url)))?;
         let key = key_of(&email.message_id).map_err(|e| SendError::Permanent(e.to_string()))?;
         let outbound = OutboundEmail::new(key, campaign, &email.to, &email.subject, &text_to_html(&email.text)).map_err(|e| to_send_error(provider, e))?;
         let ws = WorkspaceId(mailbox.client_id);

@@ -70,6 +70,11 @@ impl UnsubscribeKey {
         Self(b)
     }
 
+    /// A fresh random key written as [`parse`](Self::parse) reads it (hex), for a key file.
+    pub fn generate_encoded() -> String {
+        hex::encode(Self::generate().0)
+    }
+
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(CONTEXT);

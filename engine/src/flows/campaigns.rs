@@ -34,6 +34,7 @@ async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: C
 pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, settings: CampaignSettings) -> Result<CampaignId> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let settings = settings.validate()?;
+    crate::auth::may_choose_autopilot(&access, settings.permission_mode)?;
     let mut tx = engine.pool.begin().await?;
     let id = campaigns::insert(&mut tx, ws, &settings, user).await?;
     audit(&mut tx, &access, "campaign.create", id, None, Some(json!({ "name": settings.name }))).await?;
@@ -48,6 +49,9 @@ pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
     let before = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if before.status == CampaignStatus::Archived {
         return Err(Error::Conflict("an archived campaign cannot be edited".into()));
+    }
+    if before.settings.permission_mode != settings.permission_mode {
+        crate::auth::may_choose_autopilot(&access, settings.permission_mode)?;
     }
     if before.status == CampaignStatus::Active && settings.channels.contains(&domain::score::Channel::Email) && !settings.has_sender_identity() {
         return Err(CampaignError::SenderIdentity.into());

@@ -1,6 +1,6 @@
 //! The Outbox page (SPEC §10): messages by state with the just-in-time checks recorded on each,
 //! and any message in full — a shadow message shows exactly what would go out, footer and
-//! unsubscribe link included. Read-only; every member may look.
+//! unsubscribe link included (its token redacted for viewers). Read-only; every member may look.
 
 use crate::auth::authorize;
 use crate::email::unsubscribe;
@@ -9,6 +9,9 @@ use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::ids::{OutboxId, UserId, WorkspaceId};
 use domain::sending::{CheckResult, OutboxItem, OutboxMessage, OutboxPage, OUTBOX_STATES};
+
+/// What a viewer sees in place of the unsubscribe token.
+pub const REDACTED: &str = "[redacted]";
 
 /// Rows one page shows.
 pub const PAGE: i64 = 100;
@@ -47,7 +50,11 @@ pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, state: &str) -
 pub async fn message(engine: &Engine, user: UserId, ws: WorkspaceId, id: OutboxId) -> Result<OutboxMessage> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
     let m = outbox::message(&engine.pool, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
-    let token = unsubscribe::issue(&engine.settings.unsubscribe_key, ws, &m.row.to_address, Some(m.campaign_id))?;
+    // A working token unsubscribes the lead: only those who may change campaigns see one.
+    let token = match access.role.can(Action::EditCampaigns) {
+        true => unsubscribe::issue(&engine.settings.unsubscribe_key, ws, &m.row.to_address, Some(m.campaign_id))?,
+        false => REDACTED.to_string(),
+    };
     let link = unsubscribe::link(&engine.settings.public_url, &token);
     let sender = crate::drafting::Sender { name: m.sender_name.clone(), company: m.sender_company.clone(), physical_address: m.physical_address.clone() };
     let from = m.mailbox_address.as_ref().map(|a| match m.mailbox_name.as_deref().filter(|n| !n.is_empty()) {

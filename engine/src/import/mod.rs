@@ -11,9 +11,12 @@
 //! This module does not authorise: callers (server functions, the CLI) check the member may
 //! import into the workspace before calling.
 //!
-//! Reading is synchronous (the `csv` crate) between awaits; give it a local file or an
-//! in-memory buffer (spool uploads to disk first), never a network stream.
+//! Reading and parsing (the synchronous `csv` crate) run on a blocking thread, handing rows
+//! over in chunks of bounded size ([`read_records`]); give it a local file or an in-memory
+//! buffer (spool uploads to disk first), never a network stream. Rows and cells are capped
+//! ([`limits`]).
 
+pub mod limits;
 pub mod mapping;
 pub mod source;
 pub mod staged;
@@ -199,21 +202,13 @@ impl<'a> Job<'a> {
     }
 
     async fn read_all<R: Read + Send + 'static>(&mut self, reader: R, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
-        let unreadable = |e: std::io::Error| Error::Invalid(format!("the file could not be read: {e}"));
-        let prepared = source::prepare(reader).map_err(unreadable)?;
-        let mut csv = csv::ReaderBuilder::new()
-            .delimiter(prepared.delimiter)
-            .has_headers(false)
-            // Rows with missing or extra trailing cells are common in hand-made sheets; the
-            // mapped cells are what count.
-            .flexible(true)
-            .from_reader(prepared.reader);
-        let mut record = csv::ByteRecord::new();
-        let has_header = csv.read_byte_record(&mut record).map_err(|e| csv_error(e, 1))?;
-        if !has_header {
-            return Err(Error::Invalid("the file is empty".into()));
-        }
-        let headers: Vec<String> = record.iter().map(|h| source::decode_field(h).into_owned()).collect();
+        let mut records = read_records(reader);
+        let header = match records.recv().await {
+            Some(Ok(mut chunk)) if !chunk.is_empty() => chunk.swap_remove(0),
+            Some(Err(e)) => return Err(e),
+            _ => return Err(Error::Invalid("the file is empty".into())),
+        };
+        let headers: Vec<String> = header.iter().map(|h| source::decode_field(h).into_owned()).collect();
         let mapping = match &self.choice {
             None => Mapping::detect(headers.iter().map(String::as_str)),
             Some(choice) => {
@@ -231,23 +226,22 @@ impl<'a> Job<'a> {
 
         // Spreadsheet numbering: the header is row 1.
         let mut row: u64 = 1;
-        loop {
-            let more = match csv.read_byte_record(&mut record) {
-                Ok(more) => more,
+        while let Some(chunk) = records.recv().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
                 Err(e) => {
                     // Keep what was read; the failure is reported on the import.
                     self.flush(progress).await?;
                     self.drain(progress).await?;
-                    return Err(csv_error(e, row + 1));
+                    return Err(e);
                 }
             };
-            if !more {
-                break;
-            }
-            row += 1;
-            self.take_row(row, &mapping, &record);
-            if self.delta.total as usize >= self.batch_size {
-                self.flush(progress).await?;
+            for record in &chunk {
+                row += 1;
+                self.take_row(row, &mapping, record);
+                if self.delta.total as usize >= self.batch_size {
+                    self.flush(progress).await?;
+                }
             }
         }
         self.flush(progress).await?;
@@ -386,6 +380,65 @@ fn duplicate(row: u64, key: &DedupeKey, of: String) -> Problem {
         DedupeKey::Linkedin(_) => (Field::LinkedinUrl, "LinkedIn URL"),
     };
     Problem { row_number: row, column: column.as_str().into(), kind: ProblemKind::Duplicate, message: format!("duplicate: same {what} as {of}") }
+}
+
+/// Most bytes of rows in one hand-over from the reading thread (rows are capped at
+/// [`limits::MAX_RECORD_BYTES`], so a chunk holds at least one).
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// Most rows in one hand-over.
+const CHUNK_ROWS: usize = 500;
+
+/// Reads the CSV on a blocking thread (file reads and parsing stay off the async workers) and
+/// hands its records over in chunks: the header alone first, then rows in file order. At most
+/// two chunks wait at a time, so memory stays bounded by [`CHUNK_BYTES`] whatever the file. A
+/// read error ends the stream with the error, naming the row; dropping the receiver stops the
+/// thread at its next hand-over.
+pub fn read_records<R: Read + Send + 'static>(reader: R) -> tokio::sync::mpsc::Receiver<Result<Vec<csv::ByteRecord>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::task::spawn_blocking(move || {
+        let prepared = match source::prepare(reader) {
+            Ok(p) => p,
+            Err(e) => return tx.blocking_send(Err(Error::Invalid(format!("the file could not be read: {e}")))).unwrap_or(()),
+        };
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(prepared.delimiter)
+            .has_headers(false)
+            // Rows with missing or extra trailing cells are common in hand-made sheets; the
+            // mapped cells are what count.
+            .flexible(true)
+            .from_reader(prepared.reader);
+        let (mut chunk, mut bytes, mut row) = (Vec::new(), 0usize, 0u64);
+        loop {
+            let mut record = csv::ByteRecord::new();
+            match csv.read_byte_record(&mut record) {
+                Ok(true) => {
+                    row += 1;
+                    bytes += record.as_slice().len();
+                    chunk.push(record);
+                    if row == 1 || chunk.len() >= CHUNK_ROWS || bytes >= CHUNK_BYTES {
+                        if tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                            return;
+                        }
+                        bytes = 0;
+                    }
+                }
+                Ok(false) => {
+                    if !chunk.is_empty() {
+                        let _ = tx.blocking_send(Ok(chunk));
+                    }
+                    return;
+                }
+                Err(e) => {
+                    if !chunk.is_empty() && tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                    let _ = tx.blocking_send(Err(csv_error(e, row + 1)));
+                    return;
+                }
+            }
+        }
+    });
+    rx
 }
 
 fn csv_error(e: csv::Error, row: u64) -> Error {

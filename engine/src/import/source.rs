@@ -25,8 +25,9 @@ pub struct Prepared {
     pub delimiter: u8,
 }
 
-/// Reads the head of `input`, strips a UTF-8 BOM, transcodes UTF-16 and sniffs the delimiter.
-/// Memory: one 64 KiB head, whatever the file's size.
+/// Reads the head of `input`, strips a UTF-8 BOM, transcodes UTF-16 and sniffs the delimiter;
+/// the reader refuses rows and cells over the caps of [`super::limits`]. Memory: one 64 KiB
+/// head, whatever the file's size.
 pub fn prepare<R: Read + Send + 'static>(mut input: R) -> io::Result<Prepared> {
     let head = read_head(&mut input)?;
     let rest = Cursor::new(head.clone()).chain(input);
@@ -49,7 +50,9 @@ pub fn prepare<R: Read + Send + 'static>(mut input: R) -> io::Result<Prepared> {
         let mut bom = [0u8; 3];
         reader.read_exact(&mut bom)?;
     }
-    Ok(Prepared { reader, delimiter: sniff_delimiter(&head) })
+    let delimiter = sniff_delimiter(&head);
+    // Every reader of an upload gets the row and cell caps.
+    Ok(Prepared { reader: Box::new(super::limits::Bounded::new(reader, delimiter)), delimiter })
 }
 
 fn read_head(r: &mut impl Read) -> io::Result<Vec<u8>> {

@@ -304,3 +304,20 @@ async fn an_instantly_unsubscribe_suppresses_and_moves_the_lead_once_and_other_e
     assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("lead_unsubscribed")).await.unwrap(), Handled::Unsubscribed { new: false, lead_moved: false });
     assert_eq!(count(&pool, "select count(*) from suppressions where client_id = $1", ws).await, 1);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn without_a_usable_https_unsubscribe_link_nothing_goes_to_instantly_or_smartlead_and_the_row_says_why(pool: PgPool) {
+    let server = MockServer::start().await;
+    let engine = engine_for(&pool, &server).await;
+    for provider in [Integration::Instantly, Integration::Smartlead] {
+        let (_, ws) = ready_external(&engine, 1, provider).await;
+        let mut d = dispatcher(&engine, "w1");
+        // AGENCY_OS_PUBLIC_URL left at plain http.
+        d.unsubscribe = Arc::new(|ws, c, to| format!("http://127.0.0.1:3000/u/{ws}.{c}.{to}"));
+        assert_eq!(d.round(tuesday()).await.unwrap().postponed, 1, "{provider:?}");
+        let [(state, _, _, _, error)] = rows(&pool, ws).await.try_into().unwrap();
+        assert_eq!(state, "pending", "held, not failed: it goes once the link is fixed");
+        assert!(error.unwrap_or_default().contains("unsubscribe link"), "{provider:?}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty(), "no provider was called");
+}

@@ -278,3 +278,60 @@ async fn the_demo_fixture_imports_with_its_known_problems_and_every_lead_scores(
     let counts = engine::flows::score::score_workspace(&pool, ws.0, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await.unwrap();
     assert_eq!(counts.scored, 43);
 }
+
+/// One header and then a single line of `size` bytes with no line break, generated as read.
+struct OneEndlessLine {
+    size: u64,
+    served: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Read for OneEndlessLine {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let served = self.served.load(std::sync::atomic::Ordering::Relaxed);
+        let n = (buf.len() as u64).min(self.size.saturating_sub(served)) as usize;
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b = if served == 0 && i < 6 { b"email,"[i] } else { b'a' };
+        }
+        self.served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+const HUNDRED_AND_FIFTY_MB: u64 = 150 * 1024 * 1024;
+
+fn endless() -> (OneEndlessLine, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    (OneEndlessLine { size: HUNDRED_AND_FIFTY_MB, served: served.clone() }, served)
+}
+
+#[test]
+fn a_150_mb_single_line_preview_is_refused_after_one_rows_worth_of_bytes() {
+    let (file, served) = endless();
+    let e = import::staged::preview_of(file, uuid::Uuid::new_v4(), "huge.csv".into()).unwrap_err();
+    assert_eq!(e.status(), 422);
+    assert!(e.to_string().contains("a row is longer than 1 MiB"), "{e}");
+    // Memory stays flat because reading stopped: at most the cap and a buffer were taken in.
+    let read = served.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(read <= 2 * 1024 * 1024, "read {read} bytes of a 150 MB line");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_150_mb_single_line_import_fails_with_the_reason_after_one_rows_worth_of_bytes(pool: PgPool) {
+    let ws = workspace(&pool, "Acme").await;
+    let (file, served) = endless();
+    let e = import::import_csv(&pool, ws.0, Some(ws.1), "huge.csv", file, |_| {}).await.unwrap_err();
+    assert!(e.to_string().contains("a row is longer than 1 MiB"), "{e}");
+    assert!(served.load(std::sync::atomic::Ordering::Relaxed) <= 2 * 1024 * 1024);
+    let (status, error): (String, Option<String>) = sqlx::query_as("select status, error from imports").fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.unwrap_or_default().contains("a row is longer"));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_cell_over_64_kib_fails_the_import_at_its_row_and_keeps_the_rows_before(pool: PgPool) {
+    let ws = workspace(&pool, "Acme").await;
+    let csv = format!("email,notes\nann@acme.com,short\nbob@beta.io,{}\n", "n".repeat(70 * 1024));
+    let e = import::import_csv(&pool, ws.0, Some(ws.1), "wide.csv", std::io::Cursor::new(csv.into_bytes()), |_| {}).await.unwrap_err();
+    assert!(e.to_string().contains("row 3") && e.to_string().contains("a cell is longer than 64 KiB"), "{e}");
+    assert_eq!(lead_by_email(&pool, ws.0, "ann@acme.com").await.first_name, None, "the row before is imported");
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 impl Browser {
     /// Calls a server function that takes JSON (the campaign editor's).
-    async fn call_json(&self, endpoint: &str, body: &Value) -> Reply {
+    pub(crate) async fn call_json(&self, endpoint: &str, body: &Value) -> Reply {
         let resp = self
             .http
             .post(format!("{}/api/{endpoint}", self.base))
@@ -27,12 +27,12 @@ impl Browser {
         Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), location: None }
     }
 
-    async fn create_campaign(&self, ws: &str, form: &CampaignForm) -> Reply {
+    pub(crate) async fn create_campaign(&self, ws: &str, form: &CampaignForm) -> Reply {
         self.call_json("create_campaign", &json!({ "workspace": ws, "form": form })).await
     }
 }
 
-fn ready_form(name: &str) -> CampaignForm {
+pub(crate) fn ready_form(name: &str) -> CampaignForm {
     let mut f = CampaignForm::new_default();
     f.name = name.into();
     f.sender_name = "Sam Carter".into();

@@ -11,6 +11,7 @@ mod isolation;
 mod leads;
 mod ops;
 mod rest;
+mod security;
 mod roles;
 mod sending;
 mod senders;

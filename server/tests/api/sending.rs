@@ -169,7 +169,7 @@ impl MailTransport for NoSend {
 }
 
 /// One approved first touch, dispatched in shadow mode.
-async fn shadow_message(app: &TestApp, owner: &Browser, ws: &str) {
+pub(crate) async fn shadow_message(app: &TestApp, owner: &Browser, ws: &str) {
     let user = UserId(owner.my_user_id().await.parse().unwrap());
     let ws = WorkspaceId(ws.parse().unwrap());
     let e = &app.engine;

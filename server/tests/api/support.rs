@@ -20,7 +20,12 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() }).await
 }
 
-pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
+pub async fn spawn_app_with(pool: PgPool, settings: Settings) -> TestApp {
+    spawn_app_at(pool, settings, None).await
+}
+
+/// As [`spawn_app_with`], with the router told it is reached at `public_url` (e.g. https).
+pub async fn spawn_app_at(pool: PgPool, mut settings: Settings, public_url: Option<&str>) -> TestApp {
     // The seed the sandbox had before providers were resolved per workspace.
     settings.providers.sandbox_seed = 7;
     let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -43,7 +48,7 @@ pub async fn spawn_app_with(pool: PgPool, mut settings: Settings) -> TestApp {
     let app = router(
         state,
         store,
-        &RouterSettings { public_url: base.clone(), secure_cookies: false, trust_proxy: true, session_days: 14 },
+        &RouterSettings { public_url: public_url.unwrap_or(&base).to_string(), secure_cookies: false, trusted_proxies: 1, session_days: 14 },
     );
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
