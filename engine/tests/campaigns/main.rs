@@ -6,6 +6,7 @@ mod drafting_scale;
 mod model_drafting;
 mod flow;
 mod bounces;
+mod replies;
 mod sending;
 mod smtp;
 mod support;
