@@ -19,7 +19,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-const PASSWORD: &str = "imap-and-smtp-app-password";
+pub(crate) const PASSWORD: &str = "imap-and-smtp-app-password";
 
 /// A mailbox on the sink with SMTP and IMAP, its password sealed as the app seals it.
 pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &SmtpSink, imap_port: u16) -> MailboxId {
@@ -76,7 +76,7 @@ pub(crate) async fn deliver(sink: &SmtpSink, to: &str, raw: &[u8]) {
 }
 
 /// What Postfix sends back: RFC 3464 report with the returned header.
-fn postfix_dsn(sender: &str, to: &str, message_id: &str, status: &str, action: &str) -> String {
+pub(crate) fn postfix_dsn(sender: &str, to: &str, message_id: &str, status: &str, action: &str) -> String {
     let id = Uuid::new_v4().simple();
     format!(
         "Return-Path: <>\r\nDate: Tue,  1 Dec 2026 10:01:02 +1100 (AEDT)\r\nFrom: MAILER-DAEMON@mx1.client.example (Mail Delivery System)\r\n\
@@ -162,7 +162,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/tests/fixtures/bounces").join(name)).unwrap()
 }
 
-async fn state(pool: &PgPool, ws: WorkspaceId, m: MailboxId) -> PollState {
+pub(crate) async fn state(pool: &PgPool, ws: WorkspaceId, m: MailboxId) -> PollState {
     mailbox_polls::get(pool, ws, m).await.unwrap().expect("the poll left its state")
 }
 
