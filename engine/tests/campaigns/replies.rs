@@ -412,3 +412,76 @@ async fn a_reply_sent_to_the_mailbox_is_read_over_imap_threaded_recorded_once_an
     let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
     assert_eq!(why.as_deref(), Some("the lead replied"));
 }
+
+/// The reply intake against a real Dovecot (issue 11: TLS from the first byte and STARTTLS):
+/// threaded to its lead, classified, recorded once when read twice, left unread, and the lead's
+/// follow-up refused.
+async fn a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool: PgPool, security: &str) {
+    let Some(dovecot) = crate::dovecot::Dovecot::start().await else { return };
+    let (engine, sink, sink_imap) = setup(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let sender = "sam@northwind.com.au";
+    let m = sink_mailbox(&engine, ws, sender, &sink, sink_imap).await;
+    let sent = sent_through_sink(&engine, ws, u, 2).await;
+    let campaign: Uuid = sqlx::query_scalar("select id from campaigns where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    drafts::draft_campaign(&engine, ws, CampaignId(campaign), tuesday()).await.unwrap();
+    dovecot.add_user(sender, crate::bounces::PASSWORD);
+    let port = if security == "tls" { dovecot.tls_port() } else { dovecot.starttls_port() };
+    sqlx::query("update mailboxes set imap_host = $3, imap_port = $4, imap_security = $5 where client_id = $1 and id = $2")
+        .bind(ws.0)
+        .bind(m.0)
+        .bind(dovecot.host())
+        .bind(i32::from(port))
+        .bind(security)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (to, message_id, lead) = &sent[1];
+    let raw = format!(
+        "From: Kim <{to}>\r\nTo: {sender}\r\nSubject: Re: Quick question\r\nMessage-ID: <kim-1@client.example>\r\nIn-Reply-To: {message_id}\r\nReferences: {message_id}\r\n\r\nNot interested, thanks.\r\n\r\n> Book a call\r\n"
+    );
+    dovecot.deliver(sender, raw.as_bytes()).await;
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!((r.replies, r.error.as_deref()), (1, None), "{r:?}\n{}", dovecot.log());
+    sqlx::query("update mailbox_polls set last_uid = 0 where client_id = $1").bind(ws.0).execute(&pool).await.unwrap();
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!((r.messages, r.replies), (1, 0), "{r:?}");
+    let (rlead, intent): (Option<Uuid>, String) = sqlx::query_as("select lead_id, intent from replies where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((rlead, intent.as_str()), (Some(*lead), "not_interested"));
+    assert!(dovecot.flags(sender).iter().all(|(_, f)| !f.contains("\\Seen")), "nothing marked read");
+    let d = dispatcher(&engine, Arc::new(Recorder::default()), "w2");
+    go_live(&pool, ws).await;
+    d.round(tuesday() + Duration::days(9)).await.unwrap();
+    let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
+    assert_eq!(why.as_deref(), Some("the lead replied"));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_at_dovecot_over_implicit_tls_is_recorded_once_and_stops_the_follow_up(pool: PgPool) {
+    a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool, "tls").await;
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_at_dovecot_over_starttls_is_recorded_once_and_stops_the_follow_up(pool: PgPool) {
+    a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool, "starttls").await;
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_and_a_booked_meeting(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let demo = engine::flows::demo::seed(&engine).await.unwrap();
+    let ws = demo.workspace;
+    let intents: Vec<String> = sqlx::query_scalar("select distinct intent from replies where client_id = $1 order by intent").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(intents, ["auto_reply", "interested", "meeting_request", "not_interested", "out_of_office", "question", "unsubscribe"]);
+    assert_eq!(count(&pool, "select count(*) from meetings where client_id = $1", ws).await, 1);
+    assert_eq!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'converted'", ws).await, 1);
+    assert!(count(&pool, "select count(*) from drafts where client_id = $1 and status = 'pending'", ws).await > 0);
+    assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
+    let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert!(shadow, "the demo never sends for real");
+    let c = dashboard::counts(&pool, ws).await.unwrap();
+    assert!(c.replies_attention >= 2 && c.meetings_this_week == 1, "{c:?}");
+    // Seeding again changes nothing.
+    engine::flows::demo::seed(&engine).await.unwrap();
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 7);
+}
