@@ -7,6 +7,7 @@ mod model_drafting;
 mod flow;
 mod outbound;
 mod bounces;
+mod replies;
 mod imap_attacks;
 mod imap_dovecot;
 #[path = "../shared/dovecot.rs"]
