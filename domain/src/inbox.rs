@@ -270,6 +270,15 @@ pub struct InboxPage {
     pub items: Vec<InboxItem>,
     pub next: Option<String>,
     pub counts: Vec<TabCount>,
+    /// What the campaign and mailbox filters offer.
+    pub campaigns: Vec<FilterOption>,
+    pub mailboxes: Vec<FilterOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterOption {
+    pub id: Uuid,
+    pub label: String,
 }
 
 impl InboxPage {

@@ -15,6 +15,7 @@ pub mod mailboxes;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;
+pub mod inbox;
 pub mod integrations;
 pub mod pipeline;
 pub mod score;
