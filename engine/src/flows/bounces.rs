@@ -21,6 +21,7 @@
 use crate::email::imap::{self, FetchLimits, InboxCursor};
 use crate::email::transport::imap_settings;
 use crate::flows::deliverability::{self, Outcome};
+use crate::flows::replies::{self, RecordOutcome};
 use crate::store::mailbox_polls::{self, PollCounts};
 use crate::store::mailboxes;
 use crate::{Engine, Error, Result};
@@ -57,6 +58,8 @@ pub struct PollReport {
     pub bounces: u32,
     /// Complaints recorded now.
     pub complaints: u32,
+    /// Replies from leads recorded now (`flows::replies`; not counting ones recorded before).
+    pub replies: u32,
     /// Recipients a bounce reported as failing only temporarily: nothing changed for them.
     pub temporary: u32,
     /// Bounces and complaints about no message this workspace sent (someone else's, or sent
@@ -172,6 +175,12 @@ async fn record(engine: &Engine, ws: WorkspaceId, raw: &[u8], report: &mut PollR
     }
     let bounce = parse_bounce(raw);
     if bounce.is_empty() {
+        // Not a bounce or a report: perhaps a lead answering. Mail from no lead of ours
+        // (newsletters, colleagues) is left alone.
+        let Some(reply) = replies::parse_incoming(raw, Some(MailboxId(report.mailbox))) else { return Ok(()) };
+        if let RecordOutcome::Recorded { .. } = replies::record(engine, ws, reply).await? {
+            report.replies += 1;
+        }
         return Ok(());
     }
     report.temporary += bounce.temporary.len() as u32;

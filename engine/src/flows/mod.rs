@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod api_leads;
 pub mod bounces;
 pub mod campaigns;
+pub mod decay;
 pub mod demo;
 pub mod deliverability;
 pub mod drafts;

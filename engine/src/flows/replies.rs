@@ -55,6 +55,47 @@ pub struct IncomingReply {
     pub raw_headers: Vec<(String, String)>,
 }
 
+/// Headers that tell a machine's message from a person's; the rest are not kept.
+const MACHINE_HEADERS: [&str; 6] = ["auto-submitted", "precedence", "x-autoreply", "x-autorespond", "list-id", "list-unsubscribe"];
+
+fn id_list(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match (v.as_text_list(), v.as_text()) {
+        (Some(list), _) => list.iter().map(|s| bracketed(s)).collect(),
+        (None, Some(one)) => one.split_whitespace().map(bracketed).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads a message from a mailbox as a possible reply: Message-ID, threading headers, sender,
+/// subject and text (the plain part, else the HTML part as text), quoted history kept. `None`
+/// when it has no Message-ID or no sender address (nothing to match or dedupe it by).
+pub fn parse_incoming(raw: &[u8], mailbox: Option<MailboxId>) -> Option<IncomingReply> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    let message_id = msg.message_id().map(bracketed).filter(|m| m.len() > 2)?;
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string())?;
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let now = Utc::now();
+    let received_at = msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)).filter(|d| *d <= now).unwrap_or(now);
+    let raw_headers = msg
+        .headers_raw()
+        .filter(|(n, _)| MACHINE_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h)))
+        .take(20)
+        .map(|(n, v)| (n.to_string(), v.trim().chars().take(200).collect()))
+        .collect();
+    Some(IncomingReply {
+        source: "imap".into(),
+        mailbox,
+        message_id,
+        in_reply_to: id_list(msg.in_reply_to()).into_iter().next(),
+        references: id_list(msg.references()).into_iter().take(50).collect(),
+        from,
+        subject: msg.subject().unwrap_or_default().chars().take(1000).collect(),
+        text: replies::cap(&text, replies::MAX_BODY).to_string(),
+        received_at,
+        raw_headers,
+    })
+}
+
 /// What recording did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
