@@ -2,12 +2,10 @@
 //! may call each, another workspace's ids are 404, bad input is 422 and changes nothing.
 
 use crate::support::*;
-use async_trait::async_trait;
 use domain::campaign::{CampaignSettings, CampaignStatus};
 use domain::ids::{UserId, WorkspaceId};
-use engine::dispatch::{DispatchSettings, Dispatcher, MailTransport, OutgoingEmail, SendError};
+use engine::dispatch::{DispatchSettings, Dispatcher};
 use engine::email::sink::{SinkOptions, SmtpSink};
-use engine::store::mailboxes::SendingMailbox;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -153,19 +151,6 @@ async fn only_owners_and_admins_go_live_or_stop_and_everyone_sees_the_state(pool
 
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where action like 'sending.%' order by id").fetch_all(&app.pool).await.unwrap();
     assert_eq!(actions, ["sending.go_live", "sending.stop", "sending.resume", "sending.back_to_shadow"]);
-}
-
-/// Never called: the workspace is in shadow mode.
-struct NoSend;
-
-#[async_trait]
-impl MailTransport for NoSend {
-    async fn send(&self, _m: &SendingMailbox, _e: &OutgoingEmail) -> Result<String, SendError> {
-        panic!("shadow mode must not call the transport")
-    }
-    async fn delivered(&self, _m: &SendingMailbox, _id: &str) -> Option<bool> {
-        None
-    }
 }
 
 /// One approved first touch, dispatched in shadow mode.

@@ -150,3 +150,16 @@ impl Browser {
         r.body["id"].as_str().expect("logged in").to_string()
     }
 }
+
+/// A mail transport that must never be called: the workspace is in shadow mode.
+pub struct NoSend;
+
+#[async_trait::async_trait]
+impl engine::dispatch::MailTransport for NoSend {
+    async fn send(&self, _m: &engine::store::mailboxes::SendingMailbox, _e: &engine::dispatch::OutgoingEmail) -> Result<String, engine::dispatch::SendError> {
+        panic!("shadow mode must not call the transport")
+    }
+    async fn delivered(&self, _m: &engine::store::mailboxes::SendingMailbox, _id: &str) -> Option<bool> {
+        None
+    }
+}
