@@ -5,31 +5,12 @@
 //! another workspace's reply is 404 and nothing changes.
 
 use crate::support::*;
-use domain::campaign::{CampaignSettings, CampaignStatus, PermissionMode};
+use domain::campaign::PermissionMode;
 use domain::ids::{UserId, WorkspaceId};
-use engine::dispatch::{DispatchSettings, Dispatcher};
 use engine::flows::replies::{IncomingReply, RecordOutcome};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
-use std::sync::Arc;
-
-/// A Tuesday 10:00 in Sydney: inside the default sending window.
-fn tuesday() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+11:00").unwrap().with_timezone(&chrono::Utc)
-}
-
-/// Sends (in shadow mode) every due outbox row of the workspace.
-async fn dispatch(app: &TestApp, ws: &str) -> engine::dispatch::RoundReport {
-    sqlx::query("update outbox set not_before = $2 where client_id = $1 and state = 'pending'")
-        .bind(ws.parse::<uuid::Uuid>().unwrap())
-        .bind(tuesday() - chrono::Duration::minutes(1))
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let d = Dispatcher { engine: app.engine.clone(), transport: Arc::new(NoSend), unsubscribe: Arc::new(|_, _, _| String::new()), settings: DispatchSettings::default(), worker: "t".into() };
-    d.round(tuesday()).await.unwrap()
-}
 
 /// A workspace whose campaign (in `mode`) has sent its first touch to Ann and Bo (shadow mode),
 /// and each wrote back: Ann interested, Bo out of office. Returns (owner, ws, Ann's reply id,
@@ -50,32 +31,7 @@ async fn scene(app: &TestApp, mode: Option<PermissionMode>) -> Scene {
     let user = UserId(owner.my_user_id().await.parse().unwrap());
     let ws = WorkspaceId(ws_raw.parse().unwrap());
     let e = &app.engine;
-    for (email, first) in [("ann@harbour.com.au", "Ann"), ("bo@harbour.com.au", "Bo")] {
-        sqlx::query(
-            "insert into leads (client_id, source, email, first_name, last_name, title, company, company_domain, industry, location, employee_count, status, als, tier)
-             values ($1, 'csv', $2, $3, 'Nguyen', 'Managing Director', 'Harbour Freight', 'harbour.com.au', 'Logistics', 'Adelaide SA', 40, 'scored', 80, 'hot')",
-        )
-        .bind(ws.0)
-        .bind(email)
-        .bind(first)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    }
-    let mut s = CampaignSettings::new_default("Q1");
-    s.sender_name = "Sam Carter".into();
-    s.sender_company = "Northwind Growth".into();
-    s.physical_address = "1 George St, Sydney NSW 2000".into();
-    s.permission_mode = mode;
-    let c = engine::flows::campaigns::create(e, user, ws, s).await.unwrap();
-    engine::flows::campaigns::set_status(e, user, ws, c, CampaignStatus::Active).await.unwrap();
-    engine::flows::campaigns::enroll(e, user, ws, c, &Default::default()).await.unwrap();
-    engine::flows::drafts::draft_campaign(e, ws, c, chrono::Utc::now()).await.unwrap();
-    if mode != Some(PermissionMode::Autopilot) {
-        let batch = engine::flows::drafts::freeze_batch(e, user, ws, Some(c), 100).await.unwrap();
-        engine::flows::drafts::execute_batch(e, user, ws, batch.id).await.unwrap();
-    }
-    assert_eq!(dispatch(app, &ws_raw).await.shadow, 2);
+    let c = shadow_campaign(app, user, ws, &[("Ann", "ann@harbour.com.au"), ("Bo", "bo@harbour.com.au")], mode).await;
     let sent: Vec<(String, String)> = sqlx::query_as("select to_address, message_id from outbox where client_id = $1 and state = 'shadow' order by to_address")
         .bind(ws.0)
         .fetch_all(&app.pool)
@@ -211,7 +167,7 @@ async fn in_autopilot_an_answer_goes_to_the_outbox_once_threaded_under_their_mes
     assert_eq!(reply_outbox_rows(&app).await.len(), 1);
 
     // Dispatch sends it with every check (shadow mode here), in the thread, as "Re: …".
-    let report = dispatch(&app, &s.ws).await;
+    let report = dispatch_shadow(&app, WorkspaceId(s.ws.parse().unwrap())).await;
     assert_eq!(report.shadow, 1, "{report:?}");
     let (subject, state): (String, String) = sqlx::query_as("select subject, state from outbox where kind = 'reply'").fetch_one(&app.pool).await.unwrap();
     assert_eq!((subject.as_str(), state.as_str()), ("Re: freight", "shadow"));
