@@ -92,6 +92,16 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Benchmark reply intake (events/s, p99 per event), the Inbox page and the lead timeline
+    /// with many replies and activities, in a scratch database (dropped afterwards).
+    BenchIntake {
+        #[arg(long, default_value_t = 10_000)]
+        replies: usize,
+        #[arg(long, default_value_t = 100_000)]
+        activities: usize,
+        #[arg(long)]
+        keep: bool,
+    },
     /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
     /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
     RotateSecrets,
@@ -212,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::BenchDispatch { messages, drafts, keep } => crate::bench_dispatch::run(&load()?, messages, drafts, keep).await,
+        Command::BenchIntake { replies, activities, keep } => crate::bench_intake::run(&load()?, replies, activities, keep).await,
         Command::Bench { leads, keep, poll_ms } => crate::bench::run(&load()?, leads, keep, poll_ms).await,
         Command::Import { workspace, file } => {
             let config = load()?;

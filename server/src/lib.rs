@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_dispatch;
+pub mod bench_intake;
 pub mod cli;
 pub mod config;
 pub mod csrf;

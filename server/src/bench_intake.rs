@@ -1,0 +1,175 @@
+//! `agency-os bench-intake`: the reply intake path (`engine::flows::replies::record`: match,
+//! classify, store, timeline, action) for 10,000 replies — events per second and p99 per event —
+//! then the Inbox page (`store::replies::list`) and the lead timeline (`store::activities::
+//! timeline`) with 100,000 activities and 10,000 replies in the workspace. Runs in its own
+//! scratch database, dropped afterwards.
+
+use crate::config::Config;
+use anyhow::Context;
+use domain::leads::LeadId;
+use domain::reply::ReplyClass;
+use engine::flows::replies::{IncomingReply, RecordOutcome};
+use engine::store::replies::InboxFilter;
+use engine::{cache::Redis, db, Engine};
+use std::time::Instant;
+
+const BENCH_DB: &str = "agency_os_bench_intake";
+
+/// One text per class, with quoted history, as prospects write them.
+const TEXTS: [&str; 7] = [
+    "Sure, let's set up a call next week. Does Thursday at 2pm work?",
+    "Thanks, this sounds interesting. Tell me more.",
+    "How much does it cost per month?",
+    "Not interested, thanks.",
+    "Please remove me from your mailing list.",
+    "I am out of the office until 14 December with limited access to email.",
+    "Thank you for your email. This is an automated response.",
+];
+
+pub async fn run(config: &Config, replies: usize, activities: usize, keep: bool) -> anyhow::Result<()> {
+    let server_url = config.database_url.expose().to_string();
+    let (base, _) = server_url.rsplit_once('/').context("DATABASE_URL has no database name")?;
+    let bench_url = format!("{base}/{BENCH_DB}");
+    drop_database(&server_url).await?;
+    db::create_database_if_missing(&bench_url).await?;
+    let pool = db::connect(&bench_url, config.db_max_connections.max(20)).await?;
+    db::migrate(&pool).await.context("migrating the bench database")?;
+    let redis = Redis::connect(config.redis_url.expose(), format!("bench:{}:", uuid::Uuid::new_v4().simple())).await.context("cannot reach Redis (set REDIS_URL)")?;
+    let mut settings = config.engine_settings()?;
+    settings.public_url = "https://bench.agency-os.example".into();
+    let engine = Engine { pool, redis, settings };
+    let result = measure(&engine, replies, activities).await;
+    engine.pool.close().await;
+    if keep {
+        eprintln!("kept database {BENCH_DB}");
+    } else {
+        drop_database(&server_url).await?;
+    }
+    result
+}
+
+fn pct(times: &mut [f64], q: f64) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[((times.len() as f64 - 1.0) * q).round() as usize]
+}
+
+async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::Result<()> {
+    let build = if cfg!(debug_assertions) { "debug build" } else { "release build" };
+    let t = Instant::now();
+    // A workspace whose every lead got its first email (approved through the real flows; marked
+    // sent here, nothing is delivered).
+    let seeded = crate::bench_dispatch::seed(engine, replies, true, &[]).await?;
+    let ws = seeded.workspace;
+    sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '2 days' where client_id = $1").bind(ws.0).execute(&engine.pool).await?;
+    let sent: Vec<(String, String)> = sqlx::query_as("select message_id, to_address from outbox where client_id = $1 order by to_address").bind(ws.0).fetch_all(&engine.pool).await?;
+    eprintln!("seeded {} sent messages in {:.1} s", sent.len(), t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let started = chrono::Utc::now();
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (message_id, to)) in sent.iter().enumerate() {
+        let r = IncomingReply {
+            source: "imap".into(),
+            mailbox: None,
+            message_id: format!("<bench-{i}@prospect.example>"),
+            in_reply_to: Some(message_id.clone()),
+            references: vec![message_id.clone()],
+            from: to.clone(),
+            subject: "Re: Quick question".into(),
+            text: format!("{}\n\nOn Tue, Sam Carter wrote:\n> Would a short call make sense?\n> Unsubscribe here\n", TEXTS[i % TEXTS.len()]),
+            received_at: started - chrono::Duration::seconds(i as i64),
+            raw_headers: if i % 7 == 6 { vec![("Auto-Submitted".into(), "auto-replied".into())] } else { vec![] },
+        };
+        let (engine, gate) = (engine.clone(), gate.clone());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            let t = Instant::now();
+            let out = engine::flows::replies::record(&engine, ws, r).await;
+            (out, t.elapsed().as_secs_f64() * 1000.0)
+        });
+    }
+    let results = tasks.join_all().await;
+    let seconds = t.elapsed().as_secs_f64();
+    let mut times = Vec::with_capacity(results.len());
+    let mut recorded = 0;
+    for (out, ms) in results {
+        if let RecordOutcome::Recorded { .. } = out? {
+            recorded += 1;
+        }
+        times.push(ms);
+    }
+    println!(
+        "reply intake ({build}, engine::flows::replies::record, 8 at once): {recorded} of {} replies recorded in {seconds:.2} s = {:.0} events/s; per event p50 {:.1} ms, p99 {:.1} ms",
+        times.len(),
+        times.len() as f64 / seconds,
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.99)
+    );
+
+    // Fill the timeline up to `activities` with opens and clicks spread over the leads.
+    let have: i64 = sqlx::query_scalar("select count(*) from activities where client_id = $1").bind(ws.0).fetch_one(&engine.pool).await?;
+    let more = (activities as i64 - have).max(0);
+    sqlx::query(
+        "insert into activities (client_id, lead_id, campaign_id, kind, channel, summary, occurred_at)
+         select $1, l.id, $2, case when i % 3 = 0 then 'clicked' else 'opened' end, 'email', 'Opened the email',
+                now() - make_interval(mins => i)
+         from generate_series(1, $3::int) i
+         join lateral (select id from leads where client_id = $1 order by id offset (i % $4) limit 1) l on true",
+    )
+    .bind(ws.0)
+    .bind(seeded.campaign.0)
+    .bind(more as i32)
+    .bind(replies.max(1) as i64)
+    .execute(&engine.pool)
+    .await?;
+    sqlx::query("analyze activities").execute(&engine.pool).await?;
+    sqlx::query("analyze replies").execute(&engine.pool).await?;
+    let (acts, reps): (i64, i64) = sqlx::query_as("select (select count(*) from activities where client_id = $1), (select count(*) from replies where client_id = $1)")
+        .bind(ws.0)
+        .fetch_one(&engine.pool)
+        .await?;
+
+    let needs_attention = InboxFilter { classes: vec![ReplyClass::MeetingRequest, ReplyClass::Interested, ReplyClass::Question, ReplyClass::Unclassified], ..Default::default() };
+    let all = InboxFilter::default();
+    let mut times = Vec::new();
+    let mut after = None;
+    for i in 0..200 {
+        let filter = if i % 2 == 0 { &needs_attention } else { &all };
+        let cursor = if i % 4 == 3 { after } else { None };
+        let t = Instant::now();
+        let (rows, next) = engine::store::replies::list(&engine.pool, ws, filter, cursor, 50).await?;
+        let counts = engine::store::replies::counts(&engine.pool, ws).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(!rows.is_empty() && counts.unread > 0, "the inbox is empty");
+        after = next.or(after);
+    }
+    println!(
+        "Inbox page ({build}, store::replies::list 50 rows + counts, {reps} replies, {acts} activities, 200 requests): p50 {:.1} ms, p95 {:.1} ms",
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.95)
+    );
+
+    let leads: Vec<uuid::Uuid> = sqlx::query_scalar("select id from leads where client_id = $1 order by id limit 200").bind(ws.0).fetch_all(&engine.pool).await?;
+    let mut times = Vec::new();
+    for lead in &leads {
+        let t = Instant::now();
+        let page = engine::store::activities::timeline(&engine.pool, ws, LeadId(*lead), None, 50).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(!page.is_empty(), "a lead without a timeline");
+    }
+    println!(
+        "lead timeline ({build}, store::activities::timeline 50 rows, {acts} activities, {} leads): p50 {:.1} ms, p95 {:.1} ms",
+        times.len(),
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.95)
+    );
+    Ok(())
+}
+
+async fn drop_database(server_url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(server_url).await?;
+    sqlx::query(&format!("drop database if exists {BENCH_DB} with (force)")).execute(&mut conn).await?;
+    Ok(())
+}
