@@ -34,14 +34,15 @@ PORT="${E2E_PORT:-3107}"
 psql "$SERVER_URL/postgres" -qc "drop database if exists agency_os_e2e with (force)" >/dev/null
 # The product's own SMTP sink stands in for the agency's mail server: live sends go there.
 SINK_PORT="${E2E_SINK_PORT:-2626}"
+SINK_IMAP_PORT="${E2E_SINK_IMAP_PORT:-2627}"
 SINK_DIR="$ROOT/target/e2e-mail"
 rm -rf "$SINK_DIR"
-target/debug/agency-os smtp-sink --addr "127.0.0.1:$SINK_PORT" --dir "$SINK_DIR" >target/e2e-sink.log 2>&1 &
+target/debug/agency-os smtp-sink --addr "127.0.0.1:$SINK_PORT" --imap-addr "127.0.0.1:$SINK_IMAP_PORT" --dir "$SINK_DIR" >target/e2e-sink.log 2>&1 &
 SINK_PID=$!
 LOG=target/e2e-server.log
 # Links in emails must be https (RFC 8058 one-click unsubscribe), as behind a real TLS proxy.
 DATABASE_URL="$E2E_DB" AGENCY_OS_ADDR="127.0.0.1:$PORT" AGENCY_OS_PUBLIC_URL="https://agency-os.test" \
-  AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" AGENCY_OS_FETCH_ALLOW_PRIVATE=true \
+  AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" AGENCY_OS_FETCH_ALLOW_PRIVATE=true AGENCY_OS_BOUNCE_POLL_SECS=3 \
   AGENCY_OS_LOG_FORMAT=json target/debug/agency-os serve >"$LOG" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $SINK_PID 2>/dev/null || true' EXIT
@@ -50,6 +51,6 @@ for _ in $(seq 1 60); do
   kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG"; die "the server did not start"; }
   sleep 1
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SINK_PORT="$SINK_PORT" SINK_DIR="$SINK_DIR" node run.mjs)
+(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SINK_PORT="$SINK_PORT" SINK_IMAP_PORT="$SINK_IMAP_PORT" SINK_DIR="$SINK_DIR" node run.mjs)
 
 say "all tests passed in $(( $(date +%s) - started )) s; screenshots in end2end/output/"

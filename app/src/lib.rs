@@ -53,7 +53,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=auth::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell ssr=SsrMode::Async>
-                    <Route path=path!("") view=sections::Dashboard ssr=SsrMode::Async/>
+                    <Route path=path!("") view=dashboard::Dashboard ssr=SsrMode::Async/>
                     <Route path=path!("onboarding") view=sections::Onboarding ssr=SsrMode::Async/>
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::Async/>
                     <Route path=path!("campaigns/new") view=campaigns::NewCampaignPage ssr=SsrMode::Async/>
@@ -61,7 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("leads") view=leads::LeadsPage ssr=SsrMode::Async/>
                     <Route path=path!("leads/:lead") view=leads::LeadDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
-                    <Route path=path!("inbox") view=sections::Inbox ssr=SsrMode::Async/>
+                    <Route path=path!("inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>

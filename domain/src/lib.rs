@@ -23,6 +23,7 @@ pub mod deliverability;
 pub mod window;
 // Suppression, quality guard, lead status machine, reply classification (SPEC §3, §8, §10.5, §11).
 pub mod guard;
+pub mod inbox;
 pub mod lead_status;
 pub mod leads;
 pub mod reply;

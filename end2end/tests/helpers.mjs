@@ -102,3 +102,51 @@ export async function approvalsWithDrafts(page, wsUrl) {
   }
   await page.waitForSelector('[data-testid=draft]');
 }
+
+/// Adds a mailbox on the local SMTP sink (no TLS is allowed only for a relay on this machine),
+/// optionally reading the sink's IMAP side, and gives it a DKIM key.
+export async function addSinkMailbox(page, wsUrl, { from, name, smtpPort, imapPort }) {
+  await page.goto(`${wsUrl}/settings/mailboxes`);
+  await hydrated(page);
+  await page.fill('#address', from);
+  await page.fill('#display_name', name);
+  await page.fill('#smtp_host', '127.0.0.1');
+  await page.fill('#smtp_port', smtpPort);
+  await page.selectOption('#smtp_security', 'none');
+  await page.fill('#smtp_username', from);
+  await page.fill('#smtp_password', 'sink-password');
+  if (imapPort) {
+    await page.fill('#imap_host', '127.0.0.1');
+    await page.fill('#imap_port', imapPort);
+    await page.selectOption('#imap_security', 'none');
+  }
+  await page.click('[data-testid=add-mailbox] button[type=submit]');
+  await page.waitForSelector(`[data-testid=mailbox-address]:has-text("${from}")`);
+  await page.click('[data-testid=mailbox] >> text=Generate key');
+  await page.waitForSelector('[data-testid=dkim-value]');
+}
+
+/// Goes live (typing the workspace's name to confirm) from the page's sending banner.
+export async function goLive(page, workspace) {
+  await page.click('[data-testid=go-live]');
+  await page.fill('[data-testid=go-live-confirm]', workspace);
+  await page.click('[data-testid=go-live-submit]');
+  await page.waitForSelector('[data-testid=sending-banner][data-state=live]');
+}
+
+/// Creates a campaign that may send at any hour on any day (so a test does not depend on the
+/// clock) and activates it.
+export async function activeCampaignAnyTime(page, wsUrl, { name, sender, company }) {
+  await page.goto(`${wsUrl}/campaigns/new`);
+  await hydrated(page);
+  await page.fill('[data-testid=c-name]', name);
+  await page.fill('[data-testid=c-sender-name]', sender);
+  await page.fill('[data-testid=c-sender-company]', company);
+  await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
+  await sendAnyTime(page);
+  await page.click('[data-testid=campaign-save]');
+  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await page.click('[data-testid=campaign-activate]');
+  await page.waitForSelector('[data-testid=campaign-status]:has-text("active")');
+}

@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, sendAnyTime, outboxRows, approvalsWithDrafts } from './helpers.mjs';
+import { launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, outboxRows, approvalsWithDrafts, addSinkMailbox, goLive, activeCampaignAnyTime } from './helpers.mjs';
 
 const SINK_PORT = process.env.SINK_PORT;
 const SINK_DIR = process.env.SINK_DIR;
@@ -44,43 +44,17 @@ test('go live, approve, and the messages reach the SMTP server once each', { ski
 
   // A mailbox on the local SMTP server (no TLS is allowed only for a relay on this machine),
   // with a DKIM key; "Test connection" talks to it for real.
-  await page.goto(`${wsUrl}/settings/mailboxes`);
-  await hydrated(page);
-  await page.fill('#address', from);
-  await page.fill('#display_name', 'Olive Live');
-  await page.fill('#smtp_host', '127.0.0.1');
-  await page.fill('#smtp_port', SINK_PORT);
-  await page.selectOption('#smtp_security', 'none');
-  await page.fill('#smtp_username', from);
-  await page.fill('#smtp_password', 'sink-password');
-  await page.click('[data-testid=add-mailbox] button[type=submit]');
-  await page.waitForSelector(`[data-testid=mailbox-address]:has-text("${from}")`);
-  await page.click('[data-testid=mailbox] >> text=Generate key');
-  await page.waitForSelector('[data-testid=dkim-value]');
+  await addSinkMailbox(page, wsUrl, { from, name: 'Olive Live', smtpPort: SINK_PORT });
   await page.click('[data-testid=test-mailbox]');
   await page.waitForSelector('[data-testid=connection-test]');
   assert.match(await page.textContent('[data-testid=connection-test]'), /OK|succeeded|connected/i);
 
   // Go live; the header's shadow pill goes away without a reload.
-  await page.click('[data-testid=go-live]');
-  await page.fill('[data-testid=go-live-confirm]', 'Live Co');
-  await page.click('[data-testid=go-live-submit]');
-  await page.waitForSelector('[data-testid=sending-banner][data-state=live]');
+  await goLive(page, 'Live Co');
   await page.waitForSelector('[data-testid=shadow-pill]', { state: 'detached' });
 
   // A campaign that may send at any hour on any day, so the test does not depend on the clock.
-  await page.goto(`${wsUrl}/campaigns/new`);
-  await hydrated(page);
-  await page.fill('[data-testid=c-name]', 'Live launch');
-  await page.fill('[data-testid=c-sender-name]', 'Olive Live');
-  await page.fill('[data-testid=c-sender-company]', 'Live Co');
-  await page.fill('[data-testid=c-address]', '1 George St, Sydney NSW 2000');
-  await sendAnyTime(page);
-  await page.click('[data-testid=campaign-save]');
-  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
-  await hydrated(page);
-  await page.click('[data-testid=campaign-activate]');
-  await page.waitForSelector('[data-testid=campaign-status]:has-text("active")');
+  await activeCampaignAnyTime(page, wsUrl, { name: 'Live launch', sender: 'Olive Live', company: 'Live Co' });
 
   await page.goto(`${wsUrl}/leads`);
   await hydrated(page);

@@ -168,6 +168,10 @@ pub enum Command {
         /// Also write each message to this directory as an .eml file.
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
+        /// Also answer IMAP here over the messages received (one INBOX), so a mailbox pointed
+        /// at the sink reads back its replies and bounces.
+        #[arg(long)]
+        imap_addr: Option<std::net::SocketAddr>,
     },
 }
 
@@ -222,7 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::DkimSign { domain, selector, key, algorithm } => crate::mail_tools::dkim_sign(&domain, &selector, &key, algorithm.as_deref()),
         Command::DkimKeygen { algorithm, domain, selector, out } => crate::mail_tools::dkim_keygen(&algorithm, &domain, &selector, &out),
-        Command::SmtpSink { addr, dir } => crate::mail_tools::smtp_sink(addr, dir).await,
+        Command::SmtpSink { addr, dir, imap_addr } => crate::mail_tools::smtp_sink(addr, dir, imap_addr).await,
         Command::RotateSecrets => {
             let config = load()?;
             let engine = connect(&config).await?;

@@ -62,11 +62,15 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn smtp_sink(addr: std::net::SocketAddr, dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn smtp_sink(addr: std::net::SocketAddr, dir: Option<PathBuf>, imap_addr: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
     let sink = SmtpSink::start(addr, SinkOptions { dir: dir.clone(), ..Default::default() })
         .await
         .map_err(|e| bad(format!("cannot listen on {addr}: {e}")))?;
     println!("SMTP sink listening on {}{}", sink.addr(), dir.map(|d| format!(", writing messages to {}", d.display())).unwrap_or_default());
+    if let Some(imap) = imap_addr {
+        let bound = sink.serve_imap(imap).await.map_err(|e| bad(format!("cannot listen on {imap}: {e}")))?;
+        println!("IMAP on {bound}");
+    }
     let mut seen = 0;
     loop {
         tokio::select! {

@@ -1,10 +1,13 @@
 //! Server functions: each authorises, calls one `engine` function and returns `domain` types.
 
+pub mod activity;
 pub mod api_keys;
 pub mod approvals;
 pub mod auth;
 pub mod campaigns;
+pub mod dashboard;
 pub mod icp;
+pub mod inbox;
 pub mod integrations;
 pub mod leads;
 pub mod mailboxes;

@@ -69,28 +69,6 @@ pub fn line_diff(a: &str, b: &str) -> Vec<(char, String)> {
     out
 }
 
-/// Focuses an element once the view has rendered it (a field that has just been opened does
-/// not exist yet when the key press is handled).
-fn focus(id: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let id = id.to_string();
-        set_timeout(
-            move || {
-                use leptos::wasm_bindgen::JsCast;
-                if let Some(el) = leptos::web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
-                    if let Ok(h) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-                        let _ = h.focus();
-                    }
-                }
-            },
-            std::time::Duration::ZERO,
-        );
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
-}
-
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
     let ws = WorkspaceCtx::current();
@@ -248,17 +226,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                 return;
             }
             // Typing in a field is typing, not a shortcut.
-            let typing = {
-                #[cfg(feature = "hydrate")]
-                {
-                    use leptos::wasm_bindgen::JsCast;
-                    ev.target()
-                        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-                        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-                }
-                #[cfg(not(feature = "hydrate"))]
-                false
-            };
+            let typing = typing(&ev);
             if typing || mode.get_untracked() != Mode::Browse || confirm.get_untracked().is_some() || busy.get_untracked() {
                 return;
             }

@@ -8,27 +8,10 @@ use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
 use domain::leads::{ImportStatus, LeadPage};
 use domain::score::{Component, Tier};
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-fn tier_badge(tier: Option<Tier>) -> impl IntoView {
-    let (label, class) = match tier {
-        Some(Tier::Hot) => ("Hot", "bg-rose-100 text-rose-800"),
-        Some(Tier::Warm) => ("Warm", "bg-amber-100 text-amber-800"),
-        Some(Tier::Cool) => ("Cool", "bg-sky-100 text-sky-800"),
-        Some(Tier::Cold) => ("Cold", "bg-slate-100 text-slate-700"),
-        Some(Tier::Dead) => ("Dead", "bg-slate-200 text-slate-500"),
-        None => ("Unscored", "bg-slate-50 text-slate-400"),
-    };
-    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{label}</span> }
-}
-
-fn humanise(s: &str) -> String {
-    let s = s.replace('_', " ");
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-}
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
@@ -541,12 +524,85 @@ pub fn LeadDetailPage() -> impl IntoView {
                             </section>
                         </div>
                     </div>
-                    <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
-                        <h2 class="mb-2 text-base font-semibold">"Activity"</h2>
-                        <p class="text-sm text-slate-500">"No activity yet. Sends, opens, replies and status changes across every channel will appear here."</p>
-                    </section>
+                    <LeadTimeline lead=l.id.to_string()/>
                 }.into_any()
             }
         }}
+    }
+}
+
+/// One timeline across every channel, newest first, a page at a time ("Load older"), with the
+/// note form for members.
+#[component]
+fn LeadTimeline(lead: String) -> impl IntoView {
+    use crate::api::activity::{add_note, lead_timeline};
+    use domain::inbox::TimelineEntry;
+    let ws = WorkspaceCtx::current();
+    let can_note = CurrentWorkspace::get().role.can(Action::ApproveDrafts);
+    let first = {
+        let lead = lead.clone();
+        LocalResource::new(move || lead_timeline(ws.id.get(), lead.clone(), None))
+    };
+    let entries = RwSignal::new(Vec::<TimelineEntry>::new());
+    let older = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = first.get() {
+            entries.set(p.entries);
+            older.set(p.older);
+        }
+    });
+    let more = {
+        let lead = lead.clone();
+        leptos::prelude::Action::new_local(move |before: &String| lead_timeline(ws.id.get_untracked(), lead.clone(), Some(before.clone())))
+    };
+    Effect::new(move |_| match more.value().get() {
+        Some(Ok(p)) => {
+            entries.update(|v| v.extend(p.entries));
+            older.set(p.older);
+        }
+        Some(Err(e)) => error.set(Some(e.message)),
+        None => {}
+    });
+    let save = {
+        let lead = lead.clone();
+        leptos::prelude::Action::new_local(move |t: &String| add_note(ws.id.get_untracked(), lead.clone(), t.clone()))
+    };
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(e)) => {
+            error.set(None);
+            text.set(String::new());
+            entries.update(|v| v.insert(0, e));
+        }
+        Some(Err(e)) => error.set(Some(e.message)),
+        None => {}
+    });
+    view! {
+        <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="lead-timeline">
+            <h2 class="mb-3 text-base font-semibold">"Activity"</h2>
+            {can_note.then(|| view! {
+                <form class="mb-4 flex flex-col gap-2 sm:flex-row sm:items-start" data-testid="timeline-note-form"
+                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(text.get_untracked()); }>
+                    <label class="sr-only" for="timeline-note">"Add a note"</label>
+                    <textarea id="timeline-note" rows="2" maxlength=domain::inbox::MAX_NOTE_CHARS class=INPUT placeholder="Add a note for your team…" data-testid="timeline-note"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    <button type="submit" class=BUTTON data-testid="timeline-note-submit" disabled=move || save.pending().get() || text.with(|t| t.trim().is_empty())>"Add note"</button>
+                </form>
+            })}
+            {move || error.get().map(alert)}
+            {move || match first.get() {
+                None => spinner().into_any(),
+                Some(Err(e)) => alert(e.message).into_any(),
+                Some(Ok(_)) if entries.with(|v| v.is_empty()) => view! {
+                    <p class="text-sm text-slate-500" data-testid="timeline-empty">"No activity yet. Sends, opens, replies and status changes across every channel will appear here."</p>
+                }.into_any(),
+                Some(Ok(_)) => view! { <ActivityList entries=entries.get()/> }.into_any(),
+            }}
+            {move || older.get().map(|before| view! {
+                <button type="button" class=format!("{BUTTON_SECONDARY} mt-4") data-testid="timeline-older" disabled=move || more.pending().get()
+                    on:click=move |_| { more.dispatch(before.clone()); }>"Load older"</button>
+            })}
+        </section>
     }
 }

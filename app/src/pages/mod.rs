@@ -3,7 +3,9 @@
 pub mod approvals;
 pub mod auth;
 pub mod campaigns;
+pub mod dashboard;
 pub mod icp;
+pub mod inbox;
 pub mod integrations;
 pub mod leads;
 pub mod mailboxes;

@@ -35,6 +35,11 @@ impl WorkspaceCtx {
     }
 }
 
+/// Bumped by a page whose work changes the sidebar's numbers (the Inbox after an archive), so
+/// they refresh without waiting for the next page change.
+#[derive(Clone, Copy)]
+pub struct BadgeRefresh(pub RwSignal<u32>);
+
 const NAV: &[(&str, &str, &str)] = &[
     ("", "Dashboard", "M3 12l9-8 9 8M5 10v10h5v-6h4v6h5V10"),
     ("onboarding", "Onboarding", "M5 13l4 4L19 7"),
@@ -96,9 +101,18 @@ fn Frame() -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     let location = use_location();
     // The approvals badge: a capped count, refreshed on every page change.
+    let refresh = RwSignal::new(0u32);
+    provide_context(BadgeRefresh(refresh));
     let pending = LocalResource::new(move || {
         location.pathname.track();
+        refresh.track();
         crate::api::approvals::pending_count(ws.id.get())
+    });
+    // The Inbox's number: replies needing attention.
+    let attention = LocalResource::new(move || {
+        location.pathname.track();
+        refresh.track();
+        crate::api::inbox::inbox_attention(ws.id.get())
     });
     // Close the mobile menu whenever the page changes.
     Effect::new(move |_| {
@@ -126,11 +140,8 @@ fn Frame() -> impl IntoView {
                             <A href=href exact=true attr:class="group flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white">
                                 <svg class="h-5 w-5 shrink-0 text-slate-400 group-hover:text-white" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d=*icon/></svg>
                                 {*label}
-                                {(*slug == "approvals").then(|| move || pending.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
-                                    <span class="ml-auto rounded-full bg-indigo-500 px-2 py-0.5 text-xs font-semibold text-white" data-testid="nav-pending" aria-label=format!("{n} drafts waiting")>
-                                        {if n >= 10_000 { "10k+".to_string() } else { n.to_string() }}
-                                    </span>
-                                }))}
+                                {(*slug == "approvals").then(|| move || pending.get().and_then(|r| r.ok()).map(|n| nav_count(n, "nav-pending", "drafts waiting")))}
+                                {(*slug == "inbox").then(|| move || attention.get().and_then(|r| r.ok()).map(|n| nav_count(n, "nav-attention", "replies need attention")))}
                             </A>
                         }
                     }).collect_view()}
@@ -172,6 +183,15 @@ fn Frame() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// A sidebar item's number (hidden at zero), capped so it never widens the sidebar.
+fn nav_count(n: i64, testid: &'static str, what: &'static str) -> Option<impl IntoView> {
+    (n > 0).then(|| view! {
+        <span class="ml-auto rounded-full bg-indigo-500 px-2 py-0.5 text-xs font-semibold text-white" data-testid=testid aria-label=format!("{n} {what}")>
+            {if n >= 10_000 { "10k+".to_string() } else { n.to_string() }}
+        </span>
+    })
 }
 
 /// Lists the user's workspaces as plain links, so switching works with keyboard and without JS.

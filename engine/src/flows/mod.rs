@@ -17,6 +17,7 @@ pub mod meetings;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;
+pub mod inbox;
 pub mod integrations;
 pub mod pipeline;
 pub mod replies;

@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod enrichment;
 pub mod icp;
 pub mod imports;
+pub mod inbox;
 pub mod invitations;
 pub mod leads;
 pub mod mailbox_polls;

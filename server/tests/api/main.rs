@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod campaigns;
 mod icp;
+mod inbox;
 mod input;
 mod integrations;
 mod isolation;

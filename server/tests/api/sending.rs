@@ -2,16 +2,11 @@
 //! may call each, another workspace's ids are 404, bad input is 422 and changes nothing.
 
 use crate::support::*;
-use async_trait::async_trait;
-use domain::campaign::{CampaignSettings, CampaignStatus};
 use domain::ids::{UserId, WorkspaceId};
-use engine::dispatch::{DispatchSettings, Dispatcher, MailTransport, OutgoingEmail, SendError};
 use engine::email::sink::{SinkOptions, SmtpSink};
-use engine::store::mailboxes::SendingMailbox;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
-use std::sync::Arc;
 
 fn mailbox_form<'a>(ws: &'a str, address: &'a str, port: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -155,48 +150,11 @@ async fn only_owners_and_admins_go_live_or_stop_and_everyone_sees_the_state(pool
     assert_eq!(actions, ["sending.go_live", "sending.stop", "sending.resume", "sending.back_to_shadow"]);
 }
 
-/// Never called: the workspace is in shadow mode.
-struct NoSend;
-
-#[async_trait]
-impl MailTransport for NoSend {
-    async fn send(&self, _m: &SendingMailbox, _e: &OutgoingEmail) -> Result<String, SendError> {
-        panic!("shadow mode must not call the transport")
-    }
-    async fn delivered(&self, _m: &SendingMailbox, _id: &str) -> Option<bool> {
-        None
-    }
-}
-
 /// One approved first touch, dispatched in shadow mode.
 pub(crate) async fn shadow_message(app: &TestApp, owner: &Browser, ws: &str) {
     let user = UserId(owner.my_user_id().await.parse().unwrap());
     let ws = WorkspaceId(ws.parse().unwrap());
-    let e = &app.engine;
-    sqlx::query(
-        "insert into leads (client_id, source, email, first_name, last_name, title, company, company_domain, industry, location, employee_count, status, als, tier)
-         values ($1, 'csv', 'ann@harbour.com.au', 'Ann', 'Nguyen', 'Managing Director', 'Harbour Freight', 'harbour.com.au', 'Logistics', 'Adelaide SA', 40, 'scored', 80, 'hot')",
-    )
-    .bind(ws.0)
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    let mut s = CampaignSettings::new_default("Q1");
-    s.sender_name = "Sam Carter".into();
-    s.sender_company = "Northwind Growth".into();
-    s.physical_address = "1 George St, Sydney NSW 2000".into();
-    let c = engine::flows::campaigns::create(e, user, ws, s).await.unwrap();
-    engine::flows::campaigns::set_status(e, user, ws, c, CampaignStatus::Active).await.unwrap();
-    engine::flows::campaigns::enroll(e, user, ws, c, &Default::default()).await.unwrap();
-    let now = chrono::Utc::now();
-    engine::flows::drafts::draft_campaign(e, ws, c, now).await.unwrap();
-    let batch = engine::flows::drafts::freeze_batch(e, user, ws, Some(c), 100).await.unwrap();
-    engine::flows::drafts::execute_batch(e, user, ws, batch.id).await.unwrap();
-    // The sending window is the lead's local working hours: judge at a Tuesday 10:00 in Sydney.
-    let tuesday = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+11:00").unwrap().with_timezone(&chrono::Utc);
-    sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday - chrono::Duration::minutes(1)).execute(&app.pool).await.unwrap();
-    let d = Dispatcher { engine: e.clone(), transport: Arc::new(NoSend), unsubscribe: Arc::new(|_, _, _| String::new()), settings: DispatchSettings::default(), worker: "t".into() };
-    assert_eq!(d.round(tuesday).await.unwrap().shadow, 1);
+    shadow_campaign(app, user, ws, &[("Ann", "ann@harbour.com.au")], None).await;
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]

@@ -156,3 +156,75 @@ impl Browser {
         r.body["id"].as_str().expect("logged in").to_string()
     }
 }
+
+/// A mail transport that must never be called: the workspace is in shadow mode.
+pub struct NoSend;
+
+#[async_trait::async_trait]
+impl engine::dispatch::MailTransport for NoSend {
+    async fn send(&self, _m: &engine::store::mailboxes::SendingMailbox, _e: &engine::dispatch::OutgoingEmail) -> Result<String, engine::dispatch::SendError> {
+        panic!("shadow mode must not call the transport")
+    }
+    async fn delivered(&self, _m: &engine::store::mailboxes::SendingMailbox, _id: &str) -> Option<bool> {
+        None
+    }
+}
+
+/// A Tuesday 10:00 in Sydney: inside a campaign's default sending window (the lead's local
+/// working hours), so dispatch judged then sends.
+pub fn tuesday_morning() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+11:00").unwrap().with_timezone(&chrono::Utc)
+}
+
+/// Sends every pending outbox row of the workspace now, judged at [`tuesday_morning`], through
+/// a transport that must not be called (the workspace is in shadow mode).
+pub async fn dispatch_shadow(app: &TestApp, ws: domain::ids::WorkspaceId) -> engine::dispatch::RoundReport {
+    let at = tuesday_morning();
+    sqlx::query("update outbox set not_before = $2 where client_id = $1 and state = 'pending'")
+        .bind(ws.0)
+        .bind(at - chrono::Duration::minutes(1))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let d = engine::dispatch::Dispatcher {
+        engine: app.engine.clone(),
+        transport: std::sync::Arc::new(NoSend),
+        unsubscribe: std::sync::Arc::new(|_, _, _| String::new()),
+        settings: engine::dispatch::DispatchSettings::default(),
+        worker: "t".into(),
+    };
+    d.round(at).await.unwrap()
+}
+
+/// Scored leads at Harbour Freight (first name, address) in an active campaign ("Q1", in `mode`)
+/// whose first touches are approved (by a person unless autopilot) and sent in shadow mode.
+pub async fn shadow_campaign(app: &TestApp, user: domain::ids::UserId, ws: domain::ids::WorkspaceId, leads: &[(&str, &str)], mode: Option<domain::campaign::PermissionMode>) -> domain::ids::CampaignId {
+    let e = &app.engine;
+    for (first, email) in leads {
+        sqlx::query(
+            "insert into leads (client_id, source, email, first_name, last_name, title, company, company_domain, industry, location, employee_count, status, als, tier)
+             values ($1, 'csv', $2, $3, 'Nguyen', 'Managing Director', 'Harbour Freight', 'harbour.com.au', 'Logistics', 'Adelaide SA', 40, 'scored', 80, 'hot')",
+        )
+        .bind(ws.0)
+        .bind(email)
+        .bind(first)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let mut s = domain::campaign::CampaignSettings::new_default("Q1");
+    s.sender_name = "Sam Carter".into();
+    s.sender_company = "Northwind Growth".into();
+    s.physical_address = "1 George St, Sydney NSW 2000".into();
+    s.permission_mode = mode;
+    let c = engine::flows::campaigns::create(e, user, ws, s).await.unwrap();
+    engine::flows::campaigns::set_status(e, user, ws, c, domain::campaign::CampaignStatus::Active).await.unwrap();
+    engine::flows::campaigns::enroll(e, user, ws, c, &Default::default()).await.unwrap();
+    engine::flows::drafts::draft_campaign(e, ws, c, chrono::Utc::now()).await.unwrap();
+    if mode != Some(domain::campaign::PermissionMode::Autopilot) {
+        let batch = engine::flows::drafts::freeze_batch(e, user, ws, Some(c), 100).await.unwrap();
+        engine::flows::drafts::execute_batch(e, user, ws, batch.id).await.unwrap();
+    }
+    assert_eq!(dispatch_shadow(app, ws).await.shadow as usize, leads.len());
+    c
+}

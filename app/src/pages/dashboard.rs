@@ -1,0 +1,86 @@
+//! The Dashboard: the workspace's numbers, read from the database and each linking to the page
+//! that lists them, and its live activity feed (refreshed every 15 seconds and whenever the tab
+//! regains focus).
+
+use crate::api::dashboard::{activity_feed, dashboard_counts};
+use crate::components::*;
+use crate::pages::shell::WorkspaceCtx;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// How often the feed and numbers refresh while the page is open.
+const REFRESH_SECS: u64 = 15;
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let (tick, set_tick) = signal(0u32);
+    let stats = LocalResource::new(move || crate::api::leads::workspace_stats(ws.id.get()));
+    let numbers = LocalResource::new(move || {
+        tick.track();
+        dashboard_counts(ws.id.get())
+    });
+    let feed = LocalResource::new(move || {
+        tick.track();
+        activity_feed(ws.id.get())
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let bump = move || set_tick.update(|t| *t = t.wrapping_add(1));
+        if let Ok(interval) = set_interval_with_handle(bump, std::time::Duration::from_secs(REFRESH_SECS)) {
+            on_cleanup(move || interval.clear());
+        }
+        let focus = window_event_listener(leptos::ev::focus, move |_| bump());
+        on_cleanup(move || focus.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_tick, REFRESH_SECS);
+
+    let card = move |k: &'static str, testid: &'static str, v: String, href: Option<String>, hint: Option<String>| {
+        let inner = view! {
+            <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{k}</div>
+            <div class="mt-1 text-2xl font-semibold tabular-nums" data-testid=testid>{v}</div>
+            {hint.map(|h| view! { <div class="mt-0.5 text-xs text-slate-500">{h}</div> })}
+        };
+        match href {
+            Some(h) => view! { <a href=h class="block rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 hover:ring-indigo-300">{inner}</a> }.into_any(),
+            None => view! { <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">{inner}</div> }.into_any(),
+        }
+    };
+    view! {
+        <Title text="Dashboard"/>
+        <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
+        <div class="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-5" data-testid="dashboard-stats">
+            {move || {
+                let s = stats.get().and_then(|r| r.ok());
+                let n = numbers.get().and_then(|r| r.ok());
+                let num = |f: fn(&domain::inbox::DashboardNumbers) -> i64| n.as_ref().map(|n| f(n).to_string()).unwrap_or_else(|| "…".into());
+                let w = ws.id.get();
+                let credits = s.as_ref().map(|s| s.credits_remaining.to_string()).unwrap_or_else(|| "…".into());
+                let plan = s.as_ref().map(|s| format!("{} plan · {}", s.plan, s.subscription_status.replace('_', " ")));
+                view! {
+                    {card("Leads", "stat-leads", num(|n| n.leads), Some(format!("/w/{w}/leads")), None)}
+                    {card("Drafts waiting", "stat-drafts", num(|n| n.drafts_waiting), Some(format!("/w/{w}/approvals")), Some("for approval".into()))}
+                    {card("Replies", "stat-replies", num(|n| n.replies_attention), Some(format!("/w/{w}/inbox?tab=needs_attention")), Some("need attention".into()))}
+                    {card("Meetings", "stat-meetings", num(|n| n.meetings_this_week), Some(format!("/w/{w}/leads?status=converted")), Some("booked this week".into()))}
+                    {card("Enrichment credits", "stat-credits", credits, None, plan)}
+                }
+            }}
+        </div>
+        <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="activity-feed" aria-live="polite">
+            <h2 class="mb-3 text-base font-semibold">"Latest activity"</h2>
+            {move || match feed.get() {
+                None => spinner().into_any(),
+                Some(Err(e)) => alert(e.message).into_any(),
+                Some(Ok(entries)) if entries.is_empty() => view! {
+                    <EmptyState
+                        title="No activity yet"
+                        body="Once leads are imported and campaigns run, sends, replies and meetings appear here as they happen."
+                        hint="Start with Onboarding to confirm your ideal customer profile."
+                    />
+                }.into_any(),
+                Some(Ok(entries)) => view! { <ActivityList entries=entries show_lead=true/> }.into_any(),
+            }}
+        </section>
+    }
+}
