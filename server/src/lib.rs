@@ -88,6 +88,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     let sender_webhooks = Router::new()
         .route("/webhooks/instantly/{ws}/{token}", post(webhooks::instantly))
         .route("/webhooks/smartlead/{ws}/{token}", post(webhooks::smartlead))
+        .route("/webhooks/calcom/{ws}", post(webhooks::calcom))
+        .route("/webhooks/calendly/{ws}", post(webhooks::calendly))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(webhooks::MAX_EVENT_BYTES));
     let pages = Router::new()
@@ -122,7 +124,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %webhooks::redact_path(req.uri().path()))
             }),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
+pub mod bookings;
 pub mod bounces;
 pub mod campaigns;
 pub mod demo;
@@ -20,4 +21,5 @@ pub mod pipeline;
 pub mod score;
 pub mod sender_events;
 pub mod sending;
+pub mod webhooks;
 pub mod workspaces;

@@ -138,6 +138,33 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
+/// Message history (`GET /campaigns/{c}/leads/{lead}/message-history`). The official page shows
+/// `{messages: [{direction, …}]}`, clients observe `{history: [{type: SENT|REPLY, …}]}`: both are
+/// read.
+#[derive(Deserialize)]
+struct History {
+    history: Option<Vec<HistoryItem>>,
+    messages: Option<Vec<HistoryItem>>,
+}
+
+#[derive(Deserialize)]
+struct HistoryItem {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    direction: Option<String>,
+    message_id: Option<String>,
+    time: Option<String>,
+    received_at: Option<String>,
+    email_body: Option<String>,
+    subject: Option<String>,
+}
+
+impl HistoryItem {
+    fn is_reply(&self) -> bool {
+        self.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("REPLY")) || self.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("inbound"))
+    }
+}
+
 #[async_trait]
 impl ExternalSender for SmartleadClient {
     fn provider(&self) -> ProviderName {
@@ -248,6 +275,47 @@ impl ExternalSender for SmartleadClient {
             provider_ref: Some(id),
         }))
     }
+
+    /// The reply an `EMAIL_REPLY` event names, from the lead's message history in the campaign
+    /// (the lead found by address, as `find` does): the entry with the event's Message-ID, else
+    /// the latest reply.
+    #[tracing::instrument(skip_all, fields(provider = "smartlead"))]
+    async fn fetch_reply(&self, event: &SenderEvent) -> Result<Option<FetchedReply>, ProviderError> {
+        let (Some(campaign), Some(address)) = (event.campaign.as_deref().and_then(|c| c.parse::<u64>().ok()), event.lead_email.as_deref()) else {
+            return Ok(None);
+        };
+        let url = self.http.url("leads/");
+        let lead: Option<FoundLead> = match self.http.send(|c| c.get(&url).query(&[("email", address), ("api_key", self.key.expose())]), classify).await {
+            Ok(l) => l,
+            Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // Smartlead's lead ids are numbers; anything else never reaches a URL path.
+        let Some(lead) = lead.and_then(|l| l.id).as_ref().and_then(text_of).filter(|id| id.chars().all(|c| c.is_ascii_digit())) else {
+            return Ok(None);
+        };
+        let url = self.http.url(&format!("campaigns/{campaign}/leads/{lead}/message-history"));
+        let history: History = match self.http.send(|c| c.get(&url).query(&[("api_key", self.key.expose())]), classify).await {
+            Ok(h) => h,
+            Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let replies: Vec<HistoryItem> = history.history.or(history.messages).unwrap_or_default().into_iter().filter(HistoryItem::is_reply).collect();
+        let wanted = event.message_id.as_deref().map(|m| m.trim_matches(['<', '>']));
+        let position = replies
+            .iter()
+            .position(|r| r.message_id.as_deref().map(|m| m.trim_matches(['<', '>'])) == wanted && wanted.is_some())
+            .or(replies.len().checked_sub(1));
+        let Some(item) = position.and_then(|i| replies.into_iter().nth(i)) else {
+            return Ok(None);
+        };
+        Ok(Some(FetchedReply {
+            subject: non_empty(item.subject),
+            text: cap(item.email_body.as_deref().map(html_to_text).unwrap_or_default(), MAX_REPLY_BYTES),
+            message_id: non_empty(item.message_id),
+            received_at: parse_time(item.time.as_deref()).or(parse_time(item.received_at.as_deref())),
+        }))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +352,7 @@ struct HookLead {
 struct ReplyMessage {
     message_id: Option<String>,
     text: Option<String>,
+    html: Option<String>,
     time: Option<String>,
 }
 
@@ -295,8 +364,9 @@ pub fn parse_webhook(body: &[u8]) -> Result<SenderEvent, ProviderError> {
     let reply_text = h
         .reply_message
         .as_ref()
-        .and_then(|m| non_empty(m.text.clone()))
-        .or(non_empty(h.visible_text.clone()));
+        .and_then(|m| non_empty(m.text.clone()).or_else(|| non_empty(m.html.as_deref().map(html_to_text))))
+        .or(non_empty(h.visible_text.clone()))
+        .map(|t| cap(t, MAX_REPLY_BYTES));
     let untracked = name == "UNTRACKED_REPLIES";
     let kind = match name.as_str() {
         "EMAIL_SENT" | "FIRST_EMAIL_SENT" => SenderEventKind::Sent,
