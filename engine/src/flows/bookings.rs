@@ -272,7 +272,8 @@ async fn apply(engine: &Engine, ws: WorkspaceId, provider: BookingProvider, lead
     let label = provider.label();
     match &event.kind {
         EventKind::Booked | EventKind::Rescheduled { .. } => {
-            meetings::book(engine, ws, lead, source, event.external_id.clone(), event.starts_at, None).await?;
+            let title = event.title.as_deref().unwrap_or("");
+            meetings::book_titled(engine, ws, lead, source, event.external_id.clone(), event.starts_at, None, title).await?;
             Ok(if event.kind == EventKind::Booked { Outcome::Booked } else { Outcome::Rescheduled })
         }
         EventKind::Cancelled | EventKind::CancelledForReschedule => {

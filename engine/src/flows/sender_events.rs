@@ -38,8 +38,8 @@ pub enum Handled {
     Unsubscribed { new: bool, lead_moved: bool },
     /// An open or a click recorded on the lead (`new` false: this event already was).
     Engagement { new: bool },
-    /// A reply recorded (`new` false: already recorded); `matched` whether its lead was found.
-    Reply { new: bool, matched: bool },
+    /// A reply recorded and classified (`new` false, no class: already recorded).
+    Reply { new: bool, class: Option<String> },
     /// Acknowledged, nothing written; says why.
     Ignored { reason: String },
 }
@@ -48,7 +48,7 @@ impl From<webhooks::Listened> for Handled {
     fn from(l: webhooks::Listened) -> Self {
         match l {
             webhooks::Listened::Engagement { new } => Handled::Engagement { new },
-            webhooks::Listened::Reply { new, matched } => Handled::Reply { new, matched },
+            webhooks::Listened::Reply { new, class } => Handled::Reply { new, class },
             webhooks::Listened::Ignored(reason) => Handled::Ignored { reason },
         }
     }

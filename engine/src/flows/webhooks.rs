@@ -14,7 +14,7 @@
 //! What this module must not do: look outside the workspace the URL names, or write anything for
 //! an address that is not a lead of it.
 
-use crate::flows::replies::{self, IncomingReply};
+use crate::flows::replies::{self, IncomingReply, RecordOutcome};
 use crate::flows::signals;
 use crate::integrations::Resolver;
 use crate::providers::sender::{cap, FetchedReply, SenderEvent, SenderEventKind, MAX_REPLY_BYTES};
@@ -34,8 +34,8 @@ use sha2::{Digest, Sha256};
 pub enum Listened {
     /// An opened/clicked activity; `new` false when this event was already recorded.
     Engagement { new: bool },
-    /// A reply recorded (`new` false: already recorded); `matched` whether it found its lead.
-    Reply { new: bool, matched: bool },
+    /// A reply recorded and classified (`new` false, no class: already recorded).
+    Reply { new: bool, class: Option<String> },
     /// Acknowledged, nothing written; says why.
     Ignored(String),
 }
@@ -142,8 +142,11 @@ pub async fn reply(engine: &Engine, resolver: &Resolver, ws: WorkspaceId, provid
         received_at: fetched.as_ref().and_then(|f| f.received_at).or(event.occurred_at).unwrap_or_else(Utc::now),
         raw_headers: Vec::new(),
     };
-    let out = replies::record(engine, ws, incoming).await?;
-    Ok(Listened::Reply { new: out.new, matched: out.lead.is_some() })
+    Ok(match replies::record(engine, ws, incoming).await? {
+        RecordOutcome::Recorded { class, .. } => Listened::Reply { new: true, class: Some(class.as_str().to_string()) },
+        RecordOutcome::Duplicate => Listened::Reply { new: false, class: None },
+        RecordOutcome::Unmatched => Listened::Ignored("neither a message of ours nor a lead of this workspace".into()),
+    })
 }
 
 /// Reads the reply through the platform's API. A failure is an error, so the webhook answers

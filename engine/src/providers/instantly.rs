@@ -129,6 +129,44 @@ struct EmailBody {
     html: Option<String>,
 }
 
+/// One message of the lead's thread as `GET /api/v2/emails` lists it.
+#[derive(Deserialize)]
+struct ThreadEmail {
+    id: String,
+    eaccount: Option<String>,
+    /// 1 sent from the campaign, 2 received, 3 sent by hand or as a reply, 4 scheduled.
+    ue_type: Option<u8>,
+    body: Option<EmailBody>,
+}
+
+#[derive(Deserialize)]
+struct EmailPage {
+    items: Vec<ThreadEmail>,
+}
+
+impl InstantlyClient {
+    /// The lead's messages in the campaign, newest first (Instantly's default order). The first
+    /// page is enough: a cold thread holds a handful of messages.
+    async fn thread(&self, email: &OutboundEmail) -> Result<Vec<ThreadEmail>, ProviderError> {
+        let url = self.http.url("api/v2/emails");
+        let page: EmailPage = self
+            .http
+            .send(
+                |c| c.get(&url).bearer_auth(self.key.expose()).query(&[("lead", email.to.as_str()), ("campaign_id", email.campaign.as_str()), ("limit", "50")]),
+                classify,
+            )
+            .await?;
+        Ok(page.items)
+    }
+}
+
+fn ours(thread: &[ThreadEmail], key: &IdempotencyKey) -> Option<FoundSend> {
+    thread
+        .iter()
+        .find(|e| e.body.as_ref().and_then(|b| b.html.as_deref()).is_some_and(|h| carries_key(h, key)))
+        .map(|e| FoundSend { provider_ref: Some(e.id.clone()), key: Some(key.to_string()) })
+}
+
 /// Instantly's ids are UUIDs; anything else never reaches a URL path.
 fn path_safe(id: &str) -> bool {
     !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -236,6 +274,32 @@ impl ExternalSender for InstantlyClient {
             message_id: non_empty(email.message_id),
             received_at: parse_time(email.timestamp_email.as_deref()).or(parse_time(email.timestamp_created.as_deref())),
         }))
+    }
+
+    /// `POST /api/v2/emails/reply` onto the newest message we sent the lead in the campaign, from
+    /// the mailbox that sent it, after reading the thread for our key (see the trait).
+    #[tracing::instrument(skip_all, fields(provider = "instantly", key = %email.key))]
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let thread = self.thread(email).await?;
+        if let Some(found) = ours(&thread, &email.key) {
+            return Ok(SendOutcome::AlreadyAccepted { provider_ref: found.provider_ref });
+        }
+        let target = thread
+            .iter()
+            .find(|e| matches!(e.ue_type, Some(1 | 3)) && e.eaccount.is_some())
+            .ok_or(ProviderError::NotFound)?;
+        let body = json!({
+            "reply_to_uuid": target.id,
+            "eaccount": target.eaccount,
+            "subject": email.subject,
+            "body": { "html": format!("{}\n{}", email.body_html, key_marker(&email.key)) },
+        });
+        let sent: Value = self.post("api/v2/emails/reply", body).await?;
+        Ok(SendOutcome::Accepted { provider_ref: sent.get("id").and_then(Value::as_str).map(str::to_string) })
+    }
+
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        Ok(ours(&self.thread(email).await?, &email.key))
     }
 }
 

@@ -187,6 +187,33 @@ pub trait ExternalSender: Send + Sync {
         let _ = event;
         Ok(None)
     }
+
+    /// Sends `email` as an answer in the recipient's thread of `email.campaign` (a follow-up
+    /// step), exactly once by `email.key`: the thread is read first, and a message carrying our
+    /// key ([`key_marker`]) means an earlier call got through ([`SendOutcome::AlreadyAccepted`]).
+    /// `NotFound` while the platform has not sent the thread's first email yet.
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let _ = email;
+        Err(ProviderError::BadRequest("this platform cannot answer in a thread".into()))
+    }
+
+    /// The follow-up carrying `email.key` in the recipient's thread, if it was sent (for
+    /// reconciling a row a crash left in `sending`).
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let _ = email;
+        Ok(None)
+    }
+}
+
+/// What a follow-up's HTML carries so that the platform's copy of the thread shows whether our
+/// call got through: an HTML comment, invisible to the reader, holding our idempotency key.
+pub fn key_marker(key: &IdempotencyKey) -> String {
+    format!("<!-- agency-os-key:{key} -->")
+}
+
+/// Whether a message body read back from the platform carries `key`'s marker.
+pub fn carries_key(html: &str, key: &IdempotencyKey) -> bool {
+    html.contains(&format!("agency-os-key:{key} "))
 }
 
 /// A lead's reply as a platform's API returns it, text capped at [`MAX_REPLY_BYTES`].

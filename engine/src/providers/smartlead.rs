@@ -151,6 +151,7 @@ struct History {
 struct HistoryItem {
     #[serde(rename = "type")]
     kind: Option<String>,
+    stats_id: Option<String>,
     direction: Option<String>,
     message_id: Option<String>,
     time: Option<String>,
@@ -163,6 +164,43 @@ impl HistoryItem {
     fn is_reply(&self) -> bool {
         self.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("REPLY")) || self.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("inbound"))
     }
+}
+
+impl SmartleadClient {
+    /// Smartlead's id of the lead with this address, if it is in `campaign`.
+    async fn lead_id(&self, campaign: u64, address: &str) -> Result<Option<String>, ProviderError> {
+        let url = self.http.url("leads/");
+        let lead: Option<FoundLead> = match self.http.send(|c| c.get(&url).query(&[("email", address), ("api_key", self.key.expose())]), classify).await {
+            Ok(l) => l,
+            Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(lead) = lead else { return Ok(None) };
+        let in_campaign = lead
+            .lead_campaign_data
+            .as_ref()
+            .is_none_or(|cs| cs.iter().any(|c| c.campaign_id.as_ref().and_then(text_of).as_deref() == Some(&campaign.to_string())));
+        // Smartlead's lead ids are numbers; anything else never reaches a URL path.
+        Ok(lead.id.as_ref().and_then(text_of).filter(|id| in_campaign && id.chars().all(|c| c.is_ascii_digit())))
+    }
+
+    /// The lead's thread in the campaign, oldest first.
+    async fn history(&self, campaign: u64, lead: &str) -> Result<Vec<HistoryItem>, ProviderError> {
+        let url = self.http.url(&format!("campaigns/{campaign}/leads/{lead}/message-history"));
+        let history: History = match self.http.send(|c| c.get(&url).query(&[("api_key", self.key.expose())]), classify).await {
+            Ok(h) => h,
+            Err(ProviderError::NotFound) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(history.history.or(history.messages).unwrap_or_default())
+    }
+}
+
+fn ours(history: &[HistoryItem], key: &IdempotencyKey) -> Option<FoundSend> {
+    history
+        .iter()
+        .find(|h| !h.is_reply() && h.email_body.as_deref().is_some_and(|b| carries_key(b, key)))
+        .map(|h| FoundSend { provider_ref: h.stats_id.clone(), key: Some(key.to_string()) })
 }
 
 #[async_trait]
@@ -284,23 +322,10 @@ impl ExternalSender for SmartleadClient {
         let (Some(campaign), Some(address)) = (event.campaign.as_deref().and_then(|c| c.parse::<u64>().ok()), event.lead_email.as_deref()) else {
             return Ok(None);
         };
-        let url = self.http.url("leads/");
-        let lead: Option<FoundLead> = match self.http.send(|c| c.get(&url).query(&[("email", address), ("api_key", self.key.expose())]), classify).await {
-            Ok(l) => l,
-            Err(ProviderError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        // Smartlead's lead ids are numbers; anything else never reaches a URL path.
-        let Some(lead) = lead.and_then(|l| l.id).as_ref().and_then(text_of).filter(|id| id.chars().all(|c| c.is_ascii_digit())) else {
+        let Some(lead) = self.lead_id(campaign, address).await? else {
             return Ok(None);
         };
-        let url = self.http.url(&format!("campaigns/{campaign}/leads/{lead}/message-history"));
-        let history: History = match self.http.send(|c| c.get(&url).query(&[("api_key", self.key.expose())]), classify).await {
-            Ok(h) => h,
-            Err(ProviderError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let replies: Vec<HistoryItem> = history.history.or(history.messages).unwrap_or_default().into_iter().filter(HistoryItem::is_reply).collect();
+        let replies: Vec<HistoryItem> = self.history(campaign, &lead).await?.into_iter().filter(HistoryItem::is_reply).collect();
         let wanted = event.message_id.as_deref().map(|m| m.trim_matches(['<', '>']));
         let position = replies
             .iter()
@@ -315,6 +340,41 @@ impl ExternalSender for SmartleadClient {
             message_id: non_empty(item.message_id),
             received_at: parse_time(item.time.as_deref()).or(parse_time(item.received_at.as_deref())),
         }))
+    }
+
+    /// `POST /campaigns/{id}/reply-email-thread` answering the newest message of the lead's
+    /// thread, after reading the thread for our key (see the trait).
+    #[tracing::instrument(skip_all, fields(provider = "smartlead", key = %email.key))]
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let lead = self.lead_id(campaign, &email.to).await?.ok_or(ProviderError::NotFound)?;
+        let history = self.history(campaign, &lead).await?;
+        if let Some(found) = ours(&history, &email.key) {
+            return Ok(SendOutcome::AlreadyAccepted { provider_ref: found.provider_ref });
+        }
+        // The thread is our campaign's sent message (its stats id is what a reply hangs on);
+        // the message answered is the newest one, ours or theirs, quoted as Smartlead's clients do.
+        let stats_id = history.iter().rev().filter(|h| !h.is_reply()).find_map(|h| h.stats_id.clone()).ok_or(ProviderError::NotFound)?;
+        let last = history.last().ok_or(ProviderError::NotFound)?;
+        let body = json!({
+            "email_stats_id": stats_id,
+            "email_body": format!("{}\n{}", email.body_html, key_marker(&email.key)),
+            "reply_message_id": last.message_id,
+            "reply_email_time": last.time,
+            "reply_email_body": last.email_body,
+            "to_email": email.to,
+        });
+        let url = self.http.url(&format!("campaigns/{campaign}/reply-email-thread"));
+        let _: Value = self.http.send(|c| c.post(&url).query(&[("api_key", self.key.expose())]).json(&body), classify).await?;
+        Ok(SendOutcome::Accepted { provider_ref: Some(stats_id) })
+    }
+
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let Some(lead) = self.lead_id(campaign, &email.to).await? else {
+            return Ok(None);
+        };
+        Ok(ours(&self.history(campaign, &lead).await?, &email.key))
     }
 }
 
