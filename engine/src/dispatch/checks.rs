@@ -18,6 +18,9 @@ pub enum Verdict {
     Cancel { reason: String },
 }
 
+/// Why an automated step is refused once the lead wrote back.
+pub const REPLIED: &str = "the lead replied";
+
 /// How long to wait before looking again at a row held back by a switch a person will flip
 /// (emergency stop, paused campaign, unpaid subscription).
 pub const RECHECK: Duration = Duration::minutes(5);
@@ -76,18 +79,40 @@ fn run(ctx: &SendContext, content_hash: &str, now: DateTime<Utc>, log: &mut Log)
     }
 
     let status: Option<LeadStatus> = ctx.lead_status.parse().ok();
-    let exited = matches!(status, Some(LeadStatus::Replied)) || status.is_none_or(|s| s.blocks_outreach());
-    if exited {
-        let why = format!("lead is {}", ctx.lead_status);
-        log.fail("lead_reachable", &why);
-        return Verdict::Cancel { reason: why };
+    if ctx.kind == "reply" {
+        // An answer a person approved: it goes to a lead who replied, outside any cadence, but
+        // never to one who opted out, bounced or was written off.
+        if status.is_none_or(|s| s.is_terminal_negative()) {
+            let why = format!("lead is {}", ctx.lead_status);
+            log.fail("lead_reachable", &why);
+            return Verdict::Cancel { reason: why };
+        }
+        log.pass("lead_reachable", format!("answer to the lead's reply ({})", ctx.lead_status));
+    } else {
+        // SPEC §11: whatever else holds, no automated step follows a reply from the person.
+        if ctx.lead_replied {
+            log.fail("lead_replied", REPLIED);
+            return Verdict::Cancel { reason: REPLIED.into() };
+        }
+        log.pass("lead_replied", "no reply from the lead");
+        let exited = matches!(status, Some(LeadStatus::Replied)) || status.is_none_or(|s| s.blocks_outreach());
+        if exited {
+            let why = format!("lead is {}", ctx.lead_status);
+            log.fail("lead_reachable", &why);
+            return Verdict::Cancel { reason: why };
+        }
+        if ctx.enrolment_state.as_deref() != Some("active") {
+            let why = format!("lead left the campaign ({})", ctx.enrolment_state.as_deref().unwrap_or("not enrolled"));
+            log.fail("lead_reachable", &why);
+            return Verdict::Cancel { reason: why };
+        }
+        log.pass("lead_reachable", &ctx.lead_status);
+        if let Some(until) = ctx.paused_until.filter(|u| *u > now) {
+            let why = format!("cadence paused until {} (out of office)", until.format("%Y-%m-%d %H:%M UTC"));
+            log.fail("paused", &why);
+            return Verdict::Postpone { until, reason: why };
+        }
     }
-    if ctx.enrolment_state.as_deref() != Some("active") {
-        let why = format!("lead left the campaign ({})", ctx.enrolment_state.as_deref().unwrap_or("not enrolled"));
-        log.fail("lead_reachable", &why);
-        return Verdict::Cancel { reason: why };
-    }
-    log.pass("lead_reachable", &ctx.lead_status);
 
     if ctx.suppressed {
         log.fail("suppression", "address is on the suppression list");
@@ -104,7 +129,7 @@ fn run(ctx: &SendContext, content_hash: &str, now: DateTime<Utc>, log: &mut Log)
     }
     log.pass("approval_valid", "approved content unchanged");
 
-    if ctx.earlier_unsent {
+    if ctx.earlier_unsent && ctx.kind != "reply" {
         log.fail("step_due", "an earlier touch of this sequence has not gone out yet");
         return later("an earlier touch of this sequence has not gone out yet".into());
     }
@@ -172,6 +197,9 @@ mod tests {
             parent_subject: None,
             parent_mailbox: None,
             earlier_unsent: false,
+            kind: "sequence".into(),
+            lead_replied: false,
+            paused_until: None,
         }
     }
 
@@ -184,7 +212,7 @@ mod tests {
         let (v, log) = evaluate(&ok(), "h1", tuesday_morning());
         assert_eq!(v, Verdict::Send { shadow: false });
         let names: Vec<&str> = log.iter().map(|c| c.check.as_str()).collect();
-        assert_eq!(names, ["emergency_stop", "subscription", "campaign_active", "lead_reachable", "suppression", "approval_valid", "step_due", "window", "shadow_mode"]);
+        assert_eq!(names, ["emergency_stop", "subscription", "campaign_active", "lead_replied", "lead_reachable", "suppression", "approval_valid", "step_due", "window", "shadow_mode"]);
         assert!(log.iter().all(|c| c.ok));
     }
 
@@ -221,6 +249,32 @@ mod tests {
         let mut c = ok();
         c.shadow_mode = true;
         assert_eq!(verdict(&c), Verdict::Send { shadow: true });
+    }
+
+    #[test]
+    fn after_a_reply_no_automated_step_goes_but_an_approved_answer_does() {
+        let mut c = ok();
+        c.lead_replied = true;
+        let (v, log) = evaluate(&c, "h1", tuesday_morning());
+        assert_eq!(v, Verdict::Cancel { reason: "the lead replied".into() });
+        assert!(log.iter().any(|r| r.check == "lead_replied" && !r.ok && r.detail == "the lead replied"));
+        c.kind = "reply".into();
+        c.lead_status = "replied".into();
+        c.enrolment_state = Some("exited".into());
+        c.earlier_unsent = true;
+        assert_eq!(verdict(&c), Verdict::Send { shadow: false });
+        c.lead_status = "unsubscribed".into();
+        assert!(matches!(verdict(&c), Verdict::Cancel { .. }));
+    }
+
+    #[test]
+    fn a_paused_enrolment_waits_until_the_pause_ends() {
+        let now = tuesday_morning();
+        let mut c = ok();
+        c.paused_until = Some(now + Duration::days(3));
+        assert!(matches!(verdict(&c), Verdict::Postpone { until, ref reason } if until == now + Duration::days(3) && reason.contains("out of office")));
+        c.paused_until = Some(now - Duration::hours(1));
+        assert_eq!(verdict(&c), Verdict::Send { shadow: false });
     }
 
     #[test]

@@ -158,7 +158,12 @@ impl Dispatcher {
         };
         let (subject, in_reply_to, references) = threading(&row, &ctx);
         if shadow {
-            let done = outbox::finish(pool, ws, row.id, &self.worker, "shadow", None, &subject, in_reply_to.as_deref(), &references, "shadow mode: not sent", &checks).await?;
+            let mut tx = pool.begin().await?;
+            let done = outbox::finish(&mut *tx, ws, row.id, &self.worker, "shadow", None, &subject, in_reply_to.as_deref(), &references, "shadow mode: not sent", &checks).await?;
+            if done {
+                crate::flows::signals::touched(&mut tx, ws, &row, &subject, None, true, now).await?;
+            }
+            tx.commit().await?;
             return self.settled(done, Outcome::Shadow);
         }
 
@@ -218,7 +223,12 @@ impl Dispatcher {
         }
         match self.transport.send(mailbox, &email).await {
             Ok(reply) => {
-                let done = outbox::finish(pool, ws, row.id, &self.worker, "sent", Some(MailboxId(mailbox.id)), &subject, in_reply_to.as_deref(), &references, &reply, &checks).await?;
+                let mut tx = pool.begin().await?;
+                let done = outbox::finish(&mut *tx, ws, row.id, &self.worker, "sent", Some(MailboxId(mailbox.id)), &subject, in_reply_to.as_deref(), &references, &reply, &checks).await?;
+                if done {
+                    crate::flows::signals::touched(&mut tx, ws, &row, &subject, Some(&mailbox.address), false, now).await?;
+                }
+                tx.commit().await?;
                 self.settled(done, Outcome::Sent)
             }
             Err(SendError::Transient(e)) => {
@@ -278,6 +288,10 @@ impl Dispatcher {
 /// Follow-up emails thread under the first email of the sequence (SPEC §7): same subject with
 /// "Re: ", In-Reply-To the first Message-ID, References the chain.
 fn threading(row: &Claimed, ctx: &SendContext) -> (String, Option<String>, Vec<String>) {
+    if row.kind == "reply" {
+        // An answer threads under the reply it answers (set when it was queued).
+        return (row.subject.clone(), row.in_reply_to.clone(), row.references.clone());
+    }
     match (&ctx.parent_message_id, &ctx.parent_subject) {
         (Some(parent), Some(subject)) if row.channel == "email" => {
             let base = subject.trim_start_matches("Re: ").to_string();

@@ -21,15 +21,18 @@ use crate::drafting::{self, LeadVars, Sender};
 use crate::integrations::{self, LanguageModel};
 use crate::store::campaigns::{self, Enrolled};
 use crate::store::drafts::LeadDrafts;
+use crate::flows::signals;
+use crate::store::activities::{self, NewActivity};
 use crate::store::{audit, drafts, outbox};
 use crate::{Engine, Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::account::Action;
+use domain::activity::ActivityKind;
 use domain::cadence::{next_step, Decision, LeadProgress, PauseRules, StepAction, StepSet};
 use domain::campaign::{CampaignStatus, PermissionMode};
 use domain::guard::{check, fingerprint, next_template, Draft as GuardDraft, GuardConfig, RejectionMemory};
 use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
-use domain::lead_status::LeadStatus;
+use domain::lead_status::{LeadStatus, Signal};
 use domain::score::Channel;
 use futures::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -433,6 +436,7 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
     let inserted = drafts::insert_many(&mut tx, pass.ws, pass.campaign.id, &new).await?;
     let approved: Vec<Uuid> = inserted.iter().filter(|d| d.status == "approved").map(|d| d.id).collect();
     outbox::enqueue_approved(&mut tx, pass.ws, &approved, &pass.message_domain).await?;
+    record_drafted(&mut tx, pass.ws, pass.campaign.id, &inserted, pass.now).await?;
     tx.commit().await?;
     release_claims(pass, &claimed).await;
     report.drafted += inserted.len() as u64;
@@ -442,6 +446,72 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
     report.nothing_to_do += (new.len() - inserted.len()) as u64;
     Ok(())
 }
+/// The timeline and the statuses after a drafting page, set-based: a waiting draft is a
+/// `draft_queued` activity and moves its lead to `queued`; one autopilot approved at once is an
+/// `approved` activity and moves its lead through queued and approved to `in_sequence` (it is in
+/// the outbox). Two statements for the activities and three for the statuses, per page.
+async fn record_drafted(tx: &mut sqlx::PgConnection, ws: WorkspaceId, campaign: CampaignId, inserted: &[drafts::Inserted], now: DateTime<Utc>) -> Result<()> {
+    const QUEUED: &[Signal] = &[Signal::Drafted];
+    const AUTO: &[Signal] = &[Signal::Drafted, Signal::Approved, Signal::Enrolled];
+    let mut acts = Vec::new();
+    let mut moves: Vec<(Uuid, &[Signal])> = Vec::new();
+    for d in inserted {
+        let (kind, summary, signals): (ActivityKind, String, &[Signal]) = match d.status.as_str() {
+            "pending" => (ActivityKind::DraftQueued, format!("Step {} drafted, waiting for approval", d.step + 1), QUEUED),
+            "approved" => (ActivityKind::Approved, format!("Step {} drafted and approved by the permission mode", d.step + 1), AUTO),
+            _ => continue,
+        };
+        acts.push(NewActivity {
+            campaign: Some(campaign),
+            channel: Some(Channel::Email.as_str().into()),
+            detail: json!({ "draft": d.id, "step": d.step, "auto": d.status == "approved" }),
+            ..NewActivity::on_lead(domain::leads::LeadId(d.lead_id), kind, summary, now)
+        });
+        moves.push((d.lead_id, signals));
+    }
+    activities::record_many(tx, ws, &acts).await?;
+    signals::apply_batch(tx, ws, &moves, Some(campaign), "draft queued", now).await?;
+    Ok(())
+}
+
+/// After drafts were approved by a person (one, edited, or a bulk batch): an `approved` activity
+/// each, and each lead moves to approved and, its touch now in the outbox, `in_sequence`.
+async fn record_approved(tx: &mut sqlx::PgConnection, ws: WorkspaceId, ids: &[Uuid], by: UserId, now: DateTime<Utc>) -> Result<()> {
+    const APPROVED: &[Signal] = &[Signal::Approved, Signal::Enrolled];
+    let rows: Vec<(Uuid, Uuid, Uuid, i16, String)> =
+        sqlx::query_as("select id, lead_id, campaign_id, step, kind from drafts where client_id = $1 and id = any($2) order by lead_id")
+            .bind(ws.0)
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
+    let acts: Vec<NewActivity> = rows
+        .iter()
+        .map(|(id, lead, campaign, step, kind)| NewActivity {
+            campaign: Some(CampaignId(*campaign)),
+            channel: Some(Channel::Email.as_str().into()),
+            actor: Some(by),
+            detail: json!({ "draft": id, "step": step, "kind": kind }),
+            ..NewActivity::on_lead(
+                domain::leads::LeadId(*lead),
+                ActivityKind::Approved,
+                if kind == "reply" { "Suggested reply approved".to_string() } else { format!("Step {} approved", step + 1) },
+                now,
+            )
+        })
+        .collect();
+    activities::record_many(tx, ws, &acts).await?;
+    let mut by_campaign: std::collections::BTreeMap<Uuid, Vec<(Uuid, &[Signal])>> = Default::default();
+    for (_, lead, campaign, _, kind) in &rows {
+        if kind == "sequence" {
+            by_campaign.entry(*campaign).or_default().push((*lead, APPROVED));
+        }
+    }
+    for (campaign, moves) in by_campaign {
+        signals::apply_batch(tx, ws, &moves, Some(CampaignId(campaign)), "draft approved", now).await?;
+    }
+    Ok(())
+}
+
 /// Drafts for every active campaign of every workspace: the scheduler's sweep.
 pub async fn draft_all(engine: &Engine, now: DateTime<Utc>) -> Result<DraftReport> {
     let active: Vec<(Uuid, Uuid)> = sqlx::query_as(
@@ -483,6 +553,7 @@ pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId
         return Err(not_found_or_changed(engine, ws, id).await);
     }
     outbox::enqueue_approved(&mut tx, ws, &[id.0], &message_domain(engine)).await?;
+    record_approved(&mut tx, ws, &[id.0], user, Utc::now()).await?;
     audit(&mut tx, &access, "draft.approve", id.to_string(), json!({ "hash": seen_hash })).await?;
     tx.commit().await?;
     Ok(())
@@ -515,8 +586,28 @@ pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId,
         return Err(changed());
     }
     audit(&mut tx, &access, "draft.reject", id.to_string(), json!({ "reason": reason, "template": draft.template })).await?;
+    let lead = domain::leads::LeadId(draft.lead_id);
+    activities::record(
+        &mut tx,
+        ws,
+        &NewActivity {
+            campaign: Some(CampaignId(draft.campaign_id)),
+            channel: Some(draft.channel.clone()),
+            actor: Some(user),
+            detail: json!({ "draft": id, "step": draft.step, "reason": reason, "template": draft.template }),
+            ..NewActivity::on_lead(lead, ActivityKind::Rejected, format!("Step {} rejected: {reason}", draft.step + 1), Utc::now())
+        },
+    )
+    .await?;
+    if draft.kind == "sequence" {
+        signals::apply_in(&mut tx, ws, lead, Some(CampaignId(draft.campaign_id)), Signal::DraftRejected, "draft rejected", Utc::now()).await?;
+    }
     tx.commit().await?;
-    // The rotated draft: best effort, the next sweep retries it anyway.
+    // The rotated draft: best effort, the next sweep retries it anyway. A suggested reply is
+    // not redrafted: the person answers from the Inbox instead.
+    if draft.kind != "sequence" {
+        return Ok(());
+    }
     if let Err(e) = draft_campaign_lead(engine, ws, CampaignId(draft.campaign_id), draft.lead_id, Utc::now()).await {
         tracing::warn!(error = %e, "redraft after rejection failed; the scheduler will retry");
     }
@@ -544,7 +635,7 @@ pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id
         return Err(Error::Invalid("Subjects are at most 200 characters and the body at most 20,000".into()));
     }
     let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
-    if draft.channel == "email" && (subject_a.is_empty() || subject_b.is_empty() || subject_a.eq_ignore_ascii_case(subject_b)) {
+    if draft.channel == "email" && draft.kind == "sequence" && (subject_a.is_empty() || subject_b.is_empty() || subject_a.eq_ignore_ascii_case(subject_b)) {
         return Err(Error::Invalid("An email needs two different subjects for its A/B test".into()));
     }
     let new_hash = drafting::content_hash(subject_a, subject_b, body);
@@ -556,6 +647,7 @@ pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id
         return Err(changed());
     }
     outbox::enqueue_approved(&mut tx, ws, &[id.0], &message_domain(engine)).await?;
+    record_approved(&mut tx, ws, &[id.0], user, Utc::now()).await?;
     audit(&mut tx, &access, "draft.edit_approve", id.to_string(), json!({ "from": seen_hash, "to": new_hash })).await?;
     tx.commit().await?;
     Ok(new_hash)
@@ -607,6 +699,7 @@ pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: B
     };
     let approved = drafts::approve_frozen(&mut tx, ws, &items, user, id).await?;
     outbox::enqueue_approved(&mut tx, ws, &approved, &message_domain(engine)).await?;
+    record_approved(&mut tx, ws, &approved, user, Utc::now()).await?;
     let outcome = BatchOutcome { approved: approved.len(), stale: items.len() - approved.len() };
     drafts::finish_batch(&mut tx, ws, id, outcome.approved as i32, outcome.stale as i32).await?;
     audit(&mut tx, &access, "batch.execute", id.to_string(), json!({ "approved": outcome.approved, "stale": outcome.stale })).await?;

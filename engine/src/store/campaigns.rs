@@ -287,3 +287,71 @@ pub async fn enrolled_batch<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: Ca
     .fetch_all(db)
     .await?)
 }
+
+/// Ends every active enrolment of the lead (a reply, an opt-out, a conversion): the cadence
+/// sends nothing more. Returns the campaigns it left.
+pub async fn exit_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, reason: &str, at: DateTime<Utc>) -> Result<Vec<CampaignId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "update campaign_leads set state = 'exited', exit_reason = $3, exited_at = $4, paused_until = null
+         where client_id = $1 and lead_id = $2 and state = 'active'
+         returning campaign_id",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(reason)
+    .bind(at)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(CampaignId).collect())
+}
+
+/// Pauses every active enrolment of the lead until `until` (out of office), shifting what is
+/// still to come by the pause so the cadence resumes where it stopped with its spacing kept:
+/// the enrolment's day 1, the pending drafts' due times and the pending outbox rows. A pause
+/// that ends earlier than one already in force changes nothing. Returns the campaigns paused.
+pub async fn pause_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<CampaignId>> {
+    // The shift is what this pause adds beyond one already in force.
+    let rows: Vec<(Uuid, f64)> = sqlx::query_as(
+        "with old as (
+            select campaign_id, greatest(coalesce(paused_until, $4), $4) as from_at from campaign_leads
+            where client_id = $1 and lead_id = $2 and state = 'active' and (paused_until is null or paused_until < $3)
+            for update
+         )
+         update campaign_leads cl set paused_until = $3, enrolled_at = cl.enrolled_at + ($3 - old.from_at)
+         from old where cl.client_id = $1 and cl.lead_id = $2 and cl.campaign_id = old.campaign_id
+         returning cl.campaign_id, extract(epoch from ($3 - old.from_at))::float8",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(until)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (campaign, secs) in &rows {
+        let shift = chrono::Duration::milliseconds((secs * 1000.0) as i64);
+        for sql in [
+            "update outbox set not_before = greatest(not_before + $4, $5), updated_at = now()
+             where client_id = $1 and lead_id = $2 and campaign_id = $3 and state = 'pending' and kind = 'sequence'",
+            "update drafts set due_at = greatest(due_at + $4, $5), updated_at = now()
+             where client_id = $1 and lead_id = $2 and campaign_id = $3 and status in ('pending', 'approved') and kind = 'sequence'",
+        ] {
+            sqlx::query(sql).bind(ws.0).bind(lead).bind(campaign).bind(shift).bind(until).execute(&mut *conn).await?;
+        }
+    }
+    let campaigns: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    Ok(campaigns.into_iter().map(CampaignId).collect())
+}
+
+/// Ends the pauses that are over by `now`, across workspaces (the scheduler's sweep): returns
+/// (workspace, lead, campaign) of each enrolment resumed.
+pub async fn resume_due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<(WorkspaceId, Uuid, CampaignId)>> {
+    let rows: Vec<(Uuid, Uuid, Uuid)> = sqlx::query_as(
+        "update campaign_leads set paused_until = null
+         where paused_until is not null and paused_until <= $1
+         returning client_id, lead_id, campaign_id",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(w, l, c)| (WorkspaceId(w), l, CampaignId(c))).collect())
+}

@@ -259,12 +259,17 @@ pub struct DraftView {
     pub reject_reason: Option<String>,
     pub due_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// `sequence` (a cadence step) or `reply` (a suggested answer to a reply).
+    pub kind: String,
+    /// For a reply draft, the reply it answers.
+    pub reply_id: Option<Uuid>,
 }
 
 const VIEW: &str = "select d.id, d.campaign_id, c.name as campaign_name, d.lead_id,
         coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email, l.linkedin_url, 'Unnamed lead') as lead_name,
         l.email as lead_email, l.company, l.als, l.tier, d.step, d.channel, d.status, d.template, d.angle, d.subject_a,
-        d.subject_b, d.body, d.content_hash, d.evidence, d.guard, d.generator, d.generator_note, d.edited_from, d.reject_reason, d.due_at, d.created_at
+        d.subject_b, d.body, d.content_hash, d.evidence, d.guard, d.generator, d.generator_note, d.edited_from, d.reject_reason, d.due_at, d.created_at,
+        d.kind, d.reply_id
      from drafts d
      join campaigns c on c.client_id = d.client_id and c.id = d.campaign_id
      join leads l on l.client_id = d.client_id and l.id = d.lead_id";
@@ -493,4 +498,66 @@ pub async fn selected_items<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, ids: &
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(draft, hash)| BatchItem { draft, hash }).collect())
+}
+
+/// Takes the lead's waiting cadence drafts out of the queue (the lead replied, opted out or
+/// converted): they are marked rejected with `reason`, without feeding rejection memory (their
+/// text was not at fault). Returns how many.
+pub async fn withdraw_sequence(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, reason: &str) -> Result<u64> {
+    Ok(sqlx::query(
+        "update drafts set status = 'rejected', reject_reason = $3, rejected_at = now(), updated_at = now()
+         where client_id = $1 and lead_id = $2 and status = 'pending' and kind = 'sequence'",
+    )
+    .bind(ws.0)
+    .bind(lead)
+    .bind(reason)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// A suggested answer to a reply, waiting for approval.
+#[derive(Debug, Clone)]
+pub struct NewReplyDraft {
+    pub campaign: CampaignId,
+    pub lead: Uuid,
+    pub reply: Uuid,
+    pub template: String,
+    pub subject: String,
+    pub body: String,
+    pub content_hash: String,
+    pub generator: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Steps of reply drafts start here, above any cadence's steps.
+pub const REPLY_STEP_BASE: i16 = 100;
+
+/// Queues a reply draft (pending) on the next free reply step of the lead in the campaign; one
+/// per reply. Returns its id, `None` when the reply already has one.
+pub async fn insert_reply(conn: &mut PgConnection, ws: WorkspaceId, d: &NewReplyDraft) -> Result<Option<DraftId>> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, template, angle, subject_a, subject_b,
+                             body, content_hash, generator, status, kind, reply_id)
+         select $1, $2, $3,
+                greatest($11, coalesce((select max(step) + 1 from drafts where client_id = $1 and campaign_id = $2 and lead_id = $3 and kind = 'reply'), $11)),
+                'email', $4, $5, 'reply', $6, $6, $7, $8, $9, 'pending', 'reply', $10
+         where not exists (select 1 from drafts where client_id = $1 and reply_id = $10 and kind = 'reply')
+         on conflict (client_id, campaign_id, lead_id, step, channel) where status in ('pending', 'approved', 'sent') do nothing
+         returning id",
+    )
+    .bind(ws.0)
+    .bind(d.campaign.0)
+    .bind(d.lead)
+    .bind(d.due_at)
+    .bind(&d.template)
+    .bind(&d.subject)
+    .bind(&d.body)
+    .bind(&d.content_hash)
+    .bind(&d.generator)
+    .bind(d.reply)
+    .bind(REPLY_STEP_BASE)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.map(DraftId))
 }

@@ -1,9 +1,11 @@
 //! Postgres, one module per aggregate. Every tenant function takes the workspace id and filters
 //! by it; nothing here reads another workspace's rows.
 
+pub mod activities;
 pub mod api_keys;
 pub mod audit;
 pub mod campaigns;
+pub mod dashboard;
 pub mod drafts;
 pub mod enrichment;
 pub mod icp;
@@ -12,8 +14,10 @@ pub mod invitations;
 pub mod leads;
 pub mod mailbox_polls;
 pub mod mailboxes;
+pub mod meetings;
 pub mod memberships;
 pub mod outbox;
+pub mod replies;
 pub mod suppressions;
 pub mod provider_keys;
 pub mod sending;

@@ -25,16 +25,19 @@ pub async fn enqueue_approved(conn: &mut PgConnection, ws: WorkspaceId, drafts: 
     }
     Ok(sqlx::query(
         "insert into outbox (client_id, campaign_id, lead_id, step, channel, draft_id, to_address, subject, variant, body,
-                             content_hash, message_id, not_before)
-         select d.client_id, d.campaign_id, d.lead_id, d.step, d.channel, d.id, l.email,
+                             content_hash, message_id, not_before, kind, reply_id, in_reply_to, \"references\")
+         select d.client_id, d.campaign_id, d.lead_id, d.step, d.channel, d.id, coalesce(r.from_address, l.email),
                 case when (('x' || substr(md5(d.lead_id::text), 1, 8))::bit(32)::int & 1) = 0 then d.subject_a else d.subject_b end,
                 case when (('x' || substr(md5(d.lead_id::text), 1, 8))::bit(32)::int & 1) = 0 then 'a' else 'b' end,
                 d.body, d.content_hash,
                 '<' || gen_random_uuid() || '@' || $3 || '>',
-                d.due_at
+                d.due_at, d.kind, d.reply_id,
+                -- an answer threads under the reply it answers
+                r.message_id, case when r.id is null then '{}'::text[] else r.reference_ids || r.message_id end
          from drafts d
          join leads l on l.client_id = d.client_id and l.id = d.lead_id
-         where d.client_id = $1 and d.id = any($2) and d.status = 'approved' and l.email is not null
+         left join replies r on r.client_id = d.client_id and r.id = d.reply_id and d.kind = 'reply'
+         where d.client_id = $1 and d.id = any($2) and d.status = 'approved' and coalesce(r.from_address, l.email) is not null
          on conflict (client_id, lead_id, campaign_id, step, channel) do update
             set draft_id = excluded.draft_id, to_address = excluded.to_address, subject = excluded.subject,
                 variant = excluded.variant, body = excluded.body, content_hash = excluded.content_hash,
@@ -66,6 +69,10 @@ pub struct Claimed {
     pub message_id: String,
     pub not_before: DateTime<Utc>,
     pub attempts: i32,
+    /// `sequence` (an automated cadence step) or `reply` (an answer a person approved).
+    pub kind: String,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
 }
 
 /// Claims up to `limit` due rows for `worker`: one statement that skips rows other workers
@@ -83,7 +90,8 @@ pub async fn claim(pool: &PgPool, worker: &str, limit: i64, now: DateTime<Utc>) 
          update outbox o set state = 'sending', claimed_by = $1, claimed_at = $3, attempts = o.attempts + 1, updated_at = now()
          from due where o.client_id = due.client_id and o.id = due.id
          returning o.client_id, o.id, o.campaign_id, o.lead_id, o.step, o.channel, o.draft_id, o.to_address, o.subject,
-                   o.body, o.content_hash, o.message_id, o.not_before, o.attempts",
+                   o.body, o.content_hash, o.message_id, o.not_before, o.attempts, o.kind, o.in_reply_to,
+                   o.\"references\"",
     )
     .bind(worker)
     .bind(limit)
@@ -120,6 +128,13 @@ pub struct SendContext {
     pub parent_mailbox: Option<Uuid>,
     /// An earlier touch of the sequence has not gone out yet: this one waits for it.
     pub earlier_unsent: bool,
+    /// `sequence` (automated) or `reply` (an answer a person approved).
+    pub kind: String,
+    /// The lead wrote back (a person, not an out-of-office or auto-reply) in this campaign or
+    /// since it was enrolled: no automated step may follow.
+    pub lead_replied: bool,
+    /// The enrolment is paused (out of office) until then.
+    pub paused_until: Option<DateTime<Utc>>,
 }
 
 pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed) -> Result<Option<SendContext>> {
@@ -134,7 +149,12 @@ pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed
                 exists (select 1 from suppressions s where s.client_id = w.id and s.address = lower($4)) as suppressed,
                 parent.message_id as parent_message_id, parent.subject as parent_subject, parent.mailbox_id as parent_mailbox,
                 exists (select 1 from outbox e where e.client_id = w.id and e.campaign_id = c.id and e.lead_id = l.id
-                        and e.step < $7 and e.state in ('pending', 'sending', 'unknown')) as earlier_unsent
+                        and e.step < $7 and e.kind = 'sequence' and e.state in ('pending', 'sending', 'unknown')) as earlier_unsent,
+                (select k.kind from outbox k where k.client_id = w.id and k.id = $2) as kind,
+                exists (select 1 from replies r where r.client_id = w.id and r.lead_id = l.id
+                        and r.intent not in ('out_of_office', 'auto_reply')
+                        and (r.campaign_id = c.id or r.received_at >= cl.enrolled_at)) as lead_replied,
+                cl.paused_until
          from workspaces w
          cross join platform_settings p
          join campaigns c on c.client_id = w.id and c.id = $3
@@ -144,7 +164,7 @@ pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed
          left join lateral (
             select o.message_id, o.subject, o.mailbox_id from outbox o
             where o.client_id = w.id and o.campaign_id = c.id and o.lead_id = l.id and o.channel = 'email'
-              and o.state in ('sent', 'shadow') and o.step < $7
+              and o.state in ('sent', 'shadow') and o.step < $7 and o.kind = 'sequence'
             order by o.step limit 1
          ) parent on true
          where w.id = $1 and w.deleted_at is null and $2::uuid is not null",
@@ -520,6 +540,47 @@ pub async fn last_sent_via<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, kind: &
     .bind(kind)
     .bind(campaign)
     .bind(address.trim())
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A message of ours found by one of the Message-IDs a reply names (In-Reply-To, References),
+/// newest reference first: what the reply answers.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Answered {
+    pub id: Uuid,
+    pub lead_id: Uuid,
+    pub campaign_id: Uuid,
+    pub mailbox_id: Option<Uuid>,
+}
+
+pub async fn answered_by<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, message_ids: &[String]) -> Result<Option<Answered>> {
+    if message_ids.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<String> = message_ids.iter().map(|m| format!("<{}>", m.trim().trim_start_matches('<').trim_end_matches('>'))).collect();
+    Ok(sqlx::query_as(
+        "select o.id, o.lead_id, o.campaign_id, o.mailbox_id from outbox o
+         join unnest($2::text[]) with ordinality as m(id, ord) on o.message_id = m.id
+         where o.client_id = $1 and o.state in ('sent', 'shadow')
+         order by m.ord limit 1",
+    )
+    .bind(ws.0)
+    .bind(ids)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The latest message we sent to the lead (any campaign): what a reply matched by its sender's
+/// address is taken to answer.
+pub async fn last_sent_to_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: Uuid) -> Result<Option<Answered>> {
+    Ok(sqlx::query_as(
+        "select id, lead_id, campaign_id, mailbox_id from outbox
+         where client_id = $1 and lead_id = $2 and state in ('sent', 'shadow')
+         order by sent_at desc nulls last, id desc limit 1",
+    )
+    .bind(ws.0)
+    .bind(lead)
     .fetch_optional(db)
     .await?)
 }

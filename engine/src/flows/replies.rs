@@ -1,0 +1,390 @@
+//! Reply intake and the closer (SPEC §11, issue 11 §2–3): a message that came back from a
+//! prospect — read from a native mailbox, or reported by a sending platform — is matched to the
+//! message of ours it answers and its lead, classified (`domain::reply`, optionally refined by a
+//! language model), stored once, put on the lead's timeline, and acted on:
+//!
+//! - unsubscribe → the address is suppressed at once, the lead `unsubscribed`, its cadences end;
+//! - not interested → its cadences end, the lead `not_interested`;
+//! - out of office → its cadences pause until the return date (else 7 days), then resume where
+//!   they stopped (`store::campaigns::pause_lead`, resumed by the daily sweep);
+//! - auto-reply → recorded, nothing else;
+//! - interested / meeting request / question → automated follow-ups end, the lead is `replied`
+//!   and hot, the replied activity carries the notification, and a suggested answer waits in
+//!   the approval queue as a reply draft. An unrecognised human reply ends the follow-ups too
+//!   and waits for a person, without a suggested answer.
+//!
+//! Idempotent: a reply is unique by (source, message_id); the same message read again records
+//! and does nothing. What this module must not do: send anything (the answer goes through the
+//! approval queue and the outbox), or trust the sender's text beyond classifying it.
+
+use crate::auth::authorize;
+use crate::flows::signals;
+use crate::store::activities::{self, NewActivity};
+use crate::store::replies::{self, NewReply};
+use crate::store::{campaigns, drafts, outbox, suppressions};
+use crate::{Engine, Error, Result};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::account::Action;
+use domain::activity::ActivityKind;
+use domain::cadence::PauseRules;
+use domain::ids::{CampaignId, MailboxId, UserId, WorkspaceId};
+use domain::lead_status::Signal;
+use domain::leads::LeadId;
+use domain::reply::{classify_with, is_auto_submitted_header, Classification, Reply, ReplyClass, ReplyConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// A message that came back, as an intake read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingReply {
+    /// `imap`, `instantly` or `smartlead`.
+    pub source: String,
+    pub mailbox: Option<MailboxId>,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    /// The References header's Message-IDs, oldest first.
+    pub references: Vec<String>,
+    pub from: String,
+    pub subject: String,
+    /// The text as received, quoted history kept (classification strips it).
+    pub text: String,
+    pub received_at: DateTime<Utc>,
+    /// Headers that say whether a machine sent it (Auto-Submitted, Precedence, X-Autoreply…).
+    pub raw_headers: Vec<(String, String)>,
+}
+
+/// What recording did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RecordOutcome {
+    /// Stored and acted on.
+    Recorded { reply: Uuid, lead: Option<LeadId>, class: ReplyClass, action: String },
+    /// This message was recorded before: nothing done.
+    Duplicate,
+    /// Neither one of our messages nor a lead of the workspace: ignored (newsletters, colleagues).
+    Unmatched,
+}
+
+/// Where a reply belongs.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    lead: LeadId,
+    campaign: Option<CampaignId>,
+    outbox: Option<Uuid>,
+    mailbox: Option<Uuid>,
+    by: &'static str,
+}
+
+fn bare(id: &str) -> String {
+    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
+}
+
+fn bracketed(id: &str) -> String {
+    format!("<{}>", bare(id))
+}
+
+/// The sender's address out of a From value (`"Jo" <jo@acme.com>` or a bare address), lower-cased.
+pub fn sender_address(from: &str) -> Option<String> {
+    let s = match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &from[a + 1..b],
+        _ => from,
+    };
+    let s = s.trim().trim_matches('"').to_ascii_lowercase();
+    (s.contains('@') && s.len() <= 320 && !s.contains(char::is_whitespace)).then_some(s)
+}
+
+async fn find_match(conn: &mut PgConnection, ws: WorkspaceId, r: &IncomingReply) -> Result<Option<Match>> {
+    // The direct parent first, then the chain newest first.
+    let mut ids: Vec<String> = r.in_reply_to.iter().cloned().collect();
+    ids.extend(r.references.iter().rev().cloned());
+    ids.retain(|i| !bare(i).is_empty());
+    ids.truncate(50);
+    if let Some(a) = outbox::answered_by(&mut *conn, ws, &ids).await? {
+        return Ok(Some(Match { lead: LeadId(a.lead_id), campaign: Some(CampaignId(a.campaign_id)), outbox: Some(a.id), mailbox: a.mailbox_id, by: "thread" }));
+    }
+    let Some(address) = sender_address(&r.from) else { return Ok(None) };
+    let lead: Option<Uuid> = sqlx::query_scalar("select id from leads where client_id = $1 and email = $2 and deleted_at is null order by created_at limit 1")
+        .bind(ws.0)
+        .bind(&address)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(lead) = lead else { return Ok(None) };
+    let last = outbox::last_sent_to_lead(&mut *conn, ws, lead).await?;
+    Ok(Some(Match {
+        lead: LeadId(lead),
+        campaign: last.as_ref().map(|a| CampaignId(a.campaign_id)),
+        outbox: last.as_ref().map(|a| a.id),
+        mailbox: last.and_then(|a| a.mailbox_id),
+        by: "sender",
+    }))
+}
+
+/// The rules' verdict on a reply.
+pub fn classify_rules(subject: &str, text: &str, headers: &[(String, String)], received: NaiveDate) -> Classification {
+    let auto_submitted = headers.iter().any(|(n, v)| is_auto_submitted_header(n, v));
+    classify_with(&ReplyConfig::default(), &Reply { subject, body: text, received_on: received, auto_submitted })
+}
+
+/// Records one reply for the workspace and applies its class's action.
+#[tracing::instrument(skip(engine, r), fields(source = %r.source))]
+pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Result<RecordOutcome> {
+    let message_id = bracketed(&r.message_id);
+    if bare(&message_id).is_empty() {
+        return Err(Error::Invalid("a reply needs a Message-ID".into()));
+    }
+    if replies::exists(&engine.pool, ws, &r.source, &message_id).await? {
+        return Ok(RecordOutcome::Duplicate);
+    }
+    let mut conn = engine.pool.acquire().await?;
+    let Some(m) = find_match(&mut conn, ws, &r).await? else {
+        return Ok(RecordOutcome::Unmatched);
+    };
+    drop(conn);
+    let c = classify_rules(&r.subject, &r.text, &r.raw_headers, r.received_at.date_naive());
+    let refined = refine(engine, ws, &r, &c).await;
+    let (class, confidence, reason, source) = match refined {
+        Some((class, confidence, reason)) => (class, confidence, reason, "model"),
+        None => (c.class, c.confidence, c.reason.to_string(), "rules"),
+    };
+    let return_date = if class == ReplyClass::OutOfOffice { c.return_date } else { None };
+    let from = sender_address(&r.from).unwrap_or_else(|| replies::cap(r.from.trim(), 320).to_string());
+
+    let mut tx = engine.pool.begin().await?;
+    let new = NewReply {
+        lead: Some(m.lead),
+        campaign: m.campaign,
+        outbox: m.outbox,
+        mailbox: r.mailbox.or(m.mailbox.map(MailboxId)),
+        source: r.source.clone(),
+        message_id,
+        in_reply_to: r.in_reply_to.as_deref().map(bracketed),
+        references: r.references.iter().map(|s| bracketed(s)).take(50).collect(),
+        from_address: from.clone(),
+        subject: r.subject.clone(),
+        body_text: r.text.clone(),
+        received_at: r.received_at,
+        intent: class,
+        confidence,
+        intent_reason: reason.clone(),
+        intent_source: source.into(),
+        return_date,
+    };
+    let Some(id) = replies::insert(&mut tx, ws, &new).await? else {
+        // Another reader stored it between our look and our insert.
+        return Ok(RecordOutcome::Duplicate);
+    };
+    let excerpt: String = domain::reply::visible_text(&r.text).chars().take(500).collect();
+    activities::record(
+        &mut tx,
+        ws,
+        &NewActivity {
+            campaign: m.campaign,
+            outbox: m.outbox,
+            reply: Some(id),
+            channel: Some("email".into()),
+            detail: json!({
+                "from": from, "subject": new.subject, "excerpt": excerpt, "intent": class.as_str(), "confidence": confidence,
+                "reason": reason, "intent_source": source, "return_date": return_date, "matched_by": m.by,
+                "notify": class.is_positive() || class == ReplyClass::Unclassified,
+            }),
+            dedupe_key: Some(format!("reply:{id}")),
+            ..NewActivity::on_lead(m.lead, ActivityKind::Replied, format!("Replied ({}): {}", class.as_str().replace('_', " "), one_line(&excerpt, 140)), r.received_at)
+        },
+    )
+    .await?;
+    let ctx = Ctx { reply: id, lead: m.lead, campaign: m.campaign, address: from, subject: new.subject.clone(), at: r.received_at, return_date };
+    let action = act(engine, &mut tx, ws, &ctx, class).await?;
+    tx.commit().await?;
+    tracing::info!(workspace = %ws, reply = %id, class = class.as_str(), action, "reply recorded");
+    Ok(RecordOutcome::Recorded { reply: id, lead: Some(m.lead), class, action: action.into() })
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        flat.chars().take(max).collect::<String>() + "…"
+    }
+}
+
+/// What the action of a class needs to know about its reply.
+struct Ctx {
+    reply: Uuid,
+    lead: LeadId,
+    campaign: Option<CampaignId>,
+    address: String,
+    subject: String,
+    at: DateTime<Utc>,
+    return_date: Option<NaiveDate>,
+}
+
+/// When an out-of-office pause ends: the morning of the stated return date (capped), else 7 days.
+pub fn pause_end(at: DateTime<Utc>, return_date: Option<NaiveDate>) -> DateTime<Utc> {
+    let rules = PauseRules::default();
+    let fallback = at + Duration::days(i64::from(rules.default_days));
+    match return_date.and_then(|d| d.and_hms_opt(8, 0, 0)).map(|t| t.and_utc()) {
+        Some(back) if back > at => back.min(at + Duration::days(i64::from(rules.max_days))),
+        _ => fallback,
+    }
+}
+
+/// Applies the action of `class` in the caller's transaction; returns what it did, in words
+/// the logs and tests read.
+async fn act(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, class: ReplyClass) -> Result<&'static str> {
+    let now = c.at;
+    let lead = c.lead;
+    match class {
+        ReplyClass::Unsubscribe => {
+            suppressions::insert(
+                tx,
+                ws,
+                &suppressions::NewSuppression { address: &c.address, reason: suppressions::Reason::Unsubscribed, source: "reply", campaign_id: c.campaign.map(|x| x.0) },
+            )
+            .await?;
+            activities::record(
+                tx,
+                ws,
+                &NewActivity { campaign: c.campaign, reply: Some(c.reply), channel: Some("email".into()), detail: json!({ "address": c.address, "via": "reply" }), dedupe_key: Some(format!("unsubscribed:{}", c.reply)), ..NewActivity::on_lead(lead, ActivityKind::Unsubscribed, format!("Unsubscribed by reply; {} suppressed", c.address), now) },
+            )
+            .await?;
+            stop(tx, ws, c, "unsubscribed").await?;
+            signals::apply_in(tx, ws, lead, c.campaign, Signal::Unsubscribed, "asked by reply to be removed", now).await?;
+            Ok("suppressed")
+        }
+        ReplyClass::NotInterested => {
+            stop(tx, ws, c, "not_interested").await?;
+            signals::apply_in(tx, ws, lead, c.campaign, Signal::NotInterested, "replied not interested", now).await?;
+            Ok("exited")
+        }
+        ReplyClass::OutOfOffice => {
+            let until = pause_end(now, c.return_date);
+            let paused = campaigns::pause_lead(tx, ws, lead.0, until, now).await?;
+            if !paused.is_empty() {
+                activities::record(
+                    tx,
+                    ws,
+                    &NewActivity { campaign: c.campaign, reply: Some(c.reply), detail: json!({ "until": until, "return_date": c.return_date, "campaigns": paused }), dedupe_key: Some(format!("paused:{}", c.reply)), ..NewActivity::on_lead(lead, ActivityKind::Paused, format!("Cadence paused until {} (out of office)", until.format("%Y-%m-%d")), now) },
+                )
+                .await?;
+            }
+            Ok("paused")
+        }
+        ReplyClass::AutoReply => Ok("none"),
+        ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question | ReplyClass::Unclassified => {
+            stop(tx, ws, c, "replied").await?;
+            signals::apply_in(tx, ws, lead, c.campaign, Signal::Replied, &format!("replied ({})", class.as_str().replace('_', " ")), now).await?;
+            if !class.is_positive() {
+                return Ok("exited");
+            }
+            sqlx::query("update leads set hot_at = coalesce(hot_at, $3), updated_at = now() where client_id = $1 and id = $2")
+                .bind(ws.0)
+                .bind(lead.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            suggest_answer(engine, tx, ws, c, class).await?;
+            Ok("hot")
+        }
+    }
+}
+
+/// Ends the lead's cadences and takes its waiting cadence drafts out of the queue.
+async fn stop(tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, reason: &str) -> Result<()> {
+    campaigns::exit_lead(tx, ws, c.lead.0, reason, c.at).await?;
+    drafts::withdraw_sequence(tx, ws, c.lead.0, &format!("withdrawn: the lead {}", reason.replace('_', " "))).await?;
+    Ok(())
+}
+
+/// The suggested answer for a positive reply, from a template (a person edits it before it goes).
+pub fn suggested_answer(class: ReplyClass, first_name: &str, sender: &str) -> String {
+    let hi = if first_name.trim().is_empty() { "Hi,".to_string() } else { format!("Hi {},", first_name.trim()) };
+    let middle = match class {
+        ReplyClass::MeetingRequest => "Thanks for getting back to me. Happy to find a time: would Tuesday or Wednesday next week suit you? If it is easier, send me two or three times that work and I will send an invite.",
+        ReplyClass::Interested => "Thanks for getting back to me, glad it caught your interest. The quickest way to see whether it fits is a 15-minute call; would later this week or early next week work for you?",
+        _ => "Thanks for the question. [Your answer here.] Happy to walk you through it on a short call if that is easier.",
+    };
+    let sign = if sender.trim().is_empty() { String::new() } else { format!("\n\n{}", sender.trim()) };
+    format!("{hi}\n\n{middle}{sign}")
+}
+
+async fn suggest_answer(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, class: ReplyClass) -> Result<()> {
+    let _ = engine;
+    // The answer belongs to a campaign (its sender, its approval queue); a reply from a lead we
+    // never wrote to in a campaign gets the notification only.
+    let Some(campaign) = c.campaign else { return Ok(()) };
+    let row: Option<(Option<String>, String)> = sqlx::query_as(
+        "select l.first_name, c.sender_name from leads l join campaigns c on c.client_id = l.client_id and c.id = $3
+         where l.client_id = $1 and l.id = $2",
+    )
+    .bind(ws.0)
+    .bind(c.lead.0)
+    .bind(campaign.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((first, sender)) = row else { return Ok(()) };
+    let body = suggested_answer(class, first.as_deref().unwrap_or(""), &sender);
+    let subject = if c.subject.trim().to_ascii_lowercase().starts_with("re:") { c.subject.trim().to_string() } else { format!("Re: {}", c.subject.trim()) };
+    let subject = replies::cap(&subject, 200).to_string();
+    let hash = crate::drafting::content_hash(&subject, &subject, &body);
+    let draft = drafts::insert_reply(
+        tx,
+        ws,
+        &drafts::NewReplyDraft { campaign, lead: c.lead.0, reply: c.reply, template: format!("reply.{}", class.as_str()), subject, body, content_hash: hash, generator: "template".into(), due_at: c.at.max(Utc::now()) },
+    )
+    .await?;
+    if let Some(d) = draft {
+        activities::record(
+            tx,
+            ws,
+            &NewActivity { campaign: Some(campaign), reply: Some(c.reply), channel: Some("email".into()), detail: json!({ "draft": d, "kind": "reply" }), dedupe_key: Some(format!("draft:{d}")), ..NewActivity::on_lead(c.lead, ActivityKind::DraftQueued, "Suggested reply waiting for approval", c.at) },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An optional second opinion from the workspace's language model. `None` means "use the
+/// rules" — always, for now: the rules are the baseline and the tie-breaker, and no model
+/// refinement is wired yet (see the issue 11 report).
+async fn refine(_engine: &Engine, _ws: WorkspaceId, _r: &IncomingReply, _rules: &Classification) -> Option<(ReplyClass, f32, String)> {
+    None
+}
+
+/// A person sets the reply's class by hand: the correction is kept (`intent_source` = user, the
+/// old class on the activity), and the action of the new class follows.
+pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass) -> Result<()> {
+    authorize(engine, actor, ws, Action::ApproveDrafts).await?;
+    let mut tx = engine.pool.begin().await?;
+    let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
+        return Err(Error::NotFound("reply"));
+    };
+    if old == class.as_str() {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let r = replies::get(&mut *tx, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
+    let Some(lead) = r.lead_id.map(LeadId) else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let now = Utc::now();
+    activities::record(
+        &mut tx,
+        ws,
+        &NewActivity {
+            campaign: r.campaign_id.map(CampaignId),
+            reply: Some(reply),
+            actor: Some(actor),
+            detail: json!({ "reply": reply, "from": old, "to": class.as_str() }),
+            ..NewActivity::on_lead(lead, ActivityKind::Note, format!("Reply re-classified: {} → {}", old.replace('_', " "), class.as_str().replace('_', " ")), now)
+        },
+    )
+    .await?;
+    let ctx = Ctx { reply, lead, campaign: r.campaign_id.map(CampaignId), address: r.from_address.clone(), subject: r.subject.clone(), at: now, return_date: r.return_date };
+    act(engine, &mut tx, ws, &ctx, class).await?;
+    tx.commit().await?;
+    Ok(())
+}
