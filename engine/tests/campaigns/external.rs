@@ -293,9 +293,13 @@ async fn an_instantly_unsubscribe_suppresses_and_moves_the_lead_once_and_other_e
         )
         .unwrap()
     };
-    for quiet in ["email_sent", "email_opened", "reply_received", "lead_interested", "campaign_completed"] {
+    for quiet in ["email_sent", "lead_interested", "campaign_completed"] {
         assert!(matches!(sender_events::record(&engine, ws, Integration::Instantly, &event(quiet)).await.unwrap(), Handled::Ignored { .. }), "{quiet}");
     }
+    // An open is the lead's activity, once.
+    assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("email_opened")).await.unwrap(), Handled::Engagement { new: true });
+    assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("email_opened")).await.unwrap(), Handled::Engagement { new: false });
+    assert_eq!(count(&pool, "select count(*) from activities where client_id = $1 and kind = 'opened' and outbox_id is not null", ws).await, 1);
     assert_eq!(count(&pool, "select count(*) from suppressions where client_id = $1", ws).await, 0);
 
     assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("lead_unsubscribed")).await.unwrap(), Handled::Unsubscribed { new: true, lead_moved: true });
