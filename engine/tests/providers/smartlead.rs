@@ -468,3 +468,33 @@ async fn the_documented_history_shape_is_read_too_and_an_unknown_lead_reads_noth
     assert_eq!((got.text.as_str(), got.subject.as_deref()), ("Yes please", Some("Re: Partnership Opportunity")));
     assert_eq!(client(&server).fetch_reply(&event("nobody@example.com")).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_follow_up_answers_the_smartlead_thread_once_and_a_retry_finds_it_by_its_key() {
+    let server = MockServer::start().await;
+    let follow_up = email("follow-up-2@agency.example");
+    Mock::given(method("GET")).and(path("/leads/")).respond_with(ResponseTemplate::new(200).set_body_json(lead_by_email("k1", 123))).mount(&server).await;
+    let before = Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(history())).up_to_n_times(1).mount_as_scoped(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/campaigns/123/reply-email-thread"))
+        .and(query_param("api_key", KEY))
+        .and(body_partial_json(json!({ "email_stats_id": "s-1", "reply_message_id": "<reply-2@mail.example>", "reply_email_time": "2026-11-22T10:00:00.000Z", "to_email": "lead@example.com" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true, "message": "Reply sent successfully" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(client(&server).send_follow_up(&follow_up).await.unwrap(), SendOutcome::Accepted { provider_ref: Some("s-1".into()) });
+    drop(before);
+    let posted: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap().iter().find(|r| r.url.path().ends_with("reply-email-thread")).unwrap().body).unwrap();
+    let body = posted["email_body"].as_str().unwrap().to_string();
+    assert!(body.contains("<!-- agency-os-key:follow-up-2@agency.example -->"));
+
+    // After a crash: the history shows our message with the key; nothing is posted again.
+    let mut after = history();
+    after["history"].as_array_mut().unwrap().push(json!({ "type": "SENT", "stats_id": "s-1", "message_id": "<f2@mail.example>", "time": "2026-11-23T09:00:00.000Z", "email_body": body }));
+    Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history")).respond_with(ResponseTemplate::new(200).set_body_json(after)).mount(&server).await;
+    assert_eq!(client(&server).send_follow_up(&follow_up).await.unwrap(), SendOutcome::AlreadyAccepted { provider_ref: Some("s-1".into()) });
+    assert!(client(&server).find_follow_up(&follow_up).await.unwrap().is_some());
+    server.verify().await;
+}

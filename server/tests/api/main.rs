@@ -15,3 +15,5 @@ mod roles;
 mod sending;
 mod senders;
 mod unsubscribe;
+mod webhooks_bookings;
+mod webhooks_senders;
