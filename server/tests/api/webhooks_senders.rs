@@ -137,3 +137,33 @@ async fn smartlead_opens_clicks_and_replies_become_the_leads_activities_once(poo
     assert_eq!(kinds(&app, ours).await, vec!["clicked", "opened", "replied"]);
     assert!(server.received_requests().await.unwrap().is_empty(), "nothing fetched when the event carries the text");
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn rotating_a_webhook_url_retires_the_old_token_at_once(pool: PgPool) {
+    let server = MockServer::start().await;
+    let app = app_with_platforms(pool, &server).await;
+    let ann = app.user("Ann", "ann@example.com").await;
+    let acme = ann.workspace("Acme").await;
+    let old = connect(&ann, &acme, "instantly", "acme-instantly-key-1234").await;
+    let event = json!({ "event_type": "campaign_completed", "campaign_id": CAMPAIGN });
+    assert_eq!(reqwest::Client::new().post(&old).json(&event).send().await.unwrap().status(), StatusCode::OK);
+
+    let r = ann.call("rotate_webhook_token", &[("workspace", &acme), ("provider", "instantly")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let new = r.body["callback_url"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    assert_eq!(reqwest::Client::new().post(&old).json(&event).send().await.unwrap().status(), StatusCode::NOT_FOUND, "the old URL is dead");
+    assert_eq!(reqwest::Client::new().post(&new).json(&event).send().await.unwrap().status(), StatusCode::OK);
+    let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'webhook_token.rotate'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(audit, 1);
+
+    // Not for a provider without a key or without webhooks, nor for someone else's workspace.
+    let r = ann.call("rotate_webhook_token", &[("workspace", &acme), ("provider", "smartlead")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = ann.call("rotate_webhook_token", &[("workspace", &acme), ("provider", "apollo")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let eve = app.user("Eve", "eve@example.com").await;
+    eve.workspace("Elsewhere").await;
+    assert_eq!(eve.call("rotate_webhook_token", &[("workspace", &acme), ("provider", "instantly")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(reqwest::Client::new().post(&new).json(&event).send().await.unwrap().status(), StatusCode::OK, "still the same URL");
+}
