@@ -209,11 +209,12 @@ impl MailTransport for ExternalTransport {
             body_html: String::new(),
         };
         let sender = self.resolver.sender_for(ws, provider).await.ok()?;
-        // A first touch is a lead with our key; a follow-up a message with our key in its
-        // thread. The row does not say which it was here, so both are asked.
+        // A first touch is a lead with our key; a follow-up a message with our key in the
+        // thread of a lead holding another (its first touch's). No lead: neither went out.
         let found = match sender.find(&probe).await {
-            Ok(found) if found.as_ref().is_some_and(|f| f.key.as_deref() == Some(key.as_str())) => Ok(true),
-            Ok(_) => sender.find_follow_up(&probe).await.map(|f| f.is_some()),
+            Ok(None) => Ok(false),
+            Ok(Some(f)) if f.key.as_deref() == Some(key.as_str()) => Ok(true),
+            Ok(Some(_)) => sender.find_follow_up(&probe).await.map(|f| f.is_some()),
             Err(e) => Err(e),
         };
         match found {

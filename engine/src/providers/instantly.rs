@@ -149,14 +149,18 @@ impl InstantlyClient {
     /// page is enough: a cold thread holds a handful of messages.
     async fn thread(&self, email: &OutboundEmail) -> Result<Vec<ThreadEmail>, ProviderError> {
         let url = self.http.url("api/v2/emails");
-        let page: EmailPage = self
+        let page: Result<EmailPage, ProviderError> = self
             .http
             .send(
                 |c| c.get(&url).bearer_auth(self.key.expose()).query(&[("lead", email.to.as_str()), ("campaign_id", email.campaign.as_str()), ("limit", "50")]),
                 classify,
             )
-            .await?;
-        Ok(page.items)
+            .await;
+        match page {
+            Ok(p) => Ok(p.items),
+            Err(ProviderError::NotFound) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -314,12 +314,13 @@ async fn an_instantly_unsubscribe_suppresses_and_moves_the_lead_once_and_other_e
 async fn follow_ups(pool: &PgPool, ws: WorkspaceId, to: Option<&str>) {
     sqlx::query(
         "insert into outbox (client_id, campaign_id, lead_id, step, channel, draft_id, to_address, subject, variant, body, content_hash, message_id, not_before)
-         select client_id, campaign_id, lead_id, 2, channel, draft_id, to_address, subject, variant, body, content_hash,
-                '<f2.' || id || '@agency.example>', now() - interval '1 minute'
-         from outbox where client_id = $1 and step = 1 and state = 'sent' and ($2::text is null or to_address = $2)",
+         select client_id, campaign_id, lead_id, 1, channel, draft_id, to_address, subject, variant, body, content_hash,
+                '<f2.' || id || '@agency.example>', $3
+         from outbox where client_id = $1 and step = 0 and state = 'sent' and ($2::text is null or to_address = $2)",
     )
     .bind(ws.0)
     .bind(to)
+    .bind(tuesday() - Duration::minutes(1))
     .execute(pool)
     .await
     .unwrap();
@@ -375,7 +376,7 @@ async fn instantly_follow_ups_answer_the_thread_once_and_a_crash_after_the_call_
     assert_eq!(replies[0]["eaccount"], "sam@northwind.com.au");
     assert!(replies[0]["subject"].as_str().unwrap().starts_with("Re: "));
     let followed: Vec<(String, Option<String>, Option<String>)> =
-        sqlx::query_as("select state, in_reply_to, provider_reply from outbox where client_id = $1 and step = 2 order by to_address").bind(ws.0).fetch_all(&pool).await.unwrap();
+        sqlx::query_as("select state, in_reply_to, provider_reply from outbox where client_id = $1 and step = 1 order by to_address").bind(ws.0).fetch_all(&pool).await.unwrap();
     assert!(followed.iter().all(|(state, _, _)| state == "sent"), "{followed:?}");
     assert!(followed.iter().any(|(_, _, reply)| reply.as_deref().is_some_and(|r| r.contains("sent it in the lead's thread"))), "{followed:?}");
     server.verify().await;
