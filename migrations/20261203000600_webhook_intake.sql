@@ -19,7 +19,7 @@ create table booking_webhook_secrets (
 -- timestamp, and Calendly's tolerance window still lets a captured request be posted again).
 -- `outcome` says what it did (booked, cancelled, rescheduled, unmatched, ignored), so an
 -- unmatched booking stays visible to whoever wonders why a meeting did not show.
-create table webhook_events (
+create table booking_webhook_events (
     client_id   uuid not null references workspaces(id),
     id          uuid not null default gen_random_uuid(),
     provider    text not null check (provider in ('calcom', 'calendly')),
@@ -36,4 +36,4 @@ create table webhook_events (
     unique (client_id, provider, event_key)
 );
 
-create index webhook_events_recent on webhook_events (client_id, received_at desc);
+create index booking_webhook_events_recent on booking_webhook_events (client_id, received_at desc);

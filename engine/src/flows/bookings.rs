@@ -8,7 +8,7 @@
 //! compared in constant time. No secret, an unknown workspace, a missing, malformed, stale or wrong
 //! signature are all the same refusal ([`Error::Unauthenticated`]) and write nothing.
 //!
-//! An authentic event is recorded once in `webhook_events` under its identity (Cal.com signs no
+//! An authentic event is recorded once in `booking_webhook_events` under its identity (Cal.com signs no
 //! timestamp: trigger + uid + createdAt; Calendly: event + invitee URI); a replay answers as the
 //! first delivery did and changes nothing. The invitee's address is matched to a lead of the URL's
 //! workspace only: a booking → `flows::meetings::book` (lead converted, campaigns stopped, touches

@@ -91,7 +91,7 @@ pub struct NewEvent<'a> {
 /// idempotent on their own, so a crash in between is repaired by the provider's retry.
 pub async fn claim<'e>(conn: impl PgExecutor<'e>, ws: WorkspaceId, e: &NewEvent<'_>) -> Result<bool> {
     let done = sqlx::query(
-        "insert into webhook_events (client_id, provider, event_key, event_type, outcome, invitee, lead_id)
+        "insert into booking_webhook_events (client_id, provider, event_key, event_type, outcome, invitee, lead_id)
          values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (client_id, provider, event_key) do nothing",
     )
@@ -110,7 +110,7 @@ pub async fn claim<'e>(conn: impl PgExecutor<'e>, ws: WorkspaceId, e: &NewEvent<
 /// Whether the event's key is already recorded (checked before any work, outside a
 /// transaction; `claim` is the authoritative check).
 pub async fn seen<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, provider: BookingProvider, key: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("select exists (select 1 from webhook_events where client_id = $1 and provider = $2 and event_key = $3)")
+    Ok(sqlx::query_scalar("select exists (select 1 from booking_webhook_events where client_id = $1 and provider = $2 and event_key = $3)")
         .bind(ws.0)
         .bind(provider.slug())
         .bind(key)

@@ -39,7 +39,7 @@ async fn status(app: &TestApp, id: uuid::Uuid) -> String {
 
 /// Everything a booking webhook may write, for "nothing changed" assertions.
 async fn written(app: &TestApp) -> (i64, i64, i64) {
-    (app.count("webhook_events").await, app.count("meetings").await, app.count("activities").await)
+    (app.count("booking_webhook_events").await, app.count("meetings").await, app.count("activities").await)
 }
 
 fn calcom_booking(trigger: &str, uid: &str, email: &str) -> String {
@@ -204,6 +204,6 @@ async fn a_calendly_booking_inside_the_tolerance_converts_and_a_stale_or_unmatch
     assert_eq!(r.json::<Value>().await.unwrap()["outcome"], "unmatched");
     let (events, meetings, activities) = written(&app).await;
     assert_eq!((events, meetings, activities), (before.0 + 1, before.1, before.2));
-    let unmatched: (String, Option<uuid::Uuid>) = sqlx::query_as("select invitee, lead_id from webhook_events where outcome = 'unmatched'").fetch_one(&app.pool).await.unwrap();
+    let unmatched: (String, Option<uuid::Uuid>) = sqlx::query_as("select invitee, lead_id from booking_webhook_events where outcome = 'unmatched'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(unmatched, ("stranger@else.example".into(), None));
 }
