@@ -54,6 +54,16 @@ install_python_mail_tools() {
   fi
 }
 
+# The reply and bounce intake tests read mail from a real IMAP server: a private Dovecot that
+# each test starts on free ports (engine/tests/shared/dovecot.rs); the system service stays off.
+install_dovecot() {
+  if [ -x /usr/sbin/dovecot ] && dpkg -s dovecot-imapd dovecot-lmtpd >/dev/null 2>&1; then return; fi
+  say "installing Dovecot (IMAP and LMTP) for the mail intake tests"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! apt-cache show dovecot-imapd >/dev/null 2>&1; then $sudo apt-get update -qq; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq dovecot-imapd dovecot-lmtpd >/dev/null
+}
+
 # host and port from a URL like scheme://user:pw@host:port/db
 url_host() { local u="${1#*://}"; u="${u##*@}"; u="${u%%/*}"; echo "${u%%:*}"; }
 url_port() { local u="${1#*://}"; u="${u##*@}"; u="${u%%/*}"; [[ "$u" == *:* ]] && echo "${u##*:}" || echo "$2"; }

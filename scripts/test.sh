@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 install_tools
 install_chromium
 install_python_mail_tools
+install_dovecot
 ensure_services
 started=$(date +%s)
 

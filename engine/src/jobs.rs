@@ -243,6 +243,21 @@ async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64
         .map_err(|e| Error::from(JobError::from(e)))
 }
 
+/// The daily schedule tick of decay detection.
+#[derive(Debug, Clone, Default)]
+pub struct DailyDecay;
+
+/// Every day at 03:30 UTC: resume finished out-of-office pauses, end exhausted cadences, detect
+/// ghosted / stalled / hesitant leads and mark revival candidates (`flows::decay`). Idempotent,
+/// so several worker processes each running the schedule do no harm.
+pub const DAILY_DECAY_SCHEDULE: &str = "0 30 3 * * *";
+
+async fn daily_decay_job(_: DailyDecay, ctx: Data<JobContext>) -> Result<u64, Error> {
+    let r = crate::flows::decay::run(&ctx.engine, chrono::Utc::now()).await.map_err(|e| Error::from(JobError::from(e)))?;
+    tracing::info!(?r, "daily decay detection done");
+    Ok(r.ghosted + r.stalled + r.hesitant + r.revival_candidates + r.exhausted + r.resumed)
+}
+
 /// The worker process: one worker per job type, in one monitor. `run()` it (or
 /// `run_with_signal`) from the server's worker task.
 pub fn monitor(ctx: JobContext) -> Monitor {
@@ -253,6 +268,7 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .backend(enrich_storage(pool.clone()))
         .build_fn(enrich_job);
     let ctx_for_reset = ctx.clone();
+    let ctx_for_decay = ctx.clone();
     let score = WorkerBuilder::new("agency-os-score")
         .data(ctx)
         .retry(retry_policy())
@@ -263,5 +279,11 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .data(ctx_for_reset)
         .backend(apalis_cron::CronStream::new(schedule))
         .build_fn(reset_credits_job);
-    Monitor::new().register(enrich).register(score).register(reset)
+    let decay_schedule: apalis_cron::Schedule = DAILY_DECAY_SCHEDULE.parse().expect("a valid cron expression");
+    let decay = WorkerBuilder::new("agency-os-daily-decay")
+        .data(ctx_for_decay)
+        .backend(apalis_cron::CronStream::new(decay_schedule))
+        .build_fn(daily_decay_job);
+    tracing::info!(reset_credits = RESET_CREDITS_SCHEDULE, daily_decay = DAILY_DECAY_SCHEDULE, "job worker schedules (cron, UTC)");
+    Monitor::new().register(enrich).register(score).register(reset).register(decay)
 }

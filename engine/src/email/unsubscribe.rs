@@ -16,7 +16,9 @@ use crate::{Error, Result};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use domain::ids::WorkspaceId;
-use domain::lead_status::{transition, LeadStatus, Signal};
+use crate::store::activities::{self, NewActivity};
+use domain::activity::ActivityKind;
+use domain::lead_status::{LeadStatus, Signal};
 use domain::leads::LeadId;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -201,14 +203,28 @@ pub async fn unsubscribe(pool: &PgPool, claims: &UnsubscribeClaims, via: Via) ->
         spellings.push(unicode);
     }
     let mut lead = None;
-    if let Some((id, from)) = leads::find_by_email_for_update(&mut tx, ws, &spellings).await? {
+    if let Some((id, _)) = leads::find_by_email_for_update(&mut tx, ws, &spellings).await? {
+        let now = chrono::Utc::now();
+        let campaign = claims.campaign.map(domain::ids::CampaignId);
+        if newly_suppressed {
+            activities::record(
+                &mut tx,
+                ws,
+                &NewActivity {
+                    campaign,
+                    channel: Some("email".into()),
+                    detail: json!({ "address": claims.address, "via": via.as_str() }),
+                    ..NewActivity::on_lead(id, ActivityKind::Unsubscribed, format!("Unsubscribed ({}); {} suppressed", via.as_str().replace('_', " "), claims.address), now)
+                },
+            )
+            .await?;
+        }
         // The status machine decides: an already-terminal lead (bounced, converted) keeps its
         // status; the suppression row alone stops further sends.
-        if let Ok(to) = transition(from, Signal::Unsubscribed) {
-            if to != from && leads::set_status(&mut tx, ws, id, from, to).await? {
-                lead = Some((id, from, to));
-            }
+        if let Some((from, to)) = crate::flows::signals::apply_in(&mut tx, ws, id, campaign, Signal::Unsubscribed, "unsubscribed", now).await? {
+            lead = Some((id, from, to));
         }
+        crate::store::campaigns::exit_lead(&mut tx, ws, id.0, "unsubscribed", now).await?;
     }
 
     if newly_suppressed || lead.is_some() {

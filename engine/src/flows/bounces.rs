@@ -15,31 +15,58 @@
 //! double). A mailbox whose server fails keeps its position and shows the error; the others
 //! are polled regardless.
 //!
+//! Why one tenant's server cannot hold the others (issue 10): the sweep ([`poll_all`]) polls
+//! mailboxes concurrently with a bound overall and a smaller one per workspace, each IMAP
+//! session has its own deadline (`FetchLimits::deadline`) besides the per-reply timeout, and a
+//! mailbox that keeps failing backs off (`store::mailbox_polls::fail`: doubling waits, capped),
+//! so a slow or hostile server costs at most one slot for one deadline, less and less often.
+//! What is stored and shown as the error is a classified reason (`ImapError::reason`), never
+//! the server's own words.
+//!
 //! What this module must not do: write to the mailbox (reading is EXAMINE and BODY.PEEK), or
 //! put a password in an error or log line.
 
 use crate::email::imap::{self, FetchLimits, InboxCursor};
 use crate::email::transport::imap_settings;
 use crate::flows::deliverability::{self, Outcome};
-use crate::store::mailbox_polls::{self, PollCounts};
+use crate::flows::replies::{self, RecordOutcome};
+use crate::store::mailbox_polls::{self, Backoff, PollCounts};
 use crate::store::mailboxes;
 use crate::{Engine, Error, Result};
 use domain::bounce::{parse_bounce, parse_feedback_report};
 use domain::ids::{MailboxId, WorkspaceId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// How a poll reads.
 #[derive(Debug, Clone, Copy)]
 pub struct PollSettings {
+    /// What one poll may read, and its session's overall deadline (`limits.deadline`).
     pub limits: FetchLimits,
     /// For connecting and for each server reply.
     pub timeout: Duration,
+    /// Mailboxes the sweep reads at once, across workspaces.
+    pub concurrency: usize,
+    /// Mailboxes of one workspace the sweep reads at once: a workspace with many slow servers
+    /// takes no more of the sweep than this.
+    pub per_workspace: usize,
+    /// How a failing mailbox backs off.
+    pub backoff: Backoff,
 }
 
 impl Default for PollSettings {
     fn default() -> Self {
-        Self { limits: FetchLimits::default(), timeout: Duration::from_secs(30) }
+        Self {
+            limits: FetchLimits::default(),
+            timeout: Duration::from_secs(30),
+            concurrency: 8,
+            per_workspace: 2,
+            backoff: Backoff { base: Duration::from_secs(120), max: Duration::from_secs(2 * 3600) },
+        }
     }
 }
 
@@ -57,6 +84,8 @@ pub struct PollReport {
     pub bounces: u32,
     /// Complaints recorded now.
     pub complaints: u32,
+    /// Replies from leads recorded now (`flows::replies`; not counting ones recorded before).
+    pub replies: u32,
     /// Recipients a bounce reported as failing only temporarily: nothing changed for them.
     pub temporary: u32,
     /// Bounces and complaints about no message this workspace sent (someone else's, or sent
@@ -82,25 +111,33 @@ pub async fn poll_mailbox(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId) 
     poll_mailbox_with(engine, ws, mailbox, PollSettings::default()).await
 }
 
-#[tracing::instrument(skip(engine, settings))]
+/// [`poll_mailbox`] with other settings. Polling one mailbox on demand ignores its back-off
+/// (a failure still counts towards it).
 pub async fn poll_mailbox_with(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings: PollSettings) -> Result<PollReport> {
-    let m = mailboxes::for_send(&engine.pool, ws, mailbox, chrono::Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+    poll_one(engine, ws, mailbox, settings, Utc::now()).await
+}
+
+#[tracing::instrument(skip(engine, settings))]
+async fn poll_one(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings: PollSettings, now: DateTime<Utc>) -> Result<PollReport> {
+    let m = mailboxes::for_send(&engine.pool, ws, mailbox, now.date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
     let mut report = PollReport { workspace: ws.0, mailbox: mailbox.0, address: m.address.clone(), ..Default::default() };
+    let fail = Failing { engine, ws, mailbox, now, backoff: settings.backoff };
     let imap = match imap_settings(&engine.settings.secrets, &m, settings.timeout) {
         Ok(Some(s)) => s,
         Ok(None) => return Err(Error::Invalid(format!("the mailbox {} has no IMAP server to read bounces from", m.address))),
-        Err(e) => return failed(engine, ws, mailbox, report, e).await,
+        Err(e) => return fail.record(report, e).await,
     };
     let Some(lock) = PollLock::take(engine, mailbox).await? else {
         report.busy = true;
         return Ok(report);
     };
-    let done = poll_locked(engine, ws, mailbox, imap, settings, report).await;
+    let done = poll_locked(&fail, imap, settings, report).await;
     lock.release().await;
     done
 }
 
-async fn poll_locked(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, imap: imap::ImapSettings, settings: PollSettings, mut report: PollReport) -> Result<PollReport> {
+async fn poll_locked(fail: &Failing<'_>, imap: imap::ImapSettings, settings: PollSettings, mut report: PollReport) -> Result<PollReport> {
+    let (engine, ws, mailbox) = (fail.engine, fail.ws, fail.mailbox);
     let state = mailbox_polls::get(&engine.pool, ws, mailbox).await?.unwrap_or_default();
     let cursor = InboxCursor {
         uidvalidity: state.uidvalidity.and_then(|v| u32::try_from(v).ok()),
@@ -108,7 +145,11 @@ async fn poll_locked(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, imap:
     };
     let mut batch = match imap::fetch_new(&imap, cursor, settings.limits).await {
         Ok(b) => b,
-        Err(e) => return failed(engine, ws, mailbox, report, format!("reading {}:{}: {e}", imap.host, imap.port)).await,
+        Err(e) => {
+            // The details (the server's own words) go to the operator's log only.
+            tracing::warn!(workspace = %ws, mailbox = %mailbox, error = %e, "reading the mailbox failed");
+            return fail.record(report, format!("reading {}:{}: {}", imap.host, imap.port, e.reason())).await;
+        }
     };
     report.more = batch.more;
     report.restarted = batch.restarted;
@@ -135,7 +176,7 @@ async fn poll_locked(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, imap:
     mailbox_polls::advance(&engine.pool, ws, mailbox, next.uidvalidity.unwrap_or(batch.uidvalidity), next.last_uid, counts).await?;
     if let Some(e) = error {
         tracing::error!(error = %e, "recording a returned message failed; it is read again next poll");
-        return failed(engine, ws, mailbox, report, format!("recording: {}", e.public_message())).await;
+        return fail.record(report, format!("recording: {}", e.public_message())).await;
     }
     if report.bounces + report.complaints > 0 {
         tracing::info!(bounces = report.bounces, complaints = report.complaints, paused = report.paused.len(), "recorded what came back");
@@ -143,11 +184,23 @@ async fn poll_locked(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, imap:
     Ok(report)
 }
 
-async fn failed(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, mut report: PollReport, error: String) -> Result<PollReport> {
-    tracing::warn!(workspace = %ws, mailbox = %mailbox, error = %error, "polling the mailbox failed");
-    mailbox_polls::fail(&engine.pool, ws, mailbox, &error).await?;
-    report.error = Some(error);
-    Ok(report)
+/// Where a failed poll is recorded, and how it backs off.
+struct Failing<'a> {
+    engine: &'a Engine,
+    ws: WorkspaceId,
+    mailbox: MailboxId,
+    now: DateTime<Utc>,
+    backoff: Backoff,
+}
+
+impl Failing<'_> {
+    async fn record(&self, mut report: PollReport, error: String) -> Result<PollReport> {
+        let state = mailbox_polls::fail(&self.engine.pool, self.ws, self.mailbox, &error, self.now, self.backoff).await?;
+        let (failures, next) = state.map(|s| (s.consecutive_failures, s.next_poll_at)).unwrap_or_default();
+        tracing::warn!(workspace = %self.ws, mailbox = %self.mailbox, error = %error, failures, next_poll_at = ?next, "polling the mailbox failed");
+        report.error = Some(error);
+        Ok(report)
+    }
 }
 
 /// Records what one message says, adding to `report`.
@@ -172,6 +225,12 @@ async fn record(engine: &Engine, ws: WorkspaceId, raw: &[u8], report: &mut PollR
     }
     let bounce = parse_bounce(raw);
     if bounce.is_empty() {
+        // Not a bounce or a report: perhaps a lead answering. Mail from no lead of ours
+        // (newsletters, colleagues) is left alone.
+        let Some(reply) = replies::parse_incoming(raw, Some(MailboxId(report.mailbox))) else { return Ok(()) };
+        if let RecordOutcome::Recorded { .. } = replies::record(engine, ws, reply).await? {
+            report.replies += 1;
+        }
         return Ok(());
     }
     report.temporary += bounce.temporary.len() as u32;
@@ -188,20 +247,43 @@ async fn record(engine: &Engine, ws: WorkspaceId, raw: &[u8], report: &mut PollR
 }
 
 /// Polls every mailbox that has an IMAP server, in every workspace, paused ones too (their
-/// bounces still suppress addresses). One mailbox's failure does not stop the others.
+/// bounces still suppress addresses), except those backing off. One mailbox's failure does not
+/// stop the others, and one mailbox's slowness delays only itself (see the module docs).
 pub async fn poll_all(engine: &Engine) -> Result<Vec<PollReport>> {
     poll_all_with(engine, PollSettings::default()).await
 }
 
 pub async fn poll_all_with(engine: &Engine, settings: PollSettings) -> Result<Vec<PollReport>> {
+    poll_all_at(engine, settings, Utc::now()).await
+}
+
+/// [`poll_all_with`] as of `now` (which mailboxes are still backing off, and when a failing
+/// one may be polled next), so tests can move time. Reports come in the order polls finish.
+pub async fn poll_all_at(engine: &Engine, settings: PollSettings, now: DateTime<Utc>) -> Result<Vec<PollReport>> {
+    let due = mailbox_polls::pollable(&engine.pool, now).await?;
+    // A mailbox waits for its workspace's turn before it takes one of the shared slots, so a
+    // workspace's queue never holds slots the others could use.
+    let shared = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let mut workspaces: HashMap<WorkspaceId, Arc<Semaphore>> = HashMap::new();
+    let mut polls = tokio::task::JoinSet::new();
+    for (ws, mailbox) in due {
+        let own = workspaces.entry(ws).or_insert_with(|| Arc::new(Semaphore::new(settings.per_workspace.max(1)))).clone();
+        let (shared, engine) = (shared.clone(), engine.clone());
+        polls.spawn(async move {
+            let _turn = own.acquire_owned().await;
+            let _slot = shared.acquire_owned().await;
+            (ws, mailbox, poll_one(&engine, ws, mailbox, settings, now).await)
+        });
+    }
     let mut out = Vec::new();
-    for (ws, mailbox) in mailbox_polls::pollable(&engine.pool).await? {
-        match poll_mailbox_with(engine, ws, mailbox, settings).await {
-            Ok(r) => out.push(r),
-            Err(e) => {
+    while let Some(done) = polls.join_next().await {
+        match done {
+            Ok((_, _, Ok(r))) => out.push(r),
+            Ok((ws, mailbox, Err(e))) => {
                 tracing::error!(workspace = %ws, mailbox = %mailbox, error = %e, "polling the mailbox failed");
                 out.push(PollReport { workspace: ws.0, mailbox: mailbox.0, error: Some(e.public_message()), ..Default::default() });
             }
+            Err(e) => tracing::error!(error = %e, "a mailbox poll panicked"),
         }
     }
     Ok(out)
@@ -215,7 +297,8 @@ struct PollLock {
     token: String,
 }
 
-/// Longer than any poll takes: a poll's every server reply has its own timeout.
+/// Longer than any poll takes: a poll's IMAP session has its own deadline, and recording what
+/// it read is our own database's work.
 const LOCK_TTL_MS: u64 = 15 * 60 * 1000;
 
 impl PollLock {

@@ -9,12 +9,15 @@
 //! ([`record`]). Recording the same outcome twice changes nothing.
 
 use crate::store::outbox::{self, SentMessage};
-use crate::store::{audit, leads, mailboxes, suppressions};
+use crate::flows::signals;
+use crate::store::activities::{self, NewActivity};
+use crate::store::{audit, campaigns, mailboxes, suppressions};
 use crate::{Engine, Error, Result};
 use domain::deliverability::{pause_reason, MailboxHealth, WINDOW};
-use domain::ids::{MailboxId, WorkspaceId};
+use domain::activity::ActivityKind;
+use domain::ids::{CampaignId, MailboxId, WorkspaceId};
 use domain::leads::LeadId;
-use domain::lead_status::{transition, Signal};
+use domain::lead_status::Signal;
 use serde_json::json;
 use sqlx::PgConnection;
 
@@ -71,16 +74,32 @@ async fn apply(tx: &mut PgConnection, ws: WorkspaceId, sent: &SentMessage, outco
     let suppressed = suppressions::insert(tx, ws, &suppressions::NewSuppression { address: &sent.to_address, reason, source, campaign_id: Some(sent.campaign_id) }).await?;
 
     let lead = LeadId(sent.lead_id);
-    let mut lead_status = None;
-    if let Some(from) = leads::status_for_update(tx, ws, lead).await? {
-        // The status machine decides; a lead already terminal keeps its status and the
-        // suppression alone stops further sends.
-        if let Ok(to) = transition(from, if complaint { Signal::Complained } else { Signal::Bounced }) {
-            if to != from && leads::set_status(tx, ws, lead, from, to).await? {
-                lead_status = Some(to.as_str().to_string());
-            }
-        }
-    }
+    let campaign = Some(CampaignId(sent.campaign_id));
+    let now = chrono::Utc::now();
+    let (kind, summary) = if complaint {
+        (ActivityKind::Complained, format!("Marked our email as spam; {} suppressed", sent.to_address))
+    } else {
+        (ActivityKind::Bounced, format!("Email to {} bounced; address suppressed", sent.to_address))
+    };
+    activities::record(
+        tx,
+        ws,
+        &NewActivity {
+            campaign,
+            outbox: Some(sent.id),
+            channel: Some("email".into()),
+            detail: json!({ "address": sent.to_address, "source": source, "suppressed": suppressed }),
+            dedupe_key: Some(format!("{}:{}", outcome.as_str(), sent.id)),
+            ..NewActivity::on_lead(lead, kind, summary, now)
+        },
+    )
+    .await?;
+    // The status machine decides; a lead already terminal keeps its status and the
+    // suppression alone stops further sends.
+    let signal = if complaint { Signal::Complained } else { Signal::Bounced };
+    let why = if complaint { "spam complaint" } else { "hard bounce" };
+    let lead_status = signals::apply_in(tx, ws, lead, campaign, signal, why, now).await?.map(|(_, to)| to.as_str().to_string());
+    campaigns::exit_lead(tx, ws, lead.0, if complaint { "complained" } else { "bounced" }, now).await?;
     audit::record(
         tx,
         audit::Record {

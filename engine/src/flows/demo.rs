@@ -28,8 +28,131 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
         crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
+        campaign_under_way(engine, &demo).await?;
     }
     Ok(demo)
+}
+
+/// Accepts every message and sends nothing: the demo's history is made by the real flows, but
+/// no email leaves the machine.
+struct NoNetwork;
+
+#[async_trait::async_trait]
+impl crate::dispatch::MailTransport for NoNetwork {
+    async fn send(&self, _m: &crate::store::mailboxes::SendingMailbox, e: &crate::dispatch::OutgoingEmail) -> std::result::Result<String, crate::dispatch::SendError> {
+        Ok(format!("250 demo: not sent ({})", e.message_id))
+    }
+
+    async fn delivered(&self, _m: &crate::store::mailboxes::SendingMailbox, _id: &str) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// What the demo's prospects wrote back, one of every class.
+const DEMO_REPLIES: [&str; 7] = [
+    "Hi Alex,\n\nTiming is good actually. Can we set up a call next week? Thursday at 2pm works for me.\n\nCheers",
+    "Thanks for reaching out, this sounds interesting. Tell me more about how it worked for the other freight companies.",
+    "How much does it cost per month, and is there a minimum term?",
+    "Not interested, thanks. We handle this in-house.",
+    "Please remove me from your mailing list.",
+    "I am out of the office until 14 December with limited access to email. For urgent matters contact reception.",
+    "Thank you for your email. This is an automated response to confirm we have received your message.",
+];
+
+/// A campaign under way, as the real flows leave it: leads enrolled and drafted, a first batch
+/// approved and "sent" (through a transport that sends nothing), replies of every class
+/// classified and acted on, a meeting booked, and drafts still waiting in the queue. The
+/// workspace stays in shadow mode.
+async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
+    use chrono::{Duration, Utc};
+    use domain::campaign::{CampaignSettings, CampaignStatus};
+    let (u, ws) = (demo.user, demo.workspace);
+    let mut settings = CampaignSettings::new_default("Q1 Logistics decision makers");
+    settings.sender_name = "Alex Morgan".into();
+    settings.sender_company = "Northwind Growth".into();
+    settings.physical_address = "Level 5, 1 George St, Sydney NSW 2000".into();
+    let campaign = crate::flows::campaigns::create(engine, u, ws, settings).await?;
+    crate::flows::campaigns::set_status(engine, u, ws, campaign, CampaignStatus::Active).await?;
+    let filter = domain::leads::LeadFilter { status: Some(domain::lead_status::LeadStatus::Scored), ..Default::default() };
+    crate::flows::campaigns::enroll(engine, u, ws, campaign, &filter).await?;
+    sqlx::query(
+        "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, daily_cap, ramp_start, ramp_step)
+         values ($1, 'alex@northwind-growth.example', 'Alex Morgan', 'smtp.northwind-growth.example', 587, 'starttls', 50, 50, 0)
+         on conflict do nothing",
+    )
+    .bind(ws.0)
+    .execute(&engine.pool)
+    .await?;
+    let now = Utc::now();
+    // A weekday morning in Sydney a week ago: inside the default sending window.
+    let started = {
+        use chrono::{Datelike, TimeZone};
+        let tz = chrono_tz::Australia::Sydney;
+        let mut day = (now - Duration::days(7)).with_timezone(&tz).date_naive();
+        while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            day = day.pred_opt().unwrap_or(day);
+        }
+        tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap_or_default()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now - Duration::days(7))
+    };
+    sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
+    crate::flows::drafts::draft_campaign(engine, ws, campaign, started).await?;
+    let queue = crate::flows::drafts::queue(engine, u, ws, Some(campaign), None, 200).await?;
+    // Most first touches approved and sent; the rest wait in the approval queue.
+    let approve: Vec<domain::ids::DraftId> = queue.drafts.iter().take(queue.drafts.len().saturating_sub(4)).map(|d| domain::ids::DraftId(d.id)).collect();
+    if approve.is_empty() {
+        return Ok(());
+    }
+    let batch = crate::flows::drafts::freeze_selection(engine, u, ws, &approve).await?;
+    crate::flows::drafts::execute_batch(engine, u, ws, batch.id).await?;
+    sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
+    sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    let dispatcher = crate::dispatch::Dispatcher {
+        engine: engine.clone(),
+        transport: std::sync::Arc::new(NoNetwork),
+        unsubscribe: std::sync::Arc::new(|ws, c, to| format!("https://demo.invalid/u/{ws}/{c}/{to}")),
+        settings: crate::dispatch::DispatchSettings { claim: 500, ..Default::default() },
+        worker: "demo".into(),
+    };
+    let sent = dispatcher.round(started + Duration::minutes(30)).await;
+    sqlx::query("update workspaces set shadow_mode = true where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    sent?;
+    // The follow-ups, drafted ahead.
+    crate::flows::drafts::draft_campaign(engine, ws, campaign, now).await?;
+
+    let sent: Vec<(String, String, String)> = sqlx::query_as(
+        "select o.message_id, o.to_address, o.subject from outbox o where o.client_id = $1 and o.state = 'sent' order by o.to_address limit 7",
+    )
+    .bind(ws.0)
+    .fetch_all(&engine.pool)
+    .await?;
+    let mut meeting_lead = None;
+    for (i, ((message_id, to, subject), text)) in sent.iter().zip(DEMO_REPLIES).enumerate() {
+        let mut headers = Vec::new();
+        if i == 6 {
+            headers.push(("Auto-Submitted".to_string(), "auto-replied".to_string()));
+        }
+        let reply = crate::flows::replies::IncomingReply {
+            source: "imap".into(),
+            mailbox: None,
+            message_id: format!("<demo-reply-{i}@prospect.example>"),
+            in_reply_to: Some(message_id.clone()),
+            references: vec![message_id.clone()],
+            from: to.clone(),
+            subject: format!("Re: {subject}"),
+            text: format!("{text}\n\nOn {}, Alex Morgan wrote:\n> {subject}\n", started.format("%a %-d %b %Y")),
+            received_at: started + Duration::days(1) + Duration::hours(i as i64 * 3),
+            raw_headers: headers,
+        };
+        if let crate::flows::replies::RecordOutcome::Recorded { lead, .. } = crate::flows::replies::record(engine, ws, reply).await? {
+            if i == 0 {
+                meeting_lead = lead;
+            }
+        }
+    }
+    if let Some(lead) = meeting_lead {
+        crate::flows::meetings::book(engine, ws, lead, "calcom", Some("demo-booking-1".into()), Some(now + Duration::days(2)), None).await?;
+    }
+    Ok(())
 }
 
 async fn seed_workspace(engine: &Engine) -> Result<Demo> {

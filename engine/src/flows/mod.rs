@@ -7,6 +7,7 @@ pub mod api_leads;
 pub mod bookings;
 pub mod bounces;
 pub mod campaigns;
+pub mod decay;
 pub mod demo;
 pub mod deliverability;
 pub mod drafts;

@@ -55,6 +55,122 @@ pub struct IncomingReply {
     pub raw_headers: Vec<(String, String)>,
 }
 
+/// Headers that tell a machine's message from a person's; the rest are not kept.
+const MACHINE_HEADERS: [&str; 6] = ["auto-submitted", "precedence", "x-autoreply", "x-autorespond", "list-id", "list-unsubscribe"];
+
+fn id_list(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match (v.as_text_list(), v.as_text()) {
+        (Some(list), _) => list.iter().map(|s| bracketed(s)).collect(),
+        (None, Some(one)) => one.split_whitespace().map(bracketed).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads a message from a mailbox as a possible reply: Message-ID, threading headers, sender,
+/// subject and text (the plain part, else the HTML part as text), quoted history kept. `None`
+/// when it has no Message-ID or no sender address (nothing to match or dedupe it by).
+pub fn parse_incoming(raw: &[u8], mailbox: Option<MailboxId>) -> Option<IncomingReply> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    // A message without a Message-ID (rare, but servers let it through) is known by its bytes,
+    // which stay the same however often the mailbox is read.
+    let message_id = msg.message_id().map(bracketed).filter(|m| m.len() > 2).unwrap_or_else(|| {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(raw);
+        format!("<{}@no-message-id.invalid>", d[..16].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    });
+    let from = msg.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string())?;
+    let text = match msg.text_part(0).map(|p| &p.body) {
+        Some(mail_parser::PartType::Text(t)) => t.to_string(),
+        Some(mail_parser::PartType::Html(h)) => html_text(h),
+        _ => String::new(),
+    };
+    let now = Utc::now();
+    let received_at = msg.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)).filter(|d| *d <= now).unwrap_or(now);
+    let raw_headers = msg
+        .headers_raw()
+        .filter(|(n, _)| MACHINE_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h)))
+        .take(20)
+        .map(|(n, v)| (n.to_string(), v.trim().chars().take(200).collect()))
+        .collect();
+    Some(IncomingReply {
+        source: "imap".into(),
+        mailbox,
+        message_id,
+        in_reply_to: id_list(msg.in_reply_to()).into_iter().next(),
+        references: id_list(msg.references()).into_iter().take(50).collect(),
+        from,
+        subject: msg.subject().unwrap_or_default().chars().take(1000).collect(),
+        text: replies::cap(&text, replies::MAX_BODY).to_string(),
+        received_at,
+        raw_headers,
+    })
+}
+
+/// The text of an HTML-only message with its quoted history kept as `>` lines, so the
+/// classifier strips it as it strips a plain-text quote (mail clients quote in <blockquote> or a
+/// `gmail_quote` / `divRplyFwdMsg` block; our own "book a call" and "unsubscribe" live there).
+fn html_text(html: &str) -> String {
+    let html = &html[..html.len().min(4 * replies::MAX_BODY)];
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut depth = 0usize;
+    let mut line = String::new();
+    let flush = |line: &mut String, out: &mut String, depth: usize| {
+        let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !t.is_empty() {
+            for _ in 0..depth {
+                out.push_str("> ");
+            }
+            out.push_str(&t);
+        }
+        out.push('\n');
+        line.clear();
+    };
+    let mut rest = html;
+    let mut skip: Option<&str> = None;
+    while let Some(open) = rest.find('<') {
+        if skip.is_none() {
+            line.push_str(&decode_entities(&rest[..open]));
+        }
+        let Some(close) = rest[open..].find('>') else { break };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        rest = &rest[open + close + 1..];
+        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let closing = tag.starts_with('/');
+        if let Some(until) = skip {
+            if closing && name == until {
+                skip = None;
+            }
+            continue;
+        }
+        match name.as_str() {
+            "style" | "script" | "head" if !closing => skip = Some(if name == "style" { "style" } else if name == "script" { "script" } else { "head" }),
+            "blockquote" => {
+                flush(&mut line, &mut out, depth);
+                depth = if closing { depth.saturating_sub(1) } else { depth + 1 };
+            }
+            "div" if !closing && (tag.contains("gmail_quote") || tag.contains("divrplyfwdmsg") || tag.contains("moz-cite-prefix")) => {
+                flush(&mut line, &mut out, depth);
+                // Everything after the quote header is history: quote the rest of the message.
+                depth += 1;
+            }
+            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "hr" => flush(&mut line, &mut out, depth),
+            _ => {}
+        }
+    }
+    if skip.is_none() {
+        line.push_str(&decode_entities(rest));
+    }
+    flush(&mut line, &mut out, depth);
+    out
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&apos;", "'").replace("&amp;", "&")
+}
+
 /// What recording did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -387,4 +503,33 @@ pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: 
     act(engine, &mut tx, ws, &ctx, class).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_quotes_become_quoted_lines_the_classifier_strips() {
+        let t = html_text("<div>Sure, let&#39;s talk.<br>Thursday?</div><blockquote><p>Book a call.</p><p>Unsubscribe</p></blockquote><style>p{}</style>");
+        assert!(t.contains("Sure, let's talk.\nThursday?"), "{t}");
+        assert!(t.contains("> Book a call.") && t.contains("> Unsubscribe"), "{t}");
+        assert!(!domain::reply::visible_text(&t).contains("Unsubscribe"));
+        let g = html_text("Yes please<div class=\"gmail_quote\">On Tue Sam wrote:<div>unsubscribe here</div></div>");
+        assert!(g.starts_with("Yes please\n") && g.contains("> unsubscribe here"), "{g}");
+    }
+
+    #[test]
+    fn a_reply_is_read_with_its_threading_headers_and_sender() {
+        let raw = b"From: \"Ann\" <Ann@Client.example>\r\nMessage-ID: <a1@client.example>\r\nIn-Reply-To: <ours@agency.example>\r\nReferences: <first@agency.example> <ours@agency.example>\r\nAuto-Submitted: auto-replied\r\nSubject: Re: Hi\r\n\r\nThanks\r\n";
+        let r = parse_incoming(raw, None).unwrap();
+        assert_eq!(r.message_id, "<a1@client.example>");
+        assert_eq!(r.in_reply_to.as_deref(), Some("<ours@agency.example>"));
+        assert_eq!(r.references, ["<first@agency.example>", "<ours@agency.example>"]);
+        assert_eq!(sender_address(&r.from).as_deref(), Some("ann@client.example"));
+        assert_eq!(r.raw_headers, [("Auto-Submitted".to_string(), "auto-replied".to_string())]);
+        assert!(r.text.starts_with("Thanks"));
+        let no_id = parse_incoming(b"From: a@b.example\r\n\r\nhi\r\n", None).unwrap();
+        assert_eq!(no_id.message_id, parse_incoming(b"From: a@b.example\r\n\r\nhi\r\n", None).unwrap().message_id);
+    }
 }

@@ -553,27 +553,3 @@ pub async fn find_by_email_for_update(conn: &mut PgConnection, ws: WorkspaceId, 
     .await?;
     row.map(|(id, status)| Ok((LeadId(id), status.parse::<LeadStatus>().map_err(internal)?))).transpose()
 }
-
-/// Moves a lead from `from` to `to`; false (and nothing changed) if its status is no longer
-/// `from`, so a concurrent change wins instead of being overwritten.
-pub async fn set_status(conn: &mut PgConnection, ws: WorkspaceId, id: LeadId, from: LeadStatus, to: LeadStatus) -> Result<bool> {
-    let n = sqlx::query("update leads set status = $4, updated_at = now() where client_id = $1 and id = $2 and status = $3 and deleted_at is null")
-        .bind(ws.0)
-        .bind(id.0)
-        .bind(from.as_str())
-        .bind(to.as_str())
-        .execute(conn)
-        .await?
-        .rows_affected();
-    Ok(n == 1)
-}
-
-/// The live lead's status, locked for a status change in the caller's transaction.
-pub async fn status_for_update(conn: &mut PgConnection, ws: WorkspaceId, id: LeadId) -> Result<Option<LeadStatus>> {
-    let row: Option<String> = sqlx::query_scalar("select status from leads where client_id = $1 and id = $2 and deleted_at is null for update")
-        .bind(ws.0)
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|status| status.parse::<LeadStatus>().map_err(internal)).transpose()
-}

@@ -19,10 +19,10 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-const PASSWORD: &str = "imap-and-smtp-app-password";
+pub(crate) const PASSWORD: &str = "imap-and-smtp-app-password";
 
 /// A mailbox on the sink with SMTP and IMAP, its password sealed as the app seals it.
-async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &SmtpSink, imap_port: u16) -> MailboxId {
+pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &SmtpSink, imap_port: u16) -> MailboxId {
     let id = mailbox(&engine.pool, ws, address, 500).await;
     let sealed = engine.settings.secrets.seal(&secret_context(ws, MailboxId(id), "smtp_password"), PASSWORD.as_bytes());
     sqlx::query(
@@ -43,7 +43,7 @@ async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &Sm
 
 /// A live workspace that has sent one email to each of `n` leads through `mailbox` on the sink,
 /// over real SMTP. Returns (to_address, message_id, lead_id) per message, by address.
-async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::UserId, n: usize) -> Vec<(String, String, Uuid)> {
+pub(crate) async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::UserId, n: usize) -> Vec<(String, String, Uuid)> {
     let pool = &engine.pool;
     leads(pool, ws, n).await;
     let campaign = active_campaign(engine, u, ws).await;
@@ -70,13 +70,13 @@ async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::Use
 }
 
 /// Delivers a returned message into the sink as a mail server would: null reverse path.
-async fn deliver(sink: &SmtpSink, to: &str, raw: &[u8]) {
+pub(crate) async fn deliver(sink: &SmtpSink, to: &str, raw: &[u8]) {
     let env = lettre::address::Envelope::new(None, vec![to.parse().unwrap()]).unwrap();
     SmtpMailer::new(&SmtpSettings::local(sink.addr().port())).unwrap().send(raw, &env).await.unwrap();
 }
 
 /// What Postfix sends back: RFC 3464 report with the returned header.
-fn postfix_dsn(sender: &str, to: &str, message_id: &str, status: &str, action: &str) -> String {
+pub(crate) fn postfix_dsn(sender: &str, to: &str, message_id: &str, status: &str, action: &str) -> String {
     let id = Uuid::new_v4().simple();
     format!(
         "Return-Path: <>\r\nDate: Tue,  1 Dec 2026 10:01:02 +1100 (AEDT)\r\nFrom: MAILER-DAEMON@mx1.client.example (Mail Delivery System)\r\n\
@@ -162,7 +162,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/tests/fixtures/bounces").join(name)).unwrap()
 }
 
-async fn state(pool: &PgPool, ws: WorkspaceId, m: MailboxId) -> PollState {
+pub(crate) async fn state(pool: &PgPool, ws: WorkspaceId, m: MailboxId) -> PollState {
     mailbox_polls::get(pool, ws, m).await.unwrap().expect("the poll left its state")
 }
 
@@ -193,7 +193,7 @@ fn nothing_new(r: &PollReport) -> bool {
     r.bounces == 0 && r.complaints == 0 && r.paused.is_empty() && r.error.is_none()
 }
 
-async fn setup(pool: &PgPool) -> (Engine, SmtpSink, u16) {
+pub(crate) async fn setup(pool: &PgPool) -> (Engine, SmtpSink, u16) {
     let mut engine = engine(pool).await;
     engine.settings.public_url = "https://app.northwind.example".into();
     let sink = SmtpSink::start("127.0.0.1:0".parse().unwrap(), SinkOptions::default()).await.unwrap();

@@ -6,6 +6,11 @@ mod drafting_scale;
 mod model_drafting;
 mod flow;
 mod bounces;
+mod replies;
+mod imap_attacks;
+mod imap_dovecot;
+#[path = "../shared/dovecot.rs"]
+mod dovecot;
 mod sending;
 mod smtp;
 mod support;

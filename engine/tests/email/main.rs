@@ -140,3 +140,7 @@ async fn a_deleted_workspace_cannot_be_written_to(pool: PgPool) {
     let rows: i64 = sqlx::query_scalar("select count(*) from suppressions").fetch_one(&pool).await.unwrap();
     assert_eq!(rows, 0);
 }
+
+#[path = "../shared/dovecot.rs"]
+mod dovecot;
+mod imap_dovecot;

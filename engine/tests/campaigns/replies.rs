@@ -1,0 +1,487 @@
+//! Replies, signals and the timeline (issue 11) against the real Postgres and Redis: each reply
+//! class's action, idempotent intake, the "the lead replied" check, statuses moved through the
+//! status machine with their activities, meetings, decay with an injected clock, and the
+//! Dashboard's counts. The end-to-end IMAP read uses the product's own SMTP/IMAP sink.
+
+use crate::bounces::{deliver, sent_through_sink, setup, sink_mailbox};
+use crate::support::*;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::ids::{CampaignId, DraftId, UserId, WorkspaceId};
+use domain::leads::LeadId;
+use domain::reply::ReplyClass;
+use engine::flows::replies::{self, IncomingReply, RecordOutcome};
+use engine::flows::{bounces, decay, drafts, meetings};
+use engine::store::{activities, dashboard};
+use engine::Engine;
+use sqlx::PgPool;
+use std::sync::Arc;
+use uuid::Uuid;
+
+struct Scene {
+    engine: Engine,
+    u: UserId,
+    ws: WorkspaceId,
+    lead: Uuid,
+    rec: Arc<Recorder>,
+    /// The Message-ID of the first email.
+    first: String,
+}
+
+/// Monday 10:00 in Sydney, six days after [`tuesday`]: the first follow-up (day 5) is due.
+fn monday_after() -> DateTime<Utc> {
+    tuesday() + Duration::days(6)
+}
+
+/// A live workspace whose one lead got the first email (through a recording transport) and has
+/// the next one approved in the outbox, due on day 5.
+async fn scene(pool: &PgPool) -> Scene {
+    let engine = engine(pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let lead = leads(pool, ws, 1).await[0];
+    mailbox(pool, ws, "sam@northwind.com.au", 100).await;
+    let campaign = active_campaign(&engine, u, ws).await;
+    sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(pool).await.unwrap();
+    drafts::draft_campaign(&engine, ws, campaign, tuesday()).await.unwrap();
+    let b = drafts::freeze_batch(&engine, u, ws, Some(campaign), 100).await.unwrap();
+    drafts::execute_batch(&engine, u, ws, b.id).await.unwrap();
+    go_live(pool, ws).await;
+    let rec = Arc::new(Recorder::default());
+    let r = dispatcher(&engine, rec.clone(), "w1").round(tuesday()).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    // Co-pilot approves the follow-ups of a sequence a person approved: drafted ahead, queued.
+    drafts::draft_campaign(&engine, ws, campaign, tuesday()).await.unwrap();
+    assert_eq!(count(pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws).await, 1);
+    let first = rec.sent.lock().unwrap()[0].message_id.clone();
+    Scene { engine, u, ws, lead, rec, first }
+}
+
+fn reply(s: &Scene, id: &str, text: &str) -> IncomingReply {
+    IncomingReply {
+        source: "imap".into(),
+        mailbox: None,
+        message_id: format!("<{id}@client0.com.au>"),
+        in_reply_to: Some(s.first.clone()),
+        references: vec![s.first.clone()],
+        from: "Ann0 Nguyen <lead0@client0.com.au>".into(),
+        subject: "Re: a quick question".into(),
+        text: format!("{text}\r\n\r\nOn Tue, 1 Dec 2026 at 10:00, Sam Carter wrote:\r\n> Hi Ann0, would a short call make sense? Book a call here.\r\n> Unsubscribe: https://app.example/u/x\r\n"),
+        received_at: tuesday() + Duration::days(1),
+        raw_headers: vec![],
+    }
+}
+
+async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, String) {
+    match replies::record(&s.engine, s.ws, r).await.unwrap() {
+        RecordOutcome::Recorded { reply, class, action, lead } => {
+            assert_eq!(lead, Some(LeadId(s.lead)));
+            (reply, class, action)
+        }
+        other => panic!("not recorded: {other:?}"),
+    }
+}
+
+async fn lead_status(s: &Scene) -> String {
+    sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(&s.engine.pool).await.unwrap()
+}
+
+async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
+    sqlx::query_as("select state, paused_until from campaign_leads where client_id = $1 and lead_id = $2")
+        .bind(s.ws.0)
+        .bind(s.lead)
+        .fetch_one(&s.engine.pool)
+        .await
+        .unwrap()
+}
+
+/// The follow-up's outbox state and last error.
+async fn follow_up(s: &Scene) -> (String, Option<String>) {
+    sqlx::query_as("select state, last_error from outbox where client_id = $1 and kind = 'sequence' and step > 0 order by step limit 1")
+        .bind(s.ws.0)
+        .fetch_one(&s.engine.pool)
+        .await
+        .unwrap()
+}
+
+async fn kinds(s: &Scene) -> Vec<String> {
+    let t = activities::timeline(&s.engine.pool, s.ws, LeadId(s.lead), None, 200).await.unwrap();
+    t.into_iter().map(|a| a.kind).collect()
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_interested_reply_makes_the_lead_hot_queues_a_suggested_answer_sent_threaded_and_refuses_the_follow_up(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (id, class, action) = record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::Interested, "hot"));
+    assert_eq!(lead_status(&s).await, "replied");
+    assert!(count(&pool, "select count(*) from leads where client_id = $1 and hot_at is not null", s.ws).await == 1);
+    assert_eq!(enrolment(&s).await.0, "exited");
+
+    // The suggested answer waits in the approval queue as a reply draft.
+    let q = drafts::queue(&s.engine, s.u, s.ws, None, None, 50).await.unwrap();
+    assert_eq!(q.drafts.len(), 1);
+    let d = &q.drafts[0];
+    assert_eq!((d.kind.as_str(), d.reply_id), ("reply", Some(id)));
+    assert!(d.body.starts_with("Hi Ann0,"), "{}", d.body);
+    drafts::approve(&s.engine, s.u, s.ws, DraftId(d.id), &d.content_hash).await.unwrap();
+
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!((r.sent, r.cancelled), (1, 1), "{r:?}");
+    let sent = s.rec.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    let answer = &sent[1];
+    assert_eq!(answer.in_reply_to.as_deref(), Some("<r1@client0.com.au>"));
+    assert!(answer.references.contains(&s.first) && answer.references.contains(&"<r1@client0.com.au>".to_string()));
+    assert_eq!(answer.subject, "Re: a quick question");
+    assert_eq!(answer.to, "lead0@client0.com.au");
+    assert_eq!(follow_up(&s).await, ("cancelled".into(), Some("the lead replied".into())));
+    let checks: serde_json::Value = sqlx::query_scalar("select checks from outbox where client_id = $1 and kind = 'sequence' and state = 'cancelled'").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    assert!(checks.as_array().unwrap().iter().any(|c| c["check"] == "lead_replied" && c["ok"] == false), "{checks}");
+    let k = kinds(&s).await;
+    assert!(k.contains(&"replied".into()) && k.contains(&"draft_queued".into()) && k.iter().filter(|k| *k == "sent").count() == 2, "{k:?}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn meeting_requests_and_questions_are_hot_with_their_own_suggested_answer(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (_, class, action) = record(&s, reply(&s, "m1", "Sure, let's set up a call next week. Does Thursday at 2pm work for you?")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::MeetingRequest, "hot"));
+    let (_, class, action) = record(&s, reply(&s, "q1", "How much does it cost per month?")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::Question, "hot"));
+    let templates: Vec<String> = sqlx::query_scalar("select template from drafts where client_id = $1 and kind = 'reply' order by step").bind(s.ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(templates, ["reply.meeting_request", "reply.question"]);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_unsubscribe_reply_suppresses_the_address_at_once(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (_, class, action) = record(&s, reply(&s, "u1", "Please remove me from your mailing list.")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::Unsubscribe, "suppressed"));
+    assert_eq!(count(&pool, "select count(*) from suppressions where client_id = $1 and address = 'lead0@client0.com.au'", s.ws).await, 1);
+    assert_eq!(lead_status(&s).await, "unsubscribed");
+    assert_eq!(enrolment(&s).await.0, "exited");
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!((r.sent, r.cancelled), (0, 1));
+    assert!(kinds(&s).await.contains(&"unsubscribed".into()));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_not_interested_reply_ends_the_cadence(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (_, class, action) = record(&s, reply(&s, "n1", "Not interested, thanks.")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::NotInterested, "exited"));
+    assert_eq!(lead_status(&s).await, "not_interested");
+    assert_eq!(enrolment(&s).await.0, "exited");
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!((r.sent, r.cancelled), (0, 1));
+    assert_eq!(follow_up(&s).await, ("cancelled".into(), Some("the lead replied".into())));
+    assert_eq!(count(&pool, "select count(*) from drafts where client_id = $1 and kind = 'reply'", s.ws).await, 0);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_out_of_office_reply_pauses_the_cadence_until_the_return_date_then_it_resumes_where_it_stopped(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (_, class, action) = record(&s, reply(&s, "o1", "I am out of the office until 14 December 2026 with limited access to email.")).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::OutOfOffice, "paused"));
+    let back = Utc.with_ymd_and_hms(2026, 12, 14, 8, 0, 0).unwrap();
+    assert_eq!(enrolment(&s).await, ("active".into(), Some(back)));
+    assert_eq!(lead_status(&s).await, "contacted", "an absence is not an answer");
+    // The follow-up keeps its distance from the reply: it moved with the pause.
+    let not_before: DateTime<Utc> = sqlx::query_scalar("select not_before from outbox where client_id = $1 and state = 'pending'").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    assert!(not_before > back, "{not_before}");
+
+    // Even a row due during the pause is held by the just-in-time check.
+    sqlx::query("update outbox set not_before = $2 where client_id = $1 and state = 'pending'").bind(s.ws.0).bind(tuesday()).execute(&pool).await.unwrap();
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!((r.sent, r.postponed), (0, 1), "{r:?}");
+    let (state, why) = follow_up(&s).await;
+    assert_eq!(state, "pending");
+    assert!(why.unwrap().contains("out of office"));
+
+    // The daily sweep after the return date resumes it, and the follow-up goes.
+    assert_eq!(decay::resume_paused(&s.engine, back + Duration::hours(1)).await.unwrap(), 1);
+    assert_eq!(enrolment(&s).await, ("active".into(), None));
+    let friday = tuesday() + Duration::days(17);
+    let r = dispatcher(&s.engine, s.rec.clone(), "w3").round(friday).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    let k = kinds(&s).await;
+    assert!(k.contains(&"paused".into()) && k.contains(&"resumed".into()), "{k:?}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_auto_reply_is_recorded_and_changes_nothing_else(pool: PgPool) {
+    let s = scene(&pool).await;
+    let mut r = reply(&s, "a1", "Thank you for your email. This is an automated response: we have received your message and will reply shortly.");
+    r.raw_headers = vec![("Auto-Submitted".into(), "auto-replied".into())];
+    let (_, class, action) = record(&s, r).await;
+    assert_eq!((class, action.as_str()), (ReplyClass::AutoReply, "none"));
+    assert_eq!(lead_status(&s).await, "contacted");
+    assert_eq!(enrolment(&s).await.0, "active");
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_recorded_twice_is_stored_and_acted_on_once(pool: PgPool) {
+    let s = scene(&pool).await;
+    record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
+    assert_eq!(replies::record(&s.engine, s.ws, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await.unwrap(), RecordOutcome::Duplicate);
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", s.ws).await, 1);
+    assert_eq!(count(&pool, "select count(*) from activities where client_id = $1 and kind = 'replied'", s.ws).await, 1);
+    assert_eq!(count(&pool, "select count(*) from drafts where client_id = $1 and kind = 'reply'", s.ws).await, 1);
+    // Mail from nobody we wrote to is not ours to record.
+    let mut stranger = reply(&s, "x1", "Our newsletter");
+    stranger.from = "news@somewhere.example".into();
+    stranger.in_reply_to = None;
+    stranger.references = vec![];
+    assert_eq!(replies::record(&s.engine, s.ws, stranger).await.unwrap(), RecordOutcome::Unmatched);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_matched_by_its_sender_alone_still_reaches_the_lead(pool: PgPool) {
+    let s = scene(&pool).await;
+    let mut r = reply(&s, "s1", "Not interested, thanks.");
+    r.in_reply_to = None;
+    r.references = vec![];
+    r.from = "LEAD0@client0.com.au".into();
+    record(&s, r).await;
+    assert_eq!(lead_status(&s).await, "not_interested");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_person_reclassifies_a_reply_the_action_follows_and_the_correction_is_kept(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (id, _, _) = record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
+    replies::reclassify(&s.engine, s.ws, s.u, id, ReplyClass::NotInterested).await.unwrap();
+    assert_eq!(lead_status(&s).await, "not_interested");
+    let (intent, source): (String, String) = sqlx::query_as("select intent, intent_source from replies where client_id = $1").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((intent.as_str(), source.as_str()), ("not_interested", "user"));
+    let detail: serde_json::Value = sqlx::query_scalar("select detail from activities where client_id = $1 and kind = 'note'").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((detail["from"].as_str(), detail["to"].as_str()), (Some("interested"), Some("not_interested")));
+    // Another workspace's member cannot.
+    let (stranger, _) = owner_workspace(&s.engine, "Other").await;
+    assert!(replies::reclassify(&s.engine, s.ws, stranger, id, ReplyClass::Interested).await.is_err());
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn statuses_walk_through_the_status_machine_each_change_an_activity_on_the_timeline(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let lead = leads(&pool, ws, 1).await[0];
+    mailbox(&pool, ws, "sam@northwind.com.au", 100).await;
+    let campaign = active_campaign(&engine, u, ws).await;
+    let status = || async { sqlx::query_scalar::<_, String>("select status from leads where id = $1").bind(lead).fetch_one(&pool).await.unwrap() };
+    drafts::draft_campaign(&engine, ws, campaign, tuesday()).await.unwrap();
+    assert_eq!(status().await, "queued");
+    let b = drafts::freeze_batch(&engine, u, ws, Some(campaign), 100).await.unwrap();
+    drafts::execute_batch(&engine, u, ws, b.id).await.unwrap();
+    assert_eq!(status().await, "in_sequence");
+    sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(&pool).await.unwrap();
+    go_live(&pool, ws).await;
+    dispatcher(&engine, Arc::new(Recorder::default()), "w1").round(tuesday()).await.unwrap();
+    assert_eq!(status().await, "contacted");
+
+    let t = activities::timeline(&pool, ws, LeadId(lead), None, 50).await.unwrap();
+    let moves: Vec<(String, String)> = t
+        .iter()
+        .rev()
+        .filter(|a| a.kind == "status_changed")
+        .map(|a| (a.detail["from"].as_str().unwrap().to_string(), a.detail["to"].as_str().unwrap().to_string()))
+        .collect();
+    // The test's clock (drafting, sending) and the real one (approval) interleave on the
+    // timeline, so the chain is compared as a set.
+    let mut moves = moves;
+    moves.sort();
+    let mut want = [("scored", "queued"), ("queued", "approved"), ("approved", "in_sequence"), ("in_sequence", "contacted")].map(|(a, b)| (a.to_string(), b.to_string()));
+    want.sort();
+    assert_eq!(moves, want);
+    assert!(t.windows(2).all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)), "newest first");
+    let sent = t.iter().find(|a| a.kind == "sent").unwrap();
+    assert_eq!(sent.detail["to"], "lead0@client0.com.au");
+    assert!(sent.detail["body"].as_str().unwrap().contains("Ann0") && sent.detail["message_id"].as_str().unwrap().starts_with('<'));
+    assert!(t.iter().any(|a| a.kind == "approved" && a.actor_name.is_some()));
+    // Keyset paging: the second page continues where the first ended, without overlap.
+    let p1 = activities::timeline(&pool, ws, LeadId(lead), None, 3).await.unwrap();
+    let last = p1.last().unwrap();
+    let p2 = activities::timeline(&pool, ws, LeadId(lead), Some((last.occurred_at, last.id)), 50).await.unwrap();
+    assert_eq!(p1.len() + p2.len(), t.len());
+    assert!(p2.iter().all(|a| !p1.iter().any(|b| b.id == a.id)));
+    // The workspace feed has them too, and no other workspace sees them.
+    assert_eq!(activities::feed(&pool, ws, None, 200).await.unwrap().len(), t.len());
+    let (_, other) = owner_workspace(&engine, "Other").await;
+    assert!(activities::timeline(&pool, other, LeadId(lead), None, 50).await.unwrap().is_empty());
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_booked_meeting_converts_the_lead_once_stops_its_campaign_and_credits_the_last_touch(pool: PgPool) {
+    let s = scene(&pool).await;
+    let starts = tuesday() + Duration::days(8);
+    assert!(meetings::book(&s.engine, s.ws, LeadId(s.lead), "calcom", Some("bk_1".into()), Some(starts), None).await.unwrap());
+    assert!(!meetings::book(&s.engine, s.ws, LeadId(s.lead), "calcom", Some("bk_1".into()), Some(starts), None).await.unwrap());
+    assert_eq!(lead_status(&s).await, "converted");
+    assert_eq!(enrolment(&s).await.0, "exited");
+    let detail: serde_json::Value = sqlx::query_scalar("select detail from activities where client_id = $1 and kind = 'meeting_booked'").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    let credited = detail["credited"].as_array().unwrap();
+    assert_eq!(credited.len(), 1);
+    assert_eq!(credited[0]["channel"], "email");
+    assert_eq!(count(&pool, "select count(*) from meetings where client_id = $1", s.ws).await, 1);
+    let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
+    assert_eq!((r.sent, r.cancelled), (0, 1));
+    // Another workspace cannot book on this lead.
+    let (_, other) = owner_workspace(&s.engine, "Other").await;
+    assert!(meetings::book(&s.engine, other, LeadId(s.lead), "manual", None, None, None).await.is_err());
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn decay_detection_moves_silent_leads_by_the_clock_it_is_given_once(pool: PgPool) {
+    let s = scene(&pool).await;
+    let sent_at: DateTime<Utc> = sqlx::query_scalar("select sent_at from outbox where client_id = $1 and state = 'sent'").bind(s.ws.0).fetch_one(&pool).await.unwrap();
+    let r = decay::run_workspace(&s.engine, s.ws, sent_at + Duration::hours(71)).await.unwrap();
+    assert_eq!(r.ghosted, 0);
+    let r = decay::run_workspace(&s.engine, s.ws, sent_at + Duration::hours(73)).await.unwrap();
+    assert_eq!(r.ghosted, 1);
+    assert_eq!(lead_status(&s).await, "ghosted");
+    assert_eq!(decay::run_workspace(&s.engine, s.ws, sent_at + Duration::hours(74)).await.unwrap(), decay::DecayReport::default());
+    // Forty days on, the ghost is a revival candidate.
+    let r = decay::run_workspace(&s.engine, s.ws, sent_at + Duration::days(40)).await.unwrap();
+    assert_eq!(r.revival_candidates, 1);
+    assert_eq!(lead_status(&s).await, "revival_candidate");
+    let whys: Vec<String> = sqlx::query_scalar("select detail->>'to' from activities where client_id = $1 and kind = 'status_changed' order by occurred_at desc limit 2").bind(s.ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(whys, ["revival_candidate", "ghosted"]);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn dashboard_counts_come_from_the_database_and_change_with_it(pool: PgPool) {
+    let s = scene(&pool).await;
+    let now = Utc::now();
+    let before = dashboard::counts_at(&pool, s.ws, now).await.unwrap();
+    assert_eq!((before.replies_attention, before.meetings_this_week, before.leads), (0, 0, 1));
+    record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
+    meetings::book(&s.engine, s.ws, LeadId(s.lead), "manual", None, None, Some(s.u)).await.unwrap();
+    let after = dashboard::counts_at(&pool, s.ws, now + Duration::seconds(1)).await.unwrap();
+    assert_eq!(after.replies_attention, 1);
+    assert_eq!(after.replies_unread, 1);
+    assert_eq!(after.meetings_this_week, 1);
+    assert_eq!(after.hot_leads, 1);
+    assert_eq!(after.drafts_waiting, before.drafts_waiting + 1, "the suggested answer waits");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_sent_to_the_mailbox_is_read_over_imap_threaded_recorded_once_and_the_follow_up_is_refused(pool: PgPool) {
+    let (engine, sink, imap) = setup(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let sender = "sam@northwind.com.au";
+    let m = sink_mailbox(&engine, ws, sender, &sink, imap).await;
+    let sent = sent_through_sink(&engine, ws, u, 2).await;
+    let campaign: Uuid = sqlx::query_scalar("select id from campaigns where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    drafts::draft_campaign(&engine, ws, CampaignId(campaign), tuesday()).await.unwrap();
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws).await, 2);
+
+    let (to, message_id, lead) = &sent[0];
+    let raw = format!(
+        "From: Ann <{to}>\r\nTo: {sender}\r\nSubject: Re: Quick question\r\nMessage-ID: <reply-1@client.example>\r\nIn-Reply-To: {message_id}\r\nReferences: {message_id}\r\nDate: Wed, 2 Dec 2026 09:00:00 +1100\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Sure, let's set up a call next week. Does Thursday at 2pm work?</p><blockquote>Book a call. Unsubscribe.</blockquote>\r\n"
+    );
+    deliver(&sink, sender, raw.as_bytes()).await;
+    deliver(&sink, sender, b"From: news@shop.example\r\nTo: sam@northwind.com.au\r\nSubject: Sale\r\nMessage-ID: <n1@shop.example>\r\n\r\nBig sale today.\r\n").await;
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!((r.replies, r.bounces, r.error.clone()), (1, 0, None), "{r:?}");
+    let (rlead, intent, outbox_id, body): (Option<Uuid>, String, Option<Uuid>, String) =
+        sqlx::query_as("select lead_id, intent, outbox_id, body_text from replies where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(rlead, Some(*lead));
+    assert_eq!(intent, "meeting_request");
+    assert!(outbox_id.is_some());
+    assert!(body.contains("Thursday"));
+
+    // Read again from the start: nothing recorded twice.
+    sqlx::query("update mailbox_polls set last_uid = 0 where client_id = $1").bind(ws.0).execute(&pool).await.unwrap();
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!(r.replies, 0, "{r:?}");
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 1);
+
+    // The lead's follow-up is refused; the other lead's goes.
+    let key = engine.settings.unsubscribe_key.clone();
+    let base = engine.settings.public_url.clone();
+    let d = engine::dispatch::Dispatcher {
+        engine: engine.clone(),
+        transport: Arc::new(engine::email::transport::SmtpTransport::new(engine.settings.secrets.clone())),
+        unsubscribe: Arc::new(move |ws, c, to| engine::email::unsubscribe::link(&base, &engine::email::unsubscribe::issue(&key, ws, to, Some(c.0)).unwrap())),
+        settings: engine::dispatch::DispatchSettings::default(),
+        worker: "w2".into(),
+    };
+    let r = d.round(tuesday() + Duration::days(9)).await.unwrap();
+    assert_eq!((r.sent, r.cancelled), (1, 1), "{r:?}");
+    let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
+    assert_eq!(why.as_deref(), Some("the lead replied"));
+}
+
+/// The reply intake against a real Dovecot (issue 11: TLS from the first byte and STARTTLS):
+/// threaded to its lead, classified, recorded once when read twice, left unread, and the lead's
+/// follow-up refused.
+async fn a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool: PgPool, security: &str) {
+    let Some(dovecot) = crate::dovecot::Dovecot::start().await else { return };
+    let (engine, sink, sink_imap) = setup(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let sender = "sam@northwind.com.au";
+    let m = sink_mailbox(&engine, ws, sender, &sink, sink_imap).await;
+    let sent = sent_through_sink(&engine, ws, u, 2).await;
+    let campaign: Uuid = sqlx::query_scalar("select id from campaigns where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    drafts::draft_campaign(&engine, ws, CampaignId(campaign), tuesday()).await.unwrap();
+    dovecot.add_user(sender, crate::bounces::PASSWORD);
+    let port = if security == "tls" { dovecot.tls_port() } else { dovecot.starttls_port() };
+    sqlx::query("update mailboxes set imap_host = $3, imap_port = $4, imap_security = $5 where client_id = $1 and id = $2")
+        .bind(ws.0)
+        .bind(m.0)
+        .bind(dovecot.host())
+        .bind(i32::from(port))
+        .bind(security)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (to, message_id, lead) = &sent[1];
+    let raw = format!(
+        "From: Kim <{to}>\r\nTo: {sender}\r\nSubject: Re: Quick question\r\nMessage-ID: <kim-1@client.example>\r\nIn-Reply-To: {message_id}\r\nReferences: {message_id}\r\n\r\nNot interested, thanks.\r\n\r\n> Book a call\r\n"
+    );
+    dovecot.deliver(sender, raw.as_bytes()).await;
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!((r.replies, r.error.as_deref()), (1, None), "{r:?}\n{}", dovecot.log());
+    sqlx::query("update mailbox_polls set last_uid = 0 where client_id = $1").bind(ws.0).execute(&pool).await.unwrap();
+    let r = bounces::poll_mailbox(&engine, ws, m).await.unwrap();
+    assert_eq!((r.messages, r.replies), (1, 0), "{r:?}");
+    let (rlead, intent): (Option<Uuid>, String) = sqlx::query_as("select lead_id, intent from replies where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((rlead, intent.as_str()), (Some(*lead), "not_interested"));
+    assert!(dovecot.flags(sender).iter().all(|(_, f)| !f.contains("\\Seen")), "nothing marked read");
+    let d = dispatcher(&engine, Arc::new(Recorder::default()), "w2");
+    go_live(&pool, ws).await;
+    d.round(tuesday() + Duration::days(9)).await.unwrap();
+    let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
+    assert_eq!(why.as_deref(), Some("the lead replied"));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_at_dovecot_over_implicit_tls_is_recorded_once_and_stops_the_follow_up(pool: PgPool) {
+    a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool, "tls").await;
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_at_dovecot_over_starttls_is_recorded_once_and_stops_the_follow_up(pool: PgPool) {
+    a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(pool, "starttls").await;
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_and_a_booked_meeting(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let demo = engine::flows::demo::seed(&engine).await.unwrap();
+    let ws = demo.workspace;
+    let intents: Vec<String> = sqlx::query_scalar("select distinct intent from replies where client_id = $1 order by intent").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(intents, ["auto_reply", "interested", "meeting_request", "not_interested", "out_of_office", "question", "unsubscribe"]);
+    assert_eq!(count(&pool, "select count(*) from meetings where client_id = $1", ws).await, 1);
+    assert_eq!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'converted'", ws).await, 1);
+    assert!(count(&pool, "select count(*) from drafts where client_id = $1 and status = 'pending'", ws).await > 0);
+    assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
+    let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert!(shadow, "the demo never sends for real");
+    let c = dashboard::counts(&pool, ws).await.unwrap();
+    assert!(c.replies_attention >= 2 && c.meetings_this_week == 1, "{c:?}");
+    // Seeding again changes nothing.
+    engine::flows::demo::seed(&engine).await.unwrap();
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 7);
+}
