@@ -326,3 +326,59 @@ mod tests {
         assert_eq!(format!("{:?}", CredentialInput::Key("sk_live".into())), "CredentialInput(****)");
     }
 }
+
+/// A scheduling tool that tells us about booked meetings (issue 11 §5). Unlike the providers
+/// above it needs no key of ours: it signs what it posts with a secret we make per workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingProvider {
+    /// `X-Cal-Signature-256`: hex HMAC-SHA256 of the raw body.
+    CalCom,
+    /// `Calendly-Webhook-Signature: t=…,v1=…`: hex HMAC-SHA256 of `t.body`.
+    Calendly,
+}
+
+impl BookingProvider {
+    pub const ALL: [BookingProvider; 2] = [BookingProvider::CalCom, BookingProvider::Calendly];
+
+    /// The stored form and the path segment of its webhook URL; also the meeting's source.
+    pub fn slug(self) -> &'static str {
+        match self {
+            BookingProvider::CalCom => "calcom",
+            BookingProvider::Calendly => "calendly",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BookingProvider::CalCom => "Cal.com",
+            BookingProvider::Calendly => "Calendly",
+        }
+    }
+
+    /// Where the secret goes on the provider's side, one line for the Integrations page.
+    pub fn setup_hint(self) -> &'static str {
+        match self {
+            BookingProvider::CalCom => "Cal.com → Settings → Developer → Webhooks: paste the URL as Subscriber URL and the secret as Secret; triggers Booking created, rescheduled, cancelled.",
+            BookingProvider::Calendly => "Create a webhook subscription (POST /webhook_subscriptions) with this URL as url, this secret as signing_key, events invitee.created and invitee.canceled.",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let s = raw.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|p| p.slug() == s)
+    }
+}
+
+/// A booking webhook as owners and admins see it in Settings → Integrations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingWebhookView {
+    pub provider: BookingProvider,
+    /// `{public_url}/webhooks/{calcom|calendly}/{workspace}`.
+    pub url: String,
+    /// The signing secret to paste into the provider; `None` until one is made (until then every
+    /// request is refused).
+    pub secret: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub rotated_at: Option<DateTime<Utc>>,
+}

@@ -93,6 +93,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     let sender_webhooks = Router::new()
         .route("/webhooks/instantly/{ws}/{token}", post(webhooks::instantly))
         .route("/webhooks/smartlead/{ws}/{token}", post(webhooks::smartlead))
+        .route("/webhooks/calcom/{ws}", post(webhooks::calcom))
+        .route("/webhooks/calendly/{ws}", post(webhooks::calendly))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(webhooks::MAX_EVENT_BYTES));
     let pages = Router::new()

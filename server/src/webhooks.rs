@@ -13,15 +13,25 @@
 //! token is 256 random bits made per workspace when Clay is connected (Settings → Integrations
 //! shows the URL). A wrong token, workspace or a workspace without Clay all answer 404 before
 //! the body is read as JSON; a body that is not a JSON object answers 400 and records nothing.
+//!
+//! Cal.com and Calendly (`POST /webhooks/{calcom|calendly}/{workspace}`): booking events signed
+//! with the workspace's secret (`X-Cal-Signature-256`, `Calendly-Webhook-Signature`), so the
+//! signature is the credential and the URL carries no token. Anything not verifiably signed with
+//! the workspace's current secret answers 401 before the body is read as JSON (see
+//! `engine::flows::bookings`); an authentic body that is not an event answers 400; every authentic
+//! event answers 200 with what it did, a replay included (it changes nothing).
+//!
+//! Path tokens never reach the logs: request spans carry [`redact_path`].
 
 use crate::rest::ApiError;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::flows::integrations::{self, ClayCallback};
-use domain::integrations::Integration;
+use domain::integrations::{BookingProvider, Integration};
 use engine::Engine;
 use serde_json::{json, Value};
 
@@ -62,4 +72,27 @@ async fn sender_event(engine: Engine, provider: Integration, ws: &str, token: &s
     let event = parsed.map_err(|_| ApiError::Status(StatusCode::BAD_REQUEST, format!("The body must be one {} webhook event (JSON with its event type)", provider.label())))?;
     let handled = engine::flows::sender_events::record(&engine, ws, provider, &event).await?;
     Ok((StatusCode::OK, Json(json!(handled))).into_response())
+}
+
+pub async fn calcom(State(engine): State<Engine>, Path(ws): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    booking(engine, BookingProvider::CalCom, &ws, header(&headers, "x-cal-signature-256"), &body).await
+}
+
+pub async fn calendly(State(engine): State<Engine>, Path(ws): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    booking(engine, BookingProvider::Calendly, &ws, header(&headers, "calendly-webhook-signature"), &body).await
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn booking(engine: Engine, provider: BookingProvider, ws: &str, signature: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
+    use engine::flows::bookings;
+    // An unknown or malformed workspace is refused like a bad signature: nothing to tell apart.
+    let ws = ws.parse().map_err(|_| ApiError::from(engine::Error::Unauthenticated("the webhook signature is missing, wrong or too old".into())))?;
+    let done = bookings::intake(&engine, ws, provider, signature, body, chrono::Utc::now()).await.map_err(|e| match e {
+        engine::Error::Invalid(m) => ApiError::Status(StatusCode::BAD_REQUEST, m),
+        other => ApiError::from(other),
+    })?;
+    Ok((StatusCode::OK, Json(json!(done))).into_response())
 }

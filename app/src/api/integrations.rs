@@ -1,8 +1,9 @@
 //! Provider keys of a workspace: listed (provider, last four characters, dates — never a key),
-//! set or replaced, removed, and tested with one cheap real call. Owners and admins only.
+//! set or replaced, removed, and tested with one cheap real call; webhook URL tokens rotated; the
+//! booking webhooks (Cal.com, Calendly) with their signing secrets. Owners and admins only.
 
 use crate::error::AppError;
-use domain::integrations::{ConnectionTest, IntegrationView};
+use domain::integrations::{BookingWebhookView, ConnectionTest, IntegrationView};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -42,6 +43,35 @@ pub async fn test_provider_key(workspace: String, provider: String) -> Result<Co
     respond(async {
         let me = user().await?;
         Ok(engine::flows::integrations::test_connection(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+    })
+    .await
+}
+
+/// Makes a new webhook URL token for Clay, Instantly or Smartlead: the old URL stops working.
+#[server(prefix = "/api", endpoint = "rotate_webhook_token")]
+pub async fn rotate_webhook_token(workspace: String, provider: String) -> Result<IntegrationView, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::integrations::rotate_webhook_token(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "list_booking_webhooks")]
+pub async fn list_booking_webhooks(workspace: String) -> Result<Vec<BookingWebhookView>, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::bookings::views(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+/// Makes the signing secret of a booking webhook, or replaces it: the old one stops verifying.
+#[server(prefix = "/api", endpoint = "rotate_booking_secret")]
+pub async fn rotate_booking_secret(workspace: String, provider: String) -> Result<BookingWebhookView, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::bookings::rotate_secret(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
     })
     .await
 }

@@ -1,12 +1,14 @@
 //! Settings → Integrations: each enrichment provider in sandbox mode or connected with the
 //! workspace's own key (shown as its last four characters only), with set/replace, remove and
-//! "Test connection". Clay also shows the callback URL its table must post results to.
+//! "Test connection". Clay also shows the callback URL its table must post results to, and the
+//! senders their webhook URL; each such URL can be rotated. Below, the booking webhooks (Cal.com,
+//! Calendly): URL and signing secret, made and rotated here.
 
 use crate::api::integrations::*;
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
-use domain::integrations::{Integration, IntegrationView};
+use domain::integrations::{BookingWebhookView, Integration, IntegrationView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,7 +21,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <PageHeader title="Integrations" subtitle="Providers run in sandbox mode (realistic, offline, free) until you connect your own key."/>
         <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
         {if role.can(Action::ManageIntegrations) {
-            view! { <ProviderList/> }.into_any()
+            view! { <ProviderList/><BookingWebhooks/> }.into_any()
         } else {
             view! { <p class="text-sm text-slate-600">"Only owners and admins manage integrations."</p> }.into_any()
         }}
@@ -31,16 +33,17 @@ fn ProviderList() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let set = ServerAction::<SetProviderKey>::new();
     let remove = ServerAction::<RemoveProviderKey>::new();
+    let rotate = ServerAction::<RotateWebhookToken>::new();
     let list = LocalResource::new(move || {
-        let (id, _, _) = (ws.id.get(), set.version().get(), remove.version().get());
+        let (id, _, _, _) = (ws.id.get(), set.version().get(), remove.version().get(), rotate.version().get());
         list_integrations(id)
     });
     view! {
-        <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/></div>
+        <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/><FormError value=rotate.value()/></div>
         {move || list.get().map(|r| match r {
             Ok(items) => view! {
                 <div class="space-y-4" data-testid="integrations">
-                    {items.into_iter().map(|i| view! { <ProviderCard item=i set=set remove=remove/> }).collect_view()}
+                    {items.into_iter().map(|i| view! { <ProviderCard item=i set=set remove=remove rotate=rotate/> }).collect_view()}
                 </div>
             }.into_any(),
             Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
@@ -49,7 +52,7 @@ fn ProviderList() -> impl IntoView {
 }
 
 #[component]
-fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove: ServerAction<RemoveProviderKey>) -> impl IntoView {
+fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove: ServerAction<RemoveProviderKey>, rotate: ServerAction<RotateWebhookToken>) -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let provider = item.provider;
     let slug = provider.slug();
@@ -77,8 +80,16 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                         } else {
                             "Webhook URL: paste it into the provider's webhook settings for all events (keep it secret: it is the password)"
                         }}</label>
-                        <input class=format!("{INPUT} font-mono text-xs") readonly value=url
-                            data-testid=if provider == Integration::Clay { "clay-callback-url".to_string() } else { format!("webhook-url-{slug}") }/>
+                        <div class="flex gap-2">
+                            <input class=format!("{INPUT} font-mono text-xs") readonly value=url
+                                data-testid=if provider == Integration::Clay { "clay-callback-url".to_string() } else { format!("webhook-url-{slug}") }/>
+                            // A leaked URL is retired by making a new one; the provider must get the new one.
+                            <button class=BUTTON_SECONDARY type="button" data-testid=format!("rotate-{slug}") disabled=move || rotate.pending().get()
+                                title="Make a new URL: the current one stops working at once"
+                                on:click=move |_| { rotate.dispatch(RotateWebhookToken { workspace: ws.id.get_untracked(), provider: slug.to_string() }); }>
+                                "Rotate"
+                            </button>
+                        </div>
                     </div>
                 })}
                 <ActionForm action=set attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
@@ -118,6 +129,71 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                         Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
                     })}
                 </div>
+            </div>
+        </section>
+    }
+}
+
+/// Cal.com and Calendly: the URL to paste and the signing secret, made on first use and rotated
+/// on demand. Until a secret exists every booking webhook for the workspace is refused.
+#[component]
+fn BookingWebhooks() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let rotate = ServerAction::<RotateBookingSecret>::new();
+    let list = LocalResource::new(move || {
+        let (id, _) = (ws.id.get(), rotate.version().get());
+        list_booking_webhooks(id)
+    });
+    view! {
+        <h2 class="mb-1 mt-8 text-lg font-semibold">"Meeting bookings"</h2>
+        <p class="mb-3 text-sm text-slate-600">"A booking whose invitee is one of your leads marks the lead converted, stops its campaigns and credits the touches that led there."</p>
+        <div class="mb-3"><FormError value=rotate.value()/></div>
+        {move || list.get().map(|r| match r {
+            Ok(items) => view! {
+                <div class="space-y-4" data-testid="booking-webhooks">
+                    {items.into_iter().map(|i| view! { <BookingCard item=i rotate=rotate/> }).collect_view()}
+                </div>
+            }.into_any(),
+            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+        }).unwrap_or_else(|| spinner().into_any())}
+    }
+}
+
+#[component]
+fn BookingCard(item: BookingWebhookView, rotate: ServerAction<RotateBookingSecret>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let slug = item.provider.slug();
+    let has_secret = item.secret.is_some();
+    let since = item.rotated_at.or(item.created_at).map(|t| format!("secret made {}", t.format("%Y-%m-%d %H:%M UTC")));
+    view! {
+        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid=format!("booking-{slug}")>
+            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
+                <div>
+                    <h3 class="text-base font-semibold">{item.provider.label()}</h3>
+                    <p class="mt-0.5 text-sm text-slate-500">{item.provider.setup_hint()}</p>
+                </div>
+                <span class=if has_secret { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
+                    data-testid="booking-status">{if has_secret { "Ready" } else { "Not set up" }}</span>
+            </div>
+            <div class="space-y-3 px-5 py-4">
+                <div>
+                    <label class=LABEL>"Webhook URL"</label>
+                    <input class=format!("{INPUT} font-mono text-xs") readonly value=item.url.clone() data-testid=format!("booking-url-{slug}")/>
+                </div>
+                {item.secret.clone().map(|secret| view! {
+                    <div>
+                        <label class=LABEL>"Signing secret (keep it secret: whoever has it can book meetings on your leads)"</label>
+                        <input class=format!("{INPUT} font-mono text-xs") readonly autocomplete="off" value=secret
+                            data-testid=format!("booking-secret-{slug}")/>
+                    </div>
+                })}
+                {since.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
+                <button class=if has_secret { BUTTON_SECONDARY } else { BUTTON } type="button" data-testid=format!("booking-rotate-{slug}")
+                    disabled=move || rotate.pending().get()
+                    title=if has_secret { "Make a new secret: the current one stops working at once" } else { "Make the secret to paste into the provider" }
+                    on:click=move |_| { rotate.dispatch(RotateBookingSecret { workspace: ws.id.get_untracked(), provider: slug.to_string() }); }>
+                    {if has_secret { "Rotate secret" } else { "Create secret" }}
+                </button>
             </div>
         </section>
     }

@@ -12,6 +12,11 @@
 //! the account (rate limits, outages, a dead key, an unpaid plan, a campaign not found) is
 //! [`SendError::Transient`], so the row waits for someone to fix it instead of being lost.
 //!
+//! A follow-up (a row with In-Reply-To) answers the lead's thread through the platform's reply
+//! API (`ExternalSender::send_follow_up`): the key travels as an invisible marker in the body,
+//! the thread is read for it before every call and when reconciling, so a retry after a crash
+//! finds the earlier send instead of answering twice.
+//!
 //! What this module must not do: decide whether to send (the dispatcher's checks do).
 
 use super::{MailTransport, OutgoingEmail, SendError};
@@ -140,11 +145,6 @@ impl MailTransport for ExternalTransport {
     async fn send(&self, mailbox: &SendingMailbox, email: &OutgoingEmail) -> Result<String, SendError> {
         let provider = Self::provider(mailbox)?;
         let campaign = Self::campaign(mailbox)?;
-        // The platform's campaign sends one message per lead; a follow-up of ours cannot be
-        // queued there as a second lead, and must not be sent as a new first email.
-        if email.in_reply_to.is_some() {
-            return Err(SendError::Permanent(format!("{} sends one message per lead in its campaign; follow-ups need a native mailbox", provider.label())));
-        }
         // The platform sends our body as it is: without a working https link in it the person
         // could not opt out (Spam Act), so the message waits, as it does for SMTP, until the
         // installation's AGENCY_OS_PUBLIC_URL is https.
@@ -157,7 +157,18 @@ impl MailTransport for ExternalTransport {
         let ws = WorkspaceId(mailbox.client_id);
         let sender = self.resolver.sender_for(ws, provider).await.map_err(|e| SendError::Transient(format!("{}: {e}", provider.label())))?;
         let p = provider.label();
-        match sender.send(&outbound).await.map_err(|e| to_send_error(provider, e))? {
+        // A follow-up cannot be a second lead in the platform's campaign: it answers the lead's
+        // thread there instead, as exactly once as a first touch (the key travels in the body).
+        let outcome = if email.in_reply_to.is_some() {
+            sender.send_follow_up(&outbound).await.map_err(|e| match e {
+                ProviderError::NotFound => SendError::Transient(format!("{p} has not sent this lead's first email yet; the follow-up waits for it")),
+                other => to_send_error(provider, other),
+            })?
+        } else {
+            sender.send(&outbound).await.map_err(|e| to_send_error(provider, e))?
+        };
+        match outcome {
+            SendOutcome::Accepted { provider_ref } if email.in_reply_to.is_some() => Ok(format!("{p} sent it in the lead's thread (message {})", provider_ref.as_deref().unwrap_or("?"))),
             SendOutcome::Accepted { provider_ref } => Ok(format!("{p} queued it in campaign {campaign} (lead {})", provider_ref.as_deref().unwrap_or("?"))),
             SendOutcome::AlreadyAccepted { provider_ref } => {
                 Ok(format!("{p} already had it from an earlier attempt (lead {}); not queued again", provider_ref.as_deref().unwrap_or("?")))
@@ -205,8 +216,16 @@ impl MailTransport for ExternalTransport {
             body_html: String::new(),
         };
         let sender = self.resolver.sender_for(ws, provider).await.ok()?;
-        match sender.find(&probe).await {
-            Ok(found) => Some(found.is_some_and(|f| f.key.as_deref() == Some(key.as_str()))),
+        // A first touch is a lead with our key; a follow-up a message with our key in the
+        // thread of a lead holding another (its first touch's). No lead: neither went out.
+        let found = match sender.find(&probe).await {
+            Ok(None) => Ok(false),
+            Ok(Some(f)) if f.key.as_deref() == Some(key.as_str()) => Ok(true),
+            Ok(Some(_)) => sender.find_follow_up(&probe).await.map(|f| f.is_some()),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(found) => Some(found),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot reconcile with the provider; the row waits");
                 None

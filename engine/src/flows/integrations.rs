@@ -121,6 +121,36 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
 }
 
+/// Replaces the webhook token of `provider` (Clay, Instantly, Smartlead): the URL Settings shows
+/// changes and the old one answers 404 from now on. Audited without the token.
+pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<IntegrationView> {
+    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+    let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
+    if !provider.has_webhook() {
+        return Err(Error::Invalid(format!("{} has no webhook URL", provider.label())));
+    }
+    let sealed = engine.settings.secrets.seal(&callback_context(ws, provider), new_callback_token().as_bytes());
+    let mut tx = engine.pool.begin().await?;
+    if !provider_keys::set_callback_token(&mut tx, ws, provider, &sealed).await? {
+        return Err(Error::Invalid(format!("{} has no key yet: store it first, the webhook URL comes with it", provider.label())));
+    }
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(ws),
+            actor: Some(access.user),
+            action: "webhook_token.rotate",
+            target_type: "provider_key",
+            target_id: Some(provider.slug().into()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+}
+
 /// Removes the workspace's key: the provider falls back to the installation's key or the
 /// sandbox. For Clay the callback URL stops working too.
 pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
+pub mod bookings;
 pub mod bounces;
 pub mod campaigns;
 pub mod decay;
@@ -25,4 +26,5 @@ pub mod score;
 pub mod sender_events;
 pub mod sending;
 pub mod signals;
+pub mod webhooks;
 pub mod workspaces;

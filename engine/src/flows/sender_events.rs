@@ -7,8 +7,10 @@
 //!   status, and the sending account judged over its last sends, paused if it trips;
 //! - an unsubscribe → the same path as our own unsubscribe link: suppression and the lead moved
 //!   by the status machine;
-//! - sent, opened, clicked, replies (a later issue), anything unknown → acknowledged, nothing
-//!   written (the platforms retry any answer other than 2xx).
+//! - opened, clicked, replies and automatic replies → the lead's activities, status and inbox
+//!   (`flows::webhooks`);
+//! - sent, anything unknown → acknowledged, nothing written (the platforms retry any answer
+//!   other than 2xx).
 //!
 //! The platforms know the lead and their campaign, not our Message-ID: the message is the
 //! latest one the workspace sent to that address through a sending account of that provider
@@ -17,6 +19,8 @@
 
 use crate::email::unsubscribe::{self, UnsubscribeClaims, Via};
 use crate::flows::deliverability::{self, Outcome, Recorded};
+use crate::flows::webhooks;
+use crate::integrations::Resolver;
 use crate::providers::sender::{SenderEvent, SenderEventKind};
 use crate::store::outbox;
 use crate::{Engine, Error, Result};
@@ -32,8 +36,22 @@ pub enum Handled {
     Deliverability { new: bool, suppressed: bool, mailbox_paused: Option<String> },
     /// The address was suppressed (`new` false: it already was) and its lead moved if it could.
     Unsubscribed { new: bool, lead_moved: bool },
+    /// An open or a click recorded on the lead (`new` false: this event already was).
+    Engagement { new: bool },
+    /// A reply recorded and classified (`new` false, no class: already recorded).
+    Reply { new: bool, class: Option<String> },
     /// Acknowledged, nothing written; says why.
     Ignored { reason: String },
+}
+
+impl From<webhooks::Listened> for Handled {
+    fn from(l: webhooks::Listened) -> Self {
+        match l {
+            webhooks::Listened::Engagement { new } => Handled::Engagement { new },
+            webhooks::Listened::Reply { new, class } => Handled::Reply { new, class },
+            webhooks::Listened::Ignored(reason) => Handled::Ignored { reason },
+        }
+    }
 }
 
 fn ignored(reason: impl Into<String>) -> Handled {
@@ -53,8 +71,11 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, provider: Integration, eve
         SenderEventKind::Complained => Outcome::Complaint,
         SenderEventKind::Unsubscribed => return unsubscribed(engine, ws, kind, event).await,
         SenderEventKind::Sent => return Ok(ignored("sent: recorded when the provider accepted it")),
-        SenderEventKind::Opened | SenderEventKind::Clicked => return Ok(ignored("engagement is not tracked")),
-        SenderEventKind::Replied { .. } | SenderEventKind::AutoReplied { .. } => return Ok(ignored("replies are not read from webhooks yet")),
+        SenderEventKind::Opened | SenderEventKind::Clicked => return Ok(webhooks::engagement(engine, ws, provider, event).await?.into()),
+        SenderEventKind::Replied { .. } | SenderEventKind::AutoReplied { .. } => {
+            let resolver = Resolver::from_engine(engine);
+            return Ok(webhooks::reply(engine, &resolver, ws, provider, event).await?.into());
+        }
         SenderEventKind::Other { name } => return Ok(ignored(format!("unknown event {name:?}"))),
     };
     let Some(address) = event.lead_email.as_deref() else {

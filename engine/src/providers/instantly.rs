@@ -112,6 +112,70 @@ struct Lead {
     payload: Option<Map<String, Value>>,
 }
 
+/// Instantly's Email object (`GET /api/v2/emails/{id}`), the parts a reply needs.
+#[derive(Deserialize)]
+struct Email {
+    message_id: Option<String>,
+    subject: Option<String>,
+    body: Option<EmailBody>,
+    content_preview: Option<String>,
+    timestamp_email: Option<String>,
+    timestamp_created: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EmailBody {
+    text: Option<String>,
+    html: Option<String>,
+}
+
+/// One message of the lead's thread as `GET /api/v2/emails` lists it.
+#[derive(Deserialize)]
+struct ThreadEmail {
+    id: String,
+    eaccount: Option<String>,
+    /// 1 sent from the campaign, 2 received, 3 sent by hand or as a reply, 4 scheduled.
+    ue_type: Option<u8>,
+    body: Option<EmailBody>,
+}
+
+#[derive(Deserialize)]
+struct EmailPage {
+    items: Vec<ThreadEmail>,
+}
+
+impl InstantlyClient {
+    /// The lead's messages in the campaign, newest first (Instantly's default order). The first
+    /// page is enough: a cold thread holds a handful of messages.
+    async fn thread(&self, email: &OutboundEmail) -> Result<Vec<ThreadEmail>, ProviderError> {
+        let url = self.http.url("api/v2/emails");
+        let page: Result<EmailPage, ProviderError> = self
+            .http
+            .send(
+                |c| c.get(&url).bearer_auth(self.key.expose()).query(&[("lead", email.to.as_str()), ("campaign_id", email.campaign.as_str()), ("limit", "50")]),
+                classify,
+            )
+            .await;
+        match page {
+            Ok(p) => Ok(p.items),
+            Err(ProviderError::NotFound) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn ours(thread: &[ThreadEmail], key: &IdempotencyKey) -> Option<FoundSend> {
+    thread
+        .iter()
+        .find(|e| e.body.as_ref().and_then(|b| b.html.as_deref()).is_some_and(|h| carries_key(h, key)))
+        .map(|e| FoundSend { provider_ref: Some(e.id.clone()), key: Some(key.to_string()) })
+}
+
+/// Instantly's ids are UUIDs; anything else never reaches a URL path.
+fn path_safe(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 #[async_trait]
 impl ExternalSender for InstantlyClient {
     fn provider(&self) -> ProviderName {
@@ -189,6 +253,58 @@ impl ExternalSender for InstantlyClient {
                 provider_ref: Some(l.id),
             }))
     }
+
+    /// `GET /api/v2/emails/{email_id}`: the reply a `reply_received` webhook names by its
+    /// `email_id`, with its full body (the webhook carries a snippet at most).
+    #[tracing::instrument(skip_all, fields(provider = "instantly"))]
+    async fn fetch_reply(&self, event: &SenderEvent) -> Result<Option<FetchedReply>, ProviderError> {
+        let Some(id) = event.message_id.as_deref().filter(|id| path_safe(id)) else {
+            return Ok(None);
+        };
+        let url = self.http.url(&format!("api/v2/emails/{id}"));
+        let email: Email = match self.http.send(|c| c.get(&url).bearer_auth(self.key.expose()), classify).await {
+            Ok(e) => e,
+            Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let body = email.body.unwrap_or(EmailBody { text: None, html: None });
+        let text = non_empty(body.text)
+            .or_else(|| non_empty(body.html).map(|h| html_to_text(&h)))
+            .or(non_empty(email.content_preview))
+            .unwrap_or_default();
+        Ok(Some(FetchedReply {
+            subject: non_empty(email.subject),
+            text: cap(text, MAX_REPLY_BYTES),
+            message_id: non_empty(email.message_id),
+            received_at: parse_time(email.timestamp_email.as_deref()).or(parse_time(email.timestamp_created.as_deref())),
+        }))
+    }
+
+    /// `POST /api/v2/emails/reply` onto the newest message we sent the lead in the campaign, from
+    /// the mailbox that sent it, after reading the thread for our key (see the trait).
+    #[tracing::instrument(skip_all, fields(provider = "instantly", key = %email.key))]
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let thread = self.thread(email).await?;
+        if let Some(found) = ours(&thread, &email.key) {
+            return Ok(SendOutcome::AlreadyAccepted { provider_ref: found.provider_ref });
+        }
+        let target = thread
+            .iter()
+            .find(|e| matches!(e.ue_type, Some(1 | 3)) && e.eaccount.is_some())
+            .ok_or(ProviderError::NotFound)?;
+        let body = json!({
+            "reply_to_uuid": target.id,
+            "eaccount": target.eaccount,
+            "subject": email.subject,
+            "body": { "html": format!("{}\n{}", email.body_html, key_marker(&email.key)) },
+        });
+        let sent: Value = self.post("api/v2/emails/reply", body).await?;
+        Ok(SendOutcome::Accepted { provider_ref: sent.get("id").and_then(Value::as_str).map(str::to_string) })
+    }
+
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        Ok(ours(&self.thread(email).await?, &email.key))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,12 +322,18 @@ struct Hook {
     reply_subject: Option<String>,
     reply_text: Option<String>,
     reply_text_snippet: Option<String>,
+    reply_html: Option<String>,
 }
 
 /// Reads one Instantly webhook body. `Malformed` when it is not JSON or has no `event_type`.
 pub fn parse_webhook(body: &[u8]) -> Result<SenderEvent, ProviderError> {
     let h: Hook = parse_json(body)?;
-    let text = non_empty(h.reply_text).or(non_empty(h.reply_text_snippet));
+    // The text, else the HTML as text, else the snippet; the intake prefers the body fetched by
+    // `email_id` (the authoritative one) when it can read it.
+    let text = non_empty(h.reply_text)
+        .or_else(|| non_empty(h.reply_html.as_deref().map(html_to_text)))
+        .or(non_empty(h.reply_text_snippet))
+        .map(|t| cap(t, MAX_REPLY_BYTES));
     let kind = match h.event_type.as_str() {
         "email_sent" => SenderEventKind::Sent,
         "email_opened" => SenderEventKind::Opened,

@@ -232,4 +232,21 @@ impl<P: sender::ExternalSender + ?Sized> sender::ExternalSender for Metered<P> {
     async fn find(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
         self.breaker.call(|| self.inner.find(email)).await
     }
+
+    async fn fetch_reply(&self, event: &sender::SenderEvent) -> Result<Option<sender::FetchedReply>, ProviderError> {
+        self.breaker.call(|| self.inner.fetch_reply(event)).await
+    }
+
+    async fn send_follow_up(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
+        let p = self.provider();
+        let outcome = self.breaker.call(|| self.inner.send_follow_up(email)).await?;
+        if let sender::SendOutcome::Accepted { .. } = &outcome {
+            self.charge(p, Operation::Send, self.units(p, Operation::Send), Some(email.key.to_string())).await;
+        }
+        Ok(outcome)
+    }
+
+    async fn find_follow_up(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
+        self.breaker.call(|| self.inner.find_follow_up(email)).await
+    }
 }

@@ -62,6 +62,8 @@ pub struct Sandbox {
     /// External sends: (campaign, recipient) → the idempotency key it was queued with, as a
     /// sending platform's campaign remembers its leads.
     sent: Mutex<HashMap<(String, String), String>>,
+    /// Follow-ups answered in a thread: their idempotency keys.
+    follow_ups: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -86,6 +88,7 @@ impl Sandbox {
             failed_once: Mutex::new(HashSet::new()),
             pending: Mutex::new(HashMap::new()),
             sent: Mutex::new(HashMap::new()),
+            follow_ups: Mutex::new(HashSet::new()),
         }
     }
 
@@ -355,6 +358,25 @@ impl sender::ExternalSender for Sandbox {
                 provider_ref: Some(self.lead_ref(email)),
                 key: Some(k.clone()),
             }))
+    }
+
+    /// A thread exists once the first email was queued for that recipient in that campaign.
+    async fn send_follow_up(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
+        use sender::SendOutcome;
+        if !self.sent.lock().expect("lock").contains_key(&(email.campaign.clone(), email.to.clone())) {
+            return Err(ProviderError::NotFound);
+        }
+        let provider_ref = Some(self.lead_ref(email));
+        Ok(if self.follow_ups.lock().expect("lock").insert(email.key.to_string()) {
+            SendOutcome::Accepted { provider_ref }
+        } else {
+            SendOutcome::AlreadyAccepted { provider_ref }
+        })
+    }
+
+    async fn find_follow_up(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
+        let found = self.follow_ups.lock().expect("lock").contains(email.key.as_str());
+        Ok(found.then(|| sender::FoundSend { provider_ref: Some(self.lead_ref(email)), key: Some(email.key.to_string()) }))
     }
 }
 

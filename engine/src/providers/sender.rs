@@ -179,6 +179,100 @@ pub trait ExternalSender: Send + Sync {
     /// The lead this email's recipient is in `email.campaign` as, if any, with the key stored on
     /// it. For reconciling a row a crash left in `sending`: `Some` with our key means it went.
     async fn find(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError>;
+
+    /// The reply an event announces, read through the platform's API, for events that carry an
+    /// id but not the text. `None` when the platform has no such reply (or cannot read one: the
+    /// sandbox).
+    async fn fetch_reply(&self, event: &SenderEvent) -> Result<Option<FetchedReply>, ProviderError> {
+        let _ = event;
+        Ok(None)
+    }
+
+    /// Sends `email` as an answer in the recipient's thread of `email.campaign` (a follow-up
+    /// step), exactly once by `email.key`: the thread is read first, and a message carrying our
+    /// key ([`key_marker`]) means an earlier call got through ([`SendOutcome::AlreadyAccepted`]).
+    /// `NotFound` while the platform has not sent the thread's first email yet.
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let _ = email;
+        Err(ProviderError::BadRequest("this platform cannot answer in a thread".into()))
+    }
+
+    /// The follow-up carrying `email.key` in the recipient's thread, if it was sent (for
+    /// reconciling a row a crash left in `sending`).
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let _ = email;
+        Ok(None)
+    }
+}
+
+/// What a follow-up's HTML carries so that the platform's copy of the thread shows whether our
+/// call got through: an HTML comment, invisible to the reader, holding our idempotency key.
+pub fn key_marker(key: &IdempotencyKey) -> String {
+    format!("<!-- agency-os-key:{key} -->")
+}
+
+/// Whether a message body read back from the platform carries `key`'s marker.
+pub fn carries_key(html: &str, key: &IdempotencyKey) -> bool {
+    html.contains(&format!("agency-os-key:{key} "))
+}
+
+/// A lead's reply as a platform's API returns it, text capped at [`MAX_REPLY_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedReply {
+    pub subject: Option<String>,
+    pub text: String,
+    /// The RFC Message-ID the mail server gave it, when the platform reports it.
+    pub message_id: Option<String>,
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// Longest reply text we keep (the replies table holds at most 64 KiB).
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub fn cap(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// Plain text of a reply's HTML, for platforms that return HTML only: tags dropped, line and
+/// paragraph breaks kept, the common entities decoded. Not a renderer: good enough for reading
+/// and classifying a reply.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len().min(MAX_REPLY_BYTES));
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = "";
+            break;
+        };
+        let raw_tag = &rest[start + 1..start + end];
+        let closing = raw_tag.starts_with('/');
+        let tag = raw_tag.trim_start_matches('/').to_ascii_lowercase();
+        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        if matches!(name, "br" | "p" | "div" | "li" | "tr" | "blockquote") {
+            out.push('\n');
+        }
+        // Skip style and script contents entirely.
+        let after = &rest[start + end + 1..];
+        rest = if matches!(name, "style" | "script") && !closing {
+            after.find(&format!("</{name}")).map_or("", |i| &after[i..])
+        } else {
+            after
+        };
+    }
+    out.push_str(rest);
+    let decoded = out.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
+    let mut lines: Vec<&str> = decoded.lines().map(str::trim_end).collect();
+    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    lines.join("\n").trim().to_string()
 }
 
 /// Turns "the provider already has this lead" into the right outcome by comparing keys.
@@ -309,6 +403,13 @@ mod tests {
         });
         assert_eq!(reconcile(theirs, &key("k1")), SendOutcome::Refused(Refusal::AlreadyInCampaign));
         assert_eq!(reconcile(None, &key("k1")), SendOutcome::Refused(Refusal::AlreadyInCampaign));
+    }
+
+    #[test]
+    fn reply_html_becomes_readable_text() {
+        let t = html_to_text("<div>Hi Sam,</div><div><br></div><p>Thursday works &amp; so does Friday.</p><style>p{}</style><blockquote>On Mon you wrote</blockquote>");
+        assert_eq!(t, "Hi Sam,\n\nThursday works & so does Friday.\n\nOn Mon you wrote");
+        assert_eq!(cap("héllo".into(), 2), "h");
     }
 
     #[test]

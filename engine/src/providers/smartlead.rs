@@ -138,6 +138,71 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
+/// Message history (`GET /campaigns/{c}/leads/{lead}/message-history`). The official page shows
+/// `{messages: [{direction, …}]}`, clients observe `{history: [{type: SENT|REPLY, …}]}`: both are
+/// read.
+#[derive(Deserialize)]
+struct History {
+    history: Option<Vec<HistoryItem>>,
+    messages: Option<Vec<HistoryItem>>,
+}
+
+#[derive(Deserialize)]
+struct HistoryItem {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    stats_id: Option<String>,
+    direction: Option<String>,
+    message_id: Option<String>,
+    time: Option<String>,
+    received_at: Option<String>,
+    email_body: Option<String>,
+    subject: Option<String>,
+}
+
+impl HistoryItem {
+    fn is_reply(&self) -> bool {
+        self.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("REPLY")) || self.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("inbound"))
+    }
+}
+
+impl SmartleadClient {
+    /// Smartlead's id of the lead with this address, if it is in `campaign`.
+    async fn lead_id(&self, campaign: u64, address: &str) -> Result<Option<String>, ProviderError> {
+        let url = self.http.url("leads/");
+        let lead: Option<FoundLead> = match self.http.send(|c| c.get(&url).query(&[("email", address), ("api_key", self.key.expose())]), classify).await {
+            Ok(l) => l,
+            Err(ProviderError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(lead) = lead else { return Ok(None) };
+        let in_campaign = lead
+            .lead_campaign_data
+            .as_ref()
+            .is_none_or(|cs| cs.iter().any(|c| c.campaign_id.as_ref().and_then(text_of).as_deref() == Some(&campaign.to_string())));
+        // Smartlead's lead ids are numbers; anything else never reaches a URL path.
+        Ok(lead.id.as_ref().and_then(text_of).filter(|id| in_campaign && id.chars().all(|c| c.is_ascii_digit())))
+    }
+
+    /// The lead's thread in the campaign, oldest first.
+    async fn history(&self, campaign: u64, lead: &str) -> Result<Vec<HistoryItem>, ProviderError> {
+        let url = self.http.url(&format!("campaigns/{campaign}/leads/{lead}/message-history"));
+        let history: History = match self.http.send(|c| c.get(&url).query(&[("api_key", self.key.expose())]), classify).await {
+            Ok(h) => h,
+            Err(ProviderError::NotFound) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(history.history.or(history.messages).unwrap_or_default())
+    }
+}
+
+fn ours(history: &[HistoryItem], key: &IdempotencyKey) -> Option<FoundSend> {
+    history
+        .iter()
+        .find(|h| !h.is_reply() && h.email_body.as_deref().is_some_and(|b| carries_key(b, key)))
+        .map(|h| FoundSend { provider_ref: h.stats_id.clone(), key: Some(key.to_string()) })
+}
+
 #[async_trait]
 impl ExternalSender for SmartleadClient {
     fn provider(&self) -> ProviderName {
@@ -248,6 +313,69 @@ impl ExternalSender for SmartleadClient {
             provider_ref: Some(id),
         }))
     }
+
+    /// The reply an `EMAIL_REPLY` event names, from the lead's message history in the campaign
+    /// (the lead found by address, as `find` does): the entry with the event's Message-ID, else
+    /// the latest reply.
+    #[tracing::instrument(skip_all, fields(provider = "smartlead"))]
+    async fn fetch_reply(&self, event: &SenderEvent) -> Result<Option<FetchedReply>, ProviderError> {
+        let (Some(campaign), Some(address)) = (event.campaign.as_deref().and_then(|c| c.parse::<u64>().ok()), event.lead_email.as_deref()) else {
+            return Ok(None);
+        };
+        let Some(lead) = self.lead_id(campaign, address).await? else {
+            return Ok(None);
+        };
+        let replies: Vec<HistoryItem> = self.history(campaign, &lead).await?.into_iter().filter(HistoryItem::is_reply).collect();
+        let wanted = event.message_id.as_deref().map(|m| m.trim_matches(['<', '>']));
+        let position = replies
+            .iter()
+            .position(|r| r.message_id.as_deref().map(|m| m.trim_matches(['<', '>'])) == wanted && wanted.is_some())
+            .or(replies.len().checked_sub(1));
+        let Some(item) = position.and_then(|i| replies.into_iter().nth(i)) else {
+            return Ok(None);
+        };
+        Ok(Some(FetchedReply {
+            subject: non_empty(item.subject),
+            text: cap(item.email_body.as_deref().map(html_to_text).unwrap_or_default(), MAX_REPLY_BYTES),
+            message_id: non_empty(item.message_id),
+            received_at: parse_time(item.time.as_deref()).or(parse_time(item.received_at.as_deref())),
+        }))
+    }
+
+    /// `POST /campaigns/{id}/reply-email-thread` answering the newest message of the lead's
+    /// thread, after reading the thread for our key (see the trait).
+    #[tracing::instrument(skip_all, fields(provider = "smartlead", key = %email.key))]
+    async fn send_follow_up(&self, email: &OutboundEmail) -> Result<SendOutcome, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let lead = self.lead_id(campaign, &email.to).await?.ok_or(ProviderError::NotFound)?;
+        let history = self.history(campaign, &lead).await?;
+        if let Some(found) = ours(&history, &email.key) {
+            return Ok(SendOutcome::AlreadyAccepted { provider_ref: found.provider_ref });
+        }
+        // The thread is our campaign's sent message (its stats id is what a reply hangs on);
+        // the message answered is the newest one, ours or theirs, quoted as Smartlead's clients do.
+        let stats_id = history.iter().rev().filter(|h| !h.is_reply()).find_map(|h| h.stats_id.clone()).ok_or(ProviderError::NotFound)?;
+        let last = history.last().ok_or(ProviderError::NotFound)?;
+        let body = json!({
+            "email_stats_id": stats_id,
+            "email_body": format!("{}\n{}", email.body_html, key_marker(&email.key)),
+            "reply_message_id": last.message_id,
+            "reply_email_time": last.time,
+            "reply_email_body": last.email_body,
+            "to_email": email.to,
+        });
+        let url = self.http.url(&format!("campaigns/{campaign}/reply-email-thread"));
+        let _: Value = self.http.send(|c| c.post(&url).query(&[("api_key", self.key.expose())]).json(&body), classify).await?;
+        Ok(SendOutcome::Accepted { provider_ref: Some(stats_id) })
+    }
+
+    async fn find_follow_up(&self, email: &OutboundEmail) -> Result<Option<FoundSend>, ProviderError> {
+        let campaign = campaign_id(email)?;
+        let Some(lead) = self.lead_id(campaign, &email.to).await? else {
+            return Ok(None);
+        };
+        Ok(ours(&self.history(campaign, &lead).await?, &email.key))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +412,7 @@ struct HookLead {
 struct ReplyMessage {
     message_id: Option<String>,
     text: Option<String>,
+    html: Option<String>,
     time: Option<String>,
 }
 
@@ -295,8 +424,9 @@ pub fn parse_webhook(body: &[u8]) -> Result<SenderEvent, ProviderError> {
     let reply_text = h
         .reply_message
         .as_ref()
-        .and_then(|m| non_empty(m.text.clone()))
-        .or(non_empty(h.visible_text.clone()));
+        .and_then(|m| non_empty(m.text.clone()).or_else(|| non_empty(m.html.as_deref().map(html_to_text))))
+        .or(non_empty(h.visible_text.clone()))
+        .map(|t| cap(t, MAX_REPLY_BYTES));
     let untracked = name == "UNTRACKED_REPLIES";
     let kind = match name.as_str() {
         "EMAIL_SENT" | "FIRST_EMAIL_SENT" => SenderEventKind::Sent,

@@ -23,4 +23,5 @@ pub mod suppressions;
 pub mod provider_keys;
 pub mod sending;
 pub mod users;
+pub mod webhook_events;
 pub mod workspaces;

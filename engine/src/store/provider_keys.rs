@@ -124,3 +124,15 @@ pub async fn workspaces_with_keys<'e>(db: impl PgExecutor<'e>) -> Result<Vec<Wor
     let ids: Vec<uuid::Uuid> = sqlx::query_scalar("select distinct client_id from provider_keys order by client_id").fetch_all(db).await?;
     Ok(ids.into_iter().map(WorkspaceId).collect())
 }
+
+/// Replaces the webhook token ("Rotate" in Settings → Integrations): the old URL stops working in
+/// the same statement. False when the workspace has no key for the provider.
+pub async fn set_callback_token(conn: &mut PgConnection, ws: WorkspaceId, provider: Integration, sealed: &str) -> Result<bool> {
+    let done = sqlx::query("update provider_keys set callback_token = $3, updated_at = now() where client_id = $1 and provider = $2")
+        .bind(ws.0)
+        .bind(provider.slug())
+        .bind(sealed)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -293,9 +293,13 @@ async fn an_instantly_unsubscribe_suppresses_and_moves_the_lead_once_and_other_e
         )
         .unwrap()
     };
-    for quiet in ["email_sent", "email_opened", "reply_received", "lead_interested", "campaign_completed"] {
+    for quiet in ["email_sent", "lead_interested", "campaign_completed"] {
         assert!(matches!(sender_events::record(&engine, ws, Integration::Instantly, &event(quiet)).await.unwrap(), Handled::Ignored { .. }), "{quiet}");
     }
+    // An open is the lead's activity, once.
+    assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("email_opened")).await.unwrap(), Handled::Engagement { new: true });
+    assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("email_opened")).await.unwrap(), Handled::Engagement { new: false });
+    assert_eq!(count(&pool, "select count(*) from activities where client_id = $1 and kind = 'opened' and outbox_id is not null", ws).await, 1);
     assert_eq!(count(&pool, "select count(*) from suppressions where client_id = $1", ws).await, 0);
 
     assert_eq!(sender_events::record(&engine, ws, Integration::Instantly, &event("lead_unsubscribed")).await.unwrap(), Handled::Unsubscribed { new: true, lead_moved: true });
@@ -320,4 +324,77 @@ async fn without_a_usable_https_unsubscribe_link_nothing_goes_to_instantly_or_sm
         assert!(error.unwrap_or_default().contains("unsubscribe link"), "{provider:?}");
     }
     assert!(server.received_requests().await.unwrap().is_empty(), "no provider was called");
+}
+
+/// A second step for every lead whose first step went out: a copy of the first, due now, which
+/// the dispatcher threads under it (In-Reply-To the first Message-ID).
+async fn follow_ups(pool: &PgPool, ws: WorkspaceId, to: Option<&str>) {
+    sqlx::query(
+        "insert into outbox (client_id, campaign_id, lead_id, step, channel, draft_id, to_address, subject, variant, body, content_hash, message_id, not_before)
+         select client_id, campaign_id, lead_id, 1, channel, draft_id, to_address, subject, variant, body, content_hash,
+                '<f2.' || id || '@agency.example>', $3
+         from outbox where client_id = $1 and step = 0 and state = 'sent' and ($2::text is null or to_address = $2)",
+    )
+    .bind(ws.0)
+    .bind(to)
+    .bind(tuesday() - Duration::minutes(1))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// Instantly's `GET /api/v2/emails` for `to`: our campaign's first email, plus `ours` when the
+/// follow-up with that key already went out.
+fn thread_of(to: &str, ours: Option<&str>) -> Value {
+    let mut items = vec![];
+    if let Some(key) = ours {
+        items.push(json!({ "id": "reply-uuid", "eaccount": "sam@northwind.com.au", "ue_type": 3, "lead": to, "body": { "html": format!("<p>x</p>\n<!-- agency-os-key:{key} -->") } }));
+    }
+    items.push(json!({ "id": format!("first-{to}"), "eaccount": "sam@northwind.com.au", "ue_type": 1, "lead": to, "campaign_id": INSTANTLY_CAMPAIGN, "body": { "html": "<p>Hi</p>" } }));
+    json!({ "items": items, "next_starting_after": null })
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn instantly_follow_ups_answer_the_thread_once_and_a_crash_after_the_call_is_not_sent_again(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/api/v2/leads/add")).respond_with(ResponseTemplate::new(200).set_body_json(summary(1, 0, 0))).expect(2).mount(&server).await;
+    let engine = engine_for(&pool, &server).await;
+    let (_, ws) = ready_external(&engine, 2, Integration::Instantly).await;
+    let d = dispatcher(&engine, "w1");
+    assert_eq!(d.round(tuesday()).await.unwrap().sent, 2);
+    let (crashed, normal) = {
+        let r = rows(&pool, ws).await;
+        (r[0].1.clone(), r[1].1.clone())
+    };
+
+    // The first lead's follow-up: a worker claimed it, Instantly got the reply, the worker died.
+    follow_ups(&pool, ws, Some(&crashed)).await;
+    let claimed = engine::store::outbox::claim(&pool, "dead-worker", 5, tuesday()).await.unwrap();
+    let [row] = claimed.try_into().unwrap();
+    let mailbox: uuid::Uuid = sqlx::query_scalar("select id from mailboxes where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    engine::store::outbox::assign_mailbox(&pool, ws, row.id, "dead-worker", domain::ids::MailboxId(mailbox)).await.unwrap();
+    Mock::given(method("POST")).and(path("/api/v2/leads/list")).respond_with(ResponseTemplate::new(200).set_body_json(listed(&crashed, "the-first-touch-key"))).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v2/emails")).and(wiremock::matchers::query_param("lead", crashed.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(thread_of(&crashed, Some(&bare(&row.message_id))))).mount(&server).await;
+    // The second lead's follow-up goes out normally, answering its first email.
+    follow_ups(&pool, ws, Some(&normal)).await;
+    Mock::given(method("GET")).and(path("/api/v2/emails")).and(wiremock::matchers::query_param("lead", normal.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(thread_of(&normal, None))).mount(&server).await;
+    Mock::given(method("POST")).and(path("/api/v2/emails/reply"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "new-reply-uuid" }))).expect(1).mount(&server).await;
+
+    let later = tuesday() + Duration::minutes(5);
+    assert_eq!(d.reconcile(later).await.unwrap(), (1, 0, 0), "found in the thread by its key");
+    assert_eq!(d.round(later).await.unwrap().sent, 1, "only the other lead's follow-up is sent");
+    assert_eq!(d.round(later).await.unwrap().claimed, 0);
+    let replies = adds(&server, "/api/v2/emails/reply").await;
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0]["reply_to_uuid"], format!("first-{normal}"));
+    assert_eq!(replies[0]["eaccount"], "sam@northwind.com.au");
+    assert!(replies[0]["subject"].as_str().unwrap().starts_with("Re: "));
+    let followed: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("select state, in_reply_to, provider_reply from outbox where client_id = $1 and step = 1 order by to_address").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert!(followed.iter().all(|(state, _, _)| state == "sent"), "{followed:?}");
+    assert!(followed.iter().any(|(_, _, reply)| reply.as_deref().is_some_and(|r| r.contains("sent it in the lead's thread"))), "{followed:?}");
+    server.verify().await;
 }

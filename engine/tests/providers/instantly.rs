@@ -359,3 +359,101 @@ fn a_webhook_without_an_event_type_or_not_json_is_malformed() {
         Err(ProviderError::Malformed(_))
     ));
 }
+
+/// Instantly's documented Email object, as `GET /api/v2/emails/{id}` answers for a lead's reply.
+fn reply_email(id: &str, text: Option<&str>, html: &str) -> serde_json::Value {
+    json!({
+        "id": id, "thread_id": "t-1", "message_id": "<CAJ-reply-1@mail.gmail.com>",
+        "timestamp_created": "2026-11-24T03:16:00.000Z", "timestamp_email": "2026-11-24T03:15:30.000Z",
+        "subject": "Re: Quick question about Acme", "body": { "text": text, "html": html },
+        "content_preview": "Sounds good", "from_address_email": "ana@example.com", "to_address_email_list": "sam@acme-mail.com",
+        "eaccount": "sam@acme-mail.com", "lead": "ana@example.com", "campaign_id": CAMPAIGN, "organization_id": "org", "ue_type": 2,
+        "is_auto_reply": 0
+    })
+}
+
+#[tokio::test]
+async fn a_reply_named_by_its_email_id_is_read_in_full_through_the_api() {
+    let server = MockServer::start().await;
+    let id = "019ffad2-eeee-7be6-8364-ed444afb02d5";
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/emails/{id}")))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(reply_email(id, None, "<div>Sounds good, call me <b>Tuesday</b>.</div><div>Ana</div>")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut event = hook("reply_received");
+    event.as_object_mut().unwrap().remove("reply_text");
+    let event = instantly::parse_webhook(event.to_string().as_bytes()).unwrap();
+    let got = client(&server).fetch_reply(&event).await.unwrap().expect("the reply");
+    assert_eq!(got.text, "Sounds good, call me Tuesday.\n\nAna");
+    assert_eq!(got.subject.as_deref(), Some("Re: Quick question about Acme"));
+    assert_eq!(got.message_id.as_deref(), Some("<CAJ-reply-1@mail.gmail.com>"));
+    assert_eq!(got.received_at.unwrap().to_rfc3339(), "2026-11-24T03:15:30+00:00");
+}
+
+#[tokio::test]
+async fn a_reply_body_is_capped_and_an_unknown_or_unsafe_id_reads_nothing() {
+    let server = MockServer::start().await;
+    let id = "019ffad2-ffff-7be6-8364-ed444afb02d5";
+    let huge = "x".repeat(200 * 1024);
+    Mock::given(method("GET")).and(path(format!("/api/v2/emails/{id}"))).respond_with(ResponseTemplate::new(200).set_body_json(reply_email(id, Some(&huge), ""))).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v2/emails/gone")).respond_with(error(404, "Not Found", "Email not found")).mount(&server).await;
+    let event = |email_id: &str| {
+        let mut e = hook("reply_received");
+        e["email_id"] = json!(email_id);
+        instantly::parse_webhook(e.to_string().as_bytes()).unwrap()
+    };
+    let got = client(&server).fetch_reply(&event(id)).await.unwrap().unwrap();
+    assert_eq!(got.text.len(), engine::providers::sender::MAX_REPLY_BYTES);
+    assert_eq!(client(&server).fetch_reply(&event("gone")).await.unwrap(), None);
+    // An id that would change the path is never sent.
+    assert_eq!(client(&server).fetch_reply(&event("../campaigns")).await.unwrap(), None);
+    assert!(server.received_requests().await.unwrap().iter().all(|r| r.url.path().starts_with("/api/v2/emails/")));
+}
+
+/// `GET /api/v2/emails` for the lead: our campaign's first email, and `extra` messages newer.
+fn thread(extra: Vec<serde_json::Value>) -> serde_json::Value {
+    let mut items = extra;
+    items.push(json!({ "id": "019ffad2-0001-7be6-8364-ed444afb02d5", "eaccount": "sam@acme-mail.com", "ue_type": 1, "lead": "ana@example.com",
+                       "campaign_id": CAMPAIGN, "subject": "Quick question about Acme", "body": { "html": "<p>Hi Ana</p>" } }));
+    json!({ "items": items, "next_starting_after": null })
+}
+
+#[tokio::test]
+async fn a_follow_up_answers_the_leads_thread_once_and_a_retry_finds_it_by_its_key() {
+    let server = MockServer::start().await;
+    let follow_up = email("follow-up-2@agency.example");
+    Mock::given(method("POST"))
+        .and(path("/api/v2/emails/reply"))
+        .and(body_partial_json(json!({ "reply_to_uuid": "019ffad2-0001-7be6-8364-ed444afb02d5", "eaccount": "sam@acme-mail.com", "subject": "Quick question about Acme" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "019ffad2-0002-7be6-8364-ed444afb02d5" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Before the send the thread holds our first email only.
+    let list = Mock::given(method("GET")).and(path("/api/v2/emails")).respond_with(ResponseTemplate::new(200).set_body_json(thread(vec![]))).up_to_n_times(1).mount_as_scoped(&server).await;
+    let out = client(&server).send_follow_up(&follow_up).await.unwrap();
+    assert_eq!(out, SendOutcome::Accepted { provider_ref: Some("019ffad2-0002-7be6-8364-ed444afb02d5".into()) });
+    drop(list);
+    let sent: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap().iter().find(|r| r.url.path() == "/api/v2/emails/reply").unwrap().body).unwrap();
+    let html = sent["body"]["html"].as_str().unwrap();
+    assert!(html.starts_with("<p>Hi Ana</p>") && html.contains("<!-- agency-os-key:follow-up-2@agency.example -->"), "{html}");
+
+    // The worker died before recording it: the retry reads the thread, finds our key, sends nothing.
+    let ours = json!({ "id": "019ffad2-0002-7be6-8364-ed444afb02d5", "eaccount": "sam@acme-mail.com", "ue_type": 3, "body": { "html": html } });
+    Mock::given(method("GET")).and(path("/api/v2/emails")).respond_with(ResponseTemplate::new(200).set_body_json(thread(vec![ours]))).mount(&server).await;
+    assert_eq!(client(&server).send_follow_up(&follow_up).await.unwrap(), SendOutcome::AlreadyAccepted { provider_ref: Some("019ffad2-0002-7be6-8364-ed444afb02d5".into()) });
+    assert!(client(&server).find_follow_up(&follow_up).await.unwrap().is_some());
+    assert!(client(&server).find_follow_up(&email("another-key@agency.example")).await.unwrap().is_none());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_follow_up_before_the_first_email_went_out_waits() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/api/v2/emails")).respond_with(ResponseTemplate::new(200).set_body_json(json!({ "items": [] }))).mount(&server).await;
+    Mock::given(method("POST")).and(path("/api/v2/emails/reply")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    assert!(matches!(client(&server).send_follow_up(&email("f-1@agency.example")).await, Err(ProviderError::NotFound)));
+}

@@ -416,3 +416,85 @@ async fn an_answer_that_neither_adds_nor_skips_is_malformed_so_dispatch_reconcil
         Err(ProviderError::Malformed(_))
     ));
 }
+
+/// Message history in the shape Smartlead's clients observe (`history` with SENT and REPLY).
+fn history() -> serde_json::Value {
+    json!({
+        "history": [
+            { "type": "SENT", "stats_id": "s-1", "message_id": "<sent-1@agency.example>", "time": "2026-11-20T09:00:00.000Z", "email_body": "<p>Hi John</p>", "subject": "Quick question about Acme Corp", "from": "sam@acme-mail.com", "to": "lead@example.com" },
+            { "type": "REPLY", "stats_id": "s-1", "message_id": "<reply-1@mail.example>", "time": "2026-11-21T10:00:00.000Z", "email_body": "<p>Not now, maybe in Q2.</p>", "subject": "Re: Quick question about Acme Corp", "from": "lead@example.com", "to": "sam@acme-mail.com" },
+            { "type": "REPLY", "stats_id": "s-1", "message_id": "<reply-2@mail.example>", "time": "2026-11-22T10:00:00.000Z", "email_body": "<div>Actually, let&#39;s talk Thursday.</div>", "subject": "Re: Quick question about Acme Corp", "from": "lead@example.com", "to": "sam@acme-mail.com" }
+        ],
+        "from": "sam@acme-mail.com", "to": "lead@example.com"
+    })
+}
+
+#[tokio::test]
+async fn a_reply_event_without_text_is_read_from_the_message_history() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/leads/")).and(query_param("email", "lead@example.com")).and(query_param("api_key", KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lead_by_email("k1", 123))).expect(2).mount(&server).await;
+    Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history")).and(query_param("api_key", KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(history())).expect(2).mount(&server).await;
+    let event = |message_id: Option<&str>| {
+        let mut e = json!({ "event_type": "EMAIL_REPLY", "campaign_id": 123, "sl_lead_email": "lead@example.com", "subject": "Re: Quick question about Acme Corp", "event_timestamp": "2026-11-22T10:00:05.000Z" });
+        if let Some(m) = message_id {
+            e["reply_message"] = json!({ "message_id": m });
+        }
+        smartlead::parse_webhook(e.to_string().as_bytes()).unwrap()
+    };
+    // The reply the event names, else the latest one.
+    let got = client(&server).fetch_reply(&event(Some("reply-1@mail.example"))).await.unwrap().unwrap();
+    assert_eq!((got.text.as_str(), got.message_id.as_deref()), ("Not now, maybe in Q2.", Some("<reply-1@mail.example>")));
+    let got = client(&server).fetch_reply(&event(None)).await.unwrap().unwrap();
+    assert_eq!(got.text, "Actually, let's talk Thursday.");
+    assert_eq!(got.received_at.unwrap().to_rfc3339(), "2026-11-22T10:00:00+00:00");
+}
+
+#[tokio::test]
+async fn the_documented_history_shape_is_read_too_and_an_unknown_lead_reads_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/leads/")).and(query_param("email", "lead@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lead_by_email("k1", 123))).mount(&server).await;
+    Mock::given(method("GET")).and(path("/leads/")).and(query_param("email", "nobody@example.com"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({ "message": "Lead not found" }))).mount(&server).await;
+    Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "messages": [
+            { "id": "msg_1", "subject": "Partnership Opportunity", "direction": "outbound", "sent_at": "2025-01-15T10:00:00Z" },
+            { "id": "msg_2", "subject": "Re: Partnership Opportunity", "direction": "inbound", "received_at": "2025-01-20T14:00:00Z", "email_body": "Yes please" }
+        ] }))).mount(&server).await;
+    let event = |to: &str| smartlead::parse_webhook(json!({ "event_type": "EMAIL_REPLY", "campaign_id": "123", "to_email": to }).to_string().as_bytes()).unwrap();
+    let got = client(&server).fetch_reply(&event("lead@example.com")).await.unwrap().unwrap();
+    assert_eq!((got.text.as_str(), got.subject.as_deref()), ("Yes please", Some("Re: Partnership Opportunity")));
+    assert_eq!(client(&server).fetch_reply(&event("nobody@example.com")).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_follow_up_answers_the_smartlead_thread_once_and_a_retry_finds_it_by_its_key() {
+    let server = MockServer::start().await;
+    let follow_up = email("follow-up-2@agency.example");
+    Mock::given(method("GET")).and(path("/leads/")).respond_with(ResponseTemplate::new(200).set_body_json(lead_by_email("k1", 123))).mount(&server).await;
+    let before = Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(history())).up_to_n_times(1).mount_as_scoped(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/campaigns/123/reply-email-thread"))
+        .and(query_param("api_key", KEY))
+        .and(body_partial_json(json!({ "email_stats_id": "s-1", "reply_message_id": "<reply-2@mail.example>", "reply_email_time": "2026-11-22T10:00:00.000Z", "to_email": "lead@example.com" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true, "message": "Reply sent successfully" })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(client(&server).send_follow_up(&follow_up).await.unwrap(), SendOutcome::Accepted { provider_ref: Some("s-1".into()) });
+    drop(before);
+    let posted: serde_json::Value = serde_json::from_slice(&server.received_requests().await.unwrap().iter().find(|r| r.url.path().ends_with("reply-email-thread")).unwrap().body).unwrap();
+    let body = posted["email_body"].as_str().unwrap().to_string();
+    assert!(body.contains("<!-- agency-os-key:follow-up-2@agency.example -->"));
+
+    // After a crash: the history shows our message with the key; nothing is posted again.
+    let mut after = history();
+    after["history"].as_array_mut().unwrap().push(json!({ "type": "SENT", "stats_id": "s-1", "message_id": "<f2@mail.example>", "time": "2026-11-23T09:00:00.000Z", "email_body": body }));
+    Mock::given(method("GET")).and(path("/campaigns/123/leads/2233/message-history")).respond_with(ResponseTemplate::new(200).set_body_json(after)).mount(&server).await;
+    assert_eq!(client(&server).send_follow_up(&follow_up).await.unwrap(), SendOutcome::AlreadyAccepted { provider_ref: Some("s-1".into()) });
+    assert!(client(&server).find_follow_up(&follow_up).await.unwrap().is_some());
+    server.verify().await;
+}

@@ -17,3 +17,5 @@ mod roles;
 mod sending;
 mod senders;
 mod unsubscribe;
+mod webhooks_bookings;
+mod webhooks_senders;
