@@ -21,7 +21,7 @@
 //! `engine::flows::bookings`); an authentic body that is not an event answers 400; every authentic
 //! event answers 200 with what it did, a replay included (it changes nothing).
 //!
-//! Path tokens never reach the logs: request spans carry [`redact_path`].
+//! Path tokens never reach the logs: request spans carry `telemetry::redact_path`.
 
 use crate::rest::ApiError;
 use axum::body::Bytes;
