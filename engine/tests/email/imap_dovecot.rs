@@ -11,7 +11,7 @@ const USER: &str = "sam@northwind.example";
 
 fn settings(d: &Dovecot, security: ImapSecurity, password: &str) -> ImapSettings {
     let port = if security == ImapSecurity::Tls { d.tls_port() } else { d.starttls_port() };
-    ImapSettings { host: d.host().into(), port, security, username: USER.into(), password: SmtpPassword::new(password), timeout: Duration::from_secs(10) }
+    ImapSettings { host: d.host().into(), port, security, username: USER.into(), password: SmtpPassword::new(password), timeout: Duration::from_secs(10), net: engine::net::NetPolicy::new(true) }
 }
 
 fn message(n: u32) -> Vec<u8> {
