@@ -38,6 +38,7 @@ fn corpus() -> Vec<Labelled> {
         "written.jsonl",
         "heldout.jsonl",
         "heldout2.jsonl",
+        "heldout3.jsonl",
     ] {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         for (i, line) in text

@@ -590,6 +590,13 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("another vendor", Cue::NotInterested, 2, false, false),
     ("signed with", Cue::NotInterested, 1, false, false),
     ("ourselves", Cue::NotInterested, 1, false, false),
+    ("not in a position", Cue::NotInterested, 2, false, false),
+    ("not at the moment", Cue::NotInterested, 2, false, false),
+    ("we're fine", Cue::NotInterested, 2, false, false),
+    ("we are fine", Cue::NotInterested, 2, false, false),
+    ("quit emailing", Cue::Unsubscribe, 2, false, false),
+    ("talking about this", Cue::Interest, 2, true, false),
+    ("share more", Cue::Interest, 2, true, false),
     ("did not consent", Cue::Unsubscribe, 2, false, false),
     ("didn't consent", Cue::Unsubscribe, 2, false, false),
     ("delete my data", Cue::Unsubscribe, 2, false, false),
@@ -650,6 +657,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("streichen sie mich", Cue::Unsubscribe, 2, false, false),
     ("nehmen sie mich aus", Cue::Unsubscribe, 2, false, false),
     ("austauschen", Cue::Meeting, 2, true, false),
+    ("rufen sie mich", Cue::Meeting, 2, true, false),
     ("sind versorgt", Cue::NotInterested, 2, false, false),
     (
         "schreiben sie mir nicht mehr",
@@ -771,6 +779,14 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("cuénteme más", Cue::Interest, 2, true, false),
     ("llamar", Cue::Meeting, 1, true, false),
     ("podemos hablar", Cue::Meeting, 2, true, false),
+    (
+        "no me vuelvan a escribir",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("no vuelvan a escribir", Cue::Unsubscribe, 2, false, false),
     // Dutch
     ("afmelden", Cue::Unsubscribe, 2, false, false),
     ("uitschrijven", Cue::Unsubscribe, 2, false, false),
@@ -1067,6 +1083,29 @@ fn tally(text: &str) -> [Tally; CUES] {
     tallies
 }
 
+/// Whether the (normalised) text names a weekday, tomorrow, next week or a clock time, in the
+/// languages of [`MORE`].
+fn names_a_time(text: &str) -> bool {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?x)\b(?:
+                monday|tuesday|tues|wednesday|thursday|thurs|friday|tomorrow|next\s+week
+              | montag|dienstag|mittwoch|donnerstag|freitag|nächste\s+woche
+              | lundi|mardi|mercredi|jeudi|vendredi|demain|semaine\s+prochaine
+              | lunes|martes|miércoles|jueves|viernes|mañana|próxima\s+semana
+              | maandag|dinsdag|woensdag|donderdag|vrijdag|volgende\s+week
+              | terça|quarta-feira|quinta-feira|sexta-feira|amanhã
+              | lunedì|martedì|mercoledì|giovedì|venerdì|domani|prossima\s+settimana
+              | \d{1,2}(?::\d{2})?\s?(?:am|pm|uhr|h)
+              | \d{1,2}:\d{2}
+            )\b",
+        )
+        .expect("time pattern is valid")
+    })
+    .is_match(text)
+}
+
 /// Subject prefixes that machines put on their replies.
 const AUTO_SUBJECTS: &[&str] = &[
     "automatic reply",
@@ -1237,6 +1276,14 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
 
     let positive = meeting.fired() || interest.fired();
+    // A reply that opens with a no ("Nah, we're fine", "No, grazie") and says nothing positive.
+    let opens_with_no = !positive
+        && ["no", "nah", "nope", "nein", "non", "nee", "não"]
+            .iter()
+            .any(|w| {
+                text.strip_prefix(w)
+                    .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
+            });
     let bare_no = matches!(
         bare,
         "no" | "nope"
@@ -1248,7 +1295,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "no gracias"
             | "no grazie"
     );
-    if refusal.fired() || bare_no {
+    if refusal.fired() || bare_no || opens_with_no {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
         let base = if positive { 0.6 } else { 0.88 };
@@ -1259,6 +1306,43 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             refusal.first,
         );
     }
+    // Naming a day or a time ("Free Thursday after 3", "9:30 tomorrow?") is scheduling, when
+    // the reply also asks, leans towards a meeting, or says little else.
+    let timed = names_a_time(&text);
+    if meeting.fired()
+        || (timed
+            && (meeting.weight > 0 || text.contains('?') || text.split_whitespace().count() <= 12))
+    {
+        let rule = if meeting.fired() {
+            "meeting_request.phrase"
+        } else {
+            "meeting_request.time"
+        };
+        return decided(
+            ReplyClass::MeetingRequest,
+            confidence(if meeting.fired() { 0.85 } else { 0.7 }, &meeting),
+            rule,
+            meeting.first,
+        );
+    }
+    // A reply that opens with a yes ("Yes, this is something we've looked at") is a go-ahead.
+    let opens_with_yes = [
+        "yes",
+        "sure",
+        "absolutely",
+        "definitely",
+        "ja",
+        "oui",
+        "sí",
+        "sim",
+        "certo",
+        "claro",
+    ]
+    .iter()
+    .any(|w| {
+        text.strip_prefix(w)
+            .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
+    });
     // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
     let bare_yes = matches!(
         bare,
@@ -1283,15 +1367,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "volentieri"
             | "graag"
     );
-    if meeting.fired() {
-        return decided(
-            ReplyClass::MeetingRequest,
-            confidence(0.85, &meeting),
-            "meeting_request.phrase",
-            meeting.first,
-        );
-    }
-    if interest.fired() || bare_yes {
+    if interest.fired() || bare_yes || opens_with_yes {
         let rule = if interest.fired() {
             "interested.phrase"
         } else {
