@@ -10,6 +10,7 @@ mod integrations;
 mod isolation;
 mod leads;
 mod ops;
+mod outbound;
 mod rest;
 mod roles;
 mod sending;
