@@ -319,14 +319,9 @@ async fn step<T>(t: Duration, f: impl Future<Output = T>) -> Result<T, SmtpError
 }
 
 async fn tls_connect(host: &str, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStream<TcpStream>, SmtpError> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SmtpError::Invalid(format!("TLS settings: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = net::tls_client_config().map_err(|e| SmtpError::Invalid(format!("TLS settings: {e}")))?;
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|_| SmtpError::Invalid(format!("{host:?} is not a host name")))?;
-    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|_| SmtpError::Connection(NetError::Tls))
+    tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|_| SmtpError::Connection(NetError::Tls))
 }
 
 /// Implicit TLS opened by us, handed to lettre as its transport.

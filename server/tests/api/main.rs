@@ -11,6 +11,7 @@ mod integrations;
 mod isolation;
 mod leads;
 mod ops;
+mod outbound;
 mod rest;
 mod security;
 mod roles;
