@@ -200,7 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PollBounces => {
             let config = load()?;
             let engine = connect(&config).await?;
-            poll_bounces(&engine).await
+            poll_bounces(&engine, config.bounce_poll_settings()).await
         }
         Command::Migrate => {
             let config = load()?;
@@ -351,7 +351,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     // Drafting, dispatch and reconciliation beside the web app; bounces and complaints read back.
     let shutdown = crate::sending::shutdown_signal();
     let sending = crate::sending::spawn_in_serve(engine.clone(), crate::sending::LoopOptions::from_config(&config, 2, true, false), shutdown.clone());
-    let bounces = crate::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::from_secs(config.bounce_poll_secs), shutdown.clone());
+    let bounces = crate::sending::spawn_bounce_poller_with(engine.clone(), std::time::Duration::from_secs(config.bounce_poll_secs), config.bounce_poll_settings(), shutdown.clone());
     let state = AppState { engine, leptos_options };
     let settings = RouterSettings {
         public_url: config.public_url.clone(),
@@ -387,8 +387,8 @@ fn warn_about_links(config: &Config) {
 
 
 /// `agency-os poll-bounces`: one line per mailbox read.
-async fn poll_bounces(engine: &Engine) -> anyhow::Result<()> {
-    let reports = engine::flows::bounces::poll_all(engine).await?;
+async fn poll_bounces(engine: &Engine, settings: engine::flows::bounces::PollSettings) -> anyhow::Result<()> {
+    let reports = engine::flows::bounces::poll_all_with(engine, settings).await?;
     if reports.is_empty() {
         println!("No mailbox has an IMAP server to read.");
         return Ok(());

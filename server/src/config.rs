@@ -89,6 +89,13 @@ pub struct Config {
     pub bounce_poll_secs: u64,
     /// Lets connections to tenant-named hosts reach private addresses and mail go in plain text.
     pub fetch_allow_private: bool,
+    /// Mailboxes the bounce poller reads at once (a few per workspace at most).
+    pub bounce_poll_concurrency: usize,
+    /// The overall deadline of one mailbox's IMAP session, however slowly its server answers.
+    pub bounce_poll_deadline_secs: u64,
+    /// PEM CA certificates IMAP TLS trusts besides the Mozilla roots (AGENCY_OS_EXTRA_CA_FILE):
+    /// an installation's private mail CA, or a test server's.
+    pub extra_ca_pem: Option<Vec<u8>>,
 }
 
 /// The master key that seals provider keys at rest.
@@ -144,6 +151,9 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_DISPATCH_INTERVAL_MS", "2000", "milliseconds an idle dispatch worker waits before looking for due messages again, 10 to 600000"),
     ("AGENCY_OS_BOUNCE_POLL_SECS", "120", "seconds between reads of the mailboxes' INBOXes over IMAP for bounces and spam complaints, 0 (off) to 86400"),
     ("AGENCY_OS_FETCH_ALLOW_PRIVATE", "false", "true to let model endpoints, Clay webhooks and SMTP/IMAP servers that workspaces name be private, loopback or link-local addresses, and mail servers plain text (a local test setup only)"),
+    ("AGENCY_OS_BOUNCE_POLL_CONCURRENCY", "8", "mailboxes read at once by the bounce poller (at most 2 per workspace), 1 to 256"),
+    ("AGENCY_OS_BOUNCE_POLL_DEADLINE_SECS", "120", "seconds one mailbox's IMAP session may take in all, however slowly its server answers, 5 to 3600"),
+    ("AGENCY_OS_EXTRA_CA_FILE", "", "PEM file of CA certificates that IMAP over TLS trusts besides the public roots (a private mail server's CA); verification stays on"),
     ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
     ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
     ("AGENCY_OS_DATAFORSEO_KEY", "", "DataForSEO login:password for every workspace without its own"),
@@ -388,6 +398,12 @@ impl Config {
             dispatch_interval_ms: s.number("AGENCY_OS_DISPATCH_INTERVAL_MS", 2000, 10, 600_000)?,
             bounce_poll_secs: s.number("AGENCY_OS_BOUNCE_POLL_SECS", 120, 0, 86_400)?,
             fetch_allow_private: s.bool("AGENCY_OS_FETCH_ALLOW_PRIVATE", false)?,
+            bounce_poll_concurrency: s.number("AGENCY_OS_BOUNCE_POLL_CONCURRENCY", 8, 1, 256)?,
+            bounce_poll_deadline_secs: s.number("AGENCY_OS_BOUNCE_POLL_DEADLINE_SECS", 120, 5, 3600)?,
+            extra_ca_pem: match s.get("AGENCY_OS_EXTRA_CA_FILE") {
+                None => None,
+                Some(path) => Some(std::fs::read(path.trim()).map_err(|e| s.err("AGENCY_OS_EXTRA_CA_FILE", &format!("cannot be read ({e})")))?),
+            },
         })
     }
 
@@ -414,7 +430,22 @@ impl Config {
         load_or_create(&path, "unsubscribe key", UnsubscribeKey::generate_encoded, |text| UnsubscribeKey::parse(text))
     }
 
+    /// How the bounce poller reads: this installation's concurrency and session deadline.
+    pub fn bounce_poll_settings(&self) -> engine::flows::bounces::PollSettings {
+        let defaults = engine::flows::bounces::PollSettings::default();
+        engine::flows::bounces::PollSettings {
+            concurrency: self.bounce_poll_concurrency,
+            limits: engine::email::imap::FetchLimits { deadline: std::time::Duration::from_secs(self.bounce_poll_deadline_secs), ..defaults.limits },
+            ..defaults
+        }
+    }
+
+    /// The engine's settings; also makes IMAP trust the extra CA certificates, if any.
     pub fn engine_settings(&self) -> Result<engine::Settings, ConfigError> {
+        if let Some(pem) = &self.extra_ca_pem {
+            engine::email::imap::trust_extra_roots_pem(pem)
+                .map_err(|e| ConfigError { var: "AGENCY_OS_EXTRA_CA_FILE".into(), problem: e.to_string(), got: String::new() })?;
+        }
         Ok(engine::Settings {
             public_url: self.public_url.clone(),
             throttle: engine::auth::throttle::Limits {
@@ -583,6 +614,12 @@ mod tests {
     fn the_bounce_poll_interval_defaults_to_two_minutes_and_zero_turns_it_off() {
         assert_eq!(Config::from_vars(HashMap::new()).unwrap().bounce_poll_secs, 120);
         assert_eq!(Config::from_vars(vars(&[("AGENCY_OS_BOUNCE_POLL_SECS", "0")])).unwrap().bounce_poll_secs, 0);
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        let p = c.bounce_poll_settings();
+        assert_eq!((p.concurrency, p.limits.deadline), (8, std::time::Duration::from_secs(120)));
+        assert!(Config::from_vars(vars(&[("AGENCY_OS_BOUNCE_POLL_CONCURRENCY", "0")])).is_err());
+        let e = Config::from_vars(vars(&[("AGENCY_OS_EXTRA_CA_FILE", "/nonexistent/ca.pem")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_EXTRA_CA_FILE");
         let e = Config::from_vars(vars(&[("AGENCY_OS_BOUNCE_POLL_SECS", "-5")])).unwrap_err();
         assert_eq!(e.var, "AGENCY_OS_BOUNCE_POLL_SECS");
         assert!(e.to_string().contains("from 0 to 86400"), "{e}");

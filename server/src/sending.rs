@@ -13,6 +13,7 @@ use engine::dispatch::external::{ByKind, ExternalTransport};
 use engine::dispatch::{DispatchSettings, Dispatcher, MailTransport, RoundReport, UnsubscribeLink};
 use engine::email::transport::SmtpTransport;
 use engine::email::unsubscribe;
+use engine::flows::bounces::PollSettings;
 use engine::Engine;
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,7 +127,16 @@ pub fn spawn_in_serve(engine: Engine, options: LoopOptions, shutdown: watch::Rec
 /// `shutdown` turns true; `None` when `interval` is zero (turned off). A poll that is under way
 /// when the stop comes is finished: its position is saved only after what it read is recorded,
 /// so stopping at any other point loses nothing either.
-pub fn spawn_bounce_poller(engine: Engine, interval: Duration, mut shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+pub fn spawn_bounce_poller(engine: Engine, interval: Duration, shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+    spawn_bounce_poller_with(engine, interval, PollSettings::default(), shutdown)
+}
+
+/// [`spawn_bounce_poller`] with the installation's settings. Each round polls the due
+/// mailboxes concurrently (`settings.concurrency`, a few per workspace), each within its own
+/// session deadline, and skips the ones backing off after failures: a slow or hostile server
+/// delays only its own mailbox, and a round lasts at most about one deadline per
+/// `concurrency` mailboxes.
+pub fn spawn_bounce_poller_with(engine: Engine, interval: Duration, settings: PollSettings, mut shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
     if interval.is_zero() {
         tracing::info!("reading bounces is off (AGENCY_OS_BOUNCE_POLL_SECS=0)");
         return None;
@@ -137,7 +147,7 @@ pub fn spawn_bounce_poller(engine: Engine, interval: Duration, mut shutdown: wat
                 break;
             }
             let mut backlog = false;
-            match engine::flows::bounces::poll_all(&engine).await {
+            match engine::flows::bounces::poll_all_with(&engine, settings).await {
                 Ok(reports) => {
                     let (bounces, complaints) = reports.iter().fold((0, 0), |(b, c), r| (b + r.bounces, c + r.complaints));
                     let failed = reports.iter().filter(|r| r.error.is_some()).count();

@@ -125,7 +125,7 @@ async fn poll_one(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings
     let imap = match imap_settings(&engine.settings.secrets, &m, settings.timeout, &engine.settings.net) {
         Ok(Some(s)) => s,
         Ok(None) => return Err(Error::Invalid(format!("the mailbox {} has no IMAP server to read bounces from", m.address))),
-        Err(e) => return fail.record(report, e).await,
+        Err(e) => return fail.note(report, e).await,
     };
     let Some(lock) = PollLock::take(engine, mailbox).await? else {
         report.busy = true;
@@ -148,7 +148,7 @@ async fn poll_locked(fail: &Failing<'_>, imap: imap::ImapSettings, settings: Pol
         Err(e) => {
             // The details (the server's own words) go to the operator's log only.
             tracing::warn!(workspace = %ws, mailbox = %mailbox, error = %e, "reading the mailbox failed");
-            return fail.record(report, format!("reading {}:{}: {}", imap.host, imap.port, e.reason())).await;
+            return fail.note(report, format!("reading {}:{}: {}", imap.host, imap.port, e.reason())).await;
         }
     };
     report.more = batch.more;
@@ -176,7 +176,7 @@ async fn poll_locked(fail: &Failing<'_>, imap: imap::ImapSettings, settings: Pol
     mailbox_polls::advance(&engine.pool, ws, mailbox, next.uidvalidity.unwrap_or(batch.uidvalidity), next.last_uid, counts).await?;
     if let Some(e) = error {
         tracing::error!(error = %e, "recording a returned message failed; it is read again next poll");
-        return fail.record(report, format!("recording: {}", e.public_message())).await;
+        return fail.note(report, format!("recording: {}", e.public_message())).await;
     }
     if report.bounces + report.complaints > 0 {
         tracing::info!(bounces = report.bounces, complaints = report.complaints, paused = report.paused.len(), "recorded what came back");
@@ -194,7 +194,7 @@ struct Failing<'a> {
 }
 
 impl Failing<'_> {
-    async fn record(&self, mut report: PollReport, error: String) -> Result<PollReport> {
+    async fn note(&self, mut report: PollReport, error: String) -> Result<PollReport> {
         let state = mailbox_polls::fail(&self.engine.pool, self.ws, self.mailbox, &error, self.now, self.backoff).await?;
         let (failures, next) = state.map(|s| (s.consecutive_failures, s.next_poll_at)).unwrap_or_default();
         tracing::warn!(workspace = %self.ws, mailbox = %self.mailbox, error = %error, failures, next_poll_at = ?next, "polling the mailbox failed");
