@@ -279,7 +279,8 @@ async fn the_demo_fixture_imports_with_its_known_problems_and_every_lead_scores(
     assert_eq!(counts.scored, 43);
 }
 
-/// One header and then a single line of `size` bytes with no line break, generated as read.
+/// One line of `size` bytes with no line break (short cells: `email,a,a,a,…`), generated as
+/// read.
 struct OneEndlessLine {
     size: u64,
     served: std::sync::Arc<std::sync::atomic::AtomicU64>,
@@ -290,7 +291,8 @@ impl Read for OneEndlessLine {
         let served = self.served.load(std::sync::atomic::Ordering::Relaxed);
         let n = (buf.len() as u64).min(self.size.saturating_sub(served)) as usize;
         for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = if served == 0 && i < 6 { b"email,"[i] } else { b'a' };
+            let at = served + i as u64;
+            *b = if at < 6 { b"email,"[at as usize] } else if at % 2 == 0 { b'a' } else { b',' };
         }
         self.served.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
