@@ -58,8 +58,17 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     let t = Instant::now();
     // A workspace whose every lead got its first email (approved through the real flows; marked
     // sent here, nothing is delivered).
-    let seeded = crate::bench_dispatch::seed(engine, replies, true, &[]).await?;
+    let seeded = crate::bench_dispatch::seed(engine, replies, false, &[]).await?;
     let ws = seeded.workspace;
+    // A bulk approval takes at most MAX_BATCH drafts: approve in batches until none wait.
+    loop {
+        let batch = match engine::flows::drafts::freeze_batch(engine, seeded.user, ws, Some(seeded.campaign), engine::flows::drafts::MAX_BATCH).await {
+            Ok(b) => b,
+            Err(engine::Error::Invalid(_)) => break,
+            Err(e) => return Err(e.into()),
+        };
+        engine::flows::drafts::execute_batch(engine, seeded.user, ws, batch.id).await?;
+    }
     sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '2 days' where client_id = $1").bind(ws.0).execute(&engine.pool).await?;
     let sent: Vec<(String, String)> = sqlx::query_as("select message_id, to_address from outbox where client_id = $1 order by to_address").bind(ws.0).fetch_all(&engine.pool).await?;
     eprintln!("seeded {} sent messages in {:.1} s", sent.len(), t.elapsed().as_secs_f64());
@@ -111,11 +120,11 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     let have: i64 = sqlx::query_scalar("select count(*) from activities where client_id = $1").bind(ws.0).fetch_one(&engine.pool).await?;
     let more = (activities as i64 - have).max(0);
     sqlx::query(
-        "insert into activities (client_id, lead_id, campaign_id, kind, channel, summary, occurred_at)
+        "with l as (select id, row_number() over (order by id) - 1 as n from leads where client_id = $1)
+         insert into activities (client_id, lead_id, campaign_id, kind, channel, summary, occurred_at)
          select $1, l.id, $2, case when i % 3 = 0 then 'clicked' else 'opened' end, 'email', 'Opened the email',
                 now() - make_interval(mins => i)
-         from generate_series(1, $3::int) i
-         join lateral (select id from leads where client_id = $1 order by id offset (i % $4) limit 1) l on true",
+         from generate_series(1, $3::int) i join l on l.n = i % $4",
     )
     .bind(ws.0)
     .bind(seeded.campaign.0)

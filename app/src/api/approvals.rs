@@ -44,6 +44,9 @@ pub struct DraftItem {
     /// The drafter's original text when a human edited it.
     pub original: Option<Original>,
     pub due_at: DateTime<Utc>,
+    /// A suggested answer to a lead's reply (sent threaded under it), not a cadence step.
+    #[serde(default)]
+    pub reply: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +105,7 @@ fn draft_item(d: engine::store::drafts::DraftView) -> DraftItem {
         company: d.company,
         als: d.als,
         tier: d.tier,
-        step: d.step + 1,
+        step: if d.kind == "reply" { 0 } else { d.step + 1 },
         channel: d.channel,
         template: d.template,
         angle: d.angle,
@@ -114,6 +117,7 @@ fn draft_item(d: engine::store::drafts::DraftView) -> DraftItem {
         guard_note: note.filter(|n| !n.is_empty()),
         original,
         due_at: d.due_at,
+        reply: d.kind == "reply",
     }
 }
 

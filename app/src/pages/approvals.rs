@@ -351,7 +351,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                             <span class="font-semibold" data-testid="draft-lead">{d.lead_name.clone()}</span>
                             <span class="text-slate-500">{d.company.clone().unwrap_or_default()}</span>
                             <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs">"ALS " {d.als.map(|a| a.to_string()).unwrap_or_else(|| "—".into())} " · " {d.tier.clone().unwrap_or_else(|| "unscored".into())}</span>
-                            <span class="ml-auto text-xs text-slate-500">{d.campaign_name.clone()} " · step " {d.step} " · " {d.channel.clone()} " · " {d.angle.clone()}</span>
+                            {d.reply.then(|| view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-800" data-testid="draft-reply">"Suggested reply"</span> })}
+                            <span class="ml-auto text-xs text-slate-500">{d.campaign_name.clone()} {if d.reply { " · answer to their reply".to_string() } else { format!(" · step {}", d.step) }} " · " {d.channel.clone()} " · " {d.angle.clone()}</span>
                         </div>
                         <dl class="mt-2 grid gap-1 text-sm sm:grid-cols-[6rem_1fr]">
                             <dt class="text-slate-500">"Subject A"</dt><dd data-testid="subject-a">{d.subject_a.clone()}</dd>

@@ -126,18 +126,17 @@ pub struct ReplyRow {
     pub snoozed_until: Option<DateTime<Utc>>,
 }
 
-fn select(body: &str) -> String {
-    format!(
-        "select r.id, r.lead_id,
+const COLUMNS: &str = "r.id, r.lead_id,
             case when r.lead_id is null then null else
                 coalesce(nullif(trim(concat_ws(' ', l.first_name, l.last_name)), ''), l.email, l.linkedin_url, 'Unnamed lead') end as lead_name,
             l.company, l.status as lead_status, l.als, r.campaign_id, c.name as campaign_name, r.mailbox_id, r.outbox_id, r.source,
-            r.message_id, r.in_reply_to, r.reference_ids, r.from_address, r.subject, {body} as body_text, r.intent, r.confidence,
-            r.intent_reason, r.intent_source, r.return_date, r.received_at, r.read_at, r.archived_at, r.snoozed_until
-         from replies r
-         left join leads l on l.client_id = r.client_id and l.id = r.lead_id
-         left join campaigns c on c.client_id = r.client_id and c.id = r.campaign_id"
-    )
+            r.message_id, r.in_reply_to, r.reference_ids, r.from_address, r.subject";
+const REST: &str = "r.intent, r.confidence, r.intent_reason, r.intent_source, r.return_date, r.received_at, r.read_at, r.archived_at, r.snoozed_until";
+const JOINS: &str = "left join leads l on l.client_id = r.client_id and l.id = r.lead_id
+         left join campaigns c on c.client_id = r.client_id and c.id = r.campaign_id";
+
+fn select(body: &str) -> String {
+    format!("select {COLUMNS}, {body} as body_text, {REST} from replies r {JOINS}")
 }
 
 pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: Uuid) -> Result<Option<ReplyRow>> {
@@ -174,7 +173,9 @@ pub const MAX_PAGE: i64 = 200;
 /// One Inbox page, newest first, and where the next one starts (`None`: no more).
 pub async fn list(pool: &PgPool, ws: WorkspaceId, f: &InboxFilter, after: Option<Cursor>, limit: i64) -> Result<(Vec<ReplyRow>, Option<Cursor>)> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new(select("left(r.body_text, 200)"));
+    // The page is cut from `replies` alone, then joined: joining first made Postgres join every
+    // matching reply with its lead before sorting (26 ms at 10,000 replies; this is a top-N).
+    let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!("select {COLUMNS}, left(r.body_text, 200) as body_text, {REST} from (select * from replies r"));
     q.push(" where r.client_id = ").push_bind(ws.0);
     if !f.include_archived {
         q.push(" and r.archived_at is null");
@@ -208,6 +209,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId, f: &InboxFilter, after: Option
         q.push(" and (r.received_at, r.id) < (").push_bind(at).push(", ").push_bind(id).push(")");
     }
     q.push(" order by r.received_at desc, r.id desc limit ").push_bind(limit + 1);
+    q.push(format!(") r {JOINS} order by r.received_at desc, r.id desc"));
     let mut rows: Vec<ReplyRow> = q.build_query_as().fetch_all(pool).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);

@@ -20,7 +20,7 @@ const ANTHROPIC_KEY: &str = "sk-ant-workspace-a-1234";
 const MODEL_BODY: &str = "Hi Ann,\n\nRunning a 40-person logistics business in Adelaide, you will know referrals dry up without warning.\n\nWe book first meetings with the right decision makers, and you approve every message first. Worth 15 minutes next week?\n\nSam Carter";
 
 /// The docs example of a Messages API answer with our JSON as its text.
-fn anthropic_answer(text: &str) -> ResponseTemplate {
+pub(crate) fn anthropic_answer(text: &str) -> ResponseTemplate {
     let raw = std::fs::read_to_string(format!("{}/tests/fixtures/providers/anthropic-message.docs-example.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let mut body: serde_json::Value = serde_json::from_str(&raw).unwrap();
     body["content"][0]["text"] = json!(text);
@@ -28,7 +28,7 @@ fn anthropic_answer(text: &str) -> ResponseTemplate {
 }
 
 /// The Anthropic Messages endpoint of the mock, for our key, answering `answer` `times` times.
-async fn mount_anthropic(server: &MockServer, answer: ResponseTemplate, times: u64) {
+pub(crate) async fn mount_anthropic(server: &MockServer, answer: ResponseTemplate, times: u64) {
     Mock::given(method("POST")).and(path("/v1/messages")).and(header("x-api-key", ANTHROPIC_KEY)).respond_with(answer).expect(times).mount(server).await;
 }
 
@@ -47,7 +47,7 @@ async fn model_engine(pool: &PgPool, server: &MockServer) -> Engine {
 }
 
 /// An engine against the mock, and the owner and workspace "Acme" with its own Anthropic key.
-async fn anthropic_workspace(pool: &PgPool, server: &MockServer) -> (Engine, UserId, WorkspaceId) {
+pub(crate) async fn anthropic_workspace(pool: &PgPool, server: &MockServer) -> (Engine, UserId, WorkspaceId) {
     let engine = model_engine(pool, server).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();

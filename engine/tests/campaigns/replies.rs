@@ -485,3 +485,32 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     engine::flows::demo::seed(&engine).await.unwrap();
     assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 7);
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_model_refines_a_reply_the_rules_are_unsure_of_and_is_never_asked_about_an_opt_out(pool: PgPool) {
+    use crate::model_drafting::{anthropic_answer, anthropic_workspace, mount_anthropic};
+    let server = wiremock::MockServer::start().await;
+    mount_anthropic(&server, anthropic_answer(r#"{"intent": "interested", "confidence": 0.8}"#), 1).await;
+    let (engine, _u, ws) = anthropic_workspace(&pool, &server).await;
+    leads(&pool, ws, 2).await;
+    let incoming = |id: &str, from: &str, text: &str| IncomingReply {
+        source: "imap".into(),
+        mailbox: None,
+        message_id: format!("<{id}@client.example>"),
+        in_reply_to: None,
+        references: vec![],
+        from: from.into(),
+        subject: "Re: a quick question".into(),
+        text: text.into(),
+        received_at: tuesday(),
+        raw_headers: vec![],
+    };
+    let out = replies::record(&engine, ws, incoming("m1", "lead0@client0.com.au", "Ok")).await.unwrap();
+    assert!(matches!(out, RecordOutcome::Recorded { class: ReplyClass::Interested, .. }), "{out:?}");
+    let (source, reason): (String, String) = sqlx::query_as("select intent_source, intent_reason from replies where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(source, "model");
+    assert!(reason.contains("rules said"), "{reason}");
+    // An opt-out is the rules' to decide: no call (the mock expects exactly one).
+    let out = replies::record(&engine, ws, incoming("m2", "lead1@client1.com.au", "Please remove me from your mailing list.")).await.unwrap();
+    assert!(matches!(out, RecordOutcome::Recorded { class: ReplyClass::Unsubscribe, .. }), "{out:?}");
+}
