@@ -161,7 +161,7 @@ test('a reply lands in the Inbox, is answered with the keyboard, and the answer 
   await page.waitForSelector('[data-testid=inbox-tab-needs_attention][aria-current=page]');
   const item = page.locator('[data-testid=inbox-item]').first();
   assert.equal(await item.getAttribute('data-unread'), 'true');
-  assert.match(await item.getAttribute('data-class'), /interested|meeting_request/);
+  assert.match(await item.getAttribute('data-class'), /interested|meeting_request|question/);
   await page.waitForSelector('[data-testid=unread-dot]');
   assert.match(await page.textContent('[data-testid=inbox-tab-needs_attention] [data-testid=tab-count]'), /1/);
   await page.waitForSelector('[data-testid=nav-attention]');

@@ -86,20 +86,29 @@ pub fn focus(id: &str) {
     let _ = id;
 }
 
-/// Whether a key press happened while typing in a field: then it is typing, not a shortcut.
-pub fn typing(ev: &leptos::ev::KeyboardEvent) -> bool {
+/// The tag name of the element a key press landed on (`INPUT`, `BUTTON`…), and whether it is
+/// editable; `None` on the server.
+fn key_target(ev: &leptos::ev::KeyboardEvent) -> Option<(String, bool)> {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
-        ev.target()
-            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.has_attribute("contenteditable"))
+        ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()).map(|el| (el.tag_name(), el.has_attribute("contenteditable")))
     }
     #[cfg(not(feature = "hydrate"))]
     {
         let _ = ev;
-        false
+        None
     }
+}
+
+/// Whether a key press happened while typing in a field: then it is typing, not a shortcut.
+pub fn typing(ev: &leptos::ev::KeyboardEvent) -> bool {
+    key_target(ev).is_some_and(|(tag, editable)| editable || matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+/// Whether a key press landed on a button or link: its Enter is a click, not a shortcut.
+pub fn on_control(ev: &leptos::ev::KeyboardEvent) -> bool {
+    key_target(ev).is_some_and(|(tag, _)| matches!(tag.as_str(), "BUTTON" | "A" | "SUMMARY"))
 }
 
 /// A key that is new each time it is asked for in this browser tab: the idempotency key of a

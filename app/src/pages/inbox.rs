@@ -298,7 +298,7 @@ pub fn InboxPage() -> impl IntoView {
             return;
         }
         // Typing in a field is typing, not a shortcut; an open form keeps the keys too.
-        if typing(&ev) || mode.get_untracked() != Mode::Browse || busy.get_untracked() {
+        if typing(&ev) || mode.get_untracked() != Mode::Browse || busy.get_untracked() || (cmd == InboxCommand::Open && on_control(&ev)) {
             return;
         }
         let acting = matches!(cmd, InboxCommand::Reply | InboxCommand::Archive | InboxCommand::Snooze | InboxCommand::Reclassify(_) | InboxCommand::MeetingBooked | InboxCommand::Note);

@@ -47,7 +47,7 @@ async fn scene(app: &TestApp, mode: Option<PermissionMode>) -> Scene {
         subject: subject.into(),
         text: text.into(),
         // After our (shadow) sends, which are stamped with the real time.
-        received_at: chrono::Utc::now() + chrono::Duration::seconds(i64::from(n)),
+        received_at: chrono::Utc::now() + chrono::Duration::milliseconds(i64::from(n)),
         raw_headers: vec![],
     };
     let recorded = |o: RecordOutcome| match o {
