@@ -402,7 +402,7 @@ async fn a_reply_sent_to_the_mailbox_is_read_over_imap_threaded_recorded_once_an
     let base = engine.settings.public_url.clone();
     let d = engine::dispatch::Dispatcher {
         engine: engine.clone(),
-        transport: Arc::new(engine::email::transport::SmtpTransport::new(engine.settings.secrets.clone())),
+        transport: Arc::new(engine::email::transport::SmtpTransport::new(engine.settings.secrets.clone(), engine.settings.net.clone())),
         unsubscribe: Arc::new(move |ws, c, to| engine::email::unsubscribe::link(&base, &engine::email::unsubscribe::issue(&key, ws, to, Some(c.0)).unwrap())),
         settings: engine::dispatch::DispatchSettings::default(),
         worker: "w2".into(),
