@@ -19,7 +19,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 use tokio_rustls::rustls;
 
 /// How the connection is protected.
@@ -67,7 +66,8 @@ pub struct SmtpSettings {
     /// The most one send (or connection test) may take from the first byte to the last reply,
     /// whatever the server does: one that trickles holds a send for this long at most.
     pub deadline: Duration,
-    /// Connections kept open to this server at most.
+    /// Idle connections kept open to this server at most (as lettre's pool: a burst opens
+    /// more, the extra ones are closed after their send).
     pub max_connections: u32,
     /// Where the host may resolve to, and whether plain text is allowed.
     pub net: NetPolicy,
@@ -197,7 +197,6 @@ const IDLE_FOR: Duration = Duration::from_secs(60);
 pub struct SmtpMailer {
     settings: Arc<SmtpSettings>,
     idle: Arc<Mutex<Vec<Idle>>>,
-    slots: Arc<Semaphore>,
 }
 
 impl fmt::Debug for SmtpMailer {
@@ -221,8 +220,7 @@ impl SmtpMailer {
         }
         let mut settings = settings.clone();
         settings.host = host.to_string();
-        let slots = Arc::new(Semaphore::new(settings.max_connections.max(1) as usize));
-        Ok(Self { settings: Arc::new(settings), idle: Arc::default(), slots })
+        Ok(Self { settings: Arc::new(settings), idle: Arc::default() })
     }
 
     /// Sends `raw` (already composed and signed) to the envelope's recipients.
@@ -232,7 +230,6 @@ impl SmtpMailer {
         // ends with its line's CRLF would gain an empty line (and the receiver's copy would no
         // longer be the bytes we signed and recorded).
         let body = raw.strip_suffix(b"\r\n").unwrap_or(raw);
-        let _slot = self.slots.acquire().await.map_err(|_| SmtpError::Connection(NetError::Refused))?;
         let response = self
             .within_deadline(async {
                 let mut conn = self.checkout().await?;
