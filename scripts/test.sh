@@ -42,7 +42,7 @@ SINK_PID=$!
 LOG=target/e2e-server.log
 # Links in emails must be https (RFC 8058 one-click unsubscribe), as behind a real TLS proxy.
 DATABASE_URL="$E2E_DB" AGENCY_OS_ADDR="127.0.0.1:$PORT" AGENCY_OS_PUBLIC_URL="https://agency-os.test" \
-  AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" AGENCY_OS_FETCH_ALLOW_PRIVATE=true AGENCY_OS_BOUNCE_POLL_SECS=3 \
+  AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" AGENCY_OS_FETCH_ALLOW_PRIVATE=true AGENCY_OS_BOUNCE_POLL_SECS=3 AGENCY_OS_SIGNUPS_PER_IP=1000 \
   AGENCY_OS_LOG_FORMAT=json target/debug/agency-os serve >"$LOG" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID $SINK_PID 2>/dev/null || true' EXIT
