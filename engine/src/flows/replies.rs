@@ -253,6 +253,13 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     if replies::exists(&engine.pool, ws, &r.source, &message_id).await? {
         return Ok(RecordOutcome::Duplicate);
     }
+    // Our own messages (a copy of an answer we sent, delivered back to the INBOX) thread under
+    // the lead's conversation too, but they are not the lead speaking.
+    if let Some(sender) = sender_address(&r.from) {
+        if crate::store::mailboxes::is_own_address(&engine.pool, ws, &sender).await? {
+            return Ok(RecordOutcome::Unmatched);
+        }
+    }
     let mut conn = engine.pool.acquire().await?;
     let Some(m) = find_match(&mut conn, ws, &r).await? else {
         return Ok(RecordOutcome::Unmatched);

@@ -319,3 +319,14 @@ pub async fn recent_outcomes<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: M
     .fetch_one(db)
     .await?)
 }
+
+/// Whether `address` is one of this workspace's own sending mailboxes (compared without case):
+/// mail from ourselves — a copy of our own answer landing in the INBOX — is never a reply.
+pub async fn is_own_address<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, address: &str) -> Result<bool> {
+    let own: bool = sqlx::query_scalar("select exists (select 1 from mailboxes where client_id = $1 and lower(address) = lower($2))")
+        .bind(ws.0)
+        .bind(address)
+        .fetch_one(db)
+        .await?;
+    Ok(own)
+}

@@ -237,6 +237,16 @@ async fn a_reply_recorded_twice_is_stored_and_acted_on_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_copy_of_our_own_answer_threaded_under_the_lead_is_not_a_reply_from_the_lead(pool: PgPool) {
+    let s = scene(&pool).await;
+    let mut ours = reply(&s, "own1", "Thanks Ann, Tuesday 10am works.");
+    ours.from = "Sam Carter <SAM@northwind.com.au>".into();
+    assert_eq!(replies::record(&s.engine, s.ws, ours).await.unwrap(), RecordOutcome::Unmatched);
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", s.ws).await, 0);
+    assert_eq!(count(&pool, "select count(*) from activities where client_id = $1 and kind = 'replied'", s.ws).await, 0);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn a_reply_matched_by_its_sender_alone_still_reaches_the_lead(pool: PgPool) {
     let s = scene(&pool).await;
     let mut r = reply(&s, "s1", "Not interested, thanks.");
