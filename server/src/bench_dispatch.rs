@@ -85,10 +85,19 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
 }
 
 pub async fn run(config: &Config, messages: usize, drafts: usize, keep: bool) -> anyhow::Result<()> {
+    let engine = open_bench_engine(config, BENCH_DB).await?;
+    let result = measure(&engine, messages, drafts).await;
+    close_bench_engine(engine, config, BENCH_DB, keep).await?;
+    result
+}
+
+/// A fresh database named `bench_db` beside DATABASE_URL's, migrated, with its own Redis
+/// namespace: what every bench command measures against.
+pub(crate) async fn open_bench_engine(config: &Config, bench_db: &str) -> anyhow::Result<Engine> {
     let server_url = config.database_url.expose().to_string();
     let (base, _) = server_url.rsplit_once('/').context("DATABASE_URL has no database name")?;
-    let bench_url = format!("{base}/{BENCH_DB}");
-    drop_database(&server_url).await?;
+    let bench_url = format!("{base}/{bench_db}");
+    drop_database(&server_url, bench_db).await?;
     db::create_database_if_missing(&bench_url).await?;
     let pool = db::connect(&bench_url, config.db_max_connections.max(20)).await?;
     db::migrate(&pool).await.context("migrating the bench database")?;
@@ -96,15 +105,18 @@ pub async fn run(config: &Config, messages: usize, drafts: usize, keep: bool) ->
     let mut settings = config.engine_settings()?;
     // RFC 8058 needs an https link; nothing is ever fetched from it here.
     settings.public_url = "https://bench.agency-os.example".into();
-    let engine = Engine { pool, redis, settings };
-    let result = measure(&engine, messages, drafts).await;
+    Ok(Engine { pool, redis, settings })
+}
+
+/// Closes the bench engine and drops its database unless asked to keep it.
+pub(crate) async fn close_bench_engine(engine: Engine, config: &Config, bench_db: &str, keep: bool) -> anyhow::Result<()> {
     engine.pool.close().await;
     if keep {
-        eprintln!("kept database {BENCH_DB}");
+        eprintln!("kept database {bench_db}");
+        Ok(())
     } else {
-        drop_database(&server_url).await?;
+        drop_database(config.database_url.expose(), bench_db).await
     }
-    result
 }
 
 async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Result<()> {
@@ -166,9 +178,9 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
     Ok(())
 }
 
-async fn drop_database(server_url: &str) -> anyhow::Result<()> {
+async fn drop_database(server_url: &str, bench_db: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(server_url).await?;
-    sqlx::query(&format!("drop database if exists {BENCH_DB} with (force)")).execute(&mut conn).await?;
+    sqlx::query(&format!("drop database if exists {bench_db} with (force)")).execute(&mut conn).await?;
     Ok(())
 }

@@ -5,12 +5,11 @@
 //! scratch database, dropped afterwards.
 
 use crate::config::Config;
-use anyhow::Context;
 use domain::leads::LeadId;
 use domain::reply::ReplyClass;
 use engine::flows::replies::{IncomingReply, RecordOutcome};
 use engine::store::replies::InboxFilter;
-use engine::{cache::Redis, db, Engine};
+use engine::Engine;
 use std::time::Instant;
 
 const BENCH_DB: &str = "agency_os_bench_intake";
@@ -27,24 +26,9 @@ const TEXTS: [&str; 7] = [
 ];
 
 pub async fn run(config: &Config, replies: usize, activities: usize, keep: bool) -> anyhow::Result<()> {
-    let server_url = config.database_url.expose().to_string();
-    let (base, _) = server_url.rsplit_once('/').context("DATABASE_URL has no database name")?;
-    let bench_url = format!("{base}/{BENCH_DB}");
-    drop_database(&server_url).await?;
-    db::create_database_if_missing(&bench_url).await?;
-    let pool = db::connect(&bench_url, config.db_max_connections.max(20)).await?;
-    db::migrate(&pool).await.context("migrating the bench database")?;
-    let redis = Redis::connect(config.redis_url.expose(), format!("bench:{}:", uuid::Uuid::new_v4().simple())).await.context("cannot reach Redis (set REDIS_URL)")?;
-    let mut settings = config.engine_settings()?;
-    settings.public_url = "https://bench.agency-os.example".into();
-    let engine = Engine { pool, redis, settings };
+    let engine = crate::bench_dispatch::open_bench_engine(config, BENCH_DB).await?;
     let result = measure(&engine, replies, activities).await;
-    engine.pool.close().await;
-    if keep {
-        eprintln!("kept database {BENCH_DB}");
-    } else {
-        drop_database(&server_url).await?;
-    }
+    crate::bench_dispatch::close_bench_engine(engine, config, BENCH_DB, keep).await?;
     result
 }
 
@@ -176,9 +160,3 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     Ok(())
 }
 
-async fn drop_database(server_url: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(server_url).await?;
-    sqlx::query(&format!("drop database if exists {BENCH_DB} with (force)")).execute(&mut conn).await?;
-    Ok(())
-}
