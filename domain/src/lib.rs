@@ -26,6 +26,7 @@ pub mod guard;
 pub mod inbox;
 pub mod lead_status;
 pub mod leads;
+pub mod notify;
 pub mod reply;
 pub mod sending;
 pub mod suppression;

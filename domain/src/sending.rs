@@ -428,13 +428,28 @@ pub struct BounceCheck {
     pub error: Option<String>,
     pub bounces: i64,
     pub complaints: i64,
+    /// Failed reads since the last good one.
+    #[serde(default)]
+    pub failures_in_a_row: i32,
+    /// A failing server is left alone until then (the poller backs off); `None` when healthy.
+    #[serde(default)]
+    pub next_try_at: Option<DateTime<Utc>>,
 }
 
 impl BounceCheck {
     /// The line the Mailboxes page shows.
     pub fn summary(&self) -> String {
         match (&self.error, self.last_read_at) {
-            (Some(e), _) => format!("Bounce check failed: {e}"),
+            (Some(e), _) => {
+                let mut line = format!("Bounce check failed: {e}");
+                if self.failures_in_a_row > 1 {
+                    line.push_str(&format!(" ({} times in a row)", self.failures_in_a_row));
+                }
+                if let Some(next) = self.next_try_at {
+                    line.push_str(&format!(" · next try {}", next.format("%Y-%m-%d %H:%M UTC")));
+                }
+                line
+            }
             (None, Some(at)) => format!(
                 "Bounce check: INBOX read {} · {} bounce{}, {} complaint{} recorded",
                 at.format("%Y-%m-%d %H:%M UTC"),
@@ -648,10 +663,16 @@ mod bounce_check_tests {
 
     #[test]
     fn the_page_line_says_what_the_last_read_found_or_why_it_failed() {
-        let mut c = BounceCheck { last_read_at: Some(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()), error: None, bounces: 1, complaints: 2 };
+        let none = BounceCheck { last_read_at: None, error: None, bounces: 0, complaints: 0, failures_in_a_row: 0, next_try_at: None };
+        let mut c = BounceCheck { last_read_at: Some(Utc.with_ymd_and_hms(2026, 11, 24, 9, 5, 0).unwrap()), bounces: 1, complaints: 2, ..none.clone() };
         assert_eq!(c.summary(), "Bounce check: INBOX read 2026-11-24 09:05 UTC · 1 bounce, 2 complaints recorded");
         c.error = Some("LOGIN refused".into());
+        c.failures_in_a_row = 1;
         assert_eq!(c.summary(), "Bounce check failed: LOGIN refused");
-        assert_eq!(BounceCheck { last_read_at: None, error: None, bounces: 0, complaints: 0 }.summary(), "Bounce check: not read yet");
+        // A server that keeps failing is backed off, and the page says until when.
+        c.failures_in_a_row = 4;
+        c.next_try_at = Some(Utc.with_ymd_and_hms(2026, 11, 24, 10, 5, 0).unwrap());
+        assert_eq!(c.summary(), "Bounce check failed: LOGIN refused (4 times in a row) · next try 2026-11-24 10:05 UTC");
+        assert_eq!(none.summary(), "Bounce check: not read yet");
     }
 }

@@ -45,3 +45,30 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     crate::jobs::setup(pool).await?;
     Ok(())
 }
+
+/// Switches an open transaction to one workspace: from here to its end it runs as the role
+/// `agency_os_tenant`, under which PostgreSQL's row-level policies show and accept only
+/// `ws`'s rows. Both settings are transaction-local, so the pooled connection comes back clean.
+pub async fn enter(conn: &mut sqlx::PgConnection, ws: domain::ids::WorkspaceId) -> sqlx::Result<()> {
+    sqlx::query("select set_config('agency_os.workspace_id', $1, true), set_config('role', 'agency_os_tenant', true)")
+        .bind(ws.0.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A transaction confined to one workspace (see [`enter`]). Every flow that works for one tenant
+/// opens its transaction here, so a query that forgot its `client_id` filter still cannot see or
+/// change another tenant's rows.
+pub async fn tenant(pool: &PgPool, ws: domain::ids::WorkspaceId) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool.begin().await?;
+    enter(&mut tx, ws).await?;
+    Ok(tx)
+}
+
+/// A transaction for work that spans tenants on purpose (claiming due messages of every
+/// workspace, schedules, log-in lookups): it runs as the owner, which the row policies do not
+/// restrict. Named so that every such place says so.
+pub async fn across_tenants(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pool.begin().await
+}

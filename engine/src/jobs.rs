@@ -57,6 +57,13 @@ pub struct ScoreWorkspace {
     pub scope: Scope,
 }
 
+/// Announce a positive reply (Slack, email to owners and admins): `flows::notify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyReply {
+    pub workspace: Uuid,
+    pub reply: Uuid,
+}
+
 /// How a job failed: worth retrying later, or not.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -136,6 +143,16 @@ pub fn enrich_storage(pool: PgPool) -> PostgresStorage<EnrichBatch> {
 
 pub fn score_storage(pool: PgPool) -> PostgresStorage<ScoreWorkspace> {
     PostgresStorage::new_with_config(pool, Config::new("agency_os::ScoreWorkspace").set_poll_interval(POLL))
+}
+
+pub fn notify_storage(pool: PgPool) -> PostgresStorage<NotifyReply> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::NotifyReply").set_poll_interval(POLL))
+}
+
+/// Persists an announcement job; returns its id.
+pub async fn enqueue_notify(pool: &PgPool, job: NotifyReply) -> anyhow::Result<String> {
+    let parts = notify_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
 }
 
 /// Persists an enrichment job; returns its id.
@@ -254,6 +271,28 @@ async fn sweep_uploads_job(_: SweepUploads) -> Result<u64, Error> {
     tokio::task::spawn_blocking(crate::import::staged::sweep).await.map_err(|e| Error::from(JobError::from(crate::Error::Internal(e.into()))))
 }
 
+async fn notify_job(job: NotifyReply, ctx: Data<JobContext>) -> Result<String, Error> {
+    match crate::flows::notify::deliver(&ctx.engine, WorkspaceId(job.workspace), job.reply).await {
+        Ok(d) => Ok(format!("slack {}, email {}", d.slack, d.email)),
+        Err(crate::flows::notify::Failure::Retry(why)) => Err(JobError::Retryable(why).into()),
+        Err(crate::flows::notify::Failure::GiveUp(why)) => Err(JobError::Fatal(why).into()),
+    }
+}
+
+/// The schedule tick of the announcement sweep.
+#[derive(Debug, Clone, Default)]
+pub struct SweepNotices;
+
+/// Every five minutes: queue again the announcements owed for more than fifteen minutes (a
+/// process stopped between a reply's commit and queuing its job, or the retries ran out).
+pub const SWEEP_NOTICES_SCHEDULE: &str = "0 */5 * * * *";
+
+async fn sweep_notices_job(_: SweepNotices, ctx: Data<JobContext>) -> Result<u64, Error> {
+    crate::flows::notify::requeue_overdue(&ctx.engine, chrono::Utc::now() - chrono::Duration::minutes(15))
+        .await
+        .map_err(|e| Error::from(JobError::from(e)))
+}
+
 /// The daily schedule tick of decay detection.
 #[derive(Debug, Clone, Default)]
 pub struct DailyDecay;
@@ -280,6 +319,12 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .build_fn(enrich_job);
     let ctx_for_reset = ctx.clone();
     let ctx_for_decay = ctx.clone();
+    let ctx_for_notices = ctx.clone();
+    let notify = WorkerBuilder::new("agency-os-notify")
+        .data(ctx.clone())
+        .retry(retry_policy())
+        .backend(notify_storage(pool.clone()))
+        .build_fn(notify_job);
     let score = WorkerBuilder::new("agency-os-score")
         .data(ctx)
         .retry(retry_policy())
@@ -297,6 +342,17 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .data(ctx_for_decay)
         .backend(apalis_cron::CronStream::new(decay_schedule))
         .build_fn(daily_decay_job);
-    tracing::info!(reset_credits = RESET_CREDITS_SCHEDULE, daily_decay = DAILY_DECAY_SCHEDULE, sweep_uploads = SWEEP_UPLOADS_SCHEDULE, "job worker schedules (cron, UTC)");
-    Monitor::new().register(enrich).register(score).register(reset).register(sweep).register(decay)
+    let notices_schedule: apalis_cron::Schedule = SWEEP_NOTICES_SCHEDULE.parse().expect("a valid cron expression");
+    let notices = WorkerBuilder::new("agency-os-sweep-notices")
+        .data(ctx_for_notices)
+        .backend(apalis_cron::CronStream::new(notices_schedule))
+        .build_fn(sweep_notices_job);
+    tracing::info!(
+        reset_credits = RESET_CREDITS_SCHEDULE,
+        daily_decay = DAILY_DECAY_SCHEDULE,
+        sweep_uploads = SWEEP_UPLOADS_SCHEDULE,
+        sweep_notices = SWEEP_NOTICES_SCHEDULE,
+        "job worker schedules (cron, UTC)"
+    );
+    Monitor::new().register(enrich).register(score).register(notify).register(reset).register(sweep).register(decay).register(notices)
 }

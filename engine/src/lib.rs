@@ -51,6 +51,9 @@ pub struct Settings {
     pub providers: integrations::ProviderConfig,
     /// Where connections to hosts a tenant named may go (`AGENCY_OS_FETCH_ALLOW_PRIVATE`).
     pub net: net::NetPolicy,
+    /// The installation's mailbox for notices to its own users (`AGENCY_OS_NOTIFY_SMTP_URL`);
+    /// `None` turns those emails off.
+    pub notify_mail: Option<flows::notify::NotifyMail>,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             providers: integrations::ProviderConfig::default(),
             // Strict: tests that talk to local servers allow private addresses explicitly.
             net: net::NetPolicy::default(),
+            notify_mail: None,
         }
     }
 }

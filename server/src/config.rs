@@ -96,6 +96,8 @@ pub struct Config {
     /// PEM CA certificates IMAP TLS trusts besides the Mozilla roots (AGENCY_OS_EXTRA_CA_FILE):
     /// an installation's private mail CA, or a test server's.
     pub extra_ca_pem: Option<Vec<u8>>,
+    /// The installation's mailbox for notices to its users (reply announcements).
+    pub notify_mail: Option<engine::flows::notify::NotifyMail>,
 }
 
 /// The master key that seals provider keys at rest.
@@ -153,6 +155,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_FETCH_ALLOW_PRIVATE", "false", "true to let model endpoints, Clay webhooks and SMTP/IMAP servers that workspaces name be private, loopback or link-local addresses, and mail servers plain text (a local test setup only)"),
     ("AGENCY_OS_BOUNCE_POLL_CONCURRENCY", "8", "mailboxes read at once by the bounce poller (at most 2 per workspace), 1 to 256"),
     ("AGENCY_OS_BOUNCE_POLL_DEADLINE_SECS", "120", "seconds one mailbox's IMAP session may take in all, however slowly its server answers, 5 to 3600"),
+    ("AGENCY_OS_NOTIFY_SMTP_URL", "", "the installation's mailbox for emails to its own users (a lead replied): smtp://user:password@host:587 (STARTTLS), smtps://…:465 or smtp+plain://host:25; unset, no such emails"),
+    ("AGENCY_OS_NOTIFY_FROM", "", "the From of those emails, e.g. Agency OS <notices@agency.example>"),
     ("AGENCY_OS_EXTRA_CA_FILE", "", "PEM file of CA certificates that IMAP over TLS trusts besides the public roots (a private mail server's CA); verification stays on"),
     ("AGENCY_OS_APOLLO_KEY", "", "Apollo API key for every workspace without its own"),
     ("AGENCY_OS_HUNTER_KEY", "", "Hunter API key for every workspace without its own"),
@@ -404,6 +408,17 @@ impl Config {
                 None => None,
                 Some(path) => Some(std::fs::read(path.trim()).map_err(|e| s.err("AGENCY_OS_EXTRA_CA_FILE", &format!("cannot be read ({e})")))?),
             },
+            notify_mail: match s.get("AGENCY_OS_NOTIFY_SMTP_URL").map(str::trim).filter(|v| !v.is_empty()) {
+                None => None,
+                Some(url) => {
+                    let from = s.get("AGENCY_OS_NOTIFY_FROM").unwrap_or("");
+                    Some(engine::flows::notify::NotifyMail::parse(url, from).map_err(|problem| {
+                        let mut e = s.err("AGENCY_OS_NOTIFY_SMTP_URL", &problem);
+                        e.got = format!("{:?}", SecretUrl(e.got));
+                        e
+                    })?)
+                }
+            },
         })
     }
 
@@ -460,6 +475,7 @@ impl Config {
             secrets: self.keyring()?,
             providers: self.providers.clone(),
             net: engine::net::NetPolicy::new(self.fetch_allow_private),
+            notify_mail: self.notify_mail.clone(),
             ..engine::Settings::default()
         })
     }

@@ -68,6 +68,16 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     // The people search behind "Find leads from ICP", one per process so its breaker is shared.
     let discoverer = std::sync::Arc::new(engine::flows::discover::Discoverer::sandbox(SANDBOX_SEED));
     let options = state.leptos_options.clone();
+    let fallback_ctx = {
+        // Unknown and near-miss addresses render the app's own 404 page, which needs what
+        // every page has.
+        let (engine, discoverer) = (state.engine.clone(), discoverer.clone());
+        move || {
+            provide_context(engine.clone());
+            provide_context(discoverer.clone());
+            security_headers::provide_page_policy();
+        }
+    };
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -115,8 +125,9 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security_headers::provide_page_policy, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(fallback_ctx, shell))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(canonical_path))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
     pages
@@ -162,6 +173,23 @@ pub fn client_ip_of(trusted: usize, forwarded: &str, peer: Option<std::net::IpAd
 }
 
 /// Server functions that fail before their body runs (malformed arguments) answer 500 with an
+/// Pages have one address each: `/w/x/leads/` answers a permanent redirect to `/w/x/leads`
+/// (query kept) rather than a second, broken rendering of the page. The target always stays on
+/// this site: leading slashes and backslashes collapse to one, so `//evil.example/` cannot
+/// become a protocol-relative link to another host.
+async fn canonical_path(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        let trimmed = format!("/{}", path.trim_start_matches(['/', '\\']).trim_end_matches('/'));
+        let target = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed,
+        };
+        return axum::response::Redirect::permanent(&target).into_response();
+    }
+    next.run(req).await
+}
+
 /// `AppError` body that names the right status; this puts that status on the response, so
 /// every server-function error reaches HTTP through the status its `AppError` carries.
 async fn server_fn_status(req: Request, next: Next) -> Response {

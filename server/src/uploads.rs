@@ -50,9 +50,24 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, engine::Er
     tokio::task::spawn_blocking(work).await.map_err(|e| engine::Error::Internal(e.into()))?
 }
 
-/// Streams the multipart field `file` to `path` (never held in memory), at most `room` bytes
-/// (the workspace's quota left); returns the file name.
-async fn spool(form: &mut Multipart, path: &std::path::Path, room: u64) -> Result<String, engine::Error> {
+/// One lock per workspace, held from the quota check to the last byte written, so two uploads
+/// sent at once cannot each see the same room left and together pass the quota. Uploads to
+/// other workspaces never wait for it.
+fn upload_lock(ws: WorkspaceId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<WorkspaceId, std::sync::Arc<tokio::sync::Mutex<()>>>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut locks = LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    // Forget the locks nobody holds or waits for, so the map stays as small as the uploads in flight.
+    locks.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
+    locks.entry(ws).or_default().clone()
+}
+
+/// Streams the multipart field `file` to `path` (never held in memory), at most the bytes the
+/// workspace's quota has left; returns the file name.
+async fn spool(form: &mut Multipart, ws: WorkspaceId, path: &std::path::Path) -> Result<String, engine::Error> {
+    let lock = upload_lock(ws);
+    let _held = lock.lock().await;
+    let room = blocking(move || engine::import::staged::room(ws)).await?;
     let bad = |m: String| engine::Error::Invalid(m);
     let mut field = loop {
         match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
@@ -102,8 +117,8 @@ pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): P
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let ws = access.workspace;
-        let (tmp, room) = blocking(move || Ok((engine::import::staged::importing_path(ws)?, engine::import::staged::room(ws)?))).await?;
-        let filename = spool(&mut form, &tmp, room).await?;
+        let tmp = blocking(move || engine::import::staged::importing_path(ws)).await?;
+        let filename = spool(&mut form, ws, &tmp).await?;
         let id = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
         tokio::spawn(run_import(engine.clone(), access.workspace, user, id, tmp, None));
         Ok((access.workspace, id))
@@ -129,13 +144,8 @@ pub async fn preview(State(state): State<AppState>, session: Session, Path(ws): 
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let ws = access.workspace;
-        let (id, path, room) = blocking(move || {
-            let room = engine::import::staged::room(ws)?;
-            let (id, path) = engine::import::staged::reserve(ws)?;
-            Ok((id, path, room))
-        })
-        .await?;
-        let filename = spool(&mut form, &path, room).await?;
+        let (id, path) = blocking(move || engine::import::staged::reserve(ws)).await?;
+        let filename = spool(&mut form, ws, &path).await?;
         blocking(move || {
             engine::import::staged::seal(ws, id, &filename, user)?;
             match engine::import::staged::preview(ws, id) {

@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use domain::integrations::{BookingWebhookView, ConnectionTest, IntegrationView};
+use domain::notify::NotificationSettings;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -72,6 +73,51 @@ pub async fn rotate_booking_secret(workspace: String, provider: String) -> Resul
     respond(async {
         let me = user().await?;
         Ok(engine::flows::bookings::rotate_secret(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "get_notification_settings")]
+pub async fn get_notification_settings(workspace: String) -> Result<NotificationSettings, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::notify::settings(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "set_slack_webhook")]
+pub async fn set_slack_webhook(workspace: String, url: String) -> Result<NotificationSettings, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::notify::set_slack(&engine()?, me, workspace_id(&workspace)?, &url).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "remove_slack_webhook")]
+pub async fn remove_slack_webhook(workspace: String) -> Result<NotificationSettings, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::notify::remove_slack(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "test_slack_webhook")]
+pub async fn test_slack_webhook(workspace: String) -> Result<(), AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::notify::test_slack(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "set_email_owners")]
+pub async fn set_email_owners(workspace: String, on: bool) -> Result<NotificationSettings, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::notify::set_email_owners(&engine()?, me, workspace_id(&workspace)?, on).await?)
     })
     .await
 }

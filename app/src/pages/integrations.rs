@@ -21,7 +21,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <PageHeader title="Integrations" subtitle="Providers run in sandbox mode (realistic, offline, free) until you connect your own key."/>
         <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
         {if role.can(Action::ManageIntegrations) {
-            view! { <ProviderList/><BookingWebhooks/> }.into_any()
+            view! { <ProviderList/><Notifications/><BookingWebhooks/> }.into_any()
         } else {
             view! { <p class="text-sm text-slate-600">"Only owners and admins manage integrations."</p> }.into_any()
         }}
@@ -131,6 +131,84 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                 </div>
             </div>
         </section>
+    }
+}
+
+/// Who hears when a lead answers positively: a Slack channel (incoming webhook) and, when the
+/// installation has a mailbox for it, an email to the owners and admins.
+#[component]
+fn Notifications() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let set = ServerAction::<SetSlackWebhook>::new();
+    let remove = ServerAction::<RemoveSlackWebhook>::new();
+    let email = ServerAction::<SetEmailOwners>::new();
+    let test = ServerAction::<TestSlackWebhook>::new();
+    let current = LocalResource::new(move || {
+        let (id, _, _, _) = (ws.id.get(), set.version().get(), remove.version().get(), email.version().get());
+        get_notification_settings(id)
+    });
+    view! {
+        <h2 class="mb-1 mt-8 text-lg font-semibold">"Reply notifications"</h2>
+        <p class="mb-3 text-sm text-slate-600">"When a lead is interested, asks for a meeting or asks a question, we tell you here as well as in the Inbox."</p>
+        <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/><FormError value=email.value()/></div>
+        {move || current.get().map(|r| match r {
+            Ok(s) => {
+                let connected = s.slack_last4.is_some();
+                view! {
+                    <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="notifications">
+                        <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
+                            <div>
+                                <h3 class="text-base font-semibold">"Slack"</h3>
+                                <p class="mt-0.5 text-sm text-slate-500">"An incoming webhook of the channel to post to (Slack → Apps → Incoming Webhooks)."</p>
+                            </div>
+                            <span class=if connected { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
+                                data-testid="slack-status">{s.slack_last4.clone().map(|l| format!("connected ••••{l}")).unwrap_or_else(|| "not connected".into())}</span>
+                        </div>
+                        <div class="space-y-3 px-5 py-4">
+                            <ActionForm action=set attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
+                                <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                                <div class="flex-1">
+                                    <label class=LABEL for="slack-url">{if connected { "Replace webhook URL" } else { "Webhook URL" }}</label>
+                                    <input class=INPUT id="slack-url" name="url" type="password" autocomplete="off" required placeholder="https://hooks.slack.com/services/…"/>
+                                </div>
+                                <button class=BUTTON type="submit" disabled=move || set.pending().get()>"Save"</button>
+                            </ActionForm>
+                            {connected.then(|| view! {
+                                <div class="flex flex-wrap items-center gap-2">
+                                    <button class=BUTTON_SECONDARY type="button" data-testid="slack-test" disabled=move || test.pending().get()
+                                        on:click=move |_| { test.dispatch(TestSlackWebhook { workspace: ws.id.get_untracked() }); }>
+                                        "Send a test message"
+                                    </button>
+                                    <button class=BUTTON_DANGER type="button"
+                                        on:click=move |_| { remove.dispatch(RemoveSlackWebhook { workspace: ws.id.get_untracked() }); }>
+                                        "Disconnect"
+                                    </button>
+                                    {move || test.value().get().map(|r| match r {
+                                        Ok(()) => view! { <span class="text-sm text-emerald-700" data-testid="slack-test-result">"Sent: look in the channel"</span> }.into_any(),
+                                        Err(e) => view! { <span class="text-sm text-red-700" data-testid="slack-test-result">{e.message}</span> }.into_any(),
+                                    })}
+                                </div>
+                            })}
+                            <div class="border-t border-slate-100 pt-3">
+                                {if s.email_available {
+                                    let on = s.email_owners;
+                                    view! {
+                                        <label class="flex items-center gap-2 text-sm">
+                                            <input type="checkbox" data-testid="email-owners" prop:checked=on
+                                                on:change=move |_| { email.dispatch(SetEmailOwners { workspace: ws.id.get_untracked(), on: !on }); }/>
+                                            "Email the owners and admins too"
+                                        </label>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="text-sm text-slate-500" data-testid="email-owners-unavailable">"Email notices are off for this installation: its operator has not set a mailbox for them (AGENCY_OS_NOTIFY_SMTP_URL)."</p> }.into_any()
+                                }}
+                            </div>
+                        </div>
+                    </section>
+                }.into_any()
+            }
+            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
+        }).unwrap_or_else(|| spinner().into_any())}
     }
 }
 

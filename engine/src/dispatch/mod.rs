@@ -158,7 +158,7 @@ impl Dispatcher {
         };
         let (subject, in_reply_to, references) = threading(&row, &ctx);
         if shadow {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::db::tenant(pool, ws).await?;
             let done = outbox::finish(&mut *tx, ws, row.id, &self.worker, "shadow", None, &subject, in_reply_to.as_deref(), &references, "shadow mode: not sent", &checks).await?;
             if done {
                 crate::flows::signals::touched(&mut tx, ws, &row, &subject, None, true, now).await?;
@@ -223,7 +223,7 @@ impl Dispatcher {
         }
         match self.transport.send(mailbox, &email).await {
             Ok(reply) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = crate::db::tenant(pool, ws).await?;
                 let done = outbox::finish(&mut *tx, ws, row.id, &self.worker, "sent", Some(MailboxId(mailbox.id)), &subject, in_reply_to.as_deref(), &references, &reply, &checks).await?;
                 if done {
                     crate::flows::signals::touched(&mut tx, ws, &row, &subject, Some(&mailbox.address), false, now).await?;

@@ -184,7 +184,7 @@ pub struct Outcome {
 #[tracing::instrument(skip(pool, claims), fields(workspace = %claims.workspace))]
 pub async fn unsubscribe(pool: &PgPool, claims: &UnsubscribeClaims, via: Via) -> Result<Outcome> {
     let ws = claims.workspace;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let live: bool = sqlx::query_scalar("select exists(select 1 from workspaces where id = $1 and deleted_at is null)")
         .bind(ws.0)
         .fetch_one(&mut *tx)

@@ -36,7 +36,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let name = parse_name(name).map_err(|m| Error::Invalid(m.into()))?;
     let key = generate_key();
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let view = api_keys::insert(&mut tx, ws, &name, &shown_prefix(&key), &key_hash(&key), access.user).await?;
     audit::record(
         &mut tx,
@@ -63,7 +63,7 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<
 
 pub async fn revoke(engine: &Engine, user: UserId, ws: WorkspaceId, id: ApiKeyId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let key = api_keys::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("API key"))?;
     if !api_keys::revoke(&mut tx, ws, id).await? {
         return Err(Error::Conflict("This key is already revoked".into()));

@@ -302,7 +302,7 @@ async fn apply(engine: &Engine, ws: WorkspaceId, provider: BookingProvider, lead
                 dedupe_key: Some(format!("{source}:{}", event.key)),
                 occurred_at: now,
             };
-            let mut tx = engine.pool.begin().await?;
+            let mut tx = crate::db::tenant(&engine.pool, ws).await?;
             activities::record(&mut tx, ws, &activity).await?;
             tx.commit().await?;
             Ok(if rescheduled { Outcome::Rescheduled } else { Outcome::Cancelled })
@@ -359,7 +359,7 @@ pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, provi
     rand::thread_rng().fill_bytes(&mut raw);
     let secret = format!("aos_{}", hex::encode(raw));
     let sealed = engine.settings.secrets.seal(&secret_context(ws, provider), secret.as_bytes());
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let replaced = webhook_events::set_secret(&mut tx, ws, provider, &sealed, access.user).await?;
     crate::store::audit::record(
         &mut tx,

@@ -57,7 +57,7 @@ pub async fn run(engine: &Engine, now: DateTime<Utc>) -> Result<DecayReport> {
 /// Ends the out-of-office pauses that are over: the cadences go on where they stopped (their
 /// remaining steps were shifted when the pause began), and each lead's timeline says so.
 pub async fn resume_paused(engine: &Engine, now: DateTime<Utc>) -> Result<u64> {
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::across_tenants(&engine.pool).await?;
     let resumed = campaigns::resume_due(&mut tx, now).await?;
     let mut by_ws: std::collections::BTreeMap<WorkspaceId, Vec<NewActivity>> = Default::default();
     for (ws, lead, campaign) in &resumed {
@@ -115,7 +115,7 @@ pub async fn run_workspace(engine: &Engine, ws: WorkspaceId, now: DateTime<Utc>)
                 None => {}
             }
         }
-        let mut tx = engine.pool.begin().await?;
+        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
         let whys = [
             (Decay::Ghosted, "no open 72 hours after the first touch"),
             (Decay::Stalled, "opened 7 days ago, no reply since"),
@@ -149,7 +149,7 @@ async fn exhaust(engine: &Engine, ws: WorkspaceId, now: DateTime<Utc>) -> Result
             continue;
         }
         let Some(last_email) = c.settings.cadence.steps().iter().rposition(|s| s.channel == Channel::Email) else { continue };
-        let mut tx = engine.pool.begin().await?;
+        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
         let done: Vec<Uuid> = sqlx::query_scalar(
             "update campaign_leads cl set state = 'finished', exit_reason = 'cadence finished', exited_at = $4
              where cl.client_id = $1 and cl.campaign_id = $2 and cl.state = 'active'

@@ -164,7 +164,7 @@ pub async fn search_and_insert(
         let take = (wanted - report.found) as usize;
         let people: Vec<store::FoundPerson> = result.people.iter().take(take).filter_map(found_person).collect();
         report.found += people.len() as u32;
-        let mut tx = engine.pool.begin().await?;
+        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
         let inserted = store::insert_found(&mut tx, ws, LeadSource::Apollo, provider.as_str(), &people).await?;
         tx.commit().await?;
         report.new += inserted.len() as u32;

@@ -432,7 +432,7 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
             status,
         });
     }
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, pass.ws).await?;
     let inserted = drafts::insert_many(&mut tx, pass.ws, pass.campaign.id, &new).await?;
     let approved: Vec<Uuid> = inserted.iter().filter(|d| d.status == "approved").map(|d| d.id).collect();
     outbox::enqueue_approved(&mut tx, pass.ws, &approved, &pass.message_domain).await?;
@@ -548,7 +548,7 @@ fn changed() -> Error {
 /// Approves one draft as the reviewer saw it (`seen_hash`), and queues it for sending.
 pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !drafts::approve(&mut tx, ws, id, seen_hash, user, None).await? {
         return Err(not_found_or_changed(engine, ws, id).await);
     }
@@ -581,7 +581,7 @@ pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId,
     let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
     let evidence: Vec<domain::guard::Evidence> = serde_json::from_value(draft.evidence.clone()).unwrap_or_default();
     let keys: Vec<String> = evidence.iter().map(|e| e.key()).collect();
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !drafts::reject(&mut tx, ws, id, reason, &fingerprint(&draft.body), &keys, user).await? {
         return Err(changed());
     }
@@ -639,7 +639,7 @@ pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id
         return Err(Error::Invalid("An email needs two different subjects for its A/B test".into()));
     }
     let new_hash = drafting::content_hash(subject_a, subject_b, body);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !drafts::edit(&mut tx, ws, id, seen_hash, subject_a, subject_b, body, &new_hash).await? {
         return Err(changed());
     }
@@ -675,7 +675,7 @@ pub async fn freeze_batch(engine: &Engine, user: UserId, ws: WorkspaceId, campai
         return Err(Error::Invalid("There is nothing pending to approve".into()));
     }
     let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
     audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len() })).await?;
     tx.commit().await?;
@@ -693,7 +693,7 @@ pub struct BatchOutcome {
 /// approved; a second execution, or one after expiry, is refused and changes nothing.
 pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: BatchId) -> Result<BatchOutcome> {
     let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let Some(items) = drafts::claim_batch(&mut tx, ws, id, Utc::now()).await? else {
         return Err(Error::Conflict("This bulk approval was already carried out or has expired; select the drafts again".into()));
     };
@@ -726,7 +726,7 @@ pub async fn freeze_selection(engine: &Engine, user: UserId, ws: WorkspaceId, id
         return Err(Error::Invalid("None of the selected drafts is still pending".into()));
     }
     let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
     audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len(), "selected": ids.len() })).await?;
     tx.commit().await?;

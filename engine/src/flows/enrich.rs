@@ -337,7 +337,7 @@ pub async fn enrich_rows_scoring(
         }
     }
     let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     // A searched-for person may turn out to be one the workspace already has by email or
     // LinkedIn URL: keep one lead, not two (the found one is retired, logged as a skip, free).
     let mut retired = 0u32;

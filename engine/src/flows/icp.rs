@@ -39,7 +39,7 @@ pub struct Saved {
 pub async fn save(engine: &Engine, user: UserId, ws: WorkspaceId, icp: &WorkspaceIcp) -> Result<Saved> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let icp = icp.validate().map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     // Locked, so of two concurrent saves the second compares against the first's result.
     let stored = store::get_for_update(&mut tx, access.workspace).await?;
     let before = stored.clone().unwrap_or_default();

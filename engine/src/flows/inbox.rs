@@ -215,7 +215,7 @@ pub async fn answer(engine: &Engine, access: &Access, reply: Uuid, text: &str, k
     let hash = crate::drafting::content_hash(&subject, &subject, body);
     let now = Utc::now();
 
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if let Some(done) = store::answer_by_key(&mut tx, ws, key).await? {
         if done.reply_id != reply {
             return Err(Error::Conflict("This form was already used for another reply; reload the Inbox".into()));
@@ -284,7 +284,7 @@ pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: Re
 
 /// Archives a reply: it leaves every tab but All's archive.
 pub async fn archive(engine: &Engine, access: &Access, reply: Uuid) -> Result<()> {
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
     if !replies::archive(&mut *tx, access.workspace, reply, true).await? {
         return Err(Error::NotFound("reply"));
     }
@@ -295,7 +295,7 @@ pub async fn archive(engine: &Engine, access: &Access, reply: Uuid) -> Result<()
 
 /// Hides a reply until the start of `until` (UTC).
 pub async fn snooze(engine: &Engine, access: &Access, reply: Uuid, until: NaiveDate) -> Result<()> {
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
     if !replies::snooze(&mut *tx, access.workspace, reply, Some(midnight(until))).await? {
         return Err(Error::NotFound("reply"));
     }
@@ -341,7 +341,7 @@ pub async fn note(engine: &Engine, access: &Access, lead: LeadId, text: &str) ->
     // Microseconds, as stored: the note is read back by its time.
     let at = Utc::now().trunc_subsecs(6);
     let a = NewActivity { actor: Some(access.user), detail: json!({ "text": text }), ..NewActivity::on_lead(lead, ActivityKind::Note, first_line, at) };
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     activities::record(&mut tx, ws, &a).await?;
     tx.commit().await?;
     // Read back as the timeline shows it (with the author's name).

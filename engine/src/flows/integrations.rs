@@ -95,7 +95,7 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     }
     let shown = last4(&input);
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?;
     // A webhook URL is made once and kept across key replacements, so what was pasted into
     // the provider (Clay's HTTP API column, Instantly's or Smartlead's webhook) keeps working.
@@ -130,7 +130,7 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
         return Err(Error::Invalid(format!("{} has no webhook URL", provider.label())));
     }
     let sealed = engine.settings.secrets.seal(&callback_context(ws, provider), new_callback_token().as_bytes());
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !provider_keys::set_callback_token(&mut tx, ws, provider, &sealed).await? {
         return Err(Error::Invalid(format!("{} has no key yet: store it first, the webhook URL comes with it", provider.label())));
     }
@@ -156,7 +156,7 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
 pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?.ok_or(Error::NotFound("provider key"))?;
     provider_keys::delete(&mut tx, ws, provider).await?;
     audit::record(

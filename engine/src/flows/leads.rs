@@ -15,7 +15,7 @@ pub async fn add_manual(engine: &Engine, user: UserId, ws: WorkspaceId, input: L
     let lead = input
         .validate()
         .map_err(|errors| Error::Invalid(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let inserted = leads::insert_many(&mut tx, access.workspace, LeadSource::Manual, None, std::slice::from_ref(&lead)).await?;
     let Some(created) = inserted.first() else {
         return Err(Error::Conflict("This lead is already in the workspace".into()));

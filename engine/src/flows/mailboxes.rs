@@ -120,6 +120,8 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind
             error: p.last_error.clone(),
             bounces: p.bounces_recorded,
             complaints: p.complaints_recorded,
+            failures_in_a_row: p.consecutive_failures,
+            next_try_at: p.next_poll_at,
         }),
     }
 }
@@ -198,7 +200,7 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
             (new, after)
         }
     };
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     mailboxes::insert(&mut tx, ws, id, &new).await?;
     audit(&mut tx, &access, "mailbox.add", id, None, Some(after)).await?;
     tx.commit().await?;
@@ -248,7 +250,7 @@ pub async fn set_limits(engine: &Engine, user: UserId, ws: WorkspaceId, id: Mail
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let limits = limits.validate()?;
     let before = one(engine, ws, id).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !mailboxes::set_limits(&mut tx, ws, id, limits.daily_cap, limits.ramp_start, limits.ramp_step).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -275,7 +277,7 @@ pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: M
     let record = dns_record(domain, selector, &key).map_err(|e| Error::Invalid(e.to_string()))?;
     let (d, s) = record.name.split_once("._domainkey.").map(|(s, d)| (d.to_string(), s.to_string())).unwrap_or_default();
     let sealed = engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, DKIM_KEY), key.to_pem().as_bytes());
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if !mailboxes::set_dkim(&mut tx, ws, id, &d, &s, algorithm.as_str(), &sealed).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -301,7 +303,7 @@ pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId
     }
     let reason = if reason.is_empty() { "paused by hand" } else { reason };
     one(engine, ws, id).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if mailboxes::pause(&mut *tx, ws, id, reason).await? {
         audit(&mut tx, &access, "mailbox.pause", id, None, Some(json!({ "reason": reason }))).await?;
     }
@@ -313,7 +315,7 @@ pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId
 pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let before = one(engine, ws, id).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if before.paused_at.is_some() && mailboxes::resume(&mut *tx, ws, id).await? {
         audit(&mut tx, &access, "mailbox.resume", id, Some(json!({ "reason": before.paused_reason })), None).await?;
     }
@@ -325,7 +327,7 @@ pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxI
 pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let before = one(engine, ws, id).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     if mailboxes::in_flight(&mut *tx, ws, id).await? > 0 {
         return Err(Error::Conflict("this mailbox has messages being sent or reconciled; pause it and try again later".into()));
     }

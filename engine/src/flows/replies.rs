@@ -274,7 +274,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     let return_date = if class == ReplyClass::OutOfOffice { c.return_date } else { None };
     let from = sender_address(&r.from).unwrap_or_else(|| replies::cap(r.from.trim(), 320).to_string());
 
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let new = NewReply {
         lead: Some(m.lead),
         campaign: m.campaign,
@@ -319,7 +319,17 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     .await?;
     let ctx = Ctx { reply: id, lead: m.lead, campaign: m.campaign, address: from, subject: new.subject.clone(), at: r.received_at, return_date };
     let action = act(engine, &mut tx, ws, &ctx, class).await?;
+    // Owed in the reply's own transaction, so a stop right after the commit loses nothing: the
+    // sweep queues what the line below did not.
+    if class.is_positive() {
+        crate::store::notifications::owe(&mut tx, ws, id).await?;
+    }
     tx.commit().await?;
+    if class.is_positive() {
+        if let Err(e) = crate::jobs::enqueue_notify(&engine.pool, crate::jobs::NotifyReply { workspace: ws.0, reply: id }).await {
+            tracing::warn!(workspace = %ws, reply = %id, error = %e, "announcement not queued; the sweep will");
+        }
+    }
     tracing::info!(workspace = %ws, reply = %id, class = class.as_str(), action, "reply recorded");
     Ok(RecordOutcome::Recorded { reply: id, lead: Some(m.lead), class, action: action.into() })
 }
@@ -507,7 +517,7 @@ async fn refine(engine: &Engine, ws: WorkspaceId, r: &IncomingReply, rules: &Cla
 /// old class on the activity), and the action of the new class follows.
 pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass) -> Result<()> {
     authorize(engine, actor, ws, Action::ApproveDrafts).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
         return Err(Error::NotFound("reply"));
     };

@@ -104,7 +104,7 @@ pub async fn score_workspace_with(
     let mut counts = ScoreCounts::default();
     let mut after: Option<LeadId> = None;
     loop {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::tenant(pool, ws).await?;
         let rows = leads::scoring_batch(&mut *tx, ws, after, scope == Scope::Unscored, settings.batch_size.max(1)).await?;
         let Some(last) = rows.last() else { break };
         after = Some(LeadId(last.id));

@@ -47,7 +47,7 @@ async fn switch(
     change: impl FnOnce(&Switches) -> Result<Option<(bool, bool, Option<String>)>>,
 ) -> Result<SendingState> {
     let access = authorize(engine, user, ws, Action::GoLive).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     // None: already as asked; nothing is written or audited.
     if let Some((shadow, paused, reason)) = change(&before)? {
@@ -116,7 +116,7 @@ pub async fn set_platform_stop(engine: &Engine, on: bool, reason: Option<&str>) 
         return Err(Error::Invalid("the reason must be at most 200 characters".into()));
     }
     let reason = if on { Some(reason.unwrap_or("stopped by the operator")) } else { None };
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::across_tenants(&engine.pool).await?;
     let before = sending::platform_stop(&mut *tx).await?;
     sending::set_platform_stop(&mut *tx, on, reason).await?;
     audit::record(

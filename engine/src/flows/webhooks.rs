@@ -93,7 +93,7 @@ pub async fn engagement(engine: &Engine, ws: WorkspaceId, provider: Integration,
         dedupe_key: Some(fingerprint(provider, event)),
         occurred_at: at,
     };
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let new = activities::record(&mut tx, ws, &activity).await?;
     if new {
         let why = format!("{} reported the email {}", provider.label(), if signal == Signal::Opened { "opened" } else { "clicked" });

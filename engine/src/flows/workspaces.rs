@@ -12,7 +12,7 @@ use serde_json::json;
 
 pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<WorkspaceId> {
     let name = WorkspaceName::parse(name)?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::across_tenants(&engine.pool).await?;
     let ws = workspaces::insert(&mut tx, &name, user).await?;
     memberships::upsert(&mut tx, ws, user, Role::Owner).await?;
     audit::record(
@@ -36,7 +36,7 @@ pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<Workspa
 pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) -> Result<()> {
     let access = authorize(engine, user, ws, Action::RenameWorkspace).await?;
     let name = WorkspaceName::parse(name)?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::rename(&mut tx, ws, &name).await?;
     audit_ws(&mut tx, &access, "workspace.rename", "workspace", ws.to_string(), Some(json!({"name": before})), Some(json!({"name": name.as_str()}))).await?;
@@ -46,7 +46,7 @@ pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
 
 pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::DeleteWorkspace).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::soft_delete(&mut tx, ws).await?;
     audit_ws(&mut tx, &access, "workspace.delete", "workspace", ws.to_string(), Some(json!({"name": before})), None).await?;
@@ -69,7 +69,7 @@ pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str,
     rand::thread_rng().fill_bytes(&mut raw);
     let token = hex::encode(raw);
     let expires_at = Utc::now() + Duration::hours(engine.settings.invitation_ttl_hours);
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let invitation = invitations::insert(&mut tx, ws, email.as_str(), role, &invitations::token_hash(&token), user, expires_at).await?;
     audit_ws(
         &mut tx,
@@ -88,7 +88,7 @@ pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str,
 
 pub async fn revoke_invitation(engine: &Engine, user: UserId, ws: WorkspaceId, id: InvitationId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageMembers).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let inv = invitations::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("invitation"))?;
     if !access.role.can_assign(inv.role) {
         return Err(Error::Forbidden);
@@ -113,7 +113,7 @@ pub async fn preview_invitation(engine: &Engine, token: &str) -> Result<Invitati
 /// account with that email may accept it, so a forwarded link cannot be used by someone else.
 pub async fn accept_invitation(engine: &Engine, user: UserId, token: &str) -> Result<WorkspaceId> {
     let me = users::get(&engine.pool, user).await?.ok_or(Error::Unauthenticated("Log in to accept".into()))?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::across_tenants(&engine.pool).await?;
     let found = invitations::find_by_token(&mut tx, &invitations::token_hash(token), true)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
@@ -155,7 +155,7 @@ pub async fn accept_invitation(engine: &Engine, user: UserId, token: &str) -> Re
 
 pub async fn change_role(engine: &Engine, user: UserId, ws: WorkspaceId, target: UserId, role: Role) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageMembers).await?;
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if !access.role.can_assign(current) || !access.role.can_assign(role) {
         return Err(Error::Forbidden);
@@ -179,7 +179,7 @@ pub async fn remove_member(engine: &Engine, user: UserId, ws: WorkspaceId, targe
     } else {
         authorize(engine, user, ws, Action::ManageMembers).await?
     };
-    let mut tx = engine.pool.begin().await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if target != user && !access.role.can_assign(current) {
         return Err(Error::Forbidden);

@@ -117,7 +117,7 @@ pub async fn run_mapped<R: Read + Send + 'static>(
         Err(Error::Invalid(m)) => Some(m.clone()),
         Err(_) => Some("the import stopped because of a server error; rows read so far were kept".to_string()),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::tenant(pool, ws).await?;
     imports::finish(&mut tx, ws, id, failure.as_deref()).await?;
     let view = imports::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("import"))?;
     audit::record(
@@ -344,7 +344,7 @@ impl Batch {
     /// the page shows always matches the leads in the database. Returns the batch's counts,
     /// with the duplicates only the database could see added.
     async fn write(mut self, pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<ImportSummary> {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::db::tenant(pool, ws).await?;
         let inserted = leads::insert_many(&mut tx, ws, LeadSource::Csv, Some(id), &self.leads).await?;
         let created: HashSet<&DedupeKey> = inserted.iter().map(|i| &i.key).collect();
         let skipped: Vec<(u64, DedupeKey)> = self

@@ -36,6 +36,7 @@ pub async fn record(conn: &mut PgConnection, r: Record<'_>) -> Result<()> {
 }
 
 pub async fn list(pool: &PgPool, ws: WorkspaceId, limit: i64) -> Result<Vec<AuditEntry>> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let rows: Vec<(i64, Option<String>, String, String, Option<String>, Option<Value>, Option<Value>, chrono::DateTime<chrono::Utc>)> =
         sqlx::query_as(
             "select a.id, u.name, a.action, a.target_type, a.target_id, a.before, a.after, a.created_at
@@ -44,7 +45,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId, limit: i64) -> Result<Vec<Audi
         )
         .bind(ws.0)
         .bind(limit.clamp(1, 500))
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
     Ok(rows
         .into_iter()

@@ -30,6 +30,7 @@ pub struct DashboardCounts {
 
 /// The counts at `now` (passed in so tests can pin the week).
 pub async fn counts_at(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Result<DashboardCounts> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let monday = (now - Duration::days(i64::from(now.weekday().num_days_from_monday()))).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let week_ago = now - Duration::days(7);
     let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
@@ -48,7 +49,7 @@ pub async fn counts_at(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Re
     .bind(ws.0)
     .bind(monday)
     .bind(week_ago)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(DashboardCounts {
         drafts_waiting: row.0,

@@ -82,9 +82,10 @@ pub async fn insert(
 }
 
 pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Invitation>> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} where i.client_id = $1 order by i.created_at desc limit 200"))
         .bind(ws.0)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
     let now = Utc::now();
     rows.into_iter().map(|r| view(now, r)).collect()

@@ -328,6 +328,7 @@ pub const COUNT_CAP: u64 = 10_000;
 /// matches the sort (an index-only scan, so even a deep offset walks index entries, not rows),
 /// and only those rows are then read; the count stops at the cap.
 pub async fn list(pool: &PgPool, ws: WorkspaceId, filter: &LeadFilter, sort: Sort, page: PageRequest) -> Result<LeadPage> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let mut q = QueryBuilder::new(
         "select id, first_name, last_name, email, linkedin_url, title, company, status, source, als, tier,
                 email_verdict, created_at
@@ -340,8 +341,8 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId, filter: &LeadFilter, sort: Sor
     q.push(" offset ").push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
     q.push(")");
     q.push(order_by(sort));
-    let rows: Vec<ListRow> = q.build_query_as().fetch_all(pool).await?;
-    let (total, total_capped) = count_capped(pool, ws, filter).await?;
+    let rows: Vec<ListRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+    let (total, total_capped) = count_capped(&mut *tx, ws, filter).await?;
     Ok(LeadPage {
         rows: rows.into_iter().map(list_row).collect::<Result<_>>()?,
         total,

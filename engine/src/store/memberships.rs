@@ -12,13 +12,14 @@ fn role(raw: &str) -> Result<Role> {
 
 /// The user's role in a live workspace, or `None` when they are not an active member.
 pub async fn role_of(pool: &PgPool, ws: WorkspaceId, user: UserId) -> Result<Option<Role>> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let raw: Option<String> = sqlx::query_scalar(
         "select m.role from memberships m join workspaces w on w.id = m.client_id
          where m.client_id = $1 and m.user_id = $2 and m.deleted_at is null and w.deleted_at is null",
     )
     .bind(ws.0)
     .bind(user.0)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
     raw.as_deref().map(role).transpose()
 }
@@ -39,6 +40,7 @@ pub async fn upsert(conn: &mut PgConnection, ws: WorkspaceId, user: UserId, r: R
 }
 
 pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Member>> {
+    let mut tx = crate::db::tenant(pool, ws).await?;
     let rows: Vec<(Uuid, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "select u.id, u.name, u.email, m.role, m.created_at
          from memberships m join users u on u.id = m.user_id
@@ -46,7 +48,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Member>> {
          order by case m.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end, lower(u.name)",
     )
     .bind(ws.0)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     rows.into_iter()
         .map(|(id, name, email, r, joined_at)| Ok(Member { user_id: UserId(id), name, email, role: role(&r)?, joined_at }))

@@ -340,6 +340,9 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     let shown = listed.iter().find(|i| i.id == locked).and_then(|i| i.bounce_check.clone()).expect("the check is on the page");
     assert_eq!(shown.error.as_deref(), Some(error.as_str()));
     assert!(shown.summary().starts_with("Bounce check failed: "), "{}", shown.summary());
+    // The back-off the poller applies is on the page too: when it will try again.
+    assert_eq!((shown.failures_in_a_row, shown.next_try_at), (1, s.next_poll_at));
+    assert!(shown.next_try_at.is_some() && shown.summary().contains("next try"), "{}", shown.summary());
     let acme = engine::flows::mailboxes::list(&engine, u, ws).await.unwrap();
     assert_eq!(acme.len(), 1);
     let mine = acme[0].bounce_check.clone().expect("read once");

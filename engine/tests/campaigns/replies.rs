@@ -524,3 +524,97 @@ async fn the_model_refines_a_reply_the_rules_are_unsure_of_and_is_never_asked_ab
     let out = replies::record(&engine, ws, incoming("m2", "lead1@client1.com.au", "Please remove me from your mailing list.")).await.unwrap();
     assert!(matches!(out, RecordOutcome::Recorded { class: ReplyClass::Unsubscribe, .. }), "{out:?}");
 }
+
+/// Reply notifications: a positive reply is owed in its own transaction, announced once to the
+/// workspace's Slack webhook (the lead's words escaped) and by email to owners and admins through
+/// the installation's mailbox; a retry after a passing Slack failure sends only what is missing;
+/// a negative reply is not announced; another workspace's webhook never hears of it.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_positive_reply_is_announced_once_on_slack_and_by_email_and_a_retry_sends_only_what_is_missing(pool: PgPool) {
+    use engine::flows::notify::{self, Failure, NotifyMail};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let sink = engine::email::sink::SmtpSink::start("127.0.0.1:0".parse().unwrap(), Default::default()).await.unwrap();
+    let mut s = scene(&pool).await;
+    s.engine.settings.notify_mail = Some(NotifyMail::parse(&format!("smtp+plain://127.0.0.1:{}", sink.addr().port()), "Agency OS <notices@agency.example>").unwrap());
+    let slack = MockServer::start().await;
+    // Slack is down for the first call, then takes the message.
+    Mock::given(method("POST")).and(path("/services/T0/B0/acme")).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).expect(1).mount(&slack).await;
+    Mock::given(method("POST")).and(path("/services/T0/B0/acme")).respond_with(ResponseTemplate::new(200).set_body_string("ok")).expect(1).mount(&slack).await;
+    let settings = notify::set_slack(&s.engine, s.u, s.ws, &format!("{}/services/T0/B0/acme", slack.uri())).await.unwrap();
+    assert_eq!(settings.slack_last4.as_deref(), Some("acme"));
+    assert!(settings.email_owners && settings.email_available);
+    // Another workspace with its own webhook hears nothing of Acme's reply.
+    let (beta_owner, beta) = owner_workspace(&s.engine, "Beta").await;
+    let other = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&other).await;
+    notify::set_slack(&s.engine, beta_owner, beta, &format!("{}/services/T1/B1/beta", other.uri())).await.unwrap();
+
+    let (id, class, _) = record(&s, reply(&s, "r-notify", "Sounds good <!channel> — can we talk Tuesday at 2pm?")).await;
+    assert!(class.is_positive(), "{class:?}");
+    let owed = engine::store::notifications::owed(&pool, s.ws, id).await.unwrap().expect("owed in the reply's transaction");
+    assert_eq!((owed.slack.as_str(), owed.email.as_str(), owed.done_at), ("pending", "pending", None));
+
+    // First try: Slack fails for now, the email goes out; the job is to be retried.
+    let first = notify::deliver(&s.engine, s.ws, id).await;
+    assert!(matches!(first, Err(Failure::Retry(_))), "{first:?}");
+    let owed = engine::store::notifications::owed(&pool, s.ws, id).await.unwrap().unwrap();
+    assert_eq!((owed.slack.as_str(), owed.email.as_str(), owed.attempts), ("pending", "sent", 1));
+    assert!(owed.last_error.unwrap().contains("503"));
+    assert_eq!(sink.count(), 1);
+    // Quoted-printable soft line breaks joined, as a mail reader shows it.
+    let mail = String::from_utf8_lossy(&sink.messages()[0].raw).replace("=\r\n", "");
+    assert!(mail.contains("Subject: Ann0 Nguyen"), "{mail}");
+    assert!(mail.contains(&format!("/w/{}/leads/{}", s.ws, s.lead)), "the email links to the conversation: {mail}");
+    assert_eq!(sink.messages()[0].rcpt_to.len(), 1, "the one owner");
+
+    // The retry posts to Slack once and does not send the email again.
+    let second = notify::deliver(&s.engine, s.ws, id).await.unwrap();
+    assert_eq!((second.slack.as_str(), second.email.as_str()), ("sent", "sent"));
+    assert_eq!(sink.count(), 1);
+    let owed = engine::store::notifications::owed(&pool, s.ws, id).await.unwrap().unwrap();
+    assert!(owed.done_at.is_some());
+    let posted = slack.received_requests().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&posted.last().unwrap().body).unwrap();
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains("wants a meeting") || text.contains("is interested"), "{text}");
+    assert!(text.contains("&lt;!channel&gt;") && !text.contains("<!channel>"), "the lead's words are escaped: {text}");
+    // Nothing is re-queued once done.
+    assert_eq!(notify::requeue_overdue(&s.engine, Utc::now() + Duration::hours(1)).await.unwrap(), 0);
+
+    // A not-interested reply owes nothing.
+    let (no, class, _) = record(&s, reply(&s, "r-no", "Not interested, thanks. Please don't contact me again about this.")).await;
+    assert!(!class.is_positive(), "{class:?}");
+    assert!(engine::store::notifications::owed(&pool, s.ws, no).await.unwrap().is_none());
+    slack.verify().await;
+    other.verify().await;
+}
+
+/// A stop between the reply's commit and queuing its job loses nothing: the sweep queues it, and
+/// a revoked webhook is given up rather than retried forever.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_owed_announcement_whose_job_was_never_queued_is_swept_and_a_revoked_webhook_is_given_up(pool: PgPool) {
+    use engine::flows::notify;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    engine::jobs::setup(&pool).await.unwrap();
+    let s = scene(&pool).await;
+    let slack = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST")).respond_with(ResponseTemplate::new(404).set_body_string("no_service")).expect(1).mount(&slack).await;
+    notify::set_slack(&s.engine, s.u, s.ws, &format!("{}/services/T0/B0/gone", slack.uri())).await.unwrap();
+    let (id, _, _) = record(&s, reply(&s, "r-swept", "Yes, interested — send me more details please.")).await;
+    // As if the process had stopped before queuing: nothing queued yet is "overdue" only later.
+    assert_eq!(notify::requeue_overdue(&s.engine, Utc::now() - Duration::minutes(15)).await.unwrap(), 0);
+    assert_eq!(notify::requeue_overdue(&s.engine, Utc::now() + Duration::minutes(1)).await.unwrap(), 1);
+    let queued: i64 = sqlx::query_scalar("select count(*) from apalis.jobs where job_type = 'agency_os::NotifyReply'").fetch_one(&pool).await.unwrap();
+    assert_eq!(queued, 2, "the one queued after the commit and the sweep's");
+    // The webhook was revoked: Slack is given up (email is not configured here: skipped).
+    let done = notify::deliver(&s.engine, s.ws, id).await.unwrap();
+    assert_eq!((done.slack.as_str(), done.email.as_str()), ("failed", "skipped"));
+    let owed = engine::store::notifications::owed(&pool, s.ws, id).await.unwrap().unwrap();
+    assert!(owed.done_at.is_some());
+    assert!(!owed.last_error.unwrap().contains("no_service"), "Slack's own answer is never passed on");
+    // A second delivery (the swept job) sends nothing more.
+    notify::deliver(&s.engine, s.ws, id).await.unwrap();
+    slack.verify().await;
+}

@@ -431,16 +431,7 @@ async fn uploads_beyond_the_workspace_quota_are_refused_and_another_workspace_is
     std::fs::create_dir_all(&dir).unwrap();
     let filler = dir.join(format!("{ws}-{}.csv", uuid::Uuid::new_v4()));
     std::fs::File::create(&filler).unwrap().set_len(engine::import::staged::WORKSPACE_QUOTA_BYTES).unwrap();
-    let preview = |ws: String| {
-        let part = reqwest::multipart::Part::bytes(b"email\nann@acme.com\n".to_vec()).file_name("leads.csv");
-        owner
-            .http
-            .post(format!("{}/w/{ws}/leads/import/preview", owner.base))
-            .header("sec-fetch-site", "same-origin")
-            .header("accept", "application/json")
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-    };
+    let preview = |ws: String| preview_upload(&owner, ws, b"email\nann@acme.com\n".to_vec());
     let r = preview(ws.clone()).await.unwrap();
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap();
@@ -448,4 +439,70 @@ async fn uploads_beyond_the_workspace_quota_are_refused_and_another_workspace_is
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("uploads waiting"), "{body}");
     assert_eq!(preview(other).await.unwrap().status(), StatusCode::OK);
+}
+
+/// Two uploads sent at the same moment cannot each see the same room left: together they would
+/// pass the quota, so the second is measured after the first is written and refused.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn parallel_uploads_cannot_both_pass_the_workspace_quota(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Ann", "ann@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    let dir = engine::import::staged::dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    // 3 MB left: room for either 2 MB file, not for both.
+    let filler = dir.join(format!("{ws}-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::File::create(&filler).unwrap().set_len(engine::import::staged::WORKSPACE_QUOTA_BYTES - 3 * 1024 * 1024).unwrap();
+    let mut csv = b"email\n".to_vec();
+    let mut i = 0;
+    while csv.len() < 2 * 1024 * 1024 {
+        csv.extend_from_slice(format!("person{i}@acme.com\n").as_bytes());
+        i += 1;
+    }
+    let (a, b) = tokio::join!(preview_upload(&owner, ws.clone(), csv.clone()), preview_upload(&owner, ws.clone(), csv.clone()));
+    let mut statuses = [a.unwrap().status(), b.unwrap().status()];
+    statuses.sort();
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    assert!(engine::import::staged::usage(engine_ws(&ws)) <= engine::import::staged::WORKSPACE_QUOTA_BYTES);
+}
+
+/// Odd addresses never answer a 500: a trailing slash redirects to the page's one address (on
+/// this site only), and near-miss workspace routes get the 404 page.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn trailing_slashes_redirect_to_the_canonical_page_and_near_misses_are_404(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let owner = app.user("Ann", "ann@example.com").await;
+    let ws = owner.workspace("Acme").await;
+    for (from, to) in [
+        (format!("/w/{ws}/"), format!("/w/{ws}")),
+        (format!("/w/{ws}/leads/?q=acme"), format!("/w/{ws}/leads?q=acme")),
+        ("//evil.example/".to_string(), "/evil.example".to_string()),
+        ("/%5Cevil.example/".to_string(), "/%5Cevil.example".to_string()),
+        ("/\\/evil.example/".to_string(), "/evil.example".to_string()),
+    ] {
+        let r = owner.http.get(format!("{}{from}", owner.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{from}");
+        assert_eq!(r.headers()["location"], to.as_str(), "{from}");
+    }
+    let (status, _) = owner.get(&format!("/w/{ws}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for near_miss in [format!("/w/{ws}/nonsense"), format!("/w/{ws}/leads/not-a-lead/extra"), "/w/not-a-uuid/inbox/x".to_string()] {
+        let (status, body) = owner.get(&near_miss).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{near_miss}: {body}");
+        assert!(!body.contains("missing from context"), "{near_miss}");
+    }
+}
+
+/// Step one of an import with a chosen mapping, as the page sends it.
+async fn preview_upload(owner: &Browser, ws: String, csv: Vec<u8>) -> reqwest::Result<reqwest::Response> {
+    let part = reqwest::multipart::Part::bytes(csv).file_name("leads.csv");
+    owner
+        .http
+        .post(format!("{}/w/{ws}/leads/import/preview", owner.base))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
 }
