@@ -1,0 +1,268 @@
+//! Word lists the extraction and derivation rules match against: what agencies sell, the
+//! industries their clients are in, places, job titles, and placeholder names.
+
+/// What an agency sells, grouped by the buyer it speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceCategory {
+    Seo,
+    PaidMedia,
+    Social,
+    Content,
+    Email,
+    Web,
+    Apps,
+    Ecommerce,
+    Branding,
+    Pr,
+    Video,
+    Strategy,
+    Analytics,
+    LeadGen,
+    Events,
+}
+
+/// Words (lower case, matched on word boundaries) that mark a service and its category.
+pub const SERVICE_WORDS: &[(&str, ServiceCategory)] = &[
+    ("seo", ServiceCategory::Seo),
+    ("search engine optimisation", ServiceCategory::Seo),
+    ("search engine optimization", ServiceCategory::Seo),
+    ("organic search", ServiceCategory::Seo),
+    ("local search", ServiceCategory::Seo),
+    ("search", ServiceCategory::Seo),
+    ("ppc", ServiceCategory::PaidMedia),
+    ("pay per click", ServiceCategory::PaidMedia),
+    ("pay-per-click", ServiceCategory::PaidMedia),
+    ("paid media", ServiceCategory::PaidMedia),
+    ("paid social", ServiceCategory::PaidMedia),
+    ("paid search", ServiceCategory::PaidMedia),
+    ("google ads", ServiceCategory::PaidMedia),
+    ("advertising", ServiceCategory::PaidMedia),
+    ("media buying", ServiceCategory::PaidMedia),
+    ("programmatic", ServiceCategory::PaidMedia),
+    ("sem", ServiceCategory::PaidMedia),
+    ("social media", ServiceCategory::Social),
+    ("social", ServiceCategory::Social),
+    ("influencer", ServiceCategory::Social),
+    ("community management", ServiceCategory::Social),
+    ("content", ServiceCategory::Content),
+    ("copywriting", ServiceCategory::Content),
+    ("blogging", ServiceCategory::Content),
+    ("inbound", ServiceCategory::Content),
+    ("email", ServiceCategory::Email),
+    ("crm", ServiceCategory::Email),
+    ("marketing automation", ServiceCategory::Email),
+    ("hubspot", ServiceCategory::Email),
+    ("web design", ServiceCategory::Web),
+    ("website", ServiceCategory::Web),
+    ("websites", ServiceCategory::Web),
+    ("web development", ServiceCategory::Web),
+    ("web", ServiceCategory::Web),
+    ("wordpress", ServiceCategory::Web),
+    ("webflow", ServiceCategory::Web),
+    ("ux", ServiceCategory::Web),
+    ("ui", ServiceCategory::Web),
+    ("user experience", ServiceCategory::Web),
+    ("digital design", ServiceCategory::Web),
+    ("design", ServiceCategory::Branding),
+    ("development", ServiceCategory::Web),
+    ("app", ServiceCategory::Apps),
+    ("apps", ServiceCategory::Apps),
+    ("mobile", ServiceCategory::Apps),
+    ("software", ServiceCategory::Apps),
+    ("product design", ServiceCategory::Apps),
+    ("ecommerce", ServiceCategory::Ecommerce),
+    ("e-commerce", ServiceCategory::Ecommerce),
+    ("shopify", ServiceCategory::Ecommerce),
+    ("magento", ServiceCategory::Ecommerce),
+    ("amazon", ServiceCategory::Ecommerce),
+    ("brand", ServiceCategory::Branding),
+    ("branding", ServiceCategory::Branding),
+    ("brand strategy", ServiceCategory::Branding),
+    ("identity", ServiceCategory::Branding),
+    ("logo", ServiceCategory::Branding),
+    ("packaging", ServiceCategory::Branding),
+    ("graphic design", ServiceCategory::Branding),
+    ("creative", ServiceCategory::Branding),
+    ("print", ServiceCategory::Branding),
+    ("illustration", ServiceCategory::Branding),
+    ("pr", ServiceCategory::Pr),
+    ("public relations", ServiceCategory::Pr),
+    ("communications", ServiceCategory::Pr),
+    ("media relations", ServiceCategory::Pr),
+    ("reputation", ServiceCategory::Pr),
+    ("video", ServiceCategory::Video),
+    ("film", ServiceCategory::Video),
+    ("photography", ServiceCategory::Video),
+    ("animation", ServiceCategory::Video),
+    ("motion", ServiceCategory::Video),
+    ("production", ServiceCategory::Video),
+    ("strategy", ServiceCategory::Strategy),
+    ("consulting", ServiceCategory::Strategy),
+    ("consultancy", ServiceCategory::Strategy),
+    ("marketing", ServiceCategory::Strategy),
+    ("digital marketing", ServiceCategory::Strategy),
+    ("growth", ServiceCategory::Strategy),
+    ("research", ServiceCategory::Strategy),
+    ("go-to-market", ServiceCategory::Strategy),
+    ("fractional cmo", ServiceCategory::Strategy),
+    ("analytics", ServiceCategory::Analytics),
+    ("data", ServiceCategory::Analytics),
+    ("cro", ServiceCategory::Analytics),
+    ("conversion", ServiceCategory::Analytics),
+    ("conversion rate optimisation", ServiceCategory::Analytics),
+    ("conversion rate optimization", ServiceCategory::Analytics),
+    ("reporting", ServiceCategory::Analytics),
+    ("lead generation", ServiceCategory::LeadGen),
+    ("demand generation", ServiceCategory::LeadGen),
+    ("outbound", ServiceCategory::LeadGen),
+    ("sales", ServiceCategory::LeadGen),
+    ("appointment setting", ServiceCategory::LeadGen),
+    ("abm", ServiceCategory::LeadGen),
+    ("account based marketing", ServiceCategory::LeadGen),
+    ("events", ServiceCategory::Events),
+    ("experiential", ServiceCategory::Events),
+    ("activation", ServiceCategory::Events),
+];
+
+/// Industries a client can be in (Apollo's names where it has one) and the words that name
+/// them in a site's text.
+pub const INDUSTRIES: &[(&str, &[&str])] = &[
+    ("Healthcare", &["healthcare", "health care", "medical", "hospital", "hospitals", "clinic", "clinics", "dental", "dentist", "dentists", "aged care", "health"]),
+    ("Pharmaceuticals & Life Sciences", &["pharma", "pharmaceutical", "pharmaceuticals", "life sciences", "biotech", "biotechnology"]),
+    ("Financial Services", &["financial services", "finance", "banking", "bank", "banks", "wealth management", "accounting", "accountants", "investment"]),
+    ("Fintech", &["fintech"]),
+    ("Insurance", &["insurance", "insurer", "insurers"]),
+    ("Software & SaaS", &["saas", "software", "b2b tech", "tech companies", "technology companies", "startups", "tech startups"]),
+    ("Information Technology", &["it services", "cybersecurity", "cyber security", "information technology", "managed services"]),
+    ("Retail & E-commerce", &["retail", "retailer", "retailers", "ecommerce", "e-commerce", "online store", "online stores", "dtc", "direct-to-consumer", "consumer brands"]),
+    ("Fashion & Apparel", &["fashion", "apparel", "clothing", "footwear"]),
+    ("Beauty & Cosmetics", &["beauty", "cosmetics", "skincare"]),
+    ("Food & Beverage", &["food and beverage", "food & beverage", "f&b", "food", "beverage", "beverages", "drinks", "brewery", "breweries", "winery", "wineries", "restaurant", "restaurants", "cafe", "cafes"]),
+    ("Hospitality & Tourism", &["hospitality", "hotel", "hotels", "tourism", "travel", "resorts", "leisure"]),
+    ("Real Estate", &["real estate", "property", "properties", "realtors", "real estate agents", "property developers"]),
+    ("Construction", &["construction", "builders", "building", "architecture", "architects", "trades", "tradies"]),
+    ("Manufacturing", &["manufacturing", "manufacturers", "industrial", "engineering"]),
+    ("Logistics & Transport", &["logistics", "transport", "transportation", "supply chain", "freight", "shipping"]),
+    ("Automotive", &["automotive", "car dealerships", "dealerships", "dealership", "motoring"]),
+    ("Education", &["education", "universities", "university", "schools", "school", "edtech", "higher education", "training"]),
+    ("Legal Services", &["legal", "law firm", "law firms", "lawyers", "solicitors", "attorneys"]),
+    ("Professional Services", &["professional services", "consultancies", "consulting firms", "b2b services"]),
+    ("Non-profit", &["non-profit", "nonprofit", "non-profits", "nonprofits", "not-for-profit", "not for profit", "charity", "charities", "ngo", "ngos"]),
+    ("Government & Public Sector", &["government", "public sector", "councils", "local government"]),
+    ("Energy & Utilities", &["energy", "utilities", "renewables", "renewable energy", "solar", "oil and gas", "mining"]),
+    ("Media & Entertainment", &["media", "entertainment", "publishing", "music", "gaming", "games", "sport", "sports", "film"]),
+    ("Telecommunications", &["telecommunications", "telecom", "telco", "telcos"]),
+    ("Agriculture", &["agriculture", "agribusiness", "farming", "agtech"]),
+    ("Home Services", &["home services", "plumbers", "electricians", "hvac", "roofing", "landscaping", "cleaning"]),
+    ("Fitness & Wellness", &["fitness", "gyms", "gym", "wellness", "wellbeing"]),
+];
+
+/// Industry words too ambiguous to count outside a stated "industries" context ("health" in
+/// "healthy growth", "media" in "social media", "building" a brand).
+pub const WEAK_INDUSTRY_WORDS: &[&str] =
+    &["health", "media", "building", "food", "training", "film", "property", "properties", "travel", "engineering", "investment", "data", "games", "sport", "music", "energy", "legal", "startups", "software", "finance", "bank", "cleaning"];
+
+/// Countries, their usual spellings, and the country each main city is in.
+pub const COUNTRIES: &[(&str, &[&str])] = &[
+    ("Australia", &["australia"]),
+    ("New Zealand", &["new zealand", "nz"]),
+    ("United Kingdom", &["united kingdom", "uk", "england", "scotland", "wales", "northern ireland", "great britain"]),
+    ("Ireland", &["ireland"]),
+    ("United States", &["united states", "usa", "us", "united states of america", "america"]),
+    ("Canada", &["canada"]),
+    ("Germany", &["germany", "deutschland"]),
+    ("France", &["france"]),
+    ("Netherlands", &["netherlands", "the netherlands", "holland"]),
+    ("Spain", &["spain"]),
+    ("Italy", &["italy"]),
+    ("Portugal", &["portugal"]),
+    ("Sweden", &["sweden"]),
+    ("Denmark", &["denmark"]),
+    ("Norway", &["norway"]),
+    ("Finland", &["finland"]),
+    ("Belgium", &["belgium"]),
+    ("Switzerland", &["switzerland"]),
+    ("Austria", &["austria"]),
+    ("Poland", &["poland"]),
+    ("Singapore", &["singapore"]),
+    ("India", &["india"]),
+    ("United Arab Emirates", &["uae", "united arab emirates"]),
+    ("South Africa", &["south africa"]),
+    ("Hong Kong", &["hong kong"]),
+    ("Japan", &["japan"]),
+    ("Brazil", &["brazil"]),
+    ("Mexico", &["mexico"]),
+    ("Philippines", &["philippines"]),
+];
+
+/// Cities (and states) an agency says it is based in, with their country.
+pub const PLACES: &[(&str, &str)] = &[
+    ("Sydney", "Australia"), ("Melbourne", "Australia"), ("Brisbane", "Australia"), ("Perth", "Australia"),
+    ("Adelaide", "Australia"), ("Canberra", "Australia"), ("Hobart", "Australia"), ("Darwin", "Australia"),
+    ("Gold Coast", "Australia"), ("Newcastle", "Australia"), ("Geelong", "Australia"), ("Sunshine Coast", "Australia"),
+    ("New South Wales", "Australia"), ("NSW", "Australia"), ("Victoria", "Australia"), ("VIC", "Australia"),
+    ("Queensland", "Australia"), ("QLD", "Australia"), ("Western Australia", "Australia"), ("South Australia", "Australia"),
+    ("Tasmania", "Australia"),
+    ("Auckland", "New Zealand"), ("Wellington", "New Zealand"), ("Christchurch", "New Zealand"),
+    ("London", "United Kingdom"), ("Manchester", "United Kingdom"), ("Birmingham", "United Kingdom"),
+    ("Leeds", "United Kingdom"), ("Bristol", "United Kingdom"), ("Liverpool", "United Kingdom"),
+    ("Edinburgh", "United Kingdom"), ("Glasgow", "United Kingdom"), ("Brighton", "United Kingdom"),
+    ("Cardiff", "United Kingdom"), ("Belfast", "United Kingdom"), ("Nottingham", "United Kingdom"),
+    ("Sheffield", "United Kingdom"), ("Oxford", "United Kingdom"), ("Cambridge", "United Kingdom"),
+    ("Dublin", "Ireland"), ("Cork", "Ireland"),
+    ("New York", "United States"), ("NYC", "United States"), ("Brooklyn", "United States"),
+    ("San Francisco", "United States"), ("Los Angeles", "United States"), ("Chicago", "United States"),
+    ("Austin", "United States"), ("Boston", "United States"), ("Seattle", "United States"),
+    ("Denver", "United States"), ("Miami", "United States"), ("Atlanta", "United States"),
+    ("Dallas", "United States"), ("Houston", "United States"), ("San Diego", "United States"),
+    ("Portland", "United States"), ("Philadelphia", "United States"), ("Washington", "United States"),
+    ("Nashville", "United States"), ("Phoenix", "United States"), ("Minneapolis", "United States"),
+    ("Salt Lake City", "United States"), ("Detroit", "United States"), ("Charlotte", "United States"),
+    ("California", "United States"), ("Texas", "United States"), ("Florida", "United States"),
+    ("Colorado", "United States"), ("Oregon", "United States"),
+    ("Toronto", "Canada"), ("Vancouver", "Canada"), ("Montreal", "Canada"), ("Calgary", "Canada"), ("Ottawa", "Canada"),
+    ("Berlin", "Germany"), ("Munich", "Germany"), ("Hamburg", "Germany"), ("Paris", "France"),
+    ("Amsterdam", "Netherlands"), ("Rotterdam", "Netherlands"), ("Madrid", "Spain"), ("Barcelona", "Spain"),
+    ("Lisbon", "Portugal"), ("Milan", "Italy"), ("Rome", "Italy"), ("Stockholm", "Sweden"),
+    ("Copenhagen", "Denmark"), ("Oslo", "Norway"), ("Helsinki", "Finland"), ("Brussels", "Belgium"),
+    ("Zurich", "Switzerland"), ("Geneva", "Switzerland"), ("Vienna", "Austria"), ("Warsaw", "Poland"),
+    ("Dubai", "United Arab Emirates"), ("Abu Dhabi", "United Arab Emirates"), ("Mumbai", "India"),
+    ("Bangalore", "India"), ("Bengaluru", "India"), ("Delhi", "India"), ("Cape Town", "South Africa"),
+    ("Johannesburg", "South Africa"), ("Tokyo", "Japan"), ("Manila", "Philippines"), ("São Paulo", "Brazil"),
+    ("Mexico City", "Mexico"),
+];
+
+/// Words of a job title (for telling "Jane Roe, CMO" from "Jane Roe, Northwind").
+pub const TITLE_WORDS: &[&str] = &[
+    "ceo", "cmo", "cto", "coo", "cfo", "cio", "cdo", "cpo", "founder", "co-founder", "cofounder", "director", "manager",
+    "head", "vp", "vice", "president", "owner", "partner", "officer", "lead", "executive", "chief", "coordinator",
+    "specialist", "principal", "chair", "chairman", "chairwoman", "gm", "general", "managing", "marketing", "md",
+    "associate", "senior", "editor", "consultant", "administrator", "supervisor", "analyst", "product", "brand",
+    "communications", "digital", "sales", "operations", "proprietor", "trustee", "board",
+];
+
+/// Names and words that only placeholders and theme demos use.
+pub const PLACEHOLDERS: &[&str] = &[
+    "john doe", "jane doe", "john smith", "jane smith", "joe bloggs", "john appleseed", "jane appleseed", "lorem",
+    "ipsum", "dolor sit", "company name", "client name", "your company", "your name", "your logo", "your brand",
+    "brand name", "client logo", "company logo", "logo", "logo here", "acme", "acme inc", "acme corp",
+    "acme corporation", "example", "sample", "placeholder", "test", "untitled", "image", "img", "photo", "icon",
+    "picture", "partner", "client", "customer", "brand", "company", "name surname", "first last", "firstname lastname",
+    "person name", "author name", "testimonial", "avatar", "xyz", "abc", "abc company", "xyz company", "foo", "bar",
+    "consectetur", "adipiscing",
+];
+
+/// Whether `text` is (or contains) a placeholder.
+pub fn is_placeholder(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    let t = t.trim_matches(|c: char| !c.is_alphanumeric());
+    if t.is_empty() {
+        return true;
+    }
+    if ["lorem", "ipsum", "dolor sit", "consectetur", "john doe", "jane doe", "joe bloggs", "adipiscing"].iter().any(|p| t.contains(p)) {
+        return true;
+    }
+    // "Client 1", "Logo 3", "Company 02".
+    let without_digits = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '-' || c == '_' || c == '#');
+    PLACEHOLDERS.contains(&t) || (without_digits != t && PLACEHOLDERS.contains(&without_digits))
+}
