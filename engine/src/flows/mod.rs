@@ -15,6 +15,7 @@ pub mod discover;
 pub mod leads;
 pub mod mailboxes;
 pub mod meetings;
+pub mod onboarding;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;
