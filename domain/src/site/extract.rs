@@ -150,6 +150,10 @@ fn testimonial_context(b: &Block) -> bool {
     heading_says(b, TESTIMONIAL_HEADINGS) || hints_say(b, &["testimonial", "review", "quote", "feedback", "kind-words"])
 }
 
+fn work_context(b: &Block) -> bool {
+    heading_says(b, &["work", "case stud", "projects", "portfolio"]) || hints_say(b, &["project", "case", "portfolio", "work-item", "work-card"])
+}
+
 fn industries_context(p: &PageDoc, b: &Block) -> bool {
     p.kind == PageKind::Industries || heading_says(b, INDUSTRY_HEADINGS) || hints_say(b, &["industr", "sector"])
 }
@@ -309,7 +313,8 @@ fn promise(pages: &[PageDoc]) -> (Option<Sourced<String>>, Vec<Sourced<String>>)
     };
     let good = |t: &str| {
         let n = words(t);
-        (2..=30).contains(&n) && !is_generic(t) && !vocab::is_placeholder(t) && !t.to_lowercase().starts_with("welcome")
+        let l = t.to_lowercase();
+        (2..=30).contains(&n) && !vocab::is_placeholder(t) && !["welcome", "home", "menu", "skip to", "cookie"].iter().any(|w| l.starts_with(w))
     };
     let content = || home.blocks.iter().filter(|b| !b.in_nav && !b.in_footer);
     let h1 = content().find(|b| b.kind == BlockKind::Heading && b.level == 1).map(|b| b.text.clone()).filter(|t| good(t));
@@ -498,7 +503,7 @@ fn domain_for(name: &str, p: &PageDoc, site_domain: &str) -> Option<String> {
 fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
     let mut found: Vec<Client> = Vec::new();
     let site_label = squash(site_domain.split('.').next().unwrap_or(""));
-    let mut add = |name: &str, domain: Option<String>, p: &PageDoc, evidence: ClientEvidence, provenance: Provenance| {
+    let add = |found: &mut Vec<Client>, name: &str, domain: Option<String>, p: &PageDoc, evidence: ClientEvidence, provenance: Provenance| {
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         let key = name_key(&name);
         if key.len() < 2 || key == agency || key == site_label || vocab::is_placeholder(&name) || !name_like(&name) {
@@ -519,7 +524,7 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
         for v in &p.json_ld {
             for key in ["sourceOrganization", "about", "sponsor", "funder"] {
                 if let Some(n) = v[key]["name"].as_str() {
-                    add(n, v[key]["url"].as_str().and_then(host_of), p, ClientEvidence::Structured, Provenance::Stated);
+                    add(&mut found, n, v[key]["url"].as_str().and_then(host_of), p, ClientEvidence::Structured, Provenance::Stated);
                 }
             }
         }
@@ -529,37 +534,38 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
                 continue;
             }
             if let Some(name) = labelled_client(&b.text) {
-                add(&name, None, p, ClientEvidence::CaseStudyField, Provenance::Stated);
+                add(&mut found, &name, None, p, ClientEvidence::CaseStudyField, Provenance::Stated);
                 continue;
             }
             let label = b.text.trim().trim_end_matches(':').trim().to_lowercase();
             if matches!(label.as_str(), "client" | "the client" | "customer" | "client name" | "brand" | "company" | "for") && b.text.len() < 20 {
                 if let Some(next) = content[i + 1..].iter().take(2).find(|n| !n.text.trim().is_empty()) {
                     if next.text.chars().count() <= 60 {
-                        add(next.text.trim(), None, p, ClientEvidence::CaseStudyField, Provenance::Stated);
+                        add(&mut found, next.text.trim(), None, p, ClientEvidence::CaseStudyField, Provenance::Stated);
                     }
                 }
             }
         }
-        // A case study's title.
-        if p.kind == PageKind::CaseStudy {
+        // A case study's title, when it has no client field.
+        let has_field = found.iter().any(|c| c.source_url == p.url && c.evidence == ClientEvidence::CaseStudyField);
+        if p.kind == PageKind::CaseStudy && !has_field {
             let slug = path_of(&p.url).trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_end_matches(".html").to_string();
             let h1 = content.iter().find(|b| b.kind == BlockKind::Heading && b.level == 1 && !b.in_footer).map(|b| b.text.clone());
             let title = h1.or_else(|| p.og_title.clone()).unwrap_or_else(|| p.title.clone());
             if let Some(name) = client_from_title(&title, &slug).or_else(|| client_from_title(&p.title, &slug)) {
-                add(&name, None, p, ClientEvidence::CaseStudyTitle, Provenance::Inferred);
+                add(&mut found, &name, None, p, ClientEvidence::CaseStudyTitle, Provenance::Inferred);
             }
         }
         // The cards of a work page: their headings, and the links to case studies.
-        if matches!(p.kind, PageKind::Work | PageKind::Home) {
+        {
             for b in content.iter().filter(|b| !b.in_footer) {
                 let card_link = b.kind == BlockKind::Link
                     && b.href.as_deref().is_some_and(|h| super::classify_page(&path_of(h), "") == PageKind::CaseStudy);
-                let card_heading = p.kind == PageKind::Work && b.kind == BlockKind::Heading && b.level >= 2 && !clients_context(p, b);
+                let card_heading = b.kind == BlockKind::Heading && b.level >= 2 && !clients_context(p, b) && (p.kind == PageKind::Work || work_context(b));
                 if card_link || card_heading {
                     let slug = b.href.as_deref().map(|h| path_of(h).trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()).unwrap_or_default();
                     if let Some(name) = client_from_title(&b.text, &slug) {
-                        add(&name, None, p, ClientEvidence::CaseStudyTitle, Provenance::Inferred);
+                        add(&mut found, &name, None, p, ClientEvidence::CaseStudyTitle, Provenance::Inferred);
                     }
                 }
             }
@@ -571,18 +577,18 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
                 BlockKind::Image => {
                     let alt = strip_logo_words(&b.text);
                     if !alt.is_empty() {
-                        add(&alt, external, p, ClientEvidence::Logo, Provenance::Stated);
+                        add(&mut found, &alt, external, p, ClientEvidence::Logo, Provenance::Stated);
                     } else if let Some(file) = b.src.as_deref().and_then(|s| s.rsplit('/').next()) {
                         let name = strip_logo_words(&file.replace('-', " "));
                         let name: String = name.split_whitespace().filter(|w| !w.chars().all(|c| c.is_ascii_digit())).map(title_case).collect::<Vec<_>>().join(" ");
-                        add(&name, external, p, ClientEvidence::Logo, Provenance::Inferred);
+                        add(&mut found, &name, external, p, ClientEvidence::Logo, Provenance::Inferred);
                     }
                 }
                 BlockKind::ListItem | BlockKind::Text | BlockKind::Term | BlockKind::Link if !b.in_footer && words(&b.text) <= 5 => {
-                    add(&b.text, external, p, ClientEvidence::ClientList, Provenance::Stated);
+                    add(&mut found, &b.text, external, p, ClientEvidence::ClientList, Provenance::Stated);
                 }
                 BlockKind::Heading if b.level >= 3 && !b.in_footer && p.kind == PageKind::Clients => {
-                    add(&b.text, external, p, ClientEvidence::ClientList, Provenance::Stated);
+                    add(&mut found, &b.text, external, p, ClientEvidence::ClientList, Provenance::Stated);
                 }
                 _ => {}
             }
@@ -604,10 +610,20 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
                 continue;
             }
             if let Some(company) = company_in_attribution(&b.text) {
-                add(&company, None, p, ClientEvidence::Testimonial, Provenance::Stated);
+                add(&mut found, &company, None, p, ClientEvidence::Testimonial, Provenance::Stated);
             }
         }
     }
+    // A title's short form of a client named in full elsewhere ("Harbourside Council" beside
+    // "Harbourside District Council") is the same client.
+    let full: Vec<(Vec<String>, ClientEvidence)> = found.iter().map(|c| (c.name.split_whitespace().map(squash).collect(), c.evidence)).collect();
+    let mut i = 0;
+    found.retain(|c| {
+        let mine: Vec<String> = c.name.split_whitespace().map(squash).collect();
+        i += 1;
+        !(c.evidence == ClientEvidence::CaseStudyTitle
+            && full.iter().enumerate().any(|(j, (other, ev))| j != i - 1 && *ev != ClientEvidence::CaseStudyTitle && other.len() > mine.len() && mine.iter().all(|w| other.contains(w))))
+    });
     // Strongest evidence first; the rest in the order found.
     let rank = |e: ClientEvidence| match e {
         ClientEvidence::CaseStudyField | ClientEvidence::Structured => 0,

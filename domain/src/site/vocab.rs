@@ -97,6 +97,8 @@ pub const SERVICE_WORDS: &[(&str, ServiceCategory)] = &[
     ("motion", ServiceCategory::Video),
     ("production", ServiceCategory::Video),
     ("strategy", ServiceCategory::Strategy),
+    ("campaigns", ServiceCategory::Strategy),
+    ("campaign", ServiceCategory::Strategy),
     ("consulting", ServiceCategory::Strategy),
     ("consultancy", ServiceCategory::Strategy),
     ("marketing", ServiceCategory::Strategy),
@@ -249,7 +251,8 @@ pub const PLACEHOLDERS: &[&str] = &[
     "acme corporation", "example", "sample", "placeholder", "test", "untitled", "image", "img", "photo", "icon",
     "picture", "partner", "client", "customer", "brand", "company", "name surname", "first last", "firstname lastname",
     "person name", "author name", "testimonial", "avatar", "xyz", "abc", "abc company", "xyz company", "foo", "bar",
-    "consectetur", "adipiscing",
+    "consectetur", "adipiscing", "project title", "project name", "case study title", "title", "heading", "subtitle",
+    "client name here", "name here", "company name here",
 ];
 
 /// Whether `text` is (or contains) a placeholder.

@@ -1,0 +1,7 @@
+//! The onboarding site reader and discovery against local sites (fixtures) and hostile
+//! addresses.
+
+mod support;
+mod discovery;
+mod ssrf;
+mod limits;
