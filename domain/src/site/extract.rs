@@ -151,7 +151,23 @@ fn testimonial_context(b: &Block) -> bool {
 }
 
 fn work_context(b: &Block) -> bool {
-    heading_says(b, &["work", "case stud", "projects", "portfolio"]) || hints_say(b, &["project", "case", "portfolio", "work-item", "work-card"])
+    // Whole class words only: "case" is inside "uppercase".
+    heading_says(b, &["work", "case stud", "projects", "portfolio"])
+        || b.hints.split_whitespace().any(|t| ["case-stud", "casestud", "case_stud", "project", "portfolio", "work-item", "work-card", "work-tile", "work__", "case-card", "cases"].iter().any(|w| t.contains(w)))
+}
+
+/// Badges and platforms an agency shows beside its clients' logos: partner programmes, awards,
+/// review sites, the tools it uses. Never a client.
+fn is_badge(name: &str) -> bool {
+    let l = name.to_lowercase();
+    const WORDS: &[&str] = &["partner", "certified", "certification", "award", "awards", "premier", "badge", "accredited", "member of", "winner", "finalist", "rated", "reviews", "verified", "agency of the year"];
+    const TOOLS: &[&str] = &[
+        "google", "google ads", "google analytics", "meta", "facebook", "instagram", "linkedin", "tiktok", "youtube", "hubspot",
+        "shopify", "shopify plus", "clutch", "semrush", "ahrefs", "microsoft advertising", "bing", "amazon ads", "yelp",
+        "trustpilot", "wordpress", "webflow", "klaviyo", "mailchimp", "salesforce", "moz", "x", "twitter", "pinterest",
+        "snapchat", "bigcommerce", "woocommerce", "magento", "adobe", "figma", "upwork", "designrush", "goodfirms", "awwwards",
+    ];
+    WORDS.iter().any(|w| has_words(&l, w)) || TOOLS.contains(&l.as_str())
 }
 
 fn industries_context(p: &PageDoc, b: &Block) -> bool {
@@ -182,6 +198,8 @@ fn is_generic(text: &str) -> bool {
         "x", "instagram", "linkedin", "facebook", "twitter", "youtube", "email", "phone", "address", "location",
         "locations", "office", "offices", "hours", "client", "year", "role", "deliverables", "scope", "sector", "industry",
         "website", "services provided", "project", "brand", "brands", "partners", "awards", "press", "thank you", "success",
+        "all", "filter", "filters", "view", "next", "prev", "previous", "close", "search", "submit", "enquire", "menu", "top",
+        "work with us", "careers", "join us", "hire us", "more", "details", "info", "information", "share this", "the team",
     ];
     t.is_empty() || EXACT.contains(&t) || STARTS.iter().any(|s| t.starts_with(s))
 }
@@ -287,6 +305,10 @@ fn title_case(w: &str) -> String {
 /// "Northwind logo" / "logo-northwind.svg" → "Northwind".
 fn strip_logo_words(alt: &str) -> String {
     let mut t = alt.trim().to_string();
+    // An alt that is a file slug ("harbour-bank-logo"): its words, capitalised.
+    if !t.contains(' ') && t.contains(['-', '_']) && t.chars().all(|c| !c.is_uppercase()) {
+        t = t.split(['-', '_']).filter(|w| !w.is_empty()).map(title_case).collect::<Vec<_>>().join(" ");
+    }
     for ext in [".png", ".svg", ".jpg", ".jpeg", ".webp", ".gif", ".avif"] {
         if t.to_lowercase().ends_with(ext) {
             t.truncate(t.len() - ext.len());
@@ -509,6 +531,9 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
         if key.len() < 2 || key == agency || key == site_label || vocab::is_placeholder(&name) || !name_like(&name) {
             return;
         }
+        if matches!(evidence, ClientEvidence::Logo | ClientEvidence::ClientList | ClientEvidence::Testimonial) && is_badge(&name) {
+            return;
+        }
         let domain = domain.or_else(|| domain_for(&name, p, site_domain));
         if let Some(c) = found.iter_mut().find(|c| name_key(&c.name) == key) {
             if c.domain.is_none() {
@@ -580,7 +605,13 @@ fn clients(pages: &[PageDoc], site_domain: &str, agency: &str) -> Vec<Client> {
                         add(&mut found, &alt, external, p, ClientEvidence::Logo, Provenance::Stated);
                     } else if let Some(file) = b.src.as_deref().and_then(|s| s.rsplit('/').next()) {
                         let name = strip_logo_words(&file.replace('-', " "));
-                        let name: String = name.split_whitespace().filter(|w| !w.chars().all(|c| c.is_ascii_digit())).map(title_case).collect::<Vec<_>>().join(" ");
+                        // "Harbour-Bank-Logo-300x120-min.png" → "Harbour Bank".
+                        let name: String = name
+                            .split_whitespace()
+                            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()) && !matches!(w.to_lowercase().as_str(), "min" | "scaled" | "copy" | "final" | "web" | "sm" | "lg" | "small" | "large" | "retina" | "x"))
+                            .map(title_case)
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         add(&mut found, &name, external, p, ClientEvidence::Logo, Provenance::Inferred);
                     }
                 }
@@ -683,17 +714,22 @@ fn industries(pages: &[PageDoc]) -> Vec<Sourced<String>> {
     for p in pages {
         for b in p.blocks.iter().filter(|b| !b.in_nav && !b.in_footer && b.kind != BlockKind::Link) {
             let text = b.text.to_lowercase();
-            let in_context = industries_context(p, b);
+            // "We work with dental practices, law firms and …" states whom it serves.
+            let says_whom = ["we work with", "we specialise in", "we specialize in", "we serve", "we help", "we partner with", "our clients include", "clients in", "clients across", "working with"]
+                .iter()
+                .any(|w| text.contains(w));
+            let strict = industries_context(p, b);
             let mut matched_any = false;
             for (label, words) in vocab::INDUSTRIES {
                 let hit = words.iter().find(|w| has_words(&text, w));
                 let Some(w) = hit else { continue };
                 matched_any = true;
-                if in_context {
+                let weak = vocab::WEAK_INDUSTRY_WORDS.contains(w);
+                if strict || (says_whom && !weak) {
                     if !stated.iter().any(|s| s.value == *label) {
                         stated.push(Sourced::stated(label.to_string(), &p.url));
                     }
-                } else if !vocab::WEAK_INDUSTRY_WORDS.contains(w) {
+                } else if !weak {
                     let case = matches!(p.kind, PageKind::CaseStudy | PageKind::Clients | PageKind::Work);
                     let e = mentions.entry(label).or_default();
                     if !e.iter().any(|(u, _)| *u == p.url) {
@@ -702,7 +738,7 @@ fn industries(pages: &[PageDoc]) -> Vec<Sourced<String>> {
                 }
             }
             // A named sector the list does not know ("Franchises").
-            if in_context && !matched_any && matches!(b.kind, BlockKind::ListItem | BlockKind::Term) || in_context && !matched_any && b.kind == BlockKind::Heading && b.level >= 3 && p.kind == PageKind::Industries {
+            if strict && !matched_any && (matches!(b.kind, BlockKind::ListItem | BlockKind::Term) || (b.kind == BlockKind::Heading && b.level >= 3 && p.kind == PageKind::Industries)) {
                 let t = b.text.trim();
                 if is_label(t, 4) && !only_service_words(t) && !stated.iter().any(|s| squash(&s.value) == squash(t)) {
                     stated.push(Sourced::stated(t.to_string(), &p.url));
@@ -742,7 +778,7 @@ fn team_size(pages: &[PageDoc]) -> Option<Sourced<u32>> {
         [
             Regex::new(&format!(r"(?i)\b(?:team|crew|family|collective|group|studio) of {qual}(\d{{1,4}})\+?\b")).expect("valid"),
             Regex::new(&format!(r"(?i)\b{qual}(\d{{1,4}})\+?\s*(?:-\s*)?(?:strong |full[- ]time |talented |passionate |dedicated |in-house |experienced )*(?:people|staff|employees|experts|specialists|professionals|team members|creatives|designers|developers|marketers|strategists|humans|individuals|creators|engineers|consultants)\b")).expect("valid"),
-            Regex::new(r"(?i)\b(\d{1,4})\+?[- ]strong team\b").expect("valid"),
+            Regex::new(r"(?i)\b(\d{1,4})\+?[- ]strong\b").expect("valid"),
         ]
     });
     let mut best: Option<Sourced<u32>> = None;
@@ -853,6 +889,16 @@ fn locations(pages: &[PageDoc]) -> Vec<Sourced<String>> {
                     if (1..=3).contains(&words(piece)) && !is_generic(piece) && !vocab::is_placeholder(piece) {
                         add(piece.to_string(), &p.url, &mut out);
                     }
+                }
+            }
+        }
+    }
+    // "a Sydney-based agency": only places the gazetteer knows.
+    for p in pages {
+        for b in p.blocks.iter().filter(|b| !b.in_nav && b.kind != BlockKind::Link && b.text.contains("-based")) {
+            for place in vocab::PLACES.iter().map(|(p, _)| *p).chain(vocab::COUNTRIES.iter().map(|(c, _)| *c)) {
+                if b.text.contains(&format!("{place}-based")) {
+                    add(place.to_string(), &p.url, &mut out);
                 }
             }
         }

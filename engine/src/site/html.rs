@@ -12,7 +12,7 @@ use url::Url;
 /// Most blocks kept from one page, and characters kept of one block.
 const MAX_BLOCKS: usize = 6_000;
 const MAX_BLOCK_CHARS: usize = 2_000;
-const MAX_HINT_CHARS: usize = 400;
+const MAX_HINT_CHARS: usize = 600;
 
 /// A link on the page: its absolute URL (without fragment) and its text.
 #[derive(Debug, Clone)]
@@ -78,6 +78,20 @@ fn own_text(el: ElementRef) -> String {
     collapse(&s)
 }
 
+/// Utility classes (Tailwind, Bootstrap grid, page-builder ids) say nothing about what a part
+/// of the page is, and would crowd the words that do out of the hints.
+fn is_utility_class(w: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "flex", "grid", "p-", "m-", "px-", "py-", "pt-", "pb-", "pl-", "pr-", "mx-", "my-", "mt-", "mb-", "ml-", "mr-", "text-",
+        "bg-", "w-", "h-", "max-", "min-", "gap-", "items-", "justify-", "rounded", "border", "shadow", "font-", "leading-",
+        "tracking-", "space-", "col-", "row-", "hidden", "block", "inline", "relative", "absolute", "fixed", "sticky", "z-",
+        "overflow", "opacity", "transition", "duration-", "ease-", "uppercase", "lowercase", "capitalize", "container",
+        "d-", "order-", "align-", "self-", "place-", "inset-", "top-", "left-", "right-", "bottom-", "translate", "scale-",
+        "elementor-element-", "elementor-widget-", "wp-block-group", "has-", "is-layout", "animate", "aos-", "js-", "w-dyn",
+    ];
+    w.contains([':', '[', '/']) || w.len() > 60 || PREFIXES.iter().any(|p| w.starts_with(p))
+}
+
 fn is_hidden(el: &scraper::node::Element) -> bool {
     el.attr("hidden").is_some()
         || el.attr("aria-hidden") == Some("true")
@@ -134,7 +148,7 @@ impl Walker<'_> {
             return;
         }
         let mut ctx = ctx.clone();
-        let words: Vec<String> = e.classes().chain(e.id()).map(|w| w.to_lowercase()).collect();
+        let words: Vec<String> = e.classes().chain(e.id()).filter(|w| !is_utility_class(w)).map(|w| w.to_lowercase()).collect();
         if !words.is_empty() && ctx.hints.len() < MAX_HINT_CHARS {
             ctx.hints.push(' ');
             ctx.hints.push_str(&words.join(" "));

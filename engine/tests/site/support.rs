@@ -2,6 +2,7 @@
 //! host would serve a Jekyll build), and a trap listener that counts connections, to prove a
 //! refused address was never contacted. Shared with the server's command-line tests.
 
+#![allow(dead_code)] // each test binary uses part of it
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
