@@ -43,8 +43,6 @@ pub struct ReadLimits {
 pub const ROBOTS_AGENT: &str = "AgencyOS";
 /// The longest Crawl-delay we honour; a site asking more is read at this pace.
 const MAX_CRAWL_DELAY: Duration = Duration::from_secs(5);
-/// Most case-study and single-service pages, so the section pages always fit in.
-const MAX_DETAIL_PAGES: usize = 12;
 
 impl Default for ReadLimits {
     fn default() -> Self {
@@ -232,7 +230,6 @@ pub async fn read_site_with(policy: &NetPolicy, start: &str, limits: &ReadLimits
         enqueue(&mut queue, &seen, u, "");
     }
     progress(pages.len(), (queue.len() + 1).min(limits.max_pages));
-    let mut details = 0usize;
     while pages.len() < limits.max_pages {
         // Best first: section pages, then contact and team, then case studies.
         let Some(i) = queue.iter().enumerate().min_by_key(|(_, c)| (c.priority, c.seq)).map(|(i, _)| i) else { break };
@@ -241,12 +238,6 @@ pub async fn read_site_with(policy: &NetPolicy, start: &str, limits: &ReadLimits
             continue;
         }
         seen.insert(page_key(&c.url));
-        if matches!(c.kind, PageKind::CaseStudy | PageKind::Service) {
-            if details >= MAX_DETAIL_PAGES {
-                continue;
-            }
-            details += 1;
-        }
         if !robots.allows(&c.url) {
             skipped.push(Skipped { url: c.url.to_string(), reason: "disallowed by robots.txt".into() });
             continue;

@@ -76,6 +76,7 @@ async fn the_whole_read_stops_when_its_time_is_spent_and_pages_are_capped() {
     // Without the time limit, 25 pages at most (robots.txt and the sitemap not counted).
     let read = read_site(&NetPolicy::new(true), &format!("{}/", server.uri()), &ReadLimits { total: Duration::from_secs(60), ..local_limits() }).await;
     let read = read.unwrap();
-    assert!(read.pages.len() <= 25);
-    assert!(read.pages.iter().filter(|p| p.url.contains("/work/case-") || p.url.contains("/services/s-")).count() <= 12);
+    assert_eq!(read.pages.len(), 25);
+    // Section pages before case studies: About and Work are read whatever the order of links.
+    assert!(read.pages[1..3].iter().all(|p| p.url.ends_with("/about/") || p.url.ends_with("/work/")), "{:?}", read.pages.iter().map(|p| &p.url).collect::<Vec<_>>());
 }
