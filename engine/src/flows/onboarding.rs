@@ -1,9 +1,17 @@
 //! Onboarding discovery (SPEC §12): read the agency's site, extract what it says, derive the
 //! ideal customer profile to confirm. The reading is `crate::site`; the meaning is
-//! `domain::site`; this flow joins them and shapes the result the command line prints.
+//! `domain::site`; this flow joins them, shapes the result the command line prints, and runs
+//! it as a durable job whose progress is kept in `onboarding_runs` (so a reload or a restart
+//! shows where it is).
 
+use crate::auth::authorize;
 use crate::net::NetPolicy;
 use crate::site::{self, FetchError, ReadLimits, SiteRead};
+use crate::store::{audit, onboarding as store};
+use crate::{Engine, Error, Result};
+use domain::account::Action;
+use domain::ids::{UserId, WorkspaceId};
+use uuid::Uuid;
 use domain::site::derive::{derive_icp, IcpDraft};
 use domain::site::extract::extract;
 use domain::site::SiteProfile;
@@ -72,5 +80,67 @@ impl Discovery {
             "pages": self.read.pages.iter().map(|pg| json!({"url": pg.url, "kind": pg.kind.as_str()})).collect::<Vec<_>>(),
             "notes": notes,
         })
+    }
+}
+
+/// Starts a discovery run for the workspace (members and above) and queues its job. A private
+/// or malformed address is refused here, at once, with the reason; the job checks every
+/// address again when it connects.
+pub async fn start(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) -> Result<Uuid> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let parsed = site::parse_site_url(url).map_err(|e| Error::Invalid(e.to_string()))?;
+    engine.settings.net.check_url_host(parsed.as_str()).await.map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut tx = engine.pool.begin().await?;
+    let id = store::create(&mut tx, access.workspace, parsed.as_str(), user).await?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(access.workspace),
+            actor: Some(user),
+            action: "onboarding.discover",
+            target_type: "onboarding_run",
+            target_id: Some(id.to_string()),
+            before: None,
+            after: Some(json!({ "url": parsed.as_str() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    crate::jobs::enqueue_discover(&engine.pool, crate::jobs::DiscoverIcp { workspace: access.workspace.0, run: id })
+        .await
+        .map_err(Error::Internal)?;
+    Ok(id)
+}
+
+/// The job's work: reads, extracts and derives, writing each step's progress; a site that
+/// cannot be read ends the run as failed with the reason (not retried: it is the address, not
+/// us). Running a finished run again does nothing; an unfinished one starts over.
+pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits) -> Result<()> {
+    let Some(run) = store::get(&engine.pool, ws, id).await? else { return Ok(()) };
+    if matches!(run.status.as_str(), "done" | "failed") {
+        return Ok(());
+    }
+    let (tx, mut rx) = tokio::sync::watch::channel(("reading".to_string(), 0usize, 0usize));
+    let pool = engine.pool.clone();
+    let work = discover(&engine.settings.net, &run.url, limits, move |step, n, total| {
+        let _ = tx.send((step.to_string(), n, total));
+    });
+    // Writes the latest step while the work goes on; ends when the work drops its sender.
+    let writer = async {
+        while rx.changed().await.is_ok() {
+            let (step, n, total) = rx.borrow_and_update().clone();
+            if let Err(e) = store::progress(&pool, ws, id, &step, n, total).await {
+                tracing::warn!(error = %e, "could not record onboarding progress");
+            }
+        }
+    };
+    let (found, ()) = tokio::join!(work, writer);
+    match found {
+        Ok(d) => {
+            let result = json!({ "summary": d.to_json(), "profile": d.profile, "draft": d.draft });
+            store::progress(&engine.pool, ws, id, "deriving", d.read.pages.len(), d.read.pages.len()).await?;
+            store::finish(&engine.pool, ws, id, &result).await
+        }
+        Err(e) => store::fail(&engine.pool, ws, id, &e.to_string()).await,
     }
 }

@@ -112,7 +112,7 @@ impl Fetcher {
     }
 
     /// GETs `url`, following redirects that `allowed` accepts, each checked again.
-    pub async fn get(&mut self, url: Url, want: Want, cap: usize, allowed: &dyn Fn(&Url) -> bool) -> Result<Fetched, FetchError> {
+    pub async fn get(&mut self, url: Url, want: Want, cap: usize, allowed: &(dyn Fn(&Url) -> bool + Sync)) -> Result<Fetched, FetchError> {
         let mut url = url;
         for _hop in 0..=self.limits.max_redirects {
             self.check(&url).await?;

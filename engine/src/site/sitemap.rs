@@ -56,7 +56,7 @@ fn rank(u: &str) -> u8 {
     }
 }
 
-pub async fn read(f: &mut Fetcher, start: Vec<Url>, same_site: &dyn Fn(&Url) -> bool, notes: &mut Vec<String>) -> Vec<Url> {
+pub async fn read(f: &mut Fetcher, start: Vec<Url>, same_site: &(dyn Fn(&Url) -> bool + Sync), notes: &mut Vec<String>) -> Vec<Url> {
     let mut todo: Vec<Url> = start.into_iter().filter(|u| same_site(u)).collect();
     let mut pages = Vec::new();
     let mut files = 0;

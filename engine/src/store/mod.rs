@@ -16,6 +16,7 @@ pub mod leads;
 pub mod mailbox_polls;
 pub mod mailboxes;
 pub mod meetings;
+pub mod onboarding;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;

@@ -5,3 +5,4 @@ mod support;
 mod discovery;
 mod ssrf;
 mod limits;
+mod job;
