@@ -15,6 +15,14 @@ create table onboarding_runs (
     -- why it failed, worded for the person onboarding ("that address is on a private network")
     error         text check (length(error) <= 1000),
     requested_by  uuid not null references users(id),
+    -- SPEC §14 platform intelligence: whether the agency agreed to share anonymised outcomes;
+    -- off unless someone said yes, and then who and when
+    consent       boolean not null default false,
+    consent_by    uuid references users(id),
+    consent_at    timestamptz,
+    -- Confirm saved the (edited) profile as the workspace's ICP
+    confirmed_by  uuid references users(id),
+    confirmed_at  timestamptz,
     created_at    timestamptz not null default now(),
     updated_at    timestamptz not null default now(),
     primary key (client_id, id)

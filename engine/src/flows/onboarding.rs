@@ -144,3 +144,37 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits
         Err(e) => store::fail(&engine.pool, ws, id, &e.to_string()).await,
     }
 }
+
+/// The workspace's latest run (viewers too).
+pub async fn latest(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Option<store::Run>> {
+    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    store::latest(&engine.pool, access.workspace).await
+}
+
+/// Confirm: saves the profile as edited (audited; re-scores the leads when its scoring part
+/// changed, as Settings → ICP does) and records the data-sharing answer with who and when.
+pub async fn confirm(engine: &Engine, user: UserId, ws: WorkspaceId, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let found = store::get(&engine.pool, access.workspace, run).await?.ok_or(Error::NotFound("onboarding run"))?;
+    if found.status != "done" {
+        return Err(Error::Invalid("This run has not finished reading the website yet.".into()));
+    }
+    let saved = crate::flows::icp::save(engine, user, access.workspace, icp).await?;
+    let mut tx = engine.pool.begin().await?;
+    store::confirm(&mut tx, access.workspace, run, consent, user).await?;
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(access.workspace),
+            actor: Some(user),
+            action: "onboarding.confirm",
+            target_type: "onboarding_run",
+            target_id: Some(run.to_string()),
+            before: Some(json!({ "consent": found.consent })),
+            after: Some(json!({ "consent": consent, "url": found.url })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}

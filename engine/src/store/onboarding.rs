@@ -15,11 +15,14 @@ pub struct Run {
     pub pages_planned: i32,
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
+    pub consent: bool,
+    pub consent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-const COLUMNS: &str = "id, url, status, pages_read, pages_planned, result, error, created_at, updated_at";
+const COLUMNS: &str = "id, url, status, pages_read, pages_planned, result, error, consent, consent_at, confirmed_at, created_at, updated_at";
 
 pub async fn create(conn: &mut PgConnection, ws: WorkspaceId, url: &str, by: UserId) -> Result<Uuid> {
     Ok(sqlx::query_scalar("insert into onboarding_runs (client_id, url, requested_by) values ($1, $2, $3) returning id")
@@ -79,5 +82,21 @@ pub async fn fail<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: Uuid, error:
         .bind(error.chars().take(1000).collect::<String>())
         .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Records the confirmation and the consent answer (who and when; a "no" clears an earlier yes).
+pub async fn confirm(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, consent: bool, by: UserId) -> Result<()> {
+    sqlx::query(
+        "update onboarding_runs set confirmed_by = $4, confirmed_at = now(), consent = $3,
+             consent_by = case when $3 then $4 end, consent_at = case when $3 then now() end, updated_at = now()
+         where client_id = $1 and id = $2",
+    )
+    .bind(ws.0)
+    .bind(id)
+    .bind(consent)
+    .bind(by.0)
+    .execute(conn)
+    .await?;
     Ok(())
 }

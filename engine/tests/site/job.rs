@@ -61,6 +61,22 @@ async fn a_discovery_run_is_queued_as_a_job_and_keeps_its_progress_and_result(po
     jobs::run_discover_icp(&ctx, &job).await.unwrap();
     assert_eq!(runs::get(&pool, ws, id).await.unwrap().unwrap().updated_at, done.updated_at);
     assert_eq!(runs::latest(&pool, ws).await.unwrap().unwrap().id, id);
+
+    // Confirm with an edit and consent: the ICP is saved (audited) and the answer recorded.
+    let draft: domain::site::derive::IcpDraft = serde_json::from_value(result["draft"].clone()).unwrap();
+    let mut icp = draft.to_workspace_icp();
+    icp.scoring.locations = vec!["New Zealand".into(), "Australia".into()];
+    let saved = onboarding::confirm(&engine, owner, ws, id, &icp, true).await.unwrap();
+    assert!(saved.rescoring);
+    assert_eq!(engine::flows::icp::get(&engine, owner, ws).await.unwrap(), icp);
+    let confirmed = runs::get(&pool, ws, id).await.unwrap().unwrap();
+    assert!(confirmed.consent && confirmed.consent_at.is_some() && confirmed.confirmed_at.is_some());
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where client_id = $1 and action in ('icp.update', 'onboarding.confirm') order by action").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(actions, ["icp.update", "onboarding.confirm"]);
+    // Saying no later clears the consent.
+    onboarding::confirm(&engine, owner, ws, id, &icp, false).await.unwrap();
+    let again = runs::get(&pool, ws, id).await.unwrap().unwrap();
+    assert!(!again.consent && again.consent_at.is_none());
 }
 
 #[sqlx::test(migrations = "../migrations")]
