@@ -255,7 +255,16 @@ fn is_org_type(v: &serde_json::Value) -> bool {
 fn company_name(pages: &[PageDoc], site_domain: &str) -> Option<Sourced<String>> {
     let home = pages.iter().find(|p| p.kind == PageKind::Home).or(pages.first())?;
     let label = squash(site_domain.split('.').next().unwrap_or(site_domain));
-    let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // "Tidewater Digital – Brisbane SEO Agency" as a site name: the part naming the domain,
+    // else the first part.
+    let clean = |s: &str| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let parts = title_parts(&s);
+        if parts.len() < 2 {
+            return s;
+        }
+        parts.iter().find(|p| squash(p) == label || (squash(p).len() >= 3 && label.contains(&squash(p)))).cloned().unwrap_or_else(|| parts[0].clone())
+    };
     let usable = |s: &str| !s.is_empty() && s.chars().count() <= 80 && words(s) <= 8 && !vocab::is_placeholder(s);
     for p in pages {
         for v in &p.json_ld {
@@ -931,6 +940,21 @@ mod tests {
         assert_eq!(client_from_title("Digital banking at Harbour Bank", "harbour-bank-app").as_deref(), Some("Harbour Bank"));
         assert_eq!(client_from_title("Brand Strategy", "brand-strategy"), None);
         assert_eq!(client_from_title("Lorem ipsum dolor", "lorem"), None);
+    }
+
+    #[test]
+    fn a_site_name_with_a_tagline_gives_the_part_that_names_the_domain() {
+        let page = PageDoc {
+            url: "https://tidewater.example/".into(),
+            kind: PageKind::Home,
+            title: "Home".into(),
+            meta_description: None,
+            og_site_name: Some("Brisbane SEO Agency | Tidewater".into()),
+            og_title: None,
+            json_ld: Vec::new(),
+            blocks: Vec::new(),
+        };
+        assert_eq!(company_name(&[page], "tidewater.example").unwrap().value, "Tidewater");
     }
 
     #[test]

@@ -202,6 +202,11 @@ pub async fn read_site_with(policy: &NetPolicy, start: &str, limits: &ReadLimits
     };
     let (home_doc, home_links) = html::parse_page(&fetch::decode(&home.body, &home.content_type), &home_url, PageKind::Home);
     drop(home);
+    // A page built in the browser by JavaScript arrives nearly empty: say so, since the
+    // findings will be thin.
+    if home_doc.blocks.iter().filter(|b| !b.in_nav).count() < 5 {
+        notes.push("the home page has almost no text in its HTML (it may be built by JavaScript); findings may be thin".into());
+    }
     let mut pages = vec![home_doc];
     let mut seen: HashSet<String> = HashSet::from([page_key(&home_url), page_key(&start)]);
     let mut queue: Vec<Candidate> = Vec::new();
