@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell ssr=SsrMode::Async>
                     <Route path=path!("") view=dashboard::Dashboard ssr=SsrMode::Async/>
-                    <Route path=path!("onboarding") view=sections::Onboarding ssr=SsrMode::Async/>
+                    <Route path=path!("onboarding") view=onboarding::OnboardingPage ssr=SsrMode::Async/>
                     <Route path=path!("campaigns") view=campaigns::CampaignsPage ssr=SsrMode::Async/>
                     <Route path=path!("campaigns/new") view=campaigns::NewCampaignPage ssr=SsrMode::Async/>
                     <Route path=path!("campaigns/:id") view=campaigns::CampaignPage ssr=SsrMode::Async/>

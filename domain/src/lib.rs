@@ -14,6 +14,8 @@ pub mod ids;
 
 // Lead scoring (SPEC §4) and the ideal customer profile it compares against (§12).
 pub mod icp;
+// What an agency's website says about it and the profile derived from that (SPEC §12 onboarding).
+pub mod site;
 pub mod score;
 // Allocation, sending windows and cadences (SPEC §6, §7).
 pub mod allocate;

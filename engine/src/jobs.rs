@@ -64,6 +64,13 @@ pub struct NotifyReply {
     pub reply: Uuid,
 }
 
+/// Read the agency's website for an onboarding run (`onboarding_runs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoverIcp {
+    pub workspace: Uuid,
+    pub run: Uuid,
+}
+
 /// How a job failed: worth retrying later, or not.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -153,6 +160,27 @@ pub fn notify_storage(pool: PgPool) -> PostgresStorage<NotifyReply> {
 pub async fn enqueue_notify(pool: &PgPool, job: NotifyReply) -> anyhow::Result<String> {
     let parts = notify_storage(pool.clone()).push(job).await?;
     Ok(parts.task_id.to_string())
+}
+
+pub fn discover_storage(pool: PgPool) -> PostgresStorage<DiscoverIcp> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::DiscoverIcp").set_poll_interval(POLL))
+}
+
+/// Persists an onboarding discovery job; returns its id.
+pub async fn enqueue_discover(pool: &PgPool, job: DiscoverIcp) -> anyhow::Result<String> {
+    let parts = discover_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Runs an onboarding discovery with the product's reader limits under the installation's
+/// outbound policy.
+pub async fn run_discover_icp(ctx: &JobContext, job: &DiscoverIcp) -> Result<(), JobError> {
+    let limits = crate::site::ReadLimits::for_policy(&ctx.engine.settings.net);
+    Ok(crate::flows::onboarding::run(&ctx.engine, WorkspaceId(job.workspace), job.run, &limits).await?)
+}
+
+async fn discover_job(job: DiscoverIcp, ctx: Data<JobContext>) -> Result<(), Error> {
+    run_discover_icp(&ctx, &job).await.map_err(Error::from)
 }
 
 /// Persists an enrichment job; returns its id.
@@ -317,6 +345,11 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .retry(retry_policy())
         .backend(enrich_storage(pool.clone()))
         .build_fn(enrich_job);
+    let discover = WorkerBuilder::new("agency-os-discover-icp")
+        .data(ctx.clone())
+        .retry(retry_policy())
+        .backend(discover_storage(pool.clone()))
+        .build_fn(discover_job);
     let ctx_for_reset = ctx.clone();
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
@@ -354,5 +387,13 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         sweep_notices = SWEEP_NOTICES_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
-    Monitor::new().register(enrich).register(score).register(notify).register(reset).register(sweep).register(decay).register(notices)
+    Monitor::new()
+        .register(enrich)
+        .register(score)
+        .register(notify)
+        .register(discover)
+        .register(reset)
+        .register(sweep)
+        .register(decay)
+        .register(notices)
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod flows;
 pub mod ledger;
 pub mod net;
+pub mod site;
 pub mod providers;
 pub mod secrets;
 pub mod import;

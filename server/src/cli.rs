@@ -126,6 +126,19 @@ pub enum Command {
         #[arg(long, value_parser = crate::mail_tools::parse_day)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Read an agency's website (robots.txt, sitemap, at most 25 pages of its own domain), extract
+    /// what it says about itself and derive the ideal customer profile; prints one JSON object.
+    /// Exits with status 2 when the address is refused or cannot be read.
+    DiscoverIcp {
+        /// Let the site be on a private, loopback or link-local address and on any port (a local
+        /// test site; the same as AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
+        #[arg(long)]
+        allow_private: bool,
+        /// Milliseconds to wait between two requests to the site.
+        #[arg(long, default_value_t = 300, hide = true)]
+        delay_ms: u64,
+        url: String,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -213,6 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::DiscoverIcp { allow_private, delay_ms, url } => discover_icp(allow_private, delay_ms, &url).await,
         Command::ClassifyReply { jsonl, today } => crate::mail_tools::classify_reply(jsonl, today.unwrap_or_else(|| chrono::Utc::now().date_naive())),
         Command::EmergencyStop { state, reason } => {
             let config = load()?;
@@ -450,6 +464,19 @@ fn check_email(allow_domain_literals: bool, addresses: Vec<std::ffi::OsString>) 
             print(&a.to_string_lossy());
         }
     }
+}
+
+/// `agency-os discover-icp`: needs no database; the outbound policy is the installation's
+/// (`AGENCY_OS_FETCH_ALLOW_PRIVATE`) unless `--allow-private` opens it.
+async fn discover_icp(allow_private: bool, delay_ms: u64, url: &str) -> anyhow::Result<()> {
+    let env_allows = std::env::var("AGENCY_OS_FETCH_ALLOW_PRIVATE").is_ok_and(|v| matches!(v.trim(), "true" | "1" | "yes"));
+    let policy = engine::net::NetPolicy::new(allow_private || env_allows);
+    let limits = engine::site::ReadLimits { delay: std::time::Duration::from_millis(delay_ms), ..engine::site::ReadLimits::for_policy(&policy) };
+    let found = engine::flows::onboarding::discover(&policy, url, &limits, |step, n, total| eprintln!("{step} {n}/{total}"))
+        .await
+        .map_err(|e| anyhow::Error::new(BadInput(format!("cannot read {url}: {e}"))))?;
+    println!("{}", serde_json::to_string_pretty(&found.to_json())?);
+    Ok(())
 }
 
 fn parse_bounce(files: &[std::path::PathBuf]) -> anyhow::Result<()> {

@@ -343,3 +343,9 @@ mod dispatch;
 
 #[path = "cli/bounces.rs"]
 mod bounces;
+
+#[path = "../../engine/tests/site/support.rs"]
+mod site_support;
+
+#[path = "cli/discover.rs"]
+mod discover;

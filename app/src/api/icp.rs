@@ -24,6 +24,9 @@ pub struct FoundLeads {
     pub duplicates: u32,
     pub pages: u32,
     pub stopped: Option<String>,
+    /// Which search was used ("Apollo (this workspace's key)", "the sandbox …").
+    #[serde(default)]
+    pub searched_with: String,
 }
 
 #[server(prefix = "/api", endpoint = "get_icp")]
@@ -62,8 +65,12 @@ pub async fn find_leads(workspace: String, count: String) -> Result<FoundLeads, 
         // Not a number reads as 0, which the flow refuses after authorising (so a viewer gets
         // 403 whatever they send).
         let wanted: u32 = count.trim().parse().unwrap_or(0);
-        let r = engine::flows::discover::discover(&engine, &discoverer, me, workspace_id(&workspace)?, wanted).await?;
-        Ok(FoundLeads { found: r.found, new: r.new, duplicates: r.duplicates, pages: r.pages, stopped: r.stopped })
+        let ws = workspace_id(&workspace)?;
+        // Authorise before reading the workspace's keys.
+        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let (discoverer, source) = discoverer.for_workspace(&engine, ws).await?;
+        let r = engine::flows::discover::discover(&engine, &discoverer, me, ws, wanted).await?;
+        Ok(FoundLeads { found: r.found, new: r.new, duplicates: r.duplicates, pages: r.pages, stopped: r.stopped, searched_with: source.label().to_string() })
     })
     .await
 }

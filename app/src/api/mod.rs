@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
+pub mod onboarding;
 pub mod sending;
 pub mod workspaces;
 

@@ -125,6 +125,7 @@ fn FindLeadsPanel(on_found: WriteSignal<u32>) -> impl IntoView {
                         {r.found} " found · " <b>{r.new}</b> " new · " {r.duplicates} " already in your leads"
                         {(r.new > 0).then_some(". The new leads are being enriched and scored.")}
                     </p>
+                    <p class="text-xs text-slate-600" data-testid="find-leads-source">"Searched with " {r.searched_with}</p>
                     {r.stopped.map(|s| view! { <p class="text-sm text-amber-800">{s}</p> })}
                 })}
                 <p class="text-xs text-slate-500">

@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
+pub mod onboarding;
 pub mod outbox;
 pub mod sections;
 pub mod sending;

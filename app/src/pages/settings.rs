@@ -272,7 +272,12 @@ fn ApiKeys() -> impl IntoView {
 fn IntegrationsLink() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     view! {
-        <Card title="Integrations" subtitle="Apollo, Hunter, DataForSEO, BetterContact and Clay: sandbox until you connect your own keys.">
+        <Card title="Integrations" subtitle="Providers, reply notifications (Slack) and meeting bookings (Cal.com, Calendly).">
+            // Named from the same list the Integrations page shows, so the summary cannot drift from it.
+            <p class="mb-3 text-sm text-slate-600" data-testid="integrations-summary">{format!(
+                "{}: sandbox (or the installation's key) until you connect your own.",
+                domain::integrations::Integration::ALL.iter().map(|i| i.label()).collect::<Vec<_>>().join(", ")
+            )}</p>
             <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/integrations", ws.id.get()) data-testid="integrations-link">"Manage provider keys"</a>
         </Card>
     }

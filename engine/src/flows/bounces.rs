@@ -54,6 +54,9 @@ pub struct PollSettings {
     /// Mailboxes of one workspace the sweep reads at once: a workspace with many slow servers
     /// takes no more of the sweep than this.
     pub per_workspace: usize,
+    /// Mailboxes of all the workspaces one account owns, read at once: making many workspaces
+    /// does not buy a tenant more of the shared sweep.
+    pub per_owner: usize,
     /// How a failing mailbox backs off.
     pub backoff: Backoff,
 }
@@ -65,6 +68,7 @@ impl Default for PollSettings {
             timeout: Duration::from_secs(30),
             concurrency: 8,
             per_workspace: 2,
+            per_owner: 4,
             backoff: Backoff { base: Duration::from_secs(120), max: Duration::from_secs(2 * 3600) },
         }
     }
@@ -265,12 +269,16 @@ pub async fn poll_all_at(engine: &Engine, settings: PollSettings, now: DateTime<
     // workspace's queue never holds slots the others could use.
     let shared = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut workspaces: HashMap<WorkspaceId, Arc<Semaphore>> = HashMap::new();
+    let mut owners: HashMap<uuid::Uuid, Arc<Semaphore>> = HashMap::new();
     let mut polls = tokio::task::JoinSet::new();
-    for (ws, mailbox) in due {
+    for (ws, mailbox, owner) in due {
         let own = workspaces.entry(ws).or_insert_with(|| Arc::new(Semaphore::new(settings.per_workspace.max(1)))).clone();
+        // A workspace without an owner (all left) counts as its own tenant.
+        let tenant = owners.entry(owner.unwrap_or(ws.0)).or_insert_with(|| Arc::new(Semaphore::new(settings.per_owner.max(1)))).clone();
         let (shared, engine) = (shared.clone(), engine.clone());
         polls.spawn(async move {
             let _turn = own.acquire_owned().await;
+            let _tenant = tenant.acquire_owned().await;
             let _slot = shared.acquire_owned().await;
             (ws, mailbox, poll_one(&engine, ws, mailbox, settings, now).await)
         });

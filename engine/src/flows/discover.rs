@@ -63,6 +63,48 @@ impl Discoverer {
     pub fn sandbox(seed: u64) -> Self {
         Self::new(Arc::new(Sandbox::new(seed).acting_as(ProviderName::Apollo)))
     }
+
+    /// The search a workspace's "Find leads from ICP" uses: Apollo with the workspace's key,
+    /// else the installation's; this (sandbox) discoverer only when there is neither, so made-up
+    /// people never land in a workspace that has a real key. A stored key that no longer opens
+    /// is an error, not a fallback to the sandbox.
+    pub async fn for_workspace(&self, engine: &Engine, ws: WorkspaceId) -> Result<(Discoverer, SearchSource)> {
+        use crate::integrations::{real_client, sources, RealClient, Source};
+        use domain::integrations::Integration;
+        let all = sources(engine, ws).await?;
+        let (credential, source) = match all.get(&Integration::Apollo) {
+            Some(Source::Workspace(c)) => (c, SearchSource::WorkspaceKey),
+            Some(Source::Platform(c)) => (c, SearchSource::InstallationKey),
+            Some(Source::Unopenable(_)) => {
+                return Err(Error::Invalid("The stored Apollo key can no longer be used: set it again in Settings → Integrations.".into()))
+            }
+            Some(Source::Sandbox) | None => return Ok((self.clone(), SearchSource::Sandbox)),
+        };
+        match real_client(engine, ws, Integration::Apollo, credential) {
+            Ok(RealClient::Apollo(c)) => Ok((Discoverer { searcher: Arc::new(c), ..Discoverer::new(self.searcher.clone()) }, source)),
+            Ok(_) => Err(Error::Internal(anyhow::anyhow!("the Apollo credential built another client"))),
+            Err(e) => Err(Error::Internal(anyhow::anyhow!("cannot build the Apollo client: {e}"))),
+        }
+    }
+}
+
+/// Which search found the people, for the page to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchSource {
+    WorkspaceKey,
+    InstallationKey,
+    Sandbox,
+}
+
+impl SearchSource {
+    pub const fn label(self) -> &'static str {
+        match self {
+            SearchSource::WorkspaceKey => "Apollo (this workspace's key)",
+            SearchSource::InstallationKey => "Apollo (the installation's key)",
+            SearchSource::Sandbox => "the sandbox (no Apollo key is set; the people are made up)",
+        }
+    }
 }
 
 /// What one discovery did.

@@ -16,6 +16,7 @@ pub mod leads;
 pub mod mailboxes;
 pub mod meetings;
 pub mod notify;
+pub mod onboarding;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;

@@ -130,9 +130,15 @@ pub async fn fail<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, mailbox: Mailbox
 /// poller's sweep. Workspaces take turns (every workspace's least recently polled mailbox
 /// first, then every workspace's second, ...), so one with many mailboxes does not push the
 /// others to the back.
-pub async fn pollable<'e>(db: impl PgExecutor<'e>, now: DateTime<Utc>) -> Result<Vec<(WorkspaceId, MailboxId)>> {
-    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "select m.client_id, m.id from mailboxes m
+///
+/// Each comes with the account that owns its workspace (the first owner), so the sweep can bound
+/// one tenant across all the workspaces it made, not only each workspace.
+pub async fn pollable<'e>(db: impl PgExecutor<'e>, now: DateTime<Utc>) -> Result<Vec<(WorkspaceId, MailboxId, Option<Uuid>)>> {
+    let rows: Vec<(Uuid, Uuid, Option<Uuid>)> = sqlx::query_as(
+        "select m.client_id, m.id,
+                (select o.user_id from memberships o where o.client_id = m.client_id and o.role = 'owner' and o.deleted_at is null
+                 order by o.created_at, o.user_id limit 1)
+         from mailboxes m
          join workspaces w on w.id = m.client_id and w.deleted_at is null
          left join mailbox_polls p on p.client_id = m.client_id and p.mailbox_id = m.id
          where m.imap_host is not null and btrim(m.imap_host) <> '' and m.imap_port is not null
@@ -143,5 +149,5 @@ pub async fn pollable<'e>(db: impl PgExecutor<'e>, now: DateTime<Utc>) -> Result
     .bind(now)
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|(ws, m)| (WorkspaceId(ws), MailboxId(m))).collect())
+    Ok(rows.into_iter().map(|(ws, m, owner)| (WorkspaceId(ws), MailboxId(m), owner)).collect())
 }

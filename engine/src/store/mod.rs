@@ -17,6 +17,7 @@ pub mod mailbox_polls;
 pub mod mailboxes;
 pub mod meetings;
 pub mod notifications;
+pub mod onboarding;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;

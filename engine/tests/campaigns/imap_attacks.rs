@@ -228,3 +228,74 @@ async fn a_mailbox_that_keeps_failing_backs_off_doubling_up_to_the_cap_and_a_suc
     let r = bounces::poll_all_at(&engine, settings, at + Span::seconds(241)).await.unwrap();
     assert!(polled(&r, m) && polled(&r, fine), "polled every time again: {r:?}");
 }
+
+/// A trickling server that counts the sessions it holds at once, and the most it ever held.
+async fn counting_trickler() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (now, most) = (std::sync::Arc::new(AtomicUsize::new(0)), std::sync::Arc::new(AtomicUsize::new(0)));
+    let peak = most.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (now, most) = (now.clone(), most.clone());
+            tokio::spawn(async move {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(n, Ordering::SeqCst);
+                // Greets, then says nothing useful until the client gives up and hangs up.
+                let _ = stream.write_all(b"* OK [CAPABILITY IMAP4rev1] fake ready\r\n").await;
+                let mut buf = [0u8; 1024];
+                loop {
+                    match tokio::time::timeout(Duration::from_millis(300), tokio::io::AsyncReadExt::read(&mut stream, &mut buf)).await {
+                        Ok(Ok(0)) | Ok(Err(_)) => break,
+                        Ok(Ok(_)) => {}
+                        Err(_) => {
+                            if stream.write_all(b"* OK still looking\r\n").await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                now.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    (port, peak)
+}
+
+/// One account cannot buy more of the shared sweep by making more workspaces: its mailboxes in
+/// all of them are read at most `per_owner` at a time, while another account's mailbox is read.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn one_owner_with_many_workspaces_gets_no_more_of_the_sweep_than_its_per_owner_bound(pool: PgPool) {
+    let (engine, sink, sink_imap) = setup(&pool).await;
+    let (port, peak) = counting_trickler().await;
+    let (mallory, first) = owner_workspace(&engine, "Mallory 1").await;
+    let mut slow = Vec::new();
+    for i in 0..3 {
+        let ws = if i == 0 { first } else { engine::flows::workspaces::create(&engine, mallory, &format!("Mallory {}", i + 1)).await.unwrap() };
+        for j in 0..2 {
+            let m = sink_mailbox(&engine, ws, &format!("m{j}@mallory{i}.example"), &sink, sink_imap).await;
+            point_imap(&pool, ws, m, port).await;
+            slow.push(m);
+        }
+    }
+    let (_, honest) = owner_workspace(&engine, "Acme").await;
+    let good = sink_mailbox(&engine, honest, "sam@northwind.com.au", &sink, sink_imap).await;
+
+    let settings = PollSettings {
+        concurrency: 8,
+        per_workspace: 2,
+        per_owner: 2,
+        timeout: Duration::from_secs(5),
+        limits: FetchLimits { deadline: Duration::from_millis(800), ..FetchLimits::default() },
+        ..PollSettings::default()
+    };
+    let reports = bounces::poll_all_with(&engine, settings).await.unwrap();
+    assert_eq!(reports.len(), 7, "{reports:?}");
+    assert_eq!(report_for(&reports, good).error, None, "the other account's mailbox is read");
+    for m in &slow {
+        assert!(report_for(&reports, *m).error.as_deref().is_some_and(|e| e.contains("deadline")), "{m}");
+    }
+    // Six slow mailboxes in three workspaces, and never more than two sessions at once.
+    assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

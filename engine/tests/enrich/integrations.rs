@@ -272,3 +272,39 @@ async fn a_clay_answer_that_came_after_the_wait_is_used_by_the_next_attempt_with
     assert!(matches!(clay.poll(&retry).await.unwrap(), AsyncOutcome::Done { .. }));
     server.verify().await;
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn find_leads_from_icp_searches_apollo_with_the_workspace_key_and_the_sandbox_only_without_one(pool: PgPool) {
+    use engine::flows::discover::{self, Discoverer, SearchSource};
+    engine::jobs::setup(&pool).await.unwrap();
+    let server = MockServer::start().await;
+    let people = json!({"total_entries": 2, "people": [
+        {"id": "apollo-real-1", "first_name": "Ana", "last_name_obfuscated": "Li***", "title": "Head of Marketing", "organization": {"name": "Harbour Bank"}},
+        {"id": "apollo-real-2", "first_name": "Ben", "last_name_obfuscated": "Ko***", "title": "CMO", "organization": {"name": "Kestrel Law"}}
+    ]});
+    Mock::given(method("POST"))
+        .and(path("/mixed_people/api_search"))
+        .and(header("x-api-key", APOLLO_KEY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(people))
+        // Only the workspace with the key reaches Apollo, once.
+        .expect(1)
+        .mount(&server)
+        .await;
+    let engine = engine_against(&pool, &server).await;
+    let (keyed_owner, keyed) = crate::icp::owned_workspace(&engine, "Keyed").await;
+    let (plain_owner, plain) = crate::icp::owned_workspace(&engine, "Plain").await;
+    store_key(&engine, keyed, Integration::Apollo, &Credential::Key(ApiKey::new(APOLLO_KEY))).await;
+    let sandbox = Discoverer::sandbox(7);
+
+    let (d, source) = sandbox.for_workspace(&engine, keyed).await.unwrap();
+    assert_eq!(source, SearchSource::WorkspaceKey);
+    let r = discover::discover(&engine, &d, keyed_owner, keyed, 5).await.unwrap();
+    assert_eq!((r.found, r.new), (2, 2));
+    let refs: Vec<String> = sqlx::query_scalar("select provider_ref from leads where client_id = $1 order by provider_ref").bind(keyed.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(refs, ["apollo-real-1", "apollo-real-2"], "only Apollo's people, none invented");
+
+    let (d, source) = sandbox.for_workspace(&engine, plain).await.unwrap();
+    assert_eq!(source, SearchSource::Sandbox);
+    let r = discover::discover(&engine, &d, plain_owner, plain, 3).await.unwrap();
+    assert_eq!(r.found, 3, "the sandbox answers a workspace without a key");
+}

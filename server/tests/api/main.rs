@@ -11,6 +11,9 @@ mod integrations;
 mod isolation;
 mod leads;
 mod ops;
+mod onboarding;
+#[path = "../../../engine/tests/site/support.rs"]
+mod site_support;
 mod outbound;
 mod rest;
 mod security;

@@ -1,0 +1,92 @@
+//! Onboarding: read the agency's website in a job, show its progress and what it found, and
+//! confirm the derived profile (see `engine::flows::onboarding`).
+
+use crate::error::AppError;
+use domain::icp::IcpForm;
+use domain::site::SiteProfile;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr::*;
+
+/// The latest run as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnboardingState {
+    pub id: String,
+    pub url: String,
+    /// queued, reading, extracting, deriving, done, failed
+    pub status: String,
+    pub pages_read: i32,
+    pub pages_planned: i32,
+    pub error: Option<String>,
+    pub profile: Option<SiteProfile>,
+    /// The derived profile, as the form edits it.
+    pub icp: Option<IcpForm>,
+    pub company_sizes: Vec<String>,
+    pub pain_points: Vec<String>,
+    pub exclusions: Vec<String>,
+    pub weights: Vec<(String, f64, String)>,
+    pub pages: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    pub consent: bool,
+    pub confirmed: bool,
+}
+
+#[server(prefix = "/api", endpoint = "onboarding_run")]
+pub async fn onboarding_run(workspace: String) -> Result<Option<OnboardingState>, AppError> {
+    respond(async {
+        let me = user().await?;
+        let Some(run) = engine::flows::onboarding::latest(&engine()?, me, workspace_id(&workspace)?).await? else { return Ok(None) };
+        let result = run.result.clone().unwrap_or(serde_json::Value::Null);
+        let profile: Option<SiteProfile> = serde_json::from_value(result["profile"].clone()).ok();
+        let draft: Option<domain::site::derive::IcpDraft> = serde_json::from_value(result["draft"].clone()).ok();
+        let strings = |v: &serde_json::Value| v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let summary = &result["summary"];
+        Ok(Some(OnboardingState {
+            id: run.id.to_string(),
+            url: run.url,
+            status: run.status,
+            pages_read: run.pages_read,
+            pages_planned: run.pages_planned,
+            error: run.error,
+            icp: draft.as_ref().map(|d| IcpForm::from_icp(&d.to_workspace_icp())),
+            company_sizes: draft.as_ref().map(|d| d.company_sizes.clone()).unwrap_or_default(),
+            pain_points: draft.as_ref().map(|d| d.pain_points.clone()).unwrap_or_default(),
+            exclusions: draft.as_ref().map(|d| d.exclusions.clone()).unwrap_or_default(),
+            weights: draft.map(|d| d.weight_reasons.into_iter().map(|w| (w.component, w.weight, w.reason)).collect()).unwrap_or_default(),
+            pages: summary["pages"].as_array().map(|a| a.iter().map(|p| (p["url"].as_str().unwrap_or("").to_string(), p["kind"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
+            notes: strings(&summary["notes"]),
+            profile,
+            consent: run.consent,
+            confirmed: run.confirmed_at.is_some(),
+        }))
+    })
+    .await
+}
+
+/// Starts reading the website; a private or malformed address is refused with the reason.
+#[server(prefix = "/api", endpoint = "start_onboarding")]
+pub async fn start_onboarding(workspace: String, url: String) -> Result<String, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::onboarding::start(&engine()?, me, workspace_id(&workspace)?, &url).await?.to_string())
+    })
+    .await
+}
+
+/// Confirms the (edited) profile and the data-sharing answer.
+#[server(prefix = "/api", endpoint = "confirm_onboarding")]
+pub async fn confirm_onboarding(workspace: String, run: String, #[server(default)] icp: IcpForm, #[server(default)] consent: Option<String>) -> Result<bool, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let ws = workspace_id(&workspace)?;
+        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let run: uuid::Uuid = run.parse().map_err(|_| AppError::new(404, "No such onboarding run"))?;
+        let parsed = icp.parse().map_err(|e| AppError::new(422, e.to_string()))?;
+        let saved = engine::flows::onboarding::confirm(&engine, me, ws, run, &parsed, consent.is_some()).await?;
+        Ok(saved.rescoring)
+    })
+    .await
+}

@@ -1,0 +1,73 @@
+//! Onboarding through the server functions the page calls: start a run on a local site, read
+//! its progress and findings, confirm the edited profile with consent; a private address is
+//! refused with the reason the page shows.
+
+use crate::site_support::serve_site;
+use crate::support::*;
+use engine::jobs::{self, DiscoverIcp, JobContext};
+use engine::Settings;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_member_reads_the_website_sees_what_was_found_and_confirms_the_profile(pool: PgPool) {
+    jobs::setup(&pool).await.unwrap();
+    let app = spawn_app(pool).await;
+    let owner = app.user("Olive Owner", "owner@example.com").await;
+    let ws = owner.workspace("Tidewater").await;
+    let site = serve_site("jekyll").await;
+
+    let r = owner.call("start_onboarding", &[("workspace", &ws), ("url", &site.uri())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let run = r.body.as_str().unwrap().to_string();
+    let r = owner.call("onboarding_run", &[("workspace", &ws)]).await;
+    assert_eq!(r.body["status"], "queued");
+
+    // The worker's turn.
+    let job = DiscoverIcp { workspace: ws.parse().unwrap(), run: run.parse().unwrap() };
+    jobs::run_discover_icp(&JobContext::configured(app.engine.clone()), &job).await.unwrap();
+    let r = owner.call("onboarding_run", &[("workspace", &ws)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "done", "{:?}", r.body["error"]);
+    assert_eq!(r.body["profile"]["company_name"]["value"], "Tidewater Digital");
+    assert_eq!(r.body["profile"]["company_name"]["provenance"], "stated");
+    assert!(r.body["profile"]["clients"].as_array().unwrap().iter().any(|c| c["name"] == "Harbour Bank" && c["source_url"].as_str().unwrap().starts_with(&site.uri())));
+    assert_eq!(r.body["icp"]["locations"], "Australia");
+
+    // A stranger sees nothing of it.
+    let stranger = app.user("Sam", "sam@example.com").await;
+    assert_eq!(stranger.call("onboarding_run", &[("workspace", &ws)]).await.status, StatusCode::NOT_FOUND);
+
+    let form = [
+        ("workspace", ws.as_str()),
+        ("run", run.as_str()),
+        ("icp[industries]", "Healthcare\nLegal Services"),
+        ("icp[employees_min]", "5"),
+        ("icp[employees_max]", "200"),
+        ("icp[locations]", "Australia\nNew Zealand"),
+        ("icp[job_titles]", "Practice Owner\nHead of Marketing"),
+        ("icp[seniorities]", "owner, c_suite"),
+        ("icp[keywords]", ""),
+        ("consent", "yes"),
+    ];
+    let r = owner.call("confirm_onboarding", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let icp = owner.call("get_icp", &[("workspace", &ws)]).await;
+    assert_eq!(icp.body["scoring"]["locations"], serde_json::json!(["Australia", "New Zealand"]));
+    let r = owner.call("onboarding_run", &[("workspace", &ws)]).await;
+    assert_eq!((r.body["consent"].as_bool(), r.body["confirmed"].as_bool()), (Some(true), Some(true)));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_private_address_is_refused_with_the_reason_the_page_shows(pool: PgPool) {
+    let app = spawn_app_with(pool, Settings::default()).await;
+    let owner = app.user("Olive Owner", "owner@example.com").await;
+    let ws = owner.workspace("Tidewater").await;
+    for url in ["http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"] {
+        let r = owner.call("start_onboarding", &[("workspace", &ws), ("url", url)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert!(r.body.to_string().contains("that address is on a private network"), "{url}: {:?}", r.body);
+    }
+    let r = owner.call("onboarding_run", &[("workspace", &ws)]).await;
+    assert_eq!(r.body, serde_json::Value::Null);
+}
