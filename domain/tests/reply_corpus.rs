@@ -6,9 +6,8 @@
 //! sets and tests, out-of-office template pages), each with its source in `note` (see the
 //! README beside them).
 //!
-//! `collected-heldout.jsonl` was split off before any rule was changed against the collected
-//! replies and is measured on its own: its misses are printed only with
-//! `REPLY_HELDOUT_MISSES=1`, so rules are not tuned to it.
+//! The two `collected-heldout*.jsonl` files are measured on their own (see the held-out test);
+//! their misses are printed only with `REPLY_HELDOUT_MISSES=1`, so rules are not tuned to them.
 //!
 //! Run with `--nocapture` for the accuracy per class and language and every miss.
 
@@ -164,18 +163,25 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
     assert!(m.date_rate() >= 0.80, "{report}");
 }
 
-/// The replies set aside before the rules were changed: the estimate of how the rules do on
-/// wording nobody tuned them to. The floor is the target (85 % of intents, 80 % of
-/// return dates).
+/// Replies set aside and never used to change the rules: the estimate of how the rules do on
+/// wording nobody tuned them to. `collected-heldout.jsonl` was split off (by source) before
+/// any rule was changed; its text was read while labelling it, so its figure is optimistic.
+/// `collected-heldout2.jsonl` was collected after the rule changes and only measured. The
+/// floors are the targets (85 % of intents, 80 % of return dates).
 #[test]
 fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
-    let all = corpus(&["collected-heldout.jsonl"]);
-    let m = measure(&all);
-    println!("held-out collected replies\n{}", m.summary);
-    if std::env::var_os("REPLY_HELDOUT_MISSES").is_some() {
-        println!("{}", m.misses.join("\n"));
+    for (name, min) in [
+        ("collected-heldout.jsonl", 100),
+        ("collected-heldout2.jsonl", 25),
+    ] {
+        let all = corpus(&[name]);
+        let m = measure(&all);
+        println!("{name}\n{}", m.summary);
+        if std::env::var_os("REPLY_HELDOUT_MISSES").is_some() {
+            println!("{}", m.misses.join("\n"));
+        }
+        assert!(m.n >= min, "{name} shrank: {}", m.n);
+        assert!(m.rate() >= 0.85, "{name}\n{}", m.summary);
+        assert!(m.date_rate() >= 0.80, "{name}\n{}", m.summary);
     }
-    assert!(m.n >= 100, "the held-out set shrank: {}", m.n);
-    assert!(m.rate() >= 0.85, "{}", m.summary);
-    assert!(m.date_rate() >= 0.80, "{}", m.summary);
 }

@@ -150,10 +150,13 @@ enum Cue {
     NotInterested,
     Meeting,
     Interest,
+    /// Appreciation without a request ("sounds interesting"): interest, unless the reply asks
+    /// something, when it is the question that needs the answer.
+    Warm,
     Question,
 }
 
-const CUES: usize = 7;
+const CUES: usize = 8;
 
 /// Strong cues weigh 2 and decide a class alone; weak cues weigh 1 and need a second cue.
 struct Phrase {
@@ -432,13 +435,13 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("google meet", Cue::Meeting, 1, true, false),
     // Interest.
     ("interested", Cue::Interest, 2, true, false),
-    ("interesting", Cue::Interest, 1, true, false),
+    ("interesting", Cue::Warm, 1, true, false),
     ("sounds good", Cue::Interest, 2, true, false),
     ("sounds great", Cue::Interest, 2, true, false),
-    ("sounds interesting", Cue::Interest, 2, true, false),
+    ("sounds interesting", Cue::Warm, 2, true, false),
     ("tell me more", Cue::Interest, 2, true, false),
     ("keen", Cue::Interest, 2, true, false),
-    ("curious", Cue::Interest, 1, true, false),
+    ("curious", Cue::Warm, 1, true, false),
     ("learn more", Cue::Interest, 2, true, false),
     ("know more", Cue::Interest, 2, true, false),
     ("hear more", Cue::Interest, 2, true, false),
@@ -588,7 +591,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("another provider", Cue::NotInterested, 2, false, false),
     ("another agency", Cue::NotInterested, 2, false, false),
     ("another vendor", Cue::NotInterested, 2, false, false),
-    ("signed with", Cue::NotInterested, 1, false, false),
+    ("signed with", Cue::NotInterested, 2, false, false),
     ("ourselves", Cue::NotInterested, 1, false, false),
     ("not in a position", Cue::NotInterested, 2, false, false),
     ("not at the moment", Cue::NotInterested, 2, false, false),
@@ -647,7 +650,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("passt ihnen", Cue::Meeting, 2, true, false),
     ("passt es ihnen", Cue::Meeting, 2, true, false),
     ("zeit für ein", Cue::Meeting, 2, true, false),
-    ("klingt interessant", Cue::Interest, 2, true, false),
+    ("klingt interessant", Cue::Warm, 2, true, false),
     ("klingt gut", Cue::Interest, 2, true, false),
     ("interessiert mich", Cue::Interest, 2, true, false),
     ("weitere informationen", Cue::Interest, 2, true, false),
@@ -888,6 +891,281 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("mi dica di più", Cue::Interest, 2, true, false),
 ];
 
+/// Shapes learnt from replies other people collected (see `tests/fixtures/reply-corpus`):
+/// deferrals and referrals that say no without the word, warnings that stop a sequence in
+/// other verbs, absences in the Scandinavian languages, and the plainer absences of the seven
+/// languages above. Same columns as [`TABLE`].
+const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
+    // Opt-outs in more verbs.
+    ("stop texting", Cue::Unsubscribe, 2, false, false),
+    ("stop calling", Cue::Unsubscribe, 2, false, false),
+    ("stop writing", Cue::Unsubscribe, 2, false, false),
+    ("stop reaching out", Cue::Unsubscribe, 2, false, false),
+    ("stop following up", Cue::Unsubscribe, 2, false, false),
+    ("stop bothering", Cue::Unsubscribe, 2, false, false),
+    ("stop the emails", Cue::Unsubscribe, 2, false, false),
+    ("stop these emails", Cue::Unsubscribe, 2, false, false),
+    ("remove me", Cue::Unsubscribe, 2, false, false),
+    ("removed from", Cue::Unsubscribe, 2, false, false),
+    ("delete my information", Cue::Unsubscribe, 2, false, false),
+    ("delete my contact", Cue::Unsubscribe, 2, false, false),
+    ("don't want to receive", Cue::Unsubscribe, 2, false, false),
+    ("do not want to receive", Cue::Unsubscribe, 2, false, false),
+    ("gdpr", Cue::Unsubscribe, 1, false, false),
+    ("did not opt in", Cue::Unsubscribe, 2, false, false),
+    ("didn't opt in", Cue::Unsubscribe, 2, false, false),
+    ("unsolicited", Cue::Unsubscribe, 1, false, false),
+    ("ta bort mig", Cue::Unsubscribe, 2, false, false),
+    ("avregistrera", Cue::Unsubscribe, 2, false, false),
+    ("avmelde", Cue::Unsubscribe, 2, false, true),
+    ("afmeld", Cue::Unsubscribe, 2, false, true),
+    ("fjern mig", Cue::Unsubscribe, 2, false, false),
+    ("fjern meg", Cue::Unsubscribe, 2, false, false),
+    ("schrijf me uit", Cue::Unsubscribe, 2, false, false),
+    ("schrijf mij uit", Cue::Unsubscribe, 2, false, false),
+    ("haal me van", Cue::Unsubscribe, 2, false, false),
+    ("sácame de", Cue::Unsubscribe, 2, false, false),
+    ("no me contacte", Cue::Unsubscribe, 2, false, false),
+    ("deja de escribirme", Cue::Unsubscribe, 2, false, false),
+    ("dejen de escribirme", Cue::Unsubscribe, 2, false, false),
+    ("no me contate", Cue::Unsubscribe, 2, false, false),
+    ("pare de me enviar", Cue::Unsubscribe, 2, false, false),
+    ("parem de me enviar", Cue::Unsubscribe, 2, false, false),
+    ("non contattarmi", Cue::Unsubscribe, 2, false, false),
+    ("smetti di scrivermi", Cue::Unsubscribe, 2, false, false),
+    ("smettete di scrivermi", Cue::Unsubscribe, 2, false, false),
+    ("cancellami", Cue::Unsubscribe, 2, false, false),
+    ("non scrivetemi", Cue::Unsubscribe, 2, false, false),
+    ("arrêtez de m'écrire", Cue::Unsubscribe, 2, false, false),
+    ("ne me contactez plus", Cue::Unsubscribe, 2, false, false),
+    ("ne me contactez pas", Cue::Unsubscribe, 2, false, false),
+    // Absences said plainly.
+    ("out sick", Cue::OutOfOffice, 2, false, false),
+    ("off sick", Cue::OutOfOffice, 2, false, false),
+    ("sick leave", Cue::OutOfOffice, 2, false, false),
+    ("on pto", Cue::OutOfOffice, 2, false, false),
+    ("am on leave", Cue::OutOfOffice, 2, false, false),
+    ("travelling this week", Cue::OutOfOffice, 2, false, false),
+    ("traveling this week", Cue::OutOfOffice, 2, false, false),
+    (
+        "intermittent email access",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    ("when back", Cue::OutOfOffice, 1, false, false),
+    ("when i am back", Cue::OutOfOffice, 1, false, false),
+    ("accès limité", Cue::OutOfOffice, 2, false, false),
+    ("pas au bureau", Cue::OutOfOffice, 2, false, false),
+    ("je suis absente", Cue::OutOfOffice, 2, false, false),
+    (
+        "actuellement indisponible",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    ("en congés", Cue::OutOfOffice, 2, false, false),
+    ("reviendrai", Cue::OutOfOffice, 1, false, false),
+    ("retour prévu", Cue::OutOfOffice, 2, false, false),
+    ("serai de retour", Cue::OutOfOffice, 2, false, false),
+    ("befinde mich im urlaub", Cue::OutOfOffice, 2, false, false),
+    ("bin im urlaub", Cue::OutOfOffice, 2, false, false),
+    ("urlaubsbedingt", Cue::OutOfOffice, 2, false, false),
+    ("estaré ausente", Cue::OutOfOffice, 2, false, false),
+    ("estoy ausente", Cue::OutOfOffice, 2, false, false),
+    ("estoy fuera", Cue::OutOfOffice, 2, false, false),
+    ("me encuentro fuera", Cue::OutOfOffice, 2, false, false),
+    ("estaré fuera", Cue::OutOfOffice, 2, false, false),
+    ("me reincorporo", Cue::OutOfOffice, 2, false, false),
+    ("no estaré disponible", Cue::OutOfOffice, 2, false, false),
+    ("estou fora", Cue::OutOfOffice, 2, false, false),
+    ("estarei fora", Cue::OutOfOffice, 2, false, false),
+    ("estou ausente", Cue::OutOfOffice, 2, false, false),
+    ("sono in vacanza", Cue::OutOfOffice, 2, false, false),
+    ("sarò assente", Cue::OutOfOffice, 2, false, false),
+    ("fuori ufficio", Cue::OutOfOffice, 2, false, false),
+    ("in ferie", Cue::OutOfOffice, 2, false, false),
+    ("rientro il", Cue::OutOfOffice, 2, false, false),
+    ("ritornerò", Cue::OutOfOffice, 2, false, false),
+    ("ik ben afwezig", Cue::OutOfOffice, 2, false, false),
+    ("ik ben er niet", Cue::OutOfOffice, 2, false, false),
+    ("weer op kantoor", Cue::OutOfOffice, 2, false, false),
+    ("weer aanwezig", Cue::OutOfOffice, 2, false, false),
+    ("weer op post", Cue::OutOfOffice, 2, false, false),
+    ("på semester", Cue::OutOfOffice, 2, false, false),
+    ("semester till", Cue::OutOfOffice, 2, false, false),
+    ("föräldraledig", Cue::OutOfOffice, 2, false, false),
+    ("tjänstledig", Cue::OutOfOffice, 2, false, false),
+    ("inte på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("ej på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("är tillbaka", Cue::OutOfOffice, 2, false, false),
+    ("autosvar", Cue::OutOfOffice, 1, false, false),
+    ("frånvarande", Cue::OutOfOffice, 2, false, false),
+    ("på ferie", Cue::OutOfOffice, 2, false, false),
+    ("ikke tilgjengelig", Cue::OutOfOffice, 2, false, false),
+    ("ikke til stede", Cue::OutOfOffice, 2, false, false),
+    ("ikke på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("jeg er borte", Cue::OutOfOffice, 2, false, false),
+    ("er tilbake", Cue::OutOfOffice, 2, false, false),
+    ("er tilbage", Cue::OutOfOffice, 2, false, false),
+    ("ikke på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("fraværende", Cue::OutOfOffice, 2, false, false),
+    ("barselsorlov", Cue::OutOfOffice, 2, false, false),
+    ("foreldrepermisjon", Cue::OutOfOffice, 2, false, false),
+    // Machines.
+    ("this inbox is no longer", Cue::AutoReply, 2, false, false),
+    ("my new email is", Cue::AutoReply, 2, false, false),
+    (
+        "ceci est un message automatique",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
+    (
+        "ceci est une réponse automatique",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
+    ("gracias por contactarnos", Cue::AutoReply, 1, false, false),
+    ("a member of our team will", Cue::AutoReply, 2, false, false),
+    // Deferrals: a no for this cadence.
+    ("try us in", Cue::NotInterested, 2, false, false),
+    ("try again in", Cue::NotInterested, 2, false, false),
+    ("try again later", Cue::NotInterested, 2, false, false),
+    ("check back in", Cue::NotInterested, 2, false, false),
+    ("circle back in", Cue::NotInterested, 2, false, false),
+    ("circle back next", Cue::NotInterested, 2, false, false),
+    ("follow up with me in", Cue::NotInterested, 2, false, false),
+    ("follow up in", Cue::NotInterested, 2, false, false),
+    ("revisit this", Cue::NotInterested, 2, false, false),
+    ("revisit in", Cue::NotInterested, 2, false, false),
+    ("maybe in a couple", Cue::NotInterested, 2, false, false),
+    ("maybe next year", Cue::NotInterested, 2, false, false),
+    ("in the new year", Cue::NotInterested, 1, false, false),
+    ("heads down", Cue::NotInterested, 2, false, false),
+    ("tied up", Cue::NotInterested, 2, false, false),
+    ("hiring freeze", Cue::NotInterested, 2, false, false),
+    ("budget is frozen", Cue::NotInterested, 2, false, false),
+    ("budget's gone", Cue::NotInterested, 2, false, false),
+    ("no budget", Cue::NotInterested, 2, false, false),
+    ("don't have budget", Cue::NotInterested, 2, false, false),
+    ("do not have budget", Cue::NotInterested, 2, false, false),
+    ("don't have the budget", Cue::NotInterested, 2, false, false),
+    ("too small for", Cue::NotInterested, 2, false, false),
+    ("locked into", Cue::NotInterested, 2, false, false),
+    ("signed a contract", Cue::NotInterested, 2, false, false),
+    ("went with", Cue::NotInterested, 2, false, false),
+    ("gone with", Cue::NotInterested, 2, false, false),
+    ("chose another", Cue::NotInterested, 2, false, false),
+    ("a competitor", Cue::NotInterested, 1, false, false),
+    ("in house", Cue::NotInterested, 2, false, false),
+    ("in-house", Cue::NotInterested, 2, false, false),
+    ("and passed", Cue::NotInterested, 2, false, false),
+    ("isn't relevant", Cue::NotInterested, 2, false, false),
+    ("isn't a fit", Cue::NotInterested, 2, false, false),
+    ("not a match", Cue::NotInterested, 2, false, false),
+    ("doesn't apply", Cue::NotInterested, 2, false, false),
+    ("does not apply", Cue::NotInterested, 2, false, false),
+    ("happy with our", Cue::NotInterested, 2, false, false),
+    ("we're happy with", Cue::NotInterested, 2, false, false),
+    ("we are happy with", Cue::NotInterested, 2, false, false),
+    ("spam folder", Cue::NotInterested, 2, false, false),
+    ("pas pour nous", Cue::NotInterested, 2, false, false),
+    ("pas avant", Cue::NotInterested, 2, false, false),
+    ("reprenez contact", Cue::NotInterested, 2, false, false),
+    ("inte rätt läge", Cue::NotInterested, 2, false, false),
+    ("inte intresserad", Cue::NotInterested, 2, false, false),
+    ("inte intresserade", Cue::NotInterested, 2, false, false),
+    ("ikke interessert", Cue::NotInterested, 2, false, false),
+    ("ikke interesseret", Cue::NotInterested, 2, false, false),
+    ("nej tack", Cue::NotInterested, 2, false, false),
+    ("nei takk", Cue::NotInterested, 2, false, false),
+    ("nej tak", Cue::NotInterested, 2, false, false),
+    ("próximo trimestre", Cue::NotInterested, 1, false, false),
+    ("en este momento", Cue::NotInterested, 1, false, false),
+    // Referrals: not this person, so not this lead.
+    ("not me", Cue::NotInterested, 2, false, false),
+    ("i've left", Cue::NotInterested, 2, false, false),
+    ("i have left", Cue::NotInterested, 2, false, false),
+    ("i left the company", Cue::NotInterested, 2, false, false),
+    ("my replacement", Cue::NotInterested, 2, false, false),
+    ("my successor", Cue::NotInterested, 2, false, false),
+    ("i moved to", Cue::NotInterested, 2, false, false),
+    ("i've moved to", Cue::NotInterested, 2, false, false),
+    ("moved to a different", Cue::NotInterested, 2, false, false),
+    ("don't own this", Cue::NotInterested, 2, false, false),
+    ("no longer own", Cue::NotInterested, 2, false, false),
+    ("not my area", Cue::NotInterested, 2, false, false),
+    ("not my remit", Cue::NotInterested, 2, false, false),
+    ("not my department", Cue::NotInterested, 2, false, false),
+    ("not my responsibility", Cue::NotInterested, 2, false, false),
+    ("not a buyer", Cue::NotInterested, 2, false, false),
+    (
+        "not the decision maker",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "not the decision-maker",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("direct this to", Cue::NotInterested, 2, false, false),
+    ("direct your", Cue::NotInterested, 2, false, false),
+    ("please contact our", Cue::NotInterested, 2, false, false),
+    ("you should contact", Cue::NotInterested, 2, false, false),
+    ("you should talk to", Cue::NotInterested, 2, false, false),
+    ("you should speak to", Cue::NotInterested, 2, false, false),
+    ("you want our", Cue::NotInterested, 2, false, false),
+    ("you'll want to", Cue::NotInterested, 1, false, false),
+    ("reach out to our", Cue::NotInterested, 2, false, false),
+    ("try our", Cue::NotInterested, 2, false, false),
+    ("right person", Cue::NotInterested, 1, false, false),
+    ("wrong contact", Cue::NotInterested, 2, false, false),
+    ("mail onze", Cue::NotInterested, 2, false, false),
+    ("wij doen dit niet", Cue::NotInterested, 2, false, false),
+    // Positive answers without the word.
+    ("timely", Cue::Interest, 2, true, false),
+    ("loop in", Cue::Interest, 2, true, false),
+    ("share a deck", Cue::Interest, 2, true, false),
+    ("a deck", Cue::Interest, 2, true, false),
+    ("send me some", Cue::Interest, 2, true, false),
+    ("send me your", Cue::Interest, 2, true, false),
+    ("send me a", Cue::Interest, 1, true, false),
+    ("is relevant", Cue::Interest, 2, true, false),
+    ("what's the next step", Cue::Interest, 2, true, false),
+    ("next step", Cue::Interest, 1, true, false),
+    ("evaluating vendors", Cue::Interest, 2, true, false),
+    ("discussing this", Cue::Interest, 2, true, false),
+    ("see a demo", Cue::Meeting, 2, true, false),
+    ("schedule a demo", Cue::Meeting, 2, true, false),
+    ("book a demo", Cue::Meeting, 2, true, false),
+    ("a quick chat", Cue::Meeting, 2, true, false),
+    ("set up a call", Cue::Meeting, 2, true, false),
+    ("to meet", Cue::Meeting, 1, true, false),
+    ("voorstel", Cue::Interest, 2, true, false),
+    ("lijkt me leuk", Cue::Interest, 2, true, false),
+    ("korte call", Cue::Meeting, 2, true, false),
+    ("plaquette", Cue::Interest, 2, true, false),
+    ("présentez-moi", Cue::Interest, 2, true, false),
+    ("créneaux", Cue::Meeting, 2, true, false),
+    ("ok pour un call", Cue::Meeting, 2, true, false),
+    ("un call", Cue::Meeting, 2, true, false),
+    ("agendar una demo", Cue::Meeting, 2, true, false),
+    ("parece interesante", Cue::Warm, 2, true, false),
+    ("intressant", Cue::Warm, 1, true, false),
+    ("interessant", Cue::Warm, 1, true, false),
+];
+
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
 fn fold_accents(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -936,7 +1214,7 @@ fn automaton() -> &'static Automaton {
                 ));
             }
         };
-        for &(text, cue, weight, negatable, stem) in TABLE.iter().chain(MORE) {
+        for &(text, cue, weight, negatable, stem) in TABLE.iter().chain(MORE).chain(LEARNT) {
             push(text, cue, weight, negatable, stem);
             if text.contains('\'') {
                 push(leak(text.replace('\'', "")), cue, weight, negatable, stem);
@@ -1058,6 +1336,7 @@ fn index(cue: Cue) -> usize {
         Cue::Meeting => 4,
         Cue::Interest => 5,
         Cue::Question => 6,
+        Cue::Warm => 7,
     }
 }
 
@@ -1210,20 +1489,21 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     let mut text = String::new();
     normalise(&visible, &mut text);
     let t = tally(&text);
-    let [unsub, ooo, autor, refusal, meeting, interest, question] = t;
+    let [unsub, ooo, autor, refusal, meeting, interest, question, warm] = t;
     let (auto_subject, ooo_subject) = subject_cues(reply.subject);
     let machine = reply.auto_submitted || auto_subject;
 
     // An opt-out from a person is honoured whatever else the reply says; a machine's
     // "unsubscribe" is a footer, not a request.
     let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
-    if !machine
-        && (unsub.fired()
-            || matches!(
-                bare,
-                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop" | "remove me"
-            ))
-    {
+    // "This is the third email. Stop." — a sentence that is only the word.
+    let stop_sentence = text.split(['.', '!', ';', '\n']).any(|sentence| {
+        matches!(
+            sentence.trim_matches(|c: char| !c.is_alphanumeric()),
+            "stop" | "unsubscribe" | "remove" | "stop please" | "please stop" | "remove me"
+        )
+    });
+    if !machine && (unsub.fired() || stop_sentence) {
         let matched = unsub.first.or(Some("stop"));
         return decided(
             ReplyClass::Unsubscribe,
@@ -1234,10 +1514,15 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
 
     // A machine's reply that says when its author is back is an absence in any language.
-    let dated = machine
-        && date::stated_return(&text, reply.received_on, config.date_order)
-            .is_some_and(|(_, trigger)| trigger >= 2);
-    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated {
+    let stated = date::stated_return(&text, reply.received_on, config.date_order);
+    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
+    // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
+    // el lunes") is an absence too, unless it also says yes to something.
+    let says_when_back = !meeting.fired()
+        && !interest.fired()
+        && stated.is_some_and(|(_, trigger)| trigger >= 3)
+        && text.split_whitespace().count() <= 40;
+    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back {
         let mut subject = String::new();
         normalise(reply.subject, &mut subject);
         subject.push('\n');
@@ -1275,7 +1560,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         );
     }
 
-    let positive = meeting.fired() || interest.fired();
+    let positive = meeting.fired() || interest.fired() || warm.fired();
     // A reply that opens with a no ("Nah, we're fine", "No, grazie") and says nothing positive.
     let opens_with_no = !positive
         && ["no", "nah", "nope", "nein", "non", "nee", "não"]
@@ -1286,7 +1571,8 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             });
     let bare_no = matches!(
         bare,
-        "no" | "nope"
+        "no" | "pass"
+            | "nope"
             | "no thank you"
             | "nein"
             | "non"
@@ -1367,7 +1653,8 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "volentieri"
             | "graag"
     );
-    if interest.fired() || bare_yes || opens_with_yes {
+    let asks = text.contains('?');
+    if interest.fired() || (warm.fired() && !asks) || bare_yes || opens_with_yes {
         let rule = if interest.fired() {
             "interested.phrase"
         } else {
@@ -1380,7 +1667,6 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             interest.first,
         );
     }
-    let asks = text.contains('?');
     if question.fired() || asks {
         let (rule, base) = if question.fired() {
             ("question.phrase", 0.75)
@@ -1429,6 +1715,68 @@ mod tests {
         ] {
             assert_eq!(class_of(body), ReplyClass::Unsubscribe, "{body}");
         }
+    }
+
+    #[test]
+    fn a_sentence_that_is_only_stop_is_an_opt_out() {
+        assert_eq!(
+            class_of("Third email this week. Stop."),
+            ReplyClass::Unsubscribe
+        );
+        assert_eq!(class_of("Don't stop believing!"), ReplyClass::Unclassified);
+    }
+
+    #[test]
+    fn a_short_note_saying_when_its_author_is_back_is_an_absence() {
+        for body in [
+            "I'll be back on 10/03.",
+            "Volveré el lunes.",
+            "Back on the 5th.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::OutOfOffice, "{body}");
+        }
+        // ... unless it also says yes.
+        assert_eq!(
+            class_of("Back on Monday, keen to set up a call then."),
+            ReplyClass::MeetingRequest
+        );
+    }
+
+    #[test]
+    fn appreciation_with_a_question_is_a_question() {
+        assert_eq!(
+            class_of("Sounds interesting. What does it cost for a team of ten?"),
+            ReplyClass::Question
+        );
+        assert_eq!(class_of("Sounds interesting!"), ReplyClass::Interested);
+    }
+
+    #[test]
+    fn deferrals_and_referrals_are_a_no_for_this_cadence() {
+        for body in [
+            "Budget's gone for the year. Circle back in January.",
+            "You want our ops lead, not me.",
+            "I've left the company; my replacement is Kim.",
+            "We're heads down on a launch, try us in Q3.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::NotInterested, "{body}");
+        }
+    }
+
+    #[test]
+    fn scandinavian_absences_and_opt_outs_are_read() {
+        assert_eq!(
+            class_of("Jag är på semester till den 12 augusti."),
+            ReplyClass::OutOfOffice
+        );
+        assert_eq!(
+            class_of("Jeg er ikke tilgjengelig fra 15. til 22. mars."),
+            ReplyClass::OutOfOffice
+        );
+        assert_eq!(
+            class_of("Ta bort mig från listan tack."),
+            ReplyClass::Unsubscribe
+        );
     }
 
     #[test]
