@@ -134,6 +134,83 @@ pub fn is_auto_submitted_header(name: &str, value: &str) -> bool {
     false
 }
 
+/// A reply handed over as a whole message ("Subject: …", "Date: …", blank line, body), as a
+/// mailbox export gives it: the headers the classifier uses, and the body after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage<'a> {
+    pub subject: Option<&'a str>,
+    /// The Date header's day, for relative return dates ("back tomorrow").
+    pub date: Option<NaiveDate>,
+    pub auto_submitted: bool,
+    pub body: &'a str,
+}
+
+/// Splits a header block off the top of `text` when there is one (at least a Subject, From or
+/// Date header before the first blank line); otherwise the whole text is the body.
+pub fn raw_message(text: &str) -> RawMessage<'_> {
+    let plain = RawMessage {
+        subject: None,
+        date: None,
+        auto_submitted: false,
+        body: text,
+    };
+    let text_start = text.trim_start_matches(['\r', '\n']);
+    let Some(end) = text_start
+        .find("\r\n\r\n")
+        .map(|i| (i, i + 4))
+        .or_else(|| text_start.find("\n\n").map(|i| (i, i + 2)))
+    else {
+        return plain;
+    };
+    let head = &text_start[..end.0];
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            // A folded header continues the previous one.
+            match fields.last_mut() {
+                Some((_, value)) => value.push_str(line),
+                None => return plain,
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return plain;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return plain;
+        }
+        fields.push((name, value.trim().to_string()));
+    }
+    let known = ["subject", "from", "date"];
+    if !fields
+        .iter()
+        .any(|(n, _)| known.iter().any(|k| n.eq_ignore_ascii_case(k)))
+    {
+        return plain;
+    }
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let subject = value("subject").and_then(|v| {
+        let start = head.find(v)?;
+        head.get(start..start + v.len())
+    });
+    let date = value("date").and_then(|v| {
+        chrono::DateTime::parse_from_rfc2822(v)
+            .ok()
+            .map(|d| d.date_naive())
+    });
+    RawMessage {
+        subject,
+        date,
+        auto_submitted: auto_submitted(fields.iter().map(|(n, v)| (*n, v.as_str()))),
+        body: &text_start[end.1..],
+    }
+}
+
 /// Whether any of a message's headers marks it as machine-sent (see
 /// [`is_auto_submitted_header`]): what [`Reply::auto_submitted`] should be.
 pub fn auto_submitted<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
@@ -1715,6 +1792,21 @@ mod tests {
         ] {
             assert_eq!(class_of(body), ReplyClass::Unsubscribe, "{body}");
         }
+    }
+
+    #[test]
+    fn a_whole_message_gives_its_subject_date_and_auto_submitted_header() {
+        let raw = raw_message(
+            "Subject: Automatic reply: hi\nDate: Wed, 7 Oct 2026 09:12:00 +0200\n\
+             Auto-Submitted: auto-replied\n\nBack tomorrow.",
+        );
+        assert_eq!(raw.subject, Some("Automatic reply: hi"));
+        assert_eq!(raw.date, NaiveDate::from_ymd_opt(2026, 10, 7));
+        assert!(raw.auto_submitted);
+        assert_eq!(raw.body, "Back tomorrow.");
+        let plain = raw_message("Note: we are all set.\n\nThanks");
+        assert_eq!(plain.subject, None);
+        assert_eq!(plain.body, "Note: we are all set.\n\nThanks");
     }
 
     #[test]
