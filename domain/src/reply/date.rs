@@ -200,6 +200,7 @@ fn pattern() -> &'static Regex {
           | \b(?P<q_a>\d{{1,2}})\.(?P<q_b>\d{{1,2}})\.
           | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
           | \b(?:dia|día|el\s+día|giorno)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$)
+          | \b(?:kw|kalenderwoche)\s*(?P<kw>\d{{1,2}})\b
           | \b(?P<rel>tomorrow|next\s+week|{next_week}|{tomorrow}|{weekday})\b
         "
         );
@@ -228,6 +229,37 @@ fn month_number(name: &str) -> Option<u32> {
         _ => return None,
     };
     Some(m)
+}
+
+/// Languages that put the return after the date ("ab dem 14.9. wieder erreichbar", "vanaf
+/// 3 maart weer terug"): a return word among the next few words.
+fn trigger_after(after: &str) -> u8 {
+    let clause = after.split(['.', ',', ';', '!', '?']).next().unwrap_or("");
+    let first = after
+        .split(['.', ',', ';', '!', '?'])
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = if clause.trim().is_empty() {
+        first.as_str()
+    } else {
+        clause
+    };
+    let back = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .any(|w| {
+            matches!(
+                w,
+                "wieder" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage"
+            )
+        });
+    if back {
+        3
+    } else {
+        1
+    }
 }
 
 /// How strongly the words before a date say "this is when I am back".
@@ -384,6 +416,17 @@ pub(crate) fn stated_return(
             } else if let (Some(a), Some(b)) = (num("p_a"), num("p_b")) {
                 let year = caps.name("p_y").and_then(|y| full_year(y.as_str()));
                 (3, resolve_numeric(a, b, year, order, received))
+            } else if let Some(week) = num("kw") {
+                // "ab KW 38": that week's Monday; "bis KW 37": the Monday after it.
+                let after = trigger_rank(&text[..whole.start()]) == 2;
+                (
+                    2,
+                    [received.year(), received.year() + 1]
+                        .into_iter()
+                        .filter_map(|y| NaiveDate::from_isoywd_opt(y, week, Weekday::Mon))
+                        .map(|d| if after { d + Days::new(7) } else { d })
+                        .find(|d| *d + Days::new(6) >= received),
+                )
             } else if let Some(day) = num("nth").or_else(|| num("nth2")) {
                 (2, next_day_of_month(received, day))
             } else if let Some(rel) = caps.name("rel") {
@@ -407,9 +450,10 @@ pub(crate) fn stated_return(
         if date < received - Days::new(31) || date > received + Days::new(400) {
             continue;
         }
-        let trigger = trigger_rank(&text[..whole.start()]);
-        // A bare weekday ("out of the office Friday") is the day away, not the day back.
-        if tier == 1 && trigger < 2 {
+        let trigger = trigger_rank(&text[..whole.start()]).max(trigger_after(&text[whole.end()..]));
+        // A bare weekday ("out of the office Friday") is the day away, not the day back; a
+        // date after "from" or "by" is the start of the absence or a deadline.
+        if (tier == 1 && trigger < 2) || trigger == 0 {
             continue;
         }
         let rank = (tier, trigger, whole.start());
@@ -488,6 +532,16 @@ mod tests {
             Some(d(2026, 3, 9))
         );
         assert_eq!(ret("back by 4 march"), Some(d(2026, 3, 4)));
+    }
+
+    #[test]
+    fn a_return_word_after_the_date_counts_and_calendar_weeks_are_read() {
+        assert_eq!(
+            ret("ab dem 4.3. wieder erreichbar, bis zum 20.3. nur eingeschränkt"),
+            Some(d(2026, 3, 4))
+        );
+        assert_eq!(ret("ich bin ab kw 11 wieder im büro"), Some(d(2026, 3, 9)));
+        assert_eq!(ret("ich bin bis kw 10 im urlaub"), Some(d(2026, 3, 9)));
     }
 
     #[test]

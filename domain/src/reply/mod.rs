@@ -1016,6 +1016,41 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("arrêtez de m'écrire", Cue::Unsubscribe, 2, false, false),
     ("ne me contactez plus", Cue::Unsubscribe, 2, false, false),
     ("ne me contactez pas", Cue::Unsubscribe, 2, false, false),
+    ("don't write", Cue::Unsubscribe, 2, false, false),
+    ("do not write", Cue::Unsubscribe, 2, false, false),
+    ("don't message", Cue::Unsubscribe, 2, false, false),
+    ("wish to receive", Cue::Unsubscribe, 2, true, false),
+    ("no further emails", Cue::Unsubscribe, 2, false, false),
+    ("any more emails", Cue::Unsubscribe, 2, false, false),
+    ("any more messages", Cue::Unsubscribe, 2, false, false),
+    ("further messages", Cue::Unsubscribe, 1, false, false),
+    ("off your list", Cue::Unsubscribe, 2, false, false),
+    ("off this list", Cue::Unsubscribe, 2, false, false),
+    ("off the list", Cue::Unsubscribe, 2, false, false),
+    ("streichen sie mich", Cue::Unsubscribe, 2, false, false),
+    (
+        "nicht mehr angeschrieben",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("hören sie auf", Cue::Unsubscribe, 2, false, false),
+    ("hört auf", Cue::Unsubscribe, 2, false, false),
+    ("aufhören", Cue::Unsubscribe, 1, false, false),
+    ("lassen sie mich in ruhe", Cue::Unsubscribe, 2, false, false),
+    ("melden sie mich", Cue::Unsubscribe, 2, false, false),
+    ("schreiben sie mir nicht", Cue::Unsubscribe, 2, false, false),
+    ("mir nicht mehr", Cue::Unsubscribe, 2, false, false),
+    ("keine e-mails", Cue::Unsubscribe, 2, false, false),
+    ("keine werbung", Cue::Unsubscribe, 2, false, false),
+    ("löschen sie meine", Cue::Unsubscribe, 2, false, false),
+    ("stoppen sie", Cue::Unsubscribe, 2, false, false),
+    ("niet meer mailen", Cue::Unsubscribe, 2, false, false),
+    ("laat me met rust", Cue::Unsubscribe, 2, false, false),
+    ("laissez-moi tranquille", Cue::Unsubscribe, 2, false, false),
+    ("déjenme en paz", Cue::Unsubscribe, 2, false, false),
+    ("lasciatemi in pace", Cue::Unsubscribe, 2, false, false),
     // Absences said plainly.
     ("out sick", Cue::OutOfOffice, 2, false, false),
     ("off sick", Cue::OutOfOffice, 2, false, false),
@@ -1165,6 +1200,31 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("nej tak", Cue::NotInterested, 2, false, false),
     ("próximo trimestre", Cue::NotInterested, 1, false, false),
     ("en este momento", Cue::NotInterested, 1, false, false),
+    ("too expensive", Cue::NotInterested, 2, false, false),
+    ("too pricey", Cue::NotInterested, 2, false, false),
+    ("can't afford", Cue::NotInterested, 2, false, false),
+    ("zu teuer", Cue::NotInterested, 2, false, false),
+    ("trop cher", Cue::NotInterested, 2, false, false),
+    ("demasiado caro", Cue::NotInterested, 2, false, false),
+    ("muy caro", Cue::NotInterested, 2, false, false),
+    ("te duur", Cue::NotInterested, 2, false, false),
+    ("troppo caro", Cue::NotInterested, 2, false, false),
+    ("muito caro", Cue::NotInterested, 2, false, false),
+    ("already use", Cue::NotInterested, 2, false, false),
+    ("already have someone", Cue::NotInterested, 2, false, false),
+    ("not accepting", Cue::NotInterested, 2, false, false),
+    ("wir haben schon", Cue::NotInterested, 2, false, false),
+    ("wir haben bereits", Cue::NotInterested, 2, false, false),
+    ("haben schon einen", Cue::NotInterested, 2, false, false),
+    ("on a déjà", Cue::NotInterested, 2, false, false),
+    ("nous avons déjà", Cue::NotInterested, 2, false, false),
+    ("ya tenemos", Cue::NotInterested, 2, false, false),
+    ("ya trabajamos con", Cue::NotInterested, 2, false, false),
+    ("we hebben al", Cue::NotInterested, 2, false, false),
+    ("abbiamo già", Cue::NotInterested, 2, false, false),
+    ("já temos", Cue::NotInterested, 2, false, false),
+    ("vi har redan", Cue::NotInterested, 2, false, false),
+    ("vi har allerede", Cue::NotInterested, 2, false, false),
     // Referrals: not this person, so not this lead.
     ("not me", Cue::NotInterested, 2, false, false),
     ("i've left", Cue::NotInterested, 2, false, false),
@@ -1210,6 +1270,36 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("wrong contact", Cue::NotInterested, 2, false, false),
     ("mail onze", Cue::NotInterested, 2, false, false),
     ("wij doen dit niet", Cue::NotInterested, 2, false, false),
+    // Requests for material: a yes that wants to read first.
+    ("price list", Cue::Interest, 2, true, false),
+    ("send me the", Cue::Interest, 2, true, false),
+    ("send me some", Cue::Interest, 2, true, false),
+    ("send me info", Cue::Interest, 2, true, false),
+    ("send us", Cue::Interest, 1, true, false),
+    ("send over", Cue::Interest, 2, true, false),
+    ("timing was perfect", Cue::Interest, 2, true, false),
+    ("timing is perfect", Cue::Interest, 2, true, false),
+    ("great timing", Cue::Interest, 2, true, false),
+    ("love to see", Cue::Interest, 2, true, false),
+    ("like to see", Cue::Interest, 2, true, false),
+    ("preisliste", Cue::Interest, 2, true, false),
+    ("ein angebot", Cue::Interest, 2, true, false),
+    ("schicken sie mir", Cue::Interest, 2, true, false),
+    ("senden sie mir", Cue::Interest, 2, true, false),
+    ("schicken sie gern", Cue::Interest, 2, true, false),
+    ("mehr dazu", Cue::Interest, 2, true, false),
+    ("m'envoyer", Cue::Interest, 2, true, false),
+    ("enviarme", Cue::Interest, 2, true, false),
+    ("envíeme", Cue::Interest, 2, true, false),
+    ("mándame", Cue::Interest, 2, true, false),
+    ("stuur me", Cue::Interest, 2, true, false),
+    ("stuurt u mij", Cue::Interest, 2, true, false),
+    ("inviatemi", Cue::Interest, 2, true, false),
+    ("mandatemi", Cue::Interest, 2, true, false),
+    ("me envie", Cue::Interest, 2, true, false),
+    ("me mande", Cue::Interest, 2, true, false),
+    ("skicka gärna", Cue::Interest, 2, true, false),
+    ("send gerne", Cue::Interest, 2, true, false),
     // Positive answers without the word.
     ("timely", Cue::Interest, 2, true, false),
     ("loop in", Cue::Interest, 2, true, false),
@@ -1430,8 +1520,20 @@ fn tally(text: &str) -> [Tally; CUES] {
         if !(starts_word && ends_word) {
             continue;
         }
+        if p.cue == Cue::Unsubscribe && phrase.starts_with("stop") && negated(text, s) {
+            // "Don't stop sending us the samples": the opposite of an opt-out.
+            continue;
+        }
         if p.negatable && negated(text, s) {
-            tallies[index(Cue::NotInterested)].add(phrase, 2);
+            let refusal = if p.cue == Cue::Unsubscribe {
+                // "I don't wish to receive these": the negation is the opt-out.
+                Cue::Unsubscribe
+            } else {
+                Cue::NotInterested
+            };
+            tallies[index(refusal)].add(phrase, 2);
+        } else if p.cue == Cue::Unsubscribe && p.negatable {
+            // "I wish to receive the invoice by post": not an opt-out without its negation.
         } else {
             tallies[index(p.cue)].add(phrase, p.weight);
         }
@@ -1577,7 +1679,16 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     let stop_sentence = text.split(['.', '!', ';', '\n']).any(|sentence| {
         matches!(
             sentence.trim_matches(|c: char| !c.is_alphanumeric()),
-            "stop" | "unsubscribe" | "remove" | "stop please" | "please stop" | "remove me"
+            "stop"
+                | "stopp"
+                | "unsubscribe"
+                | "remove"
+                | "stop please"
+                | "please stop"
+                | "stop it"
+                | "stopp bitte"
+                | "bitte stopp"
+                | "remove me"
         )
     });
     if !machine && (unsub.fired() || stop_sentence) {

@@ -62,7 +62,7 @@ const ATTRIBUTION_STARTS: &[&str] = &[
 /// Outlook's header block above a quoted message, per language: the From line, and the
 /// fields that follow it.
 const FROM_FIELDS: &[&str] = &[
-    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:",
+    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:", "fra:",
 ];
 const NEXT_FIELDS: &[&str] = &[
     "sent:",
@@ -86,6 +86,20 @@ const NEXT_FIELDS: &[&str] = &[
     "a:",
     "wysłane:",
     "skickat:",
+    "sendt:",
+    "til:",
+    "till:",
+    "enviada:",
+    "subject:",
+    "betreff:",
+    "objet :",
+    "objet:",
+    "asunto:",
+    "onderwerp:",
+    "oggetto:",
+    "assunto:",
+    "ämne:",
+    "emne:",
 ];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
@@ -111,6 +125,22 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
         }
     }
     if WROTE.iter().any(|w| lower_ends_with(line, w)) && line.contains('@') {
+        return true;
+    }
+    // Apple Mail's forward, per language.
+    if [
+        "begin forwarded message:",
+        "anfang der weitergeleiteten nachricht:",
+        "début du message réexpédié :",
+        "inicio del mensaje reenviado:",
+        "begin doorgestuurd bericht:",
+        "inizio messaggio inoltrato:",
+        "início da mensagem reencaminhada:",
+        "vidarebefordrat mejl:",
+    ]
+    .iter()
+    .any(|p| line.to_lowercase() == *p)
+    {
         return true;
     }
     let dashed = line.trim_matches(|c| c == '-' || c == ' ' || c == '_');
@@ -293,6 +323,16 @@ mod tests {
         assert_eq!(visible_text(body).trim(), "Not for us.");
         let body = "Please remove me.\n-----Original Message-----\nFrom: Dani";
         assert_eq!(visible_text(body).trim(), "Please remove me.");
+    }
+
+    #[test]
+    fn scandinavian_header_blocks_and_apple_forwards_end_the_reply() {
+        let body = "Nej tack.\n\nFrån: Dani <dani@agency.com>\nSkickat: den 3 mars 2026 09:12\nTill: Sam\nÄmne: churn\n\nBoka ett samtal?";
+        assert_eq!(visible_text(body).trim(), "Nej tack.");
+        let body = "Nei takk.\nFra: Dani <dani@agency.com>\nSendt: 3. mars 2026\nTil: Sam\nEmne: x";
+        assert_eq!(visible_text(body).trim(), "Nei takk.");
+        let body = "Looping in Kim.\n\nBegin forwarded message:\n\nFrom: Dani\nWorth a call?";
+        assert_eq!(visible_text(body).trim(), "Looping in Kim.");
     }
 
     #[test]
