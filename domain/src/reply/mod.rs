@@ -181,10 +181,12 @@ pub fn raw_message(text: &str) -> RawMessage<'_> {
         }
         fields.push((name, value.trim().to_string()));
     }
+    // Two fields at least, one of them a message's: "Date: Tuesday works" alone is a reply.
     let known = ["subject", "from", "date"];
-    if !fields
-        .iter()
-        .any(|(n, _)| known.iter().any(|k| n.eq_ignore_ascii_case(k)))
+    if fields.len() < 2
+        || !fields
+            .iter()
+            .any(|(n, _)| known.iter().any(|k| n.eq_ignore_ascii_case(k)))
     {
         return plain;
     }
@@ -1918,6 +1920,8 @@ mod tests {
         let plain = raw_message("Note: we are all set.\n\nThanks");
         assert_eq!(plain.subject, None);
         assert_eq!(plain.body, "Note: we are all set.\n\nThanks");
+        let reply = raw_message("Date: Tuesday works for me.\n\nSam");
+        assert_eq!(reply.body, "Date: Tuesday works for me.\n\nSam");
     }
 
     #[test]
