@@ -4,6 +4,13 @@
 /// The lines the author wrote: everything before the first quote header or signature, minus
 /// `>`-quoted lines (kept apart so inline answers between quoted lines survive).
 pub fn visible_text(body: &str) -> String {
+    let plain;
+    let body = if looks_like_html(body) {
+        plain = html_to_text(body);
+        plain.as_str()
+    } else {
+        body
+    };
     let lines: Vec<&str> = body.lines().collect();
     let mut out = String::with_capacity(body.len().min(4096));
     let mut kept_lines = 0usize;
@@ -24,6 +31,73 @@ pub fn visible_text(body: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+fn looks_like_html(body: &str) -> bool {
+    let head = &body[..body.len().min(4096)];
+    let lower = head.to_ascii_lowercase();
+    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"]
+        .iter()
+        .any(|t| lower.contains(t))
+}
+
+/// A reply that came as HTML, as text: the quoted history (Gmail's and Outlook's quote blocks)
+/// cut off, block tags as line breaks, other tags dropped, the common entities decoded.
+fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let cut = [
+        "<blockquote",
+        "class=\"gmail_quote",
+        "id=\"divrplyfwdmsg",
+        "id=\"appendonsend",
+        "class=\"moz-cite-prefix",
+        "id=\"mail-editor-reference-message-container",
+    ]
+    .iter()
+    .filter_map(|m| lower.find(m))
+    .min()
+    .unwrap_or(html.len());
+    // ASCII lowering keeps every byte offset, so `cut` is a boundary of the original too.
+    let html = &html[..cut];
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].to_ascii_lowercase();
+        let name = tag
+            .trim_start_matches('/')
+            .split([' ', '/', '\t', '\n'])
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "table"
+        ) {
+            out.push('\n');
+        }
+        let skip = matches!(name, "style" | "script" | "head") && !tag.starts_with('/');
+        rest = &rest[open + close + 1..];
+        if skip {
+            let end = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&end) {
+                Some(i) => rest = &rest[i..],
+                None => rest = "",
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("&nbsp;", " ")
+        .replace("&#160;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&rsquo;", "\u{2019}")
+        .replace("&amp;", "&")
 }
 
 fn lower_starts_with(line: &str, prefix: &str) -> bool {
@@ -323,6 +397,12 @@ mod tests {
         assert_eq!(visible_text(body).trim(), "Not for us.");
         let body = "Please remove me.\n-----Original Message-----\nFrom: Dani";
         assert_eq!(visible_text(body).trim(), "Please remove me.");
+    }
+
+    #[test]
+    fn an_html_reply_is_read_as_text_without_its_quoted_history() {
+        let body = "<html><head><style>p{color:red}</style></head><body><div dir=\"ltr\">Not for us,&nbsp;thanks.<br></div><br><div class=\"gmail_quote\"><div>On Tue, Dani wrote:</div><blockquote>Book a call?</blockquote></div></body></html>";
+        assert_eq!(visible_text(body).trim(), "Not for us, thanks.");
     }
 
     #[test]
