@@ -176,6 +176,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         ("collected-heldout.jsonl", 100),
         ("collected-heldout2.jsonl", 25),
         ("collected3-heldout.jsonl", 35),
+        ("collected4-heldout.jsonl", 50),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
