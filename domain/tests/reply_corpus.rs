@@ -167,16 +167,22 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
 /// Replies set aside and never used to change the rules: the estimate of how the rules do on
 /// wording nobody tuned them to. `collected-heldout.jsonl` was split off (by source) before
 /// any rule was changed; its text was read while labelling it, so its figure is optimistic.
-/// `collected-heldout2.jsonl` and `collected3-heldout.jsonl` were collected after rule changes
-/// and only measured. The floors are the targets (85 % of intents, 80 % of return
-/// dates).
+/// `collected-heldout2.jsonl` and `collected3-heldout.jsonl` were collected between rounds of
+/// rule changes; `collected4-heldout.jsonl` and `collected5-heldout.jsonl` after the last one,
+/// and only measured.
+///
+/// The floor is the target (85 % of intents, 80 % of return dates) wherever the rules
+/// meet it. `collected5-heldout.jsonl` is mostly free-form human answers (half of them Spanish)
+/// and the rules do not meet it there: its floor guards the measured level against regression
+/// and the shortfall is reported in the README, not hidden by a lower bar elsewhere.
 #[test]
 fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
-    for (name, min) in [
-        ("collected-heldout.jsonl", 100),
-        ("collected-heldout2.jsonl", 25),
-        ("collected3-heldout.jsonl", 35),
-        ("collected4-heldout.jsonl", 50),
+    for (name, min, floor) in [
+        ("collected-heldout.jsonl", 100, 0.85),
+        ("collected-heldout2.jsonl", 25, 0.85),
+        ("collected3-heldout.jsonl", 35, 0.85),
+        ("collected4-heldout.jsonl", 50, 0.85),
+        ("collected5-heldout.jsonl", 40, 0.60),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
@@ -185,7 +191,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
             println!("{}", m.misses.join("\n"));
         }
         assert!(m.n >= min, "{name} shrank: {}", m.n);
-        assert!(m.rate() >= 0.85, "{name}\n{}", m.summary);
+        assert!(m.rate() >= floor, "{name}\n{}", m.summary);
         // A handful of dated absences says little; the floor applies from ten.
         assert!(
             m.dates < 10 || m.date_rate() >= 0.80,
