@@ -264,6 +264,11 @@ fn trigger_after(after: &str) -> u8 {
 
 /// How strongly the words before a date say "this is when I am back".
 fn trigger_rank(before: &str) -> u8 {
+    // Dutch "t/m" (tot en met) and Norwegian "t.o.m." before the date.
+    let tail = before.trim_end();
+    if tail.ends_with("t/m") || tail.ends_with("t.o.m.") || tail.ends_with("t.o.m") {
+        return 2;
+    }
     for word in before
         .split(|c: char| !c.is_alphanumeric())
         .rev()
@@ -286,7 +291,7 @@ fn trigger_rank(before: &str) -> u8 {
             }
             "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including"
             | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" | "au" | "al" | "a"
-            | "m" | "inclusive" => return 2,
+            | "inclusive" => return 2,
             // A start date of the absence, not its end.
             "from" | "since" | "leaving" | "starting" | "between" | "left" | "vom" | "du"
             | "desde" | "van" | "dal" | "fra" | "från" | "fram" | "deadline" | "due" => return 0,

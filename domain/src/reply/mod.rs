@@ -1071,6 +1071,11 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("my lawyer", Cue::Unsubscribe, 1, false, false),
     ("où avez-vous eu mon", Cue::Unsubscribe, 1, false, false),
     ("woher haben sie meine", Cue::Unsubscribe, 1, false, false),
+    ("non scrivere più", Cue::Unsubscribe, 2, false, false),
+    ("non scrivermi più", Cue::Unsubscribe, 2, false, false),
+    ("non scriveteci più", Cue::Unsubscribe, 2, false, false),
+    ("não me envie mais", Cue::Unsubscribe, 2, false, false),
+    ("não quero mais receber", Cue::Unsubscribe, 2, false, false),
     // Absences said plainly.
     ("out sick", Cue::OutOfOffice, 2, false, false),
     ("off sick", Cue::OutOfOffice, 2, false, false),
@@ -1324,6 +1329,14 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
         false,
         false,
     ),
+    ("until next year", Cue::NotInterested, 2, false, false),
+    ("hasta el próximo año", Cue::NotInterested, 2, false, false),
+    ("bis nächstes jahr", Cue::NotInterested, 2, false, false),
+    ("l'année prochaine", Cue::NotInterested, 1, false, false),
+    ("non ci serve", Cue::NotInterested, 2, false, false),
+    ("non mi serve", Cue::NotInterested, 2, false, false),
+    ("não precisamos", Cue::NotInterested, 2, false, false),
+    ("no nos hace falta", Cue::NotInterested, 2, false, false),
     // Referrals: not this person, so not this lead.
     ("not me", Cue::NotInterested, 2, false, false),
     ("i've left", Cue::NotInterested, 2, false, false),
@@ -1438,6 +1451,19 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("me ligue", Cue::Meeting, 2, true, false),
     ("stop by", Cue::Meeting, 2, true, false),
     ("come by", Cue::Meeting, 2, true, false),
+    ("me enviar", Cue::Interest, 2, true, false),
+    ("me mandar", Cue::Interest, 2, true, false),
+    ("mais detalhes", Cue::Interest, 2, true, false),
+    ("podemos conversar", Cue::Meeting, 2, true, false),
+    ("podemos falar", Cue::Meeting, 2, true, false),
+    ("vamos conversar", Cue::Meeting, 2, true, false),
+    ("uma call", Cue::Meeting, 2, true, false),
+    ("cuándo podemos", Cue::Meeting, 2, true, false),
+    ("quando podemos", Cue::Meeting, 2, true, false),
+    ("quand pouvons-nous", Cue::Meeting, 2, true, false),
+    ("wann können wir", Cue::Meeting, 2, true, false),
+    ("wann passt", Cue::Meeting, 2, true, false),
+    ("interessante", Cue::Warm, 1, true, false),
     // Positive answers without the word.
     ("timely", Cue::Interest, 2, true, false),
     ("loop in", Cue::Interest, 2, true, false),
@@ -1849,7 +1875,17 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         && !interest.fired()
         && stated.is_some_and(|(_, trigger)| trigger >= 3)
         && text.split_whitespace().count() <= 40;
-    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back {
+    // A person who mentions being away but says yes ("I'm out until the 14th but yes,
+    // interested", "Estaré fuera la próxima semana pero me interesa, agendemos") is answering,
+    // not absent: an absence notice does not ask for a meeting or material.
+    let answering_while_away = !machine
+        && !ooo_subject
+        // A named day alone ("back next Monday") is not a yes.
+        && (interest.fired() || (meeting.fired() && !names_a_time(meeting.first.unwrap_or(""))))
+        && text.split_whitespace().count() <= 40;
+    if !answering_while_away
+        && (ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back)
+    {
         let mut subject = String::new();
         normalise(reply.subject, &mut subject);
         subject.push('\n');
@@ -1953,8 +1989,15 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     ]
     .iter()
     .any(|w| {
-        text.strip_prefix(w)
-            .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
+        text.strip_prefix(w).is_some_and(|rest| {
+            // "Sí, pero hasta el próximo año" is a no.
+            let but = rest
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|x| !x.is_empty())
+                .take(2)
+                .any(|x| matches!(x, "but" | "pero" | "mais" | "aber" | "ma" | "maar" | "mas"));
+            rest.starts_with([',', '.', '!', ' ', '-']) && !but
+        })
     });
     // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
     let bare_yes = matches!(
@@ -2005,6 +2048,38 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             confidence(base, &question),
             rule,
             question.first,
+        );
+    }
+    // "Nick left, contact wim@acme.example": an address to write to instead is a referral.
+    let points_elsewhere = text.contains('@')
+        && [
+            "contact",
+            "reach out",
+            "write to",
+            "email",
+            "talk to",
+            "speak to",
+            "ask ",
+            "kontaktieren",
+            "wenden sie sich",
+            "contacter",
+            "contactez",
+            "contacta",
+            "escríbele",
+            "escribe a",
+            "contatta",
+            "rivolgiti",
+            "contate",
+            "neem contact",
+        ]
+        .iter()
+        .any(|v| text.contains(v));
+    if points_elsewhere {
+        return decided(
+            ReplyClass::NotInterested,
+            0.55,
+            "not_interested.referral",
+            None,
         );
     }
     decided(ReplyClass::Unclassified, 0.0, "no_rule_matched", None)
@@ -2093,6 +2168,27 @@ mod tests {
             ReplyClass::Question
         );
         assert_eq!(class_of("Sounds interesting!"), ReplyClass::Interested);
+    }
+
+    #[test]
+    fn a_person_away_who_says_yes_is_answering_not_absent() {
+        assert_eq!(
+            class_of("I'm out until the 14th but yes, interested - send me the deck."),
+            ReplyClass::Interested
+        );
+        assert_eq!(class_of("Out until next Monday."), ReplyClass::OutOfOffice);
+    }
+
+    #[test]
+    fn a_yes_with_a_but_is_not_a_yes_and_an_address_to_write_to_is_a_referral() {
+        assert_eq!(
+            class_of("Sí, pero hasta el próximo año"),
+            ReplyClass::NotInterested
+        );
+        assert_eq!(
+            class_of("Kim took over, contact kim@acme.example"),
+            ReplyClass::NotInterested
+        );
     }
 
     #[test]
