@@ -169,11 +169,13 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
 /// any rule was changed; its text was read while labelling it, so its figure is optimistic.
 /// `collected-heldout2.jsonl` and `collected3-heldout.jsonl` were collected between rounds of
 /// rule changes; `collected4-heldout.jsonl` and `collected5-heldout.jsonl` after the second,
-/// `collected6-heldout.jsonl` after the third, and only measured.
+/// `collected6-heldout.jsonl` after the third, `collected7-heldout.jsonl` after the fourth, and
+/// only measured.
 ///
 /// The floor is the target (85 % of intents, 80 % of return dates) wherever the rules
-/// meet it. `collected5-heldout.jsonl` and `collected6-heldout.jsonl` are mostly free-form
-/// human answers and the rules do not meet it there (61.9 % and 70.0 % when first measured):
+/// meet it. `collected5-heldout.jsonl`, `collected6-heldout.jsonl` and `collected7-heldout.jsonl`
+/// are mostly free-form human answers and the rules do not meet it there (61.9 %, 70.0 % and
+/// 70.3 % when first measured):
 /// their floors guard the measured level against regression, and the shortfall is reported
 /// in the README rather than hidden by a lower bar elsewhere.
 #[test]
@@ -185,6 +187,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         ("collected4-heldout.jsonl", 50, 0.85),
         ("collected5-heldout.jsonl", 40, 0.60),
         ("collected6-heldout.jsonl", 20, 0.65),
+        ("collected7-heldout.jsonl", 30, 0.65),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
