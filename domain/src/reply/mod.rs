@@ -811,7 +811,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("un échange", Cue::Meeting, 1, true, false),
     ("dites-m'en plus", Cue::Interest, 2, true, false),
     ("nous intéresser", Cue::Interest, 2, true, false),
-    ("envoyez-moi", Cue::Interest, 1, true, false),
+    ("envoyez-moi", Cue::Interest, 2, true, false),
     ("désinscription", Cue::Unsubscribe, 2, false, false),
     ("déjà un prestataire", Cue::NotInterested, 2, false, false),
     // Spanish
@@ -1076,6 +1076,15 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("non scriveteci più", Cue::Unsubscribe, 2, false, false),
     ("não me envie mais", Cue::Unsubscribe, 2, false, false),
     ("não quero mais receber", Cue::Unsubscribe, 2, false, false),
+    ("bórrame", Cue::Unsubscribe, 2, false, false),
+    ("borrarme", Cue::Unsubscribe, 2, false, false),
+    ("eliminarme", Cue::Unsubscribe, 2, false, false),
+    ("quítame", Cue::Unsubscribe, 2, false, false),
+    ("estoy de baja", Cue::OutOfOffice, 2, false, false),
+    ("de baja médica", Cue::OutOfOffice, 2, false, false),
+    ("en arrêt maladie", Cue::OutOfOffice, 2, false, false),
+    ("krankgeschrieben", Cue::OutOfOffice, 2, false, false),
+    ("in malattia", Cue::OutOfOffice, 2, false, false),
     // Absences said plainly.
     ("out sick", Cue::OutOfOffice, 2, false, false),
     ("off sick", Cue::OutOfOffice, 2, false, false),
@@ -1337,6 +1346,35 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("non mi serve", Cue::NotInterested, 2, false, false),
     ("não precisamos", Cue::NotInterested, 2, false, false),
     ("no nos hace falta", Cue::NotInterested, 2, false, false),
+    ("pas le temps", Cue::NotInterested, 2, false, false),
+    ("no tengo tiempo", Cue::NotInterested, 2, false, false),
+    ("keine zeit", Cue::NotInterested, 2, false, false),
+    ("non ho tempo", Cue::NotInterested, 2, false, false),
+    ("don't have time", Cue::NotInterested, 2, false, false),
+    ("no time for", Cue::NotInterested, 2, false, false),
+    ("travaille déjà avec", Cue::NotInterested, 2, false, false),
+    ("travaillons déjà avec", Cue::NotInterested, 2, false, false),
+    ("arbeiten bereits mit", Cue::NotInterested, 2, false, false),
+    ("arbeiten schon mit", Cue::NotInterested, 2, false, false),
+    ("lavoriamo già con", Cue::NotInterested, 2, false, false),
+    ("werken al met", Cue::NotInterested, 2, false, false),
+    ("já trabalhamos com", Cue::NotInterested, 2, false, false),
+    ("te paso con", Cue::NotInterested, 2, false, false),
+    ("le paso con", Cue::NotInterested, 2, false, false),
+    ("no llevo esto", Cue::NotInterested, 2, false, false),
+    ("no me corresponde", Cue::NotInterested, 2, false, false),
+    ("voyez avec", Cue::NotInterested, 2, false, false),
+    ("ce n'est pas moi", Cue::NotInterested, 2, false, false),
+    ("je transfère à", Cue::NotInterested, 2, false, false),
+    ("nicht zuständig", Cue::NotInterested, 2, false, false),
+    (
+        "non sono io il responsabile",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("niet verantwoordelijk", Cue::NotInterested, 2, false, false),
     // Referrals: not this person, so not this lead.
     ("not me", Cue::NotInterested, 2, false, false),
     ("i've left", Cue::NotInterested, 2, false, false),
@@ -1464,6 +1502,9 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("wann können wir", Cue::Meeting, 2, true, false),
     ("wann passt", Cue::Meeting, 2, true, false),
     ("interessante", Cue::Warm, 1, true, false),
+    ("possiamo parlare", Cue::Meeting, 2, true, false),
+    ("quando possiamo", Cue::Meeting, 2, true, false),
+    ("parlarne", Cue::Meeting, 2, true, false),
     // Positive answers without the word.
     ("timely", Cue::Interest, 2, true, false),
     ("loop in", Cue::Interest, 2, true, false),
@@ -1728,6 +1769,17 @@ fn names_a_time(text: &str) -> bool {
     .is_match(text)
 }
 
+/// What follows the first "but" of a reply, in the languages of [`MORE`].
+fn contrast_tail(text: &str) -> Option<&str> {
+    const BUT: &[&str] = &[
+        " but ", " pero ", " mais ", " aber ", " ma ", " maar ", " mas ", " men ",
+    ];
+    BUT.iter()
+        .filter_map(|b| text.find(b).map(|i| i + b.len()))
+        .min()
+        .map(|i| &text[i..])
+}
+
 /// Subject prefixes that machines put on their replies.
 const AUTO_SUBJECTS: &[&str] = &[
     "automatic reply",
@@ -1944,6 +1996,22 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "no gracias"
             | "no grazie"
     );
+    // "We already have a provider, but can you send me more info?": the request after the
+    // "but" is the answer. (A meeting after it — "not now, but let's talk in Q3" — is a
+    // deferral, still a no.)
+    let asks_after_but = refusal.fired()
+        && contrast_tail(&text).is_some_and(|tail| {
+            let t = tally(tail);
+            t[index(Cue::Interest)].fired() && !t[index(Cue::NotInterested)].fired()
+        });
+    if asks_after_but {
+        return decided(
+            ReplyClass::Interested,
+            confidence(0.65, &interest),
+            "interested.after_but",
+            interest.first,
+        );
+    }
     if refusal.fired() || bare_no || opens_with_no {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
@@ -2010,6 +2078,12 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "absolutely"
             | "of course"
             | "why not"
+            | "pourquoi pas"
+            | "por qué no"
+            | "perché no"
+            | "warum nicht"
+            | "waarom niet"
+            | "por que não"
             | "go ahead"
             | "ja"
             | "ja gerne"
@@ -2187,6 +2261,18 @@ mod tests {
         );
         assert_eq!(
             class_of("Kim took over, contact kim@acme.example"),
+            ReplyClass::NotInterested
+        );
+    }
+
+    #[test]
+    fn a_request_after_a_but_answers_an_incumbent_refusal() {
+        assert_eq!(
+            class_of("We already have a provider, but can you send me more info?"),
+            ReplyClass::Interested
+        );
+        assert_eq!(
+            class_of("Not right now, but let's talk in Q3."),
             ReplyClass::NotInterested
         );
     }
