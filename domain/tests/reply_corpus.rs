@@ -188,6 +188,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         ("collected5-heldout.jsonl", 40, 0.60),
         ("collected6-heldout.jsonl", 20, 0.65),
         ("collected7-heldout.jsonl", 30, 0.65),
+        ("collected8-heldout.jsonl", 10, 0.5),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
