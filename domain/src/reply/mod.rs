@@ -1085,6 +1085,9 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("en arrêt maladie", Cue::OutOfOffice, 2, false, false),
     ("krankgeschrieben", Cue::OutOfOffice, 2, false, false),
     ("in malattia", Cue::OutOfOffice, 2, false, false),
+    ("geen contact meer", Cue::Unsubscribe, 2, false, false),
+    ("kein kontakt mehr", Cue::Unsubscribe, 2, false, false),
+    ("plus de contact", Cue::Unsubscribe, 1, false, false),
     // Absences said plainly.
     ("out sick", Cue::OutOfOffice, 2, false, false),
     ("off sick", Cue::OutOfOffice, 2, false, false),
@@ -1375,6 +1378,12 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
         false,
     ),
     ("niet verantwoordelijk", Cue::NotInterested, 2, false, false),
+    ("andere oplossing", Cue::NotInterested, 2, false, false),
+    ("another solution", Cue::NotInterested, 2, false, false),
+    ("otra solución", Cue::NotInterested, 2, false, false),
+    ("por enquanto não", Cue::NotInterested, 2, false, false),
+    ("não vou querer", Cue::NotInterested, 2, false, false),
+    ("no vamos a", Cue::NotInterested, 1, false, false),
     // Referrals: not this person, so not this lead.
     ("not me", Cue::NotInterested, 2, false, false),
     ("i've left", Cue::NotInterested, 2, false, false),
@@ -1505,6 +1514,10 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("possiamo parlare", Cue::Meeting, 2, true, false),
     ("quando possiamo", Cue::Meeting, 2, true, false),
     ("parlarne", Cue::Meeting, 2, true, false),
+    ("wanneer kunnen we", Cue::Meeting, 2, true, false),
+    ("kunnen we bellen", Cue::Meeting, 2, true, false),
+    ("even bellen", Cue::Meeting, 2, true, false),
+    ("afspraak staat", Cue::Meeting, 2, true, false),
     // Positive answers without the word.
     ("timely", Cue::Interest, 2, true, false),
     ("loop in", Cue::Interest, 2, true, false),
@@ -2012,7 +2025,36 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             interest.first,
         );
     }
-    if refusal.fired() || bare_no || opens_with_no {
+    // "Thanks, but …" with nothing positive after it is the polite no of every language.
+    let thanks_but = !positive
+        && [
+            "thanks",
+            "thank you",
+            "bedankt",
+            "dank je",
+            "dank u",
+            "obrigado",
+            "obrigada",
+            "gracias",
+            "merci",
+            "danke",
+            "vielen dank",
+            "grazie",
+            "tack",
+            "takk",
+        ]
+        .iter()
+        .any(|t| {
+            text.strip_prefix(t).is_some_and(|rest| {
+                let rest = rest.trim_start_matches([',', '.', '!', ' ', '-']);
+                [
+                    "but ", "pero ", "mais ", "aber ", "ma ", "maar ", "mas ", "men ",
+                ]
+                .iter()
+                .any(|b| rest.starts_with(b))
+            })
+        });
+    if refusal.fired() || bare_no || opens_with_no || thanks_but {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
         let base = if positive { 0.6 } else { 0.88 };
@@ -2262,6 +2304,21 @@ mod tests {
         assert_eq!(
             class_of("Kim took over, contact kim@acme.example"),
             ReplyClass::NotInterested
+        );
+    }
+
+    #[test]
+    fn thanks_but_with_nothing_positive_is_a_polite_no() {
+        for body in [
+            "Thanks, but we'll manage.",
+            "Obrigado, mas vamos esperar.",
+            "Merci, mais non.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::NotInterested, "{body}");
+        }
+        assert_eq!(
+            class_of("Thanks, but can you send me the deck first?"),
+            ReplyClass::Interested
         );
     }
 
