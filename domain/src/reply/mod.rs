@@ -9,9 +9,11 @@
 //! built once, no per-reply compilation).
 
 mod date;
+pub mod model;
 mod strip;
 
 pub use date::{return_date, DateOrder};
+pub use model::TextModel;
 pub use strip::visible_text;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -1893,9 +1895,71 @@ pub fn classify(reply: &Reply<'_>) -> Classification {
 }
 
 pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification {
-    let visible = visible_text(reply.body);
+    classify_combined(config, Some(model::embedded()), RULE_WEIGHT, reply)
+}
+
+/// How much the rules' human-answer verdict counts against the model's: added to the log-odds
+/// of the class the rules chose, in units of the rules' confidence. Chosen by grouped
+/// cross-validation over the corpus batches (the `reply_model` example's `cv`), not per reply.
+pub const RULE_WEIGHT: f32 = 1.0;
+
+/// The text both the rules and the model read: the reply's visible part (quotes and
+/// signature cut off), lower-cased with quotes straightened and white space collapsed.
+pub fn reply_text(body: &str) -> String {
     let mut text = String::new();
-    normalise(&visible, &mut text);
+    normalise(&visible_text(body), &mut text);
+    text
+}
+
+/// The rules alone (the baseline the model is measured against).
+pub fn classify_rules(config: &ReplyConfig, reply: &Reply<'_>) -> Classification {
+    rules(config, reply, &reply_text(reply.body))
+}
+
+/// Rules first where they are reliable — opt-outs, absences, machine replies — and for the
+/// human answers (meeting, interest, question, refusal, or nothing recognised) the model's
+/// class probabilities, with the rules' choice weighted by `rule_weight` × their confidence.
+/// The confidence reported is the combined probability of the chosen class.
+pub fn classify_combined(
+    config: &ReplyConfig,
+    model: Option<&TextModel>,
+    rule_weight: f32,
+    reply: &Reply<'_>,
+) -> Classification {
+    let text = reply_text(reply.body);
+    let ruled = rules(config, reply, &text);
+    let Some(model) = model else { return ruled };
+    if matches!(
+        ruled.class,
+        ReplyClass::Unsubscribe | ReplyClass::OutOfOffice | ReplyClass::AutoReply
+    ) {
+        return ruled;
+    }
+    let Some(p) = model.probabilities(&text) else {
+        return ruled;
+    };
+    let mut logits = p.map(|x| x.max(1e-9).ln());
+    if let Some(k) = model::CLASSES.iter().position(|c| *c == ruled.class) {
+        logits[k] += rule_weight * ruled.confidence;
+    }
+    let p = model::softmax(logits);
+    let (k, prob) = p
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, f32::MIN), |best, (k, x)| if x > best.1 { (k, x) } else { best });
+    let class = model::CLASSES[k];
+    if class == ruled.class {
+        return Classification {
+            confidence: prob,
+            ..ruled
+        };
+    }
+    decided(class, prob, "model.text", None)
+}
+
+fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification {
+    let text = text.to_owned();
     let t = tally(&text);
     let [unsub, ooo, autor, refusal, meeting, interest, question, warm] = t;
     let (auto_subject, ooo_subject) = subject_cues(reply.subject);

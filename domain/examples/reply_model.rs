@@ -1,0 +1,229 @@
+//! Trains and measures the reply classifier's text model (`domain::reply::model`).
+//!
+//!     cargo run -p domain --release --example reply_model -- cv      # grouped cross-validation
+//!     cargo run -p domain --release --example reply_model -- final   # the untouched final split
+//!     cargo run -p domain --release --example reply_model -- train   # rewrite reply_model.bin
+//!
+//! The model is L2-regularised multinomial logistic regression over hashed word uni/bigrams and
+//! character 3–5-grams of a reply's visible text (`model::features`), trained by full-batch
+//! gradient descent from zero weights in a fixed order, so the same corpus always gives the
+//! same file. It learns only the four human-answer classes, from the replies labelled with
+//! them. `FINAL` files are never used for training, cross-validation or choosing settings.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use domain::reply::model::{features, softmax, TextModel, CLASSES};
+use domain::reply::{
+    auto_submitted, classify_combined, classify_rules, reply_text, Classification, Reply,
+    ReplyConfig, RULE_WEIGHT,
+};
+use serde::Deserialize;
+
+/// The two most recently collected batches, set aside before the model was written.
+const FINAL: &[&str] = &["collected7-heldout.jsonl", "collected8-heldout.jsonl"];
+const BUCKETS: u32 = 1 << 16;
+const LAMBDA: f32 = 1e-4;
+const EPOCHS: usize = 400;
+const RATE: f32 = 2.0;
+
+#[derive(Deserialize)]
+struct Labelled {
+    class: String,
+    subject: String,
+    body: String,
+    #[serde(default)]
+    auto: bool,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    received: NaiveDate,
+}
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reply-corpus")
+}
+
+fn batches() -> Vec<(String, Vec<Labelled>)> {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(dir().join(&name)).unwrap();
+            let items = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: {e}")))
+                .collect();
+            (name, items)
+        })
+        .collect()
+}
+
+fn train(items: &[&Labelled], lambda: f32) -> TextModel {
+    let data: Vec<(Vec<u32>, usize)> = items
+        .iter()
+        .filter_map(|r| {
+            let k = CLASSES.iter().position(|c| c.as_str() == r.class)?;
+            let f = features(&reply_text(&r.body), BUCKETS);
+            (!f.is_empty()).then_some((f, k))
+        })
+        .collect();
+    let n = data.len() as f32;
+    let mut m = TextModel {
+        buckets: BUCKETS,
+        bias: [0.0; 4],
+        weights: vec![0.0; BUCKETS as usize * 4],
+    };
+    let mut grad = vec![0f32; m.weights.len()];
+    for _ in 0..EPOCHS {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut gbias = [0f32; 4];
+        for (f, k) in &data {
+            let p = m.probabilities_of(f);
+            let scale = 1.0 / (f.len() as f32).sqrt();
+            for c in 0..4 {
+                let d = p[c] - if c == *k { 1.0 } else { 0.0 };
+                gbias[c] += d;
+                for &b in f {
+                    grad[b as usize * 4 + c] += d * scale;
+                }
+            }
+        }
+        for c in 0..4 {
+            m.bias[c] -= RATE * gbias[c] / n;
+        }
+        for (w, g) in m.weights.iter_mut().zip(&grad) {
+            *w -= RATE * (g / n + lambda * *w);
+        }
+    }
+    m
+}
+
+fn classify_one(r: &Labelled, model: Option<&TextModel>, weight: f32) -> Classification {
+    let headers = r.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let reply = Reply {
+        subject: &r.subject,
+        body: &r.body,
+        received_on: r.received,
+        auto_submitted: r.auto || auto_submitted(headers),
+    };
+    match model {
+        None => classify_rules(&ReplyConfig::default(), &reply),
+        Some(m) => classify_combined(&ReplyConfig::default(), Some(m), weight, &reply),
+    }
+}
+
+fn right(items: &[Labelled], model: Option<&TextModel>, weight: f32) -> usize {
+    items
+        .iter()
+        .filter(|r| classify_one(r, model, weight).class.as_str() == r.class)
+        .count()
+}
+
+fn pct(a: usize, n: usize) -> String {
+    format!("{a}/{n} ({:.1} %)", a as f64 * 100.0 / n.max(1) as f64)
+}
+
+const WEIGHTS: [f32; 6] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0];
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let all = batches();
+    let (fin, rest): (Vec<_>, Vec<_>) = all.iter().partition(|(n, _)| FINAL.contains(&n.as_str()));
+    match mode.as_str() {
+        "cv" => {
+            let lambdas: Vec<f32> = std::env::args()
+                .nth(2)
+                .map(|s| s.split(',').map(|x| x.parse().unwrap()).collect())
+                .unwrap_or(vec![LAMBDA]);
+            for lambda in lambdas {
+                println!("lambda {lambda}");
+                println!(
+                    "| held-out batch | replies | human answers | rules only | {} |",
+                    WEIGHTS.map(|w| format!("combined w={w}")).join(" | ")
+                );
+                let mut pooled = [0usize; WEIGHTS.len() + 1];
+                let (mut total, mut humans) = (0, 0);
+                let mut pooled_h = [0usize; WEIGHTS.len() + 1];
+                for (name, items) in &rest {
+                    let train_on: Vec<&Labelled> = rest
+                        .iter()
+                        .filter(|(n, _)| n != name)
+                        .flat_map(|(_, i)| i)
+                        .collect();
+                    let m = train(&train_on, lambda);
+                    let human: Vec<&Labelled> = items
+                        .iter()
+                        .filter(|r| CLASSES.iter().any(|c| c.as_str() == r.class))
+                        .collect();
+                    let mut row = vec![format!("{name}"), items.len().to_string(), human.len().to_string()];
+                    for (j, model) in std::iter::once(None)
+                        .chain(WEIGHTS.iter().map(|w| Some(*w)))
+                        .enumerate()
+                    {
+                        let (mm, w) = match model {
+                            None => (None, 0.0),
+                            Some(w) => (Some(&m), w),
+                        };
+                        let ok = right(items, mm, w);
+                        let ok_h = human
+                            .iter()
+                            .filter(|r| classify_one(r, mm, w).class.as_str() == r.class)
+                            .count();
+                        pooled[j] += ok;
+                        pooled_h[j] += ok_h;
+                        row.push(format!("{} / {}", pct(ok, items.len()), pct(ok_h, human.len())));
+                    }
+                    total += items.len();
+                    humans += human.len();
+                    println!("| {} |", row.join(" | "));
+                }
+                let cells: Vec<String> = (0..pooled.len())
+                    .map(|j| format!("{} / {}", pct(pooled[j], total), pct(pooled_h[j], humans)))
+                    .collect();
+                println!("| pooled | {total} | {humans} | {} |", cells.join(" | "));
+            }
+        }
+        "final" => {
+            let train_on: Vec<&Labelled> = rest.iter().flat_map(|(_, i)| i).collect();
+            let m = train(&train_on, LAMBDA);
+            let (mut n, mut a, mut b, mut c) = (0, 0, 0, 0);
+            for (name, items) in &fin {
+                let ra = right(items, None, 0.0);
+                let rb = right(items, Some(&m), RULE_WEIGHT);
+                let rc = right(items, Some(&m), 0.0);
+                println!(
+                    "{name}: rules only {}, combined {}, model deciding alone {}",
+                    pct(ra, items.len()),
+                    pct(rb, items.len()),
+                    pct(rc, items.len())
+                );
+                n += items.len();
+                a += ra;
+                b += rb;
+                c += rc;
+            }
+            println!(
+                "final split: rules only {}, combined {}, model deciding alone {}",
+                pct(a, n),
+                pct(b, n),
+                pct(c, n)
+            );
+        }
+        "train" => {
+            let train_on: Vec<&Labelled> = rest.iter().flat_map(|(_, i)| i).collect();
+            let m = train(&train_on, LAMBDA);
+            let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/reply/reply_model.bin");
+            let bytes = m.to_bytes();
+            std::fs::write(&out, &bytes).unwrap();
+            let p = softmax(m.bias);
+            println!("wrote {} ({} bytes), priors {p:?}", out.display(), bytes.len());
+        }
+        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train"),
+    }
+}
