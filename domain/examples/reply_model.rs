@@ -3,6 +3,7 @@
 //!     cargo run -p domain --release --example reply_model -- cv      # grouped cross-validation
 //!     cargo run -p domain --release --example reply_model -- final   # the untouched final split
 //!     cargo run -p domain --release --example reply_model -- train   # rewrite reply_model.bin
+//!     cargo run -p domain --release --example reply_model -- time    # µs per reply
 //!
 //! The model is L2-regularised multinomial logistic regression over hashed word uni/bigrams and
 //! character 3–5-grams of a reply's visible text (`model::features`), trained by full-batch
@@ -224,6 +225,22 @@ fn main() {
             let p = softmax(m.bias);
             println!("wrote {} ({} bytes), priors {p:?}", out.display(), bytes.len());
         }
-        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train"),
+        "time" => {
+            // µs per reply over the whole corpus, rules alone and combined with the shipped model.
+            let items: Vec<&Labelled> = all.iter().flat_map(|(_, i)| i).collect();
+            let model = domain::reply::model::embedded();
+            for (label, m) in [("rules only", None), ("combined", Some(model))] {
+                let start = std::time::Instant::now();
+                let rounds = 20;
+                for _ in 0..rounds {
+                    for r in &items {
+                        std::hint::black_box(classify_one(r, m, RULE_WEIGHT));
+                    }
+                }
+                let us = start.elapsed().as_secs_f64() * 1e6 / (rounds * items.len()) as f64;
+                println!("{label}: {us:.1} µs per reply ({} replies × {rounds})", items.len());
+            }
+        }
+        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train | time"),
     }
 }

@@ -2283,6 +2283,69 @@ mod tests {
         .class
     }
 
+    fn rules_class_of(body: &str) -> ReplyClass {
+        let reply = Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        };
+        classify_rules(&ReplyConfig::default(), &reply).class
+    }
+
+    #[test]
+    fn the_model_decides_human_answers_but_never_overrules_opt_outs_absences_or_machines() {
+        let config = ReplyConfig::default();
+        let reply = |body| Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        };
+        // Without a model the combination is the rules.
+        for body in ["Not for us, thanks.", "Keener Smith here, nonstop week."] {
+            assert_eq!(
+                classify_combined(&config, None, RULE_WEIGHT, &reply(body)),
+                classify_rules(&config, &reply(body))
+            );
+        }
+        // A model that is sure every reply is a meeting request cannot touch an opt-out, an
+        // absence or a machine's reply, but decides a human answer the rules call a refusal.
+        let meeting_only = TextModel {
+            buckets: 8,
+            bias: [20.0, 0.0, 0.0, 0.0],
+            weights: vec![0.0; 32],
+        };
+        for body in [
+            "Please remove me from your list.",
+            "I am out of the office until 12 March 2026 with no access to email.",
+        ] {
+            let c = classify_combined(&config, Some(&meeting_only), RULE_WEIGHT, &reply(body));
+            assert_eq!(c, classify_rules(&config, &reply(body)), "{body}");
+        }
+        let c = classify_combined(
+            &config,
+            Some(&meeting_only),
+            RULE_WEIGHT,
+            &reply("Not for us, thanks."),
+        );
+        assert_eq!(
+            (c.class, c.reason.rule),
+            (ReplyClass::MeetingRequest, "model.text")
+        );
+        assert!(c.confidence > 0.99);
+        // When model and rules agree, the rule's reason stays and the confidence is the
+        // combined probability.
+        let c = classify_combined(
+            &config,
+            Some(&meeting_only),
+            RULE_WEIGHT,
+            &reply("Can we talk Tuesday at 10?"),
+        );
+        assert_eq!(c.class, ReplyClass::MeetingRequest);
+        assert_ne!(c.reason.rule, "model.text");
+    }
+
     #[test]
     fn opt_out_phrases_are_unsubscribe() {
         for body in [
@@ -2322,7 +2385,10 @@ mod tests {
             class_of("Third email this week. Stop."),
             ReplyClass::Unsubscribe
         );
-        assert_eq!(class_of("Don't stop believing!"), ReplyClass::Unclassified);
+        assert_eq!(
+            rules_class_of("Don't stop believing!"),
+            ReplyClass::Unclassified
+        );
     }
 
     #[test]
@@ -2550,7 +2616,8 @@ mod tests {
     fn empty_or_signature_only_replies_are_unclassified() {
         assert_eq!(class_of(""), ReplyClass::Unclassified);
         assert_eq!(class_of("Sent from my iPhone"), ReplyClass::Unclassified);
-        let c = classify(&Reply {
+        // Text no rule recognises goes to the model; the rules alone leave it unclassified.
+        let c = classify_rules(&ReplyConfig::default(), &Reply {
             subject: "",
             body: "ok",
             received_on: on(),
@@ -2563,7 +2630,7 @@ mod tests {
     fn words_inside_other_words_do_not_fire() {
         // "keen" inside "Keener", "stop" inside "nonstop", "zoom" inside "zooming".
         assert_eq!(
-            class_of("Keener Smith here, nonstop week, zooming around."),
+            rules_class_of("Keener Smith here, nonstop week, zooming around."),
             ReplyClass::Unclassified
         );
     }
