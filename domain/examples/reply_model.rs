@@ -241,6 +241,23 @@ fn main() {
                 println!("{label}: {us:.1} µs per reply ({} replies × {rounds})", items.len());
             }
         }
-        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train | time"),
+        "show" => {
+            // One reply per stdin line: the shipped classifier's verdict and the model's view.
+            use std::io::BufRead;
+            let model = domain::reply::model::embedded();
+            for line in std::io::stdin().lock().lines() {
+                let line = line.unwrap();
+                let reply = Reply {
+                    subject: "Re: hello",
+                    body: &line,
+                    received_on: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+                    auto_submitted: false,
+                };
+                let c = domain::reply::classify(&reply);
+                let p = model.probabilities(&reply_text(&line));
+                println!("{} {:.2} ({}) model {p:.2?} | {line}", c.class, c.confidence, c.reason);
+            }
+        }
+        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train | time | show"),
     }
 }

@@ -2347,6 +2347,29 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_classifier_reads_plain_human_answers() {
+        for (body, class) in [
+            ("Yes, this sounds interesting. Tell me more.", ReplyClass::Interested),
+            (
+                "Sure, let's set up a call next week. Does Thursday at 2pm work for you?",
+                ReplyClass::MeetingRequest,
+            ),
+            ("How much does it cost per month?", ReplyClass::Question),
+            ("Not interested, thanks.", ReplyClass::NotInterested),
+            ("Thanks Ann, Tuesday 10am works.", ReplyClass::MeetingRequest),
+        ] {
+            let c = classify(&Reply {
+                subject: "Re: churn at Acme",
+                body,
+                received_on: on(),
+                auto_submitted: false,
+            });
+            assert_eq!(c.class, class, "{body}");
+            assert!((0.25..=1.0).contains(&c.confidence), "{body}: {}", c.confidence);
+        }
+    }
+
+    #[test]
     fn opt_out_phrases_are_unsubscribe() {
         for body in [
             "Please remove me from your list.",
