@@ -4,6 +4,12 @@
 //!     cargo run -p domain --release --example reply_model -- final   # the untouched final split
 //!     cargo run -p domain --release --example reply_model -- train   # rewrite reply_model.bin
 //!     cargo run -p domain --release --example reply_model -- time    # µs per reply
+//!     cargo run -p domain --release --example reply_model -- history verdicts.tsv
+//!
+//! `history` measures the combination with the rules as they stood *before* they learnt from a
+//! batch: the file holds `version<TAB>file<TAB>index<TAB>class<TAB>confidence` lines written by
+//! the rules of older commits (`git show <commit>:domain/src/reply/…` built on their own), and
+//! each collected file is scored with the model trained without it (and without the final split).
 //!
 //! The model is L2-regularised multinomial logistic regression over hashed word uni/bigrams and
 //! character 3–5-grams of a reply's visible text (`model::features`), trained by full-batch
@@ -258,6 +264,75 @@ fn main() {
                 println!("{} {:.2} ({}) model {p:.2?} | {line}", c.class, c.confidence, c.reason);
             }
         }
-        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train | time | show"),
+        "history" => history(&all, &rest),
+        _ => eprintln!("usage: reply_model cv [lambda,…] | final | train | time | show | history FILE"),
+    }
+}
+
+/// Rules of older commits (their verdicts read from a file) combined with the model trained
+/// without the batch: the honest figure for rules + model on text neither had seen.
+fn history(all: &[(String, Vec<Labelled>)], rest: &[&(String, Vec<Labelled>)]) {
+    use domain::reply::{combine, Reason, ReplyClass};
+    let path = std::env::args().nth(2).expect("history needs the verdicts file");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut verdicts = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let class = ReplyClass::INTENTS
+            .into_iter()
+            .find(|c| c.as_str() == f[3])
+            .unwrap_or(ReplyClass::Unclassified);
+        let key = (f[0].to_string(), f[1].to_string(), f[2].parse::<usize>().unwrap());
+        verdicts.insert(key, (class, f[4].parse::<f32>().unwrap()));
+    }
+    let versions: std::collections::BTreeSet<String> = verdicts.keys().map(|k| k.0.clone()).collect();
+    let mut pooled: std::collections::BTreeMap<String, [usize; 4]> = Default::default();
+    for (name, items) in all.iter().filter(|(n, _)| n.starts_with("collected")) {
+        let train_on: Vec<&Labelled> = rest
+            .iter()
+            .filter(|(n, _)| n != name)
+            .flat_map(|(_, i)| i)
+            .collect();
+        let m = train(&train_on, LAMBDA);
+        for v in &versions {
+            let mut row = [0usize; 4];
+            for (i, r) in items.iter().enumerate() {
+                let Some(&(class, confidence)) = verdicts.get(&(v.clone(), name.clone(), i)) else {
+                    continue;
+                };
+                let ruled = Classification {
+                    class,
+                    confidence,
+                    reason: Reason { rule: "old", matched: "" },
+                    return_date: None,
+                };
+                let p = m.probabilities(&reply_text(&r.body));
+                row[0] += 1;
+                row[1] += (class.as_str() == r.class) as usize;
+                row[2] += (combine(ruled, p, RULE_WEIGHT).class.as_str() == r.class) as usize;
+                row[3] += (combine(ruled, p, 0.0).class.as_str() == r.class) as usize;
+            }
+            if row[0] == 0 {
+                continue;
+            }
+            println!(
+                "{name} rules {v}: rules {} | combined {} | model alone {}",
+                pct(row[1], row[0]),
+                pct(row[2], row[0]),
+                pct(row[3], row[0])
+            );
+            let p = pooled.entry(format!("{v} {}", FINAL.contains(&name.as_str()))).or_default();
+            for k in 0..4 {
+                p[k] += row[k];
+            }
+        }
+    }
+    for (key, row) in pooled {
+        println!(
+            "pooled rules {key} (final split?): rules {} | combined {} | model alone {}",
+            pct(row[1], row[0]),
+            pct(row[2], row[0]),
+            pct(row[3], row[0])
+        );
     }
 }

@@ -1929,13 +1929,28 @@ pub fn classify_combined(
     let text = reply_text(reply.body);
     let ruled = rules(config, reply, &text);
     let Some(model) = model else { return ruled };
-    if matches!(
-        ruled.class,
-        ReplyClass::Unsubscribe | ReplyClass::OutOfOffice | ReplyClass::AutoReply
-    ) {
+    if rules_decide(ruled.class) {
         return ruled;
     }
-    let Some(p) = model.probabilities(&text) else {
+    combine(ruled, model.probabilities(&text), rule_weight)
+}
+
+/// Opt-outs, absences and machine replies: the classes the rules decide alone.
+fn rules_decide(class: ReplyClass) -> bool {
+    matches!(
+        class,
+        ReplyClass::Unsubscribe | ReplyClass::OutOfOffice | ReplyClass::AutoReply
+    )
+}
+
+/// The combination step of [`classify_combined`], given the rules' verdict on a human answer
+/// and the model's probabilities (`None`: the text had no features).
+pub fn combine(
+    ruled: Classification,
+    probabilities: Option<[f32; 4]>,
+    rule_weight: f32,
+) -> Classification {
+    let Some(p) = probabilities.filter(|_| !rules_decide(ruled.class)) else {
         return ruled;
     };
     let mut logits = p.map(|x| x.max(1e-9).ln());
