@@ -309,7 +309,7 @@ fn history(all: &[(String, Vec<Labelled>)], rest: &[&(String, Vec<Labelled>)]) {
                 let p = m.probabilities(&reply_text(&r.body));
                 row[0] += 1;
                 row[1] += (class.as_str() == r.class) as usize;
-                row[2] += (combine(ruled, p, RULE_WEIGHT).class.as_str() == r.class) as usize;
+                row[2] += (combine(ruled, p, weight()).class.as_str() == r.class) as usize;
                 row[3] += (combine(ruled, p, 0.0).class.as_str() == r.class) as usize;
             }
             if row[0] == 0 {
@@ -335,4 +335,12 @@ fn history(all: &[(String, Vec<Labelled>)], rest: &[&(String, Vec<Labelled>)]) {
             pct(row[3], row[0])
         );
     }
+}
+
+/// The rule weight `history` measures: `REPLY_RULE_WEIGHT` or the shipped one.
+fn weight() -> f32 {
+    std::env::var("REPLY_RULE_WEIGHT")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(RULE_WEIGHT)
 }
