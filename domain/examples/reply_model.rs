@@ -101,8 +101,8 @@ fn train(items: &[&Labelled], lambda: f32) -> TextModel {
                 }
             }
         }
-        for c in 0..4 {
-            m.bias[c] -= RATE * gbias[c] / n;
+        for (b, g) in m.bias.iter_mut().zip(gbias) {
+            *b -= RATE * g / n;
         }
         for (w, g) in m.weights.iter_mut().zip(&grad) {
             *w -= RATE * (g / n + lambda * *w);

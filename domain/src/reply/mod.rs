@@ -1974,8 +1974,7 @@ pub fn combine(
 }
 
 fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification {
-    let text = text.to_owned();
-    let t = tally(&text);
+    let t = tally(text);
     let [unsub, ooo, autor, refusal, meeting, interest, question, warm] = t;
     let (auto_subject, ooo_subject) = subject_cues(reply.subject);
     let machine = reply.auto_submitted || auto_subject;
@@ -2011,7 +2010,7 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     }
 
     // A machine's reply that says when its author is back is an absence in any language.
-    let stated = date::stated_return(&text, reply.received_on, config.date_order);
+    let stated = date::stated_return(text, reply.received_on, config.date_order);
     let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
     // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
     // el lunes") is an absence too, unless it also says yes to something.
@@ -2033,7 +2032,7 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         let mut subject = String::new();
         normalise(reply.subject, &mut subject);
         subject.push('\n');
-        subject.push_str(&text);
+        subject.push_str(text);
         let base = if ooo_subject && ooo.fired() {
             0.97
         } else {
@@ -2092,7 +2091,7 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     // "but" is the answer. (A meeting after it — "not now, but let's talk in Q3" — is a
     // deferral, still a no.)
     let asks_after_but = refusal.fired()
-        && contrast_tail(&text).is_some_and(|tail| {
+        && contrast_tail(text).is_some_and(|tail| {
             let t = tally(tail);
             t[index(Cue::Interest)].fired() && !t[index(Cue::NotInterested)].fired()
         });
@@ -2146,7 +2145,7 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     }
     // Naming a day or a time ("Free Thursday after 3", "9:30 tomorrow?") is scheduling, when
     // the reply also asks, leans towards a meeting, or says little else.
-    let timed = names_a_time(&text);
+    let timed = names_a_time(text);
     if meeting.fired()
         || (timed
             && (meeting.weight > 0 || text.contains('?') || text.split_whitespace().count() <= 12))
