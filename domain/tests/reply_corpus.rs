@@ -1,11 +1,16 @@
 //! Accuracy of the reply classifier on labelled replies (fixtures/reply-corpus/*.jsonl):
 //! `public.jsonl` holds the auto-replies and out-of-office messages of the public bounce
-//! corpora (sisimai, Mail::DeliveryStatus::BounceParser); `written.jsonl` holds replies written
-//! after the shapes cold outreach gets back, in English, German, French, Spanish, Dutch,
-//! Portuguese and Italian, with quoted history, Outlook header blocks, signatures and
-//! disclaimers (see the README beside them).
+//! corpora (sisimai, Mail::DeliveryStatus::BounceParser); `written.jsonl` and `heldout*.jsonl`
+//! hold replies written after the shapes cold outreach gets back; `collected-*.jsonl` hold
+//! replies collected from public sources other people wrote (other projects' labelled reply
+//! sets and tests, out-of-office template pages), each with its source in `note` (see the
+//! README beside them).
 //!
-//! Run with `--nocapture` for the accuracy per class and every miss.
+//! The `collected*-heldout.jsonl` files are measured on their own (see the held-out test);
+//! their misses are printed only with `REPLY_HELDOUT_MISSES=1`, so rules are not tuned to them.
+//! The classifier measured is the shipped one: rules combined with the embedded text model.
+//!
+//! Run with `--nocapture` for the accuracy per class and language and every miss.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,16 +35,10 @@ struct Labelled {
     return_date: Option<NaiveDate>,
 }
 
-fn corpus() -> Vec<Labelled> {
+fn corpus(names: &[&str]) -> Vec<Labelled> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reply-corpus");
     let mut out = Vec::new();
-    for name in [
-        "public.jsonl",
-        "written.jsonl",
-        "heldout.jsonl",
-        "heldout2.jsonl",
-        "heldout3.jsonl",
-    ] {
+    for name in names {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         for (i, line) in text
             .lines()
@@ -54,14 +53,34 @@ fn corpus() -> Vec<Labelled> {
     out
 }
 
-#[test]
-fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_right() {
-    let all = corpus();
-    let mut per_class: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+struct Measured {
+    n: usize,
+    right: usize,
+    dates: usize,
+    dates_right: usize,
+    per_class: BTreeMap<String, (usize, usize)>,
+    summary: String,
+    misses: Vec<String>,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.right as f64 / self.n as f64
+    }
+
+    fn date_rate(&self) -> f64 {
+        self.dates_right as f64 / self.dates as f64
+    }
+}
+
+/// Classifies every reply as the intake would (headers read, subject and body as they came)
+/// and counts the intents and, for absences classified as such, the return dates.
+fn measure(all: &[Labelled]) -> Measured {
+    let mut per_class: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut per_lang: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let (mut right, mut dates_right, mut dates) = (0, 0, 0);
     let mut misses = Vec::new();
-    for r in &all {
+    for r in all {
         let headers = r.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         let c = classify(&Reply {
             subject: &r.subject,
@@ -70,7 +89,7 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
             auto_submitted: r.auto || auto_submitted(headers),
         });
         let ok = c.class.as_str() == r.class;
-        let entry = per_class.entry(r.class.as_str()).or_default();
+        let entry = per_class.entry(r.class.clone()).or_default();
         entry.1 += 1;
         let lang = per_lang.entry(r.lang.as_str()).or_default();
         lang.1 += 1;
@@ -97,30 +116,90 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
         }
         assert!((0.0..=1.0).contains(&c.confidence), "{}", r.id);
     }
-    let mut report = String::new();
+    let mut summary = String::new();
     for (class, (ok, n)) in &per_class {
-        report.push_str(&format!("{class:>16}: {ok}/{n}\n"));
+        summary.push_str(&format!("{class:>16}: {ok}/{n}\n"));
     }
     for (lang, (ok, n)) in &per_lang {
-        report.push_str(&format!("{:>16}: {ok}/{n}\n", format!("lang {lang}")));
+        summary.push_str(&format!("{:>16}: {ok}/{n}\n", format!("lang {lang}")));
     }
-    let rate = right as f64 / all.len() as f64;
-    let date_rate = dates_right as f64 / dates as f64;
-    report.push_str(&format!(
-        "intents right: {right}/{} ({:.1} %); out-of-office return dates right: {dates_right}/{dates} ({:.1} %)\n{}",
+    summary.push_str(&format!(
+        "intents right: {right}/{} ({:.1} %); out-of-office return dates right: {dates_right}/{dates} ({:.1} %)",
         all.len(),
-        rate * 100.0,
-        date_rate * 100.0,
-        misses.join("\n")
+        right as f64 * 100.0 / all.len() as f64,
+        dates_right as f64 * 100.0 / dates as f64,
     ));
+    Measured {
+        n: all.len(),
+        right,
+        dates,
+        dates_right,
+        per_class,
+        summary,
+        misses,
+    }
+}
+
+#[test]
+fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_right() {
+    let all = corpus(&[
+        "public.jsonl",
+        "written.jsonl",
+        "heldout.jsonl",
+        "heldout2.jsonl",
+        "heldout3.jsonl",
+        "collected-train.jsonl",
+        "collected3-train.jsonl",
+    ]);
+    let m = measure(&all);
+    let report = format!("{}\n{}", m.summary, m.misses.join("\n"));
     println!("{report}");
-    assert!(all.len() >= 90, "the corpus shrank: {}", all.len());
+    assert!(m.n >= 350, "the corpus shrank: {}", m.n);
     for class in ReplyClass::INTENTS.map(ReplyClass::as_str) {
         assert!(
-            per_class.get(class).is_some_and(|(_, n)| *n >= 5),
+            m.per_class.get(class).is_some_and(|(_, n)| *n >= 5),
             "too few {class}\n{report}"
         );
     }
-    assert!(rate >= 0.85, "{report}");
-    assert!(date_rate >= 0.80, "{report}");
+    assert!(m.rate() >= 0.85, "{report}");
+    assert!(m.date_rate() >= 0.80, "{report}");
+}
+
+/// Replies set aside from the rules: `collected-heldout.jsonl` was split off (by source) before
+/// any rule was changed; the later batches were each measured once with the rules as they
+/// stood before anything was learnt from them (first figures in the README). Rounds 3–6 of
+/// the rules then learnt from batches 5–8, so the rules' figures here are regression guards.
+///
+/// The text model (`reply::model`) is trained by the `reply_model` example on every file but
+/// `collected7-heldout.jsonl` and `collected8-heldout.jsonl`, the final split it never sees:
+/// on those two the combined classifier's figure is an out-of-sample estimate for the human
+/// answers the model decides (the rules had learnt from them). Every batch's floor is the
+/// issue's target, 85 % of intents and 80 % of return dates (from ten dated absences).
+#[test]
+fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
+    for (name, min, floor) in [
+        ("collected-heldout.jsonl", 100, 0.85),
+        ("collected-heldout2.jsonl", 25, 0.85),
+        ("collected3-heldout.jsonl", 35, 0.85),
+        ("collected4-heldout.jsonl", 50, 0.85),
+        ("collected5-heldout.jsonl", 40, 0.85),
+        ("collected6-heldout.jsonl", 20, 0.85),
+        ("collected7-heldout.jsonl", 30, 0.85),
+        ("collected8-heldout.jsonl", 10, 0.85),
+    ] {
+        let all = corpus(&[name]);
+        let m = measure(&all);
+        println!("{name}\n{}", m.summary);
+        if std::env::var_os("REPLY_HELDOUT_MISSES").is_some() {
+            println!("{}", m.misses.join("\n"));
+        }
+        assert!(m.n >= min, "{name} shrank: {}", m.n);
+        assert!(m.rate() >= floor, "{name}\n{}", m.summary);
+        // A handful of dated absences says little; the floor applies from ten.
+        assert!(
+            m.dates < 10 || m.date_rate() >= 0.80,
+            "{name}\n{}",
+            m.summary
+        );
+    }
 }

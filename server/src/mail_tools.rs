@@ -102,15 +102,24 @@ pub fn parse_day(raw: &str) -> Result<chrono::NaiveDate, String> {
 /// A reply longer than this is cut: the author's words come first, the rest is quoted history.
 const MAX_REPLY_BYTES: usize = 256 * 1024;
 
-/// One line of `classify-reply --jsonl`.
+/// One line of `classify-reply --jsonl`. Other fields (an id, a label) are ignored, so a
+/// labelled file can be piped in as it is.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ReplyLine {
     text: String,
     #[serde(default)]
     subject: String,
     #[serde(default)]
     headers: Headers,
+    /// The day the reply arrived (YYYY-MM-DD or an RFC 2822 Date), for relative return dates.
+    #[serde(default, alias = "received")]
+    date: Option<String>,
+}
+
+fn day_of(raw: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .or_else(|| chrono::DateTime::parse_from_rfc2822(raw.trim()).ok().map(|d| d.date_naive()))
 }
 
 /// Headers as an object ({"Auto-Submitted": "auto-replied"}) or as [name, value] pairs (a
@@ -137,7 +146,12 @@ impl Headers {
 fn classified(text: &str, subject: &str, auto_submitted: bool, today: chrono::NaiveDate) -> serde_json::Value {
     let cut = text.len().min(MAX_REPLY_BYTES);
     let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    let c = domain::reply::classify(&domain::reply::Reply { subject, body: &text[..cut], received_on: today, auto_submitted });
+    // A whole message (headers, blank line, body) gives its own subject, Date and Auto-Submitted.
+    let raw = domain::reply::raw_message(&text[..cut]);
+    let subject = if subject.is_empty() { raw.subject.unwrap_or("") } else { subject };
+    let received_on = raw.date.unwrap_or(today);
+    let auto_submitted = auto_submitted || raw.auto_submitted;
+    let c = domain::reply::classify(&domain::reply::Reply { subject, body: raw.body, received_on, auto_submitted });
     serde_json::json!({
         "intent": c.class.as_str(),
         "confidence": (f64::from(c.confidence) * 100.0).round() / 100.0,
@@ -184,7 +198,10 @@ pub fn classify_reply(jsonl: bool, today: chrono::NaiveDate) -> anyhow::Result<(
             serde_json::from_str::<ReplyLine>(text.trim()).map_err(|e| format!("line {number}: not a reply object ({e})"))
         };
         match result {
-            Ok(r) => writeln!(out, "{}", classified(&r.text, &r.subject, r.headers.auto_submitted(), today))?,
+            Ok(r) => {
+                let day = r.date.as_deref().and_then(day_of).unwrap_or(today);
+                writeln!(out, "{}", classified(&r.text, &r.subject, r.headers.auto_submitted(), day))?
+            }
             Err(message) => {
                 failed += 1;
                 writeln!(out, "{}", serde_json::json!({ "error": message }))?;

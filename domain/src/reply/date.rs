@@ -19,7 +19,7 @@ pub enum DateOrder {
 }
 
 /// Month names of the languages replies arrive in (English, German, French, Spanish, Dutch,
-/// Portuguese, Italian), lower case, with their number. English abbreviations are matched
+/// Portuguese, Italian, Swedish, Danish, Norwegian), lower case, with their number. English abbreviations are matched
 /// separately ([`MONTH_EN`]).
 const MONTHS: &[(&str, u32)] = &[
     ("januar", 1),
@@ -41,12 +41,14 @@ const MONTHS: &[(&str, u32)] = &[
     ("mars", 3),
     ("marzo", 3),
     ("maart", 3),
+    ("marts", 3),
     ("março", 3),
     ("marco", 3),
     ("avril", 4),
     ("abril", 4),
     ("aprile", 4),
     ("mai", 5),
+    ("maj", 5),
     ("mayo", 5),
     ("mei", 5),
     ("maio", 5),
@@ -65,6 +67,7 @@ const MONTHS: &[(&str, u32)] = &[
     ("aout", 8),
     ("agosto", 8),
     ("augustus", 8),
+    ("augusti", 8),
     ("septembre", 9),
     ("septiembre", 9),
     ("setiembre", 9),
@@ -84,6 +87,7 @@ const MONTHS: &[(&str, u32)] = &[
     ("diciembre", 12),
     ("dezembro", 12),
     ("dicembre", 12),
+    ("desember", 12),
 ];
 
 const MONTH_EN: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
@@ -97,6 +101,10 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("maandag", Weekday::Mon),
     ("lunedì", Weekday::Mon),
     ("lunedi", Weekday::Mon),
+    ("måndag", Weekday::Mon),
+    ("mandag", Weekday::Mon),
+    ("segunda-feira", Weekday::Mon),
+    ("segunda", Weekday::Mon),
     ("tuesday", Weekday::Tue),
     ("dienstag", Weekday::Tue),
     ("mardi", Weekday::Tue),
@@ -104,6 +112,10 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("dinsdag", Weekday::Tue),
     ("martedì", Weekday::Tue),
     ("martedi", Weekday::Tue),
+    ("tisdag", Weekday::Tue),
+    ("tirsdag", Weekday::Tue),
+    ("terça-feira", Weekday::Tue),
+    ("terça", Weekday::Tue),
     ("wednesday", Weekday::Wed),
     ("mittwoch", Weekday::Wed),
     ("mercredi", Weekday::Wed),
@@ -112,6 +124,8 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("woensdag", Weekday::Wed),
     ("mercoledì", Weekday::Wed),
     ("mercoledi", Weekday::Wed),
+    ("onsdag", Weekday::Wed),
+    ("quarta-feira", Weekday::Wed),
     ("thursday", Weekday::Thu),
     ("donnerstag", Weekday::Thu),
     ("jeudi", Weekday::Thu),
@@ -119,6 +133,8 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("donderdag", Weekday::Thu),
     ("giovedì", Weekday::Thu),
     ("giovedi", Weekday::Thu),
+    ("torsdag", Weekday::Thu),
+    ("quinta-feira", Weekday::Thu),
     ("friday", Weekday::Fri),
     ("freitag", Weekday::Fri),
     ("vendredi", Weekday::Fri),
@@ -126,6 +142,8 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("vrijdag", Weekday::Fri),
     ("venerdì", Weekday::Fri),
     ("venerdi", Weekday::Fri),
+    ("fredag", Weekday::Fri),
+    ("sexta-feira", Weekday::Fri),
     ("saturday", Weekday::Sat),
     ("samstag", Weekday::Sat),
     ("samedi", Weekday::Sat),
@@ -140,6 +158,23 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("domenica", Weekday::Sun),
 ];
 
+/// "Next week" and "tomorrow" in the languages above: the Monday after, and the day after.
+const NEXT_WEEK: &[&str] = &[
+    "nächste woche",
+    "nächster woche",
+    "semaine prochaine",
+    "próxima semana",
+    "proxima semana",
+    "volgende week",
+    "prossima settimana",
+    "nästa vecka",
+    "neste uke",
+    "næste uge",
+];
+const TOMORROW: &[&str] = &[
+    "morgen", "demain", "mañana", "manana", "amanhã", "amanha", "domani", "imorgon",
+];
+
 fn alternatives<T>(list: &[(&str, T)]) -> String {
     let mut names: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
     // Longest first, so "juillet" is not read as "juil" + rest.
@@ -152,17 +187,21 @@ fn pattern() -> &'static Regex {
     RE.get_or_init(|| {
         let month = format!(r"((?:{})|(?:{MONTH_EN})\.?)", alternatives(MONTHS));
         let weekday = alternatives(WEEKDAYS);
+        let next_week = NEXT_WEEK.join("|").replace(' ', r"\s+");
+        let tomorrow = TOMORROW.join("|");
         let src = format!(
             r"(?x)
             \b(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})\b
-          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+(?:of|de))?\s+(?P<dm_m>{month})(?:\s|\b|$)(?:,?\s*(?:de\s+)?(?P<dm_y>\d{{4}})\b)?
+          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|e|º|°|\.)?(?:\s+(?:of|de))?\s+(?P<dm_m>{month})(?:\s|\b|$)(?:,?\s*(?:de\s+)?(?P<dm_y>\d{{4}})\b)?
           | \b(?P<md_m>{month})\s+(?:the\s+)?(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<md_d2>\d{{1,2}})(?:st|nd|rd|th)?)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?
           | \b(?P<my_m>{month})\s+(?P<my_y>\d{{4}})\b
           | \b(?P<n_a>\d{{1,2}})/(?P<n_b>\d{{1,2}})(?:/(?P<n_y>\d{{4}}|\d{{2}}))?\b
           | \b(?P<p_a>\d{{1,2}})\.(?P<p_b>\d{{1,2}})\.(?P<p_y>\d{{4}}|\d{{2}})\b
           | \b(?P<q_a>\d{{1,2}})\.(?P<q_b>\d{{1,2}})\.
           | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
-          | \b(?P<rel>tomorrow|next\s+week|{weekday})\b
+          | \b(?:dia|día|el\s+día|giorno)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$)
+          | \b(?:kw|kalenderwoche)\s*(?P<kw>\d{{1,2}})\b
+          | \b(?P<rel>tomorrow|next\s+week|{next_week}|{tomorrow}|{weekday})\b
         "
         );
         Regex::new(&src).expect("return-date pattern is valid")
@@ -192,8 +231,44 @@ fn month_number(name: &str) -> Option<u32> {
     Some(m)
 }
 
+/// Languages that put the return after the date ("ab dem 14.9. wieder erreichbar", "vanaf
+/// 3 maart weer terug"): a return word among the next few words.
+fn trigger_after(after: &str) -> u8 {
+    let clause = after.split(['.', ',', ';', '!', '?']).next().unwrap_or("");
+    let first = after
+        .split(['.', ',', ';', '!', '?'])
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = if clause.trim().is_empty() {
+        first.as_str()
+    } else {
+        clause
+    };
+    let back = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .any(|w| {
+            matches!(
+                w,
+                "wieder" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage"
+            )
+        });
+    if back {
+        3
+    } else {
+        1
+    }
+}
+
 /// How strongly the words before a date say "this is when I am back".
 fn trigger_rank(before: &str) -> u8 {
+    // Dutch "t/m" (tot en met) and Norwegian "t.o.m." before the date.
+    let tail = before.trim_end();
+    if tail.ends_with("t/m") || tail.ends_with("t.o.m.") || tail.ends_with("t.o.m") {
+        return 2;
+    }
     for word in before
         .split(|c: char| !c.is_alphanumeric())
         .rev()
@@ -205,12 +280,21 @@ fn trigger_rank(before: &str) -> u8 {
             | "reopens" | "reopening" | "reachable" | "available" | "zurück" | "wieder"
             | "erreichbar" | "retour" | "vuelta" | "volveré" | "volvere" | "regreso"
             | "regresaré" | "terug" | "retorno" | "retornarei" | "volta" | "rientro"
-            | "rientrerò" | "rientrero" | "ritorno" => return 3,
+            | "rientrerò" | "rientrero" | "ritorno" | "ritornerò" | "ritornero" | "reincorporo"
+            | "tilbake" | "tillbaka" | "tilbage" | "åter" => return 3,
+            // "Send it by October 5": a deadline, unless "back by".
+            "by" => {
+                let back = before
+                    .rsplit_once("by")
+                    .is_some_and(|(head, _)| head.trim_end().ends_with("back"));
+                return if back { 3 } else { 0 };
+            }
             "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including"
-            | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" => return 2,
+            | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" | "au" | "al" | "a"
+            | "inclusive" => return 2,
             // A start date of the absence, not its end.
             "from" | "since" | "leaving" | "starting" | "between" | "left" | "vom" | "du"
-            | "desde" | "van" | "dal" => return 0,
+            | "desde" | "van" | "dal" | "fra" | "från" | "fram" | "deadline" | "due" => return 0,
             _ => {}
         }
     }
@@ -247,17 +331,21 @@ fn resolve_numeric(
         DateOrder::MonthFirst => ((a, b), (b, a)),
     };
     // The configured order wins; the other is a fallback for dates only it can read (25/12 in
-    // a month-first setting).
-    for (month, day) in [first, second] {
-        let d = match year {
-            Some(y) => NaiveDate::from_ymd_opt(y, month, day),
-            None => resolve_without_year(received, month, day),
-        };
-        if d.is_some() {
-            return d;
+    // a month-first setting), and, when no year is written, for a return months away while the
+    // other reading is within weeks ("OOO until 10/03" sent on 28 September is 3 October, not
+    // 10 March).
+    let read = |(month, day): (u32, u32)| match year {
+        Some(y) => NaiveDate::from_ymd_opt(y, month, day),
+        None => resolve_without_year(received, month, day),
+    };
+    match (read(first), read(second)) {
+        (Some(a), Some(b)) if a != b && year.is_none() => {
+            let soon = |d: NaiveDate| d >= received - Days::new(7) && d <= received + Days::new(45);
+            Some(if !soon(a) && soon(b) { b } else { a })
         }
+        (Some(a), _) => Some(a),
+        (None, b) => b,
     }
-    None
 }
 
 fn next_weekday(received: NaiveDate, wd: Weekday) -> NaiveDate {
@@ -333,13 +421,26 @@ pub(crate) fn stated_return(
             } else if let (Some(a), Some(b)) = (num("p_a"), num("p_b")) {
                 let year = caps.name("p_y").and_then(|y| full_year(y.as_str()));
                 (3, resolve_numeric(a, b, year, order, received))
-            } else if let Some(day) = num("nth") {
+            } else if let Some(week) = num("kw") {
+                // "ab KW 38": that week's Monday; "bis KW 37": the Monday after it.
+                let after = trigger_rank(&text[..whole.start()]) == 2;
+                (
+                    2,
+                    [received.year(), received.year() + 1]
+                        .into_iter()
+                        .filter_map(|y| NaiveDate::from_isoywd_opt(y, week, Weekday::Mon))
+                        .map(|d| if after { d + Days::new(7) } else { d })
+                        .find(|d| *d + Days::new(6) >= received),
+                )
+            } else if let Some(day) = num("nth").or_else(|| num("nth2")) {
                 (2, next_day_of_month(received, day))
             } else if let Some(rel) = caps.name("rel") {
                 let word = rel.as_str();
                 let d = match word {
-                    "tomorrow" => received.succ_opt(),
-                    w if w.starts_with("next") => Some(next_weekday(received, Weekday::Mon)),
+                    w if w == "tomorrow" || TOMORROW.contains(&w) => received.succ_opt(),
+                    w if w.starts_with("next") || w.contains(char::is_whitespace) => {
+                        Some(next_weekday(received, Weekday::Mon))
+                    }
                     w => WEEKDAYS
                         .iter()
                         .find(|(name, _)| *name == w)
@@ -354,9 +455,10 @@ pub(crate) fn stated_return(
         if date < received - Days::new(31) || date > received + Days::new(400) {
             continue;
         }
-        let trigger = trigger_rank(&text[..whole.start()]);
-        // A bare weekday ("out of the office Friday") is the day away, not the day back.
-        if tier == 1 && trigger < 2 {
+        let trigger = trigger_rank(&text[..whole.start()]).max(trigger_after(&text[whole.end()..]));
+        // A bare weekday ("out of the office Friday") is the day away, not the day back; a
+        // date after "from" or "by" is the start of the absence or a deadline.
+        if (tier == 1 && trigger < 2) || trigger == 0 {
             continue;
         }
         let rank = (tier, trigger, whole.start());
@@ -416,6 +518,59 @@ mod tests {
         );
         assert_eq!(ret("back 9.3.2026"), Some(d(2026, 3, 9)));
         assert_eq!(ret("back on 2/3"), Some(d(2026, 3, 2)));
+    }
+
+    #[test]
+    fn a_yearless_numeric_date_takes_the_reading_within_weeks() {
+        // Sent 28 September: 3 October, not 10 March.
+        assert_eq!(
+            return_date("ooo until 10/03.", d(2026, 9, 28), DateOrder::DayFirst),
+            Some(d(2026, 10, 3))
+        );
+        assert_eq!(ret("back on 2/3"), Some(d(2026, 3, 2)));
+    }
+
+    #[test]
+    fn deadlines_and_start_dates_are_not_return_dates() {
+        assert_eq!(
+            ret("send the invoice by 5 march please. back on 9 march"),
+            Some(d(2026, 3, 9))
+        );
+        assert_eq!(ret("back by 4 march"), Some(d(2026, 3, 4)));
+    }
+
+    #[test]
+    fn a_return_word_after_the_date_counts_and_calendar_weeks_are_read() {
+        assert_eq!(
+            ret("ab dem 4.3. wieder erreichbar, bis zum 20.3. nur eingeschränkt"),
+            Some(d(2026, 3, 4))
+        );
+        assert_eq!(ret("ich bin ab kw 11 wieder im büro"), Some(d(2026, 3, 9)));
+        assert_eq!(ret("ich bin bis kw 10 im urlaub"), Some(d(2026, 3, 9)));
+    }
+
+    #[test]
+    fn more_languages_are_read() {
+        assert_eq!(
+            ret("jag är på semester till och med 10 juni"),
+            Some(d(2026, 6, 10))
+        );
+        assert_eq!(
+            ret("jeg er ikke tilgjengelig fra 15. til 22. mars"),
+            Some(d(2026, 3, 22))
+        );
+        assert_eq!(ret("retour prévu le 1er mars"), Some(d(2026, 3, 1)));
+        assert_eq!(ret("estou de férias até dia 20."), Some(d(2026, 3, 20)));
+        assert_eq!(ret("estaré de vuelta mañana."), Some(d(2026, 2, 28)));
+        assert_eq!(
+            ret("je serai de retour la semaine prochaine"),
+            Some(d(2026, 3, 2))
+        );
+        assert_eq!(ret("estou fora até segunda-feira"), Some(d(2026, 3, 2)));
+        assert_eq!(
+            ret("sarò assente dal 3 marzo al 21 marzo"),
+            Some(d(2026, 3, 21))
+        );
     }
 
     #[test]

@@ -9,9 +9,11 @@
 //! built once, no per-reply compilation).
 
 mod date;
+pub mod model;
 mod strip;
 
 pub use date::{return_date, DateOrder};
+pub use model::TextModel;
 pub use strip::visible_text;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -134,6 +136,85 @@ pub fn is_auto_submitted_header(name: &str, value: &str) -> bool {
     false
 }
 
+/// A reply handed over as a whole message ("Subject: …", "Date: …", blank line, body), as a
+/// mailbox export gives it: the headers the classifier uses, and the body after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage<'a> {
+    pub subject: Option<&'a str>,
+    /// The Date header's day, for relative return dates ("back tomorrow").
+    pub date: Option<NaiveDate>,
+    pub auto_submitted: bool,
+    pub body: &'a str,
+}
+
+/// Splits a header block off the top of `text` when there is one (at least a Subject, From or
+/// Date header before the first blank line); otherwise the whole text is the body.
+pub fn raw_message(text: &str) -> RawMessage<'_> {
+    let plain = RawMessage {
+        subject: None,
+        date: None,
+        auto_submitted: false,
+        body: text,
+    };
+    let text_start = text.trim_start_matches(['\r', '\n']);
+    let Some(end) = text_start
+        .find("\r\n\r\n")
+        .map(|i| (i, i + 4))
+        .or_else(|| text_start.find("\n\n").map(|i| (i, i + 2)))
+    else {
+        return plain;
+    };
+    let head = &text_start[..end.0];
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            // A folded header continues the previous one.
+            match fields.last_mut() {
+                Some((_, value)) => value.push_str(line),
+                None => return plain,
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return plain;
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return plain;
+        }
+        fields.push((name, value.trim().to_string()));
+    }
+    // Two fields at least, one of them a message's: "Date: Tuesday works" alone is a reply.
+    let known = ["subject", "from", "date"];
+    if fields.len() < 2
+        || !fields
+            .iter()
+            .any(|(n, _)| known.iter().any(|k| n.eq_ignore_ascii_case(k)))
+    {
+        return plain;
+    }
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let subject = value("subject").and_then(|v| {
+        let start = head.find(v)?;
+        head.get(start..start + v.len())
+    });
+    let date = value("date").and_then(|v| {
+        chrono::DateTime::parse_from_rfc2822(v)
+            .ok()
+            .map(|d| d.date_naive())
+    });
+    RawMessage {
+        subject,
+        date,
+        auto_submitted: auto_submitted(fields.iter().map(|(n, v)| (*n, v.as_str()))),
+        body: &text_start[end.1..],
+    }
+}
+
 /// Whether any of a message's headers marks it as machine-sent (see
 /// [`is_auto_submitted_header`]): what [`Reply::auto_submitted`] should be.
 pub fn auto_submitted<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
@@ -150,10 +231,13 @@ enum Cue {
     NotInterested,
     Meeting,
     Interest,
+    /// Appreciation without a request ("sounds interesting"): interest, unless the reply asks
+    /// something, when it is the question that needs the answer.
+    Warm,
     Question,
 }
 
-const CUES: usize = 7;
+const CUES: usize = 8;
 
 /// Strong cues weigh 2 and decide a class alone; weak cues weigh 1 and need a second cue.
 struct Phrase {
@@ -432,13 +516,13 @@ const TABLE: &[(&str, Cue, u8, bool, bool)] = &[
     ("google meet", Cue::Meeting, 1, true, false),
     // Interest.
     ("interested", Cue::Interest, 2, true, false),
-    ("interesting", Cue::Interest, 1, true, false),
+    ("interesting", Cue::Warm, 1, true, false),
     ("sounds good", Cue::Interest, 2, true, false),
     ("sounds great", Cue::Interest, 2, true, false),
-    ("sounds interesting", Cue::Interest, 2, true, false),
+    ("sounds interesting", Cue::Warm, 2, true, false),
     ("tell me more", Cue::Interest, 2, true, false),
     ("keen", Cue::Interest, 2, true, false),
-    ("curious", Cue::Interest, 1, true, false),
+    ("curious", Cue::Warm, 1, true, false),
     ("learn more", Cue::Interest, 2, true, false),
     ("know more", Cue::Interest, 2, true, false),
     ("hear more", Cue::Interest, 2, true, false),
@@ -588,7 +672,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("another provider", Cue::NotInterested, 2, false, false),
     ("another agency", Cue::NotInterested, 2, false, false),
     ("another vendor", Cue::NotInterested, 2, false, false),
-    ("signed with", Cue::NotInterested, 1, false, false),
+    ("signed with", Cue::NotInterested, 2, false, false),
     ("ourselves", Cue::NotInterested, 1, false, false),
     ("not in a position", Cue::NotInterested, 2, false, false),
     ("not at the moment", Cue::NotInterested, 2, false, false),
@@ -647,7 +731,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("passt ihnen", Cue::Meeting, 2, true, false),
     ("passt es ihnen", Cue::Meeting, 2, true, false),
     ("zeit für ein", Cue::Meeting, 2, true, false),
-    ("klingt interessant", Cue::Interest, 2, true, false),
+    ("klingt interessant", Cue::Warm, 2, true, false),
     ("klingt gut", Cue::Interest, 2, true, false),
     ("interessiert mich", Cue::Interest, 2, true, false),
     ("weitere informationen", Cue::Interest, 2, true, false),
@@ -729,7 +813,7 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("un échange", Cue::Meeting, 1, true, false),
     ("dites-m'en plus", Cue::Interest, 2, true, false),
     ("nous intéresser", Cue::Interest, 2, true, false),
-    ("envoyez-moi", Cue::Interest, 1, true, false),
+    ("envoyez-moi", Cue::Interest, 2, true, false),
     ("désinscription", Cue::Unsubscribe, 2, false, false),
     ("déjà un prestataire", Cue::NotInterested, 2, false, false),
     // Spanish
@@ -888,6 +972,587 @@ const MORE: &[(&str, Cue, u8, bool, bool)] = &[
     ("mi dica di più", Cue::Interest, 2, true, false),
 ];
 
+/// Shapes learnt from replies other people collected (see `tests/fixtures/reply-corpus`):
+/// deferrals and referrals that say no without the word, warnings that stop a sequence in
+/// other verbs, absences in the Scandinavian languages, and the plainer absences of the seven
+/// languages above. Same columns as [`TABLE`].
+const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
+    // Opt-outs in more verbs.
+    ("stop texting", Cue::Unsubscribe, 2, false, false),
+    ("stop calling", Cue::Unsubscribe, 2, false, false),
+    ("stop writing", Cue::Unsubscribe, 2, false, false),
+    ("stop reaching out", Cue::Unsubscribe, 2, false, false),
+    ("stop following up", Cue::Unsubscribe, 2, false, false),
+    ("stop bothering", Cue::Unsubscribe, 2, false, false),
+    ("stop the emails", Cue::Unsubscribe, 2, false, false),
+    ("stop these emails", Cue::Unsubscribe, 2, false, false),
+    ("remove me", Cue::Unsubscribe, 2, false, false),
+    ("removed from", Cue::Unsubscribe, 2, false, false),
+    ("delete my information", Cue::Unsubscribe, 2, false, false),
+    ("delete my contact", Cue::Unsubscribe, 2, false, false),
+    ("don't want to receive", Cue::Unsubscribe, 2, false, false),
+    ("do not want to receive", Cue::Unsubscribe, 2, false, false),
+    ("gdpr", Cue::Unsubscribe, 1, false, false),
+    ("did not opt in", Cue::Unsubscribe, 2, false, false),
+    ("didn't opt in", Cue::Unsubscribe, 2, false, false),
+    ("unsolicited", Cue::Unsubscribe, 1, false, false),
+    ("ta bort mig", Cue::Unsubscribe, 2, false, false),
+    ("avregistrera", Cue::Unsubscribe, 2, false, false),
+    ("avmelde", Cue::Unsubscribe, 2, false, true),
+    ("afmeld", Cue::Unsubscribe, 2, false, true),
+    ("fjern mig", Cue::Unsubscribe, 2, false, false),
+    ("fjern meg", Cue::Unsubscribe, 2, false, false),
+    ("schrijf me uit", Cue::Unsubscribe, 2, false, false),
+    ("schrijf mij uit", Cue::Unsubscribe, 2, false, false),
+    ("haal me van", Cue::Unsubscribe, 2, false, false),
+    ("sácame de", Cue::Unsubscribe, 2, false, false),
+    ("no me contacte", Cue::Unsubscribe, 2, false, false),
+    ("deja de escribirme", Cue::Unsubscribe, 2, false, false),
+    ("dejen de escribirme", Cue::Unsubscribe, 2, false, false),
+    ("no me contate", Cue::Unsubscribe, 2, false, false),
+    ("pare de me enviar", Cue::Unsubscribe, 2, false, false),
+    ("parem de me enviar", Cue::Unsubscribe, 2, false, false),
+    ("non contattarmi", Cue::Unsubscribe, 2, false, false),
+    ("smetti di scrivermi", Cue::Unsubscribe, 2, false, false),
+    ("smettete di scrivermi", Cue::Unsubscribe, 2, false, false),
+    ("cancellami", Cue::Unsubscribe, 2, false, false),
+    ("non scrivetemi", Cue::Unsubscribe, 2, false, false),
+    ("arrêtez de m'écrire", Cue::Unsubscribe, 2, false, false),
+    ("ne me contactez plus", Cue::Unsubscribe, 2, false, false),
+    ("ne me contactez pas", Cue::Unsubscribe, 2, false, false),
+    ("don't write", Cue::Unsubscribe, 2, false, false),
+    ("do not write", Cue::Unsubscribe, 2, false, false),
+    ("don't message", Cue::Unsubscribe, 2, false, false),
+    ("wish to receive", Cue::Unsubscribe, 2, true, false),
+    ("no further emails", Cue::Unsubscribe, 2, false, false),
+    ("any more emails", Cue::Unsubscribe, 2, false, false),
+    ("any more messages", Cue::Unsubscribe, 2, false, false),
+    ("further messages", Cue::Unsubscribe, 1, false, false),
+    ("off your list", Cue::Unsubscribe, 2, false, false),
+    ("off this list", Cue::Unsubscribe, 2, false, false),
+    ("off the list", Cue::Unsubscribe, 2, false, false),
+    ("streichen sie mich", Cue::Unsubscribe, 2, false, false),
+    (
+        "nicht mehr angeschrieben",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("hören sie auf", Cue::Unsubscribe, 2, false, false),
+    ("hört auf", Cue::Unsubscribe, 2, false, false),
+    ("aufhören", Cue::Unsubscribe, 1, false, false),
+    ("lassen sie mich in ruhe", Cue::Unsubscribe, 2, false, false),
+    ("melden sie mich", Cue::Unsubscribe, 2, false, false),
+    ("schreiben sie mir nicht", Cue::Unsubscribe, 2, false, false),
+    ("mir nicht mehr", Cue::Unsubscribe, 2, false, false),
+    ("keine e-mails", Cue::Unsubscribe, 2, false, false),
+    ("keine werbung", Cue::Unsubscribe, 2, false, false),
+    ("löschen sie meine", Cue::Unsubscribe, 2, false, false),
+    ("stoppen sie", Cue::Unsubscribe, 2, false, false),
+    ("niet meer mailen", Cue::Unsubscribe, 2, false, false),
+    ("laat me met rust", Cue::Unsubscribe, 2, false, false),
+    ("laissez-moi tranquille", Cue::Unsubscribe, 2, false, false),
+    ("déjenme en paz", Cue::Unsubscribe, 2, false, false),
+    ("lasciatemi in pace", Cue::Unsubscribe, 2, false, false),
+    ("dame de baja", Cue::Unsubscribe, 2, false, false),
+    ("darse de baja", Cue::Unsubscribe, 2, false, false),
+    ("desuscrib", Cue::Unsubscribe, 2, false, true),
+    ("quitarme de", Cue::Unsubscribe, 2, false, false),
+    ("sáquenme", Cue::Unsubscribe, 2, false, false),
+    ("elimínenme", Cue::Unsubscribe, 2, false, false),
+    ("bórrenme", Cue::Unsubscribe, 2, false, false),
+    ("no me escriban más", Cue::Unsubscribe, 2, false, false),
+    ("sacaron mi correo", Cue::Unsubscribe, 1, false, false),
+    ("consiguieron mi correo", Cue::Unsubscribe, 1, false, false),
+    ("es spam", Cue::Unsubscribe, 2, false, false),
+    ("parece spam", Cue::Unsubscribe, 2, false, false),
+    ("c'est du spam", Cue::Unsubscribe, 2, false, false),
+    ("ist spam", Cue::Unsubscribe, 2, false, false),
+    ("is spam", Cue::Unsubscribe, 2, false, false),
+    ("my lawyer", Cue::Unsubscribe, 1, false, false),
+    ("où avez-vous eu mon", Cue::Unsubscribe, 1, false, false),
+    ("woher haben sie meine", Cue::Unsubscribe, 1, false, false),
+    ("non scrivere più", Cue::Unsubscribe, 2, false, false),
+    ("non scrivermi più", Cue::Unsubscribe, 2, false, false),
+    ("non scriveteci più", Cue::Unsubscribe, 2, false, false),
+    ("não me envie mais", Cue::Unsubscribe, 2, false, false),
+    ("não quero mais receber", Cue::Unsubscribe, 2, false, false),
+    ("bórrame", Cue::Unsubscribe, 2, false, false),
+    ("borrarme", Cue::Unsubscribe, 2, false, false),
+    ("eliminarme", Cue::Unsubscribe, 2, false, false),
+    ("quítame", Cue::Unsubscribe, 2, false, false),
+    ("estoy de baja", Cue::OutOfOffice, 2, false, false),
+    ("de baja médica", Cue::OutOfOffice, 2, false, false),
+    ("en arrêt maladie", Cue::OutOfOffice, 2, false, false),
+    ("krankgeschrieben", Cue::OutOfOffice, 2, false, false),
+    ("in malattia", Cue::OutOfOffice, 2, false, false),
+    ("geen contact meer", Cue::Unsubscribe, 2, false, false),
+    ("kein kontakt mehr", Cue::Unsubscribe, 2, false, false),
+    ("plus de contact", Cue::Unsubscribe, 1, false, false),
+    // Absences said plainly.
+    ("out sick", Cue::OutOfOffice, 2, false, false),
+    ("off sick", Cue::OutOfOffice, 2, false, false),
+    ("sick leave", Cue::OutOfOffice, 2, false, false),
+    ("on pto", Cue::OutOfOffice, 2, false, false),
+    ("am on leave", Cue::OutOfOffice, 2, false, false),
+    ("travelling this week", Cue::OutOfOffice, 2, false, false),
+    ("traveling this week", Cue::OutOfOffice, 2, false, false),
+    (
+        "intermittent email access",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    ("when back", Cue::OutOfOffice, 1, false, false),
+    ("when i am back", Cue::OutOfOffice, 1, false, false),
+    ("accès limité", Cue::OutOfOffice, 2, false, false),
+    ("pas au bureau", Cue::OutOfOffice, 2, false, false),
+    ("je suis absente", Cue::OutOfOffice, 2, false, false),
+    (
+        "actuellement indisponible",
+        Cue::OutOfOffice,
+        2,
+        false,
+        false,
+    ),
+    ("en congés", Cue::OutOfOffice, 2, false, false),
+    ("reviendrai", Cue::OutOfOffice, 1, false, false),
+    ("retour prévu", Cue::OutOfOffice, 2, false, false),
+    ("serai de retour", Cue::OutOfOffice, 2, false, false),
+    ("befinde mich im urlaub", Cue::OutOfOffice, 2, false, false),
+    ("bin im urlaub", Cue::OutOfOffice, 2, false, false),
+    ("urlaubsbedingt", Cue::OutOfOffice, 2, false, false),
+    ("estaré ausente", Cue::OutOfOffice, 2, false, false),
+    ("estoy ausente", Cue::OutOfOffice, 2, false, false),
+    ("estoy fuera", Cue::OutOfOffice, 2, false, false),
+    ("me encuentro fuera", Cue::OutOfOffice, 2, false, false),
+    ("estaré fuera", Cue::OutOfOffice, 2, false, false),
+    ("me reincorporo", Cue::OutOfOffice, 2, false, false),
+    ("no estaré disponible", Cue::OutOfOffice, 2, false, false),
+    ("estou fora", Cue::OutOfOffice, 2, false, false),
+    ("estarei fora", Cue::OutOfOffice, 2, false, false),
+    ("estou ausente", Cue::OutOfOffice, 2, false, false),
+    ("sono in vacanza", Cue::OutOfOffice, 2, false, false),
+    ("sarò assente", Cue::OutOfOffice, 2, false, false),
+    ("fuori ufficio", Cue::OutOfOffice, 2, false, false),
+    ("in ferie", Cue::OutOfOffice, 2, false, false),
+    ("rientro il", Cue::OutOfOffice, 2, false, false),
+    ("ritornerò", Cue::OutOfOffice, 2, false, false),
+    ("ik ben afwezig", Cue::OutOfOffice, 2, false, false),
+    ("ik ben er niet", Cue::OutOfOffice, 2, false, false),
+    ("weer op kantoor", Cue::OutOfOffice, 2, false, false),
+    ("weer aanwezig", Cue::OutOfOffice, 2, false, false),
+    ("weer op post", Cue::OutOfOffice, 2, false, false),
+    ("på semester", Cue::OutOfOffice, 2, false, false),
+    ("semester till", Cue::OutOfOffice, 2, false, false),
+    ("föräldraledig", Cue::OutOfOffice, 2, false, false),
+    ("tjänstledig", Cue::OutOfOffice, 2, false, false),
+    ("inte på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("ej på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("är tillbaka", Cue::OutOfOffice, 2, false, false),
+    ("autosvar", Cue::OutOfOffice, 1, false, false),
+    ("frånvarande", Cue::OutOfOffice, 2, false, false),
+    ("på ferie", Cue::OutOfOffice, 2, false, false),
+    ("ikke tilgjengelig", Cue::OutOfOffice, 2, false, false),
+    ("ikke til stede", Cue::OutOfOffice, 2, false, false),
+    ("ikke på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("jeg er borte", Cue::OutOfOffice, 2, false, false),
+    ("er tilbake", Cue::OutOfOffice, 2, false, false),
+    ("er tilbage", Cue::OutOfOffice, 2, false, false),
+    ("ikke på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("fraværende", Cue::OutOfOffice, 2, false, false),
+    ("barselsorlov", Cue::OutOfOffice, 2, false, false),
+    ("foreldrepermisjon", Cue::OutOfOffice, 2, false, false),
+    // Machines.
+    ("this inbox is no longer", Cue::AutoReply, 2, false, false),
+    ("my new email is", Cue::AutoReply, 2, false, false),
+    (
+        "ceci est un message automatique",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
+    (
+        "ceci est une réponse automatique",
+        Cue::AutoReply,
+        2,
+        false,
+        false,
+    ),
+    ("gracias por contactarnos", Cue::AutoReply, 1, false, false),
+    ("a member of our team will", Cue::AutoReply, 2, false, false),
+    // Deferrals: a no for this cadence.
+    ("try us in", Cue::NotInterested, 2, false, false),
+    ("try again in", Cue::NotInterested, 2, false, false),
+    ("try again later", Cue::NotInterested, 2, false, false),
+    ("check back in", Cue::NotInterested, 2, false, false),
+    ("circle back in", Cue::NotInterested, 2, false, false),
+    ("circle back next", Cue::NotInterested, 2, false, false),
+    ("follow up with me in", Cue::NotInterested, 2, false, false),
+    ("follow up in", Cue::NotInterested, 2, false, false),
+    ("revisit this", Cue::NotInterested, 2, false, false),
+    ("revisit in", Cue::NotInterested, 2, false, false),
+    ("maybe in a couple", Cue::NotInterested, 2, false, false),
+    ("maybe next year", Cue::NotInterested, 2, false, false),
+    ("in the new year", Cue::NotInterested, 1, false, false),
+    ("heads down", Cue::NotInterested, 2, false, false),
+    ("tied up", Cue::NotInterested, 2, false, false),
+    ("hiring freeze", Cue::NotInterested, 2, false, false),
+    ("budget is frozen", Cue::NotInterested, 2, false, false),
+    ("budget's gone", Cue::NotInterested, 2, false, false),
+    ("no budget", Cue::NotInterested, 2, false, false),
+    ("don't have budget", Cue::NotInterested, 2, false, false),
+    ("do not have budget", Cue::NotInterested, 2, false, false),
+    ("don't have the budget", Cue::NotInterested, 2, false, false),
+    ("too small for", Cue::NotInterested, 2, false, false),
+    ("locked into", Cue::NotInterested, 2, false, false),
+    ("signed a contract", Cue::NotInterested, 2, false, false),
+    ("went with", Cue::NotInterested, 2, false, false),
+    ("gone with", Cue::NotInterested, 2, false, false),
+    ("chose another", Cue::NotInterested, 2, false, false),
+    ("a competitor", Cue::NotInterested, 1, false, false),
+    ("in house", Cue::NotInterested, 2, false, false),
+    ("in-house", Cue::NotInterested, 2, false, false),
+    ("and passed", Cue::NotInterested, 2, false, false),
+    ("isn't relevant", Cue::NotInterested, 2, false, false),
+    ("isn't a fit", Cue::NotInterested, 2, false, false),
+    ("not a match", Cue::NotInterested, 2, false, false),
+    ("doesn't apply", Cue::NotInterested, 2, false, false),
+    ("does not apply", Cue::NotInterested, 2, false, false),
+    ("happy with our", Cue::NotInterested, 2, false, false),
+    ("we're happy with", Cue::NotInterested, 2, false, false),
+    ("we are happy with", Cue::NotInterested, 2, false, false),
+    ("spam folder", Cue::NotInterested, 2, false, false),
+    ("pas pour nous", Cue::NotInterested, 2, false, false),
+    ("pas avant", Cue::NotInterested, 2, false, false),
+    ("reprenez contact", Cue::NotInterested, 2, false, false),
+    ("inte rätt läge", Cue::NotInterested, 2, false, false),
+    ("inte intresserad", Cue::NotInterested, 2, false, false),
+    ("inte intresserade", Cue::NotInterested, 2, false, false),
+    ("ikke interessert", Cue::NotInterested, 2, false, false),
+    ("ikke interesseret", Cue::NotInterested, 2, false, false),
+    ("nej tack", Cue::NotInterested, 2, false, false),
+    ("nei takk", Cue::NotInterested, 2, false, false),
+    ("nej tak", Cue::NotInterested, 2, false, false),
+    ("próximo trimestre", Cue::NotInterested, 1, false, false),
+    ("en este momento", Cue::NotInterested, 1, false, false),
+    ("too expensive", Cue::NotInterested, 2, false, false),
+    ("too pricey", Cue::NotInterested, 2, false, false),
+    ("can't afford", Cue::NotInterested, 2, false, false),
+    ("zu teuer", Cue::NotInterested, 2, false, false),
+    ("trop cher", Cue::NotInterested, 2, false, false),
+    ("demasiado caro", Cue::NotInterested, 2, false, false),
+    ("muy caro", Cue::NotInterested, 2, false, false),
+    ("te duur", Cue::NotInterested, 2, false, false),
+    ("troppo caro", Cue::NotInterested, 2, false, false),
+    ("muito caro", Cue::NotInterested, 2, false, false),
+    ("already use", Cue::NotInterested, 2, false, false),
+    ("already have someone", Cue::NotInterested, 2, false, false),
+    ("not accepting", Cue::NotInterested, 2, false, false),
+    ("wir haben schon", Cue::NotInterested, 2, false, false),
+    ("wir haben bereits", Cue::NotInterested, 2, false, false),
+    ("haben schon einen", Cue::NotInterested, 2, false, false),
+    ("on a déjà", Cue::NotInterested, 2, false, false),
+    ("nous avons déjà", Cue::NotInterested, 2, false, false),
+    ("ya tenemos", Cue::NotInterested, 2, false, false),
+    ("ya trabajamos con", Cue::NotInterested, 2, false, false),
+    ("we hebben al", Cue::NotInterested, 2, false, false),
+    ("abbiamo già", Cue::NotInterested, 2, false, false),
+    ("já temos", Cue::NotInterested, 2, false, false),
+    ("vi har redan", Cue::NotInterested, 2, false, false),
+    ("vi har allerede", Cue::NotInterested, 2, false, false),
+    ("no lo necesitamos", Cue::NotInterested, 2, false, false),
+    ("no necesitamos", Cue::NotInterested, 2, false, false),
+    ("ahorita no", Cue::NotInterested, 2, false, false),
+    ("por ahora no", Cue::NotInterested, 2, false, false),
+    ("de momento no", Cue::NotInterested, 2, false, false),
+    ("ya contamos con", Cue::NotInterested, 2, false, false),
+    ("el próximo año", Cue::NotInterested, 1, false, false),
+    ("más adelante", Cue::NotInterested, 1, false, false),
+    ("ya no trabajo", Cue::NotInterested, 2, false, false),
+    ("dejé de trabajar", Cue::NotInterested, 2, false, false),
+    ("dejé de laborar", Cue::NotInterested, 2, false, false),
+    ("no soy la persona", Cue::NotInterested, 2, false, false),
+    ("no soy el indicado", Cue::NotInterested, 2, false, false),
+    ("no soy la indicada", Cue::NotInterested, 2, false, false),
+    ("pas le bon moment", Cue::NotInterested, 2, false, false),
+    ("pas intéressés", Cue::NotInterested, 2, false, false),
+    (
+        "nous n'avons pas besoin",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "je ne suis pas la bonne personne",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("ne travaille plus", Cue::NotInterested, 2, false, false),
+    ("non è il momento", Cue::NotInterested, 2, false, false),
+    (
+        "non ne abbiamo bisogno",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("non lavoro più", Cue::NotInterested, 2, false, false),
+    (
+        "nicht mehr im unternehmen",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("nicht mehr bei", Cue::NotInterested, 1, false, false),
+    (
+        "nicht der richtige ansprechpartner",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "falsche ansprechpartner",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("não é o momento", Cue::NotInterested, 2, false, false),
+    ("não precisamos", Cue::NotInterested, 2, false, false),
+    ("geen tijd", Cue::NotInterested, 1, false, false),
+    (
+        "niet de juiste persoon",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "not interested in switching",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("until next year", Cue::NotInterested, 2, false, false),
+    ("hasta el próximo año", Cue::NotInterested, 2, false, false),
+    ("bis nächstes jahr", Cue::NotInterested, 2, false, false),
+    ("l'année prochaine", Cue::NotInterested, 1, false, false),
+    ("non ci serve", Cue::NotInterested, 2, false, false),
+    ("non mi serve", Cue::NotInterested, 2, false, false),
+    ("não precisamos", Cue::NotInterested, 2, false, false),
+    ("no nos hace falta", Cue::NotInterested, 2, false, false),
+    ("pas le temps", Cue::NotInterested, 2, false, false),
+    ("no tengo tiempo", Cue::NotInterested, 2, false, false),
+    ("keine zeit", Cue::NotInterested, 2, false, false),
+    ("non ho tempo", Cue::NotInterested, 2, false, false),
+    ("don't have time", Cue::NotInterested, 2, false, false),
+    ("no time for", Cue::NotInterested, 2, false, false),
+    ("travaille déjà avec", Cue::NotInterested, 2, false, false),
+    ("travaillons déjà avec", Cue::NotInterested, 2, false, false),
+    ("arbeiten bereits mit", Cue::NotInterested, 2, false, false),
+    ("arbeiten schon mit", Cue::NotInterested, 2, false, false),
+    ("lavoriamo già con", Cue::NotInterested, 2, false, false),
+    ("werken al met", Cue::NotInterested, 2, false, false),
+    ("já trabalhamos com", Cue::NotInterested, 2, false, false),
+    ("te paso con", Cue::NotInterested, 2, false, false),
+    ("le paso con", Cue::NotInterested, 2, false, false),
+    ("no llevo esto", Cue::NotInterested, 2, false, false),
+    ("no me corresponde", Cue::NotInterested, 2, false, false),
+    ("voyez avec", Cue::NotInterested, 2, false, false),
+    ("ce n'est pas moi", Cue::NotInterested, 2, false, false),
+    ("je transfère à", Cue::NotInterested, 2, false, false),
+    ("nicht zuständig", Cue::NotInterested, 2, false, false),
+    (
+        "non sono io il responsabile",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("niet verantwoordelijk", Cue::NotInterested, 2, false, false),
+    ("andere oplossing", Cue::NotInterested, 2, false, false),
+    ("another solution", Cue::NotInterested, 2, false, false),
+    ("otra solución", Cue::NotInterested, 2, false, false),
+    ("por enquanto não", Cue::NotInterested, 2, false, false),
+    ("não vou querer", Cue::NotInterested, 2, false, false),
+    ("no vamos a", Cue::NotInterested, 1, false, false),
+    // Referrals: not this person, so not this lead.
+    ("not me", Cue::NotInterested, 2, false, false),
+    ("i've left", Cue::NotInterested, 2, false, false),
+    ("i have left", Cue::NotInterested, 2, false, false),
+    ("i left the company", Cue::NotInterested, 2, false, false),
+    ("my replacement", Cue::NotInterested, 2, false, false),
+    ("my successor", Cue::NotInterested, 2, false, false),
+    ("i moved to", Cue::NotInterested, 2, false, false),
+    ("i've moved to", Cue::NotInterested, 2, false, false),
+    ("moved to a different", Cue::NotInterested, 2, false, false),
+    ("don't own this", Cue::NotInterested, 2, false, false),
+    ("no longer own", Cue::NotInterested, 2, false, false),
+    ("not my area", Cue::NotInterested, 2, false, false),
+    ("not my remit", Cue::NotInterested, 2, false, false),
+    ("not my department", Cue::NotInterested, 2, false, false),
+    ("not my responsibility", Cue::NotInterested, 2, false, false),
+    ("not a buyer", Cue::NotInterested, 2, false, false),
+    (
+        "not the decision maker",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "not the decision-maker",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("direct this to", Cue::NotInterested, 2, false, false),
+    ("direct your", Cue::NotInterested, 2, false, false),
+    ("please contact our", Cue::NotInterested, 2, false, false),
+    ("you should contact", Cue::NotInterested, 2, false, false),
+    ("you should talk to", Cue::NotInterested, 2, false, false),
+    ("you should speak to", Cue::NotInterested, 2, false, false),
+    ("you want our", Cue::NotInterested, 2, false, false),
+    ("you'll want to", Cue::NotInterested, 1, false, false),
+    ("reach out to our", Cue::NotInterested, 2, false, false),
+    ("try our", Cue::NotInterested, 2, false, false),
+    ("right person", Cue::NotInterested, 1, false, false),
+    ("wrong contact", Cue::NotInterested, 2, false, false),
+    ("mail onze", Cue::NotInterested, 2, false, false),
+    ("wij doen dit niet", Cue::NotInterested, 2, false, false),
+    // Requests for material: a yes that wants to read first.
+    ("price list", Cue::Interest, 2, true, false),
+    ("send me the", Cue::Interest, 2, true, false),
+    ("send me some", Cue::Interest, 2, true, false),
+    ("send me info", Cue::Interest, 2, true, false),
+    ("send us", Cue::Interest, 1, true, false),
+    ("send over", Cue::Interest, 2, true, false),
+    ("timing was perfect", Cue::Interest, 2, true, false),
+    ("timing is perfect", Cue::Interest, 2, true, false),
+    ("great timing", Cue::Interest, 2, true, false),
+    ("love to see", Cue::Interest, 2, true, false),
+    ("like to see", Cue::Interest, 2, true, false),
+    ("preisliste", Cue::Interest, 2, true, false),
+    ("ein angebot", Cue::Interest, 2, true, false),
+    ("schicken sie mir", Cue::Interest, 2, true, false),
+    ("senden sie mir", Cue::Interest, 2, true, false),
+    ("schicken sie gern", Cue::Interest, 2, true, false),
+    ("mehr dazu", Cue::Interest, 2, true, false),
+    ("m'envoyer", Cue::Interest, 2, true, false),
+    ("enviarme", Cue::Interest, 2, true, false),
+    ("envíeme", Cue::Interest, 2, true, false),
+    ("mándame", Cue::Interest, 2, true, false),
+    ("stuur me", Cue::Interest, 2, true, false),
+    ("stuurt u mij", Cue::Interest, 2, true, false),
+    ("inviatemi", Cue::Interest, 2, true, false),
+    ("mandatemi", Cue::Interest, 2, true, false),
+    ("me envie", Cue::Interest, 2, true, false),
+    ("me mande", Cue::Interest, 2, true, false),
+    ("skicka gärna", Cue::Interest, 2, true, false),
+    ("send gerne", Cue::Interest, 2, true, false),
+    ("can you send", Cue::Interest, 2, true, false),
+    ("could you send", Cue::Interest, 2, true, false),
+    ("can you share", Cue::Interest, 1, true, false),
+    ("could you share", Cue::Interest, 1, true, false),
+    ("please send", Cue::Interest, 2, true, false),
+    ("share more details", Cue::Interest, 2, true, false),
+    ("more details about", Cue::Interest, 2, true, false),
+    ("tell me more about", Cue::Interest, 2, true, false),
+    ("mándame", Cue::Interest, 2, true, false),
+    ("mándenme", Cue::Interest, 2, true, false),
+    ("envíame", Cue::Interest, 2, true, false),
+    ("envíenme", Cue::Interest, 2, true, false),
+    ("nos mandas", Cue::Interest, 2, true, false),
+    ("me mandas", Cue::Interest, 2, true, false),
+    ("cotización", Cue::Interest, 2, true, false),
+    ("me gustaría saber más", Cue::Interest, 2, true, false),
+    ("mehr erzählen", Cue::Interest, 2, true, false),
+    ("erzählen sie mir mehr", Cue::Interest, 2, true, false),
+    ("llámame", Cue::Meeting, 2, true, false),
+    ("llámenme", Cue::Meeting, 2, true, false),
+    ("llamarme", Cue::Meeting, 2, true, false),
+    ("hablemos", Cue::Meeting, 2, true, false),
+    ("qué día", Cue::Meeting, 2, true, false),
+    ("pueden venir", Cue::Meeting, 2, true, false),
+    ("una visita", Cue::Meeting, 2, true, false),
+    ("reunirnos", Cue::Meeting, 2, true, false),
+    ("videollamada", Cue::Meeting, 2, true, false),
+    ("chiamatemi", Cue::Meeting, 2, true, false),
+    ("chiamami", Cue::Meeting, 2, true, false),
+    ("sentiamoci", Cue::Meeting, 2, true, false),
+    ("possiamo sentirci", Cue::Meeting, 2, true, false),
+    ("fissiamo", Cue::Meeting, 2, true, false),
+    ("appelez-moi", Cue::Meeting, 2, true, false),
+    ("appelle-moi", Cue::Meeting, 2, true, false),
+    ("rufen sie mich an", Cue::Meeting, 2, true, false),
+    ("bel me", Cue::Meeting, 2, true, false),
+    ("me ligue", Cue::Meeting, 2, true, false),
+    ("stop by", Cue::Meeting, 2, true, false),
+    ("come by", Cue::Meeting, 2, true, false),
+    ("me enviar", Cue::Interest, 2, true, false),
+    ("me mandar", Cue::Interest, 2, true, false),
+    ("mais detalhes", Cue::Interest, 2, true, false),
+    ("podemos conversar", Cue::Meeting, 2, true, false),
+    ("podemos falar", Cue::Meeting, 2, true, false),
+    ("vamos conversar", Cue::Meeting, 2, true, false),
+    ("uma call", Cue::Meeting, 2, true, false),
+    ("cuándo podemos", Cue::Meeting, 2, true, false),
+    ("quando podemos", Cue::Meeting, 2, true, false),
+    ("quand pouvons-nous", Cue::Meeting, 2, true, false),
+    ("wann können wir", Cue::Meeting, 2, true, false),
+    ("wann passt", Cue::Meeting, 2, true, false),
+    ("interessante", Cue::Warm, 1, true, false),
+    ("possiamo parlare", Cue::Meeting, 2, true, false),
+    ("quando possiamo", Cue::Meeting, 2, true, false),
+    ("parlarne", Cue::Meeting, 2, true, false),
+    ("wanneer kunnen we", Cue::Meeting, 2, true, false),
+    ("kunnen we bellen", Cue::Meeting, 2, true, false),
+    ("even bellen", Cue::Meeting, 2, true, false),
+    ("afspraak staat", Cue::Meeting, 2, true, false),
+    // Positive answers without the word.
+    ("timely", Cue::Interest, 2, true, false),
+    ("loop in", Cue::Interest, 2, true, false),
+    ("share a deck", Cue::Interest, 2, true, false),
+    ("a deck", Cue::Interest, 2, true, false),
+    ("send me some", Cue::Interest, 2, true, false),
+    ("send me your", Cue::Interest, 2, true, false),
+    ("send me a", Cue::Interest, 1, true, false),
+    ("is relevant", Cue::Interest, 2, true, false),
+    ("what's the next step", Cue::Interest, 2, true, false),
+    ("next step", Cue::Interest, 1, true, false),
+    ("evaluating vendors", Cue::Interest, 2, true, false),
+    ("discussing this", Cue::Interest, 2, true, false),
+    ("see a demo", Cue::Meeting, 2, true, false),
+    ("schedule a demo", Cue::Meeting, 2, true, false),
+    ("book a demo", Cue::Meeting, 2, true, false),
+    ("a quick chat", Cue::Meeting, 2, true, false),
+    ("set up a call", Cue::Meeting, 2, true, false),
+    ("to meet", Cue::Meeting, 1, true, false),
+    ("voorstel", Cue::Interest, 2, true, false),
+    ("lijkt me leuk", Cue::Interest, 2, true, false),
+    ("korte call", Cue::Meeting, 2, true, false),
+    ("plaquette", Cue::Interest, 2, true, false),
+    ("présentez-moi", Cue::Interest, 2, true, false),
+    ("créneaux", Cue::Meeting, 2, true, false),
+    ("ok pour un call", Cue::Meeting, 2, true, false),
+    ("un call", Cue::Meeting, 2, true, false),
+    ("agendar una demo", Cue::Meeting, 2, true, false),
+    ("parece interesante", Cue::Warm, 2, true, false),
+    ("intressant", Cue::Warm, 1, true, false),
+    ("interessant", Cue::Warm, 1, true, false),
+];
+
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
 fn fold_accents(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -936,7 +1601,7 @@ fn automaton() -> &'static Automaton {
                 ));
             }
         };
-        for &(text, cue, weight, negatable, stem) in TABLE.iter().chain(MORE) {
+        for &(text, cue, weight, negatable, stem) in TABLE.iter().chain(MORE).chain(LEARNT) {
             push(text, cue, weight, negatable, stem);
             if text.contains('\'') {
                 push(leak(text.replace('\'', "")), cue, weight, negatable, stem);
@@ -1058,6 +1723,7 @@ fn index(cue: Cue) -> usize {
         Cue::Meeting => 4,
         Cue::Interest => 5,
         Cue::Question => 6,
+        Cue::Warm => 7,
     }
 }
 
@@ -1074,8 +1740,20 @@ fn tally(text: &str) -> [Tally; CUES] {
         if !(starts_word && ends_word) {
             continue;
         }
+        if p.cue == Cue::Unsubscribe && phrase.starts_with("stop") && negated(text, s) {
+            // "Don't stop sending us the samples": the opposite of an opt-out.
+            continue;
+        }
         if p.negatable && negated(text, s) {
-            tallies[index(Cue::NotInterested)].add(phrase, 2);
+            let refusal = if p.cue == Cue::Unsubscribe {
+                // "I don't wish to receive these": the negation is the opt-out.
+                Cue::Unsubscribe
+            } else {
+                Cue::NotInterested
+            };
+            tallies[index(refusal)].add(phrase, 2);
+        } else if p.cue == Cue::Unsubscribe && p.negatable {
+            // "I wish to receive the invoice by post": not an opt-out without its negation.
         } else {
             tallies[index(p.cue)].add(phrase, p.weight);
         }
@@ -1104,6 +1782,17 @@ fn names_a_time(text: &str) -> bool {
         .expect("time pattern is valid")
     })
     .is_match(text)
+}
+
+/// What follows the first "but" of a reply, in the languages of [`MORE`].
+fn contrast_tail(text: &str) -> Option<&str> {
+    const BUT: &[&str] = &[
+        " but ", " pero ", " mais ", " aber ", " ma ", " maar ", " mas ", " men ",
+    ];
+    BUT.iter()
+        .filter_map(|b| text.find(b).map(|i| i + b.len()))
+        .min()
+        .map(|i| &text[i..])
 }
 
 /// Subject prefixes that machines put on their replies.
@@ -1206,24 +1895,111 @@ pub fn classify(reply: &Reply<'_>) -> Classification {
 }
 
 pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification {
-    let visible = visible_text(reply.body);
+    classify_combined(config, Some(model::embedded()), RULE_WEIGHT, reply)
+}
+
+/// How much the rules' human-answer verdict counts against the model's: added to the log-odds
+/// of the class the rules chose, in units of the rules' confidence. Chosen by grouped
+/// cross-validation over the corpus batches (the `reply_model` example's `cv`), not per reply.
+pub const RULE_WEIGHT: f32 = 1.0;
+
+/// The text both the rules and the model read: the reply's visible part (quotes and
+/// signature cut off), lower-cased with quotes straightened and white space collapsed.
+pub fn reply_text(body: &str) -> String {
     let mut text = String::new();
-    normalise(&visible, &mut text);
-    let t = tally(&text);
-    let [unsub, ooo, autor, refusal, meeting, interest, question] = t;
+    normalise(&visible_text(body), &mut text);
+    text
+}
+
+/// The rules alone (the baseline the model is measured against).
+pub fn classify_rules(config: &ReplyConfig, reply: &Reply<'_>) -> Classification {
+    rules(config, reply, &reply_text(reply.body))
+}
+
+/// Rules first where they are reliable — opt-outs, absences, machine replies — and for the
+/// human answers (meeting, interest, question, refusal, or nothing recognised) the model's
+/// class probabilities, with the rules' choice weighted by `rule_weight` × their confidence.
+/// The confidence reported is the combined probability of the chosen class.
+pub fn classify_combined(
+    config: &ReplyConfig,
+    model: Option<&TextModel>,
+    rule_weight: f32,
+    reply: &Reply<'_>,
+) -> Classification {
+    let text = reply_text(reply.body);
+    let ruled = rules(config, reply, &text);
+    let Some(model) = model else { return ruled };
+    if rules_decide(ruled.class) {
+        return ruled;
+    }
+    combine(ruled, model.probabilities(&text), rule_weight)
+}
+
+/// Opt-outs, absences and machine replies: the classes the rules decide alone.
+fn rules_decide(class: ReplyClass) -> bool {
+    matches!(
+        class,
+        ReplyClass::Unsubscribe | ReplyClass::OutOfOffice | ReplyClass::AutoReply
+    )
+}
+
+/// The combination step of [`classify_combined`], given the rules' verdict on a human answer
+/// and the model's probabilities (`None`: the text had no features).
+pub fn combine(
+    ruled: Classification,
+    probabilities: Option<[f32; 4]>,
+    rule_weight: f32,
+) -> Classification {
+    let Some(p) = probabilities.filter(|_| !rules_decide(ruled.class)) else {
+        return ruled;
+    };
+    let mut logits = p.map(|x| x.max(1e-9).ln());
+    if let Some(k) = model::CLASSES.iter().position(|c| *c == ruled.class) {
+        logits[k] += rule_weight * ruled.confidence;
+    }
+    let p = model::softmax(logits);
+    let (k, prob) = p
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, f32::MIN), |best, (k, x)| if x > best.1 { (k, x) } else { best });
+    let class = model::CLASSES[k];
+    if class == ruled.class {
+        return Classification {
+            confidence: prob,
+            ..ruled
+        };
+    }
+    decided(class, prob, "model.text", None)
+}
+
+fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification {
+    let t = tally(text);
+    let [unsub, ooo, autor, refusal, meeting, interest, question, warm] = t;
     let (auto_subject, ooo_subject) = subject_cues(reply.subject);
     let machine = reply.auto_submitted || auto_subject;
 
     // An opt-out from a person is honoured whatever else the reply says; a machine's
     // "unsubscribe" is a footer, not a request.
     let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
-    if !machine
-        && (unsub.fired()
-            || matches!(
-                bare,
-                "stop" | "unsubscribe" | "remove" | "stop please" | "please stop" | "remove me"
-            ))
-    {
+    // "This is the third email. Stop." — a sentence that is only the word.
+    let stop_sentence = text.split(['.', '!', ';', '\n']).any(|sentence| {
+        matches!(
+            sentence.trim_matches(|c: char| !c.is_alphanumeric()),
+            "stop"
+                | "baja"
+                | "stopp"
+                | "unsubscribe"
+                | "remove"
+                | "stop please"
+                | "please stop"
+                | "stop it"
+                | "stopp bitte"
+                | "bitte stopp"
+                | "remove me"
+        )
+    });
+    if !machine && (unsub.fired() || stop_sentence) {
         let matched = unsub.first.or(Some("stop"));
         return decided(
             ReplyClass::Unsubscribe,
@@ -1234,14 +2010,29 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
 
     // A machine's reply that says when its author is back is an absence in any language.
-    let dated = machine
-        && date::stated_return(&text, reply.received_on, config.date_order)
-            .is_some_and(|(_, trigger)| trigger >= 2);
-    if ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated {
+    let stated = date::stated_return(text, reply.received_on, config.date_order);
+    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
+    // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
+    // el lunes") is an absence too, unless it also says yes to something.
+    let says_when_back = !meeting.fired()
+        && !interest.fired()
+        && stated.is_some_and(|(_, trigger)| trigger >= 3)
+        && text.split_whitespace().count() <= 40;
+    // A person who mentions being away but says yes ("I'm out until the 14th but yes,
+    // interested", "Estaré fuera la próxima semana pero me interesa, agendemos") is answering,
+    // not absent: an absence notice does not ask for a meeting or material.
+    let answering_while_away = !machine
+        && !ooo_subject
+        // A named day alone ("back next Monday") is not a yes.
+        && (interest.fired() || (meeting.fired() && !names_a_time(meeting.first.unwrap_or(""))))
+        && text.split_whitespace().count() <= 40;
+    if !answering_while_away
+        && (ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back)
+    {
         let mut subject = String::new();
         normalise(reply.subject, &mut subject);
         subject.push('\n');
-        subject.push_str(&text);
+        subject.push_str(text);
         let base = if ooo_subject && ooo.fired() {
             0.97
         } else {
@@ -1275,7 +2066,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
         );
     }
 
-    let positive = meeting.fired() || interest.fired();
+    let positive = meeting.fired() || interest.fired() || warm.fired();
     // A reply that opens with a no ("Nah, we're fine", "No, grazie") and says nothing positive.
     let opens_with_no = !positive
         && ["no", "nah", "nope", "nein", "non", "nee", "não"]
@@ -1286,7 +2077,8 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             });
     let bare_no = matches!(
         bare,
-        "no" | "nope"
+        "no" | "pass"
+            | "nope"
             | "no thank you"
             | "nein"
             | "non"
@@ -1295,7 +2087,52 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "no gracias"
             | "no grazie"
     );
-    if refusal.fired() || bare_no || opens_with_no {
+    // "We already have a provider, but can you send me more info?": the request after the
+    // "but" is the answer. (A meeting after it — "not now, but let's talk in Q3" — is a
+    // deferral, still a no.)
+    let asks_after_but = refusal.fired()
+        && contrast_tail(text).is_some_and(|tail| {
+            let t = tally(tail);
+            t[index(Cue::Interest)].fired() && !t[index(Cue::NotInterested)].fired()
+        });
+    if asks_after_but {
+        return decided(
+            ReplyClass::Interested,
+            confidence(0.65, &interest),
+            "interested.after_but",
+            interest.first,
+        );
+    }
+    // "Thanks, but …" with nothing positive after it is the polite no of every language.
+    let thanks_but = !positive
+        && [
+            "thanks",
+            "thank you",
+            "bedankt",
+            "dank je",
+            "dank u",
+            "obrigado",
+            "obrigada",
+            "gracias",
+            "merci",
+            "danke",
+            "vielen dank",
+            "grazie",
+            "tack",
+            "takk",
+        ]
+        .iter()
+        .any(|t| {
+            text.strip_prefix(t).is_some_and(|rest| {
+                let rest = rest.trim_start_matches([',', '.', '!', ' ', '-']);
+                [
+                    "but ", "pero ", "mais ", "aber ", "ma ", "maar ", "mas ", "men ",
+                ]
+                .iter()
+                .any(|b| rest.starts_with(b))
+            })
+        });
+    if refusal.fired() || bare_no || opens_with_no || thanks_but {
         // "Not now, but let's talk in Q3" is still a no for this cadence; the lower confidence
         // lets the inbox flag it for a human look.
         let base = if positive { 0.6 } else { 0.88 };
@@ -1308,7 +2145,7 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     }
     // Naming a day or a time ("Free Thursday after 3", "9:30 tomorrow?") is scheduling, when
     // the reply also asks, leans towards a meeting, or says little else.
-    let timed = names_a_time(&text);
+    let timed = names_a_time(text);
     if meeting.fired()
         || (timed
             && (meeting.weight > 0 || text.contains('?') || text.split_whitespace().count() <= 12))
@@ -1340,8 +2177,15 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
     ]
     .iter()
     .any(|w| {
-        text.strip_prefix(w)
-            .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
+        text.strip_prefix(w).is_some_and(|rest| {
+            // "Sí, pero hasta el próximo año" is a no.
+            let but = rest
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|x| !x.is_empty())
+                .take(2)
+                .any(|x| matches!(x, "but" | "pero" | "mais" | "aber" | "ma" | "maar" | "mas"));
+            rest.starts_with([',', '.', '!', ' ', '-']) && !but
+        })
     });
     // A bare yes ("Sure", "Ok!", "Oui") to an outreach email is a go-ahead.
     let bare_yes = matches!(
@@ -1354,6 +2198,12 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "absolutely"
             | "of course"
             | "why not"
+            | "pourquoi pas"
+            | "por qué no"
+            | "perché no"
+            | "warum nicht"
+            | "waarom niet"
+            | "por que não"
             | "go ahead"
             | "ja"
             | "ja gerne"
@@ -1367,7 +2217,8 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             | "volentieri"
             | "graag"
     );
-    if interest.fired() || bare_yes || opens_with_yes {
+    let asks = text.contains('?');
+    if interest.fired() || (warm.fired() && !asks) || bare_yes || opens_with_yes {
         let rule = if interest.fired() {
             "interested.phrase"
         } else {
@@ -1380,7 +2231,6 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             interest.first,
         );
     }
-    let asks = text.contains('?');
     if question.fired() || asks {
         let (rule, base) = if question.fired() {
             ("question.phrase", 0.75)
@@ -1392,6 +2242,38 @@ pub fn classify_with(config: &ReplyConfig, reply: &Reply<'_>) -> Classification 
             confidence(base, &question),
             rule,
             question.first,
+        );
+    }
+    // "Nick left, contact wim@acme.example": an address to write to instead is a referral.
+    let points_elsewhere = text.contains('@')
+        && [
+            "contact",
+            "reach out",
+            "write to",
+            "email",
+            "talk to",
+            "speak to",
+            "ask ",
+            "kontaktieren",
+            "wenden sie sich",
+            "contacter",
+            "contactez",
+            "contacta",
+            "escríbele",
+            "escribe a",
+            "contatta",
+            "rivolgiti",
+            "contate",
+            "neem contact",
+        ]
+        .iter()
+        .any(|v| text.contains(v));
+    if points_elsewhere {
+        return decided(
+            ReplyClass::NotInterested,
+            0.55,
+            "not_interested.referral",
+            None,
         );
     }
     decided(ReplyClass::Unclassified, 0.0, "no_rule_matched", None)
@@ -1415,6 +2297,92 @@ mod tests {
         .class
     }
 
+    fn rules_class_of(body: &str) -> ReplyClass {
+        let reply = Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        };
+        classify_rules(&ReplyConfig::default(), &reply).class
+    }
+
+    #[test]
+    fn the_model_decides_human_answers_but_never_overrules_opt_outs_absences_or_machines() {
+        let config = ReplyConfig::default();
+        let reply = |body| Reply {
+            subject: "Re: churn at Acme",
+            body,
+            received_on: on(),
+            auto_submitted: false,
+        };
+        // Without a model the combination is the rules.
+        for body in ["Not for us, thanks.", "Keener Smith here, nonstop week."] {
+            assert_eq!(
+                classify_combined(&config, None, RULE_WEIGHT, &reply(body)),
+                classify_rules(&config, &reply(body))
+            );
+        }
+        // A model that is sure every reply is a meeting request cannot touch an opt-out, an
+        // absence or a machine's reply, but decides a human answer the rules call a refusal.
+        let meeting_only = TextModel {
+            buckets: 8,
+            bias: [20.0, 0.0, 0.0, 0.0],
+            weights: vec![0.0; 32],
+        };
+        for body in [
+            "Please remove me from your list.",
+            "I am out of the office until 12 March 2026 with no access to email.",
+        ] {
+            let c = classify_combined(&config, Some(&meeting_only), RULE_WEIGHT, &reply(body));
+            assert_eq!(c, classify_rules(&config, &reply(body)), "{body}");
+        }
+        let c = classify_combined(
+            &config,
+            Some(&meeting_only),
+            RULE_WEIGHT,
+            &reply("Not for us, thanks."),
+        );
+        assert_eq!(
+            (c.class, c.reason.rule),
+            (ReplyClass::MeetingRequest, "model.text")
+        );
+        assert!(c.confidence > 0.99);
+        // When model and rules agree, the rule's reason stays and the confidence is the
+        // combined probability.
+        let c = classify_combined(
+            &config,
+            Some(&meeting_only),
+            RULE_WEIGHT,
+            &reply("Can we talk Tuesday at 10?"),
+        );
+        assert_eq!(c.class, ReplyClass::MeetingRequest);
+        assert_ne!(c.reason.rule, "model.text");
+    }
+
+    #[test]
+    fn the_shipped_classifier_reads_plain_human_answers() {
+        for (body, class) in [
+            ("Yes, this sounds interesting. Tell me more.", ReplyClass::Interested),
+            (
+                "Sure, let's set up a call next week. Does Thursday at 2pm work for you?",
+                ReplyClass::MeetingRequest,
+            ),
+            ("How much does it cost per month?", ReplyClass::Question),
+            ("Not interested, thanks.", ReplyClass::NotInterested),
+            ("Thanks Ann, Tuesday 10am works.", ReplyClass::MeetingRequest),
+        ] {
+            let c = classify(&Reply {
+                subject: "Re: churn at Acme",
+                body,
+                received_on: on(),
+                auto_submitted: false,
+            });
+            assert_eq!(c.class, class, "{body}");
+            assert!((0.25..=1.0).contains(&c.confidence), "{body}: {}", c.confidence);
+        }
+    }
+
     #[test]
     fn opt_out_phrases_are_unsubscribe() {
         for body in [
@@ -1429,6 +2397,136 @@ mod tests {
         ] {
             assert_eq!(class_of(body), ReplyClass::Unsubscribe, "{body}");
         }
+    }
+
+    #[test]
+    fn a_whole_message_gives_its_subject_date_and_auto_submitted_header() {
+        let raw = raw_message(
+            "Subject: Automatic reply: hi\nDate: Wed, 7 Oct 2026 09:12:00 +0200\n\
+             Auto-Submitted: auto-replied\n\nBack tomorrow.",
+        );
+        assert_eq!(raw.subject, Some("Automatic reply: hi"));
+        assert_eq!(raw.date, NaiveDate::from_ymd_opt(2026, 10, 7));
+        assert!(raw.auto_submitted);
+        assert_eq!(raw.body, "Back tomorrow.");
+        let plain = raw_message("Note: we are all set.\n\nThanks");
+        assert_eq!(plain.subject, None);
+        assert_eq!(plain.body, "Note: we are all set.\n\nThanks");
+        let reply = raw_message("Date: Tuesday works for me.\n\nSam");
+        assert_eq!(reply.body, "Date: Tuesday works for me.\n\nSam");
+    }
+
+    #[test]
+    fn a_sentence_that_is_only_stop_is_an_opt_out() {
+        assert_eq!(
+            class_of("Third email this week. Stop."),
+            ReplyClass::Unsubscribe
+        );
+        assert_eq!(
+            rules_class_of("Don't stop believing!"),
+            ReplyClass::Unclassified
+        );
+    }
+
+    #[test]
+    fn a_short_note_saying_when_its_author_is_back_is_an_absence() {
+        for body in [
+            "I'll be back on 10/03.",
+            "Volveré el lunes.",
+            "Back on the 5th.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::OutOfOffice, "{body}");
+        }
+        // ... unless it also says yes.
+        assert_eq!(
+            class_of("Back on Monday, keen to set up a call then."),
+            ReplyClass::MeetingRequest
+        );
+    }
+
+    #[test]
+    fn appreciation_with_a_question_is_a_question() {
+        assert_eq!(
+            class_of("Sounds interesting. What does it cost for a team of ten?"),
+            ReplyClass::Question
+        );
+        assert_eq!(class_of("Sounds interesting!"), ReplyClass::Interested);
+    }
+
+    #[test]
+    fn a_person_away_who_says_yes_is_answering_not_absent() {
+        assert_eq!(
+            class_of("I'm out until the 14th but yes, interested - send me the deck."),
+            ReplyClass::Interested
+        );
+        assert_eq!(class_of("Out until next Monday."), ReplyClass::OutOfOffice);
+    }
+
+    #[test]
+    fn a_yes_with_a_but_is_not_a_yes_and_an_address_to_write_to_is_a_referral() {
+        assert_eq!(
+            class_of("Sí, pero hasta el próximo año"),
+            ReplyClass::NotInterested
+        );
+        assert_eq!(
+            class_of("Kim took over, contact kim@acme.example"),
+            ReplyClass::NotInterested
+        );
+    }
+
+    #[test]
+    fn thanks_but_with_nothing_positive_is_a_polite_no() {
+        for body in [
+            "Thanks, but we'll manage.",
+            "Obrigado, mas vamos esperar.",
+            "Merci, mais non.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::NotInterested, "{body}");
+        }
+        assert_eq!(
+            class_of("Thanks, but can you send me the deck first?"),
+            ReplyClass::Interested
+        );
+    }
+
+    #[test]
+    fn a_request_after_a_but_answers_an_incumbent_refusal() {
+        assert_eq!(
+            class_of("We already have a provider, but can you send me more info?"),
+            ReplyClass::Interested
+        );
+        assert_eq!(
+            class_of("Not right now, but let's talk in Q3."),
+            ReplyClass::NotInterested
+        );
+    }
+
+    #[test]
+    fn deferrals_and_referrals_are_a_no_for_this_cadence() {
+        for body in [
+            "Budget's gone for the year. Circle back in January.",
+            "You want our ops lead, not me.",
+            "I've left the company; my replacement is Kim.",
+            "We're heads down on a launch, try us in Q3.",
+        ] {
+            assert_eq!(class_of(body), ReplyClass::NotInterested, "{body}");
+        }
+    }
+
+    #[test]
+    fn scandinavian_absences_and_opt_outs_are_read() {
+        assert_eq!(
+            class_of("Jag är på semester till den 12 augusti."),
+            ReplyClass::OutOfOffice
+        );
+        assert_eq!(
+            class_of("Jeg er ikke tilgjengelig fra 15. til 22. mars."),
+            ReplyClass::OutOfOffice
+        );
+        assert_eq!(
+            class_of("Ta bort mig från listan tack."),
+            ReplyClass::Unsubscribe
+        );
     }
 
     #[test]
@@ -1555,7 +2653,8 @@ mod tests {
     fn empty_or_signature_only_replies_are_unclassified() {
         assert_eq!(class_of(""), ReplyClass::Unclassified);
         assert_eq!(class_of("Sent from my iPhone"), ReplyClass::Unclassified);
-        let c = classify(&Reply {
+        // Text no rule recognises goes to the model; the rules alone leave it unclassified.
+        let c = classify_rules(&ReplyConfig::default(), &Reply {
             subject: "",
             body: "ok",
             received_on: on(),
@@ -1568,7 +2667,7 @@ mod tests {
     fn words_inside_other_words_do_not_fire() {
         // "keen" inside "Keener", "stop" inside "nonstop", "zoom" inside "zooming".
         assert_eq!(
-            class_of("Keener Smith here, nonstop week, zooming around."),
+            rules_class_of("Keener Smith here, nonstop week, zooming around."),
             ReplyClass::Unclassified
         );
     }

@@ -4,6 +4,13 @@
 /// The lines the author wrote: everything before the first quote header or signature, minus
 /// `>`-quoted lines (kept apart so inline answers between quoted lines survive).
 pub fn visible_text(body: &str) -> String {
+    let plain;
+    let body = if looks_like_html(body) {
+        plain = html_to_text(body);
+        plain.as_str()
+    } else {
+        body
+    };
     let lines: Vec<&str> = body.lines().collect();
     let mut out = String::with_capacity(body.len().min(4096));
     let mut kept_lines = 0usize;
@@ -24,6 +31,73 @@ pub fn visible_text(body: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+fn looks_like_html(body: &str) -> bool {
+    let head = &body[..body.len().min(4096)];
+    let lower = head.to_ascii_lowercase();
+    ["<html", "<body", "<div", "<p>", "<p ", "<br", "<table"]
+        .iter()
+        .any(|t| lower.contains(t))
+}
+
+/// A reply that came as HTML, as text: the quoted history (Gmail's and Outlook's quote blocks)
+/// cut off, block tags as line breaks, other tags dropped, the common entities decoded.
+fn html_to_text(html: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let cut = [
+        "<blockquote",
+        "class=\"gmail_quote",
+        "id=\"divrplyfwdmsg",
+        "id=\"appendonsend",
+        "class=\"moz-cite-prefix",
+        "id=\"mail-editor-reference-message-container",
+    ]
+    .iter()
+    .filter_map(|m| lower.find(m))
+    .min()
+    .unwrap_or(html.len());
+    // ASCII lowering keeps every byte offset, so `cut` is a boundary of the original too.
+    let html = &html[..cut];
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].to_ascii_lowercase();
+        let name = tag
+            .trim_start_matches('/')
+            .split([' ', '/', '\t', '\n'])
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "table"
+        ) {
+            out.push('\n');
+        }
+        let skip = matches!(name, "style" | "script" | "head") && !tag.starts_with('/');
+        rest = &rest[open + close + 1..];
+        if skip {
+            let end = format!("</{name}");
+            match rest.to_ascii_lowercase().find(&end) {
+                Some(i) => rest = &rest[i..],
+                None => rest = "",
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("&nbsp;", " ")
+        .replace("&#160;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&rsquo;", "\u{2019}")
+        .replace("&amp;", "&")
 }
 
 fn lower_starts_with(line: &str, prefix: &str) -> bool {
@@ -62,7 +136,7 @@ const ATTRIBUTION_STARTS: &[&str] = &[
 /// Outlook's header block above a quoted message, per language: the From line, and the
 /// fields that follow it.
 const FROM_FIELDS: &[&str] = &[
-    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:",
+    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:", "fra:",
 ];
 const NEXT_FIELDS: &[&str] = &[
     "sent:",
@@ -86,6 +160,20 @@ const NEXT_FIELDS: &[&str] = &[
     "a:",
     "wysłane:",
     "skickat:",
+    "sendt:",
+    "til:",
+    "till:",
+    "enviada:",
+    "subject:",
+    "betreff:",
+    "objet :",
+    "objet:",
+    "asunto:",
+    "onderwerp:",
+    "oggetto:",
+    "assunto:",
+    "ämne:",
+    "emne:",
 ];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
@@ -111,6 +199,22 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
         }
     }
     if WROTE.iter().any(|w| lower_ends_with(line, w)) && line.contains('@') {
+        return true;
+    }
+    // Apple Mail's forward, per language.
+    if [
+        "begin forwarded message:",
+        "anfang der weitergeleiteten nachricht:",
+        "début du message réexpédié :",
+        "inicio del mensaje reenviado:",
+        "begin doorgestuurd bericht:",
+        "inizio messaggio inoltrato:",
+        "início da mensagem reencaminhada:",
+        "vidarebefordrat mejl:",
+    ]
+    .iter()
+    .any(|p| line.to_lowercase() == *p)
+    {
         return true;
     }
     let dashed = line.trim_matches(|c| c == '-' || c == ' ' || c == '_');
@@ -293,6 +397,22 @@ mod tests {
         assert_eq!(visible_text(body).trim(), "Not for us.");
         let body = "Please remove me.\n-----Original Message-----\nFrom: Dani";
         assert_eq!(visible_text(body).trim(), "Please remove me.");
+    }
+
+    #[test]
+    fn an_html_reply_is_read_as_text_without_its_quoted_history() {
+        let body = "<html><head><style>p{color:red}</style></head><body><div dir=\"ltr\">Not for us,&nbsp;thanks.<br></div><br><div class=\"gmail_quote\"><div>On Tue, Dani wrote:</div><blockquote>Book a call?</blockquote></div></body></html>";
+        assert_eq!(visible_text(body).trim(), "Not for us, thanks.");
+    }
+
+    #[test]
+    fn scandinavian_header_blocks_and_apple_forwards_end_the_reply() {
+        let body = "Nej tack.\n\nFrån: Dani <dani@agency.com>\nSkickat: den 3 mars 2026 09:12\nTill: Sam\nÄmne: churn\n\nBoka ett samtal?";
+        assert_eq!(visible_text(body).trim(), "Nej tack.");
+        let body = "Nei takk.\nFra: Dani <dani@agency.com>\nSendt: 3. mars 2026\nTil: Sam\nEmne: x";
+        assert_eq!(visible_text(body).trim(), "Nei takk.");
+        let body = "Looping in Kim.\n\nBegin forwarded message:\n\nFrom: Dani\nWorth a call?";
+        assert_eq!(visible_text(body).trim(), "Looping in Kim.");
     }
 
     #[test]
