@@ -19,6 +19,7 @@ pub mod meetings;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;
+pub mod reports;
 pub mod suppressions;
 pub mod provider_keys;
 pub mod sending;
