@@ -841,6 +841,109 @@ pub struct Report {
     pub costs: CostReport,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Exports
+// ---------------------------------------------------------------------------------------------
+
+/// A table of the Reports page, each downloadable as CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportTable {
+    Funnel,
+    Kpis,
+    Campaigns,
+    Steps,
+    Mailboxes,
+    Channels,
+    Variants,
+    Days,
+    Costs,
+}
+
+impl ReportTable {
+    pub const ALL: [ReportTable; 9] = [
+        ReportTable::Funnel,
+        ReportTable::Kpis,
+        ReportTable::Campaigns,
+        ReportTable::Steps,
+        ReportTable::Mailboxes,
+        ReportTable::Channels,
+        ReportTable::Variants,
+        ReportTable::Days,
+        ReportTable::Costs,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportTable::Funnel => "funnel",
+            ReportTable::Kpis => "kpis",
+            ReportTable::Campaigns => "campaigns",
+            ReportTable::Steps => "steps",
+            ReportTable::Mailboxes => "mailboxes",
+            ReportTable::Channels => "channels",
+            ReportTable::Variants => "variants",
+            ReportTable::Days => "days",
+            ReportTable::Costs => "costs",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<Self> {
+        ReportTable::ALL.into_iter().find(|t| t.slug() == slug)
+    }
+}
+
+/// The query string that carries a range and filters (the page's export links, the CSV route).
+pub fn query_string(range: &DateRange, f: &ReportFilters) -> String {
+    let mut q = format!("from={}&to={}", range.from(), range.to());
+    if let Some(c) = f.campaign {
+        q.push_str(&format!("&campaign={c}"));
+    }
+    if let Some(c) = f.channel {
+        q.push_str(&format!("&channel={}", c.as_str()));
+    }
+    if let Some(m) = f.mailbox {
+        q.push_str(&format!("&mailbox={m}"));
+    }
+    q
+}
+
+/// A range and filters as a form or query string gives them; empty strings mean "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportQuery {
+    pub from: String,
+    pub to: String,
+    pub campaign: String,
+    pub channel: String,
+    pub mailbox: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Range(#[from] RangeError),
+    #[error("unknown {0}")]
+    Filter(&'static str),
+}
+
+/// An optional text field: blank is absent.
+fn opt(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
+}
+
+impl ReportQuery {
+    /// Parses the edge's strings into a range and typed filters.
+    pub fn parse(&self) -> Result<(DateRange, ReportFilters), QueryError> {
+        let range = DateRange::parse(&self.from, &self.to)?;
+        let campaign = opt(&self.campaign).map(|c| c.parse().map_err(|_| QueryError::Filter("campaign"))).transpose()?;
+        let mailbox = opt(&self.mailbox).map(|c| c.parse().map_err(|_| QueryError::Filter("mailbox"))).transpose()?;
+        let channel = opt(&self.channel)
+            .map(|c| Channel::ALL.into_iter().find(|x| x.as_str() == c).ok_or(QueryError::Filter("channel")))
+            .transpose()?;
+        Ok((range, ReportFilters { campaign, channel, mailbox }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1046,6 +1149,28 @@ mod tests {
             vec![None, Some(0.8), Some(0.5), Some(0.0)]
         );
         assert_eq!(funnel([0, 0, 0, 0])[1].conversion, None);
+    }
+
+    #[test]
+    fn a_query_string_round_trips_through_the_edge_parser() {
+        let range = DateRange::parse("2026-11-01", "2026-11-30").unwrap();
+        let f = ReportFilters { campaign: Some(CampaignId(uuid::Uuid::from_u128(7))), channel: Some(Channel::Email), mailbox: None };
+        let q = query_string(&range, &f);
+        let mut parsed = ReportQuery::default();
+        for pair in q.split('&') {
+            let (k, v) = pair.split_once('=').unwrap();
+            match k {
+                "from" => parsed.from = v.into(),
+                "to" => parsed.to = v.into(),
+                "campaign" => parsed.campaign = v.into(),
+                "channel" => parsed.channel = v.into(),
+                _ => panic!("{k}"),
+            }
+        }
+        assert_eq!(parsed.parse(), Ok((range, f)));
+        assert_eq!(ReportQuery { channel: "fax".into(), ..parsed.clone() }.parse(), Err(QueryError::Filter("channel")));
+        assert_eq!(ReportQuery { campaign: "x".into(), ..parsed }.parse(), Err(QueryError::Filter("campaign")));
+        assert_eq!(ReportTable::ALL.iter().map(|t| ReportTable::parse(t.slug())).collect::<Vec<_>>(), ReportTable::ALL.map(Some).to_vec());
     }
 
     #[test]

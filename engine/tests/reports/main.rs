@@ -1004,3 +1004,75 @@ async fn kpi_targets_are_workspace_settings_with_the_spec_defaults(pool: PgPool)
     );
     assert_eq!(reports::targets(&mut conn, s.ws).await.unwrap(), strict);
 }
+
+async fn engine(pool: &PgPool) -> engine::Engine {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = engine::cache::Redis::connect(&url, format!("test-{}:", Uuid::new_v4())).await.expect("redis");
+    engine::Engine { pool: pool.clone(), redis, settings: engine::Settings::default() }
+}
+
+async fn access(pool: &PgPool, ws: WorkspaceId) -> engine::auth::Access {
+    let user: Uuid = sqlx::query_scalar("select created_by from workspaces where id = $1").bind(ws.0).fetch_one(pool).await.unwrap();
+    engine::auth::Access { user: domain::ids::UserId(user), workspace: ws, role: domain::account::Role::Viewer }
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_report_table_exports_as_csv_with_a_bom_and_the_page_figures(pool: PgPool) {
+    use domain::reports::ReportTable;
+    let s = seed(&pool).await;
+    let engine = engine(&pool).await;
+    let access = access(&pool, s.ws).await;
+    let bytes = engine::flows::reports::table_csv(&engine, &access, november(), ReportFilters::default(), ReportTable::Campaigns).await.unwrap();
+    assert_eq!(&bytes[..3], b"\xef\xbb\xbf", "UTF-8 byte-order mark");
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[..3], ["campaign", "sent", "bounced"]);
+    let rows: Vec<Vec<String>> = rdr.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    // Alpha: 4 sent, 1 bounced, 3 delivered, 1 with opens known, 1 opened, 3 leads, 2 replied …, reply rate 66.67 %
+    assert_eq!(rows[0][..8], ["Alpha", "4", "1", "3", "1", "1", "3", "2"]);
+    assert_eq!(rows[0][12], "66.67");
+    assert_eq!(rows[1][0], "Beta");
+    assert_eq!(rows.len(), 2);
+    let kpis = engine::flows::reports::table_csv(&engine, &access, november(), ReportFilters::default(), ReportTable::Kpis).await.unwrap();
+    let text = String::from_utf8(kpis[3..].to_vec()).unwrap();
+    assert!(text.contains("Reply rate,50.0 %,3,6,leads with a human reply ÷ leads contacted,≥ 8.0 %,green,"), "{text}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_lead_list_streams_as_csv_page_by_page_with_its_filters(pool: PgPool) {
+    use futures::TryStreamExt;
+    let s = seed(&pool).await;
+    // 4,500 more leads: the export must walk past its 2,000-lead pages without losing or
+    // repeating one, and its filter must hold on every page.
+    sqlx::query(
+        "insert into leads (client_id, email, first_name, source, status)
+         select $1, 'bulk' || i || '@example.com', case when i = 1 then '=cmd()' else 'Zoë' end, 'csv', case when i % 3 = 0 then 'contacted' else 'new' end
+         from generate_series(1, 4500) i",
+    )
+    .bind(s.ws.0)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let engine = engine(&pool).await;
+    let mine = access(&pool, s.ws).await;
+    let all: Vec<Vec<u8>> = engine::flows::reports::leads_csv(&engine, &mine, Default::default()).try_collect().await.unwrap();
+    let bytes = all.concat();
+    assert!(bytes.starts_with(b"\xef\xbb\xbf"));
+    let mut rdr = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4509);
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r.get(0).unwrap()).collect();
+    assert_eq!(ids.len(), 4509, "no lead twice");
+    assert!(rows.iter().any(|r| r.get(1) == Some("'=cmd()")), "a formula is defused");
+    assert!(rows.iter().any(|r| r.get(1) == Some("Zoë")));
+    let contacted = domain::leads::LeadFilter { status: Some(domain::lead_status::LeadStatus::Contacted), ..Default::default() };
+    let some: Vec<Vec<u8>> = engine::flows::reports::leads_csv(&engine, &mine, contacted).try_collect().await.unwrap();
+    let bytes = some.concat();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..]).records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1500);
+    assert!(rows.iter().all(|r| r.get(9) == Some("contacted")));
+    // another workspace's export holds only its own three leads
+    let other: Uuid = sqlx::query_scalar("select client_id from campaigns where id = $1").bind(s.other_campaign).fetch_one(&pool).await.unwrap();
+    let theirs: Vec<Vec<u8>> = engine::flows::reports::leads_csv(&engine, &access(&pool, WorkspaceId(other)).await, Default::default()).try_collect().await.unwrap();
+    assert_eq!(csv::Reader::from_reader(&theirs.concat()[3..]).records().count(), 3);
+}
