@@ -907,6 +907,13 @@ pub fn query_string(range: &DateRange, f: &ReportFilters) -> String {
     q
 }
 
+/// What the filters can be set to: the workspace's campaigns and sending accounts, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOptions {
+    pub campaigns: Vec<(CampaignId, String)>,
+    pub mailboxes: Vec<(MailboxId, String)>,
+}
+
 /// A range and filters as a form or query string gives them; empty strings mean "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -934,13 +941,17 @@ fn opt(s: &str) -> Option<&str> {
 impl ReportQuery {
     /// Parses the edge's strings into a range and typed filters.
     pub fn parse(&self) -> Result<(DateRange, ReportFilters), QueryError> {
-        let range = DateRange::parse(&self.from, &self.to)?;
+        Ok((DateRange::parse(&self.from, &self.to)?, self.filters()?))
+    }
+
+    /// The filters alone (a preset range ignores `from` and `to`).
+    pub fn filters(&self) -> Result<ReportFilters, QueryError> {
         let campaign = opt(&self.campaign).map(|c| c.parse().map_err(|_| QueryError::Filter("campaign"))).transpose()?;
         let mailbox = opt(&self.mailbox).map(|c| c.parse().map_err(|_| QueryError::Filter("mailbox"))).transpose()?;
         let channel = opt(&self.channel)
             .map(|c| Channel::ALL.into_iter().find(|x| x.as_str() == c).ok_or(QueryError::Filter("channel")))
             .transpose()?;
-        Ok((range, ReportFilters { campaign, channel, mailbox }))
+        Ok(ReportFilters { campaign, channel, mailbox })
     }
 }
 

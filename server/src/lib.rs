@@ -7,6 +7,7 @@ pub mod bench_intake;
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod exports;
 pub mod mail_tools;
 pub mod rest;
 pub mod security_headers;
@@ -101,6 +102,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
+        .route("/w/{ws}/reports/export/{table}", get(exports::report_table))
+        .route("/w/{ws}/leads/export", get(exports::leads))
         // Public: the signed token in the path is the authorisation (no login, no session).
         .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))
         .route("/w/{ws}/leads/import/{upload}", get(uploads::staged_preview).post(uploads::import_staged))

@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
+pub mod reports;
 pub mod sending;
 pub mod workspaces;
 

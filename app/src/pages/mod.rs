@@ -10,6 +10,7 @@ pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
 pub mod outbox;
+pub mod reports;
 pub mod sections;
 pub mod sending;
 pub mod settings;

@@ -21,6 +21,3 @@ macro_rules! section {
 section!(Onboarding, "Onboarding", "Tell us your website; we derive your ideal customer profile for you to confirm.",
     "Onboarding has not started", "Enter your agency's website and Agency OS extracts your services, clients and the customers you serve best.",
     "Your confirmed profile is what every campaign targets.");
-section!(Reports, "Reports", "Funnel, KPIs, costs and what converts.",
-    "No data to report yet", "Open, reply and meeting rates, cost per lead and per meeting, and the best angles and send times will show here.",
-    "Reports fill in as campaigns run.");

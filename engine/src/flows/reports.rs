@@ -17,6 +17,11 @@ pub async fn report(engine: &Engine, access: &Access, range: DateRange, filters:
     store::report(&engine.pool, access.workspace, range, filters).await
 }
 
+pub async fn options(engine: &Engine, access: &Access) -> Result<r::ReportOptions> {
+    let mut conn = engine.pool.acquire().await?;
+    store::options(&mut conn, access.workspace).await
+}
+
 pub async fn targets(engine: &Engine, access: &Access) -> Result<KpiTargets> {
     let mut conn = engine.pool.acquire().await?;
     store::targets(&mut conn, access.workspace).await

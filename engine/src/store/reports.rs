@@ -249,6 +249,16 @@ async fn names(conn: &mut PgConnection, ws: WorkspaceId) -> Result<HashMap<Strin
     Ok(rows.into_iter().collect())
 }
 
+/// The campaigns and mailboxes the filters offer, by name.
+pub async fn options(conn: &mut PgConnection, ws: WorkspaceId) -> Result<r::ReportOptions> {
+    let campaigns: Vec<(Uuid, String)> = sqlx::query_as("select id, name from campaigns where client_id = $1 order by lower(name), id").bind(ws.0).fetch_all(&mut *conn).await?;
+    let mailboxes: Vec<(Uuid, String)> = sqlx::query_as("select id, address from mailboxes where client_id = $1 order by address, id").bind(ws.0).fetch_all(conn).await?;
+    Ok(r::ReportOptions {
+        campaigns: campaigns.into_iter().map(|(id, n)| (CampaignId(id), n)).collect(),
+        mailboxes: mailboxes.into_iter().map(|(id, n)| (domain::ids::MailboxId(id), n)).collect(),
+    })
+}
+
 /// One breakdown (campaign, step, mailbox or channel), biggest first.
 pub async fn breakdown(
     conn: &mut PgConnection,
