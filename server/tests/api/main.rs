@@ -12,6 +12,7 @@ mod isolation;
 mod leads;
 mod ops;
 mod outbound;
+mod reports;
 mod rest;
 mod security;
 mod roles;
