@@ -9,6 +9,7 @@ pub mod config;
 pub mod csrf;
 pub mod exports;
 pub mod mail_tools;
+pub mod metrics;
 pub mod rest;
 pub mod security_headers;
 pub mod sending;
@@ -55,6 +56,8 @@ pub struct RouterSettings {
     /// client is the socket's peer).
     pub trusted_proxies: usize,
     pub session_days: i64,
+    /// Opens `GET /metrics` (Bearer token); `None` keeps the route closed (404).
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 pub async fn session_store(pool: &sqlx::PgPool) -> anyhow::Result<PostgresStore> {
@@ -122,10 +125,17 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .layer(middleware::from_fn(server_fn_status))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
+    let operator = Router::new().route("/metrics", get(metrics::scrape)).with_state(metrics::MetricsState {
+        token: settings.metrics_token.clone().map(std::sync::Arc::new),
+        engine: state.engine.clone(),
+        handle: metrics::handle(),
+    });
     pages
         .merge(uploads)
         .merge(webhooks)
         .merge(sender_webhooks)
+        .layer(middleware::from_fn(metrics::track))
+        .merge(operator)
         .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))

@@ -564,3 +564,14 @@ pub async fn set_targets(
     tx.commit().await?;
     Ok(())
 }
+
+/// For the operator's `/metrics`, across every workspace on purpose: messages due to send now
+/// and the age in seconds of the oldest of them (0 when none). Reads the `outbox_due` index.
+pub async fn outbox_depth(pool: &PgPool) -> Result<(i64, f64)> {
+    Ok(sqlx::query_as(
+        "select count(*), coalesce(extract(epoch from now() - min(not_before)), 0)::float8
+         from outbox where state = 'pending' and not_before <= now()",
+    )
+    .fetch_one(pool)
+    .await?)
+}
