@@ -27,7 +27,20 @@ pub fn ReportsPage() -> impl IntoView {
     let channel = RwSignal::new(String::new());
     let mailbox = RwSignal::new(String::new());
     let query = Memo::new(move |_| ReportQuery { from: from.get(), to: to.get(), campaign: campaign.get(), channel: channel.get(), mailbox: mailbox.get() });
-    let report = LocalResource::new(move || load_report(ws.id.get(), preset.get(), query.get()));
+    // A preset ignores the dates (the server counts back from its today), so filling the date
+    // fields from a preset's answer below does not fetch the report again.
+    let request = Memo::new(move |_| {
+        let (p, mut q) = (preset.get(), query.get());
+        if p > 0 {
+            q.from.clear();
+            q.to.clear();
+        }
+        (p, q)
+    });
+    let report = LocalResource::new(move || {
+        let (p, q) = request.get();
+        load_report(ws.id.get(), p, q)
+    });
     let options = LocalResource::new(move || report_filter_options(ws.id.get()));
     // A preset fills the custom fields with its dates, so switching to "custom" starts from them.
     Effect::new(move |_| {
