@@ -45,7 +45,9 @@ pub fn BarChart(
 ) -> impl IntoView {
     let format = format.unwrap_or(|v| format!("{v:.0}"));
     let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0, f64::max);
-    let top = axis_top(max);
+    // Counts get whole-number gridlines: with five steps, a top of at least 5 keeps them whole.
+    let counts = series.iter().flat_map(|s| s.values.iter()).all(|v| v.fract() == 0.0);
+    let top = if counts { axis_top(max).max(5.0) } else { axis_top(max) };
     let plot_w = W - PAD_LEFT - 8.0;
     let plot_h = H - PAD_TOP - PAD_BOTTOM;
     let groups = labels.len().max(1) as f64;
@@ -66,9 +68,10 @@ pub fn BarChart(
             });
         }
     }
-    let ticks: Vec<_> = (0..=4)
+    // Five steps: 1, 2 and 5 times a power of ten divide into round numbers (0.2, 0.4, 1, 2, …).
+    let ticks: Vec<_> = (0..=5)
         .map(|k| {
-            let v = top * k as f64 / 4.0;
+            let v = top * k as f64 / 5.0;
             view! {
                 <line x1=PAD_LEFT x2=W - 8.0 y1=format!("{:.1}", y(v)) y2=format!("{:.1}", y(v)) stroke="#e2e8f0"/>
                 <text x=PAD_LEFT - 6.0 y=format!("{:.1}", y(v) + 4.0) text-anchor="end" font-size="11" fill="#64748b">{format(v)}</text>
