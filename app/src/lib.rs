@@ -62,7 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("leads/:lead") view=leads::LeadDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=path!("inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("reports") view=sections::Reports ssr=SsrMode::Async/>
+                    <Route path=path!("reports") view=reports::ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>

@@ -232,6 +232,8 @@ pub enum Action {
     ViewAudit,
     /// Putting a campaign on autopilot, which removes human approval of its drafts.
     ChooseAutopilot,
+    /// Setting the KPI targets the Reports page rates against.
+    SetReportTargets,
 }
 
 impl Action {
@@ -244,7 +246,8 @@ impl Action {
             | Action::GoLive
             | Action::RenameWorkspace
             | Action::ViewAudit
-            | Action::ChooseAutopilot => Role::Admin,
+            | Action::ChooseAutopilot
+            | Action::SetReportTargets => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

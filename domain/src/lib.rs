@@ -35,3 +35,5 @@ pub mod suppression;
 // Mail tooling: address check and bounce parsing.
 pub mod bounce;
 pub mod email_check;
+// Reports: KPIs, targets, A/B tests (SPEC §15).
+pub mod reports;

@@ -372,6 +372,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         trusted_proxies: if config.trust_proxy { config.trusted_proxies } else { 0 },
         session_days: config.session_days,
+        metrics_token: config.metrics_token.clone(),
     };
     let app = router(state, store, &settings);
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -89,6 +89,8 @@ pub struct Config {
     pub bounce_poll_secs: u64,
     /// Lets connections to tenant-named hosts reach private addresses and mail go in plain text.
     pub fetch_allow_private: bool,
+    /// AGENCY_OS_METRICS_TOKEN: the bearer token of `GET /metrics`; unset, the route is closed.
+    pub metrics_token: Option<crate::metrics::MetricsToken>,
     /// Mailboxes the bounce poller reads at once (a few per workspace at most).
     pub bounce_poll_concurrency: usize,
     /// The overall deadline of one mailbox's IMAP session, however slowly its server answers.
@@ -402,6 +404,14 @@ impl Config {
             dispatch_interval_ms: s.number("AGENCY_OS_DISPATCH_INTERVAL_MS", 2000, 10, 600_000)?,
             bounce_poll_secs: s.number("AGENCY_OS_BOUNCE_POLL_SECS", 120, 0, 86_400)?,
             fetch_allow_private: s.bool("AGENCY_OS_FETCH_ALLOW_PRIVATE", false)?,
+            metrics_token: match s.get("AGENCY_OS_METRICS_TOKEN") {
+                None => None,
+                Some(v) => Some(crate::metrics::MetricsToken::parse(v).map_err(|problem| {
+                    let mut e = s.err("AGENCY_OS_METRICS_TOKEN", problem);
+                    e.got = "****".into();
+                    e
+                })?),
+            },
             bounce_poll_concurrency: s.number("AGENCY_OS_BOUNCE_POLL_CONCURRENCY", 8, 1, 256)?,
             bounce_poll_deadline_secs: s.number("AGENCY_OS_BOUNCE_POLL_DEADLINE_SECS", 120, 5, 3600)?,
             extra_ca_pem: match s.get("AGENCY_OS_EXTRA_CA_FILE") {

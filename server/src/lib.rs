@@ -7,7 +7,9 @@ pub mod bench_intake;
 pub mod cli;
 pub mod config;
 pub mod csrf;
+pub mod exports;
 pub mod mail_tools;
+pub mod metrics;
 pub mod rest;
 pub mod security_headers;
 pub mod sending;
@@ -54,6 +56,8 @@ pub struct RouterSettings {
     /// client is the socket's peer).
     pub trusted_proxies: usize,
     pub session_days: i64,
+    /// Opens `GET /metrics` (Bearer token); `None` keeps the route closed (404).
+    pub metrics_token: Option<metrics::MetricsToken>,
 }
 
 pub async fn session_store(pool: &sqlx::PgPool) -> anyhow::Result<PostgresStore> {
@@ -111,6 +115,8 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
+        .route("/w/{ws}/reports/export/{table}", get(exports::report_table))
+        .route("/w/{ws}/leads/export", get(exports::leads))
         // Public: the signed token in the path is the authorisation (no login, no session).
         .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))
         .route("/w/{ws}/leads/import/{upload}", get(uploads::staged_preview).post(uploads::import_staged))
@@ -130,10 +136,17 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .layer(middleware::from_fn(canonical_path))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
 
+    let operator = Router::new().route("/metrics", get(metrics::scrape)).with_state(metrics::MetricsState {
+        token: settings.metrics_token.clone().map(std::sync::Arc::new),
+        engine: state.engine.clone(),
+        handle: metrics::handle(),
+    });
     pages
         .merge(uploads)
         .merge(webhooks)
         .merge(sender_webhooks)
+        .layer(middleware::from_fn(metrics::track))
+        .merge(operator)
         .with_state(state)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(csrf_policy, csrf::protect))

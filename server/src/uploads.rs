@@ -21,7 +21,7 @@ pub const ENRICH_BATCH: usize = 200;
 /// Largest CSV we accept (a 100,000-row export is ~20–50 MB).
 pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
 
-fn fail(e: engine::Error) -> Response {
+pub(crate) fn fail(e: engine::Error) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         tracing::error!(error = ?e, "upload failed");
@@ -29,7 +29,7 @@ fn fail(e: engine::Error) -> Response {
     (status, axum::Json(serde_json::json!({ "error": e.public_message() }))).into_response()
 }
 
-async fn caller(session: &Session) -> Result<UserId, engine::Error> {
+pub(crate) async fn caller(session: &Session) -> Result<UserId, engine::Error> {
     session
         .get::<UserId>("user_id")
         .await
@@ -37,7 +37,7 @@ async fn caller(session: &Session) -> Result<UserId, engine::Error> {
         .ok_or_else(|| engine::Error::Unauthenticated("Please log in".into()))
 }
 
-fn workspace(raw: &str) -> Result<WorkspaceId, engine::Error> {
+pub(crate) fn workspace(raw: &str) -> Result<WorkspaceId, engine::Error> {
     raw.parse().map_err(|_| engine::Error::NotFound("workspace"))
 }
 

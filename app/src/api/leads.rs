@@ -23,7 +23,7 @@ pub struct LeadQuery {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn filter_of(q: &LeadQuery) -> Result<(domain::leads::LeadFilter, domain::leads::Sort, domain::leads::PageRequest), AppError> {
+pub fn filter_of(q: &LeadQuery) -> Result<(domain::leads::LeadFilter, domain::leads::Sort, domain::leads::PageRequest), AppError> {
     use domain::leads::*;
     let bad = |what: &str, v: &str| AppError::new(422, format!("Unknown {what} \"{v}\""));
     let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);

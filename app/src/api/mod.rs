@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
 pub mod onboarding;
+pub mod reports;
 pub mod sending;
 pub mod workspaces;
 

@@ -1,5 +1,7 @@
 //! Small shared pieces of UI.
 
+pub mod charts;
+
 use crate::error::AppError;
 use leptos::prelude::*;
 

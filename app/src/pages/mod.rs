@@ -11,7 +11,7 @@ pub mod leads;
 pub mod mailboxes;
 pub mod onboarding;
 pub mod outbox;
-pub mod sections;
+pub mod reports;
 pub mod sending;
 pub mod settings;
 pub mod shell;

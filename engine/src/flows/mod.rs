@@ -24,6 +24,7 @@ pub mod inbox;
 pub mod integrations;
 pub mod pipeline;
 pub mod replies;
+pub mod reports;
 pub mod score;
 pub mod sender_events;
 pub mod sending;

@@ -554,3 +554,38 @@ pub async fn find_by_email_for_update(conn: &mut PgConnection, ws: WorkspaceId, 
     .await?;
     row.map(|(id, status)| Ok((LeadId(id), status.parse::<LeadStatus>().map_err(internal)?))).transpose()
 }
+
+/// One lead as the CSV export writes it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: Uuid,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub title: Option<String>,
+    pub company: Option<String>,
+    pub company_domain: Option<String>,
+    pub country: Option<String>,
+    pub status: String,
+    pub source: String,
+    pub als: Option<i16>,
+    pub tier: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The next `limit` live leads matching the filter after `after` (by id): the export walks the
+/// workspace a page at a time on the primary key, so 100,000 leads stream without an offset
+/// scan and without holding them all in memory.
+pub async fn export_page(pool: &PgPool, ws: WorkspaceId, filter: &LeadFilter, after: Option<Uuid>, limit: i64) -> Result<Vec<ExportRow>> {
+    let mut q = QueryBuilder::new(
+        "select id, first_name, last_name, email, linkedin_url, title, company, company_domain, country, status, source,
+                als, tier, created_at",
+    );
+    push_where(&mut q, ws, filter);
+    if let Some(a) = after {
+        q.push(" and id > ").push_bind(a);
+    }
+    q.push(" order by id limit ").push_bind(limit.clamp(1, 10_000));
+    Ok(q.build_query_as().fetch_all(pool).await?)
+}

@@ -21,6 +21,7 @@ pub mod onboarding;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;
+pub mod reports;
 pub mod suppressions;
 pub mod provider_keys;
 pub mod sending;

@@ -15,6 +15,7 @@ mod onboarding;
 #[path = "../../../engine/tests/site/support.rs"]
 mod site_support;
 mod outbound;
+mod reports;
 mod rest;
 mod security;
 mod roles;

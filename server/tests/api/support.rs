@@ -15,6 +15,9 @@ pub struct TestApp {
     pub engine: Engine,
 }
 
+/// The bearer token the test router's `/metrics` wants.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     // The tests' model endpoints and mail servers listen on 127.0.0.1.
     spawn_app_with(pool, Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() }).await
@@ -48,7 +51,13 @@ pub async fn spawn_app_at(pool: PgPool, mut settings: Settings, public_url: Opti
     let app = router(
         state,
         store,
-        &RouterSettings { public_url: public_url.unwrap_or(&base).to_string(), secure_cookies: false, trusted_proxies: 1, session_days: 14 },
+        &RouterSettings {
+            public_url: public_url.unwrap_or(&base).to_string(),
+            secure_cookies: false,
+            trusted_proxies: 1,
+            session_days: 14,
+            metrics_token: Some(server::metrics::MetricsToken::parse(METRICS_TOKEN).unwrap()),
+        },
     );
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();

@@ -1,0 +1,579 @@
+//! Reports (SPEC §13, §15): the counts behind the Reports page, read straight from the tables
+//! that record what happened (outbox, replies, activities, meetings, cost ledger). Every
+//! function takes the workspace id, a date range and the filters; `domain::reports` turns the
+//! counts into KPIs, targets and A/B verdicts.
+//!
+//! How things are counted (the same everywhere, so a breakdown's rows add up to its total):
+//! - A *message* is a sequence message in state `sent` whose `sent_at` falls in the range and
+//!   which matches the filters (campaign, channel, mailbox). Shadow-mode messages reached nobody;
+//!   our answers to replies are not outreach.
+//! - A reply, unsubscribe or meeting is credited to the last sequence message sent to the lead
+//!   before it (last touch), whenever it arrived: "of the messages of this period, what came of
+//!   them". It counts only if that message is one of the report's messages, and once per lead.
+//! - Opens are per message, and only for messages sent through a platform that reports them
+//!   (Instantly, Smartlead); we add no tracking pixel to our own mail.
+//!
+//! All queries of one report run in one read-only repeatable-read transaction, so the page
+//! never shows a total from one moment and its breakdown from another.
+
+use crate::Result;
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use domain::ids::{CampaignId, UserId, WorkspaceId};
+use domain::reports::{
+    self as r, BreakdownRow, DateRange, DayRow, KpiTargets, Report, ReportCounts, ReportFilters,
+    VariantRow,
+};
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What a breakdown groups messages by. Each is a fixed SQL expression over the outbox row `o`
+/// (never text from a request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Total,
+    Campaign,
+    Step,
+    Mailbox,
+    Channel,
+    /// campaign, step and A/B subject variant
+    Variant,
+}
+
+impl Dimension {
+    fn sql(self) -> &'static str {
+        match self {
+            Dimension::Total => "''",
+            Dimension::Campaign => "o.campaign_id::text",
+            Dimension::Step => "o.step::text",
+            Dimension::Mailbox => "coalesce(o.mailbox_id::text, '')",
+            Dimension::Channel => "o.channel",
+            Dimension::Variant => "o.campaign_id::text || ':' || o.step::text || ':' || o.variant",
+        }
+    }
+}
+
+/// The range's bounds as instants: the first day's midnight UTC, and the midnight after the last.
+fn bounds(range: &DateRange) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+    let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN));
+    (at(range.from()), at(range.end_exclusive()))
+}
+
+type QueryAs<'q, O> = sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>;
+
+/// Binds what every report query is scoped by: $1 workspace, $2..$3 the range's instants,
+/// $4 campaign, $5 channel, $6 mailbox (null for "all").
+fn scoped<'q, O>(
+    q: QueryAs<'q, O>,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> QueryAs<'q, O> {
+    let (from, to) = bounds(range);
+    q.bind(ws.0)
+        .bind(from)
+        .bind(to)
+        .bind(f.campaign.map(|c| c.0))
+        .bind(f.channel.map(|c| c.as_str()))
+        .bind(f.mailbox.map(|m| m.0))
+}
+
+/// The messages of the report ($1 workspace, $2..$3 range, $4 campaign, $5 channel, $6 mailbox)
+/// with the breakdown key `dim`, and every reply, unsubscribe and meeting of their leads credited
+/// to its last touch.
+fn messages_and_events(dim: Dimension) -> String {
+    format!(
+        "with s as (
+            select o.id, o.lead_id, o.sent_at, o.bounced_at is not null as bounced,
+                   coalesce(mb.kind in ('instantly', 'smartlead'), false) as tracked,
+                   {dim} as dim
+            from outbox o
+            left join mailboxes mb on mb.client_id = o.client_id and mb.id = o.mailbox_id
+            where o.client_id = $1 and o.state = 'sent' and o.kind = 'sequence'
+              and o.sent_at >= $2 and o.sent_at < $3
+              and ($4::uuid is null or o.campaign_id = $4)
+              and ($5::text is null or o.channel = $5)
+              and ($6::uuid is null or o.mailbox_id = $6)
+        ),
+        ev as (
+            select e.lead_id, e.kind, e.at, t.id as outbox_id
+            from (
+                select r.lead_id, r.received_at as at,
+                       case when r.intent in ('auto_reply', 'out_of_office') then 'auto'
+                            when r.intent in ('interested', 'meeting_request', 'question') then 'positive'
+                            else 'human' end as kind
+                from replies r
+                where r.client_id = $1 and r.received_at >= $2 and r.lead_id in (select lead_id from s)
+                union all
+                select a.lead_id, a.occurred_at, 'unsubscribed'
+                from activities a
+                where a.client_id = $1 and a.kind = 'unsubscribed' and a.occurred_at >= $2 and a.lead_id in (select lead_id from s)
+                union all
+                select m.lead_id, m.created_at, 'meeting'
+                from meetings m
+                where m.client_id = $1 and m.created_at >= $2 and m.lead_id in (select lead_id from s)
+            ) e
+            cross join lateral (
+                select o.id from outbox o
+                where o.client_id = $1 and o.lead_id = e.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= e.at
+                order by o.sent_at desc, o.id desc
+                limit 1
+            ) t
+        ),
+        evs as (select s.dim, ev.lead_id, ev.kind, ev.at from ev join s on s.id = ev.outbox_id)",
+        dim = dim.sql()
+    )
+}
+
+/// The counts of the report's messages grouped by `dim`, keyed by the group's value.
+async fn counts_by(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+    dim: Dimension,
+) -> Result<Vec<(String, ReportCounts)>> {
+    type Row = (
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        f64,
+        i64,
+    );
+    let rows: Vec<Row> = scoped(sqlx::query_as(&format!(
+        "{ctes},
+        m as (
+            select s.dim, count(*) as sent,
+                   count(*) filter (where s.bounced) as bounced,
+                   count(*) filter (where s.tracked and not s.bounced) as tracked,
+                   count(*) filter (where s.tracked and not s.bounced and exists (
+                       select 1 from activities a
+                       where a.client_id = $1 and a.lead_id = s.lead_id and a.outbox_id = s.id and a.kind in ('opened', 'clicked'))) as opened,
+                   count(distinct s.lead_id) as contacted,
+                   count(distinct s.lead_id) filter (where l.als is not null) as scored,
+                   count(distinct s.lead_id) filter (where l.tier in ('hot', 'warm')) as icp
+            from s join leads l on l.client_id = $1 and l.id = s.lead_id
+            group by s.dim
+        ),
+        e as (
+            select dim,
+                   count(distinct lead_id) filter (where kind in ('human', 'positive')) as replied,
+                   count(distinct lead_id) filter (where kind = 'positive') as positive,
+                   count(distinct lead_id) filter (where kind = 'auto') as auto,
+                   count(distinct lead_id) filter (where kind = 'unsubscribed') as unsubscribed,
+                   count(distinct lead_id) filter (where kind = 'meeting') as meetings
+            from evs group by dim
+        ),
+        -- each lead's first meeting in the group: days since its first message, messages before it
+        mt as (
+            select distinct on (dim, lead_id) dim, lead_id, at from evs where kind = 'meeting' order by dim, lead_id, at
+        ),
+        ms as (
+            select mt.dim, sum(extract(epoch from mt.at - f.first_at) / 86400)::float8 as days, sum(f.touches)::bigint as touches
+            from mt cross join lateral (
+                select min(o.sent_at) as first_at, count(*) as touches from outbox o
+                where o.client_id = $1 and o.lead_id = mt.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= mt.at
+            ) f
+            group by mt.dim
+        )
+        select m.dim, m.sent, m.bounced, m.tracked, m.opened, m.contacted,
+               coalesce(e.replied, 0), coalesce(e.positive, 0), coalesce(e.auto, 0), coalesce(e.unsubscribed, 0),
+               coalesce(e.meetings, 0), m.scored, m.icp, coalesce(ms.days, 0), coalesce(ms.touches, 0)
+        from m left join e on e.dim = m.dim left join ms on ms.dim = m.dim
+        order by m.sent desc, m.dim",
+        ctes = messages_and_events(dim)
+    )), ws, range, f)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|x| {
+            (
+                x.0,
+                ReportCounts {
+                    sent: x.1,
+                    bounced: x.2,
+                    tracked: x.3,
+                    opened: x.4,
+                    contacted: x.5,
+                    replied: x.6,
+                    positive: x.7,
+                    auto_replied: x.8,
+                    unsubscribed: x.9,
+                    meetings: x.10,
+                    scored: x.11,
+                    icp_matched: x.12,
+                    meeting_days: x.13,
+                    meeting_touches: x.14,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The totals of the report (every KPI's counts).
+pub async fn totals(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> Result<ReportCounts> {
+    Ok(counts_by(conn, ws, range, f, Dimension::Total)
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, c)| c)
+        .unwrap_or_default())
+}
+
+/// Names of the workspace's campaigns and mailboxes, for breakdown labels.
+async fn names(conn: &mut PgConnection, ws: WorkspaceId) -> Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select id::text, name from campaigns where client_id = $1
+         union all
+         select id::text, address from mailboxes where client_id = $1",
+    )
+    .bind(ws.0)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The campaigns and mailboxes the filters offer, by name.
+pub async fn options(conn: &mut PgConnection, ws: WorkspaceId) -> Result<r::ReportOptions> {
+    let campaigns: Vec<(Uuid, String)> = sqlx::query_as("select id, name from campaigns where client_id = $1 order by lower(name), id").bind(ws.0).fetch_all(&mut *conn).await?;
+    let mailboxes: Vec<(Uuid, String)> = sqlx::query_as("select id, address from mailboxes where client_id = $1 order by address, id").bind(ws.0).fetch_all(conn).await?;
+    Ok(r::ReportOptions {
+        campaigns: campaigns.into_iter().map(|(id, n)| (CampaignId(id), n)).collect(),
+        mailboxes: mailboxes.into_iter().map(|(id, n)| (domain::ids::MailboxId(id), n)).collect(),
+    })
+}
+
+/// One breakdown (campaign, step, mailbox or channel), biggest first.
+pub async fn breakdown(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+    dim: Dimension,
+) -> Result<Vec<BreakdownRow>> {
+    let names = names(conn, ws).await?;
+    Ok(counts_by(conn, ws, range, f, dim)
+        .await?
+        .into_iter()
+        .map(|(key, counts)| {
+            let label = match dim {
+                Dimension::Step => key
+                    .parse::<i32>()
+                    .map(|s| format!("Step {}", s + 1))
+                    .unwrap_or_else(|_| key.clone()),
+                Dimension::Mailbox if key.is_empty() => "No mailbox".into(),
+                Dimension::Channel => key.replace('_', " "),
+                _ => names.get(&key).cloned().unwrap_or_else(|| key.clone()),
+            };
+            BreakdownRow { key, label, counts }
+        })
+        .collect())
+}
+
+/// The A/B pairs: every campaign step whose messages went out with both subjects, B tested
+/// against A on replies per lead contacted. A step that sent only one variant has nothing to
+/// compare and is left out.
+pub async fn variants(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> Result<Vec<VariantRow>> {
+    let names = names(conn, ws).await?;
+    let mut pairs: HashMap<(Uuid, i16), (Option<ReportCounts>, Option<ReportCounts>)> =
+        HashMap::new();
+    for (key, counts) in counts_by(conn, ws, range, f, Dimension::Variant).await? {
+        let mut parts = key.split(':');
+        let (Some(Ok(campaign)), Some(Ok(step)), Some(variant)) = (
+            parts.next().map(Uuid::parse_str),
+            parts.next().map(str::parse::<i16>),
+            parts.next(),
+        ) else {
+            continue;
+        };
+        let e = pairs.entry((campaign, step)).or_default();
+        if variant == "b" {
+            e.1 = Some(counts);
+        } else {
+            e.0 = Some(counts);
+        }
+    }
+    let mut rows: Vec<VariantRow> = pairs
+        .into_iter()
+        .filter_map(|((campaign, step), (a, b))| {
+            let (a, b) = (a?, b?);
+            Some(VariantRow {
+                campaign_id: CampaignId(campaign),
+                campaign: names
+                    .get(&campaign.to_string())
+                    .cloned()
+                    .unwrap_or_default(),
+                step,
+                comparison: r::compare_variants((a.replied, a.contacted), (b.replied, b.contacted)),
+                a,
+                b,
+            })
+        })
+        .collect();
+    rows.sort_by(|x, y| {
+        x.campaign
+            .cmp(&y.campaign)
+            .then(x.campaign_id.cmp(&y.campaign_id))
+            .then(x.step.cmp(&y.step))
+    });
+    Ok(rows)
+}
+
+/// Sends, bounces, replies and meetings per day of the range (every day, zeros included), by
+/// when each happened. Replies and meetings count when their last touch matches the filters.
+pub async fn by_day(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> Result<Vec<DayRow>> {
+    let rows: Vec<(NaiveDate, i64, i64, i64, i64, i64)> = scoped(sqlx::query_as(
+        "with days as (
+            select d::date as day from generate_series($7::date, $8::date, interval '1 day') d
+        ),
+        sends as (
+            select (o.sent_at at time zone 'UTC')::date as day, count(*) as sent, count(*) filter (where o.bounced_at is not null) as bounced
+            from outbox o
+            where o.client_id = $1 and o.state = 'sent' and o.kind = 'sequence' and o.sent_at >= $2 and o.sent_at < $3
+              and ($4::uuid is null or o.campaign_id = $4) and ($5::text is null or o.channel = $5) and ($6::uuid is null or o.mailbox_id = $6)
+            group by 1
+        ),
+        ev as (
+            select (e.at at time zone 'UTC')::date as day, e.kind
+            from (
+                select r.lead_id, r.received_at as at,
+                       case when r.intent in ('auto_reply', 'out_of_office') then 'auto' else 'human' end as kind
+                from replies r where r.client_id = $1 and r.received_at >= $2 and r.received_at < $3 and r.lead_id is not null
+                union all
+                select m.lead_id, m.created_at, 'meeting' from meetings m where m.client_id = $1 and m.created_at >= $2 and m.created_at < $3
+            ) e
+            cross join lateral (
+                select o.campaign_id, o.channel, o.mailbox_id from outbox o
+                where o.client_id = $1 and o.lead_id = e.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= e.at
+                order by o.sent_at desc, o.id desc limit 1
+            ) t
+            where ($4::uuid is null or t.campaign_id = $4) and ($5::text is null or t.channel = $5) and ($6::uuid is null or t.mailbox_id = $6)
+        ),
+        evd as (
+            select day, count(*) filter (where kind = 'human') as replies, count(*) filter (where kind = 'auto') as autos,
+                   count(*) filter (where kind = 'meeting') as meetings
+            from ev group by day
+        )
+        select days.day, coalesce(sends.sent, 0), coalesce(sends.bounced, 0), coalesce(evd.replies, 0), coalesce(evd.autos, 0), coalesce(evd.meetings, 0)
+        from days left join sends on sends.day = days.day left join evd on evd.day = days.day
+        order by days.day",
+    ), ws, range, f)
+    .bind(range.from())
+    .bind(range.to())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(day, sent, bounced, replies, auto_replies, meetings)| DayRow {
+                day,
+                sent,
+                bounced,
+                replies,
+                auto_replies,
+                meetings,
+            },
+        )
+        .collect())
+}
+
+/// The funnel, once per lead: leads that entered in the range (added to the workspace, or, with
+/// a campaign filter, enrolled in that campaign), then those of them we messaged (within the
+/// channel and mailbox filters), those who engaged (opened, clicked, replied as a person, or
+/// booked), and those who booked. Each stage is a subset of the one before.
+pub async fn funnel(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> Result<[i64; 4]> {
+    let row: (i64, i64, i64, i64) = scoped(sqlx::query_as(
+        "with entered as (
+            select l.id from leads l
+            where $4::uuid is null and l.client_id = $1 and l.deleted_at is null and l.created_at >= $2 and l.created_at < $3
+            union
+            select cl.lead_id from campaign_leads cl
+            where cl.client_id = $1 and cl.campaign_id = $4 and cl.enrolled_at >= $2 and cl.enrolled_at < $3
+        ),
+        reached as (
+            select e.id,
+                   exists (select 1 from outbox o
+                           where o.client_id = $1 and o.lead_id = e.id and o.state = 'sent' and o.kind = 'sequence'
+                             and ($4::uuid is null or o.campaign_id = $4) and ($5::text is null or o.channel = $5)
+                             and ($6::uuid is null or o.mailbox_id = $6)) as outreach,
+                   exists (select 1 from meetings m where m.client_id = $1 and m.lead_id = e.id) as meeting,
+                   exists (select 1 from activities a where a.client_id = $1 and a.lead_id = e.id and a.kind in ('opened', 'clicked'))
+                     or exists (select 1 from replies r where r.client_id = $1 and r.lead_id = e.id
+                                and r.intent not in ('auto_reply', 'out_of_office')) as engaged
+            from entered e
+        )
+        select count(*), count(*) filter (where outreach), count(*) filter (where outreach and (engaged or meeting)),
+               count(*) filter (where outreach and meeting)
+        from reached",
+    ), ws, range, f)
+    .fetch_one(conn)
+    .await?;
+    Ok([row.0, row.1, row.2, row.3])
+}
+
+/// Spend in the range by provider (calls, ten-thousandths of an AUD), leads enriched in the
+/// range, and the credits left. The ledger knows the campaign of a call, not its channel or
+/// mailbox: only the campaign filter narrows costs.
+pub async fn costs(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+) -> Result<(Vec<(String, i64, i64)>, i64, i64)> {
+    let (from, to) = bounds(range);
+    let by_provider: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select provider, count(*), coalesce(sum(cost_aud) * 10000, 0)::bigint
+         from cost_ledger
+         where client_id = $1 and created_at >= $2 and created_at < $3 and ($4::uuid is null or campaign_id = $4)
+         group by provider order by 3 desc, provider",
+    )
+    .bind(ws.0)
+    .bind(from)
+    .bind(to)
+    .bind(f.campaign.map(|c| c.0))
+    .fetch_all(&mut *conn)
+    .await?;
+    let (enriched, credits): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from enrichment_log
+                 where client_id = $1 and outcome = 'enriched' and created_at >= $2 and created_at < $3),
+                (select credits_remaining::bigint from workspaces where id = $1)",
+    )
+    .bind(ws.0)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?;
+    Ok((by_provider, enriched, credits))
+}
+
+/// The whole Reports page for a range and filters, read in one consistent snapshot.
+#[tracing::instrument(skip(pool))]
+pub async fn report(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    range: DateRange,
+    f: ReportFilters,
+) -> Result<Report> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    // After the isolation level, which must come first: from here on only this workspace's rows.
+    crate::db::enter(&mut tx, ws).await?;
+    let targets = targets(&mut tx, ws).await?;
+    let totals = totals(&mut tx, ws, &range, &f).await?;
+    let funnel = funnel(&mut tx, ws, &range, &f).await?;
+    let by_campaign = breakdown(&mut tx, ws, &range, &f, Dimension::Campaign).await?;
+    let by_step = breakdown(&mut tx, ws, &range, &f, Dimension::Step).await?;
+    let by_mailbox = breakdown(&mut tx, ws, &range, &f, Dimension::Mailbox).await?;
+    let by_channel = breakdown(&mut tx, ws, &range, &f, Dimension::Channel).await?;
+    let variants = variants(&mut tx, ws, &range, &f).await?;
+    let by_day = by_day(&mut tx, ws, &range, &f).await?;
+    let (spend, enriched, credits) = costs(&mut tx, ws, &range, &f).await?;
+    tx.commit().await?;
+    Ok(Report {
+        range,
+        filters: f,
+        funnel: r::funnel(funnel),
+        kpis: r::kpis(&totals, &targets),
+        costs: r::cost_report(spend, enriched, totals.replied, totals.meetings, credits),
+        totals,
+        by_campaign,
+        by_step,
+        by_mailbox,
+        by_channel,
+        variants,
+        by_day,
+    })
+}
+
+/// The workspace's KPI targets; the defaults of SPEC §15 for any not set.
+pub async fn targets(conn: &mut PgConnection, ws: WorkspaceId) -> Result<KpiTargets> {
+    let v: Option<serde_json::Value> =
+        sqlx::query_scalar("select kpi_targets from workspaces where id = $1")
+            .bind(ws.0)
+            .fetch_optional(conn)
+            .await?;
+    // A stored value this version cannot read falls back to the defaults rather than breaking
+    // the Reports page; saving the targets again rewrites it.
+    Ok(v.and_then(|v| serde_json::from_value::<KpiTargets>(v).ok())
+        .and_then(|t| t.validated().ok())
+        .unwrap_or_default())
+}
+
+/// Saves the workspace's KPI targets (already validated by the caller's `KpiTargets::validated`)
+/// with an audit row, in one transaction.
+pub async fn set_targets(
+    pool: &PgPool,
+    ws: WorkspaceId,
+    actor: UserId,
+    t: KpiTargets,
+) -> Result<()> {
+    let t = t
+        .validated()
+        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+    let mut tx = crate::db::tenant(pool, ws).await?;
+    let before = targets(&mut tx, ws).await?;
+    sqlx::query("update workspaces set kpi_targets = $2 where id = $1")
+        .bind(ws.0)
+        .bind(serde_json::to_value(t).map_err(|e| crate::Error::Internal(e.into()))?)
+        .execute(&mut *tx)
+        .await?;
+    super::audit::record(
+        &mut tx,
+        super::audit::Record {
+            workspace: Some(ws),
+            actor: Some(actor),
+            action: "reports.targets_changed",
+            target_type: "workspace",
+            target_id: Some(ws.to_string()),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(t).ok(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// For the operator's `/metrics`, across every workspace on purpose: messages due to send now
+/// and the age in seconds of the oldest of them (0 when none). Reads the `outbox_due` index.
+pub async fn outbox_depth(pool: &PgPool) -> Result<(i64, f64)> {
+    Ok(sqlx::query_as(
+        "select count(*), coalesce(extract(epoch from now() - min(not_before)), 0)::float8
+         from outbox where state = 'pending' and not_before <= now()",
+    )
+    .fetch_one(pool)
+    .await?)
+}
