@@ -243,6 +243,9 @@ pub fn classify_rules(subject: &str, text: &str, headers: &[(String, String)], r
     classify_with(&ReplyConfig::default(), &Reply { subject, body: text, received_on: received, auto_submitted })
 }
 
+/// Below this, a class only the text model proposed is not acted on (see `record`).
+const UNSURE_GUESS: f32 = 0.5;
+
 /// Records one reply for the workspace and applies its class's action.
 #[tracing::instrument(skip(engine, r), fields(source = %r.source))]
 pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Result<RecordOutcome> {
@@ -269,6 +272,14 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     let refined = refine(engine, ws, &r, &c).await;
     let (class, confidence, reason, source) = match refined {
         Some((class, confidence, reason)) => (class, confidence, reason, "model"),
+        // The text model's guess alone, and unsure of it: the lead is not moved on a guess (a terse
+        // "Ok" is not a refusal); the reply waits in "needs attention" for a person instead.
+        None if c.reason.rule == "model.text" && c.confidence < UNSURE_GUESS => (
+            ReplyClass::Unclassified,
+            c.confidence,
+            format!("unsure: the text model's best guess was {} ({:.2})", c.class.as_str(), c.confidence),
+            "rules",
+        ),
         None => (c.class, c.confidence, c.reason.to_string(), "rules"),
     };
     let return_date = if class == ReplyClass::OutOfOffice { c.return_date } else { None };

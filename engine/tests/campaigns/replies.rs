@@ -618,3 +618,18 @@ async fn an_owed_announcement_whose_job_was_never_queued_is_swept_and_a_revoked_
     notify::deliver(&s.engine, s.ws, id).await.unwrap();
     slack.verify().await;
 }
+
+/// A terse reply that only the text model has a guess for, and an unsure one, does not move the
+/// lead on that guess: it is recorded as unclassified and waits for a person.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_unsure_guess_of_the_text_model_is_left_for_a_person(pool: PgPool) {
+    let s = scene(&pool).await;
+    let text = "Ok";
+    let c = replies::classify_rules("Re: a quick question", text, &[], tuesday().date_naive());
+    assert!(c.reason.rule == "model.text" && c.confidence < 0.5, "precondition: only an unsure model guess for {text:?}: {c:?}");
+    let (id, class, _) = record(&s, reply(&s, "r-ok", text)).await;
+    assert_eq!(class, ReplyClass::Unclassified);
+    let (reason,): (String,) = sqlx::query_as("select intent_reason from replies where client_id = $1 and id = $2").bind(s.ws.0).bind(id).fetch_one(&pool).await.unwrap();
+    assert!(reason.starts_with("unsure: the text model's best guess was"), "{reason}");
+    assert_eq!(lead_status(&s).await, "replied", "not moved to not_interested on a guess");
+}
