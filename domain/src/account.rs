@@ -234,6 +234,8 @@ pub enum Action {
     ChooseAutopilot,
     /// Setting the KPI targets the Reports page rates against.
     SetReportTargets,
+    /// The workspace's drafting policy: default permission mode and quality guard mode.
+    ConfigureDrafting,
 }
 
 impl Action {
@@ -247,7 +249,8 @@ impl Action {
             | Action::RenameWorkspace
             | Action::ViewAudit
             | Action::ChooseAutopilot
-            | Action::SetReportTargets => Role::Admin,
+            | Action::SetReportTargets
+            | Action::ConfigureDrafting => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

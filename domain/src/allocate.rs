@@ -180,7 +180,44 @@ pub struct RampMode {
     pub graduated_daily_limit: Option<u32>,
 }
 
+/// Why a ramp cannot start as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum RampError {
+    #[error("the daily limit must be between 1 and {max} sends")]
+    DailyLimit { max: u32 },
+    #[error("pick at least one tier to send to")]
+    NoTier,
+    #[error("supervise for between 1 and {max} days")]
+    SupervisedDays { max: u32 },
+}
+
+/// What the Sending banner shows while a workspace ramps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RampOverview {
+    pub mode: RampMode,
+    pub status: RampStatus,
+    /// Live sends counted against today's limit (UTC day).
+    pub sent_today: u32,
+}
+
 impl RampMode {
+    pub const MAX_DAILY_LIMIT: u32 = 500;
+    pub const MAX_SUPERVISED_DAYS: u32 = 90;
+
+    /// A ramp starting `on`, checked; it graduates to the seed's 25 a day.
+    pub fn new(daily_limit: u32, tiers: TierSet, supervised_days: u32, on: NaiveDate) -> Result<RampMode, RampError> {
+        if !(1..=Self::MAX_DAILY_LIMIT).contains(&daily_limit) {
+            return Err(RampError::DailyLimit { max: Self::MAX_DAILY_LIMIT });
+        }
+        if tiers == TierSet::EMPTY {
+            return Err(RampError::NoTier);
+        }
+        if !(1..=Self::MAX_SUPERVISED_DAYS).contains(&supervised_days) {
+            return Err(RampError::SupervisedDays { max: Self::MAX_SUPERVISED_DAYS });
+        }
+        Ok(RampMode { daily_limit, tiers, supervised_days, started_on: on, graduated_daily_limit: Some(25) })
+    }
+
     /// 5/day, hot leads only, 3 supervised days, then 25/day.
     pub fn starting(on: NaiveDate) -> RampMode {
         RampMode {
@@ -278,6 +315,45 @@ impl WorkspaceSending {
                 daily_limit: r.graduated_daily_limit,
             }),
         }
+    }
+}
+
+/// The ramp limits a live send obeys: the workspace's (while it ramps, or its graduated daily
+/// limit) and, when its campaign ramps on its own, the campaign's — a campaign can only tighten
+/// what the workspace allows, never loosen it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RampLimits {
+    pub workspace: Option<WorkspaceLimits>,
+    pub campaign: Option<WorkspaceLimits>,
+}
+
+impl RampLimits {
+    /// `workspace` is the stored mode (`None`: never ramped). A ramping campaign uses the
+    /// workspace's ramp when there is one, else the starting ramp (5 a day, hot leads).
+    pub fn of(workspace: Option<&WorkspaceSending>, campaign_ramps: bool, today: NaiveDate) -> RampLimits {
+        let limiting = |l: WorkspaceLimits| (l.daily_limit.is_some() || l.tiers != TierSet::ALL).then_some(l);
+        let campaign = campaign_ramps.then(|| match workspace {
+            Some(w @ WorkspaceSending::Ramp(_)) => w.limits(),
+            _ => WorkspaceSending::Ramp(RampMode::starting(today)).limits(),
+        });
+        RampLimits { workspace: workspace.map(WorkspaceSending::limits).and_then(limiting), campaign }
+    }
+
+    pub fn is_limited(&self) -> bool {
+        self.workspace.is_some() || self.campaign.is_some()
+    }
+
+    /// Why a lead of this tier (`None`: not scored) may not be sent to, if it may not.
+    pub fn tier_refusal(&self, tier: Option<Tier>) -> Option<String> {
+        for (whose, limits) in [("the workspace", self.workspace), ("this campaign", self.campaign)] {
+            let Some(l) = limits else { continue };
+            if tier.is_none_or(|t| !l.tiers.contains(t)) {
+                let allowed: Vec<&str> = l.tiers.iter().map(Tier::as_str).collect();
+                let lead = tier.map_or("not scored".to_string(), |t| format!("{} lead", t.as_str()));
+                return Some(format!("ramp mode of {whose} sends only to {} leads ({lead})", allowed.join(", ")));
+            }
+        }
+        None
     }
 }
 
@@ -435,6 +511,30 @@ impl Allocator {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ramp_limits_combine_the_workspace_and_a_tightening_campaign() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert!(!RampLimits::of(None, false, day).is_limited());
+        assert!(!RampLimits::of(Some(&WorkspaceSending::Graduated { daily_limit: None }), false, day).is_limited());
+        let graduated = RampLimits::of(Some(&WorkspaceSending::Graduated { daily_limit: Some(25) }), false, day);
+        assert_eq!(graduated.workspace.unwrap().daily_limit, Some(25));
+        assert_eq!(graduated.tier_refusal(Some(Tier::Cool)), None);
+
+        let ramp = WorkspaceSending::Ramp(RampMode { daily_limit: 3, tiers: TierSet::of(&[Tier::Hot, Tier::Warm]), ..RampMode::starting(day) });
+        let both = RampLimits::of(Some(&ramp), true, day);
+        assert_eq!(both.workspace, both.campaign, "a ramping campaign follows the workspace's ramp");
+        assert_eq!(both.tier_refusal(Some(Tier::Warm)), None);
+        let why = both.tier_refusal(Some(Tier::Cool)).unwrap();
+        assert!(why.contains("hot, warm") && why.contains("cool lead"), "{why}");
+        assert!(both.tier_refusal(None).unwrap().contains("not scored"));
+
+        let campaign_only = RampLimits::of(None, true, day);
+        assert_eq!(campaign_only.workspace, None);
+        assert_eq!(campaign_only.campaign.unwrap().daily_limit, Some(5));
+        assert!(campaign_only.tier_refusal(Some(Tier::Warm)).unwrap().starts_with("ramp mode of this campaign"));
+    }
+
     use super::*;
     use crate::window::SendingWindow;
 

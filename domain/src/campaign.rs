@@ -124,11 +124,73 @@ pub fn max_active_campaigns(plan: &str) -> u32 {
     }
 }
 
+/// How a workspace drafts unless a campaign says otherwise: the default permission mode of its
+/// campaigns and whether the quality guard blocks (`enforce`) or only marks (`soft`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DraftingPolicy {
+    pub permission_mode: PermissionMode,
+    pub guard_mode: crate::guard::GuardMode,
+}
+
 /// A target account and how much more (or less) its leads are worth (SPEC §4 multipliers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetAccount {
     pub domain: String,
     pub multiplier: f64,
+}
+
+/// The target accounts of a workspace's active campaigns, by domain: what scoring multiplies
+/// (SPEC §4). A lead matches by its company domain or its email's domain, a subdomain matching
+/// its parent (`au.acme.com` is `acme.com`'s); the largest multiplier wins when several
+/// campaigns list the company.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetList {
+    by_domain: std::collections::HashMap<String, f64>,
+}
+
+impl TargetList {
+    pub fn new<'a>(accounts: impl IntoIterator<Item = &'a TargetAccount>) -> TargetList {
+        let mut by_domain = std::collections::HashMap::new();
+        for t in accounts {
+            if !t.multiplier.is_finite() || !(0.1..=10.0).contains(&t.multiplier) {
+                continue;
+            }
+            let d = t.domain.trim().trim_start_matches("www.").to_ascii_lowercase();
+            let m = by_domain.entry(d).or_insert(t.multiplier);
+            *m = f64::max(*m, t.multiplier);
+        }
+        TargetList { by_domain }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_domain.is_empty()
+    }
+
+    /// The multiplier for a lead with this company domain and email, if it is a target.
+    pub fn multiplier(&self, company_domain: Option<&str>, email: Option<&str>) -> Option<f64> {
+        if self.by_domain.is_empty() {
+            return None;
+        }
+        let email_domain = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d);
+        [company_domain, email_domain]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| self.lookup(&d.trim().trim_start_matches("www.").to_ascii_lowercase()))
+            .reduce(f64::max)
+    }
+
+    fn lookup(&self, domain: &str) -> Option<f64> {
+        let mut rest = domain;
+        loop {
+            if let Some(m) = self.by_domain.get(rest) {
+                return Some(*m);
+            }
+            rest = rest.split_once('.')?.1;
+            if !rest.contains('.') {
+                return None;
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -323,6 +385,24 @@ mod tests {
         let mut anon = s.clone();
         anon.physical_address.clear();
         assert_eq!(change_status(Draft, Active, 0, "ignition", &anon), Err(CampaignError::SenderIdentity));
+    }
+
+    #[test]
+    fn target_lists_match_company_or_email_domains_and_subdomains_with_the_largest_multiplier() {
+        let list = TargetList::new(&[
+            TargetAccount { domain: "acme.com.au".into(), multiplier: 1.5 },
+            TargetAccount { domain: "www.Acme.com.au".into(), multiplier: 2.0 },
+            TargetAccount { domain: "beta.io".into(), multiplier: 0.5 },
+            TargetAccount { domain: "bad.io".into(), multiplier: f64::NAN },
+        ]);
+        assert_eq!(list.multiplier(Some("acme.com.au"), None), Some(2.0));
+        assert_eq!(list.multiplier(None, Some("jo@sales.acme.com.au")), Some(2.0));
+        assert_eq!(list.multiplier(Some("beta.io"), Some("jo@acme.com.au")), Some(2.0));
+        assert_eq!(list.multiplier(Some("beta.io"), None), Some(0.5));
+        assert_eq!(list.multiplier(Some("notacme.com.au"), Some("jo@gmail.com")), None);
+        assert_eq!(list.multiplier(Some("com.au"), None), None);
+        assert_eq!(list.multiplier(Some("bad.io"), None), None);
+        assert_eq!(TargetList::default().multiplier(Some("acme.com.au"), None), None);
     }
 
     #[test]

@@ -58,6 +58,27 @@ pub enum GuardMode {
     Soft,
 }
 
+impl GuardMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardMode::Enforce => "enforce",
+            GuardMode::Soft => "soft",
+        }
+    }
+}
+
+impl std::str::FromStr for GuardMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "enforce" => Ok(GuardMode::Enforce),
+            "soft" => Ok(GuardMode::Soft),
+            other => Err(format!("unknown quality guard mode \"{other}\" (enforce or soft)")),
+        }
+    }
+}
+
 /// Guard thresholds and phrase tables, stored as configuration. Phrases are matched on the
 /// normalised text (see [`normalise`]), so write them lower-case, without punctuation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

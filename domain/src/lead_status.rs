@@ -62,6 +62,21 @@ pub enum Stage {
     Revival,
 }
 
+/// The statuses a lead can reach today (what the engine's signals move it to), grouped by
+/// funnel stage for filters. Statuses of channels not built yet (LinkedIn connected, the revival
+/// sends) and the suppression status nothing sets are left out, so no filter offers an empty
+/// promise.
+pub const FUNNEL_STAGES: &[(&str, &[LeadStatus])] = &[
+    ("Preparing", &[LeadStatus::New, LeadStatus::Enriched, LeadStatus::Scored]),
+    (
+        "In outreach",
+        &[LeadStatus::Queued, LeadStatus::Approved, LeadStatus::InSequence, LeadStatus::Contacted, LeadStatus::Opened, LeadStatus::Clicked],
+    ),
+    ("Engaged", &[LeadStatus::Replied, LeadStatus::Converted]),
+    ("Gone quiet", &[LeadStatus::Ghosted, LeadStatus::Stalled, LeadStatus::Hesitant, LeadStatus::Exhausted, LeadStatus::RevivalCandidate]),
+    ("Closed", &[LeadStatus::NotInterested, LeadStatus::Unsubscribed, LeadStatus::Bounced, LeadStatus::Dead]),
+];
+
 impl LeadStatus {
     pub const ALL: [LeadStatus; 24] = [
         LeadStatus::New,

@@ -477,6 +477,9 @@ pub struct SendingState {
     pub can_manage: bool,
     /// What must be typed to go live (the workspace name).
     pub confirm_text: String,
+    /// Ramp mode while the workspace ramps (SPEC §6); `None` otherwise.
+    #[serde(default)]
+    pub ramp: Option<crate::allocate::RampOverview>,
 }
 
 impl SendingState {

@@ -55,6 +55,39 @@ pub async fn resume_sending(workspace: String) -> Result<SendingState, AppError>
     .await
 }
 
+/// Starts ramp mode. `tiers`: the tiers' names (hot, warm, cool, cold), as the form's checkboxes send them.
+#[server(prefix = "/api", endpoint = "start_ramp")]
+pub async fn start_ramp(workspace: String, daily_limit: u32, supervised_days: u32, #[server(default)] tiers: Vec<String>) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        let tiers: Vec<domain::score::Tier> = tiers
+            .iter()
+            .map(|t| domain::score::Tier::ALL.into_iter().find(|x| x.as_str() == t).ok_or_else(|| engine::Error::Invalid(format!("unknown tier \"{t}\""))))
+            .collect::<Result<_, _>>()?;
+        let today = chrono::Utc::now().date_naive();
+        Ok(engine::flows::sending::start_ramp(&engine()?, me, workspace_id(&workspace)?, daily_limit, &tiers, supervised_days, today).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "graduate_ramp")]
+pub async fn graduate_ramp(workspace: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::graduate(&engine()?, me, workspace_id(&workspace)?, chrono::Utc::now().date_naive()).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "leave_ramp")]
+pub async fn leave_ramp(workspace: String) -> Result<SendingState, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::sending::leave_ramp(&engine()?, me, workspace_id(&workspace)?, chrono::Utc::now().date_naive()).await?)
+    })
+    .await
+}
+
 #[server(prefix = "/api", endpoint = "list_outbox")]
 pub async fn list_outbox(workspace: String, state: String) -> Result<OutboxPage, AppError> {
     respond(async {

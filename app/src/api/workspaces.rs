@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use domain::account::{AuditEntry, Invitation, InvitationPreview as Preview, IssuedInvitation, Member, WorkspaceSummary};
+use domain::campaign::DraftingPolicy;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -152,6 +153,29 @@ pub async fn audit_log(workspace: String) -> Result<Vec<AuditEntry>, AppError> {
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewAudit).await?;
         Ok(engine::store::audit::list(&engine.pool, access.workspace, 100).await?)
+    })
+    .await
+}
+
+/// The workspace's default permission mode and quality guard mode.
+#[server(prefix = "/api", endpoint = "get_drafting_policy")]
+pub async fn get_drafting_policy(workspace: String) -> Result<DraftingPolicy, AppError> {
+    respond(async {
+        let me = user().await?;
+        Ok(engine::flows::workspaces::drafting_policy(&engine()?, me, workspace_id(&workspace)?).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "set_drafting_policy")]
+pub async fn set_drafting_policy(workspace: String, permission_mode: String, guard_mode: String) -> Result<(), AppError> {
+    respond(async {
+        let me = user().await?;
+        let policy = DraftingPolicy {
+            permission_mode: permission_mode.parse().map_err(|e: domain::campaign::CampaignError| engine::Error::Invalid(e.to_string()))?,
+            guard_mode: guard_mode.parse().map_err(engine::Error::Invalid)?,
+        };
+        Ok(engine::flows::workspaces::set_drafting_policy(&engine()?, me, workspace_id(&workspace)?, policy).await?)
     })
     .await
 }

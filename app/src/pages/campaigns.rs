@@ -223,12 +223,16 @@ fn Editor(initial: CampaignForm, id: Option<String>, status: Option<CampaignStat
                         <div class="flex flex-wrap gap-4">
                             {Channel::ALL.into_iter().map(|c| {
                                 let key = c.as_str();
+                                // Only email sends today; the other channels are shown, not offered.
+                                let works = c == Channel::Email;
                                 view! {
-                                    <label class="flex items-center gap-2 text-sm">
-                                        <input type="checkbox" disabled=!can_edit data-testid=format!("c-channel-{key}")
+                                    <label class="flex items-center gap-2 text-sm" class:text-slate-400=!works
+                                        title=(!works).then_some("Not sending yet: steps on this channel are skipped")>
+                                        <input type="checkbox" disabled=!can_edit || !works data-testid=format!("c-channel-{key}")
                                             prop:checked=move || form.with(|f| f.channels.iter().any(|x| x == key))
                                             on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| { f.channels.retain(|x| x != key); if on { f.channels.push(key.into()); } }); }/>
                                         {label(key)}
+                                        {(!works).then(|| view! { <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-500" data-testid=format!("c-channel-{key}-soon")>"coming soon"</span> })}
                                     </label>
                                 }
                             }).collect_view()}
@@ -314,7 +318,8 @@ fn CadenceEditor(form: RwSignal<CampaignForm>, can_edit: bool) -> impl IntoView 
             on:change=move |ev| form.update(|f| if let Some(s) = f.steps.get_mut(i) { set(s, event_target_value(&ev)) })>
             {options.into_iter().map(|o| {
                 let sel = o.clone();
-                view! { <option value=o.clone() selected=move || form.with(|f| f.steps.get(i).map(get) == Some(sel.clone()))>{label(&o)}</option> }
+                let soon = what == "channel" && o != Channel::Email.as_str();
+                view! { <option value=o.clone() selected=move || form.with(|f| f.steps.get(i).map(get) == Some(sel.clone()))>{label(&o)}{soon.then_some(" (coming soon)")}</option> }
             }).collect_view()}
         </select>
     };

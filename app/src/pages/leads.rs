@@ -7,6 +7,7 @@ use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
 use domain::leads::{ImportStatus, LeadPage};
+use domain::lead_status::FUNNEL_STAGES;
 use domain::score::{Component, Tier};
 
 use leptos::prelude::*;
@@ -320,9 +321,7 @@ fn Filters() -> impl IntoView {
         }
     };
     let tiers = std::iter::once((String::new(), "All tiers".to_string())).chain(Tier::ALL.iter().map(|t| (t.as_str().to_string(), humanise(t.as_str())))).collect();
-    let statuses = std::iter::once((String::new(), "All statuses".to_string()))
-        .chain(["new", "enriched", "scored", "queued", "in_sequence", "contacted", "replied", "converted", "dead"].iter().map(|s| (s.to_string(), humanise(s))))
-        .collect();
+    let status = get("status");
     let sorts = vec![
         ("score".to_string(), "Highest score".to_string()),
         ("score_asc".to_string(), "Lowest score".to_string()),
@@ -335,7 +334,17 @@ fn Filters() -> impl IntoView {
             <label class="sr-only" for="f-q">"Search"</label>
             <input id="f-q" name="q" type="search" maxlength="200" placeholder="Search name, email, company…" value=get("q") class=format!("{INPUT} max-w-xs")/>
             {select("tier", "Tier", tiers, get("tier"))}
-            {select("status", "Status", statuses, get("status"))}
+            <div>
+                <label class="sr-only" for="f-status">"Status"</label>
+                <select id="f-status" name="status" class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm">
+                    <option value="" selected=status.is_empty()>"All statuses"</option>
+                    {FUNNEL_STAGES.iter().map(|(stage, statuses)| view! {
+                        <optgroup label=*stage>
+                            {statuses.iter().map(|s| { let v = s.as_str(); view! { <option value=v selected=status == v>{humanise(v)}</option> } }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
+                </select>
+            </div>
             {select("sort", "Sort", sorts, get("sort"))}
             <button type="submit" class=BUTTON_SECONDARY>"Apply"</button>
         </form>

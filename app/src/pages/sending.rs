@@ -6,6 +6,7 @@
 use crate::api::sending::*;
 use crate::components::*;
 use crate::pages::shell::WorkspaceCtx;
+use domain::allocate::{RampOverview, RampStatus};
 use domain::sending::SendingState;
 use leptos::prelude::*;
 
@@ -16,9 +17,19 @@ pub fn SendingBanner() -> impl IntoView {
     let shadow = ServerAction::<BackToShadow>::new();
     let stop = ServerAction::<StopSending>::new();
     let resume = ServerAction::<ResumeSending>::new();
+    let start_ramp = ServerAction::<StartRamp>::new();
+    let graduate = ServerAction::<GraduateRamp>::new();
+    let leave = ServerAction::<LeaveRamp>::new();
     let state = LocalResource::new(move || {
         let _ = (go.version().get(), shadow.version().get(), stop.version().get(), resume.version().get());
+        let _ = (start_ramp.version().get(), graduate.version().get(), leave.version().get());
         get_sending_state(ws.id.get())
+    });
+    let ramp_dialog = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(start_ramp.value().get(), Some(Ok(_))) {
+            ramp_dialog.set(false);
+        }
     });
     let dialog = RwSignal::new(false);
     Effect::new(move |_| {
@@ -62,12 +73,19 @@ pub fn SendingBanner() -> impl IntoView {
                         <button class=BUTTON_SECONDARY type="button" data-testid="resume-sending"
                             on:click=move |_| { resume.dispatch(ResumeSending { workspace: ws.id.get_untracked() }); }>"Resume sending"</button>
                     })}
+                    {(manage && s.ramp.is_none()).then(|| view! {
+                        <button class=BUTTON_SECONDARY type="button" data-testid="start-ramp" on:click=move |_| ramp_dialog.set(true)>"Ramp mode…"</button>
+                    })}
                     {(manage && !s.paused).then(|| view! {
                         <button type="button" data-testid="stop-sending"
                             class="inline-flex items-center rounded-md bg-red-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-red-500 focus-visible:ring-2 focus-visible:ring-red-500"
                             on:click=move |_| { stop.dispatch(StopSending { workspace: ws.id.get_untracked(), reason: None }); }>"Stop all sending"</button>
                     })}
                 </div>
+                {s.ramp.map(|r| view! { <RampLine ramp=r manage=manage graduate=graduate leave=leave/> })}
+                <Show when=move || ramp_dialog.get()>
+                    <RampDialog action=start_ramp open=ramp_dialog/>
+                </Show>
                 <Show when=move || dialog.get()>
                     <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" role="dialog" aria-modal="true" aria-labelledby="go-live-title">
                         <div class="w-full max-w-md rounded-xl bg-white p-6 shadow-xl" data-testid="go-live-dialog">
@@ -89,5 +107,90 @@ pub fn SendingBanner() -> impl IntoView {
             }
         })}
         <FormError value=stop.value()/>
+        <FormError value=graduate.value()/>
+        <FormError value=leave.value()/>
+    }
+}
+
+/// The ramp's day, limit, tiers and progress toward graduation, under the sending banner.
+#[component]
+fn RampLine(ramp: RampOverview, manage: bool, graduate: ServerAction<GraduateRamp>, leave: ServerAction<LeaveRamp>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let tiers: Vec<&str> = ramp.mode.tiers.iter().map(|t| t.as_str()).collect();
+    let (progress, ready) = match ramp.status {
+        RampStatus::Supervised { day, clean_days, needed } => (format!("day {day} · {clean_days} of {needed} clean days"), false),
+        RampStatus::ReadyToGraduate => ("ready to graduate".to_string(), true),
+        RampStatus::Graduated => (String::new(), false),
+    };
+    view! {
+        <div class="-mt-2 mb-4 flex flex-wrap items-center gap-3 rounded-lg border border-sky-200 bg-sky-50 px-4 py-2 text-sm text-sky-900" role="status" data-testid="ramp-banner">
+            <span class="flex-1">
+                <b>"Ramp mode"</b> " · up to " {ramp.mode.daily_limit} " sends a day to " {tiers.join(", ")} " leads · "
+                <span data-testid="ramp-sent-today">{ramp.sent_today} " of " {ramp.mode.daily_limit} " sent today"</span> " · " {progress}
+            </span>
+            {(manage && ready).then(|| view! {
+                <button class=BUTTON type="button" data-testid="graduate-ramp"
+                    on:click=move |_| { graduate.dispatch(GraduateRamp { workspace: ws.id.get_untracked() }); }>"Graduate"</button>
+            })}
+            {manage.then(|| view! {
+                <button class=BUTTON_SECONDARY type="button" data-testid="leave-ramp"
+                    on:click=move |_| { leave.dispatch(LeaveRamp { workspace: ws.id.get_untracked() }); }>"Leave ramp mode"</button>
+            })}
+        </div>
+    }
+}
+
+/// Starts ramp mode: a daily limit, the tiers to send to and the supervised days (seed 001's
+/// 5 a day, hot leads, 3 days by default).
+#[component]
+fn RampDialog(action: ServerAction<StartRamp>, open: RwSignal<bool>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let limit = RwSignal::new("5".to_string());
+    let days = RwSignal::new("3".to_string());
+    let tiers = RwSignal::new(vec!["hot".to_string()]);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(StartRamp {
+            workspace: ws.id.get_untracked(),
+            daily_limit: limit.get_untracked().trim().parse().unwrap_or(0),
+            supervised_days: days.get_untracked().trim().parse().unwrap_or(0),
+            tiers: tiers.get_untracked(),
+        });
+    };
+    view! {
+        <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" role="dialog" aria-modal="true" aria-labelledby="ramp-title"
+            on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <form class="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl" data-testid="ramp-dialog" on:submit=submit>
+                <h2 id="ramp-title" class="text-lg font-semibold">"Start ramp mode"</h2>
+                <p class="text-sm text-slate-600">"Send a few messages a day to your best leads while you watch the replies and bounces. After the supervised days go cleanly, graduate to the full volume."</p>
+                <div class="grid grid-cols-2 gap-3">
+                    <div>
+                        <label class=LABEL for="ramp-limit">"Sends a day"</label>
+                        <input class=INPUT id="ramp-limit" type="number" min="1" max="500" required prop:value=limit on:input=move |ev| limit.set(event_target_value(&ev))/>
+                    </div>
+                    <div>
+                        <label class=LABEL for="ramp-days">"Supervised days"</label>
+                        <input class=INPUT id="ramp-days" type="number" min="1" max="90" required prop:value=days on:input=move |ev| days.set(event_target_value(&ev))/>
+                    </div>
+                </div>
+                <fieldset>
+                    <legend class=LABEL>"Send only to"</legend>
+                    <div class="flex flex-wrap gap-4">
+                        {["hot", "warm", "cool", "cold"].into_iter().map(|t| view! {
+                            <label class="flex items-center gap-2 text-sm">
+                                <input type="checkbox" data-testid=format!("ramp-tier-{t}") prop:checked=move || tiers.with(|v| v.iter().any(|x| x == t))
+                                    on:change=move |ev| { let on = event_target_checked(&ev); tiers.update(|v| { v.retain(|x| x != t); if on { v.push(t.to_string()); } }); }/>
+                                {t} " leads"
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <FormError value=action.value()/>
+                <div class="flex justify-end gap-2">
+                    <button class=BUTTON_SECONDARY type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button class=BUTTON type="submit" data-testid="ramp-submit" disabled=move || action.pending().get()>"Start ramp mode"</button>
+                </div>
+            </form>
+        </div>
     }
 }

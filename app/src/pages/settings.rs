@@ -4,6 +4,8 @@ use crate::api::workspaces::*;
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::{Action, InvitationStatus, Role};
+use domain::campaign::PermissionMode;
+use domain::guard::GuardMode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,6 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
         <PageHeader title="Settings" subtitle="Your workspace, its members and what they may do."/>
         <div class="space-y-8">
             <WorkspaceName role=role/>
+            <Drafting role=role/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <IntegrationsLink/> })}
@@ -66,6 +69,54 @@ fn WorkspaceName(role: Role) -> impl IntoView {
             } else {
                 view! { <p class="text-sm">{name}</p> }.into_any()
             }}
+        </Card>
+    }
+}
+
+/// The workspace's default permission mode and quality guard mode. Everyone sees them; owners
+/// and admins change them (audited).
+#[component]
+fn Drafting(role: Role) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let save = ServerAction::<SetDraftingPolicy>::new();
+    let policy = LocalResource::new(move || {
+        save.version().get();
+        get_drafting_policy(ws.id.get())
+    });
+    let editable = role.can(Action::ConfigureDrafting);
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    view! {
+        <Card title="Drafting and approval" subtitle="How new drafts are handled in campaigns that do not choose for themselves.">
+            {move || policy.get().map(|r| match r {
+                Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+                Ok(p) => view! {
+                    <ActionForm action=save attr:class="grid gap-4 sm:grid-cols-2" attr:data-testid="drafting-policy">
+                        <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                        <div>
+                            <label class=LABEL for="ws-permission-mode">"Default permission mode"</label>
+                            <select class=INPUT id="ws-permission-mode" name="permission_mode" disabled=!editable>
+                                <option value="co_pilot" selected=p.permission_mode == PermissionMode::CoPilot>"Co-pilot: the first message of each sequence waits for approval"</option>
+                                <option value="manual" selected=p.permission_mode == PermissionMode::Manual>"Manual: every message waits for approval"</option>
+                                <option value="autopilot" selected=p.permission_mode == PermissionMode::Autopilot>"Autopilot: drafts that pass the guard go out without review"</option>
+                            </select>
+                        </div>
+                        <div>
+                            <label class=LABEL for="ws-guard-mode">"Quality guard"</label>
+                            <select class=INPUT id="ws-guard-mode" name="guard_mode" disabled=!editable>
+                                <option value="enforce" selected=p.guard_mode == GuardMode::Enforce>"Enforce: a draft that fails a rule is blocked"</option>
+                                <option value="soft" selected=p.guard_mode == GuardMode::Soft>"Soft: it reaches the queue marked with what it would have blocked"</option>
+                            </select>
+                        </div>
+                        {editable.then(|| view! {
+                            <div class="flex items-center gap-3 sm:col-span-2">
+                                <button class=BUTTON type="submit" disabled=move || save.pending().get()>"Save"</button>
+                                <Show when=saved><span class="text-sm text-emerald-700" role="status">"Saved"</span></Show>
+                                <FormError value=save.value()/>
+                            </div>
+                        })}
+                    </ActionForm>
+                }.into_any(),
+            }).unwrap_or_else(|| spinner().into_any())}
         </Card>
     }
 }
@@ -304,15 +355,40 @@ fn AuditLog() -> impl IntoView {
                 {move || entries.get().map(|r| view! {
                     <ul class="max-h-80 divide-y divide-slate-100 overflow-y-auto text-sm" data-testid="audit-log">
                         {r.unwrap_or_default().into_iter().map(|e| view! {
-                            <li class="flex flex-col gap-0.5 py-2 sm:flex-row sm:justify-between">
-                                <span><b>{e.actor.clone().unwrap_or_else(|| "system".into())}</b> " · " <code class="text-xs">{e.action.clone()}</code></span>
-                                <span class="text-xs text-slate-500">{e.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                            <li class="py-2">
+                                <details class="group">
+                                    <summary class="flex cursor-pointer list-none flex-col gap-0.5 sm:flex-row sm:justify-between">
+                                        <span>
+                                            <b>{e.actor.clone().unwrap_or_else(|| "system".into())}</b> " · " <code class="text-xs">{e.action.clone()}</code>
+                                            " · " <span class="text-slate-600">{e.target_type.clone()}</span>
+                                            {e.target_id.clone().map(|t| view! { " " <code class="text-xs text-slate-500">{t}</code> })}
+                                        </span>
+                                        <span class="text-xs text-slate-500">{e.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                                    </summary>
+                                    <div class="mt-2 grid gap-2 sm:grid-cols-2" data-testid="audit-change">
+                                        <AuditValue label="Before" value=e.before.clone()/>
+                                        <AuditValue label="After" value=e.after.clone()/>
+                                    </div>
+                                </details>
                             </li>
                         }).collect_view()}
                     </ul>
                 }.into_any()).unwrap_or_else(|| spinner().into_any())}
             
         </Card>
+    }
+}
+
+/// One side of an audited change, pretty-printed; "—" when there was none (a creation or a
+/// deletion).
+#[component]
+fn AuditValue(label: &'static str, value: Option<serde_json::Value>) -> impl IntoView {
+    let text = value.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()).unwrap_or_else(|| "—".into());
+    view! {
+        <div>
+            <p class="text-xs font-medium text-slate-500">{label}</p>
+            <pre class="mt-0.5 overflow-x-auto rounded bg-slate-50 p-2 text-xs text-slate-700">{text}</pre>
+        </div>
     }
 }
 

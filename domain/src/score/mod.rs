@@ -264,6 +264,7 @@ impl TargetMultipliers {
         match t {
             TargetAccountTier::Tier1 => self.tier_1,
             TargetAccountTier::Tier2 => self.tier_2,
+            TargetAccountTier::Listed { multiplier_pct } => f64::from(multiplier_pct) / 100.0,
         }
     }
 }

@@ -16,6 +16,9 @@ use std::fmt;
 pub enum TargetAccountTier {
     Tier1,
     Tier2,
+    /// On an active campaign's target-account list with the campaign's own multiplier
+    /// (0.1–10, in hundredths); the largest applies when several campaigns list the company.
+    Listed { multiplier_pct: u16 },
 }
 
 /// Which rule fired.
@@ -118,18 +121,19 @@ impl fmt::Display for Reason {
                 tier,
                 multiplier_pct,
             } => {
-                let n = match tier {
-                    TargetAccountTier::Tier1 => 1,
-                    TargetAccountTier::Tier2 => 2,
+                let which = match tier {
+                    TargetAccountTier::Tier1 => "tier 1",
+                    TargetAccountTier::Tier2 => "tier 2",
+                    TargetAccountTier::Listed { .. } => "on a campaign's list",
                 };
                 let whole = multiplier_pct / 100;
                 let frac = multiplier_pct % 100;
                 return if frac == 0 {
-                    write!(f, "\u{d7}{whole} target account (tier {n})")
+                    write!(f, "\u{d7}{whole} target account ({which})")
                 } else if frac % 10 == 0 {
-                    write!(f, "\u{d7}{whole}.{} target account (tier {n})", frac / 10)
+                    write!(f, "\u{d7}{whole}.{} target account ({which})", frac / 10)
                 } else {
-                    write!(f, "\u{d7}{whole}.{frac:02} target account (tier {n})")
+                    write!(f, "\u{d7}{whole}.{frac:02} target account ({which})")
                 };
             }
             ScoreCapped => return f.write_str("capped at 100"),

@@ -4,7 +4,9 @@
 
 use crate::store::outbox::{CheckRecord, SendContext};
 use chrono::{DateTime, Duration, Utc};
+use domain::allocate::{RampLimits, RampMode, WorkspaceSending};
 use domain::lead_status::LeadStatus;
+use domain::score::Tier;
 use domain::window::{next_open, parse_time_zone, is_inside_window, SendingWindow};
 
 /// What to do with a claimed row.
@@ -154,12 +156,33 @@ fn run(ctx: &SendContext, content_hash: &str, now: DateTime<Utc>, log: &mut Log)
         }
     }
 
+    let ramp = ramp_limits(ctx, now);
+    if ramp.is_limited() && ctx.kind != "reply" {
+        let tier = ctx.lead_tier.as_deref().and_then(|t| Tier::ALL.into_iter().find(|x| x.as_str() == t));
+        if let Some(why) = ramp.tier_refusal(tier) {
+            log.fail("ramp", &why);
+            return Verdict::Postpone { until: now + Duration::days(1), reason: why };
+        }
+        log.pass("ramp", "the lead's tier is one ramp mode sends to");
+    }
+
     if ctx.shadow_mode {
         log.pass("shadow_mode", "workspace in shadow mode: stored, not sent");
         return Verdict::Send { shadow: true };
     }
     log.pass("shadow_mode", "live");
     Verdict::Send { shadow: false }
+}
+
+/// The ramp limits this send obeys (SPEC §6): the workspace's and, if it ramps on its own, the
+/// campaign's. An unreadable stored mode counts as the starting ramp: the cautious reading.
+pub fn ramp_limits(ctx: &SendContext, now: DateTime<Utc>) -> RampLimits {
+    let today = now.date_naive();
+    let mode: Option<WorkspaceSending> = ctx
+        .sending_mode
+        .as_ref()
+        .map(|v| serde_json::from_value(v.clone()).unwrap_or(WorkspaceSending::Ramp(RampMode::starting(today))));
+    RampLimits::of(mode.as_ref(), ctx.campaign_ramp, today)
 }
 
 #[cfg(test)]
@@ -200,6 +223,9 @@ mod tests {
             kind: "sequence".into(),
             lead_replied: false,
             paused_until: None,
+            sending_mode: None,
+            campaign_ramp: false,
+            lead_tier: Some("hot".into()),
         }
     }
 

@@ -167,9 +167,30 @@ impl Dispatcher {
             return self.settled(done, Outcome::Shadow);
         }
 
+        let today = now.date_naive();
+        let tomorrow = (today + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now + Duration::hours(1));
+        // Ramp mode's daily limits (SPEC §6): a slot under each, taken atomically before a
+        // mailbox, so concurrent workers never pass a limit. Answers to a reply are not outreach.
+        let ramp = checks::ramp_limits(&ctx, now);
+        let mut ramp_slots: Vec<uuid::Uuid> = Vec::new();
+        for (scope, limits) in [(ws.0, ramp.workspace), (row.campaign_id, ramp.campaign)] {
+            let Some(limit) = limits.and_then(|l| l.daily_limit).filter(|_| row.kind != "reply") else { continue };
+            let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+            if !outbox::reserve_ramp(pool, ws, scope, today, limit).await? {
+                release_ramp(pool, ws, &ramp_slots, today).await?;
+                let whose = if scope == ws.0 { "the workspace" } else { "this campaign" };
+                let why = format!("ramp mode of {whose}: today's limit of {limit} sends is reached");
+                checks.push(CheckRecord { check: "ramp_daily_limit".into(), ok: false, detail: why.clone() });
+                return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, tomorrow, &checks, &why).await?, Outcome::Postponed);
+            }
+            ramp_slots.push(scope);
+        }
+        if !ramp_slots.is_empty() {
+            checks.push(CheckRecord { check: "ramp_daily_limit".into(), ok: true, detail: "within ramp mode's daily limit".into() });
+        }
+
         // A mailbox with a free slot today: the thread's own mailbox first (a follow-up must come
         // from the address the first email came from), else the least used.
-        let today = now.date_naive();
         let candidates = mailboxes::sendable(pool, ws, today).await?;
         let ordered: Vec<&SendingMailbox> = match ctx.parent_mailbox {
             Some(parent) => candidates.iter().filter(|m| m.id == parent).collect(),
@@ -192,12 +213,13 @@ impl Dispatcher {
                 "every mailbox reached today's cap".to_string()
             };
             checks.push(CheckRecord { check: "mailbox_cap".into(), ok: false, detail: why.clone() });
-            let tomorrow = (today + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now + Duration::hours(1));
+            release_ramp(pool, ws, &ramp_slots, today).await?;
             return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, tomorrow, &checks, &why).await?, Outcome::Postponed);
         };
         checks.push(CheckRecord { check: "mailbox_cap".into(), ok: true, detail: format!("{} slot {} of {}", mailbox.address, mailbox.used_today + 1, mailbox.cap_on(today)) });
         if !outbox::assign_mailbox(pool, ws, row.id, &self.worker, MailboxId(mailbox.id)).await? {
             outbox::release_slot(pool, ws, MailboxId(mailbox.id), today).await?;
+            release_ramp(pool, ws, &ramp_slots, today).await?;
             return Ok(Outcome::Lost);
         }
 
@@ -218,6 +240,7 @@ impl Dispatcher {
         // round for half the lease goes back rather than risk being sent by two workers.
         if claimed.elapsed() > self.settings.lease.to_std().unwrap_or_default() / 2 {
             outbox::release_slot(pool, ws, MailboxId(mailbox.id), today).await?;
+            release_ramp(pool, ws, &ramp_slots, today).await?;
             let why = "claimed too long ago to send safely within the lease; back in the queue";
             return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, now, &checks, why).await?, Outcome::Postponed);
         }
@@ -233,6 +256,7 @@ impl Dispatcher {
             }
             Err(SendError::Transient(e)) => {
                 outbox::release_slot(pool, ws, MailboxId(mailbox.id), today).await?;
+            release_ramp(pool, ws, &ramp_slots, today).await?;
                 if row.attempts >= self.settings.max_attempts {
                     let why = format!("gave up after {} attempts: {e}", row.attempts);
                     return self.settled(outbox::stop(pool, ws, row.id, &self.worker, "failed", &checks, &why).await?, Outcome::Failed);
@@ -242,6 +266,7 @@ impl Dispatcher {
             }
             Err(SendError::Permanent(e)) => {
                 outbox::release_slot(pool, ws, MailboxId(mailbox.id), today).await?;
+            release_ramp(pool, ws, &ramp_slots, today).await?;
                 self.settled(outbox::stop(pool, ws, row.id, &self.worker, "failed", &checks, &e).await?, Outcome::Failed)
             }
         }
@@ -283,6 +308,14 @@ impl Dispatcher {
         }
         Ok((sent, requeued, undecided))
     }
+}
+
+/// Gives back the ramp slots a send took when it does not go out after all.
+async fn release_ramp(pool: &sqlx::PgPool, ws: WorkspaceId, scopes: &[uuid::Uuid], day: chrono::NaiveDate) -> Result<()> {
+    for scope in scopes {
+        outbox::release_ramp(pool, ws, *scope, day).await?;
+    }
+    Ok(())
 }
 
 /// Follow-up emails thread under the first email of the sequence (SPEC §7): same subject with

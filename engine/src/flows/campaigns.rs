@@ -59,6 +59,9 @@ pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
     campaigns::update(&mut tx, ws, id, &settings).await?;
     audit(&mut tx, &access, "campaign.update", id, Some(serde_json::to_value(&before.settings).unwrap_or_default()), Some(serde_json::to_value(&settings).unwrap_or_default())).await?;
     tx.commit().await?;
+    if before.status == CampaignStatus::Active && before.settings.target_accounts != settings.target_accounts {
+        crate::flows::score::rescore_all(engine, ws).await?;
+    }
     Ok(())
 }
 
@@ -88,6 +91,11 @@ pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: Camp
     campaigns::set_status(&mut tx, ws, id, to).await?;
     audit(&mut tx, &access, &format!("campaign.{}", to.as_str()), id, Some(json!({ "status": campaign.status })), Some(json!({ "status": to }))).await?;
     tx.commit().await?;
+    // The campaign's target accounts count only while it is active.
+    let was_active = campaign.status == CampaignStatus::Active;
+    if was_active != (to == CampaignStatus::Active) && !campaign.settings.target_accounts.is_empty() {
+        crate::flows::score::rescore_all(engine, ws).await?;
+    }
     Ok(to)
 }
 

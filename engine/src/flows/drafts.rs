@@ -29,7 +29,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
 use domain::cadence::{next_step, Decision, LeadProgress, PauseRules, StepAction, StepSet};
-use domain::campaign::{CampaignStatus, PermissionMode};
+use domain::campaign::{CampaignStatus, DraftingPolicy, PermissionMode};
 use domain::guard::{check, fingerprint, next_template, Draft as GuardDraft, GuardConfig, RejectionMemory};
 use domain::ids::{BatchId, CampaignId, DraftId, UserId, WorkspaceId};
 use domain::lead_status::{LeadStatus, Signal};
@@ -79,16 +79,13 @@ fn seed(lead: Uuid) -> u64 {
     u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
-/// The workspace's permission mode, overridden by the campaign's.
-async fn mode_of(engine: &Engine, ws: WorkspaceId, campaign: Option<PermissionMode>) -> Result<PermissionMode> {
+/// The workspace's drafting policy with the campaign's own permission mode, if it set one.
+async fn policy_of(engine: &Engine, ws: WorkspaceId, campaign: Option<PermissionMode>) -> Result<DraftingPolicy> {
+    let mut policy = crate::store::workspaces::drafting_policy(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
     if let Some(m) = campaign {
-        return Ok(m);
+        policy.permission_mode = m;
     }
-    let m: String = sqlx::query_scalar("select permission_mode from workspaces where id = $1")
-        .bind(ws.0)
-        .fetch_one(&engine.pool)
-        .await?;
-    Ok(m.parse().unwrap_or_default())
+    Ok(policy)
 }
 
 /// Enrolled leads per page: each page is three queries and one insert statement.
@@ -124,7 +121,8 @@ impl<'a> Pass<'a> {
         if campaign.status != CampaignStatus::Active {
             return Ok(None);
         }
-        let mode = mode_of(engine, ws, campaign.settings.permission_mode).await?;
+        let policy = policy_of(engine, ws, campaign.settings.permission_mode).await?;
+        let mode = policy.permission_mode;
         let sender = Sender {
             name: campaign.settings.sender_name.clone(),
             company: campaign.settings.sender_company.clone(),
@@ -135,7 +133,7 @@ impl<'a> Pass<'a> {
             LanguageModel::None => Writer::Templates { note: None },
             LanguageModel::Unusable(why) => Writer::Templates { note: Some(format!("template used: {why}")) },
         };
-        Ok(Some(Pass { engine, ws, campaign, mode, sender, guard: GuardConfig::default(), message_domain: message_domain(engine), writer, now }))
+        Ok(Some(Pass { engine, ws, campaign, mode, sender, guard: GuardConfig { mode: policy.guard_mode, ..GuardConfig::default() }, message_domain: message_domain(engine), writer, now }))
     }
 }
 

@@ -7,9 +7,9 @@
 //! same values, so a retried job does no harm. Each batch is one transaction; a crash between
 //! batches leaves earlier batches scored and the rest unscored, which a rerun picks up.
 //!
-//! It does not authorise (callers do) and does not resolve learned weights yet: the learning
-//! flow (SPEC §14) will pass its `WeightCandidates`; until then nothing is learned and the
-//! platform priors (or the defaults, when the operator switched priors off) apply.
+//! It does not authorise (callers do). The weights come from the cascade over stored weights
+//! (`store::weights`): the workspace's learned weights when confident enough, else the
+//! platform's for the ICP's first industry, else the platform's global ones, else the priors.
 //!
 //! The company-fit rules compare against the workspace's saved ICP (`flows::icp`), loaded for
 //! every run; when the ICP or the weights change, [`rescore_all`] queues a run over every lead.
@@ -20,7 +20,8 @@ use chrono::{DateTime, Utc};
 use domain::ids::WorkspaceId;
 use domain::lead_status::{transition_with, LeadStatus, Signal, StatusRules};
 use domain::leads::{is_personal_email, LeadId};
-use domain::score::{LeadProfile, Scorer, ScoringConfig, WeightCandidates};
+use domain::campaign::TargetList;
+use domain::score::{LeadProfile, Scorer, ScoringConfig, TargetAccountTier, WeightCandidates};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -48,6 +49,8 @@ pub struct ScoreCounts {
 pub struct ScoreSettings {
     pub config: ScoringConfig,
     pub candidates: WeightCandidates,
+    /// The active campaigns' target accounts: their leads' scores are multiplied.
+    pub targets: TargetList,
     pub status_rules: StatusRules,
     pub batch_size: i64,
 }
@@ -57,6 +60,7 @@ impl Default for ScoreSettings {
         ScoreSettings {
             config: ScoringConfig::default(),
             candidates: WeightCandidates::default(),
+            targets: TargetList::default(),
             status_rules: StatusRules::default(),
             batch_size: 1_000,
         }
@@ -65,11 +69,17 @@ impl Default for ScoreSettings {
 
 impl ScoreSettings {
     /// The settings a run for this workspace uses: the defaults with the workspace's saved ICP
-    /// (or the default ICP when it saved none).
+    /// (or the default ICP when it saved none), its active campaigns' target accounts and the
+    /// stored weights the cascade chooses from.
     pub async fn for_workspace(pool: &PgPool, ws: WorkspaceId) -> Result<ScoreSettings> {
         let icp = crate::flows::icp::load(pool, ws).await?;
         let mut settings = ScoreSettings::default();
         settings.config.icp = icp.scoring;
+        let mut tx = crate::db::tenant(pool, ws).await?;
+        settings.targets = TargetList::new(&crate::store::campaigns::active_target_accounts(&mut *tx, ws).await?);
+        let industry = settings.config.icp.industries.first().map(String::as_str);
+        settings.candidates = crate::store::weights::candidates(&mut tx, ws, industry).await?;
+        tx.commit().await?;
         Ok(settings)
     }
 }
@@ -122,6 +132,7 @@ pub async fn score_workspace_with(
 #[derive(Debug, Clone)]
 pub struct BatchScorer {
     scorer: Scorer,
+    targets: TargetList,
     rules: StatusRules,
     as_of: chrono::NaiveDate,
     pub now: DateTime<Utc>,
@@ -131,12 +142,12 @@ impl BatchScorer {
     pub fn new(settings: &ScoreSettings, now: DateTime<Utc>) -> Result<BatchScorer> {
         let weights = settings.candidates.resolve(&settings.config.weight_thresholds);
         let scorer = Scorer::new(settings.config.clone(), weights).map_err(|e| Error::Invalid(format!("scoring configuration: {e}")))?;
-        Ok(BatchScorer { scorer, rules: settings.status_rules.clone(), as_of: now.date_naive(), now })
+        Ok(BatchScorer { scorer, targets: settings.targets.clone(), rules: settings.status_rules.clone(), as_of: now.date_naive(), now })
     }
 
     /// The score of one lead and the status move it causes.
     pub fn update(&self, row: &ScoringRow) -> Result<ScoreUpdate> {
-        let score = self.scorer.score(&profile(row).facts(), self.as_of);
+        let score = self.scorer.score(&profile(row, &self.targets).facts(), self.as_of);
         let current: LeadStatus = row.status.parse().map_err(|e| Error::Internal(anyhow::anyhow!("{e}")))?;
         // A refused move (a terminal lead) keeps its status; the score is stored anyway.
         let status_change = transition_with(&self.rules, current, Signal::Scored { als: score.als.whole() })
@@ -150,7 +161,7 @@ impl BatchScorer {
 /// What a stored lead tells the scorer. Facts we do not store yet (web presence, role start,
 /// hiring, funding, intent, bounce and unsubscribe history beyond the lead's own status) stay
 /// unknown: web presence `None` means "not measured", which neither adds nor deducts.
-pub fn profile(row: &ScoringRow) -> LeadProfile {
+pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
     let status: Option<LeadStatus> = row.status.parse().ok();
     let location = match (&row.location, &row.country) {
         (Some(l), Some(c)) => format!("{l}, {c}"),
@@ -169,6 +180,9 @@ pub fn profile(row: &ScoringRow) -> LeadProfile {
         location,
         previously_bounced: status == Some(LeadStatus::Bounced),
         unsubscribed_anywhere: status == Some(LeadStatus::Unsubscribed),
+        target_account: targets
+            .multiplier(row.company_domain.as_deref(), row.email.as_deref())
+            .map(|m| TargetAccountTier::Listed { multiplier_pct: (m * 100.0).round().clamp(10.0, 1000.0) as u16 }),
         ..LeadProfile::default()
     }
 }

@@ -6,15 +6,18 @@
 
 use crate::auth::authorize;
 use crate::store::sending::{self, Switches};
-use crate::store::audit;
+use crate::store::{audit, workspaces};
+use chrono::{NaiveDate, Utc};
+use domain::allocate::{RampMode, RampOverview, WorkspaceSending};
+use domain::score::{Tier, TierSet};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::ids::{UserId, WorkspaceId};
 use domain::sending::SendingState;
 use serde_json::json;
 
-fn state(s: Switches, can_manage: bool) -> SendingState {
-    SendingState {
+async fn state(engine: &Engine, ws: WorkspaceId, s: Switches, can_manage: bool) -> Result<SendingState> {
+    Ok(SendingState {
         shadow_mode: s.shadow_mode,
         paused: s.sending_paused,
         paused_reason: s.sending_paused_reason,
@@ -23,7 +26,23 @@ fn state(s: Switches, can_manage: bool) -> SendingState {
         sendable_mailboxes: s.sendable_mailboxes,
         can_manage,
         confirm_text: s.name,
-    }
+        ramp: ramp_overview(engine, ws, Utc::now().date_naive()).await?,
+    })
+}
+
+/// Ramp mode as the banner shows it, while the workspace ramps.
+async fn ramp_overview(engine: &Engine, ws: WorkspaceId, today: NaiveDate) -> Result<Option<RampOverview>> {
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let overview = match workspaces::sending_mode(&mut *tx, ws, today).await? {
+        Some(mode @ WorkspaceSending::Ramp(r)) => {
+            let clean = workspaces::clean_ramp_days(&mut *tx, ws, r.started_on, today).await?;
+            let sent_today = workspaces::ramp_sent_today(&mut *tx, ws, today).await?;
+            Some(RampOverview { mode: r, status: mode.status(today, clean), sent_today })
+        }
+        _ => None,
+    };
+    tx.commit().await?;
+    Ok(overview)
 }
 
 fn snapshot(s: &Switches) -> serde_json::Value {
@@ -34,7 +53,7 @@ fn snapshot(s: &Switches) -> serde_json::Value {
 pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
     let s = sending::switches(&engine.pool, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
-    Ok(state(s, access.role.can(Action::GoLive)))
+    state(engine, access.workspace, s, access.role.can(Action::GoLive)).await
 }
 
 /// Changes the switches under a row lock and audits the change; `change` says what to do
@@ -54,24 +73,26 @@ async fn switch(
         sending::set_shadow_mode(&mut tx, ws, shadow).await?;
         sending::set_paused(&mut tx, ws, paused, reason.as_deref()).await?;
         let after = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
-        audit::record(
-            &mut tx,
-            audit::Record {
-                workspace: Some(ws),
-                actor: Some(access.user),
-                action,
-                target_type: "workspace",
-                target_id: Some(ws.to_string()),
-                before: Some(snapshot(&before)),
-                after: Some(snapshot(&after)),
-            },
-        )
-        .await?;
+        audit_change(&mut tx, access.user, ws, action, snapshot(&before), snapshot(&after)).await?;
         tracing::warn!(workspace = %ws, action, "sending switch changed");
     }
     tx.commit().await?;
     let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
-    Ok(state(s, true))
+    state(engine, ws, s, true).await
+}
+
+/// Audits a change of the workspace's sending switches or ramp, with the state before and after.
+async fn audit_change(tx: &mut sqlx::PgConnection, user: UserId, ws: WorkspaceId, action: &str, before: serde_json::Value, after: serde_json::Value) -> Result<()> {
+    let record = audit::Record {
+        workspace: Some(ws),
+        actor: Some(user),
+        action,
+        target_type: "workspace",
+        target_id: Some(ws.to_string()),
+        before: Some(before),
+        after: Some(after),
+    };
+    audit::record(tx, record).await
 }
 
 /// Leaves shadow mode: messages are sent for real from the next dispatch round. `confirmation`
@@ -106,6 +127,56 @@ pub async fn pause_sending(engine: &Engine, user: UserId, ws: WorkspaceId, reaso
 
 pub async fn resume_sending(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
     switch(engine, user, ws, "sending.resume", |s| Ok(s.sending_paused.then(|| (s.shadow_mode, false, None)))).await
+}
+
+/// Starts ramp mode (SPEC §6): from today at most `daily_limit` live sends a day, only to leads
+/// of `tiers`, for at least `supervised_days` clean days before it may graduate. Replaces a
+/// ramp already running (its days start again). Owner/admin; audited.
+pub async fn start_ramp(engine: &Engine, user: UserId, ws: WorkspaceId, daily_limit: u32, tiers: &[Tier], supervised_days: u32, today: NaiveDate) -> Result<SendingState> {
+    let ramp = RampMode::new(daily_limit, TierSet::of(tiers), supervised_days, today).map_err(|e| Error::Invalid(e.to_string()))?;
+    change_ramp(engine, user, ws, "sending.ramp_start", today, move |_, _| Ok(WorkspaceSending::Ramp(ramp))).await
+}
+
+/// Leaves ramp mode once enough clean supervised days are done: the graduated daily limit applies.
+pub async fn graduate(engine: &Engine, user: UserId, ws: WorkspaceId, today: NaiveDate) -> Result<SendingState> {
+    change_ramp(engine, user, ws, "sending.ramp_graduate", today, |mode, clean| match mode {
+        Some(m @ WorkspaceSending::Ramp(_)) => m.graduate(clean).map_err(|e| Error::Conflict(format!("not ready to graduate: {e}"))),
+        _ => Err(Error::Conflict("the workspace is not in ramp mode".into())),
+    })
+    .await
+}
+
+/// Ends ramp mode at once, without graduating: only the mailboxes' own caps apply.
+pub async fn leave_ramp(engine: &Engine, user: UserId, ws: WorkspaceId, today: NaiveDate) -> Result<SendingState> {
+    change_ramp(engine, user, ws, "sending.ramp_leave", today, |mode, _| match mode {
+        Some(WorkspaceSending::Ramp(_)) => Ok(WorkspaceSending::Graduated { daily_limit: None }),
+        _ => Err(Error::Conflict("the workspace is not in ramp mode".into())),
+    })
+    .await
+}
+
+async fn change_ramp(
+    engine: &Engine,
+    user: UserId,
+    ws: WorkspaceId,
+    action: &str,
+    today: NaiveDate,
+    change: impl FnOnce(Option<WorkspaceSending>, u32) -> Result<WorkspaceSending>,
+) -> Result<SendingState> {
+    let access = authorize(engine, user, ws, Action::GoLive).await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    let before = workspaces::sending_mode(&mut *tx, ws, today).await?;
+    let clean = match before {
+        Some(WorkspaceSending::Ramp(r)) => workspaces::clean_ramp_days(&mut *tx, ws, r.started_on, today).await?,
+        _ => 0,
+    };
+    let after = change(before, clean)?;
+    workspaces::set_sending_mode(&mut tx, ws, Some(&after)).await?;
+    audit_change(&mut tx, access.user, ws, action, json!(before), json!(after)).await?;
+    tx.commit().await?;
+    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    state(engine, ws, s, true).await
 }
 
 /// The platform-wide stop (`agency-os emergency-stop on|off`): the operator's switch, outside

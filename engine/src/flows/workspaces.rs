@@ -5,6 +5,7 @@ use crate::auth::{authorize, Access};
 use crate::store::{audit, invitations, memberships, users, workspaces};
 use crate::{Engine, Error, Result};
 use chrono::{Duration, Utc};
+use domain::campaign::DraftingPolicy;
 use domain::account::{Action, IssuedInvitation, InvitationPreview, InvitationStatus, LoginEmail, Role, WorkspaceName};
 use domain::ids::{InvitationId, UserId, WorkspaceId};
 use rand::RngCore;
@@ -40,6 +41,31 @@ pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::rename(&mut tx, ws, &name).await?;
     audit_ws(&mut tx, &access, "workspace.rename", "workspace", ws.to_string(), Some(json!({"name": before})), Some(json!({"name": name.as_str()}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The workspace's drafting policy, for anyone who can see the workspace.
+pub async fn drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<DraftingPolicy> {
+    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let policy = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    tx.commit().await?;
+    Ok(policy)
+}
+
+/// Changes the default permission mode of the workspace's campaigns and the quality guard's
+/// mode (owner/admin; audited with before and after). Campaigns with their own mode keep it.
+pub async fn set_drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId, policy: DraftingPolicy) -> Result<()> {
+    let access = authorize(engine, user, ws, Action::ConfigureDrafting).await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let before = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    if before == policy {
+        return Ok(());
+    }
+    workspaces::set_drafting_policy(&mut tx, ws, policy).await?;
+    let shown = |p: DraftingPolicy| json!({ "permission_mode": p.permission_mode.as_str(), "guard_mode": p.guard_mode.as_str() });
+    audit_ws(&mut tx, &access, "workspace.drafting_policy", "workspace", ws.to_string(), Some(shown(before)), Some(shown(policy))).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -355,3 +355,13 @@ pub async fn resume_due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<V
     .await?;
     Ok(rows.into_iter().map(|(w, l, c)| (WorkspaceId(w), l, CampaignId(c))).collect())
 }
+
+/// Every target account of the workspace's active campaigns (what scoring multiplies).
+pub async fn active_target_accounts<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Vec<TargetAccount>> {
+    let lists: Vec<serde_json::Value> =
+        sqlx::query_scalar("select target_accounts from campaigns where client_id = $1 and status = 'active' and target_accounts <> '[]'::jsonb")
+            .bind(ws.0)
+            .fetch_all(db)
+            .await?;
+    Ok(lists.into_iter().flat_map(|l| serde_json::from_value::<Vec<TargetAccount>>(l).unwrap_or_default()).collect())
+}

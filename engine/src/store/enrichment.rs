@@ -88,6 +88,7 @@ impl PendingLead {
             employee_count: self.employee_count,
             location: self.location.clone(),
             country: self.country.clone(),
+            company_domain: self.company_domain.clone(),
         }
     }
 }
@@ -482,6 +483,7 @@ async fn score_enriched(
                 employee_count: before.employee_count.or(e.employee_count),
                 location: before.location.clone().or_else(|| e.location.clone()),
                 country: before.country.clone(),
+                company_domain: before.company_domain.clone().or_else(|| e.company_domain.clone()),
             };
             (scoring.score)(&after).map(Some)
         })

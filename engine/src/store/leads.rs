@@ -384,6 +384,8 @@ pub struct ScoringRow {
     pub employee_count: Option<i32>,
     pub location: Option<String>,
     pub country: Option<String>,
+    /// Matched against the active campaigns' target accounts.
+    pub company_domain: Option<String>,
 }
 
 /// The next `limit` live leads after `after` in id order; with `only_unscored`, those never
@@ -398,7 +400,7 @@ pub async fn scoring_batch<'e>(
 ) -> Result<Vec<ScoringRow>> {
     Ok(sqlx::query_as(
         "select id, status, email, email_verified, phone, linkedin_url, title, industry, employee_count,
-                location, country
+                location, country, company_domain
          from leads
          where client_id = $1 and deleted_at is null
            and ($2::uuid is null or id > $2)

@@ -27,4 +27,5 @@ pub mod provider_keys;
 pub mod sending;
 pub mod users;
 pub mod webhook_events;
+pub mod weights;
 pub mod workspaces;

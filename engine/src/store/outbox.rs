@@ -135,6 +135,11 @@ pub struct SendContext {
     pub lead_replied: bool,
     /// The enrolment is paused (out of office) until then.
     pub paused_until: Option<DateTime<Utc>>,
+    /// The workspace's ramp mode (`domain::allocate::WorkspaceSending`), if it ever ramped.
+    pub sending_mode: Option<serde_json::Value>,
+    /// The campaign ramps on its own (tighter than the workspace).
+    pub campaign_ramp: bool,
+    pub lead_tier: Option<String>,
 }
 
 pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed) -> Result<Option<SendContext>> {
@@ -154,7 +159,8 @@ pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed
                 exists (select 1 from replies r where r.client_id = w.id and r.lead_id = l.id
                         and r.intent not in ('out_of_office', 'auto_reply')
                         and (r.campaign_id = c.id or r.received_at >= cl.enrolled_at)) as lead_replied,
-                cl.paused_until
+                cl.paused_until,
+                w.sending_mode, c.ramp as campaign_ramp, l.tier as lead_tier
          from workspaces w
          cross join platform_settings p
          join campaigns c on c.client_id = w.id and c.id = $3
@@ -348,6 +354,34 @@ pub async fn release_slot(db: impl PgExecutor<'_>, ws: WorkspaceId, mailbox: Mai
     sqlx::query("update mailbox_usage set sent = greatest(sent - 1, 0) where client_id = $1 and mailbox_id = $2 and day = $3")
         .bind(ws.0)
         .bind(mailbox.0)
+        .bind(day)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes one of today's sends under a ramp's daily limit (`scope`: the workspace's id, or a
+/// ramping campaign's); false when the limit is reached. Atomic like [`reserve_slot`].
+pub async fn reserve_ramp(db: impl PgExecutor<'_>, ws: WorkspaceId, scope: Uuid, day: NaiveDate, limit: i32) -> Result<bool> {
+    let taken: Option<i32> = sqlx::query_scalar(
+        "insert into ramp_usage (client_id, scope_id, day, sent) select $1, $2, $3, 1 where $4 > 0
+         on conflict (client_id, scope_id, day) do update set sent = ramp_usage.sent + 1
+            where ramp_usage.sent < $4
+         returning sent",
+    )
+    .bind(ws.0)
+    .bind(scope)
+    .bind(day)
+    .bind(limit)
+    .fetch_optional(db)
+    .await?;
+    Ok(taken.is_some_and(|n| n <= limit))
+}
+
+pub async fn release_ramp(db: impl PgExecutor<'_>, ws: WorkspaceId, scope: Uuid, day: NaiveDate) -> Result<()> {
+    sqlx::query("update ramp_usage set sent = greatest(sent - 1, 0) where client_id = $1 and scope_id = $2 and day = $3")
+        .bind(ws.0)
+        .bind(scope)
         .bind(day)
         .execute(db)
         .await?;

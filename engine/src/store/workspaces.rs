@@ -2,6 +2,9 @@
 
 use crate::{Error, Result};
 use domain::account::{Role, WorkspaceName, WorkspaceSummary};
+use chrono::NaiveDate;
+use domain::allocate::{RampMode, WorkspaceSending};
+use domain::campaign::DraftingPolicy;
 use domain::ids::{UserId, WorkspaceId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -81,4 +84,75 @@ pub async fn soft_delete(conn: &mut PgConnection, ws: WorkspaceId) -> Result<()>
         return Err(Error::NotFound("workspace"));
     }
     Ok(())
+}
+
+/// The workspace's drafting policy; unreadable stored values fall back to the defaults (the
+/// columns' checks make that impossible short of a manual edit).
+pub async fn drafting_policy<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId) -> Result<Option<DraftingPolicy>> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("select permission_mode, guard_mode from workspaces where id = $1 and deleted_at is null")
+            .bind(ws.0)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(mode, guard)| DraftingPolicy {
+        permission_mode: mode.parse().unwrap_or_default(),
+        guard_mode: guard.parse().unwrap_or_default(),
+    }))
+}
+
+pub async fn set_drafting_policy(conn: &mut PgConnection, ws: WorkspaceId, policy: DraftingPolicy) -> Result<()> {
+    sqlx::query("update workspaces set permission_mode = $2, guard_mode = $3 where id = $1 and deleted_at is null")
+        .bind(ws.0)
+        .bind(policy.permission_mode.as_str())
+        .bind(policy.guard_mode.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The workspace's ramp mode as stored (`None`: it never ramped). An unreadable value reads as
+/// the starting ramp from today: the cautious reading.
+pub async fn sending_mode<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, today: NaiveDate) -> Result<Option<WorkspaceSending>> {
+    let v: Option<Option<serde_json::Value>> = sqlx::query_scalar("select sending_mode from workspaces where id = $1 and deleted_at is null")
+        .bind(ws.0)
+        .fetch_optional(db)
+        .await?;
+    Ok(v.flatten().map(|v| serde_json::from_value(v).unwrap_or(WorkspaceSending::Ramp(RampMode::starting(today)))))
+}
+
+pub async fn set_sending_mode(conn: &mut PgConnection, ws: WorkspaceId, mode: Option<&WorkspaceSending>) -> Result<()> {
+    let v = mode.map(serde_json::to_value).transpose().map_err(|e| Error::Internal(e.into()))?;
+    sqlx::query("update workspaces set sending_mode = $2 where id = $1 and deleted_at is null")
+        .bind(ws.0)
+        .bind(v)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Supervised days of a ramp that are over and went cleanly: every UTC day from `since` up to
+/// yesterday on which the workspace had no bounce and no spam complaint.
+pub async fn clean_ramp_days<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, since: NaiveDate, today: NaiveDate) -> Result<u32> {
+    let troubled: i64 = sqlx::query_scalar(
+        "select count(distinct (occurred_at at time zone 'UTC')::date) from activities
+         where client_id = $1 and kind in ('bounced', 'complained')
+           and occurred_at >= ($2::date)::timestamp at time zone 'UTC' and occurred_at < ($3::date)::timestamp at time zone 'UTC'",
+    )
+    .bind(ws.0)
+    .bind(since)
+    .bind(today)
+    .fetch_one(db)
+    .await?;
+    let days = (today - since).num_days().max(0);
+    Ok(u32::try_from((days - troubled).max(0)).unwrap_or(0))
+}
+
+/// Live sends counted today against the workspace's own ramp limit.
+pub async fn ramp_sent_today<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, today: NaiveDate) -> Result<u32> {
+    let n: Option<i32> = sqlx::query_scalar("select sent from ramp_usage where client_id = $1 and scope_id = $1 and day = $2")
+        .bind(ws.0)
+        .bind(today)
+        .fetch_optional(db)
+        .await?;
+    Ok(u32::try_from(n.unwrap_or(0)).unwrap_or(0))
 }

@@ -218,3 +218,68 @@ async fn follow_ups_thread_under_the_first_email(pool: PgPool) {
     assert_eq!(sent[1].subject, format!("Re: {}", sent[0].subject));
     let _ = DraftId;
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_ramping_workspace_sends_at_most_its_daily_limit_to_its_tiers_only_until_it_graduates(pool: PgPool) {
+    use domain::score::Tier;
+    use engine::flows::sending;
+    let (engine, ws) = ready(&pool, 10, 50).await;
+    go_live(&pool, ws).await;
+    let owner: uuid::Uuid = sqlx::query_scalar("select user_id from memberships where client_id = $1 and role = 'owner'").bind(ws.0).fetch_one(&pool).await.unwrap();
+    let owner = domain::ids::UserId(owner);
+    let warm: Vec<uuid::Uuid> = sqlx::query_scalar("update leads set tier = 'warm' where id in (select id from leads where client_id = $1 order by id limit 4) returning id")
+        .bind(ws.0)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let day1 = tuesday();
+    let today = day1.date_naive();
+    assert!(matches!(sending::start_ramp(&engine, owner, ws, 0, &[Tier::Hot], 2, today).await, Err(engine::Error::Invalid(_))));
+    assert!(matches!(sending::start_ramp(&engine, owner, ws, 3, &[], 2, today).await, Err(engine::Error::Invalid(_))));
+    let viewer = member(&engine, ws, "member").await;
+    assert!(matches!(sending::start_ramp(&engine, viewer, ws, 3, &[Tier::Hot], 2, today).await, Err(engine::Error::Forbidden)));
+    let state = sending::start_ramp(&engine, owner, ws, 3, &[Tier::Hot], 2, today).await.unwrap();
+    let ramp = state.ramp.expect("the banner shows the ramp");
+    assert_eq!((ramp.mode.daily_limit, ramp.sent_today), (3, 0));
+
+    // Two workers at once: never more than the limit, never a warm lead.
+    let t = Arc::new(Recorder::default());
+    let (a, b) = (dispatcher(&engine, t.clone(), "w1"), dispatcher(&engine, t.clone(), "w2"));
+    let (ra, rb) = tokio::join!(a.round(day1), b.round(day1));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 3, "{ra:?} {rb:?}");
+    assert_eq!(t.count(), 3);
+    let sent_to: Vec<uuid::Uuid> = sqlx::query_scalar("select lead_id from outbox where client_id = $1 and state = 'sent'").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert!(sent_to.iter().all(|l| !warm.contains(l)), "only hot leads while ramping");
+    let reasons: Vec<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and state = 'pending'").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(reasons.iter().filter(|r| r.contains("sends only to hot leads (warm lead)")).count(), 4, "{reasons:?}");
+    assert_eq!(reasons.iter().filter(|r| r.contains("today's limit of 3 sends is reached")).count(), 3, "{reasons:?}");
+    // (The banner counts days by the real clock; the graduation below is told the day.)
+    assert_eq!(sending::get(&engine, owner, ws).await.unwrap().ramp.map(|r| r.mode.daily_limit), Some(3));
+
+    // Not ready to graduate after one clean day; the next day sends the next three.
+    let day2 = day1 + Duration::days(1);
+    assert!(matches!(sending::graduate(&engine, owner, ws, day2.date_naive()).await, Err(engine::Error::Conflict(_))));
+    assert_eq!(dispatcher(&engine, t.clone(), "w1").round(day2).await.unwrap().sent, 3);
+    assert_eq!(t.count(), 6);
+
+    // Graduated after two clean days: the warm leads go too.
+    let day3 = day1 + Duration::days(2);
+    let state = sending::graduate(&engine, owner, ws, day3.date_naive()).await.unwrap();
+    assert_eq!(state.ramp, None);
+    assert_eq!(dispatcher(&engine, t.clone(), "w1").round(day3).await.unwrap().sent, 4);
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where client_id = $1 and action like 'sending.ramp%' order by id").bind(ws.0).fetch_all(&pool).await.unwrap();
+    assert_eq!(actions, ["sending.ramp_start", "sending.ramp_graduate"]);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_ramping_campaign_tightens_a_workspace_that_does_not_ramp(pool: PgPool) {
+    let (engine, ws) = ready(&pool, 8, 50).await;
+    go_live(&pool, ws).await;
+    sqlx::query("update campaigns set ramp = true where client_id = $1").bind(ws.0).execute(&pool).await.unwrap();
+    let t = Arc::new(Recorder::default());
+    let r = dispatcher(&engine, t.clone(), "w1").round(tuesday()).await.unwrap();
+    assert_eq!((r.sent, r.postponed), (5, 3), "the starting ramp: 5 a day");
+    let why: String = sqlx::query_scalar("select last_error from outbox where client_id = $1 and state = 'pending' limit 1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert!(why.contains("ramp mode of this campaign"), "{why}");
+}

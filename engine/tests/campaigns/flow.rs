@@ -1,10 +1,10 @@
 //! Campaigns, drafting and the approval queue.
 
 use crate::support::*;
-use domain::campaign::{CampaignStatus, PermissionMode};
+use domain::campaign::{CampaignStatus, DraftingPolicy, PermissionMode, TargetAccount};
+use domain::guard::GuardMode;
 use domain::ids::DraftId;
-use domain::leads::LeadFilter;
-use engine::flows::{campaigns, drafts};
+use engine::flows::{campaigns, drafts, score, workspaces};
 use engine::store::drafts as store;
 use engine::Error;
 use sqlx::PgPool;
@@ -58,9 +58,7 @@ async fn co_pilot_drafts_wait_for_a_human_and_autopilot_goes_straight_to_the_out
     leads(&pool, ws2, 3).await;
     let mut s = settings("Auto");
     s.permission_mode = Some(PermissionMode::Autopilot);
-    let auto = campaigns::create(&engine, u2, ws2, s).await.unwrap();
-    campaigns::set_status(&engine, u2, ws2, auto, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(&engine, u2, ws2, auto, &LeadFilter::default()).await.unwrap();
+    let auto = active_campaign_with(&engine, u2, ws2, s).await;
     let r = drafts::draft_campaign(&engine, ws2, auto, tuesday()).await.unwrap();
     assert_eq!(r.auto_approved, 3);
     assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws2).await, 3);
@@ -80,6 +78,125 @@ async fn a_lead_without_personal_evidence_is_blocked_by_the_guard(pool: PgPool) 
     assert_eq!((r.drafted, r.blocked), (1, 1));
     let guard: serde_json::Value = sqlx::query_scalar("select guard from drafts where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
     assert_eq!(guard["code"], "GUARD-003", "{guard}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_workspace_drafting_policy_decides_what_a_new_campaigns_drafts_do(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let policy = workspaces::drafting_policy(&engine, u, ws).await.unwrap();
+    assert_eq!(policy, DraftingPolicy { permission_mode: PermissionMode::CoPilot, guard_mode: GuardMode::Enforce });
+
+    // A member and a viewer cannot change it; nothing is written.
+    for role in ["member", "viewer"] {
+        let m = member(&engine, ws, role).await;
+        let autopilot = DraftingPolicy { permission_mode: PermissionMode::Autopilot, ..policy };
+        assert!(matches!(workspaces::set_drafting_policy(&engine, m, ws, autopilot).await, Err(Error::Forbidden)), "{role}");
+    }
+    assert_eq!(workspaces::drafting_policy(&engine, u, ws).await.unwrap(), policy);
+
+    // Autopilot by default: a new campaign that names no mode sends its drafts straight to the outbox.
+    let autopilot = DraftingPolicy { permission_mode: PermissionMode::Autopilot, guard_mode: GuardMode::Enforce };
+    workspaces::set_drafting_policy(&engine, u, ws, autopilot).await.unwrap();
+    leads(&pool, ws, 3).await;
+    let id = active_campaign(&engine, u, ws).await;
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!((r.drafted, r.auto_approved), (3, 3), "{r:?}");
+    assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws).await, 3);
+
+    // A campaign's own mode still wins over the default.
+    let (u2, ws2) = owner_workspace(&engine, "Beta").await;
+    workspaces::set_drafting_policy(&engine, u2, ws2, autopilot).await.unwrap();
+    leads(&pool, ws2, 2).await;
+    let mut manual = settings("Manual");
+    manual.permission_mode = Some(PermissionMode::Manual);
+    let m = active_campaign_with(&engine, u2, ws2, manual).await;
+    let r = drafts::draft_campaign(&engine, ws2, m, tuesday()).await.unwrap();
+    assert_eq!((r.drafted, r.auto_approved), (2, 0), "{r:?}");
+
+    let (action, before, after): (String, serde_json::Value, serde_json::Value) =
+        sqlx::query_as("select action, before, after from audit_log where client_id = $1 and action = 'workspace.drafting_policy'")
+            .bind(ws.0)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(action, "workspace.drafting_policy");
+    assert_eq!((before["permission_mode"].as_str(), after["permission_mode"].as_str()), (Some("co_pilot"), Some("autopilot")));
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_soft_quality_guard_lets_a_failing_draft_reach_the_queue_marked_with_what_it_would_block(pool: PgPool) {
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let soft = DraftingPolicy { permission_mode: PermissionMode::CoPilot, guard_mode: GuardMode::Soft };
+    workspaces::set_drafting_policy(&engine, u, ws, soft).await.unwrap();
+    sqlx::query("insert into leads (client_id, source, email, first_name, company, status) values ($1, 'csv', 'x@bare.com.au', 'Jo', 'Bare Pty', 'scored')")
+        .bind(ws.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let id = active_campaign(&engine, u, ws).await;
+    let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
+    assert_eq!((r.drafted, r.blocked), (1, 0), "{r:?}");
+    let (status, guard): (String, serde_json::Value) = sqlx::query_as("select status, guard from drafts where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "pending");
+    assert_eq!(guard["code"], "GUARD-003", "{guard}");
+    assert!(guard["message"].as_str().unwrap().starts_with("soft mode, would block"), "{guard}");
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_target_accounts_leads_score_higher_by_its_multiplier_with_the_reason_shown(pool: PgPool) {
+    engine::jobs::setup(&pool).await.unwrap();
+    let engine = engine(&pool).await;
+    let (u, ws) = owner_workspace(&engine, "Acme").await;
+    let ids = leads(&pool, ws, 2).await;
+    // lead0@client0.com.au works at a target; lead1 does not.
+    let score_of = |id: uuid::Uuid| {
+        let pool = pool.clone();
+        async move {
+            let (als_exact, reasons): (i16, serde_json::Value) =
+                sqlx::query_as("select als_exact, reasons from leads where id = $1").bind(id).fetch_one(&pool).await.unwrap();
+            (als_exact, reasons.to_string())
+        }
+    };
+    score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
+    let (plain0, _) = score_of(ids[0]).await;
+    let (plain1, _) = score_of(ids[1]).await;
+
+    let jobs = || async {
+        let n: i64 = sqlx::query_scalar("select count(*) from apalis.jobs where job_type = 'agency_os::ScoreWorkspace'").fetch_one(&pool).await.unwrap();
+        n
+    };
+    let queued_before = jobs().await;
+    let mut s = settings("Targets");
+    s.target_accounts = vec![TargetAccount { domain: "client0.com.au".into(), multiplier: 1.5 }];
+    let id = campaigns::create(&engine, u, ws, s.clone()).await.unwrap();
+    // A draft campaign's list does not count yet.
+    score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
+    assert_eq!(score_of(ids[0]).await.0, plain0);
+    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
+    assert_eq!(jobs().await, queued_before + 1, "activating a campaign with targets queues a re-score");
+
+    score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
+    let (target, reasons) = score_of(ids[0]).await;
+    assert!(((f64::from(plain0) * 1.5).min(10_000.0) - f64::from(target)).abs() <= 1.0, "{plain0} ×1.5 ≈ {target}");
+    assert!(reasons.contains("listed"), "{reasons}");
+    let lead = engine::store::leads::get(&pool, ws, domain::leads::LeadId(ids[0])).await.unwrap().unwrap();
+    let shown: Vec<String> = lead.score.unwrap().reasons.iter().map(|r| r.to_string()).collect();
+    assert!(shown.iter().any(|r| r == "\u{d7}1.5 target account (on a campaign's list)"), "{shown:?}");
+    assert_eq!(score_of(ids[1]).await.0, plain1, "a lead elsewhere is unchanged");
+
+    // Changing the list queues a re-score, and the new multiplier applies.
+    s.target_accounts = vec![TargetAccount { domain: "client0.com.au".into(), multiplier: 1.2 }];
+    campaigns::update(&engine, u, ws, id, s).await.unwrap();
+    assert_eq!(jobs().await, queued_before + 2);
+    score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
+    assert!(((f64::from(plain0) * 1.2) - f64::from(score_of(ids[0]).await.0)).abs() <= 1.0);
+
+    // Pausing the campaign takes its list away again.
+    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Paused).await.unwrap();
+    score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
+    assert_eq!(score_of(ids[0]).await.0, plain0);
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]

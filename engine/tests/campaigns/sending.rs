@@ -30,12 +30,6 @@ fn form(address: &str, port: u16) -> MailboxForm {
     }
 }
 
-async fn member(engine: &Engine, ws: WorkspaceId, role: &str) -> UserId {
-    let u = user(&engine.pool, role).await;
-    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, $3)").bind(ws.0).bind(u.0).bind(role).execute(&engine.pool).await.unwrap();
-    u
-}
-
 async fn audit_actions(pool: &PgPool, ws: WorkspaceId) -> Vec<String> {
     sqlx::query_scalar("select action from audit_log where client_id = $1 order by id").bind(ws.0).fetch_all(pool).await.unwrap()
 }

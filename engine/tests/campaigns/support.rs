@@ -41,6 +41,13 @@ pub async fn owner_workspace(engine: &Engine, name: &str) -> (UserId, WorkspaceI
     (u, ws)
 }
 
+/// A new user who is a member of the workspace with this role.
+pub async fn member(engine: &Engine, ws: WorkspaceId, role: &str) -> UserId {
+    let u = user(&engine.pool, role).await;
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, $3)").bind(ws.0).bind(u.0).bind(role).execute(&engine.pool).await.unwrap();
+    u
+}
+
 /// `n` scored leads with everything a template needs.
 pub async fn leads(pool: &PgPool, ws: WorkspaceId, n: usize) -> Vec<Uuid> {
     let mut ids = Vec::new();
@@ -74,7 +81,12 @@ pub fn settings(name: &str) -> CampaignSettings {
 
 /// An active campaign with every lead of the workspace enrolled.
 pub async fn active_campaign(engine: &Engine, u: UserId, ws: WorkspaceId) -> CampaignId {
-    let id = campaigns::create(engine, u, ws, settings("Q1")).await.unwrap();
+    active_campaign_with(engine, u, ws, settings("Q1")).await
+}
+
+/// An active campaign with these settings and every lead of the workspace enrolled.
+pub async fn active_campaign_with(engine: &Engine, u: UserId, ws: WorkspaceId, s: CampaignSettings) -> CampaignId {
+    let id = campaigns::create(engine, u, ws, s).await.unwrap();
     campaigns::set_status(engine, u, ws, id, CampaignStatus::Active).await.unwrap();
     campaigns::enroll(engine, u, ws, id, &LeadFilter::default()).await.unwrap();
     id

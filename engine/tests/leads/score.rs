@@ -91,3 +91,43 @@ fn assert_weights(got: Weights, want: Weights) {
         assert!((g - w).abs() < 1e-9, "{got:?} != {want:?}");
     }
 }
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_scorer_takes_weights_from_the_stored_cascade(pool: PgPool) {
+    use domain::score::{LearnedWeights, PlatformWeights, RawWeights};
+    use engine::store::weights;
+    let ws = workspace(&pool, "Acme").await;
+    import_bytes(&pool, ws, CSV).await;
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let source = |pool: PgPool| async move {
+        score_workspace(&pool, ws.0, Scope::All, now).await.unwrap();
+        let s = lead_by_email(&pool, ws.0, "ann@acme.com.au").await.score.unwrap();
+        (s.weight_source, s.weights)
+    };
+    let w = |a: [f64; 5]| Weights::new(RawWeights { data_quality: a[0], authority: a[1], company_fit: a[2], timing: a[3], risk: a[4] }).unwrap();
+    let global = w([0.1, 0.4, 0.2, 0.2, 0.1]);
+    let learned = w([0.3, 0.3, 0.2, 0.1, 0.1]);
+
+    assert_eq!(source(pool.clone()).await.0, WeightSource::PlatformPriors, "nothing stored: the priors");
+
+    weights::save_platform(&pool, None, &PlatformWeights { weights: global, confidence: 0.55 }).await.unwrap();
+    let (src, got) = source(pool.clone()).await;
+    assert_eq!(src, WeightSource::PlatformGlobal);
+    assert_weights(got, global);
+
+    // Learned weights from too few conversions do not count yet; with enough they win.
+    let mut conn = pool.acquire().await.unwrap();
+    weights::save_learned(&mut conn, ws.0, &LearnedWeights { weights: learned, confidence: 0.9, conversions: 10 }).await.unwrap();
+    assert_eq!(source(pool.clone()).await.0, WeightSource::PlatformGlobal);
+    weights::save_learned(&mut conn, ws.0, &LearnedWeights { weights: learned, confidence: 0.9, conversions: 80 }).await.unwrap();
+    let (src, got) = source(pool.clone()).await;
+    assert_eq!(src, WeightSource::ClientLearned);
+    assert_weights(got, learned);
+
+    // Another workspace's learned weights never apply here; a corrupt stored row falls back.
+    let other = workspace(&pool, "Other").await;
+    weights::save_learned(&mut conn, other.0, &LearnedWeights { weights: global, confidence: 0.99, conversions: 500 }).await.unwrap();
+    assert_weights(source(pool.clone()).await.1, learned);
+    sqlx::query("update workspace_weights set weights = '{\"data_quality\": 5}' where client_id = $1").bind(ws.0.0).execute(&pool).await.unwrap();
+    assert_eq!(source(pool.clone()).await.0, WeightSource::PlatformGlobal);
+}
