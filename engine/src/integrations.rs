@@ -556,6 +556,8 @@ pub fn build(engine: &Engine, ws: WorkspaceId, base: &Enricher, sources: &BTreeM
             }
             RealClient::DataForSeo(c) => {
                 e.providers.seo = Arc::new(c);
+                // Measured only with a real key: the sandbox's numbers would move real scores.
+                e.settings.web_presence = true;
                 if own {
                     breakers.seo = fresh();
                 }

@@ -30,6 +30,7 @@ use crate::{Engine, Error};
 use domain::ids::WorkspaceId;
 use domain::lead_status::{transition, LeadStatus, Signal};
 use domain::leads::LeadId;
+use domain::score::WebPresence;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -104,6 +105,9 @@ pub struct EnrichSettings {
     pub async_max_wait: Duration,
     /// Leads of a batch in flight at once.
     pub concurrency: usize,
+    /// Measure the web presence of accepted leads' company domains (DataForSEO) for scoring;
+    /// on when the workspace has a DataForSEO key.
+    pub web_presence: bool,
 }
 
 impl Default for EnrichSettings {
@@ -120,6 +124,7 @@ impl Default for EnrichSettings {
             async_poll_interval: Duration::from_millis(500),
             async_max_wait: Duration::from_secs(60),
             concurrency: 48,
+            web_presence: false,
         }
     }
 }
@@ -336,6 +341,7 @@ pub async fn enrich_rows_scoring(
             }
         }
     }
+    let web = measure_web(engine, enricher, ws, &accepted).await?;
     let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
     let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     // A searched-for person may turn out to be one the workspace already has by email or
@@ -351,7 +357,7 @@ pub async fn enrich_rows_scoring(
     }
     let accepted = kept;
     let score_fn = |row: &crate::store::leads::ScoringRow| scorer.expect("only called when scoring").update(row);
-    let scoring = scorer.map(|s| store::BatchScoring { before: &before, score: &score_fn, scored_at: s.now });
+    let scoring = scorer.map(|s| store::BatchScoring { before: &before, score: &score_fn, scored_at: s.now, web: &web });
     let charge = store::record_batch(&mut tx, ws, &accepted, &skipped, next, scoring.as_ref()).await?;
     tx.commit().await?;
     report.scored += u32::try_from(charge.scored).unwrap_or(u32::MAX);
@@ -737,6 +743,41 @@ fn to_enrichment(p: &EnrichedPerson, via_cache: bool, trail: String) -> store::E
         employee_count: p.employee_count.and_then(|n| i32::try_from(n).ok()),
         reason: trail,
     }
+}
+
+/// Domains measured at once; each is two DataForSEO requests.
+const WEB_CONCURRENCY: usize = 4;
+
+/// The web presence of the accepted leads' company domains, each measured once (cached 30
+/// days) and stored for scoring (`company_web`), before the batch is written so its scores
+/// include it. Nothing when the workspace has no DataForSEO key; a domain the provider could
+/// not answer stays unmeasured, which neither adds nor deducts.
+async fn measure_web(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, accepted: &[(Uuid, store::Enrichment)]) -> Result<std::collections::HashMap<String, WebPresence>, EnrichError> {
+    let mut out = std::collections::HashMap::new();
+    if !enricher.settings.web_presence {
+        return Ok(out);
+    }
+    let domains: std::collections::BTreeSet<String> = accepted.iter().filter_map(|(_, e)| e.company_domain.clone()).filter(|d| !d.is_empty()).collect();
+    let measured: Vec<(String, Option<SeoSnapshot>)> = stream::iter(domains)
+        .map(|d| async move {
+            let snapshot = seo_signals(engine, enricher, ws, &d).await.ok().flatten();
+            (d, snapshot)
+        })
+        .buffer_unordered(WEB_CONCURRENCY)
+        .collect()
+        .await;
+    for (domain, snapshot) in measured {
+        let Some(s) = snapshot else { continue };
+        let web = WebPresence {
+            domain_rank: Some(s.backlinks.rank),
+            organic_etv: Some(s.rank.organic_etv),
+            top10_keywords: u32::try_from(s.rank.keywords_top10).unwrap_or(u32::MAX),
+            spam_score: Some(s.backlinks.spam_score.min(100)),
+        };
+        store::save_web(&engine.pool, ws, &domain, &web).await?;
+        out.insert(domain, web);
+    }
+    Ok(out)
 }
 
 /// SEO signals of a domain (DataForSEO), cached 30 days under `v1:seo:{domain}` (SPEC §5).

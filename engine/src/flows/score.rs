@@ -158,9 +158,10 @@ impl BatchScorer {
     }
 }
 
-/// What a stored lead tells the scorer. Facts we do not store yet (web presence, role start,
-/// hiring, funding, intent, bounce and unsubscribe history beyond the lead's own status) stay
-/// unknown: web presence `None` means "not measured", which neither adds nor deducts.
+/// What a stored lead tells the scorer. Facts we do not store yet (role start, hiring, funding,
+/// intent, bounce and unsubscribe history beyond the lead's own status) stay unknown; web
+/// presence comes from `company_web` when the domain was measured, and `None` means "not
+/// measured", which neither adds nor deducts.
 pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
     let status: Option<LeadStatus> = row.status.parse().ok();
     let location = match (&row.location, &row.country) {
@@ -180,6 +181,7 @@ pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
         location,
         previously_bounced: status == Some(LeadStatus::Bounced),
         unsubscribed_anywhere: status == Some(LeadStatus::Unsubscribed),
+        web: row.web.map(|w| w.0),
         target_account: targets
             .multiplier(row.company_domain.as_deref(), row.email.as_deref())
             .map(|m| TargetAccountTier::Listed { multiplier_pct: (m * 100.0).round().clamp(10.0, 1000.0) as u16 }),

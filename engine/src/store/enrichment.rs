@@ -71,6 +71,7 @@ pub struct PendingLead {
     pub country: Option<String>,
     pub industry: Option<String>,
     pub employee_count: Option<i32>,
+    pub web: Option<sqlx::types::Json<domain::score::WebPresence>>,
 }
 
 impl PendingLead {
@@ -89,14 +90,16 @@ impl PendingLead {
             location: self.location.clone(),
             country: self.country.clone(),
             company_domain: self.company_domain.clone(),
+            web: self.web.clone(),
         }
     }
 }
 
 const PENDING: &str = "select l.id, l.email, l.linkedin_url, l.first_name, l.last_name, l.company, l.company_domain,
             l.source_provider, l.provider_ref, l.status, l.email_verified, l.title, l.phone, l.location, l.country,
-            l.industry, l.employee_count
+            l.industry, l.employee_count, cw.web
      from leads l
+     left join company_web cw on cw.client_id = l.client_id and cw.domain = l.company_domain
      where l.client_id = $1 and l.status = 'new' and l.deleted_at is null
        and not exists (select 1 from enrichment_log e where e.client_id = l.client_id and e.lead_id = l.id)";
 
@@ -172,6 +175,8 @@ pub struct BatchScoring<'a> {
     /// The score and status move of a lead as scoring sees it (`flows::score::BatchScorer`).
     pub score: &'a (dyn Fn(&ScoringRow) -> Result<ScoreUpdate> + Sync),
     pub scored_at: DateTime<Utc>,
+    /// Web presence measured in this batch, by company domain.
+    pub web: &'a std::collections::HashMap<String, domain::score::WebPresence>,
 }
 
 /// Writes a whole batch in one transaction of the caller's: the log rows (their primary key
@@ -484,6 +489,11 @@ async fn score_enriched(
                 location: before.location.clone().or_else(|| e.location.clone()),
                 country: before.country.clone(),
                 company_domain: before.company_domain.clone().or_else(|| e.company_domain.clone()),
+                web: None,
+            };
+            let after = ScoringRow {
+                web: after.company_domain.as_ref().and_then(|d| scoring.web.get(d)).copied().map(sqlx::types::Json).or_else(|| before.web.clone()),
+                ..after
             };
             (scoring.score)(&after).map(Some)
         })
@@ -568,4 +578,18 @@ pub async fn reset_due_credits<'e>(db: impl PgExecutor<'e>, now: chrono::DateTim
     .execute(db)
     .await?
     .rows_affected())
+}
+
+/// Stores (replaces) the measured web presence of a company domain.
+pub async fn save_web(db: impl sqlx::PgExecutor<'_>, ws: WorkspaceId, domain: &str, web: &domain::score::WebPresence) -> Result<()> {
+    sqlx::query(
+        "insert into company_web (client_id, domain, web) values ($1, lower($2), $3)
+         on conflict (client_id, domain) do update set web = excluded.web, measured_at = now()",
+    )
+    .bind(ws.0)
+    .bind(domain)
+    .bind(sqlx::types::Json(web))
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -386,6 +386,8 @@ pub struct ScoringRow {
     pub country: Option<String>,
     /// Matched against the active campaigns' target accounts.
     pub company_domain: Option<String>,
+    /// The company domain's measured web presence, if it was measured (`company_web`).
+    pub web: Option<sqlx::types::Json<domain::score::WebPresence>>,
 }
 
 /// The next `limit` live leads after `after` in id order; with `only_unscored`, those never
@@ -399,13 +401,14 @@ pub async fn scoring_batch<'e>(
     limit: i64,
 ) -> Result<Vec<ScoringRow>> {
     Ok(sqlx::query_as(
-        "select id, status, email, email_verified, phone, linkedin_url, title, industry, employee_count,
-                location, country, company_domain
-         from leads
-         where client_id = $1 and deleted_at is null
-           and ($2::uuid is null or id > $2)
-           and (not $3 or scored_at is null)
-         order by id
+        "select l.id, l.status, l.email, l.email_verified, l.phone, l.linkedin_url, l.title, l.industry, l.employee_count,
+                l.location, l.country, l.company_domain, cw.web
+         from leads l
+         left join company_web cw on cw.client_id = l.client_id and cw.domain = l.company_domain
+         where l.client_id = $1 and l.deleted_at is null
+           and ($2::uuid is null or l.id > $2)
+           and (not $3 or l.scored_at is null)
+         order by l.id
          limit $4",
     )
     .bind(ws.0)

@@ -308,3 +308,72 @@ async fn find_leads_from_icp_searches_apollo_with_the_workspace_key_and_the_sand
     let r = discover::discover(&engine, &d, plain_owner, plain, 3).await.unwrap();
     assert_eq!(r.found, 3, "the sandbox answers a workspace without a key");
 }
+
+/// DataForSEO's documented envelope around one task's result.
+fn seo_envelope(result: serde_json::Value, path: &[&str]) -> serde_json::Value {
+    json!({
+        "version": "0.1.20250526", "status_code": 20000, "status_message": "Ok.", "time": "0.2 sec.", "cost": 0.0101,
+        "tasks_count": 1, "tasks_error": 0,
+        "tasks": [{ "id": "11271217-1535-0385-0000-6a0c6b1d9a64", "status_code": 20000, "status_message": "Ok.",
+                    "time": "0.1 sec.", "cost": 0.0101, "result_count": 1, "path": path, "data": {}, "result": result }]
+    })
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_workspace_with_a_dataforseo_key_gets_web_presence_points_for_its_enriched_leads(pool: PgPool) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/people/match"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("apollo-people-match.200.example.json"), "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/dataforseo_labs/google/domain_rank_overview/live"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(seo_envelope(
+            json!([{ "se_type": "google", "target": "apollo.io", "location_code": 2036, "language_code": "en", "total_count": 1, "items_count": 1,
+                     "items": [{ "se_type": "google", "location_code": 2036, "language_code": "en",
+                                 "metrics": { "organic": { "pos_1": 40, "pos_2_3": 60, "pos_4_10": 120, "etv": 250000.0, "count": 9000 },
+                                              "paid": { "pos_1": 0, "etv": 0, "count": 0 } } }] }]),
+            &["v3", "dataforseo_labs", "google", "domain_rank_overview", "live"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/backlinks/summary/live"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(seo_envelope(
+            json!([{ "target": "apollo.io", "rank": 610, "backlinks": 900000, "backlinks_spam_score": 3, "referring_domains": 24000,
+                     "info": { "target_spam_score": 3 } }]),
+            &["v3", "backlinks", "summary", "live"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut engine = engine_against(&pool, &server).await;
+    engine.settings.providers.dataforseo_url = server.uri();
+    let keyed = workspace(&pool, "Keyed").await;
+    let plain = workspace(&pool, "Plain").await;
+    store_key(&engine, keyed, Integration::Apollo, &Credential::Key(ApiKey::new(APOLLO_KEY))).await;
+    store_key(&engine, keyed, Integration::DataForSeo, &Credential::Login { login: "login@agency.example".into(), password: ApiKey::new("dfs-password") }).await;
+    let ctx = JobContext::configured(engine.clone());
+
+    let web_reasons = |pool: PgPool, lead: Uuid| async move {
+        let reasons: serde_json::Value = sqlx::query_scalar("select reasons from leads where id = $1").bind(lead).fetch_one(&pool).await.unwrap();
+        reasons.as_array().unwrap().iter().filter(|r| r["code"].as_str().is_some_and(|c| c.contains("domain_rank") || c.contains("traffic") || c.contains("keyword"))).count()
+    };
+    let a = tim(&pool, keyed).await;
+    run_enrich_batch(&ctx, &EnrichBatch { workspace: keyed.0, lead_ids: vec![a] }).await.unwrap();
+    engine::flows::score::score_workspace(&pool, keyed, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    let web: serde_json::Value = sqlx::query_scalar("select web from company_web where client_id = $1 and domain = 'apollo.io'").bind(keyed.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((web["domain_rank"].as_u64(), web["top10_keywords"].as_u64(), web["spam_score"].as_u64()), (Some(610), Some(220), Some(3)), "{web}");
+    assert!(web_reasons(pool.clone(), a).await > 0, "the web-presence rules fired");
+
+    // The same company in a workspace without a DataForSEO key: not measured, no points, no call.
+    let b = tim(&pool, plain).await;
+    run_enrich_batch(&ctx, &EnrichBatch { workspace: plain.0, lead_ids: vec![b] }).await.unwrap();
+    engine::flows::score::score_workspace(&pool, plain, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    assert_eq!(web_reasons(pool.clone(), b).await, 0);
+    let measured: i64 = sqlx::query_scalar("select count(*) from company_web where client_id = $1").bind(plain.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(measured, 0);
+    server.verify().await;
+}
