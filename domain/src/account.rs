@@ -229,6 +229,8 @@ pub enum Action {
     RenameWorkspace,
     DeleteWorkspace,
     ManageBilling,
+    /// Seeing the plan, usage and invoices (the Billing page).
+    ViewBilling,
     ViewAudit,
     /// Putting a campaign on autopilot, which removes human approval of its drafts.
     ChooseAutopilot,
@@ -246,6 +248,7 @@ impl Action {
             | Action::GoLive
             | Action::RenameWorkspace
             | Action::ViewAudit
+            | Action::ViewBilling
             | Action::ChooseAutopilot
             | Action::SetReportTargets => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
