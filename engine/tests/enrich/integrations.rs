@@ -308,3 +308,15 @@ async fn find_leads_from_icp_searches_apollo_with_the_workspace_key_and_the_sand
     let r = discover::discover(&engine, &d, plain_owner, plain, 3).await.unwrap();
     assert_eq!(r.found, 3, "the sandbox answers a workspace without a key");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_configured_unit_costs_are_the_ones_a_workspaces_providers_charge(pool: PgPool) {
+    use engine::ledger::{CostAud, Operation};
+    use engine::providers::ProviderName;
+    let mut engine = engine(&pool).await;
+    engine.settings.unit_costs.hunter_email = 0.5;
+    let ws = workspace(&pool, "Costs").await;
+    let enricher = Resolver::from_engine(&engine).enricher_for(ws).await.unwrap();
+    assert_eq!(enricher.costs.hunter_email, 0.5, "not the SPEC default 0.023");
+    assert_eq!(enricher.costs.cost(ProviderName::Hunter, Operation::Enrich, 2.0), CostAud::from_dollars(1.0));
+}
