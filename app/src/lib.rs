@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=auth::InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/workspaces/new") view=workspace::NewWorkspacePage ssr=SsrMode::Async/>
+                <Route path=path!("/ops") view=ops::OpsPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/w/:ws") view=shell::WorkspaceShell ssr=SsrMode::Async>
                     <Route path=path!("") view=dashboard::Dashboard ssr=SsrMode::Async/>
                     <Route path=path!("onboarding") view=onboarding::OnboardingPage ssr=SsrMode::Async/>
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("inbox") view=inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("reports") view=reports::ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("billing") view=billing::BillingPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/mailboxes") view=mailboxes::MailboxesPage ssr=SsrMode::Async/>

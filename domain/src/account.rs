@@ -229,6 +229,8 @@ pub enum Action {
     RenameWorkspace,
     DeleteWorkspace,
     ManageBilling,
+    /// Seeing the plan, usage and invoices (the Billing page).
+    ViewBilling,
     ViewAudit,
     /// Putting a campaign on autopilot, which removes human approval of its drafts.
     ChooseAutopilot,
@@ -248,6 +250,7 @@ impl Action {
             | Action::GoLive
             | Action::RenameWorkspace
             | Action::ViewAudit
+            | Action::ViewBilling
             | Action::ChooseAutopilot
             | Action::SetReportTargets
             | Action::ConfigureDrafting => Role::Admin,

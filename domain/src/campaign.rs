@@ -115,15 +115,6 @@ impl fmt::Display for CampaignStatus {
     }
 }
 
-/// SPEC §2: active campaigns per plan tier.
-pub fn max_active_campaigns(plan: &str) -> u32 {
-    match plan {
-        "velocity" => 10,
-        "dominance" => 20,
-        _ => 5,
-    }
-}
-
 /// How a workspace drafts unless a campaign says otherwise: the default permission mode of its
 /// campaigns and whether the quality guard blocks (`enforce`) or only marks (`soft`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -315,13 +306,14 @@ impl CampaignSettings {
     }
 }
 
-/// Decides a status change, including the plan limit when activating.
-pub fn change_status(from: CampaignStatus, to: CampaignStatus, active_now: u32, plan: &str, settings: &CampaignSettings) -> Result<CampaignStatus, CampaignError> {
+/// Decides a status change, including the plan's limit of active campaigns (`max_active`, from
+/// [`crate::plans::Plans`]) when activating.
+pub fn change_status(from: CampaignStatus, to: CampaignStatus, active_now: u32, max_active: u32, settings: &CampaignSettings) -> Result<CampaignStatus, CampaignError> {
     if !from.can_become(to) {
         return Err(CampaignError::Transition { from, to });
     }
     if to == CampaignStatus::Active {
-        let max = max_active_campaigns(plan);
+        let max = max_active;
         if active_now >= max {
             return Err(CampaignError::PlanLimit { max });
         }
@@ -377,14 +369,14 @@ mod tests {
     fn status_moves_follow_the_machine_and_the_plan_limit() {
         use CampaignStatus::*;
         let s = ok().validate().unwrap();
-        assert_eq!(change_status(Draft, Active, 0, "ignition", &s), Ok(Active));
-        assert_eq!(change_status(Draft, Active, 5, "ignition", &s), Err(CampaignError::PlanLimit { max: 5 }));
-        assert_eq!(change_status(Paused, Active, 9, "velocity", &s), Ok(Active));
-        assert!(matches!(change_status(Archived, Active, 0, "ignition", &s), Err(CampaignError::Transition { .. })));
-        assert!(matches!(change_status(Draft, Paused, 0, "ignition", &s), Err(CampaignError::Transition { .. })));
+        assert_eq!(change_status(Draft, Active, 0, 5, &s), Ok(Active));
+        assert_eq!(change_status(Draft, Active, 5, 5, &s), Err(CampaignError::PlanLimit { max: 5 }));
+        assert_eq!(change_status(Paused, Active, 9, 10, &s), Ok(Active));
+        assert!(matches!(change_status(Archived, Active, 0, 5, &s), Err(CampaignError::Transition { .. })));
+        assert!(matches!(change_status(Draft, Paused, 0, 5, &s), Err(CampaignError::Transition { .. })));
         let mut anon = s.clone();
         anon.physical_address.clear();
-        assert_eq!(change_status(Draft, Active, 0, "ignition", &anon), Err(CampaignError::SenderIdentity));
+        assert_eq!(change_status(Draft, Active, 0, 5, &anon), Err(CampaignError::SenderIdentity));
     }
 
     #[test]

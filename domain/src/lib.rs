@@ -11,6 +11,9 @@ pub mod api_keys;
 pub mod column_mapping;
 pub mod integrations;
 pub mod ids;
+// Plans, prices and subscription statuses (SPEC §2), and Stripe's webhook signature.
+pub mod billing;
+pub mod plans;
 
 // Lead scoring (SPEC §4) and the ideal customer profile it compares against (§12).
 pub mod icp;

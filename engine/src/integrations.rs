@@ -639,7 +639,8 @@ impl Resolver {
 
     /// The product default: the sandbox of the configured seed wherever no key is set.
     pub fn from_engine(engine: &Engine) -> Self {
-        let base = Enricher::sandbox(engine.settings.providers.sandbox_seed);
+        let mut base = Enricher::sandbox(engine.settings.providers.sandbox_seed);
+        base.costs = Arc::new(engine.settings.unit_costs.clone());
         Self::configured(engine.clone(), base)
     }
 

@@ -283,7 +283,7 @@ pub struct ResetCredits;
 pub const RESET_CREDITS_SCHEDULE: &str = "0 0 * * * *";
 
 async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64, Error> {
-    crate::store::enrichment::reset_due_credits(&ctx.engine.pool, chrono::Utc::now())
+    crate::store::enrichment::reset_due_credits(&ctx.engine.pool, &ctx.engine.settings.plans, chrono::Utc::now())
         .await
         .map_err(|e| Error::from(JobError::from(e)))
 }

@@ -55,6 +55,12 @@ pub struct Settings {
     /// The installation's mailbox for notices to its own users (`AGENCY_OS_NOTIFY_SMTP_URL`);
     /// `None` turns those emails off.
     pub notify_mail: Option<flows::notify::NotifyMail>,
+    /// The plan tiers' lead pools, campaign limits, seats and prices (SPEC §2).
+    pub plans: domain::plans::Plans,
+    /// AUD per provider unit, recorded in the cost ledger (SPEC §13).
+    pub unit_costs: ledger::UnitCosts,
+    /// Stripe, when the installation has keys; without it the operator sets plans by hand.
+    pub stripe: Option<providers::stripe::StripeConfig>,
 }
 
 impl Default for Settings {
@@ -71,6 +77,9 @@ impl Default for Settings {
             // Strict: tests that talk to local servers allow private addresses explicitly.
             net: net::NetPolicy::default(),
             notify_mail: None,
+            plans: domain::plans::Plans::default(),
+            unit_costs: ledger::UnitCosts::default(),
+            stripe: None,
         }
     }
 }

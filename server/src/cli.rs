@@ -22,6 +22,29 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Set a workspace's tier and subscription status (audited as plan.set); a tier change
+    /// moves its credits by the difference between the two lead pools. Prints the change.
+    Set {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["ignition", "velocity", "dominance"]))]
+        tier: String,
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["trialing", "active", "past_due", "cancelled", "paused"]))]
+        status: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OperatorCommand {
+    /// Make the user with this login a platform operator (audited).
+    Grant { email: String },
+    /// Take the operator flag away (audited).
+    Revoke { email: String },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the web app and run the background worker in one process.
     Serve {
@@ -113,6 +136,16 @@ pub enum Command {
         /// Why (shown to every workspace while the stop is on).
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// A workspace's plan, set by hand (installations without Stripe keys, or to correct one).
+    Plan {
+        #[command(subcommand)]
+        action: PlanCommand,
+    },
+    /// The platform operator flag of a user (the operator console and plan settings).
+    Operator {
+        #[command(subcommand)]
+        action: OperatorCommand,
     },
     /// Classify replies: reads one reply text on standard input (or, with --jsonl, one JSON
     /// object {"text", "subject"?, "headers"?} per line) and prints one JSON object
@@ -236,6 +269,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 (true, reason) => println!("Emergency stop is ON: nothing is sent by any workspace ({}).", reason.unwrap_or_default()),
                 (false, _) => println!("Emergency stop is OFF: workspaces that are live send again."),
             }
+            Ok(())
+        }
+        Command::Plan { action: PlanCommand::Set { workspace, tier, status } } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let ws = find_workspace(&engine, &workspace).await?;
+            let (tier, status) = (tier.parse().map_err(anyhow::Error::msg)?, status.parse().map_err(anyhow::Error::msg)?);
+            let c = engine::flows::billing::set_plan(&engine, ws, tier, status, None, "cli").await?;
+            println!(
+                "Workspace {ws}: {} ({}) -> {} ({}); {} credits left.",
+                c.before.0.label(),
+                c.before.1,
+                c.after.0.label(),
+                c.after.1,
+                c.credits_remaining
+            );
+            Ok(())
+        }
+        Command::Operator { action } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            let (email, on) = match &action {
+                OperatorCommand::Grant { email } => (email, true),
+                OperatorCommand::Revoke { email } => (email, false),
+            };
+            let changed = engine::flows::billing::set_operator(&engine, email, on).await.map_err(|e| match e {
+                engine::Error::NotFound(_) => anyhow::anyhow!("no user signed up with {email}"),
+                other => other.into(),
+            })?;
+            let state = if on { "an operator" } else { "not an operator" };
+            println!("{email} is {state}{}.", if changed { " now" } else { " already" });
             Ok(())
         }
         Command::DkimSign { domain, selector, key, algorithm } => crate::mail_tools::dkim_sign(&domain, &selector, &key, algorithm.as_deref()),

@@ -100,6 +100,14 @@ pub struct Config {
     pub extra_ca_pem: Option<Vec<u8>>,
     /// The installation's mailbox for notices to its users (reply announcements).
     pub notify_mail: Option<engine::flows::notify::NotifyMail>,
+    /// The plan tiers' lead pools, campaign limits, seats, prices and COGS (SPEC §2): defaults,
+    /// then `[plans.<tier>]` in the file, then `AGENCY_OS_PLANS__<TIER>__<FIELD>`.
+    pub plans: domain::plans::Plans,
+    /// AUD per provider unit for the cost ledger (SPEC §13): `[unit_costs]`,
+    /// `AGENCY_OS_UNIT_COSTS__<FIELD>`.
+    pub unit_costs: engine::ledger::UnitCosts,
+    /// Stripe, when both its secret key and webhook secret are set.
+    pub stripe: Option<engine::providers::stripe::StripeConfig>,
 }
 
 /// The master key that seals provider keys at rest.
@@ -127,6 +135,30 @@ const PLATFORM_KEYS: &[(&str, Integration)] = &[
     ("AGENCY_OS_ANTHROPIC_KEY", Integration::Anthropic),
     ("AGENCY_OS_OPENAI_KEY", Integration::OpenAiCompatible),
 ];
+
+const PLANS_PREFIX: &str = "AGENCY_OS_PLANS";
+const UNIT_COSTS_PREFIX: &str = "AGENCY_OS_UNIT_COSTS";
+
+/// Calls `f` with the variable name (`PREFIX__KEY__…`, upper case) of every leaf of `value`.
+fn for_each_leaf(prefix: &str, value: &mut serde_json::Value, f: &mut impl FnMut(&str, &mut serde_json::Value)) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                for_each_leaf(&format!("{prefix}__{}", k.to_ascii_uppercase()), v, f);
+            }
+        }
+        leaf => f(prefix, leaf),
+    }
+}
+
+/// The variables of the nested settings (plans, unit costs), which the config file may set.
+fn nested_variables() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut collect = |prefix: &str, mut v: serde_json::Value| for_each_leaf(prefix, &mut v, &mut |var, _| out.push(var.to_string()));
+    collect(PLANS_PREFIX, serde_json::to_value(domain::plans::Plans::default()).expect("plans serialise"));
+    collect(UNIT_COSTS_PREFIX, serde_json::to_value(engine::ledger::UnitCosts::default()).expect("costs serialise"));
+    out
+}
 
 /// Every variable we read, with what it expects; printed by `--help` and the README.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
@@ -181,6 +213,15 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", "5", "daily language-model spend cap per workspace in AUD (0 turns model drafting off), 0 to 100000"),
     ("AGENCY_OS_AI_PLATFORM_DAILY_AUD", "100", "daily language-model spend cap for the whole installation in AUD, 0 to 1000000"),
     ("AGENCY_OS_AI_PRICES", "", "extra or replaced model prices, AUD per million tokens: model=input/output,… e.g. llama3.1=0/0,gpt-4o-mini=0.23/0.93"),
+    ("AGENCY_OS_STRIPE_SECRET_KEY", "", "Stripe secret key (sk_live_… / sk_test_…) for Checkout, the Customer Portal and invoices; unset, the operator sets plans by hand (agency-os plan set)"),
+    ("AGENCY_OS_STRIPE_WEBHOOK_SECRET", "", "the signing secret (whsec_…) of the Stripe webhook endpoint <AGENCY_OS_PUBLIC_URL>/webhooks/stripe; needed with the secret key"),
+    ("AGENCY_OS_STRIPE_URL", "https://api.stripe.com", "Stripe API base URL"),
+    ("AGENCY_OS_STRIPE_PRICE_IGNITION", "", "Stripe price id (price_…) of Ignition; unset, Checkout charges the configured price in AUD a month"),
+    ("AGENCY_OS_STRIPE_PRICE_VELOCITY", "", "Stripe price id of Velocity (as above)"),
+    ("AGENCY_OS_STRIPE_PRICE_DOMINANCE", "", "Stripe price id of Dominance (as above)"),
+    ("AGENCY_OS_FOUNDING_PRICES", "false", "true to charge the founding prices at Checkout (else the regular prices)"),
+    ("AGENCY_OS_PLANS__<TIER>__<FIELD>", "SPEC §2", "a plan figure: TIER ignition, velocity or dominance; FIELD lead_pool, active_campaigns, linkedin_seats, founding_price_aud, regular_price_aud, cogs_aud (in the file: [plans.velocity] lead_pool = 3000)"),
+    ("AGENCY_OS_UNIT_COSTS__<FIELD>", "SPEC §13", "AUD per provider unit in the cost ledger: FIELD apollo_search, apollo_match, hunter_email, hunter_verify, dataforseo_domain_rank, dataforseo_backlinks, bettercontact_credit, clay_credit, clay_credits_per_row, instantly_email, smartlead_email (in the file: [unit_costs] hunter_email = 0.03)"),
     ("AGENCY_OS_CONFIG", "", "optional TOML file with any of these keys (lower-case names, without the AGENCY_OS_ prefix for ours)"),
 ];
 
@@ -285,6 +326,71 @@ impl Source {
             return Err(self.err(var, "names a model without a price; add it to AGENCY_OS_AI_PRICES"));
         }
         Ok(m)
+    }
+
+    /// `default` with every leaf overridden by its variable `PREFIX__FIELD[__FIELD…]`: whole
+    /// numbers for whole-number fields, non-negative amounts for the others.
+    fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(&self, prefix: &str, default: T) -> Result<T, ConfigError> {
+        let mut value = serde_json::to_value(default).expect("settings serialise");
+        let mut failed = None;
+        for_each_leaf(prefix, &mut value, &mut |var, leaf| {
+            let Some(raw) = self.get(var).map(str::trim) else { return };
+            let parsed = if leaf.is_u64() {
+                raw.parse::<u32>().ok().map(serde_json::Value::from)
+            } else {
+                raw.parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0).map(serde_json::Value::from)
+            };
+            match parsed {
+                Some(v) => *leaf = v,
+                None if failed.is_none() => failed = Some(self.err(var, if leaf.is_u64() { "must be a whole number from 0 to 4294967295" } else { "must be an amount of 0 or more" })),
+                None => {}
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        Ok(serde_json::from_value(value).expect("the same shape deserialises"))
+    }
+
+    fn plans(&self) -> Result<domain::plans::Plans, ConfigError> {
+        let plans: domain::plans::Plans = self.overlay(PLANS_PREFIX, domain::plans::Plans::default())?;
+        plans.check().map_err(|problem| ConfigError { var: format!("{PLANS_PREFIX}__…"), problem, got: String::new() })?;
+        Ok(plans)
+    }
+
+    fn stripe(&self) -> Result<Option<engine::providers::stripe::StripeConfig>, ConfigError> {
+        use engine::providers::{stripe, ApiKey};
+        let (key, hook) = (self.get("AGENCY_OS_STRIPE_SECRET_KEY"), self.get("AGENCY_OS_STRIPE_WEBHOOK_SECRET"));
+        let secret = |var: &str, problem: &str| ConfigError { var: var.into(), problem: problem.into(), got: "****".into() };
+        let (key, hook) = match (key.map(str::trim), hook.map(str::trim)) {
+            (None, None) => return Ok(None),
+            (Some(k), Some(h)) => (k, h),
+            (Some(_), None) => return Err(secret("AGENCY_OS_STRIPE_WEBHOOK_SECRET", "must be set with AGENCY_OS_STRIPE_SECRET_KEY (the webhook endpoint's whsec_… signing secret)")),
+            (None, Some(_)) => return Err(secret("AGENCY_OS_STRIPE_SECRET_KEY", "must be set with AGENCY_OS_STRIPE_WEBHOOK_SECRET")),
+        };
+        if !(key.starts_with("sk_") || key.starts_with("rk_")) {
+            return Err(secret("AGENCY_OS_STRIPE_SECRET_KEY", "must be a Stripe secret or restricted key (sk_… or rk_…)"));
+        }
+        if !hook.starts_with("whsec_") {
+            return Err(secret("AGENCY_OS_STRIPE_WEBHOOK_SECRET", "must be the endpoint's signing secret, whsec_…"));
+        }
+        let mut prices = Vec::new();
+        for tier in domain::plans::Tier::ALL {
+            let var = format!("AGENCY_OS_STRIPE_PRICE_{}", tier.as_str().to_ascii_uppercase());
+            if let Some(p) = self.get(&var).map(str::trim) {
+                if !p.starts_with("price_") {
+                    return Err(self.err(&var, "must be a Stripe price id, price_…"));
+                }
+                prices.push((tier, p.to_string()));
+            }
+        }
+        Ok(Some(stripe::StripeConfig {
+            secret_key: ApiKey::new(key),
+            webhook_secret: ApiKey::new(hook),
+            base_url: self.base_url("AGENCY_OS_STRIPE_URL", stripe::DEFAULT_BASE_URL)?,
+            prices,
+            founding_prices: self.bool("AGENCY_OS_FOUNDING_PRICES", false)?,
+        }))
     }
 
     fn providers(&self) -> Result<ProviderConfig, ConfigError> {
@@ -418,6 +524,9 @@ impl Config {
                 None => None,
                 Some(path) => Some(std::fs::read(path.trim()).map_err(|e| s.err("AGENCY_OS_EXTRA_CA_FILE", &format!("cannot be read ({e})")))?),
             },
+            plans: s.plans()?,
+            unit_costs: s.overlay(UNIT_COSTS_PREFIX, engine::ledger::UnitCosts::default())?,
+            stripe: s.stripe()?,
             notify_mail: match s.get("AGENCY_OS_NOTIFY_SMTP_URL").map(str::trim).filter(|v| !v.is_empty()) {
                 None => None,
                 Some(url) => {
@@ -486,6 +595,9 @@ impl Config {
             providers: self.providers.clone(),
             net: engine::net::NetPolicy::new(self.fetch_allow_private),
             notify_mail: self.notify_mail.clone(),
+            plans: self.plans.clone(),
+            unit_costs: self.unit_costs.clone(),
+            stripe: self.stripe.clone(),
             ..engine::Settings::default()
         })
     }
@@ -544,23 +656,38 @@ fn read_file(path: &str) -> Result<Vec<(String, String)>, ConfigError> {
     let err = |problem: String| ConfigError { var: "AGENCY_OS_CONFIG".into(), problem, got: path.into() };
     let text = std::fs::read_to_string(path).map_err(|e| err(format!("names a file that cannot be read ({e})")))?;
     let table: toml::Table = text.parse().map_err(|e| err(format!("is not valid TOML ({e})")))?;
-    let known: Vec<&str> = VARIABLES.iter().map(|(v, _, _)| *v).collect();
+    let nested = nested_variables();
+    let known: Vec<&str> = VARIABLES.iter().map(|(v, _, _)| *v).chain(nested.iter().map(String::as_str)).collect();
+    let mut flat = Vec::new();
+    flatten_toml("", table, &mut flat);
     let mut out = Vec::new();
-    for (k, v) in table {
+    for (k, v) in flat {
         let upper = k.to_ascii_uppercase();
         let var = if known.contains(&upper.as_str()) { upper } else { format!("AGENCY_OS_{upper}") };
         if !known.contains(&var.as_str()) {
-            return Err(err(format!("has an unknown key `{k}`")));
+            return Err(err(format!("has an unknown key `{}`", k.replace("__", "."))));
         }
         let value = match v {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => return Err(err(format!("key `{k}` must be a string, number or boolean, not {}", other.type_str()))),
+            other => return Err(err(format!("key `{}` must be a string, number or boolean, not {}", k.replace("__", "."), other.type_str()))),
         };
         out.push((var, value));
     }
     Ok(out)
+}
+
+/// Tables become `__`-joined keys: `[plans.velocity] lead_pool = 3000` is `plans__velocity__lead_pool`.
+fn flatten_toml(prefix: &str, table: toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k } else { format!("{prefix}__{k}") };
+        match v {
+            toml::Value::Table(t) => flatten_toml(&key, t, out),
+            other => out.push((key, other)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -730,6 +857,59 @@ mod tests {
         assert_eq!(e.var, "AGENCY_OS_AI_PRICES");
         let e = Config::from_vars(vars(&[("AGENCY_OS_AI_WORKSPACE_DAILY_AUD", "-1")])).unwrap_err();
         assert_eq!(e.var, "AGENCY_OS_AI_WORKSPACE_DAILY_AUD");
+    }
+
+    #[test]
+    fn plans_and_unit_costs_default_to_the_spec_and_the_file_and_environment_override_them() {
+        let c = Config::from_vars(HashMap::new()).unwrap();
+        assert_eq!(c.plans, domain::plans::Plans::default());
+        assert_eq!(c.unit_costs, engine::ledger::UnitCosts::default());
+        assert!(c.stripe.is_none());
+        let dir = std::env::temp_dir().join(format!("aos-plans-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "[plans.ignition]\nactive_campaigns = 2\nlead_pool = 900\n\n[plans.dominance]\nregular_price_aud = 8000\n\n[unit_costs]\nhunter_email = 0.03\n").unwrap();
+        let c = Config::from_vars(vars(&[
+            ("AGENCY_OS_CONFIG", f.to_str().unwrap()),
+            ("AGENCY_OS_PLANS__IGNITION__LEAD_POOL", "1000"),
+            ("AGENCY_OS_DATA_DIR", dir.to_str().unwrap()),
+        ]))
+        .unwrap();
+        assert_eq!((c.plans.ignition.active_campaigns, c.plans.ignition.lead_pool), (2, 1000), "the environment wins over the file");
+        assert_eq!(c.plans.dominance.regular_price_aud, 8000);
+        assert_eq!(c.plans.velocity, domain::plans::Plans::default().velocity);
+        assert_eq!(c.unit_costs.hunter_email, 0.03);
+        let settings = c.engine_settings().unwrap();
+        assert_eq!((settings.plans.ignition.active_campaigns, settings.unit_costs.hunter_email), (2, 0.03));
+
+        let e = Config::from_vars(vars(&[("AGENCY_OS_PLANS__VELOCITY__ACTIVE_CAMPAIGNS", "ten")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_PLANS__VELOCITY__ACTIVE_CAMPAIGNS");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_UNIT_COSTS__CLAY_CREDIT", "-1")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_UNIT_COSTS__CLAY_CREDIT");
+        assert!(Config::from_vars(vars(&[("AGENCY_OS_PLANS__IGNITION__ACTIVE_CAMPAIGNS", "0")])).is_err(), "a tier needs a campaign");
+        std::fs::write(&f, "[plans.gold]\nlead_pool = 1\n").unwrap();
+        let e = Config::from_vars(vars(&[("AGENCY_OS_CONFIG", f.to_str().unwrap())])).unwrap_err();
+        assert!(e.to_string().contains("unknown key `plans.gold.lead_pool`"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn stripe_needs_both_secrets_and_never_prints_them() {
+        let c = Config::from_vars(vars(&[
+            ("AGENCY_OS_STRIPE_SECRET_KEY", "sk_test_secret123"),
+            ("AGENCY_OS_STRIPE_WEBHOOK_SECRET", "whsec_hook456"),
+            ("AGENCY_OS_STRIPE_PRICE_VELOCITY", "price_vel"),
+        ]))
+        .unwrap();
+        let s = c.stripe.as_ref().unwrap();
+        assert_eq!(s.prices, vec![(domain::plans::Tier::Velocity, "price_vel".to_string())]);
+        assert_eq!(s.base_url, "https://api.stripe.com");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("sk_test_secret123") && !shown.contains("whsec_hook456"), "{shown}");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_STRIPE_SECRET_KEY", "sk_test_secret123")])).unwrap_err();
+        assert_eq!(e.var, "AGENCY_OS_STRIPE_WEBHOOK_SECRET");
+        let e = Config::from_vars(vars(&[("AGENCY_OS_STRIPE_SECRET_KEY", "oops-secret"), ("AGENCY_OS_STRIPE_WEBHOOK_SECRET", "whsec_x")])).unwrap_err();
+        assert!(!e.to_string().contains("oops-secret"), "{e}");
     }
 
     #[test]

@@ -70,7 +70,10 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     let routes = generate_route_list(App);
     let ctx_engine = state.engine.clone();
     // The people search behind "Find leads from ICP", one per process so its breaker is shared.
-    let discoverer = std::sync::Arc::new(engine::flows::discover::Discoverer::sandbox(SANDBOX_SEED));
+    let discoverer = std::sync::Arc::new(engine::flows::discover::Discoverer {
+        costs: std::sync::Arc::new(state.engine.settings.unit_costs.clone()),
+        ..engine::flows::discover::Discoverer::sandbox(SANDBOX_SEED)
+    });
     let options = state.leptos_options.clone();
     let fallback_ctx = {
         // Unknown and near-miss addresses render the app's own 404 page, which needs what
@@ -109,6 +112,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/webhooks/smartlead/{ws}/{token}", post(webhooks::smartlead))
         .route("/webhooks/calcom/{ws}", post(webhooks::calcom))
         .route("/webhooks/calendly/{ws}", post(webhooks::calendly))
+        .route("/webhooks/stripe", post(webhooks::stripe))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(webhooks::MAX_EVENT_BYTES));
     let pages = Router::new()

@@ -21,6 +21,12 @@
 //! `engine::flows::bookings`); an authentic body that is not an event answers 400; every authentic
 //! event answers 200 with what it did, a replay included (it changes nothing).
 //!
+//! Stripe (`POST /webhooks/stripe`): billing events for the whole installation, signed with the
+//! endpoint's secret (`Stripe-Signature`, checked over the exact body with a 300 s tolerance
+//! before anything is read). A wrong, missing or stale signature answers 401 and writes nothing;
+//! each event id is processed once (`stripe_events`), so a replay answers 200 and changes
+//! nothing. Without Stripe configured the route answers 404.
+//!
 //! Path tokens never reach the logs: request spans carry `telemetry::redact_path`.
 
 use crate::rest::ApiError;
@@ -95,4 +101,12 @@ async fn booking(engine: Engine, provider: BookingProvider, ws: &str, signature:
         other => ApiError::from(other),
     })?;
     Ok((StatusCode::OK, Json(json!(done))).into_response())
+}
+
+pub async fn stripe(State(engine): State<Engine>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let outcome = engine::flows::billing::stripe_webhook(&engine, &body, header(&headers, "stripe-signature"), chrono::Utc::now()).await.map_err(|e| match e {
+        engine::Error::Invalid(m) => ApiError::Status(StatusCode::BAD_REQUEST, m),
+        other => ApiError::from(other),
+    })?;
+    Ok((StatusCode::OK, Json(json!({ "outcome": outcome }))).into_response())
 }

@@ -2,6 +2,7 @@
 
 pub mod approvals;
 pub mod auth;
+pub mod billing;
 pub mod campaigns;
 pub mod dashboard;
 pub mod icp;
@@ -10,6 +11,7 @@ pub mod integrations;
 pub mod leads;
 pub mod mailboxes;
 pub mod onboarding;
+pub mod ops;
 pub mod outbox;
 pub mod reports;
 pub mod sending;

@@ -20,6 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
             <Drafting role=role/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
+            {role.can(Action::ViewBilling).then(|| view! { <BillingLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <IntegrationsLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <MailboxesLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <ApiKeys/> })}
@@ -330,6 +331,17 @@ fn IntegrationsLink() -> impl IntoView {
                 domain::integrations::Integration::ALL.iter().map(|i| i.label()).collect::<Vec<_>>().join(", ")
             )}</p>
             <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/integrations", ws.id.get()) data-testid="integrations-link">"Manage provider keys"</a>
+        </Card>
+    }
+}
+
+/// The way to the Billing page (plan, usage, invoices).
+#[component]
+fn BillingLink() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Card title="Billing" subtitle="Your plan, its usage against each limit, invoices and upgrades.">
+            <a class=BUTTON_SECONDARY href=move || format!("/w/{}/billing", ws.id.get()) data-testid="billing-link">"Billing"</a>
         </Card>
     }
 }

@@ -87,7 +87,8 @@ pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: Camp
         .ok_or(Error::NotFound("workspace"))?;
     let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     let active = campaigns::count_active(&mut tx, ws).await?;
-    let to = change_status(campaign.status, to, active, &plan, &campaign.settings)?;
+    let max_active = engine.settings.plans.terms_of(&plan).active_campaigns;
+    let to = change_status(campaign.status, to, active, max_active, &campaign.settings)?;
     campaigns::set_status(&mut tx, ws, id, to).await?;
     audit(&mut tx, &access, &format!("campaign.{}", to.as_str()), id, Some(json!({ "status": campaign.status })), Some(json!({ "status": to }))).await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod api_leads;
+pub mod billing;
 pub mod bookings;
 pub mod bounces;
 pub mod campaigns;
@@ -17,6 +18,7 @@ pub mod mailboxes;
 pub mod meetings;
 pub mod notify;
 pub mod onboarding;
+pub mod ops;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;

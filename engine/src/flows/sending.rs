@@ -182,6 +182,11 @@ async fn change_ramp(
 /// The platform-wide stop (`agency-os emergency-stop on|off`): the operator's switch, outside
 /// any workspace, audited without a workspace.
 pub async fn set_platform_stop(engine: &Engine, on: bool, reason: Option<&str>) -> Result<(bool, Option<String>)> {
+    set_platform_stop_by(engine, None, on, reason).await
+}
+
+/// As [`set_platform_stop`], audited with the operator who pressed it (the `/ops` console).
+pub async fn set_platform_stop_by(engine: &Engine, actor: Option<domain::ids::UserId>, on: bool, reason: Option<&str>) -> Result<(bool, Option<String>)> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > 200) {
         return Err(Error::Invalid("the reason must be at most 200 characters".into()));
@@ -194,7 +199,7 @@ pub async fn set_platform_stop(engine: &Engine, on: bool, reason: Option<&str>) 
         &mut tx,
         audit::Record {
             workspace: None,
-            actor: None,
+            actor,
             action: if on { "platform.emergency_stop" } else { "platform.emergency_stop_lifted" },
             target_type: "platform",
             target_id: None,

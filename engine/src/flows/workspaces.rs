@@ -14,7 +14,7 @@ use serde_json::json;
 pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<WorkspaceId> {
     let name = WorkspaceName::parse(name)?;
     let mut tx = crate::db::across_tenants(&engine.pool).await?;
-    let ws = workspaces::insert(&mut tx, &name, user).await?;
+    let ws = workspaces::insert(&mut tx, &name, user, engine.settings.plans.ignition.lead_pool).await?;
     memberships::upsert(&mut tx, ws, user, Role::Owner).await?;
     audit::record(
         &mut tx,

@@ -33,6 +33,7 @@ pub mod metered;
 pub mod sandbox;
 pub mod sender;
 pub mod smartlead;
+pub mod stripe;
 
 pub use breaker::{BreakerConfig, BreakerState, CircuitBreaker, Clock, ManualClock, SystemClock};
 pub use http::{HttpSettings, RetryPolicy};
@@ -54,6 +55,8 @@ pub enum ProviderName {
     /// Any endpoint speaking OpenAI's chat-completions API (OpenAI itself, Azure, a local server).
     #[serde(rename = "openai_compatible")]
     OpenAiCompatible,
+    /// Billing (Checkout, Customer Portal, invoices); never metered in the cost ledger.
+    Stripe,
 }
 
 impl ProviderName {
@@ -69,6 +72,7 @@ impl ProviderName {
             ProviderName::Smartlead => "smartlead",
             ProviderName::Anthropic => "anthropic",
             ProviderName::OpenAiCompatible => "openai_compatible",
+            ProviderName::Stripe => "stripe",
         }
     }
 }

@@ -549,25 +549,17 @@ pub async fn record_skipped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lead: 
         == 1)
 }
 
-/// Credits a month per plan tier (SPEC §2 "lead pool"), the figure a reset restores.
-pub fn lead_pool(plan: &str) -> i32 {
-    match plan {
-        "velocity" => 2_250,
-        "dominance" => 4_500,
-        _ => 1_250,
-    }
-}
-
 /// The monthly reset (SPEC §2): every workspace whose `credits_reset_at` has passed gets its
-/// tier's lead pool back (set, not added: unused credits do not roll over) and its next reset a
+/// tier's lead pool (from `plans`, the configuration) back (set, not added: unused credits do not roll over) and its next reset a
 /// month later. Setting rather than adding is what makes a repeated or concurrent run harmless.
 ///
 /// Unlike the rest of the store this spans workspaces: it is the scheduler's sweep, run by the
 /// worker, never on behalf of a user.
-pub async fn reset_due_credits<'e>(db: impl PgExecutor<'e>, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+pub async fn reset_due_credits<'e>(db: impl PgExecutor<'e>, plans: &domain::plans::Plans, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let pool = |t: domain::plans::Tier| i32::try_from(plans.terms(t).lead_pool).unwrap_or(i32::MAX);
     Ok(sqlx::query(
         "update workspaces set
-            credits_remaining = case plan when 'velocity' then 2250 when 'dominance' then 4500 else 1250 end,
+            credits_remaining = case plan when 'velocity' then $3 when 'dominance' then $4 else $2 end,
             -- keep the anchor day; a workspace months behind (worker down) restarts from now
             credits_reset_at = case when credits_reset_at + interval '1 month' > $1
                                     then credits_reset_at + interval '1 month'
@@ -575,6 +567,9 @@ pub async fn reset_due_credits<'e>(db: impl PgExecutor<'e>, now: chrono::DateTim
          where credits_reset_at <= $1 and deleted_at is null",
     )
     .bind(now)
+    .bind(pool(domain::plans::Tier::Ignition))
+    .bind(pool(domain::plans::Tier::Velocity))
+    .bind(pool(domain::plans::Tier::Dominance))
     .execute(db)
     .await?
     .rows_affected())

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod audit;
+pub mod billing;
 pub mod campaigns;
 pub mod dashboard;
 pub mod drafts;
@@ -18,6 +19,7 @@ pub mod mailboxes;
 pub mod meetings;
 pub mod notifications;
 pub mod onboarding;
+pub mod ops;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;

@@ -52,3 +52,19 @@ pub async fn set_last_workspace(pool: &PgPool, id: UserId, ws: WorkspaceId) -> R
         .await?;
     Ok(())
 }
+
+/// The user with this login and whether they are an operator, locked for a change of the flag.
+pub async fn operator_flag_for_update(conn: &mut PgConnection, email: &LoginEmail) -> Result<Option<(UserId, bool)>> {
+    let row: Option<(Uuid, bool)> = sqlx::query_as("select id, is_operator from users where email = $1 for update").bind(email.as_str()).fetch_optional(conn).await?;
+    Ok(row.map(|(id, op)| (UserId(id), op)))
+}
+
+pub async fn set_operator(conn: &mut PgConnection, id: UserId, on: bool) -> Result<()> {
+    sqlx::query("update users set is_operator = $2 where id = $1").bind(id.0).bind(on).execute(conn).await?;
+    Ok(())
+}
+
+/// Whether the user is a platform operator (SPEC §1).
+pub async fn is_operator(pool: &PgPool, id: UserId) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, bool>("select is_operator from users where id = $1").bind(id.0).fetch_optional(pool).await?.unwrap_or(false))
+}

@@ -9,10 +9,12 @@ use domain::ids::{UserId, WorkspaceId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub async fn insert(conn: &mut PgConnection, name: &WorkspaceName, created_by: UserId) -> Result<WorkspaceId> {
-    let id: Uuid = sqlx::query_scalar("insert into workspaces (name, created_by) values ($1, $2) returning id")
+/// A new workspace starts trialing on Ignition with `lead_pool` credits (the configured pool).
+pub async fn insert(conn: &mut PgConnection, name: &WorkspaceName, created_by: UserId, lead_pool: u32) -> Result<WorkspaceId> {
+    let id: Uuid = sqlx::query_scalar("insert into workspaces (name, created_by, credits_remaining) values ($1, $2, $3) returning id")
         .bind(name.as_str())
         .bind(created_by.0)
+        .bind(i32::try_from(lead_pool).unwrap_or(i32::MAX))
         .fetch_one(conn)
         .await?;
     Ok(WorkspaceId(id))

@@ -5,6 +5,7 @@ mod external;
 mod drafting_scale;
 mod model_drafting;
 mod flow;
+mod plans;
 mod outbound;
 mod bounces;
 mod replies;

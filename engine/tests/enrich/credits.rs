@@ -73,8 +73,8 @@ async fn the_monthly_reset_restores_the_tier_pool_once_and_leaves_workspaces_not
     set_plan_state(&pool, later, "active", 7).await.unwrap();
     let now = chrono::Utc::now();
 
-    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, now).await.unwrap(), 1);
-    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, now).await.unwrap(), 0, "a second sweep finds nothing due");
+    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, &Default::default(), now).await.unwrap(), 1);
+    assert_eq!(engine::store::enrichment::reset_due_credits(&pool, &Default::default(), now).await.unwrap(), 0, "a second sweep finds nothing due");
 
     assert_eq!(credits(&pool, due).await, 2250);
     assert_eq!(credits(&pool, later).await, 7);

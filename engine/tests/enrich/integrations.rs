@@ -376,4 +376,15 @@ async fn a_workspace_with_a_dataforseo_key_gets_web_presence_points_for_its_enri
     let measured: i64 = sqlx::query_scalar("select count(*) from company_web where client_id = $1").bind(plain.0).fetch_one(&pool).await.unwrap();
     assert_eq!(measured, 0);
     server.verify().await;
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_configured_unit_costs_are_the_ones_a_workspaces_providers_charge(pool: PgPool) {
+    use engine::ledger::{CostAud, Operation};
+    use engine::providers::ProviderName;
+    let mut engine = engine(&pool).await;
+    engine.settings.unit_costs.hunter_email = 0.5;
+    let ws = workspace(&pool, "Costs").await;
+    let enricher = Resolver::from_engine(&engine).enricher_for(ws).await.unwrap();
+    assert_eq!(enricher.costs.hunter_email, 0.5, "not the SPEC default 0.023");
+    assert_eq!(enricher.costs.cost(ProviderName::Hunter, Operation::Enrich, 2.0), CostAud::from_dollars(1.0));
 }

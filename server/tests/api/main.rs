@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod billing;
 mod campaigns;
 mod icp;
 mod inbox;
@@ -11,6 +12,7 @@ mod integrations;
 mod isolation;
 mod leads;
 mod ops;
+mod operator_console;
 mod onboarding;
 #[path = "../../../engine/tests/site/support.rs"]
 mod site_support;

@@ -208,6 +208,13 @@ pub async fn dispatch_shadow(app: &TestApp, ws: domain::ids::WorkspaceId) -> eng
 /// Scored leads at Harbour Freight (first name, address) in an active campaign ("Q1", in `mode`)
 /// whose first touches are approved (by a person unless autopilot) and sent in shadow mode.
 pub async fn shadow_campaign(app: &TestApp, user: domain::ids::UserId, ws: domain::ids::WorkspaceId, leads: &[(&str, &str)], mode: Option<domain::campaign::PermissionMode>) -> domain::ids::CampaignId {
+    let c = approved_campaign(app, user, ws, leads, mode).await;
+    assert_eq!(dispatch_shadow(app, ws).await.shadow as usize, leads.len());
+    c
+}
+
+/// As [`shadow_campaign`], with the approved first touches left in the outbox, unsent.
+pub async fn approved_campaign(app: &TestApp, user: domain::ids::UserId, ws: domain::ids::WorkspaceId, leads: &[(&str, &str)], mode: Option<domain::campaign::PermissionMode>) -> domain::ids::CampaignId {
     let e = &app.engine;
     for (first, email) in leads {
         sqlx::query(
@@ -234,6 +241,5 @@ pub async fn shadow_campaign(app: &TestApp, user: domain::ids::UserId, ws: domai
         let batch = engine::flows::drafts::freeze_batch(e, user, ws, Some(c), 100).await.unwrap();
         engine::flows::drafts::execute_batch(e, user, ws, batch.id).await.unwrap();
     }
-    assert_eq!(dispatch_shadow(app, ws).await.shadow as usize, leads.len());
     c
 }
