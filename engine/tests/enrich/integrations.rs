@@ -376,6 +376,7 @@ async fn a_workspace_with_a_dataforseo_key_gets_web_presence_points_for_its_enri
     let measured: i64 = sqlx::query_scalar("select count(*) from company_web where client_id = $1").bind(plain.0).fetch_one(&pool).await.unwrap();
     assert_eq!(measured, 0);
     server.verify().await;
+}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_configured_unit_costs_are_the_ones_a_workspaces_providers_charge(pool: PgPool) {
