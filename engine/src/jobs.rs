@@ -1,4 +1,6 @@
-//! Durable background jobs on Postgres: enrichment batches and workspace scoring.
+//! Durable background jobs on Postgres: CSV imports, drafting after a campaign change,
+//! enrichment batches, workspace scoring, announcements, onboarding discovery, and the
+//! schedules (every schedule of the product is registered in [`monitor`]).
 //!
 //! Crate: **apalis 0.7 + apalis-sql 0.7** (Postgres storage). Chosen over underway 0.2 because
 //! apalis-sql uses plain `sqlx::query` strings, so the engine still builds without a database
@@ -69,6 +71,21 @@ pub struct NotifyReply {
 pub struct DiscoverIcp {
     pub workspace: Uuid,
     pub run: Uuid,
+}
+
+/// Run (or resume) a CSV import over its stored file: `flows::imports::run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImport {
+    pub workspace: Uuid,
+    pub import: Uuid,
+}
+
+/// Draft the next touches of an active campaign's leads (after it is activated or leads are
+/// enrolled), so its queue fills without waiting for the drafting sweep: `flows::drafts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftCampaign {
+    pub workspace: Uuid,
+    pub campaign: Uuid,
 }
 
 /// How a job failed: worth retrying later, or not.
@@ -160,6 +177,64 @@ pub fn notify_storage(pool: PgPool) -> PostgresStorage<NotifyReply> {
 pub async fn enqueue_notify(pool: &PgPool, job: NotifyReply) -> anyhow::Result<String> {
     let parts = notify_storage(pool.clone()).push(job).await?;
     Ok(parts.task_id.to_string())
+}
+
+pub fn import_storage(pool: PgPool) -> PostgresStorage<RunImport> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::RunImport").set_poll_interval(POLL))
+}
+
+/// Persists an import job; returns its id.
+pub async fn enqueue_import(pool: &PgPool, job: RunImport) -> anyhow::Result<String> {
+    let parts = import_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Runs an import's job; what apalis stores as its result says what the run did.
+async fn import_job(job: RunImport, ctx: Data<JobContext>) -> Result<String, Error> {
+    use crate::flows::imports::RunOutcome;
+    let ws = WorkspaceId(job.workspace);
+    match crate::flows::imports::run(&ctx.engine, ws, domain::leads::ImportId(job.import)).await {
+        Ok(RunOutcome::Finished { summary, resumed }) => Ok(format!(
+            "{}{} rows: {} imported, {} duplicates, {} invalid",
+            if resumed { "resumed; " } else { "" },
+            summary.total,
+            summary.imported,
+            summary.duplicates,
+            summary.invalid
+        )),
+        Ok(RunOutcome::AlreadyFinished) => Ok("already finished".into()),
+        Ok(RunOutcome::Busy) => Ok("another run holds this import".into()),
+        Err(e) => {
+            tracing::warn!(import = %job.import, error = %e, "import job failed");
+            Err(JobError::from(e).into())
+        }
+    }
+}
+
+pub fn draft_storage(pool: PgPool) -> PostgresStorage<DraftCampaign> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::DraftCampaign").set_poll_interval(POLL))
+}
+
+/// Persists a drafting job; returns its id.
+pub async fn enqueue_draft(pool: &PgPool, job: DraftCampaign) -> anyhow::Result<String> {
+    let parts = draft_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Drafts the campaign; idempotent (a touch with a live draft is left alone, one live draft
+/// per touch is a unique index), so a run again after a crash drafts only what is missing.
+/// Returns how many drafts were written.
+async fn draft_job(job: DraftCampaign, ctx: Data<JobContext>) -> Result<u64, Error> {
+    let (ws, id) = (WorkspaceId(job.workspace), domain::ids::CampaignId(job.campaign));
+    match crate::flows::drafts::draft_campaign(&ctx.engine, ws, id, chrono::Utc::now()).await {
+        Ok(r) => Ok(r.drafted),
+        // Deleted or archived meanwhile: nothing to draft.
+        Err(crate::Error::NotFound(_)) => Ok(0),
+        Err(e) => {
+            tracing::warn!(campaign = %job.campaign, error = %e, "drafting job failed");
+            Err(JobError::from(e).into())
+        }
+    }
 }
 
 pub fn discover_storage(pool: PgPool) -> PostgresStorage<DiscoverIcp> {
@@ -288,15 +363,24 @@ async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64
         .map_err(|e| Error::from(JobError::from(e)))
 }
 
-/// The schedule tick of the upload clean-up.
+/// The schedule tick of the upload clean-up and the import watch.
 #[derive(Debug, Clone, Default)]
 pub struct SweepUploads;
 
-/// Every ten minutes: remove uploads left in staging past their hour (`import::staged`).
-pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 */10 * * * *";
+/// Every minute: delete uploads left waiting past their hour and the files of finished imports
+/// (`import::staged::sweep`), and queue again the running imports that show no progress
+/// (`flows::imports::requeue_stalled`). Both idempotent, so several processes each running the
+/// schedule do no harm.
+pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 * * * * *";
 
-async fn sweep_uploads_job(_: SweepUploads) -> Result<u64, Error> {
-    tokio::task::spawn_blocking(crate::import::staged::sweep).await.map_err(|e| Error::from(JobError::from(crate::Error::Internal(e.into()))))
+async fn sweep_uploads_job(_: SweepUploads, ctx: Data<JobContext>) -> Result<u64, Error> {
+    let fail = |e: crate::Error| Error::from(JobError::from(e));
+    let removed = crate::import::staged::sweep(&ctx.engine.pool).await.map_err(fail)?;
+    let requeued = crate::flows::imports::requeue_stalled(&ctx.engine, chrono::Utc::now()).await.map_err(fail)?;
+    if requeued > 0 {
+        tracing::info!(requeued, "queued again imports a stopped process left running");
+    }
+    Ok(removed + requeued)
 }
 
 async fn notify_job(job: NotifyReply, ctx: Data<JobContext>) -> Result<String, Error> {
@@ -350,6 +434,11 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .retry(retry_policy())
         .backend(discover_storage(pool.clone()))
         .build_fn(discover_job);
+    let import =
+        WorkerBuilder::new("agency-os-import").data(ctx.clone()).retry(retry_policy()).backend(import_storage(pool.clone())).build_fn(import_job);
+    let draft =
+        WorkerBuilder::new("agency-os-draft").data(ctx.clone()).retry(retry_policy()).backend(draft_storage(pool.clone())).build_fn(draft_job);
+    let ctx_for_sweep = ctx.clone();
     let ctx_for_reset = ctx.clone();
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
@@ -369,7 +458,10 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .backend(apalis_cron::CronStream::new(schedule))
         .build_fn(reset_credits_job);
     let sweep_schedule: apalis_cron::Schedule = SWEEP_UPLOADS_SCHEDULE.parse().expect("a valid cron expression");
-    let sweep = WorkerBuilder::new("agency-os-sweep-uploads").backend(apalis_cron::CronStream::new(sweep_schedule)).build_fn(sweep_uploads_job);
+    let sweep = WorkerBuilder::new("agency-os-sweep-uploads")
+        .data(ctx_for_sweep)
+        .backend(apalis_cron::CronStream::new(sweep_schedule))
+        .build_fn(sweep_uploads_job);
     let decay_schedule: apalis_cron::Schedule = DAILY_DECAY_SCHEDULE.parse().expect("a valid cron expression");
     let decay = WorkerBuilder::new("agency-os-daily-decay")
         .data(ctx_for_decay)
@@ -388,6 +480,8 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         "job worker schedules (cron, UTC)"
     );
     Monitor::new()
+        .register(import)
+        .register(draft)
         .register(enrich)
         .register(score)
         .register(notify)

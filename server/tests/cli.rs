@@ -349,3 +349,9 @@ mod site_support;
 
 #[path = "cli/discover.rs"]
 mod discover;
+
+#[path = "../../engine/tests/shared/generated_csv.rs"]
+mod generated_csv;
+
+#[path = "cli/crash.rs"]
+mod crash;

@@ -20,6 +20,7 @@ pub mod onboarding;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;
+pub mod imports;
 pub mod inbox;
 pub mod integrations;
 pub mod pipeline;
