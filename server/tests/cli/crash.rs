@@ -187,17 +187,10 @@ async fn an_import_through_a_server_killed_mid_way_finishes_after_restart_with_e
     assert_eq!(from_row, after_kill.1 as u64 + 1, "{view}");
 }
 
-#[sqlx::test(migrator = "engine::db::MIGRATOR")]
-async fn a_drafting_pass_through_a_server_killed_mid_way_drafts_each_lead_exactly_once_after_restart(pool: PgPool) {
-    let leads = env_number("AGENCY_OS_CRASH_DRAFT_LEADS", 5_000) as i64;
-    let env = environment(&pool).await;
-    let first = serve(&env).await;
-    let http = browser();
-    let ws = owner_workspace(&http, &first.base).await;
-    let wsid = domain::ids::WorkspaceId(ws.parse().unwrap());
-    let user: uuid::Uuid = sqlx::query_scalar("select id from users").fetch_one(&pool).await.unwrap();
-    // Addressable leads, and a campaign in draft with all of them enrolled (the engine's own
-    // flows, on the same database).
+/// `leads` addressable leads and a campaign in draft with all of them enrolled, made with the
+/// engine's own flows on the same database; returns the engine, the owner and the campaign.
+async fn seed_campaign(pool: &PgPool, wsid: domain::ids::WorkspaceId, leads: i64) -> (engine::Engine, domain::ids::UserId, domain::ids::CampaignId) {
+    let user: uuid::Uuid = sqlx::query_scalar("select id from users").fetch_one(pool).await.unwrap();
     sqlx::query(
         "insert into leads (client_id, source, email, first_name, last_name, title, company, company_domain, industry,
                             location, employee_count, status, als, tier)
@@ -207,7 +200,7 @@ async fn a_drafting_pass_through_a_server_killed_mid_way_drafts_each_lead_exactl
     )
     .bind(wsid.0)
     .bind(leads as i32)
-    .execute(&pool)
+    .execute(pool)
     .await
     .unwrap();
     let redis = engine::cache::Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
@@ -219,6 +212,41 @@ async fn a_drafting_pass_through_a_server_killed_mid_way_drafts_each_lead_exactl
     let me = domain::ids::UserId(user);
     let campaign = engine::flows::campaigns::create(&engine, me, wsid, settings).await.unwrap();
     engine::flows::campaigns::enroll(&engine, me, wsid, campaign, &Default::default()).await.unwrap();
+    (engine, me, campaign)
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_drafting_sweep_is_a_scheduled_job_of_the_server(pool: PgPool) {
+    let mut env = environment(&pool).await;
+    env.retain(|(k, _)| k != "AGENCY_OS_DISPATCH_INTERVAL_MS");
+    env.push(("AGENCY_OS_DISPATCH_INTERVAL_MS".into(), "1000".into()));
+    let server = serve(&env).await;
+    let http = browser();
+    let ws = owner_workspace(&http, &server.base).await;
+    let wsid = domain::ids::WorkspaceId(ws.parse().unwrap());
+    // Activated behind the app's back: no drafting job is queued, only the sweep can draft it.
+    let (engine, me, campaign) = seed_campaign(&pool, wsid, 20).await;
+    engine::flows::campaigns::set_status(&engine, me, wsid, campaign, domain::campaign::CampaignStatus::Active).await.unwrap();
+    let jobs: i64 =
+        sqlx::query_scalar("select count(*) from apalis.jobs where job_type = 'agency_os::DraftCampaign'").fetch_one(&pool).await.unwrap();
+    assert_eq!(jobs, 0);
+    wait_for("the sweep drafted the campaign", Duration::from_secs(60), async || {
+        let n: i64 =
+            sqlx::query_scalar("select count(distinct lead_id) from drafts where client_id = $1").bind(wsid.0).fetch_one(&pool).await.unwrap();
+        (n == 20).then_some(())
+    })
+    .await;
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_drafting_pass_through_a_server_killed_mid_way_drafts_each_lead_exactly_once_after_restart(pool: PgPool) {
+    let leads = env_number("AGENCY_OS_CRASH_DRAFT_LEADS", 5_000) as i64;
+    let env = environment(&pool).await;
+    let first = serve(&env).await;
+    let http = browser();
+    let ws = owner_workspace(&http, &first.base).await;
+    let wsid = domain::ids::WorkspaceId(ws.parse().unwrap());
+    let campaign = seed_campaign(&pool, wsid, leads).await.2;
 
     // Activating it through the app queues the drafting job.
     let t = Instant::now();
