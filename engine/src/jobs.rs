@@ -435,7 +435,7 @@ pub struct Schedules {
 /// the minute, hour or day evenly (cron cannot count otherwise): 120 → every 2 minutes, 45 →
 /// every 30 seconds, 7 → every 6 seconds, a day or more → daily. `None` for 0 (off).
 pub fn every(secs: u64) -> Option<String> {
-    let fit = |n: u64, of: u64| (1..=n.min(of)).rev().find(|d| of % d == 0).unwrap_or(1);
+    let fit = |n: u64, of: u64| (1..=n.min(of)).rev().find(|d| of.is_multiple_of(*d)).unwrap_or(1);
     Some(match secs {
         0 => return None,
         s if s < 60 => format!("*/{} * * * * *", fit(s, 60)),

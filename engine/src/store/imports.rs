@@ -161,7 +161,8 @@ pub struct Run {
 /// Counts a new run of the import and, when an earlier run started it, records that this one
 /// resumes it (the first resumption is kept). `None` for another workspace's import.
 pub async fn start_run(conn: &mut PgConnection, ws: WorkspaceId, id: ImportId) -> Result<Option<Run>> {
-    let row: Option<(String, Option<Uuid>, Option<serde_json::Value>, Option<Uuid>, i32, i32)> = sqlx::query_as(
+    type RunRow = (String, Option<Uuid>, Option<serde_json::Value>, Option<Uuid>, i32, i32);
+    let row: Option<RunRow> = sqlx::query_as(
         "update imports i set runs = i.runs + 1, heartbeat_at = now(),
                 resumed_at = case when i.runs > 0 and i.status = 'running' then coalesce(i.resumed_at, now()) else i.resumed_at end,
                 resumed_from_row = case when i.runs > 0 and i.status = 'running' then coalesce(i.resumed_from_row, i.rows_done) else i.resumed_from_row end

@@ -214,7 +214,7 @@ async fn an_upload_is_refused_past_the_workspace_quota_and_a_refused_one_leaves_
         .unwrap();
     let mut w = UploadWriter::begin(&pool, ws.0, ws.1).await.unwrap();
     w.write(b"email\n").await.unwrap();
-    let e = w.write(b"ann@acme.com\n").await.err().expect("over the quota");
+    let e = w.write(b"ann@acme.com\n").await.expect_err("over the quota");
     assert!(matches!(&e, engine::Error::Conflict(m) if m.contains("uploads waiting")), "{e:?}");
     drop(w);
     assert_eq!(
