@@ -836,6 +836,25 @@ pub struct ImportView {
     pub mapping: Vec<(String, Field)>,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Set when a worker picked the import up again after the process running it stopped
+    /// (a restart or a crash): when, and the first file row it read on from.
+    #[serde(default)]
+    pub resumed: Option<ImportResumed>,
+}
+
+/// An import continued after a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportResumed {
+    pub at: DateTime<Utc>,
+    /// The file row (header = row 1) the resumed run read on from.
+    pub from_row: u64,
+}
+
+impl ImportResumed {
+    /// What the import page says.
+    pub fn describe(&self) -> String {
+        format!("Resumed after a restart: the rows before row {} were already imported and were not read again.", self.from_row)
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! Durable background jobs on Postgres: enrichment batches and workspace scoring.
+//! Durable background jobs on Postgres: CSV imports, drafting after a campaign change,
+//! enrichment batches, workspace scoring, announcements, onboarding discovery, and the
+//! schedules (every schedule of the product is registered in [`monitor`]).
 //!
 //! Crate: **apalis 0.7 + apalis-sql 0.7** (Postgres storage). Chosen over underway 0.2 because
 //! apalis-sql uses plain `sqlx::query` strings, so the engine still builds without a database
@@ -69,6 +71,21 @@ pub struct NotifyReply {
 pub struct DiscoverIcp {
     pub workspace: Uuid,
     pub run: Uuid,
+}
+
+/// Run (or resume) a CSV import over its stored file: `flows::imports::run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImport {
+    pub workspace: Uuid,
+    pub import: Uuid,
+}
+
+/// Draft the next touches of an active campaign's leads (after it is activated or leads are
+/// enrolled), so its queue fills without waiting for the drafting sweep: `flows::drafts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftCampaign {
+    pub workspace: Uuid,
+    pub campaign: Uuid,
 }
 
 /// How a job failed: worth retrying later, or not.
@@ -160,6 +177,64 @@ pub fn notify_storage(pool: PgPool) -> PostgresStorage<NotifyReply> {
 pub async fn enqueue_notify(pool: &PgPool, job: NotifyReply) -> anyhow::Result<String> {
     let parts = notify_storage(pool.clone()).push(job).await?;
     Ok(parts.task_id.to_string())
+}
+
+pub fn import_storage(pool: PgPool) -> PostgresStorage<RunImport> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::RunImport").set_poll_interval(POLL))
+}
+
+/// Persists an import job; returns its id.
+pub async fn enqueue_import(pool: &PgPool, job: RunImport) -> anyhow::Result<String> {
+    let parts = import_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Runs an import's job; what apalis stores as its result says what the run did.
+async fn import_job(job: RunImport, ctx: Data<JobContext>) -> Result<String, Error> {
+    use crate::flows::imports::RunOutcome;
+    let ws = WorkspaceId(job.workspace);
+    match crate::flows::imports::run(&ctx.engine, ws, domain::leads::ImportId(job.import)).await {
+        Ok(RunOutcome::Finished { summary, resumed }) => Ok(format!(
+            "{}{} rows: {} imported, {} duplicates, {} invalid",
+            if resumed { "resumed; " } else { "" },
+            summary.total,
+            summary.imported,
+            summary.duplicates,
+            summary.invalid
+        )),
+        Ok(RunOutcome::AlreadyFinished) => Ok("already finished".into()),
+        Ok(RunOutcome::Busy) => Ok("another run holds this import".into()),
+        Err(e) => {
+            tracing::warn!(import = %job.import, error = %e, "import job failed");
+            Err(JobError::from(e).into())
+        }
+    }
+}
+
+pub fn draft_storage(pool: PgPool) -> PostgresStorage<DraftCampaign> {
+    PostgresStorage::new_with_config(pool, Config::new("agency_os::DraftCampaign").set_poll_interval(POLL))
+}
+
+/// Persists a drafting job; returns its id.
+pub async fn enqueue_draft(pool: &PgPool, job: DraftCampaign) -> anyhow::Result<String> {
+    let parts = draft_storage(pool.clone()).push(job).await?;
+    Ok(parts.task_id.to_string())
+}
+
+/// Drafts the campaign; idempotent (a touch with a live draft is left alone, one live draft
+/// per touch is a unique index), so a run again after a crash drafts only what is missing.
+/// Returns how many drafts were written.
+async fn draft_job(job: DraftCampaign, ctx: Data<JobContext>) -> Result<u64, Error> {
+    let (ws, id) = (WorkspaceId(job.workspace), domain::ids::CampaignId(job.campaign));
+    match crate::flows::drafts::draft_campaign(&ctx.engine, ws, id, chrono::Utc::now()).await {
+        Ok(r) => Ok(r.drafted),
+        // Deleted or archived meanwhile: nothing to draft.
+        Err(crate::Error::NotFound(_)) => Ok(0),
+        Err(e) => {
+            tracing::warn!(campaign = %job.campaign, error = %e, "drafting job failed");
+            Err(JobError::from(e).into())
+        }
+    }
 }
 
 pub fn discover_storage(pool: PgPool) -> PostgresStorage<DiscoverIcp> {
@@ -288,15 +363,24 @@ async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64
         .map_err(|e| Error::from(JobError::from(e)))
 }
 
-/// The schedule tick of the upload clean-up.
+/// The schedule tick of the upload clean-up and the import watch.
 #[derive(Debug, Clone, Default)]
 pub struct SweepUploads;
 
-/// Every ten minutes: remove uploads left in staging past their hour (`import::staged`).
-pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 */10 * * * *";
+/// Every minute: delete uploads left waiting past their hour and the files of finished imports
+/// (`import::staged::sweep`), and queue again the running imports that show no progress
+/// (`flows::imports::requeue_stalled`). Both idempotent, so several processes each running the
+/// schedule do no harm.
+pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 * * * * *";
 
-async fn sweep_uploads_job(_: SweepUploads) -> Result<u64, Error> {
-    tokio::task::spawn_blocking(crate::import::staged::sweep).await.map_err(|e| Error::from(JobError::from(crate::Error::Internal(e.into()))))
+async fn sweep_uploads_job(_: SweepUploads, ctx: Data<JobContext>) -> Result<u64, Error> {
+    let fail = |e: crate::Error| Error::from(JobError::from(e));
+    let removed = crate::import::staged::sweep(&ctx.engine.pool).await.map_err(fail)?;
+    let requeued = crate::flows::imports::requeue_stalled(&ctx.engine, chrono::Utc::now()).await.map_err(fail)?;
+    if requeued > 0 {
+        tracing::info!(requeued, "queued again imports a stopped process left running");
+    }
+    Ok(removed + requeued)
 }
 
 async fn notify_job(job: NotifyReply, ctx: Data<JobContext>) -> Result<String, Error> {
@@ -336,9 +420,84 @@ async fn daily_decay_job(_: DailyDecay, ctx: Data<JobContext>) -> Result<u64, Er
     Ok(r.ghosted + r.stalled + r.hesitant + r.revival_candidates + r.exhausted + r.resumed)
 }
 
-/// The worker process: one worker per job type, in one monitor. `run()` it (or
-/// `run_with_signal`) from the server's worker task.
+/// The schedules that depend on the installation's configuration, which `serve` passes in:
+/// cron expressions (with seconds, UTC), `None` for off.
+#[derive(Debug, Clone, Default)]
+pub struct Schedules {
+    /// The drafting sweep over every active campaign (`flows::drafts::draft_all`).
+    pub drafting: Option<String>,
+    /// Reading every mailbox for bounces and complaints (`flows::bounces`), with the poll's
+    /// bounds (per workspace, per owner) and its back-off after failures.
+    pub bounces: Option<(String, crate::flows::bounces::PollSettings)>,
+}
+
+/// A cron expression that ticks every `secs` seconds, rounded down to an interval that divides
+/// the minute, hour or day evenly (cron cannot count otherwise): 120 → every 2 minutes, 45 →
+/// every 30 seconds, 7 → every 6 seconds, a day or more → daily. `None` for 0 (off).
+pub fn every(secs: u64) -> Option<String> {
+    let fit = |n: u64, of: u64| (1..=n.min(of)).rev().find(|d| of.is_multiple_of(*d)).unwrap_or(1);
+    Some(match secs {
+        0 => return None,
+        s if s < 60 => format!("*/{} * * * * *", fit(s, 60)),
+        s if s < 3600 => format!("0 */{} * * * *", fit(s / 60, 60)),
+        s if s < 86_400 => format!("0 0 */{} * * *", fit(s / 3600, 24)),
+        _ => "0 0 0 * * *".to_string(),
+    })
+}
+
+/// The drafting sweep's tick.
+#[derive(Debug, Clone, Default)]
+pub struct DraftingSweep;
+
+/// A tick that finds the previous run of its schedule still going in this process is skipped,
+/// as the loops these schedules replaced never overlapped themselves.
+fn skip_if_running(lock: &'static tokio::sync::Mutex<()>) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    lock.try_lock().ok()
+}
+
+async fn drafting_sweep_job(_: DraftingSweep, ctx: Data<JobContext>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    let r = crate::flows::drafts::draft_all(&ctx.engine, chrono::Utc::now()).await.map_err(|e| Error::from(JobError::from(e)))?;
+    Ok(r.drafted)
+}
+
+/// The bounce poll's tick, with the installation's poll settings.
+#[derive(Debug, Clone, Default)]
+pub struct PollBounces;
+
+/// Polls beyond the first when mailboxes still have more than one poll's worth waiting.
+const BACKLOG_POLLS: usize = 10;
+
+async fn poll_bounces_job(_: PollBounces, ctx: Data<JobContext>, settings: Data<crate::flows::bounces::PollSettings>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    let mut read = 0;
+    for _ in 0..=BACKLOG_POLLS {
+        let reports = crate::flows::bounces::poll_all_with(&ctx.engine, *settings).await.map_err(|e| Error::from(JobError::from(e)))?;
+        let (bounces, complaints) = reports.iter().fold((0, 0), |(b, c), r| (b + r.bounces, c + r.complaints));
+        let failed = reports.iter().filter(|r| r.error.is_some()).count();
+        if bounces + complaints > 0 || failed > 0 {
+            tracing::info!(mailboxes = reports.len(), bounces, complaints, failed, "read the mailboxes for bounces and complaints");
+        }
+        read += (bounces + complaints) as u64;
+        // A mailbox with more than one poll's worth waiting is read on at once.
+        if !reports.iter().any(|r| r.more && r.error.is_none()) {
+            break;
+        }
+    }
+    Ok(read)
+}
+
+/// The worker process with the schedules that need no configuration.
 pub fn monitor(ctx: JobContext) -> Monitor {
+    monitor_with(ctx, Schedules::default())
+}
+
+/// The worker process: one worker per job type and one per schedule, in one monitor; every
+/// schedule of the product is registered here. `run()` it (or `run_with_signal`) from the
+/// server's worker task.
+pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let pool = ctx.engine.pool.clone();
     let enrich = WorkerBuilder::new("agency-os-enrich")
         .data(ctx.clone())
@@ -350,6 +509,13 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .retry(retry_policy())
         .backend(discover_storage(pool.clone()))
         .build_fn(discover_job);
+    let import =
+        WorkerBuilder::new("agency-os-import").data(ctx.clone()).retry(retry_policy()).backend(import_storage(pool.clone())).build_fn(import_job);
+    let draft =
+        WorkerBuilder::new("agency-os-draft").data(ctx.clone()).retry(retry_policy()).backend(draft_storage(pool.clone())).build_fn(draft_job);
+    let ctx_for_sweep = ctx.clone();
+    let ctx_for_drafting = ctx.clone();
+    let ctx_for_bounces = ctx.clone();
     let ctx_for_reset = ctx.clone();
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
@@ -369,7 +535,10 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .backend(apalis_cron::CronStream::new(schedule))
         .build_fn(reset_credits_job);
     let sweep_schedule: apalis_cron::Schedule = SWEEP_UPLOADS_SCHEDULE.parse().expect("a valid cron expression");
-    let sweep = WorkerBuilder::new("agency-os-sweep-uploads").backend(apalis_cron::CronStream::new(sweep_schedule)).build_fn(sweep_uploads_job);
+    let sweep = WorkerBuilder::new("agency-os-sweep-uploads")
+        .data(ctx_for_sweep)
+        .backend(apalis_cron::CronStream::new(sweep_schedule))
+        .build_fn(sweep_uploads_job);
     let decay_schedule: apalis_cron::Schedule = DAILY_DECAY_SCHEDULE.parse().expect("a valid cron expression");
     let decay = WorkerBuilder::new("agency-os-daily-decay")
         .data(ctx_for_decay)
@@ -380,14 +549,32 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .data(ctx_for_notices)
         .backend(apalis_cron::CronStream::new(notices_schedule))
         .build_fn(sweep_notices_job);
+    let cron = |expr: &str| -> apalis_cron::Schedule { expr.parse().expect("a valid cron expression") };
+    let drafting = schedules.drafting.as_deref().map(|expr| {
+        WorkerBuilder::new("agency-os-drafting-sweep")
+            .data(ctx_for_drafting)
+            .backend(apalis_cron::CronStream::new(cron(expr)))
+            .build_fn(drafting_sweep_job)
+    });
+    let bounces = schedules.bounces.as_ref().map(|(expr, settings)| {
+        WorkerBuilder::new("agency-os-poll-bounces")
+            .data(ctx_for_bounces)
+            .data(*settings)
+            .backend(apalis_cron::CronStream::new(cron(expr)))
+            .build_fn(poll_bounces_job)
+    });
     tracing::info!(
+        drafting_sweep = schedules.drafting.as_deref().unwrap_or("off"),
+        poll_bounces = schedules.bounces.as_ref().map(|b| b.0.as_str()).unwrap_or("off"),
         reset_credits = RESET_CREDITS_SCHEDULE,
         daily_decay = DAILY_DECAY_SCHEDULE,
         sweep_uploads = SWEEP_UPLOADS_SCHEDULE,
         sweep_notices = SWEEP_NOTICES_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
-    Monitor::new()
+    let mut monitor = Monitor::new()
+        .register(import)
+        .register(draft)
         .register(enrich)
         .register(score)
         .register(notify)
@@ -395,5 +582,33 @@ pub fn monitor(ctx: JobContext) -> Monitor {
         .register(reset)
         .register(sweep)
         .register(decay)
-        .register(notices)
+        .register(notices);
+    if let Some(w) = drafting {
+        monitor = monitor.register(w);
+    }
+    if let Some(w) = bounces {
+        monitor = monitor.register(w);
+    }
+    monitor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::every;
+
+    #[test]
+    fn an_interval_becomes_a_cron_schedule_rounded_down_to_an_even_division() {
+        assert_eq!(every(0), None);
+        assert_eq!(every(2).as_deref(), Some("*/2 * * * * *"));
+        assert_eq!(every(7).as_deref(), Some("*/6 * * * * *"));
+        assert_eq!(every(45).as_deref(), Some("*/30 * * * * *"));
+        assert_eq!(every(120).as_deref(), Some("0 */2 * * * *"));
+        assert_eq!(every(600).as_deref(), Some("0 */10 * * * *"));
+        assert_eq!(every(7200).as_deref(), Some("0 0 */2 * * *"));
+        assert_eq!(every(86_400 * 3).as_deref(), Some("0 0 0 * * *"));
+        for secs in [1, 2, 3, 5, 7, 59, 60, 61, 120, 599, 3599, 3600, 86_400, 1_000_000] {
+            let expr = every(secs).unwrap();
+            assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{secs}: {expr}");
+        }
+    }
 }

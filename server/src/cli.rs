@@ -406,7 +406,16 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     let store = session_store(&engine.pool).await?;
     // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
     warn_about_links(&config);
-    let jobs = engine::jobs::monitor(engine::jobs::JobContext::configured(engine.clone()));
+    // Every schedule runs in the job worker: the drafting sweep as often as the sending loop
+    // passes when idle, and the bounce poll every AGENCY_OS_BOUNCE_POLL_SECS.
+    let schedules = engine::jobs::Schedules {
+        drafting: engine::jobs::every((config.dispatch_interval_ms / 1000).max(1)),
+        bounces: engine::jobs::every(config.bounce_poll_secs).map(|cron| (cron, config.bounce_poll_settings())),
+    };
+    if schedules.bounces.is_none() {
+        tracing::info!("reading bounces is off (AGENCY_OS_BOUNCE_POLL_SECS=0)");
+    }
+    let jobs = engine::jobs::monitor_with(engine::jobs::JobContext::configured(engine.clone()), schedules);
     tokio::spawn(async move {
         if let Err(e) = jobs.run().await {
             tracing::error!(error = %e, "job worker stopped");
@@ -426,10 +435,10 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "agency-os".into();
     }
-    // Drafting, dispatch and reconciliation beside the web app; bounces and complaints read back.
+    // Dispatch and reconciliation beside the web app (drafting and the bounce poll are
+    // scheduled jobs, above).
     let shutdown = crate::sending::shutdown_signal();
-    let sending = crate::sending::spawn_in_serve(engine.clone(), crate::sending::LoopOptions::from_config(&config, 2, true, false), shutdown.clone());
-    let bounces = crate::sending::spawn_bounce_poller_with(engine.clone(), std::time::Duration::from_secs(config.bounce_poll_secs), config.bounce_poll_settings(), shutdown.clone());
+    let sending = crate::sending::spawn_in_serve(engine.clone(), crate::sending::LoopOptions::from_config(&config, 2, false, false), shutdown.clone());
     let state = AppState { engine, leptos_options };
     let settings = RouterSettings {
         public_url: config.public_url.clone(),
@@ -452,9 +461,6 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
         .await?;
     // The sending loop stops between rounds: the messages it holds are finished first.
     let _ = sending.await;
-    if let Some(b) = bounces {
-        let _ = b.await;
-    }
     Ok(())
 }
 

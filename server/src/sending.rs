@@ -1,8 +1,9 @@
-//! The sending loop (SPEC §10): draft what is due, dispatch approved messages, reconcile what a
-//! crash left in doubt. `serve` runs it beside the web app; `agency-os dispatch` runs only the
-//! dispatch part, so sending can scale out to worker processes of its own. `serve` also reads
-//! the mailboxes' INBOXes for bounces and complaints every `AGENCY_OS_BOUNCE_POLL_SECS`
-//! ([`spawn_bounce_poller`]).
+//! The sending loop (SPEC §10): dispatch approved messages, reconcile what a crash left in doubt
+//! (and, when asked, draft what is due). `serve` runs it beside the web app without drafting:
+//! there the drafting sweep and the bounce poll are scheduled jobs (`engine::jobs::Schedules`);
+//! `agency-os dispatch` runs only the dispatch part, so sending can scale out to worker
+//! processes of its own. [`spawn_bounce_poller`] is the same poll as a loop of its own, for an
+//! embedding without the job worker.
 //!
 //! Exactly once does not depend on anything here (see `engine::dispatch`): this module only
 //! decides when rounds run, gives each task a worker id no other task anywhere shares, and stops
@@ -23,7 +24,8 @@ use tokio::sync::watch;
 pub struct LoopOptions {
     /// Concurrent dispatch tasks in this process.
     pub workers: usize,
-    /// Also draft due touches of active campaigns (the `serve` loop; dispatch workers do not).
+    /// Also draft due touches of active campaigns on every pass (`serve` schedules the drafting
+    /// sweep as a job instead; dispatch workers do not draft).
     pub draft: bool,
     /// One pass (rounds until nothing is due, then reconciliation) and return.
     pub once: bool,
@@ -117,7 +119,8 @@ pub fn transport(engine: &Engine) -> Arc<dyn MailTransport> {
     })
 }
 
-/// The loop `serve` runs: drafting, dispatch over every mailbox kind, reconciliation.
+/// The loop `serve` runs: dispatch over every mailbox kind and reconciliation (drafting too
+/// when `options.draft`).
 pub fn spawn_in_serve(engine: Engine, options: LoopOptions, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<RoundReport> {
     let transport = transport(&engine);
     tokio::spawn(run(engine, transport, options, shutdown))

@@ -1,9 +1,11 @@
-//! Lead imports: the CSV upload (streamed to a temporary file, never held in memory) and the
-//! per-row error report download. Plain HTTP routes, so a form without JavaScript works too.
+//! Lead imports: the CSV upload (streamed into PostgreSQL a chunk at a time, never held in
+//! memory, see `engine::import::staged`) and the per-row error report download. Plain HTTP
+//! routes, so a form without JavaScript works too. The import itself is a durable job
+//! (`engine::flows::imports`): a restart resumes it.
 //!
-//! Uploads count against the workspace's staging quota while they are written, a line longer
-//! than any row may be stops the upload at once, and every file and CSV step runs on a
-//! blocking thread (`spawn_blocking`), never on the async workers that serve everyone.
+//! Uploads count against the workspace's upload quota while they are written, a line longer
+//! than any row may be stops the upload at once, and every CSV step runs on a blocking thread
+//! (`spawn_blocking`), never on the async workers that serve everyone.
 
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -11,12 +13,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::account::Action;
 use domain::ids::{UserId, WorkspaceId};
-use engine::Engine;
-use tokio::io::AsyncWriteExt;
 use tower_sessions::Session;
-
-/// Leads per enrichment job.
-pub const ENRICH_BATCH: usize = 200;
 
 /// Largest CSV we accept (a 100,000-row export is ~20–50 MB).
 pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
@@ -45,14 +42,10 @@ fn wants_json(headers: &axum::http::HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
-/// Runs blocking file work (staging, previews) off the async workers.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, engine::Error> + Send + 'static) -> Result<T, engine::Error> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| engine::Error::Internal(e.into()))?
-}
-
-/// One lock per workspace, held from the quota check to the last byte written, so two uploads
-/// sent at once cannot each see the same room left and together pass the quota. Uploads to
-/// other workspaces never wait for it.
+/// One lock per workspace in this process, taken before the upload's database lock (which
+/// holds across processes, see `UploadWriter`), so uploads queued behind another of the same
+/// workspace wait here without holding a database connection. Uploads to other workspaces
+/// never wait for it.
 fn upload_lock(ws: WorkspaceId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     static LOCKS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<WorkspaceId, std::sync::Arc<tokio::sync::Mutex<()>>>>> =
         std::sync::LazyLock::new(Default::default);
@@ -62,12 +55,13 @@ fn upload_lock(ws: WorkspaceId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     locks.entry(ws).or_default().clone()
 }
 
-/// Streams the multipart field `file` to `path` (never held in memory), at most the bytes the
-/// workspace's quota has left; returns the file name.
-async fn spool(form: &mut Multipart, ws: WorkspaceId, path: &std::path::Path) -> Result<String, engine::Error> {
+/// Streams the multipart field `file` into a stored upload (never held in memory), at most the
+/// bytes the workspace's quota has left; returns the upload's id. A refused or broken upload
+/// leaves nothing stored.
+async fn spool(engine: &engine::Engine, form: &mut Multipart, ws: WorkspaceId, user: UserId) -> Result<uuid::Uuid, engine::Error> {
     let lock = upload_lock(ws);
     let _held = lock.lock().await;
-    let room = blocking(move || engine::import::staged::room(ws)).await?;
+    let mut file = engine::import::staged::UploadWriter::begin(&engine.pool, ws, user).await?;
     let bad = |m: String| engine::Error::Invalid(m);
     let mut field = loop {
         match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
@@ -77,35 +71,18 @@ async fn spool(form: &mut Multipart, ws: WorkspaceId, path: &std::path::Path) ->
         }
     };
     let filename = field.file_name().unwrap_or("upload.csv").to_string();
-    let result = async {
-        let mut file = tokio::fs::File::create(path).await.map_err(|e| engine::Error::Internal(e.into()))?;
-        let mut size = 0usize;
-        let mut lines = engine::import::limits::LineWatch::default();
-        while let Some(chunk) = field.chunk().await.map_err(|e| bad(format!("The upload was interrupted: {e}")))? {
-            size += chunk.len();
-            if size > MAX_UPLOAD_BYTES {
-                return Err(bad(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024)));
-            }
-            if size as u64 > room {
-                return Err(engine::Error::Conflict(format!(
-                    "This upload would take the workspace over its {} MB of uploads waiting or being imported; import or wait for those first",
-                    engine::import::staged::WORKSPACE_QUOTA_BYTES / 1024 / 1024
-                )));
-            }
-            lines.feed(&chunk).map_err(|e| bad(format!("The file cannot be imported: {e}")))?;
-            file.write_all(&chunk).await.map_err(|e| engine::Error::Internal(e.into()))?;
+    let mut lines = engine::import::limits::LineWatch::default();
+    while let Some(chunk) = field.chunk().await.map_err(|e| bad(format!("The upload was interrupted: {e}")))? {
+        if file.size() as usize + chunk.len() > MAX_UPLOAD_BYTES {
+            return Err(bad(format!("The file is larger than {} MB", MAX_UPLOAD_BYTES / 1024 / 1024)));
         }
-        file.flush().await.map_err(|e| engine::Error::Internal(e.into()))?;
-        if size == 0 {
-            return Err(bad("The file is empty".into()));
-        }
-        Ok(filename)
+        lines.feed(&chunk).map_err(|e| bad(format!("The file cannot be imported: {e}")))?;
+        file.write(&chunk).await?;
     }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(path).await;
+    if file.size() == 0 {
+        return Err(bad("The file is empty".into()));
     }
-    result
+    file.finish(&filename).await
 }
 
 /// `POST /w/{ws}/leads/import` (multipart, field `file`): starts the import with the mapping
@@ -117,11 +94,9 @@ pub async fn upload(State(state): State<AppState>, session: Session, Path(ws): P
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let ws = access.workspace;
-        let tmp = blocking(move || engine::import::staged::importing_path(ws)).await?;
-        let filename = spool(&mut form, ws, &tmp).await?;
-        let id = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
-        tokio::spawn(run_import(engine.clone(), access.workspace, user, id, tmp, None));
-        Ok((access.workspace, id))
+        let upload = spool(&engine, &mut form, ws, user).await?;
+        let id = engine::flows::imports::start(&engine, ws, user, upload, None).await?;
+        Ok((ws, id))
     }
     .await;
     started(result, wants_json(&headers))
@@ -144,20 +119,15 @@ pub async fn preview(State(state): State<AppState>, session: Session, Path(ws): 
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let ws = access.workspace;
-        let (id, path) = blocking(move || engine::import::staged::reserve(ws)).await?;
-        let filename = spool(&mut form, ws, &path).await?;
-        blocking(move || {
-            engine::import::staged::seal(ws, id, &filename, user)?;
-            match engine::import::staged::preview(ws, id) {
-                Ok(p) => Ok((ws, p)),
-                Err(e) => {
-                    // A file we cannot even preview is not kept.
-                    engine::import::staged::discard(ws, id);
-                    Err(e)
-                }
+        let id = spool(&engine, &mut form, ws, user).await?;
+        match engine::import::staged::preview(&engine.pool, ws, id).await {
+            Ok(p) => Ok((ws, p)),
+            Err(e) => {
+                // A file we cannot even preview is not kept.
+                engine::import::staged::discard(&engine.pool, ws, id).await?;
+                Err(e)
             }
-        })
-        .await
+        }
     }
     .await;
     match result {
@@ -174,8 +144,7 @@ pub async fn staged_preview(State(state): State<AppState>, session: Session, Pat
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
-        let ws = access.workspace;
-        blocking(move || engine::import::staged::preview(ws, id)).await
+        engine::import::staged::preview(&engine.pool, access.workspace, id).await
     }
     .await;
     match result {
@@ -237,47 +206,13 @@ pub async fn import_staged(
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
         let choice = chosen_mapping(&headers, &body)?;
         let ws = access.workspace;
-        let (path, filename, choice) = blocking(move || {
-            let preview = engine::import::staged::preview(ws, id)?;
-            domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
-            let (path, filename) = engine::import::staged::take(ws, id)?;
-            Ok((path, filename, choice))
-        })
-        .await?;
-        let import = engine::import::begin(&engine.pool, access.workspace, Some(user), &filename).await?;
-        tokio::spawn(run_import(engine.clone(), access.workspace, user, import, path, Some(choice)));
-        Ok((access.workspace, import))
+        let preview = engine::import::staged::preview(&engine.pool, ws, id).await?;
+        domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
+        let import = engine::flows::imports::start(&engine, ws, user, id, Some(choice)).await?;
+        Ok((ws, import))
     }
     .await;
     started(result, wants_json(&headers))
-}
-
-/// Runs the import, then hands the new leads to the durable job queue: the worker enriches them
-/// in batches and scores the workspace when none are left pending. The temporary file is
-/// removed either way.
-async fn run_import(
-    engine: Engine,
-    ws: WorkspaceId,
-    user: UserId,
-    id: domain::leads::ImportId,
-    path: std::path::PathBuf,
-    choice: Option<Vec<Option<domain::leads::Field>>>,
-) {
-    match tokio::fs::File::open(&path).await {
-        Ok(file) => {
-            // Read on the import's own blocking thread (`engine::import::read_records`).
-            let reader = std::io::BufReader::with_capacity(256 * 1024, file.into_std().await);
-            let outcome = engine::import::run_mapped(&engine.pool, ws, Some(user), id, reader, Default::default(), choice, |_| {}).await;
-            if let Err(e) = outcome {
-                tracing::warn!(import = %id, error = %e, "import ended with an error");
-            }
-            if let Err(e) = engine::jobs::enqueue_pending_enrichment(&engine.pool, ws, ENRICH_BATCH).await {
-                tracing::error!(import = %id, error = ?e, "queueing enrichment after import failed");
-            }
-        }
-        Err(e) => tracing::error!(import = %id, error = %e, "uploaded file vanished"),
-    }
-    let _ = tokio::fs::remove_file(&path).await;
 }
 
 /// `GET /w/{ws}/imports/{id}/errors.csv`: the rows that were rejected or skipped, and why.

@@ -352,3 +352,9 @@ mod discover;
 
 #[path = "cli/plan.rs"]
 mod plan;
+
+#[path = "../../engine/tests/shared/generated_csv.rs"]
+mod generated_csv;
+
+#[path = "cli/crash.rs"]
+mod crash;

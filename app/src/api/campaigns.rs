@@ -222,15 +222,16 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
     raw.trim().parse().map_err(|_| AppError::not_found("campaign"))
 }
 
-/// Drafts the campaign's leads in the background, so the queue fills without waiting for the
-/// scheduler's sweep (which drafts anything this misses).
+/// Queues a durable job that drafts the campaign's leads (`engine::jobs::DraftCampaign`), so
+/// the queue fills without waiting for the scheduler's sweep, and a restart does not lose it.
+/// The change is already saved: a job that cannot be queued is logged, and the sweep drafts
+/// what it would have.
 #[cfg(feature = "ssr")]
-fn spawn_drafting(engine: engine::Engine, ws: domain::ids::WorkspaceId, id: domain::ids::CampaignId) {
-    tokio::spawn(async move {
-        if let Err(e) = engine::flows::drafts::draft_campaign(&engine, ws, id, Utc::now()).await {
-            tracing::warn!(error = %e, campaign = %id, "drafting after a campaign change failed; the scheduler retries");
-        }
-    });
+async fn queue_drafting(engine: &engine::Engine, ws: domain::ids::WorkspaceId, id: domain::ids::CampaignId) {
+    let job = engine::jobs::DraftCampaign { workspace: ws.0, campaign: id.0 };
+    if let Err(e) = engine::jobs::enqueue_draft(&engine.pool, job).await {
+        tracing::warn!(error = %e, campaign = %id, "queueing drafting after a campaign change failed; the scheduler's sweep drafts instead");
+    }
 }
 
 #[server(prefix = "/api", endpoint = "list_campaigns")]
@@ -301,7 +302,7 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
         };
         let now = engine::flows::campaigns::set_status(&engine, me, ws, id, to).await?;
         if now == CampaignStatus::Active {
-            spawn_drafting(engine.clone(), ws, id);
+            queue_drafting(&engine, ws, id).await;
         }
         Ok(now)
     })
@@ -320,7 +321,7 @@ pub async fn enroll_leads(workspace: String, campaign: String, #[server(default)
         let (filter, _, _) = crate::api::leads::filter_of(&query)?;
         let added = engine::flows::campaigns::enroll(&engine, me, ws, id, &filter).await?;
         if added > 0 {
-            spawn_drafting(engine.clone(), ws, id);
+            queue_drafting(&engine, ws, id).await;
         }
         Ok(added)
     })

@@ -165,7 +165,7 @@ pub async fn import_preview(workspace: String, upload: String) -> Result<domain:
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| AppError::not_found("uploaded file"))?;
-        Ok(engine::import::staged::preview(access.workspace, id)?)
+        Ok(engine::import::staged::preview(&engine.pool, access.workspace, id).await?)
     })
     .await
 }

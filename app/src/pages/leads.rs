@@ -290,6 +290,7 @@ fn ImportProgress(import: String, on_tick: WriteSignal<u32>) -> impl IntoView {
                                 <p class="mt-1 text-sm text-slate-600" data-testid="import-counts">
                                     {s.total} " rows read · " <b>{s.imported}</b> " imported · " {s.duplicates} " duplicates · " {s.invalid} " with problems"
                                 </p>
+                                {v.resumed.map(|r| view! { <p class="mt-1 text-sm text-amber-800" data-testid="import-resumed">{r.describe()}</p> })}
                                 {v.error.clone().map(|e| view! { <p class="mt-1 text-sm text-red-700">{e}</p> })}
                             </div>
                             {(done && (s.invalid > 0 || s.duplicates > 0)).then(|| view! {

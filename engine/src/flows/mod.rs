@@ -22,6 +22,7 @@ pub mod ops;
 pub mod outbox;
 pub mod enrich;
 pub mod icp;
+pub mod imports;
 pub mod inbox;
 pub mod integrations;
 pub mod pipeline;

@@ -98,6 +98,12 @@ pub async fn run<R: Read + Send + 'static>(
 /// or `None` to ignore it) instead of detected from the header. The choice is checked against
 /// the file's header row (`domain::column_mapping::validate`); a bad one fails the import with
 /// its reason before any row is read.
+///
+/// Resumable: the run starts from the import's checkpoint (the last row whose batch is
+/// committed), so running an interrupted import again over the same file skips the rows already
+/// in and adds each count once. Every batch moves the checkpoint in its own transaction, only
+/// from where it stands ([`imports::advance`]); a run that finds it moved by another run stops
+/// without touching the import, and only the run that finishes it audits it.
 #[allow(clippy::too_many_arguments)]
 pub async fn run_mapped<R: Read + Send + 'static>(
     pool: &PgPool,
@@ -109,17 +115,32 @@ pub async fn run_mapped<R: Read + Send + 'static>(
     choice: Option<Vec<Option<Field>>>,
     mut progress: impl FnMut(&ImportSummary) + Send,
 ) -> Result<ImportOutcome> {
+    let start = imports::checkpoint(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
     let mut job = Job::new(pool, ws, id, options.batch_size.max(1));
     job.choice = choice;
+    job.checkpoint = start.rows_done;
+    job.running = start.summary;
+    if start.status != domain::leads::ImportStatus::Running {
+        // Finished by an earlier run: nothing to read, nothing to count again.
+        return as_it_stands(pool, ws, id, 0).await;
+    }
     let result = job.read_all(reader, &mut progress).await;
+    if job.superseded {
+        return as_it_stands(pool, ws, id, job.peak).await;
+    }
     let failure = match &result {
         Ok(()) => None,
         Err(Error::Invalid(m)) => Some(m.clone()),
         Err(_) => Some("the import stopped because of a server error; rows read so far were kept".to_string()),
     };
     let mut tx = crate::db::tenant(pool, ws).await?;
-    imports::finish(&mut tx, ws, id, failure.as_deref()).await?;
+    let finished_now = imports::finish(&mut tx, ws, id, failure.as_deref()).await?;
     let view = imports::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    if !finished_now {
+        // Another run finished it meanwhile and audited it.
+        tx.commit().await?;
+        return Ok(ImportOutcome { id, summary: view.summary, peak_buffered_rows: job.peak });
+    }
     audit::record(
         &mut tx,
         audit::Record {
@@ -144,6 +165,12 @@ pub async fn run_mapped<R: Read + Send + 'static>(
     tx.commit().await?;
     result?;
     Ok(ImportOutcome { id, summary: view.summary, peak_buffered_rows: job.peak })
+}
+
+/// The import as it stands, for a run that leaves it to another.
+async fn as_it_stands(pool: &PgPool, ws: WorkspaceId, id: ImportId, peak: usize) -> Result<ImportOutcome> {
+    let view = imports::get(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    Ok(ImportOutcome { id, summary: view.summary, peak_buffered_rows: peak })
 }
 
 /// The error report of an import as CSV (`row,column,kind,message`), rejected rows and
@@ -179,7 +206,12 @@ struct Job<'a> {
     /// A mapping chosen by a person, replacing detection.
     choice: Option<Vec<Option<Field>>>,
     /// The previous batch, being written while the next is read.
-    writing: Option<tokio::task::JoinHandle<Result<ImportSummary>>>,
+    writing: Option<tokio::task::JoinHandle<Result<Option<ImportSummary>>>>,
+    /// The last row handed to the writer: the checkpoint once that batch commits. Rows up to
+    /// the checkpoint the run started from are skipped.
+    checkpoint: u64,
+    /// Another run moved the checkpoint: this one stops and leaves the import to it.
+    superseded: bool,
 }
 
 impl<'a> Job<'a> {
@@ -198,6 +230,8 @@ impl<'a> Job<'a> {
             peak: 0,
             choice: None,
             writing: None,
+            checkpoint: 0,
+            superseded: false,
         }
     }
 
@@ -224,27 +258,31 @@ impl<'a> Job<'a> {
             return Err(Error::Invalid(problem));
         }
 
-        // Spreadsheet numbering: the header is row 1.
+        // Spreadsheet numbering: the header is row 1. Rows up to the checkpoint are in already.
+        let skip_through = self.checkpoint;
         let mut row: u64 = 1;
         while let Some(chunk) = records.recv().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {
                     // Keep what was read; the failure is reported on the import.
-                    self.flush(progress).await?;
+                    self.flush(row, progress).await?;
                     self.drain(progress).await?;
                     return Err(e);
                 }
             };
             for record in &chunk {
                 row += 1;
+                if row <= skip_through {
+                    continue;
+                }
                 self.take_row(row, &mapping, record);
                 if self.delta.total as usize >= self.batch_size {
-                    self.flush(progress).await?;
+                    self.flush(row, progress).await?;
                 }
             }
         }
-        self.flush(progress).await?;
+        self.flush(row, progress).await?;
         self.drain(progress).await
     }
 
@@ -300,12 +338,16 @@ impl<'a> Job<'a> {
     /// Hands the batch read so far to the writer and returns once the previous batch is
     /// written: the file is read on while the database writes, and batches are still written
     /// one after another in file order (so a later batch sees the earlier one's leads).
-    async fn flush(&mut self, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
+    async fn flush(&mut self, through_row: u64, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
         if self.delta == ImportSummary::default() {
             return Ok(());
         }
         self.drain(progress).await?;
+        let (from_row, to_row) = (self.checkpoint, through_row.max(self.checkpoint));
+        self.checkpoint = to_row;
         let batch = Batch {
+            from_row,
+            to_row,
             leads: std::mem::replace(&mut self.leads, Vec::with_capacity(self.batch_size)),
             rows: std::mem::replace(&mut self.rows, Vec::with_capacity(self.batch_size)),
             problems: std::mem::take(&mut self.problems),
@@ -319,8 +361,13 @@ impl<'a> Job<'a> {
 
     /// Waits for the batch being written, if any, and reports the progress it made.
     async fn drain(&mut self, progress: &mut (impl FnMut(&ImportSummary) + Send)) -> Result<()> {
-        let Some(writing) = self.writing.take() else { return Ok(()) };
-        let delta = writing.await.map_err(|e| Error::Internal(anyhow::anyhow!("import batch write failed: {e}")))??;
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let Some(delta) = writing.await.map_err(|e| Error::Internal(anyhow::anyhow!("import batch write failed: {e}")))?? else {
+            self.superseded = true;
+            return Err(Error::Conflict("another run of this import is further on".into()));
+        };
         self.running.total += delta.total;
         self.running.imported += delta.imported;
         self.running.duplicates += delta.duplicates;
@@ -330,8 +377,10 @@ impl<'a> Job<'a> {
     }
 }
 
-/// One batch on its way to the database.
+/// One batch on its way to the database: the rows after `from_row` up to `to_row`.
 struct Batch {
+    from_row: u64,
+    to_row: u64,
     /// Valid leads, and the row each came from.
     leads: Vec<NewLead>,
     rows: Vec<u64>,
@@ -340,11 +389,16 @@ struct Batch {
 }
 
 impl Batch {
-    /// Writes the batch, its report lines and the counters in one transaction, so the progress
-    /// the page shows always matches the leads in the database. Returns the batch's counts,
-    /// with the duplicates only the database could see added.
-    async fn write(mut self, pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<ImportSummary> {
+    /// Writes the batch, its report lines, the counters and the checkpoint in one transaction,
+    /// so the progress the page shows always matches the leads in the database and a resumed
+    /// run starts exactly after the last committed batch. Returns the batch's counts, with the
+    /// duplicates only the database could see added; `None` when the checkpoint is not where
+    /// this batch starts (another run wrote it), and then nothing is written.
+    async fn write(mut self, pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<Option<ImportSummary>> {
         let mut tx = crate::db::tenant(pool, ws).await?;
+        if !imports::advance(&mut tx, ws, id, self.from_row, self.to_row).await? {
+            return Ok(None);
+        }
         let inserted = leads::insert_many(&mut tx, ws, LeadSource::Csv, Some(id), &self.leads).await?;
         let created: HashSet<&DedupeKey> = inserted.iter().map(|i| &i.key).collect();
         let skipped: Vec<(u64, DedupeKey)> = self
@@ -370,7 +424,7 @@ impl Batch {
         imports::add_problems(&mut tx, ws, id, &self.problems).await?;
         imports::add_progress(&mut tx, ws, id, self.delta).await?;
         tx.commit().await?;
-        Ok(self.delta)
+        Ok(Some(self.delta))
     }
 }
 

@@ -1,110 +1,194 @@
-//! Uploads kept between the two steps of an import with a chosen mapping: the file is spooled
-//! to a private temporary directory, previewed (header, first rows, detected mapping), and
-//! then handed to the import with the mapping the person chose. A staged file belongs to the
-//! workspace it was uploaded to (its name carries the workspace id) and expires after
-//! [`STAGED_TTL`]; expired files are swept whenever a new one is staged and by the worker's
-//! schedule (`jobs`). A workspace's files, staged or being imported, stay under
-//! [`WORKSPACE_QUOTA_BYTES`] together, so no tenant fills the disk the others share.
+//! Uploaded files, kept in PostgreSQL (`store::uploads`) so that whichever process runs the
+//! import can read them and an import survives a restart: the upload is written in one
+//! transaction as it arrives ([`UploadWriter`]), previewed (header, first rows, detected
+//! mapping), and then handed to an import with the mapping the person chose
+//! (`flows::imports`). A waiting upload belongs to the workspace it was uploaded to and expires
+//! after [`STAGED_TTL`]; the file of an import is deleted when the import finishes. Expired and
+//! finished files are swept when a workspace uploads and by the worker's schedule (`jobs`). A
+//! workspace's files, waiting or being imported, stay under [`WORKSPACE_QUOTA_BYTES`]
+//! together, measured under a per-workspace lock that holds across processes.
 //!
-//! Everything here is blocking file I/O: call it from `spawn_blocking`.
+//! Why PostgreSQL rather than a directory: every process already reaches the database, a
+//! file and the import that reads it commit and vanish together (no orphan on a disk another
+//! machine cannot see), and backups and tenant isolation (row-level security) cover it as well.
 
 use super::mapping::Mapping;
 use super::source;
+use crate::store::uploads;
 use crate::{Error, Result};
-use chrono::{DateTime, Utc};
 use domain::column_mapping::{first_columns_only, ImportPreview};
 use domain::ids::{UserId, WorkspaceId};
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use sqlx::PgPool;
+use std::io::{self, Read};
 use std::time::Duration;
 use uuid::Uuid;
 
 /// How long an uploaded file waits for its mapping.
 pub const STAGED_TTL: Duration = Duration::from_secs(3600);
-/// Most bytes of uploads one workspace may have on disk at once (staged or being imported).
+/// Most bytes of uploads one workspace may keep at once (waiting or being imported).
 pub const WORKSPACE_QUOTA_BYTES: u64 = 400 * 1024 * 1024;
 /// Rows shown under the header.
 pub const PREVIEW_ROWS: usize = 5;
+/// Bytes per stored chunk.
+pub const CHUNK_BYTES: usize = 1024 * 1024;
 
-#[derive(Serialize, Deserialize)]
-struct Meta {
-    filename: String,
-    user: Uuid,
-    staged_at: DateTime<Utc>,
+fn ttl() -> chrono::Duration {
+    chrono::Duration::from_std(STAGED_TTL).expect("small duration")
 }
 
-/// Where staged files live: one directory under the system temporary directory.
-pub fn dir() -> PathBuf {
-    std::env::temp_dir().join("agency-os-staged")
+fn over_quota(room: bool) -> Error {
+    let mb = WORKSPACE_QUOTA_BYTES / 1024 / 1024;
+    Error::Conflict(if room {
+        format!("This upload would take the workspace over its {mb} MB of uploads waiting or being imported; import or wait for those first")
+    } else {
+        format!("this workspace already has {mb} MB of uploads waiting or being imported; import or wait for them (an unused upload expires after an hour)")
+    })
 }
 
-fn paths(ws: WorkspaceId, id: Uuid) -> (PathBuf, PathBuf) {
-    let base = dir().join(format!("{ws}-{id}"));
-    (base.with_extension("csv"), base.with_extension("json"))
+/// An upload being stored: one transaction that holds the workspace's upload lock from the
+/// quota check to the last byte, so two uploads sent at once cannot each see the same room
+/// left. Dropped without [`UploadWriter::finish`] (a refused or broken upload), it leaves
+/// nothing behind.
+pub struct UploadWriter {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    ws: WorkspaceId,
+    id: Uuid,
+    room: u64,
+    size: u64,
+    seq: i32,
+    buf: Vec<u8>,
 }
 
-/// A new staged upload of the workspace: its id and the path to write the file to.
-pub fn reserve(ws: WorkspaceId) -> Result<(Uuid, PathBuf)> {
-    std::fs::create_dir_all(dir()).map_err(|e| Error::Internal(e.into()))?;
-    sweep();
-    let id = Uuid::new_v4();
-    Ok((id, paths(ws, id).0))
-}
-
-/// A path in the staging directory for a file the direct import (no mapping step) reads; it
-/// counts against the workspace's quota and is swept like staged files.
-pub fn importing_path(ws: WorkspaceId) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir()).map_err(|e| Error::Internal(e.into()))?;
-    Ok(dir().join(format!("{ws}-{}.importing", Uuid::new_v4())))
-}
-
-/// Bytes of the workspace's files in the staging directory.
-pub fn usage(ws: WorkspaceId) -> u64 {
-    let prefix = format!("{ws}-");
-    let Ok(entries) = std::fs::read_dir(dir()) else { return 0 };
-    entries
-        .flatten()
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)))
-        .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
-        .sum()
-}
-
-/// How many more bytes the workspace may upload now; refuses when none.
-pub fn room(ws: WorkspaceId) -> Result<u64> {
-    let left = WORKSPACE_QUOTA_BYTES.saturating_sub(usage(ws));
-    if left == 0 {
-        return Err(Error::Conflict(format!(
-            "this workspace already has {} MB of uploads waiting or being imported; import or wait for them (an unused upload expires after an hour)",
-            WORKSPACE_QUOTA_BYTES / 1024 / 1024
-        )));
+impl UploadWriter {
+    /// Locks the workspace's uploads, forgets its expired ones and measures the room left;
+    /// refuses at once when there is none.
+    pub async fn begin(pool: &PgPool, ws: WorkspaceId, user: UserId) -> Result<Self> {
+        let mut tx = crate::db::tenant(pool, ws).await?;
+        uploads::lock_workspace(&mut tx, ws).await?;
+        uploads::delete_expired_of(&mut tx, ws, ttl()).await?;
+        let room = WORKSPACE_QUOTA_BYTES.saturating_sub(uploads::usage(&mut *tx, ws).await?);
+        if room == 0 {
+            return Err(over_quota(false));
+        }
+        let id = uploads::create(&mut tx, ws, "upload.csv", Some(user)).await?;
+        Ok(UploadWriter { tx, ws, id, room, size: 0, seq: 0, buf: Vec::with_capacity(CHUNK_BYTES) })
     }
-    Ok(left)
-}
 
-/// Records who staged the written file and its name; from now on it can be previewed.
-pub fn seal(ws: WorkspaceId, id: Uuid, filename: &str, user: UserId) -> Result<()> {
-    let meta = Meta { filename: filename.chars().take(255).collect(), user: user.0, staged_at: Utc::now() };
-    let json = serde_json::to_vec(&meta).map_err(|e| Error::Internal(e.into()))?;
-    std::fs::write(paths(ws, id).1, json).map_err(|e| Error::Internal(e.into()))
-}
-
-fn meta(ws: WorkspaceId, id: Uuid) -> Result<Meta> {
-    let gone = || Error::NotFound("uploaded file (it expires after an hour; upload it again)");
-    let raw = std::fs::read(paths(ws, id).1).map_err(|_| gone())?;
-    let meta: Meta = serde_json::from_slice(&raw).map_err(|_| gone())?;
-    if Utc::now() - meta.staged_at > chrono::Duration::from_std(STAGED_TTL).expect("small duration") {
-        discard(ws, id);
-        return Err(gone());
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
     }
-    Ok(meta)
+
+    /// Appends the next bytes; a conflict once the workspace's quota would be passed.
+    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<()> {
+        self.size += bytes.len() as u64;
+        if self.size > self.room {
+            return Err(over_quota(true));
+        }
+        while !bytes.is_empty() {
+            let take = (CHUNK_BYTES - self.buf.len()).min(bytes.len());
+            self.buf.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.buf.len() == CHUNK_BYTES {
+                self.store_chunk().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn store_chunk(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        uploads::add_chunk(&mut self.tx, self.ws, self.id, self.seq, &self.buf).await?;
+        self.seq += 1;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Stores the rest and commits the upload under its file name; returns its id.
+    pub async fn finish(mut self, filename: &str) -> Result<Uuid> {
+        self.store_chunk().await?;
+        let name = filename.trim();
+        let name: String = if name.is_empty() { "upload.csv".into() } else { name.chars().take(255).collect() };
+        uploads::rename(&mut self.tx, self.ws, self.id, &name).await?;
+        self.tx.commit().await?;
+        Ok(self.id)
+    }
 }
 
-/// The header, first rows and detected mapping of a staged upload.
-pub fn preview(ws: WorkspaceId, id: Uuid) -> Result<ImportPreview> {
-    let meta = meta(ws, id)?;
-    let file = std::fs::File::open(paths(ws, id).0).map_err(|_| Error::NotFound("uploaded file"))?;
-    preview_of(std::io::BufReader::new(file), id, meta.filename)
+/// Reads a stored upload from its first byte, one chunk at a time. Blocking: use it only on a
+/// blocking thread (`spawn_blocking`, as `import::read_records` and [`preview`] do), where it
+/// waits for each chunk on the runtime it was made on.
+pub struct UploadReader {
+    pool: PgPool,
+    ws: WorkspaceId,
+    id: Uuid,
+    runtime: tokio::runtime::Handle,
+    seq: i32,
+    buf: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl UploadReader {
+    /// Call from async code (it keeps the current runtime's handle).
+    pub fn new(pool: PgPool, ws: WorkspaceId, id: Uuid) -> Self {
+        UploadReader { pool, ws, id, runtime: tokio::runtime::Handle::current(), seq: 0, buf: Vec::new(), pos: 0, done: false }
+    }
+}
+
+impl Read for UploadReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.buf.len() {
+            if self.done || out.is_empty() {
+                return Ok(0);
+            }
+            match self.runtime.block_on(uploads::chunk(&self.pool, self.ws, self.id, self.seq)).map_err(|e| io::Error::other(e.to_string()))? {
+                Some(bytes) => {
+                    self.buf = bytes;
+                    self.pos = 0;
+                    self.seq += 1;
+                }
+                None => self.done = true,
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Bytes of the workspace's uploads, waiting or being imported.
+pub async fn usage(pool: &PgPool, ws: WorkspaceId) -> Result<u64> {
+    uploads::usage(pool, ws).await
+}
+
+/// A waiting upload of the workspace, younger than the TTL.
+pub async fn waiting(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<uploads::Upload> {
+    let gone = Error::NotFound("uploaded file (it expires after an hour; upload it again)");
+    match uploads::get(pool, ws, id).await? {
+        Some(u) if u.import_id.is_none() && chrono::Utc::now() - u.created_at <= ttl() => Ok(u),
+        _ => Err(gone),
+    }
+}
+
+/// The header, first rows and detected mapping of a waiting upload.
+pub async fn preview(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<ImportPreview> {
+    let upload = waiting(pool, ws, id).await?;
+    let reader = UploadReader::new(pool.clone(), ws, id);
+    tokio::task::spawn_blocking(move || preview_of(reader, id, upload.filename)).await.map_err(|e| Error::Internal(e.into()))?
+}
+
+/// Deletes an upload.
+pub async fn discard(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<()> {
+    uploads::delete(pool, ws, id).await
+}
+
+/// Deletes waiting uploads past the TTL and the files of finished imports; returns how many.
+pub async fn sweep(pool: &PgPool) -> Result<u64> {
+    uploads::sweep(pool, ttl()).await
 }
 
 /// The preview of any CSV source. Rows and cells are capped (`limits`), so a file without line
@@ -128,37 +212,4 @@ pub fn preview_of(input: impl std::io::Read + Send + 'static, id: Uuid, filename
     }
     let detected = Mapping::detect(headers.iter().map(String::as_str)).per_column(headers.len());
     Ok(ImportPreview { upload: id.to_string(), filename, mapping: first_columns_only(&detected), headers, rows })
-}
-
-/// Takes the staged file out of staging for its import: returns its path (now the caller's
-/// to delete) and original name.
-pub fn take(ws: WorkspaceId, id: Uuid) -> Result<(PathBuf, String)> {
-    let meta = meta(ws, id)?;
-    let (csv, json) = paths(ws, id);
-    let taken = dir().join(format!("{ws}-{id}.importing"));
-    // The rename is the claim: a second "Import" of the same upload finds nothing.
-    std::fs::rename(&csv, &taken).map_err(|_| Error::NotFound("uploaded file"))?;
-    let _ = std::fs::remove_file(json);
-    Ok((taken, meta.filename))
-}
-
-/// Deletes a staged upload.
-pub fn discard(ws: WorkspaceId, id: Uuid) {
-    let (csv, json) = paths(ws, id);
-    let _ = std::fs::remove_file(csv);
-    let _ = std::fs::remove_file(json);
-}
-
-/// Removes staged files older than the TTL (by modification time); returns how many. A file
-/// an import still reads stays readable to it (the import holds it open).
-pub fn sweep() -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir()) else { return 0 };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STAGED_TTL);
-        if old && std::fs::remove_file(entry.path()).is_ok() {
-            removed += 1;
-        }
-    }
-    removed
 }

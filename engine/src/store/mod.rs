@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod replies;
 pub mod reports;
 pub mod suppressions;
+pub mod uploads;
 pub mod provider_keys;
 pub mod sending;
 pub mod users;

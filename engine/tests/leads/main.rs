@@ -2,6 +2,7 @@
 //! database per test.
 
 mod api_keys;
+mod durable;
 mod import;
 mod isolation;
 mod score;

@@ -417,7 +417,8 @@ async fn a_150_mb_single_line_csv_preview_is_refused_before_it_is_read_and_nothi
     // Refused after about one row's worth: far from the whole 150 MB (socket buffers aside).
     eprintln!("the server refused the 150 MB line after {sent} bytes had been sent");
     assert!(sent < 32 * 1024 * 1024, "the server took {sent} bytes");
-    assert_eq!(engine::import::staged::usage(engine_ws(&ws)), 0, "nothing is left staged");
+    assert_eq!(engine::import::staged::usage(&app.pool, engine_ws(&ws)).await.unwrap(), 0, "nothing is left stored");
+    assert_eq!(app.count("uploads").await + app.count("upload_chunks").await, 0, "the refused upload's transaction left nothing");
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -426,16 +427,12 @@ async fn uploads_beyond_the_workspace_quota_are_refused_and_another_workspace_is
     let owner = app.user("Ann", "ann@example.com").await;
     let ws = owner.workspace("Acme").await;
     let other = owner.workspace("Beta").await;
-    // Staged files of Acme fill its quota.
-    let dir = engine::import::staged::dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    let filler = dir.join(format!("{ws}-{}.csv", uuid::Uuid::new_v4()));
-    std::fs::File::create(&filler).unwrap().set_len(engine::import::staged::WORKSPACE_QUOTA_BYTES).unwrap();
+    // Uploads of Acme waiting for their mapping fill its quota.
+    fill_quota(&app, &ws, engine::import::staged::WORKSPACE_QUOTA_BYTES).await;
     let preview = |ws: String| preview_upload(&owner, ws, b"email\nann@acme.com\n".to_vec());
     let r = preview(ws.clone()).await.unwrap();
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap();
-    std::fs::remove_file(&filler).unwrap();
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"].as_str().unwrap().contains("uploads waiting"), "{body}");
     assert_eq!(preview(other).await.unwrap().status(), StatusCode::OK);
@@ -448,11 +445,8 @@ async fn parallel_uploads_cannot_both_pass_the_workspace_quota(pool: PgPool) {
     let app = spawn_app(pool).await;
     let owner = app.user("Ann", "ann@example.com").await;
     let ws = owner.workspace("Acme").await;
-    let dir = engine::import::staged::dir();
-    std::fs::create_dir_all(&dir).unwrap();
     // 3 MB left: room for either 2 MB file, not for both.
-    let filler = dir.join(format!("{ws}-{}.csv", uuid::Uuid::new_v4()));
-    std::fs::File::create(&filler).unwrap().set_len(engine::import::staged::WORKSPACE_QUOTA_BYTES - 3 * 1024 * 1024).unwrap();
+    fill_quota(&app, &ws, engine::import::staged::WORKSPACE_QUOTA_BYTES - 3 * 1024 * 1024).await;
     let mut csv = b"email\n".to_vec();
     let mut i = 0;
     while csv.len() < 2 * 1024 * 1024 {
@@ -462,9 +456,8 @@ async fn parallel_uploads_cannot_both_pass_the_workspace_quota(pool: PgPool) {
     let (a, b) = tokio::join!(preview_upload(&owner, ws.clone(), csv.clone()), preview_upload(&owner, ws.clone(), csv.clone()));
     let mut statuses = [a.unwrap().status(), b.unwrap().status()];
     statuses.sort();
-    std::fs::remove_file(&filler).unwrap();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
-    assert!(engine::import::staged::usage(engine_ws(&ws)) <= engine::import::staged::WORKSPACE_QUOTA_BYTES);
+    assert!(engine::import::staged::usage(&app.pool, engine_ws(&ws)).await.unwrap() <= engine::import::staged::WORKSPACE_QUOTA_BYTES);
 }
 
 /// Odd addresses never answer a 500: a trailing slash redirects to the page's one address (on
@@ -492,6 +485,17 @@ async fn trailing_slashes_redirect_to_the_canonical_page_and_near_misses_are_404
         assert_eq!(status, StatusCode::NOT_FOUND, "{near_miss}: {body}");
         assert!(!body.contains("missing from context"), "{near_miss}");
     }
+}
+
+/// Stands for uploads of `ws` waiting for their mapping, `bytes` in all (the quota counts the
+/// stored size).
+async fn fill_quota(app: &TestApp, ws: &str, bytes: u64) {
+    sqlx::query("insert into uploads (client_id, filename, size_bytes) values ($1, 'filler.csv', $2)")
+        .bind(engine_ws(ws).0)
+        .bind(bytes as i64)
+        .execute(&app.pool)
+        .await
+        .unwrap();
 }
 
 /// Step one of an import with a chosen mapping, as the page sends it.
