@@ -139,6 +139,21 @@ pub enum Command {
         delay_ms: u64,
         url: String,
     },
+    /// Whether a voice call to a number may be placed at a moment: the calling hours of the
+    /// Telemarketing Industry Standard (weekdays 9:00–20:00, Saturday 9:00–17:00, never on a
+    /// Sunday or an Australian national public holiday) on the lead's clock. Prints one JSON
+    /// object {"allowed": bool, "reason": str}; exits with status 2 on bad input.
+    CallWindow {
+        /// The number called, in E.164 form (+61412345678).
+        #[arg(long)]
+        number: String,
+        /// The lead's IANA time zone (Australia/Sydney).
+        #[arg(long)]
+        timezone: String,
+        /// The moment of the call, RFC 3339 (2026-03-04T19:30:00+11:00).
+        #[arg(long)]
+        at: String,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -226,6 +241,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::CallWindow { number, timezone, at } => {
+            let answer = domain::calling::call_window(&number, &timezone, &at).map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?;
+            println!("{}", serde_json::to_string(&answer)?);
+            Ok(())
+        }
         Command::DiscoverIcp { allow_private, delay_ms, url } => discover_icp(allow_private, delay_ms, &url).await,
         Command::ClassifyReply { jsonl, today } => crate::mail_tools::classify_reply(jsonl, today.unwrap_or_else(|| chrono::Utc::now().date_naive())),
         Command::EmergencyStop { state, reason } => {

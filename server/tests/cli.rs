@@ -349,3 +349,6 @@ mod site_support;
 
 #[path = "cli/discover.rs"]
 mod discover;
+
+#[path = "cli/calling.rs"]
+mod calling;
