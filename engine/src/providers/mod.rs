@@ -33,6 +33,8 @@ pub mod metered;
 pub mod sandbox;
 pub mod sender;
 pub mod smartlead;
+pub mod twilio;
+pub mod dncr;
 
 pub use breaker::{BreakerConfig, BreakerState, CircuitBreaker, Clock, ManualClock, SystemClock};
 pub use http::{HttpSettings, RetryPolicy};
