@@ -234,6 +234,8 @@ pub enum Action {
     ChooseAutopilot,
     /// Setting the KPI targets the Reports page rates against.
     SetReportTargets,
+    /// Taking an entry off the suppression list: someone may be contacted again.
+    LiftSuppression,
 }
 
 impl Action {
@@ -247,7 +249,8 @@ impl Action {
             | Action::RenameWorkspace
             | Action::ViewAudit
             | Action::ChooseAutopilot
-            | Action::SetReportTargets => Role::Admin,
+            | Action::SetReportTargets
+            | Action::LiftSuppression => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

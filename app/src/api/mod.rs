@@ -14,6 +14,7 @@ pub mod mailboxes;
 pub mod onboarding;
 pub mod reports;
 pub mod sending;
+pub mod suppression;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

@@ -29,5 +29,7 @@ pub mod score;
 pub mod sender_events;
 pub mod sending;
 pub mod signals;
+pub mod suppression;
+pub mod calling;
 pub mod webhooks;
 pub mod workspaces;

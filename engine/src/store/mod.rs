@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod replies;
 pub mod reports;
 pub mod suppressions;
+pub mod dncr;
 pub mod provider_keys;
 pub mod sending;
 pub mod users;

@@ -15,3 +15,4 @@ mod dovecot;
 mod sending;
 mod smtp;
 mod support;
+mod suppression;
