@@ -56,3 +56,39 @@ fn call_window_refuses_bad_input_on_stderr_with_status_2() {
     let out = bin().args(["call-window", "--number", "+61412345678"]).output().unwrap();
     assert!(!out.status.success(), "missing arguments");
 }
+
+/// The operator's platform-wide suppression list, run as the operator runs it.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn suppress_platform_adds_lists_and_lifts_and_names_a_bad_value(pool: sqlx::PgPool) {
+    let db = pool.connect_options().get_database().unwrap().to_string();
+    let url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let data = std::env::temp_dir().join(format!("aos-suppress-{}", std::process::id()));
+    let run = |args: &[&str]| bin().args(args).env("DATABASE_URL", &url).env("AGENCY_OS_DATA_DIR", &data).env("AGENCY_OS_LOG", "error").output().unwrap();
+
+    let out = run(&["suppress", "--platform", "--note", "legal hold", "https://www.Blocked.example/x", "0412 345 678", "ann@Other.example"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("added domain blocked.example"), "{text}");
+    assert!(text.contains("added phone +61412345678"), "{text}");
+    assert!(text.contains("added email ann@other.example"), "{text}");
+    let rows: Vec<(String, String)> = sqlx::query_as("select kind, value from platform_suppressions order by value").fetch_all(&pool).await.unwrap();
+    assert_eq!(rows.len(), 3);
+
+    let out = run(&["suppress", "--platform", "--list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("domain\tblocked.example"));
+
+    let out = run(&["suppress", "--platform", "--remove", "blocked.example"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lifted blocked.example"));
+
+    // A bad value is named on stderr, the good ones are still added, and the status is 2.
+    let out = run(&["suppress", "--platform", "com.au", "good.example"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("public suffix"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added domain good.example"));
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action like 'platform_suppression.%'").fetch_one(&pool).await.unwrap();
+    assert_eq!(audited, 5);
+
+    // Without --platform the command refuses (workspace lists are managed in Settings).
+    assert!(!run(&["suppress", "x.example"]).status.success());
+}
