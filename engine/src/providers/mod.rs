@@ -56,6 +56,8 @@ pub enum ProviderName {
     /// Any endpoint speaking OpenAI's chat-completions API (OpenAI itself, Azure, a local server).
     #[serde(rename = "openai_compatible")]
     OpenAiCompatible,
+    /// SMS (Messages API).
+    Twilio,
 }
 
 impl ProviderName {
@@ -71,6 +73,7 @@ impl ProviderName {
             ProviderName::Smartlead => "smartlead",
             ProviderName::Anthropic => "anthropic",
             ProviderName::OpenAiCompatible => "openai_compatible",
+            ProviderName::Twilio => "twilio",
         }
     }
 }

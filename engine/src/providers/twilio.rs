@@ -1,4 +1,12 @@
-//! Twilio (SMS): how Twilio proves a webhook request is its own.
+//! Twilio (SMS): sending through the Messages API, and how Twilio proves a webhook request is
+//! its own.
+//!
+//! Sending (`twilio-messages-api.json`): `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`,
+//! form-encoded, HTTP Basic with the Account SID and Auth Token; 201 answers the Message
+//! resource. Errors are JSON `{"code", "message", "more_info", "status"}`: 400 with 21610 means
+//! the recipient replied STOP to this sender ([`SmsError::OptedOut`]: suppress, never retry);
+//! other 400s refuse this message for good; 401 bad credentials; 429 (with `Retry-After`) and
+//! 5xx are retried by the shared HTTP policy.
 //!
 //! `X-Twilio-Signature` is `base64(HMAC-SHA1(auth token, URL + every POST parameter's name and
 //! value, sorted by name))`, where the URL is the full address Twilio requested, query string
@@ -9,6 +17,10 @@
 //!
 //! What this module must not do: read anything of a request before its signature matched.
 
+use super::http::{common_status_error, excerpt, parse_json, HttpCore, HttpSettings, Reply};
+use super::{ApiKey, ProviderError, ProviderName};
+use domain::phone::E164;
+use serde::Deserialize;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -77,6 +89,136 @@ pub fn verify_json(auth_token: &str, url: &str, body: &[u8], header: Option<&str
     };
     let actual = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
     verify(auth_token, url, &[], header) & same(&actual, &claimed)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Messages API (sending SMS)
+// ---------------------------------------------------------------------------------------------
+
+
+pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
+
+/// Twilio's error code for a recipient who replied STOP to this sender: nothing may be sent
+/// until they opt in again (not charged).
+pub const OPTED_OUT: u32 = 21610;
+
+/// An account's credentials: the Account SID (in the URL and as the Basic user) and its Auth
+/// Token (the Basic password, and the key of webhook signatures).
+#[derive(Debug, Clone)]
+pub struct TwilioAccount {
+    pub account_sid: String,
+    pub auth_token: ApiKey,
+}
+
+/// One SMS to send.
+#[derive(Debug, Clone)]
+pub struct OutgoingSms<'a> {
+    pub to: &'a E164,
+    /// A Twilio number (E.164) or alphanumeric sender ID; or `None` with a Messaging Service.
+    pub from: Option<&'a str>,
+    pub messaging_service_sid: Option<&'a str>,
+    pub body: &'a str,
+    /// Where Twilio posts the delivery statuses.
+    pub status_callback: Option<&'a str>,
+}
+
+/// What Twilio answered to a create (201).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SentSms {
+    pub sid: String,
+    pub status: String,
+    pub to: String,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub num_segments: Option<String>,
+    #[serde(default)]
+    pub price: Option<String>,
+    #[serde(default)]
+    pub price_unit: Option<String>,
+}
+
+/// Why an SMS was not accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SmsError {
+    /// The recipient replied STOP to this sender (error 21610): suppress, never retry.
+    #[error("the recipient has opted out of messages from this sender (Twilio error 21610)")]
+    OptedOut,
+    /// Twilio refused this message (a bad number, a landline, a body too long…): do not retry.
+    #[error("Twilio refused the message (error {code}): {message}")]
+    Rejected { code: u32, message: String },
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+#[derive(Deserialize)]
+struct TwilioErrorBody {
+    code: Option<u32>,
+    message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TwilioClient {
+    http: HttpCore,
+    account: TwilioAccount,
+}
+
+impl TwilioClient {
+    pub fn new(account: TwilioAccount, settings: HttpSettings) -> Result<Self, ProviderError> {
+        Ok(Self { http: HttpCore::new(ProviderName::Twilio, &settings)?, account })
+    }
+
+    pub fn with_defaults(account: TwilioAccount) -> Result<Self, ProviderError> {
+        Self::new(account, HttpSettings::new(DEFAULT_BASE_URL))
+    }
+
+    /// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded, Basic auth.
+    pub async fn send_sms(&self, sms: &OutgoingSms<'_>) -> Result<SentSms, SmsError> {
+        let url = self.http.url(&format!("2010-04-01/Accounts/{}/Messages.json", self.account.account_sid));
+        let mut form: Vec<(&str, &str)> = vec![("To", sms.to.as_str()), ("Body", sms.body)];
+        if let Some(from) = sms.from {
+            form.push(("From", from));
+        }
+        if let Some(mg) = sms.messaging_service_sid {
+            form.push(("MessagingServiceSid", mg));
+        }
+        if let Some(cb) = sms.status_callback {
+            form.push(("StatusCallback", cb));
+        }
+        let rejected = std::sync::Mutex::new(None::<SmsError>);
+        let result = self
+            .http
+            .send(
+                |c| c.post(&url).basic_auth(&self.account.account_sid, Some(self.account.auth_token.expose())).form(&form),
+                |r: Reply| classify(r, &rejected),
+            )
+            .await;
+        match result {
+            Ok(sent) => Ok(sent),
+            Err(e) => Err(rejected.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or(SmsError::Provider(e))),
+        }
+    }
+}
+
+/// 201 → the message; Twilio's JSON errors (`{"code", "message", "more_info", "status"}`) → a
+/// typed refusal for the codes that mean "never this message", the shared mapping otherwise
+/// (401 credentials, 429 with Retry-After, 5xx).
+fn classify(r: Reply, rejected: &std::sync::Mutex<Option<SmsError>>) -> Result<SentSms, ProviderError> {
+    if (200..300).contains(&r.status) {
+        return parse_json(&r.body);
+    }
+    let body: Option<TwilioErrorBody> = serde_json::from_slice(&r.body).ok();
+    let code = body.as_ref().and_then(|b| b.code);
+    let message = body.as_ref().and_then(|b| b.message.clone()).unwrap_or_else(|| excerpt(&r.body));
+    if r.status == 400 {
+        let refusal = match code {
+            Some(OPTED_OUT) => SmsError::OptedOut,
+            Some(code) => SmsError::Rejected { code, message: message.clone() },
+            None => SmsError::Rejected { code: 0, message: message.clone() },
+        };
+        *rejected.lock().unwrap_or_else(|p| p.into_inner()) = Some(refusal);
+    }
+    Err(common_status_error(r.status, &r.headers, || message))
 }
 
 #[cfg(test)]
