@@ -31,5 +31,6 @@ pub mod sending;
 pub mod signals;
 pub mod suppression;
 pub mod calling;
+pub mod sms;
 pub mod webhooks;
 pub mod workspaces;

@@ -195,3 +195,55 @@ async fn a_wash_is_relied_on_for_at_most_30_days(pool: PgPool) {
     assert!(checks[2].detail.contains("not an Australian number"));
     assert_eq!(wash.0.load(Ordering::SeqCst), 2);
 }
+
+/// Twilio's incoming-message parameters (`twilio-messaging-webhooks.json` example) with `body`
+/// from `from`.
+fn incoming(from: &str, body: &str) -> Vec<(String, String)> {
+    [
+        ("ToCountry", "AU"), ("SmsMessageSid", "SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"), ("NumMedia", "0"), ("SmsSid", "SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"),
+        ("SmsStatus", "received"), ("Body", body), ("FromCountry", "AU"), ("To", "+61400000000"), ("NumSegments", "1"),
+        ("MessageSid", "SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"), ("AccountSid", "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"), ("From", from), ("ApiVersion", "2010-04-01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn an_sms_stop_suppresses_the_number_at_once_and_only_when_twilio_signed_it(pool: PgPool) {
+    use engine::flows::sms::{inbound, Inbound};
+    use engine::providers::twilio::signature;
+    let engine = engine(&pool).await;
+    let (_u, ws) = owner_workspace(&engine, "Acme").await;
+    let token = "workspace-twilio-token";
+    let url = format!("https://app.example/webhooks/twilio/{ws}/sms");
+    let n = E164::parse("+61412345678").unwrap();
+
+    // Forged (signed with another token) or unsigned: refused, nothing written.
+    let stop = incoming("+61412345678", "STOP");
+    let forged = signature("another-token", &url, &stop);
+    assert!(matches!(inbound(&pool, ws, token, &url, &stop, Some(&forged)).await, Err(engine::Error::Unauthenticated(_))));
+    assert!(matches!(inbound(&pool, ws, token, &url, &stop, None).await, Err(engine::Error::Unauthenticated(_))));
+    assert!(suppression::check_phone(&pool, ws, &n).await.unwrap().is_none());
+
+    // A message that is not a keyword changes nothing.
+    let hello = incoming("+61412345678", "Stop by on Tuesday?");
+    assert_eq!(inbound(&pool, ws, token, &url, &hello, Some(&signature(token, &url, &hello))).await.unwrap(), Inbound::Received);
+    assert!(suppression::check_phone(&pool, ws, &n).await.unwrap().is_none());
+
+    // Each keyword suppresses at once; a repeat is acknowledged and not added twice.
+    for (i, kw) in ["STOP", "stop all", "Unsubscribe", "CANCEL", "end", "Quit."].into_iter().enumerate() {
+        let from = format!("+6141234567{i}");
+        let p = incoming(&from, kw);
+        let out = inbound(&pool, ws, token, &url, &p, Some(&signature(token, &url, &p))).await.unwrap();
+        assert!(matches!(out, Inbound::OptedOut { newly: true, .. }), "{kw}: {out:?}");
+        let hit = suppression::check_phone(&pool, ws, &E164::parse(&from).unwrap()).await.unwrap();
+        assert!(hit.is_some(), "{kw} did not suppress {from}");
+    }
+    let again = incoming("+61412345670", "STOP");
+    let out = inbound(&pool, ws, token, &url, &again, Some(&signature(token, &url, &again))).await.unwrap();
+    assert!(matches!(out, Inbound::OptedOut { newly: false, .. }), "{out:?}");
+    // The opt-out is the person's: nobody in the workspace can lift it.
+    let reason: String = sqlx::query_scalar("select reason from suppressions where client_id = $1 and address = '+61412345670'").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(reason, "unsubscribed");
+}
