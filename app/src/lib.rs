@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings/icp") view=icp::IcpPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/integrations") view=integrations::IntegrationsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/mailboxes") view=mailboxes::MailboxesPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/suppression") view=suppression::SuppressionPage ssr=SsrMode::Async/>
                     <Route path=path!("outbox") view=outbox::OutboxPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

@@ -238,6 +238,9 @@ pub enum Action {
     SetReportTargets,
     /// The workspace's drafting policy: default permission mode and quality guard mode.
     ConfigureDrafting,
+
+    /// Taking an entry off the suppression list: someone may be contacted again.
+    LiftSuppression,
 }
 
 impl Action {
@@ -254,6 +257,8 @@ impl Action {
             | Action::ChooseAutopilot
             | Action::SetReportTargets
             | Action::ConfigureDrafting => Role::Admin,
+
+            | Action::LiftSuppression => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

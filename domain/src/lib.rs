@@ -26,6 +26,10 @@ pub mod cadence;
 pub mod campaign;
 pub mod deliverability;
 pub mod window;
+// Phone numbers and the calling hours of voice calls (SPEC §10.7).
+pub mod calling;
+pub mod phone;
+pub mod sms;
 // Suppression, quality guard, lead status machine, reply classification (SPEC §3, §8, §10.5, §11).
 pub mod guard;
 pub mod inbox;

@@ -141,6 +141,73 @@ pub enum EntryKind {
     Phone,
 }
 
+impl EntryKind {
+    pub const ALL: [EntryKind; 3] = [EntryKind::Email, EntryKind::Domain, EntryKind::Phone];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Email => "email",
+            EntryKind::Domain => "domain",
+            EntryKind::Phone => "phone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntryKind> {
+        EntryKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// What a raw value most likely is, for a form or a file that does not say: an `@`
+    /// between text makes an email address, a value of digits and phone punctuation (at
+    /// least 6 digits) a phone number, anything else a domain.
+    pub fn guess(raw: &str) -> EntryKind {
+        let t = raw.trim().trim_start_matches("mailto:");
+        if t.contains('@') && !t.starts_with('@') {
+            return EntryKind::Email;
+        }
+        let phone_chars = t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'));
+        if phone_chars && t.chars().filter(char::is_ascii_digit).count() >= 6 {
+            EntryKind::Phone
+        } else {
+            EntryKind::Domain
+        }
+    }
+}
+
+/// The canonical form of a value of `kind`, as stored in a suppression list. Phone numbers must
+/// be valid numbers (not merely digits), read in `region` when written nationally.
+pub fn canonical_value(
+    kind: EntryKind,
+    raw: &str,
+    region: Region,
+) -> Result<String, SuppressionError> {
+    match kind {
+        EntryKind::Email => canonical_email(raw),
+        EntryKind::Domain => canonical_domain(raw),
+        EntryKind::Phone => crate::phone::E164::parse_in(raw, region)
+            .map(String::from)
+            .map_err(|_| SuppressionError::InvalidPhone(raw.to_string())),
+    }
+}
+
+/// A canonical domain and each parent at a label boundary, down to two labels:
+/// `a.eu.customer.com` gives `a.eu.customer.com`, `eu.customer.com`, `customer.com`. A domain
+/// entry equal to any of them suppresses the domain. (The store computes the same list in SQL,
+/// `agency_os_domain_and_parents`, for its just-in-time queries.)
+pub fn domain_and_parents(domain: &str) -> Vec<String> {
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = d.split('.').collect();
+    if d.is_empty() || labels.len() < 2 {
+        return Vec::new();
+    }
+    (0..labels.len() - 1)
+        .map(|i| labels[i..].join("."))
+        .collect()
+}
+
 /// Why an entry was added; kept so a match can be explained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -399,6 +466,58 @@ impl SuppressionList {
     }
 }
 
+/// One entry as the Settings page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedEntry {
+    pub kind: EntryKind,
+    pub value: String,
+    /// `unsubscribed`, `bounced`, `complained`, `manual`, `imported`.
+    pub reason: String,
+    pub source: String,
+    pub note: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the viewer may remove it (an admin, and not a person's own opt-out).
+    pub removable: bool,
+}
+
+/// A page of a workspace's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionPage {
+    pub entries: Vec<ListedEntry>,
+    /// Entries matching the search in all.
+    pub total: i64,
+    /// Entries on the operator's platform-wide list, which applies to every workspace too.
+    pub platform_entries: i64,
+}
+
+/// One row of an imported file that could not be added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRowError {
+    /// The line of the file (1 is the first line, the header if there is one).
+    pub line: u64,
+    pub value: String,
+    pub message: String,
+}
+
+/// What an import of a do-not-contact list did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Values read (a row with an email and a phone column is two).
+    pub values: u64,
+    pub added: u64,
+    pub already_listed: u64,
+    pub failed: u64,
+    /// The first errors, in file order (at most [`IMPORT_ERRORS_SHOWN`]).
+    pub errors: Vec<ImportRowError>,
+}
+
+/// How many row errors an import report carries; the rest are counted in `failed`.
+pub const IMPORT_ERRORS_SHOWN: usize = 100;
+
+/// The largest do-not-contact file accepted, and the most values in one.
+pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
+pub const IMPORT_MAX_VALUES: u64 = 100_000;
+
 /// Australia, the default region of the product's first market.
 pub const DEFAULT_REGION: Region = country::Id::AU;
 
@@ -579,5 +698,44 @@ mod tests {
             .check(&email("a@customer.com"))
             .is_none());
         assert!(l.check(&email("garbage")).is_none());
+    }
+    #[test]
+    fn a_domain_walks_up_to_its_apex_by_whole_labels() {
+        assert_eq!(
+            domain_and_parents("a.eu.Customer.com."),
+            ["a.eu.customer.com", "eu.customer.com", "customer.com"]
+        );
+        assert_eq!(domain_and_parents("customer.com"), ["customer.com"]);
+        assert!(domain_and_parents("localhost").is_empty());
+        assert!(domain_and_parents("").is_empty());
+        assert!(!domain_and_parents("notcustomer.com").contains(&"customer.com".to_string()));
+    }
+
+    #[test]
+    fn a_raw_value_s_kind_is_guessed_from_its_shape() {
+        assert_eq!(EntryKind::guess("Sam@Customer.com"), EntryKind::Email);
+        assert_eq!(EntryKind::guess("@customer.com"), EntryKind::Domain);
+        assert_eq!(
+            EntryKind::guess("https://customer.com/x"),
+            EntryKind::Domain
+        );
+        assert_eq!(EntryKind::guess("+61 412 345 678"), EntryKind::Phone);
+        assert_eq!(EntryKind::guess("(02) 9876 5432"), EntryKind::Phone);
+        assert_eq!(EntryKind::guess("1.2.3"), EntryKind::Domain);
+        assert_eq!(EntryKind::parse(" Phone "), Some(EntryKind::Phone));
+        assert_eq!(EntryKind::parse("fax"), None);
+    }
+
+    #[test]
+    fn phone_values_must_be_real_numbers() {
+        assert_eq!(
+            canonical_value(EntryKind::Phone, "0412 345 678", Region::AU).unwrap(),
+            "+61412345678"
+        );
+        assert!(canonical_value(EntryKind::Phone, "+61 1234", Region::AU).is_err());
+        assert_eq!(
+            canonical_value(EntryKind::Domain, "www.Customer.com", Region::AU).unwrap(),
+            "customer.com"
+        );
     }
 }

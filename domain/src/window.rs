@@ -268,7 +268,7 @@ impl SendingWindow {
 
 /// The lead's wall-clock time at `now`; `None` at the very ends of chrono's range, where
 /// `with_timezone` would panic.
-fn local(now: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
+pub(crate) fn local(now: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
     let off = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
     now.naive_utc().checked_add_offset(off)
 }
@@ -290,7 +290,7 @@ pub fn is_preferred(now: DateTime<Utc>, tz: Tz, w: &SendingWindow) -> bool {
 
 /// The UTC instant of a local wall-clock time. In a spring-forward gap the first minute
 /// after the gap is used; in an autumn fold the earlier of the two instants.
-fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+pub(crate) fn local_to_utc(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
     let mut ndt = date.and_time(time);
     // Gaps are at most two hours anywhere on Earth today; allow three.
     for _ in 0..=180 {

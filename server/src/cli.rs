@@ -172,6 +172,43 @@ pub enum Command {
         delay_ms: u64,
         url: String,
     },
+    /// Whether a voice call to a number may be placed at a moment: the calling hours of the
+    /// Telemarketing Industry Standard (weekdays 9:00–20:00, Saturday 9:00–17:00, never on a
+    /// Sunday or an Australian national public holiday) on the lead's clock. Prints one JSON
+    /// object {"allowed": bool, "reason": str}; exits with status 2 on bad input.
+    CallWindow {
+        /// The number called, in E.164 form (+61412345678).
+        #[arg(long)]
+        number: String,
+        /// The lead's IANA time zone (Australia/Sydney).
+        #[arg(long)]
+        timezone: String,
+        /// The moment of the call, RFC 3339 (2026-03-04T19:30:00+11:00).
+        #[arg(long)]
+        at: String,
+    },
+    /// The operator's platform-wide suppression list: nothing is sent to these on any channel by
+    /// any workspace. Adds each value (an email address, a domain — which covers its
+    /// subdomains — or a phone number, E.164 or Australian national form), or with --remove lifts
+    /// it, or with --list prints the list. Workspaces keep their own lists in Settings.
+    Suppress {
+        /// Work on the platform-wide list (the only list this command manages).
+        #[arg(long, required = true)]
+        platform: bool,
+        /// What the values are; guessed from each value's shape when not given.
+        #[arg(long, value_parser = ["email", "domain", "phone"])]
+        kind: Option<String>,
+        /// Why (kept with each entry added).
+        #[arg(long)]
+        note: Option<String>,
+        /// Lift the values instead of adding them.
+        #[arg(long, conflicts_with = "list")]
+        remove: bool,
+        /// Print the list.
+        #[arg(long)]
+        list: bool,
+        values: Vec<String>,
+    },
     /// Parse bounce (non-delivery report) messages; prints one JSON object per file.
     ParseBounce {
         #[arg(required = true)]
@@ -259,6 +296,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ParseBounce { files } => parse_bounce(&files),
+        Command::Suppress { platform: _, kind, note, remove, list, values } => {
+            let config = load()?;
+            let engine = connect(&config).await?;
+            suppress_platform(&engine, kind.as_deref(), note.as_deref(), remove, list, &values).await
+        }
+        Command::CallWindow { number, timezone, at } => {
+            let answer = domain::calling::call_window(&number, &timezone, &at).map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?;
+            println!("{}", serde_json::to_string(&answer)?);
+            Ok(())
+        }
         Command::DiscoverIcp { allow_private, delay_ms, url } => discover_icp(allow_private, delay_ms, &url).await,
         Command::ClassifyReply { jsonl, today } => crate::mail_tools::classify_reply(jsonl, today.unwrap_or_else(|| chrono::Utc::now().date_naive())),
         Command::EmergencyStop { state, reason } => {
@@ -547,6 +594,46 @@ async fn discover_icp(allow_private: bool, delay_ms: u64, url: &str) -> anyhow::
         .await
         .map_err(|e| anyhow::Error::new(BadInput(format!("cannot read {url}: {e}"))))?;
     println!("{}", serde_json::to_string_pretty(&found.to_json())?);
+    Ok(())
+}
+
+/// `agency-os suppress --platform`: one line per value; a value that cannot be read is named on
+/// stderr and the command exits with status 2 after the others.
+async fn suppress_platform(engine: &Engine, kind: Option<&str>, note: Option<&str>, remove: bool, list: bool, values: &[String]) -> anyhow::Result<()> {
+    use engine::flows::suppression;
+    if list {
+        for e in engine::store::suppressions::platform_list(&engine.pool).await? {
+            println!("{}\t{}\t{}\t{}", e.kind.as_str(), e.value, e.created_at.to_rfc3339(), e.note.unwrap_or_default());
+        }
+        return Ok(());
+    }
+    if values.is_empty() {
+        return Err(BadInput("give at least one value (an email address, a domain or a phone number), or --list".into()).into());
+    }
+    let kind = kind.and_then(domain::suppression::EntryKind::parse);
+    let mut bad = 0;
+    for raw in values {
+        let done = if remove {
+            suppression::platform_remove(engine, raw).await.map(|(value, removed)| {
+                if removed { format!("lifted {value} from the platform suppression list") } else { format!("{value} was not on the platform suppression list") }
+            })
+        } else {
+            suppression::platform_add(engine, raw, kind, note).await.map(|(kind, value, added)| {
+                if added { format!("added {} {value} to the platform suppression list", kind.as_str()) } else { format!("{value} was already on the platform suppression list") }
+            })
+        };
+        match done {
+            Ok(line) => println!("{line}"),
+            Err(engine::Error::Invalid(why)) => {
+                bad += 1;
+                eprintln!("agency-os: {why}");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if bad > 0 {
+        return Err(BadInput(format!("{bad} of {} value(s) could not be read", values.len())).into());
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod exports;
+pub mod suppression;
 pub mod mail_tools;
 pub mod metrics;
 pub mod rest;
@@ -100,6 +101,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
     let uploads = Router::new()
         .route("/w/{ws}/leads/import", post(uploads::upload))
         .route("/w/{ws}/leads/import/preview", post(uploads::preview))
+        .route("/w/{ws}/settings/suppression/import", post(suppression::import))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(uploads::MAX_UPLOAD_BYTES + 64 * 1024));
     // Provider callbacks: small bodies, authenticated by their own path token.
@@ -121,6 +123,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
         .route("/w/{ws}/reports/export/{table}", get(exports::report_table))
         .route("/w/{ws}/leads/export", get(exports::leads))
+        .route("/w/{ws}/settings/suppression/export.csv", get(suppression::export))
         // Public: the signed token in the path is the authorisation (no login, no session).
         .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))
         .route("/w/{ws}/leads/import/{upload}", get(uploads::staged_preview).post(uploads::import_staged))

@@ -143,7 +143,7 @@ fn a_malformed_setting_stops_the_program_naming_the_variable() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "classify-reply", "poll-bounces", "dkim-sign", "dkim-keygen", "smtp-sink"] {
+    for sub in ["serve", "migrate", "demo", "check-email", "parse-bounce", "classify-reply", "poll-bounces", "dkim-sign", "dkim-keygen", "smtp-sink", "call-window", "suppress"] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
         assert!(!out.stdout.is_empty());
@@ -358,3 +358,6 @@ mod generated_csv;
 
 #[path = "cli/crash.rs"]
 mod crash;
+
+#[path = "cli/calling.rs"]
+mod calling;

@@ -16,6 +16,7 @@ pub mod onboarding;
 pub mod ops;
 pub mod reports;
 pub mod sending;
+pub mod suppression;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

@@ -17,4 +17,5 @@ pub mod reports;
 pub mod sending;
 pub mod settings;
 pub mod shell;
+pub mod suppression;
 pub mod workspace;

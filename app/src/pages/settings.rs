@@ -23,6 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
             {role.can(Action::ViewBilling).then(|| view! { <BillingLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <IntegrationsLink/> })}
             {role.can(Action::ManageIntegrations).then(|| view! { <MailboxesLink/> })}
+            <SuppressionLink/>
             {role.can(Action::ManageIntegrations).then(|| view! { <ApiKeys/> })}
             {role.can(Action::ViewAudit).then(|| view! { <AuditLog/> })}
             {role.can(Action::DeleteWorkspace).then(|| view! { <DangerZone/> })}
@@ -353,6 +354,17 @@ fn MailboxesLink() -> impl IntoView {
     view! {
         <Card title="Mailboxes" subtitle="The addresses emails go out from: SMTP settings, daily caps and ramp, DKIM keys, and why a mailbox paused.">
             <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/mailboxes", ws.id.get()) data-testid="mailboxes-link">"Manage mailboxes"</a>
+        </Card>
+    }
+}
+
+/// The way to Settings → Suppression (who is never contacted, on any channel).
+#[component]
+fn SuppressionLink() -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    view! {
+        <Card title="Suppression list" subtitle="Email addresses, domains and phone numbers nothing is ever sent to, on any channel: opt-outs, bounces, and your clients' do-not-contact lists.">
+            <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/suppression", ws.id.get()) data-testid="suppression-link">"Manage the suppression list"</a>
         </Card>
     }
 }

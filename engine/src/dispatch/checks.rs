@@ -116,9 +116,9 @@ fn run(ctx: &SendContext, content_hash: &str, now: DateTime<Utc>, log: &mut Log)
         }
     }
 
-    if ctx.suppressed {
-        log.fail("suppression", "address is on the suppression list");
-        return Verdict::Cancel { reason: "address is on the suppression list".into() };
+    if let Some(why) = &ctx.suppressed_by {
+        log.fail("suppression", why);
+        return Verdict::Cancel { reason: why.clone() };
     }
     log.pass("suppression", "not suppressed");
 
@@ -215,7 +215,7 @@ mod tests {
             draft_status: "approved".into(),
             draft_content_hash: "h1".into(),
             approved_hash: Some("h1".into()),
-            suppressed: false,
+            suppressed_by: None,
             parent_message_id: None,
             parent_subject: None,
             parent_mailbox: None,
@@ -264,7 +264,7 @@ mod tests {
         c.lead_status = "replied".into();
         assert!(matches!(verdict(&c), Verdict::Cancel { .. }));
         let mut c = ok();
-        c.suppressed = true;
+        c.suppressed_by = Some("address a@b.example is on the suppression list".into());
         assert!(matches!(verdict(&c), Verdict::Cancel { ref reason } if reason.contains("suppression")));
         let mut c = ok();
         c.draft_content_hash = "h2".into();

@@ -32,5 +32,8 @@ pub mod score;
 pub mod sender_events;
 pub mod sending;
 pub mod signals;
+pub mod suppression;
+pub mod calling;
+pub mod sms;
 pub mod webhooks;
 pub mod workspaces;

@@ -35,6 +35,9 @@ pub mod sender;
 pub mod smartlead;
 pub mod stripe;
 
+pub mod twilio;
+pub mod dncr;
+
 pub use breaker::{BreakerConfig, BreakerState, CircuitBreaker, Clock, ManualClock, SystemClock};
 pub use http::{HttpSettings, RetryPolicy};
 
@@ -57,6 +60,9 @@ pub enum ProviderName {
     OpenAiCompatible,
     /// Billing (Checkout, Customer Portal, invoices); never metered in the cost ledger.
     Stripe,
+
+    /// SMS (Messages API).
+    Twilio,
 }
 
 impl ProviderName {
@@ -73,6 +79,8 @@ impl ProviderName {
             ProviderName::Anthropic => "anthropic",
             ProviderName::OpenAiCompatible => "openai_compatible",
             ProviderName::Stripe => "stripe",
+
+            ProviderName::Twilio => "twilio",
         }
     }
 }

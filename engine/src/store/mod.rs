@@ -26,6 +26,8 @@ pub mod replies;
 pub mod reports;
 pub mod suppressions;
 pub mod uploads;
+
+pub mod dncr;
 pub mod provider_keys;
 pub mod sending;
 pub mod users;

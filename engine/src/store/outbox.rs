@@ -121,7 +121,9 @@ pub struct SendContext {
     pub draft_status: String,
     pub draft_content_hash: String,
     pub approved_hash: Option<String>,
-    pub suppressed: bool,
+    /// Why the address may not be written to: its address, its domain or its company's domain
+    /// (an apex entry covers every subdomain) on the workspace's or the platform's list.
+    pub suppressed_by: Option<String>,
     /// The first email of this lead's sequence that went out, for threading and its mailbox.
     pub parent_message_id: Option<String>,
     pub parent_subject: Option<String>,
@@ -151,7 +153,18 @@ pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed
                 l.status as lead_status, l.email as lead_email,
                 cl.state as enrolment_state,
                 d.status as draft_status, d.content_hash as draft_content_hash, d.approved_hash,
-                exists (select 1 from suppressions s where s.client_id = w.id and s.address = lower($4)) as suppressed,
+                coalesce(
+                  (select 'address ' || s.address || ' is on the suppression list' from suppressions s
+                   where s.client_id = w.id and s.address = $4),
+                  (select 'domain ' || s.address || ' is on the suppression list' from suppressions s
+                   where s.client_id = w.id and s.kind = 'domain'
+                     and s.address = any(agency_os_domain_and_parents(split_part($4, '@', 2)) || agency_os_domain_and_parents(l.company_domain))
+                   order by length(s.address) limit 1),
+                  (select case ps.kind when 'domain' then 'domain ' else 'address ' end || ps.value || ' is on the platform suppression list'
+                   from platform_suppressions ps
+                   where ps.value = $4 or (ps.kind = 'domain' and ps.value = any(agency_os_domain_and_parents(split_part($4, '@', 2)) || agency_os_domain_and_parents(l.company_domain)))
+                   limit 1)
+                ) as suppressed_by,
                 parent.message_id as parent_message_id, parent.subject as parent_subject, parent.mailbox_id as parent_mailbox,
                 exists (select 1 from outbox e where e.client_id = w.id and e.campaign_id = c.id and e.lead_id = l.id
                         and e.step < $7 and e.kind = 'sequence' and e.state in ('pending', 'sending', 'unknown')) as earlier_unsent,
@@ -178,7 +191,8 @@ pub async fn context<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, row: &Claimed
     .bind(ws.0)
     .bind(row.id)
     .bind(row.campaign_id)
-    .bind(&row.to_address)
+    // The canonical form the lists hold (lower-case, ASCII domain); as written when it has none.
+    .bind(domain::suppression::canonical_email(&row.to_address).unwrap_or_else(|_| row.to_address.trim().to_lowercase()))
     .bind(row.lead_id)
     .bind(row.draft_id)
     .bind(row.step)

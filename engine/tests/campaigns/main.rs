@@ -16,3 +16,4 @@ mod dovecot;
 mod sending;
 mod smtp;
 mod support;
+mod suppression;

@@ -17,6 +17,7 @@ mod llm;
 mod sandbox;
 mod sender_sandbox;
 mod smartlead;
+mod twilio;
 
 use engine::providers::{HttpSettings, RetryPolicy};
 use std::time::Duration;

@@ -23,6 +23,7 @@ mod security;
 mod roles;
 mod sending;
 mod senders;
+mod suppression;
 mod unsubscribe;
 mod webhooks_bookings;
 mod webhooks_senders;
