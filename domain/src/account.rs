@@ -238,7 +238,6 @@ pub enum Action {
     SetReportTargets,
     /// The workspace's drafting policy: default permission mode and quality guard mode.
     ConfigureDrafting,
-
     /// Taking an entry off the suppression list: someone may be contacted again.
     LiftSuppression,
 }
@@ -256,8 +255,7 @@ impl Action {
             | Action::ViewBilling
             | Action::ChooseAutopilot
             | Action::SetReportTargets
-            | Action::ConfigureDrafting => Role::Admin,
-
+            | Action::ConfigureDrafting
             | Action::LiftSuppression => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
