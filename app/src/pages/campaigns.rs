@@ -371,7 +371,7 @@ fn CadenceEditor(form: RwSignal<CampaignForm>, can_edit: bool) -> impl IntoView 
 #[component]
 fn TargetsEditor(form: RwSignal<CampaignForm>, can_edit: bool) -> impl IntoView {
     view! {
-        <p class="mb-3 text-sm text-slate-600">"Leads at these companies score higher (×1.5 for tier 1, ×1.2 for tier 2 are common)."</p>
+        <p class="mb-3 text-sm text-slate-600">"While this campaign is active, the scores of leads at these companies (by company or email domain, subdomains included) are multiplied; ×1.5 for tier 1 and ×1.2 for tier 2 are common."</p>
         <ul class="space-y-2" data-testid="targets">
             {move || (0..form.with(|f| f.targets.len())).map(|i| view! {
                 <li class="flex flex-wrap items-center gap-2">
