@@ -43,11 +43,41 @@ async fn rows_done(pool: &PgPool, id: ImportId) -> i32 {
         .unwrap()
 }
 
-/// Runs the import's job in a runtime and pool of its own on another thread, and drops that
-/// runtime (its tasks, its connections) once `kill_at` rows are committed: to the database, as
-/// if the process had died.
+/// A TCP relay to PostgreSQL for the run that will die. Stopping it cuts every connection of
+/// that run at once and refuses new ones, as the death of its process would: the dying run can
+/// no longer write anything (not even "failed") while its runtime is being dropped.
+async fn relay(target_port: u16) -> (u16, tokio::sync::watch::Sender<bool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let mut until = stopped.clone();
+        loop {
+            tokio::select! {
+                _ = until.changed() => break,
+                accepted = listener.accept() => {
+                    let Ok((mut inbound, _)) = accepted else { break };
+                    let mut cut = stopped.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target_port)).await else { return };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = cut.changed() => {}
+                        }
+                    });
+                }
+            }
+        }
+    });
+    (port, stop)
+}
+
+/// Runs the import's job in a runtime and pool of its own on another thread, reaching the
+/// database through a relay; once `kill_at` rows are committed the relay is cut and the runtime
+/// dropped (its tasks, its connections), as if the process had died.
 async fn run_and_die(pool: &PgPool, ws: WorkspaceId, id: ImportId, kill_at: i32) {
-    let opts = (*pool.connect_options()).clone();
+    let (port, cut) = relay(pool.connect_options().get_port()).await;
+    let opts = (*pool.connect_options()).clone().host("127.0.0.1").port(port);
     let (kill, killed) = std::sync::mpsc::channel::<()>();
     let worker = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -64,6 +94,7 @@ async fn run_and_die(pool: &PgPool, ws: WorkspaceId, id: ImportId, kill_at: i32)
         assert!(started.elapsed() < std::time::Duration::from_secs(120), "the first run made no progress");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    cut.send(true).unwrap();
     kill.send(()).unwrap();
     worker.join().unwrap();
     // Closed connections end their transactions; give the server a moment to notice.
