@@ -124,7 +124,9 @@ test('a reply lands in the Inbox, is answered with the keyboard, and the answer 
   const firstId = header(first, 'Message-ID');
   const subject = header(first, 'Subject');
 
-  // Mia answers, to our mailbox, in the thread.
+  // Mia answers, to our mailbox, in the thread. A Date header has whole seconds: written in
+  // the same second as our send it would read as older than it, so she answers a moment later.
+  await new Promise((r) => setTimeout(r, 1500));
   const miaId = `<${id}.reply@harbourdental.com.au>`;
   await smtpSend({
     from: 'mia.wong@harbourdental.com.au',
