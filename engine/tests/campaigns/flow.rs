@@ -64,15 +64,20 @@ async fn co_pilot_drafts_wait_for_a_human_and_autopilot_goes_straight_to_the_out
     assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1 and state = 'pending'", ws2).await, 3);
 }
 
+/// A scored lead with nothing personal to say about it: the guard's GUARD-003 case.
+async fn bare_lead(pool: &PgPool, ws: domain::ids::WorkspaceId) {
+    sqlx::query("insert into leads (client_id, source, email, first_name, company, status) values ($1, 'csv', 'x@bare.com.au', 'Jo', 'Bare Pty', 'scored')")
+        .bind(ws.0)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn a_lead_without_personal_evidence_is_blocked_by_the_guard(pool: PgPool) {
     let engine = engine(&pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    sqlx::query("insert into leads (client_id, source, email, first_name, company, status) values ($1, 'csv', 'x@bare.com.au', 'Jo', 'Bare Pty', 'scored')")
-        .bind(ws.0)
-        .execute(&pool)
-        .await
-        .unwrap();
+    bare_lead(&pool, ws).await;
     let id = active_campaign(&engine, u, ws).await;
     let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
     assert_eq!((r.drafted, r.blocked), (1, 1));
@@ -130,11 +135,7 @@ async fn a_soft_quality_guard_lets_a_failing_draft_reach_the_queue_marked_with_w
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     let soft = DraftingPolicy { permission_mode: PermissionMode::CoPilot, guard_mode: GuardMode::Soft };
     workspaces::set_drafting_policy(&engine, u, ws, soft).await.unwrap();
-    sqlx::query("insert into leads (client_id, source, email, first_name, company, status) values ($1, 'csv', 'x@bare.com.au', 'Jo', 'Bare Pty', 'scored')")
-        .bind(ws.0)
-        .execute(&pool)
-        .await
-        .unwrap();
+    bare_lead(&pool, ws).await;
     let id = active_campaign(&engine, u, ws).await;
     let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
     assert_eq!((r.drafted, r.blocked), (1, 0), "{r:?}");
