@@ -268,6 +268,12 @@ pub struct WorkspaceLimits {
 }
 
 impl WorkspaceSending {
+    /// The mode as stored; an unreadable value reads as the starting ramp from `today`: the
+    /// cautious reading.
+    pub fn from_stored(v: &serde_json::Value, today: NaiveDate) -> WorkspaceSending {
+        WorkspaceSending::deserialize(v).unwrap_or(WorkspaceSending::Ramp(RampMode::starting(today)))
+    }
+
     pub fn limits(&self) -> WorkspaceLimits {
         match self {
             WorkspaceSending::Ramp(r) => WorkspaceLimits {

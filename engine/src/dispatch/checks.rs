@@ -4,7 +4,7 @@
 
 use crate::store::outbox::{CheckRecord, SendContext};
 use chrono::{DateTime, Duration, Utc};
-use domain::allocate::{RampLimits, RampMode, WorkspaceSending};
+use domain::allocate::{RampLimits, WorkspaceSending};
 use domain::lead_status::LeadStatus;
 use domain::score::Tier;
 use domain::window::{next_open, parse_time_zone, is_inside_window, SendingWindow};
@@ -175,13 +175,10 @@ fn run(ctx: &SendContext, content_hash: &str, now: DateTime<Utc>, log: &mut Log)
 }
 
 /// The ramp limits this send obeys (SPEC §6): the workspace's and, if it ramps on its own, the
-/// campaign's. An unreadable stored mode counts as the starting ramp: the cautious reading.
+/// campaign's.
 pub fn ramp_limits(ctx: &SendContext, now: DateTime<Utc>) -> RampLimits {
     let today = now.date_naive();
-    let mode: Option<WorkspaceSending> = ctx
-        .sending_mode
-        .as_ref()
-        .map(|v| serde_json::from_value(v.clone()).unwrap_or(WorkspaceSending::Ramp(RampMode::starting(today))));
+    let mode = ctx.sending_mode.as_ref().map(|v| WorkspaceSending::from_stored(v, today));
     RampLimits::of(mode.as_ref(), ctx.campaign_ramp, today)
 }
 

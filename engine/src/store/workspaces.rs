@@ -3,7 +3,7 @@
 use crate::{Error, Result};
 use domain::account::{Role, WorkspaceName, WorkspaceSummary};
 use chrono::NaiveDate;
-use domain::allocate::{RampMode, WorkspaceSending};
+use domain::allocate::WorkspaceSending;
 use domain::campaign::DraftingPolicy;
 use domain::ids::{UserId, WorkspaceId};
 use sqlx::{PgConnection, PgPool};
@@ -112,14 +112,13 @@ pub async fn set_drafting_policy(conn: &mut PgConnection, ws: WorkspaceId, polic
     Ok(())
 }
 
-/// The workspace's ramp mode as stored (`None`: it never ramped). An unreadable value reads as
-/// the starting ramp from today: the cautious reading.
+/// The workspace's ramp mode as stored (`None`: it never ramped).
 pub async fn sending_mode<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, today: NaiveDate) -> Result<Option<WorkspaceSending>> {
     let v: Option<Option<serde_json::Value>> = sqlx::query_scalar("select sending_mode from workspaces where id = $1 and deleted_at is null")
         .bind(ws.0)
         .fetch_optional(db)
         .await?;
-    Ok(v.flatten().map(|v| serde_json::from_value(v).unwrap_or(WorkspaceSending::Ramp(RampMode::starting(today)))))
+    Ok(v.flatten().map(|v| WorkspaceSending::from_stored(&v, today)))
 }
 
 pub async fn set_sending_mode(conn: &mut PgConnection, ws: WorkspaceId, mode: Option<&WorkspaceSending>) -> Result<()> {
