@@ -299,6 +299,41 @@ pub enum ScoringConfigError {
     WebBands,
 }
 
+/// Timing facts a provider reported about a lead (SPEC §4's timing component): when the
+/// person started their current role, whether the company is hiring, when it last raised money,
+/// and how many intent signals the provider saw. Every field is optional because providers
+/// report only some of them, and an unreported fact is unknown, not false. Stored on the lead
+/// as JSON; a newer report fills or replaces field by field ([`Timing::updated_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Timing {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_started_on: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_hiring: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funded_on: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent_signals: Option<u16>,
+}
+
+impl Timing {
+    pub fn is_empty(&self) -> bool {
+        *self == Timing::default()
+    }
+
+    /// This record with every fact `newer` reports taking the place of the old one: providers
+    /// report the present, so a later role start or funding round supersedes an earlier one.
+    pub fn updated_by(self, newer: Timing) -> Timing {
+        Timing {
+            role_started_on: newer.role_started_on.or(self.role_started_on),
+            company_hiring: newer.company_hiring.or(self.company_hiring),
+            funded_on: newer.funded_on.or(self.funded_on),
+            intent_signals: newer.intent_signals.or(self.intent_signals),
+        }
+    }
+}
+
 /// Web-presence measurements for the lead's company domain (DataForSEO).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct WebPresence {

@@ -591,3 +591,25 @@ fn a_lead_profile_deserialises_with_missing_fields_defaulted() {
     let s = scorer().score(&p.facts(), today());
     assert_eq!(s.components.authority, 12);
 }
+
+#[test]
+fn a_newer_timing_report_replaces_only_the_facts_it_reports() {
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let old = Timing { role_started_on: Some(d("2024-01-01")), company_hiring: Some(true), funded_on: Some(d("2023-08-01")), intent_signals: Some(3) };
+    let newer = Timing { role_started_on: Some(d("2026-09-01")), company_hiring: Some(false), ..Timing::default() };
+    let merged = old.updated_by(newer);
+    assert_eq!(merged.role_started_on, Some(d("2026-09-01")));
+    assert_eq!(merged.company_hiring, Some(false), "a report that the company stopped hiring is a fact too");
+    assert_eq!(merged.funded_on, Some(d("2023-08-01")));
+    assert_eq!(merged.intent_signals, Some(3));
+    assert!(Timing::default().is_empty() && !merged.is_empty());
+}
+
+#[test]
+fn timing_is_stored_as_json_without_the_unknown_facts() {
+    let t = Timing { funded_on: NaiveDate::from_ymd_opt(2026, 5, 1), ..Timing::default() };
+    let json = serde_json::to_string(&t).unwrap();
+    assert_eq!(json, r#"{"funded_on":"2026-05-01"}"#);
+    assert_eq!(serde_json::from_str::<Timing>(&json).unwrap(), t);
+    assert_eq!(serde_json::from_str::<Timing>("{}").unwrap(), Timing::default());
+}

@@ -26,11 +26,31 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
     let leads = crate::store::leads::count(&engine.pool, demo.workspace, &Default::default()).await?;
     if leads == 0 {
         crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
+        demo_timing(engine, demo.workspace).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
         campaign_under_way(engine, &demo).await?;
     }
     Ok(demo)
+}
+
+/// Timing facts as a provider would have reported them for some demo leads (the sandbox invents
+/// none), so the demo's "why this score" shows the timing rules: a few people new in their
+/// role, some companies hiring or recently funded, a couple with intent signals.
+async fn demo_timing(engine: &Engine, ws: domain::ids::WorkspaceId) -> Result<()> {
+    sqlx::query(
+        "with numbered as (select id, row_number() over (order by email nulls last, id) as n from leads where client_id = $1)
+         update leads l set timing = jsonb_strip_nulls(jsonb_build_object(
+             'role_started_on', case when n % 5 = 1 then to_char(current_date - 45 - (n % 60)::int, 'YYYY-MM-DD') end,
+             'company_hiring', case when n % 4 = 2 then true end,
+             'funded_on', case when n % 7 = 3 then to_char(current_date - 120, 'YYYY-MM-DD') end,
+             'intent_signals', case when n % 6 = 4 then (1 + n % 3)::int end))
+         from numbered where l.client_id = $1 and l.id = numbered.id and (n % 5 = 1 or n % 4 = 2 or n % 7 = 3 or n % 6 = 4)",
+    )
+    .bind(ws.0)
+    .execute(&engine.pool)
+    .await?;
+    Ok(())
 }
 
 /// Accepts every message and sends nothing: the demo's history is made by the real flows, but

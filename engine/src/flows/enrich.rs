@@ -741,6 +741,7 @@ fn to_enrichment(p: &EnrichedPerson, via_cache: bool, trail: String) -> store::E
         location: s(&p.location),
         industry: s(&p.industry),
         employee_count: p.employee_count.and_then(|n| i32::try_from(n).ok()),
+        timing: p.timing,
         reason: trail,
     }
 }

@@ -158,11 +158,13 @@ impl BatchScorer {
     }
 }
 
-/// What a stored lead tells the scorer. Facts we do not store yet (role start, hiring, funding,
-/// intent, bounce and unsubscribe history beyond the lead's own status) stay unknown; web
-/// presence comes from `company_web` when the domain was measured, and `None` means "not
-/// measured", which neither adds nor deducts.
+/// What a stored lead tells the scorer. Timing (role start, hiring, funding, intent) comes from
+/// what providers reported (`leads.timing`; an unreported fact earns nothing); web presence
+/// comes from `company_web` when the domain was measured, and `None` means "not measured",
+/// which neither adds nor deducts. Bounce and unsubscribe history beyond the lead's own status
+/// is not stored yet.
 pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
+    let timing = row.timing.map(|t| t.0).unwrap_or_default();
     let status: Option<LeadStatus> = row.status.parse().ok();
     let location = match (&row.location, &row.country) {
         (Some(l), Some(c)) => format!("{l}, {c}"),
@@ -182,6 +184,10 @@ pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
         previously_bounced: status == Some(LeadStatus::Bounced),
         unsubscribed_anywhere: status == Some(LeadStatus::Unsubscribed),
         web: row.web.map(|w| w.0),
+        role_started_on: timing.role_started_on,
+        company_hiring: timing.company_hiring.unwrap_or(false),
+        funded_on: timing.funded_on,
+        intent_signals: timing.intent_signals.unwrap_or(0),
         target_account: targets
             .multiplier(row.company_domain.as_deref(), row.email.as_deref())
             .map(|m| TargetAccountTier::Listed { multiplier_pct: (m * 100.0).round().clamp(10.0, 1000.0) as u16 }),

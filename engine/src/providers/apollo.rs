@@ -172,6 +172,19 @@ struct MatchPerson {
     contact: Option<MatchContact>,
     #[serde(default)]
     phone_numbers: Vec<PhoneNumber>,
+    #[serde(default)]
+    employment_history: Vec<Employment>,
+}
+
+#[derive(Deserialize)]
+struct Employment {
+    current: Option<bool>,
+    start_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FundingEvent {
+    date: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +194,27 @@ struct MatchOrg {
     industry: Option<String>,
     estimated_num_employees: Option<u32>,
     sanitized_phone: Option<String>,
+    latest_funding_round_date: Option<String>,
+    #[serde(default)]
+    funding_events: Vec<FundingEvent>,
+}
+
+/// What Apollo's match says about timing: the start of the person's current role (the latest
+/// current position, as people keep side roles) and the company's latest funding round (the
+/// stated one, else the newest dated event). Apollo's match reports neither hiring nor intent.
+fn timing(employment: &[Employment], org: Option<&MatchOrg>) -> domain::score::Timing {
+    let role_started_on = employment
+        .iter()
+        .filter(|e| e.current == Some(true))
+        .filter_map(|e| e.start_date.as_deref().and_then(provider_date))
+        .max();
+    let funded_on = org.and_then(|o| {
+        o.latest_funding_round_date
+            .as_deref()
+            .and_then(provider_date)
+            .or_else(|| o.funding_events.iter().filter_map(|f| f.date.as_deref().and_then(provider_date)).max())
+    });
+    domain::score::Timing { role_started_on, funded_on, ..Default::default() }
 }
 
 #[derive(Deserialize)]
@@ -258,7 +292,9 @@ impl Enrichment for ApolloClient {
             .find_map(|n| non_empty(n.sanitized_number))
             .or_else(|| p.contact.and_then(|c| non_empty(c.sanitized_phone)))
             .or_else(|| org.as_ref().and_then(|o| non_empty(o.sanitized_phone.clone())));
+        let timing = timing(&p.employment_history, org.as_ref());
         Ok(EnrichedPerson {
+            timing,
             confidence: confidence(
                 p.email_status.as_deref(),
                 p.extrapolated_email_confidence,

@@ -184,6 +184,7 @@ impl AsyncEnrichment for BetterContactClient {
             location: non_empty(c.contact_location),
             industry: non_empty(c.company_industry),
             employee_count: as_text(c.company_employees_number).and_then(|s| s.parse().ok()),
+            timing: Default::default(),
             confidence,
             source: ProviderName::BetterContact,
         };

@@ -210,6 +210,31 @@ fn field(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
     })
 }
 
+/// Timing columns a Clay table commonly carries (role start from a LinkedIn profile column,
+/// hiring from job-openings columns, the last funding round, an intent count). A hiring flag may
+/// be a boolean, "yes"/"no" text or an open-jobs count.
+fn timing(obj: &Map<String, Value>) -> domain::score::Timing {
+    let date = |names: &[&str]| field(obj, names).as_deref().and_then(provider_date);
+    let hiring = ["is_hiring", "hiring", "company_hiring"]
+        .iter()
+        .find_map(|n| match obj.get(*n)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => Some(true),
+                "false" | "no" | "n" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        })
+        .or_else(|| field(obj, &["open_jobs", "job_openings", "job_openings_count", "open_roles"]).and_then(|s| s.parse::<u32>().ok()).map(|n| n > 0));
+    domain::score::Timing {
+        role_started_on: date(&["role_start_date", "current_role_start_date", "job_start_date", "started_current_role"]),
+        company_hiring: hiring,
+        funded_on: date(&["last_funding_date", "latest_funding_round_date", "last_funding_round_date", "funding_date"]),
+        intent_signals: field(obj, &["intent_signals", "intent_signal_count", "intent_topics"]).and_then(|s| s.parse::<u16>().ok()),
+    }
+}
+
 /// Reads the enriched person out of a callback. The payload is whatever the table's HTTP API
 /// column template sends, so common column names are all accepted.
 pub fn parse_callback(payload: &Value) -> AsyncOutcome {
@@ -240,6 +265,7 @@ pub fn parse_callback(payload: &Value) -> AsyncOutcome {
         location: field(obj, &["location"]),
         industry: field(obj, &["industry"]),
         employee_count: field(obj, &["employee_count", "employees"]).and_then(|s| s.parse().ok()),
+        timing: timing(obj),
         confidence,
         source: ProviderName::Clay,
     };
@@ -431,6 +457,23 @@ mod tests {
             lead_ref: Some("lead-1".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_callbacks_timing_columns_reach_the_person() {
+        let done = |v: Value| match parse_callback(&v) {
+            AsyncOutcome::Done { person, .. } => person.timing,
+            other => panic!("{other:?}"),
+        };
+        let t = done(json!({ "email": "jane@koalabyte.com.au", "role_start_date": "2026-07", "is_hiring": "Yes",
+                             "last_funding_date": "2026-02-11T00:00:00Z", "intent_signals": 3 }));
+        assert_eq!(t.role_started_on, chrono::NaiveDate::from_ymd_opt(2026, 7, 1));
+        assert_eq!(t.company_hiring, Some(true));
+        assert_eq!(t.funded_on, chrono::NaiveDate::from_ymd_opt(2026, 2, 11));
+        assert_eq!(t.intent_signals, Some(3));
+        assert_eq!(done(json!({ "email": "j@k.com", "open_jobs": 0 })).company_hiring, Some(false));
+        assert_eq!(done(json!({ "email": "j@k.com", "hiring": false, "open_jobs": 4 })).company_hiring, Some(false));
+        assert!(done(json!({ "email": "j@k.com", "is_hiring": "maybe", "intent_signals": "many" })).is_empty());
     }
 
     #[test]

@@ -173,6 +173,7 @@ impl Enrichment for HunterClient {
             location: None,
             industry: None,
             employee_count: None,
+            timing: Default::default(),
             confidence,
             source: ProviderName::Hunter,
         })

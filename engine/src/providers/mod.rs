@@ -281,6 +281,9 @@ pub struct EnrichedPerson {
     pub location: Option<String>,
     pub industry: Option<String>,
     pub employee_count: Option<u32>,
+    /// Role start, hiring, funding and intent, as far as the provider reports them.
+    #[serde(default)]
+    pub timing: domain::score::Timing,
     pub confidence: f32,
     pub source: ProviderName,
 }
@@ -450,6 +453,21 @@ pub trait SeoSignals: Send + Sync {
     }
 }
 
+/// A date as providers write it: `2023-08-01`, `2023-08-01T00:00:00.000+00:00` (Apollo) or a
+/// month alone, `2023-08` (LinkedIn-style role starts, read as the month's first day). Anything
+/// else is unknown rather than a guess.
+pub fn provider_date(input: &str) -> Option<chrono::NaiveDate> {
+    let s = input.trim();
+    let day = s.get(..10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let plausible = |d: chrono::NaiveDate| (1900..=2200).contains(&chrono::Datelike::year(&d));
+    match day {
+        Some(d) if s.len() == 10 || s[10..].starts_with(['T', ' ']) => Some(d).filter(|d| plausible(*d)),
+        Some(_) => None,
+        None if s.len() == 7 => chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").ok().filter(|d| plausible(*d)),
+        None => None,
+    }
+}
+
 /// Trims, lower-cases and strips scheme, `www.` and path: the form every provider wants.
 pub fn bare_domain(input: &str) -> String {
     let s = input.trim().to_lowercase();
@@ -467,6 +485,18 @@ mod tests {
         let k = ApiKey::new("sk_live_123");
         assert_eq!(format!("{k:?}"), "ApiKey(****)");
         assert_eq!(format!("{k}"), "****");
+    }
+
+    #[test]
+    fn provider_dates_are_read_in_the_forms_providers_write_them() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(provider_date("2023-08-01T00:00:00.000+00:00"), d(2023, 8, 1));
+        assert_eq!(provider_date(" 2016-01-01 "), d(2016, 1, 1));
+        assert_eq!(provider_date("2024-03"), d(2024, 3, 1));
+        assert_eq!(provider_date("2024-03-01 10:00:00"), d(2024, 3, 1));
+        for junk in ["", "yesterday", "2024-13-01", "2024-02-30", "0001-01-01", "2024-03-01junk", "03/01/2024", "2024"] {
+            assert_eq!(provider_date(junk), None, "{junk:?}");
+        }
     }
 
     #[test]

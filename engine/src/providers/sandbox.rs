@@ -164,6 +164,8 @@ impl Sandbox {
             location: Some(format!("{city}, {country}")),
             industry: Some(company.industry.to_string()),
             employee_count: Some(company.employees),
+            // The sandbox has no clock to date a role or a round against, and invents no signals.
+            timing: Default::default(),
             confidence: (confidence * 100.0).round() / 100.0,
             source: self.acting_as,
         }

@@ -72,6 +72,7 @@ pub struct PendingLead {
     pub industry: Option<String>,
     pub employee_count: Option<i32>,
     pub web: Option<sqlx::types::Json<domain::score::WebPresence>>,
+    pub timing: Option<sqlx::types::Json<domain::score::Timing>>,
 }
 
 impl PendingLead {
@@ -91,13 +92,14 @@ impl PendingLead {
             country: self.country.clone(),
             company_domain: self.company_domain.clone(),
             web: self.web.clone(),
+            timing: self.timing,
         }
     }
 }
 
 const PENDING: &str = "select l.id, l.email, l.linkedin_url, l.first_name, l.last_name, l.company, l.company_domain,
             l.source_provider, l.provider_ref, l.status, l.email_verified, l.title, l.phone, l.location, l.country,
-            l.industry, l.employee_count, cw.web
+            l.industry, l.employee_count, cw.web, l.timing
      from leads l
      left join company_web cw on cw.client_id = l.client_id and cw.domain = l.company_domain
      where l.client_id = $1 and l.status = 'new' and l.deleted_at is null
@@ -147,6 +149,8 @@ pub struct Enrichment {
     pub location: Option<String>,
     pub industry: Option<String>,
     pub employee_count: Option<i32>,
+    /// What the provider reported of timing; merged into the lead's, field by field.
+    pub timing: domain::score::Timing,
     pub reason: String,
 }
 
@@ -344,6 +348,10 @@ async fn write_enriched(
     let linkedins: Vec<Option<String>> = rows.iter().map(|r| r.3.clone()).collect();
     let employees: Vec<Option<i32>> = rows.iter().map(|r| r.1.employee_count).collect();
     let confidences: Vec<f32> = rows.iter().map(|r| r.1.confidence).collect();
+    let timings = rows
+        .iter()
+        .map(|r| if r.1.timing.is_empty() { Ok(None) } else { json(serde_json::to_value(r.1.timing)) })
+        .collect::<Result<Vec<Option<String>>>>()?;
     let updated = sqlx::query(
         "update leads l set
             email = case when l.email is null and v.email is not null and not exists (
@@ -365,6 +373,8 @@ async fn write_enriched(
             location = coalesce(l.location, v.location),
             industry = coalesce(l.industry, v.industry),
             employee_count = coalesce(l.employee_count, v.employee_count),
+            -- a provider's timing report is the present: its facts replace the stored ones
+            timing = case when v.timing is null then l.timing else coalesce(l.timing, '{}'::jsonb) || v.timing::jsonb end,
             enrichment_source = v.provider,
             enrichment_confidence = v.confidence,
             status = case when l.status = 'new' then coalesce(v.status, $16) else l.status end,
@@ -380,10 +390,11 @@ async fn write_enriched(
             updated_at = now()
          from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                      $10::text[], $11::text[], $12::text[], $13::int4[], $14::text[], $15::real[], $18::text[],
-                     $19::int2[], $20::int2[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
+                     $19::int2[], $20::int2[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[],
+                     $26::text[])
               as v(id, email, first_name, last_name, company, title, company_domain, linkedin, phone, location,
                    industry, employee_count, provider, confidence, status, als, als_exact, tier, components,
-                   weights, weight_source, reasons)
+                   weights, weight_source, reasons, timing)
          where l.client_id = $1 and l.id = v.id",
     )
     .bind(ws.0)
@@ -411,6 +422,7 @@ async fn write_enriched(
     .bind(&weights)
     .bind(&weight_sources)
     .bind(&score_reasons)
+    .bind(&timings)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -490,6 +502,7 @@ async fn score_enriched(
                 country: before.country.clone(),
                 company_domain: before.company_domain.clone().or_else(|| e.company_domain.clone()),
                 web: None,
+                timing: Some(sqlx::types::Json(before.timing.map(|t| t.0).unwrap_or_default().updated_by(e.timing))),
             };
             let after = ScoringRow {
                 web: after.company_domain.as_ref().and_then(|d| scoring.web.get(d)).copied().map(sqlx::types::Json).or_else(|| before.web.clone()),

@@ -388,6 +388,8 @@ pub struct ScoringRow {
     pub company_domain: Option<String>,
     /// The company domain's measured web presence, if it was measured (`company_web`).
     pub web: Option<sqlx::types::Json<domain::score::WebPresence>>,
+    /// Role start, hiring, funding and intent as providers reported them (`leads.timing`).
+    pub timing: Option<sqlx::types::Json<domain::score::Timing>>,
 }
 
 /// The next `limit` live leads after `after` in id order; with `only_unscored`, those never
@@ -402,7 +404,7 @@ pub async fn scoring_batch<'e>(
 ) -> Result<Vec<ScoringRow>> {
     Ok(sqlx::query_as(
         "select l.id, l.status, l.email, l.email_verified, l.phone, l.linkedin_url, l.title, l.industry, l.employee_count,
-                l.location, l.country, l.company_domain, cw.web
+                l.location, l.country, l.company_domain, cw.web, l.timing
          from leads l
          left join company_web cw on cw.client_id = l.client_id and cw.domain = l.company_domain
          where l.client_id = $1 and l.deleted_at is null

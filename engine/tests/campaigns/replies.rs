@@ -491,6 +491,11 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     assert!(shadow, "the demo never sends for real");
     let c = dashboard::counts(&pool, ws).await.unwrap();
     assert!(c.replies_attention >= 2 && c.meetings_this_week == 1, "{c:?}");
+    // Timing facts reach the demo's scores: "why this score" shows the timing rules.
+    for code in ["new_role", "hiring", "recently_funded", "intent_signals"] {
+        let n = count(&pool, &format!("select count(*) from leads where client_id = $1 and reasons::text like '%\"{code}%'"), ws).await;
+        assert!(n > 0, "no demo lead shows {code}");
+    }
     // Seeding again changes nothing.
     engine::flows::demo::seed(&engine).await.unwrap();
     assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 7);

@@ -367,6 +367,9 @@ async fn a_workspace_with_a_dataforseo_key_gets_web_presence_points_for_its_enri
     let web: serde_json::Value = sqlx::query_scalar("select web from company_web where client_id = $1 and domain = 'apollo.io'").bind(keyed.0).fetch_one(&pool).await.unwrap();
     assert_eq!((web["domain_rank"].as_u64(), web["top10_keywords"].as_u64(), web["spam_score"].as_u64()), (Some(610), Some(220), Some(3)), "{web}");
     assert!(web_reasons(pool.clone(), a).await > 0, "the web-presence rules fired");
+    // Apollo's documented role (2016) and funding round (2023) are reported but long past: no timing points.
+    let reasons: serde_json::Value = sqlx::query_scalar("select reasons from leads where id = $1").bind(a).fetch_one(&pool).await.unwrap();
+    assert!(!reasons.to_string().contains("new_role") && !reasons.to_string().contains("recently_funded"), "{reasons}");
 
     // The same company in a workspace without a DataForSEO key: not measured, no points, no call.
     let b = tim(&pool, plain).await;
@@ -388,4 +391,51 @@ async fn the_configured_unit_costs_are_the_ones_a_workspaces_providers_charge(po
     let enricher = Resolver::from_engine(&engine).enricher_for(ws).await.unwrap();
     assert_eq!(enricher.costs.hunter_email, 0.5, "not the SPEC default 0.023");
     assert_eq!(enricher.costs.cost(ProviderName::Hunter, Operation::Enrich, 2.0), CostAud::from_dollars(1.0));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn timing_an_enrichment_provider_reports_reaches_the_score_with_its_reasons(pool: PgPool) {
+    // Apollo's documented answer, with the current role begun two months ago and a funding round
+    // three months ago (the documented ones are years old and rightly earn nothing).
+    let today = chrono::Utc::now().date_naive();
+    let months_ago = |n| (today - chrono::Months::new(n)).format("%Y-%m-%d").to_string();
+    let mut answer: serde_json::Value = serde_json::from_str(&fixture("apollo-people-match.200.example.json")).unwrap();
+    answer["person"]["employment_history"][0]["start_date"] = json!(months_ago(2));
+    answer["person"]["organization"]["latest_funding_round_date"] = json!(format!("{}T00:00:00.000+00:00", months_ago(3)));
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/people/match")).respond_with(ResponseTemplate::new(200).set_body_json(&answer)).mount(&server).await;
+    let engine = engine_against(&pool, &server).await;
+    let ws = workspace(&pool, "Timing").await;
+    store_key(&engine, ws, Integration::Apollo, &Credential::Key(ApiKey::new(APOLLO_KEY))).await;
+    let ctx = JobContext::configured(engine.clone());
+    let codes = |pool: PgPool, lead: Uuid| async move {
+        let (reasons, timing): (serde_json::Value, serde_json::Value) =
+            sqlx::query_as("select coalesce(reasons, '[]'), coalesce(timing, 'null') from leads where id = $1").bind(lead).fetch_one(&pool).await.unwrap();
+        let codes: Vec<String> = reasons.as_array().unwrap().iter().filter_map(|r| r["code"].as_str().map(str::to_string)).collect();
+        (codes, timing)
+    };
+
+    let lead = tim(&pool, ws).await;
+    run_enrich_batch(&ctx, &EnrichBatch { workspace: ws.0, lead_ids: vec![lead] }).await.unwrap();
+    engine::flows::score::score_workspace(&pool, ws, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    let (after, timing) = codes(pool.clone(), lead).await;
+    assert_eq!(timing, json!({ "role_started_on": months_ago(2), "funded_on": months_ago(3) }));
+    assert!(after.iter().any(|c| c == "new_role"), "the new-role rule fired: {after:?}");
+    assert!(after.iter().any(|c| c == "recently_funded"), "the funding rule fired: {after:?}");
+    let als = |pool: PgPool| async move { sqlx::query_scalar::<_, i16>("select als from leads where id = $1").bind(lead).fetch_one(&pool).await.unwrap() };
+    let with_timing = als(pool.clone()).await;
+
+    // The same lead without what the provider reported scores lower and has no timing reasons.
+    sqlx::query("update leads set timing = null where id = $1").bind(lead).execute(&pool).await.unwrap();
+    engine::flows::score::score_workspace(&pool, ws, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    let (without, _) = codes(pool.clone(), lead).await;
+    assert!(!without.iter().any(|c| c == "new_role" || c == "recently_funded"), "{without:?}");
+    assert!(with_timing > als(pool.clone()).await, "timing raised the score");
+    sqlx::query("update leads set timing = $2 where id = $1").bind(lead).bind(&timing).execute(&pool).await.unwrap();
+
+    // A later report that the company is hiring adds to what is known without forgetting the rest.
+    sqlx::query("update leads set timing = timing || '{\"company_hiring\": true}' where id = $1").bind(lead).execute(&pool).await.unwrap();
+    engine::flows::score::score_workspace(&pool, ws, engine::flows::score::Scope::All, chrono::Utc::now()).await.unwrap();
+    let (with_hiring, _) = codes(pool.clone(), lead).await;
+    assert!(with_hiring.iter().any(|c| c == "hiring") && with_hiring.iter().any(|c| c == "new_role"), "{with_hiring:?}");
 }

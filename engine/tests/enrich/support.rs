@@ -104,6 +104,7 @@ pub fn person_for(q: &PersonQuery, source: ProviderName, confidence: f32) -> Enr
         location: Some("Sydney, Australia".into()),
         industry: Some("Logistics".into()),
         employee_count: Some(42),
+        timing: Default::default(),
         confidence,
         source,
     }

@@ -90,6 +90,11 @@ async fn people_match_maps_the_documented_person() {
     assert_eq!(p.employee_count, Some(1600));
     assert_eq!(p.phone.as_deref(), Some("+11235550158"));
     assert!(p.confidence >= 0.9, "a verified email is high confidence");
+    // Timing for the scorer: the current role's start and the latest funding round.
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    assert_eq!(p.timing.role_started_on, day(2016, 1, 1));
+    assert_eq!(p.timing.funded_on, day(2023, 8, 1));
+    assert_eq!((p.timing.company_hiring, p.timing.intent_signals), (None, None), "the match reports neither");
 }
 
 #[tokio::test]

@@ -57,6 +57,7 @@ fn found(email: Option<&str>) -> EnrichedPerson {
         location: None,
         industry: None,
         employee_count: None,
+        timing: Default::default(),
         confidence: 0.9,
         source: ProviderName::Hunter,
     }
