@@ -391,6 +391,17 @@ async fn notify_job(job: NotifyReply, ctx: Data<JobContext>) -> Result<String, E
     }
 }
 
+/// The schedule tick of the expired-session clean-up.
+#[derive(Debug, Clone, Default)]
+pub struct SweepSessions;
+
+/// Hourly: delete expired log-in sessions, so the session table holds live ones only.
+pub const SWEEP_SESSIONS_SCHEDULE: &str = "0 23 * * * *";
+
+async fn sweep_sessions_job(_: SweepSessions, ctx: Data<JobContext>) -> Result<u64, Error> {
+    crate::store::sessions::delete_expired(&ctx.engine.pool).await.map_err(|e| Error::from(JobError::from(e)))
+}
+
 /// The schedule tick of the announcement sweep.
 #[derive(Debug, Clone, Default)]
 pub struct SweepNotices;
@@ -519,6 +530,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let ctx_for_reset = ctx.clone();
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
+    let ctx_for_sessions = ctx.clone();
     let notify = WorkerBuilder::new("agency-os-notify")
         .data(ctx.clone())
         .retry(retry_policy())
@@ -550,6 +562,10 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .backend(apalis_cron::CronStream::new(notices_schedule))
         .build_fn(sweep_notices_job);
     let cron = |expr: &str| -> apalis_cron::Schedule { expr.parse().expect("a valid cron expression") };
+    let sessions = WorkerBuilder::new("agency-os-sweep-sessions")
+        .data(ctx_for_sessions)
+        .backend(apalis_cron::CronStream::new(cron(SWEEP_SESSIONS_SCHEDULE)))
+        .build_fn(sweep_sessions_job);
     let drafting = schedules.drafting.as_deref().map(|expr| {
         WorkerBuilder::new("agency-os-drafting-sweep")
             .data(ctx_for_drafting)
@@ -570,6 +586,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         daily_decay = DAILY_DECAY_SCHEDULE,
         sweep_uploads = SWEEP_UPLOADS_SCHEDULE,
         sweep_notices = SWEEP_NOTICES_SCHEDULE,
+        sweep_sessions = SWEEP_SESSIONS_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
     let mut monitor = Monitor::new()
@@ -582,7 +599,8 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .register(reset)
         .register(sweep)
         .register(decay)
-        .register(notices);
+        .register(notices)
+        .register(sessions);
     if let Some(w) = drafting {
         monitor = monitor.register(w);
     }
@@ -609,6 +627,14 @@ mod tests {
         for secs in [1, 2, 3, 5, 7, 59, 60, 61, 120, 599, 3599, 3600, 86_400, 1_000_000] {
             let expr = every(secs).unwrap();
             assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{secs}: {expr}");
+        }
+    }
+
+    #[test]
+    fn every_fixed_schedule_is_a_valid_cron_expression() {
+        use super::*;
+        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE] {
+            assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{expr}");
         }
     }
 }

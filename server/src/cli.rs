@@ -468,13 +468,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
             tracing::error!(error = %e, "job worker stopped");
         }
     });
-    let cleanup = store.clone();
-    tokio::spawn(async move {
-        use tower_sessions::session_store::ExpiredDeletion;
-        if let Err(e) = cleanup.continuously_delete_expired(std::time::Duration::from_secs(3600)).await {
-            tracing::error!(error = %e, "session clean-up stopped");
-        }
-    });
+    // Expired sessions are deleted by the job worker's hourly schedule (`jobs::SWEEP_SESSIONS_SCHEDULE`).
     let mut leptos_options = leptos::prelude::get_configuration(None)?.leptos_options;
     leptos_options.site_addr = config.addr;
     // A binary built by plain cargo (tests, `cargo run`) lacks the output name cargo-leptos

@@ -24,6 +24,7 @@ pub mod memberships;
 pub mod outbox;
 pub mod replies;
 pub mod reports;
+pub mod sessions;
 pub mod suppressions;
 pub mod uploads;
 

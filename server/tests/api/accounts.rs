@@ -167,3 +167,22 @@ async fn sign_up_and_log_in_write_the_audit_log_and_never_store_the_password(poo
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log").fetch_all(&app.pool).await.unwrap();
     assert_eq!(actions, vec!["user.sign_up"]);
 }
+
+/// Expired sessions are deleted by the job worker's hourly schedule (no loop beside it): the
+/// clean-up removes exactly the expired ones, and a live session keeps working.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn the_session_sweep_deletes_expired_sessions_and_keeps_live_ones(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    let ann = app.user("Ann Lee", "ann@example.com").await;
+    let bob = app.user("Bob Ray", "bob@example.com").await;
+    assert_eq!(app.count("tower_sessions.session").await, 2);
+    // Bob's session lapses (as after its lifetime without use).
+    let bob_id: String = sqlx::query_scalar("select id from tower_sessions.session order by expiry_date desc limit 1").fetch_one(&pool).await.unwrap();
+    sqlx::query("update tower_sessions.session set expiry_date = now() - interval '1 minute' where id = $1").bind(&bob_id).execute(&pool).await.unwrap();
+
+    assert_eq!(engine::store::sessions::delete_expired(&pool).await.unwrap(), 1);
+    assert_eq!(app.count("tower_sessions.session").await, 1);
+    assert_eq!(engine::store::sessions::delete_expired(&pool).await.unwrap(), 0, "nothing left to delete");
+    assert_eq!(ann.call("me", &[]).await.body["email"], "ann@example.com", "the live session still works");
+    assert_eq!(bob.call("me", &[]).await.body, serde_json::Value::Null);
+}
