@@ -46,3 +46,13 @@ where
 {
     move || value.get().and_then(|r| r.err()).map(|e| view! { <Alert attr:data-testid="form-error">{e.message}</Alert> })
 }
+
+/// The outcome of an action, in a line beside the button that ran it ("Connected", "3 leads
+/// added", the refusal): green when it worked, red when not. Attributes given with `attr:` land
+/// on it.
+#[component]
+pub fn Outcome(ok: bool, children: Children) -> impl IntoView {
+    view! {
+        <span role=if ok { "status" } else { "alert" } class=if ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" }>{children()}</span>
+    }
+}

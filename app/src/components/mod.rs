@@ -4,7 +4,8 @@
 //! - [`Card`] (with [`CardHeader`]): the white surface content is grouped on;
 //! - [`Table`]: a data table in a card;
 //! - [`Badge`] with a [`Tone`] ([`class_badge`], [`tier_badge`]);
-//! - [`Alert`] with an [`AlertKind`], and [`FormError`] for the last submission's error;
+//! - [`Alert`] with an [`AlertKind`], [`FormError`] for the last submission's error, and
+//!   [`Outcome`] for an action's result beside its button;
 //! - [`Modal`]: the one accessible dialog (focus in and back, Tab kept inside, Escape and the
 //!   backdrop close it);
 //! - [`Stat`]: one number with its label, hint and link;
@@ -32,7 +33,7 @@ mod table;
 mod tabs;
 
 pub use activity::ActivityList;
-pub use alert::{Alert, AlertKind, FormError};
+pub use alert::{Alert, AlertKind, FormError, Outcome};
 pub use badge::{class_badge, tier_badge, Badge, Tone};
 pub use card::{current_card, Card, CardHeader, CardTag};
 pub use keys::{focus, on_control, typing, Kbd, KeyLegend, KeyList};
@@ -84,3 +85,6 @@ pub fn humanise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests;

@@ -116,9 +116,9 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                     })}
                     {move || test.value().get().map(|r| match r {
                         Ok(t) => view! {
-                            <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span>
+                            <Outcome ok=t.ok attr:data-testid="connection-test">{t.message}</Outcome>
                         }.into_any(),
-                        Err(e) => view! { <span class="text-sm text-red-700" role="alert">{e.message}</span> }.into_any(),
+                        Err(e) => view! { <Outcome ok=false>{e.message}</Outcome> }.into_any(),
                     })}
                 </div>
             </div>
@@ -170,8 +170,8 @@ fn Notifications() -> impl IntoView {
                                         "Disconnect"
                                     </button>
                                     {move || test.value().get().map(|r| match r {
-                                        Ok(()) => view! { <span class="text-sm text-emerald-700" data-testid="slack-test-result">"Sent: look in the channel"</span> }.into_any(),
-                                        Err(e) => view! { <span class="text-sm text-red-700" data-testid="slack-test-result">{e.message}</span> }.into_any(),
+                                        Ok(()) => view! { <Outcome ok=true attr:data-testid="slack-test-result">"Sent: look in the channel"</Outcome> }.into_any(),
+                                        Err(e) => view! { <Outcome ok=false attr:data-testid="slack-test-result">{e.message}</Outcome> }.into_any(),
                                     })}
                                 </div>
                             })}

@@ -79,8 +79,8 @@ fn AddToCampaign(query: Memo<LeadQuery>) -> impl IntoView {
             </button>
             <span aria-live="polite">
                 {move || enroll.value().get().map(|r| match r {
-                    Ok(n) => view! { <span class="text-emerald-800" data-testid="enroll-result">{n} " leads added"</span> }.into_any(),
-                    Err(e) => view! { <span role="alert" class="text-red-800" data-testid="enroll-error">{e.message}</span> }.into_any(),
+                    Ok(n) => view! { <Outcome ok=true attr:data-testid="enroll-result">{n} " leads added"</Outcome> }.into_any(),
+                    Err(e) => view! { <Outcome ok=false attr:data-testid="enroll-error">{e.message}</Outcome> }.into_any(),
                 })}
             </span>
         </div>

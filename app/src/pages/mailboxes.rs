@@ -258,8 +258,8 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
                     }}
                     <button class=BUTTON_DANGER type="button" on:click=move |_| { remove.dispatch(RemoveMailbox { workspace: ws.id.get_untracked(), mailbox: id5.clone() }); }>"Remove"</button>
                     {move || test.value().get().map(|r| match r {
-                        Ok(t) => view! { <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span> }.into_any(),
-                        Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
+                        Ok(t) => view! { <Outcome ok=t.ok attr:data-testid="connection-test">{t.message}</Outcome> }.into_any(),
+                        Err(e) => view! { <Outcome ok=false>{e.message}</Outcome> }.into_any(),
                     })}
                     <FormError value=remove.value()/>
                 </div>
