@@ -102,7 +102,7 @@ pub fn BarChart(
         .collect_view();
     let heads = series.iter().map(|s| view! { <th scope="col" class="px-2 py-1 text-right">{s.name.clone()}</th> }).collect_view();
     view! {
-        <figure class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid=format!("chart-{id}")>
+        <figure class=format!("p-4 {}", super::card::SURFACE) data-testid=format!("chart-{id}")>
             <figcaption>
                 <h3 id=title_id.clone() class="text-sm font-semibold text-slate-900">{title.clone()}</h3>
                 <p id=desc_id.clone() class="mt-0.5 text-xs text-slate-600">{description.clone()}</p>

@@ -294,38 +294,29 @@ pub fn ApprovalsPage() -> impl IntoView {
             })}
         </div>
         {can_approve.then(|| view! {
-            <div class="mb-4 flex flex-wrap gap-x-4 gap-y-1 rounded-lg bg-slate-100 px-3 py-2 text-xs text-slate-600" data-testid="shortcut-legend" aria-label="Keyboard shortcuts">
-                {[("j / k", "next / previous"), ("a", "approve"), ("r", "reject with a reason"), ("e", "edit then approve"), ("x", "select"), ("shift + a", "approve selected, or all"), ("esc", "cancel")]
-                    .into_iter().map(|(k, what)| view! { <span><kbd class="rounded border border-slate-300 bg-white px-1 font-mono">{k}</kbd> " " {what}</span> }).collect_view()}
-            </div>
+            <KeyLegend attr:data-testid="shortcut-legend"
+                keys=vec![("j / k", "next / previous"), ("a", "approve"), ("r", "reject with a reason"), ("e", "edit then approve"), ("x", "select"), ("shift + a", "approve selected, or all"), ("esc", "cancel")]/>
         })}
         <div aria-live="polite" class="mb-3 space-y-2">
-            {move || notice.get().map(|n| view! { <p class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="queue-notice">{n}</p> })}
-            {move || error.get().map(|e| view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="queue-error">{e}</p> })}
+            {move || notice.get().map(|n| view! { <Alert kind=AlertKind::Success attr:data-testid="queue-notice">{n}</Alert> })}
+            {move || error.get().map(|e| view! { <Alert attr:data-testid="queue-error">{e}</Alert> })}
         </div>
         {move || confirm.get().map(|f| {
             let batch = f.batch.clone();
             view! {
-                <div role="dialog" aria-modal="true" aria-labelledby="confirm-title" class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4" data-testid="confirm-dialog">
-                    <div class="w-full max-w-md rounded-xl bg-white p-5 shadow-xl">
-                        <h2 id="confirm-title" class="text-base font-semibold">{format!("Approve {} drafts?", f.drafts)}</h2>
-                        <p class="mt-1 text-sm text-slate-600">"Exactly these drafts, as they are now, are approved; any that change before you confirm are left out. This confirmation expires in 15 minutes."</p>
-                        <div class="mt-4 flex justify-end gap-2">
-                            <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirm.set(None)>"Cancel"</button>
-                            <button type="button" id="confirm-bulk" class=BUTTON data-testid="confirm-bulk" disabled=move || busy.get()
-                                on:click=move |_| { op.dispatch(Op::Execute { batch: batch.clone() }); }>"Approve them"</button>
-                        </div>
+                <Modal id="confirm" title=format!("Approve {} drafts?", f.drafts) on_close=move || confirm.set(None) initial_focus="confirm-bulk" attr:data-testid="confirm-dialog">
+                    <p class="mt-1 text-sm text-slate-600">"Exactly these drafts, as they are now, are approved; any that change before you confirm are left out. This confirmation expires in 15 minutes."</p>
+                    <div class="mt-4 flex justify-end gap-2">
+                        <button type="button" class=BUTTON_SECONDARY on:click=move |_| confirm.set(None)>"Cancel"</button>
+                        <button type="button" id="confirm-bulk" class=BUTTON data-testid="confirm-bulk" disabled=move || busy.get()
+                            on:click=move |_| { op.dispatch(Op::Execute { batch: batch.clone() }); }>"Approve them"</button>
                     </div>
-                </div>
+                </Modal>
             }
         })}
-        {move || match first.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
-            Some(Ok(_)) => ().into_any(),
-        }}
+        {move || pending_or_error(first.get())}
         <Show when=move || matches!(first.get(), Some(Ok(_))) && items.with(|v| v.is_empty())>
-            <EmptyState title="Nothing to approve" body="Drafts appear here before they are sent. Approve, reject with a reason, or edit — all from the keyboard."
+            <Empty title="Nothing to approve" body="Drafts appear here before they are sent. Approve, reject with a reason, or edit — all from the keyboard."
                 hint="Activate a campaign and add leads to it to get drafts."/>
         </Show>
         <ol class="space-y-3" data-testid="queue" aria-label="Drafts waiting for approval">
@@ -341,7 +332,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                         aria-current=move || is_current().then_some("true")
                         aria-label=format!("Draft for {} at {}, step {}", d.lead_name, d.company.clone().unwrap_or_default(), d.step)
                         on:click=move |_| cursor.set(i)
-                        class=move || format!("rounded-xl bg-white p-4 shadow-sm ring-1 outline-none {}", if is_current() { "ring-2 ring-indigo-500" } else { "ring-slate-200" })>
+                        class=move || format!("p-4 {}", current_card(is_current()))>
                         <div class="flex flex-wrap items-center gap-2 text-sm">
                             <label class="flex items-center" on:click=|ev| ev.stop_propagation()>
                                 <span class="sr-only">"Select"</span>
@@ -350,8 +341,8 @@ pub fn ApprovalsPage() -> impl IntoView {
                             </label>
                             <span class="font-semibold" data-testid="draft-lead">{d.lead_name.clone()}</span>
                             <span class="text-slate-500">{d.company.clone().unwrap_or_default()}</span>
-                            <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs">"ALS " {d.als.map(|a| a.to_string()).unwrap_or_else(|| "—".into())} " · " {d.tier.clone().unwrap_or_else(|| "unscored".into())}</span>
-                            {d.reply.then(|| view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-800" data-testid="draft-reply">"Suggested reply"</span> })}
+                            <Badge>"ALS " {d.als.map(|a| a.to_string()).unwrap_or_else(|| "—".into())} " · " {d.tier.clone().unwrap_or_else(|| "unscored".into())}</Badge>
+                            {d.reply.then(|| view! { <Badge tone=Tone::Warn attr:data-testid="draft-reply">"Suggested reply"</Badge> })}
                             <span class="ml-auto text-xs text-slate-500">{d.campaign_name.clone()} {if d.reply { " · answer to their reply".to_string() } else { format!(" · step {}", d.step) }} " · " {d.channel.clone()} " · " {d.angle.clone()}</span>
                         </div>
                         <dl class="mt-2 grid gap-1 text-sm sm:grid-cols-[6rem_1fr]">

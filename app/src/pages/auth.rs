@@ -19,10 +19,10 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
                     <span class="flex h-9 w-9 items-center justify-center rounded-lg bg-indigo-600 text-lg font-bold text-white">"A"</span>
                     <span class="text-xl font-semibold tracking-tight">"Agency OS"</span>
                 </div>
-                <div class="rounded-2xl bg-white p-8 shadow-sm ring-1 ring-slate-200">
+                <Card tag=CardTag::Div class="p-8">
                     <h1 class="mb-6 text-xl font-semibold text-slate-900">{title}</h1>
                     {children()}
-                </div>
+                </Card>
             </div>
         </main>
     }
@@ -32,7 +32,7 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 pub fn Landing() -> impl IntoView {
     let target = Resource::new(|| (), |_| landing());
     view! {
-        <Suspense fallback=spinner>
+        <Suspense fallback=|| view! { <Loading/> }>
             {move || target.get().map(|r| match r {
                 Ok(path) => view! { <Redirect path=path/> }.into_any(),
                 Err(e) => view! { <AuthCard title="Something went wrong"><p class="text-sm text-slate-600">{e.message}</p></AuthCard> }.into_any(),
@@ -127,7 +127,7 @@ pub fn InvitePage() -> impl IntoView {
     view! {
         <Title text="Invitation"/>
         <AuthCard title="You're invited">
-            <Suspense fallback=spinner>
+            <Suspense fallback=|| view! { <Loading/> }>
                 {move || {
                     let (p, who) = (preview.get()?, me.get()?);
                     Some(match p {
@@ -152,9 +152,9 @@ pub fn InvitePage() -> impl IntoView {
                                             </ActionForm>
                                         }.into_any(),
                                         (InvitationStatus::Pending, Some(u)) => view! {
-                                            <p class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                                            <Alert kind=AlertKind::Warning>
                                                 "You are logged in as " {u.email} ". This invitation is for " {p.email.clone()} ". Log out and log in with that address to accept."
-                                            </p>
+                                            </Alert>
                                         }.into_any(),
                                         (InvitationStatus::Pending, None) => view! {
                                             <div class="flex flex-col gap-2">

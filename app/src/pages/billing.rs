@@ -10,8 +10,6 @@ use domain::plans::{format_money, BillingOverview, SubscriptionStatus, Tier};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-const CARD: &str = "rounded-xl bg-white shadow-sm ring-1 ring-slate-200";
-
 /// Sends the browser to a Stripe page (Checkout, the portal).
 fn open(url: &str) {
     #[cfg(feature = "hydrate")]
@@ -22,13 +20,13 @@ fn open(url: &str) {
     let _ = url;
 }
 
-fn status_badge(s: SubscriptionStatus) -> (&'static str, &'static str) {
+fn status_badge(s: SubscriptionStatus) -> (&'static str, Tone) {
     match s {
-        SubscriptionStatus::Trialing => ("Trial", "bg-sky-100 text-sky-800"),
-        SubscriptionStatus::Active => ("Active", "bg-emerald-100 text-emerald-800"),
-        SubscriptionStatus::PastDue => ("Past due: sending and enrichment are paused", "bg-red-100 text-red-800"),
-        SubscriptionStatus::Cancelled => ("Cancelled: sending and enrichment are stopped", "bg-slate-200 text-slate-800"),
-        SubscriptionStatus::Paused => ("Paused: sending and enrichment are stopped", "bg-amber-100 text-amber-800"),
+        SubscriptionStatus::Trialing => ("Trial", Tone::Info),
+        SubscriptionStatus::Active => ("Active", Tone::Good),
+        SubscriptionStatus::PastDue => ("Past due: sending and enrichment are paused", Tone::Bad),
+        SubscriptionStatus::Cancelled => ("Cancelled: sending and enrichment are stopped", Tone::Neutral),
+        SubscriptionStatus::Paused => ("Paused: sending and enrichment are stopped", Tone::Warn),
     }
 }
 
@@ -44,10 +42,7 @@ pub fn BillingPage() -> impl IntoView {
             view! { <p class="text-sm text-slate-600" data-testid="billing-forbidden">"Only the workspace's owners and admins see billing."</p> }.into_any()
         } else {
             view! {
-                {move || overview.get().map(|r| match r {
-                    Err(e) => view! { <p class="text-sm text-red-700" role="alert">{e.message}</p> }.into_any(),
-                    Ok(o) => view! { <Overview o=o/> }.into_any(),
-                }).unwrap_or_else(|| spinner().into_any())}
+                {move || loaded(overview.get(), |o| view! { <Overview o=o/> }.into_any())}
             }.into_any()
         }}
     }
@@ -55,7 +50,9 @@ pub fn BillingPage() -> impl IntoView {
 
 #[component]
 fn Overview(o: BillingOverview) -> impl IntoView {
-    let (badge, badge_class) = status_badge(o.status);
+    let (badge, tone) = status_badge(o.status);
+    // The card's children take what they show of `o`; the sections below get their own copy.
+    let rest = o.clone();
     let price = if o.founding_prices {
         o.terms.founding_price_aud
     } else {
@@ -63,7 +60,7 @@ fn Overview(o: BillingOverview) -> impl IntoView {
     };
     view! {
         <div class="space-y-8">
-            <section class=CARD data-testid="billing-plan">
+            <Card attr:data-testid="billing-plan">
                 <div class="flex flex-col gap-2 px-5 py-4 sm:flex-row sm:items-center sm:justify-between">
                     <div>
                         <h2 class="text-base font-semibold">
@@ -72,7 +69,7 @@ fn Overview(o: BillingOverview) -> impl IntoView {
                         </h2>
                         {o.trial_ends_at.map(|t| view! { <p class="text-sm text-slate-500">{format!("Trial ends {}", t.format("%-d %B %Y"))}</p> })}
                     </div>
-                    <span class=format!("self-start rounded-full px-2.5 py-0.5 text-xs font-medium {badge_class}") data-testid="billing-status" data-status=o.status.as_str()>{badge}</span>
+                    <Badge tone=tone class="self-start" attr:data-testid="billing-status" attr:data-status=o.status.as_str()>{badge}</Badge>
                 </div>
                 <div class="grid gap-4 border-t border-slate-100 px-5 py-4 sm:grid-cols-3" data-testid="billing-usage">
                     {o.usage.iter().map(|u| {
@@ -92,9 +89,9 @@ fn Overview(o: BillingOverview) -> impl IntoView {
                         }
                     }).collect_view()}
                 </div>
-            </section>
-            <Upgrade o=o.clone()/>
-            <Invoices o=o/>
+            </Card>
+            <Upgrade o=rest.clone()/>
+            <Invoices o=rest/>
         </div>
     }
 }
@@ -120,15 +117,12 @@ fn Upgrade(o: BillingOverview) -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| portal.value().get().and_then(|r| r.err()))
-            .map(|e| view! { <p class="text-sm text-red-700" role="alert">{e.message}</p> })
+            .map(|e| view! { <ErrorBox message=e.message/> })
     };
     let (current, stripe, manage, has_customer, founding) = (o.tier, o.stripe, o.can_manage, o.has_customer, o.founding_prices);
     view! {
-        <section class=CARD data-testid="billing-upgrade">
-            <div class="border-b border-slate-100 px-5 py-4">
-                <h2 class="text-base font-semibold">"Plans"</h2>
-                <p class="mt-0.5 text-sm text-slate-500">"Every plan has every feature; they differ by lead pool, active campaigns and LinkedIn seats."</p>
-            </div>
+        <Card attr:data-testid="billing-upgrade">
+            <CardHeader title="Plans" subtitle="Every plan has every feature; they differ by lead pool, active campaigns and LinkedIn seats."/>
             <div class="grid gap-4 px-5 py-4 sm:grid-cols-3">
                 {o.tiers.iter().map(|(tier, t)| {
                     let tier = *tier;
@@ -177,7 +171,7 @@ fn Upgrade(o: BillingOverview) -> impl IntoView {
                 }}
                 <div class="mt-2">{error}</div>
             </div>
-        </section>
+        </Card>
     }
 }
 
@@ -187,9 +181,7 @@ fn Invoices(o: BillingOverview) -> impl IntoView {
         return ().into_any();
     }
     view! {
-        <section class=CARD data-testid="billing-invoices">
-            <div class="border-b border-slate-100 px-5 py-4"><h2 class="text-base font-semibold">"Invoices"</h2></div>
-            <div class="px-5 py-4">
+        <Card title="Invoices" attr:data-testid="billing-invoices">
                 {o.invoices_error.clone().map(|e| view! { <p class="text-sm text-amber-800" role="alert">{e}</p> })}
                 {if o.invoices.is_empty() && o.invoices_error.is_none() {
                     view! { <p class="text-sm text-slate-500">"No invoices yet."</p> }.into_any()
@@ -211,8 +203,7 @@ fn Invoices(o: BillingOverview) -> impl IntoView {
                         </table>
                     }.into_any()
                 }}
-            </div>
-        </section>
+        </Card>
     }
     .into_any()
 }

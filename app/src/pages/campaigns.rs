@@ -13,13 +13,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 pub fn status_badge(s: CampaignStatus) -> impl IntoView {
-    let class = match s {
-        CampaignStatus::Draft => "bg-slate-100 text-slate-700",
-        CampaignStatus::Active => "bg-emerald-100 text-emerald-800",
-        CampaignStatus::Paused => "bg-amber-100 text-amber-800",
-        CampaignStatus::Archived => "bg-slate-200 text-slate-500",
+    let tone = match s {
+        CampaignStatus::Draft => Tone::Neutral,
+        CampaignStatus::Active => Tone::Good,
+        CampaignStatus::Paused => Tone::Warn,
+        CampaignStatus::Archived => Tone::Muted,
     };
-    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium capitalize {class}") data-testid="campaign-status">{s.as_str()}</span> }
+    view! { <Badge tone=tone class="capitalize" attr:data-testid="campaign-status">{s.as_str()}</Badge> }
 }
 
 fn label(s: &str) -> String {
@@ -44,29 +44,15 @@ pub fn CampaignsPage() -> impl IntoView {
                 <a class=BUTTON href=move || format!("/w/{}/campaigns/new", ws.id.get()) data-testid="new-campaign">"New campaign"</a>
             })}
         </div>
-        {move || match list.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
-            Some(Ok(rows)) if rows.is_empty() => view! {
-                <EmptyState
+        {move || loaded_or_empty(list.get(), Vec::is_empty, || view! {
+                <Empty
                     title="No campaigns yet"
                     body="A campaign takes leads through a cadence of personalised touches, sent only within caps and sending windows."
                     hint="New workspaces start in shadow mode: nothing is sent until an owner or admin goes live."
                 />
-            }.into_any(),
-            Some(Ok(rows)) => view! {
-                <div class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-                    <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="campaigns-table">
-                        <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                            <tr>
-                                <th class="px-4 py-3">"Campaign"</th>
-                                <th class="px-4 py-3">"Status"</th>
-                                <th class="px-4 py-3 text-right">"Leads"</th>
-                                <th class="px-4 py-3 text-right">"Drafts waiting"</th>
-                                <th class="px-4 py-3 text-right">"Sent"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
+            }.into_any(), |rows| view! {
+                <Table attr:data-testid="campaigns-table" caption="Campaigns"
+                    head=vec![("Campaign", ""), ("Status", ""), ("Leads", "text-right"), ("Drafts waiting", "text-right"), ("Sent", "text-right")]>
                             {rows.into_iter().map(|c| view! {
                                 <tr class="hover:bg-slate-50" data-testid="campaign-row">
                                     <td class="px-4 py-3"><a class="font-medium text-indigo-700 hover:underline" href=format!("/w/{}/campaigns/{}", ws.id.get_untracked(), c.id)>{c.name.clone()}</a></td>
@@ -76,11 +62,8 @@ pub fn CampaignsPage() -> impl IntoView {
                                     <td class="px-4 py-3 text-right tabular-nums">{c.sent}</td>
                                 </tr>
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }.into_any(),
-        }}
+                </Table>
+            }.into_any())}
     }
 }
 
@@ -113,8 +96,8 @@ pub fn CampaignPage() -> impl IntoView {
         <Title text="Campaign"/>
         <BackLink/>
         {move || match campaign.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <EmptyState title="Campaign not found" body="It does not exist in this workspace."/> <p class="sr-only">{e.message}</p> }.into_any(),
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <Empty title="Campaign not found" body="It does not exist in this workspace."/> <p class="sr-only">{e.message}</p> }.into_any(),
             Some(Ok(c)) => view! {
                 <header class="mb-6 flex flex-wrap items-center gap-3">
                     <h1 class="text-2xl font-semibold tracking-tight" data-testid="campaign-name">{c.form.name.clone()}</h1>
@@ -202,7 +185,7 @@ fn Editor(initial: CampaignForm, id: Option<String>, status: Option<CampaignStat
     };
     view! {
         <form on:submit=save class="space-y-6" data-testid="campaign-form" aria-label="Campaign settings">
-            <Section title="Campaign">
+            <Card title="Campaign">
                 <div class="grid gap-4 sm:grid-cols-2">
                     {text("name", "Name", |f| f.name.clone(), |f, v| f.name = v)}
                     <div>
@@ -239,11 +222,11 @@ fn Editor(initial: CampaignForm, id: Option<String>, status: Option<CampaignStat
                         </div>
                     </fieldset>
                 </div>
-            </Section>
-            <Section title="Cadence">
+            </Card>
+            <Card title="Cadence">
                 <CadenceEditor form=form can_edit=can_edit/>
-            </Section>
-            <Section title="Sending window">
+            </Card>
+            <Card title="Sending window">
                 <div class="grid gap-4 sm:grid-cols-3">
                     <fieldset class="sm:col-span-3">
                         <legend class=LABEL>"Days (in each lead's time zone)"</legend>
@@ -274,17 +257,17 @@ fn Editor(initial: CampaignForm, id: Option<String>, status: Option<CampaignStat
                         "Ramp mode: start slowly (a few sends a day, hot leads first) while you supervise"
                     </label>
                 </div>
-            </Section>
-            <Section title="Target accounts">
+            </Card>
+            <Card title="Target accounts">
                 <TargetsEditor form=form can_edit=can_edit/>
-            </Section>
-            <Section title="Sender identity (required by the Spam Act in every email)">
+            </Card>
+            <Card title="Sender identity (required by the Spam Act in every email)">
                 <div class="grid gap-4 sm:grid-cols-2">
                     {text("sender-name", "Sender name", |f| f.sender_name.clone(), |f, v| f.sender_name = v)}
                     {text("sender-company", "Company", |f| f.sender_company.clone(), |f, v| f.sender_company = v)}
                     <div class="sm:col-span-2">{text("address", "Physical address", |f| f.physical_address.clone(), |f, v| f.physical_address = v)}</div>
                 </div>
-            </Section>
+            </Card>
             {can_edit.then(|| view! {
                 <div class="flex flex-col gap-2" aria-live="polite">
                     <FormError value=create.value()/>
@@ -296,16 +279,6 @@ fn Editor(initial: CampaignForm, id: Option<String>, status: Option<CampaignStat
                 </div>
             })}
         </form>
-    }
-}
-
-#[component]
-fn Section(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-            <h2 class="border-b border-slate-100 px-5 py-3 text-base font-semibold">{title}</h2>
-            <div class="px-5 py-4">{children()}</div>
-        </section>
     }
 }
 

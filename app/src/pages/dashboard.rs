@@ -36,17 +36,6 @@ pub fn Dashboard() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = (set_tick, REFRESH_SECS);
 
-    let card = move |k: &'static str, testid: &'static str, v: String, href: Option<String>, hint: Option<String>| {
-        let inner = view! {
-            <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{k}</div>
-            <div class="mt-1 text-2xl font-semibold tabular-nums" data-testid=testid>{v}</div>
-            {hint.map(|h| view! { <div class="mt-0.5 text-xs text-slate-500">{h}</div> })}
-        };
-        match href {
-            Some(h) => view! { <a href=h class="block rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 hover:ring-indigo-300">{inner}</a> }.into_any(),
-            None => view! { <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">{inner}</div> }.into_any(),
-        }
-    };
     view! {
         <Title text="Dashboard"/>
         <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
@@ -59,28 +48,23 @@ pub fn Dashboard() -> impl IntoView {
                 let credits = s.as_ref().map(|s| s.credits_remaining.to_string()).unwrap_or_else(|| "…".into());
                 let plan = s.as_ref().map(|s| format!("{} plan · {}", s.plan, s.subscription_status.replace('_', " ")));
                 view! {
-                    {card("Leads", "stat-leads", num(|n| n.leads), Some(format!("/w/{w}/leads")), None)}
-                    {card("Drafts waiting", "stat-drafts", num(|n| n.drafts_waiting), Some(format!("/w/{w}/approvals")), Some("for approval".into()))}
-                    {card("Replies", "stat-replies", num(|n| n.replies_attention), Some(format!("/w/{w}/inbox?tab=needs_attention")), Some("need attention".into()))}
-                    {card("Meetings", "stat-meetings", num(|n| n.meetings_this_week), Some(format!("/w/{w}/leads?status=converted")), Some("booked this week".into()))}
-                    {card("Enrichment credits", "stat-credits", credits, None, plan)}
+                    <Stat label="Leads" testid="stat-leads" value=num(|n| n.leads) href=format!("/w/{w}/leads")/>
+                    <Stat label="Drafts waiting" testid="stat-drafts" value=num(|n| n.drafts_waiting) href=format!("/w/{w}/approvals") hint="for approval"/>
+                    <Stat label="Replies" testid="stat-replies" value=num(|n| n.replies_attention) href=format!("/w/{w}/inbox?tab=needs_attention") hint="need attention"/>
+                    <Stat label="Meetings" testid="stat-meetings" value=num(|n| n.meetings_this_week) href=format!("/w/{w}/leads?status=converted") hint="booked this week"/>
+                    <Stat label="Enrichment credits" testid="stat-credits" value=credits hint=plan/>
                 }
             }}
         </div>
-        <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="activity-feed" aria-live="polite">
+        <Card class="p-5" attr:data-testid="activity-feed" attr:aria-live="polite">
             <h2 class="mb-3 text-base font-semibold">"Latest activity"</h2>
-            {move || match feed.get() {
-                None => spinner().into_any(),
-                Some(Err(e)) => alert(e.message).into_any(),
-                Some(Ok(entries)) if entries.is_empty() => view! {
-                    <EmptyState
-                        title="No activity yet"
-                        body="Once leads are imported and campaigns run, sends, replies and meetings appear here as they happen."
-                        hint="Start with Onboarding to confirm your ideal customer profile."
-                    />
-                }.into_any(),
-                Some(Ok(entries)) => view! { <ActivityList entries=entries show_lead=true/> }.into_any(),
-            }}
-        </section>
+            {move || loaded_or_empty(feed.get(), Vec::is_empty, || view! {
+                <Empty
+                    title="No activity yet"
+                    body="Once leads are imported and campaigns run, sends, replies and meetings appear here as they happen."
+                    hint="Start with Onboarding to confirm your ideal customer profile."
+                />
+            }.into_any(), |entries| view! { <ActivityList entries=entries show_lead=true/> }.into_any())}
+        </Card>
     }
 }

@@ -22,18 +22,14 @@ pub fn IcpPage() -> impl IntoView {
         <PageHeader
             title="Ideal customer profile"
             subtitle="Who your outreach is for. Company fit in every lead's score compares against it, and “Find leads from ICP” on the Leads page searches with it."/>
-        {move || match icp.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
-            Some(Ok(saved)) => {
-                let form = IcpForm::from_icp(&saved);
-                if can_edit {
-                    view! { <IcpEditor form=form save=save/> }.into_any()
-                } else {
-                    view! { <IcpReadOnly form=form/> }.into_any()
-                }
+        {move || loaded(icp.get(), |saved| {
+            let form = IcpForm::from_icp(&saved);
+            if can_edit {
+                view! { <IcpEditor form=form save=save/> }.into_any()
+            } else {
+                view! { <IcpReadOnly form=form/> }.into_any()
             }
-        }}
+        })}
     }
 }
 
@@ -76,7 +72,7 @@ fn IcpEditor(form: IcpForm, save: ServerAction<SaveIcp>) -> impl IntoView {
     };
     let seniorities = Seniority::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
     view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+        <Card>
             <ActionForm action=save attr:class="grid gap-4 px-5 py-5 sm:grid-cols-2" attr:data-testid="icp-form">
                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
                 <div class="sm:col-span-2">{list(IcpField::Industries, form.industries, "One per line, or separated by commas. Scored: +10 when a lead's industry is one of these.")}</div>
@@ -93,18 +89,18 @@ fn IcpEditor(form: IcpForm, save: ServerAction<SaveIcp>) -> impl IntoView {
                 <div class="sm:col-span-2">{list(IcpField::Keywords, form.keywords, "Search only: words the person's profile must mention.")}</div>
                 <div class="sm:col-span-2 flex flex-col gap-2">
                     {move || save.value().get().and_then(|r| r.ok()).map(|saved| view! {
-                        <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="icp-saved">
+                        <Alert kind=AlertKind::Success attr:data-testid="icp-saved">
                             {if saved.rescoring {
                                 "Saved. Re-scoring every lead against the new profile has started; scores update in a moment."
                             } else {
                                 "Saved. The scoring part did not change, so scores stay as they are."
                             }}
-                        </p>
+                        </Alert>
                     })}
                     <button type="submit" class=format!("{BUTTON} self-start") disabled=move || save.pending().get() data-testid="icp-save">"Save profile"</button>
                 </div>
             </ActionForm>
-        </section>
+        </Card>
     }
 }
 
@@ -120,7 +116,7 @@ fn IcpReadOnly(form: IcpForm) -> impl IntoView {
         }
     };
     view! {
-        <section class="rounded-xl bg-white px-5 py-2 shadow-sm ring-1 ring-slate-200" data-testid="icp-readonly">
+        <Card class="px-5 py-2" attr:data-testid="icp-readonly">
             <dl class="divide-y divide-slate-100">
                 {row(IcpField::Industries, form.industries)}
                 {row(IcpField::EmployeesMin, form.employees_min)}
@@ -131,6 +127,6 @@ fn IcpReadOnly(form: IcpForm) -> impl IntoView {
                 {row(IcpField::Keywords, form.keywords)}
             </dl>
             <p class="pb-3 text-xs text-slate-500">"Viewers can read the profile; members and above can change it."</p>
-        </section>
+        </Card>
     }
 }

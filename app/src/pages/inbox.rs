@@ -342,56 +342,42 @@ pub fn InboxPage() -> impl IntoView {
         <div class="mb-4 flex flex-col gap-1 sm:flex-row sm:items-end sm:justify-between">
             <div>
                 <h1 class="text-2xl font-semibold tracking-tight">"Inbox"</h1>
-                <p class="mt-1 text-sm text-slate-600">"Replies across every mailbox and sending account, classified. Press " <kbd class="rounded border border-slate-300 bg-white px-1 font-mono text-xs">"?"</kbd> " for the keys."</p>
+                <p class="mt-1 text-sm text-slate-600">"Replies across every mailbox and sending account, classified. Press " <Kbd>"?"</Kbd> " for the keys."</p>
             </div>
         </div>
-        <nav class="mb-3 flex flex-wrap gap-1 border-b border-slate-200" aria-label="Inbox tabs" data-testid="inbox-tabs">
+        <Tabs label="Inbox tabs" attr:data-testid="inbox-tabs">
             {InboxTab::ALL.into_iter().map(|t| {
-                let selected = move || tab.get() == t;
                 let count = move || counts.with(|cs| cs.iter().find(|c| c.tab == t).copied());
                 view! {
-                    <a href=move || tab_link(t) data-testid=format!("inbox-tab-{}", t.as_str()) aria-current=move || selected().then_some("page")
-                        class=move || format!("-mb-px flex items-center gap-1.5 border-b-2 px-3 py-2 text-sm font-medium {}",
-                            if selected() { "border-indigo-600 text-indigo-700" } else { "border-transparent text-slate-600 hover:text-slate-900" })>
+                    <Tab href=Signal::derive(move || tab_link(t)) selected=Signal::derive(move || tab.get() == t) attr:data-testid=format!("inbox-tab-{}", t.as_str())>
                         {t.label()}
-                        <span class="rounded-full bg-slate-100 px-1.5 text-xs tabular-nums text-slate-700" data-testid="tab-count">
-                            {move || count().map(|c| c.count.to_string()).unwrap_or_default()}
-                        </span>
+                        <TabCount>{move || count().map(|c| c.count.to_string()).unwrap_or_default()}</TabCount>
                         {move || count().filter(|c| c.unread > 0).map(|c| view! { <span class="sr-only">{format!("{} unread", c.unread)}</span> })}
-                    </a>
+                    </Tab>
                 }
             }).collect_view()}
-        </nav>
+        </Tabs>
         <Filters options=options/>
         <div aria-live="polite" class="mb-3 space-y-2">
-            {move || notice.get().map(|n| view! { <p class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="inbox-notice">{n}</p> })}
-            {move || error.get().map(|e| view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="inbox-error">{e}</p> })}
+            {move || notice.get().map(|n| view! { <Alert kind=AlertKind::Success attr:data-testid="inbox-notice">{n}</Alert> })}
+            {move || error.get().map(|e| view! { <Alert attr:data-testid="inbox-error">{e}</Alert> })}
         </div>
         <Show when=move || help.get()>
-            <div role="dialog" aria-modal="false" aria-labelledby="keys-title" class="mb-4 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid="key-help">
+            <Card class="mb-4 p-4" attr:role="region" attr:aria-labelledby="keys-title" attr:data-testid="key-help">
                 <h2 id="keys-title" class="mb-2 text-sm font-semibold">"Keyboard"</h2>
-                <dl class="grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[6rem_1fr]">
-                    {KEYMAP.iter().map(|(k, what)| view! {
-                        <dt><kbd class="rounded border border-slate-300 bg-slate-50 px-1 font-mono text-xs">{*k}</kbd></dt>
-                        <dd class="text-slate-600">{*what}</dd>
-                    }).collect_view()}
-                </dl>
-            </div>
+                <KeyList keys=KEYMAP.to_vec()/>
+            </Card>
         </Show>
         <div class="grid gap-4 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
             <div>
-                {move || match first.get() {
-                    None => spinner().into_any(),
-                    Some(Err(e)) => alert(e.message).into_any(),
-                    Some(Ok(_)) => ().into_any(),
-                }}
+                {move || pending_or_error(first.get())}
                 <Show when=move || matches!(first.get(), Some(Ok(_))) && items.with(|v| v.is_empty())>
                     <div data-testid="inbox-empty">
-                        <EmptyState title="No replies here" body="Replies are read from your mailboxes and sending accounts, classified, and listed here newest first."
+                        <Empty title="No replies here" body="Replies are read from your mailboxes and sending accounts, classified, and listed here newest first."
                             hint="Another tab, or fewer filters, may show more."/>
                     </div>
                 </Show>
-                <ol class="divide-y divide-slate-100 overflow-hidden rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="inbox-list" aria-label="Replies">
+                <Card tag=CardTag::Ol class="divide-y divide-slate-100 overflow-hidden" attr:data-testid="inbox-list" attr:aria-label="Replies">
                     {move || items.get().into_iter().enumerate().map(|(i, it)| {
                         let is_current = move || cursor.get() == i;
                         let is_open = move || opened.get() == Some(it.id);
@@ -420,7 +406,7 @@ pub fn InboxPage() -> impl IntoView {
                             </li>
                         }
                     }).collect_view()}
-                </ol>
+                </Card>
                 {move || next.get().map(|after| view! {
                     <button type="button" class=format!("{BUTTON_SECONDARY} mt-3") data-testid="inbox-more" disabled=move || busy.get()
                         on:click=move |_| { op.dispatch(Op::More { after: after.clone() }); }>"Load more"</button>
@@ -430,10 +416,10 @@ pub fn InboxPage() -> impl IntoView {
                 {move || match conversation.get() {
                     None | Some(None) => view! {
                         <div class="rounded-xl border-2 border-dashed border-slate-200 px-6 py-14 text-center text-sm text-slate-500" data-testid="no-conversation">
-                            "Choose a conversation (" <kbd class="font-mono">"j"</kbd> " / " <kbd class="font-mono">"k"</kbd> ", then " <kbd class="font-mono">"enter"</kbd> ")."
+                            "Choose a conversation (" <Kbd>"j"</Kbd> " / " <Kbd>"k"</Kbd> ", then " <Kbd>"enter"</Kbd> ")."
                         </div>
                     }.into_any(),
-                    Some(Some(Err(e))) => alert(e.message).into_any(),
+                    Some(Some(Err(e))) => view! { <ErrorBox message=e.message/> }.into_any(),
                     Some(Some(Ok(c))) => view! {
                         <ConversationView c=c can_act=can_act mode=mode busy=busy answer=answer snooze_until=snooze_until note=note
                             on_answer=Callback::new(move |_| submit_answer())
@@ -509,9 +495,9 @@ fn ConversationView(
     let r = c.reply.clone();
     let blocked = c.answer_blocked.clone();
     let can_answer = can_act && blocked.is_none();
-    let key_btn = |label: &'static str, key: &'static str| view! { {label} " " <kbd class="rounded border border-slate-300 bg-slate-50 px-1 font-mono text-xs">{key}</kbd> };
+    let key_btn = |label: &'static str, key: &'static str| view! { {label} " " <Kbd>{key}</Kbd> };
     view! {
-        <section class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid="conversation" data-reply-id=r.id.to_string() aria-label="Conversation">
+        <Card class="p-4" attr:data-testid="conversation" attr:data-reply-id=r.id.to_string() attr:aria-label="Conversation">
             <header class="mb-3">
                 <h2 class="text-base font-semibold" data-testid="conversation-subject">{r.subject.clone()}</h2>
                 <p class="text-sm text-slate-600">{r.from.clone()} {r.mailbox.clone().map(|m| format!(" → {m}"))} {r.campaign.clone().map(|c| format!(" · {c}"))}</p>
@@ -538,7 +524,7 @@ fn ConversationView(
                     </select>
                 </div>
             })}
-            {blocked.clone().filter(|_| can_act).map(|b| view! { <p class="mb-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="answer-blocked">{b}</p> })}
+            {blocked.clone().filter(|_| can_act).map(|b| view! { <Alert kind=AlertKind::Warning class="mb-3" attr:data-testid="answer-blocked">{b}</Alert> })}
             <Show when=move || mode.get() == Mode::Reply>
                 <form class="mb-4 flex flex-col gap-2" data-testid="answer-form" on:submit=move |ev| { ev.prevent_default(); on_answer.run(()); }>
                     <label class=LABEL for="answer-body">"Your answer (ctrl + enter sends; the permission mode decides whether it needs approval)"</label>
@@ -589,7 +575,7 @@ fn ConversationView(
                                 <div class="flex flex-wrap items-center gap-2 text-xs text-slate-500">
                                     <span class="font-medium text-slate-700">{if m.inbound { "They wrote" } else { "We sent" }}</span>
                                     <span>{m.from.clone()} " → " {m.to.clone()}</span>
-                                    {m.state.clone().filter(|s| s != "sent").map(|s| view! { <span class="rounded-full bg-white px-2 ring-1 ring-slate-200" data-testid="thread-state">{s}</span> })}
+                                    {m.state.clone().filter(|s| s != "sent").map(|s| view! { <Badge attr:data-testid="thread-state">{s}</Badge> })}
                                     {m.class.map(class_badge)}
                                     <time class="ml-auto" datetime=m.at.to_rfc3339()>{when(m.at)}</time>
                                 </div>
@@ -620,6 +606,6 @@ fn ConversationView(
                     }}
                 </aside>
             </div>
-        </section>
+        </Card>
     }
 }

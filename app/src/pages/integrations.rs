@@ -40,14 +40,11 @@ fn ProviderList() -> impl IntoView {
     });
     view! {
         <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/><FormError value=rotate.value()/></div>
-        {move || list.get().map(|r| match r {
-            Ok(items) => view! {
-                <div class="space-y-4" data-testid="integrations">
-                    {items.into_iter().map(|i| view! { <ProviderCard item=i set=set remove=remove rotate=rotate/> }).collect_view()}
-                </div>
-            }.into_any(),
-            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-        }).unwrap_or_else(|| spinner().into_any())}
+        {move || loaded(list.get(), |items| view! {
+            <div class="space-y-4" data-testid="integrations">
+                {items.into_iter().map(|i| view! { <ProviderCard item=i set=set remove=remove rotate=rotate/> }).collect_view()}
+            </div>
+        }.into_any())}
     }
 }
 
@@ -62,15 +59,10 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
     let status = item.status();
     let since = item.key.as_ref().map(|k| format!("set by {} · updated {}", k.created_by, k.updated_at.format("%Y-%m-%d %H:%M UTC")));
     view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid=format!("integration-{slug}")>
-            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
-                <div>
-                    <h2 class="text-base font-semibold">{provider.label()}</h2>
-                    <p class="mt-0.5 text-sm text-slate-500">{provider.purpose()}</p>
-                </div>
-                <span class=if connected { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
-                    data-testid="integration-status">{status}</span>
-            </div>
+        <Card attr:data-testid=format!("integration-{slug}")>
+            <CardHeader title=provider.label() subtitle=provider.purpose()>
+                <Badge tone=if connected { Tone::Good } else { Tone::Neutral } attr:data-testid="integration-status">{status}</Badge>
+            </CardHeader>
             <div class="space-y-3 px-5 py-4">
                 {since.map(|s| view! { <p class="text-xs text-slate-500">{s}</p> })}
                 {item.callback_url.clone().map(|url| view! {
@@ -124,13 +116,13 @@ fn ProviderCard(item: IntegrationView, set: ServerAction<SetProviderKey>, remove
                     })}
                     {move || test.value().get().map(|r| match r {
                         Ok(t) => view! {
-                            <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span>
+                            <Outcome ok=t.ok attr:data-testid="connection-test">{t.message}</Outcome>
                         }.into_any(),
-                        Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
+                        Err(e) => view! { <Outcome ok=false>{e.message}</Outcome> }.into_any(),
                     })}
                 </div>
             </div>
-        </section>
+        </Card>
     }
 }
 
@@ -151,19 +143,13 @@ fn Notifications() -> impl IntoView {
         <h2 class="mb-1 mt-8 text-lg font-semibold">"Reply notifications"</h2>
         <p class="mb-3 text-sm text-slate-600">"When a lead is interested, asks for a meeting or asks a question, we tell you here as well as in the Inbox."</p>
         <div class="mb-3"><FormError value=set.value()/><FormError value=remove.value()/><FormError value=email.value()/></div>
-        {move || current.get().map(|r| match r {
-            Ok(s) => {
+        {move || loaded(current.get(), |s| {
                 let connected = s.slack_last4.is_some();
                 view! {
-                    <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="notifications">
-                        <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
-                            <div>
-                                <h3 class="text-base font-semibold">"Slack"</h3>
-                                <p class="mt-0.5 text-sm text-slate-500">"An incoming webhook of the channel to post to (Slack → Apps → Incoming Webhooks)."</p>
-                            </div>
-                            <span class=if connected { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
-                                data-testid="slack-status">{s.slack_last4.clone().map(|l| format!("connected ••••{l}")).unwrap_or_else(|| "not connected".into())}</span>
-                        </div>
+                    <Card attr:data-testid="notifications">
+                        <CardHeader title="Slack" level=3 subtitle="An incoming webhook of the channel to post to (Slack → Apps → Incoming Webhooks).">
+                            <Badge tone=if connected { Tone::Good } else { Tone::Neutral } attr:data-testid="slack-status">{s.slack_last4.clone().map(|l| format!("connected ••••{l}")).unwrap_or_else(|| "not connected".into())}</Badge>
+                        </CardHeader>
                         <div class="space-y-3 px-5 py-4">
                             <ActionForm action=set attr:class="flex flex-col gap-3 sm:flex-row sm:items-end">
                                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
@@ -184,8 +170,8 @@ fn Notifications() -> impl IntoView {
                                         "Disconnect"
                                     </button>
                                     {move || test.value().get().map(|r| match r {
-                                        Ok(()) => view! { <span class="text-sm text-emerald-700" data-testid="slack-test-result">"Sent: look in the channel"</span> }.into_any(),
-                                        Err(e) => view! { <span class="text-sm text-red-700" data-testid="slack-test-result">{e.message}</span> }.into_any(),
+                                        Ok(()) => view! { <Outcome ok=true attr:data-testid="slack-test-result">"Sent: look in the channel"</Outcome> }.into_any(),
+                                        Err(e) => view! { <Outcome ok=false attr:data-testid="slack-test-result">{e.message}</Outcome> }.into_any(),
                                     })}
                                 </div>
                             })}
@@ -204,11 +190,9 @@ fn Notifications() -> impl IntoView {
                                 }}
                             </div>
                         </div>
-                    </section>
+                    </Card>
                 }.into_any()
-            }
-            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-        }).unwrap_or_else(|| spinner().into_any())}
+        })}
     }
 }
 
@@ -226,14 +210,11 @@ fn BookingWebhooks() -> impl IntoView {
         <h2 class="mb-1 mt-8 text-lg font-semibold">"Meeting bookings"</h2>
         <p class="mb-3 text-sm text-slate-600">"A booking whose invitee is one of your leads marks the lead converted, stops its campaigns and credits the touches that led there."</p>
         <div class="mb-3"><FormError value=rotate.value()/></div>
-        {move || list.get().map(|r| match r {
-            Ok(items) => view! {
-                <div class="space-y-4" data-testid="booking-webhooks">
-                    {items.into_iter().map(|i| view! { <BookingCard item=i rotate=rotate/> }).collect_view()}
-                </div>
-            }.into_any(),
-            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-        }).unwrap_or_else(|| spinner().into_any())}
+        {move || loaded(list.get(), |items| view! {
+            <div class="space-y-4" data-testid="booking-webhooks">
+                {items.into_iter().map(|i| view! { <BookingCard item=i rotate=rotate/> }).collect_view()}
+            </div>
+        }.into_any())}
     }
 }
 
@@ -244,15 +225,10 @@ fn BookingCard(item: BookingWebhookView, rotate: ServerAction<RotateBookingSecre
     let has_secret = item.secret.is_some();
     let since = item.rotated_at.or(item.created_at).map(|t| format!("secret made {}", t.format("%Y-%m-%d %H:%M UTC")));
     view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid=format!("booking-{slug}")>
-            <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
-                <div>
-                    <h3 class="text-base font-semibold">{item.provider.label()}</h3>
-                    <p class="mt-0.5 text-sm text-slate-500">{item.provider.setup_hint()}</p>
-                </div>
-                <span class=if has_secret { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700" }
-                    data-testid="booking-status">{if has_secret { "Ready" } else { "Not set up" }}</span>
-            </div>
+        <Card attr:data-testid=format!("booking-{slug}")>
+            <CardHeader title=item.provider.label() level=3 subtitle=item.provider.setup_hint()>
+                <Badge tone=if has_secret { Tone::Good } else { Tone::Neutral } attr:data-testid="booking-status">{if has_secret { "Ready" } else { "Not set up" }}</Badge>
+            </CardHeader>
             <div class="space-y-3 px-5 py-4">
                 <div>
                     <label class=LABEL>"Webhook URL"</label>
@@ -273,6 +249,6 @@ fn BookingCard(item: BookingWebhookView, rotate: ServerAction<RotateBookingSecre
                     {if has_secret { "Rotate secret" } else { "Create secret" }}
                 </button>
             </div>
-        </section>
+        </Card>
     }
 }

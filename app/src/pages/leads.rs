@@ -50,11 +50,7 @@ pub fn LeadsPage() -> impl IntoView {
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
         {can_import.then(|| view! { <AddToCampaign query=lead_query/> })}
-        {move || match page.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{e.message}</p> }.into_any(),
-            Some(Ok(p)) => view! { <LeadTable page=p/> }.into_any(),
-        }}
+        {move || loaded(page.get(), |p| view! { <LeadTable page=p/> }.into_any())}
     }
 }
 
@@ -83,8 +79,8 @@ fn AddToCampaign(query: Memo<LeadQuery>) -> impl IntoView {
             </button>
             <span aria-live="polite">
                 {move || enroll.value().get().map(|r| match r {
-                    Ok(n) => view! { <span class="text-emerald-800" data-testid="enroll-result">{n} " leads added"</span> }.into_any(),
-                    Err(e) => view! { <span role="alert" class="text-red-800" data-testid="enroll-error">{e.message}</span> }.into_any(),
+                    Ok(n) => view! { <Outcome ok=true attr:data-testid="enroll-result">{n} " leads added"</Outcome> }.into_any(),
+                    Err(e) => view! { <Outcome ok=false attr:data-testid="enroll-error">{e.message}</Outcome> }.into_any(),
                 })}
             </span>
         </div>
@@ -103,7 +99,7 @@ fn FindLeadsPanel(on_found: WriteSignal<u32>) -> impl IntoView {
         }
     });
     view! {
-        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="find-leads-panel">
+        <Card tag=CardTag::Details class="mb-6" attr:data-testid="find-leads-panel">
             <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Find leads from ICP"</summary>
             <ActionForm action=find attr:class="flex flex-col gap-3 border-t border-slate-100 px-5 py-4 sm:flex-row sm:items-end" attr:data-testid="find-leads-form">
                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
@@ -135,7 +131,7 @@ fn FindLeadsPanel(on_found: WriteSignal<u32>) -> impl IntoView {
                     " (locations, employee range, job titles, seniorities, keywords). People already found are not added twice."
                 </p>
             </div>
-        </details>
+        </Card>
     }
 }
 
@@ -143,7 +139,7 @@ fn FindLeadsPanel(on_found: WriteSignal<u32>) -> impl IntoView {
 fn ImportPanel() -> impl IntoView {
     let ws = WorkspaceCtx::current();
     view! {
-        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="import-panel">
+        <Card tag=CardTag::Details class="mb-6" attr:data-testid="import-panel">
             <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Import leads from a CSV file"</summary>
             <form method="post" enctype="multipart/form-data" action=move || format!("/w/{}/leads/import", ws.id.get())
                   class="flex flex-col gap-3 border-t border-slate-100 px-5 py-4 sm:flex-row sm:items-center" data-testid="import-form">
@@ -157,7 +153,7 @@ fn ImportPanel() -> impl IntoView {
             <p class="px-5 pb-4 text-xs text-slate-500">
                 "Columns are detected from the header (email, first name, last name, title, company, website, LinkedIn, phone, country…). Comma, semicolon or tab separated; up to 200 MB. Duplicates of existing leads are skipped; rows with problems are listed in a downloadable report."
             </p>
-        </details>
+        </Card>
     }
 }
 
@@ -172,10 +168,8 @@ fn MappingPanel(upload: String) -> impl IntoView {
     let id = upload.clone();
     let preview = LocalResource::new(move || import_preview(ws.id.get(), id.clone()));
     view! {
-        <div class="mb-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="mapping-panel">
-            {move || preview.get().map(|r| match r {
-                Err(e) => view! { <p role="alert" class="text-sm text-red-800">{e.message}</p> }.into_any(),
-                Ok(p) => {
+        <Card tag=CardTag::Div class="mb-6 p-5" attr:data-testid="mapping-panel">
+            {move || loaded(preview.get(), |p| {
                     let action = format!("/w/{}/leads/import/{}", ws.id.get_untracked(), p.upload);
                     view! {
                         <h2 class="text-base font-semibold">"Choose what each column holds: " {p.filename.clone()}</h2>
@@ -206,9 +200,8 @@ fn MappingPanel(upload: String) -> impl IntoView {
                             <button type="submit" class=format!("{BUTTON} mt-3") data-testid="mapping-import">"Import"</button>
                         </form>
                     }.into_any()
-                }
-            }).unwrap_or_else(|| spinner().into_any())}
-        </div>
+            })}
+        </Card>
     }
 }
 
@@ -228,7 +221,7 @@ fn AddLeadPanel(on_added: WriteSignal<u32>) -> impl IntoView {
         </div>
     };
     view! {
-        <details class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="add-lead-panel">
+        <Card tag=CardTag::Details class="mb-6" attr:data-testid="add-lead-panel">
             <summary class="cursor-pointer select-none px-5 py-3 text-sm font-semibold text-indigo-700">"Add a lead by hand"</summary>
             <ActionForm action=add attr:class="grid gap-3 border-t border-slate-100 px-5 py-4 sm:grid-cols-2" attr:data-testid="add-lead-form">
                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
@@ -249,7 +242,7 @@ fn AddLeadPanel(on_added: WriteSignal<u32>) -> impl IntoView {
                     <button type="submit" class=format!("{BUTTON} self-start") disabled=move || add.pending().get()>"Add lead"</button>
                 </div>
             </ActionForm>
-        </details>
+        </Card>
     }
 }
 
@@ -272,11 +265,8 @@ fn ImportProgress(import: String, on_tick: WriteSignal<u32>) -> impl IntoView {
         }
     });
     view! {
-        <div class="mb-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="import-progress" aria-live="polite">
-            {move || match view_res.get() {
-                None => spinner().into_any(),
-                Some(Err(e)) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-                Some(Ok(v)) => {
+        <Card tag=CardTag::Div class="mb-6 p-5" attr:data-testid="import-progress" attr:aria-live="polite">
+            {move || loaded(view_res.get(), |v| {
                     let s = v.summary;
                     let done = v.status != ImportStatus::Running;
                     let report = format!("/w/{}/imports/{}/errors.csv", ws.id.get_untracked(), v.id);
@@ -301,9 +291,8 @@ fn ImportProgress(import: String, on_tick: WriteSignal<u32>) -> impl IntoView {
                             <div class="mt-3 h-1.5 w-full overflow-hidden rounded-full bg-slate-100"><div class="h-full w-1/3 animate-pulse rounded-full bg-indigo-500"></div></div>
                         })}
                     }.into_any()
-                }
-            }}
-        </div>
+            })}
+        </Card>
     }
 }
 
@@ -358,7 +347,7 @@ fn LeadTable(page: LeadPage) -> impl IntoView {
     let query = use_query_map();
     if page.rows.is_empty() {
         return view! {
-            <EmptyState title="No leads match" body="Import a CSV file, or change the filters. Each lead is scored from 0 to 100, and every point comes with a reason."/>
+            <Empty title="No leads match" body="Import a CSV file, or change the filters. Each lead is scored from 0 to 100, and every point comes with a reason."/>
         }
         .into_any();
     }
@@ -378,19 +367,8 @@ fn LeadTable(page: LeadPage) -> impl IntoView {
     let has_next = page.has_next();
     let of_pages = if page.total_capped { format!("{pages}+") } else { pages.to_string() };
     view! {
-        <div class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="leads-table">
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <tr>
-                        <th class="px-4 py-3">"Lead"</th>
-                        <th class="hidden px-4 py-3 md:table-cell">"Company"</th>
-                        <th class="px-4 py-3 text-right">"ALS"</th>
-                        <th class="px-4 py-3">"Tier"</th>
-                        <th class="hidden px-4 py-3 sm:table-cell">"Status"</th>
-                        <th class="hidden px-4 py-3 lg:table-cell">"Source"</th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
+        <Table attr:data-testid="leads-table" caption="Leads"
+            head=vec![("Lead", ""), ("Company", "hidden md:table-cell"), ("ALS", "text-right"), ("Tier", ""), ("Status", "hidden sm:table-cell"), ("Source", "hidden lg:table-cell")]>
                     {page.rows.into_iter().map(|r| {
                         let href = format!("/w/{}/leads/{}", ws.id.get_untracked(), r.id);
                         view! {
@@ -408,9 +386,7 @@ fn LeadTable(page: LeadPage) -> impl IntoView {
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
         <nav class="mt-4 flex items-center justify-between text-sm text-slate-600" aria-label="Pages">
             <span data-testid="leads-total">{total} " leads · page " {current} " of " {of_pages}</span>
             <span class="flex gap-2">
@@ -433,8 +409,8 @@ pub fn LeadDetailPage() -> impl IntoView {
         <Title text="Lead"/>
         <a href=move || format!("/w/{}/leads", ws.id.get()) class="mb-4 inline-block text-sm text-indigo-700 hover:underline">"← All leads"</a>
         {move || match lead.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => view! { <EmptyState title="Lead not found" body="It does not exist in this workspace."/> <p class="sr-only">{e.message}</p> }.into_any(),
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <Empty title="Lead not found" body="It does not exist in this workspace."/> <p class="sr-only">{e.message}</p> }.into_any(),
             Some(Ok(l)) => {
                 let name = l.name();
                 let score = l.score.clone();
@@ -471,7 +447,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                         </div>
                     </header>
                     <div class="grid gap-6 lg:grid-cols-3">
-                        <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 lg:col-span-2" data-testid="score-breakdown">
+                        <Card class="p-5 lg:col-span-2" attr:data-testid="score-breakdown">
                             <h2 class="mb-1 text-base font-semibold">"Why this score"</h2>
                             {match score {
                                 None => view! { <p class="text-sm text-slate-500">"Not scored yet."</p> }.into_any(),
@@ -509,11 +485,11 @@ pub fn LeadDetailPage() -> impl IntoView {
                                     <p class="mt-3 text-right text-sm font-semibold">"Total " {format!("{:.2}", f64::from(s.als_exact) / 100.0)}</p>
                                 }.into_any(),
                             }}
-                        </section>
+                        </Card>
                         <div class="space-y-6">
-                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"><h2 class="mb-2 text-base font-semibold">"Contact"</h2>{dl(contact)}</section>
-                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200"><h2 class="mb-2 text-base font-semibold">"Company"</h2>{dl(company)}</section>
-                            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+                            <Card class="p-5"><h2 class="mb-2 text-base font-semibold">"Contact"</h2>{dl(contact)}</Card>
+                            <Card class="p-5"><h2 class="mb-2 text-base font-semibold">"Company"</h2>{dl(company)}</Card>
+                            <Card class="p-5">
                                 <h2 class="mb-2 text-base font-semibold">"Enrichment"</h2>
                                 <p class="text-sm text-slate-600">{match (l.enrichment_source.clone(), l.enrichment_confidence) {
                                     (Some(src), Some(c)) => format!("{src}, confidence {:.0}%", c * 100.0),
@@ -532,7 +508,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                                         <p class="mt-1">{h.credits} " credit(s) used"</p>
                                     </div>
                                 })}
-                            </section>
+                            </Card>
                         </div>
                     </div>
                     <LeadTimeline lead=l.id.to_string()/>
@@ -590,7 +566,7 @@ fn LeadTimeline(lead: String) -> impl IntoView {
         None => {}
     });
     view! {
-        <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="lead-timeline">
+        <Card class="mt-6 p-5" attr:data-testid="lead-timeline">
             <h2 class="mb-3 text-base font-semibold">"Activity"</h2>
             {can_note.then(|| view! {
                 <form class="mb-4 flex flex-col gap-2 sm:flex-row sm:items-start" data-testid="timeline-note-form"
@@ -601,19 +577,14 @@ fn LeadTimeline(lead: String) -> impl IntoView {
                     <button type="submit" class=BUTTON data-testid="timeline-note-submit" disabled=move || save.pending().get() || text.with(|t| t.trim().is_empty())>"Add note"</button>
                 </form>
             })}
-            {move || error.get().map(alert)}
-            {move || match first.get() {
-                None => spinner().into_any(),
-                Some(Err(e)) => alert(e.message).into_any(),
-                Some(Ok(_)) if entries.with(|v| v.is_empty()) => view! {
-                    <p class="text-sm text-slate-500" data-testid="timeline-empty">"No activity yet. Sends, opens, replies and status changes across every channel will appear here."</p>
-                }.into_any(),
-                Some(Ok(_)) => view! { <ActivityList entries=entries.get()/> }.into_any(),
-            }}
+            {move || error.get().map(|e| view! { <ErrorBox message=e/> })}
+            {move || loaded_or_empty(first.get(), |_| entries.with(|v| v.is_empty()), || view! {
+                <EmptyLine text="No activity yet. Sends, opens, replies and status changes across every channel will appear here." attr:data-testid="timeline-empty"/>
+            }.into_any(), |_| view! { <ActivityList entries=entries.get()/> }.into_any())}
             {move || older.get().map(|before| view! {
                 <button type="button" class=format!("{BUTTON_SECONDARY} mt-4") data-testid="timeline-older" disabled=move || more.pending().get()
                     on:click=move |_| { more.dispatch(before.clone()); }>"Load older"</button>
             })}
-        </section>
+        </Card>
     }
 }

@@ -41,18 +41,14 @@ fn Mailboxes() -> impl IntoView {
         list_mailboxes(id)
     });
     view! {
-        {move || list.get().map(|r| match r {
-            Ok(items) if items.is_empty() => view! {
-                <EmptyState title="No mailbox yet" body="Add the mailbox your emails should come from. Until one is added the workspace stays in shadow mode."/>
-            }.into_any(),
-            Ok(items) => view! {
-                <div class="space-y-4" data-testid="mailboxes">
-                    {items.into_iter().map(|m| view! { <MailboxCard item=m changed=changed/> }).collect_view()}
-                </div>
-            }.into_any(),
-            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-        }).unwrap_or_else(|| spinner().into_any())}
-        <section class="mt-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
+        {move || loaded_or_empty(list.get(), Vec::is_empty, || view! {
+            <Empty title="No mailbox yet" body="Add the mailbox your emails should come from. Until one is added the workspace stays in shadow mode."/>
+        }.into_any(), |items| view! {
+            <div class="space-y-4" data-testid="mailboxes">
+                {items.into_iter().map(|m| view! { <MailboxCard item=m changed=changed/> }).collect_view()}
+            </div>
+        }.into_any())}
+        <Card class="mt-6 p-5">
             <h2 class="mb-3 text-base font-semibold">"Add a mailbox"</h2>
             <ActionForm action=add attr:class="grid gap-3 sm:grid-cols-2" attr:data-testid="add-mailbox">
                 <input type="hidden" name="workspace" value=move || ws.id.get()/>
@@ -79,7 +75,7 @@ fn Mailboxes() -> impl IntoView {
                     <FormError value=add.value()/>
                 </div>
             </ActionForm>
-        </section>
+        </Card>
     }
 }
 
@@ -135,15 +131,14 @@ fn ExternalFields(kind: MailboxKind) -> impl IntoView {
             </div>
             <div>
                 <label class=LABEL>"Webhook URL (paste it into the provider's webhook settings, all events)"</label>
-                {move || hook.get().map(|r| match r {
-                    Ok(Some(url)) => view! { <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="sender-webhook-url"/> }.into_any(),
-                    Ok(None) => view! {
+                {move || loaded(hook.get(), |url| match url {
+                    Some(url) => view! { <input class=format!("{INPUT} font-mono text-xs") readonly value=url data-testid="sender-webhook-url"/> }.into_any(),
+                    None => view! {
                         <p class="text-sm text-amber-800" data-testid="sender-webhook-missing">
                             {format!("Store your {provider} API key in Settings → Integrations first: the webhook URL is made with it. Without a key, sends through this account run in the sandbox and nothing leaves.")}
                         </p>
                     }.into_any(),
-                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-                }).unwrap_or_else(|| spinner().into_any())}
+                })}
             </div>
         </div>
     }
@@ -191,14 +186,13 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
     let domain_guess = item.address.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
     let (id1, id2, id3, id4, id5) = (id.clone(), id.clone(), id.clone(), id.clone(), id);
     view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="mailbox">
+        <Card attr:data-testid="mailbox">
             <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
                 <div>
                     <h2 class="text-base font-semibold" data-testid="mailbox-address">{item.address.clone()}</h2>
                     <p class="mt-0.5 text-sm text-slate-500" data-testid="mailbox-transport">{transport_line(&item)}</p>
                 </div>
-                <span class=if paused { "rounded-full bg-red-50 px-2.5 py-0.5 text-xs font-medium text-red-800" } else { "rounded-full bg-emerald-50 px-2.5 py-0.5 text-xs font-medium text-emerald-800" }
-                    data-testid="mailbox-status">{if paused { "Paused" } else { "Sending" }}</span>
+                <Badge tone=if paused { Tone::Bad } else { Tone::Good } attr:data-testid="mailbox-status">{if paused { "Paused" } else { "Sending" }}</Badge>
             </div>
             {item.bounce_check.clone().map(|c| view! {
                 <div class=if c.error.is_some() { "border-b border-amber-100 bg-amber-50 px-5 py-2 text-sm text-amber-900" } else { "border-b border-slate-100 px-5 py-2 text-sm text-slate-600" }
@@ -264,13 +258,13 @@ fn MailboxCard(item: MailboxInfo, changed: RwSignal<u32>) -> impl IntoView {
                     }}
                     <button class=BUTTON_DANGER type="button" on:click=move |_| { remove.dispatch(RemoveMailbox { workspace: ws.id.get_untracked(), mailbox: id5.clone() }); }>"Remove"</button>
                     {move || test.value().get().map(|r| match r {
-                        Ok(t) => view! { <span class=if t.ok { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="connection-test">{t.message}</span> }.into_any(),
-                        Err(e) => view! { <span class="text-sm text-red-700">{e.message}</span> }.into_any(),
+                        Ok(t) => view! { <Outcome ok=t.ok attr:data-testid="connection-test">{t.message}</Outcome> }.into_any(),
+                        Err(e) => view! { <Outcome ok=false>{e.message}</Outcome> }.into_any(),
                     })}
                     <FormError value=remove.value()/>
                 </div>
             </div>
-        </section>
+        </Card>
     }
 }
 

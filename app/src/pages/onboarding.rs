@@ -47,7 +47,7 @@ pub fn OnboardingPage() -> impl IntoView {
         <Title text="Onboarding"/>
         <PageHeader title="Onboarding" subtitle="Tell us your website; we derive your ideal customer profile for you to confirm."/>
         {can_edit.then(|| view! {
-            <section class="mb-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <Card class="mb-6">
                 <ActionForm action=start attr:class="flex flex-col gap-3 px-5 py-4 sm:flex-row sm:items-end" attr:data-testid="onboarding-start">
                     <input type="hidden" name="workspace" value=move || ws.id.get()/>
                     <div class="flex-1">
@@ -59,13 +59,13 @@ pub fn OnboardingPage() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <div class="px-5 pb-4"><FormError value=start.value()/></div>
-            </section>
+            </Card>
         })}
         {move || match (run.get(), current.get()) {
-            (None, _) => spinner().into_any(),
-            (Some(Err(e)), _) => alert(e.message).into_any(),
+            (None, _) => view! { <Loading/> }.into_any(),
+            (Some(Err(e)), _) => view! { <ErrorBox message=e.message/> }.into_any(),
             (_, None) => view! {
-                <EmptyState title="Onboarding has not started"
+                <Empty title="Onboarding has not started"
                     body="Enter your agency's website and Agency OS reads it (at most 25 pages, politely) to find your services, clients and the customers you serve best."
                     hint="Your confirmed profile is what every campaign targets."/>
             }.into_any(),
@@ -111,10 +111,10 @@ fn chips<T: ToString>(items: Vec<Sourced<T>>) -> impl IntoView {
 
 fn card(title: &'static str, testid: &'static str, body: AnyView) -> impl IntoView {
     view! {
-        <section class="rounded-xl bg-white px-5 py-4 shadow-sm ring-1 ring-slate-200" data-testid=testid>
+        <Card class="px-5 py-4" attr:data-testid=testid>
             <h2 class="mb-2 text-sm font-semibold text-slate-900">{title}</h2>
             {body}
-        </section>
+        </Card>
     }
 }
 
@@ -129,7 +129,7 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
     if run.status == "failed" {
         return view! {
             {progress}
-            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="onboarding-error">{run.error.clone().unwrap_or_default()}</p>
+            <Alert attr:data-testid="onboarding-error">{run.error.clone().unwrap_or_default()}</Alert>
         }
         .into_any();
     }
@@ -182,7 +182,7 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
             <ul class="mt-2 list-disc pl-5">{run.notes.clone().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
         </details>
         {can_edit.then(|| view! {
-            <section class="mt-6 rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <Card class="mt-6">
                 <ActionForm action=confirm attr:class="grid gap-4 px-5 py-5 sm:grid-cols-2" attr:data-testid="onboarding-confirm-form">
                     <input type="hidden" name="workspace" value=move || ws.id.get()/>
                     <input type="hidden" name="run" value=run.id.clone()/>
@@ -201,17 +201,17 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
                     <div class="sm:col-span-2 flex flex-col gap-2">
                         <FormError value=confirm.value()/>
                         {move || confirm.value().get().and_then(|r| r.ok()).map(|rescoring| view! {
-                            <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="onboarding-confirmed">
+                            <Alert kind=AlertKind::Success attr:data-testid="onboarding-confirmed">
                                 "Confirmed: this is now your ideal customer profile"
                                 {if rescoring { " and your leads are being re-scored against it." } else { "." }}
                                 " " <a class="underline" href=format!("/w/{}/settings/icp", ws.id.get())>"See it in Settings"</a>
-                            </p>
+                            </Alert>
                         })}
                         {run.confirmed.then(|| view! { <p class="text-xs text-slate-500">"This run was confirmed before; confirming again saves your edits."</p> })}
                         <button type="submit" class=format!("{BUTTON} self-start") disabled=move || confirm.pending().get() data-testid="onboarding-confirm">"Confirm profile"</button>
                     </div>
                 </ActionForm>
-            </section>
+            </Card>
         })}
     }
     .into_any()

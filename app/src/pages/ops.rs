@@ -15,11 +15,11 @@ pub fn OpsPage() -> impl IntoView {
     let data = Resource::new(move || stop.version().get(), |_| load_ops());
     view! {
         <Title text="Operator console"/>
-        <Suspense fallback=spinner>
+        <Suspense fallback=|| view! { <Loading/> }>
             {move || data.get().map(|r| match r {
                 Ok(o) => view! { <Console o=o stop=stop/> }.into_any(),
                 Err(e) if e.status == 404 => view! { <NotFound/> }.into_any(),
-                Err(e) => view! { <p class="p-6 text-sm text-red-700" role="alert">{e.message}</p> }.into_any(),
+                Err(e) => view! { <div class="p-6"><ErrorBox message=e.message/></div> }.into_any(),
             })}
         </Suspense>
     }
@@ -30,7 +30,7 @@ fn Console(o: OpsOverview, stop: ServerAction<OpsEmergencyStop>) -> impl IntoVie
     view! {
         <main class="mx-auto max-w-6xl space-y-6 p-6" data-testid="ops-console">
             <PageHeader title="Operator console" subtitle="Every workspace on this installation. Read-only except the emergency stop; every visit is audited."/>
-            <section class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="ops-stop">
+            <Card class="p-5" attr:data-testid="ops-stop">
                 <h2 class="text-base font-semibold">"Emergency stop"</h2>
                 {if o.emergency_stop {
                     view! {
@@ -54,30 +54,21 @@ fn Console(o: OpsOverview, stop: ServerAction<OpsEmergencyStop>) -> impl IntoVie
                     }.into_any()
                 }}
                 <div class="mt-2"><FormError value=stop.value()/></div>
-            </section>
-            <section class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-                <table class="w-full text-left text-sm" data-testid="ops-workspaces">
-                    <thead class="bg-slate-50 text-xs uppercase text-slate-500">
-                        <tr>
-                            <th class="px-4 py-2">"Workspace"</th><th class="px-4 py-2">"Plan"</th><th class="px-4 py-2">"Status"</th>
-                            <th class="px-4 py-2">"Credits left"</th><th class="px-4 py-2">"Leads"</th><th class="px-4 py-2">"Active campaigns"</th><th class="px-4 py-2">"Last activity"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
+            </Card>
+            <Table attr:data-testid="ops-workspaces" caption="Workspaces" dense=true
+                head=vec![("Workspace", ""), ("Plan", ""), ("Status", ""), ("Credits left", ""), ("Leads", ""), ("Active campaigns", ""), ("Last activity", "")]>
                         {o.workspaces.into_iter().map(|w| view! {
                             <tr data-testid="ops-workspace" data-id=w.id.clone()>
-                                <td class="px-4 py-2 font-medium">{w.name}</td>
-                                <td class="px-4 py-2">{w.tier.label()}</td>
+                                <td class="px-3 py-2 font-medium">{w.name}</td>
+                                <td class="px-3 py-2">{w.tier.label()}</td>
                                 <td class=format!("px-4 py-2 {}", if w.status.allows_work() { "" } else { "text-red-700" })>{status_label(w.status)}</td>
-                                <td class="px-4 py-2 tabular-nums">{format!("{} / {}", w.credits_remaining, w.lead_pool)}</td>
-                                <td class="px-4 py-2 tabular-nums">{w.leads}</td>
-                                <td class="px-4 py-2 tabular-nums">{format!("{} / {}", w.active_campaigns, w.campaign_limit)}</td>
-                                <td class="px-4 py-2">{w.last_activity.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into())}</td>
+                                <td class="px-3 py-2 tabular-nums">{format!("{} / {}", w.credits_remaining, w.lead_pool)}</td>
+                                <td class="px-3 py-2 tabular-nums">{w.leads}</td>
+                                <td class="px-3 py-2 tabular-nums">{format!("{} / {}", w.active_campaigns, w.campaign_limit)}</td>
+                                <td class="px-3 py-2">{w.last_activity.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into())}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </section>
+            </Table>
         </main>
     }
 }

@@ -29,7 +29,7 @@ pub fn OutboxPage() -> impl IntoView {
     view! {
         <Title text="Outbox"/>
         <PageHeader title="Outbox" subtitle="Every message the system has rendered, by state, with the checks it passed just before sending."/>
-        <nav class="mb-4 flex flex-wrap gap-2" data-testid="outbox-states">
+        <Tabs label="Message states" attr:data-testid="outbox-states">
             {OUTBOX_STATES.iter().map(|s| {
                 let s = s.to_string();
                 let s2 = s.clone();
@@ -37,33 +37,31 @@ pub fn OutboxPage() -> impl IntoView {
                 let count = move || page.get().and_then(|r| r.ok()).map(|p| {
                     p.counts.iter().filter(|(k, _)| *k == s3 || (s3 == "pending" && k == "sending")).map(|(_, n)| *n).sum::<i64>()
                 }).unwrap_or(0);
+                let select = s.clone();
+                let testid = format!("outbox-tab-{s}");
                 view! {
-                    <button type="button" data-testid=format!("outbox-tab-{s}")
-                        class=move || if state.get() == s2 { "rounded-full bg-indigo-600 px-3 py-1 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }
-                        on:click=move |_| { state.set(s.clone()); open.set(None); }>
-                        {s.clone()} " " <span class="opacity-70">{count}</span>
-                    </button>
+                    <Tab selected=Signal::derive(move || state.get() == s2) attr:data-testid=testid
+                        on_select=Callback::new(move |_| { state.set(select.clone()); open.set(None); })>
+                        {s.clone()} <TabCount>{count}</TabCount>
+                    </Tab>
                 }
             }).collect_view()}
-        </nav>
+        </Tabs>
         <div class="grid gap-4 lg:grid-cols-2">
             <div>
-                {move || page.get().map(|r| match r {
-                    Ok(p) if p.items.is_empty() => view! { <p class="text-sm text-slate-600" data-testid="outbox-empty">"No messages in this state."</p> }.into_any(),
-                    Ok(p) => view! {
-                        <ul class="divide-y divide-slate-100 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="outbox-list">
+                {move || loaded_or_empty(page.get(), |p| p.items.is_empty(),
+                    || view! { <EmptyLine text="No messages in this state." attr:data-testid="outbox-empty"/> }.into_any(),
+                    |p| view! {
+                        <Card tag=CardTag::Ul class="divide-y divide-slate-100" attr:data-testid="outbox-list">
                             {p.items.into_iter().map(|i| view! { <Row item=i open=open/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-                }).unwrap_or_else(|| spinner().into_any())}
+                        </Card>
+                    }.into_any())}
             </div>
             <div>
-                {move || message.get().flatten().map(|r| match r {
-                    Ok(m) => {
+                {move || message.get().flatten().map(|r| loaded(Some(r), |m| {
                         let redacted = m.text.contains("/u/[redacted]");
                         view! {
-                        <article class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" data-testid="outbox-message">
+                        <Card tag=CardTag::Article class="p-5" attr:data-testid="outbox-message">
                             <dl class="mb-3 grid grid-cols-[6rem_1fr] gap-1 text-sm">
                                 <dt class="text-slate-500">"From"</dt><dd>{m.from.clone().unwrap_or_else(|| "(the mailbox chosen at send time)".into())}</dd>
                                 <dt class="text-slate-500">"To"</dt><dd>{m.item.to_address.clone()}</dd>
@@ -74,11 +72,9 @@ pub fn OutboxPage() -> impl IntoView {
                             {redacted.then(|| view! {
                                 <p class="mt-2 text-xs text-slate-500" data-testid="outbox-redacted">"The unsubscribe link's token is hidden from viewers: it would unsubscribe the recipient."</p>
                             })}
-                        </article>
+                        </Card>
                     }.into_any()
-                    }
-                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-                })}
+                }))}
             </div>
         </div>
     }

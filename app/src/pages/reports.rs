@@ -55,7 +55,7 @@ pub fn ReportsPage() -> impl IntoView {
     view! {
         <Title text="Reports"/>
         <PageHeader title="Reports" subtitle="Funnel, KPIs against your targets, what works best, and what it costs."/>
-        <section class="mb-6 flex flex-wrap items-end gap-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid="report-controls" aria-label="Range and filters">
+        <Card class="mb-6 flex flex-wrap items-end gap-3 p-4" attr:data-testid="report-controls" attr:aria-label="Range and filters">
             <div role="group" aria-label="Range" class="flex gap-1">
                 {PRESETS.into_iter().map(|d| view! {
                     <button type="button" data-testid=format!("preset-{d}") aria-pressed=move || (preset.get() == d).to_string()
@@ -102,12 +102,8 @@ pub fn ReportsPage() -> impl IntoView {
                     }).collect_view())}
                 </select>
             </div>
-        </section>
-        {move || match report.get() {
-            None => spinner().into_any(),
-            Some(Err(e)) => alert(e.message).into_any(),
-            Some(Ok(rep)) => view! { <ReportBody report=rep/> }.into_any(),
-        }}
+        </Card>
+        {move || loaded(report.get(), |rep| view! { <ReportBody report=rep/> }.into_any())}
         <Targets on_saved=move || report.refetch()/>
     }
 }
@@ -153,18 +149,16 @@ fn ReportBody(report: Report) -> impl IntoView {
                 <BarChart id="funnel" title="Leads by stage".into() description=funnel_desc
                     labels=funnel_labels
                     series=vec![Series { name: "Leads".into(), color: COLORS[0], values: funnel_values }]/>
-                <table class="min-w-full self-start rounded-xl bg-white text-sm shadow-sm ring-1 ring-slate-200" data-testid="funnel-table">
-                    <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500"><tr><th class="px-3 py-2">"Stage"</th><th class="px-3 py-2 text-right">"Leads"</th><th class="px-3 py-2 text-right">"From previous"</th></tr></thead>
-                    <tbody>
+                <Table class="self-start" dense=true attr:data-testid="funnel-table" caption="Leads by stage"
+                    head=vec![("Stage", ""), ("Leads", "text-right"), ("From previous", "text-right")]>
                         {funnel.iter().map(|s| view! {
-                            <tr class="border-t border-slate-100">
+                            <tr>
                                 <th scope="row" class="px-3 py-2 text-left font-medium">{s.stage.label()}<div class="text-xs font-normal text-slate-500">{s.stage.meaning()}</div></th>
                                 <td class="px-3 py-2 text-right tabular-nums" data-testid=format!("funnel-{:?}", s.stage).to_lowercase()>{s.leads}</td>
                                 <td class="px-3 py-2 text-right tabular-nums">{s.conversion.map(r::percent).unwrap_or_else(|| "—".into())}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
+                </Table>
             </div>
         </Section>
         <Section title="KPIs against targets" csv=href(ReportTable::Kpis) testid="report-kpis">
@@ -231,12 +225,12 @@ fn ReportBody(report: Report) -> impl IntoView {
     }
 }
 
-fn status_class(s: KpiStatus) -> &'static str {
+fn status_tone(s: KpiStatus) -> Tone {
     match s {
-        KpiStatus::Green => "bg-emerald-100 text-emerald-800",
-        KpiStatus::Amber => "bg-amber-100 text-amber-800",
-        KpiStatus::Red => "bg-red-100 text-red-800",
-        KpiStatus::NoTarget | KpiStatus::NoData => "bg-slate-100 text-slate-600",
+        KpiStatus::Green => Tone::Good,
+        KpiStatus::Amber => Tone::Warn,
+        KpiStatus::Red => Tone::Bad,
+        KpiStatus::NoTarget | KpiStatus::NoData => Tone::Neutral,
     }
 }
 
@@ -254,12 +248,9 @@ fn status_words(s: KpiStatus) -> &'static str {
 fn KpiCard(kpi: Kpi) -> impl IntoView {
     let key = kpi.key.as_str();
     view! {
-        <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid=format!("kpi-{key}") data-status=kpi.status.as_str()>
-            <div class="flex items-start justify-between gap-2">
-                <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{kpi.key.label()}</div>
-                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {}", status_class(kpi.status))>{status_words(kpi.status)}</span>
-            </div>
-            <div class="mt-1 text-2xl font-semibold tabular-nums" data-testid=format!("kpi-{key}-value")>{kpi.display()}</div>
+        <Stat label=kpi.key.label() value=kpi.display() testid=format!("kpi-{key}-value")
+            badge=view! { <Badge tone=status_tone(kpi.status)>{status_words(kpi.status)}</Badge> }.into_any()
+            attr:data-testid=format!("kpi-{key}") attr:data-status=kpi.status.as_str()>
             {kpi.target.map(|t| view! { <div class="text-xs text-slate-500">"Target "{t.to_string()}</div> })}
             {kpi.note.clone().map(|n| view! { <p class="mt-1 text-xs text-amber-700">{n}</p> })}
             <details class="mt-2 text-xs text-slate-600">
@@ -267,7 +258,7 @@ fn KpiCard(kpi: Kpi) -> impl IntoView {
                 <p class="mt-1">{kpi.key.formula()}</p>
                 <p class="mt-1 tabular-nums" data-testid=format!("kpi-{key}-parts")>{format!("{} ÷ {}", trim(kpi.numerator), kpi.denominator)}</p>
             </details>
-        </div>
+        </Stat>
     }
 }
 
@@ -293,23 +284,17 @@ fn BreakdownTable(first: &'static str, rows: Vec<BreakdownRow>) -> impl IntoView
     if rows.is_empty() {
         return view! { <p class="text-sm text-slate-600">"No messages were sent in this range with these filters."</p> }.into_any();
     }
-    let th = "px-3 py-2 text-right";
     view! {
-        <div class="overflow-x-auto rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-            <table class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500">
-                    <tr>
-                        <th class="px-3 py-2">{first}</th><th class=th>"Sent"</th><th class=th>"Bounce rate"</th><th class=th>"Open rate"</th>
-                        <th class=th>"Leads"</th><th class=th>"Replied"</th><th class=th>"Reply rate"</th><th class=th>"Positive"</th>
-                        <th class=th>"Automatic"</th><th class=th>"Unsubscribed"</th><th class=th>"Meetings"</th><th class=th>"Booking rate"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table dense=true head=vec![
+            (first, ""), ("Sent", "text-right"), ("Bounce rate", "text-right"), ("Open rate", "text-right"),
+            ("Leads", "text-right"), ("Replied", "text-right"), ("Reply rate", "text-right"), ("Positive", "text-right"),
+            ("Automatic", "text-right"), ("Unsubscribed", "text-right"), ("Meetings", "text-right"), ("Booking rate", "text-right"),
+        ]>
                     {rows.into_iter().map(|b| {
                         let c = b.counts;
                         let td = "px-3 py-2 text-right tabular-nums";
                         view! {
-                            <tr class="border-t border-slate-100" data-testid="breakdown-row">
+                            <tr data-testid="breakdown-row">
                                 <th scope="row" class="px-3 py-2 text-left font-medium">{b.label}</th>
                                 <td class=td>{c.sent}</td><td class=td>{rate(c.bounced, c.sent)}</td><td class=td>{rate(c.opened, c.tracked)}</td>
                                 <td class=td>{c.contacted}</td><td class=td>{c.replied}</td><td class=td>{rate(c.replied, c.contacted)}</td><td class=td>{c.positive}</td>
@@ -317,9 +302,7 @@ fn BreakdownTable(first: &'static str, rows: Vec<BreakdownRow>) -> impl IntoView
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
     .into_any()
 }
@@ -332,7 +315,7 @@ fn VariantTable(rows: Vec<r::VariantRow>) -> impl IntoView {
     view! {
         <div class="space-y-3">
             {rows.into_iter().map(|v| view! {
-                <div class="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid="variant-row">
+                <Card tag=CardTag::Div class="p-4" attr:data-testid="variant-row">
                     <div class="text-sm font-medium">{format!("{} · step {}", v.campaign, v.step + 1)}</div>
                     <table class="mt-2 text-sm">
                         <thead class="text-left text-xs uppercase text-slate-500"><tr><th class="pr-4">"Variant"</th><th class="pr-4 text-right">"Leads"</th><th class="pr-4 text-right">"Replied"</th><th class="text-right">"Reply rate"</th></tr></thead>
@@ -342,7 +325,7 @@ fn VariantTable(rows: Vec<r::VariantRow>) -> impl IntoView {
                         </tbody>
                     </table>
                     <p class="mt-2 text-sm text-slate-700" data-testid="variant-note">{v.comparison.note}</p>
-                </div>
+                </Card>
             }).collect_view()}
         </div>
     }
@@ -362,7 +345,7 @@ fn Targets(on_saved: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView 
         }
     });
     view! {
-        <details class="mb-6 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200" data-testid="report-targets">
+        <Card tag=CardTag::Details class="mb-6 p-4" attr:data-testid="report-targets">
             <summary class="cursor-pointer text-sm font-semibold">"KPI targets"</summary>
             {move || targets.get().and_then(|t| t.ok()).map(|t| {
                 let field = move |name: &'static str, label: &'static str, v: f64| view! {
@@ -386,6 +369,6 @@ fn Targets(on_saved: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView 
             <FormError value=save.value()/>
             {(!can).then(|| view! { <p class="mt-2 text-xs text-slate-500">"Only an owner or admin can change the targets."</p> })}
             <p class="mt-2 text-xs text-slate-500">"A KPI is green when it meets its target, amber when it misses by less than a fifth of the target, red beyond."</p>
-        </details>
+        </Card>
     }
 }

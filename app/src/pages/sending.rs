@@ -87,22 +87,19 @@ pub fn SendingBanner() -> impl IntoView {
                     <RampDialog action=start_ramp open=ramp_dialog/>
                 </Show>
                 <Show when=move || dialog.get()>
-                    <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" role="dialog" aria-modal="true" aria-labelledby="go-live-title">
-                        <div class="w-full max-w-md rounded-xl bg-white p-6 shadow-xl" data-testid="go-live-dialog">
-                            <h2 id="go-live-title" class="text-lg font-semibold">"Go live?"</h2>
-                            <p class="mt-2 text-sm text-slate-600">"From the next dispatch round approved messages are sent for real from your mailboxes. Type the workspace name to confirm."</p>
-                            <ActionForm action=go attr:class="mt-4 space-y-3">
-                                <input type="hidden" name="workspace" value=move || ws.id.get()/>
-                                <label class=LABEL for="go-live-confirm">{label.get_value()}</label>
-                                <input class=INPUT id="go-live-confirm" name="confirmation" autocomplete="off" required data-testid="go-live-confirm"/>
-                                <FormError value=go.value()/>
-                                <div class="flex justify-end gap-2">
-                                    <button class=BUTTON_SECONDARY type="button" on:click=move |_| dialog.set(false)>"Cancel"</button>
-                                    <button class=BUTTON type="submit" data-testid="go-live-submit" disabled=move || go.pending().get()>"Go live"</button>
-                                </div>
-                            </ActionForm>
-                        </div>
-                    </div>
+                    <Modal id="go-live" title="Go live?" on_close=move || dialog.set(false) initial_focus="go-live-confirm" attr:data-testid="go-live-dialog">
+                        <p class="mt-2 text-sm text-slate-600">"From the next dispatch round approved messages are sent for real from your mailboxes. Type the workspace name to confirm."</p>
+                        <ActionForm action=go attr:class="mt-4 space-y-3">
+                            <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                            <label class=LABEL for="go-live-confirm">{label.get_value()}</label>
+                            <input class=INPUT id="go-live-confirm" name="confirmation" autocomplete="off" required data-testid="go-live-confirm"/>
+                            <FormError value=go.value()/>
+                            <div class="flex justify-end gap-2">
+                                <button class=BUTTON_SECONDARY type="button" on:click=move |_| dialog.set(false)>"Cancel"</button>
+                                <button class=BUTTON type="submit" data-testid="go-live-submit" disabled=move || go.pending().get()>"Go live"</button>
+                            </div>
+                        </ActionForm>
+                    </Modal>
                 </Show>
             }
         })}
@@ -158,10 +155,8 @@ fn RampDialog(action: ServerAction<StartRamp>, open: RwSignal<bool>) -> impl Int
         });
     };
     view! {
-        <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" role="dialog" aria-modal="true" aria-labelledby="ramp-title"
-            on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <form class="w-full max-w-md space-y-4 rounded-xl bg-white p-6 shadow-xl" data-testid="ramp-dialog" on:submit=submit>
-                <h2 id="ramp-title" class="text-lg font-semibold">"Start ramp mode"</h2>
+        <Modal id="ramp" title="Start ramp mode" on_close=move || open.set(false) attr:data-testid="ramp-dialog">
+            <form class="mt-2 space-y-4" on:submit=submit>
                 <p class="text-sm text-slate-600">"Send a few messages a day to your best leads while you watch the replies and bounces. After the supervised days go cleanly, graduate to the full volume."</p>
                 <div class="grid grid-cols-2 gap-3">
                     <div>
@@ -191,6 +186,6 @@ fn RampDialog(action: ServerAction<StartRamp>, open: RwSignal<bool>) -> impl Int
                     <button class=BUTTON type="submit" data-testid="ramp-submit" disabled=move || action.pending().get()>"Start ramp mode"</button>
                 </div>
             </form>
-        </div>
+        </Modal>
     }
 }

@@ -32,19 +32,6 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn Card(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>, children: Children) -> impl IntoView {
-    view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
-            <div class="border-b border-slate-100 px-5 py-4">
-                <h2 class="text-base font-semibold">{title}</h2>
-                {subtitle.map(|s| view! { <p class="mt-0.5 text-sm text-slate-500">{s}</p> })}
-            </div>
-            <div class="px-5 py-4">{children()}</div>
-        </section>
-    }
-}
-
-#[component]
 fn WorkspaceName(role: Role) -> impl IntoView {
     let ws = WorkspaceCtx::current();
     let rename = ServerAction::<RenameWorkspace>::new();
@@ -89,9 +76,7 @@ fn Drafting(role: Role) -> impl IntoView {
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     view! {
         <Card title="Drafting and approval" subtitle="How new drafts are handled in campaigns that do not choose for themselves.">
-            {move || policy.get().map(|r| match r {
-                Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
-                Ok(p) => view! {
+            {move || loaded(policy.get(), |p| view! {
                     <ActionForm action=save attr:class="grid gap-4 sm:grid-cols-2" attr:data-testid="drafting-policy">
                         <input type="hidden" name="workspace" value=move || ws.id.get()/>
                         <div>
@@ -117,8 +102,7 @@ fn Drafting(role: Role) -> impl IntoView {
                             </div>
                         })}
                     </ActionForm>
-                }.into_any(),
-            }).unwrap_or_else(|| spinner().into_any())}
+                }.into_any())}
         </Card>
     }
 }
@@ -139,10 +123,7 @@ fn Members(role: Role) -> impl IntoView {
         <Card title="Members" subtitle="Owners manage billing and deletion; admins manage members, integrations and go-live; members run campaigns and approve drafts; viewers only read.">
             <FormError value=change.value()/>
             <FormError value=remove.value()/>
-            
-                {move || members.get().map(|r| match r {
-                    Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-                    Ok(list) => view! {
+            {move || loaded(members.get(), |list| view! {
                         <ul class="divide-y divide-slate-100" data-testid="members">
                             {list.into_iter().map(|m| {
                                 let uid = m.user_id.to_string();
@@ -172,16 +153,14 @@ fn Members(role: Role) -> impl IntoView {
                                                     </button>
                                                 }.into_any()
                                             } else {
-                                                view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700" data-testid="member-role">{m.role.label()}</span> }.into_any()
+                                                view! { <Badge attr:data-testid="member-role">{m.role.label()}</Badge> }.into_any()
                                             }}
                                         </div>
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any(),
-                }).unwrap_or_else(|| spinner().into_any())}
-            
+                    }.into_any())}
         </Card>
     }
 }
@@ -232,13 +211,7 @@ fn Invitations(role: Role) -> impl IntoView {
             })}
             <h3 class="mt-6 text-sm font-semibold text-slate-700">"Invitations"</h3>
             <FormError value=revoke.value()/>
-            
-                {move || list.get().map(|r| {
-                    let items = r.unwrap_or_default();
-                    if items.is_empty() {
-                        view! { <p class="mt-2 text-sm text-slate-500">"No invitations yet."</p> }.into_any()
-                    } else {
-                        view! {
+            {move || loaded_or_empty(list.get(), Vec::is_empty, || view! { <div class="mt-2"><EmptyLine text="No invitations yet."/></div> }.into_any(), |items| view! {
                             <ul class="mt-2 divide-y divide-slate-100" data-testid="invitations">
                                 {items.into_iter().map(|i| {
                                     let id = i.id.to_string();
@@ -255,10 +228,7 @@ fn Invitations(role: Role) -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ul>
-                        }.into_any()
-                    }
-                }).unwrap_or_else(|| spinner().into_any())}
-            
+                        }.into_any())}
         </Card>
     }
 }
@@ -290,12 +260,7 @@ fn ApiKeys() -> impl IntoView {
                     <input class=format!("{INPUT} mt-2 font-mono text-xs") readonly value=k.key.clone() data-testid="api-key-secret"/>
                 </div>
             })}
-            {move || keys.get().map(|r| {
-                let list = r.unwrap_or_default();
-                if list.is_empty() {
-                    view! { <p class="mt-3 text-sm text-slate-500">"No API keys yet."</p> }.into_any()
-                } else {
-                    view! {
+            {move || loaded_or_empty(keys.get(), Vec::is_empty, || view! { <div class="mt-3"><EmptyLine text="No API keys yet."/></div> }.into_any(), |list| view! {
                         <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="api-keys">
                             {list.into_iter().map(|k| {
                                 let id = k.id.to_string();
@@ -313,9 +278,7 @@ fn ApiKeys() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any()
-                }
-            }).unwrap_or_else(|| spinner().into_any())}
+                    }.into_any())}
         </Card>
     }
 }
@@ -375,10 +338,9 @@ fn AuditLog() -> impl IntoView {
     let entries = LocalResource::new(move || audit_log(ws.id.get()));
     view! {
         <Card title="Audit log" subtitle="Every change in this workspace: who, what, and what it was before.">
-            
-                {move || entries.get().map(|r| view! {
+            {move || loaded(entries.get(), |list| view! {
                     <ul class="max-h-80 divide-y divide-slate-100 overflow-y-auto text-sm" data-testid="audit-log">
-                        {r.unwrap_or_default().into_iter().map(|e| view! {
+                        {list.into_iter().map(|e| view! {
                             <li class="py-2">
                                 <details class="group">
                                     <summary class="flex cursor-pointer list-none flex-col gap-0.5 sm:flex-row sm:justify-between">
@@ -397,8 +359,7 @@ fn AuditLog() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                }.into_any()).unwrap_or_else(|| spinner().into_any())}
-            
+                }.into_any())}
         </Card>
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::api::auth::{me, Logout};
 use crate::api::workspaces::{get_workspace, list_workspaces};
-use crate::components::spinner;
+use crate::components::{Badge, Loading, Tone};
 use crate::error::AppError;
 use crate::pages::auth::{urlencode, AuthCard};
 use domain::account::WorkspaceSummary;
@@ -65,7 +65,7 @@ pub fn WorkspaceShell() -> impl IntoView {
     provide_context(WorkspaceCtx { id, info, all, user });
     let location = use_location();
     view! {
-        <Suspense fallback=spinner>
+        <Suspense fallback=|| view! { <Loading/> }>
             {move || info.get().map(|r| match r {
                 Ok(w) => {
                     // Pages read the resolved workspace synchronously, so no page needs its own
@@ -166,9 +166,9 @@ fn Frame() -> impl IntoView {
                             {move || ws.info.get().and_then(|r| r.ok()).map(|w| view! {
                                 <div class="flex items-center gap-2">
                                     <span class="truncate font-semibold" data-testid="current-workspace">{w.name.clone()}</span>
-                                    <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600" data-testid="current-role">{w.role.label()}</span>
+                                    <Badge attr:data-testid="current-role">{w.role.label()}</Badge>
                                     {w.shadow_mode.then(|| view! {
-                                        <span class="hidden rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 sm:inline" data-testid="shadow-pill" title="Messages are rendered but never sent until an owner or admin goes live">"Shadow mode"</span>
+                                        <Badge tone=Tone::Warn class="hidden sm:inline" attr:data-testid="shadow-pill" attr:title="Messages are rendered but never sent until an owner or admin goes live">"Shadow mode"</Badge>
                                     })}
                                 </div>
                             })}
@@ -211,7 +211,7 @@ fn Switcher() -> impl IntoView {
                 <span class="sr-only">"Switch workspace"</span>
             </summary>
             <div class="absolute left-0 right-0 z-40 mt-1 overflow-hidden rounded-md bg-white py-1 text-slate-800 shadow-lg ring-1 ring-black/5">
-                <Transition fallback=spinner>
+                <Transition fallback=|| view! { <Loading/> }>
                     {move || all.get().map(|r| r.unwrap_or_default().into_iter().map(|w| {
                         let current = w.id.to_string() == ws.id.get();
                         view! {

@@ -35,7 +35,7 @@ pub fn SuppressionPage() -> impl IntoView {
         <div class="space-y-6">
             <ImportResult/>
             {can_add.then(|| view! { <AddForm add=add/> })}
-            <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200">
+            <Card>
                 <form method="get" class="flex flex-col gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row sm:items-end" data-testid="suppression-search">
                     <div class="flex-1">
                         <label class=LABEL for="supp-q">"Search"</label>
@@ -54,10 +54,7 @@ pub fn SuppressionPage() -> impl IntoView {
                     <a class=BUTTON_SECONDARY href=move || format!("/w/{}/settings/suppression/export.csv", ws.id.get()) data-testid="suppression-export" rel="external">"Export CSV"</a>
                 </form>
                 <FormError value=remove.value()/>
-                {move || match list.get() {
-                    None => spinner().into_any(),
-                    Some(Err(e)) => alert(e.message).into_any(),
-                    Some(Ok(p)) => {
+                {move || loaded(list.get(), |p| {
                         let total = p.total;
                         let shown = p.entries.len() as i64;
                         let at = page.get();
@@ -113,9 +110,8 @@ pub fn SuppressionPage() -> impl IntoView {
                                 {((at + 1) * domain_page_size() < total && shown > 0).then(|| view! { <a class="underline" href=nav(at + 1)>"Older →"</a> })}
                             </div>
                         }.into_any()
-                    }
-                }}
-            </section>
+                })}
+            </Card>
         </div>
     }
 }
@@ -133,7 +129,7 @@ fn encode(s: &str) -> String {
 fn AddForm(add: ServerAction<AddSuppression>) -> impl IntoView {
     let ws = WorkspaceCtx::current();
     view! {
-        <section class="grid gap-6 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 lg:grid-cols-2">
+        <Card class="grid gap-6 p-5 lg:grid-cols-2">
             <div>
                 <h2 class="text-base font-semibold">"Add"</h2>
                 <ActionForm action=add attr:class="mt-3 flex flex-col gap-3" attr:data-testid="suppression-add">
@@ -175,7 +171,7 @@ fn AddForm(add: ServerAction<AddSuppression>) -> impl IntoView {
                     "CSV with columns email, domain or phone (or value and kind; note optional), or one value per line. Up to 5 MB. Values already listed are skipped; every value that cannot be read is reported with its line."
                 </p>
             </div>
-        </section>
+        </Card>
     }
 }
 
@@ -190,14 +186,14 @@ fn ImportResult() -> impl IntoView {
         let failed = q.get("failed").unwrap_or_default();
         let errors: Vec<String> = q.get_all("error").unwrap_or_default();
         Some(view! {
-            <div class="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200" role="status" data-testid="suppression-import-result">
+            <Card tag=CardTag::Div class="p-5" attr:role="status" attr:data-testid="suppression-import-result">
                 <p class="text-sm"><b>{added}</b> " added · " {already} " already listed · " <b>{failed.clone()}</b> " could not be read"</p>
                 {(!errors.is_empty()).then(|| view! {
                     <ul class="mt-2 list-disc pl-5 text-sm text-red-800" data-testid="suppression-import-errors">
                         {errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
                     </ul>
                 })}
-            </div>
+            </Card>
         })
     }
 }
