@@ -21,7 +21,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <PageHeader title="Integrations" subtitle="Providers run in sandbox mode (realistic, offline, free) until you connect your own key."/>
         <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
         {if role.can(Action::ManageIntegrations) {
-            view! { <ProviderList/><Notifications/><BookingWebhooks/> }.into_any()
+            view! { <ProviderList/><Notifications/><crate::pages::webhooks::OutboundWebhooks/><BookingWebhooks/> }.into_any()
         } else {
             view! { <p class="text-sm text-slate-600">"Only owners and admins manage integrations."</p> }.into_any()
         }}
