@@ -13,8 +13,10 @@ use leptos::prelude::*;
 /// Puts `text` on the clipboard (in the browser; nothing to do while rendering on the server).
 fn copy_to_clipboard(text: &str) {
     #[cfg(feature = "hydrate")]
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
+    {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(text);
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = text;

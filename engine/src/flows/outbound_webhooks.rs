@@ -343,7 +343,7 @@ pub async fn attempt(engine: &Engine, client: &reqwest::Client, c: Claimed, retr
     let posted = post(engine, client, &c).await;
     let now = Utc::now();
     let again = |why: String| match hooks::next_retry_secs(c.attempts.max(0) as u32).filter(|_| retry) {
-        Some(wait) => (Settle::RetryAt(now + chrono::Duration::seconds(wait)), why, None),
+        Some(wait) => (Settle::RetryAt(now + chrono::Duration::seconds(wait)), why, None::<String>),
         None if retry => (Settle::Failed, format!("{why}; gave up after {} attempts", c.attempts), None),
         None => (Settle::Failed, why, None),
     };
