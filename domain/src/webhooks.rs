@@ -49,7 +49,7 @@ pub enum SecretError {
     Prefix,
     #[error("the part after whsec_ is not base64")]
     NotBase64,
-    #[error("a webhook secret is {SECRET_MIN_BYTES} to {SECRET_MAX_BYTES} bytes, not {0}")]
+    #[error("a webhook secret is 24 to 64 bytes, not {0}")]
     Length(usize),
 }
 
@@ -255,7 +255,7 @@ pub enum EndpointError {
     NoEvents,
     #[error("{0:?} is not an event we send")]
     UnknownEvent(String),
-    #[error("A workspace has at most {MAX_ENDPOINTS} endpoints; remove one first")]
+    #[error("A workspace has at most 10 endpoints; remove one first")]
     TooMany,
 }
 
