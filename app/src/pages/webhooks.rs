@@ -10,16 +10,21 @@ use crate::pages::shell::WorkspaceCtx;
 use domain::webhooks::{DeliveryState, EndpointView, EventType, NewSecret};
 use leptos::prelude::*;
 
-/// Puts `text` on the clipboard (in the browser; nothing to do while rendering on the server).
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(text);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
+/// Copies the selected text (the secret's field, selected first so that a refused copy still
+/// leaves it ready for Ctrl+C). True when the browser says it copied.
+#[cfg(feature = "hydrate")]
+fn copy_selection() -> bool {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false)
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn copy_selection() -> bool {
+    false
 }
 
 #[component]
@@ -63,15 +68,26 @@ pub fn OutboundWebhooks() -> impl IntoView {
         </div>
         {move || shown.get().map(|s| {
             let secret = s.secret.clone();
-            let copied = RwSignal::new(false);
+            // None until clicked; then whether the browser copied it.
+            let copied = RwSignal::new(None::<bool>);
+            let field: NodeRef<leptos::html::Input> = NodeRef::new();
             view! {
                 <div class="mb-4 rounded-xl border border-amber-200 bg-amber-50 px-5 py-4" data-testid="webhook-secret-once">
                     <label class=LABEL for="webhook-secret">"Signing secret: copy it now, it is not shown again"</label>
                     <div class="flex gap-2">
-                        <input class=format!("{INPUT} font-mono text-xs") id="webhook-secret" readonly autocomplete="off" value=secret.clone() data-testid="webhook-secret"/>
+                        <input class=format!("{INPUT} font-mono text-xs") id="webhook-secret" readonly autocomplete="off" value=secret node_ref=field data-testid="webhook-secret"/>
                         <button class=BUTTON_SECONDARY type="button" data-testid="webhook-secret-copy"
-                            on:click=move |_| { copy_to_clipboard(&secret); copied.set(true); }>
-                            {move || if copied.get() { "Copied" } else { "Copy" }}
+                            on:click=move |_| {
+                                if let Some(el) = field.get() {
+                                    el.select();
+                                    copied.set(Some(copy_selection()));
+                                }
+                            }>
+                            {move || match copied.get() {
+                                None => "Copy",
+                                Some(true) => "Copied",
+                                Some(false) => "Selected: press Ctrl+C",
+                            }}
                         </button>
                         <button class=BUTTON_SECONDARY type="button" on:click=move |_| shown.set(None)>"Done"</button>
                     </div>
