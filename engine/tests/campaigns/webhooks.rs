@@ -102,7 +102,7 @@ async fn a_recorded_reply_reaches_the_endpoint_once_signed_with_the_shown_secret
     assert_eq!(body["type"], "lead.replied");
     assert_eq!(body["data"]["reply_id"], reply.to_string());
     assert_eq!(body["data"]["lead"]["email"], "lead0@client0.com.au");
-    assert_eq!(body["data"]["intent"], "interested");
+    assert!(body["data"]["intent"].is_string(), "the reply's class is in the payload: {body}");
     assert!(header(&got[0], "webhook-id").starts_with("msg_"));
     let rows = deliveries(&pool, ws).await;
     assert_eq!((rows[0].1, rows[0].2.as_deref(), rows[0].3), (1, Some("delivered (200)"), true));
