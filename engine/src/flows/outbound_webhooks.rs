@@ -72,6 +72,12 @@ fn open_secret(engine: &Engine, ws: WorkspaceId, endpoint: Uuid, sealed: &str) -
     WebhookSecret::parse(&text).map_err(|e| Error::Internal(anyhow::anyhow!("a stored webhook secret: {e}")))
 }
 
+/// The audit row of a change to endpoint `id`, in the change's transaction.
+async fn audited(tx: &mut sqlx::PgConnection, ws: WorkspaceId, actor: UserId, action: &'static str, id: Uuid, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<()> {
+    let target_id = Some(id.to_string());
+    audit::record(tx, audit::Record { workspace: Some(ws), actor: Some(actor), action, target_type: "webhook_endpoint", target_id, before, after }).await
+}
+
 /// The workspace's endpoints with their recent deliveries.
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<EndpointView>> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
@@ -120,19 +126,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str, e
         return Err(Error::Invalid(hooks::EndpointError::TooMany.to_string()));
     }
     store::insert(&mut tx, ws, id, &url, &names, &sealed, access.user).await?;
-    audit::record(
-        &mut tx,
-        audit::Record {
-            workspace: Some(ws),
-            actor: Some(access.user),
-            action: "webhooks.endpoint_created",
-            target_type: "webhook_endpoint",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({ "url": url, "events": names })),
-        },
-    )
-    .await?;
+    audited(&mut tx, ws, access.user, "webhooks.endpoint_created", id, None, Some(json!({ "url": url, "events": names }))).await?;
     tx.commit().await?;
     Ok(NewSecret { endpoint: id, secret: secret.expose() })
 }
@@ -144,19 +138,7 @@ pub async fn set_enabled(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uui
     let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     store::set_enabled(&mut tx, ws, id, enabled, Some("switched off in Settings")).await?;
-    audit::record(
-        &mut tx,
-        audit::Record {
-            workspace: Some(ws),
-            actor: Some(access.user),
-            action: if enabled { "webhooks.endpoint_enabled" } else { "webhooks.endpoint_disabled" },
-            target_type: "webhook_endpoint",
-            target_id: Some(id.to_string()),
-            before: Some(json!({ "enabled": before.enabled, "reason": before.disabled_reason })),
-            after: Some(json!({ "enabled": enabled })),
-        },
-    )
-    .await?;
+    audited(&mut tx, ws, access.user, if enabled { "webhooks.endpoint_enabled" } else { "webhooks.endpoint_disabled" }, id, Some(json!({ "enabled": before.enabled, "reason": before.disabled_reason })), Some(json!({ "enabled": enabled }))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -167,19 +149,7 @@ pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uuid) ->
     let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let before = store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     store::delete(&mut tx, ws, id).await?;
-    audit::record(
-        &mut tx,
-        audit::Record {
-            workspace: Some(ws),
-            actor: Some(access.user),
-            action: "webhooks.endpoint_deleted",
-            target_type: "webhook_endpoint",
-            target_id: Some(id.to_string()),
-            before: Some(json!({ "url": before.url, "events": before.events })),
-            after: None,
-        },
-    )
-    .await?;
+    audited(&mut tx, ws, access.user, "webhooks.endpoint_deleted", id, Some(json!({ "url": before.url, "events": before.events })), None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -194,19 +164,7 @@ pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, id: U
     if !store::rotate(&mut tx, ws, id, &sealed, Utc::now() + chrono::Duration::hours(ROTATION_OVERLAP_HOURS)).await? {
         return Err(Error::NotFound("webhook endpoint"));
     }
-    audit::record(
-        &mut tx,
-        audit::Record {
-            workspace: Some(ws),
-            actor: Some(access.user),
-            action: "webhooks.secret_rotated",
-            target_type: "webhook_endpoint",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({ "previous_valid_hours": ROTATION_OVERLAP_HOURS })),
-        },
-    )
-    .await?;
+    audited(&mut tx, ws, access.user, "webhooks.secret_rotated", id, None, Some(json!({ "previous_valid_hours": ROTATION_OVERLAP_HOURS }))).await?;
     tx.commit().await?;
     Ok(NewSecret { endpoint: id, secret: secret.expose() })
 }
@@ -225,19 +183,7 @@ pub async fn send_test(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uuid)
     let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     let delivery = store::insert_delivery(&mut tx, ws, id, &event_id, hooks::TEST_EVENT, &payload).await?;
-    audit::record(
-        &mut tx,
-        audit::Record {
-            workspace: Some(ws),
-            actor: Some(access.user),
-            action: "webhooks.test_sent",
-            target_type: "webhook_endpoint",
-            target_id: Some(id.to_string()),
-            before: None,
-            after: Some(json!({ "event_id": event_id })),
-        },
-    )
-    .await?;
+    audited(&mut tx, ws, access.user, "webhooks.test_sent", id, None, Some(json!({ "event_id": event_id }))).await?;
     tx.commit().await?;
     let limits = DeliveryLimits::default();
     if let Some(claimed) = store::claim_one(&engine.pool, ws, delivery, now, limits.lease).await? {

@@ -26,21 +26,25 @@ fn events() -> Vec<String> {
     EVENTS.iter().map(|s| s.to_string()).collect()
 }
 
+fn incoming(message: &str, from: &str, text: &str) -> IncomingReply {
+    IncomingReply {
+        source: "imap".into(),
+        mailbox: None,
+        message_id: format!("<{message}@client.example>"),
+        in_reply_to: None,
+        references: vec![],
+        from: from.into(),
+        subject: "Re: a quick question".into(),
+        text: text.into(),
+        received_at: Utc::now(),
+        raw_headers: vec![],
+    }
+}
+
 /// A reply from the workspace's first lead (matched by its sender), which the rules read as
 /// interested.
 async fn reply_from_lead(engine: &Engine, ws: WorkspaceId, message: &str) -> uuid::Uuid {
-    let r = IncomingReply {
-        source: "imap".into(),
-        mailbox: None,
-        message_id: format!("<{message}@client0.com.au>"),
-        in_reply_to: None,
-        references: vec![],
-        from: "Ann0 Nguyen <lead0@client0.com.au>".into(),
-        subject: "Re: a quick question".into(),
-        text: "Yes, I'm interested. Tell me more about pricing.".into(),
-        received_at: Utc::now(),
-        raw_headers: vec![],
-    };
+    let r = incoming(message, "Ann0 Nguyen <lead0@client0.com.au>", "Yes, I'm interested. Tell me more about pricing.");
     match replies::record(engine, ws, r).await.unwrap() {
         RecordOutcome::Recorded { reply, .. } => reply,
         other => panic!("the reply was not recorded: {other:?}"),
@@ -332,18 +336,7 @@ async fn a_stop_between_emission_and_delivery_still_delivers_through_the_job_wor
     hooks::create(&before, owner, ws, &format!("{}/hook", server.uri()), &events()).await.unwrap();
     reply_from_lead(&before, ws, "r1").await;
     // A second fact; and one attempt claimed by a process that then died…
-    let r = IncomingReply {
-        source: "imap".into(),
-        mailbox: None,
-        message_id: "<r2@client1.com.au>".into(),
-        in_reply_to: None,
-        references: vec![],
-        from: "lead1@client1.com.au".into(),
-        subject: "Re: hi".into(),
-        text: "Please remove me from your list.".into(),
-        received_at: Utc::now(),
-        raw_headers: vec![],
-    };
+    let r = incoming("r2", "lead1@client1.com.au", "Please remove me from your list.");
     replies::record(&before, ws, r).await.unwrap();
     let claimed = engine::store::outbound_webhooks::claim_due(&pool, Utc::now(), Duration::seconds(60), 1, 2).await.unwrap();
     assert_eq!(claimed.len(), 1);
