@@ -1,8 +1,9 @@
 //! Settings → Integrations: each enrichment provider in sandbox mode or connected with the
 //! workspace's own key (shown as its last four characters only), with set/replace, remove and
 //! "Test connection". Clay also shows the callback URL its table must post results to, and the
-//! senders their webhook URL; each such URL can be rotated. Below, the booking webhooks (Cal.com,
-//! Calendly): URL and signing secret, made and rotated here.
+//! senders their webhook URL; each such URL can be rotated. Below, the workspace's outbound
+//! webhook endpoints (`pages::webhooks`), and the booking webhooks (Cal.com, Calendly): URL and
+//! signing secret, made and rotated here.
 
 use crate::api::integrations::*;
 use crate::components::*;
