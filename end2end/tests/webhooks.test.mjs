@@ -45,6 +45,8 @@ test('add a webhook endpoint, copy its secret, send a signed test event, switch 
 
   await page.click('[data-testid=webhook-test]');
   await page.waitForSelector('[data-testid=webhook-test-result]:has-text("delivered (200)")');
+  // The list of recent deliveries shows it, with its webhook-id.
+  await page.waitForSelector('[data-testid=webhook-delivery]:has-text("webhook.test"):has-text("delivered (200)")');
   assert.equal(posts.length, 1);
   const p = posts[0];
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');

@@ -7,7 +7,8 @@
 use crate::api::webhooks::*;
 use crate::components::*;
 use crate::pages::shell::WorkspaceCtx;
-use domain::webhooks::{DeliveryState, EndpointView, EventType, NewSecret};
+use crate::error::AppError;
+use domain::webhooks::{DeliveryState, DeliveryView, EndpointView, EventType, NewSecret};
 use leptos::prelude::*;
 
 /// Copies the selected text (the secret's field, selected first so that a refused copy still
@@ -34,8 +35,18 @@ pub fn OutboundWebhooks() -> impl IntoView {
     let toggle = ServerAction::<SetWebhookEndpointEnabled>::new();
     let delete = ServerAction::<DeleteWebhookEndpoint>::new();
     let rotate = ServerAction::<RotateWebhookEndpointSecret>::new();
+    let test = ServerAction::<SendWebhookTest>::new();
+    // The endpoint of the last test sent and its result, kept here so that its card still shows
+    // it after the list reloads with the new delivery.
+    let testing = RwSignal::new(None::<String>);
+    let tested = RwSignal::new(None::<(String, Result<DeliveryView, AppError>)>);
+    Effect::new(move |_| {
+        if let Some(r) = test.value().get() {
+            tested.set(Some((testing.get_untracked().unwrap_or_default(), r)));
+        }
+    });
     let list = LocalResource::new(move || {
-        let _ = (create.version().get(), toggle.version().get(), delete.version().get(), rotate.version().get());
+        let _ = (create.version().get(), toggle.version().get(), delete.version().get(), rotate.version().get(), test.version().get());
         list_webhook_endpoints(ws.id.get())
     });
     let url = RwSignal::new(String::new());
@@ -125,7 +136,7 @@ pub fn OutboundWebhooks() -> impl IntoView {
             Ok(items) if items.is_empty() => view! { <p class="text-sm text-slate-500" data-testid="webhook-none">"No endpoints yet."</p> }.into_any(),
             Ok(items) => view! {
                 <div class="space-y-4" data-testid="webhook-endpoints">
-                    {items.into_iter().map(|e| view! { <EndpointCard item=e toggle=toggle delete=delete rotate=rotate/> }).collect_view()}
+                    {items.into_iter().map(|e| view! { <EndpointCard item=e toggle=toggle delete=delete rotate=rotate test=test testing=testing tested=tested/> }).collect_view()}
                 </div>
             }.into_any(),
             Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
@@ -139,10 +150,11 @@ fn EndpointCard(
     toggle: ServerAction<SetWebhookEndpointEnabled>,
     delete: ServerAction<DeleteWebhookEndpoint>,
     rotate: ServerAction<RotateWebhookEndpointSecret>,
+    test: ServerAction<SendWebhookTest>,
+    testing: RwSignal<Option<String>>,
+    tested: RwSignal<Option<(String, Result<DeliveryView, AppError>)>>,
 ) -> impl IntoView {
     let ws = WorkspaceCtx::current();
-    // The card's own: its result is shown here (the list is not reloaded for it).
-    let test = ServerAction::<SendWebhookTest>::new();
     let id = item.id.to_string();
     let enabled = item.enabled;
     let events = item.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
@@ -152,7 +164,7 @@ fn EndpointCard(
         when(item.created_at),
         item.secret_rotated_at.map(|t| format!(" · secret rotated {}", when(t))).unwrap_or_default()
     );
-    let (id_t, id_r, id_e, id_d) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let (id_t, id_r, id_e, id_d, mine) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     view! {
         <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="webhook-endpoint">
             <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
@@ -169,7 +181,10 @@ fn EndpointCard(
                 <div class="flex flex-wrap items-center gap-2">
                     {enabled.then(|| view! {
                         <button class=BUTTON_SECONDARY type="button" data-testid="webhook-test" disabled=move || test.pending().get()
-                            on:click=move |_| { test.dispatch(SendWebhookTest { workspace: ws.id.get_untracked(), endpoint: id_t.clone() }); }>
+                            on:click=move |_| {
+                                testing.set(Some(id_t.clone()));
+                                test.dispatch(SendWebhookTest { workspace: ws.id.get_untracked(), endpoint: id_t.clone() });
+                            }>
                             "Send a test event"
                         </button>
                     })}
@@ -186,7 +201,7 @@ fn EndpointCard(
                         on:click=move |_| { delete.dispatch(DeleteWebhookEndpoint { workspace: ws.id.get_untracked(), endpoint: id_d.clone() }); }>
                         "Delete"
                     </button>
-                    {move || test.value().get().map(|r| match r {
+                    {move || tested.get().filter(|(endpoint, _)| *endpoint == mine).map(|(_, r)| match r {
                         Ok(d) => view! {
                             <span class=if d.state == DeliveryState::Delivered { "text-sm text-emerald-700" } else { "text-sm text-red-700" } data-testid="webhook-test-result">
                                 {format!("Test event {}", d.last_status.unwrap_or_else(|| d.state.label().to_string()))}
