@@ -39,6 +39,7 @@ pub mod notify;
 pub mod reply;
 pub mod sending;
 pub mod suppression;
+pub mod webhooks;
 // Mail tooling: address check and bounce parsing.
 pub mod bounce;
 pub mod email_check;

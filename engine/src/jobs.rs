@@ -1,6 +1,6 @@
 //! Durable background jobs on Postgres: CSV imports, drafting after a campaign change,
-//! enrichment batches, workspace scoring, announcements, onboarding discovery, and the
-//! schedules (every schedule of the product is registered in [`monitor`]).
+//! enrichment batches, workspace scoring, announcements, onboarding discovery, outbound webhook
+//! deliveries, and the schedules (every schedule of the product is registered in [`monitor`]).
 //!
 //! Crate: **apalis 0.7 + apalis-sql 0.7** (Postgres storage). Chosen over underway 0.2 because
 //! apalis-sql uses plain `sqlx::query` strings, so the engine still builds without a database
@@ -416,6 +416,29 @@ async fn sweep_notices_job(_: SweepNotices, ctx: Data<JobContext>) -> Result<u64
         .map_err(|e| Error::from(JobError::from(e)))
 }
 
+/// The outbound webhook delivery tick.
+#[derive(Debug, Clone, Default)]
+pub struct DeliverWebhooks;
+
+/// Every second: claim the due webhook deliveries and start them (`flows::outbound_webhooks`).
+/// A new delivery is due at once, so "immediately" in the retry schedule means within a second.
+pub const DELIVER_WEBHOOKS_SCHEDULE: &str = "* * * * * *";
+
+/// The process's webhook attempts in flight, shared by every tick: a tick claims only as many
+/// rows as there are free slots, and an attempt holds its slot until it ends.
+static WEBHOOK_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(crate::flows::outbound_webhooks::DeliveryLimits::default().total)));
+
+async fn deliver_webhooks_job(_: DeliverWebhooks, ctx: Data<JobContext>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    let limits = crate::flows::outbound_webhooks::DeliveryLimits::default();
+    let started = crate::flows::outbound_webhooks::start_due(&ctx.engine, chrono::Utc::now(), &WEBHOOK_SLOTS, &limits)
+        .await
+        .map_err(|e| Error::from(JobError::from(e)))?;
+    Ok(started.len() as u64)
+}
+
 /// The daily schedule tick of decay detection.
 #[derive(Debug, Clone, Default)]
 pub struct DailyDecay;
@@ -531,6 +554,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
     let ctx_for_sessions = ctx.clone();
+    let ctx_for_webhooks = ctx.clone();
     let notify = WorkerBuilder::new("agency-os-notify")
         .data(ctx.clone())
         .retry(retry_policy())
@@ -561,6 +585,11 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .data(ctx_for_notices)
         .backend(apalis_cron::CronStream::new(notices_schedule))
         .build_fn(sweep_notices_job);
+    let webhooks_schedule: apalis_cron::Schedule = DELIVER_WEBHOOKS_SCHEDULE.parse().expect("a valid cron expression");
+    let webhooks = WorkerBuilder::new("agency-os-deliver-webhooks")
+        .data(ctx_for_webhooks)
+        .backend(apalis_cron::CronStream::new(webhooks_schedule))
+        .build_fn(deliver_webhooks_job);
     let cron = |expr: &str| -> apalis_cron::Schedule { expr.parse().expect("a valid cron expression") };
     let sessions = WorkerBuilder::new("agency-os-sweep-sessions")
         .data(ctx_for_sessions)
@@ -587,6 +616,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         sweep_uploads = SWEEP_UPLOADS_SCHEDULE,
         sweep_notices = SWEEP_NOTICES_SCHEDULE,
         sweep_sessions = SWEEP_SESSIONS_SCHEDULE,
+        deliver_webhooks = DELIVER_WEBHOOKS_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
     let mut monitor = Monitor::new()
@@ -600,7 +630,8 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .register(sweep)
         .register(decay)
         .register(notices)
-        .register(sessions);
+        .register(sessions)
+        .register(webhooks);
     if let Some(w) = drafting {
         monitor = monitor.register(w);
     }
@@ -633,7 +664,7 @@ mod tests {
     #[test]
     fn every_fixed_schedule_is_a_valid_cron_expression() {
         use super::*;
-        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE] {
+        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE] {
             assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{expr}");
         }
     }

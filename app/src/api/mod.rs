@@ -17,6 +17,7 @@ pub mod ops;
 pub mod reports;
 pub mod sending;
 pub mod suppression;
+pub mod webhooks;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

@@ -1,8 +1,9 @@
 //! Settings → Integrations: each enrichment provider in sandbox mode or connected with the
 //! workspace's own key (shown as its last four characters only), with set/replace, remove and
 //! "Test connection". Clay also shows the callback URL its table must post results to, and the
-//! senders their webhook URL; each such URL can be rotated. Below, the booking webhooks (Cal.com,
-//! Calendly): URL and signing secret, made and rotated here.
+//! senders their webhook URL; each such URL can be rotated. Below, the workspace's outbound
+//! webhook endpoints (`pages::webhooks`), and the booking webhooks (Cal.com, Calendly): URL and
+//! signing secret, made and rotated here.
 
 use crate::api::integrations::*;
 use crate::components::*;
@@ -21,7 +22,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <PageHeader title="Integrations" subtitle="Providers run in sandbox mode (realistic, offline, free) until you connect your own key."/>
         <p class="mb-4 text-sm"><a class="text-indigo-600 hover:underline" href=move || format!("/w/{}/settings", ws.id.get())>"← Settings"</a></p>
         {if role.can(Action::ManageIntegrations) {
-            view! { <ProviderList/><Notifications/><BookingWebhooks/> }.into_any()
+            view! { <ProviderList/><Notifications/><crate::pages::webhooks::OutboundWebhooks/><BookingWebhooks/> }.into_any()
         } else {
             view! { <p class="text-sm text-slate-600">"Only owners and admins manage integrations."</p> }.into_any()
         }}

@@ -18,4 +18,5 @@ pub mod sending;
 pub mod settings;
 pub mod shell;
 pub mod suppression;
+pub mod webhooks;
 pub mod workspace;

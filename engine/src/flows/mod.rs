@@ -17,6 +17,7 @@ pub mod leads;
 pub mod mailboxes;
 pub mod meetings;
 pub mod notify;
+pub mod outbound_webhooks;
 pub mod onboarding;
 pub mod ops;
 pub mod outbox;

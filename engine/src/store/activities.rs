@@ -80,13 +80,21 @@ pub async fn record_many(tx: &mut PgConnection, ws: WorkspaceId, all: &[NewActiv
     let details: Vec<&serde_json::Value> = all.iter().map(|a| &a.detail).collect();
     let keys: Vec<Option<&str>> = all.iter().map(|a| a.dedupe_key.as_deref()).collect();
     let at: Vec<DateTime<Utc>> = all.iter().map(|a| a.occurred_at).collect();
-    Ok(sqlx::query(
-        "insert into activities (client_id, lead_id, campaign_id, outbox_id, reply_id, kind, channel, actor_user_id,
-                                 summary, detail, dedupe_key, occurred_at)
-         select $1, t.* from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::uuid[],
-                                    $9::text[], $10::jsonb[], $11::text[], $12::timestamptz[]) as t
-         on conflict (client_id, dedupe_key) where dedupe_key is not null do nothing",
-    )
+    let (hook_kinds, hook_events) = crate::store::outbound_webhooks::emitted_by();
+    // The new activities, and in the same statement (so the same transaction as the fact) a
+    // webhook delivery for each that an enabled endpoint of the workspace subscribed to.
+    let new: i64 = sqlx::query_scalar(&format!(
+        "with ins as (
+           insert into activities (client_id, lead_id, campaign_id, outbox_id, reply_id, kind, channel, actor_user_id,
+                                   summary, detail, dedupe_key, occurred_at)
+           select $1, t.* from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::uuid[],
+                                      $9::text[], $10::jsonb[], $11::text[], $12::timestamptz[]) as t
+           on conflict (client_id, dedupe_key) where dedupe_key is not null do nothing
+           returning id, client_id, lead_id, campaign_id, reply_id, kind, summary, detail, occurred_at
+         ), hooks as ({})
+         select count(*) from ins",
+        crate::store::outbound_webhooks::EMIT_FROM_INS
+    ))
     .bind(ws.0)
     .bind(leads)
     .bind(campaigns)
@@ -99,9 +107,11 @@ pub async fn record_many(tx: &mut PgConnection, ws: WorkspaceId, all: &[NewActiv
     .bind(details)
     .bind(keys)
     .bind(at)
-    .execute(tx)
-    .await?
-    .rows_affected())
+    .bind(hook_kinds)
+    .bind(hook_events)
+    .fetch_one(tx)
+    .await?;
+    Ok(new as u64)
 }
 
 /// An activity as the timeline and the feed show it.

@@ -18,6 +18,7 @@ pub mod mailbox_polls;
 pub mod mailboxes;
 pub mod meetings;
 pub mod notifications;
+pub mod outbound_webhooks;
 pub mod onboarding;
 pub mod ops;
 pub mod memberships;

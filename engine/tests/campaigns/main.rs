@@ -17,3 +17,4 @@ mod sending;
 mod smtp;
 mod support;
 mod suppression;
+mod webhooks;

@@ -17,6 +17,7 @@ mod onboarding;
 #[path = "../../../engine/tests/site/support.rs"]
 mod site_support;
 mod outbound;
+mod outbound_webhooks;
 mod reports;
 mod rest;
 mod security;
