@@ -309,6 +309,27 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
     .await
 }
 
+/// Enrols the revival candidates matching the Leads page's filter "with new copy" (drafting
+/// uses only templates they were not sent); returns how many joined and why the others did not.
+/// Members and above.
+#[server(prefix = "/api", endpoint = "enroll_revival")]
+pub async fn enroll_revival(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<domain::leads::EnrolReport, AppError> {
+    respond(async {
+        let me = user().await?;
+        let ws = workspace_id(&workspace)?;
+        let engine = engine()?;
+        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let id = campaign_id(&campaign)?;
+        let (filter, _, _) = crate::api::leads::filter_of(&query)?;
+        let report = engine::flows::campaigns::enroll_revival(&engine, me, ws, id, &filter).await?;
+        if report.enrolled > 0 {
+            queue_drafting(&engine, ws, id).await;
+        }
+        Ok(report)
+    })
+    .await
+}
+
 /// Enrols the leads matching the Leads page's filter; returns how many were added.
 #[server(prefix = "/api", endpoint = "enroll_leads")]
 pub async fn enroll_leads(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<u64, AppError> {

@@ -23,6 +23,7 @@ pub mod ops;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;
+pub mod reply_effects;
 pub mod reports;
 pub mod suppressions;
 pub mod uploads;
