@@ -691,7 +691,11 @@ pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: 
                     continue;
                 }
                 let signal = Signal::ReplyCorrected { back_to: was, opt_out_confirmed: lift_opt_out };
-                let why = format!("reply re-classified ({} → {})", from.as_str().replace('_', " "), class.as_str().replace('_', " "));
+                let why = if from == class {
+                    "a person confirmed the reply did not ask to be removed".to_string()
+                } else {
+                    format!("reply re-classified ({} → {})", from.as_str().replace('_', " "), class.as_str().replace('_', " "))
+                };
                 match signals::apply_in(&mut tx, ws, lead, campaign, signal, &why, now).await? {
                     Some(_) => {
                         out.undone.push(format!("Status back to {}", signals::label(was)));
@@ -751,7 +755,9 @@ pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: 
         let return_date = r.return_date.or_else(|| {
             (class == ReplyClass::OutOfOffice).then(|| domain::reply::return_date(&r.body_text, r.received_at.date_naive(), ReplyConfig::default().date_order)).flatten()
         });
-        let ctx = Ctx { reply, lead, campaign, address: r.from_address.clone(), subject: r.subject.clone(), at: now, return_date };
+        // A microsecond after the reversals, so the timeline reads them in the order they happened.
+        let at = now + Duration::microseconds(1);
+        let ctx = Ctx { reply, lead, campaign, address: r.from_address.clone(), subject: r.subject.clone(), at, return_date };
         out.action = act(engine, &mut tx, ws, &ctx, class).await?.into();
     }
 

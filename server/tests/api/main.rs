@@ -18,6 +18,7 @@ mod onboarding;
 mod site_support;
 mod outbound;
 mod reports;
+mod revival;
 mod rest;
 mod security;
 mod roles;
