@@ -459,6 +459,20 @@ pub fn next_template<'a>(
     oldest.map(|(_, t)| t)
 }
 
+/// Copy for a revived lead (issue 11 §7, "new copy"): of the candidate templates `(id, angle)`
+/// for a touch, the ones this lead has not received. Templates with an angle new to the lead
+/// come first; only when every angle was used are templates it was not sent offered (the same
+/// angle in other words); when it has seen them all, none, so drafting skips the touch rather
+/// than repeat itself. Order is kept, so rotation still works on the result.
+pub fn unsent_copy<'a>(candidates: &[(&'a str, &'a str)], sent_templates: &[String], sent_angles: &[String]) -> Vec<&'a str> {
+    let seen = |list: &[String], x: &str| list.iter().any(|s| s == x);
+    let new_angle: Vec<&str> = candidates.iter().filter(|(id, angle)| !seen(sent_angles, angle) && !seen(sent_templates, id)).map(|(id, _)| *id).collect();
+    if !new_angle.is_empty() {
+        return new_angle;
+    }
+    candidates.iter().filter(|(id, _)| !seen(sent_templates, id)).map(|(id, _)| *id).collect()
+}
+
 /// Runs GUARD-001..005 on a draft for a lead with the given rejection memory.
 pub fn check(
     config: &GuardConfig,
@@ -630,6 +644,18 @@ fn generic_sentences(phrases: &[String], body: &str) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn revival_copy_prefers_a_new_angle_then_an_unsent_template_then_nothing() {
+        let c = [("intro-growth", "growth"), ("intro-pain", "pain"), ("intro-peer", "peer"), ("intro-pain-2", "pain")];
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(unsent_copy(&c, &s(&["intro-growth"]), &s(&["growth"])), ["intro-pain", "intro-peer", "intro-pain-2"]);
+        assert_eq!(unsent_copy(&c, &s(&["intro-growth", "intro-pain"]), &s(&["growth", "pain"])), ["intro-peer"]);
+        // Every angle used: a template not sent, in the same angle.
+        assert_eq!(unsent_copy(&c, &s(&["intro-growth", "intro-pain", "intro-peer"]), &s(&["growth", "pain", "peer"])), ["intro-pain-2"]);
+        assert!(unsent_copy(&c, &s(&["intro-growth", "intro-pain", "intro-peer", "intro-pain-2"]), &s(&["growth", "pain", "peer"])).is_empty());
+        assert_eq!(unsent_copy(&c, &[], &[]).len(), 4);
+    }
+
     use super::*;
     use chrono::TimeZone;
 

@@ -48,6 +48,52 @@ const ALL_CLASSES: [ReplyClass; 8] = [
     ReplyClass::Unclassified,
 ];
 
+/// What the action of a reply class does to its lead (SPEC §11), as far as a person's
+/// re-classification needs to know to undo the earlier class's action and not redo what the new
+/// class would do anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassAction {
+    /// The address goes on the suppression list.
+    pub suppresses: bool,
+    /// The lead's automated cadences end (and their waiting drafts are withdrawn).
+    pub stops_cadence: bool,
+    /// The cadences pause until the return date.
+    pub pauses: bool,
+    /// The status the class moves the lead to.
+    pub status: Option<crate::lead_status::LeadStatus>,
+    /// The lead is marked hot and a suggested answer is queued.
+    pub hot: bool,
+}
+
+/// The action of each class.
+pub fn class_action(class: ReplyClass) -> ClassAction {
+    use crate::lead_status::LeadStatus as S;
+    let none = ClassAction { suppresses: false, stops_cadence: false, pauses: false, status: None, hot: false };
+    match class {
+        ReplyClass::Unsubscribe => ClassAction { suppresses: true, stops_cadence: true, status: Some(S::Unsubscribed), ..none },
+        ReplyClass::NotInterested => ClassAction { stops_cadence: true, status: Some(S::NotInterested), ..none },
+        ReplyClass::OutOfOffice => ClassAction { pauses: true, ..none },
+        ReplyClass::AutoReply => none,
+        ReplyClass::Unclassified => ClassAction { stops_cadence: true, status: Some(S::Replied), ..none },
+        ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question => ClassAction { stops_cadence: true, status: Some(S::Replied), hot: true, ..none },
+    }
+}
+
+/// What a person's re-classification did: the earlier class's effects it reversed, those it
+/// kept (and why), and what the new class did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reclassified {
+    pub from: ReplyClass,
+    pub to: ReplyClass,
+    pub undone: Vec<String>,
+    pub kept: Vec<String>,
+    /// The new class's action, in words ("hot", "exited", "paused", "suppressed", "none").
+    pub action: String,
+    /// Set when the earlier reading's unsubscribe was kept only because nobody confirmed that
+    /// the text did not ask to be removed: the question the Inbox puts to the person.
+    pub confirm_lift: Option<String>,
+}
+
 impl InboxTab {
     pub const ALL: [InboxTab; 6] =
         [InboxTab::NeedsAttention, InboxTab::OutOfOffice, InboxTab::NotInterested, InboxTab::Unsubscribed, InboxTab::AutoReplies, InboxTab::All];

@@ -235,6 +235,14 @@ pub enum Signal {
     /// The explicit, recorded re-permission of a person who had opted out or bounced (they wrote
     /// in, gave a new address, asked to hear from us again). The only way out of those states.
     RePermission,
+    /// A person corrected how a reply was read (the Inbox's re-classify), and the status that
+    /// reading caused is taken back to `back_to`, the status the lead had before that reply.
+    /// Only the statuses a reply sets are left this way (`replied`, `not_interested`,
+    /// `unsubscribed`), and never to a status that forbids contact. Leaving `unsubscribed`
+    /// needs `opt_out_confirmed`: a person's explicit statement that the text did not ask to be
+    /// removed (Spam Act 2003 s.18: a real request must be honoured, so moving the reply to
+    /// another class alone never lifts it).
+    ReplyCorrected { back_to: LeadStatus, opt_out_confirmed: bool },
 }
 
 impl Signal {
@@ -263,6 +271,7 @@ impl Signal {
             Signal::Decayed(Decay::Hesitant) => "hesitant",
             Signal::RevivalFlagged => "revival_flagged",
             Signal::RePermission => "re_permission",
+            Signal::ReplyCorrected { .. } => "reply_corrected",
         }
     }
 }
@@ -358,6 +367,10 @@ pub fn transition_with(
         Signal::NotInterested => Ok(S::NotInterested),
         Signal::Converted => Ok(S::Converted),
         Signal::RePermission => refuse(RefusalReason::NothingToRestore),
+        Signal::ReplyCorrected { back_to, .. } => match current {
+            S::Replied if corrected_target_ok(back_to) => Ok(back_to),
+            _ => not_applicable(),
+        },
 
         Signal::Enriched => Ok(if current == S::New {
             S::Enriched
@@ -478,6 +491,12 @@ fn terminal_exit(rules: &StatusRules, current: LeadStatus, signal: Signal) -> Op
         {
             Some(S::New)
         }
+        Signal::ReplyCorrected { back_to, opt_out_confirmed }
+            if corrected_target_ok(back_to)
+                && (current == S::NotInterested || (current == S::Unsubscribed && opt_out_confirmed)) =>
+        {
+            Some(back_to)
+        }
         Signal::Unsubscribed | Signal::Complained if !opted_out => Some(S::Unsubscribed),
         Signal::Suppressed if !opted_out => Some(S::Suppressed),
         Signal::RevivalFlagged if current == S::Exhausted => Some(S::RevivalCandidate),
@@ -492,6 +511,14 @@ fn terminal_exit(rules: &StatusRules, current: LeadStatus, signal: Signal) -> Op
         }),
         _ => None,
     }
+}
+
+/// Where a corrected reply may take a lead back to: the live statuses a reply can have found it
+/// in (or `exhausted`: a late reply reopens that), never one that forbids contact or one that
+/// only a reply or a booking gives.
+fn corrected_target_ok(back_to: LeadStatus) -> bool {
+    use LeadStatus as S;
+    !back_to.is_terminal_negative() && !matches!(back_to, S::Replied | S::Converted)
 }
 
 /// The terminal status a signal drives to, if it drives to one.
@@ -809,6 +836,24 @@ mod tests {
                 );
             }
             assert_eq!(transition(from, Signal::RePermission), Ok(S::New));
+        }
+    }
+
+    #[test]
+    fn a_corrected_reply_takes_back_only_what_a_reply_set_and_an_opt_out_only_when_confirmed() {
+        let back = |back_to, confirmed| Signal::ReplyCorrected { back_to, opt_out_confirmed: confirmed };
+        assert_eq!(transition(S::Replied, back(S::Contacted, false)), Ok(S::Contacted));
+        assert_eq!(transition(S::NotInterested, back(S::Opened, false)), Ok(S::Opened));
+        assert_eq!(transition(S::Exhausted, back(S::Contacted, false)).unwrap_err().reason, RefusalReason::TerminalIsSticky);
+        // An unsubscribe stays unless a person confirmed the text did not ask to be removed.
+        assert_eq!(transition(S::Unsubscribed, back(S::Contacted, false)).unwrap_err().reason, RefusalReason::TerminalIsSticky);
+        assert_eq!(transition(S::Unsubscribed, back(S::Contacted, true)), Ok(S::Contacted));
+        // Never into a status that forbids contact, and never out of one a reply did not set.
+        for to in [S::Unsubscribed, S::Bounced, S::NotInterested, S::Dead, S::Converted, S::Replied] {
+            assert!(transition(S::Replied, back(to, true)).is_err(), "{to}");
+        }
+        for from in [S::Bounced, S::Suppressed, S::Converted, S::Contacted, S::Opened] {
+            assert!(transition(from, back(S::Contacted, true)).is_err(), "{from}");
         }
     }
 

@@ -665,6 +665,32 @@ impl LeadDetail {
     }
 }
 
+/// What enrolling a set of leads did: how many joined, and how many were left out, by reason
+/// (the Leads page shows "N enrolled, M skipped: reasons").
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EnrolReport {
+    pub enrolled: u64,
+    /// (reason, how many), largest first.
+    pub skipped: Vec<(String, u64)>,
+}
+
+impl EnrolReport {
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.iter().map(|(_, n)| n).sum()
+    }
+
+    /// "3 enrolled, 2 skipped: 1 suppressed, 1 already in this campaign".
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} enrolled", self.enrolled);
+        let m = self.skipped_total();
+        if m > 0 {
+            let why: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            s.push_str(&format!(", {m} skipped: {}", why.join(", ")));
+        }
+        s
+    }
+}
+
 /// Filters of the leads table; `None` means "any".
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -859,6 +885,13 @@ impl ImportResumed {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_enrol_report_reads_as_counts_and_reasons() {
+        let r = EnrolReport { enrolled: 3, skipped: vec![("suppressed".into(), 1), ("already in this campaign".into(), 2)] };
+        assert_eq!(r.summary(), "3 enrolled, 3 skipped: 1 suppressed, 2 already in this campaign");
+        assert_eq!(EnrolReport { enrolled: 0, skipped: vec![] }.summary(), "0 enrolled");
+    }
+
     use super::*;
 
     fn input(email: &str) -> LeadInput {

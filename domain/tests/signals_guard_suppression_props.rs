@@ -125,6 +125,8 @@ proptest! {
             if from.is_terminal() && to != from {
                 let allowed = match (from, signal) {
                     (_, Signal::RePermission) => to == LeadStatus::New,
+                    (LeadStatus::NotInterested, Signal::ReplyCorrected { back_to, .. }) => to == back_to,
+                    (LeadStatus::Unsubscribed, Signal::ReplyCorrected { back_to, opt_out_confirmed: true }) => to == back_to,
                     (_, Signal::Unsubscribed | Signal::Complained) => to == LeadStatus::Unsubscribed,
                     (_, Signal::Suppressed) => to == LeadStatus::Suppressed,
                     (LeadStatus::Exhausted, _) => matches!(to, LeadStatus::RevivalCandidate | LeadStatus::Replied | LeadStatus::Converted | LeadStatus::NotInterested | LeadStatus::Bounced),
@@ -133,8 +135,10 @@ proptest! {
                 };
                 prop_assert!(allowed, "{} --{:?}--> {}", from, signal, to);
             }
-            // Opted-out leads only ever leave by re-permission.
-            if matches!(from, LeadStatus::Unsubscribed | LeadStatus::Bounced | LeadStatus::Suppressed) && signal != Signal::RePermission {
+            // Opted-out leads only ever leave by re-permission, or by a person's confirmed
+            // correction of the reply that unsubscribed them.
+            let confirmed_correction = matches!((from, signal), (LeadStatus::Unsubscribed, Signal::ReplyCorrected { opt_out_confirmed: true, .. }));
+            if matches!(from, LeadStatus::Unsubscribed | LeadStatus::Bounced | LeadStatus::Suppressed) && signal != Signal::RePermission && !confirmed_correction {
                 prop_assert_eq!(to, from);
             }
         }
@@ -144,7 +148,7 @@ proptest! {
     fn any_sequence_of_signals_after_an_unsubscribe_stays_unsubscribed(signals in proptest::collection::vec(signal_strategy(), 0..30)) {
         let mut status = LeadStatus::Unsubscribed;
         for s in signals {
-            if s == Signal::RePermission {
+            if s == Signal::RePermission || matches!(s, Signal::ReplyCorrected { opt_out_confirmed: true, .. }) {
                 continue;
             }
             status = transition(status, s).unwrap_or(status);
@@ -178,5 +182,6 @@ fn signal_strategy() -> impl Strategy<Value = Signal> {
         Just(Signal::Decayed(Decay::Hesitant)),
         Just(Signal::RevivalFlagged),
         Just(Signal::RePermission),
+        (proptest::sample::select(LeadStatus::ALL.to_vec()), any::<bool>()).prop_map(|(back_to, opt_out_confirmed)| Signal::ReplyCorrected { back_to, opt_out_confirmed }),
     ]
 }

@@ -309,16 +309,40 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
     .await
 }
 
+/// What both enrolments start from: the caller (a member or above), the campaign, and the
+/// Leads page's filter, each checked.
+#[cfg(feature = "ssr")]
+async fn enrolment(workspace: &str, campaign: &str, query: &LeadQuery) -> Result<(engine::Engine, domain::ids::UserId, domain::ids::WorkspaceId, domain::ids::CampaignId, domain::leads::LeadFilter), AppError> {
+    let me = user().await?;
+    let ws = workspace_id(workspace)?;
+    let engine = engine()?;
+    engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+    let id = campaign_id(campaign)?;
+    let (filter, _, _) = crate::api::leads::filter_of(query)?;
+    Ok((engine, me, ws, id, filter))
+}
+
+/// Enrols the revival candidates matching the Leads page's filter "with new copy" (drafting
+/// uses only templates they were not sent); returns how many joined and why the others did not.
+/// Members and above.
+#[server(prefix = "/api", endpoint = "enroll_revival")]
+pub async fn enroll_revival(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<domain::leads::EnrolReport, AppError> {
+    respond(async {
+        let (engine, me, ws, id, filter) = enrolment(&workspace, &campaign, &query).await?;
+        let report = engine::flows::campaigns::enroll_revival(&engine, me, ws, id, &filter).await?;
+        if report.enrolled > 0 {
+            queue_drafting(&engine, ws, id).await;
+        }
+        Ok(report)
+    })
+    .await
+}
+
 /// Enrols the leads matching the Leads page's filter; returns how many were added.
 #[server(prefix = "/api", endpoint = "enroll_leads")]
 pub async fn enroll_leads(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<u64, AppError> {
     respond(async {
-        let me = user().await?;
-        let ws = workspace_id(&workspace)?;
-        let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
-        let id = campaign_id(&campaign)?;
-        let (filter, _, _) = crate::api::leads::filter_of(&query)?;
+        let (engine, me, ws, id, filter) = enrolment(&workspace, &campaign, &query).await?;
         let added = engine::flows::campaigns::enroll(&engine, me, ws, id, &filter).await?;
         if added > 0 {
             queue_drafting(&engine, ws, id).await;

@@ -4,7 +4,7 @@
 //! workspace's reply answers 404.
 
 use crate::error::AppError;
-use domain::inbox::{Answered, Conversation, InboxPage};
+use domain::inbox::{Answered, Conversation, InboxPage, Reclassified};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -118,16 +118,18 @@ pub async fn answer_reply(workspace: String, reply: String, body: String, key: S
     .await
 }
 
-/// Re-classifies a reply by hand (`class` is a class name, e.g. `not_interested`); the new
-/// class's action follows and the correction is kept.
+/// Re-classifies a reply by hand (`class` is a class name, e.g. `not_interested`): what the
+/// earlier class did is reversed where safe, the new class's action follows and the correction
+/// is kept. An unsubscribe this reply caused is lifted only with `lift_opt_out` (the person
+/// confirmed the text did not ask to be removed); the answer says what was undone and kept.
 #[server(prefix = "/api", endpoint = "reclassify_reply")]
-pub async fn reclassify_reply(workspace: String, reply: String, class: String) -> Result<(), AppError> {
+pub async fn reclassify_reply(workspace: String, reply: String, class: String, #[server(default)] lift_opt_out: bool) -> Result<Reclassified, AppError> {
     respond(async {
         let (engine, access) = access(&workspace, Act).await?;
         let class = domain::inbox::parse_class(&class)
             .filter(|c| domain::inbox::RECLASSIFY_ORDER.contains(c))
             .ok_or_else(|| AppError::new(422, "Choose one of the seven classes"))?;
-        Ok(engine::flows::inbox::reclassify(&engine, &access, reply_id(&reply)?, class).await?)
+        Ok(engine::flows::inbox::reclassify(&engine, &access, reply_id(&reply)?, class, lift_opt_out).await?)
     })
     .await
 }

@@ -12,7 +12,7 @@ use crate::components::*;
 use crate::error::AppError;
 use crate::pages::shell::{BadgeRefresh, CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action as Can;
-use domain::inbox::{class_label, command_for, reclassify_key, Answered, Conversation, InboxCommand, InboxItem, InboxPage, InboxTab, TabCount, KEYMAP, RECLASSIFY_ORDER};
+use domain::inbox::{class_label, command_for, reclassify_key, Answered, Conversation, InboxCommand, InboxItem, InboxPage, InboxTab, Reclassified, TabCount, KEYMAP, RECLASSIFY_ORDER};
 use domain::reply::ReplyClass;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +22,7 @@ use uuid::Uuid;
 #[derive(Clone)]
 enum Op {
     Answer { reply: Uuid, body: String, key: String },
-    Reclassify { reply: Uuid, class: ReplyClass },
+    Reclassify { reply: Uuid, class: ReplyClass, lift_opt_out: bool },
     Archive { reply: Uuid },
     Snooze { reply: Uuid, until: String },
     Meeting { reply: Uuid },
@@ -33,7 +33,7 @@ enum Op {
 #[derive(Clone)]
 enum Done {
     Answered(Answered),
-    Reclassified(Uuid, ReplyClass),
+    Reclassified(Uuid, Reclassified),
     /// Archived or snoozed: it leaves the list.
     Gone(Uuid, &'static str),
     Meeting(bool),
@@ -83,6 +83,8 @@ pub fn InboxPage() -> impl IntoView {
     let mode = RwSignal::new(Mode::Browse);
     let help = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
+    // What the last re-classification undid and kept, shown above its conversation.
+    let correction = RwSignal::new(None::<(Uuid, Reclassified)>);
     let error = RwSignal::new(None::<String>);
     let answer = RwSignal::new(String::new());
     let answer_key = RwSignal::new(String::new());
@@ -131,7 +133,7 @@ pub fn InboxPage() -> impl IntoView {
         async move {
             match op {
                 Op::Answer { reply, body, key } => answer_reply(w, reply.to_string(), body, key).await.map(Done::Answered),
-                Op::Reclassify { reply, class } => reclassify_reply(w, reply.to_string(), class.as_str().to_string()).await.map(|_| Done::Reclassified(reply, class)),
+                Op::Reclassify { reply, class, lift_opt_out } => reclassify_reply(w, reply.to_string(), class.as_str().to_string(), lift_opt_out).await.map(|r| Done::Reclassified(reply, r)),
                 Op::Archive { reply } => archive_reply(w, reply.to_string()).await.map(|_| Done::Gone(reply, "Archived.")),
                 Op::Snooze { reply, until } => snooze_reply(w, reply.to_string(), until).await.map(|_| Done::Gone(reply, "Snoozed: it comes back on the day you chose.")),
                 Op::Meeting { reply } => reply_meeting_booked(w, reply.to_string()).await.map(Done::Meeting),
@@ -164,7 +166,8 @@ pub fn InboxPage() -> impl IntoView {
                         notice.set(Some(a.message().to_string()));
                         set_conv_tick.update(|t| *t += 1);
                     }
-                    Done::Reclassified(id, class) => {
+                    Done::Reclassified(id, r) => {
+                        let class = r.to;
                         let before = items.with_untracked(|v| v.iter().find(|i| i.id == id).map(|i| (i.class, i.unread)));
                         if let Some((old, unread)) = before {
                             counts.update(|cs| {
@@ -181,6 +184,7 @@ pub fn InboxPage() -> impl IntoView {
                             }
                         });
                         notice.set(Some(format!("Re-classified as {}.", class_label(class).to_lowercase())));
+                        correction.set(Some((id, r)));
                         set_conv_tick.update(|t| *t += 1);
                         refresh_badge();
                     }
@@ -316,7 +320,7 @@ pub fn InboxPage() -> impl IntoView {
             InboxCommand::Archive => act(|reply| Op::Archive { reply }),
             InboxCommand::Reclassify(class) => {
                 if let Some(it) = current() {
-                    op.dispatch(Op::Reclassify { reply: it.id, class });
+                    op.dispatch(Op::Reclassify { reply: it.id, class, lift_opt_out: false });
                 }
             }
             InboxCommand::Help => help.update(|h| *h = !*h),
@@ -413,6 +417,10 @@ pub fn InboxPage() -> impl IntoView {
                 })}
             </div>
             <div>
+                {move || correction.get().filter(|(id, _)| opened.get() == Some(*id)).map(|(id, r)| view! {
+                    <CorrectionView r=r busy=busy can_act=can_act
+                        on_lift=Callback::new(move |class: ReplyClass| { op.dispatch(Op::Reclassify { reply: id, class, lift_opt_out: true }); })/>
+                })}
                 {move || match conversation.get() {
                     None | Some(None) => view! {
                         <div class="rounded-xl border-2 border-dashed border-slate-200 px-6 py-14 text-center text-sm text-slate-500" data-testid="no-conversation">
@@ -427,13 +435,43 @@ pub fn InboxPage() -> impl IntoView {
                             on_note=Callback::new(move |_| submit_note())
                             on_meeting=Callback::new(move |_| act(|reply| Op::Meeting { reply }))
                             on_archive=Callback::new(move |_| act(|reply| Op::Archive { reply }))
-                            on_reclassify=Callback::new(move |class: ReplyClass| { if let Some(it) = current() { op.dispatch(Op::Reclassify { reply: it.id, class }); } })
+                            on_reclassify=Callback::new(move |class: ReplyClass| { if let Some(it) = current() { op.dispatch(Op::Reclassify { reply: it.id, class, lift_opt_out: false }); } })
                             on_start=Callback::new(move |(m, field): (Mode, &'static str)| start(m, field))
                             on_cancel=Callback::new(move |_| mode.set(Mode::Browse))/>
                     }.into_any(),
                 }}
             </div>
         </div>
+    }
+}
+
+/// What a re-classification reversed and kept. When it kept an unsubscribe only because nobody
+/// confirmed lifting it, the person is asked, with the reason, and may lift it here: moving a
+/// reply to another class never lifts an opt-out by itself (see `flows::replies::reclassify`).
+#[component]
+fn CorrectionView(r: Reclassified, busy: Memo<bool>, can_act: bool, on_lift: Callback<ReplyClass>) -> impl IntoView {
+    let to = r.to;
+    let list = |title: &'static str, items: Vec<String>, test: &'static str| {
+        (!items.is_empty()).then(|| view! {
+            <div class="mt-1">
+                <p class="font-medium">{title}</p>
+                <ul class="ml-4 list-disc" data-testid=test>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+            </div>
+        })
+    };
+    view! {
+        <section class="mb-3 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700 ring-1 ring-slate-200" data-testid="correction" aria-label="What the re-classification changed">
+            <p>{format!("{} → {}", class_label(r.from), class_label(r.to))} {(r.action != "none").then(|| format!(" · new action: {}", r.action))}</p>
+            {list("Undone", r.undone.clone(), "correction-undone")}
+            {list("Kept", r.kept.clone(), "correction-kept")}
+            {r.confirm_lift.clone().filter(|_| can_act).map(|why| view! {
+                <Alert kind=AlertKind::Warning class="mt-2" attr:data-testid="confirm-lift">
+                    <p>{why}</p>
+                    <button type="button" class=format!("{BUTTON_SECONDARY} mt-2") data-testid="confirm-lift-button" disabled=move || busy.get()
+                        on:click=move |_| on_lift.run(to)>"The text did not ask to be removed: lift the unsubscribe"</button>
+                </Alert>
+            })}
+        </section>
     }
 }
 

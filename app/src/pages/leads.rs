@@ -49,7 +49,13 @@ pub fn LeadsPage() -> impl IntoView {
         {move || upload_id.get().filter(|_| can_import).map(|id| view! { <MappingPanel upload=id/> })}
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
-        {can_import.then(|| view! { <AddToCampaign query=lead_query/> })}
+        // Revival candidates join a campaign "with new copy" (their own control, which says what
+        // it skipped and why); every other filter adds leads as they are.
+        {move || can_import.then(|| if lead_query.with(|q| q.status.as_deref() == Some("revival_candidate")) {
+            view! { <ReviveInCampaign query=lead_query/> }.into_any()
+        } else {
+            view! { <AddToCampaign query=lead_query/> }.into_any()
+        })}
         {move || loaded(page.get(), |p| view! { <LeadTable page=p/> }.into_any())}
     }
 }
@@ -58,21 +64,14 @@ pub fn LeadsPage() -> impl IntoView {
 /// them starts at once when the campaign is active.
 #[component]
 fn AddToCampaign(query: Memo<LeadQuery>) -> impl IntoView {
-    use crate::api::campaigns::{list_campaigns, EnrollLeads};
+    use crate::api::campaigns::EnrollLeads;
     let ws = WorkspaceCtx::current();
-    let campaigns = LocalResource::new(move || list_campaigns(ws.id.get(), false));
     let enroll = ServerAction::<EnrollLeads>::new();
     let (chosen, set_chosen) = signal(String::new());
     view! {
         <div class="mb-4 flex flex-wrap items-center gap-2 text-sm" data-testid="add-to-campaign">
             <label for="enroll-campaign" class="text-slate-600">"Add the leads matching this filter to"</label>
-            <select id="enroll-campaign" class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm" data-testid="enroll-campaign"
-                on:change=move |ev| set_chosen.set(event_target_value(&ev))>
-                <option value="">"Choose a campaign…"</option>
-                {move || campaigns.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|c| view! {
-                    <option value=c.id.clone()>{c.name.clone()} " (" {c.status.as_str()} ")"</option>
-                }).collect_view()}
-            </select>
+            <CampaignSelect id="enroll-campaign" set_chosen=set_chosen/>
             <button type="button" class=BUTTON_SECONDARY data-testid="enroll-submit" disabled=move || enroll.pending().get() || chosen.get().is_empty()
                 on:click=move |_| { enroll.dispatch(EnrollLeads { workspace: ws.id.get_untracked(), campaign: chosen.get_untracked(), query: query.get_untracked() }); }>
                 "Add to campaign"
@@ -84,6 +83,52 @@ fn AddToCampaign(query: Memo<LeadQuery>) -> impl IntoView {
                 })}
             </span>
         </div>
+    }
+}
+
+/// The workspace's campaigns to enrol leads in (its id is the `id` and the test id).
+#[component]
+fn CampaignSelect(id: &'static str, set_chosen: WriteSignal<String>) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let campaigns = LocalResource::new(move || crate::api::campaigns::list_campaigns(ws.id.get(), false));
+    view! {
+        <select id=id class="rounded-md border border-slate-300 bg-white px-2 py-2 text-sm" data-testid=id
+            on:change=move |ev| set_chosen.set(event_target_value(&ev))>
+            <option value="">"Choose a campaign…"</option>
+            {move || campaigns.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|c| view! {
+                <option value=c.id.clone()>{c.name.clone()} " (" {c.status.as_str()} ")"</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// "Enrol in campaign…" for the revival candidates matching the filter: they join the chosen
+/// campaign with new copy (drafting uses only templates they were not sent), and the result
+/// says how many joined and why the others were skipped.
+#[component]
+fn ReviveInCampaign(query: Memo<LeadQuery>) -> impl IntoView {
+    use crate::api::campaigns::EnrollRevival;
+    let ws = WorkspaceCtx::current();
+    let enroll = ServerAction::<EnrollRevival>::new();
+    let (chosen, set_chosen) = signal(String::new());
+    view! {
+        <Card tag=CardTag::Div class="mb-4 p-4 text-sm" attr:data-testid="revive-in-campaign">
+            <p class="mb-2 text-slate-600">"Revival candidates were last touched 30 to 120 days ago. Enrolled here, they get copy they have not been sent: a new angle, else a template they have not seen. Suppressed leads, leads still in a cadence and leads already sent every first email of the campaign are skipped."</p>
+            <div class="flex flex-wrap items-center gap-2">
+                <label for="revive-campaign" class="text-slate-600">"Enrol in campaign…"</label>
+                <CampaignSelect id="revive-campaign" set_chosen=set_chosen/>
+                <button type="button" class=BUTTON data-testid="revive-submit" disabled=move || enroll.pending().get() || chosen.get().is_empty()
+                    on:click=move |_| { enroll.dispatch(EnrollRevival { workspace: ws.id.get_untracked(), campaign: chosen.get_untracked(), query: query.get_untracked() }); }>
+                    "Enrol with new copy"
+                </button>
+                <span aria-live="polite">
+                    {move || enroll.value().get().map(|r| match r {
+                        Ok(report) => view! { <Outcome ok=true attr:data-testid="revive-result">{report.summary()}</Outcome> }.into_any(),
+                        Err(e) => view! { <Outcome ok=false attr:data-testid="revive-error">{e.message}</Outcome> }.into_any(),
+                    })}
+                </span>
+            </div>
+        </Card>
     }
 }
 

@@ -114,3 +114,57 @@ pub async fn enroll(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
     tx.commit().await?;
     Ok(added)
 }
+
+/// Enrols the revival candidates matching the Leads page's filter (issue 11 §7) "with new copy":
+/// the enrolment is marked so drafting writes to them only with templates they were not sent
+/// (a new angle first, `domain::guard::unsent_copy`). Like any enrolment it respects the
+/// campaign's state and [`MAX_ENROL`]; on top of that a lead is left out, with the reason
+/// counted, when it has no address, is suppressed (address, domain or company domain, the
+/// workspace's list or the platform's), is still in another campaign's cadence, was in this
+/// campaign before (its steps there are spent), or has already been sent every template of
+/// the campaign's first email. Members and above; audited.
+pub async fn enroll_revival(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter) -> Result<domain::leads::EnrolReport> {
+    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    if campaign.status == CampaignStatus::Archived {
+        return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));
+    }
+    let first_email = campaign.settings.cadence.steps().iter().find(|s| s.channel == domain::score::Channel::Email).map(|s| s.action);
+    let Some(first_email) = first_email else {
+        return Err(Error::Invalid("this campaign has no email step, so it cannot send revived leads new copy".into()));
+    };
+    let candidates = campaigns::revival_candidates(&mut tx, ws, id, filter, MAX_ENROL).await?;
+    let ids: Vec<uuid::Uuid> = candidates.iter().map(|c| c.id).collect();
+    let received = crate::store::drafts::copy_received(&mut *tx, ws, &ids).await?;
+    let templates: Vec<(&str, &str)> = crate::drafting::candidates(first_email).iter().map(|t| (t.id, t.angle)).collect();
+    let mut skipped: std::collections::BTreeMap<&'static str, u64> = Default::default();
+    let mut take = Vec::new();
+    for c in &candidates {
+        let got = received.get(&c.id).cloned().unwrap_or_default();
+        let why = if c.email.is_none() {
+            Some("without an email address")
+        } else if c.suppressed {
+            Some("suppressed")
+        } else if c.here.is_some() {
+            Some("in this campaign before")
+        } else if c.elsewhere {
+            Some("still in another campaign")
+        } else if domain::guard::unsent_copy(&templates, &got.templates, &got.angles).is_empty() {
+            Some("already sent every first email of this campaign")
+        } else {
+            None
+        };
+        match why {
+            Some(w) => *skipped.entry(w).or_default() += 1,
+            None => take.push(c.id),
+        }
+    }
+    let enrolled = campaigns::enroll_revival(&mut tx, ws, id, &take).await?;
+    let mut skipped: Vec<(String, u64)> = skipped.into_iter().map(|(r, n)| (r.to_string(), n)).collect();
+    skipped.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let report = domain::leads::EnrolReport { enrolled, skipped };
+    audit(&mut tx, &access, "campaign.enroll_revival", id, None, Some(json!({ "enrolled": report.enrolled, "skipped": report.skipped, "filter": filter }))).await?;
+    tx.commit().await?;
+    Ok(report)
+}

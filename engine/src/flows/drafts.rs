@@ -51,6 +51,9 @@ pub struct DraftReport {
     pub unaddressable: u64,
     /// Leads whose next touch already has a draft, or is not an email.
     pub nothing_to_do: u64,
+    /// Revived leads that have already been sent every template of their next touch: skipped
+    /// rather than written to with copy they have seen.
+    pub no_new_copy: u64,
 }
 
 /// The host part of our Message-IDs: the public URL's host.
@@ -187,7 +190,7 @@ impl Text {
 }
 
 /// What the cadence asks of one lead, from the drafts it already has; `None` when nothing.
-fn plan<'l>(pass: &Pass, lead: &'l Enrolled, existing: Option<&LeadDrafts>, memory: Option<&RejectionMemory>, report: &mut DraftReport) -> Option<Planned<'l>> {
+fn plan<'l>(pass: &Pass, lead: &'l Enrolled, existing: Option<&LeadDrafts>, memory: Option<&RejectionMemory>, received: Option<&drafts::CopyReceived>, report: &mut DraftReport) -> Option<Planned<'l>> {
     let empty = LeadDrafts::default();
     let existing = existing.unwrap_or(&empty);
     if existing.awaiting_review {
@@ -223,7 +226,19 @@ fn plan<'l>(pass: &Pass, lead: &'l Enrolled, existing: Option<&LeadDrafts>, memo
     let action = steps[step].action;
     let memory = memory.cloned().unwrap_or_default();
     let candidates = drafting::candidates(action);
-    let ids: Vec<&str> = candidates.iter().map(|t| t.id).collect();
+    let ids: Vec<&str> = if lead.revival {
+        // Revival is "new copy": only templates the lead was not sent, a new angle first.
+        let pairs: Vec<(&str, &str)> = candidates.iter().map(|t| (t.id, t.angle)).collect();
+        let got = received.cloned().unwrap_or_default();
+        let fresh = domain::guard::unsent_copy(&pairs, &got.templates, &got.angles);
+        if fresh.is_empty() {
+            report.no_new_copy += 1;
+            return None;
+        }
+        fresh
+    } else {
+        candidates.iter().map(|t| t.id).collect()
+    };
     let Some(template_id) = next_template(&ids, &memory, pass.now, pass.guard.rejection_ttl_days, seed(lead.lead_id)) else {
         report.nothing_to_do += 1;
         return None;
@@ -376,7 +391,9 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
     let ids: Vec<Uuid> = addressable.iter().map(|l| l.lead_id).collect();
     let existing = drafts::for_leads(&engine.pool, pass.ws, pass.campaign.id, &ids).await?;
     let memories = drafts::rejection_memories(&engine.pool, pass.ws, &ids, pass.guard.rejection_ttl_days).await?;
-    let planned: Vec<Planned> = addressable.iter().filter_map(|l| plan(pass, l, existing.get(&l.lead_id), memories.get(&l.lead_id), report)).collect();
+    let revived: Vec<Uuid> = addressable.iter().filter(|l| l.revival).map(|l| l.lead_id).collect();
+    let received = if revived.is_empty() { Default::default() } else { drafts::copy_received(&engine.pool, pass.ws, &revived).await? };
+    let planned: Vec<Planned> = addressable.iter().filter_map(|l| plan(pass, l, existing.get(&l.lead_id), memories.get(&l.lead_id), received.get(&l.lead_id), report)).collect();
     if planned.is_empty() {
         return Ok(());
     }

@@ -277,9 +277,10 @@ async fn audit_reply(tx: &mut sqlx::PgConnection, access: &Access, action: &str,
     .await
 }
 
-/// Re-classifies a reply by hand; the new class's action follows (see `flows::replies`).
-pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass) -> Result<()> {
-    crate::flows::replies::reclassify(engine, access.workspace, access.user, reply, class).await
+/// Re-classifies a reply by hand: the earlier class's action is reversed where safe and the
+/// new class's follows (see `flows::replies::reclassify`, also for `lift_opt_out`).
+pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass, lift_opt_out: bool) -> Result<domain::inbox::Reclassified> {
+    crate::flows::replies::reclassify(engine, access.workspace, access.user, reply, class, lift_opt_out).await
 }
 
 /// Archives a reply: it leaves every tab but All's archive.

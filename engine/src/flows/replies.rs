@@ -21,14 +21,14 @@ use crate::auth::authorize;
 use crate::flows::signals;
 use crate::store::activities::{self, NewActivity};
 use crate::store::replies::{self, NewReply};
-use crate::store::{campaigns, drafts, outbox, suppressions};
+use crate::store::{audit, campaigns, drafts, outbox, reply_effects, suppressions};
 use crate::{Engine, Error, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
 use domain::cadence::PauseRules;
 use domain::ids::{CampaignId, MailboxId, UserId, WorkspaceId};
-use domain::lead_status::Signal;
+use domain::lead_status::{LeadStatus, Signal};
 use domain::leads::LeadId;
 use domain::reply::{classify_with, is_auto_submitted_header, Classification, Reply, ReplyClass, ReplyConfig};
 use serde::{Deserialize, Serialize};
@@ -382,12 +382,17 @@ async fn act(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, c
     let lead = c.lead;
     match class {
         ReplyClass::Unsubscribe => {
-            suppressions::insert(
+            let added = suppressions::insert(
                 tx,
                 ws,
                 &suppressions::NewSuppression { address: &c.address, reason: suppressions::Reason::Unsubscribed, source: "reply", campaign_id: c.campaign.map(|x| x.0) },
             )
             .await?;
+            // Only a listing this reply made is its own; one that existed before belongs to
+            // whoever made it, and no correction of this reply may lift it.
+            if added {
+                effect(tx, ws, c, "suppressed", json!({ "address": c.address })).await?;
+            }
             activities::record(
                 tx,
                 ws,
@@ -395,18 +400,21 @@ async fn act(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, c
             )
             .await?;
             stop(tx, ws, c, "unsubscribed").await?;
-            signals::apply_in(tx, ws, lead, c.campaign, Signal::Unsubscribed, "asked by reply to be removed", now).await?;
+            status(tx, ws, c, Signal::Unsubscribed, "asked by reply to be removed").await?;
             Ok("suppressed")
         }
         ReplyClass::NotInterested => {
             stop(tx, ws, c, "not_interested").await?;
-            signals::apply_in(tx, ws, lead, c.campaign, Signal::NotInterested, "replied not interested", now).await?;
+            status(tx, ws, c, Signal::NotInterested, "replied not interested").await?;
             Ok("exited")
         }
         ReplyClass::OutOfOffice => {
             let until = pause_end(now, c.return_date);
-            let paused = campaigns::pause_lead(tx, ws, lead.0, until, now).await?;
+            let shifts = campaigns::pause_lead(tx, ws, lead.0, until, now).await?;
+            let paused: Vec<CampaignId> = shifts.iter().map(|(id, _)| *id).collect();
             if !paused.is_empty() {
+                let shifts: Vec<(Uuid, i64)> = shifts.iter().map(|(id, ms)| (id.0, *ms)).collect();
+                effect(tx, ws, c, "paused", json!({ "until": until, "shifts": shifts })).await?;
                 activities::record(
                     tx,
                     ws,
@@ -419,27 +427,50 @@ async fn act(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, c
         ReplyClass::AutoReply => Ok("none"),
         ReplyClass::MeetingRequest | ReplyClass::Interested | ReplyClass::Question | ReplyClass::Unclassified => {
             stop(tx, ws, c, "replied").await?;
-            signals::apply_in(tx, ws, lead, c.campaign, Signal::Replied, &format!("replied ({})", class.as_str().replace('_', " ")), now).await?;
+            status(tx, ws, c, Signal::Replied, &format!("replied ({})", class.as_str().replace('_', " "))).await?;
             if !class.is_positive() {
                 return Ok("exited");
             }
-            sqlx::query("update leads set hot_at = coalesce(hot_at, $3), updated_at = now() where client_id = $1 and id = $2")
-                .bind(ws.0)
-                .bind(lead.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            // A lead that still may not be contacted (an opt-out a correction kept) gets no
+            // suggested answer: it could never be sent.
+            let now_status = reply_effects::lead_status(tx, ws, lead.0).await?.and_then(|s| s.parse::<LeadStatus>().ok());
+            if now_status.is_none_or(|s| s.is_terminal_negative()) {
+                return Ok("exited");
+            }
+            if reply_effects::mark_hot(tx, ws, lead.0, now).await? {
+                effect(tx, ws, c, "hot", json!({ "at": now })).await?;
+            }
             suggest_answer(engine, tx, ws, c, class).await?;
             Ok("hot")
         }
     }
 }
 
-/// Ends the lead's cadences and takes its waiting cadence drafts out of the queue.
+/// Ends the lead's cadences and takes its waiting cadence drafts out of the queue, noting both
+/// as the reply's effects.
 async fn stop(tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, reason: &str) -> Result<()> {
-    campaigns::exit_lead(tx, ws, c.lead.0, reason, c.at).await?;
-    drafts::withdraw_sequence(tx, ws, c.lead.0, &format!("withdrawn: the lead {}", reason.replace('_', " "))).await?;
+    let left = campaigns::exit_lead(tx, ws, c.lead.0, reason, c.at).await?;
+    if !left.is_empty() {
+        effect(tx, ws, c, "exited", json!({ "campaigns": left.iter().map(|x| x.0).collect::<Vec<_>>(), "reason": reason, "at": c.at })).await?;
+    }
+    let why = format!("withdrawn: the lead {}", reason.replace('_', " "));
+    let withdrawn = drafts::withdraw_sequence(tx, ws, c.lead.0, &why).await?;
+    if !withdrawn.is_empty() {
+        effect(tx, ws, c, "withdrawn", json!({ "drafts": withdrawn, "reason": why })).await?;
+    }
     Ok(())
+}
+
+/// Moves the lead by the reply's signal, noting the move as the reply's effect.
+async fn status(tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, signal: Signal, why: &str) -> Result<()> {
+    if let Some((from, to)) = signals::apply_in(tx, ws, c.lead, c.campaign, signal, why, c.at).await? {
+        effect(tx, ws, c, "status", json!({ "from": from, "to": to })).await?;
+    }
+    Ok(())
+}
+
+async fn effect(tx: &mut PgConnection, ws: WorkspaceId, c: &Ctx, kind: &str, detail: serde_json::Value) -> Result<()> {
+    reply_effects::record(tx, ws, c.reply, c.lead.0, kind, detail).await
 }
 
 /// The suggested answer for a positive reply, from a template (a person edits it before it goes).
@@ -480,6 +511,7 @@ async fn suggest_answer(engine: &Engine, tx: &mut PgConnection, ws: WorkspaceId,
     )
     .await?;
     if let Some(d) = draft {
+        effect(tx, ws, c, "suggested", json!({ "draft": d.0 })).await?;
         activities::record(
             tx,
             ws,
@@ -524,44 +556,240 @@ async fn refine(engine: &Engine, ws: WorkspaceId, r: &IncomingReply, rules: &Cla
         .then(|| (class, confidence, format!("model {name} ({confidence:.2}); rules said {} ({})", rules.class.as_str(), rules.reason)))
 }
 
+/// What the Inbox says when a correction kept an opt-out because nobody confirmed lifting it.
+pub const CONFIRM_LIFT: &str = "This reply was read as a request to be removed, so the address stays suppressed and the lead unsubscribed. \
+Re-classifying alone never lifts an unsubscribe (Spam Act 2003: a request to be removed must be honoured). \
+Lift it only if the text did not ask to be removed.";
+
 /// A person sets the reply's class by hand: the correction is kept (`intent_source` = user, the
-/// old class on the activity), and the action of the new class follows.
-pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass) -> Result<()> {
+/// old class on the timeline and in the audit log), what the earlier class did is reversed where
+/// that is safe, and the action of the new class follows — all in one transaction.
+///
+/// Reversal works from the reply's recorded effects (`reply_effects`), so only what THIS reply
+/// caused is touched: an enrolment it ended, drafts it withdrew, a pause it set, a status it
+/// moved, a hot mark, an unapproved suggested answer, a suppression it created. Each is
+/// reversed only while it is still as the reply left it. What the new class would do anyway
+/// (both classes end the cadence, say) is left in place rather than undone and redone.
+///
+/// The opt-out is the exception by design. A suppression this reply created is lifted only
+/// when `lift_opt_out` is set — the person's explicit confirmation that the text did not ask to
+/// be removed — and never when anything else also says the person opted out (the link, a
+/// complaint, another reply). Without it the class still changes but the address stays
+/// suppressed and the lead unsubscribed, and the answer says so (`confirm_lift`), because
+/// wrongly lifting a real unsubscribe breaks the law while wrongly keeping one only costs a
+/// lead. Calling again with the same class and `lift_opt_out` lifts a kept opt-out. Repeating
+/// a correction changes nothing.
+pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass, lift_opt_out: bool) -> Result<domain::inbox::Reclassified> {
     authorize(engine, actor, ws, Action::ApproveDrafts).await?;
     let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
         return Err(Error::NotFound("reply"));
     };
-    if old == class.as_str() {
-        tx.commit().await?;
-        return Ok(());
-    }
+    let from = domain::inbox::parse_class(&old).unwrap_or(ReplyClass::Unclassified);
+    let mut out = domain::inbox::Reclassified { from, to: class, undone: Vec::new(), kept: Vec::new(), action: "none".into(), confirm_lift: None };
     let r = replies::get(&mut *tx, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
     let Some(lead) = r.lead_id.map(LeadId) else {
         tx.commit().await?;
-        return Ok(());
+        return Ok(out);
     };
+    let effects = reply_effects::live(&mut tx, ws, reply).await?;
+    let kept_opt_out = effects.iter().any(|e| e.kind == "suppressed");
+    if from == class && !(lift_opt_out && kept_opt_out && class != ReplyClass::Unsubscribe) {
+        // The same class again (a double press, a repeated request): nothing to do.
+        tx.commit().await?;
+        return Ok(out);
+    }
     let now = Utc::now();
+    let status_before = reply_effects::lead_status(&mut tx, ws, lead.0).await?;
+    let suppressed_before = suppressions::is_suppressed(&mut *tx, ws, &r.from_address).await.unwrap_or(false);
+    let campaign = r.campaign_id.map(CampaignId);
+    let wants = domain::inbox::class_action(class);
+    let mut undone = Vec::new();
+
+    // 1. The opt-out first: whether it stands decides whether the rest may be reversed.
+    let mut opt_out_stands = false;
+    for e in effects.iter().filter(|e| e.kind == "suppressed") {
+        if wants.suppresses {
+            opt_out_stands = true;
+            continue;
+        }
+        let address = e.detail["address"].as_str().unwrap_or(&r.from_address).to_string();
+        if !lift_opt_out {
+            opt_out_stands = true;
+            out.kept.push(format!("{address} stays suppressed and the lead unsubscribed (not confirmed that the text did not ask to be removed)"));
+            out.confirm_lift = Some(CONFIRM_LIFT.into());
+            continue;
+        }
+        let others = reply_effects::other_opt_outs(&mut tx, ws, lead.0, reply).await?;
+        if !others.is_empty() {
+            opt_out_stands = true;
+            out.kept.push(format!("{address} stays suppressed: the lead also opted out otherwise ({})", others.join("; ")));
+            continue;
+        }
+        let before = suppressions::get(&mut *tx, ws, &address).await?;
+        if reply_effects::lift_reply_suppression(&mut tx, ws, &address).await? {
+            audit::record(
+                &mut tx,
+                audit::Record {
+                    workspace: Some(ws),
+                    actor: Some(actor),
+                    action: "suppression.lift",
+                    target_type: "suppression",
+                    target_id: Some(address.clone()),
+                    before: before.map(|b| json!(b)),
+                    after: Some(json!({ "lifted_by": "reply re-classified", "reply": reply, "confirmed_not_an_opt_out": true })),
+                },
+            )
+            .await?;
+            out.undone.push(format!("Suppression of {address} lifted (confirmed: the reply did not ask to be removed)"));
+            undone.push(e.id);
+        } else if before.is_some() {
+            // Re-listed since by someone else, or changed: theirs now.
+            opt_out_stands = true;
+            out.kept.push(format!("{address} stays suppressed: the listing was changed since this reply made it"));
+        } else {
+            out.undone.push(format!("{address} was already off the suppression list"));
+            undone.push(e.id);
+        }
+    }
+
+    // 2. The rest, newest first.
+    for e in effects.iter().filter(|e| e.kind != "suppressed") {
+        let d = &e.detail;
+        let at = |k: &str| d[k].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc));
+        match e.kind.as_str() {
+            "suggested" if !wants.hot => {
+                let Some(draft) = d["draft"].as_str().and_then(|s| s.parse::<Uuid>().ok()) else { continue };
+                match reply_effects::withdraw_suggestion(&mut tx, ws, draft, "withdrawn: the reply was re-classified").await? {
+                    None => {
+                        out.undone.push("Suggested answer withdrawn from the approval queue".into());
+                        undone.push(e.id);
+                    }
+                    Some(state) => out.kept.push(format!("The suggested answer stays: it is already {state}")),
+                }
+            }
+            "hot" if !wants.hot => {
+                if let Some(t) = at("at") {
+                    if reply_effects::unmark_hot(&mut tx, ws, lead.0, t).await? {
+                        out.undone.push("No longer marked hot".into());
+                    }
+                }
+                undone.push(e.id);
+            }
+            "status" => {
+                let (Ok(was), Ok(to)) = (serde_json::from_value::<LeadStatus>(d["from"].clone()), serde_json::from_value::<LeadStatus>(d["to"].clone())) else { continue };
+                if wants.status == Some(to) {
+                    continue;
+                }
+                let current = reply_effects::lead_status(&mut tx, ws, lead.0).await?.and_then(|s| s.parse::<LeadStatus>().ok());
+                if current != Some(to) {
+                    out.kept.push(format!("Status left as {}: it changed since this reply", current.map(signals::label).unwrap_or_else(|| "gone".into())));
+                    undone.push(e.id);
+                    continue;
+                }
+                if to == LeadStatus::Unsubscribed && opt_out_stands {
+                    continue;
+                }
+                let signal = Signal::ReplyCorrected { back_to: was, opt_out_confirmed: lift_opt_out };
+                let why = if from == class {
+                    "a person confirmed the reply did not ask to be removed".to_string()
+                } else {
+                    format!("reply re-classified ({} → {})", from.as_str().replace('_', " "), class.as_str().replace('_', " "))
+                };
+                match signals::apply_in(&mut tx, ws, lead, campaign, signal, &why, now).await? {
+                    Some(_) => {
+                        out.undone.push(format!("Status back to {}", signals::label(was)));
+                        undone.push(e.id);
+                    }
+                    None => out.kept.push(format!("Status stays {}", signals::label(to))),
+                }
+            }
+            "exited" | "withdrawn" if !wants.stops_cadence => {
+                let current = reply_effects::lead_status(&mut tx, ws, lead.0).await?.and_then(|s| s.parse::<LeadStatus>().ok());
+                if opt_out_stands || current.is_none_or(|s| s.blocks_outreach()) {
+                    out.kept.push(if e.kind == "exited" { "Still out of the campaign: the lead may not be contacted".into() } else { "Withdrawn follow-ups stay withdrawn: the lead may not be contacted".into() });
+                    continue;
+                }
+                let reason = d["reason"].as_str().unwrap_or_default();
+                let ids: Vec<Uuid> = serde_json::from_value(d[if e.kind == "exited" { "campaigns" } else { "drafts" }].clone()).unwrap_or_default();
+                if e.kind == "exited" {
+                    let back = match at("at") {
+                        Some(t) => reply_effects::reopen_exited(&mut tx, ws, lead.0, &ids, reason, t).await?,
+                        None => Vec::new(),
+                    };
+                    if back.is_empty() {
+                        out.kept.push("The campaign enrolment changed since this reply; left as it is".into());
+                    } else {
+                        out.undone.push(format!("Back in the cadence of {} campaign{}", back.len(), if back.len() == 1 { "" } else { "s" }));
+                    }
+                } else {
+                    let n = reply_effects::restore_withdrawn(&mut tx, ws, &ids, reason).await?;
+                    if n > 0 {
+                        out.undone.push(format!("{n} withdrawn follow-up draft{} back in the approval queue", if n == 1 { "" } else { "s" }));
+                    }
+                }
+                undone.push(e.id);
+            }
+            "paused" if !wants.pauses => {
+                let shifts: Vec<(Uuid, i64)> = serde_json::from_value(d["shifts"].clone()).unwrap_or_default();
+                let Some(until) = at("until") else { continue };
+                let back = reply_effects::unpause(&mut tx, ws, lead.0, until, &shifts, now).await?;
+                if back.is_empty() {
+                    out.kept.push("The out-of-office pause changed since this reply; left as it is".into());
+                } else {
+                    out.undone.push(format!("Out-of-office pause until {} cleared", until.format("%Y-%m-%d")));
+                }
+                undone.push(e.id);
+            }
+            _ => {}
+        }
+    }
+    if effects.is_empty() && domain::inbox::class_action(from) != domain::inbox::class_action(ReplyClass::AutoReply) {
+        out.kept.push("This reply was recorded before corrections were tracked, so what its first class did is left as it is; change the lead by hand if needed".into());
+    }
+    reply_effects::mark_undone(&mut tx, ws, &undone, actor, now).await?;
+
+    // 3. The new class's action (again, after a confirmed lift: what the kept opt-out had
+    // blocked — the status, the suggested answer — can follow now).
+    {
+        let return_date = r.return_date.or_else(|| {
+            (class == ReplyClass::OutOfOffice).then(|| domain::reply::return_date(&r.body_text, r.received_at.date_naive(), ReplyConfig::default().date_order)).flatten()
+        });
+        // A microsecond after the reversals, so the timeline reads them in the order they happened.
+        let at = now + Duration::microseconds(1);
+        let ctx = Ctx { reply, lead, campaign, address: r.from_address.clone(), subject: r.subject.clone(), at, return_date };
+        out.action = act(engine, &mut tx, ws, &ctx, class).await?.into();
+    }
+
+    let summary = if from == class {
+        format!("Reply re-classified: opt-out lifted ({})", class.as_str().replace('_', " "))
+    } else {
+        format!("Reply re-classified: {} → {}", from.as_str().replace('_', " "), class.as_str().replace('_', " "))
+    };
+    let detail = json!({ "reply": reply, "from": from.as_str(), "to": class.as_str(), "undone": out.undone, "kept": out.kept, "action": out.action, "lift_opt_out": lift_opt_out });
     activities::record(
         &mut tx,
         ws,
-        &NewActivity {
-            campaign: r.campaign_id.map(CampaignId),
-            reply: Some(reply),
+        &NewActivity { campaign, reply: Some(reply), actor: Some(actor), detail: detail.clone(), ..NewActivity::on_lead(lead, ActivityKind::Note, summary, now) },
+    )
+    .await?;
+    let status_after = reply_effects::lead_status(&mut tx, ws, lead.0).await?;
+    let suppressed_after = suppressions::is_suppressed(&mut *tx, ws, &r.from_address).await.unwrap_or(false);
+    audit::record(
+        &mut tx,
+        audit::Record {
+            workspace: Some(ws),
             actor: Some(actor),
-            detail: json!({ "reply": reply, "from": old, "to": class.as_str() }),
-            ..NewActivity::on_lead(lead, ActivityKind::Note, format!("Reply re-classified: {} → {}", old.replace('_', " "), class.as_str().replace('_', " ")), now)
+            action: "reply.reclassify",
+            target_type: "reply",
+            target_id: Some(reply.to_string()),
+            before: Some(json!({ "intent": from.as_str(), "lead_status": status_before, "suppressed": suppressed_before })),
+            after: Some(json!({ "intent": class.as_str(), "lead_status": status_after, "suppressed": suppressed_after, "undone": out.undone, "kept": out.kept, "action": out.action })),
         },
     )
     .await?;
-    // A reply corrected to out-of-office pauses until the date its text names, if any.
-    let return_date = r.return_date.or_else(|| {
-        (class == ReplyClass::OutOfOffice).then(|| domain::reply::return_date(&r.body_text, r.received_at.date_naive(), ReplyConfig::default().date_order)).flatten()
-    });
-    let ctx = Ctx { reply, lead, campaign: r.campaign_id.map(CampaignId), address: r.from_address.clone(), subject: r.subject.clone(), at: now, return_date };
-    act(engine, &mut tx, ws, &ctx, class).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(out)
 }
 
 #[cfg(test)]

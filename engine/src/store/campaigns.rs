@@ -227,6 +227,57 @@ pub async fn enroll_by_filter(conn: &mut PgConnection, ws: WorkspaceId, id: Camp
     Ok(q.build().execute(conn).await?.rows_affected())
 }
 
+/// A revival candidate matching the Leads page's filter, with what decides whether it may join
+/// a campaign "with new copy" (`flows::campaigns::enroll_revival`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevivalCandidate {
+    pub id: Uuid,
+    pub email: Option<String>,
+    /// On the workspace's or the platform's list (the address, its domain or the company's).
+    pub suppressed: bool,
+    /// Its enrolment in the chosen campaign, past or present (`active`, `exited`, `finished`).
+    pub here: Option<String>,
+    /// Still in another campaign's cadence.
+    pub elsewhere: bool,
+}
+
+/// The revival candidates matching `filter` (its status is ignored: only `revival_candidate`),
+/// best score first, at most `limit`, locked against a concurrent enrolment.
+pub async fn revival_candidates(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter, limit: i64) -> Result<Vec<RevivalCandidate>> {
+    let filter = LeadFilter { status: Some(domain::lead_status::LeadStatus::RevivalCandidate), ..filter.clone() };
+    let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new("with picked as (select id, email, company_domain");
+    crate::store::leads::push_where(&mut q, ws, &filter);
+    q.push(" order by als desc nulls last, id limit ").push_bind(limit.max(0));
+    q.push(" for update)
+        select p.id, p.email,
+               (p.email is not null and (
+                  exists (select 1 from suppressions s where s.client_id = ").push_bind(ws.0).push(" and (s.address = lower(p.email)
+                          or (s.kind = 'domain' and s.address = any(agency_os_domain_and_parents(split_part(lower(p.email), '@', 2)) || agency_os_domain_and_parents(p.company_domain)))))
+                  or exists (select 1 from platform_suppressions ps where ps.value = lower(p.email)
+                          or (ps.kind = 'domain' and ps.value = any(agency_os_domain_and_parents(split_part(lower(p.email), '@', 2)) || agency_os_domain_and_parents(p.company_domain))))
+               )) as suppressed,
+               (select cl.state from campaign_leads cl where cl.client_id = ").push_bind(ws.0).push(" and cl.campaign_id = ").push_bind(id.0).push(" and cl.lead_id = p.id) as here,
+               exists (select 1 from campaign_leads cl where cl.client_id = ").push_bind(ws.0).push(" and cl.lead_id = p.id and cl.state = 'active' and cl.campaign_id <> ").push_bind(id.0).push(") as elsewhere
+        from picked p order by p.id");
+    Ok(q.build_query_as().fetch_all(conn).await?)
+}
+
+/// Enrols these leads for revival: drafting writes to them only with copy they have not been
+/// sent. Returns how many were added.
+pub async fn enroll_revival(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, leads: &[Uuid]) -> Result<u64> {
+    Ok(sqlx::query(
+        "insert into campaign_leads (client_id, campaign_id, lead_id, revival)
+         select $1, $2, l, true from unnest($3::uuid[]) as l
+         on conflict do nothing",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(leads)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// A lead enrolled in a campaign, as the drafting flow needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Enrolled {
@@ -246,10 +297,12 @@ pub struct Enrolled {
     /// The lead was deleted after enrolment: a page keeps it so its keyset position counts,
     /// and drafting skips it.
     pub deleted: bool,
+    /// Enrolled for revival: drafting uses only copy the lead has not been sent.
+    pub revival: bool,
 }
 
 const ENROLLED: &str = "select cl.lead_id, cl.enrolled_at, l.first_name, l.last_name, l.title, l.company, l.company_domain, l.industry,
-                l.location, l.employee_count, l.email, l.linkedin_url, l.status, false as deleted
+                l.location, l.employee_count, l.email, l.linkedin_url, l.status, false as deleted, cl.revival
          from campaign_leads cl
          join leads l on l.client_id = cl.client_id and l.id = cl.lead_id and l.deleted_at is null
          where cl.client_id = $1 and cl.campaign_id = $2 and cl.state = 'active'";
@@ -269,12 +322,12 @@ pub async fn enrolled_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: Cam
 pub async fn enrolled_batch<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: CampaignId, after: Option<Uuid>, limit: i64) -> Result<Vec<Enrolled>> {
     Ok(sqlx::query_as(
         "with page as materialized (
-            select lead_id, enrolled_at from campaign_leads
+            select lead_id, enrolled_at, revival from campaign_leads
             where client_id = $1 and campaign_id = $2 and state = 'active' and ($3::uuid is null or lead_id > $3)
             order by lead_id limit $4
          )
          select p.lead_id, p.enrolled_at, l.first_name, l.last_name, l.title, l.company, l.company_domain, l.industry,
-                l.location, l.employee_count, l.email, l.linkedin_url, l.status, l.deleted_at is not null as deleted
+                l.location, l.employee_count, l.email, l.linkedin_url, l.status, l.deleted_at is not null as deleted, p.revival
          from leads l
          join page p on p.lead_id = l.id
          where l.client_id = $1 and l.id = any(array(select lead_id from page))
@@ -308,8 +361,9 @@ pub async fn exit_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, rea
 /// Pauses every active enrolment of the lead until `until` (out of office), shifting what is
 /// still to come by the pause so the cadence resumes where it stopped with its spacing kept:
 /// the enrolment's day 1, the pending drafts' due times and the pending outbox rows. A pause
-/// that ends earlier than one already in force changes nothing. Returns the campaigns paused.
-pub async fn pause_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<CampaignId>> {
+/// that ends earlier than one already in force changes nothing. Returns the campaigns paused,
+/// each with the shift it got in milliseconds (what undoing the pause moves back).
+pub async fn pause_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<(CampaignId, i64)>> {
     // The shift is what this pause adds beyond one already in force.
     let rows: Vec<(Uuid, f64)> = sqlx::query_as(
         "with old as (
@@ -327,8 +381,11 @@ pub async fn pause_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, un
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
+    let mut paused = Vec::with_capacity(rows.len());
     for (campaign, secs) in &rows {
-        let shift = chrono::Duration::milliseconds((secs * 1000.0) as i64);
+        let millis = (secs * 1000.0) as i64;
+        let shift = chrono::Duration::milliseconds(millis);
+        paused.push((CampaignId(*campaign), millis));
         for sql in [
             "update outbox set not_before = greatest(not_before + $4, $5), updated_at = now()
              where client_id = $1 and lead_id = $2 and campaign_id = $3 and state = 'pending' and kind = 'sequence'",
@@ -338,8 +395,7 @@ pub async fn pause_lead(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, un
             sqlx::query(sql).bind(ws.0).bind(lead).bind(campaign).bind(shift).bind(until).execute(&mut *conn).await?;
         }
     }
-    let campaigns: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    Ok(campaigns.into_iter().map(CampaignId).collect())
+    Ok(paused)
 }
 
 /// Ends the pauses that are over by `now`, across workspaces (the scheduler's sweep): returns

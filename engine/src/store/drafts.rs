@@ -500,20 +500,42 @@ pub async fn selected_items<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, ids: &
     Ok(rows.into_iter().map(|(draft, hash)| BatchItem { draft, hash }).collect())
 }
 
+/// The copy each lead received or has on its way, in any campaign: the templates and angles
+/// of its sequence emails sent, held in shadow, or queued in the outbox. What revival avoids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyReceived {
+    pub templates: Vec<String>,
+    pub angles: Vec<String>,
+}
+
+pub async fn copy_received<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, leads: &[Uuid]) -> Result<HashMap<Uuid, CopyReceived>> {
+    let rows: Vec<(Uuid, Vec<String>, Vec<String>)> = sqlx::query_as(
+        "select o.lead_id, array_agg(distinct d.template), array_agg(distinct d.angle)
+         from outbox o join drafts d on d.client_id = o.client_id and d.id = o.draft_id
+         where o.client_id = $1 and o.lead_id = any($2) and o.kind = 'sequence' and o.state in ('pending', 'sending', 'sent', 'unknown', 'shadow')
+         group by o.lead_id",
+    )
+    .bind(ws.0)
+    .bind(leads)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(lead, templates, angles)| (lead, CopyReceived { templates, angles })).collect())
+}
+
 /// Takes the lead's waiting cadence drafts out of the queue (the lead replied, opted out or
 /// converted): they are marked rejected with `reason`, without feeding rejection memory (their
-/// text was not at fault). Returns how many.
-pub async fn withdraw_sequence(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, reason: &str) -> Result<u64> {
-    Ok(sqlx::query(
+/// text was not at fault). Returns their ids.
+pub async fn withdraw_sequence(conn: &mut PgConnection, ws: WorkspaceId, lead: Uuid, reason: &str) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
         "update drafts set status = 'rejected', reject_reason = $3, rejected_at = now(), updated_at = now()
-         where client_id = $1 and lead_id = $2 and status = 'pending' and kind = 'sequence'",
+         where client_id = $1 and lead_id = $2 and status = 'pending' and kind = 'sequence'
+         returning id",
     )
     .bind(ws.0)
     .bind(lead)
     .bind(reason)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .fetch_all(conn)
+    .await?)
 }
 
 /// A suggested answer to a reply, waiting for approval.

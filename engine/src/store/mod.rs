@@ -24,6 +24,7 @@ pub mod ops;
 pub mod memberships;
 pub mod outbox;
 pub mod replies;
+pub mod reply_effects;
 pub mod reports;
 pub mod sessions;
 pub mod suppressions;

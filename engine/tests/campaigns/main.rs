@@ -9,6 +9,8 @@ mod plans;
 mod outbound;
 mod bounces;
 mod replies;
+mod reclassify;
+mod revival;
 mod imap_attacks;
 mod imap_dovecot;
 #[path = "../shared/dovecot.rs"]

@@ -17,24 +17,24 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
-struct Scene {
-    engine: Engine,
-    u: UserId,
-    ws: WorkspaceId,
-    lead: Uuid,
-    rec: Arc<Recorder>,
+pub(crate) struct Scene {
+    pub(crate) engine: Engine,
+    pub(crate) u: UserId,
+    pub(crate) ws: WorkspaceId,
+    pub(crate) lead: Uuid,
+    pub(crate) rec: Arc<Recorder>,
     /// The Message-ID of the first email.
-    first: String,
+    pub(crate) first: String,
 }
 
 /// Monday 10:00 in Sydney, six days after [`tuesday`]: the first follow-up (day 5) is due.
-fn monday_after() -> DateTime<Utc> {
+pub(crate) fn monday_after() -> DateTime<Utc> {
     tuesday() + Duration::days(6)
 }
 
 /// A live workspace whose one lead got the first email (through a recording transport) and has
 /// the next one approved in the outbox, due on day 5.
-async fn scene(pool: &PgPool) -> Scene {
+pub(crate) async fn scene(pool: &PgPool) -> Scene {
     let engine = engine(pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     let lead = leads(pool, ws, 1).await[0];
@@ -55,7 +55,7 @@ async fn scene(pool: &PgPool) -> Scene {
     Scene { engine, u, ws, lead, rec, first }
 }
 
-fn reply(s: &Scene, id: &str, text: &str) -> IncomingReply {
+pub(crate) fn reply(s: &Scene, id: &str, text: &str) -> IncomingReply {
     IncomingReply {
         source: "imap".into(),
         mailbox: None,
@@ -70,7 +70,7 @@ fn reply(s: &Scene, id: &str, text: &str) -> IncomingReply {
     }
 }
 
-async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, String) {
+pub(crate) async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, String) {
     match replies::record(&s.engine, s.ws, r).await.unwrap() {
         RecordOutcome::Recorded { reply, class, action, lead } => {
             assert_eq!(lead, Some(LeadId(s.lead)));
@@ -80,11 +80,11 @@ async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, String) {
     }
 }
 
-async fn lead_status(s: &Scene) -> String {
+pub(crate) async fn lead_status(s: &Scene) -> String {
     sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(&s.engine.pool).await.unwrap()
 }
 
-async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
+pub(crate) async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
     sqlx::query_as("select state, paused_until from campaign_leads where client_id = $1 and lead_id = $2")
         .bind(s.ws.0)
         .bind(s.lead)
@@ -94,7 +94,7 @@ async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
 }
 
 /// The follow-up's outbox state and last error.
-async fn follow_up(s: &Scene) -> (String, Option<String>) {
+pub(crate) async fn follow_up(s: &Scene) -> (String, Option<String>) {
     sqlx::query_as("select state, last_error from outbox where client_id = $1 and kind = 'sequence' and step > 0 order by step limit 1")
         .bind(s.ws.0)
         .fetch_one(&s.engine.pool)
@@ -102,7 +102,7 @@ async fn follow_up(s: &Scene) -> (String, Option<String>) {
         .unwrap()
 }
 
-async fn kinds(s: &Scene) -> Vec<String> {
+pub(crate) async fn kinds(s: &Scene) -> Vec<String> {
     let t = activities::timeline(&s.engine.pool, s.ws, LeadId(s.lead), None, 200).await.unwrap();
     t.into_iter().map(|a| a.kind).collect()
 }
@@ -261,7 +261,7 @@ async fn a_reply_matched_by_its_sender_alone_still_reaches_the_lead(pool: PgPool
 async fn a_person_reclassifies_a_reply_the_action_follows_and_the_correction_is_kept(pool: PgPool) {
     let s = scene(&pool).await;
     let (id, _, _) = record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
-    replies::reclassify(&s.engine, s.ws, s.u, id, ReplyClass::NotInterested).await.unwrap();
+    replies::reclassify(&s.engine, s.ws, s.u, id, ReplyClass::NotInterested, false).await.unwrap();
     assert_eq!(lead_status(&s).await, "not_interested");
     let (intent, source): (String, String) = sqlx::query_as("select intent, intent_source from replies where client_id = $1").bind(s.ws.0).fetch_one(&pool).await.unwrap();
     assert_eq!((intent.as_str(), source.as_str()), ("not_interested", "user"));
@@ -269,7 +269,7 @@ async fn a_person_reclassifies_a_reply_the_action_follows_and_the_correction_is_
     assert_eq!((detail["from"].as_str(), detail["to"].as_str()), (Some("interested"), Some("not_interested")));
     // Another workspace's member cannot.
     let (stranger, _) = owner_workspace(&s.engine, "Other").await;
-    assert!(replies::reclassify(&s.engine, s.ws, stranger, id, ReplyClass::Interested).await.is_err());
+    assert!(replies::reclassify(&s.engine, s.ws, stranger, id, ReplyClass::Interested, false).await.is_err());
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]

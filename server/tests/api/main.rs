@@ -19,6 +19,7 @@ mod site_support;
 mod outbound;
 mod outbound_webhooks;
 mod reports;
+mod revival;
 mod rest;
 mod security;
 mod roles;
