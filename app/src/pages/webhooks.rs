@@ -105,7 +105,7 @@ pub fn OutboundWebhooks() -> impl IntoView {
                 </div>
             }
         })}
-        <section class="mb-4 rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="webhook-add">
+        <Card class="mb-4" attr:data-testid="webhook-add">
             <div class="border-b border-slate-100 px-5 py-4">
                 <h3 class="text-base font-semibold">"Add an endpoint"</h3>
                 <p class="mt-0.5 text-sm text-slate-500">"An https URL of yours that answers 2xx. An answer of 410 switches it off; redirects are not followed."</p>
@@ -131,16 +131,17 @@ pub fn OutboundWebhooks() -> impl IntoView {
                 </fieldset>
                 <button class=BUTTON type="submit" data-testid="webhook-add-submit" disabled=move || create.pending().get() || chosen.get().is_empty()>"Add endpoint"</button>
             </form>
-        </section>
-        {move || list.get().map(|r| match r {
-            Ok(items) if items.is_empty() => view! { <p class="text-sm text-slate-500" data-testid="webhook-none">"No endpoints yet."</p> }.into_any(),
-            Ok(items) => view! {
+        </Card>
+        {move || loaded_or_empty(
+            list.get(),
+            |items| items.is_empty(),
+            || view! { <p class="text-sm text-slate-500" data-testid="webhook-none">"No endpoints yet."</p> }.into_any(),
+            |items| view! {
                 <div class="space-y-4" data-testid="webhook-endpoints">
                     {items.into_iter().map(|e| view! { <EndpointCard item=e toggle=toggle delete=delete rotate=rotate test=test testing=testing tested=tested/> }).collect_view()}
                 </div>
             }.into_any(),
-            Err(e) => view! { <p class="text-sm text-red-700">{e.message}</p> }.into_any(),
-        }).unwrap_or_else(|| spinner().into_any())}
+        )}
     }
 }
 
@@ -166,7 +167,7 @@ fn EndpointCard(
     );
     let (id_t, id_r, id_e, id_d, mine) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     view! {
-        <section class="rounded-xl bg-white shadow-sm ring-1 ring-slate-200" data-testid="webhook-endpoint">
+        <Card attr:data-testid="webhook-endpoint">
             <div class="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-5 py-4">
                 <div class="min-w-0">
                     <h3 class="break-all font-mono text-sm font-semibold" data-testid="webhook-endpoint-url">{item.url.clone()}</h3>
@@ -243,6 +244,6 @@ fn EndpointCard(
                     </div>
                 })}
             </div>
-        </section>
+        </Card>
     }
 }
