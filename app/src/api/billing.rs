@@ -25,7 +25,7 @@ pub async fn start_checkout(workspace: String, tier: String) -> Result<String, A
         let me = user().await?;
         let tier = tier.parse::<domain::plans::Tier>().map_err(|e| AppError::new(422, e.to_string()))?;
         let engine = engine()?;
-        let email = engine::store::users::get(&engine.pool, me).await?.map(|u| u.email);
+        let email = engine::store::users::get(engine.owner_pool(), me).await?.map(|u| u.email);
         Ok(engine::flows::billing::start_checkout(&engine, me, workspace_id(&workspace)?, tier, email.as_deref()).await?)
     })
     .await

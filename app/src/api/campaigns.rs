@@ -229,7 +229,7 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
 #[cfg(feature = "ssr")]
 async fn queue_drafting(engine: &engine::Engine, ws: domain::ids::WorkspaceId, id: domain::ids::CampaignId) {
     let job = engine::jobs::DraftCampaign { workspace: ws.0, campaign: id.0 };
-    if let Err(e) = engine::jobs::enqueue_draft(&engine.pool, job).await {
+    if let Err(e) = engine::jobs::enqueue_draft(engine.owner_pool(), job).await {
         tracing::warn!(error = %e, campaign = %id, "queueing drafting after a campaign change failed; the scheduler's sweep drafts instead");
     }
 }

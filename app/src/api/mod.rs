@@ -68,7 +68,7 @@ pub(crate) mod ssr {
         })?;
         let id = id.ok_or_else(|| AppError::new(401, "Please log in"))?;
         // A deleted account's old session is worth nothing.
-        match engine::store::users::get(&engine()?.pool, id).await? {
+        match engine::store::users::get(engine()?.owner_pool(), id).await? {
             Some(_) => Ok(id),
             None => Err(AppError::new(401, "Please log in")),
         }

@@ -14,7 +14,7 @@ use domain::account::{Action, Role};
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::store::workspaces::list_for_user(&engine()?.pool, me).await?)
+        Ok(engine::store::workspaces::list_for_user(engine()?.owner_pool(), me).await?)
     })
     .await
 }
@@ -26,8 +26,8 @@ pub async fn get_workspace(workspace: String) -> Result<WorkspaceSummary, AppErr
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        let found = engine::store::workspaces::get_for_user(&engine.pool, ws, me).await?.ok_or_else(|| AppError::not_found("workspace"))?;
-        engine::store::users::set_last_workspace(&engine.pool, me, ws).await?;
+        let found = engine::store::workspaces::get_for_user(engine.owner_pool(), ws, me).await?.ok_or_else(|| AppError::not_found("workspace"))?;
+        engine::store::users::set_last_workspace(engine.owner_pool(), me, ws).await?;
         Ok(found)
     })
     .await
@@ -71,7 +71,7 @@ pub async fn list_members(workspace: String) -> Result<Vec<Member>, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
-        Ok(engine::store::memberships::list(&engine.pool, access.workspace).await?)
+        Ok(engine::store::memberships::list(&mut *access.tenant(&engine).await?, access.workspace).await?)
     })
     .await
 }
@@ -82,7 +82,7 @@ pub async fn list_invitations(workspace: String) -> Result<Vec<Invitation>, AppE
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ManageMembers).await?;
-        Ok(engine::store::invitations::list(&engine.pool, access.workspace).await?)
+        Ok(engine::store::invitations::list(&mut *access.tenant(&engine).await?, access.workspace).await?)
     })
     .await
 }
@@ -152,7 +152,7 @@ pub async fn audit_log(workspace: String) -> Result<Vec<AuditEntry>, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewAudit).await?;
-        Ok(engine::store::audit::list(&engine.pool, access.workspace, 100).await?)
+        Ok(engine::store::audit::list(&mut *access.tenant(&engine).await?, access.workspace, 100).await?)
     })
     .await
 }

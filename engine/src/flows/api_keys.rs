@@ -36,7 +36,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let name = parse_name(name).map_err(|m| Error::Invalid(m.into()))?;
     let key = generate_key();
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let view = api_keys::insert(&mut tx, ws, &name, &shown_prefix(&key), &key_hash(&key), access.user).await?;
     audit::record(
         &mut tx,
@@ -58,12 +58,12 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
 
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<ApiKeyView>> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    api_keys::list(&engine.pool, access.workspace).await
+    api_keys::list(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 pub async fn revoke(engine: &Engine, user: UserId, ws: WorkspaceId, id: ApiKeyId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let key = api_keys::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("API key"))?;
     if !api_keys::revoke(&mut tx, ws, id).await? {
         return Err(Error::Conflict("This key is already revoked".into()));
@@ -96,7 +96,8 @@ pub async fn authenticate(engine: &Engine, presented: &str) -> Result<Option<Api
         return Ok(None);
     }
     let hash = key_hash(presented);
-    let Some(found) = api_keys::find_by_hash(&engine.pool, &hash).await? else {
+    // The key names its workspace: finding it spans tenants.
+    let Some(found) = api_keys::find_by_hash(engine.owner_pool(), &hash).await? else {
         return Ok(None);
     };
     if !bool::from(found.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
@@ -105,7 +106,9 @@ pub async fn authenticate(engine: &Engine, presented: &str) -> Result<Option<Api
     let caller = ApiCaller { workspace: WorkspaceId(found.client_id), key: ApiKeyId(found.id) };
     // Skip the write entirely for keys used within the last minute; `touch` re-checks in SQL.
     if found.last_used_at.is_none_or(|at| Utc::now() - at >= Duration::minutes(1)) {
-        api_keys::touch(&engine.pool, caller.workspace, caller.key).await?;
+        let mut tx = engine.tenant(caller.workspace).await?;
+        api_keys::touch(&mut tx, caller.workspace, caller.key).await?;
+        tx.commit().await?;
     }
     Ok(Some(caller))
 }

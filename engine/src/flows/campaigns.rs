@@ -35,7 +35,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, settings: Ca
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let settings = settings.validate()?;
     crate::auth::may_choose_autopilot(&access, settings.permission_mode)?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let id = campaigns::insert(&mut tx, ws, &settings, user).await?;
     audit(&mut tx, &access, "campaign.create", id, None, Some(json!({ "name": settings.name }))).await?;
     tx.commit().await?;
@@ -45,7 +45,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, settings: Ca
 pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, settings: CampaignSettings) -> Result<()> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let settings = settings.validate()?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if before.status == CampaignStatus::Archived {
         return Err(Error::Conflict("an archived campaign cannot be edited".into()));
@@ -67,19 +67,19 @@ pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
 
 pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId) -> Result<campaigns::Campaign> {
     authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))
+    campaigns::get(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("campaign"))
 }
 
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId, include_archived: bool) -> Result<Vec<campaigns::CampaignSummary>> {
     authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    campaigns::list(&engine.pool, ws, include_archived).await
+    campaigns::list(&mut *engine.tenant(ws).await?, ws, include_archived).await
 }
 
 /// Activate, pause, resume or archive. Activation counts the workspace's active campaigns with
 /// the workspace row locked, so two activations at once cannot both squeeze under the limit.
 pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, to: CampaignStatus) -> Result<CampaignStatus> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let plan: String = sqlx::query_scalar("select plan from workspaces where id = $1 and deleted_at is null for no key update")
         .bind(ws.0)
         .fetch_optional(&mut *tx)
@@ -104,7 +104,7 @@ pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: Camp
 /// many were added; leads already enrolled or terminal are left out.
 pub async fn enroll(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if campaign.status == CampaignStatus::Archived {
         return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));

@@ -23,9 +23,10 @@ pub const DEMO_LEADS_CSV: &str = include_str!("../../../end2end/fixtures/demo-le
 /// Seeds the demo workspace and, when it has no leads yet, imports and scores the demo leads.
 pub async fn seed(engine: &Engine) -> Result<Demo> {
     let demo = seed_workspace(engine).await?;
-    let leads = crate::store::leads::count(&engine.pool, demo.workspace, &Default::default()).await?;
+    let leads = crate::store::leads::count(&mut *engine.tenant(demo.workspace).await?, demo.workspace, &Default::default()).await?;
     if leads == 0 {
-        crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
+        // The import opens its own transactions confined to the workspace.
+        crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
         campaign_under_way(engine, &demo).await?;
@@ -75,14 +76,13 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     crate::flows::campaigns::set_status(engine, u, ws, campaign, CampaignStatus::Active).await?;
     let filter = domain::leads::LeadFilter { status: Some(domain::lead_status::LeadStatus::Scored), ..Default::default() };
     crate::flows::campaigns::enroll(engine, u, ws, campaign, &filter).await?;
-    sqlx::query(
+    let insert_mailbox = sqlx::query(
         "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, daily_cap, ramp_start, ramp_step)
          values ($1, 'alex@northwind-growth.example', 'Alex Morgan', 'smtp.northwind-growth.example', 587, 'starttls', 50, 50, 0)
          on conflict do nothing",
     )
-    .bind(ws.0)
-    .execute(&engine.pool)
-    .await?;
+    .bind(ws.0);
+    in_workspace(engine, ws, insert_mailbox).await?;
     let now = Utc::now();
     // A weekday morning in Sydney a week ago: inside the default sending window.
     let started = {
@@ -94,7 +94,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         }
         tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap_or_default()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now - Duration::days(7))
     };
-    sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
+    in_workspace(engine, ws, sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
     crate::flows::drafts::draft_campaign(engine, ws, campaign, started).await?;
     let queue = crate::flows::drafts::queue(engine, u, ws, Some(campaign), None, 200).await?;
     // Most first touches approved and sent; the rest wait in the approval queue.
@@ -104,8 +104,8 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     }
     let batch = crate::flows::drafts::freeze_selection(engine, u, ws, &approve).await?;
     crate::flows::drafts::execute_batch(engine, u, ws, batch.id).await?;
-    sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
-    sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    in_workspace(engine, ws, sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
+    in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0)).await?;
     let dispatcher = crate::dispatch::Dispatcher {
         engine: engine.clone(),
         transport: std::sync::Arc::new(NoNetwork),
@@ -114,7 +114,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         worker: "demo".into(),
     };
     let sent = dispatcher.round(started + Duration::minutes(30)).await;
-    sqlx::query("update workspaces set shadow_mode = true where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = true where id = $1").bind(ws.0)).await?;
     sent?;
     // The follow-ups, drafted ahead.
     crate::flows::drafts::draft_campaign(engine, ws, campaign, now).await?;
@@ -123,7 +123,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         "select o.message_id, o.to_address, o.subject from outbox o where o.client_id = $1 and o.state = 'sent' order by o.to_address limit 7",
     )
     .bind(ws.0)
-    .fetch_all(&engine.pool)
+    .fetch_all(&mut *engine.tenant(ws).await?)
     .await?;
     let mut meeting_lead = None;
     for (i, ((message_id, to, subject), text)) in sent.iter().zip(DEMO_REPLIES).enumerate() {
@@ -155,10 +155,18 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     Ok(())
 }
 
+/// One statement of the demo's set-up, committed in the workspace's tenant scope.
+async fn in_workspace(engine: &Engine, ws: WorkspaceId, q: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> Result<()> {
+    let mut tx = engine.tenant(ws).await?;
+    q.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn seed_workspace(engine: &Engine) -> Result<Demo> {
     let email = LoginEmail::parse(DEMO_EMAIL)?;
-    if let Some((user, _)) = users::find_credentials(&engine.pool, &email).await? {
-        let existing = crate::store::workspaces::list_for_user(&engine.pool, user).await?;
+    if let Some((user, _)) = users::find_credentials(engine.owner_pool(), &email).await? {
+        let existing = crate::store::workspaces::list_for_user(engine.owner_pool(), user).await?;
         if let Some(ws) = existing.into_iter().find(|w| w.name == DEMO_WORKSPACE) {
             return Ok(Demo { user, workspace: ws.id, created: false });
         }

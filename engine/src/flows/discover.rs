@@ -146,11 +146,11 @@ pub async fn discover(engine: &Engine, discoverer: &Discoverer, user: UserId, ws
     if wanted == 0 || wanted > MAX_WANTED {
         return Err(Error::Invalid(format!("Ask for between 1 and {MAX_WANTED} people")));
     }
-    let icp = crate::flows::icp::load(&engine.pool, access.workspace).await?;
+    let icp = crate::flows::icp::load(&mut *access.tenant(engine).await?, access.workspace).await?;
     let (report, created) = search_and_insert(engine, discoverer, access.workspace, &icp, wanted).await?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut tx = access.tenant(engine).await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         audit::Record {
             workspace: Some(access.workspace),
             actor: Some(user),
@@ -162,6 +162,7 @@ pub async fn discover(engine: &Engine, discoverer: &Discoverer, user: UserId, ws
         },
     )
     .await?;
+    tx.commit().await?;
     enqueue_enrichment(engine, access.workspace, &created).await?;
     Ok(report)
 }
@@ -176,7 +177,7 @@ pub async fn search_and_insert(
     icp: &WorkspaceIcp,
     wanted: u32,
 ) -> Result<(DiscoveryReport, Vec<LeadId>)> {
-    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger::new(engine));
     let searcher = Metered::new(
         discoverer.searcher.clone(),
         discoverer.breaker.clone(),
@@ -206,7 +207,7 @@ pub async fn search_and_insert(
         let take = (wanted - report.found) as usize;
         let people: Vec<store::FoundPerson> = result.people.iter().take(take).filter_map(found_person).collect();
         report.found += people.len() as u32;
-        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+        let mut tx = engine.tenant(ws).await?;
         let inserted = store::insert_found(&mut tx, ws, LeadSource::Apollo, provider.as_str(), &people).await?;
         tx.commit().await?;
         report.new += inserted.len() as u32;
@@ -266,7 +267,7 @@ fn found_person(p: &Prospect) -> Option<store::FoundPerson> {
 async fn enqueue_enrichment(engine: &Engine, ws: WorkspaceId, created: &[LeadId]) -> Result<()> {
     for chunk in created.chunks(ENRICH_BATCH) {
         let job = crate::jobs::EnrichBatch { workspace: ws.0, lead_ids: chunk.iter().map(|l| l.0).collect() };
-        crate::jobs::enqueue_enrich(&engine.pool, job)
+        crate::jobs::enqueue_enrich(engine.owner_pool(), job)
             .await
             .map_err(|e| Error::Internal(e.context("queueing enrichment for discovered leads")))?;
     }

@@ -19,7 +19,7 @@ pub async fn load<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Worksp
 /// The profile, for anyone who may see the workspace.
 pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<WorkspaceIcp> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    load(&engine.pool, access.workspace).await
+    load(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 /// What a save did.
@@ -39,7 +39,7 @@ pub struct Saved {
 pub async fn save(engine: &Engine, user: UserId, ws: WorkspaceId, icp: &WorkspaceIcp) -> Result<Saved> {
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let icp = icp.validate().map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     // Locked, so of two concurrent saves the second compares against the first's result.
     let stored = store::get_for_update(&mut tx, access.workspace).await?;
     let before = stored.clone().unwrap_or_default();

@@ -28,7 +28,7 @@ use subtle::ConstantTimeEq;
 /// Every provider with its state for the workspace.
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<IntegrationView>> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let rows = provider_keys::list(&engine.pool, access.workspace).await?;
+    let rows = provider_keys::list(&mut *access.tenant(engine).await?, access.workspace).await?;
     let mut out = Vec::new();
     for provider in Integration::ALL {
         let row = rows.iter().find(|r| r.integration() == Some(provider));
@@ -64,7 +64,7 @@ fn webhook_url(engine: &Engine, ws: WorkspaceId, provider: Integration, token: &
 /// The workspace's webhook URL for `provider`, when its key is stored (the token is made with
 /// the key). For the Mailboxes page of an external sending account.
 pub async fn webhook_url_for(engine: &Engine, ws: WorkspaceId, provider: Integration) -> Result<Option<String>> {
-    let Some(sealed) = provider_keys::get(&engine.pool, ws, provider).await?.and_then(|r| r.callback_token) else {
+    let Some(sealed) = provider_keys::get(&mut *engine.tenant(ws).await?, ws, provider).await?.and_then(|r| r.callback_token) else {
         return Ok(None);
     };
     Ok(Some(webhook_url(engine, ws, provider, &open_token(engine, ws, provider, &sealed)?)))
@@ -95,7 +95,7 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     }
     let shown = last4(&input);
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?;
     // A webhook URL is made once and kept across key replacements, so what was pasted into
     // the provider (Clay's HTTP API column, Instantly's or Smartlead's webhook) keeps working.
@@ -130,7 +130,7 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
         return Err(Error::Invalid(format!("{} has no webhook URL", provider.label())));
     }
     let sealed = engine.settings.secrets.seal(&callback_context(ws, provider), new_callback_token().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !provider_keys::set_callback_token(&mut tx, ws, provider, &sealed).await? {
         return Err(Error::Invalid(format!("{} has no key yet: store it first, the webhook URL comes with it", provider.label())));
     }
@@ -156,7 +156,7 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
 pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?.ok_or(Error::NotFound("provider key"))?;
     provider_keys::delete(&mut tx, ws, provider).await?;
     audit::record(
@@ -234,7 +234,7 @@ pub async fn authenticate_webhook(engine: &Engine, ws: WorkspaceId, provider: In
     if !provider.has_webhook() {
         return Err(Error::NotFound("webhook"));
     }
-    let row = provider_keys::get(&engine.pool, ws, provider).await?.ok_or(Error::NotFound("webhook"))?;
+    let row = provider_keys::get(&mut *engine.tenant(ws).await?, ws, provider).await?.ok_or(Error::NotFound("webhook"))?;
     let sealed = row.callback_token.ok_or(Error::NotFound("webhook"))?;
     let expected = open_token(engine, ws, provider, &sealed)?;
     if !bool::from(expected.as_bytes().ct_eq(token.as_bytes())) {
@@ -269,8 +269,9 @@ pub async fn record_clay_callback(engine: &Engine, ws: WorkspaceId, payload: &Va
 pub async fn reseal_all(engine: &Engine) -> Result<usize> {
     let ring = &engine.settings.secrets;
     let mut done = 0;
-    for ws in provider_keys::workspaces_with_keys(&engine.pool).await? {
-        for row in provider_keys::list(&engine.pool, ws).await? {
+    for ws in provider_keys::workspaces_with_keys(engine.owner_pool()).await? {
+        let rows = provider_keys::list(&mut *engine.tenant(ws).await?, ws).await?;
+        for row in rows {
             let Some(provider) = row.integration() else { continue };
             let stale_token = row.callback_token.as_deref().is_some_and(|t| ring.is_stale(t));
             if !ring.is_stale(&row.ciphertext) && !stale_token {
@@ -282,10 +283,11 @@ pub async fn reseal_all(engine: &Engine) -> Result<usize> {
                 Some(t) => Some(ring.seal(&callback_context(ws, provider), &ring.open(&callback_context(ws, provider), t).map_err(fail)?)),
                 None => None,
             };
-            let mut conn = engine.pool.acquire().await?;
-            if provider_keys::reseal(&mut conn, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
+            let mut tx = engine.tenant(ws).await?;
+            if provider_keys::reseal(&mut tx, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
                 done += 1;
             }
+            tx.commit().await?;
         }
         integrations::keys_changed(engine, ws).await;
     }

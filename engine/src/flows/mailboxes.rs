@@ -129,17 +129,21 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind
 /// The workspace's mailboxes with today's usage against today's cap.
 pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<MailboxInfo>> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let rows = mailboxes::list_with_usage(&engine.pool, access.workspace, Utc::now().date_naive()).await?;
+    let mut db = access.tenant(engine).await?;
+    let rows = mailboxes::list_with_usage(&mut *db, access.workspace, Utc::now().date_naive()).await?;
+    let polls = mailbox_polls::list(&mut *db, access.workspace).await?;
+    drop(db);
     let hooks = if rows.iter().any(|r| r.kind != "smtp") { webhook_urls(engine, ws).await? } else { Vec::new() };
-    let polls = mailbox_polls::list(&engine.pool, access.workspace).await?;
     Ok(rows.into_iter().map(|r| info(engine, ws, r, &hooks, &polls)).collect())
 }
 
 async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
-    let rows = mailboxes::list_with_usage(&engine.pool, ws, Utc::now().date_naive()).await?;
+    let mut db = engine.tenant(ws).await?;
+    let rows = mailboxes::list_with_usage(&mut *db, ws, Utc::now().date_naive()).await?;
     let row = rows.into_iter().find(|r| r.id == id.0).ok_or(Error::NotFound("mailbox"))?;
+    let poll = mailbox_polls::get(&mut *db, ws, id).await?.map(|p| (id.0, p));
+    drop(db);
     let hooks = if row.kind != "smtp" { webhook_urls(engine, ws).await? } else { Vec::new() };
-    let poll = mailbox_polls::get(&engine.pool, ws, id).await?.map(|p| (id.0, p));
     Ok(info(engine, ws, row, &hooks, poll.as_slice()))
 }
 
@@ -200,7 +204,7 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
             (new, after)
         }
     };
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     mailboxes::insert(&mut tx, ws, id, &new).await?;
     audit(&mut tx, &access, "mailbox.add", id, None, Some(after)).await?;
     tx.commit().await?;
@@ -225,7 +229,7 @@ pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> R
 /// Connects, negotiates TLS and logs in without sending: the server's answer in words.
 pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<ConnectionTest> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let m = mailboxes::for_send(&engine.pool, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+    let m = mailboxes::for_send(&mut *access.tenant(engine).await?, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
     // An external account is as good as the workspace's key for its provider.
     if let Some(provider) = integration_of(MailboxKind::parse(&m.kind)?) {
         return Ok(match crate::flows::integrations::test_connection(engine, user, ws, provider.slug()).await {
@@ -250,7 +254,7 @@ pub async fn set_limits(engine: &Engine, user: UserId, ws: WorkspaceId, id: Mail
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let limits = limits.validate()?;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !mailboxes::set_limits(&mut tx, ws, id, limits.daily_cap, limits.ramp_start, limits.ramp_step).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -277,7 +281,7 @@ pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: M
     let record = dns_record(domain, selector, &key).map_err(|e| Error::Invalid(e.to_string()))?;
     let (d, s) = record.name.split_once("._domainkey.").map(|(s, d)| (d.to_string(), s.to_string())).unwrap_or_default();
     let sealed = engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, DKIM_KEY), key.to_pem().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !mailboxes::set_dkim(&mut tx, ws, id, &d, &s, algorithm.as_str(), &sealed).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -303,7 +307,7 @@ pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId
     }
     let reason = if reason.is_empty() { "paused by hand" } else { reason };
     one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if mailboxes::pause(&mut *tx, ws, id, reason).await? {
         audit(&mut tx, &access, "mailbox.pause", id, None, Some(json!({ "reason": reason }))).await?;
     }
@@ -315,7 +319,7 @@ pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId
 pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if before.paused_at.is_some() && mailboxes::resume(&mut *tx, ws, id).await? {
         audit(&mut tx, &access, "mailbox.resume", id, Some(json!({ "reason": before.paused_reason })), None).await?;
     }
@@ -327,7 +331,7 @@ pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxI
 pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if mailboxes::in_flight(&mut *tx, ws, id).await? > 0 {
         return Err(Error::Conflict("this mailbox has messages being sent or reconciled; pause it and try again later".into()));
     }

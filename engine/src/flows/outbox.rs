@@ -41,15 +41,16 @@ pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, state: &str) -
     if !OUTBOX_STATES.contains(&state) {
         return Err(Error::Invalid(format!("the outbox state must be one of {}, not {state:?}", OUTBOX_STATES.join(", "))));
     }
-    let counts = outbox::counts(&engine.pool, access.workspace).await?;
-    let items = outbox::page(&engine.pool, access.workspace, state, PAGE).await?.into_iter().map(item).collect();
+    let mut db = access.tenant(engine).await?;
+    let counts = outbox::counts(&mut *db, access.workspace).await?;
+    let items = outbox::page(&mut *db, access.workspace, state, PAGE).await?.into_iter().map(item).collect();
     Ok(OutboxPage { counts, items })
 }
 
 /// One message as it was (or would be) sent: the body with the compliance footer.
 pub async fn message(engine: &Engine, user: UserId, ws: WorkspaceId, id: OutboxId) -> Result<OutboxMessage> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    let m = outbox::message(&engine.pool, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
+    let m = outbox::message(&mut *access.tenant(engine).await?, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
     // A working token unsubscribes the lead: only those who may change campaigns see one.
     let token = match access.role.can(Action::EditCampaigns) {
         true => unsubscribe::issue(&engine.settings.unsubscribe_key, ws, &m.row.to_address, Some(m.campaign_id))?,

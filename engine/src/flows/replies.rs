@@ -253,17 +253,17 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     if bare(&message_id).is_empty() {
         return Err(Error::Invalid("a reply needs a Message-ID".into()));
     }
-    if replies::exists(&engine.pool, ws, &r.source, &message_id).await? {
+    let mut conn = engine.tenant(ws).await?;
+    if replies::exists(&mut *conn, ws, &r.source, &message_id).await? {
         return Ok(RecordOutcome::Duplicate);
     }
     // Our own messages (a copy of an answer we sent, delivered back to the INBOX) thread under
     // the lead's conversation too, but they are not the lead speaking.
     if let Some(sender) = sender_address(&r.from) {
-        if crate::store::mailboxes::is_own_address(&engine.pool, ws, &sender).await? {
+        if crate::store::mailboxes::is_own_address(&mut *conn, ws, &sender).await? {
             return Ok(RecordOutcome::Unmatched);
         }
     }
-    let mut conn = engine.pool.acquire().await?;
     let Some(m) = find_match(&mut conn, ws, &r).await? else {
         return Ok(RecordOutcome::Unmatched);
     };
@@ -285,7 +285,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     let return_date = if class == ReplyClass::OutOfOffice { c.return_date } else { None };
     let from = sender_address(&r.from).unwrap_or_else(|| replies::cap(r.from.trim(), 320).to_string());
 
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let new = NewReply {
         lead: Some(m.lead),
         campaign: m.campaign,
@@ -337,7 +337,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     }
     tx.commit().await?;
     if class.is_positive() {
-        if let Err(e) = crate::jobs::enqueue_notify(&engine.pool, crate::jobs::NotifyReply { workspace: ws.0, reply: id }).await {
+        if let Err(e) = crate::jobs::enqueue_notify(engine.owner_pool(), crate::jobs::NotifyReply { workspace: ws.0, reply: id }).await {
             tracing::warn!(workspace = %ws, reply = %id, error = %e, "announcement not queued; the sweep will");
         }
     }
@@ -528,7 +528,7 @@ async fn refine(engine: &Engine, ws: WorkspaceId, r: &IncomingReply, rules: &Cla
 /// old class on the activity), and the action of the new class follows.
 pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass) -> Result<()> {
     authorize(engine, actor, ws, Action::ApproveDrafts).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
         return Err(Error::NotFound("reply"));
     };

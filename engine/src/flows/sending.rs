@@ -32,7 +32,7 @@ async fn state(engine: &Engine, ws: WorkspaceId, s: Switches, can_manage: bool) 
 
 /// Ramp mode as the banner shows it, while the workspace ramps.
 async fn ramp_overview(engine: &Engine, ws: WorkspaceId, today: NaiveDate) -> Result<Option<RampOverview>> {
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let overview = match workspaces::sending_mode(&mut *tx, ws, today).await? {
         Some(mode @ WorkspaceSending::Ramp(r)) => {
             let clean = workspaces::clean_ramp_days(&mut *tx, ws, r.started_on, today).await?;
@@ -52,7 +52,7 @@ fn snapshot(s: &Switches) -> serde_json::Value {
 /// What every member sees: shadow or live, stopped or not, and whether they may change it.
 pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    let s = sending::switches(&engine.pool, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
+    let s = sending::switches(&mut *access.tenant(engine).await?, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, access.workspace, s, access.role.can(Action::GoLive)).await
 }
 
@@ -66,7 +66,7 @@ async fn switch(
     change: impl FnOnce(&Switches) -> Result<Option<(bool, bool, Option<String>)>>,
 ) -> Result<SendingState> {
     let access = authorize(engine, user, ws, Action::GoLive).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     // None: already as asked; nothing is written or audited.
     if let Some((shadow, paused, reason)) = change(&before)? {
@@ -76,8 +76,8 @@ async fn switch(
         audit_change(&mut tx, access.user, ws, action, snapshot(&before), snapshot(&after)).await?;
         tracing::warn!(workspace = %ws, action, "sending switch changed");
     }
+    let s = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
-    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, ws, s, true).await
 }
 
@@ -164,7 +164,7 @@ async fn change_ramp(
     change: impl FnOnce(Option<WorkspaceSending>, u32) -> Result<WorkspaceSending>,
 ) -> Result<SendingState> {
     let access = authorize(engine, user, ws, Action::GoLive).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     let before = workspaces::sending_mode(&mut *tx, ws, today).await?;
     let clean = match before {
@@ -174,8 +174,8 @@ async fn change_ramp(
     let after = change(before, clean)?;
     workspaces::set_sending_mode(&mut tx, ws, Some(&after)).await?;
     audit_change(&mut tx, access.user, ws, action, json!(before), json!(after)).await?;
+    let s = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
-    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, ws, s, true).await
 }
 
@@ -192,7 +192,7 @@ pub async fn set_platform_stop_by(engine: &Engine, actor: Option<domain::ids::Us
         return Err(Error::Invalid("the reason must be at most 200 characters".into()));
     }
     let reason = if on { Some(reason.unwrap_or("stopped by the operator")) } else { None };
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let before = sending::platform_stop(&mut *tx).await?;
     sending::set_platform_stop(&mut *tx, on, reason).await?;
     audit::record(
@@ -210,5 +210,5 @@ pub async fn set_platform_stop_by(engine: &Engine, actor: Option<domain::ids::Us
     .await?;
     tx.commit().await?;
     tracing::warn!(on, "platform emergency stop changed");
-    sending::platform_stop(&engine.pool).await
+    sending::platform_stop(engine.owner_pool()).await
 }

@@ -45,7 +45,7 @@ fn view(e: Entry, can_lift: bool) -> ListedEntry {
 pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, search: &str, kind: Option<EntryKind>, page: i64) -> Result<SuppressionPage> {
     let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
     let can_lift = access.role.can(Action::LiftSuppression);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let (rows, total) = suppressions::search(&mut tx, ws, search, kind, PAGE_SIZE, page.max(0) * PAGE_SIZE).await?;
     let platform_entries: i64 = sqlx::query_scalar("select count(*) from platform_suppressions").fetch_one(&mut *tx).await?;
     tx.commit().await?;
@@ -76,7 +76,7 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<En
     let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
     let (kind, value) = parse_value(kind, raw)?;
     let note = clean_note(note)?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let added = suppressions::add(&mut tx, ws, &NewEntry { kind, value: &value, reason: Reason::Manual, source: "user", note }).await?;
     if added {
         audit::record(
@@ -101,7 +101,7 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<En
 pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, raw: &str) -> Result<()> {
     let access = authorize(engine, user, ws, Action::LiftSuppression).await?;
     let (_, value) = parse_value(None, raw).or_else(|_| Ok::<_, Error>((EntryKind::Email, raw.trim().to_lowercase())))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let Some(removed) = suppressions::remove(&mut tx, ws, &value).await? else {
         return Err(Error::NotFound("suppression entry"));
     };
@@ -187,7 +187,7 @@ pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename
             pending_first = Some(first);
         }
     }
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let mut line_of_pending = 1u64;
     let mut rows = pending_first.map(Ok).into_iter().chain(records);
     loop {
@@ -258,7 +258,7 @@ pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename
 /// back.
 pub async fn export_csv(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<String> {
     authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let entries = suppressions::all(&mut tx, ws).await?;
     tx.commit().await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -303,7 +303,8 @@ pub async fn check_phone<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, pho
 pub async fn platform_add(engine: &Engine, raw: &str, kind: Option<EntryKind>, note: Option<&str>) -> Result<(EntryKind, String, bool)> {
     let (kind, value) = parse_value(kind, raw)?;
     let note = clean_note(note)?;
-    let mut conn = engine.pool.acquire().await?;
+    // The platform-wide list belongs to no tenant: the operator writes it as the owner.
+    let mut conn = engine.owner_pool().acquire().await?;
     let added = suppressions::platform_add(&mut conn, kind, &value, note).await?;
     audit::record(
         &mut conn,
@@ -324,7 +325,7 @@ pub async fn platform_add(engine: &Engine, raw: &str, kind: Option<EntryKind>, n
 /// Operator: lifts an entry of the platform-wide list; false if it was not there.
 pub async fn platform_remove(engine: &Engine, raw: &str) -> Result<(String, bool)> {
     let (_, value) = parse_value(None, raw).or_else(|_| Ok::<_, Error>((EntryKind::Email, raw.trim().to_lowercase())))?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.owner_pool().acquire().await?;
     let removed = suppressions::platform_remove(&mut conn, &value).await?;
     if removed {
         audit::record(

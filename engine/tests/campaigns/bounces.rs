@@ -23,7 +23,7 @@ pub(crate) const PASSWORD: &str = "imap-and-smtp-app-password";
 
 /// A mailbox on the sink with SMTP and IMAP, its password sealed as the app seals it.
 pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &SmtpSink, imap_port: u16) -> MailboxId {
-    let id = mailbox(&engine.pool, ws, address, 500).await;
+    let id = mailbox(engine.owner_pool(), ws, address, 500).await;
     let sealed = engine.settings.secrets.seal(&secret_context(ws, MailboxId(id), "smtp_password"), PASSWORD.as_bytes());
     sqlx::query(
         "update mailboxes set smtp_port = $3, smtp_username = $4, smtp_password = $5, imap_host = '127.0.0.1', imap_port = $6, imap_security = 'none'
@@ -35,7 +35,7 @@ pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str
     .bind(address)
     .bind(sealed)
     .bind(i32::from(imap_port))
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await
     .unwrap();
     MailboxId(id)
@@ -44,7 +44,7 @@ pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str
 /// A live workspace that has sent one email to each of `n` leads through `mailbox` on the sink,
 /// over real SMTP. Returns (to_address, message_id, lead_id) per message, by address.
 pub(crate) async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::UserId, n: usize) -> Vec<(String, String, Uuid)> {
-    let pool = &engine.pool;
+    let pool = engine.owner_pool();
     leads(pool, ws, n).await;
     let campaign = active_campaign(engine, u, ws).await;
     drafts::draft_campaign(engine, ws, campaign, tuesday()).await.unwrap();

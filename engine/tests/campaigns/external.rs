@@ -38,7 +38,7 @@ async fn engine_for(pool: &PgPool, server: &MockServer) -> Engine {
 /// A live workspace with `n` approved first touches due now, the provider's key stored and one
 /// sending account of that provider.
 async fn ready_external(engine: &Engine, n: usize, provider: Integration) -> (UserId, WorkspaceId) {
-    let pool = &engine.pool;
+    let pool = engine.owner_pool();
     let (u, ws) = owner_workspace(engine, "Acme").await;
     leads(pool, ws, n).await;
     let id = active_campaign(engine, u, ws).await;

@@ -81,14 +81,14 @@ async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, String) {
 }
 
 async fn lead_status(s: &Scene) -> String {
-    sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(&s.engine.pool).await.unwrap()
+    sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(s.engine.owner_pool()).await.unwrap()
 }
 
 async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
     sqlx::query_as("select state, paused_until from campaign_leads where client_id = $1 and lead_id = $2")
         .bind(s.ws.0)
         .bind(s.lead)
-        .fetch_one(&s.engine.pool)
+        .fetch_one(s.engine.owner_pool())
         .await
         .unwrap()
 }
@@ -97,13 +97,13 @@ async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
 async fn follow_up(s: &Scene) -> (String, Option<String>) {
     sqlx::query_as("select state, last_error from outbox where client_id = $1 and kind = 'sequence' and step > 0 order by step limit 1")
         .bind(s.ws.0)
-        .fetch_one(&s.engine.pool)
+        .fetch_one(s.engine.owner_pool())
         .await
         .unwrap()
 }
 
 async fn kinds(s: &Scene) -> Vec<String> {
-    let t = activities::timeline(&s.engine.pool, s.ws, LeadId(s.lead), None, 200).await.unwrap();
+    let t = activities::timeline(&mut *s.engine.tenant(s.ws).await.unwrap(), s.ws, LeadId(s.lead), None, 200).await.unwrap();
     t.into_iter().map(|a| a.kind).collect()
 }
 
@@ -290,7 +290,7 @@ async fn statuses_walk_through_the_status_machine_each_change_an_activity_on_the
     dispatcher(&engine, Arc::new(Recorder::default()), "w1").round(tuesday()).await.unwrap();
     assert_eq!(status().await, "contacted");
 
-    let t = activities::timeline(&pool, ws, LeadId(lead), None, 50).await.unwrap();
+    let t = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), None, 50).await.unwrap();
     let moves: Vec<(String, String)> = t
         .iter()
         .rev()
@@ -310,15 +310,15 @@ async fn statuses_walk_through_the_status_machine_each_change_an_activity_on_the
     assert!(sent.detail["body"].as_str().unwrap().contains("Ann0") && sent.detail["message_id"].as_str().unwrap().starts_with('<'));
     assert!(t.iter().any(|a| a.kind == "approved" && a.actor_name.is_some()));
     // Keyset paging: the second page continues where the first ended, without overlap.
-    let p1 = activities::timeline(&pool, ws, LeadId(lead), None, 3).await.unwrap();
+    let p1 = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), None, 3).await.unwrap();
     let last = p1.last().unwrap();
-    let p2 = activities::timeline(&pool, ws, LeadId(lead), Some((last.occurred_at, last.id)), 50).await.unwrap();
+    let p2 = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), Some((last.occurred_at, last.id)), 50).await.unwrap();
     assert_eq!(p1.len() + p2.len(), t.len());
     assert!(p2.iter().all(|a| !p1.iter().any(|b| b.id == a.id)));
     // The workspace feed has them too, and no other workspace sees them.
-    assert_eq!(activities::feed(&pool, ws, None, 200).await.unwrap().len(), t.len());
+    assert_eq!(activities::feed(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, None, 200).await.unwrap().len(), t.len());
     let (_, other) = owner_workspace(&engine, "Other").await;
-    assert!(activities::timeline(&pool, other, LeadId(lead), None, 50).await.unwrap().is_empty());
+    assert!(activities::timeline(&mut *engine::db::tenant(&pool, other).await.unwrap(), other, LeadId(lead), None, 50).await.unwrap().is_empty());
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -363,11 +363,11 @@ async fn decay_detection_moves_silent_leads_by_the_clock_it_is_given_once(pool: 
 async fn dashboard_counts_come_from_the_database_and_change_with_it(pool: PgPool) {
     let s = scene(&pool).await;
     let now = Utc::now();
-    let before = dashboard::counts_at(&pool, s.ws, now).await.unwrap();
+    let before = dashboard::counts_at(&mut *engine::db::tenant(&pool, s.ws).await.unwrap(), s.ws, now).await.unwrap();
     assert_eq!((before.replies_attention, before.meetings_this_week, before.leads), (0, 0, 1));
     record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
     meetings::book(&s.engine, s.ws, LeadId(s.lead), "manual", None, None, Some(s.u)).await.unwrap();
-    let after = dashboard::counts_at(&pool, s.ws, now + Duration::seconds(1)).await.unwrap();
+    let after = dashboard::counts_at(&mut *engine::db::tenant(&pool, s.ws).await.unwrap(), s.ws, now + Duration::seconds(1)).await.unwrap();
     assert_eq!(after.replies_attention, 1);
     assert_eq!(after.replies_unread, 1);
     assert_eq!(after.meetings_this_week, 1);

@@ -57,7 +57,7 @@ fn header(m: &ReceivedMessage, name: &str) -> Option<String> {
 
 /// A mailbox on the sink whose password and DKIM key are sealed as the app seals them.
 async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, sink: &SmtpSink, imap_port: u16, key: &DkimPrivateKey) -> Uuid {
-    let id = mailbox(&engine.pool, ws, "sam@northwind.com.au", 500).await;
+    let id = mailbox(engine.owner_pool(), ws, "sam@northwind.com.au", 500).await;
     let seal = |field: &str, text: &str| engine.settings.secrets.seal(&secret_context(ws, MailboxId(id), field), text.as_bytes());
     sqlx::query(
         "update mailboxes set smtp_port = $3, smtp_username = 'sam@northwind.com.au', smtp_password = $4,
@@ -72,7 +72,7 @@ async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, sink: &SmtpSink, imap_po
     .bind(i32::from(imap_port))
     .bind(key.algorithm().as_str())
     .bind(seal("dkim_key", &key.to_pem()))
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await
     .unwrap();
     id

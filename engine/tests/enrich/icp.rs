@@ -24,14 +24,14 @@ pub async fn user(pool: &PgPool, name: &str) -> UserId {
 
 /// A workspace owned by a new user, as the app creates one.
 pub async fn owned_workspace(engine: &Engine, name: &str) -> (UserId, WorkspaceId) {
-    let owner = user(&engine.pool, name).await;
+    let owner = user(engine.owner_pool(), name).await;
     let ws = engine::flows::workspaces::create(engine, owner, name).await.unwrap();
     (owner, ws)
 }
 
 pub async fn member(engine: &Engine, ws: WorkspaceId, role: Role) -> UserId {
-    let u = user(&engine.pool, role.as_str()).await;
-    let mut conn = engine.pool.acquire().await.unwrap();
+    let u = user(engine.owner_pool(), role.as_str()).await;
+    let mut conn = engine.owner_pool().acquire().await.unwrap();
     engine::store::memberships::upsert(&mut conn, ws, u, role).await.unwrap();
     u
 }

@@ -31,9 +31,9 @@ async fn creator(pool: &PgPool, ws: WorkspaceId) -> UserId {
 
 /// Stores a key the way the Integrations page does (sealed), without the page.
 async fn store_key(engine: &Engine, ws: WorkspaceId, provider: Integration, credential: &Credential) {
-    let by = creator(&engine.pool, ws).await;
+    let by = creator(engine.owner_pool(), ws).await;
     let sealed = credential.seal(&engine.settings.secrets, ws, provider);
-    let mut conn = engine.pool.acquire().await.unwrap();
+    let mut conn = engine.owner_pool().acquire().await.unwrap();
     provider_keys::upsert(&mut conn, ws, provider, &sealed, "9876", None, by).await.unwrap();
     keys_changed(engine, ws).await;
 }

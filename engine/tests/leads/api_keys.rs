@@ -12,7 +12,7 @@ async fn engine(pool: &PgPool) -> Engine {
     let redis = Redis::connect(&url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
     // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
     let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
-    Engine { pool: pool.clone(), redis, settings }
+    Engine::new(pool.clone(), redis, settings)
 }
 
 async fn last_used(pool: &PgPool) -> Option<DateTime<Utc>> {

@@ -1008,7 +1008,7 @@ async fn kpi_targets_are_workspace_settings_with_the_spec_defaults(pool: PgPool)
 async fn engine(pool: &PgPool) -> engine::Engine {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis = engine::cache::Redis::connect(&url, format!("test-{}:", Uuid::new_v4())).await.expect("redis");
-    engine::Engine { pool: pool.clone(), redis, settings: engine::Settings::default() }
+    engine::Engine::new(pool.clone(), redis, engine::Settings::default())
 }
 
 async fn access(pool: &PgPool, ws: WorkspaceId) -> engine::auth::Access {

@@ -14,13 +14,13 @@ use uuid::Uuid;
 
 async fn engine(pool: &PgPool, allow_private: bool) -> Engine {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", Uuid::new_v4())).await.expect("the local Redis");
-    Engine { pool: pool.clone(), redis, settings: Settings { net: NetPolicy::new(allow_private), ..Settings::default() } }
+    Engine::new(pool.clone(), redis, Settings { net: NetPolicy::new(allow_private), ..Settings::default() })
 }
 
 async fn owned_workspace(engine: &Engine) -> (UserId, WorkspaceId) {
     let id: Uuid = sqlx::query_scalar("insert into users (email, name, password_hash) values ($1, 'Owner', 'x') returning id")
         .bind(format!("owner-{}@example.com", Uuid::new_v4()))
-        .fetch_one(&engine.pool)
+        .fetch_one(engine.owner_pool())
         .await
         .unwrap();
     let ws = engine::flows::workspaces::create(engine, UserId(id), "Fieldhouse").await.unwrap();

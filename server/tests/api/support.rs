@@ -37,7 +37,7 @@ pub async fn spawn_app_at(pool: PgPool, mut settings: Settings, public_url: Opti
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
     settings.public_url = base.clone();
-    let engine = Engine { pool: pool.clone(), redis, settings };
+    let engine = Engine::new(pool.clone(), redis, settings);
     let store = session_store(&pool).await.expect("session store");
     // As `serve` does: the job worker runs beside the web app.
     engine::jobs::setup(&pool).await.expect("job tables");

@@ -204,7 +204,7 @@ async fn seed_campaign(pool: &PgPool, wsid: domain::ids::WorkspaceId, leads: i64
     .await
     .unwrap();
     let redis = engine::cache::Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
-    let engine = engine::Engine { pool: pool.clone(), redis, settings: engine::Settings::default() };
+    let engine = engine::Engine::new(pool.clone(), redis, engine::Settings::default());
     let mut settings = domain::campaign::CampaignSettings::new_default("Crash");
     settings.sender_name = "Sam Carter".into();
     settings.sender_company = "Northwind Growth".into();
