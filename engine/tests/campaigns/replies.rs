@@ -489,7 +489,7 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
     let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
     assert!(shadow, "the demo never sends for real");
-    let c = dashboard::counts(&pool, ws).await.unwrap();
+    let c = dashboard::counts(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws).await.unwrap();
     assert!(c.replies_attention >= 2 && c.meetings_this_week == 1, "{c:?}");
     // Seeding again changes nothing.
     engine::flows::demo::seed(&engine).await.unwrap();

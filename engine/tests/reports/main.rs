@@ -1011,9 +1011,17 @@ async fn engine(pool: &PgPool) -> engine::Engine {
     engine::Engine::new(pool.clone(), redis, engine::Settings::default())
 }
 
+/// A viewer of the workspace, resolved as a request would resolve it.
 async fn access(pool: &PgPool, ws: WorkspaceId) -> engine::auth::Access {
-    let user: Uuid = sqlx::query_scalar("select created_by from workspaces where id = $1").bind(ws.0).fetch_one(pool).await.unwrap();
-    engine::auth::Access { user: domain::ids::UserId(user), workspace: ws, role: domain::account::Role::Viewer }
+    let user: Uuid = sqlx::query_scalar("insert into users (email, name, password_hash) values ($1, 'Viewer', 'x') returning id")
+        .bind(format!("viewer-{}@example.com", Uuid::new_v4()))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, 'viewer')").bind(ws.0).bind(user).execute(pool).await.unwrap();
+    let access = engine::auth::Access::resolve(&engine(pool).await, domain::ids::UserId(user), ws).await.unwrap();
+    assert_eq!(access.role, domain::account::Role::Viewer);
+    access
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
