@@ -4,8 +4,10 @@
 //! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation.
 //! `secrets` seals provider keys at rest; `integrations` decides which client (real or sandbox)
 //! plays each provider for a workspace. Callers (server
-//! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
-//! return a domain type.
+//! functions in `app`, axum handlers in `server`) stay thin: resolve the caller's
+//! `auth::Access` once, call one function here with it, return a domain type. The database is
+//! reached through `Engine::tenant` / `Access::tenant` (row-level security) or, for cross-tenant
+//! work only, `Engine::owner_pool` (see `db`).
 
 pub mod ai_spend;
 pub mod auth;

@@ -58,13 +58,14 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
     s.physical_address = "1 George St, Sydney NSW 2000".into();
     s.time_zone = "UTC".into();
     s.window = SendingWindow::new(WeekdaySet::ALL, TimeRange::hours(0, 24)?, WeekdaySet::ALL, vec![TimeRange::hours(0, 24)?], 240)?;
-    let campaign = engine::flows::campaigns::create(engine, user, ws, s).await?;
-    engine::flows::campaigns::set_status(engine, user, ws, campaign, CampaignStatus::Active).await?;
-    engine::flows::campaigns::enroll(engine, user, ws, campaign, &Default::default()).await?;
+    let access = engine::auth::Access::resolve(engine, user, ws).await?;
+    let campaign = engine::flows::campaigns::create(engine, &access, s).await?;
+    engine::flows::campaigns::set_status(engine, &access, campaign, CampaignStatus::Active).await?;
+    engine::flows::campaigns::enroll(engine, &access, campaign, &Default::default()).await?;
     engine::flows::drafts::draft_campaign(engine, ws, campaign, chrono::Utc::now()).await?;
     if approve {
-        let batch = engine::flows::drafts::freeze_batch(engine, user, ws, Some(campaign), i64::try_from(leads)?).await?;
-        engine::flows::drafts::execute_batch(engine, user, ws, batch.id).await?;
+        let batch = engine::flows::drafts::freeze_batch(engine, &access, Some(campaign), i64::try_from(leads)?).await?;
+        engine::flows::drafts::execute_batch(engine, &access, batch.id).await?;
         sqlx::query("update outbox set not_before = now() - interval '1 minute' where client_id = $1").bind(ws.0).execute(engine.owner_pool()).await?;
     }
     for (i, (smtp, imap)) in mailboxes.iter().enumerate() {
@@ -152,6 +153,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
 
     let t = Instant::now();
     let queued = seed(engine, drafts, false, &[]).await?;
+    let access = engine::auth::Access::resolve(engine, queued.user, queued.workspace).await?;
     eprintln!("seeded {drafts} pending drafts in {:.1} s", t.elapsed().as_secs_f64());
     let mut times = Vec::new();
     let mut after = None;
@@ -159,7 +161,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
         // The first page most of the time (what the queue opens on), then pages further in.
         let cursor = if i % 4 == 3 { after.clone() } else { None };
         let t = Instant::now();
-        let page = engine::flows::drafts::queue(engine, queued.user, queued.workspace, Some(queued.campaign), cursor, 50).await?;
+        let page = engine::flows::drafts::queue(engine, &access, Some(queued.campaign), cursor, 50).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         after = page.next.or(after);
         if i == 0 {

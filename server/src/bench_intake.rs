@@ -44,14 +44,15 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     // sent here, nothing is delivered).
     let seeded = crate::bench_dispatch::seed(engine, replies, false, &[]).await?;
     let ws = seeded.workspace;
+    let access = engine::auth::Access::resolve(engine, seeded.user, ws).await?;
     // A bulk approval takes at most MAX_BATCH drafts: approve in batches until none wait.
     loop {
-        let batch = match engine::flows::drafts::freeze_batch(engine, seeded.user, ws, Some(seeded.campaign), engine::flows::drafts::MAX_BATCH).await {
+        let batch = match engine::flows::drafts::freeze_batch(engine, &access, Some(seeded.campaign), engine::flows::drafts::MAX_BATCH).await {
             Ok(b) => b,
             Err(engine::Error::Invalid(_)) => break,
             Err(e) => return Err(e.into()),
         };
-        engine::flows::drafts::execute_batch(engine, seeded.user, ws, batch.id).await?;
+        engine::flows::drafts::execute_batch(engine, &access, batch.id).await?;
     }
     sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '2 days' where client_id = $1").bind(ws.0).execute(engine.owner_pool()).await?;
     let sent: Vec<(String, String)> = sqlx::query_as("select message_id, to_address from outbox where client_id = $1 order by to_address").bind(ws.0).fetch_all(engine.owner_pool()).await?;

@@ -238,7 +238,8 @@ async fn queue_drafting(engine: &engine::Engine, ws: domain::ids::WorkspaceId, i
 pub async fn list_campaigns(workspace: String, #[server(default)] include_archived: bool) -> Result<Vec<CampaignRow>, AppError> {
     respond(async {
         let me = user().await?;
-        let rows = engine::flows::campaigns::list(&engine()?, me, workspace_id(&workspace)?, include_archived).await?;
+        let engine = engine()?;
+        let rows = engine::flows::campaigns::list(&engine, &access(&engine, me, &workspace).await?, include_archived).await?;
         Ok(rows
             .into_iter()
             .map(|c| CampaignRow { id: c.id.to_string(), name: c.name, status: c.status, leads: c.leads, pending_drafts: c.pending_drafts, sent: c.sent, created_at: c.created_at })
@@ -253,8 +254,8 @@ pub async fn get_campaign(workspace: String, campaign: String) -> Result<Campaig
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
-        let c = engine::flows::campaigns::get(&engine, me, ws, campaign_id(&campaign)?).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
+        let c = engine::flows::campaigns::get(&engine, &access, campaign_id(&campaign)?).await?;
         Ok(CampaignView { id: c.id.to_string(), status: c.status, form: CampaignForm::from_settings(&c.settings), created_at: c.created_at, activated_at: c.activated_at })
     })
     .await
@@ -267,8 +268,8 @@ pub async fn create_campaign(workspace: String, form: CampaignForm) -> Result<St
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
         // Membership first: a stranger learns nothing from validation messages.
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
-        let id = engine::flows::campaigns::create(&engine, me, ws, form.to_settings()?).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let id = engine::flows::campaigns::create(&engine, &access, form.to_settings()?).await?;
         Ok(id.to_string())
     })
     .await
@@ -280,9 +281,9 @@ pub async fn update_campaign(workspace: String, campaign: String, form: Campaign
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let id = campaign_id(&campaign)?;
-        Ok(engine::flows::campaigns::update(&engine, me, ws, id, form.to_settings()?).await?)
+        Ok(engine::flows::campaigns::update(&engine, &access, id, form.to_settings()?).await?)
     })
     .await
 }
@@ -294,13 +295,13 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let id = campaign_id(&campaign)?;
         let to = match status.trim() {
             "resume" => CampaignStatus::Active,
             s => s.parse::<CampaignStatus>().map_err(|e| invalid(capitalise(&e.to_string())))?,
         };
-        let now = engine::flows::campaigns::set_status(&engine, me, ws, id, to).await?;
+        let now = engine::flows::campaigns::set_status(&engine, &access, id, to).await?;
         if now == CampaignStatus::Active {
             queue_drafting(&engine, ws, id).await;
         }
@@ -316,10 +317,10 @@ pub async fn enroll_leads(workspace: String, campaign: String, #[server(default)
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let id = campaign_id(&campaign)?;
         let (filter, _, _) = crate::api::leads::filter_of(&query)?;
-        let added = engine::flows::campaigns::enroll(&engine, me, ws, id, &filter).await?;
+        let added = engine::flows::campaigns::enroll(&engine, &access, id, &filter).await?;
         if added > 0 {
             queue_drafting(&engine, ws, id).await;
         }

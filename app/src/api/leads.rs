@@ -115,7 +115,8 @@ pub async fn score_leads(workspace: String) -> Result<u64, AppError> {
 pub async fn add_lead(workspace: String, #[server(default)] lead: domain::leads::LeadInput) -> Result<String, AppError> {
     respond(async {
         let me = user().await?;
-        let id = engine::flows::leads::add_manual(&engine()?, me, workspace_id(&workspace)?, lead).await?;
+        let engine = engine()?;
+        let id = engine::flows::leads::add_manual(&engine, &access(&engine, me, &workspace).await?, lead).await?;
         Ok(id.to_string())
     })
     .await

@@ -49,7 +49,8 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
 pub async fn rename_workspace(workspace: String, name: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::workspaces::rename(&engine()?, me, workspace_id(&workspace)?, &name).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::rename(&engine, &access(&engine, me, &workspace).await?, &name).await?)
     })
     .await
 }
@@ -58,7 +59,8 @@ pub async fn rename_workspace(workspace: String, name: String) -> Result<(), App
 pub async fn delete_workspace(workspace: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        engine::flows::workspaces::delete(&engine()?, me, workspace_id(&workspace)?).await?;
+        let engine = engine()?;
+        engine::flows::workspaces::delete(&engine, &access(&engine, me, &workspace).await?).await?;
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -92,7 +94,8 @@ pub async fn invite_member(workspace: String, email: String, role: String) -> Re
     respond(async {
         let me = user().await?;
         let role = Role::parse(&role)?;
-        Ok(engine::flows::workspaces::invite(&engine()?, me, workspace_id(&workspace)?, &email, role).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::invite(&engine, &access(&engine, me, &workspace).await?, &email, role).await?)
     })
     .await
 }
@@ -102,7 +105,8 @@ pub async fn revoke_invitation(workspace: String, invitation: String) -> Result<
     respond(async {
         let me = user().await?;
         let id = invitation.parse().map_err(|_| AppError::not_found("invitation"))?;
-        Ok(engine::flows::workspaces::revoke_invitation(&engine()?, me, workspace_id(&workspace)?, id).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::revoke_invitation(&engine, &access(&engine, me, &workspace).await?, id).await?)
     })
     .await
 }
@@ -113,7 +117,8 @@ pub async fn change_role(workspace: String, member: String, role: String) -> Res
         let me = user().await?;
         let target = member.parse().map_err(|_| AppError::not_found("member"))?;
         let role = Role::parse(&role)?;
-        Ok(engine::flows::workspaces::change_role(&engine()?, me, workspace_id(&workspace)?, target, role).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::change_role(&engine, &access(&engine, me, &workspace).await?, target, role).await?)
     })
     .await
 }
@@ -123,7 +128,8 @@ pub async fn remove_member(workspace: String, member: String) -> Result<(), AppE
     respond(async {
         let me = user().await?;
         let target = member.parse().map_err(|_| AppError::not_found("member"))?;
-        Ok(engine::flows::workspaces::remove_member(&engine()?, me, workspace_id(&workspace)?, target).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::remove_member(&engine, &access(&engine, me, &workspace).await?, target).await?)
     })
     .await
 }
@@ -162,7 +168,8 @@ pub async fn audit_log(workspace: String) -> Result<Vec<AuditEntry>, AppError> {
 pub async fn get_drafting_policy(workspace: String) -> Result<DraftingPolicy, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::workspaces::drafting_policy(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::drafting_policy(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -175,7 +182,8 @@ pub async fn set_drafting_policy(workspace: String, permission_mode: String, gua
             permission_mode: permission_mode.parse().map_err(|e: domain::campaign::CampaignError| engine::Error::Invalid(e.to_string()))?,
             guard_mode: guard_mode.parse().map_err(engine::Error::Invalid)?,
         };
-        Ok(engine::flows::workspaces::set_drafting_policy(&engine()?, me, workspace_id(&workspace)?, policy).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::set_drafting_policy(&engine, &access(&engine, me, &workspace).await?, policy).await?)
     })
     .await
 }

@@ -1,5 +1,23 @@
 //! Authentication and authorisation: passwords, login throttling, sessions' user lookup and
 //! the role check every server function and route goes through.
+//!
+//! One way to authorise (issue 12 §4): the edge (a server function in `app`, an axum handler in
+//! `server`) turns the session's user and the workspace in the URL into an [`Access`] once —
+//! [`Access::resolve`], one membership read, `NotFound` for a non-member — and hands `&Access` to
+//! the flow. The flow checks the action it performs with [`Access::require`] (a pure check of
+//! the role: `Forbidden`, never a second lookup) and opens its database scope with
+//! [`Access::tenant`], so scope and role travel together:
+//!
+//! ```ignore
+//! let access = Access::resolve(&engine, me, ws).await?;      // edge
+//! engine::flows::campaigns::create(&engine, &access, settings).await?;
+//! // in the flow:
+//! access.require(Action::EditCampaigns)?;
+//! let mut tx = access.tenant(engine).await?;
+//! ```
+//!
+//! [`authorize`] is resolve-then-require, for an edge that checks an action before reading its
+//! input (so a viewer gets 403 before a malformed form gets 422).
 
 pub mod password;
 pub mod throttle;

@@ -7,7 +7,7 @@
 //! set`). Every change is audited in its own transaction. Sending and enrichment read the status
 //! at their own just-in-time checks, so a `past_due` stops them at the next message.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::providers::stripe::{CheckoutRequest, StripeClient, StripeConfig};
 use crate::store::{audit, billing, users};
 use crate::{Engine, Error, Result};
@@ -39,8 +39,9 @@ fn provider_error(e: crate::providers::ProviderError) -> Error {
 
 /// The Billing page (owner and admin): plan, status, usage against each limit from the data,
 /// every tier for the upgrade path, and the invoices when Stripe is configured.
-pub async fn overview(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<BillingOverview> {
-    let access = authorize(engine, user, ws, Action::ViewBilling).await?;
+pub async fn overview(engine: &Engine, access: &Access) -> Result<BillingOverview> {
+    access.require(Action::ViewBilling)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let row = billing::get(&mut tx, ws, false).await?.ok_or(Error::NotFound("workspace"))?;
     let period_start = row.credits_reset_at - chrono::Months::new(1);
@@ -117,8 +118,9 @@ pub async fn overview(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<
 
 /// Starts a Stripe Checkout for `tier` (the owner): returns the hosted page to send them to.
 /// Nothing changes here; `checkout.session.completed` does the rest.
-pub async fn start_checkout(engine: &Engine, user: UserId, ws: WorkspaceId, tier: Tier, email: Option<&str>) -> Result<String> {
-    authorize(engine, user, ws, Action::ManageBilling).await?;
+pub async fn start_checkout(engine: &Engine, access: &Access, tier: Tier, email: Option<&str>) -> Result<String> {
+    access.require(Action::ManageBilling)?;
+    let ws = access.workspace;
     let (config, client) = stripe(engine)?;
     let mut conn = engine.tenant(ws).await?;
     let row = billing::get(&mut conn, ws, false).await?.ok_or(Error::NotFound("workspace"))?;
@@ -142,8 +144,9 @@ pub async fn start_checkout(engine: &Engine, user: UserId, ws: WorkspaceId, tier
 }
 
 /// Opens the Stripe Customer Portal for the workspace's customer (the owner).
-pub async fn open_portal(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<String> {
-    authorize(engine, user, ws, Action::ManageBilling).await?;
+pub async fn open_portal(engine: &Engine, access: &Access) -> Result<String> {
+    access.require(Action::ManageBilling)?;
+    let ws = access.workspace;
     let (_, client) = stripe(engine)?;
     let mut conn = engine.tenant(ws).await?;
     let row = billing::get(&mut conn, ws, false).await?.ok_or(Error::NotFound("workspace"))?;

@@ -19,7 +19,7 @@
 //! What this module must not do: trust anything in the body before the signature matched, or
 //! touch a workspace other than the one the URL names.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::flows::meetings;
 use crate::store::activities::{self, NewActivity};
 use crate::store::webhook_events::{self, NewEvent, Outcome};
@@ -27,7 +27,7 @@ use crate::{Engine, Error, Result};
 use chrono::{DateTime, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::integrations::{BookingProvider, BookingWebhookView};
 use domain::leads::LeadId;
 use hmac::{Hmac, Mac};
@@ -332,8 +332,9 @@ pub fn webhook_url(engine: &Engine, ws: WorkspaceId, provider: BookingProvider) 
 
 /// Both booking webhooks of the workspace with their secrets (owners and admins only: the
 /// secret is what lets a caller book meetings on the workspace's leads).
-pub async fn views(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<BookingWebhookView>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn views(engine: &Engine, access: &Access) -> Result<Vec<BookingWebhookView>> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let rows = webhook_events::secrets(&mut *access.tenant(engine).await?, access.workspace).await?;
     let mut out = Vec::new();
     for provider in BookingProvider::ALL {
@@ -354,8 +355,9 @@ pub async fn views(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec
 
 /// Makes the workspace's signing secret for `provider`, or replaces it: from this moment on
 /// only the new one verifies. Audited without the secret.
-pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<BookingWebhookView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn rotate_secret(engine: &Engine, access: &Access, provider: &str) -> Result<BookingWebhookView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = BookingProvider::parse(provider).ok_or_else(|| Error::Invalid("Unknown booking provider: choose Cal.com or Calendly".into()))?;
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
@@ -377,7 +379,7 @@ pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, provi
     )
     .await?;
     tx.commit().await?;
-    views(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("booking webhook"))
+    views(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("booking webhook"))
 }
 
 #[cfg(test)]

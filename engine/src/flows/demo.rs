@@ -68,14 +68,15 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     use chrono::{Duration, Utc};
     use domain::campaign::{CampaignSettings, CampaignStatus};
     let (u, ws) = (demo.user, demo.workspace);
+    let access = crate::auth::Access::resolve(engine, u, ws).await?;
     let mut settings = CampaignSettings::new_default("Q1 Logistics decision makers");
     settings.sender_name = "Alex Morgan".into();
     settings.sender_company = "Northwind Growth".into();
     settings.physical_address = "Level 5, 1 George St, Sydney NSW 2000".into();
-    let campaign = crate::flows::campaigns::create(engine, u, ws, settings).await?;
-    crate::flows::campaigns::set_status(engine, u, ws, campaign, CampaignStatus::Active).await?;
+    let campaign = crate::flows::campaigns::create(engine, &access, settings).await?;
+    crate::flows::campaigns::set_status(engine, &access, campaign, CampaignStatus::Active).await?;
     let filter = domain::leads::LeadFilter { status: Some(domain::lead_status::LeadStatus::Scored), ..Default::default() };
-    crate::flows::campaigns::enroll(engine, u, ws, campaign, &filter).await?;
+    crate::flows::campaigns::enroll(engine, &access, campaign, &filter).await?;
     let insert_mailbox = sqlx::query(
         "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, daily_cap, ramp_start, ramp_step)
          values ($1, 'alex@northwind-growth.example', 'Alex Morgan', 'smtp.northwind-growth.example', 587, 'starttls', 50, 50, 0)
@@ -96,14 +97,14 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     };
     in_workspace(engine, ws, sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
     crate::flows::drafts::draft_campaign(engine, ws, campaign, started).await?;
-    let queue = crate::flows::drafts::queue(engine, u, ws, Some(campaign), None, 200).await?;
+    let queue = crate::flows::drafts::queue(engine, &access, Some(campaign), None, 200).await?;
     // Most first touches approved and sent; the rest wait in the approval queue.
     let approve: Vec<domain::ids::DraftId> = queue.drafts.iter().take(queue.drafts.len().saturating_sub(4)).map(|d| domain::ids::DraftId(d.id)).collect();
     if approve.is_empty() {
         return Ok(());
     }
-    let batch = crate::flows::drafts::freeze_selection(engine, u, ws, &approve).await?;
-    crate::flows::drafts::execute_batch(engine, u, ws, batch.id).await?;
+    let batch = crate::flows::drafts::freeze_selection(engine, &access, &approve).await?;
+    crate::flows::drafts::execute_batch(engine, &access, batch.id).await?;
     in_workspace(engine, ws, sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
     in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0)).await?;
     let dispatcher = crate::dispatch::Dispatcher {

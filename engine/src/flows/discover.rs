@@ -11,7 +11,7 @@
 //! does. Which searcher to use is the caller's choice (the server passes the sandbox playing
 //! Apollo until keys are configured); this module does not pick providers.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::ledger::{CostSink, PgLedger, UnitCosts};
 use crate::providers::metered::{LedgerScope, Metered};
 use crate::providers::sandbox::Sandbox;
@@ -20,7 +20,7 @@ use crate::store::{audit, leads as store};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::icp::WorkspaceIcp;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::leads::{LeadId, LeadSource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -141,8 +141,9 @@ pub fn search_query(icp: &WorkspaceIcp, page: u32, per_page: u32) -> PeopleSearc
 
 /// Finds up to `wanted` people fitting the workspace's ICP (members and above), adds the new
 /// ones as leads and queues their enrichment.
-pub async fn discover(engine: &Engine, discoverer: &Discoverer, user: UserId, ws: WorkspaceId, wanted: u32) -> Result<DiscoveryReport> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn discover(engine: &Engine, discoverer: &Discoverer, access: &Access, wanted: u32) -> Result<DiscoveryReport> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
     if wanted == 0 || wanted > MAX_WANTED {
         return Err(Error::Invalid(format!("Ask for between 1 and {MAX_WANTED} people")));
     }

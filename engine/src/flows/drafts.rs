@@ -16,7 +16,7 @@
 //! rather than left to block the cadence.
 
 use crate::ai_spend::LimitedModel;
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::drafting::{self, LeadVars, Sender};
 use crate::integrations::{self, LanguageModel};
 use crate::store::campaigns::{self, Enrolled};
@@ -547,8 +547,10 @@ fn changed() -> Error {
 }
 
 /// Approves one draft as the reviewer saw it (`seen_hash`), and queues it for sending.
-pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn approve(engine: &Engine, access: &Access, id: DraftId, seen_hash: &str) -> Result<()> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let mut tx = engine.tenant(ws).await?;
     if !drafts::approve(&mut tx, ws, id, seen_hash, user, None).await? {
         return Err(not_found_or_changed(engine, ws, id).await);
@@ -571,8 +573,10 @@ async fn not_found_or_changed(engine: &Engine, ws: WorkspaceId, id: DraftId) -> 
 
 /// Rejects a draft with a reason (required), remembers it for the lead, and drafts the touch
 /// again with another template.
-pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, reason: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn reject(engine: &Engine, access: &Access, id: DraftId, reason: &str) -> Result<()> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::Invalid("Say why the draft is rejected: the next draft for this lead learns from it".into()));
@@ -628,8 +632,10 @@ async fn draft_campaign_lead(engine: &Engine, ws: WorkspaceId, id: CampaignId, l
 }
 /// Edit then approve: the reviewer's text replaces the draft's (the original is kept once for
 /// the diff), and the edited version is what is approved and sent.
-pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn edit_and_approve(engine: &Engine, access: &Access, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let (subject_a, subject_b, body) = (subject_a.trim(), subject_b.trim(), body.trim());
     if body.is_empty() {
         return Err(Error::Invalid("The message body cannot be empty".into()));
@@ -671,8 +677,10 @@ pub const MAX_BATCH: i64 = 2_000;
 
 /// Freezes the pending drafts of a campaign (or all) — their ids and content hashes — for a
 /// bulk approval the reviewer confirms next.
-pub async fn freeze_batch(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, limit: i64) -> Result<FrozenBatch> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn freeze_batch(engine: &Engine, access: &Access, campaign: Option<CampaignId>, limit: i64) -> Result<FrozenBatch> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let items = drafts::pending_items(&mut *engine.tenant(ws).await?, ws, campaign, limit.clamp(1, MAX_BATCH)).await?;
     if items.is_empty() {
         return Err(Error::Invalid("There is nothing pending to approve".into()));
@@ -694,8 +702,10 @@ pub struct BatchOutcome {
 
 /// Executes a frozen batch — once. Only drafts still pending with their frozen hash are
 /// approved; a second execution, or one after expiry, is refused and changes nothing.
-pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: BatchId) -> Result<BatchOutcome> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn execute_batch(engine: &Engine, access: &Access, id: BatchId) -> Result<BatchOutcome> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let mut tx = engine.tenant(ws).await?;
     let Some(items) = drafts::claim_batch(&mut tx, ws, id, Utc::now()).await? else {
         return Err(Error::Conflict("This bulk approval was already carried out or has expired; select the drafts again".into()));
@@ -711,15 +721,18 @@ pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: B
 }
 
 /// The approval queue page.
-pub async fn queue(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<drafts::QueueCursor>, limit: i64) -> Result<drafts::QueuePage> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn queue(engine: &Engine, access: &Access, campaign: Option<CampaignId>, after: Option<drafts::QueueCursor>, limit: i64) -> Result<drafts::QueuePage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
     drafts::queue(&mut *engine.tenant(ws).await?, ws, campaign, after, limit).await
 }
 
 /// Freezes the reviewer's selection (only drafts of this workspace still pending) for a bulk
 /// approval confirmed next, like [`freeze_batch`].
-pub async fn freeze_selection(engine: &Engine, user: UserId, ws: WorkspaceId, ids: &[DraftId]) -> Result<FrozenBatch> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn freeze_selection(engine: &Engine, access: &Access, ids: &[DraftId]) -> Result<FrozenBatch> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     if ids.len() as i64 > MAX_BATCH {
         return Err(Error::Invalid(format!("Select at most {MAX_BATCH} drafts at once")));
     }

@@ -285,7 +285,7 @@ async fn audit_reply(tx: &mut sqlx::PgConnection, access: &Access, action: &str,
 
 /// Re-classifies a reply by hand; the new class's action follows (see `flows::replies`).
 pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass) -> Result<()> {
-    crate::flows::replies::reclassify(engine, access.workspace, access.user, reply, class).await
+    crate::flows::replies::reclassify(engine, access, reply, class).await
 }
 
 /// Archives a reply: it leaves every tab but All's archive.

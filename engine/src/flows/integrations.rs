@@ -8,7 +8,7 @@
 //! when the provider's key is first stored, sealed per workspace and provider. Clay callbacks are
 //! correlated in Redis here; sender events in `flows::sender_events`.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::ai_spend::AiError;
 use crate::integrations::{self, callback_context, real_client, Credential, RealClient};
 use crate::providers::llm::Prompt;
@@ -17,7 +17,7 @@ use crate::providers::clay_inbox::RedisClayInbox;
 use crate::store::{audit, provider_keys};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use crate::net::NetError;
 use crate::providers::ProviderError;
 use domain::integrations::{last4, parse_credential, ConnectionTest, CredentialInput, Integration, IntegrationView};
@@ -26,8 +26,9 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 /// Every provider with its state for the workspace.
-pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<IntegrationView>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<IntegrationView>> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let rows = provider_keys::list(&mut *access.tenant(engine).await?, access.workspace).await?;
     let mut out = Vec::new();
     for provider in Integration::ALL {
@@ -79,8 +80,9 @@ fn new_callback_token() -> String {
 
 /// Sets or replaces the workspace's key for `provider` (`extra`: Clay's table auth token).
 /// Invalid input changes nothing. Returns the provider's new view.
-pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str, key: &str, extra: Option<&str>) -> Result<IntegrationView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_key(engine: &Engine, access: &Access, provider: &str, key: &str, extra: Option<&str>) -> Result<IntegrationView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let input = parse_credential(provider, key, extra).map_err(|e| Error::Invalid(e.to_string()))?;
     // The connect-time check (`crate::net`) is the real guard; this one says so while the
@@ -118,13 +120,14 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     .await?;
     tx.commit().await?;
     integrations::keys_changed(engine, ws).await;
-    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+    list(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
 }
 
 /// Replaces the webhook token of `provider` (Clay, Instantly, Smartlead): the URL Settings shows
 /// changes and the old one answers 404 from now on. Audited without the token.
-pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<IntegrationView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn rotate_webhook_token(engine: &Engine, access: &Access, provider: &str) -> Result<IntegrationView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     if !provider.has_webhook() {
         return Err(Error::Invalid(format!("{} has no webhook URL", provider.label())));
@@ -148,13 +151,14 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
     )
     .await?;
     tx.commit().await?;
-    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+    list(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
 }
 
 /// Removes the workspace's key: the provider falls back to the installation's key or the
 /// sandbox. For Clay the callback URL stops working too.
-pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn remove_key(engine: &Engine, access: &Access, provider: &str) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let mut tx = engine.tenant(ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?.ok_or(Error::NotFound("provider key"))?;
@@ -179,8 +183,9 @@ pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider
 
 /// One cheap real call with the key the workspace would use (its own, else the
 /// installation's); the provider's typed error, in words, when it fails.
-pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<ConnectionTest> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn test_connection(engine: &Engine, access: &Access, provider: &str) -> Result<ConnectionTest> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let sources = integrations::sources(engine, access.workspace).await?;
     let credential = match sources.get(&provider) {

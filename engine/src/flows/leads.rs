@@ -1,17 +1,19 @@
 //! Leads added by hand, and what enrichment did for one lead.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::{audit, leads};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::leads::{EnrichmentHistory, EnrichmentStep, LeadId, LeadInput, LeadSource};
 use serde_json::json;
 
 /// Adds one lead typed into the app, validated exactly like a CSV row, then queues it for
 /// enrichment (the worker scores it afterwards).
-pub async fn add_manual(engine: &Engine, user: UserId, ws: WorkspaceId, input: LeadInput) -> Result<LeadId> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn add_manual(engine: &Engine, access: &Access, input: LeadInput) -> Result<LeadId> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let user = access.user;
     let lead = input
         .validate()
         .map_err(|errors| Error::Invalid(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;

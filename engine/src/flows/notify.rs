@@ -11,9 +11,9 @@
 use crate::email::smtp::{SmtpError, SmtpMailer, SmtpSettings};
 use crate::store::{audit, memberships, notifications, replies};
 use crate::store::notifications::Channel;
-use crate::{auth::authorize, Engine, Error, Result};
+use crate::{auth::Access, Engine, Error, Result};
 use domain::account::{Action, Role};
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::notify::{parse_slack_webhook, NotificationSettings, ReplyNotice};
 use serde_json::json;
 use std::time::Duration;
@@ -93,8 +93,8 @@ fn slack_context(ws: WorkspaceId) -> Vec<u8> {
 }
 
 /// The workspace's settings as Settings shows them.
-pub async fn settings(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn settings(engine: &Engine, access: &Access) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
     view(engine, access.workspace).await
 }
 
@@ -104,8 +104,9 @@ async fn view(engine: &Engine, ws: WorkspaceId) -> Result<NotificationSettings> 
 }
 
 /// Stores the Slack incoming webhook (sealed). Invalid input changes nothing.
-pub async fn set_slack(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_slack(engine: &Engine, access: &Access, url: &str) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let url = parse_slack_webhook(url, engine.settings.net.allows_private()).map_err(|e| Error::Invalid(e.to_string()))?;
     engine.settings.net.check_url_host(&url).await.map_err(|e| Error::Invalid(e.to_string()))?;
     let sealed = engine.settings.secrets.seal(&slack_context(ws), url.as_bytes());
@@ -121,8 +122,9 @@ pub async fn set_slack(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str
     view(engine, ws).await
 }
 
-pub async fn remove_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn remove_slack(engine: &Engine, access: &Access) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     notifications::set_slack(&mut tx, ws, None, access.user).await?;
     audit::record(
@@ -134,8 +136,9 @@ pub async fn remove_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Res
     view(engine, ws).await
 }
 
-pub async fn set_email_owners(engine: &Engine, user: UserId, ws: WorkspaceId, on: bool) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_email_owners(engine: &Engine, access: &Access, on: bool) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     notifications::set_email_owners(&mut tx, ws, on, access.user).await?;
     audit::record(
@@ -148,8 +151,8 @@ pub async fn set_email_owners(engine: &Engine, user: UserId, ws: WorkspaceId, on
 }
 
 /// "Send a test message": posts to the stored webhook now and says how it went.
-pub async fn test_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn test_slack(engine: &Engine, access: &Access) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
     let url = slack_url(engine, access.workspace).await?.ok_or_else(|| Error::Invalid("Add a Slack webhook first".into()))?;
     match post_slack(engine, &url, "Agency OS is connected: replies that need attention will be announced here.").await {
         Ok(()) => Ok(()),

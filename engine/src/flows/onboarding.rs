@@ -4,13 +4,13 @@
 //! it as a durable job whose progress is kept in `onboarding_runs` (so a reload or a restart
 //! shows where it is).
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::net::NetPolicy;
 use crate::site::{self, FetchError, ReadLimits, SiteRead};
 use crate::store::{audit, onboarding as store};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use uuid::Uuid;
 use domain::site::derive::{derive_icp, IcpDraft};
 use domain::site::extract::extract;
@@ -86,8 +86,9 @@ impl Discovery {
 /// Starts a discovery run for the workspace (members and above) and queues its job. A private
 /// or malformed address is refused here, at once, with the reason; the job checks every
 /// address again when it connects.
-pub async fn start(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) -> Result<Uuid> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn start(engine: &Engine, access: &Access, url: &str) -> Result<Uuid> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
     let parsed = site::parse_site_url(url).map_err(|e| Error::Invalid(e.to_string()))?;
     engine.settings.net.check_url_host(parsed.as_str()).await.map_err(|e| Error::Invalid(e.to_string()))?;
     let mut tx = engine.tenant(access.workspace).await?;
@@ -159,20 +160,21 @@ async fn progress(engine: &Engine, ws: WorkspaceId, id: Uuid, step: &str, n: usi
 }
 
 /// The workspace's latest run (viewers too).
-pub async fn latest(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Option<store::Run>> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn latest(engine: &Engine, access: &Access) -> Result<Option<store::Run>> {
+    access.require(Action::ViewWorkspace)?;
     store::latest(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 /// Confirm: saves the profile as edited (audited; re-scores the leads when its scoring part
 /// changed, as Settings → ICP does) and records the data-sharing answer with who and when.
-pub async fn confirm(engine: &Engine, user: UserId, ws: WorkspaceId, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn confirm(engine: &Engine, access: &Access, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
     let found = store::get(&mut *access.tenant(engine).await?, access.workspace, run).await?.ok_or(Error::NotFound("onboarding run"))?;
     if found.status != "done" {
         return Err(Error::Invalid("This run has not finished reading the website yet.".into()));
     }
-    let saved = crate::flows::icp::save(engine, user, access.workspace, icp).await?;
+    let saved = crate::flows::icp::save(engine, access, icp).await?;
     let mut tx = engine.tenant(access.workspace).await?;
     store::confirm(&mut tx, access.workspace, run, consent, user).await?;
     audit::record(

@@ -2,12 +2,12 @@
 //! and any message in full — a shadow message shows exactly what would go out, footer and
 //! unsubscribe link included (its token redacted for viewers). Read-only; every member may look.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::email::unsubscribe;
 use crate::store::outbox::{self, PageRow};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{OutboxId, UserId, WorkspaceId};
+use domain::ids::OutboxId;
 use domain::sending::{CheckResult, OutboxItem, OutboxMessage, OutboxPage, OUTBOX_STATES};
 
 /// What a viewer sees in place of the unsubscribe token.
@@ -35,8 +35,8 @@ fn item(r: PageRow) -> OutboxItem {
 }
 
 /// Counts per state and the newest rows in `state`.
-pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, state: &str) -> Result<OutboxPage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn page(engine: &Engine, access: &Access, state: &str) -> Result<OutboxPage> {
+    access.require(Action::ViewWorkspace)?;
     let state = state.trim();
     if !OUTBOX_STATES.contains(&state) {
         return Err(Error::Invalid(format!("the outbox state must be one of {}, not {state:?}", OUTBOX_STATES.join(", "))));
@@ -48,8 +48,9 @@ pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, state: &str) -
 }
 
 /// One message as it was (or would be) sent: the body with the compliance footer.
-pub async fn message(engine: &Engine, user: UserId, ws: WorkspaceId, id: OutboxId) -> Result<OutboxMessage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn message(engine: &Engine, access: &Access, id: OutboxId) -> Result<OutboxMessage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
     let m = outbox::message(&mut *access.tenant(engine).await?, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
     // A working token unsubscribes the lead: only those who may change campaigns see one.
     let token = match access.role.can(Action::EditCampaigns) {

@@ -17,7 +17,7 @@
 //! and does nothing. What this module must not do: send anything (the answer goes through the
 //! approval queue and the outbox), or trust the sender's text beyond classifying it.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::flows::signals;
 use crate::store::activities::{self, NewActivity};
 use crate::store::replies::{self, NewReply};
@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
 use domain::cadence::PauseRules;
-use domain::ids::{CampaignId, MailboxId, UserId, WorkspaceId};
+use domain::ids::{CampaignId, MailboxId, WorkspaceId};
 use domain::lead_status::Signal;
 use domain::leads::LeadId;
 use domain::reply::{classify_with, is_auto_submitted_header, Classification, Reply, ReplyClass, ReplyConfig};
@@ -526,8 +526,9 @@ async fn refine(engine: &Engine, ws: WorkspaceId, r: &IncomingReply, rules: &Cla
 
 /// A person sets the reply's class by hand: the correction is kept (`intent_source` = user, the
 /// old class on the activity), and the action of the new class follows.
-pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass) -> Result<()> {
-    authorize(engine, actor, ws, Action::ApproveDrafts).await?;
+pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass) -> Result<()> {
+    access.require(Action::ApproveDrafts)?;
+    let (ws, actor) = (access.workspace, access.user);
     let mut tx = engine.tenant(ws).await?;
     let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
         return Err(Error::NotFound("reply"));

@@ -9,12 +9,12 @@
 //!
 //! What this module must not do: send, or decide anything but "is this contact suppressed".
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::suppressions::{self, Candidates, Entry, Hit, NewEntry, Reason};
 use crate::store::audit;
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::phone::E164;
 use domain::suppression::{
     canonical_domain, canonical_email, canonical_value, EntryKind, ImportReport, ImportRowError, ListedEntry, SuppressionPage, DEFAULT_REGION,
@@ -42,8 +42,9 @@ fn view(e: Entry, can_lift: bool) -> ListedEntry {
 }
 
 /// A page of the workspace's list, newest first, filtered by a search text and a kind.
-pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, search: &str, kind: Option<EntryKind>, page: i64) -> Result<SuppressionPage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn page(engine: &Engine, access: &Access, search: &str, kind: Option<EntryKind>, page: i64) -> Result<SuppressionPage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
     let can_lift = access.role.can(Action::LiftSuppression);
     let mut tx = engine.tenant(ws).await?;
     let (rows, total) = suppressions::search(&mut tx, ws, search, kind, PAGE_SIZE, page.max(0) * PAGE_SIZE).await?;
@@ -72,8 +73,9 @@ fn clean_note(note: Option<&str>) -> Result<Option<&str>> {
 }
 
 /// Adds one entry by hand (audited); false if it was already listed.
-pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<EntryKind>, raw: &str, note: Option<&str>) -> Result<bool> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn add(engine: &Engine, access: &Access, kind: Option<EntryKind>, raw: &str, note: Option<&str>) -> Result<bool> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     let (kind, value) = parse_value(kind, raw)?;
     let note = clean_note(note)?;
     let mut tx = engine.tenant(ws).await?;
@@ -98,8 +100,9 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<En
 }
 
 /// Lifts one entry (admins; audited with what was removed). A person's own opt-out is refused.
-pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, raw: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::LiftSuppression).await?;
+pub async fn remove(engine: &Engine, access: &Access, raw: &str) -> Result<()> {
+    access.require(Action::LiftSuppression)?;
+    let ws = access.workspace;
     let (_, value) = parse_value(None, raw).or_else(|_| Ok::<_, Error>((EntryKind::Email, raw.trim().to_lowercase())))?;
     let mut tx = engine.tenant(ws).await?;
     let Some(removed) = suppressions::remove(&mut tx, ws, &value).await? else {
@@ -158,8 +161,9 @@ fn column(header: &str) -> Option<Column> {
 /// `phone`, or `value` with an optional `kind`; `note`), or without one, a value per line in its
 /// first column, each value's kind guessed from its shape. At most [`IMPORT_MAX_BYTES`] and
 /// [`IMPORT_MAX_VALUES`]; every value that cannot be read is reported with its line.
-pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename: &str, data: &[u8]) -> Result<ImportReport> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn import_csv(engine: &Engine, access: &Access, filename: &str, data: &[u8]) -> Result<ImportReport> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     if data.len() > IMPORT_MAX_BYTES {
         return Err(Error::Invalid(format!("the file is larger than {} MB; split it", IMPORT_MAX_BYTES / (1024 * 1024))));
     }
@@ -256,8 +260,9 @@ pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename
 
 /// The whole list as CSV (`kind,value,reason,source,note,created_at`), which `import_csv` reads
 /// back.
-pub async fn export_csv(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<String> {
-    authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn export_csv(engine: &Engine, access: &Access) -> Result<String> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let entries = suppressions::all(&mut tx, ws).await?;
     tx.commit().await?;

@@ -1,7 +1,7 @@
-//! Workspaces, members and invitations (SPEC §1). Every function takes the caller's `Access`
-//! (already authorised for the action) or authorises itself.
+//! Workspaces, members and invitations (SPEC §1). Every function on an existing workspace takes
+//! the caller's `Access` (resolved once by the edge) and checks its action on it.
 
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::store::{audit, invitations, memberships, users, workspaces};
 use crate::{Engine, Error, Result};
 use chrono::{Duration, Utc};
@@ -35,8 +35,9 @@ pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<Workspa
     Ok(ws)
 }
 
-pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::RenameWorkspace).await?;
+pub async fn rename(engine: &Engine, access: &Access, name: &str) -> Result<()> {
+    access.require(Action::RenameWorkspace)?;
+    let ws = access.workspace;
     let name = WorkspaceName::parse(name)?;
     let mut tx = engine.tenant(ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
@@ -47,8 +48,9 @@ pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
 }
 
 /// The workspace's drafting policy, for anyone who can see the workspace.
-pub async fn drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<DraftingPolicy> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn drafting_policy(engine: &Engine, access: &Access) -> Result<DraftingPolicy> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let policy = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
@@ -57,8 +59,9 @@ pub async fn drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId) -> 
 
 /// Changes the default permission mode of the workspace's campaigns and the quality guard's
 /// mode (owner/admin; audited with before and after). Campaigns with their own mode keep it.
-pub async fn set_drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId, policy: DraftingPolicy) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ConfigureDrafting).await?;
+pub async fn set_drafting_policy(engine: &Engine, access: &Access, policy: DraftingPolicy) -> Result<()> {
+    access.require(Action::ConfigureDrafting)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let before = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     if before == policy {
@@ -71,8 +74,9 @@ pub async fn set_drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId,
     Ok(())
 }
 
-pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::DeleteWorkspace).await?;
+pub async fn delete(engine: &Engine, access: &Access) -> Result<()> {
+    access.require(Action::DeleteWorkspace)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::soft_delete(&mut tx, ws).await?;
@@ -82,8 +86,10 @@ pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()
 }
 
 /// Creates an invitation and returns its one-time link. The token is 256 random bits.
-pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str, role: Role) -> Result<IssuedInvitation> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
+pub async fn invite(engine: &Engine, access: &Access, email: &str, role: Role) -> Result<IssuedInvitation> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
+    let user = access.user;
     let email = LoginEmail::parse(email)?;
     if !access.role.can_assign(role) {
         return Err(Error::Forbidden);
@@ -113,8 +119,9 @@ pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str,
     Ok(IssuedInvitation { invitation, link })
 }
 
-pub async fn revoke_invitation(engine: &Engine, user: UserId, ws: WorkspaceId, id: InvitationId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
+pub async fn revoke_invitation(engine: &Engine, access: &Access, id: InvitationId) -> Result<()> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let inv = invitations::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("invitation"))?;
     if !access.role.can_assign(inv.role) {
@@ -182,8 +189,9 @@ pub async fn accept_invitation(engine: &Engine, user: UserId, token: &str) -> Re
     Ok(ws)
 }
 
-pub async fn change_role(engine: &Engine, user: UserId, ws: WorkspaceId, target: UserId, role: Role) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
+pub async fn change_role(engine: &Engine, access: &Access, target: UserId, role: Role) -> Result<()> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
     let mut tx = engine.tenant(ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if !access.role.can_assign(current) || !access.role.can_assign(role) {
@@ -201,13 +209,10 @@ pub async fn change_role(engine: &Engine, user: UserId, ws: WorkspaceId, target:
     Ok(())
 }
 
-pub async fn remove_member(engine: &Engine, user: UserId, ws: WorkspaceId, target: UserId) -> Result<()> {
+pub async fn remove_member(engine: &Engine, access: &Access, target: UserId) -> Result<()> {
+    let (user, ws) = (access.user, access.workspace);
     // Anyone may leave; removing someone else needs ManageMembers.
-    let access = if target == user {
-        authorize(engine, user, ws, Action::ViewWorkspace).await?
-    } else {
-        authorize(engine, user, ws, Action::ManageMembers).await?
-    };
+    access.require(if target == user { Action::ViewWorkspace } else { Action::ManageMembers })?;
     let mut tx = engine.tenant(ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if target != user && !access.role.can_assign(current) {

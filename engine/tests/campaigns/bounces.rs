@@ -48,8 +48,8 @@ pub(crate) async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domai
     leads(pool, ws, n).await;
     let campaign = active_campaign(engine, u, ws).await;
     drafts::draft_campaign(engine, ws, campaign, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(engine, u, ws, Some(campaign), 5_000).await.unwrap();
-    drafts::execute_batch(engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), Some(campaign), 5_000).await.unwrap();
+    drafts::execute_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(pool).await.unwrap();
     go_live(pool, ws).await;
     let key = engine.settings.unsubscribe_key.clone();
@@ -336,14 +336,14 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     assert_eq!(s.last_error.as_deref(), Some(error.as_str()), "stored where the Mailboxes page can show it");
     assert_eq!((s.uidvalidity, s.last_uid, s.last_success_at), (None, 0, None), "the position did not move");
     // What the Mailboxes page shows each owner: their own mailbox's check, never the other's.
-    let listed = engine::flows::mailboxes::list(&engine, beta_owner, other).await.unwrap();
+    let listed = engine::flows::mailboxes::list(&engine, &engine::auth::Access::resolve(&engine, beta_owner, other).await.unwrap()).await.unwrap();
     let shown = listed.iter().find(|i| i.id == locked).and_then(|i| i.bounce_check.clone()).expect("the check is on the page");
     assert_eq!(shown.error.as_deref(), Some(error.as_str()));
     assert!(shown.summary().starts_with("Bounce check failed: "), "{}", shown.summary());
     // The back-off the poller applies is on the page too: when it will try again.
     assert_eq!((shown.failures_in_a_row, shown.next_try_at), (1, s.next_poll_at));
     assert!(shown.next_try_at.is_some() && shown.summary().contains("next try"), "{}", shown.summary());
-    let acme = engine::flows::mailboxes::list(&engine, u, ws).await.unwrap();
+    let acme = engine::flows::mailboxes::list(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap()).await.unwrap();
     assert_eq!(acme.len(), 1);
     let mine = acme[0].bounce_check.clone().expect("read once");
     assert_eq!((mine.error, mine.bounces, mine.complaints), (None, 1, 0));

@@ -104,9 +104,9 @@ async fn approved_emails_arrive_signed_threaded_and_an_unsubscribe_cancels_the_n
     leads(&pool, ws, 2).await;
     let mut s = settings("Auto");
     s.permission_mode = Some(PermissionMode::Autopilot);
-    let id = campaigns::create(&engine, u, ws, s).await.unwrap();
-    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(&engine, u, ws, id, &Default::default()).await.unwrap();
+    let id = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, &Default::default()).await.unwrap();
     let key = DkimPrivateKey::generate(DkimAlgorithm::Ed25519).unwrap();
     sink_mailbox(&engine, ws, &sink, imap.port(), &key).await;
     go_live(&pool, ws).await;
@@ -185,8 +185,8 @@ async fn a_send_left_in_doubt_is_settled_by_asking_imap_for_its_message_id(pool:
     leads(&pool, ws, 2).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(&engine, u, ws, Some(id), 100).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(id), 100).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     due_now(&pool, ws).await;
     let key = DkimPrivateKey::generate(DkimAlgorithm::Ed25519).unwrap();
     let mb = sink_mailbox(&engine, ws, &sink, imap.port(), &key).await;

@@ -86,9 +86,9 @@ pub async fn active_campaign(engine: &Engine, u: UserId, ws: WorkspaceId) -> Cam
 
 /// An active campaign with these settings and every lead of the workspace enrolled.
 pub async fn active_campaign_with(engine: &Engine, u: UserId, ws: WorkspaceId, s: CampaignSettings) -> CampaignId {
-    let id = campaigns::create(engine, u, ws, s).await.unwrap();
-    campaigns::set_status(engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(engine, u, ws, id, &LeadFilter::default()).await.unwrap();
+    let id = campaigns::create(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, &LeadFilter::default()).await.unwrap();
     id
 }
 
