@@ -46,6 +46,11 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A transaction confined to one workspace by row-level security (see [`tenant`]).
+pub type Tenant = sqlx::Transaction<'static, sqlx::Postgres>;
+/// A transaction run as the owner, across tenants on purpose (see [`across_tenants`]).
+pub type Owner = sqlx::Transaction<'static, sqlx::Postgres>;
+
 /// Switches an open transaction to one workspace: from here to its end it runs as the role
 /// `agency_os_tenant`, under which PostgreSQL's row-level policies show and accept only
 /// `ws`'s rows. Both settings are transaction-local, so the pooled connection comes back clean.
@@ -57,18 +62,24 @@ pub async fn enter(conn: &mut sqlx::PgConnection, ws: domain::ids::WorkspaceId) 
     Ok(())
 }
 
-/// A transaction confined to one workspace (see [`enter`]). Every flow that works for one tenant
-/// opens its transaction here, so a query that forgot its `client_id` filter still cannot see or
-/// change another tenant's rows.
-pub async fn tenant(pool: &PgPool, ws: domain::ids::WorkspaceId) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-    let mut tx = pool.begin().await?;
-    enter(&mut tx, ws).await?;
-    Ok(tx)
+/// A transaction confined to one workspace (see [`enter`]). Every read and write made for one
+/// tenant runs in one (handlers reach it through `Engine::tenant` or `Access::tenant`), so a
+/// query that forgot its `client_id` filter still cannot see or change another tenant's rows.
+///
+/// It costs one round trip: `BEGIN` and both settings go as one simple query (the workspace id
+/// is a UUID, printed as hex digits and hyphens only, so it needs no quoting beyond the quotes).
+/// Dropping it rolls back, which is all a read needs; a write must `commit()`.
+pub async fn tenant(pool: &PgPool, ws: domain::ids::WorkspaceId) -> sqlx::Result<Tenant> {
+    pool.begin_with(format!(
+        "begin; set local role agency_os_tenant; set local agency_os.workspace_id = '{}'",
+        ws.0.hyphenated()
+    ))
+    .await
 }
 
 /// A transaction for work that spans tenants on purpose (claiming due messages of every
 /// workspace, schedules, log-in lookups): it runs as the owner, which the row policies do not
 /// restrict. Named so that every such place says so.
-pub async fn across_tenants(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+pub async fn across_tenants(pool: &PgPool) -> sqlx::Result<Owner> {
     pool.begin().await
 }

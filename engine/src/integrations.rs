@@ -302,7 +302,7 @@ fn limited(engine: &Engine, ws: WorkspaceId, campaign: Option<uuid::Uuid>, model
         model,
         &c.model_prices,
         AiSpendLimiter::new(engine.redis.clone(), &c.ai_caps),
-        Arc::new(PgLedger { pool: engine.pool.clone() }),
+        Arc::new(PgLedger::new(engine)),
         LedgerScope { workspace: ws, campaign },
     )?
     .paid_by(payer)
@@ -400,7 +400,7 @@ pub enum Source {
 
 /// Reads and opens the workspace's stored keys.
 pub async fn sources(engine: &Engine, ws: WorkspaceId) -> Result<BTreeMap<Integration, Source>, Error> {
-    let rows = provider_keys::list(&engine.pool, ws).await?;
+    let rows = provider_keys::list(&mut *engine.tenant(ws).await?, ws).await?;
     let mut out = BTreeMap::new();
     for provider in Integration::ALL {
         let source = match rows.iter().find(|r| r.integration() == Some(provider)) {

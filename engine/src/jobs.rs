@@ -306,7 +306,7 @@ pub async fn run_enrich_batch(ctx: &JobContext, job: &EnrichBatch) -> Result<Bat
 }
 
 pub async fn run_score_workspace(ctx: &JobContext, job: &ScoreWorkspace) -> Result<ScoreCounts, JobError> {
-    Ok(score::score_workspace(&ctx.engine.pool, WorkspaceId(job.workspace), job.scope, chrono::Utc::now()).await?)
+    Ok(score::score_workspace(ctx.engine.owner_pool(), WorkspaceId(job.workspace), job.scope, chrono::Utc::now()).await?)
 }
 
 /// Runs the batch, then chains scoring: enqueues a [`ScoreWorkspace`] once the workspace has
@@ -316,16 +316,16 @@ pub async fn run_score_workspace(ctx: &JobContext, job: &ScoreWorkspace) -> Resu
 /// would move still-pending `new` leads to `scored` before their enrichment ran.
 async fn enrich_job(job: EnrichBatch, ctx: Data<JobContext>) -> Result<BatchReport, Error> {
     let result = run_enrich_batch(&ctx, &job).await;
-    let pool = &ctx.engine.pool;
+    let ws = WorkspaceId(job.workspace);
     let score_now = match &result {
-        Ok(_) => crate::store::enrichment::count_pending(pool, WorkspaceId(job.workspace)).await.map_err(JobError::from)? == 0,
+        Ok(_) => crate::store::enrichment::count_pending(&mut *ctx.engine.tenant(ws).await.map_err(JobError::from)?, ws).await.map_err(JobError::from)? == 0,
         Err(JobError::Fatal(_)) => true,
         Err(JobError::Retryable(_)) => false,
     };
     if score_now {
         // Failing to enqueue makes the whole job retryable: it is idempotent, the chain is not
         // lost.
-        enqueue_score(pool, ScoreWorkspace { workspace: job.workspace, scope: Scope::Unscored })
+        enqueue_score(ctx.engine.owner_pool(), ScoreWorkspace { workspace: job.workspace, scope: Scope::Unscored })
             .await
             .map_err(|e| JobError::Retryable(format!("could not enqueue scoring: {e}")))?;
     }
@@ -358,7 +358,7 @@ pub struct ResetCredits;
 pub const RESET_CREDITS_SCHEDULE: &str = "0 0 * * * *";
 
 async fn reset_credits_job(_: ResetCredits, ctx: Data<JobContext>) -> Result<u64, Error> {
-    crate::store::enrichment::reset_due_credits(&ctx.engine.pool, &ctx.engine.settings.plans, chrono::Utc::now())
+    crate::store::enrichment::reset_due_credits(ctx.engine.owner_pool(), &ctx.engine.settings.plans, chrono::Utc::now())
         .await
         .map_err(|e| Error::from(JobError::from(e)))
 }
@@ -375,7 +375,7 @@ pub const SWEEP_UPLOADS_SCHEDULE: &str = "0 * * * * *";
 
 async fn sweep_uploads_job(_: SweepUploads, ctx: Data<JobContext>) -> Result<u64, Error> {
     let fail = |e: crate::Error| Error::from(JobError::from(e));
-    let removed = crate::import::staged::sweep(&ctx.engine.pool).await.map_err(fail)?;
+    let removed = crate::import::staged::sweep(ctx.engine.owner_pool()).await.map_err(fail)?;
     let requeued = crate::flows::imports::requeue_stalled(&ctx.engine, chrono::Utc::now()).await.map_err(fail)?;
     if requeued > 0 {
         tracing::info!(requeued, "queued again imports a stopped process left running");
@@ -399,7 +399,7 @@ pub struct SweepSessions;
 pub const SWEEP_SESSIONS_SCHEDULE: &str = "0 23 * * * *";
 
 async fn sweep_sessions_job(_: SweepSessions, ctx: Data<JobContext>) -> Result<u64, Error> {
-    crate::store::sessions::delete_expired(&ctx.engine.pool).await.map_err(|e| Error::from(JobError::from(e)))
+    crate::store::sessions::delete_expired(ctx.engine.owner_pool()).await.map_err(|e| Error::from(JobError::from(e)))
 }
 
 /// The schedule tick of the announcement sweep.
@@ -532,7 +532,7 @@ pub fn monitor(ctx: JobContext) -> Monitor {
 /// schedule of the product is registered here. `run()` it (or `run_with_signal`) from the
 /// server's worker task.
 pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
-    let pool = ctx.engine.pool.clone();
+    let pool = ctx.engine.owner_pool().clone();
     let enrich = WorkerBuilder::new("agency-os-enrich")
         .data(ctx.clone())
         .retry(retry_policy())

@@ -319,15 +319,26 @@ pub trait CostSink: Send + Sync {
     async fn record(&self, workspace: WorkspaceId, entry: LedgerEntry) -> Result<()>;
 }
 
+/// Writes each row at once, in a transaction confined to the row's workspace.
 #[derive(Debug, Clone)]
 pub struct PgLedger {
     pub pool: PgPool,
 }
 
+impl PgLedger {
+    pub fn new(engine: &crate::Engine) -> Self {
+        // Only ever used through `db::tenant` below.
+        Self { pool: engine.owner_pool().clone() }
+    }
+}
+
 #[async_trait]
 impl CostSink for PgLedger {
     async fn record(&self, workspace: WorkspaceId, entry: LedgerEntry) -> Result<()> {
-        record(&self.pool, workspace, &entry).await.map(|_| ())
+        let mut tx = crate::db::tenant(&self.pool, workspace).await?;
+        record(&mut *tx, workspace, &entry).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -347,9 +358,15 @@ impl BufferedLedger {
 
     /// Writes and forgets what was buffered. On a failed write the rows are kept, so a later
     /// flush can try again.
-    pub async fn flush(&self, pool: &PgPool) -> Result<u64> {
+    pub async fn flush(&self, engine: &crate::Engine) -> Result<u64> {
         let rows = std::mem::take(&mut *self.rows.lock().expect("ledger lock"));
-        match record_many(pool, self.workspace, &rows).await {
+        let written = async {
+            let mut tx = engine.tenant(self.workspace).await?;
+            let n = record_many(&mut *tx, self.workspace, &rows).await?;
+            tx.commit().await?;
+            Ok::<_, crate::Error>(n)
+        };
+        match written.await {
             Ok(n) => Ok(n),
             Err(e) => {
                 self.rows.lock().expect("ledger lock").extend(rows);

@@ -4,8 +4,10 @@
 //! `import` owns reading CSV files into leads, `cache` owns Redis, `auth` owns passwords, throttling and authorisation.
 //! `secrets` seals provider keys at rest; `integrations` decides which client (real or sandbox)
 //! plays each provider for a workspace. Callers (server
-//! functions in `app`, axum handlers in `server`) stay thin: authorise, call one function here,
-//! return a domain type.
+//! functions in `app`, axum handlers in `server`) stay thin: resolve the caller's
+//! `auth::Access` once, call one function here with it, return a domain type. The database is
+//! reached through `Engine::tenant` / `Access::tenant` (row-level security) or, for cross-tenant
+//! work only, `Engine::owner_pool` (see `db`).
 
 pub mod ai_spend;
 pub mod auth;
@@ -28,12 +30,58 @@ pub mod store;
 
 pub use error::{Error, Result};
 
-/// Handles to everything the engine talks to; cheap to clone.
-#[derive(Clone)]
-pub struct Engine {
-    pub pool: sqlx::PgPool,
-    pub redis: cache::Redis,
-    pub settings: Settings,
+pub use handle::Engine;
+
+/// The engine handle lives in its own module so that its pool is private to this module alone:
+/// nothing else in the crate (or outside it) can reach the database except through the scopes
+/// below, and the compiler says so.
+mod handle {
+    use super::{cache, db, Settings};
+    use domain::ids::WorkspaceId;
+
+    /// Handles to everything the engine talks to; cheap to clone.
+    ///
+    /// The database is reached in one of two named ways (see [`crate::db`]):
+    /// - [`Engine::tenant`]: a transaction confined to one workspace by PostgreSQL's row-level
+    ///   policies. Every read or write of a tenant table made for a workspace goes through it;
+    ///   a handler doing several reads opens one and passes `&mut *tx` to each store function
+    ///   (one snapshot, one connection).
+    /// - [`Engine::across_tenants`] / [`Engine::owner_pool`]: the owner, whom the policies do not
+    ///   restrict, for work that spans tenants on purpose (schedulers, dispatch claims, sign-up,
+    ///   log-in, the session store, metrics, the CLI and benches) and for the tables that belong
+    ///   to no tenant (users, sessions, jobs).
+    #[derive(Clone)]
+    pub struct Engine {
+        pool: sqlx::PgPool,
+        pub redis: cache::Redis,
+        pub settings: Settings,
+    }
+
+    impl Engine {
+        pub fn new(pool: sqlx::PgPool, redis: cache::Redis, settings: Settings) -> Self {
+            Self { pool, redis, settings }
+        }
+
+        /// A transaction confined to `ws` (see [`db::tenant`]). Reads may simply drop it (it
+        /// rolls back); writes must `commit()`.
+        pub async fn tenant(&self, ws: WorkspaceId) -> crate::Result<db::Tenant> {
+            Ok(db::tenant(&self.pool, ws).await?)
+        }
+
+        /// A transaction for work that spans tenants on purpose (see [`db::across_tenants`]).
+        pub async fn across_tenants(&self) -> crate::Result<db::Owner> {
+            Ok(db::across_tenants(&self.pool).await?)
+        }
+
+        /// The owner's pool, which row-level security does not restrict. CROSS-TENANT ONLY:
+        /// schedulers and sweeps over every workspace, dispatch claims, sign-up/log-in, the
+        /// session store, metrics, the job queue, the CLI and benches, and tables that belong to
+        /// no tenant (users, sessions, jobs). Never for one workspace's rows: use
+        /// [`Engine::tenant`].
+        pub fn owner_pool(&self) -> &sqlx::PgPool {
+            &self.pool
+        }
+    }
 }
 
 /// Engine-level settings that come from configuration.

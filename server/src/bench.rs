@@ -34,12 +34,12 @@ pub async fn run(config: &Config, leads: usize, keep: bool, poll_ms: u64) -> any
     db::migrate(&pool).await.context("migrating the bench database")?;
     let namespace = format!("bench:{}:", uuid::Uuid::new_v4().simple());
     let redis = Redis::connect(config.redis_url.expose(), namespace.clone()).await.context("cannot reach Redis (set REDIS_URL)")?;
-    let engine = Engine { pool, redis, settings: config.engine_settings()? };
+    let engine = Engine::new(pool, redis, config.engine_settings()?);
     let result = measure(&engine, &bench_url, leads, Duration::from_millis(poll_ms)).await;
 
     // Clean up whatever happened: the cache keys would otherwise live 90 days.
     let removed = drop_namespace(&engine.redis, &namespace).await.unwrap_or(0);
-    engine.pool.close().await;
+    engine.owner_pool().close().await;
     if keep {
         eprintln!("kept database {bench_db} ({removed} cache keys removed)");
     } else {
@@ -57,7 +57,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
     .await?;
     let ws = engine::flows::workspaces::create(engine, user, "Bench").await?;
     // Enough credits for every lead: the benchmark measures throughput, not the plan.
-    engine::store::enrichment::set_plan_state(&engine.pool, ws, "active", i32::try_from(n).unwrap_or(i32::MAX).saturating_mul(2)).await?;
+    engine::store::enrichment::set_plan_state(engine.owner_pool(), ws, "active", i32::try_from(n).unwrap_or(i32::MAX).saturating_mul(2)).await?;
 
     let dir = std::env::temp_dir().join(format!("agency-os-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -69,7 +69,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
 
     // a) raw database speed: psql \copy of the same file into a table of the same columns.
     sqlx::query(&format!("create table bench_copy ({})", COLUMNS.iter().map(|c| format!("{c} text")).collect::<Vec<_>>().join(", ")))
-        .execute(&engine.pool)
+        .execute(engine.owner_pool())
         .await?;
     let t = Instant::now();
     let out = std::process::Command::new("psql")
@@ -80,7 +80,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
         .context("running psql (is it installed?)")?;
     let copy_s = t.elapsed().as_secs_f64();
     anyhow::ensure!(out.status.success(), "psql \\copy failed: {}", String::from_utf8_lossy(&out.stderr));
-    let copied: i64 = sqlx::query_scalar("select count(*) from bench_copy").fetch_one(&engine.pool).await?;
+    let copied: i64 = sqlx::query_scalar("select count(*) from bench_copy").fetch_one(engine.owner_pool()).await?;
     anyhow::ensure!(copied as usize == n, "psql copied {copied} rows, expected {n}");
     figures.push(Figure { stage: "psql \\copy", rows: n, seconds: copy_s, peak_rss_mb: peak_rss_mb() });
     eprintln!("psql \\copy: {n} rows in {copy_s:.2} s");
@@ -88,7 +88,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
     // b) the import.
     let t = Instant::now();
     let f = std::fs::File::open(&csv)?;
-    let outcome = engine::import::import_csv(&engine.pool, ws, Some(user), "bench.csv", std::io::BufReader::with_capacity(256 * 1024, f), |s| {
+    let outcome = engine::import::import_csv(engine.owner_pool(), ws, Some(user), "bench.csv", std::io::BufReader::with_capacity(256 * 1024, f), |s| {
         eprint!("\rimport: {} rows read, {} imported", s.total, s.imported);
     })
     .await?;
@@ -103,7 +103,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
     // them the pending-leads query picked a plan that took over a second per batch at 100,000
     // leads. A production database that has been up for a minute has them; measure that.
     let t = Instant::now();
-    sqlx::query("analyze leads, enrichment_log").execute(&engine.pool).await?;
+    sqlx::query("analyze leads, enrichment_log").execute(engine.owner_pool()).await?;
     let mut enricher = engine::flows::enrich::Enricher::sandbox(2026);
     enricher.settings.async_poll_interval = poll;
     let mut last = Instant::now();
@@ -130,7 +130,7 @@ async fn measure(engine: &Engine, bench_url: &str, n: usize, poll: Duration) -> 
     // e) the leads table page at this size. Autovacuum keeps a live table's visibility map
     // current, which is what lets the page's index-only scans skip the rows; a table loaded a
     // second ago has none yet, so do what autovacuum would have done by the time anyone looks.
-    sqlx::query("vacuum analyze leads").execute(&engine.pool).await?;
+    sqlx::query("vacuum analyze leads").execute(engine.owner_pool()).await?;
     let pages = page_timings(engine, ws, n).await?;
 
     println!();
@@ -189,7 +189,7 @@ async fn page_timings(engine: &Engine, ws: domain::ids::WorkspaceId, n: usize) -
             }
         };
         let t = Instant::now();
-        let got = engine::store::leads::list(&engine.pool, ws, &filter, sort, PageRequest { page: page.max(1), per_page }).await?;
+        let got = engine::store::leads::list(&mut *engine.tenant(ws).await?, ws, &filter, sort, PageRequest { page: page.max(1), per_page }).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(got);
     }

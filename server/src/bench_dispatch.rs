@@ -36,7 +36,7 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
     let tag = uuid::Uuid::new_v4().simple().to_string();
     let user: uuid::Uuid = sqlx::query_scalar("insert into users (email, name, password_hash) values ($1, 'Bench Owner', 'x') returning id")
         .bind(format!("bench-{tag}@example.com"))
-        .fetch_one(&engine.pool)
+        .fetch_one(engine.owner_pool())
         .await?;
     let user = UserId(user);
     let ws = engine::flows::workspaces::create(engine, user, "Dispatch Bench").await?;
@@ -49,7 +49,7 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
     )
     .bind(ws.0)
     .bind(i32::try_from(leads)?)
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await?;
     let mut s = domain::campaign::CampaignSettings::new_default("Dispatch bench");
     s.permission_mode = Some(PermissionMode::Manual);
@@ -58,14 +58,15 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
     s.physical_address = "1 George St, Sydney NSW 2000".into();
     s.time_zone = "UTC".into();
     s.window = SendingWindow::new(WeekdaySet::ALL, TimeRange::hours(0, 24)?, WeekdaySet::ALL, vec![TimeRange::hours(0, 24)?], 240)?;
-    let campaign = engine::flows::campaigns::create(engine, user, ws, s).await?;
-    engine::flows::campaigns::set_status(engine, user, ws, campaign, CampaignStatus::Active).await?;
-    engine::flows::campaigns::enroll(engine, user, ws, campaign, &Default::default()).await?;
+    let access = engine::auth::Access::resolve(engine, user, ws).await?;
+    let campaign = engine::flows::campaigns::create(engine, &access, s).await?;
+    engine::flows::campaigns::set_status(engine, &access, campaign, CampaignStatus::Active).await?;
+    engine::flows::campaigns::enroll(engine, &access, campaign, &Default::default()).await?;
     engine::flows::drafts::draft_campaign(engine, ws, campaign, chrono::Utc::now()).await?;
     if approve {
-        let batch = engine::flows::drafts::freeze_batch(engine, user, ws, Some(campaign), i64::try_from(leads)?).await?;
-        engine::flows::drafts::execute_batch(engine, user, ws, batch.id).await?;
-        sqlx::query("update outbox set not_before = now() - interval '1 minute' where client_id = $1").bind(ws.0).execute(&engine.pool).await?;
+        let batch = engine::flows::drafts::freeze_batch(engine, &access, Some(campaign), i64::try_from(leads)?).await?;
+        engine::flows::drafts::execute_batch(engine, &access, batch.id).await?;
+        sqlx::query("update outbox set not_before = now() - interval '1 minute' where client_id = $1").bind(ws.0).execute(engine.owner_pool()).await?;
     }
     for (i, (smtp, imap)) in mailboxes.iter().enumerate() {
         sqlx::query(
@@ -77,10 +78,10 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
         .bind(format!("sam{i}@northwind.example.com"))
         .bind(i32::from(*smtp))
         .bind(i32::from(*imap))
-        .execute(&engine.pool)
+        .execute(engine.owner_pool())
         .await?;
     }
-    sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0).execute(engine.owner_pool()).await?;
     Ok(Seeded { workspace: ws, user, campaign })
 }
 
@@ -105,12 +106,12 @@ pub(crate) async fn open_bench_engine(config: &Config, bench_db: &str) -> anyhow
     let mut settings = config.engine_settings()?;
     // RFC 8058 needs an https link; nothing is ever fetched from it here.
     settings.public_url = "https://bench.agency-os.example".into();
-    Ok(Engine { pool, redis, settings })
+    Ok(Engine::new(pool, redis, settings))
 }
 
 /// Closes the bench engine and drops its database unless asked to keep it.
 pub(crate) async fn close_bench_engine(engine: Engine, config: &Config, bench_db: &str, keep: bool) -> anyhow::Result<()> {
-    engine.pool.close().await;
+    engine.owner_pool().close().await;
     if keep {
         eprintln!("kept database {bench_db}");
         Ok(())
@@ -139,7 +140,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
     let t = Instant::now();
     let report = crate::sending::run(engine.clone(), transport, options, rx).await;
     let seconds = t.elapsed().as_secs_f64();
-    let ids: Vec<String> = sqlx::query_scalar("select message_id from outbox where client_id = $1").bind(seeded.workspace.0).fetch_all(&engine.pool).await?;
+    let ids: Vec<String> = sqlx::query_scalar("select message_id from outbox where client_id = $1").bind(seeded.workspace.0).fetch_all(engine.owner_pool()).await?;
     let duplicates = ids.iter().filter(|id| sink.count_by_message_id(id) > 1).count();
     let missing = ids.iter().filter(|id| sink.count_by_message_id(id) == 0).count();
     println!(
@@ -152,6 +153,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
 
     let t = Instant::now();
     let queued = seed(engine, drafts, false, &[]).await?;
+    let access = engine::auth::Access::resolve(engine, queued.user, queued.workspace).await?;
     eprintln!("seeded {drafts} pending drafts in {:.1} s", t.elapsed().as_secs_f64());
     let mut times = Vec::new();
     let mut after = None;
@@ -159,7 +161,7 @@ async fn measure(engine: &Engine, messages: usize, drafts: usize) -> anyhow::Res
         // The first page most of the time (what the queue opens on), then pages further in.
         let cursor = if i % 4 == 3 { after.clone() } else { None };
         let t = Instant::now();
-        let page = engine::flows::drafts::queue(engine, queued.user, queued.workspace, Some(queued.campaign), cursor, 50).await?;
+        let page = engine::flows::drafts::queue(engine, &access, Some(queued.campaign), cursor, 50).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         after = page.next.or(after);
         if i == 0 {

@@ -44,17 +44,18 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     // sent here, nothing is delivered).
     let seeded = crate::bench_dispatch::seed(engine, replies, false, &[]).await?;
     let ws = seeded.workspace;
+    let access = engine::auth::Access::resolve(engine, seeded.user, ws).await?;
     // A bulk approval takes at most MAX_BATCH drafts: approve in batches until none wait.
     loop {
-        let batch = match engine::flows::drafts::freeze_batch(engine, seeded.user, ws, Some(seeded.campaign), engine::flows::drafts::MAX_BATCH).await {
+        let batch = match engine::flows::drafts::freeze_batch(engine, &access, Some(seeded.campaign), engine::flows::drafts::MAX_BATCH).await {
             Ok(b) => b,
             Err(engine::Error::Invalid(_)) => break,
             Err(e) => return Err(e.into()),
         };
-        engine::flows::drafts::execute_batch(engine, seeded.user, ws, batch.id).await?;
+        engine::flows::drafts::execute_batch(engine, &access, batch.id).await?;
     }
-    sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '2 days' where client_id = $1").bind(ws.0).execute(&engine.pool).await?;
-    let sent: Vec<(String, String)> = sqlx::query_as("select message_id, to_address from outbox where client_id = $1 order by to_address").bind(ws.0).fetch_all(&engine.pool).await?;
+    sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '2 days' where client_id = $1").bind(ws.0).execute(engine.owner_pool()).await?;
+    let sent: Vec<(String, String)> = sqlx::query_as("select message_id, to_address from outbox where client_id = $1 order by to_address").bind(ws.0).fetch_all(engine.owner_pool()).await?;
     eprintln!("seeded {} sent messages in {:.1} s", sent.len(), t.elapsed().as_secs_f64());
 
     let t = Instant::now();
@@ -101,7 +102,7 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     );
 
     // Fill the timeline up to `activities` with opens and clicks spread over the leads.
-    let have: i64 = sqlx::query_scalar("select count(*) from activities where client_id = $1").bind(ws.0).fetch_one(&engine.pool).await?;
+    let have: i64 = sqlx::query_scalar("select count(*) from activities where client_id = $1").bind(ws.0).fetch_one(engine.owner_pool()).await?;
     let more = (activities as i64 - have).max(0);
     sqlx::query(
         "with l as (select id, row_number() over (order by id) - 1 as n from leads where client_id = $1)
@@ -114,13 +115,13 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     .bind(seeded.campaign.0)
     .bind(more as i32)
     .bind(replies.max(1) as i64)
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await?;
-    sqlx::query("analyze activities").execute(&engine.pool).await?;
-    sqlx::query("analyze replies").execute(&engine.pool).await?;
+    sqlx::query("analyze activities").execute(engine.owner_pool()).await?;
+    sqlx::query("analyze replies").execute(engine.owner_pool()).await?;
     let (acts, reps): (i64, i64) = sqlx::query_as("select (select count(*) from activities where client_id = $1), (select count(*) from replies where client_id = $1)")
         .bind(ws.0)
-        .fetch_one(&engine.pool)
+        .fetch_one(engine.owner_pool())
         .await?;
 
     let needs_attention = InboxFilter { classes: vec![ReplyClass::MeetingRequest, ReplyClass::Interested, ReplyClass::Question, ReplyClass::Unclassified], ..Default::default() };
@@ -131,8 +132,11 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
         let filter = if i % 2 == 0 { &needs_attention } else { &all };
         let cursor = if i % 4 == 3 { after } else { None };
         let t = Instant::now();
-        let (rows, next) = engine::store::replies::list(&engine.pool, ws, filter, cursor, 50).await?;
-        let counts = engine::store::replies::counts(&engine.pool, ws).await?;
+        // As the page reads them: one transaction confined to the workspace.
+        let mut db = engine.tenant(ws).await?;
+        let (rows, next) = engine::store::replies::list(&mut db, ws, filter, cursor, 50).await?;
+        let counts = engine::store::replies::counts(&mut *db, ws).await?;
+        drop(db);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(!rows.is_empty() && counts.unread > 0, "the inbox is empty");
         after = next.or(after);
@@ -143,11 +147,11 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
         pct(&mut times, 0.95)
     );
 
-    let leads: Vec<uuid::Uuid> = sqlx::query_scalar("select id from leads where client_id = $1 order by id limit 200").bind(ws.0).fetch_all(&engine.pool).await?;
+    let leads: Vec<uuid::Uuid> = sqlx::query_scalar("select id from leads where client_id = $1 order by id limit 200").bind(ws.0).fetch_all(engine.owner_pool()).await?;
     let mut times = Vec::new();
     for lead in &leads {
         let t = Instant::now();
-        let page = engine::store::activities::timeline(&engine.pool, ws, LeadId(*lead), None, 50).await?;
+        let page = engine::store::activities::timeline(&mut *engine.tenant(ws).await?, ws, LeadId(*lead), None, 50).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(!page.is_empty(), "a lead without a timeline");
     }

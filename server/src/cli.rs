@@ -369,7 +369,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
             let started = std::time::Instant::now();
-            let outcome = engine::import::import_csv(&engine.pool, ws, None, &name, std::io::BufReader::with_capacity(256 * 1024, f), |s| {
+            let outcome = engine::import::import_csv(engine.owner_pool(), ws, None, &name, std::io::BufReader::with_capacity(256 * 1024, f), |s| {
                 eprint!("\r{} rows read, {} imported, {} duplicates, {} with problems", s.total, s.imported, s.duplicates, s.invalid);
             })
             .await?;
@@ -441,7 +441,7 @@ async fn connect(config: &Config) -> anyhow::Result<Engine> {
     let redis = Redis::connect(config.redis_url.expose(), config.redis_namespace.clone())
         .await
         .with_context(|| format!("cannot reach Redis at {:?} (set REDIS_URL)", config.redis_url))?;
-    Ok(Engine { pool, redis, settings: config.engine_settings()? })
+    Ok(Engine::new(pool, redis, config.engine_settings()?))
 }
 
 async fn serve(no_migrate: bool) -> anyhow::Result<()> {
@@ -450,7 +450,7 @@ async fn serve(no_migrate: bool) -> anyhow::Result<()> {
         prepare_database(&config).await?;
     }
     let engine = connect(&config).await?;
-    let store = session_store(&engine.pool).await?;
+    let store = session_store(engine.owner_pool()).await?;
     // The worker: durable jobs (enrichment, scoring, credit resets) and session expiry.
     warn_about_links(&config);
     // Every schedule runs in the job worker: the drafting sweep as often as the sending loop
@@ -596,7 +596,7 @@ async fn discover_icp(allow_private: bool, delay_ms: u64, url: &str) -> anyhow::
 async fn suppress_platform(engine: &Engine, kind: Option<&str>, note: Option<&str>, remove: bool, list: bool, values: &[String]) -> anyhow::Result<()> {
     use engine::flows::suppression;
     if list {
-        for e in engine::store::suppressions::platform_list(&engine.pool).await? {
+        for e in engine::store::suppressions::platform_list(engine.owner_pool()).await? {
             println!("{}\t{}\t{}\t{}", e.kind.as_str(), e.value, e.created_at.to_rfc3339(), e.note.unwrap_or_default());
         }
         return Ok(());
@@ -659,7 +659,7 @@ fn parse_bounce(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
 /// A live workspace by id, with a clear message when there is none.
 async fn find_workspace(engine: &Engine, raw: &str) -> anyhow::Result<domain::ids::WorkspaceId> {
     let ws: domain::ids::WorkspaceId = raw.parse().map_err(|_| anyhow::anyhow!("--workspace must be a workspace id (a UUID), got {raw:?}"))?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.owner_pool().acquire().await?;
     engine::store::workspaces::name(&mut conn, ws).await?.ok_or_else(|| anyhow::anyhow!("no workspace with id {ws}"))?;
     Ok(ws)
 }

@@ -239,7 +239,7 @@ async fn health() -> impl IntoResponse {
 
 /// Ready when the database and Redis both answer.
 async fn ready(State(engine): State<Engine>) -> impl IntoResponse {
-    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&engine.pool).await.is_ok();
+    let db = sqlx::query_scalar::<_, i32>("select 1").fetch_one(engine.owner_pool()).await.is_ok();
     let redis = engine.redis.ping().await.is_ok();
     let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };

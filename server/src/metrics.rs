@@ -93,7 +93,7 @@ pub async fn scrape(State(s): State<MetricsState>, req: Request) -> Response {
     if !presented.is_some_and(|p| token.matches(p)) {
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
     }
-    match engine::store::reports::outbox_depth(&s.engine.pool).await {
+    match engine::store::reports::outbox_depth(s.engine.owner_pool()).await {
         Ok((due, oldest)) => {
             metrics::gauge!("outbox_due_messages").set(due as f64);
             metrics::gauge!("outbox_oldest_due_age_seconds").set(oldest);

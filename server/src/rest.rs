@@ -185,13 +185,13 @@ async fn list_leads(
 ) -> Result<Json<LeadPage>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (filter, sort, page) = list_query(&params)?;
-    Ok(Json(engine::store::leads::list(&engine.pool, caller.workspace, &filter, sort, page).await?))
+    Ok(Json(engine::store::leads::list(&mut *engine.tenant(caller.workspace).await?, caller.workspace, &filter, sort, page).await?))
 }
 
 async fn get_lead(ApiKey(caller): ApiKey, State(engine): State<Engine>, Path(id): Path<String>) -> Result<Json<LeadDetail>, ApiError> {
     // A malformed id is as absent as another workspace's lead.
     let id: LeadId = id.parse().map_err(|_| engine::Error::NotFound("lead"))?;
-    let lead = engine::store::leads::get(&engine.pool, caller.workspace, id).await?.ok_or(engine::Error::NotFound("lead"))?;
+    let lead = engine::store::leads::get(&mut *engine.tenant(caller.workspace).await?, caller.workspace, id).await?.ok_or(engine::Error::NotFound("lead"))?;
     Ok(Json(lead))
 }
 

@@ -63,9 +63,9 @@ pub async fn import(State(state): State<AppState>, session: Session, Path(ws): P
         let user = caller(&session).await?;
         let id = workspace(&ws)?;
         // Authorised before the body is read.
-        engine::auth::authorize(&engine, user, id, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, user, id, domain::account::Action::EditCampaigns).await?;
         let (filename, data) = read_file(&mut form).await?;
-        engine::flows::suppression::import_csv(&engine, user, id, &filename, &data).await
+        engine::flows::suppression::import_csv(&engine, &access, &filename, &data).await
     }
     .await;
     let json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
@@ -79,7 +79,11 @@ pub async fn import(State(state): State<AppState>, session: Session, Path(ws): P
 /// `GET /w/{ws}/settings/suppression/export.csv`: the whole list.
 pub async fn export(State(state): State<AppState>, session: Session, Path(ws): Path<String>) -> Response {
     let engine = state.engine;
-    let result = async { engine::flows::suppression::export_csv(&engine, caller(&session).await?, workspace(&ws)?).await }.await;
+    let result = async {
+        let access = engine::auth::Access::resolve(&engine, caller(&session).await?, workspace(&ws)?).await?;
+        engine::flows::suppression::export_csv(&engine, &access).await
+    }
+    .await;
     match result {
         Ok(csv) => (
             [

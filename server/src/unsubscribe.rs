@@ -36,7 +36,8 @@ pub async fn unsubscribe(State(engine): State<Engine>, Path(token): Path<String>
     };
     let one_click = String::from_utf8_lossy(&body).split('&').any(|kv| kv.trim() == "List-Unsubscribe=One-Click");
     let via = if one_click { Via::OneClick } else { Via::Link };
-    match unsubscribe::unsubscribe(&engine.pool, &claims, via).await {
+    // `unsubscribe` opens its own transaction confined to the token's workspace.
+    match unsubscribe::unsubscribe(engine.owner_pool(), &claims, via).await {
         Ok(_) if one_click => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Unsubscribed.\n").into_response(),
         Ok(_) => page(
             StatusCode::OK,

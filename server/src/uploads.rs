@@ -55,13 +55,16 @@ fn upload_lock(ws: WorkspaceId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     locks.entry(ws).or_default().clone()
 }
 
+// `engine::import` opens its own transactions confined to the workspace it is given, so it takes
+// the pool itself (see `Engine::owner_pool`).
+
 /// Streams the multipart field `file` into a stored upload (never held in memory), at most the
 /// bytes the workspace's quota has left; returns the upload's id. A refused or broken upload
 /// leaves nothing stored.
 async fn spool(engine: &engine::Engine, form: &mut Multipart, ws: WorkspaceId, user: UserId) -> Result<uuid::Uuid, engine::Error> {
     let lock = upload_lock(ws);
     let _held = lock.lock().await;
-    let mut file = engine::import::staged::UploadWriter::begin(&engine.pool, ws, user).await?;
+    let mut file = engine::import::staged::UploadWriter::begin(engine.owner_pool(), ws, user).await?;
     let bad = |m: String| engine::Error::Invalid(m);
     let mut field = loop {
         match form.next_field().await.map_err(|e| bad(format!("The upload could not be read: {e}")))? {
@@ -120,11 +123,11 @@ pub async fn preview(State(state): State<AppState>, session: Session, Path(ws): 
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let ws = access.workspace;
         let id = spool(&engine, &mut form, ws, user).await?;
-        match engine::import::staged::preview(&engine.pool, ws, id).await {
+        match engine::import::staged::preview(engine.owner_pool(), ws, id).await {
             Ok(p) => Ok((ws, p)),
             Err(e) => {
                 // A file we cannot even preview is not kept.
-                engine::import::staged::discard(&engine.pool, ws, id).await?;
+                engine::import::staged::discard(engine.owner_pool(), ws, id).await?;
                 Err(e)
             }
         }
@@ -144,7 +147,7 @@ pub async fn staged_preview(State(state): State<AppState>, session: Session, Pat
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
-        engine::import::staged::preview(&engine.pool, access.workspace, id).await
+        engine::import::staged::preview(engine.owner_pool(), access.workspace, id).await
     }
     .await;
     match result {
@@ -206,7 +209,7 @@ pub async fn import_staged(
         let id = upload.parse().map_err(|_| engine::Error::NotFound("uploaded file"))?;
         let choice = chosen_mapping(&headers, &body)?;
         let ws = access.workspace;
-        let preview = engine::import::staged::preview(&engine.pool, ws, id).await?;
+        let preview = engine::import::staged::preview(engine.owner_pool(), ws, id).await?;
         domain::column_mapping::validate(&preview.headers, &choice).map_err(engine::Error::Invalid)?;
         let import = engine::flows::imports::start(&engine, ws, user, id, Some(choice)).await?;
         Ok((ws, import))
@@ -222,7 +225,7 @@ pub async fn error_report(State(state): State<AppState>, session: Session, Path(
         let user = caller(&session).await?;
         let access = engine::auth::authorize(&engine, user, workspace(&ws)?, Action::ViewWorkspace).await?;
         let id = import.parse().map_err(|_| engine::Error::NotFound("import"))?;
-        engine::import::error_report_csv(&engine.pool, access.workspace, id).await
+        engine::import::error_report_csv(engine.owner_pool(), access.workspace, id).await
     }
     .await;
     match result {

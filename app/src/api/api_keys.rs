@@ -13,7 +13,8 @@ use super::ssr::*;
 pub async fn list_api_keys(workspace: String) -> Result<Vec<ApiKeyView>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::api_keys::list(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::api_keys::list(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -23,7 +24,8 @@ pub async fn list_api_keys(workspace: String) -> Result<Vec<ApiKeyView>, AppErro
 pub async fn create_api_key(workspace: String, name: String) -> Result<CreatedKey, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::api_keys::create(&engine()?, me, workspace_id(&workspace)?, &name).await?)
+        let engine = engine()?;
+        Ok(engine::flows::api_keys::create(&engine, &access(&engine, me, &workspace).await?, &name).await?)
     })
     .await
 }
@@ -33,7 +35,8 @@ pub async fn revoke_api_key(workspace: String, key: String) -> Result<(), AppErr
     respond(async {
         let me = user().await?;
         let id = key.parse().map_err(|_| AppError::not_found("API key"))?;
-        Ok(engine::flows::api_keys::revoke(&engine()?, me, workspace_id(&workspace)?, id).await?)
+        let engine = engine()?;
+        Ok(engine::flows::api_keys::revoke(&engine, &access(&engine, me, &workspace).await?, id).await?)
     })
     .await
 }

@@ -154,9 +154,9 @@ pub async fn approval_queue(workspace: String, #[server(default)] campaign: Opti
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
         let after = after.as_deref().filter(|s| !s.trim().is_empty()).map(decode_cursor).transpose()?;
-        let page = engine::flows::drafts::queue(&engine, me, ws, optional_campaign(&campaign)?, after, PAGE_SIZE).await?;
+        let page = engine::flows::drafts::queue(&engine, &access, optional_campaign(&campaign)?, after, PAGE_SIZE).await?;
         Ok(QueuePage {
             drafts: page.drafts.into_iter().map(draft_item).collect(),
             pending: page.pending,
@@ -174,8 +174,9 @@ pub async fn pending_count(workspace: String) -> Result<i64, AppError> {
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
+        let access = engine::auth::Access::resolve(&engine, me, ws).await?;
         // One row fetched; the count is the store's capped one.
-        let page = engine::flows::drafts::queue(&engine, me, ws, None, None, 1).await?;
+        let page = engine::flows::drafts::queue(&engine, &access, None, None, 1).await?;
         Ok(page.pending)
     })
     .await
@@ -187,8 +188,8 @@ pub async fn approve_draft(workspace: String, draft: String, hash: String) -> Re
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
-        Ok(engine::flows::drafts::approve(&engine, me, ws, draft_id(&draft)?, hash.trim()).await?)
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
+        Ok(engine::flows::drafts::approve(&engine, &access, draft_id(&draft)?, hash.trim()).await?)
     })
     .await
 }
@@ -199,8 +200,8 @@ pub async fn reject_draft(workspace: String, draft: String, #[server(default)] r
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
-        Ok(engine::flows::drafts::reject(&engine, me, ws, draft_id(&draft)?, &reason).await?)
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
+        Ok(engine::flows::drafts::reject(&engine, &access, draft_id(&draft)?, &reason).await?)
     })
     .await
 }
@@ -212,8 +213,8 @@ pub async fn edit_approve_draft(workspace: String, draft: String, hash: String, 
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
-        Ok(engine::flows::drafts::edit_and_approve(&engine, me, ws, draft_id(&draft)?, hash.trim(), &subject_a, &subject_b, &body).await?)
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
+        Ok(engine::flows::drafts::edit_and_approve(&engine, &access, draft_id(&draft)?, hash.trim(), &subject_a, &subject_b, &body).await?)
     })
     .await
 }
@@ -226,17 +227,17 @@ pub async fn freeze_batch(workspace: String, #[server(default)] campaign: Option
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
         let ids: Vec<&str> = drafts.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         let frozen = if ids.is_empty() {
             let max = engine::flows::drafts::MAX_BATCH;
-            engine::flows::drafts::freeze_batch(&engine, me, ws, optional_campaign(&campaign)?, max).await?
+            engine::flows::drafts::freeze_batch(&engine, &access, optional_campaign(&campaign)?, max).await?
         } else {
             let ids = ids
                 .iter()
                 .map(|s| s.parse().map_err(|_| AppError::new(422, format!("\"{s}\" is not a draft id"))))
                 .collect::<Result<Vec<domain::ids::DraftId>, _>>()?;
-            engine::flows::drafts::freeze_selection(&engine, me, ws, &ids).await?
+            engine::flows::drafts::freeze_selection(&engine, &access, &ids).await?
         };
         Ok(Frozen { batch: frozen.id.to_string(), drafts: frozen.drafts, expires_at: frozen.expires_at })
     })
@@ -249,9 +250,9 @@ pub async fn execute_batch(workspace: String, batch: String) -> Result<BatchResu
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ApproveDrafts).await?;
         let id = batch.trim().parse().map_err(|_| AppError::not_found("bulk approval"))?;
-        let r = engine::flows::drafts::execute_batch(&engine, me, ws, id).await?;
+        let r = engine::flows::drafts::execute_batch(&engine, &access, id).await?;
         Ok(BatchResult { approved: r.approved, stale: r.stale })
     })
     .await

@@ -108,7 +108,7 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     respond(async {
         match user().await {
-            Ok(id) => Ok(engine::store::users::get(&engine()?.pool, id).await?),
+            Ok(id) => Ok(engine::store::users::get(engine()?.owner_pool(), id).await?),
             Err(e) if e.is_unauthenticated() => Ok(None),
             Err(e) => Err(e),
         }
@@ -126,8 +126,8 @@ pub async fn landing() -> Result<String, AppError> {
             Err(e) => return Err(e),
         };
         let engine = engine()?;
-        let list = engine::store::workspaces::list_for_user(&engine.pool, id).await?;
-        let last = engine::store::users::last_workspace(&engine.pool, id).await?;
+        let list = engine::store::workspaces::list_for_user(engine.owner_pool(), id).await?;
+        let last = engine::store::users::last_workspace(engine.owner_pool(), id).await?;
         let pick = last.and_then(|l| list.iter().find(|w| w.id == l)).or(list.first());
         Ok(match pick {
             Some(w) => format!("/w/{}", w.id),

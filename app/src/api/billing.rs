@@ -13,7 +13,8 @@ use super::ssr::*;
 pub async fn load_billing(workspace: String) -> Result<BillingOverview, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::billing::overview(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::billing::overview(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -25,8 +26,8 @@ pub async fn start_checkout(workspace: String, tier: String) -> Result<String, A
         let me = user().await?;
         let tier = tier.parse::<domain::plans::Tier>().map_err(|e| AppError::new(422, e.to_string()))?;
         let engine = engine()?;
-        let email = engine::store::users::get(&engine.pool, me).await?.map(|u| u.email);
-        Ok(engine::flows::billing::start_checkout(&engine, me, workspace_id(&workspace)?, tier, email.as_deref()).await?)
+        let email = engine::store::users::get(engine.owner_pool(), me).await?.map(|u| u.email);
+        Ok(engine::flows::billing::start_checkout(&engine, &access(&engine, me, &workspace).await?, tier, email.as_deref()).await?)
     })
     .await
 }
@@ -36,7 +37,8 @@ pub async fn start_checkout(workspace: String, tier: String) -> Result<String, A
 pub async fn open_billing_portal(workspace: String) -> Result<String, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::billing::open_portal(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::billing::open_portal(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }

@@ -229,7 +229,7 @@ fn campaign_id(raw: &str) -> Result<domain::ids::CampaignId, AppError> {
 #[cfg(feature = "ssr")]
 async fn queue_drafting(engine: &engine::Engine, ws: domain::ids::WorkspaceId, id: domain::ids::CampaignId) {
     let job = engine::jobs::DraftCampaign { workspace: ws.0, campaign: id.0 };
-    if let Err(e) = engine::jobs::enqueue_draft(&engine.pool, job).await {
+    if let Err(e) = engine::jobs::enqueue_draft(engine.owner_pool(), job).await {
         tracing::warn!(error = %e, campaign = %id, "queueing drafting after a campaign change failed; the scheduler's sweep drafts instead");
     }
 }
@@ -238,7 +238,8 @@ async fn queue_drafting(engine: &engine::Engine, ws: domain::ids::WorkspaceId, i
 pub async fn list_campaigns(workspace: String, #[server(default)] include_archived: bool) -> Result<Vec<CampaignRow>, AppError> {
     respond(async {
         let me = user().await?;
-        let rows = engine::flows::campaigns::list(&engine()?, me, workspace_id(&workspace)?, include_archived).await?;
+        let engine = engine()?;
+        let rows = engine::flows::campaigns::list(&engine, &access(&engine, me, &workspace).await?, include_archived).await?;
         Ok(rows
             .into_iter()
             .map(|c| CampaignRow { id: c.id.to_string(), name: c.name, status: c.status, leads: c.leads, pending_drafts: c.pending_drafts, sent: c.sent, created_at: c.created_at })
@@ -253,8 +254,8 @@ pub async fn get_campaign(workspace: String, campaign: String) -> Result<Campaig
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
-        let c = engine::flows::campaigns::get(&engine, me, ws, campaign_id(&campaign)?).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::ViewWorkspace).await?;
+        let c = engine::flows::campaigns::get(&engine, &access, campaign_id(&campaign)?).await?;
         Ok(CampaignView { id: c.id.to_string(), status: c.status, form: CampaignForm::from_settings(&c.settings), created_at: c.created_at, activated_at: c.activated_at })
     })
     .await
@@ -267,8 +268,8 @@ pub async fn create_campaign(workspace: String, form: CampaignForm) -> Result<St
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
         // Membership first: a stranger learns nothing from validation messages.
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
-        let id = engine::flows::campaigns::create(&engine, me, ws, form.to_settings()?).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let id = engine::flows::campaigns::create(&engine, &access, form.to_settings()?).await?;
         Ok(id.to_string())
     })
     .await
@@ -280,9 +281,9 @@ pub async fn update_campaign(workspace: String, campaign: String, form: Campaign
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let id = campaign_id(&campaign)?;
-        Ok(engine::flows::campaigns::update(&engine, me, ws, id, form.to_settings()?).await?)
+        Ok(engine::flows::campaigns::update(&engine, &access, id, form.to_settings()?).await?)
     })
     .await
 }
@@ -294,13 +295,13 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let id = campaign_id(&campaign)?;
         let to = match status.trim() {
             "resume" => CampaignStatus::Active,
             s => s.parse::<CampaignStatus>().map_err(|e| invalid(capitalise(&e.to_string())))?,
         };
-        let now = engine::flows::campaigns::set_status(&engine, me, ws, id, to).await?;
+        let now = engine::flows::campaigns::set_status(&engine, &access, id, to).await?;
         if now == CampaignStatus::Active {
             queue_drafting(&engine, ws, id).await;
         }
@@ -312,14 +313,14 @@ pub async fn set_campaign_status(workspace: String, campaign: String, status: St
 /// What both enrolments start from: the caller (a member or above), the campaign, and the
 /// Leads page's filter, each checked.
 #[cfg(feature = "ssr")]
-async fn enrolment(workspace: &str, campaign: &str, query: &LeadQuery) -> Result<(engine::Engine, domain::ids::UserId, domain::ids::WorkspaceId, domain::ids::CampaignId, domain::leads::LeadFilter), AppError> {
+async fn enrolment(workspace: &str, campaign: &str, query: &LeadQuery) -> Result<(engine::Engine, engine::auth::Access, domain::ids::CampaignId, domain::leads::LeadFilter), AppError> {
     let me = user().await?;
     let ws = workspace_id(workspace)?;
     let engine = engine()?;
-    engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+    let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
     let id = campaign_id(campaign)?;
     let (filter, _, _) = crate::api::leads::filter_of(query)?;
-    Ok((engine, me, ws, id, filter))
+    Ok((engine, access, id, filter))
 }
 
 /// Enrols the revival candidates matching the Leads page's filter "with new copy" (drafting
@@ -328,8 +329,9 @@ async fn enrolment(workspace: &str, campaign: &str, query: &LeadQuery) -> Result
 #[server(prefix = "/api", endpoint = "enroll_revival")]
 pub async fn enroll_revival(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<domain::leads::EnrolReport, AppError> {
     respond(async {
-        let (engine, me, ws, id, filter) = enrolment(&workspace, &campaign, &query).await?;
-        let report = engine::flows::campaigns::enroll_revival(&engine, me, ws, id, &filter).await?;
+        let (engine, access, id, filter) = enrolment(&workspace, &campaign, &query).await?;
+        let ws = access.workspace;
+        let report = engine::flows::campaigns::enroll_revival(&engine, &access, id, &filter).await?;
         if report.enrolled > 0 {
             queue_drafting(&engine, ws, id).await;
         }
@@ -342,8 +344,9 @@ pub async fn enroll_revival(workspace: String, campaign: String, #[server(defaul
 #[server(prefix = "/api", endpoint = "enroll_leads")]
 pub async fn enroll_leads(workspace: String, campaign: String, #[server(default)] query: LeadQuery) -> Result<u64, AppError> {
     respond(async {
-        let (engine, me, ws, id, filter) = enrolment(&workspace, &campaign, &query).await?;
-        let added = engine::flows::campaigns::enroll(&engine, me, ws, id, &filter).await?;
+        let (engine, access, id, filter) = enrolment(&workspace, &campaign, &query).await?;
+        let ws = access.workspace;
+        let added = engine::flows::campaigns::enroll(&engine, &access, id, &filter).await?;
         if added > 0 {
             queue_drafting(&engine, ws, id).await;
         }

@@ -33,7 +33,8 @@ pub struct FoundLeads {
 pub async fn get_icp(workspace: String) -> Result<WorkspaceIcp, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::icp::get(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::icp::get(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -46,9 +47,9 @@ pub async fn save_icp(workspace: String, #[server(default)] icp: IcpForm) -> Res
         let engine = engine()?;
         let ws = workspace_id(&workspace)?;
         // Authorise before judging the input, so a viewer learns nothing from validation.
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let parsed = icp.parse().map_err(|e| AppError::new(422, e.to_string()))?;
-        let saved = engine::flows::icp::save(&engine, me, ws, &parsed).await?;
+        let saved = engine::flows::icp::save(&engine, &access, &parsed).await?;
         Ok(IcpSaved { icp: saved.icp, rescoring: saved.rescoring })
     })
     .await
@@ -67,9 +68,9 @@ pub async fn find_leads(workspace: String, count: String) -> Result<FoundLeads, 
         let wanted: u32 = count.trim().parse().unwrap_or(0);
         let ws = workspace_id(&workspace)?;
         // Authorise before reading the workspace's keys.
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let (discoverer, source) = discoverer.for_workspace(&engine, ws).await?;
-        let r = engine::flows::discover::discover(&engine, &discoverer, me, ws, wanted).await?;
+        let r = engine::flows::discover::discover(&engine, &discoverer, &access, wanted).await?;
         Ok(FoundLeads { found: r.found, new: r.new, duplicates: r.duplicates, pages: r.pages, stopped: r.stopped, searched_with: source.label().to_string() })
     })
     .await

@@ -14,7 +14,8 @@ use super::ssr::*;
 pub async fn list_integrations(workspace: String) -> Result<Vec<IntegrationView>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::integrations::list(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::integrations::list(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -25,7 +26,8 @@ pub async fn set_provider_key(workspace: String, provider: String, key: String, 
     respond(async {
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
-        Ok(engine::flows::integrations::set_key(&engine()?, me, ws, &provider, &key, extra.as_deref()).await?)
+        let engine = engine()?;
+        Ok(engine::flows::integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, me, ws).await?, &provider, &key, extra.as_deref()).await?)
     })
     .await
 }
@@ -34,7 +36,8 @@ pub async fn set_provider_key(workspace: String, provider: String, key: String, 
 pub async fn remove_provider_key(workspace: String, provider: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::integrations::remove_key(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+        let engine = engine()?;
+        Ok(engine::flows::integrations::remove_key(&engine, &access(&engine, me, &workspace).await?, &provider).await?)
     })
     .await
 }
@@ -43,7 +46,8 @@ pub async fn remove_provider_key(workspace: String, provider: String) -> Result<
 pub async fn test_provider_key(workspace: String, provider: String) -> Result<ConnectionTest, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::integrations::test_connection(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+        let engine = engine()?;
+        Ok(engine::flows::integrations::test_connection(&engine, &access(&engine, me, &workspace).await?, &provider).await?)
     })
     .await
 }
@@ -53,7 +57,8 @@ pub async fn test_provider_key(workspace: String, provider: String) -> Result<Co
 pub async fn rotate_webhook_token(workspace: String, provider: String) -> Result<IntegrationView, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::integrations::rotate_webhook_token(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+        let engine = engine()?;
+        Ok(engine::flows::integrations::rotate_webhook_token(&engine, &access(&engine, me, &workspace).await?, &provider).await?)
     })
     .await
 }
@@ -62,7 +67,8 @@ pub async fn rotate_webhook_token(workspace: String, provider: String) -> Result
 pub async fn list_booking_webhooks(workspace: String) -> Result<Vec<BookingWebhookView>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::bookings::views(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::bookings::views(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -72,7 +78,8 @@ pub async fn list_booking_webhooks(workspace: String) -> Result<Vec<BookingWebho
 pub async fn rotate_booking_secret(workspace: String, provider: String) -> Result<BookingWebhookView, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::bookings::rotate_secret(&engine()?, me, workspace_id(&workspace)?, &provider).await?)
+        let engine = engine()?;
+        Ok(engine::flows::bookings::rotate_secret(&engine, &access(&engine, me, &workspace).await?, &provider).await?)
     })
     .await
 }
@@ -81,7 +88,8 @@ pub async fn rotate_booking_secret(workspace: String, provider: String) -> Resul
 pub async fn get_notification_settings(workspace: String) -> Result<NotificationSettings, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::notify::settings(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::notify::settings(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -90,7 +98,8 @@ pub async fn get_notification_settings(workspace: String) -> Result<Notification
 pub async fn set_slack_webhook(workspace: String, url: String) -> Result<NotificationSettings, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::notify::set_slack(&engine()?, me, workspace_id(&workspace)?, &url).await?)
+        let engine = engine()?;
+        Ok(engine::flows::notify::set_slack(&engine, &access(&engine, me, &workspace).await?, &url).await?)
     })
     .await
 }
@@ -99,7 +108,8 @@ pub async fn set_slack_webhook(workspace: String, url: String) -> Result<Notific
 pub async fn remove_slack_webhook(workspace: String) -> Result<NotificationSettings, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::notify::remove_slack(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::notify::remove_slack(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -108,7 +118,8 @@ pub async fn remove_slack_webhook(workspace: String) -> Result<NotificationSetti
 pub async fn test_slack_webhook(workspace: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::notify::test_slack(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::notify::test_slack(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -117,7 +128,8 @@ pub async fn test_slack_webhook(workspace: String) -> Result<(), AppError> {
 pub async fn set_email_owners(workspace: String, on: bool) -> Result<NotificationSettings, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::notify::set_email_owners(&engine()?, me, workspace_id(&workspace)?, on).await?)
+        let engine = engine()?;
+        Ok(engine::flows::notify::set_email_owners(&engine, &access(&engine, me, &workspace).await?, on).await?)
     })
     .await
 }

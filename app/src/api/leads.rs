@@ -68,7 +68,7 @@ pub async fn list_leads(workspace: String, #[server(default)] query: LeadQuery) 
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
         let (filter, sort, page) = filter_of(&query)?;
-        Ok(engine::store::leads::list(&engine.pool, access.workspace, &filter, sort, page).await?)
+        Ok(engine::store::leads::list(&mut *access.tenant(&engine).await?, access.workspace, &filter, sort, page).await?)
     })
     .await
 }
@@ -80,7 +80,7 @@ pub async fn get_lead(workspace: String, lead: String) -> Result<LeadDetail, App
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
         let id = lead.parse().map_err(|_| AppError::not_found("lead"))?;
-        engine::store::leads::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))
+        engine::store::leads::get(&mut *access.tenant(&engine).await?, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))
     })
     .await
 }
@@ -92,7 +92,7 @@ pub async fn get_import(workspace: String, import: String) -> Result<ImportView,
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
         let id = import.parse().map_err(|_| AppError::not_found("import"))?;
-        engine::store::imports::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("import"))
+        engine::store::imports::get(&mut *access.tenant(&engine).await?, access.workspace, id).await?.ok_or_else(|| AppError::not_found("import"))
     })
     .await
 }
@@ -104,7 +104,8 @@ pub async fn score_leads(workspace: String) -> Result<u64, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::EditCampaigns).await?;
-        let counts = engine::flows::score::score_workspace(&engine.pool, access.workspace, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
+        // Scoring opens its own transaction confined to the workspace per batch.
+        let counts = engine::flows::score::score_workspace(engine.owner_pool(), access.workspace, engine::flows::score::Scope::Unscored, chrono::Utc::now()).await?;
         Ok(counts.scored)
     })
     .await
@@ -114,7 +115,8 @@ pub async fn score_leads(workspace: String) -> Result<u64, AppError> {
 pub async fn add_lead(workspace: String, #[server(default)] lead: domain::leads::LeadInput) -> Result<String, AppError> {
     respond(async {
         let me = user().await?;
-        let id = engine::flows::leads::add_manual(&engine()?, me, workspace_id(&workspace)?, lead).await?;
+        let engine = engine()?;
+        let id = engine::flows::leads::add_manual(&engine, &access(&engine, me, &workspace).await?, lead).await?;
         Ok(id.to_string())
     })
     .await
@@ -128,7 +130,7 @@ pub async fn lead_enrichment(workspace: String, lead: String) -> Result<domain::
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
         let id = lead.parse().map_err(|_| AppError::not_found("lead"))?;
         // Make sure the lead is this workspace's before saying anything about it.
-        engine::store::leads::get(&engine.pool, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))?;
+        engine::store::leads::get(&mut *access.tenant(&engine).await?, access.workspace, id).await?.ok_or_else(|| AppError::not_found("lead"))?;
         Ok(engine::flows::leads::enrichment_history(&engine, access.workspace, id).await?)
     })
     .await
@@ -149,8 +151,9 @@ pub async fn workspace_stats(workspace: String) -> Result<Stats, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
-        let leads = engine::store::leads::count(&engine.pool, access.workspace, &Default::default()).await?;
-        let plan = engine::store::enrichment::plan_state(&engine.pool, access.workspace).await?.ok_or_else(|| AppError::not_found("workspace"))?;
+        let mut db = access.tenant(&engine).await?;
+        let leads = engine::store::leads::count(&mut *db, access.workspace, &Default::default()).await?;
+        let plan = engine::store::enrichment::plan_state(&mut *db, access.workspace).await?.ok_or_else(|| AppError::not_found("workspace"))?;
         Ok(Stats { leads, plan: plan.plan, subscription_status: plan.subscription_status, credits_remaining: plan.credits_remaining })
     })
     .await
@@ -165,7 +168,8 @@ pub async fn import_preview(workspace: String, upload: String) -> Result<domain:
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::EditCampaigns).await?;
         let id = upload.parse().map_err(|_| AppError::not_found("uploaded file"))?;
-        Ok(engine::import::staged::preview(&engine.pool, access.workspace, id).await?)
+        // The staged upload is read in transactions confined to the workspace.
+        Ok(engine::import::staged::preview(engine.owner_pool(), access.workspace, id).await?)
     })
     .await
 }

@@ -20,7 +20,8 @@ fn mailbox_id(raw: &str) -> Result<domain::ids::MailboxId, AppError> {
 pub async fn list_mailboxes(workspace: String) -> Result<Vec<MailboxInfo>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::mailboxes::list(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::list(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -66,7 +67,8 @@ pub async fn add_mailbox(
             ramp_start,
             ramp_step,
         };
-        Ok(engine::flows::mailboxes::add(&engine()?, me, workspace_id(&workspace)?, form).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::add(&engine, &access(&engine, me, &workspace).await?, form).await?)
     })
     .await
 }
@@ -77,7 +79,8 @@ pub async fn add_mailbox(
 pub async fn sender_webhook_url(workspace: String, kind: String) -> Result<Option<String>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::mailboxes::webhook_url(&engine()?, me, workspace_id(&workspace)?, &kind).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::webhook_url(&engine, &access(&engine, me, &workspace).await?, &kind).await?)
     })
     .await
 }
@@ -86,7 +89,8 @@ pub async fn sender_webhook_url(workspace: String, kind: String) -> Result<Optio
 pub async fn test_mailbox(workspace: String, mailbox: String) -> Result<ConnectionTest, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::mailboxes::test_connection(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::test_connection(&engine, &access(&engine, me, &workspace).await?, mailbox_id(&mailbox)?).await?)
     })
     .await
 }
@@ -96,7 +100,8 @@ pub async fn set_mailbox_limits(workspace: String, mailbox: String, daily_cap: i
     respond(async {
         let me = user().await?;
         let limits = SendLimits { daily_cap, ramp_start, ramp_step };
-        Ok(engine::flows::mailboxes::set_limits(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?, limits).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::set_limits(&engine, &access(&engine, me, &workspace).await?, mailbox_id(&mailbox)?, limits).await?)
     })
     .await
 }
@@ -108,7 +113,8 @@ pub async fn generate_dkim(workspace: String, mailbox: String, domain: String, s
     respond(async {
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
-        Ok(engine::flows::mailboxes::generate_dkim(&engine()?, me, ws, mailbox_id(&mailbox)?, &domain, &selector, algorithm.as_deref()).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::generate_dkim(&engine, &engine::auth::Access::resolve(&engine, me, ws).await?, mailbox_id(&mailbox)?, &domain, &selector, algorithm.as_deref()).await?)
     })
     .await
 }
@@ -118,7 +124,8 @@ pub async fn pause_mailbox(workspace: String, mailbox: String, reason: Option<St
     respond(async {
         let me = user().await?;
         let reason = reason.unwrap_or_default();
-        Ok(engine::flows::mailboxes::pause(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?, &reason).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::pause(&engine, &access(&engine, me, &workspace).await?, mailbox_id(&mailbox)?, &reason).await?)
     })
     .await
 }
@@ -127,7 +134,8 @@ pub async fn pause_mailbox(workspace: String, mailbox: String, reason: Option<St
 pub async fn resume_mailbox(workspace: String, mailbox: String) -> Result<MailboxInfo, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::mailboxes::resume(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::resume(&engine, &access(&engine, me, &workspace).await?, mailbox_id(&mailbox)?).await?)
     })
     .await
 }
@@ -136,7 +144,8 @@ pub async fn resume_mailbox(workspace: String, mailbox: String) -> Result<Mailbo
 pub async fn remove_mailbox(workspace: String, mailbox: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::mailboxes::remove(&engine()?, me, workspace_id(&workspace)?, mailbox_id(&mailbox)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::mailboxes::remove(&engine, &access(&engine, me, &workspace).await?, mailbox_id(&mailbox)?).await?)
     })
     .await
 }

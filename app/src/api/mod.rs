@@ -1,4 +1,5 @@
-//! Server functions: each authorises, calls one `engine` function and returns `domain` types.
+//! Server functions: each resolves the caller's `engine::auth::Access` once, calls one `engine`
+//! function with it and returns `domain` types.
 
 pub mod activity;
 pub mod api_keys;
@@ -69,7 +70,7 @@ pub(crate) mod ssr {
         })?;
         let id = id.ok_or_else(|| AppError::new(401, "Please log in"))?;
         // A deleted account's old session is worth nothing.
-        match engine::store::users::get(&engine()?.pool, id).await? {
+        match engine::store::users::get(engine()?.owner_pool(), id).await? {
             Some(_) => Ok(id),
             None => Err(AppError::new(401, "Please log in")),
         }
@@ -78,6 +79,13 @@ pub(crate) mod ssr {
     /// Parses a workspace id from a URL; a malformed id is simply not found.
     pub fn workspace_id(raw: &str) -> Result<WorkspaceId, AppError> {
         raw.parse().map_err(|_| AppError::not_found("workspace"))
+    }
+
+    /// The caller's standing in the workspace named in the URL, resolved once for the request
+    /// (membership → role; `NotFound` for a non-member): the one value the engine's flows take,
+    /// which check their action on it without another lookup (`engine::auth::Access`).
+    pub async fn access(engine: &Engine, me: UserId, workspace: &str) -> Result<engine::auth::Access, AppError> {
+        Ok(engine::auth::Access::resolve(engine, me, workspace_id(workspace)?).await?)
     }
 
     pub fn client_ip() -> String {

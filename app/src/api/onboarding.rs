@@ -37,7 +37,8 @@ pub struct OnboardingState {
 pub async fn onboarding_run(workspace: String) -> Result<Option<OnboardingState>, AppError> {
     respond(async {
         let me = user().await?;
-        let Some(run) = engine::flows::onboarding::latest(&engine()?, me, workspace_id(&workspace)?).await? else { return Ok(None) };
+        let engine = engine()?;
+        let Some(run) = engine::flows::onboarding::latest(&engine, &access(&engine, me, &workspace).await?).await? else { return Ok(None) };
         let result = run.result.clone().unwrap_or(serde_json::Value::Null);
         let profile: Option<SiteProfile> = serde_json::from_value(result["profile"].clone()).ok();
         let draft: Option<domain::site::derive::IcpDraft> = serde_json::from_value(result["draft"].clone()).ok();
@@ -70,7 +71,8 @@ pub async fn onboarding_run(workspace: String) -> Result<Option<OnboardingState>
 pub async fn start_onboarding(workspace: String, url: String) -> Result<String, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::onboarding::start(&engine()?, me, workspace_id(&workspace)?, &url).await?.to_string())
+        let engine = engine()?;
+        Ok(engine::flows::onboarding::start(&engine, &access(&engine, me, &workspace).await?, &url).await?.to_string())
     })
     .await
 }
@@ -82,10 +84,10 @@ pub async fn confirm_onboarding(workspace: String, run: String, #[server(default
         let me = user().await?;
         let engine = engine()?;
         let ws = workspace_id(&workspace)?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
         let run: uuid::Uuid = run.parse().map_err(|_| AppError::new(404, "No such onboarding run"))?;
         let parsed = icp.parse().map_err(|e| AppError::new(422, e.to_string()))?;
-        let saved = engine::flows::onboarding::confirm(&engine, me, ws, run, &parsed, consent.is_some()).await?;
+        let saved = engine::flows::onboarding::confirm(&engine, &access, run, &parsed, consent.is_some()).await?;
         Ok(saved.rescoring)
     })
     .await

@@ -12,7 +12,8 @@ use super::ssr::*;
 pub async fn get_sending_state(workspace: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::get(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::get(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -22,7 +23,8 @@ pub async fn get_sending_state(workspace: String) -> Result<SendingState, AppErr
 pub async fn go_live(workspace: String, confirmation: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::go_live(&engine()?, me, workspace_id(&workspace)?, &confirmation).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::go_live(&engine, &access(&engine, me, &workspace).await?, &confirmation).await?)
     })
     .await
 }
@@ -31,7 +33,8 @@ pub async fn go_live(workspace: String, confirmation: String) -> Result<SendingS
 pub async fn back_to_shadow(workspace: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::back_to_shadow(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::back_to_shadow(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -41,7 +44,8 @@ pub async fn stop_sending(workspace: String, reason: Option<String>) -> Result<S
     respond(async {
         let me = user().await?;
         let reason = reason.unwrap_or_default();
-        Ok(engine::flows::sending::pause_sending(&engine()?, me, workspace_id(&workspace)?, &reason).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::pause_sending(&engine, &access(&engine, me, &workspace).await?, &reason).await?)
     })
     .await
 }
@@ -50,7 +54,8 @@ pub async fn stop_sending(workspace: String, reason: Option<String>) -> Result<S
 pub async fn resume_sending(workspace: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::resume_sending(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::resume_sending(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -65,7 +70,8 @@ pub async fn start_ramp(workspace: String, daily_limit: u32, supervised_days: u3
             .map(|t| domain::score::Tier::ALL.into_iter().find(|x| x.as_str() == t).ok_or_else(|| engine::Error::Invalid(format!("unknown tier \"{t}\""))))
             .collect::<Result<_, _>>()?;
         let today = chrono::Utc::now().date_naive();
-        Ok(engine::flows::sending::start_ramp(&engine()?, me, workspace_id(&workspace)?, daily_limit, &tiers, supervised_days, today).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::start_ramp(&engine, &access(&engine, me, &workspace).await?, daily_limit, &tiers, supervised_days, today).await?)
     })
     .await
 }
@@ -74,7 +80,8 @@ pub async fn start_ramp(workspace: String, daily_limit: u32, supervised_days: u3
 pub async fn graduate_ramp(workspace: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::graduate(&engine()?, me, workspace_id(&workspace)?, chrono::Utc::now().date_naive()).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::graduate(&engine, &access(&engine, me, &workspace).await?, chrono::Utc::now().date_naive()).await?)
     })
     .await
 }
@@ -83,7 +90,8 @@ pub async fn graduate_ramp(workspace: String) -> Result<SendingState, AppError> 
 pub async fn leave_ramp(workspace: String) -> Result<SendingState, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::sending::leave_ramp(&engine()?, me, workspace_id(&workspace)?, chrono::Utc::now().date_naive()).await?)
+        let engine = engine()?;
+        Ok(engine::flows::sending::leave_ramp(&engine, &access(&engine, me, &workspace).await?, chrono::Utc::now().date_naive()).await?)
     })
     .await
 }
@@ -92,7 +100,8 @@ pub async fn leave_ramp(workspace: String) -> Result<SendingState, AppError> {
 pub async fn list_outbox(workspace: String, state: String) -> Result<OutboxPage, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::outbox::page(&engine()?, me, workspace_id(&workspace)?, &state).await?)
+        let engine = engine()?;
+        Ok(engine::flows::outbox::page(&engine, &access(&engine, me, &workspace).await?, &state).await?)
     })
     .await
 }
@@ -102,7 +111,8 @@ pub async fn get_outbox_message(workspace: String, id: String) -> Result<OutboxM
     respond(async {
         let me = user().await?;
         let id = id.parse().map_err(|_| AppError::not_found("message"))?;
-        Ok(engine::flows::outbox::message(&engine()?, me, workspace_id(&workspace)?, id).await?)
+        let engine = engine()?;
+        Ok(engine::flows::outbox::message(&engine, &access(&engine, me, &workspace).await?, id).await?)
     })
     .await
 }

@@ -22,7 +22,8 @@ fn kind_of(kind: &str) -> Result<Option<domain::suppression::EntryKind>, AppErro
 pub async fn list_suppressions(workspace: String, #[server(default)] q: String, #[server(default)] kind: String, #[server(default)] page: i64) -> Result<SuppressionPage, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::suppression::page(&engine()?, me, workspace_id(&workspace)?, &q, kind_of(&kind)?, page).await?)
+        let engine = engine()?;
+        Ok(engine::flows::suppression::page(&engine, &access(&engine, me, &workspace).await?, &q, kind_of(&kind)?, page).await?)
     })
     .await
 }
@@ -35,8 +36,8 @@ pub async fn add_suppression(workspace: String, value: String, #[server(default)
         let me = user().await?;
         let engine = engine()?;
         let ws = workspace_id(&workspace)?;
-        engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
-        Ok(engine::flows::suppression::add(&engine, me, ws, kind_of(&kind)?, &value, Some(&note)).await?)
+        let access = engine::auth::authorize(&engine, me, ws, domain::account::Action::EditCampaigns).await?;
+        Ok(engine::flows::suppression::add(&engine, &access, kind_of(&kind)?, &value, Some(&note)).await?)
     })
     .await
 }
@@ -46,7 +47,8 @@ pub async fn add_suppression(workspace: String, value: String, #[server(default)
 pub async fn remove_suppression(workspace: String, value: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::suppression::remove(&engine()?, me, workspace_id(&workspace)?, &value).await?)
+        let engine = engine()?;
+        Ok(engine::flows::suppression::remove(&engine, &access(&engine, me, &workspace).await?, &value).await?)
     })
     .await
 }

@@ -14,7 +14,7 @@ use domain::account::{Action, Role};
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::store::workspaces::list_for_user(&engine()?.pool, me).await?)
+        Ok(engine::store::workspaces::list_for_user(engine()?.owner_pool(), me).await?)
     })
     .await
 }
@@ -26,8 +26,8 @@ pub async fn get_workspace(workspace: String) -> Result<WorkspaceSummary, AppErr
         let me = user().await?;
         let ws = workspace_id(&workspace)?;
         let engine = engine()?;
-        let found = engine::store::workspaces::get_for_user(&engine.pool, ws, me).await?.ok_or_else(|| AppError::not_found("workspace"))?;
-        engine::store::users::set_last_workspace(&engine.pool, me, ws).await?;
+        let found = engine::store::workspaces::get_for_user(engine.owner_pool(), ws, me).await?.ok_or_else(|| AppError::not_found("workspace"))?;
+        engine::store::users::set_last_workspace(engine.owner_pool(), me, ws).await?;
         Ok(found)
     })
     .await
@@ -49,7 +49,8 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
 pub async fn rename_workspace(workspace: String, name: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::workspaces::rename(&engine()?, me, workspace_id(&workspace)?, &name).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::rename(&engine, &access(&engine, me, &workspace).await?, &name).await?)
     })
     .await
 }
@@ -58,7 +59,8 @@ pub async fn rename_workspace(workspace: String, name: String) -> Result<(), App
 pub async fn delete_workspace(workspace: String) -> Result<(), AppError> {
     respond(async {
         let me = user().await?;
-        engine::flows::workspaces::delete(&engine()?, me, workspace_id(&workspace)?).await?;
+        let engine = engine()?;
+        engine::flows::workspaces::delete(&engine, &access(&engine, me, &workspace).await?).await?;
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -71,7 +73,7 @@ pub async fn list_members(workspace: String) -> Result<Vec<Member>, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewWorkspace).await?;
-        Ok(engine::store::memberships::list(&engine.pool, access.workspace).await?)
+        Ok(engine::store::memberships::list(&mut *access.tenant(&engine).await?, access.workspace).await?)
     })
     .await
 }
@@ -82,7 +84,7 @@ pub async fn list_invitations(workspace: String) -> Result<Vec<Invitation>, AppE
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ManageMembers).await?;
-        Ok(engine::store::invitations::list(&engine.pool, access.workspace).await?)
+        Ok(engine::store::invitations::list(&mut *access.tenant(&engine).await?, access.workspace).await?)
     })
     .await
 }
@@ -92,7 +94,8 @@ pub async fn invite_member(workspace: String, email: String, role: String) -> Re
     respond(async {
         let me = user().await?;
         let role = Role::parse(&role)?;
-        Ok(engine::flows::workspaces::invite(&engine()?, me, workspace_id(&workspace)?, &email, role).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::invite(&engine, &access(&engine, me, &workspace).await?, &email, role).await?)
     })
     .await
 }
@@ -102,7 +105,8 @@ pub async fn revoke_invitation(workspace: String, invitation: String) -> Result<
     respond(async {
         let me = user().await?;
         let id = invitation.parse().map_err(|_| AppError::not_found("invitation"))?;
-        Ok(engine::flows::workspaces::revoke_invitation(&engine()?, me, workspace_id(&workspace)?, id).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::revoke_invitation(&engine, &access(&engine, me, &workspace).await?, id).await?)
     })
     .await
 }
@@ -113,7 +117,8 @@ pub async fn change_role(workspace: String, member: String, role: String) -> Res
         let me = user().await?;
         let target = member.parse().map_err(|_| AppError::not_found("member"))?;
         let role = Role::parse(&role)?;
-        Ok(engine::flows::workspaces::change_role(&engine()?, me, workspace_id(&workspace)?, target, role).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::change_role(&engine, &access(&engine, me, &workspace).await?, target, role).await?)
     })
     .await
 }
@@ -123,7 +128,8 @@ pub async fn remove_member(workspace: String, member: String) -> Result<(), AppE
     respond(async {
         let me = user().await?;
         let target = member.parse().map_err(|_| AppError::not_found("member"))?;
-        Ok(engine::flows::workspaces::remove_member(&engine()?, me, workspace_id(&workspace)?, target).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::remove_member(&engine, &access(&engine, me, &workspace).await?, target).await?)
     })
     .await
 }
@@ -152,7 +158,7 @@ pub async fn audit_log(workspace: String) -> Result<Vec<AuditEntry>, AppError> {
         let me = user().await?;
         let engine = engine()?;
         let access = engine::auth::authorize(&engine, me, workspace_id(&workspace)?, Action::ViewAudit).await?;
-        Ok(engine::store::audit::list(&engine.pool, access.workspace, 100).await?)
+        Ok(engine::store::audit::list(&mut *access.tenant(&engine).await?, access.workspace, 100).await?)
     })
     .await
 }
@@ -162,7 +168,8 @@ pub async fn audit_log(workspace: String) -> Result<Vec<AuditEntry>, AppError> {
 pub async fn get_drafting_policy(workspace: String) -> Result<DraftingPolicy, AppError> {
     respond(async {
         let me = user().await?;
-        Ok(engine::flows::workspaces::drafting_policy(&engine()?, me, workspace_id(&workspace)?).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::drafting_policy(&engine, &access(&engine, me, &workspace).await?).await?)
     })
     .await
 }
@@ -175,7 +182,8 @@ pub async fn set_drafting_policy(workspace: String, permission_mode: String, gua
             permission_mode: permission_mode.parse().map_err(|e: domain::campaign::CampaignError| engine::Error::Invalid(e.to_string()))?,
             guard_mode: guard_mode.parse().map_err(engine::Error::Invalid)?,
         };
-        Ok(engine::flows::workspaces::set_drafting_policy(&engine()?, me, workspace_id(&workspace)?, policy).await?)
+        let engine = engine()?;
+        Ok(engine::flows::workspaces::set_drafting_policy(&engine, &access(&engine, me, &workspace).await?, policy).await?)
     })
     .await
 }

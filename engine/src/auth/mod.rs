@@ -1,5 +1,23 @@
 //! Authentication and authorisation: passwords, login throttling, sessions' user lookup and
 //! the role check every server function and route goes through.
+//!
+//! One way to authorise (issue 12 §4): the edge (a server function in `app`, an axum handler in
+//! `server`) turns the session's user and the workspace in the URL into an [`Access`] once —
+//! [`Access::resolve`], one membership read, `NotFound` for a non-member — and hands `&Access` to
+//! the flow. The flow checks the action it performs with [`Access::require`] (a pure check of
+//! the role: `Forbidden`, never a second lookup) and opens its database scope with
+//! [`Access::tenant`], so scope and role travel together:
+//!
+//! ```ignore
+//! let access = Access::resolve(&engine, me, ws).await?;      // edge
+//! engine::flows::campaigns::create(&engine, &access, settings).await?;
+//! // in the flow:
+//! access.require(Action::EditCampaigns)?;
+//! let mut tx = access.tenant(engine).await?;
+//! ```
+//!
+//! [`authorize`] is resolve-then-require, for an edge that checks an action before reading its
+//! input (so a viewer gets 403 before a malformed form gets 422).
 
 pub mod password;
 pub mod throttle;
@@ -9,25 +27,58 @@ use crate::{Engine, Error, Result};
 use domain::account::{Action, LoginEmail, Role};
 use domain::ids::{UserId, WorkspaceId};
 
-/// A member's standing in one workspace, as checked for the current request.
+/// A member's standing in one workspace, resolved once per request: the one value a server
+/// function or handler hands to the engine's flows (issue 12 §4).
+///
+/// - An edge resolves it with [`Access::resolve`] (session's user → membership → role). A
+///   non-member, or a deleted workspace, is `NotFound`, so ids of other tenants reveal nothing.
+/// - A flow checks the action it performs with [`Access::require`]: a pure check on the role,
+///   no second database lookup; a role that may not is `Forbidden`.
+/// - Its database scope travels with it: [`Access::tenant`] opens the transaction confined to
+///   its workspace by row-level security.
+///
+/// Only this module makes one (the private field), so holding an `Access` means a membership
+/// was found.
 #[derive(Debug, Clone, Copy)]
 pub struct Access {
     pub user: UserId,
     pub workspace: WorkspaceId,
     pub role: Role,
+    _resolved: (),
 }
 
-/// The gate for every workspace-scoped operation: the user must be an active member of a live
-/// workspace (else `NotFound`, so ids of other tenants reveal nothing), and the role must
-/// allow `action` (else `Forbidden`).
-pub async fn authorize(engine: &Engine, user: UserId, workspace: WorkspaceId, action: Action) -> Result<Access> {
-    let role = memberships::role_of(&engine.pool, workspace, user)
-        .await?
-        .ok_or(Error::NotFound("workspace"))?;
-    if !role.can(action) {
-        return Err(Error::Forbidden);
+impl Access {
+    /// The caller's membership of `workspace`, read once in that workspace's tenant scope.
+    pub async fn resolve(engine: &Engine, user: UserId, workspace: WorkspaceId) -> Result<Access> {
+        let mut tx = engine.tenant(workspace).await?;
+        let role = memberships::role_of(&mut tx, workspace, user).await?.ok_or(Error::NotFound("workspace"))?;
+        Ok(Access { user, workspace, role, _resolved: () })
     }
-    Ok(Access { user, workspace, role })
+
+    /// Whether the role allows `action` (else `Forbidden`). Pure: no database.
+    pub fn require(&self, action: Action) -> Result<()> {
+        if self.role.can(action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
+    /// [`Access::require`], passing the value on (for `authorize(..)?.allowing(..)` chains).
+    pub fn allowing(self, action: Action) -> Result<Access> {
+        self.require(action)?;
+        Ok(self)
+    }
+
+    /// The transaction confined to this workspace (see [`crate::db::tenant`]).
+    pub async fn tenant(&self, engine: &Engine) -> Result<crate::db::Tenant> {
+        engine.tenant(self.workspace).await
+    }
+}
+
+/// [`Access::resolve`] then [`Access::require`]: for an edge that performs one action itself.
+pub async fn authorize(engine: &Engine, user: UserId, workspace: WorkspaceId, action: Action) -> Result<Access> {
+    Access::resolve(engine, user, workspace).await?.allowing(action)
 }
 
 /// Autopilot sends guard-passing drafts without a human reading them, so choosing it is an
@@ -57,7 +108,8 @@ pub async fn login(engine: &Engine, email: &str, password: &str, ip: &str, devic
     let email = LoginEmail::parse(email).map_err(|_| Error::Unauthenticated(BAD.into()))?;
     let subject = throttle::Subject::resolve(engine, email.as_str(), ip, device).await?;
     throttle::check_and_record(engine, &subject).await?;
-    let found = users::find_credentials(&engine.pool, &email).await?;
+    // Users are no tenant's rows: log-in reads them as the owner.
+    let found = users::find_credentials(engine.owner_pool(), &email).await?;
     let ok = match &found {
         Some((_, hash)) if password.len() <= MAX_LOGIN_PASSWORD => password::verify(password, hash).await?,
         _ => {

@@ -178,7 +178,7 @@ impl MailTransport for ExternalTransport {
                     // Their unsubscribe list is ours too: the next campaign must not try again.
                     if let Ok(address) = domain::suppression::canonical_email(&email.to) {
                         let claims = UnsubscribeClaims { workspace: ws, address, campaign: None };
-                        if let Err(e) = unsubscribe::unsubscribe(&self.engine.pool, &claims, Via::SenderRefusal).await {
+                        if let Err(e) = unsubscribe::unsubscribe(self.engine.owner_pool(), &claims, Via::SenderRefusal).await {
                             tracing::warn!(error = %e, "could not suppress an address the provider reports unsubscribed");
                         }
                     }
@@ -196,7 +196,7 @@ impl MailTransport for ExternalTransport {
         let campaign = Self::campaign(mailbox).ok()?;
         let ws = WorkspaceId(mailbox.client_id);
         let key = key_of(message_id).ok()?;
-        let to = match outbox::recipient_of(&self.engine.pool, ws, message_id).await {
+        let to = match async { outbox::recipient_of(&mut *self.engine.tenant(ws).await?, ws, message_id).await }.await {
             Ok(Some(to)) => to,
             Ok(None) => return None,
             Err(e) => {

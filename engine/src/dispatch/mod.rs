@@ -122,7 +122,8 @@ impl Dispatcher {
     /// nothing was due.
     pub async fn round(&self, now: DateTime<Utc>) -> Result<RoundReport> {
         let started = std::time::Instant::now();
-        let rows = outbox::claim(&self.engine.pool, &self.worker, self.settings.claim, now).await?;
+        // Claims span every workspace: the owner, on purpose.
+        let rows = outbox::claim(self.engine.owner_pool(), &self.worker, self.settings.claim, now).await?;
         let mut report = RoundReport { claimed: rows.len() as u32, ..Default::default() };
         let outcomes: Vec<Result<Outcome>> =
             stream::iter(rows).map(|row| self.process(row, now, started)).buffer_unordered(self.settings.concurrency.max(1)).collect().await;
@@ -141,7 +142,9 @@ impl Dispatcher {
 
     async fn process(&self, row: Claimed, now: DateTime<Utc>, claimed: std::time::Instant) -> Result<Outcome> {
         let ws = WorkspaceId(row.client_id);
-        let pool = &self.engine.pool;
+        // A claimed row's checks and settlement run as the owner, keyed by the row's client_id
+        // (the dispatcher is cross-tenant work; see `Engine::owner_pool`).
+        let pool = self.engine.owner_pool();
         let Some(ctx) = outbox::context(pool, ws, &row).await? else {
             let checks = [CheckRecord { check: "workspace".into(), ok: false, detail: "workspace, campaign or lead is gone".into() }];
             return self.settled(outbox::stop(pool, ws, row.id, &self.worker, "cancelled", &checks, "workspace, campaign or lead is gone").await?, Outcome::Cancelled);
@@ -282,7 +285,8 @@ impl Dispatcher {
     /// (sent once later), cannot tell → stays `unknown` for a person. Returns
     /// (sent, requeued, undecided).
     pub async fn reconcile(&self, now: DateTime<Utc>) -> Result<(u32, u32, u32)> {
-        let pool = &self.engine.pool;
+        // Rows in doubt of every workspace: cross-tenant, as the owner.
+        let pool = self.engine.owner_pool();
         outbox::expire_leases(pool, now - self.settings.lease).await?;
         let (mut sent, mut requeued, mut undecided) = (0, 0, 0);
         for row in outbox::in_doubt(pool, 500).await? {

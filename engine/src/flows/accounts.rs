@@ -41,7 +41,7 @@ impl Valid {
 
 async fn create(engine: &Engine, Valid { name, email, pw }: Valid) -> Result<UserId> {
     let hash = password::hash(pw.expose()).await?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let id = users::insert(&mut tx, &email, &name, &hash).await?;
     audit::record(
         &mut tx,

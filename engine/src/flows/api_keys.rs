@@ -1,13 +1,13 @@
 //! Workspace API keys (SPEC §16): owners and admins create and revoke them; the REST API
 //! authenticates with them. A key is 256 random bits shown once; only its SHA-256 is stored.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::{api_keys, audit};
 use crate::{Engine, Error, Result};
 use chrono::{Duration, Utc};
 use domain::account::Action;
 use domain::api_keys::{is_well_formed, parse_name, shown_prefix, ApiKeyId, ApiKeyView, CreatedKey, KEY_PREFIX};
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use rand::RngCore;
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -32,11 +32,12 @@ pub fn key_hash(key: &str) -> String {
     hex::encode(sha2::Sha256::digest(key.as_bytes()))
 }
 
-pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) -> Result<CreatedKey> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn create(engine: &Engine, access: &Access, name: &str) -> Result<CreatedKey> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let name = parse_name(name).map_err(|m| Error::Invalid(m.into()))?;
     let key = generate_key();
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let view = api_keys::insert(&mut tx, ws, &name, &shown_prefix(&key), &key_hash(&key), access.user).await?;
     audit::record(
         &mut tx,
@@ -56,14 +57,15 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
     Ok(CreatedKey { view, key })
 }
 
-pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<ApiKeyView>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    api_keys::list(&engine.pool, access.workspace).await
+pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<ApiKeyView>> {
+    access.require(Action::ManageIntegrations)?;
+    api_keys::list(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
-pub async fn revoke(engine: &Engine, user: UserId, ws: WorkspaceId, id: ApiKeyId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn revoke(engine: &Engine, access: &Access, id: ApiKeyId) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let key = api_keys::get(&mut *tx, ws, id).await?.ok_or(Error::NotFound("API key"))?;
     if !api_keys::revoke(&mut tx, ws, id).await? {
         return Err(Error::Conflict("This key is already revoked".into()));
@@ -96,7 +98,8 @@ pub async fn authenticate(engine: &Engine, presented: &str) -> Result<Option<Api
         return Ok(None);
     }
     let hash = key_hash(presented);
-    let Some(found) = api_keys::find_by_hash(&engine.pool, &hash).await? else {
+    // The key names its workspace: finding it spans tenants.
+    let Some(found) = api_keys::find_by_hash(engine.owner_pool(), &hash).await? else {
         return Ok(None);
     };
     if !bool::from(found.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
@@ -105,7 +108,9 @@ pub async fn authenticate(engine: &Engine, presented: &str) -> Result<Option<Api
     let caller = ApiCaller { workspace: WorkspaceId(found.client_id), key: ApiKeyId(found.id) };
     // Skip the write entirely for keys used within the last minute; `touch` re-checks in SQL.
     if found.last_used_at.is_none_or(|at| Utc::now() - at >= Duration::minutes(1)) {
-        api_keys::touch(&engine.pool, caller.workspace, caller.key).await?;
+        let mut tx = engine.tenant(caller.workspace).await?;
+        api_keys::touch(&mut tx, caller.workspace, caller.key).await?;
+        tx.commit().await?;
     }
     Ok(Some(caller))
 }

@@ -98,7 +98,7 @@ pub async fn create(engine: &crate::Engine, caller: ApiCaller, items: &[Value]) 
     if valid.is_empty() {
         return Ok(Outcome { created: Vec::new(), duplicates: 0, errors });
     }
-    let mut tx = crate::db::tenant(&engine.pool, caller.workspace).await?;
+    let mut tx = engine.tenant(caller.workspace).await?;
     let inserted = leads::insert_many(&mut tx, caller.workspace, LeadSource::Api, None, &valid).await?;
     let created: Vec<LeadId> = inserted.iter().map(|i| i.id).collect();
     let duplicates = valid.len() - created.len();

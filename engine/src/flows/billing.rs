@@ -7,7 +7,7 @@
 //! set`). Every change is audited in its own transaction. Sending and enrichment read the status
 //! at their own just-in-time checks, so a `past_due` stops them at the next message.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::providers::stripe::{CheckoutRequest, StripeClient, StripeConfig};
 use crate::store::{audit, billing, users};
 use crate::{Engine, Error, Result};
@@ -39,9 +39,10 @@ fn provider_error(e: crate::providers::ProviderError) -> Error {
 
 /// The Billing page (owner and admin): plan, status, usage against each limit from the data,
 /// every tier for the upgrade path, and the invoices when Stripe is configured.
-pub async fn overview(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<BillingOverview> {
-    let access = authorize(engine, user, ws, Action::ViewBilling).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn overview(engine: &Engine, access: &Access) -> Result<BillingOverview> {
+    access.require(Action::ViewBilling)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let row = billing::get(&mut tx, ws, false).await?.ok_or(Error::NotFound("workspace"))?;
     let period_start = row.credits_reset_at - chrono::Months::new(1);
     let used = billing::usage(&mut tx, ws, period_start).await?;
@@ -117,10 +118,11 @@ pub async fn overview(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<
 
 /// Starts a Stripe Checkout for `tier` (the owner): returns the hosted page to send them to.
 /// Nothing changes here; `checkout.session.completed` does the rest.
-pub async fn start_checkout(engine: &Engine, user: UserId, ws: WorkspaceId, tier: Tier, email: Option<&str>) -> Result<String> {
-    authorize(engine, user, ws, Action::ManageBilling).await?;
+pub async fn start_checkout(engine: &Engine, access: &Access, tier: Tier, email: Option<&str>) -> Result<String> {
+    access.require(Action::ManageBilling)?;
+    let ws = access.workspace;
     let (config, client) = stripe(engine)?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.tenant(ws).await?;
     let row = billing::get(&mut conn, ws, false).await?.ok_or(Error::NotFound("workspace"))?;
     drop(conn);
     let base = engine.settings.public_url.trim_end_matches('/');
@@ -142,10 +144,11 @@ pub async fn start_checkout(engine: &Engine, user: UserId, ws: WorkspaceId, tier
 }
 
 /// Opens the Stripe Customer Portal for the workspace's customer (the owner).
-pub async fn open_portal(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<String> {
-    authorize(engine, user, ws, Action::ManageBilling).await?;
+pub async fn open_portal(engine: &Engine, access: &Access) -> Result<String> {
+    access.require(Action::ManageBilling)?;
+    let ws = access.workspace;
     let (_, client) = stripe(engine)?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.tenant(ws).await?;
     let row = billing::get(&mut conn, ws, false).await?.ok_or(Error::NotFound("workspace"))?;
     drop(conn);
     let customer = row
@@ -207,7 +210,7 @@ async fn change_plan(
 /// The operator sets a workspace's plan by hand (`agency-os plan set`; installations without
 /// Stripe keys bill outside the product). Audited as `plan.set`.
 pub async fn set_plan(engine: &Engine, ws: WorkspaceId, tier: Tier, status: SubscriptionStatus, actor: Option<UserId>, via: &str) -> Result<PlanChange> {
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let row = billing::get(&mut tx, ws, true).await?.ok_or(Error::NotFound("workspace"))?;
     let change = change_plan(&mut tx, engine, ws, &row, tier, status, actor, "plan.set", json!({ "by": via })).await?;
     tx.commit().await?;
@@ -257,7 +260,7 @@ pub async fn stripe_webhook(engine: &Engine, body: &[u8], signature: Option<&str
     rules::verify_signature(config.webhook_secret.expose(), body, signature, now.timestamp(), rules::STRIPE_TOLERANCE_SECS)
         .map_err(|e| Error::Unauthenticated(format!("the Stripe signature is not valid: {e}")))?;
     let event = rules::parse_event(body, &config.price_tiers()).map_err(Error::Invalid)?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     if !billing::record_event(&mut tx, &event.id, &event.kind, unix(event.created)).await? {
         return Ok(WebhookOutcome::Replayed);
     }
@@ -321,7 +324,7 @@ pub async fn stripe_webhook(engine: &Engine, body: &[u8], signature: Option<&str
 /// workspace). Returns whether it changed.
 pub async fn set_operator(engine: &Engine, email: &str, on: bool) -> Result<bool> {
     let email = LoginEmail::parse(email)?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let (id, before) = users::operator_flag_for_update(&mut tx, &email).await?.ok_or(Error::NotFound("user"))?;
     if before == on {
         return Ok(false);

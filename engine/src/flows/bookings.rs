@@ -19,7 +19,7 @@
 //! What this module must not do: trust anything in the body before the signature matched, or
 //! touch a workspace other than the one the URL names.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::flows::meetings;
 use crate::store::activities::{self, NewActivity};
 use crate::store::webhook_events::{self, NewEvent, Outcome};
@@ -27,7 +27,7 @@ use crate::{Engine, Error, Result};
 use chrono::{DateTime, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::integrations::{BookingProvider, BookingWebhookView};
 use domain::leads::LeadId;
 use hmac::{Hmac, Mac};
@@ -239,7 +239,7 @@ pub async fn intake(engine: &Engine, ws: WorkspaceId, provider: BookingProvider,
         BookingProvider::CalCom => parse_calcom(body)?,
         BookingProvider::Calendly => parse_calendly(body)?,
     };
-    if webhook_events::seen(&engine.pool, ws, provider, &event.key).await? {
+    if webhook_events::seen(&mut *engine.tenant(ws).await?, ws, provider, &event.key).await? {
         return Ok(Intake { outcome: "replay".into(), replay: true });
     }
     if event.kind == EventKind::Other {
@@ -247,7 +247,7 @@ pub async fn intake(engine: &Engine, ws: WorkspaceId, provider: BookingProvider,
         return Ok(Intake { outcome: Outcome::Ignored.as_str().into(), replay: false });
     }
     let lead = match event.invitee.as_deref() {
-        Some(e) => webhook_events::lead_by_email(&engine.pool, ws, e).await?,
+        Some(e) => webhook_events::lead_by_email(&mut *engine.tenant(ws).await?, ws, e).await?,
         None => None,
     };
     let outcome = match lead {
@@ -262,7 +262,9 @@ pub async fn intake(engine: &Engine, ws: WorkspaceId, provider: BookingProvider,
         invitee: event.invitee.as_deref(),
         lead,
     };
-    let first = webhook_events::claim(&engine.pool, ws, &recorded).await?;
+    let mut tx = engine.tenant(ws).await?;
+    let first = webhook_events::claim(&mut *tx, ws, &recorded).await?;
+    tx.commit().await?;
     Ok(Intake { outcome: outcome.as_str().into(), replay: !first })
 }
 
@@ -302,7 +304,7 @@ async fn apply(engine: &Engine, ws: WorkspaceId, provider: BookingProvider, lead
                 dedupe_key: Some(format!("{source}:{}", event.key)),
                 occurred_at: now,
             };
-            let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+            let mut tx = engine.tenant(ws).await?;
             activities::record(&mut tx, ws, &activity).await?;
             tx.commit().await?;
             Ok(if rescheduled { Outcome::Rescheduled } else { Outcome::Cancelled })
@@ -312,7 +314,7 @@ async fn apply(engine: &Engine, ws: WorkspaceId, provider: BookingProvider, lead
 }
 
 async fn open_secret(engine: &Engine, ws: WorkspaceId, provider: BookingProvider) -> Result<Option<String>> {
-    let Some(row) = webhook_events::secret(&engine.pool, ws, provider).await? else {
+    let Some(row) = webhook_events::secret(&mut *engine.tenant(ws).await?, ws, provider).await? else {
         return Ok(None);
     };
     let raw = engine
@@ -330,9 +332,10 @@ pub fn webhook_url(engine: &Engine, ws: WorkspaceId, provider: BookingProvider) 
 
 /// Both booking webhooks of the workspace with their secrets (owners and admins only: the
 /// secret is what lets a caller book meetings on the workspace's leads).
-pub async fn views(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<BookingWebhookView>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let rows = webhook_events::secrets(&engine.pool, access.workspace).await?;
+pub async fn views(engine: &Engine, access: &Access) -> Result<Vec<BookingWebhookView>> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let rows = webhook_events::secrets(&mut *access.tenant(engine).await?, access.workspace).await?;
     let mut out = Vec::new();
     for provider in BookingProvider::ALL {
         let row = rows.iter().find(|(p, _)| p == provider.slug()).map(|(_, r)| r);
@@ -352,14 +355,15 @@ pub async fn views(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec
 
 /// Makes the workspace's signing secret for `provider`, or replaces it: from this moment on
 /// only the new one verifies. Audited without the secret.
-pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<BookingWebhookView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn rotate_secret(engine: &Engine, access: &Access, provider: &str) -> Result<BookingWebhookView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = BookingProvider::parse(provider).ok_or_else(|| Error::Invalid("Unknown booking provider: choose Cal.com or Calendly".into()))?;
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let secret = format!("aos_{}", hex::encode(raw));
     let sealed = engine.settings.secrets.seal(&secret_context(ws, provider), secret.as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let replaced = webhook_events::set_secret(&mut tx, ws, provider, &sealed, access.user).await?;
     crate::store::audit::record(
         &mut tx,
@@ -375,7 +379,7 @@ pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, provi
     )
     .await?;
     tx.commit().await?;
-    views(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("booking webhook"))
+    views(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("booking webhook"))
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ pub async fn poll_mailbox_with(engine: &Engine, ws: WorkspaceId, mailbox: Mailbo
 
 #[tracing::instrument(skip(engine, settings))]
 async fn poll_one(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings: PollSettings, now: DateTime<Utc>) -> Result<PollReport> {
-    let m = mailboxes::for_send(&engine.pool, ws, mailbox, now.date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+    let m = mailboxes::for_send(&mut *engine.tenant(ws).await?, ws, mailbox, now.date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
     let mut report = PollReport { workspace: ws.0, mailbox: mailbox.0, address: m.address.clone(), ..Default::default() };
     let fail = Failing { engine, ws, mailbox, now, backoff: settings.backoff };
     let imap = match imap_settings(&engine.settings.secrets, &m, settings.timeout, &engine.settings.net) {
@@ -142,7 +142,7 @@ async fn poll_one(engine: &Engine, ws: WorkspaceId, mailbox: MailboxId, settings
 
 async fn poll_locked(fail: &Failing<'_>, imap: imap::ImapSettings, settings: PollSettings, mut report: PollReport) -> Result<PollReport> {
     let (engine, ws, mailbox) = (fail.engine, fail.ws, fail.mailbox);
-    let state = mailbox_polls::get(&engine.pool, ws, mailbox).await?.unwrap_or_default();
+    let state = mailbox_polls::get(&mut *engine.tenant(ws).await?, ws, mailbox).await?.unwrap_or_default();
     let cursor = InboxCursor {
         uidvalidity: state.uidvalidity.and_then(|v| u32::try_from(v).ok()),
         last_uid: u32::try_from(state.last_uid).unwrap_or(0),
@@ -177,7 +177,9 @@ async fn poll_locked(fail: &Failing<'_>, imap: imap::ImapSettings, settings: Pol
     });
     let next = batch.next_cursor(cursor);
     let counts = PollCounts { messages: i64::from(report.messages + report.skipped), bounces: i64::from(report.bounces), complaints: i64::from(report.complaints) };
-    mailbox_polls::advance(&engine.pool, ws, mailbox, next.uidvalidity.unwrap_or(batch.uidvalidity), next.last_uid, counts).await?;
+    let mut tx = engine.tenant(ws).await?;
+    mailbox_polls::advance(&mut *tx, ws, mailbox, next.uidvalidity.unwrap_or(batch.uidvalidity), next.last_uid, counts).await?;
+    tx.commit().await?;
     if let Some(e) = error {
         tracing::error!(error = %e, "recording a returned message failed; it is read again next poll");
         return fail.note(report, format!("recording: {}", e.public_message())).await;
@@ -199,7 +201,9 @@ struct Failing<'a> {
 
 impl Failing<'_> {
     async fn note(&self, mut report: PollReport, error: String) -> Result<PollReport> {
-        let state = mailbox_polls::fail(&self.engine.pool, self.ws, self.mailbox, &error, self.now, self.backoff).await?;
+        let mut tx = self.engine.tenant(self.ws).await?;
+        let state = mailbox_polls::fail(&mut *tx, self.ws, self.mailbox, &error, self.now, self.backoff).await?;
+        tx.commit().await?;
         let (failures, next) = state.map(|s| (s.consecutive_failures, s.next_poll_at)).unwrap_or_default();
         tracing::warn!(workspace = %self.ws, mailbox = %self.mailbox, error = %error, failures, next_poll_at = ?next, "polling the mailbox failed");
         report.error = Some(error);
@@ -264,7 +268,8 @@ pub async fn poll_all_with(engine: &Engine, settings: PollSettings) -> Result<Ve
 /// [`poll_all_with`] as of `now` (which mailboxes are still backing off, and when a failing
 /// one may be polled next), so tests can move time. Reports come in the order polls finish.
 pub async fn poll_all_at(engine: &Engine, settings: PollSettings, now: DateTime<Utc>) -> Result<Vec<PollReport>> {
-    let due = mailbox_polls::pollable(&engine.pool, now).await?;
+    // Every workspace's mailboxes: the schedule spans tenants.
+    let due = mailbox_polls::pollable(engine.owner_pool(), now).await?;
     // A mailbox waits for its workspace's turn before it takes one of the shared slots, so a
     // workspace's queue never holds slots the others could use.
     let shared = Arc::new(Semaphore::new(settings.concurrency.max(1)));

@@ -2,12 +2,12 @@
 //! limit, and enrol leads by the Leads page's filter. Authorises every call and audits every
 //! change in the same transaction.
 
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::store::{audit, campaigns};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::campaign::{change_status, CampaignError, CampaignSettings, CampaignStatus};
-use domain::ids::{CampaignId, UserId, WorkspaceId};
+use domain::ids::CampaignId;
 use domain::leads::LeadFilter;
 use serde_json::json;
 
@@ -31,21 +31,24 @@ async fn audit(tx: &mut sqlx::PgConnection, access: &Access, action: &str, id: C
     .await
 }
 
-pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, settings: CampaignSettings) -> Result<CampaignId> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn create(engine: &Engine, access: &Access, settings: CampaignSettings) -> Result<CampaignId> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let user = access.user;
     let settings = settings.validate()?;
     crate::auth::may_choose_autopilot(&access, settings.permission_mode)?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let id = campaigns::insert(&mut tx, ws, &settings, user).await?;
     audit(&mut tx, &access, "campaign.create", id, None, Some(json!({ "name": settings.name }))).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, settings: CampaignSettings) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn update(engine: &Engine, access: &Access, id: CampaignId, settings: CampaignSettings) -> Result<()> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     let settings = settings.validate()?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if before.status == CampaignStatus::Archived {
         return Err(Error::Conflict("an archived campaign cannot be edited".into()));
@@ -65,21 +68,24 @@ pub async fn update(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
     Ok(())
 }
 
-pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId) -> Result<campaigns::Campaign> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))
+pub async fn get(engine: &Engine, access: &Access, id: CampaignId) -> Result<campaigns::Campaign> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    campaigns::get(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("campaign"))
 }
 
-pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId, include_archived: bool) -> Result<Vec<campaigns::CampaignSummary>> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    campaigns::list(&engine.pool, ws, include_archived).await
+pub async fn list(engine: &Engine, access: &Access, include_archived: bool) -> Result<Vec<campaigns::CampaignSummary>> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    campaigns::list(&mut *engine.tenant(ws).await?, ws, include_archived).await
 }
 
 /// Activate, pause, resume or archive. Activation counts the workspace's active campaigns with
 /// the workspace row locked, so two activations at once cannot both squeeze under the limit.
-pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, to: CampaignStatus) -> Result<CampaignStatus> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn set_status(engine: &Engine, access: &Access, id: CampaignId, to: CampaignStatus) -> Result<CampaignStatus> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let plan: String = sqlx::query_scalar("select plan from workspaces where id = $1 and deleted_at is null for no key update")
         .bind(ws.0)
         .fetch_optional(&mut *tx)
@@ -102,9 +108,10 @@ pub async fn set_status(engine: &Engine, user: UserId, ws: WorkspaceId, id: Camp
 
 /// Enrols the leads matching `filter` (best scores first, at most [`MAX_ENROL`]). Returns how
 /// many were added; leads already enrolled or terminal are left out.
-pub async fn enroll(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn enroll(engine: &Engine, access: &Access, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if campaign.status == CampaignStatus::Archived {
         return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));
@@ -123,9 +130,10 @@ pub async fn enroll(engine: &Engine, user: UserId, ws: WorkspaceId, id: Campaign
 /// workspace's list or the platform's), is still in another campaign's cadence, was in this
 /// campaign before (its steps there are spent), or has already been sent every template of
 /// the campaign's first email. Members and above; audited.
-pub async fn enroll_revival(engine: &Engine, user: UserId, ws: WorkspaceId, id: CampaignId, filter: &LeadFilter) -> Result<domain::leads::EnrolReport> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn enroll_revival(engine: &Engine, access: &Access, id: CampaignId, filter: &LeadFilter) -> Result<domain::leads::EnrolReport> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
     if campaign.status == CampaignStatus::Archived {
         return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));

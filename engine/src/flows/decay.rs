@@ -42,7 +42,7 @@ pub struct DecayReport {
 pub async fn run(engine: &Engine, now: DateTime<Utc>) -> Result<DecayReport> {
     let mut report = DecayReport::default();
     report.resumed = resume_paused(engine, now).await?;
-    let workspaces: Vec<Uuid> = sqlx::query_scalar("select id from workspaces where deleted_at is null order by id").fetch_all(&engine.pool).await?;
+    let workspaces: Vec<Uuid> = sqlx::query_scalar("select id from workspaces where deleted_at is null order by id").fetch_all(engine.owner_pool()).await?;
     for ws in workspaces {
         let r = run_workspace(engine, WorkspaceId(ws), now).await?;
         report.exhausted += r.exhausted;
@@ -57,7 +57,7 @@ pub async fn run(engine: &Engine, now: DateTime<Utc>) -> Result<DecayReport> {
 /// Ends the out-of-office pauses that are over: the cadences go on where they stopped (their
 /// remaining steps were shifted when the pause began), and each lead's timeline says so.
 pub async fn resume_paused(engine: &Engine, now: DateTime<Utc>) -> Result<u64> {
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let resumed = campaigns::resume_due(&mut tx, now).await?;
     let mut by_ws: std::collections::BTreeMap<WorkspaceId, Vec<NewActivity>> = Default::default();
     for (ws, lead, campaign) in &resumed {
@@ -98,7 +98,7 @@ pub async fn run_workspace(engine: &Engine, ws: WorkspaceId, now: DateTime<Utc>)
         .bind(ws.0)
         .bind(after)
         .bind(PAGE)
-        .fetch_all(&engine.pool)
+        .fetch_all(&mut *engine.tenant(ws).await?)
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.0;
@@ -115,7 +115,7 @@ pub async fn run_workspace(engine: &Engine, ws: WorkspaceId, now: DateTime<Utc>)
                 None => {}
             }
         }
-        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+        let mut tx = engine.tenant(ws).await?;
         let whys = [
             (Decay::Ghosted, "no open 72 hours after the first touch"),
             (Decay::Stalled, "opened 7 days ago, no reply since"),
@@ -141,15 +141,15 @@ async fn exhaust(engine: &Engine, ws: WorkspaceId, now: DateTime<Utc>) -> Result
     let mut total = 0;
     let active: Vec<Uuid> = sqlx::query_scalar("select id from campaigns where client_id = $1 and status in ('active', 'paused') order by id")
         .bind(ws.0)
-        .fetch_all(&engine.pool)
+        .fetch_all(&mut *engine.tenant(ws).await?)
         .await?;
     for id in active {
-        let Some(c) = campaigns::get(&engine.pool, ws, CampaignId(id)).await? else { continue };
+        let Some(c) = campaigns::get(&mut *engine.tenant(ws).await?, ws, CampaignId(id)).await? else { continue };
         if c.status == CampaignStatus::Archived {
             continue;
         }
         let Some(last_email) = c.settings.cadence.steps().iter().rposition(|s| s.channel == Channel::Email) else { continue };
-        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+        let mut tx = engine.tenant(ws).await?;
         let done: Vec<Uuid> = sqlx::query_scalar(
             "update campaign_leads cl set state = 'finished', exit_reason = 'cadence finished', exited_at = $4
              where cl.client_id = $1 and cl.campaign_id = $2 and cl.state = 'active'

@@ -55,7 +55,7 @@ pub struct Recorded {
 /// the workspace sent no such message.
 #[tracing::instrument(skip(engine))]
 pub async fn record(engine: &Engine, ws: WorkspaceId, message_id: &str, outcome: Outcome, source: &str) -> Result<Recorded> {
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let sent = outbox::sent_by_message_id(&mut tx, ws, message_id).await?.ok_or(Error::NotFound("sent message"))?;
     let done = apply(&mut tx, ws, &sent, outcome, source).await?;
     tx.commit().await?;
@@ -149,7 +149,7 @@ pub async fn record_bounce_message(engine: &Engine, ws: WorkspaceId, raw: &[u8])
     let quoted = quoted_message_ids(raw);
     let mut out = Vec::new();
     for address in &report.permanent {
-        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+        let mut tx = engine.tenant(ws).await?;
         let mut found = None;
         for id in &quoted {
             if let Some(sent) = outbox::sent_by_message_id(&mut tx, ws, id).await? {

@@ -23,9 +23,10 @@ pub const DEMO_LEADS_CSV: &str = include_str!("../../../end2end/fixtures/demo-le
 /// Seeds the demo workspace and, when it has no leads yet, imports and scores the demo leads.
 pub async fn seed(engine: &Engine) -> Result<Demo> {
     let demo = seed_workspace(engine).await?;
-    let leads = crate::store::leads::count(&engine.pool, demo.workspace, &Default::default()).await?;
+    let leads = crate::store::leads::count(&mut *engine.tenant(demo.workspace).await?, demo.workspace, &Default::default()).await?;
     if leads == 0 {
-        crate::import::import_csv(&engine.pool, demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
+        // The import opens its own transactions confined to the workspace.
+        crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
         demo_timing(engine, demo.workspace).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
@@ -48,7 +49,7 @@ async fn demo_timing(engine: &Engine, ws: domain::ids::WorkspaceId) -> Result<()
          from numbered where l.client_id = $1 and l.id = numbered.id and (n % 5 = 1 or n % 4 = 2 or n % 7 = 3 or n % 6 = 4)",
     )
     .bind(ws.0)
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await?;
     Ok(())
 }
@@ -87,22 +88,22 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     use chrono::{Duration, Utc};
     use domain::campaign::{CampaignSettings, CampaignStatus};
     let (u, ws) = (demo.user, demo.workspace);
+    let access = crate::auth::Access::resolve(engine, u, ws).await?;
     let mut settings = CampaignSettings::new_default("Q1 Logistics decision makers");
     settings.sender_name = "Alex Morgan".into();
     settings.sender_company = "Northwind Growth".into();
     settings.physical_address = "Level 5, 1 George St, Sydney NSW 2000".into();
-    let campaign = crate::flows::campaigns::create(engine, u, ws, settings).await?;
-    crate::flows::campaigns::set_status(engine, u, ws, campaign, CampaignStatus::Active).await?;
+    let campaign = crate::flows::campaigns::create(engine, &access, settings).await?;
+    crate::flows::campaigns::set_status(engine, &access, campaign, CampaignStatus::Active).await?;
     let filter = domain::leads::LeadFilter { status: Some(domain::lead_status::LeadStatus::Scored), ..Default::default() };
-    crate::flows::campaigns::enroll(engine, u, ws, campaign, &filter).await?;
-    sqlx::query(
+    crate::flows::campaigns::enroll(engine, &access, campaign, &filter).await?;
+    let insert_mailbox = sqlx::query(
         "insert into mailboxes (client_id, address, display_name, smtp_host, smtp_port, smtp_security, daily_cap, ramp_start, ramp_step)
          values ($1, 'alex@northwind-growth.example', 'Alex Morgan', 'smtp.northwind-growth.example', 587, 'starttls', 50, 50, 0)
          on conflict do nothing",
     )
-    .bind(ws.0)
-    .execute(&engine.pool)
-    .await?;
+    .bind(ws.0);
+    in_workspace(engine, ws, insert_mailbox).await?;
     let now = Utc::now();
     // A weekday morning in Sydney a week ago: inside the default sending window.
     let started = {
@@ -114,18 +115,18 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         }
         tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap_or_default()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now - Duration::days(7))
     };
-    sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
+    in_workspace(engine, ws, sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
     crate::flows::drafts::draft_campaign(engine, ws, campaign, started).await?;
-    let queue = crate::flows::drafts::queue(engine, u, ws, Some(campaign), None, 200).await?;
+    let queue = crate::flows::drafts::queue(engine, &access, Some(campaign), None, 200).await?;
     // Most first touches approved and sent; the rest wait in the approval queue.
     let approve: Vec<domain::ids::DraftId> = queue.drafts.iter().take(queue.drafts.len().saturating_sub(4)).map(|d| domain::ids::DraftId(d.id)).collect();
     if approve.is_empty() {
         return Ok(());
     }
-    let batch = crate::flows::drafts::freeze_selection(engine, u, ws, &approve).await?;
-    crate::flows::drafts::execute_batch(engine, u, ws, batch.id).await?;
-    sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started).execute(&engine.pool).await?;
-    sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    let batch = crate::flows::drafts::freeze_selection(engine, &access, &approve).await?;
+    crate::flows::drafts::execute_batch(engine, &access, batch.id).await?;
+    in_workspace(engine, ws, sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
+    in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0)).await?;
     let dispatcher = crate::dispatch::Dispatcher {
         engine: engine.clone(),
         transport: std::sync::Arc::new(NoNetwork),
@@ -134,7 +135,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         worker: "demo".into(),
     };
     let sent = dispatcher.round(started + Duration::minutes(30)).await;
-    sqlx::query("update workspaces set shadow_mode = true where id = $1").bind(ws.0).execute(&engine.pool).await?;
+    in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = true where id = $1").bind(ws.0)).await?;
     sent?;
     // The follow-ups, drafted ahead.
     crate::flows::drafts::draft_campaign(engine, ws, campaign, now).await?;
@@ -143,7 +144,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         "select o.message_id, o.to_address, o.subject from outbox o where o.client_id = $1 and o.state = 'sent' order by o.to_address limit 7",
     )
     .bind(ws.0)
-    .fetch_all(&engine.pool)
+    .fetch_all(&mut *engine.tenant(ws).await?)
     .await?;
     let mut meeting_lead = None;
     for (i, ((message_id, to, subject), text)) in sent.iter().zip(DEMO_REPLIES).enumerate() {
@@ -175,10 +176,18 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     Ok(())
 }
 
+/// One statement of the demo's set-up, committed in the workspace's tenant scope.
+async fn in_workspace(engine: &Engine, ws: WorkspaceId, q: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> Result<()> {
+    let mut tx = engine.tenant(ws).await?;
+    q.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn seed_workspace(engine: &Engine) -> Result<Demo> {
     let email = LoginEmail::parse(DEMO_EMAIL)?;
-    if let Some((user, _)) = users::find_credentials(&engine.pool, &email).await? {
-        let existing = crate::store::workspaces::list_for_user(&engine.pool, user).await?;
+    if let Some((user, _)) = users::find_credentials(engine.owner_pool(), &email).await? {
+        let existing = crate::store::workspaces::list_for_user(engine.owner_pool(), user).await?;
         if let Some(ws) = existing.into_iter().find(|w| w.name == DEMO_WORKSPACE) {
             return Ok(Demo { user, workspace: ws.id, created: false });
         }

@@ -11,7 +11,7 @@
 //! does. Which searcher to use is the caller's choice (the server passes the sandbox playing
 //! Apollo until keys are configured); this module does not pick providers.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::ledger::{CostSink, PgLedger, UnitCosts};
 use crate::providers::metered::{LedgerScope, Metered};
 use crate::providers::sandbox::Sandbox;
@@ -20,7 +20,7 @@ use crate::store::{audit, leads as store};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::icp::WorkspaceIcp;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::leads::{LeadId, LeadSource};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -141,16 +141,17 @@ pub fn search_query(icp: &WorkspaceIcp, page: u32, per_page: u32) -> PeopleSearc
 
 /// Finds up to `wanted` people fitting the workspace's ICP (members and above), adds the new
 /// ones as leads and queues their enrichment.
-pub async fn discover(engine: &Engine, discoverer: &Discoverer, user: UserId, ws: WorkspaceId, wanted: u32) -> Result<DiscoveryReport> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn discover(engine: &Engine, discoverer: &Discoverer, access: &Access, wanted: u32) -> Result<DiscoveryReport> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
     if wanted == 0 || wanted > MAX_WANTED {
         return Err(Error::Invalid(format!("Ask for between 1 and {MAX_WANTED} people")));
     }
-    let icp = crate::flows::icp::load(&engine.pool, access.workspace).await?;
+    let icp = crate::flows::icp::load(&mut *access.tenant(engine).await?, access.workspace).await?;
     let (report, created) = search_and_insert(engine, discoverer, access.workspace, &icp, wanted).await?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut tx = access.tenant(engine).await?;
     audit::record(
-        &mut conn,
+        &mut tx,
         audit::Record {
             workspace: Some(access.workspace),
             actor: Some(user),
@@ -162,6 +163,7 @@ pub async fn discover(engine: &Engine, discoverer: &Discoverer, user: UserId, ws
         },
     )
     .await?;
+    tx.commit().await?;
     enqueue_enrichment(engine, access.workspace, &created).await?;
     Ok(report)
 }
@@ -176,7 +178,7 @@ pub async fn search_and_insert(
     icp: &WorkspaceIcp,
     wanted: u32,
 ) -> Result<(DiscoveryReport, Vec<LeadId>)> {
-    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger::new(engine));
     let searcher = Metered::new(
         discoverer.searcher.clone(),
         discoverer.breaker.clone(),
@@ -206,7 +208,7 @@ pub async fn search_and_insert(
         let take = (wanted - report.found) as usize;
         let people: Vec<store::FoundPerson> = result.people.iter().take(take).filter_map(found_person).collect();
         report.found += people.len() as u32;
-        let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+        let mut tx = engine.tenant(ws).await?;
         let inserted = store::insert_found(&mut tx, ws, LeadSource::Apollo, provider.as_str(), &people).await?;
         tx.commit().await?;
         report.new += inserted.len() as u32;
@@ -266,7 +268,7 @@ fn found_person(p: &Prospect) -> Option<store::FoundPerson> {
 async fn enqueue_enrichment(engine: &Engine, ws: WorkspaceId, created: &[LeadId]) -> Result<()> {
     for chunk in created.chunks(ENRICH_BATCH) {
         let job = crate::jobs::EnrichBatch { workspace: ws.0, lead_ids: chunk.iter().map(|l| l.0).collect() };
-        crate::jobs::enqueue_enrich(&engine.pool, job)
+        crate::jobs::enqueue_enrich(engine.owner_pool(), job)
             .await
             .map_err(|e| Error::Internal(e.context("queueing enrichment for discovered leads")))?;
     }

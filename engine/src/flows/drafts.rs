@@ -16,7 +16,7 @@
 //! rather than left to block the cadence.
 
 use crate::ai_spend::LimitedModel;
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::drafting::{self, LeadVars, Sender};
 use crate::integrations::{self, LanguageModel};
 use crate::store::campaigns::{self, Enrolled};
@@ -84,7 +84,7 @@ fn seed(lead: Uuid) -> u64 {
 
 /// The workspace's drafting policy with the campaign's own permission mode, if it set one.
 async fn policy_of(engine: &Engine, ws: WorkspaceId, campaign: Option<PermissionMode>) -> Result<DraftingPolicy> {
-    let mut policy = crate::store::workspaces::drafting_policy(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
+    let mut policy = crate::store::workspaces::drafting_policy(&mut *engine.tenant(ws).await?, ws).await?.ok_or(Error::NotFound("workspace"))?;
     if let Some(m) = campaign {
         policy.permission_mode = m;
     }
@@ -120,7 +120,7 @@ struct Pass<'a> {
 impl<'a> Pass<'a> {
     /// `None` when the campaign is not active: nothing to draft.
     async fn start(engine: &'a Engine, ws: WorkspaceId, id: CampaignId, now: DateTime<Utc>) -> Result<Option<Pass<'a>>> {
-        let campaign = campaigns::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+        let campaign = campaigns::get(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
         if campaign.status != CampaignStatus::Active {
             return Ok(None);
         }
@@ -152,7 +152,7 @@ pub async fn draft_campaign(engine: &Engine, ws: WorkspaceId, id: CampaignId, no
     let Some(pass) = Pass::start(engine, ws, id, now).await? else { return Ok(report) };
     let mut after = None;
     loop {
-        let page = campaigns::enrolled_batch(&engine.pool, ws, id, after, PAGE).await?;
+        let page = campaigns::enrolled_batch(&mut *engine.tenant(ws).await?, ws, id, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.lead_id);
         let live: Vec<Enrolled> = page.into_iter().filter(|l| !l.deleted).collect();
@@ -318,7 +318,7 @@ async fn model_texts(pass: &Pass<'_>, model: &LimitedModel, name: &str, planned:
     // the page, so a touch drafted meanwhile is not paid for twice.
     let ids: Vec<Uuid> = (0..planned.len()).filter(|&i| ask[i]).map(|i| planned[i].lead.lead_id).collect();
     if !ids.is_empty() {
-        let now = drafts::for_leads(&pass.engine.pool, pass.ws, pass.campaign.id, &ids).await?;
+        let now = drafts::for_leads(&mut *pass.engine.tenant(pass.ws).await?, pass.ws, pass.campaign.id, &ids).await?;
         for (i, p) in planned.iter().enumerate() {
             let step = p.step as i16;
             if ask[i] && now.get(&p.lead.lead_id).is_some_and(|d| d.live_steps.contains(&step) || d.blocked_steps.contains(&step)) {
@@ -389,10 +389,12 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
         return Ok(());
     }
     let ids: Vec<Uuid> = addressable.iter().map(|l| l.lead_id).collect();
-    let existing = drafts::for_leads(&engine.pool, pass.ws, pass.campaign.id, &ids).await?;
-    let memories = drafts::rejection_memories(&engine.pool, pass.ws, &ids, pass.guard.rejection_ttl_days).await?;
+    let mut db = engine.tenant(pass.ws).await?;
+    let existing = drafts::for_leads(&mut *db, pass.ws, pass.campaign.id, &ids).await?;
+    let memories = drafts::rejection_memories(&mut *db, pass.ws, &ids, pass.guard.rejection_ttl_days).await?;
     let revived: Vec<Uuid> = addressable.iter().filter(|l| l.revival).map(|l| l.lead_id).collect();
-    let received = if revived.is_empty() { Default::default() } else { drafts::copy_received(&engine.pool, pass.ws, &revived).await? };
+    let received = if revived.is_empty() { Default::default() } else { drafts::copy_received(&mut *db, pass.ws, &revived).await? };
+    drop(db);
     let planned: Vec<Planned> = addressable.iter().filter_map(|l| plan(pass, l, existing.get(&l.lead_id), memories.get(&l.lead_id), received.get(&l.lead_id), report)).collect();
     if planned.is_empty() {
         return Ok(());
@@ -447,7 +449,7 @@ async fn draft_page(pass: &Pass<'_>, page: &[Enrolled], report: &mut DraftReport
             status,
         });
     }
-    let mut tx = crate::db::tenant(&engine.pool, pass.ws).await?;
+    let mut tx = engine.tenant(pass.ws).await?;
     let inserted = drafts::insert_many(&mut tx, pass.ws, pass.campaign.id, &new).await?;
     let approved: Vec<Uuid> = inserted.iter().filter(|d| d.status == "approved").map(|d| d.id).collect();
     outbox::enqueue_approved(&mut tx, pass.ws, &approved, &pass.message_domain).await?;
@@ -533,7 +535,8 @@ pub async fn draft_all(engine: &Engine, now: DateTime<Utc>) -> Result<DraftRepor
         "select c.client_id, c.id from campaigns c join workspaces w on w.id = c.client_id and w.deleted_at is null
          where c.status = 'active' order by c.client_id, c.id",
     )
-    .fetch_all(&engine.pool)
+    // Every workspace's campaigns: the scheduler's sweep spans tenants.
+    .fetch_all(engine.owner_pool())
     .await?;
     let mut total = DraftReport::default();
     for (ws, id) in active {
@@ -561,9 +564,11 @@ fn changed() -> Error {
 }
 
 /// Approves one draft as the reviewer saw it (`seen_hash`), and queues it for sending.
-pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn approve(engine: &Engine, access: &Access, id: DraftId, seen_hash: &str) -> Result<()> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
+    let mut tx = engine.tenant(ws).await?;
     if !drafts::approve(&mut tx, ws, id, seen_hash, user, None).await? {
         return Err(not_found_or_changed(engine, ws, id).await);
     }
@@ -575,7 +580,8 @@ pub async fn approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId
 }
 
 async fn not_found_or_changed(engine: &Engine, ws: WorkspaceId, id: DraftId) -> Error {
-    match drafts::get(&engine.pool, ws, id).await {
+    let found = async { drafts::get(&mut *engine.tenant(ws).await?, ws, id).await };
+    match found.await {
         Ok(Some(_)) => changed(),
         Ok(None) => Error::NotFound("draft"),
         Err(e) => e,
@@ -584,8 +590,10 @@ async fn not_found_or_changed(engine: &Engine, ws: WorkspaceId, id: DraftId) -> 
 
 /// Rejects a draft with a reason (required), remembers it for the lead, and drafts the touch
 /// again with another template.
-pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, reason: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn reject(engine: &Engine, access: &Access, id: DraftId, reason: &str) -> Result<()> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::Invalid("Say why the draft is rejected: the next draft for this lead learns from it".into()));
@@ -593,10 +601,10 @@ pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId,
     if reason.chars().count() > 500 {
         return Err(Error::Invalid("Keep the reason under 500 characters".into()));
     }
-    let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
+    let draft = drafts::get(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("draft"))?;
     let evidence: Vec<domain::guard::Evidence> = serde_json::from_value(draft.evidence.clone()).unwrap_or_default();
     let keys: Vec<String> = evidence.iter().map(|e| e.key()).collect();
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !drafts::reject(&mut tx, ws, id, reason, &fingerprint(&draft.body), &keys, user).await? {
         return Err(changed());
     }
@@ -633,15 +641,18 @@ pub async fn reject(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId,
 async fn draft_campaign_lead(engine: &Engine, ws: WorkspaceId, id: CampaignId, lead: Uuid, now: DateTime<Utc>) -> Result<DraftReport> {
     let mut report = DraftReport::default();
     let Some(pass) = Pass::start(engine, ws, id, now).await? else { return Ok(report) };
-    if let Some(e) = campaigns::enrolled_lead(&engine.pool, ws, id, lead).await? {
+    let enrolled = campaigns::enrolled_lead(&mut *engine.tenant(ws).await?, ws, id, lead).await?;
+    if let Some(e) = enrolled {
         draft_page(&pass, std::slice::from_ref(&e), &mut report).await?;
     }
     Ok(report)
 }
 /// Edit then approve: the reviewer's text replaces the draft's (the original is kept once for
 /// the diff), and the edited version is what is approved and sent.
-pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn edit_and_approve(engine: &Engine, access: &Access, id: DraftId, seen_hash: &str, subject_a: &str, subject_b: &str, body: &str) -> Result<String> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     let (subject_a, subject_b, body) = (subject_a.trim(), subject_b.trim(), body.trim());
     if body.is_empty() {
         return Err(Error::Invalid("The message body cannot be empty".into()));
@@ -649,12 +660,12 @@ pub async fn edit_and_approve(engine: &Engine, user: UserId, ws: WorkspaceId, id
     if body.chars().count() > 20_000 || subject_a.chars().count() > 200 || subject_b.chars().count() > 200 {
         return Err(Error::Invalid("Subjects are at most 200 characters and the body at most 20,000".into()));
     }
-    let draft = drafts::get(&engine.pool, ws, id).await?.ok_or(Error::NotFound("draft"))?;
+    let draft = drafts::get(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("draft"))?;
     if draft.channel == "email" && draft.kind == "sequence" && (subject_a.is_empty() || subject_b.is_empty() || subject_a.eq_ignore_ascii_case(subject_b)) {
         return Err(Error::Invalid("An email needs two different subjects for its A/B test".into()));
     }
     let new_hash = drafting::content_hash(subject_a, subject_b, body);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !drafts::edit(&mut tx, ws, id, seen_hash, subject_a, subject_b, body, &new_hash).await? {
         return Err(changed());
     }
@@ -683,14 +694,16 @@ pub const MAX_BATCH: i64 = 2_000;
 
 /// Freezes the pending drafts of a campaign (or all) — their ids and content hashes — for a
 /// bulk approval the reviewer confirms next.
-pub async fn freeze_batch(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, limit: i64) -> Result<FrozenBatch> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
-    let items = drafts::pending_items(&engine.pool, ws, campaign, limit.clamp(1, MAX_BATCH)).await?;
+pub async fn freeze_batch(engine: &Engine, access: &Access, campaign: Option<CampaignId>, limit: i64) -> Result<FrozenBatch> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
+    let items = drafts::pending_items(&mut *engine.tenant(ws).await?, ws, campaign, limit.clamp(1, MAX_BATCH)).await?;
     if items.is_empty() {
         return Err(Error::Invalid("There is nothing pending to approve".into()));
     }
     let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
     audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len() })).await?;
     tx.commit().await?;
@@ -706,9 +719,11 @@ pub struct BatchOutcome {
 
 /// Executes a frozen batch — once. Only drafts still pending with their frozen hash are
 /// approved; a second execution, or one after expiry, is refused and changes nothing.
-pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: BatchId) -> Result<BatchOutcome> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn execute_batch(engine: &Engine, access: &Access, id: BatchId) -> Result<BatchOutcome> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
+    let mut tx = engine.tenant(ws).await?;
     let Some(items) = drafts::claim_batch(&mut tx, ws, id, Utc::now()).await? else {
         return Err(Error::Conflict("This bulk approval was already carried out or has expired; select the drafts again".into()));
     };
@@ -723,25 +738,28 @@ pub async fn execute_batch(engine: &Engine, user: UserId, ws: WorkspaceId, id: B
 }
 
 /// The approval queue page.
-pub async fn queue(engine: &Engine, user: UserId, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<drafts::QueueCursor>, limit: i64) -> Result<drafts::QueuePage> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    drafts::queue(&engine.pool, ws, campaign, after, limit).await
+pub async fn queue(engine: &Engine, access: &Access, campaign: Option<CampaignId>, after: Option<drafts::QueueCursor>, limit: i64) -> Result<drafts::QueuePage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    drafts::queue(&mut *engine.tenant(ws).await?, ws, campaign, after, limit).await
 }
 
 /// Freezes the reviewer's selection (only drafts of this workspace still pending) for a bulk
 /// approval confirmed next, like [`freeze_batch`].
-pub async fn freeze_selection(engine: &Engine, user: UserId, ws: WorkspaceId, ids: &[DraftId]) -> Result<FrozenBatch> {
-    let access = authorize(engine, user, ws, Action::ApproveDrafts).await?;
+pub async fn freeze_selection(engine: &Engine, access: &Access, ids: &[DraftId]) -> Result<FrozenBatch> {
+    access.require(Action::ApproveDrafts)?;
+    let ws = access.workspace;
+    let user = access.user;
     if ids.len() as i64 > MAX_BATCH {
         return Err(Error::Invalid(format!("Select at most {MAX_BATCH} drafts at once")));
     }
     let ids: Vec<Uuid> = ids.iter().map(|d| d.0).collect();
-    let items = drafts::selected_items(&engine.pool, ws, &ids).await?;
+    let items = drafts::selected_items(&mut *engine.tenant(ws).await?, ws, &ids).await?;
     if items.is_empty() {
         return Err(Error::Invalid("None of the selected drafts is still pending".into()));
     }
     let expires_at = Utc::now() + Duration::minutes(BATCH_TTL_MINUTES);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let id = drafts::insert_batch(&mut tx, ws, &items, expires_at, user).await?;
     audit(&mut tx, &access, "batch.freeze", id.to_string(), json!({ "drafts": items.len(), "selected": ids.len() })).await?;
     tx.commit().await?;

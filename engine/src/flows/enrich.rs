@@ -235,7 +235,7 @@ impl BatchReport {
 #[tracing::instrument(skip(engine, enricher, lead_ids), fields(leads = lead_ids.len()))]
 pub async fn enrich_leads(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, lead_ids: &[LeadId]) -> Result<BatchReport, EnrichError> {
     let ids: Vec<Uuid> = lead_ids.iter().map(|l| l.0).collect();
-    let pending = store::pending_among(&engine.pool, ws, &ids).await?;
+    let pending = store::pending_among(&mut *engine.tenant(ws).await?, ws, &ids).await?;
     let not_pending = ids.len().saturating_sub(pending.len()) as u32;
     let mut report = enrich_rows(engine, enricher, ws, pending).await?;
     report.already_done += not_pending;
@@ -268,7 +268,7 @@ pub async fn enrich_rows_scoring(
 ) -> Result<BatchReport, EnrichError> {
     let working = enricher.working.as_deref();
     let mut permit = work_permit(working).await;
-    let plan = store::plan_state(&engine.pool, ws).await?.ok_or(EnrichError::NoWorkspace)?;
+    let plan = store::plan_state(&mut *engine.tenant(ws).await?, ws).await?.ok_or(EnrichError::NoWorkspace)?;
     if !plan.may_enrich() {
         return Err(EnrichError::SubscriptionInactive(plan.subscription_status));
     }
@@ -316,7 +316,7 @@ pub async fn enrich_rows_scoring(
         })
         .collect();
     calls.cache_put_many(&fresh).await;
-    ledger.flush(&engine.pool).await?;
+    ledger.flush(engine).await?;
 
     let mut accepted = Vec::new();
     let mut skipped = Vec::new();
@@ -343,7 +343,7 @@ pub async fn enrich_rows_scoring(
     }
     let web = measure_web(engine, enricher, ws, &accepted).await?;
     let next = transition(LeadStatus::New, Signal::Enriched).unwrap_or(LeadStatus::Enriched);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     // A searched-for person may turn out to be one the workspace already has by email or
     // LinkedIn URL: keep one lead, not two (the found one is retired, logged as a skip, free).
     let mut retired = 0u32;
@@ -775,7 +775,9 @@ async fn measure_web(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, acce
             top10_keywords: u32::try_from(s.rank.keywords_top10).unwrap_or(u32::MAX),
             spam_score: Some(s.backlinks.spam_score.min(100)),
         };
-        store::save_web(&engine.pool, ws, &domain, &web).await?;
+        let mut tx = engine.tenant(ws).await?;
+        store::save_web(&mut *tx, ws, &domain, &web).await?;
+        tx.commit().await?;
         out.insert(domain, web);
     }
     Ok(out)
@@ -796,7 +798,7 @@ pub async fn seo_signals(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, 
             return Ok(Some(snapshot));
         }
     }
-    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger { pool: engine.pool.clone() });
+    let ledger: Arc<dyn CostSink> = Arc::new(PgLedger::new(engine));
     let seo = Metered::new(
         enricher.providers.seo.clone(),
         enricher.breakers.seo.clone(),

@@ -1,12 +1,12 @@
 //! The workspace's ideal customer profile (SPEC §12 "editable in settings"): read it, save it,
 //! and re-score every lead when what the scorer compares against has changed.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::{audit, icp as store};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
 use domain::icp::WorkspaceIcp;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
 use sqlx::PgExecutor;
 
@@ -17,9 +17,9 @@ pub async fn load<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Worksp
 }
 
 /// The profile, for anyone who may see the workspace.
-pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<WorkspaceIcp> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    load(&engine.pool, access.workspace).await
+pub async fn get(engine: &Engine, access: &Access) -> Result<WorkspaceIcp> {
+    access.require(Action::ViewWorkspace)?;
+    load(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 /// What a save did.
@@ -36,10 +36,12 @@ pub struct Saved {
 /// employee range, locations) differs from what was in force, every lead is re-scored by a job;
 /// search-only fields (titles, seniorities, keywords) do not move a score, so changing only them
 /// queues nothing.
-pub async fn save(engine: &Engine, user: UserId, ws: WorkspaceId, icp: &WorkspaceIcp) -> Result<Saved> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn save(engine: &Engine, access: &Access, icp: &WorkspaceIcp) -> Result<Saved> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let user = access.user;
     let icp = icp.validate().map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     // Locked, so of two concurrent saves the second compares against the first's result.
     let stored = store::get_for_update(&mut tx, access.workspace).await?;
     let before = stored.clone().unwrap_or_default();

@@ -33,7 +33,7 @@ pub const STALL_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 pub async fn start(engine: &Engine, ws: WorkspaceId, user: UserId, upload: Uuid, choice: Option<Vec<Option<Field>>>) -> Result<ImportId> {
     let gone = || Error::NotFound("uploaded file (it expires after an hour; upload it again)");
     let ttl = chrono::Duration::from_std(staged::STAGED_TTL).expect("small duration");
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let file = uploads::get(&mut *tx, ws, upload).await?.ok_or_else(gone)?;
     let id = imports::create(&mut tx, ws, &file.filename, Some(user)).await?;
     uploads::claim(&mut tx, ws, upload, id, ttl).await?.ok_or_else(gone)?;
@@ -41,7 +41,7 @@ pub async fn start(engine: &Engine, ws: WorkspaceId, user: UserId, upload: Uuid,
     tx.commit().await?;
     // Committed first: a job that could not be queued now is queued by the sweep
     // ([`requeue_stalled`]) once the import shows no progress.
-    if let Err(e) = jobs::enqueue_import(&engine.pool, jobs::RunImport { workspace: ws.0, import: id.0 }).await {
+    if let Err(e) = jobs::enqueue_import(engine.owner_pool(), jobs::RunImport { workspace: ws.0, import: id.0 }).await {
         tracing::error!(import = %id, error = ?e, "could not queue the import; the sweep will");
     }
     Ok(id)
@@ -63,21 +63,25 @@ pub enum RunOutcome {
 /// (the database unreachable before the import could be finished).
 #[tracing::instrument(skip(engine))]
 pub async fn run(engine: &Engine, ws: WorkspaceId, id: ImportId) -> Result<RunOutcome> {
-    let pool = &engine.pool;
+    // The import machinery (`import::run_mapped`, `staged::UploadReader`) opens its own
+    // transactions confined to `ws`; the advisory hold belongs to no tenant.
+    let pool = engine.owner_pool();
     // Held until this function returns, or until the process dies with its connection.
     let mut hold = pool.begin().await?;
     if !imports::try_hold(&mut hold, id).await? {
         return Ok(RunOutcome::Busy);
     }
     let run = {
-        let mut conn = pool.acquire().await?;
-        imports::start_run(&mut conn, ws, id).await?.ok_or(Error::NotFound("import"))?
+        let mut tx = engine.tenant(ws).await?;
+        let run = imports::start_run(&mut tx, ws, id).await?.ok_or(Error::NotFound("import"))?;
+        tx.commit().await?;
+        run
     };
     let Some(upload) = run.upload else {
         return Err(Error::Invalid("this import has no stored file to run from".into()));
     };
     if run.status != ImportStatus::Running {
-        uploads::delete(pool, ws, upload).await?;
+        delete_upload(engine, ws, upload).await?;
         return Ok(RunOutcome::AlreadyFinished);
     }
     let resumed = run.earlier_runs > 0;
@@ -87,7 +91,7 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: ImportId) -> Result<RunOu
     // Read on the import's own blocking thread (`import::read_records`).
     let reader = std::io::BufReader::with_capacity(256 * 1024, staged::UploadReader::new(pool.clone(), ws, upload));
     let result = import::run_mapped(pool, ws, run.created_by, id, reader, Default::default(), run.choice, |_| {}).await;
-    let now = imports::checkpoint(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    let now = imports::checkpoint(&mut *engine.tenant(ws).await?, ws, id).await?.ok_or(Error::NotFound("import"))?;
     if now.status == ImportStatus::Running {
         // Stopped before it could be finished (the database went away): worth a retry, which
         // resumes from the checkpoint.
@@ -96,7 +100,7 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: ImportId) -> Result<RunOu
     if let Err(e) = &result {
         tracing::warn!(error = %e, "import ended with an error");
     }
-    uploads::delete(pool, ws, upload).await?;
+    delete_upload(engine, ws, upload).await?;
     if let Err(e) = jobs::enqueue_pending_enrichment(pool, ws, ENRICH_BATCH).await {
         tracing::error!(error = ?e, "queueing enrichment after the import failed");
     }
@@ -104,14 +108,21 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: ImportId) -> Result<RunOu
     Ok(RunOutcome::Finished { summary: now.summary, resumed })
 }
 
+async fn delete_upload(engine: &Engine, ws: WorkspaceId, upload: Uuid) -> Result<()> {
+    let mut tx = engine.tenant(ws).await?;
+    uploads::delete(&mut *tx, ws, upload).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Queues again the jobs of running imports that showed no sign of life since `STALL_AFTER`
 /// before `now` (their process stopped and nothing requeued them, or their job was never
 /// queued); returns how many. A job queued for an import that is in fact running does nothing
 /// ([`RunOutcome::Busy`]).
 pub async fn requeue_stalled(engine: &Engine, now: DateTime<Utc>) -> Result<u64> {
-    let stalled = imports::stalled(&engine.pool, now - STALL_AFTER).await?;
+    let stalled = imports::stalled(engine.owner_pool(), now - STALL_AFTER).await?;
     for (ws, id) in &stalled {
-        jobs::enqueue_import(&engine.pool, jobs::RunImport { workspace: ws.0, import: id.0 }).await.map_err(Error::Internal)?;
+        jobs::enqueue_import(engine.owner_pool(), jobs::RunImport { workspace: ws.0, import: id.0 }).await.map_err(Error::Internal)?;
     }
     Ok(stalled.len() as u64)
 }

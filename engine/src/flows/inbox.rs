@@ -82,9 +82,9 @@ fn item(r: ReplyRow, mailboxes: &[FilterOption]) -> InboxItem {
     }
 }
 
-async fn options(engine: &Engine, access: &Access) -> Result<(Vec<FilterOption>, Vec<FilterOption>)> {
+async fn options(db: &mut sqlx::PgConnection, access: &Access) -> Result<(Vec<FilterOption>, Vec<FilterOption>)> {
     let (mut campaigns, mut mailboxes) = (Vec::new(), Vec::new());
-    for (what, id, label) in store::filter_options(&engine.pool, access.workspace).await? {
+    for (what, id, label) in store::filter_options(db, access.workspace).await? {
         let o = FilterOption { id, label };
         if what == "campaign" { campaigns.push(o) } else { mailboxes.push(o) }
     }
@@ -104,9 +104,12 @@ pub async fn page(engine: &Engine, access: &Access, q: &Query) -> Result<InboxPa
         include_archived: false,
         include_snoozed: false,
     };
-    let (rows, next) = replies::list(&engine.pool, ws, &filter, q.after, PAGE).await?;
-    let counts = replies::counts(&engine.pool, ws).await?;
-    let (campaigns, mailboxes) = options(engine, access).await?;
+    // One snapshot for the page, its counts and its filters.
+    let mut db = access.tenant(engine).await?;
+    let (rows, next) = replies::list(&mut db, ws, &filter, q.after, PAGE).await?;
+    let counts = replies::counts(&mut *db, ws).await?;
+    let (campaigns, mailboxes) = options(&mut db, access).await?;
+    drop(db);
     Ok(InboxPage {
         items: rows.into_iter().map(|r| item(r, &mailboxes)).collect(),
         next: next.map(|(at, id)| encode_cursor(at, id)),
@@ -124,7 +127,7 @@ pub async fn page(engine: &Engine, access: &Access, q: &Query) -> Result<InboxPa
 
 /// Live replies needing attention: the sidebar's number.
 pub async fn attention(engine: &Engine, access: &Access) -> Result<i64> {
-    Ok(replies::counts(&engine.pool, access.workspace).await?.total(InboxTab::NeedsAttention.classes()))
+    Ok(replies::counts(&mut *access.tenant(engine).await?, access.workspace).await?.total(InboxTab::NeedsAttention.classes()))
 }
 
 /// Why no answer can be written to this reply here, if so.
@@ -142,16 +145,18 @@ fn answer_blocked(r: &ReplyRow) -> Option<String> {
 /// mark it read; a viewer's look changes nothing.
 pub async fn open(engine: &Engine, access: &Access, reply: Uuid) -> Result<Conversation> {
     let ws = access.workspace;
-    let r = replies::get(&engine.pool, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
+    let mut db = access.tenant(engine).await?;
+    let r = replies::get(&mut *db, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
     if r.read_at.is_none() && access.role.can(domain::account::Action::ApproveDrafts) {
-        replies::mark_read(&engine.pool, ws, reply, true).await?;
+        replies::mark_read(&mut *db, ws, reply, true).await?;
     }
     let body = r.body_text.clone();
     let blocked = answer_blocked(&r);
     let (thread, lead) = match r.lead_id.map(LeadId) {
-        Some(lead) => (replies::thread(&engine.pool, ws, lead).await?, leads::get(&engine.pool, ws, lead).await?),
+        Some(lead) => (replies::thread(&mut *db, ws, lead).await?, leads::get(&mut *db, ws, lead).await?),
         None => (Vec::new(), None),
     };
+    db.commit().await?;
     let mut thread: Vec<ThreadEntry> = thread
         .into_iter()
         .map(|t| ThreadEntry {
@@ -178,10 +183,11 @@ pub async fn open(engine: &Engine, access: &Access, reply: Uuid) -> Result<Conve
 /// The mode that decides whether an answer waits for a person: the campaign's, else the
 /// workspace's.
 async fn mode_of(engine: &Engine, access: &Access, campaign: CampaignId) -> Result<PermissionMode> {
-    let c = campaigns::get(&engine.pool, access.workspace, campaign).await?.ok_or(Error::NotFound("campaign"))?;
+    let mut db = access.tenant(engine).await?;
+    let c = campaigns::get(&mut *db, access.workspace, campaign).await?.ok_or(Error::NotFound("campaign"))?;
     Ok(match c.settings.permission_mode {
         Some(m) => m,
-        None => store::workspace_mode(&engine.pool, access.workspace).await?.parse().unwrap_or_default(),
+        None => store::workspace_mode(&mut *db, access.workspace).await?.parse().unwrap_or_default(),
     })
 }
 
@@ -204,7 +210,7 @@ pub async fn answer(engine: &Engine, access: &Access, reply: Uuid, text: &str, k
     if !(8..=200).contains(&key.len()) || key.chars().any(|c| c.is_control()) {
         return Err(Error::Invalid("The form's key is missing or malformed; reload the Inbox and answer again".into()));
     }
-    let r = replies::get(&engine.pool, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
+    let r = replies::get(&mut *access.tenant(engine).await?, ws, reply).await?.ok_or(Error::NotFound("reply"))?;
     if let Some(why) = answer_blocked(&r) {
         return Err(Error::Invalid(why));
     }
@@ -215,7 +221,7 @@ pub async fn answer(engine: &Engine, access: &Access, reply: Uuid, text: &str, k
     let hash = crate::drafting::content_hash(&subject, &subject, body);
     let now = Utc::now();
 
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if let Some(done) = store::answer_by_key(&mut tx, ws, key).await? {
         if done.reply_id != reply {
             return Err(Error::Conflict("This form was already used for another reply; reload the Inbox".into()));
@@ -280,12 +286,12 @@ async fn audit_reply(tx: &mut sqlx::PgConnection, access: &Access, action: &str,
 /// Re-classifies a reply by hand: the earlier class's action is reversed where safe and the
 /// new class's follows (see `flows::replies::reclassify`, also for `lift_opt_out`).
 pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass, lift_opt_out: bool) -> Result<domain::inbox::Reclassified> {
-    crate::flows::replies::reclassify(engine, access.workspace, access.user, reply, class, lift_opt_out).await
+    crate::flows::replies::reclassify(engine, access, reply, class, lift_opt_out).await
 }
 
 /// Archives a reply: it leaves every tab but All's archive.
 pub async fn archive(engine: &Engine, access: &Access, reply: Uuid) -> Result<()> {
-    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
+    let mut tx = engine.tenant(access.workspace).await?;
     if !replies::archive(&mut *tx, access.workspace, reply, true).await? {
         return Err(Error::NotFound("reply"));
     }
@@ -296,7 +302,7 @@ pub async fn archive(engine: &Engine, access: &Access, reply: Uuid) -> Result<()
 
 /// Hides a reply until the start of `until` (UTC).
 pub async fn snooze(engine: &Engine, access: &Access, reply: Uuid, until: NaiveDate) -> Result<()> {
-    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
+    let mut tx = engine.tenant(access.workspace).await?;
     if !replies::snooze(&mut *tx, access.workspace, reply, Some(midnight(until))).await? {
         return Err(Error::NotFound("reply"));
     }
@@ -307,7 +313,7 @@ pub async fn snooze(engine: &Engine, access: &Access, reply: Uuid, until: NaiveD
 
 /// Marks a meeting booked with the reply's lead (once per reply); true if it was new.
 pub async fn meeting_booked(engine: &Engine, access: &Access, reply: Uuid) -> Result<bool> {
-    let r = replies::get(&engine.pool, access.workspace, reply).await?.ok_or(Error::NotFound("reply"))?;
+    let r = replies::get(&mut *access.tenant(engine).await?, access.workspace, reply).await?.ok_or(Error::NotFound("reply"))?;
     let lead = r.lead_id.map(LeadId).ok_or_else(|| Error::Invalid("This reply is not linked to a lead".into()))?;
     crate::flows::meetings::book(engine, access.workspace, lead, "manual", Some(format!("reply:{reply}")), None, Some(access.user)).await
 }
@@ -337,27 +343,28 @@ pub async fn note(engine: &Engine, access: &Access, lead: LeadId, text: &str) ->
     if text.chars().count() > MAX_NOTE_CHARS {
         return Err(Error::Invalid(format!("Keep the note under {MAX_NOTE_CHARS} characters")));
     }
-    leads::get(&engine.pool, ws, lead).await?.ok_or(Error::NotFound("lead"))?;
+    leads::get(&mut *access.tenant(engine).await?, ws, lead).await?.ok_or(Error::NotFound("lead"))?;
     let first_line: String = text.lines().next().unwrap_or_default().chars().take(120).collect();
     // Microseconds, as stored: the note is read back by its time.
     let at = Utc::now().trunc_subsecs(6);
     let a = NewActivity { actor: Some(access.user), detail: json!({ "text": text }), ..NewActivity::on_lead(lead, ActivityKind::Note, first_line, at) };
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     activities::record(&mut tx, ws, &a).await?;
-    tx.commit().await?;
     // Read back as the timeline shows it (with the author's name).
-    let newest = activities::timeline(&engine.pool, ws, lead, None, 10).await?;
+    let newest = activities::timeline(&mut tx, ws, lead, None, 10).await?;
+    tx.commit().await?;
     newest.into_iter().find(|x| x.kind == "note" && x.occurred_at == at).map(entry).ok_or(Error::NotFound("note"))
 }
 
 /// A page of the lead's timeline, newest first.
 pub async fn timeline(engine: &Engine, access: &Access, lead: LeadId, before: Option<(DateTime<Utc>, Uuid)>) -> Result<TimelinePage> {
     let ws = access.workspace;
+    let mut db = access.tenant(engine).await?;
     if before.is_none() {
         // The first page of a lead that is not ours is a 404, not an empty timeline.
-        leads::get(&engine.pool, ws, lead).await?.ok_or(Error::NotFound("lead"))?;
+        leads::get(&mut *db, ws, lead).await?.ok_or(Error::NotFound("lead"))?;
     }
-    let mut rows = activities::timeline(&engine.pool, ws, lead, before, TIMELINE_PAGE + 1).await?;
+    let mut rows = activities::timeline(&mut db, ws, lead, before, TIMELINE_PAGE + 1).await?;
     let more = rows.len() as i64 > TIMELINE_PAGE;
     rows.truncate(TIMELINE_PAGE as usize);
     let older = if more { rows.last().map(|a| encode_cursor(a.occurred_at, a.id)) } else { None };
@@ -366,12 +373,14 @@ pub async fn timeline(engine: &Engine, access: &Access, lead: LeadId, before: Op
 
 /// The workspace's latest activities, newest first.
 pub async fn feed(engine: &Engine, access: &Access, limit: i64) -> Result<Vec<TimelineEntry>> {
-    Ok(activities::feed(&engine.pool, access.workspace, None, limit).await?.into_iter().map(entry).collect())
+    Ok(activities::feed(&mut *access.tenant(engine).await?, access.workspace, None, limit).await?.into_iter().map(entry).collect())
 }
 
 /// The Dashboard's numbers. Replies needing attention are counted as the Inbox counts them
 /// (snoozed ones are not waiting), so the two never disagree.
 pub async fn dashboard(engine: &Engine, access: &Access) -> Result<DashboardNumbers> {
-    let c = crate::store::dashboard::counts(&engine.pool, access.workspace).await?;
-    Ok(DashboardNumbers { drafts_waiting: c.drafts_waiting, replies_attention: attention(engine, access).await?, meetings_this_week: c.meetings_this_week, leads: c.leads })
+    let mut db = access.tenant(engine).await?;
+    let c = crate::store::dashboard::counts(&mut db, access.workspace).await?;
+    let attention = replies::counts(&mut *db, access.workspace).await?.total(InboxTab::NeedsAttention.classes());
+    Ok(DashboardNumbers { drafts_waiting: c.drafts_waiting, replies_attention: attention, meetings_this_week: c.meetings_this_week, leads: c.leads })
 }

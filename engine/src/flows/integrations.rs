@@ -8,7 +8,7 @@
 //! when the provider's key is first stored, sealed per workspace and provider. Clay callbacks are
 //! correlated in Redis here; sender events in `flows::sender_events`.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::ai_spend::AiError;
 use crate::integrations::{self, callback_context, real_client, Credential, RealClient};
 use crate::providers::llm::Prompt;
@@ -17,7 +17,7 @@ use crate::providers::clay_inbox::RedisClayInbox;
 use crate::store::{audit, provider_keys};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use crate::net::NetError;
 use crate::providers::ProviderError;
 use domain::integrations::{last4, parse_credential, ConnectionTest, CredentialInput, Integration, IntegrationView};
@@ -26,9 +26,10 @@ use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 /// Every provider with its state for the workspace.
-pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<IntegrationView>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let rows = provider_keys::list(&engine.pool, access.workspace).await?;
+pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<IntegrationView>> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let rows = provider_keys::list(&mut *access.tenant(engine).await?, access.workspace).await?;
     let mut out = Vec::new();
     for provider in Integration::ALL {
         let row = rows.iter().find(|r| r.integration() == Some(provider));
@@ -64,7 +65,7 @@ fn webhook_url(engine: &Engine, ws: WorkspaceId, provider: Integration, token: &
 /// The workspace's webhook URL for `provider`, when its key is stored (the token is made with
 /// the key). For the Mailboxes page of an external sending account.
 pub async fn webhook_url_for(engine: &Engine, ws: WorkspaceId, provider: Integration) -> Result<Option<String>> {
-    let Some(sealed) = provider_keys::get(&engine.pool, ws, provider).await?.and_then(|r| r.callback_token) else {
+    let Some(sealed) = provider_keys::get(&mut *engine.tenant(ws).await?, ws, provider).await?.and_then(|r| r.callback_token) else {
         return Ok(None);
     };
     Ok(Some(webhook_url(engine, ws, provider, &open_token(engine, ws, provider, &sealed)?)))
@@ -79,8 +80,9 @@ fn new_callback_token() -> String {
 
 /// Sets or replaces the workspace's key for `provider` (`extra`: Clay's table auth token).
 /// Invalid input changes nothing. Returns the provider's new view.
-pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str, key: &str, extra: Option<&str>) -> Result<IntegrationView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_key(engine: &Engine, access: &Access, provider: &str, key: &str, extra: Option<&str>) -> Result<IntegrationView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let input = parse_credential(provider, key, extra).map_err(|e| Error::Invalid(e.to_string()))?;
     // The connect-time check (`crate::net`) is the real guard; this one says so while the
@@ -95,7 +97,7 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     }
     let shown = last4(&input);
     let sealed = Credential::from(input).seal(&engine.settings.secrets, ws, provider);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?;
     // A webhook URL is made once and kept across key replacements, so what was pasted into
     // the provider (Clay's HTTP API column, Instantly's or Smartlead's webhook) keeps working.
@@ -118,19 +120,20 @@ pub async fn set_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &
     .await?;
     tx.commit().await?;
     integrations::keys_changed(engine, ws).await;
-    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+    list(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
 }
 
 /// Replaces the webhook token of `provider` (Clay, Instantly, Smartlead): the URL Settings shows
 /// changes and the old one answers 404 from now on. Audited without the token.
-pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<IntegrationView> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn rotate_webhook_token(engine: &Engine, access: &Access, provider: &str) -> Result<IntegrationView> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     if !provider.has_webhook() {
         return Err(Error::Invalid(format!("{} has no webhook URL", provider.label())));
     }
     let sealed = engine.settings.secrets.seal(&callback_context(ws, provider), new_callback_token().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !provider_keys::set_callback_token(&mut tx, ws, provider, &sealed).await? {
         return Err(Error::Invalid(format!("{} has no key yet: store it first, the webhook URL comes with it", provider.label())));
     }
@@ -148,15 +151,16 @@ pub async fn rotate_webhook_token(engine: &Engine, user: UserId, ws: WorkspaceId
     )
     .await?;
     tx.commit().await?;
-    list(engine, user, ws).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
+    list(engine, access).await?.into_iter().find(|v| v.provider == provider).ok_or(Error::NotFound("provider"))
 }
 
 /// Removes the workspace's key: the provider falls back to the installation's key or the
 /// sandbox. For Clay the callback URL stops working too.
-pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn remove_key(engine: &Engine, access: &Access, provider: &str) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = provider_keys::get(&mut *tx, ws, provider).await?.ok_or(Error::NotFound("provider key"))?;
     provider_keys::delete(&mut tx, ws, provider).await?;
     audit::record(
@@ -179,8 +183,9 @@ pub async fn remove_key(engine: &Engine, user: UserId, ws: WorkspaceId, provider
 
 /// One cheap real call with the key the workspace would use (its own, else the
 /// installation's); the provider's typed error, in words, when it fails.
-pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, provider: &str) -> Result<ConnectionTest> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn test_connection(engine: &Engine, access: &Access, provider: &str) -> Result<ConnectionTest> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let provider = Integration::parse(provider).map_err(|e| Error::Invalid(e.to_string()))?;
     let sources = integrations::sources(engine, access.workspace).await?;
     let credential = match sources.get(&provider) {
@@ -234,7 +239,7 @@ pub async fn authenticate_webhook(engine: &Engine, ws: WorkspaceId, provider: In
     if !provider.has_webhook() {
         return Err(Error::NotFound("webhook"));
     }
-    let row = provider_keys::get(&engine.pool, ws, provider).await?.ok_or(Error::NotFound("webhook"))?;
+    let row = provider_keys::get(&mut *engine.tenant(ws).await?, ws, provider).await?.ok_or(Error::NotFound("webhook"))?;
     let sealed = row.callback_token.ok_or(Error::NotFound("webhook"))?;
     let expected = open_token(engine, ws, provider, &sealed)?;
     if !bool::from(expected.as_bytes().ct_eq(token.as_bytes())) {
@@ -269,8 +274,9 @@ pub async fn record_clay_callback(engine: &Engine, ws: WorkspaceId, payload: &Va
 pub async fn reseal_all(engine: &Engine) -> Result<usize> {
     let ring = &engine.settings.secrets;
     let mut done = 0;
-    for ws in provider_keys::workspaces_with_keys(&engine.pool).await? {
-        for row in provider_keys::list(&engine.pool, ws).await? {
+    for ws in provider_keys::workspaces_with_keys(engine.owner_pool()).await? {
+        let rows = provider_keys::list(&mut *engine.tenant(ws).await?, ws).await?;
+        for row in rows {
             let Some(provider) = row.integration() else { continue };
             let stale_token = row.callback_token.as_deref().is_some_and(|t| ring.is_stale(t));
             if !ring.is_stale(&row.ciphertext) && !stale_token {
@@ -282,10 +288,11 @@ pub async fn reseal_all(engine: &Engine) -> Result<usize> {
                 Some(t) => Some(ring.seal(&callback_context(ws, provider), &ring.open(&callback_context(ws, provider), t).map_err(fail)?)),
                 None => None,
             };
-            let mut conn = engine.pool.acquire().await?;
-            if provider_keys::reseal(&mut conn, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
+            let mut tx = engine.tenant(ws).await?;
+            if provider_keys::reseal(&mut tx, ws, provider, (&row.ciphertext, row.callback_token.as_deref()), (&ciphertext, token.as_deref())).await? {
                 done += 1;
             }
+            tx.commit().await?;
         }
         integrations::keys_changed(engine, ws).await;
     }

@@ -1,21 +1,23 @@
 //! Leads added by hand, and what enrichment did for one lead.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::{audit, leads};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::leads::{EnrichmentHistory, EnrichmentStep, LeadId, LeadInput, LeadSource};
 use serde_json::json;
 
 /// Adds one lead typed into the app, validated exactly like a CSV row, then queues it for
 /// enrichment (the worker scores it afterwards).
-pub async fn add_manual(engine: &Engine, user: UserId, ws: WorkspaceId, input: LeadInput) -> Result<LeadId> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn add_manual(engine: &Engine, access: &Access, input: LeadInput) -> Result<LeadId> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let user = access.user;
     let lead = input
         .validate()
         .map_err(|errors| Error::Invalid(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let inserted = leads::insert_many(&mut tx, access.workspace, LeadSource::Manual, None, std::slice::from_ref(&lead)).await?;
     let Some(created) = inserted.first() else {
         return Err(Error::Conflict("This lead is already in the workspace".into()));
@@ -34,7 +36,7 @@ pub async fn add_manual(engine: &Engine, user: UserId, ws: WorkspaceId, input: L
     )
     .await?;
     tx.commit().await?;
-    if let Err(e) = crate::jobs::enqueue_pending_enrichment(&engine.pool, access.workspace, 200).await {
+    if let Err(e) = crate::jobs::enqueue_pending_enrichment(engine.owner_pool(), access.workspace, 200).await {
         tracing::error!(error = ?e, "queueing enrichment for a manual lead failed");
     }
     Ok(created.id)
@@ -42,13 +44,14 @@ pub async fn add_manual(engine: &Engine, user: UserId, ws: WorkspaceId, input: L
 
 /// The waterfall's outcome for a lead and every provider call costed against it.
 pub async fn enrichment_history(engine: &Engine, ws: WorkspaceId, lead: LeadId) -> Result<EnrichmentHistory> {
+    let mut db = engine.tenant(ws).await?;
     let outcome: Option<(String, Option<String>, Option<String>, Option<f32>, i16, Option<String>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "select outcome, provider, source, confidence, credits, reason, created_at
          from enrichment_log where client_id = $1 and lead_id = $2",
     )
     .bind(ws.0)
     .bind(lead.0)
-    .fetch_optional(&engine.pool)
+    .fetch_optional(&mut *db)
     .await?;
     let calls: Vec<(String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "select provider, operation, cost_aud::text, created_at from cost_ledger
@@ -56,7 +59,7 @@ pub async fn enrichment_history(engine: &Engine, ws: WorkspaceId, lead: LeadId) 
     )
     .bind(ws.0)
     .bind(lead.to_string())
-    .fetch_all(&engine.pool)
+    .fetch_all(&mut *db)
     .await?;
     Ok(EnrichmentHistory {
         outcome: outcome.as_ref().map(|o| o.0.clone()),

@@ -10,7 +10,7 @@
 //! leave this module in clear towards a caller: views carry the DKIM record to publish and
 //! whether a password is set. Audit rows name the mailbox, never a secret.
 
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::email::dkim::{dns_record, DkimAlgorithm, DkimPrivateKey};
 use crate::email::smtp::{SmtpMailer, SmtpSettings};
 use crate::store::mailbox_polls::{self, PollState};
@@ -19,7 +19,7 @@ use crate::store::audit;
 use crate::{Engine, Error, Result};
 use chrono::Utc;
 use domain::account::Action;
-use domain::ids::{MailboxId, UserId, WorkspaceId};
+use domain::ids::{MailboxId, WorkspaceId};
 use domain::integrations::{ConnectionTest, Integration};
 use domain::sending::{BounceCheck, DkimRecord, ImapSecurity, MailboxForm, MailboxInfo, MailboxKind, SendLimits, SmtpSecurity, ValidSmtp, ValidTransport};
 use serde_json::json;
@@ -127,25 +127,31 @@ fn info(engine: &Engine, ws: WorkspaceId, row: MailboxRow, hooks: &[(MailboxKind
 }
 
 /// The workspace's mailboxes with today's usage against today's cap.
-pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<MailboxInfo>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let rows = mailboxes::list_with_usage(&engine.pool, access.workspace, Utc::now().date_naive()).await?;
+pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<MailboxInfo>> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let mut db = access.tenant(engine).await?;
+    let rows = mailboxes::list_with_usage(&mut *db, access.workspace, Utc::now().date_naive()).await?;
+    let polls = mailbox_polls::list(&mut *db, access.workspace).await?;
+    drop(db);
     let hooks = if rows.iter().any(|r| r.kind != "smtp") { webhook_urls(engine, ws).await? } else { Vec::new() };
-    let polls = mailbox_polls::list(&engine.pool, access.workspace).await?;
     Ok(rows.into_iter().map(|r| info(engine, ws, r, &hooks, &polls)).collect())
 }
 
 async fn one(engine: &Engine, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
-    let rows = mailboxes::list_with_usage(&engine.pool, ws, Utc::now().date_naive()).await?;
+    let mut db = engine.tenant(ws).await?;
+    let rows = mailboxes::list_with_usage(&mut *db, ws, Utc::now().date_naive()).await?;
     let row = rows.into_iter().find(|r| r.id == id.0).ok_or(Error::NotFound("mailbox"))?;
+    let poll = mailbox_polls::get(&mut *db, ws, id).await?.map(|p| (id.0, p));
+    drop(db);
     let hooks = if row.kind != "smtp" { webhook_urls(engine, ws).await? } else { Vec::new() };
-    let poll = mailbox_polls::get(&engine.pool, ws, id).await?.map(|p| (id.0, p));
     Ok(info(engine, ws, row, &hooks, poll.as_slice()))
 }
 
 /// Adds a mailbox. Invalid input changes nothing; the password is sealed before it is stored.
-pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxForm) -> Result<MailboxInfo> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn add(engine: &Engine, access: &Access, form: MailboxForm) -> Result<MailboxInfo> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let m = form.validate()?;
     if let ValidTransport::Smtp(smtp) = &m.transport {
         check_servers(engine, smtp).await?;
@@ -200,7 +206,7 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
             (new, after)
         }
     };
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     mailboxes::insert(&mut tx, ws, id, &new).await?;
     audit(&mut tx, &access, "mailbox.add", id, None, Some(after)).await?;
     tx.commit().await?;
@@ -209,8 +215,8 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, form: MailboxFo
 
 /// The webhook URL an external kind's provider must post its events to, once the workspace
 /// stored that provider's key (the token is made with it); `None` before.
-pub async fn webhook_url(engine: &Engine, user: UserId, ws: WorkspaceId, kind: &str) -> Result<Option<String>> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn webhook_url(engine: &Engine, access: &Access, kind: &str) -> Result<Option<String>> {
+    access.require(Action::ManageIntegrations)?;
     let Some(provider) = integration_of(MailboxKind::parse(kind)?) else {
         return Err(Error::Invalid("an SMTP mailbox has no webhook".into()));
     };
@@ -223,12 +229,13 @@ pub fn smtp_settings(engine: &Engine, _ws: WorkspaceId, m: &SendingMailbox) -> R
 }
 
 /// Connects, negotiates TLS and logs in without sending: the server's answer in words.
-pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<ConnectionTest> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let m = mailboxes::for_send(&engine.pool, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
+pub async fn test_connection(engine: &Engine, access: &Access, id: MailboxId) -> Result<ConnectionTest> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let m = mailboxes::for_send(&mut *access.tenant(engine).await?, access.workspace, id, Utc::now().date_naive()).await?.ok_or(Error::NotFound("mailbox"))?;
     // An external account is as good as the workspace's key for its provider.
     if let Some(provider) = integration_of(MailboxKind::parse(&m.kind)?) {
-        return Ok(match crate::flows::integrations::test_connection(engine, user, ws, provider.slug()).await {
+        return Ok(match crate::flows::integrations::test_connection(engine, access, provider.slug()).await {
             Ok(t) => t,
             Err(Error::Invalid(message)) => ConnectionTest { ok: false, message },
             Err(e) => return Err(e),
@@ -246,11 +253,12 @@ pub async fn test_connection(engine: &Engine, user: UserId, ws: WorkspaceId, id:
 }
 
 /// Sets the daily cap and ramp.
-pub async fn set_limits(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, limits: SendLimits) -> Result<MailboxInfo> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_limits(engine: &Engine, access: &Access, id: MailboxId, limits: SendLimits) -> Result<MailboxInfo> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let limits = limits.validate()?;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !mailboxes::set_limits(&mut tx, ws, id, limits.daily_cap, limits.ramp_start, limits.ramp_step).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -261,8 +269,9 @@ pub async fn set_limits(engine: &Engine, user: UserId, ws: WorkspaceId, id: Mail
 
 /// Generates a DKIM key for `domain` under `selector` (ed25519 unless `algorithm` says rsa),
 /// seals and stores it, replacing any earlier key, and returns the TXT record to publish.
-pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, domain: &str, selector: &str, algorithm: Option<&str>) -> Result<DkimRecord> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn generate_dkim(engine: &Engine, access: &Access, id: MailboxId, domain: &str, selector: &str, algorithm: Option<&str>) -> Result<DkimRecord> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let algorithm: DkimAlgorithm = match algorithm.map(str::trim).filter(|a| !a.is_empty()) {
         Some(a) => a.parse().map_err(|_| Error::Invalid(format!("the DKIM algorithm must be ed25519 or rsa, not {a:?}")))?,
         None => DkimAlgorithm::Ed25519,
@@ -277,7 +286,7 @@ pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: M
     let record = dns_record(domain, selector, &key).map_err(|e| Error::Invalid(e.to_string()))?;
     let (d, s) = record.name.split_once("._domainkey.").map(|(s, d)| (d.to_string(), s.to_string())).unwrap_or_default();
     let sealed = engine.settings.secrets.seal(&mailboxes::secret_context(ws, id, DKIM_KEY), key.to_pem().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !mailboxes::set_dkim(&mut tx, ws, id, &d, &s, algorithm.as_str(), &sealed).await? {
         return Err(Error::NotFound("mailbox"));
     }
@@ -295,15 +304,16 @@ pub async fn generate_dkim(engine: &Engine, user: UserId, ws: WorkspaceId, id: M
 }
 
 /// Pauses the mailbox by hand; the dispatcher stops choosing it at once.
-pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId, reason: &str) -> Result<MailboxInfo> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn pause(engine: &Engine, access: &Access, id: MailboxId, reason: &str) -> Result<MailboxInfo> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let reason = reason.trim();
     if reason.chars().count() > 200 {
         return Err(Error::Invalid("the reason must be at most 200 characters".into()));
     }
     let reason = if reason.is_empty() { "paused by hand" } else { reason };
     one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if mailboxes::pause(&mut *tx, ws, id, reason).await? {
         audit(&mut tx, &access, "mailbox.pause", id, None, Some(json!({ "reason": reason }))).await?;
     }
@@ -312,10 +322,11 @@ pub async fn pause(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId
 }
 
 /// Lifts a pause, whoever set it (a person, or the deliverability guard after the cause is fixed).
-pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<MailboxInfo> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn resume(engine: &Engine, access: &Access, id: MailboxId) -> Result<MailboxInfo> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if before.paused_at.is_some() && mailboxes::resume(&mut *tx, ws, id).await? {
         audit(&mut tx, &access, "mailbox.resume", id, Some(json!({ "reason": before.paused_reason })), None).await?;
     }
@@ -324,10 +335,11 @@ pub async fn resume(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxI
 }
 
 /// Removes the mailbox; refused while a message it was sending is still being reconciled.
-pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, id: MailboxId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn remove(engine: &Engine, access: &Access, id: MailboxId) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let before = one(engine, ws, id).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if mailboxes::in_flight(&mut *tx, ws, id).await? > 0 {
         return Err(Error::Conflict("this mailbox has messages being sent or reconciled; pause it and try again later".into()));
     }

@@ -44,7 +44,7 @@ pub async fn book_titled(
         return Err(Error::Invalid("the booking id is longer than 300 characters".into()));
     }
     let now = Utc::now();
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let exists: bool = sqlx::query_scalar("select exists (select 1 from leads where client_id = $1 and id = $2 and deleted_at is null)")
         .bind(ws.0)
         .bind(lead.0)

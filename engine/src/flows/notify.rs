@@ -11,9 +11,9 @@
 use crate::email::smtp::{SmtpError, SmtpMailer, SmtpSettings};
 use crate::store::{audit, memberships, notifications, replies};
 use crate::store::notifications::Channel;
-use crate::{auth::authorize, Engine, Error, Result};
+use crate::{auth::Access, Engine, Error, Result};
 use domain::account::{Action, Role};
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::notify::{parse_slack_webhook, NotificationSettings, ReplyNotice};
 use serde_json::json;
 use std::time::Duration;
@@ -93,24 +93,25 @@ fn slack_context(ws: WorkspaceId) -> Vec<u8> {
 }
 
 /// The workspace's settings as Settings shows them.
-pub async fn settings(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn settings(engine: &Engine, access: &Access) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
     view(engine, access.workspace).await
 }
 
 async fn view(engine: &Engine, ws: WorkspaceId) -> Result<NotificationSettings> {
-    let s = notifications::settings(&engine.pool, ws).await?;
+    let s = notifications::settings(&mut *engine.tenant(ws).await?, ws).await?;
     Ok(NotificationSettings { slack_last4: s.slack_last4, email_owners: s.email_owners, email_available: engine.settings.notify_mail.is_some() })
 }
 
 /// Stores the Slack incoming webhook (sealed). Invalid input changes nothing.
-pub async fn set_slack(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn set_slack(engine: &Engine, access: &Access, url: &str) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
     let url = parse_slack_webhook(url, engine.settings.net.allows_private()).map_err(|e| Error::Invalid(e.to_string()))?;
     engine.settings.net.check_url_host(&url).await.map_err(|e| Error::Invalid(e.to_string()))?;
     let sealed = engine.settings.secrets.seal(&slack_context(ws), url.as_bytes());
     let last4 = domain::notify::last4(&url);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     notifications::set_slack(&mut tx, ws, Some((&sealed, &last4)), access.user).await?;
     audit::record(
         &mut tx,
@@ -121,9 +122,10 @@ pub async fn set_slack(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str
     view(engine, ws).await
 }
 
-pub async fn remove_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn remove_slack(engine: &Engine, access: &Access) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     notifications::set_slack(&mut tx, ws, None, access.user).await?;
     audit::record(
         &mut tx,
@@ -134,9 +136,10 @@ pub async fn remove_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Res
     view(engine, ws).await
 }
 
-pub async fn set_email_owners(engine: &Engine, user: UserId, ws: WorkspaceId, on: bool) -> Result<NotificationSettings> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn set_email_owners(engine: &Engine, access: &Access, on: bool) -> Result<NotificationSettings> {
+    access.require(Action::ManageIntegrations)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     notifications::set_email_owners(&mut tx, ws, on, access.user).await?;
     audit::record(
         &mut tx,
@@ -148,8 +151,8 @@ pub async fn set_email_owners(engine: &Engine, user: UserId, ws: WorkspaceId, on
 }
 
 /// "Send a test message": posts to the stored webhook now and says how it went.
-pub async fn test_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
+pub async fn test_slack(engine: &Engine, access: &Access) -> Result<()> {
+    access.require(Action::ManageIntegrations)?;
     let url = slack_url(engine, access.workspace).await?.ok_or_else(|| Error::Invalid("Add a Slack webhook first".into()))?;
     match post_slack(engine, &url, "Agency OS is connected: replies that need attention will be announced here.").await {
         Ok(()) => Ok(()),
@@ -158,7 +161,7 @@ pub async fn test_slack(engine: &Engine, user: UserId, ws: WorkspaceId) -> Resul
 }
 
 async fn slack_url(engine: &Engine, ws: WorkspaceId) -> Result<Option<String>> {
-    let s = notifications::settings(&engine.pool, ws).await?;
+    let s = notifications::settings(&mut *engine.tenant(ws).await?, ws).await?;
     let Some(sealed) = s.slack_webhook else { return Ok(None) };
     let raw = engine.settings.secrets.open(&slack_context(ws), &sealed).map_err(|e| Error::Internal(anyhow::anyhow!("opening the Slack webhook: {e}")))?;
     Ok(Some(String::from_utf8(raw).map_err(|e| Error::Internal(e.into()))?))
@@ -213,12 +216,14 @@ pub struct Delivered {
 /// a channel failed in a way a later try may fix (the job retries; sent channels stay sent).
 pub async fn deliver(engine: &Engine, ws: WorkspaceId, reply: Uuid) -> std::result::Result<Delivered, Failure> {
     let internal = |e: Error| Failure::Retry(format!("database: {e}"));
-    let Some(owed) = notifications::owed(&engine.pool, ws, reply).await.map_err(internal)? else {
+    let mut db = engine.tenant(ws).await.map_err(internal)?;
+    let Some(owed) = notifications::owed(&mut *db, ws, reply).await.map_err(internal)? else {
         return Err(Failure::GiveUp("no announcement is owed for this reply".into()));
     };
-    let Some(r) = replies::get(&engine.pool, ws, reply).await.map_err(internal)? else {
+    let Some(r) = replies::get(&mut *db, ws, reply).await.map_err(internal)? else {
         return Err(Failure::GiveUp("the reply is gone".into()));
     };
+    drop(db);
     let excerpt = domain::reply::visible_text(&r.body_text);
     let link = match r.lead_id {
         Some(lead) => format!("{}/w/{ws}/leads/{lead}", engine.settings.public_url.trim_end_matches('/')),
@@ -243,7 +248,7 @@ pub async fn deliver(engine: &Engine, ws: WorkspaceId, reply: Uuid) -> std::resu
                 Ok(()) => "sent".into(),
                 Err(Failure::GiveUp(why)) => {
                     tracing::warn!(workspace = %ws, %reply, %why, "Slack notification given up");
-                    notifications::attempt_failed(&engine.pool, ws, reply, &why).await.map_err(internal)?;
+                    attempt_failed(engine, ws, reply, &why).await.map_err(internal)?;
                     "failed".into()
                 }
                 Err(Failure::Retry(why)) => {
@@ -252,17 +257,18 @@ pub async fn deliver(engine: &Engine, ws: WorkspaceId, reply: Uuid) -> std::resu
                 }
             },
         };
-        notifications::settle(&engine.pool, ws, reply, Channel::Slack, &slack).await.map_err(internal)?;
+        settle(engine, ws, reply, Channel::Slack, &slack).await.map_err(internal)?;
     }
 
     let mut email = owed.email.clone();
     if email == "pending" {
-        let s = notifications::settings(&engine.pool, ws).await.map_err(internal)?;
+        let mut db = engine.tenant(ws).await.map_err(internal)?;
+        let s = notifications::settings(&mut *db, ws).await.map_err(internal)?;
+        let members = if s.email_owners { memberships::list(&mut db, ws).await.map_err(internal)? } else { Vec::new() };
+        drop(db);
         email = match (&engine.settings.notify_mail, s.email_owners) {
             (Some(mail), true) => {
-                let to: Vec<String> = memberships::list(&engine.pool, ws)
-                    .await
-                    .map_err(internal)?
+                let to: Vec<String> = members
                     .into_iter()
                     .filter(|m| matches!(m.role, Role::Owner | Role::Admin))
                     .map(|m| m.email)
@@ -273,7 +279,7 @@ pub async fn deliver(engine: &Engine, ws: WorkspaceId, reply: Uuid) -> std::resu
                     match send_email(mail, &to, &notice.subject(), &notice.email_text()).await {
                         Ok(()) => "sent".into(),
                         Err(Failure::GiveUp(why)) => {
-                            notifications::attempt_failed(&engine.pool, ws, reply, &why).await.map_err(internal)?;
+                            attempt_failed(engine, ws, reply, &why).await.map_err(internal)?;
                             "failed".into()
                         }
                         Err(Failure::Retry(why)) => {
@@ -285,14 +291,31 @@ pub async fn deliver(engine: &Engine, ws: WorkspaceId, reply: Uuid) -> std::resu
             }
             _ => "skipped".into(),
         };
-        notifications::settle(&engine.pool, ws, reply, Channel::Email, &email).await.map_err(internal)?;
+        settle(engine, ws, reply, Channel::Email, &email).await.map_err(internal)?;
     }
 
     if let Some(why) = retry {
-        notifications::attempt_failed(&engine.pool, ws, reply, &why).await.map_err(internal)?;
+        attempt_failed(engine, ws, reply, &why).await.map_err(internal)?;
         return Err(Failure::Retry(why));
     }
     Ok(Delivered { slack, email })
+}
+
+/// Records a channel's state for the reply at once (committed on its own: it must hold even if
+/// the next channel fails).
+async fn settle(engine: &Engine, ws: WorkspaceId, reply: Uuid, channel: Channel, state: &str) -> Result<()> {
+    let mut tx = engine.tenant(ws).await?;
+    notifications::settle(&mut *tx, ws, reply, channel, state).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts a failed attempt at once (see [`settle`]).
+async fn attempt_failed(engine: &Engine, ws: WorkspaceId, reply: Uuid, why: &str) -> Result<i32> {
+    let mut tx = engine.tenant(ws).await?;
+    let n = notifications::attempt_failed(&mut *tx, ws, reply, why).await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// One message to every owner and admin (they see each other's addresses: they share the
@@ -321,10 +344,11 @@ async fn send_email(mail: &NotifyMail, to: &[String], subject: &str, text: &str)
 /// Re-queues announcements still owed after `older_than` (their job was never queued, or gave
 /// up its retries on a passing failure). Returns how many.
 pub async fn requeue_overdue(engine: &Engine, older_than: chrono::DateTime<chrono::Utc>) -> Result<u64> {
-    let owed = notifications::requeue_overdue(&engine.pool, older_than, MAX_ATTEMPTS, 500).await?;
+    // Every workspace's owed announcements: the sweep spans tenants.
+    let owed = notifications::requeue_overdue(engine.owner_pool(), older_than, MAX_ATTEMPTS, 500).await?;
     let n = owed.len() as u64;
     for (ws, reply) in owed {
-        crate::jobs::enqueue_notify(&engine.pool, crate::jobs::NotifyReply { workspace: ws.0, reply })
+        crate::jobs::enqueue_notify(engine.owner_pool(), crate::jobs::NotifyReply { workspace: ws.0, reply })
             .await
             .map_err(Error::Internal)?;
     }

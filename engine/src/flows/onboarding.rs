@@ -4,13 +4,13 @@
 //! it as a durable job whose progress is kept in `onboarding_runs` (so a reload or a restart
 //! shows where it is).
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::net::NetPolicy;
 use crate::site::{self, FetchError, ReadLimits, SiteRead};
 use crate::store::{audit, onboarding as store};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use uuid::Uuid;
 use domain::site::derive::{derive_icp, IcpDraft};
 use domain::site::extract::extract;
@@ -86,11 +86,12 @@ impl Discovery {
 /// Starts a discovery run for the workspace (members and above) and queues its job. A private
 /// or malformed address is refused here, at once, with the reason; the job checks every
 /// address again when it connects.
-pub async fn start(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) -> Result<Uuid> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn start(engine: &Engine, access: &Access, url: &str) -> Result<Uuid> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
     let parsed = site::parse_site_url(url).map_err(|e| Error::Invalid(e.to_string()))?;
     engine.settings.net.check_url_host(parsed.as_str()).await.map_err(|e| Error::Invalid(e.to_string()))?;
-    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
+    let mut tx = engine.tenant(access.workspace).await?;
     let id = store::create(&mut tx, access.workspace, parsed.as_str(), user).await?;
     audit::record(
         &mut tx,
@@ -106,7 +107,7 @@ pub async fn start(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) ->
     )
     .await?;
     tx.commit().await?;
-    crate::jobs::enqueue_discover(&engine.pool, crate::jobs::DiscoverIcp { workspace: access.workspace.0, run: id })
+    crate::jobs::enqueue_discover(engine.owner_pool(), crate::jobs::DiscoverIcp { workspace: access.workspace.0, run: id })
         .await
         .map_err(Error::Internal)?;
     Ok(id)
@@ -116,12 +117,11 @@ pub async fn start(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str) ->
 /// cannot be read ends the run as failed with the reason (not retried: it is the address, not
 /// us). Running a finished run again does nothing; an unfinished one starts over.
 pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits) -> Result<()> {
-    let Some(run) = store::get(&engine.pool, ws, id).await? else { return Ok(()) };
+    let Some(run) = store::get(&mut *engine.tenant(ws).await?, ws, id).await? else { return Ok(()) };
     if matches!(run.status.as_str(), "done" | "failed") {
         return Ok(());
     }
     let (tx, mut rx) = tokio::sync::watch::channel(("reading".to_string(), 0usize, 0usize));
-    let pool = engine.pool.clone();
     let work = discover(&engine.settings.net, &run.url, limits, move |step, n, total| {
         let _ = tx.send((step.to_string(), n, total));
     });
@@ -129,7 +129,7 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits
     let writer = async {
         while rx.changed().await.is_ok() {
             let (step, n, total) = rx.borrow_and_update().clone();
-            if let Err(e) = store::progress(&pool, ws, id, &step, n, total).await {
+            if let Err(e) = progress(engine, ws, id, &step, n, total).await {
                 tracing::warn!(error = %e, "could not record onboarding progress");
             }
         }
@@ -138,29 +138,44 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits
     match found {
         Ok(d) => {
             let result = json!({ "summary": d.to_json(), "profile": d.profile, "draft": d.draft });
-            store::progress(&engine.pool, ws, id, "deriving", d.read.pages.len(), d.read.pages.len()).await?;
-            store::finish(&engine.pool, ws, id, &result).await
+            let mut tx = engine.tenant(ws).await?;
+            store::progress(&mut *tx, ws, id, "deriving", d.read.pages.len(), d.read.pages.len()).await?;
+            store::finish(&mut *tx, ws, id, &result).await?;
+            tx.commit().await?;
         }
-        Err(e) => store::fail(&engine.pool, ws, id, &e.to_string()).await,
+        Err(e) => {
+            let mut tx = engine.tenant(ws).await?;
+            store::fail(&mut *tx, ws, id, &e.to_string()).await?;
+            tx.commit().await?;
+        }
     }
+    Ok(())
+}
+
+async fn progress(engine: &Engine, ws: WorkspaceId, id: Uuid, step: &str, n: usize, total: usize) -> Result<()> {
+    let mut tx = engine.tenant(ws).await?;
+    store::progress(&mut *tx, ws, id, step, n, total).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The workspace's latest run (viewers too).
-pub async fn latest(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Option<store::Run>> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    store::latest(&engine.pool, access.workspace).await
+pub async fn latest(engine: &Engine, access: &Access) -> Result<Option<store::Run>> {
+    access.require(Action::ViewWorkspace)?;
+    store::latest(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 /// Confirm: saves the profile as edited (audited; re-scores the leads when its scoring part
 /// changed, as Settings → ICP does) and records the data-sharing answer with who and when.
-pub async fn confirm(engine: &Engine, user: UserId, ws: WorkspaceId, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let found = store::get(&engine.pool, access.workspace, run).await?.ok_or(Error::NotFound("onboarding run"))?;
+pub async fn confirm(engine: &Engine, access: &Access, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {
+    access.require(Action::EditCampaigns)?;
+    let user = access.user;
+    let found = store::get(&mut *access.tenant(engine).await?, access.workspace, run).await?.ok_or(Error::NotFound("onboarding run"))?;
     if found.status != "done" {
         return Err(Error::Invalid("This run has not finished reading the website yet.".into()));
     }
-    let saved = crate::flows::icp::save(engine, user, access.workspace, icp).await?;
-    let mut tx = crate::db::tenant(&engine.pool, access.workspace).await?;
+    let saved = crate::flows::icp::save(engine, access, icp).await?;
+    let mut tx = engine.tenant(access.workspace).await?;
     store::confirm(&mut tx, access.workspace, run, consent, user).await?;
     audit::record(
         &mut tx,

@@ -14,7 +14,7 @@ const MAX_LISTED: i64 = 2_000;
 
 /// The gate: an operator, else "not found" (the console's existence is not advertised).
 pub async fn require_operator(engine: &Engine, user: UserId) -> Result<()> {
-    if users::is_operator(&engine.pool, user).await? {
+    if users::is_operator(engine.owner_pool(), user).await? {
         Ok(())
     } else {
         Err(Error::NotFound("page"))
@@ -23,7 +23,7 @@ pub async fn require_operator(engine: &Engine, user: UserId) -> Result<()> {
 
 pub async fn overview(engine: &Engine, user: UserId) -> Result<OpsOverview> {
     require_operator(engine, user).await?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let rows = ops::workspaces(&mut tx, MAX_LISTED).await?;
     let (emergency_stop, stop_reason) = crate::store::sending::platform_stop(&mut *tx).await?;
     audit::record(

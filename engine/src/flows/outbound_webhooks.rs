@@ -85,7 +85,7 @@ pub async fn list(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Vec<
 }
 
 async fn views(engine: &Engine, ws: WorkspaceId) -> Result<Vec<EndpointView>> {
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let endpoints = store::list(&mut tx, ws).await?;
     let recent = store::recent(&mut tx, ws, RECENT).await?;
     tx.commit().await?;
@@ -119,7 +119,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str, e
     let id = Uuid::new_v4();
     let secret = new_secret();
     let sealed = engine.settings.secrets.seal(&secret_context(ws, id), secret.expose().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     // Counted under a lock on the workspace row, so two adds at once cannot pass the limit.
     sqlx::query("select 1 from workspaces where id = $1 for update").bind(ws.0).execute(&mut *tx).await?;
     if store::count(&mut tx, ws).await? >= hooks::MAX_ENDPOINTS as i64 {
@@ -135,7 +135,7 @@ pub async fn create(engine: &Engine, user: UserId, ws: WorkspaceId, url: &str, e
 /// on again, it gets them.
 pub async fn set_enabled(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uuid, enabled: bool) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     store::set_enabled(&mut tx, ws, id, enabled, Some("switched off in Settings")).await?;
     audited(&mut tx, ws, access.user, if enabled { "webhooks.endpoint_enabled" } else { "webhooks.endpoint_disabled" }, id, Some(json!({ "enabled": before.enabled, "reason": before.disabled_reason })), Some(json!({ "enabled": enabled }))).await?;
@@ -146,7 +146,7 @@ pub async fn set_enabled(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uui
 /// Deletes an endpoint and its deliveries.
 pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uuid) -> Result<()> {
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     store::delete(&mut tx, ws, id).await?;
     audited(&mut tx, ws, access.user, "webhooks.endpoint_deleted", id, Some(json!({ "url": before.url, "events": before.events })), None).await?;
@@ -160,7 +160,7 @@ pub async fn rotate_secret(engine: &Engine, user: UserId, ws: WorkspaceId, id: U
     let access = authorize(engine, user, ws, Action::ManageIntegrations).await?;
     let secret = new_secret();
     let sealed = engine.settings.secrets.seal(&secret_context(ws, id), secret.expose().as_bytes());
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     if !store::rotate(&mut tx, ws, id, &sealed, Utc::now() + chrono::Duration::hours(ROTATION_OVERLAP_HOURS)).await? {
         return Err(Error::NotFound("webhook endpoint"));
     }
@@ -180,16 +180,16 @@ pub async fn send_test(engine: &Engine, user: UserId, ws: WorkspaceId, id: Uuid)
         "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "data": { "message": "A test event from Agency OS: this endpoint is connected." },
     });
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     store::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("webhook endpoint"))?;
     let delivery = store::insert_delivery(&mut tx, ws, id, &event_id, hooks::TEST_EVENT, &payload).await?;
     audited(&mut tx, ws, access.user, "webhooks.test_sent", id, None, Some(json!({ "event_id": event_id }))).await?;
     tx.commit().await?;
     let limits = DeliveryLimits::default();
-    if let Some(claimed) = store::claim_one(&engine.pool, ws, delivery, now, limits.lease).await? {
+    if let Some(claimed) = store::claim_one(engine.owner_pool(), ws, delivery, now, limits.lease).await? {
         attempt(engine, &client(engine, &limits)?, claimed, false).await;
     }
-    let mut conn = crate::db::tenant(&engine.pool, ws).await?;
+    let mut conn = engine.tenant(ws).await?;
     let view = store::delivery(&mut conn, ws, delivery).await?.ok_or(Error::NotFound("webhook delivery"))?;
     conn.commit().await?;
     Ok(view)
@@ -307,7 +307,7 @@ pub async fn attempt(engine: &Engine, client: &reqwest::Client, c: Claimed, retr
         Posted::Refused(why) => (Settle::Failed, why.clone(), Some(format!("Switched off: {why}"))),
         Posted::Failed(why) => again(why),
     };
-    if let Err(e) = store::settle(&engine.pool, ws, c.id, c.attempts, &outcome, &status, disable.as_deref(), now).await {
+    if let Err(e) = store::settle(engine.owner_pool(), ws, c.id, c.attempts, &outcome, &status, disable.as_deref(), now).await {
         // The lease lapses and the row is claimed again: at least once, same webhook-id.
         tracing::warn!(workspace = %ws, delivery = %c.id, error = %e, "webhook outcome not recorded");
     }
@@ -324,7 +324,7 @@ pub async fn start_due(engine: &Engine, now: DateTime<Utc>, slots: &Arc<Semaphor
     if free == 0 {
         return Ok(Vec::new());
     }
-    let claimed = store::claim_due(&engine.pool, now, limits.lease, free as i64, limits.per_workspace).await?;
+    let claimed = store::claim_due(engine.owner_pool(), now, limits.lease, free as i64, limits.per_workspace).await?;
     if claimed.is_empty() {
         return Ok(Vec::new());
     }

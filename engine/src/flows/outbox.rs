@@ -2,12 +2,12 @@
 //! and any message in full — a shadow message shows exactly what would go out, footer and
 //! unsubscribe link included (its token redacted for viewers). Read-only; every member may look.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::email::unsubscribe;
 use crate::store::outbox::{self, PageRow};
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{OutboxId, UserId, WorkspaceId};
+use domain::ids::OutboxId;
 use domain::sending::{CheckResult, OutboxItem, OutboxMessage, OutboxPage, OUTBOX_STATES};
 
 /// What a viewer sees in place of the unsubscribe token.
@@ -35,21 +35,23 @@ fn item(r: PageRow) -> OutboxItem {
 }
 
 /// Counts per state and the newest rows in `state`.
-pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, state: &str) -> Result<OutboxPage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn page(engine: &Engine, access: &Access, state: &str) -> Result<OutboxPage> {
+    access.require(Action::ViewWorkspace)?;
     let state = state.trim();
     if !OUTBOX_STATES.contains(&state) {
         return Err(Error::Invalid(format!("the outbox state must be one of {}, not {state:?}", OUTBOX_STATES.join(", "))));
     }
-    let counts = outbox::counts(&engine.pool, access.workspace).await?;
-    let items = outbox::page(&engine.pool, access.workspace, state, PAGE).await?.into_iter().map(item).collect();
+    let mut db = access.tenant(engine).await?;
+    let counts = outbox::counts(&mut *db, access.workspace).await?;
+    let items = outbox::page(&mut *db, access.workspace, state, PAGE).await?.into_iter().map(item).collect();
     Ok(OutboxPage { counts, items })
 }
 
 /// One message as it was (or would be) sent: the body with the compliance footer.
-pub async fn message(engine: &Engine, user: UserId, ws: WorkspaceId, id: OutboxId) -> Result<OutboxMessage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    let m = outbox::message(&engine.pool, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
+pub async fn message(engine: &Engine, access: &Access, id: OutboxId) -> Result<OutboxMessage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    let m = outbox::message(&mut *access.tenant(engine).await?, access.workspace, id).await?.ok_or(Error::NotFound("message"))?;
     // A working token unsubscribes the lead: only those who may change campaigns see one.
     let token = match access.role.can(Action::EditCampaigns) {
         true => unsubscribe::issue(&engine.settings.unsubscribe_key, ws, &m.row.to_address, Some(m.campaign_id))?,

@@ -73,7 +73,7 @@ impl fmt::Display for Progress {
 /// Runs enrichment then scoring to completion. Out of credits or an inactive subscription stops
 /// enrichment (reported in `stopped`) but not scoring: leads continue un-enriched (SPEC §5).
 pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut progress: impl FnMut(&Progress)) -> crate::Result<Progress> {
-    let pending = store::count_pending(&engine.pool, ws).await? as u64;
+    let pending = store::count_pending(&mut *engine.tenant(ws).await?, ws).await? as u64;
     let mut p = Progress { stage: Stage::Enriching, pending, enrichment: BatchReport::default(), scored: 0, stopped: None };
     progress(&p);
     let batch = enricher.settings.batch_size.max(1) as i64;
@@ -81,7 +81,7 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
     gated.working.get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(PARALLEL_BATCHES)));
     // Each batch scores the leads it finishes as it writes them (one write per lead instead of
     // two); the scoring stage afterwards picks up whatever is left unscored.
-    let scorer = std::sync::Arc::new(score::BatchScorer::new(&score::ScoreSettings::for_workspace(&engine.pool, ws).await?, chrono::Utc::now())?);
+    let scorer = std::sync::Arc::new(score::BatchScorer::new(&score::ScoreSettings::for_workspace(engine.owner_pool(), ws).await?, chrono::Utc::now())?);
     'passes: for pass in 0..MAX_PASSES {
         if pass > 0 {
             if p.enrichment.deferred == 0 {
@@ -106,7 +106,7 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
         let mut stop: Option<String> = None;
         loop {
             while !exhausted && stop.is_none() && in_flight.len() < BATCHES_UNDER_WAY {
-                let rows = store::pending_batch(&engine.pool, ws, after, batch).await?;
+                let rows = store::pending_batch(&mut *engine.tenant(ws).await?, ws, after, batch).await?;
                 match rows.last() {
                     Some(last) => {
                         after = Some(last.id);
@@ -141,7 +141,7 @@ pub async fn pipeline(engine: &Engine, enricher: &Enricher, ws: WorkspaceId, mut
     }
     p.stage = Stage::Scoring;
     progress(&p);
-    let ScoreCounts { scored, .. } = score::score_workspace(&engine.pool, ws, Scope::Unscored, chrono::Utc::now()).await?;
+    let ScoreCounts { scored, .. } = score::score_workspace(engine.owner_pool(), ws, Scope::Unscored, chrono::Utc::now()).await?;
     p.scored = u64::from(p.enrichment.scored) + scored;
     p.stage = Stage::Done;
     progress(&p);

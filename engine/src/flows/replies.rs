@@ -17,7 +17,7 @@
 //! and does nothing. What this module must not do: send anything (the answer goes through the
 //! approval queue and the outbox), or trust the sender's text beyond classifying it.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::flows::signals;
 use crate::store::activities::{self, NewActivity};
 use crate::store::replies::{self, NewReply};
@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::account::Action;
 use domain::activity::ActivityKind;
 use domain::cadence::PauseRules;
-use domain::ids::{CampaignId, MailboxId, UserId, WorkspaceId};
+use domain::ids::{CampaignId, MailboxId, WorkspaceId};
 use domain::lead_status::{LeadStatus, Signal};
 use domain::leads::LeadId;
 use domain::reply::{classify_with, is_auto_submitted_header, Classification, Reply, ReplyClass, ReplyConfig};
@@ -253,17 +253,17 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     if bare(&message_id).is_empty() {
         return Err(Error::Invalid("a reply needs a Message-ID".into()));
     }
-    if replies::exists(&engine.pool, ws, &r.source, &message_id).await? {
+    let mut conn = engine.tenant(ws).await?;
+    if replies::exists(&mut *conn, ws, &r.source, &message_id).await? {
         return Ok(RecordOutcome::Duplicate);
     }
     // Our own messages (a copy of an answer we sent, delivered back to the INBOX) thread under
     // the lead's conversation too, but they are not the lead speaking.
     if let Some(sender) = sender_address(&r.from) {
-        if crate::store::mailboxes::is_own_address(&engine.pool, ws, &sender).await? {
+        if crate::store::mailboxes::is_own_address(&mut *conn, ws, &sender).await? {
             return Ok(RecordOutcome::Unmatched);
         }
     }
-    let mut conn = engine.pool.acquire().await?;
     let Some(m) = find_match(&mut conn, ws, &r).await? else {
         return Ok(RecordOutcome::Unmatched);
     };
@@ -285,7 +285,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     let return_date = if class == ReplyClass::OutOfOffice { c.return_date } else { None };
     let from = sender_address(&r.from).unwrap_or_else(|| replies::cap(r.from.trim(), 320).to_string());
 
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let new = NewReply {
         lead: Some(m.lead),
         campaign: m.campaign,
@@ -337,7 +337,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, r: IncomingReply) -> Resul
     }
     tx.commit().await?;
     if class.is_positive() {
-        if let Err(e) = crate::jobs::enqueue_notify(&engine.pool, crate::jobs::NotifyReply { workspace: ws.0, reply: id }).await {
+        if let Err(e) = crate::jobs::enqueue_notify(engine.owner_pool(), crate::jobs::NotifyReply { workspace: ws.0, reply: id }).await {
             tracing::warn!(workspace = %ws, reply = %id, error = %e, "announcement not queued; the sweep will");
         }
     }
@@ -579,9 +579,10 @@ Lift it only if the text did not ask to be removed.";
 /// wrongly lifting a real unsubscribe breaks the law while wrongly keeping one only costs a
 /// lead. Calling again with the same class and `lift_opt_out` lifts a kept opt-out. Repeating
 /// a correction changes nothing.
-pub async fn reclassify(engine: &Engine, ws: WorkspaceId, actor: UserId, reply: Uuid, class: ReplyClass, lift_opt_out: bool) -> Result<domain::inbox::Reclassified> {
-    authorize(engine, actor, ws, Action::ApproveDrafts).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: ReplyClass, lift_opt_out: bool) -> Result<domain::inbox::Reclassified> {
+    access.require(Action::ApproveDrafts)?;
+    let (ws, actor) = (access.workspace, access.user);
+    let mut tx = engine.tenant(ws).await?;
     let Some(old) = replies::set_intent(&mut tx, ws, reply, class, 1.0, "corrected by hand", "user").await? else {
         return Err(Error::NotFound("reply"));
     };

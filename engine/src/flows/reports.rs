@@ -14,21 +14,20 @@ use futures::Stream;
 use uuid::Uuid;
 
 pub async fn report(engine: &Engine, access: &Access, range: DateRange, filters: ReportFilters) -> Result<Report> {
-    store::report(&engine.pool, access.workspace, range, filters).await
+    // `report` opens its own read-only snapshot confined to the workspace.
+    store::report(engine.owner_pool(), access.workspace, range, filters).await
 }
 
 pub async fn options(engine: &Engine, access: &Access) -> Result<r::ReportOptions> {
-    let mut conn = engine.pool.acquire().await?;
-    store::options(&mut conn, access.workspace).await
+    store::options(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 pub async fn targets(engine: &Engine, access: &Access) -> Result<KpiTargets> {
-    let mut conn = engine.pool.acquire().await?;
-    store::targets(&mut conn, access.workspace).await
+    store::targets(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
 pub async fn set_targets(engine: &Engine, access: &Access, targets: KpiTargets) -> Result<()> {
-    store::set_targets(&engine.pool, access.workspace, access.user, targets).await
+    store::set_targets(engine.owner_pool(), access.workspace, access.user, targets).await
 }
 
 /// The byte-order mark every export starts with.
@@ -187,7 +186,7 @@ const LEAD_HEADERS: [&str; 14] =
 /// of leads. Memory stays at one page whatever the workspace's size; an error mid-way ends the
 /// stream with that error (the download is then visibly cut short rather than silently partial).
 pub fn leads_csv(engine: &Engine, access: &Access, filter: LeadFilter) -> impl Stream<Item = Result<Vec<u8>>> + Send + 'static {
-    let pool = engine.pool.clone();
+    let engine = engine.clone();
     let ws = access.workspace;
     enum State {
         Start,
@@ -195,7 +194,7 @@ pub fn leads_csv(engine: &Engine, access: &Access, filter: LeadFilter) -> impl S
         Done,
     }
     futures::stream::try_unfold(State::Start, move |state| {
-        let pool = pool.clone();
+        let engine = engine.clone();
         let filter = filter.clone();
         async move {
             let after = match state {
@@ -207,7 +206,7 @@ pub fn leads_csv(engine: &Engine, access: &Access, filter: LeadFilter) -> impl S
                 }
                 State::After(a) => a,
             };
-            let page = leads_store::export_page(&pool, ws, &filter, after, EXPORT_PAGE).await?;
+            let page = leads_store::export_page(&mut *engine.tenant(ws).await?, ws, &filter, after, EXPORT_PAGE).await?;
             if page.is_empty() {
                 return Ok(None);
             }

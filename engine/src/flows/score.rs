@@ -72,10 +72,10 @@ impl ScoreSettings {
     /// (or the default ICP when it saved none), its active campaigns' target accounts and the
     /// stored weights the cascade chooses from.
     pub async fn for_workspace(pool: &PgPool, ws: WorkspaceId) -> Result<ScoreSettings> {
-        let icp = crate::flows::icp::load(pool, ws).await?;
+        let mut tx = crate::db::tenant(pool, ws).await?;
+        let icp = crate::flows::icp::load(&mut *tx, ws).await?;
         let mut settings = ScoreSettings::default();
         settings.config.icp = icp.scoring;
-        let mut tx = crate::db::tenant(pool, ws).await?;
         settings.targets = TargetList::new(&crate::store::campaigns::active_target_accounts(&mut *tx, ws).await?);
         let industry = settings.config.icp.industries.first().map(String::as_str);
         settings.candidates = crate::store::weights::candidates(&mut tx, ws, industry).await?;
@@ -96,7 +96,7 @@ pub async fn score_workspace(pool: &PgPool, ws: WorkspaceId, scope: Scope, now: 
 /// so a workspace of 100,000 leads does not hold up the request that changed the setting; it is
 /// idempotent, so queueing it twice only costs time.
 pub async fn rescore_all(engine: &Engine, ws: WorkspaceId) -> Result<String> {
-    crate::jobs::enqueue_score(&engine.pool, crate::jobs::ScoreWorkspace { workspace: ws.0, scope: Scope::All })
+    crate::jobs::enqueue_score(engine.owner_pool(), crate::jobs::ScoreWorkspace { workspace: ws.0, scope: Scope::All })
         .await
         .map_err(|e| Error::Internal(e.context("queueing a re-score")))
 }

@@ -81,7 +81,7 @@ pub async fn record(engine: &Engine, ws: WorkspaceId, provider: Integration, eve
     let Some(address) = event.lead_email.as_deref() else {
         return Ok(ignored("the event names no lead"));
     };
-    let Some(message_id) = outbox::last_sent_via(&engine.pool, ws, kind, event.campaign.as_deref(), address).await? else {
+    let Some(message_id) = outbox::last_sent_via(&mut *engine.tenant(ws).await?, ws, kind, event.campaign.as_deref(), address).await? else {
         return Ok(ignored("no message of ours to this lead through this provider"));
     };
     match deliverability::record(engine, ws, &message_id, outcome, "webhook").await {
@@ -101,16 +101,18 @@ async fn unsubscribed(engine: &Engine, ws: WorkspaceId, kind: &str, event: &Send
         return Ok(ignored("the lead's address is not an email address"));
     };
     // The provider's campaign lies outside ours; our campaign comes from the message we sent.
-    let campaign = match outbox::last_sent_via(&engine.pool, ws, kind, event.campaign.as_deref(), &address).await? {
+    let last = outbox::last_sent_via(&mut *engine.tenant(ws).await?, ws, kind, event.campaign.as_deref(), &address).await?;
+    let campaign = match last {
         Some(message_id) => campaign_of(engine, ws, &message_id).await?,
         None => None,
     };
     let claims = UnsubscribeClaims { workspace: ws, address, campaign };
-    let out = unsubscribe::unsubscribe(&engine.pool, &claims, Via::Webhook).await?;
+    // `unsubscribe` opens its own transaction confined to the claims' workspace.
+    let out = unsubscribe::unsubscribe(engine.owner_pool(), &claims, Via::Webhook).await?;
     Ok(Handled::Unsubscribed { new: out.newly_suppressed, lead_moved: out.lead.is_some() })
 }
 
 async fn campaign_of(engine: &Engine, ws: WorkspaceId, message_id: &str) -> Result<Option<uuid::Uuid>> {
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.tenant(ws).await?;
     Ok(outbox::sent_by_message_id(&mut conn, ws, message_id).await?.map(|s| s.campaign_id))
 }

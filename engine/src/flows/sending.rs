@@ -4,7 +4,7 @@
 //! reads immediately before every provider call, so it holds the very next send. Every change
 //! is audited with the state before and after.
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::sending::{self, Switches};
 use crate::store::{audit, workspaces};
 use chrono::{NaiveDate, Utc};
@@ -32,7 +32,7 @@ async fn state(engine: &Engine, ws: WorkspaceId, s: Switches, can_manage: bool) 
 
 /// Ramp mode as the banner shows it, while the workspace ramps.
 async fn ramp_overview(engine: &Engine, ws: WorkspaceId, today: NaiveDate) -> Result<Option<RampOverview>> {
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let overview = match workspaces::sending_mode(&mut *tx, ws, today).await? {
         Some(mode @ WorkspaceSending::Ramp(r)) => {
             let clean = workspaces::clean_ramp_days(&mut *tx, ws, r.started_on, today).await?;
@@ -50,9 +50,9 @@ fn snapshot(s: &Switches) -> serde_json::Value {
 }
 
 /// What every member sees: shadow or live, stopped or not, and whether they may change it.
-pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    let s = sending::switches(&engine.pool, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
+pub async fn get(engine: &Engine, access: &Access) -> Result<SendingState> {
+    access.require(Action::ViewWorkspace)?;
+    let s = sending::switches(&mut *access.tenant(engine).await?, access.workspace).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, access.workspace, s, access.role.can(Action::GoLive)).await
 }
 
@@ -60,13 +60,13 @@ pub async fn get(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<Sendi
 /// given the current switches, or refuses.
 async fn switch(
     engine: &Engine,
-    user: UserId,
-    ws: WorkspaceId,
+    access: &Access,
     action: &str,
     change: impl FnOnce(&Switches) -> Result<Option<(bool, bool, Option<String>)>>,
 ) -> Result<SendingState> {
-    let access = authorize(engine, user, ws, Action::GoLive).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    access.require(Action::GoLive)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let before = sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     // None: already as asked; nothing is written or audited.
     if let Some((shadow, paused, reason)) = change(&before)? {
@@ -76,8 +76,8 @@ async fn switch(
         audit_change(&mut tx, access.user, ws, action, snapshot(&before), snapshot(&after)).await?;
         tracing::warn!(workspace = %ws, action, "sending switch changed");
     }
+    let s = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
-    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, ws, s, true).await
 }
 
@@ -97,8 +97,8 @@ async fn audit_change(tx: &mut sqlx::PgConnection, user: UserId, ws: WorkspaceId
 
 /// Leaves shadow mode: messages are sent for real from the next dispatch round. `confirmation`
 /// must be the workspace's name as typed; a workspace without a mailbox that can send is refused.
-pub async fn go_live(engine: &Engine, user: UserId, ws: WorkspaceId, confirmation: &str) -> Result<SendingState> {
-    switch(engine, user, ws, "sending.go_live", |s| {
+pub async fn go_live(engine: &Engine, access: &Access, confirmation: &str) -> Result<SendingState> {
+    switch(engine, access, "sending.go_live", |s| {
         if confirmation.trim() != s.name.trim() {
             return Err(Error::Invalid(format!("type the workspace name \"{}\" exactly to confirm going live", s.name)));
         }
@@ -111,35 +111,35 @@ pub async fn go_live(engine: &Engine, user: UserId, ws: WorkspaceId, confirmatio
 }
 
 /// Back to shadow mode: nothing more is sent for real; due messages are stored as shadow.
-pub async fn back_to_shadow(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
-    switch(engine, user, ws, "sending.back_to_shadow", |s| Ok((!s.shadow_mode).then(|| (true, s.sending_paused, s.sending_paused_reason.clone())))).await
+pub async fn back_to_shadow(engine: &Engine, access: &Access) -> Result<SendingState> {
+    switch(engine, access, "sending.back_to_shadow", |s| Ok((!s.shadow_mode).then(|| (true, s.sending_paused, s.sending_paused_reason.clone())))).await
 }
 
 /// The workspace's emergency stop: holds every send until resumed.
-pub async fn pause_sending(engine: &Engine, user: UserId, ws: WorkspaceId, reason: &str) -> Result<SendingState> {
+pub async fn pause_sending(engine: &Engine, access: &Access, reason: &str) -> Result<SendingState> {
     let reason = reason.trim();
     if reason.chars().count() > 200 || reason.chars().any(char::is_control) {
         return Err(Error::Invalid("the reason must be at most 200 characters on one line".into()));
     }
     let reason = if reason.is_empty() { "stopped from the app".to_string() } else { reason.to_string() };
-    switch(engine, user, ws, "sending.stop", move |s| Ok((!s.sending_paused).then(|| (s.shadow_mode, true, Some(reason))))).await
+    switch(engine, access, "sending.stop", move |s| Ok((!s.sending_paused).then(|| (s.shadow_mode, true, Some(reason))))).await
 }
 
-pub async fn resume_sending(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<SendingState> {
-    switch(engine, user, ws, "sending.resume", |s| Ok(s.sending_paused.then(|| (s.shadow_mode, false, None)))).await
+pub async fn resume_sending(engine: &Engine, access: &Access) -> Result<SendingState> {
+    switch(engine, access, "sending.resume", |s| Ok(s.sending_paused.then(|| (s.shadow_mode, false, None)))).await
 }
 
 /// Starts ramp mode (SPEC §6): from today at most `daily_limit` live sends a day, only to leads
 /// of `tiers`, for at least `supervised_days` clean days before it may graduate. Replaces a
 /// ramp already running (its days start again). Owner/admin; audited.
-pub async fn start_ramp(engine: &Engine, user: UserId, ws: WorkspaceId, daily_limit: u32, tiers: &[Tier], supervised_days: u32, today: NaiveDate) -> Result<SendingState> {
+pub async fn start_ramp(engine: &Engine, access: &Access, daily_limit: u32, tiers: &[Tier], supervised_days: u32, today: NaiveDate) -> Result<SendingState> {
     let ramp = RampMode::new(daily_limit, TierSet::of(tiers), supervised_days, today).map_err(|e| Error::Invalid(e.to_string()))?;
-    change_ramp(engine, user, ws, "sending.ramp_start", today, move |_, _| Ok(WorkspaceSending::Ramp(ramp))).await
+    change_ramp(engine, access, "sending.ramp_start", today, move |_, _| Ok(WorkspaceSending::Ramp(ramp))).await
 }
 
 /// Leaves ramp mode once enough clean supervised days are done: the graduated daily limit applies.
-pub async fn graduate(engine: &Engine, user: UserId, ws: WorkspaceId, today: NaiveDate) -> Result<SendingState> {
-    change_ramp(engine, user, ws, "sending.ramp_graduate", today, |mode, clean| match mode {
+pub async fn graduate(engine: &Engine, access: &Access, today: NaiveDate) -> Result<SendingState> {
+    change_ramp(engine, access, "sending.ramp_graduate", today, |mode, clean| match mode {
         Some(m @ WorkspaceSending::Ramp(_)) => m.graduate(clean).map_err(|e| Error::Conflict(format!("not ready to graduate: {e}"))),
         _ => Err(Error::Conflict("the workspace is not in ramp mode".into())),
     })
@@ -147,8 +147,8 @@ pub async fn graduate(engine: &Engine, user: UserId, ws: WorkspaceId, today: Nai
 }
 
 /// Ends ramp mode at once, without graduating: only the mailboxes' own caps apply.
-pub async fn leave_ramp(engine: &Engine, user: UserId, ws: WorkspaceId, today: NaiveDate) -> Result<SendingState> {
-    change_ramp(engine, user, ws, "sending.ramp_leave", today, |mode, _| match mode {
+pub async fn leave_ramp(engine: &Engine, access: &Access, today: NaiveDate) -> Result<SendingState> {
+    change_ramp(engine, access, "sending.ramp_leave", today, |mode, _| match mode {
         Some(WorkspaceSending::Ramp(_)) => Ok(WorkspaceSending::Graduated { daily_limit: None }),
         _ => Err(Error::Conflict("the workspace is not in ramp mode".into())),
     })
@@ -157,14 +157,14 @@ pub async fn leave_ramp(engine: &Engine, user: UserId, ws: WorkspaceId, today: N
 
 async fn change_ramp(
     engine: &Engine,
-    user: UserId,
-    ws: WorkspaceId,
+    access: &Access,
     action: &str,
     today: NaiveDate,
     change: impl FnOnce(Option<WorkspaceSending>, u32) -> Result<WorkspaceSending>,
 ) -> Result<SendingState> {
-    let access = authorize(engine, user, ws, Action::GoLive).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    access.require(Action::GoLive)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     sending::switches_for_update(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     let before = workspaces::sending_mode(&mut *tx, ws, today).await?;
     let clean = match before {
@@ -174,8 +174,8 @@ async fn change_ramp(
     let after = change(before, clean)?;
     workspaces::set_sending_mode(&mut tx, ws, Some(&after)).await?;
     audit_change(&mut tx, access.user, ws, action, json!(before), json!(after)).await?;
+    let s = sending::switches(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
-    let s = sending::switches(&engine.pool, ws).await?.ok_or(Error::NotFound("workspace"))?;
     state(engine, ws, s, true).await
 }
 
@@ -192,7 +192,7 @@ pub async fn set_platform_stop_by(engine: &Engine, actor: Option<domain::ids::Us
         return Err(Error::Invalid("the reason must be at most 200 characters".into()));
     }
     let reason = if on { Some(reason.unwrap_or("stopped by the operator")) } else { None };
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let before = sending::platform_stop(&mut *tx).await?;
     sending::set_platform_stop(&mut *tx, on, reason).await?;
     audit::record(
@@ -210,5 +210,5 @@ pub async fn set_platform_stop_by(engine: &Engine, actor: Option<domain::ids::Us
     .await?;
     tx.commit().await?;
     tracing::warn!(on, "platform emergency stop changed");
-    sending::platform_stop(&engine.pool).await
+    sending::platform_stop(engine.owner_pool()).await
 }

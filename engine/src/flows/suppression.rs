@@ -9,12 +9,12 @@
 //!
 //! What this module must not do: send, or decide anything but "is this contact suppressed".
 
-use crate::auth::authorize;
+use crate::auth::Access;
 use crate::store::suppressions::{self, Candidates, Entry, Hit, NewEntry, Reason};
 use crate::store::audit;
 use crate::{Engine, Error, Result};
 use domain::account::Action;
-use domain::ids::{UserId, WorkspaceId};
+use domain::ids::WorkspaceId;
 use domain::phone::E164;
 use domain::suppression::{
     canonical_domain, canonical_email, canonical_value, EntryKind, ImportReport, ImportRowError, ListedEntry, SuppressionPage, DEFAULT_REGION,
@@ -42,10 +42,11 @@ fn view(e: Entry, can_lift: bool) -> ListedEntry {
 }
 
 /// A page of the workspace's list, newest first, filtered by a search text and a kind.
-pub async fn page(engine: &Engine, user: UserId, ws: WorkspaceId, search: &str, kind: Option<EntryKind>, page: i64) -> Result<SuppressionPage> {
-    let access = authorize(engine, user, ws, Action::ViewWorkspace).await?;
+pub async fn page(engine: &Engine, access: &Access, search: &str, kind: Option<EntryKind>, page: i64) -> Result<SuppressionPage> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
     let can_lift = access.role.can(Action::LiftSuppression);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let (rows, total) = suppressions::search(&mut tx, ws, search, kind, PAGE_SIZE, page.max(0) * PAGE_SIZE).await?;
     let platform_entries: i64 = sqlx::query_scalar("select count(*) from platform_suppressions").fetch_one(&mut *tx).await?;
     tx.commit().await?;
@@ -72,11 +73,12 @@ fn clean_note(note: Option<&str>) -> Result<Option<&str>> {
 }
 
 /// Adds one entry by hand (audited); false if it was already listed.
-pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<EntryKind>, raw: &str, note: Option<&str>) -> Result<bool> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn add(engine: &Engine, access: &Access, kind: Option<EntryKind>, raw: &str, note: Option<&str>) -> Result<bool> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     let (kind, value) = parse_value(kind, raw)?;
     let note = clean_note(note)?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let added = suppressions::add(&mut tx, ws, &NewEntry { kind, value: &value, reason: Reason::Manual, source: "user", note }).await?;
     if added {
         audit::record(
@@ -98,10 +100,11 @@ pub async fn add(engine: &Engine, user: UserId, ws: WorkspaceId, kind: Option<En
 }
 
 /// Lifts one entry (admins; audited with what was removed). A person's own opt-out is refused.
-pub async fn remove(engine: &Engine, user: UserId, ws: WorkspaceId, raw: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::LiftSuppression).await?;
+pub async fn remove(engine: &Engine, access: &Access, raw: &str) -> Result<()> {
+    access.require(Action::LiftSuppression)?;
+    let ws = access.workspace;
     let (_, value) = parse_value(None, raw).or_else(|_| Ok::<_, Error>((EntryKind::Email, raw.trim().to_lowercase())))?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let Some(removed) = suppressions::remove(&mut tx, ws, &value).await? else {
         return Err(Error::NotFound("suppression entry"));
     };
@@ -158,8 +161,9 @@ fn column(header: &str) -> Option<Column> {
 /// `phone`, or `value` with an optional `kind`; `note`), or without one, a value per line in its
 /// first column, each value's kind guessed from its shape. At most [`IMPORT_MAX_BYTES`] and
 /// [`IMPORT_MAX_VALUES`]; every value that cannot be read is reported with its line.
-pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename: &str, data: &[u8]) -> Result<ImportReport> {
-    let access = authorize(engine, user, ws, Action::EditCampaigns).await?;
+pub async fn import_csv(engine: &Engine, access: &Access, filename: &str, data: &[u8]) -> Result<ImportReport> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
     if data.len() > IMPORT_MAX_BYTES {
         return Err(Error::Invalid(format!("the file is larger than {} MB; split it", IMPORT_MAX_BYTES / (1024 * 1024))));
     }
@@ -187,7 +191,7 @@ pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename
             pending_first = Some(first);
         }
     }
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let mut line_of_pending = 1u64;
     let mut rows = pending_first.map(Ok).into_iter().chain(records);
     loop {
@@ -256,9 +260,10 @@ pub async fn import_csv(engine: &Engine, user: UserId, ws: WorkspaceId, filename
 
 /// The whole list as CSV (`kind,value,reason,source,note,created_at`), which `import_csv` reads
 /// back.
-pub async fn export_csv(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<String> {
-    authorize(engine, user, ws, Action::EditCampaigns).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn export_csv(engine: &Engine, access: &Access) -> Result<String> {
+    access.require(Action::EditCampaigns)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let entries = suppressions::all(&mut tx, ws).await?;
     tx.commit().await?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -303,7 +308,8 @@ pub async fn check_phone<'e>(db: impl sqlx::PgExecutor<'e>, ws: WorkspaceId, pho
 pub async fn platform_add(engine: &Engine, raw: &str, kind: Option<EntryKind>, note: Option<&str>) -> Result<(EntryKind, String, bool)> {
     let (kind, value) = parse_value(kind, raw)?;
     let note = clean_note(note)?;
-    let mut conn = engine.pool.acquire().await?;
+    // The platform-wide list belongs to no tenant: the operator writes it as the owner.
+    let mut conn = engine.owner_pool().acquire().await?;
     let added = suppressions::platform_add(&mut conn, kind, &value, note).await?;
     audit::record(
         &mut conn,
@@ -324,7 +330,7 @@ pub async fn platform_add(engine: &Engine, raw: &str, kind: Option<EntryKind>, n
 /// Operator: lifts an entry of the platform-wide list; false if it was not there.
 pub async fn platform_remove(engine: &Engine, raw: &str) -> Result<(String, bool)> {
     let (_, value) = parse_value(None, raw).or_else(|_| Ok::<_, Error>((EntryKind::Email, raw.trim().to_lowercase())))?;
-    let mut conn = engine.pool.acquire().await?;
+    let mut conn = engine.owner_pool().acquire().await?;
     let removed = suppressions::platform_remove(&mut conn, &value).await?;
     if removed {
         audit::record(

@@ -57,10 +57,10 @@ struct Ours {
 }
 
 async fn ours(engine: &Engine, ws: WorkspaceId, provider: Integration, event: &SenderEvent, address: &str) -> Result<Option<Ours>> {
-    let Some(message_id) = outbox::last_sent_via(&engine.pool, ws, provider.slug(), event.campaign.as_deref(), address).await? else {
+    let mut conn = engine.tenant(ws).await?;
+    let Some(message_id) = outbox::last_sent_via(&mut *conn, ws, provider.slug(), event.campaign.as_deref(), address).await? else {
         return Ok(None);
     };
-    let mut conn = engine.pool.acquire().await?;
     Ok(outbox::sent_by_message_id(&mut conn, ws, &message_id).await?.map(|s| Ours { message_id, outbox: s.id, campaign: s.campaign_id, mailbox: s.mailbox_id }))
 }
 
@@ -75,7 +75,7 @@ pub async fn engagement(engine: &Engine, ws: WorkspaceId, provider: Integration,
     let Some(address) = event.lead_email.as_deref() else {
         return Ok(Listened::Ignored("the event names no lead".into()));
     };
-    let Some(lead) = webhook_events::lead_by_email(&engine.pool, ws, address).await? else {
+    let Some(lead) = webhook_events::lead_by_email(&mut *engine.tenant(ws).await?, ws, address).await? else {
         return Ok(Listened::Ignored("no lead of this workspace has that address".into()));
     };
     let sent = ours(engine, ws, provider, event, address).await?;
@@ -93,7 +93,7 @@ pub async fn engagement(engine: &Engine, ws: WorkspaceId, provider: Integration,
         dedupe_key: Some(fingerprint(provider, event)),
         occurred_at: at,
     };
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let new = activities::record(&mut tx, ws, &activity).await?;
     if new {
         let why = format!("{} reported the email {}", provider.label(), if signal == Signal::Opened { "opened" } else { "clicked" });

@@ -1,7 +1,7 @@
-//! Workspaces, members and invitations (SPEC §1). Every function takes the caller's `Access`
-//! (already authorised for the action) or authorises itself.
+//! Workspaces, members and invitations (SPEC §1). Every function on an existing workspace takes
+//! the caller's `Access` (resolved once by the edge) and checks its action on it.
 
-use crate::auth::{authorize, Access};
+use crate::auth::Access;
 use crate::store::{audit, invitations, memberships, users, workspaces};
 use crate::{Engine, Error, Result};
 use chrono::{Duration, Utc};
@@ -13,7 +13,7 @@ use serde_json::json;
 
 pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<WorkspaceId> {
     let name = WorkspaceName::parse(name)?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let mut tx = engine.across_tenants().await?;
     let ws = workspaces::insert(&mut tx, &name, user, engine.settings.plans.ignition.lead_pool).await?;
     memberships::upsert(&mut tx, ws, user, Role::Owner).await?;
     audit::record(
@@ -30,14 +30,16 @@ pub async fn create(engine: &Engine, user: UserId, name: &str) -> Result<Workspa
     )
     .await?;
     tx.commit().await?;
-    users::set_last_workspace(&engine.pool, user, ws).await?;
+    // Users are no tenant's rows.
+    users::set_last_workspace(engine.owner_pool(), user, ws).await?;
     Ok(ws)
 }
 
-pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::RenameWorkspace).await?;
+pub async fn rename(engine: &Engine, access: &Access, name: &str) -> Result<()> {
+    access.require(Action::RenameWorkspace)?;
+    let ws = access.workspace;
     let name = WorkspaceName::parse(name)?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::rename(&mut tx, ws, &name).await?;
     audit_ws(&mut tx, &access, "workspace.rename", "workspace", ws.to_string(), Some(json!({"name": before})), Some(json!({"name": name.as_str()}))).await?;
@@ -46,9 +48,10 @@ pub async fn rename(engine: &Engine, user: UserId, ws: WorkspaceId, name: &str) 
 }
 
 /// The workspace's drafting policy, for anyone who can see the workspace.
-pub async fn drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<DraftingPolicy> {
-    authorize(engine, user, ws, Action::ViewWorkspace).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn drafting_policy(engine: &Engine, access: &Access) -> Result<DraftingPolicy> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let policy = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     tx.commit().await?;
     Ok(policy)
@@ -56,9 +59,10 @@ pub async fn drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId) -> 
 
 /// Changes the default permission mode of the workspace's campaigns and the quality guard's
 /// mode (owner/admin; audited with before and after). Campaigns with their own mode keep it.
-pub async fn set_drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId, policy: DraftingPolicy) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ConfigureDrafting).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn set_drafting_policy(engine: &Engine, access: &Access, policy: DraftingPolicy) -> Result<()> {
+    access.require(Action::ConfigureDrafting)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let before = workspaces::drafting_policy(&mut *tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     if before == policy {
         return Ok(());
@@ -70,9 +74,10 @@ pub async fn set_drafting_policy(engine: &Engine, user: UserId, ws: WorkspaceId,
     Ok(())
 }
 
-pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::DeleteWorkspace).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn delete(engine: &Engine, access: &Access) -> Result<()> {
+    access.require(Action::DeleteWorkspace)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let before = workspaces::name(&mut tx, ws).await?.ok_or(Error::NotFound("workspace"))?;
     workspaces::soft_delete(&mut tx, ws).await?;
     audit_ws(&mut tx, &access, "workspace.delete", "workspace", ws.to_string(), Some(json!({"name": before})), None).await?;
@@ -81,13 +86,16 @@ pub async fn delete(engine: &Engine, user: UserId, ws: WorkspaceId) -> Result<()
 }
 
 /// Creates an invitation and returns its one-time link. The token is 256 random bits.
-pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str, role: Role) -> Result<IssuedInvitation> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
+pub async fn invite(engine: &Engine, access: &Access, email: &str, role: Role) -> Result<IssuedInvitation> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
+    let user = access.user;
     let email = LoginEmail::parse(email)?;
     if !access.role.can_assign(role) {
         return Err(Error::Forbidden);
     }
-    let members = memberships::list(&engine.pool, ws).await?;
+    let mut tx = engine.tenant(ws).await?;
+    let members = memberships::list(&mut tx, ws).await?;
     if members.iter().any(|m| m.email == email.as_str()) {
         return Err(Error::Conflict(format!("{email} is already a member of this workspace")));
     }
@@ -95,7 +103,6 @@ pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str,
     rand::thread_rng().fill_bytes(&mut raw);
     let token = hex::encode(raw);
     let expires_at = Utc::now() + Duration::hours(engine.settings.invitation_ttl_hours);
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
     let invitation = invitations::insert(&mut tx, ws, email.as_str(), role, &invitations::token_hash(&token), user, expires_at).await?;
     audit_ws(
         &mut tx,
@@ -112,9 +119,10 @@ pub async fn invite(engine: &Engine, user: UserId, ws: WorkspaceId, email: &str,
     Ok(IssuedInvitation { invitation, link })
 }
 
-pub async fn revoke_invitation(engine: &Engine, user: UserId, ws: WorkspaceId, id: InvitationId) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn revoke_invitation(engine: &Engine, access: &Access, id: InvitationId) -> Result<()> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let inv = invitations::get(&mut tx, ws, id).await?.ok_or(Error::NotFound("invitation"))?;
     if !access.role.can_assign(inv.role) {
         return Err(Error::Forbidden);
@@ -128,7 +136,8 @@ pub async fn revoke_invitation(engine: &Engine, user: UserId, ws: WorkspaceId, i
 }
 
 pub async fn preview_invitation(engine: &Engine, token: &str) -> Result<InvitationPreview> {
-    let mut conn = engine.pool.acquire().await?;
+    // The token names its workspace: finding it spans tenants (the owner).
+    let mut conn = engine.owner_pool().acquire().await?;
     invitations::find_by_token(&mut conn, &invitations::token_hash(token), false)
         .await?
         .map(|b| b.preview)
@@ -138,8 +147,8 @@ pub async fn preview_invitation(engine: &Engine, token: &str) -> Result<Invitati
 /// Accepts an invitation for the logged-in user. The invitation names an email; only the
 /// account with that email may accept it, so a forwarded link cannot be used by someone else.
 pub async fn accept_invitation(engine: &Engine, user: UserId, token: &str) -> Result<WorkspaceId> {
-    let me = users::get(&engine.pool, user).await?.ok_or(Error::Unauthenticated("Log in to accept".into()))?;
-    let mut tx = crate::db::across_tenants(&engine.pool).await?;
+    let me = users::get(engine.owner_pool(), user).await?.ok_or(Error::Unauthenticated("Log in to accept".into()))?;
+    let mut tx = engine.across_tenants().await?;
     let found = invitations::find_by_token(&mut tx, &invitations::token_hash(token), true)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
@@ -175,13 +184,15 @@ pub async fn accept_invitation(engine: &Engine, user: UserId, token: &str) -> Re
     )
     .await?;
     tx.commit().await?;
-    users::set_last_workspace(&engine.pool, user, ws).await?;
+    // Users are no tenant's rows.
+    users::set_last_workspace(engine.owner_pool(), user, ws).await?;
     Ok(ws)
 }
 
-pub async fn change_role(engine: &Engine, user: UserId, ws: WorkspaceId, target: UserId, role: Role) -> Result<()> {
-    let access = authorize(engine, user, ws, Action::ManageMembers).await?;
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+pub async fn change_role(engine: &Engine, access: &Access, target: UserId, role: Role) -> Result<()> {
+    access.require(Action::ManageMembers)?;
+    let ws = access.workspace;
+    let mut tx = engine.tenant(ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if !access.role.can_assign(current) || !access.role.can_assign(role) {
         return Err(Error::Forbidden);
@@ -198,14 +209,11 @@ pub async fn change_role(engine: &Engine, user: UserId, ws: WorkspaceId, target:
     Ok(())
 }
 
-pub async fn remove_member(engine: &Engine, user: UserId, ws: WorkspaceId, target: UserId) -> Result<()> {
+pub async fn remove_member(engine: &Engine, access: &Access, target: UserId) -> Result<()> {
+    let (user, ws) = (access.user, access.workspace);
     // Anyone may leave; removing someone else needs ManageMembers.
-    let access = if target == user {
-        authorize(engine, user, ws, Action::ViewWorkspace).await?
-    } else {
-        authorize(engine, user, ws, Action::ManageMembers).await?
-    };
-    let mut tx = crate::db::tenant(&engine.pool, ws).await?;
+    access.require(if target == user { Action::ViewWorkspace } else { Action::ManageMembers })?;
+    let mut tx = engine.tenant(ws).await?;
     let current = memberships::lock(&mut tx, ws, target).await?.ok_or(Error::NotFound("member"))?;
     if target != user && !access.role.can_assign(current) {
         return Err(Error::Forbidden);

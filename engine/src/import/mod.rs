@@ -75,8 +75,10 @@ pub async fn import_csv<R: Read + Send + 'static>(
 pub async fn begin(pool: &PgPool, ws: WorkspaceId, user: Option<UserId>, filename: &str) -> Result<ImportId> {
     let name = filename.trim();
     let name: String = if name.is_empty() { "upload.csv".into() } else { name.chars().take(255).collect() };
-    let mut conn = pool.acquire().await?;
-    imports::create(&mut conn, ws, &name, user).await
+    let mut tx = crate::db::tenant(pool, ws).await?;
+    let id = imports::create(&mut tx, ws, &name, user).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Reads the file into the import `id`. A file that cannot be read at all (no usable header,
@@ -115,7 +117,7 @@ pub async fn run_mapped<R: Read + Send + 'static>(
     choice: Option<Vec<Option<Field>>>,
     mut progress: impl FnMut(&ImportSummary) + Send,
 ) -> Result<ImportOutcome> {
-    let start = imports::checkpoint(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    let start = imports::checkpoint(&mut *crate::db::tenant(pool, ws).await?, ws, id).await?.ok_or(Error::NotFound("import"))?;
     let mut job = Job::new(pool, ws, id, options.batch_size.max(1));
     job.choice = choice;
     job.checkpoint = start.rows_done;
@@ -169,15 +171,17 @@ pub async fn run_mapped<R: Read + Send + 'static>(
 
 /// The import as it stands, for a run that leaves it to another.
 async fn as_it_stands(pool: &PgPool, ws: WorkspaceId, id: ImportId, peak: usize) -> Result<ImportOutcome> {
-    let view = imports::get(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    let view = imports::get(&mut *crate::db::tenant(pool, ws).await?, ws, id).await?.ok_or(Error::NotFound("import"))?;
     Ok(ImportOutcome { id, summary: view.summary, peak_buffered_rows: peak })
 }
 
 /// The error report of an import as CSV (`row,column,kind,message`), rejected rows and
 /// skipped duplicates in row order. `NotFound` for another workspace's import.
 pub async fn error_report_csv(pool: &PgPool, ws: WorkspaceId, id: ImportId) -> Result<String> {
-    imports::get(pool, ws, id).await?.ok_or(Error::NotFound("import"))?;
-    let problems = imports::problems(pool, ws, id).await?;
+    let mut db = crate::db::tenant(pool, ws).await?;
+    imports::get(&mut *db, ws, id).await?.ok_or(Error::NotFound("import"))?;
+    let problems = imports::problems(&mut *db, ws, id).await?;
+    drop(db);
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Internal(e.into());
     w.write_record(["row", "column", "kind", "message"]).map_err(io)?;
@@ -251,8 +255,9 @@ impl<'a> Job<'a> {
             }
         };
         {
-            let mut conn = self.pool.acquire().await?;
-            imports::set_mapping(&mut conn, self.ws, self.id, &mapping.headers).await?;
+            let mut tx = crate::db::tenant(self.pool, self.ws).await?;
+            imports::set_mapping(&mut tx, self.ws, self.id, &mapping.headers).await?;
+            tx.commit().await?;
         }
         if let (None, Some(problem)) = (&self.choice, mapping.problem()) {
             return Err(Error::Invalid(problem));

@@ -144,7 +144,7 @@ impl Read for UploadReader {
             if self.done || out.is_empty() {
                 return Ok(0);
             }
-            match self.runtime.block_on(uploads::chunk(&self.pool, self.ws, self.id, self.seq)).map_err(|e| io::Error::other(e.to_string()))? {
+            match self.runtime.block_on(async { uploads::chunk(&mut *crate::db::tenant(&self.pool, self.ws).await?, self.ws, self.id, self.seq).await }).map_err(|e| io::Error::other(e.to_string()))? {
                 Some(bytes) => {
                     self.buf = bytes;
                     self.pos = 0;
@@ -162,13 +162,13 @@ impl Read for UploadReader {
 
 /// Bytes of the workspace's uploads, waiting or being imported.
 pub async fn usage(pool: &PgPool, ws: WorkspaceId) -> Result<u64> {
-    uploads::usage(pool, ws).await
+    uploads::usage(&mut *crate::db::tenant(pool, ws).await?, ws).await
 }
 
 /// A waiting upload of the workspace, younger than the TTL.
 pub async fn waiting(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<uploads::Upload> {
     let gone = Error::NotFound("uploaded file (it expires after an hour; upload it again)");
-    match uploads::get(pool, ws, id).await? {
+    match uploads::get(&mut *crate::db::tenant(pool, ws).await?, ws, id).await? {
         Some(u) if u.import_id.is_none() && chrono::Utc::now() - u.created_at <= ttl() => Ok(u),
         _ => Err(gone),
     }
@@ -183,7 +183,10 @@ pub async fn preview(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<ImportP
 
 /// Deletes an upload.
 pub async fn discard(pool: &PgPool, ws: WorkspaceId, id: Uuid) -> Result<()> {
-    uploads::delete(pool, ws, id).await
+    let mut tx = crate::db::tenant(pool, ws).await?;
+    uploads::delete(&mut *tx, ws, id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Deletes waiting uploads past the TTL and the files of finished imports; returns how many.

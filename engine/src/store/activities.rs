@@ -11,7 +11,7 @@ use domain::activity::ActivityKind;
 use domain::ids::{CampaignId, UserId, WorkspaceId};
 use domain::leads::LeadId;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// An activity to record.
@@ -143,8 +143,7 @@ pub const MAX_PAGE: i64 = 200;
 
 /// One lead's activities, newest first, keyset-paged: `before` is the (occurred_at, id) of the
 /// last row of the previous page.
-pub async fn timeline(pool: &PgPool, ws: WorkspaceId, lead: LeadId, before: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> Result<Vec<Activity>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn timeline(conn: &mut PgConnection, ws: WorkspaceId, lead: LeadId, before: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> Result<Vec<Activity>> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} where a.client_id = $1 and a.lead_id = $2
            and ($3::timestamptz is null or (a.occurred_at, a.id) < ($3, $4))
@@ -155,13 +154,12 @@ pub async fn timeline(pool: &PgPool, ws: WorkspaceId, lead: LeadId, before: Opti
     .bind(before.map(|b| b.0))
     .bind(before.map(|b| b.1))
     .bind(limit.clamp(1, MAX_PAGE))
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?)
 }
 
 /// The workspace's activities, newest first (the Dashboard feed), keyset-paged like [`timeline`].
-pub async fn feed(pool: &PgPool, ws: WorkspaceId, before: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> Result<Vec<Activity>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn feed(conn: &mut PgConnection, ws: WorkspaceId, before: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> Result<Vec<Activity>> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} where a.client_id = $1
            and ($2::timestamptz is null or (a.occurred_at, a.id) < ($2, $3))
@@ -171,7 +169,7 @@ pub async fn feed(pool: &PgPool, ws: WorkspaceId, before: Option<(DateTime<Utc>,
     .bind(before.map(|b| b.0))
     .bind(before.map(|b| b.1))
     .bind(limit.clamp(1, MAX_PAGE))
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?)
 }
 

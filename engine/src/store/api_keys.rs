@@ -70,13 +70,12 @@ pub async fn get<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: ApiKeyId) -> 
 }
 
 /// The workspace's keys, active ones first, newest first.
-pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<ApiKeyView>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn list(conn: &mut PgConnection, ws: WorkspaceId) -> Result<Vec<ApiKeyView>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} where k.client_id = $1 order by (k.revoked_at is null) desc, k.created_at desc, k.id"
     ))
     .bind(ws.0)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
@@ -115,16 +114,14 @@ pub async fn find_by_hash(pool: &PgPool, key_hash: &str) -> Result<Option<Found>
 
 /// Records a use of the key, unless one was recorded in the last minute: the condition sits in
 /// the statement so that concurrent calls cannot both write.
-pub async fn touch(pool: &PgPool, ws: WorkspaceId, id: ApiKeyId) -> Result<()> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn touch(conn: &mut PgConnection, ws: WorkspaceId, id: ApiKeyId) -> Result<()> {
     sqlx::query(
         "update api_keys set last_used_at = now()
          where client_id = $1 and id = $2 and (last_used_at is null or last_used_at < now() - interval '1 minute')",
     )
     .bind(ws.0)
     .bind(id.0)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::Result;
 use domain::account::AuditEntry;
 use domain::ids::{UserId, WorkspaceId};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 /// One audited change.
 pub struct Record<'a> {
@@ -35,8 +35,7 @@ pub async fn record(conn: &mut PgConnection, r: Record<'_>) -> Result<()> {
     Ok(())
 }
 
-pub async fn list(pool: &PgPool, ws: WorkspaceId, limit: i64) -> Result<Vec<AuditEntry>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn list(conn: &mut PgConnection, ws: WorkspaceId, limit: i64) -> Result<Vec<AuditEntry>> {
     let rows: Vec<(i64, Option<String>, String, String, Option<String>, Option<Value>, Option<Value>, chrono::DateTime<chrono::Utc>)> =
         sqlx::query_as(
             "select a.id, u.name, a.action, a.target_type, a.target_id, a.before, a.after, a.created_at
@@ -45,7 +44,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId, limit: i64) -> Result<Vec<Audi
         )
         .bind(ws.0)
         .bind(limit.clamp(1, 500))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
     Ok(rows
         .into_iter()

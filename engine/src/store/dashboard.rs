@@ -5,7 +5,7 @@ use crate::Result;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardCounts {
@@ -29,8 +29,7 @@ pub struct DashboardCounts {
 }
 
 /// The counts at `now` (passed in so tests can pin the week).
-pub async fn counts_at(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Result<DashboardCounts> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn counts_at(conn: &mut PgConnection, ws: WorkspaceId, now: DateTime<Utc>) -> Result<DashboardCounts> {
     let monday = (now - Duration::days(i64::from(now.weekday().num_days_from_monday()))).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let week_ago = now - Duration::days(7);
     let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
@@ -49,7 +48,7 @@ pub async fn counts_at(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Re
     .bind(ws.0)
     .bind(monday)
     .bind(week_ago)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(DashboardCounts {
         drafts_waiting: row.0,
@@ -63,6 +62,6 @@ pub async fn counts_at(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Re
     })
 }
 
-pub async fn counts(pool: &PgPool, ws: WorkspaceId) -> Result<DashboardCounts> {
-    counts_at(pool, ws, Utc::now()).await
+pub async fn counts(conn: &mut PgConnection, ws: WorkspaceId) -> Result<DashboardCounts> {
+    counts_at(conn, ws, Utc::now()).await
 }

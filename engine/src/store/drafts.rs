@@ -302,10 +302,7 @@ pub const COUNT_CAP: i64 = 10_000;
 
 /// One page of the approval queue: pending drafts, oldest first. Keyset paging and a capped
 /// count keep it an index range scan at any queue length.
-pub async fn queue<'e, E>(db: E, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<QueueCursor>, limit: i64) -> Result<QueuePage>
-where
-    E: PgExecutor<'e> + Copy,
-{
+pub async fn queue(db: &mut PgConnection, ws: WorkspaceId, campaign: Option<CampaignId>, after: Option<QueueCursor>, limit: i64) -> Result<QueuePage> {
     let limit = limit.clamp(1, 200);
     // Counted before the page is read: drafting commits between the two statements, and a
     // count taken after could promise drafts the page does not show.
@@ -316,7 +313,7 @@ where
     .bind(ws.0)
     .bind(campaign.map(|c| c.0))
     .bind(COUNT_CAP + 1)
-    .fetch_one(db)
+    .fetch_one(&mut *db)
     .await?;
     let mut drafts: Vec<DraftView> = sqlx::query_as(&format!(
         "{VIEW} where d.client_id = $1 and d.status = 'pending' and ($2::uuid is null or d.campaign_id = $2)
@@ -328,7 +325,7 @@ where
     .bind(after.map(|a| a.created_at))
     .bind(after.map(|a| a.id))
     .bind(limit + 1)
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     let more = drafts.len() as i64 > limit;
     drafts.truncate(limit as usize);

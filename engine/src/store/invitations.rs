@@ -5,7 +5,7 @@ use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use domain::account::{Invitation, InvitationPreview, InvitationStatus, Role};
 use domain::ids::{InvitationId, UserId, WorkspaceId};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub fn token_hash(token: &str) -> String {
@@ -81,11 +81,10 @@ pub async fn insert(
     view(Utc::now(), row)
 }
 
-pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Invitation>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn list(conn: &mut PgConnection, ws: WorkspaceId) -> Result<Vec<Invitation>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} where i.client_id = $1 order by i.created_at desc limit 200"))
         .bind(ws.0)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
     let now = Utc::now();
     rows.into_iter().map(|r| view(now, r)).collect()

@@ -3,7 +3,7 @@
 use crate::{Error, Result};
 use domain::account::{Member, Role};
 use domain::ids::{UserId, WorkspaceId};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 fn role(raw: &str) -> Result<Role> {
@@ -11,15 +11,14 @@ fn role(raw: &str) -> Result<Role> {
 }
 
 /// The user's role in a live workspace, or `None` when they are not an active member.
-pub async fn role_of(pool: &PgPool, ws: WorkspaceId, user: UserId) -> Result<Option<Role>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn role_of(conn: &mut PgConnection, ws: WorkspaceId, user: UserId) -> Result<Option<Role>> {
     let raw: Option<String> = sqlx::query_scalar(
         "select m.role from memberships m join workspaces w on w.id = m.client_id
          where m.client_id = $1 and m.user_id = $2 and m.deleted_at is null and w.deleted_at is null",
     )
     .bind(ws.0)
     .bind(user.0)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(conn)
     .await?;
     raw.as_deref().map(role).transpose()
 }
@@ -39,8 +38,7 @@ pub async fn upsert(conn: &mut PgConnection, ws: WorkspaceId, user: UserId, r: R
     Ok(())
 }
 
-pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Member>> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn list(conn: &mut PgConnection, ws: WorkspaceId) -> Result<Vec<Member>> {
     let rows: Vec<(Uuid, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "select u.id, u.name, u.email, m.role, m.created_at
          from memberships m join users u on u.id = m.user_id
@@ -48,7 +46,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId) -> Result<Vec<Member>> {
          order by case m.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end, lower(u.name)",
     )
     .bind(ws.0)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(|(id, name, email, r, joined_at)| Ok(Member { user_id: UserId(id), name, email, role: role(&r)?, joined_at }))

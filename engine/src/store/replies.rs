@@ -10,7 +10,7 @@ use domain::ids::{CampaignId, MailboxId, WorkspaceId};
 use domain::leads::LeadId;
 use domain::reply::ReplyClass;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Longest body stored (SPEC: 64 KiB); longer text is cut at a character boundary.
@@ -171,8 +171,7 @@ pub type Cursor = (DateTime<Utc>, Uuid);
 pub const MAX_PAGE: i64 = 200;
 
 /// One Inbox page, newest first, and where the next one starts (`None`: no more).
-pub async fn list(pool: &PgPool, ws: WorkspaceId, f: &InboxFilter, after: Option<Cursor>, limit: i64) -> Result<(Vec<ReplyRow>, Option<Cursor>)> {
-    let mut tx = crate::db::tenant(pool, ws).await?;
+pub async fn list(conn: &mut PgConnection, ws: WorkspaceId, f: &InboxFilter, after: Option<Cursor>, limit: i64) -> Result<(Vec<ReplyRow>, Option<Cursor>)> {
     let limit = limit.clamp(1, MAX_PAGE);
     // The page is cut from `replies` alone, then joined: joining first made Postgres join every
     // matching reply with its lead before sorting (26 ms at 10,000 replies; this is a top-N).
@@ -211,7 +210,7 @@ pub async fn list(pool: &PgPool, ws: WorkspaceId, f: &InboxFilter, after: Option
     }
     q.push(" order by r.received_at desc, r.id desc limit ").push_bind(limit + 1);
     q.push(format!(") r {JOINS} order by r.received_at desc, r.id desc"));
-    let mut rows: Vec<ReplyRow> = q.build_query_as().fetch_all(&mut *tx).await?;
+    let mut rows: Vec<ReplyRow> = q.build_query_as().fetch_all(&mut *conn).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|r| (r.received_at, r.id)) } else { None };

@@ -23,7 +23,7 @@ pub(crate) const PASSWORD: &str = "imap-and-smtp-app-password";
 
 /// A mailbox on the sink with SMTP and IMAP, its password sealed as the app seals it.
 pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str, sink: &SmtpSink, imap_port: u16) -> MailboxId {
-    let id = mailbox(&engine.pool, ws, address, 500).await;
+    let id = mailbox(engine.owner_pool(), ws, address, 500).await;
     let sealed = engine.settings.secrets.seal(&secret_context(ws, MailboxId(id), "smtp_password"), PASSWORD.as_bytes());
     sqlx::query(
         "update mailboxes set smtp_port = $3, smtp_username = $4, smtp_password = $5, imap_host = '127.0.0.1', imap_port = $6, imap_security = 'none'
@@ -35,7 +35,7 @@ pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str
     .bind(address)
     .bind(sealed)
     .bind(i32::from(imap_port))
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await
     .unwrap();
     MailboxId(id)
@@ -44,12 +44,12 @@ pub(crate) async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, address: &str
 /// A live workspace that has sent one email to each of `n` leads through `mailbox` on the sink,
 /// over real SMTP. Returns (to_address, message_id, lead_id) per message, by address.
 pub(crate) async fn sent_through_sink(engine: &Engine, ws: WorkspaceId, u: domain::ids::UserId, n: usize) -> Vec<(String, String, Uuid)> {
-    let pool = &engine.pool;
+    let pool = engine.owner_pool();
     leads(pool, ws, n).await;
     let campaign = active_campaign(engine, u, ws).await;
     drafts::draft_campaign(engine, ws, campaign, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(engine, u, ws, Some(campaign), 5_000).await.unwrap();
-    drafts::execute_batch(engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), Some(campaign), 5_000).await.unwrap();
+    drafts::execute_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(pool).await.unwrap();
     go_live(pool, ws).await;
     let key = engine.settings.unsubscribe_key.clone();
@@ -336,14 +336,14 @@ async fn a_server_refusing_the_login_is_stored_as_a_clear_error_and_the_other_ma
     assert_eq!(s.last_error.as_deref(), Some(error.as_str()), "stored where the Mailboxes page can show it");
     assert_eq!((s.uidvalidity, s.last_uid, s.last_success_at), (None, 0, None), "the position did not move");
     // What the Mailboxes page shows each owner: their own mailbox's check, never the other's.
-    let listed = engine::flows::mailboxes::list(&engine, beta_owner, other).await.unwrap();
+    let listed = engine::flows::mailboxes::list(&engine, &engine::auth::Access::resolve(&engine, beta_owner, other).await.unwrap()).await.unwrap();
     let shown = listed.iter().find(|i| i.id == locked).and_then(|i| i.bounce_check.clone()).expect("the check is on the page");
     assert_eq!(shown.error.as_deref(), Some(error.as_str()));
     assert!(shown.summary().starts_with("Bounce check failed: "), "{}", shown.summary());
     // The back-off the poller applies is on the page too: when it will try again.
     assert_eq!((shown.failures_in_a_row, shown.next_try_at), (1, s.next_poll_at));
     assert!(shown.next_try_at.is_some() && shown.summary().contains("next try"), "{}", shown.summary());
-    let acme = engine::flows::mailboxes::list(&engine, u, ws).await.unwrap();
+    let acme = engine::flows::mailboxes::list(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap()).await.unwrap();
     assert_eq!(acme.len(), 1);
     let mine = acme[0].bounce_check.clone().expect("read once");
     assert_eq!((mine.error, mine.bounces, mine.complaints), (None, 1, 0));

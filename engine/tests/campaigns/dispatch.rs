@@ -16,8 +16,8 @@ async fn ready(pool: &PgPool, n: usize, cap: i32) -> (engine::Engine, domain::id
     leads(pool, ws, n).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(&engine, u, ws, Some(id), 5_000).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(id), 5_000).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     // Due now, whatever day the cadence put them on.
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday() - Duration::minutes(1)).execute(pool).await.unwrap();
     mailbox(pool, ws, "sam@northwind.com.au", cap).await;
@@ -198,9 +198,9 @@ async fn follow_ups_thread_under_the_first_email(pool: PgPool) {
     leads(&pool, ws, 1).await;
     let mut s = settings("Auto");
     s.permission_mode = Some(domain::campaign::PermissionMode::Autopilot);
-    let id = engine::flows::campaigns::create(&engine, u, ws, s).await.unwrap();
-    engine::flows::campaigns::set_status(&engine, u, ws, id, domain::campaign::CampaignStatus::Active).await.unwrap();
-    engine::flows::campaigns::enroll(&engine, u, ws, id, &Default::default()).await.unwrap();
+    let id = engine::flows::campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), s).await.unwrap();
+    engine::flows::campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, domain::campaign::CampaignStatus::Active).await.unwrap();
+    engine::flows::campaigns::enroll(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, &Default::default()).await.unwrap();
     mailbox(&pool, ws, "sam@northwind.com.au", 50).await;
     go_live(&pool, ws).await;
     let t = Arc::new(Recorder::default());
@@ -234,11 +234,11 @@ async fn a_ramping_workspace_sends_at_most_its_daily_limit_to_its_tiers_only_unt
         .unwrap();
     let day1 = tuesday();
     let today = day1.date_naive();
-    assert!(matches!(sending::start_ramp(&engine, owner, ws, 0, &[Tier::Hot], 2, today).await, Err(engine::Error::Invalid(_))));
-    assert!(matches!(sending::start_ramp(&engine, owner, ws, 3, &[], 2, today).await, Err(engine::Error::Invalid(_))));
+    assert!(matches!(async { sending::start_ramp(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await?, 0, &[Tier::Hot], 2, today).await }.await, Err(engine::Error::Invalid(_))));
+    assert!(matches!(async { sending::start_ramp(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await?, 3, &[], 2, today).await }.await, Err(engine::Error::Invalid(_))));
     let viewer = member(&engine, ws, "member").await;
-    assert!(matches!(sending::start_ramp(&engine, viewer, ws, 3, &[Tier::Hot], 2, today).await, Err(engine::Error::Forbidden)));
-    let state = sending::start_ramp(&engine, owner, ws, 3, &[Tier::Hot], 2, today).await.unwrap();
+    assert!(matches!(async { sending::start_ramp(&engine, &engine::auth::Access::resolve(&engine, viewer, ws).await?, 3, &[Tier::Hot], 2, today).await }.await, Err(engine::Error::Forbidden)));
+    let state = sending::start_ramp(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), 3, &[Tier::Hot], 2, today).await.unwrap();
     let ramp = state.ramp.expect("the banner shows the ramp");
     assert_eq!((ramp.mode.daily_limit, ramp.sent_today), (3, 0));
 
@@ -255,17 +255,17 @@ async fn a_ramping_workspace_sends_at_most_its_daily_limit_to_its_tiers_only_unt
     assert_eq!(reasons.iter().filter(|r| r.contains("sends only to hot leads (warm lead)")).count(), 4, "{reasons:?}");
     assert_eq!(reasons.iter().filter(|r| r.contains("today's limit of 3 sends is reached")).count(), 3, "{reasons:?}");
     // (The banner counts days by the real clock; the graduation below is told the day.)
-    assert_eq!(sending::get(&engine, owner, ws).await.unwrap().ramp.map(|r| r.mode.daily_limit), Some(3));
+    assert_eq!(sending::get(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap()).await.unwrap().ramp.map(|r| r.mode.daily_limit), Some(3));
 
     // Not ready to graduate after one clean day; the next day sends the next three.
     let day2 = day1 + Duration::days(1);
-    assert!(matches!(sending::graduate(&engine, owner, ws, day2.date_naive()).await, Err(engine::Error::Conflict(_))));
+    assert!(matches!(async { sending::graduate(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await?, day2.date_naive()).await }.await, Err(engine::Error::Conflict(_))));
     assert_eq!(dispatcher(&engine, t.clone(), "w1").round(day2).await.unwrap().sent, 3);
     assert_eq!(t.count(), 6);
 
     // Graduated after two clean days: the warm leads go too.
     let day3 = day1 + Duration::days(2);
-    let state = sending::graduate(&engine, owner, ws, day3.date_naive()).await.unwrap();
+    let state = sending::graduate(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), day3.date_naive()).await.unwrap();
     assert_eq!(state.ramp, None);
     assert_eq!(dispatcher(&engine, t.clone(), "w1").round(day3).await.unwrap().sent, 4);
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where client_id = $1 and action like 'sending.ramp%' order by id").bind(ws.0).fetch_all(&pool).await.unwrap();

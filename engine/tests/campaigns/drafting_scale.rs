@@ -29,9 +29,9 @@ async fn many_leads(pool: &PgPool, ws: WorkspaceId, n: i32) {
 async fn campaign(engine: &Engine, u: UserId, ws: WorkspaceId, mode: PermissionMode) -> CampaignId {
     let mut s = settings("Scale");
     s.permission_mode = Some(mode);
-    let id = campaigns::create(engine, u, ws, s).await.unwrap();
-    campaigns::set_status(engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(engine, u, ws, id, &LeadFilter::default()).await.unwrap();
+    let id = campaigns::create(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, &LeadFilter::default()).await.unwrap();
     id
 }
 

@@ -38,15 +38,15 @@ async fn engine_for(pool: &PgPool, server: &MockServer) -> Engine {
 /// A live workspace with `n` approved first touches due now, the provider's key stored and one
 /// sending account of that provider.
 async fn ready_external(engine: &Engine, n: usize, provider: Integration) -> (UserId, WorkspaceId) {
-    let pool = &engine.pool;
+    let pool = engine.owner_pool();
     let (u, ws) = owner_workspace(engine, "Acme").await;
     leads(pool, ws, n).await;
     let id = active_campaign(engine, u, ws).await;
     drafts::draft_campaign(engine, ws, id, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(engine, u, ws, Some(id), 5_000).await.unwrap();
-    drafts::execute_batch(engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), Some(id), 5_000).await.unwrap();
+    drafts::execute_batch(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday() - Duration::minutes(1)).execute(pool).await.unwrap();
-    integrations::set_key(engine, u, ws, provider.slug(), &format!("{}-secret-key", provider.slug()), None).await.unwrap();
+    integrations::set_key(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), provider.slug(), &format!("{}-secret-key", provider.slug()), None).await.unwrap();
     let campaign = if provider == Integration::Instantly { INSTANTLY_CAMPAIGN } else { SMARTLEAD_CAMPAIGN };
     let form = MailboxForm {
         kind: provider.slug().into(),
@@ -57,7 +57,7 @@ async fn ready_external(engine: &Engine, n: usize, provider: Integration) -> (Us
         ramp_step: 0,
         ..Default::default()
     };
-    let m = mailboxes::add(engine, u, ws, form).await.unwrap();
+    let m = mailboxes::add(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), form).await.unwrap();
     assert!(m.webhook_url.as_deref().is_some_and(|u| u.contains(&format!("/webhooks/{}/{ws}/", provider.slug()))), "{:?}", m.webhook_url);
     go_live(pool, ws).await;
     (u, ws)

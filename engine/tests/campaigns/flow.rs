@@ -14,24 +14,24 @@ async fn activation_respects_the_plan_limit_and_the_sender_identity(pool: PgPool
     let engine = engine(&pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     for i in 0..5 {
-        let id = campaigns::create(&engine, u, ws, settings(&format!("C{i}"))).await.unwrap();
-        campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
+        let id = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings(&format!("C{i}"))).await.unwrap();
+        campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
     }
-    let sixth = campaigns::create(&engine, u, ws, settings("C6")).await.unwrap();
-    let err = campaigns::set_status(&engine, u, ws, sixth, CampaignStatus::Active).await.unwrap_err();
+    let sixth = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings("C6")).await.unwrap();
+    let err = async { campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, sixth, CampaignStatus::Active).await }.await.unwrap_err();
     assert!(matches!(err, Error::Conflict(ref m) if m.contains("5 active campaigns")), "{err:?}");
 
     let mut anonymous = settings("No address");
     anonymous.physical_address.clear();
-    let id = campaigns::create(&engine, u, ws, anonymous).await.unwrap();
+    let id = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), anonymous).await.unwrap();
     sqlx::query("update workspaces set plan = 'velocity' where id = $1").bind(ws.0).execute(&pool).await.unwrap();
-    let err = campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap_err();
+    let err = async { campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, id, CampaignStatus::Active).await }.await.unwrap_err();
     assert!(matches!(err, Error::Invalid(ref m) if m.contains("physical address")), "{err:?}");
 
     let mut bad = settings(" ");
     bad.name = " ".into();
-    assert!(matches!(campaigns::create(&engine, u, ws, bad).await, Err(Error::Invalid(_))));
-    assert_eq!(campaigns::list(&engine, u, ws, false).await.unwrap().len(), 7, "nothing written by the refused create");
+    assert!(matches!(async { campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, bad).await }.await, Err(Error::Invalid(_))));
+    assert_eq!(campaigns::list(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), false).await.unwrap().len(), 7, "nothing written by the refused create");
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -42,7 +42,7 @@ async fn co_pilot_drafts_wait_for_a_human_and_autopilot_goes_straight_to_the_out
     let id = active_campaign(&engine, u, ws).await;
     let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
     assert_eq!((r.leads, r.drafted, r.auto_approved, r.blocked), (6, 6, 0, 0), "{r:?}");
-    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let page = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 50).await.unwrap();
     assert_eq!(page.pending, 6);
     let d = &page.drafts[0];
     assert_eq!(d.step, 0);
@@ -89,20 +89,20 @@ async fn a_lead_without_personal_evidence_is_blocked_by_the_guard(pool: PgPool) 
 async fn the_workspace_drafting_policy_decides_what_a_new_campaigns_drafts_do(pool: PgPool) {
     let engine = engine(&pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    let policy = workspaces::drafting_policy(&engine, u, ws).await.unwrap();
+    let policy = workspaces::drafting_policy(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap()).await.unwrap();
     assert_eq!(policy, DraftingPolicy { permission_mode: PermissionMode::CoPilot, guard_mode: GuardMode::Enforce });
 
     // A member and a viewer cannot change it; nothing is written.
     for role in ["member", "viewer"] {
         let m = member(&engine, ws, role).await;
         let autopilot = DraftingPolicy { permission_mode: PermissionMode::Autopilot, ..policy };
-        assert!(matches!(workspaces::set_drafting_policy(&engine, m, ws, autopilot).await, Err(Error::Forbidden)), "{role}");
+        assert!(matches!(async { workspaces::set_drafting_policy(&engine, &engine::auth::Access::resolve(&engine, m, ws).await?, autopilot).await }.await, Err(Error::Forbidden)), "{role}");
     }
-    assert_eq!(workspaces::drafting_policy(&engine, u, ws).await.unwrap(), policy);
+    assert_eq!(workspaces::drafting_policy(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap()).await.unwrap(), policy);
 
     // Autopilot by default: a new campaign that names no mode sends its drafts straight to the outbox.
     let autopilot = DraftingPolicy { permission_mode: PermissionMode::Autopilot, guard_mode: GuardMode::Enforce };
-    workspaces::set_drafting_policy(&engine, u, ws, autopilot).await.unwrap();
+    workspaces::set_drafting_policy(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), autopilot).await.unwrap();
     leads(&pool, ws, 3).await;
     let id = active_campaign(&engine, u, ws).await;
     let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
@@ -111,7 +111,7 @@ async fn the_workspace_drafting_policy_decides_what_a_new_campaigns_drafts_do(po
 
     // A campaign's own mode still wins over the default.
     let (u2, ws2) = owner_workspace(&engine, "Beta").await;
-    workspaces::set_drafting_policy(&engine, u2, ws2, autopilot).await.unwrap();
+    workspaces::set_drafting_policy(&engine, &engine::auth::Access::resolve(&engine, u2, ws2).await.unwrap(), autopilot).await.unwrap();
     leads(&pool, ws2, 2).await;
     let mut manual = settings("Manual");
     manual.permission_mode = Some(PermissionMode::Manual);
@@ -134,7 +134,7 @@ async fn a_soft_quality_guard_lets_a_failing_draft_reach_the_queue_marked_with_w
     let engine = engine(&pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     let soft = DraftingPolicy { permission_mode: PermissionMode::CoPilot, guard_mode: GuardMode::Soft };
-    workspaces::set_drafting_policy(&engine, u, ws, soft).await.unwrap();
+    workspaces::set_drafting_policy(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), soft).await.unwrap();
     bare_lead(&pool, ws).await;
     let id = active_campaign(&engine, u, ws).await;
     let r = drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
@@ -171,11 +171,11 @@ async fn a_target_accounts_leads_score_higher_by_its_multiplier_with_the_reason_
     let queued_before = jobs().await;
     let mut s = settings("Targets");
     s.target_accounts = vec![TargetAccount { domain: "client0.com.au".into(), multiplier: 1.5 }];
-    let id = campaigns::create(&engine, u, ws, s.clone()).await.unwrap();
+    let id = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), s.clone()).await.unwrap();
     // A draft campaign's list does not count yet.
     score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
     assert_eq!(score_of(ids[0]).await.0, plain0);
-    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
     assert_eq!(jobs().await, queued_before + 1, "activating a campaign with targets queues a re-score");
 
     score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
@@ -189,13 +189,13 @@ async fn a_target_accounts_leads_score_higher_by_its_multiplier_with_the_reason_
 
     // Changing the list queues a re-score, and the new multiplier applies.
     s.target_accounts = vec![TargetAccount { domain: "client0.com.au".into(), multiplier: 1.2 }];
-    campaigns::update(&engine, u, ws, id, s).await.unwrap();
+    campaigns::update(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, s).await.unwrap();
     assert_eq!(jobs().await, queued_before + 2);
     score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
     assert!(((f64::from(plain0) * 1.2) - f64::from(score_of(ids[0]).await.0)).abs() <= 1.0);
 
     // Pausing the campaign takes its list away again.
-    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Paused).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, CampaignStatus::Paused).await.unwrap();
     score::score_workspace(&pool, ws, score::Scope::All, tuesday()).await.unwrap();
     assert_eq!(score_of(ids[0]).await.0, plain0);
 }
@@ -207,19 +207,19 @@ async fn approve_reject_and_edit_each_do_what_they_say(pool: PgPool) {
     leads(&pool, ws, 3).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let page = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 50).await.unwrap();
     let (a, b, c) = (&page.drafts[0], &page.drafts[1], &page.drafts[2]);
 
     // Approve with a stale hash: refused, nothing changes.
-    let err = drafts::approve(&engine, u, ws, DraftId(a.id), "not-the-hash").await.unwrap_err();
+    let err = async { drafts::approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, DraftId(a.id), "not-the-hash").await }.await.unwrap_err();
     assert!(matches!(err, Error::Conflict(_)));
-    drafts::approve(&engine, u, ws, DraftId(a.id), &a.content_hash).await.unwrap();
+    drafts::approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), DraftId(a.id), &a.content_hash).await.unwrap();
     assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1", ws).await, 1);
-    assert!(matches!(drafts::approve(&engine, u, ws, DraftId(a.id), &a.content_hash).await, Err(Error::Conflict(_))), "approving twice");
+    assert!(matches!(async { drafts::approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, DraftId(a.id), &a.content_hash).await }.await, Err(Error::Conflict(_))), "approving twice");
 
     // Reject needs a reason; the redraft uses another template.
-    assert!(matches!(drafts::reject(&engine, u, ws, DraftId(b.id), "  ").await, Err(Error::Invalid(_))));
-    drafts::reject(&engine, u, ws, DraftId(b.id), "Too salesy for a logistics MD").await.unwrap();
+    assert!(matches!(async { drafts::reject(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, DraftId(b.id), "  ").await }.await, Err(Error::Invalid(_))));
+    drafts::reject(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), DraftId(b.id), "Too salesy for a logistics MD").await.unwrap();
     let redraft: (String, String) = sqlx::query_as("select template, status from drafts where client_id = $1 and lead_id = $2 and status <> 'rejected'")
         .bind(ws.0)
         .bind(b.lead_id)
@@ -232,7 +232,7 @@ async fn approve_reject_and_edit_each_do_what_they_say(pool: PgPool) {
     assert_eq!(memory.rejections[0].reason, "Too salesy for a logistics MD");
 
     // Edit then approve: the edited text goes out, the original is kept for the diff.
-    let new_hash = drafts::edit_and_approve(&engine, u, ws, DraftId(c.id), &c.content_hash, "Hello from Sam", "A note for you", "Hi there,\n\nShort and sweet.").await.unwrap();
+    let new_hash = drafts::edit_and_approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), DraftId(c.id), &c.content_hash, "Hello from Sam", "A note for you", "Hi there,\n\nShort and sweet.").await.unwrap();
     let view = store::get(&pool, ws, DraftId(c.id)).await.unwrap().unwrap();
     assert_eq!(view.status, "approved");
     assert_eq!(view.content_hash, new_hash);
@@ -240,7 +240,7 @@ async fn approve_reject_and_edit_each_do_what_they_say(pool: PgPool) {
     let body: String = sqlx::query_scalar("select body from outbox where client_id = $1 and draft_id = $2").bind(ws.0).bind(c.id).fetch_one(&pool).await.unwrap();
     assert_eq!(body, "Hi there,\n\nShort and sweet.");
     assert!(matches!(
-        drafts::edit_and_approve(&engine, u, ws, DraftId(c.id), &new_hash, "Same", "same", "x").await,
+        drafts::edit_and_approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), DraftId(c.id), &new_hash, "Same", "same", "x").await,
         Err(Error::Invalid(_))
     ));
 }
@@ -252,19 +252,19 @@ async fn a_frozen_batch_executes_once_and_skips_drafts_changed_after_it_was_froz
     leads(&pool, ws, 5).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(&engine, u, ws, Some(id), 100).await.unwrap();
+    let batch = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(id), 100).await.unwrap();
     assert_eq!(batch.drafts, 5);
     // Someone edits one draft after the batch was frozen.
-    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let page = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 50).await.unwrap();
     let edited = &page.drafts[0];
     store::edit(&mut *pool.acquire().await.unwrap(), ws, DraftId(edited.id), &edited.content_hash, "New A", "New B", "Changed body", "h-new").await.unwrap();
 
-    let outcome = drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    let outcome = drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     assert_eq!((outcome.approved, outcome.stale), (4, 1));
     assert_eq!(count(&pool, "select count(*) from outbox where client_id = $1", ws).await, 4);
     let status: String = sqlx::query_scalar("select status from drafts where id = $1").bind(edited.id).fetch_one(&pool).await.unwrap();
     assert_eq!(status, "pending", "the changed draft was not approved by the batch");
-    assert!(matches!(drafts::execute_batch(&engine, u, ws, batch.id).await, Err(Error::Conflict(_))), "executes once");
+    assert!(matches!(async { drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, batch.id).await }.await, Err(Error::Conflict(_))), "executes once");
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -275,14 +275,14 @@ async fn another_workspace_cannot_see_or_act_on_drafts(pool: PgPool) {
     leads(&pool, ws, 2).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let d = drafts::queue(&engine, u, ws, None, None, 10).await.unwrap().drafts[0].clone();
+    let d = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 10).await.unwrap().drafts[0].clone();
     // Through their own workspace: the draft does not exist there.
-    assert!(matches!(drafts::approve(&engine, intruder, their_ws, DraftId(d.id), &d.content_hash).await, Err(Error::NotFound(_))));
-    assert!(matches!(drafts::reject(&engine, intruder, their_ws, DraftId(d.id), "no").await, Err(Error::NotFound(_))));
-    assert_eq!(drafts::queue(&engine, intruder, their_ws, None, None, 10).await.unwrap().pending, 0);
+    assert!(matches!(async { drafts::approve(&engine, &engine::auth::Access::resolve(&engine, intruder, their_ws).await?, DraftId(d.id), &d.content_hash).await }.await, Err(Error::NotFound(_))));
+    assert!(matches!(async { drafts::reject(&engine, &engine::auth::Access::resolve(&engine, intruder, their_ws).await?, DraftId(d.id), "no").await }.await, Err(Error::NotFound(_))));
+    assert_eq!(drafts::queue(&engine, &engine::auth::Access::resolve(&engine, intruder, their_ws).await.unwrap(), None, None, 10).await.unwrap().pending, 0);
     // Through ours: not a member.
-    assert!(matches!(drafts::queue(&engine, intruder, ws, None, None, 10).await, Err(Error::NotFound(_))));
-    assert!(matches!(campaigns::get(&engine, intruder, their_ws, id).await, Err(Error::NotFound(_))));
+    assert!(matches!(async { drafts::queue(&engine, &engine::auth::Access::resolve(&engine, intruder, ws).await?, None, None, 10).await }.await, Err(Error::NotFound(_))));
+    assert!(matches!(async { campaigns::get(&engine, &engine::auth::Access::resolve(&engine, intruder, their_ws).await?, id).await }.await, Err(Error::NotFound(_))));
     let status: String = sqlx::query_scalar("select status from drafts where id = $1").bind(d.id).fetch_one(&pool).await.unwrap();
     assert_eq!(status, "pending");
 }

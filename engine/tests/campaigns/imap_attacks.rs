@@ -181,7 +181,7 @@ async fn a_server_trickling_a_line_every_two_seconds_is_cut_off_at_its_deadline_
 }
 
 async fn failures(engine: &Engine, ws: WorkspaceId, m: MailboxId) -> (i32, Option<DateTime<Utc>>) {
-    let s = state(&engine.pool, ws, m).await;
+    let s = state(engine.owner_pool(), ws, m).await;
     (s.consecutive_failures, s.next_poll_at)
 }
 

@@ -50,16 +50,16 @@ async fn model_engine(pool: &PgPool, server: &MockServer) -> Engine {
 pub(crate) async fn anthropic_workspace(pool: &PgPool, server: &MockServer) -> (Engine, UserId, WorkspaceId) {
     let engine = model_engine(pool, server).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "anthropic", ANTHROPIC_KEY, None).await.unwrap();
     (engine, u, ws)
 }
 
 async fn campaign(engine: &Engine, u: UserId, ws: WorkspaceId, mode: PermissionMode) -> CampaignId {
     let mut s = settings("Model");
     s.permission_mode = Some(mode);
-    let id = campaigns::create(engine, u, ws, s).await.unwrap();
-    campaigns::set_status(engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(engine, u, ws, id, &LeadFilter::default()).await.unwrap();
+    let id = campaigns::create(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, &LeadFilter::default()).await.unwrap();
     id
 }
 
@@ -108,11 +108,11 @@ async fn a_model_draft_goes_through_the_queue_to_the_send_with_its_hash_and_the_
     }
 
     // The reviewer approves what they saw; the send carries the model's text and the footer.
-    let page = drafts::queue(&engine, u, ws, None, None, 50).await.unwrap();
+    let page = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 50).await.unwrap();
     assert_eq!(page.drafts.len(), 2);
     assert_eq!(page.drafts[0].generator, "model:claude-haiku-4-5");
     for d in &page.drafts {
-        drafts::approve(&engine, u, ws, domain::ids::DraftId(d.id), &d.content_hash).await.unwrap();
+        drafts::approve(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), domain::ids::DraftId(d.id), &d.content_hash).await.unwrap();
     }
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday() - Duration::minutes(1)).execute(&pool).await.unwrap();
     mailbox(&pool, ws, "sam@northwind.com.au", 50).await;
@@ -191,7 +191,7 @@ async fn with_the_spend_cap_reached_the_model_is_never_called(pool: PgPool) {
     let mut engine = model_engine(&pool, &server).await;
     engine.settings.providers.ai_caps.workspace_daily_aud = 0.0;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "anthropic", ANTHROPIC_KEY, None).await.unwrap();
     leads(&pool, ws, 3).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -223,7 +223,7 @@ async fn an_openai_compatible_endpoint_named_by_the_workspace_writes_its_drafts(
     let engine = model_engine(&pool, &server).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
     let endpoint = format!("{}/compat/v1 gpt-4o-mini", server.uri());
-    integrations::set_key(&engine, u, ws, "openai_compatible", "sk-compat-5678", Some(&endpoint)).await.unwrap();
+    integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "openai_compatible", "sk-compat-5678", Some(&endpoint)).await.unwrap();
     leads(&pool, ws, 1).await;
     let id = campaign(&engine, u, ws, PermissionMode::CoPilot).await;
 
@@ -244,7 +244,7 @@ async fn another_workspaces_model_key_is_never_used(pool: PgPool) {
     let engine = model_engine(&pool, &server).await;
     let (ua, a) = owner_workspace(&engine, "Acme").await;
     let (ub, b) = owner_workspace(&engine, "Beta").await;
-    integrations::set_key(&engine, ua, a, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, ua, a).await.unwrap(), "anthropic", ANTHROPIC_KEY, None).await.unwrap();
     leads(&pool, a, 2).await;
     leads(&pool, b, 3).await;
     let ca = campaign(&engine, ua, a, PermissionMode::CoPilot).await;
@@ -339,8 +339,8 @@ async fn two_passes_racing_pay_the_model_once_per_touch(pool: PgPool) {
     assert_eq!(server.received_requests().await.unwrap().len(), 24, "one model call per touch: {a:?} {b:?}");
     assert_eq!(ledger_rows(&pool, ws).await.len(), 24);
     // The claims are let go once stored: a redraft after a rejection asks the model at once.
-    let page = drafts::queue(&engine, u, ws, None, None, 1).await.unwrap();
-    drafts::reject(&engine, u, ws, domain::ids::DraftId(page.drafts[0].id), "too long").await.unwrap();
+    let page = drafts::queue(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, None, 1).await.unwrap();
+    drafts::reject(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), domain::ids::DraftId(page.drafts[0].id), "too long").await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 25);
     let redraft: (String, Option<String>, String) =
         sqlx::query_as("select generator, generator_note, template from drafts where client_id = $1 and status = 'pending' and lead_id = $2")
@@ -369,12 +369,12 @@ async fn test_connection_makes_one_tiny_generation_through_the_spend_limiter(poo
         .await;
     let mut engine = model_engine(&pool, &server).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    integrations::set_key(&engine, u, ws, "anthropic", ANTHROPIC_KEY, None).await.unwrap();
-    let t = integrations::test_connection(&engine, u, ws, "anthropic").await.unwrap();
+    integrations::set_key(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "anthropic", ANTHROPIC_KEY, None).await.unwrap();
+    let t = integrations::test_connection(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "anthropic").await.unwrap();
     assert!(t.ok, "{t:?}");
     assert_eq!(ledger_rows(&pool, ws).await.len(), 1, "even the test call is costed");
     // With the cap at zero the test says so instead of calling.
     engine.settings.providers.ai_caps.workspace_daily_aud = 0.0;
-    let t = integrations::test_connection(&engine, u, ws, "anthropic").await.unwrap();
+    let t = integrations::test_connection(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), "anthropic").await.unwrap();
     assert!(!t.ok && t.message.contains("spend cap"), "{t:?}");
 }

@@ -74,7 +74,7 @@ fn invalid(r: Result<impl std::fmt::Debug, Error>) -> String {
 }
 
 async fn set_endpoint(engine: &Engine, u: UserId, ws: WorkspaceId, url: &str) -> Result<(), Error> {
-    integrations::set_key(engine, u, ws, "openai_compatible", "sk-tenant-1", Some(&format!("{url} gpt-4o-mini"))).await.map(|_| ())
+    integrations::set_key(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), "openai_compatible", "sk-tenant-1", Some(&format!("{url} gpt-4o-mini"))).await.map(|_| ())
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -95,7 +95,7 @@ async fn a_model_endpoint_on_a_private_address_is_refused_when_saved_and_when_ca
         // Saved anyway (as if the name moved after the check): the call is refused before any
         // packet is sent.
         set_endpoint(&open, u, ws, &url).await.unwrap();
-        let t = integrations::test_connection(&strict, u, ws, "openai_compatible").await.unwrap();
+        let t = integrations::test_connection(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "openai_compatible").await.unwrap();
         assert!(!t.ok && t.message.ends_with(PRIVATE), "{url}: {t:?}");
     }
     assert_eq!(trap.connections(), 0, "no connection reached the trap");
@@ -114,7 +114,7 @@ async fn a_public_endpoint_redirecting_to_a_private_address_is_not_followed(pool
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(307).insert_header("location", target.as_str()).set_body_string("secret banner")).mount(&server).await;
 
     set_endpoint(&strict, u, ws, &format!("http://{PUBLIC}:{port}/v1")).await.unwrap();
-    let t = integrations::test_connection(&strict, u, ws, "openai_compatible").await.unwrap();
+    let t = integrations::test_connection(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "openai_compatible").await.unwrap();
     assert!(!t.ok, "{t:?}");
     assert!(!t.message.contains("secret banner") && !t.message.contains("127.0.0.1"), "{t:?}");
     assert!(!server.received_requests().await.unwrap().is_empty(), "the public endpoint was asked");
@@ -129,7 +129,7 @@ async fn a_public_endpoint_redirecting_to_a_private_address_is_not_followed(pool
         })))
         .mount(&server)
         .await;
-    let t = integrations::test_connection(&strict, u, ws, "openai_compatible").await.unwrap();
+    let t = integrations::test_connection(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "openai_compatible").await.unwrap();
     assert!(t.ok, "{t:?}");
 }
 
@@ -138,12 +138,12 @@ async fn a_clay_webhook_at_the_metadata_address_or_on_loopback_is_refused(pool: 
     let trap = Trap::start().await;
     let (open, strict) = engines(&pool).await;
     let (u, ws) = owner_workspace(&strict, "Mallory").await;
-    let metadata = integrations::set_key(&strict, u, ws, "clay", "https://169.254.169.254/latest/meta-data/iam", None).await;
+    let metadata = integrations::set_key(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "clay", "https://169.254.169.254/latest/meta-data/iam", None).await;
     assert_eq!(invalid(metadata), PRIVATE);
     let hook = format!("https://{REBOUND}:{}/hook", trap.port);
-    assert_eq!(invalid(integrations::set_key(&strict, u, ws, "clay", &hook, None).await), PRIVATE);
-    integrations::set_key(&open, u, ws, "clay", &hook, None).await.unwrap();
-    let t = integrations::test_connection(&strict, u, ws, "clay").await.unwrap();
+    assert_eq!(invalid(integrations::set_key(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "clay", &hook, None).await), PRIVATE);
+    integrations::set_key(&open, &engine::auth::Access::resolve(&open, u, ws).await.unwrap(), "clay", &hook, None).await.unwrap();
+    let t = integrations::test_connection(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), "clay").await.unwrap();
     assert!(!t.ok && t.message.ends_with(PRIVATE), "{t:?}");
     assert_eq!(trap.connections(), 0);
 }
@@ -171,18 +171,18 @@ async fn a_mail_server_on_a_private_address_or_in_plain_text_is_refused_with_no_
     let (u, ws) = owner_workspace(&strict, "Mallory").await;
     let p = trap.port;
     for host in ["127.0.0.1", "localhost", REBOUND, "10.1.2.3", "169.254.169.254"] {
-        assert_eq!(invalid(mailboxes::add(&strict, u, ws, mailbox(host, p, "tls")).await), format!("SMTP host: {PRIVATE}"), "{host}");
+        assert_eq!(invalid(mailboxes::add(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), mailbox(host, p, "tls")).await), format!("SMTP host: {PRIVATE}"), "{host}");
     }
     let mut imap = mailbox("smtp.northwind.com.au", 465, "tls");
     (imap.imap_host, imap.imap_security) = ("192.168.1.20".into(), "tls".into());
-    assert_eq!(invalid(mailboxes::add(&strict, u, ws, imap).await), format!("IMAP host: {PRIVATE}"));
-    assert_eq!(invalid(mailboxes::add(&strict, u, ws, mailbox("localhost", 25, "none")).await), "mail server: plain-text connections are not allowed; use TLS");
-    assert!(mailboxes::list(&strict, u, ws).await.unwrap().is_empty(), "nothing was saved");
+    assert_eq!(invalid(mailboxes::add(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), imap).await), format!("IMAP host: {PRIVATE}"));
+    assert_eq!(invalid(mailboxes::add(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), mailbox("localhost", 25, "none")).await), "mail server: plain-text connections are not allowed; use TLS");
+    assert!(mailboxes::list(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap()).await.unwrap().is_empty(), "nothing was saved");
 
     // Saved while the name looked public: the connection test is refused before connecting.
     for (host, security) in [(REBOUND, "tls"), ("127.0.0.1", "starttls"), ("localhost", "none")] {
-        let m = mailboxes::add(&open, u, ws, mailbox(host, p, security)).await.unwrap();
-        let t = mailboxes::test_connection(&strict, u, ws, m.id).await.unwrap();
+        let m = mailboxes::add(&open, &engine::auth::Access::resolve(&open, u, ws).await.unwrap(), mailbox(host, p, security)).await.unwrap();
+        let t = mailboxes::test_connection(&strict, &engine::auth::Access::resolve(&strict, u, ws).await.unwrap(), m.id).await.unwrap();
         assert!(!t.ok && (t.message.contains(PRIVATE) || t.message.contains("plain-text")), "{host}: {t:?}");
     }
     assert_eq!(trap.connections(), 0);

@@ -23,11 +23,11 @@ async fn a_changed_configuration_changes_the_enforced_campaign_limit_and_lead_po
 
     let mut ids = Vec::new();
     for i in 0..3 {
-        ids.push(campaigns::create(&engine, u, ws, settings(&format!("C{i}"))).await.unwrap());
+        ids.push(campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings(&format!("C{i}"))).await.unwrap());
     }
-    campaigns::set_status(&engine, u, ws, ids[0], CampaignStatus::Active).await.unwrap();
-    campaigns::set_status(&engine, u, ws, ids[1], CampaignStatus::Active).await.unwrap();
-    let err = campaigns::set_status(&engine, u, ws, ids[2], CampaignStatus::Active).await.unwrap_err();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), ids[0], CampaignStatus::Active).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), ids[1], CampaignStatus::Active).await.unwrap();
+    let err = async { campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, ids[2], CampaignStatus::Active).await }.await.unwrap_err();
     assert!(
         matches!(err, Error::Conflict(ref m) if m.contains("2 active campaigns")),
         "refused at the configured 2, not SPEC's 5: {err:?}"
@@ -38,9 +38,9 @@ async fn a_changed_configuration_changes_the_enforced_campaign_limit_and_lead_po
         .await
         .unwrap();
     assert_eq!(change.credits_remaining, 100, "40 + (100 - 40)");
-    campaigns::set_status(&engine, u, ws, ids[2], CampaignStatus::Active).await.unwrap();
-    let fourth = campaigns::create(&engine, u, ws, settings("C4")).await.unwrap();
-    let err = campaigns::set_status(&engine, u, ws, fourth, CampaignStatus::Active).await.unwrap_err();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), ids[2], CampaignStatus::Active).await.unwrap();
+    let fourth = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings("C4")).await.unwrap();
+    let err = async { campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await?, fourth, CampaignStatus::Active).await }.await.unwrap_err();
     assert!(matches!(err, Error::Conflict(ref m) if m.contains("3 active campaigns")), "{err:?}");
 
     // The monthly reset restores the configured pool, not a literal.

@@ -13,33 +13,33 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 async fn reclassify(s: &Scene, id: Uuid, class: ReplyClass, lift: bool) -> domain::inbox::Reclassified {
-    replies::reclassify(&s.engine, s.ws, s.u, id, class, lift).await.unwrap()
+    replies::reclassify(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), id, class, lift).await.unwrap()
 }
 
 async fn suppressed(s: &Scene) -> bool {
-    suppressions::is_suppressed(&s.engine.pool, s.ws, "lead0@client0.com.au").await.unwrap()
+    suppressions::is_suppressed(s.engine.owner_pool(), s.ws, "lead0@client0.com.au").await.unwrap()
 }
 
 /// The reply drafts (suggested answers) and their statuses.
 async fn suggestions(s: &Scene) -> Vec<String> {
-    sqlx::query_scalar("select status from drafts where client_id = $1 and kind = 'reply' order by created_at").bind(s.ws.0).fetch_all(&s.engine.pool).await.unwrap()
+    sqlx::query_scalar("select status from drafts where client_id = $1 and kind = 'reply' order by created_at").bind(s.ws.0).fetch_all(s.engine.owner_pool()).await.unwrap()
 }
 
 async fn hot(s: &Scene) -> bool {
-    sqlx::query_scalar("select hot_at is not null from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(&s.engine.pool).await.unwrap()
+    sqlx::query_scalar("select hot_at is not null from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(s.engine.owner_pool()).await.unwrap()
 }
 
 async fn audits(s: &Scene, action: &str) -> Vec<(serde_json::Value, serde_json::Value)> {
     sqlx::query_as("select before, after from audit_log where client_id = $1 and action = $2 order by id")
         .bind(s.ws.0)
         .bind(action)
-        .fetch_all(&s.engine.pool)
+        .fetch_all(s.engine.owner_pool())
         .await
         .unwrap()
 }
 
 async fn activity_count(s: &Scene) -> i64 {
-    count(&s.engine.pool, "select count(*) from activities where client_id = $1", s.ws).await
+    count(s.engine.owner_pool(), "select count(*) from activities where client_id = $1", s.ws).await
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -177,8 +177,8 @@ async fn interested_to_not_interested_withdraws_the_unapproved_suggestion_and_th
 async fn an_approved_suggestion_is_kept_and_said_so(pool: PgPool) {
     let s = scene(&pool).await;
     let (id, _, _) = record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
-    let q = engine::flows::drafts::queue(&s.engine, s.u, s.ws, None, None, 50).await.unwrap();
-    engine::flows::drafts::approve(&s.engine, s.u, s.ws, domain::ids::DraftId(q.drafts[0].id), &q.drafts[0].content_hash).await.unwrap();
+    let q = engine::flows::drafts::queue(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), None, None, 50).await.unwrap();
+    engine::flows::drafts::approve(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), domain::ids::DraftId(q.drafts[0].id), &q.drafts[0].content_hash).await.unwrap();
     let r = reclassify(&s, id, ReplyClass::NotInterested, false).await;
     assert!(r.kept.iter().any(|k| k.contains("suggested answer stays: it is already approved")), "{r:?}");
     assert_eq!(suggestions(&s).await, ["approved"]);

@@ -42,8 +42,8 @@ pub(crate) async fn scene(pool: &PgPool) -> Scene {
     let campaign = active_campaign(&engine, u, ws).await;
     sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(pool).await.unwrap();
     drafts::draft_campaign(&engine, ws, campaign, tuesday()).await.unwrap();
-    let b = drafts::freeze_batch(&engine, u, ws, Some(campaign), 100).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, b.id).await.unwrap();
+    let b = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(campaign), 100).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), b.id).await.unwrap();
     go_live(pool, ws).await;
     let rec = Arc::new(Recorder::default());
     let r = dispatcher(&engine, rec.clone(), "w1").round(tuesday()).await.unwrap();
@@ -81,14 +81,14 @@ pub(crate) async fn record(s: &Scene, r: IncomingReply) -> (Uuid, ReplyClass, St
 }
 
 pub(crate) async fn lead_status(s: &Scene) -> String {
-    sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(&s.engine.pool).await.unwrap()
+    sqlx::query_scalar("select status from leads where client_id = $1 and id = $2").bind(s.ws.0).bind(s.lead).fetch_one(s.engine.owner_pool()).await.unwrap()
 }
 
 pub(crate) async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
     sqlx::query_as("select state, paused_until from campaign_leads where client_id = $1 and lead_id = $2")
         .bind(s.ws.0)
         .bind(s.lead)
-        .fetch_one(&s.engine.pool)
+        .fetch_one(s.engine.owner_pool())
         .await
         .unwrap()
 }
@@ -97,13 +97,13 @@ pub(crate) async fn enrolment(s: &Scene) -> (String, Option<DateTime<Utc>>) {
 pub(crate) async fn follow_up(s: &Scene) -> (String, Option<String>) {
     sqlx::query_as("select state, last_error from outbox where client_id = $1 and kind = 'sequence' and step > 0 order by step limit 1")
         .bind(s.ws.0)
-        .fetch_one(&s.engine.pool)
+        .fetch_one(s.engine.owner_pool())
         .await
         .unwrap()
 }
 
 pub(crate) async fn kinds(s: &Scene) -> Vec<String> {
-    let t = activities::timeline(&s.engine.pool, s.ws, LeadId(s.lead), None, 200).await.unwrap();
+    let t = activities::timeline(&mut *s.engine.tenant(s.ws).await.unwrap(), s.ws, LeadId(s.lead), None, 200).await.unwrap();
     t.into_iter().map(|a| a.kind).collect()
 }
 
@@ -117,12 +117,12 @@ async fn an_interested_reply_makes_the_lead_hot_queues_a_suggested_answer_sent_t
     assert_eq!(enrolment(&s).await.0, "exited");
 
     // The suggested answer waits in the approval queue as a reply draft.
-    let q = drafts::queue(&s.engine, s.u, s.ws, None, None, 50).await.unwrap();
+    let q = drafts::queue(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), None, None, 50).await.unwrap();
     assert_eq!(q.drafts.len(), 1);
     let d = &q.drafts[0];
     assert_eq!((d.kind.as_str(), d.reply_id), ("reply", Some(id)));
     assert!(d.body.starts_with("Hi Ann0,"), "{}", d.body);
-    drafts::approve(&s.engine, s.u, s.ws, DraftId(d.id), &d.content_hash).await.unwrap();
+    drafts::approve(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), DraftId(d.id), &d.content_hash).await.unwrap();
 
     let r = dispatcher(&s.engine, s.rec.clone(), "w2").round(monday_after()).await.unwrap();
     assert_eq!((r.sent, r.cancelled), (1, 1), "{r:?}");
@@ -261,7 +261,7 @@ async fn a_reply_matched_by_its_sender_alone_still_reaches_the_lead(pool: PgPool
 async fn a_person_reclassifies_a_reply_the_action_follows_and_the_correction_is_kept(pool: PgPool) {
     let s = scene(&pool).await;
     let (id, _, _) = record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
-    replies::reclassify(&s.engine, s.ws, s.u, id, ReplyClass::NotInterested, false).await.unwrap();
+    replies::reclassify(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), id, ReplyClass::NotInterested, false).await.unwrap();
     assert_eq!(lead_status(&s).await, "not_interested");
     let (intent, source): (String, String) = sqlx::query_as("select intent, intent_source from replies where client_id = $1").bind(s.ws.0).fetch_one(&pool).await.unwrap();
     assert_eq!((intent.as_str(), source.as_str()), ("not_interested", "user"));
@@ -269,7 +269,7 @@ async fn a_person_reclassifies_a_reply_the_action_follows_and_the_correction_is_
     assert_eq!((detail["from"].as_str(), detail["to"].as_str()), (Some("interested"), Some("not_interested")));
     // Another workspace's member cannot.
     let (stranger, _) = owner_workspace(&s.engine, "Other").await;
-    assert!(replies::reclassify(&s.engine, s.ws, stranger, id, ReplyClass::Interested, false).await.is_err());
+    assert!(async { replies::reclassify(&s.engine, &engine::auth::Access::resolve(&s.engine, stranger, s.ws).await?, id, ReplyClass::Interested, false).await }.await.is_err());
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -282,15 +282,15 @@ async fn statuses_walk_through_the_status_machine_each_change_an_activity_on_the
     let status = || async { sqlx::query_scalar::<_, String>("select status from leads where id = $1").bind(lead).fetch_one(&pool).await.unwrap() };
     drafts::draft_campaign(&engine, ws, campaign, tuesday()).await.unwrap();
     assert_eq!(status().await, "queued");
-    let b = drafts::freeze_batch(&engine, u, ws, Some(campaign), 100).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, b.id).await.unwrap();
+    let b = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(campaign), 100).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), b.id).await.unwrap();
     assert_eq!(status().await, "in_sequence");
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(&pool).await.unwrap();
     go_live(&pool, ws).await;
     dispatcher(&engine, Arc::new(Recorder::default()), "w1").round(tuesday()).await.unwrap();
     assert_eq!(status().await, "contacted");
 
-    let t = activities::timeline(&pool, ws, LeadId(lead), None, 50).await.unwrap();
+    let t = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), None, 50).await.unwrap();
     let moves: Vec<(String, String)> = t
         .iter()
         .rev()
@@ -310,15 +310,15 @@ async fn statuses_walk_through_the_status_machine_each_change_an_activity_on_the
     assert!(sent.detail["body"].as_str().unwrap().contains("Ann0") && sent.detail["message_id"].as_str().unwrap().starts_with('<'));
     assert!(t.iter().any(|a| a.kind == "approved" && a.actor_name.is_some()));
     // Keyset paging: the second page continues where the first ended, without overlap.
-    let p1 = activities::timeline(&pool, ws, LeadId(lead), None, 3).await.unwrap();
+    let p1 = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), None, 3).await.unwrap();
     let last = p1.last().unwrap();
-    let p2 = activities::timeline(&pool, ws, LeadId(lead), Some((last.occurred_at, last.id)), 50).await.unwrap();
+    let p2 = activities::timeline(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, LeadId(lead), Some((last.occurred_at, last.id)), 50).await.unwrap();
     assert_eq!(p1.len() + p2.len(), t.len());
     assert!(p2.iter().all(|a| !p1.iter().any(|b| b.id == a.id)));
     // The workspace feed has them too, and no other workspace sees them.
-    assert_eq!(activities::feed(&pool, ws, None, 200).await.unwrap().len(), t.len());
+    assert_eq!(activities::feed(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws, None, 200).await.unwrap().len(), t.len());
     let (_, other) = owner_workspace(&engine, "Other").await;
-    assert!(activities::timeline(&pool, other, LeadId(lead), None, 50).await.unwrap().is_empty());
+    assert!(activities::timeline(&mut *engine::db::tenant(&pool, other).await.unwrap(), other, LeadId(lead), None, 50).await.unwrap().is_empty());
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -363,11 +363,11 @@ async fn decay_detection_moves_silent_leads_by_the_clock_it_is_given_once(pool: 
 async fn dashboard_counts_come_from_the_database_and_change_with_it(pool: PgPool) {
     let s = scene(&pool).await;
     let now = Utc::now();
-    let before = dashboard::counts_at(&pool, s.ws, now).await.unwrap();
+    let before = dashboard::counts_at(&mut *engine::db::tenant(&pool, s.ws).await.unwrap(), s.ws, now).await.unwrap();
     assert_eq!((before.replies_attention, before.meetings_this_week, before.leads), (0, 0, 1));
     record(&s, reply(&s, "r1", "Yes, this sounds interesting. Tell me more.")).await;
     meetings::book(&s.engine, s.ws, LeadId(s.lead), "manual", None, None, Some(s.u)).await.unwrap();
-    let after = dashboard::counts_at(&pool, s.ws, now + Duration::seconds(1)).await.unwrap();
+    let after = dashboard::counts_at(&mut *engine::db::tenant(&pool, s.ws).await.unwrap(), s.ws, now + Duration::seconds(1)).await.unwrap();
     assert_eq!(after.replies_attention, 1);
     assert_eq!(after.replies_unread, 1);
     assert_eq!(after.meetings_this_week, 1);
@@ -489,7 +489,7 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
     let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
     assert!(shadow, "the demo never sends for real");
-    let c = dashboard::counts(&pool, ws).await.unwrap();
+    let c = dashboard::counts(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws).await.unwrap();
     assert!(c.replies_attention >= 2 && c.meetings_this_week == 1, "{c:?}");
     // Timing facts reach the demo's scores: "why this score" shows the timing rules.
     for code in ["new_role", "hiring", "recently_funded", "intent_signals"] {
@@ -547,14 +547,14 @@ async fn a_positive_reply_is_announced_once_on_slack_and_by_email_and_a_retry_se
     // Slack is down for the first call, then takes the message.
     Mock::given(method("POST")).and(path("/services/T0/B0/acme")).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).expect(1).mount(&slack).await;
     Mock::given(method("POST")).and(path("/services/T0/B0/acme")).respond_with(ResponseTemplate::new(200).set_body_string("ok")).expect(1).mount(&slack).await;
-    let settings = notify::set_slack(&s.engine, s.u, s.ws, &format!("{}/services/T0/B0/acme", slack.uri())).await.unwrap();
+    let settings = notify::set_slack(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), &format!("{}/services/T0/B0/acme", slack.uri())).await.unwrap();
     assert_eq!(settings.slack_last4.as_deref(), Some("acme"));
     assert!(settings.email_owners && settings.email_available);
     // Another workspace with its own webhook hears nothing of Acme's reply.
     let (beta_owner, beta) = owner_workspace(&s.engine, "Beta").await;
     let other = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&other).await;
-    notify::set_slack(&s.engine, beta_owner, beta, &format!("{}/services/T1/B1/beta", other.uri())).await.unwrap();
+    notify::set_slack(&s.engine, &engine::auth::Access::resolve(&s.engine, beta_owner, beta).await.unwrap(), &format!("{}/services/T1/B1/beta", other.uri())).await.unwrap();
 
     let (id, class, _) = record(&s, reply(&s, "r-notify", "Sounds good <!channel> — can we talk Tuesday at 2pm?")).await;
     assert!(class.is_positive(), "{class:?}");
@@ -606,7 +606,7 @@ async fn an_owed_announcement_whose_job_was_never_queued_is_swept_and_a_revoked_
     let s = scene(&pool).await;
     let slack = MockServer::start().await;
     Mock::given(wiremock::matchers::method("POST")).respond_with(ResponseTemplate::new(404).set_body_string("no_service")).expect(1).mount(&slack).await;
-    notify::set_slack(&s.engine, s.u, s.ws, &format!("{}/services/T0/B0/gone", slack.uri())).await.unwrap();
+    notify::set_slack(&s.engine, &engine::auth::Access::resolve(&s.engine, s.u, s.ws).await.unwrap(), &format!("{}/services/T0/B0/gone", slack.uri())).await.unwrap();
     let (id, _, _) = record(&s, reply(&s, "r-swept", "Yes, interested — send me more details please.")).await;
     // As if the process had stopped before queuing: nothing queued yet is "overdue" only later.
     assert_eq!(notify::requeue_overdue(&s.engine, Utc::now() - Duration::minutes(15)).await.unwrap(), 0);

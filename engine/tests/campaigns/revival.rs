@@ -23,8 +23,8 @@ async fn contacted(pool: &PgPool) -> (Engine, UserId, WorkspaceId, Vec<Uuid>, Ca
     let q1 = active_campaign(&engine, u, ws).await;
     sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(tuesday()).execute(pool).await.unwrap();
     drafts::draft_campaign(&engine, ws, q1, tuesday()).await.unwrap();
-    let b = drafts::freeze_batch(&engine, u, ws, Some(q1), 100).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, b.id).await.unwrap();
+    let b = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(q1), 100).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), b.id).await.unwrap();
     go_live(pool, ws).await;
     let r = dispatcher(&engine, Arc::new(Recorder::default()), "w1").round(tuesday()).await.unwrap();
     assert_eq!(r.sent, 5, "{r:?}");
@@ -73,16 +73,16 @@ async fn revival_candidates_join_a_campaign_with_copy_they_were_not_sent_and_the
     .await
     .unwrap();
 
-    let q2 = campaigns::create(&engine, u, ws, settings("Revival")).await.unwrap();
-    campaigns::set_status(&engine, u, ws, q1, CampaignStatus::Paused).await.unwrap();
-    campaigns::set_status(&engine, u, ws, q2, CampaignStatus::Active).await.unwrap();
+    let q2 = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings("Revival")).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), q1, CampaignStatus::Paused).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), q2, CampaignStatus::Active).await.unwrap();
 
     // A viewer may not.
     let viewer = member(&engine, ws, "viewer").await;
-    assert!(matches!(campaigns::enroll_revival(&engine, viewer, ws, q2, &revival_filter()).await, Err(engine::Error::Forbidden | engine::Error::ForbiddenTo(_))));
+    assert!(matches!(async { campaigns::enroll_revival(&engine, &engine::auth::Access::resolve(&engine, viewer, ws).await?, q2, &revival_filter()).await }.await, Err(engine::Error::Forbidden | engine::Error::ForbiddenTo(_))));
 
     let member = member(&engine, ws, "member").await;
-    let report = campaigns::enroll_revival(&engine, member, ws, q2, &revival_filter()).await.unwrap();
+    let report = campaigns::enroll_revival(&engine, &engine::auth::Access::resolve(&engine, member, ws).await.unwrap(), q2, &revival_filter()).await.unwrap();
     assert_eq!(report.enrolled, 2, "{report:?}");
     let mut skipped = report.skipped.clone();
     skipped.sort();
@@ -100,7 +100,7 @@ async fn revival_candidates_join_a_campaign_with_copy_they_were_not_sent_and_the
     assert_eq!(audit["enrolled"], 2);
 
     // Again: nothing twice.
-    let again = campaigns::enroll_revival(&engine, member, ws, q2, &revival_filter()).await.unwrap();
+    let again = campaigns::enroll_revival(&engine, &engine::auth::Access::resolve(&engine, member, ws).await.unwrap(), q2, &revival_filter()).await.unwrap();
     assert_eq!(again.enrolled, 0);
     assert!(again.skipped.iter().any(|(r, n)| r == "in this campaign before" && *n == 2), "{again:?}");
 
@@ -128,7 +128,7 @@ async fn a_revived_lead_that_was_sent_every_first_email_is_skipped_rather_than_s
     // Lead 0 was (in earlier campaigns) sent every first-email template there is.
     let (template, _) = first_copy(&pool, ws, q1, ids[0]).await.unwrap();
     for (i, (t, angle)) in [("intro-growth", "growth"), ("intro-pain", "pain"), ("intro-peer", "peer")].into_iter().filter(|(t, _)| *t != template).enumerate() {
-        let old = campaigns::create(&engine, u, ws, settings(&format!("Old {i}"))).await.unwrap();
+        let old = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings(&format!("Old {i}"))).await.unwrap();
         let draft: Uuid = sqlx::query_scalar(
             "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, template, angle, subject_a, subject_b, body, content_hash, generator, status, kind)
              values ($1, $2, $3, 0, 'email', now(), $4, $5, 's', 't', 'b', 'h', 'template', 'sent', 'sequence') returning id",
@@ -150,8 +150,8 @@ async fn a_revived_lead_that_was_sent_every_first_email_is_skipped_rather_than_s
         .await
         .unwrap();
     }
-    let q2 = campaigns::create(&engine, u, ws, settings("Revival")).await.unwrap();
-    let report = campaigns::enroll_revival(&engine, u, ws, q2, &revival_filter()).await.unwrap();
+    let q2 = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), settings("Revival")).await.unwrap();
+    let report = campaigns::enroll_revival(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), q2, &revival_filter()).await.unwrap();
     assert_eq!(report.enrolled, 0, "{report:?}");
     assert_eq!(report.skipped, [("already sent every first email of this campaign".to_string(), 1)]);
 }

@@ -57,7 +57,7 @@ fn header(m: &ReceivedMessage, name: &str) -> Option<String> {
 
 /// A mailbox on the sink whose password and DKIM key are sealed as the app seals them.
 async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, sink: &SmtpSink, imap_port: u16, key: &DkimPrivateKey) -> Uuid {
-    let id = mailbox(&engine.pool, ws, "sam@northwind.com.au", 500).await;
+    let id = mailbox(engine.owner_pool(), ws, "sam@northwind.com.au", 500).await;
     let seal = |field: &str, text: &str| engine.settings.secrets.seal(&secret_context(ws, MailboxId(id), field), text.as_bytes());
     sqlx::query(
         "update mailboxes set smtp_port = $3, smtp_username = 'sam@northwind.com.au', smtp_password = $4,
@@ -72,7 +72,7 @@ async fn sink_mailbox(engine: &Engine, ws: WorkspaceId, sink: &SmtpSink, imap_po
     .bind(i32::from(imap_port))
     .bind(key.algorithm().as_str())
     .bind(seal("dkim_key", &key.to_pem()))
-    .execute(&engine.pool)
+    .execute(engine.owner_pool())
     .await
     .unwrap();
     id
@@ -104,9 +104,9 @@ async fn approved_emails_arrive_signed_threaded_and_an_unsubscribe_cancels_the_n
     leads(&pool, ws, 2).await;
     let mut s = settings("Auto");
     s.permission_mode = Some(PermissionMode::Autopilot);
-    let id = campaigns::create(&engine, u, ws, s).await.unwrap();
-    campaigns::set_status(&engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(&engine, u, ws, id, &Default::default()).await.unwrap();
+    let id = campaigns::create(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), id, &Default::default()).await.unwrap();
     let key = DkimPrivateKey::generate(DkimAlgorithm::Ed25519).unwrap();
     sink_mailbox(&engine, ws, &sink, imap.port(), &key).await;
     go_live(&pool, ws).await;
@@ -185,8 +185,8 @@ async fn a_send_left_in_doubt_is_settled_by_asking_imap_for_its_message_id(pool:
     leads(&pool, ws, 2).await;
     let id = active_campaign(&engine, u, ws).await;
     drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let batch = drafts::freeze_batch(&engine, u, ws, Some(id), 100).await.unwrap();
-    drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    let batch = drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(id), 100).await.unwrap();
+    drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     due_now(&pool, ws).await;
     let key = DkimPrivateKey::generate(DkimAlgorithm::Ed25519).unwrap();
     let mb = sink_mailbox(&engine, ws, &sink, imap.port(), &key).await;

@@ -21,7 +21,7 @@ pub async fn engine(pool: &PgPool) -> Engine {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", Uuid::new_v4())).await.expect("the local Redis");
     // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
     let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
-    Engine { pool: pool.clone(), redis, settings }
+    Engine::new(pool.clone(), redis, settings)
 }
 
 pub async fn user(pool: &PgPool, name: &str) -> UserId {
@@ -36,15 +36,15 @@ pub async fn user(pool: &PgPool, name: &str) -> UserId {
 
 /// An owner and their workspace.
 pub async fn owner_workspace(engine: &Engine, name: &str) -> (UserId, WorkspaceId) {
-    let u = user(&engine.pool, name).await;
+    let u = user(engine.owner_pool(), name).await;
     let ws = engine::flows::workspaces::create(engine, u, name).await.unwrap();
     (u, ws)
 }
 
 /// A new user who is a member of the workspace with this role.
 pub async fn member(engine: &Engine, ws: WorkspaceId, role: &str) -> UserId {
-    let u = user(&engine.pool, role).await;
-    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, $3)").bind(ws.0).bind(u.0).bind(role).execute(&engine.pool).await.unwrap();
+    let u = user(engine.owner_pool(), role).await;
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, $3)").bind(ws.0).bind(u.0).bind(role).execute(engine.owner_pool()).await.unwrap();
     u
 }
 
@@ -86,9 +86,9 @@ pub async fn active_campaign(engine: &Engine, u: UserId, ws: WorkspaceId) -> Cam
 
 /// An active campaign with these settings and every lead of the workspace enrolled.
 pub async fn active_campaign_with(engine: &Engine, u: UserId, ws: WorkspaceId, s: CampaignSettings) -> CampaignId {
-    let id = campaigns::create(engine, u, ws, s).await.unwrap();
-    campaigns::set_status(engine, u, ws, id, CampaignStatus::Active).await.unwrap();
-    campaigns::enroll(engine, u, ws, id, &LeadFilter::default()).await.unwrap();
+    let id = campaigns::create(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), s).await.unwrap();
+    campaigns::set_status(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, CampaignStatus::Active).await.unwrap();
+    campaigns::enroll(engine, &engine::auth::Access::resolve(engine, u, ws).await.unwrap(), id, &LeadFilter::default()).await.unwrap();
     id
 }
 

@@ -24,8 +24,8 @@ async fn queued(pool: &PgPool) -> (engine::Engine, domain::ids::UserId, domain::
     sqlx::query("update leads set email = 'ann@eu.client0.com.au' where client_id = $1").bind(ws.0).execute(pool).await.unwrap();
     let id = active_campaign(&engine, u, ws).await;
     engine::flows::drafts::draft_campaign(&engine, ws, id, tuesday()).await.unwrap();
-    let batch = engine::flows::drafts::freeze_batch(&engine, u, ws, Some(id), 5_000).await.unwrap();
-    engine::flows::drafts::execute_batch(&engine, u, ws, batch.id).await.unwrap();
+    let batch = engine::flows::drafts::freeze_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(id), 5_000).await.unwrap();
+    engine::flows::drafts::execute_batch(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), batch.id).await.unwrap();
     sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(tuesday() - Duration::minutes(1)).execute(pool).await.unwrap();
     mailbox(pool, ws, "sam@northwind.com.au", 50).await;
     go_live(pool, ws).await;
@@ -42,10 +42,10 @@ async fn last_error(pool: &PgPool, ws: domain::ids::WorkspaceId) -> String {
 async fn a_domain_suppressed_by_its_apex_after_queuing_stops_the_queued_message(pool: PgPool) {
     let (engine, u, ws) = queued(&pool).await;
     // A look-alike and a sibling subdomain change nothing.
-    suppression::add(&engine, u, ws, None, "notclient0.com.au", None).await.unwrap();
-    suppression::add(&engine, u, ws, None, "us.client0.com.au", None).await.unwrap();
+    suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, "notclient0.com.au", None).await.unwrap();
+    suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, "us.client0.com.au", None).await.unwrap();
     // The apex, added after the message was approved and queued.
-    assert!(suppression::add(&engine, u, ws, Some(EntryKind::Domain), "https://www.client0.com.au/contact", Some("client asked")).await.unwrap());
+    assert!(suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(EntryKind::Domain), "https://www.client0.com.au/contact", Some("client asked")).await.unwrap());
     let t = Arc::new(Recorder::default());
     let r = dispatcher(&engine, t.clone(), "w1").round(tuesday()).await.unwrap();
     assert_eq!((r.sent, r.cancelled), (0, 1));
@@ -68,7 +68,7 @@ async fn the_platform_list_and_the_company_domain_stop_a_queued_message_too(pool
     // Another workspace: the email's domain is clean, but the lead's company domain is listed.
     let (engine2, u2, ws2) = queued(&pool).await;
     suppression::platform_remove(&engine2, "client0.com.au").await.unwrap();
-    suppression::add(&engine2, u2, ws2, None, "example.com.au", None).await.unwrap();
+    suppression::add(&engine2, &engine::auth::Access::resolve(&engine2, u2, ws2).await.unwrap(), None, "example.com.au", None).await.unwrap();
     let t = Arc::new(Recorder::default());
     assert_eq!(dispatcher(&engine2, t.clone(), "w1").round(tuesday()).await.unwrap().cancelled, 1);
     assert_eq!(last_error(&pool, ws2).await, "domain example.com.au is on the suppression list");
@@ -79,14 +79,14 @@ async fn the_platform_list_and_the_company_domain_stop_a_queued_message_too(pool
 async fn a_workspace_s_entries_never_stop_another_workspace_s_sends(pool: PgPool) {
     let (engine, _u, ws) = queued(&pool).await;
     let (other_user, other) = owner_workspace(&engine, "Other agency").await;
-    suppression::add(&engine, other_user, other, None, "client0.com.au", None).await.unwrap();
-    suppression::add(&engine, other_user, other, None, "ann@eu.client0.com.au", None).await.unwrap();
+    suppression::add(&engine, &engine::auth::Access::resolve(&engine, other_user, other).await.unwrap(), None, "client0.com.au", None).await.unwrap();
+    suppression::add(&engine, &engine::auth::Access::resolve(&engine, other_user, other).await.unwrap(), None, "ann@eu.client0.com.au", None).await.unwrap();
     let t = Arc::new(Recorder::default());
     assert_eq!(dispatcher(&engine, t.clone(), "w1").round(tuesday()).await.unwrap().sent, 1);
     // Nor can a member of one read or lift the other's entries.
-    assert!(matches!(suppression::page(&engine, other_user, ws, "", None, 0).await, Err(engine::Error::NotFound(_))));
+    assert!(matches!(async { suppression::page(&engine, &engine::auth::Access::resolve(&engine, other_user, ws).await?, "", None, 0).await }.await, Err(engine::Error::NotFound(_))));
     let (mine, _) = {
-        let p = suppression::page(&engine, other_user, other, "client0", None, 0).await.unwrap();
+        let p = suppression::page(&engine, &engine::auth::Access::resolve(&engine, other_user, other).await.unwrap(), "client0", None, 0).await.unwrap();
         (p.entries, p.total)
     };
     assert_eq!(mine.len(), 2);
@@ -96,8 +96,8 @@ async fn a_workspace_s_entries_never_stop_another_workspace_s_sends(pool: PgPool
 async fn the_phone_check_finds_a_number_however_it_was_written(pool: PgPool) {
     let engine = engine(&pool).await;
     let (u, ws) = owner_workspace(&engine, "Acme").await;
-    assert!(suppression::add(&engine, u, ws, None, "0412 345 678", None).await.unwrap());
-    assert!(!suppression::add(&engine, u, ws, Some(EntryKind::Phone), "+61 412-345-678", None).await.unwrap(), "the same number");
+    assert!(suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, "0412 345 678", None).await.unwrap());
+    assert!(!suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), Some(EntryKind::Phone), "+61 412-345-678", None).await.unwrap(), "the same number");
     let n = E164::parse("+61412345678").unwrap();
     let hit = suppression::check_phone(&pool, ws, &n).await.unwrap().unwrap();
     assert_eq!(hit.to_string(), "number +61412345678 is on the workspace suppression list");
@@ -162,7 +162,7 @@ async fn a_call_is_refused_for_a_listed_number_and_postponed_outside_calling_hou
     assert_eq!(wash.0.load(Ordering::SeqCst), washes, "no wash for a call that cannot be made now");
 
     // A suppressed number is refused before anything else.
-    suppression::add(&engine, u, ws, None, "+61 412 345 678", Some("asked not to be called")).await.unwrap();
+    suppression::add(&engine, &engine::auth::Access::resolve(&engine, u, ws).await.unwrap(), None, "+61 412 345 678", Some("asked not to be called")).await.unwrap();
     let (verdict, checks) = check_call(&pool, ws, &wash, &clean, tz, wednesday).await.unwrap();
     assert!(matches!(verdict, CallVerdict::Refuse { ref reason } if reason.contains("suppression list")), "{verdict:?}");
     assert_eq!(checks.len(), 1);

@@ -100,13 +100,13 @@ async fn found_people_become_leads_once_and_a_second_search_adds_none(pool: PgPo
     jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let (owner, ws) = owned_workspace(&engine, "Acme").await;
-    engine::flows::icp::save(&engine, owner, ws, &accountants()).await.unwrap();
+    engine::flows::icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &accountants()).await.unwrap();
     let server = MockServer::start().await;
     mount_search(&server, 1, page(130, 0..100)).await;
     mount_search(&server, 2, page(130, 100..130)).await;
     let discoverer = Discoverer::new(apollo(&server));
 
-    let first = discover::discover(&engine, &discoverer, owner, ws, 500).await.unwrap();
+    let first = discover::discover(&engine, &discoverer, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), 500).await.unwrap();
 
     assert_eq!((first.found, first.new, first.duplicates, first.pages), (130, 130, 0, 2));
     assert_eq!(first.stopped, None);
@@ -134,7 +134,7 @@ async fn found_people_become_leads_once_and_a_second_search_adds_none(pool: PgPo
     let batches: Vec<EnrichBatch> = queued.into_iter().map(|v| serde_json::from_value(v).unwrap()).collect();
     assert_eq!(batches.iter().map(|b| b.lead_ids.len()).sum::<usize>(), 130);
 
-    let second = discover::discover(&engine, &discoverer, owner, ws, 500).await.unwrap();
+    let second = discover::discover(&engine, &discoverer, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), 500).await.unwrap();
 
     assert_eq!((second.found, second.new, second.duplicates, second.pages), (130, 0, 130, 2));
     assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1", ws).await, 130);
@@ -149,12 +149,12 @@ async fn a_search_stops_at_the_number_asked_for(pool: PgPool) {
     jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let (owner, ws) = owned_workspace(&engine, "Acme").await;
-    engine::flows::icp::save(&engine, owner, ws, &accountants()).await.unwrap();
+    engine::flows::icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &accountants()).await.unwrap();
     let server = MockServer::start().await;
     mount_search(&server, 1, page(5000, 0..100)).await;
     mount_search(&server, 2, page(5000, 100..200)).await;
 
-    let r = discover::discover(&engine, &Discoverer::new(apollo(&server)), owner, ws, 150).await.unwrap();
+    let r = discover::discover(&engine, &Discoverer::new(apollo(&server)), &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), 150).await.unwrap();
 
     assert_eq!((r.found, r.new, r.pages), (150, 150, 2));
     assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1", ws).await, 150);
@@ -170,12 +170,12 @@ async fn viewers_cannot_search_and_a_bad_count_or_a_dead_provider_adds_nothing(p
     Mock::given(method("POST")).and(path("/mixed_people/api_search")).respond_with(ResponseTemplate::new(401)).mount(&server).await;
     let d = Discoverer::new(apollo(&server));
 
-    assert!(matches!(discover::discover(&engine, &d, viewer, ws, 25).await, Err(Error::Forbidden)));
+    assert!(matches!(async { discover::discover(&engine, &d, &engine::auth::Access::resolve(&engine, viewer, ws).await?, 25).await }.await, Err(Error::Forbidden)));
     for n in [0, 501] {
-        assert!(matches!(discover::discover(&engine, &d, owner, ws, n).await, Err(Error::Invalid(_))), "{n}");
+        assert!(matches!(async { discover::discover(&engine, &d, &engine::auth::Access::resolve(&engine, owner, ws).await?, n).await }.await, Err(Error::Invalid(_))), "{n}");
     }
     assert_eq!(server.received_requests().await.unwrap().len(), 0, "nothing asked of the provider");
-    assert!(matches!(discover::discover(&engine, &d, owner, ws, 25).await, Err(Error::Internal(_))));
+    assert!(matches!(async { discover::discover(&engine, &d, &engine::auth::Access::resolve(&engine, owner, ws).await?, 25).await }.await, Err(Error::Internal(_))));
     assert_eq!(scalar_i64(&pool, "select count(*) from leads where client_id = $1", ws).await, 0);
     assert_eq!(ledger_rows(&pool, ws).await, 0, "a refused call is not billed");
 }

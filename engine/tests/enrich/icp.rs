@@ -24,14 +24,14 @@ pub async fn user(pool: &PgPool, name: &str) -> UserId {
 
 /// A workspace owned by a new user, as the app creates one.
 pub async fn owned_workspace(engine: &Engine, name: &str) -> (UserId, WorkspaceId) {
-    let owner = user(&engine.pool, name).await;
+    let owner = user(engine.owner_pool(), name).await;
     let ws = engine::flows::workspaces::create(engine, owner, name).await.unwrap();
     (owner, ws)
 }
 
 pub async fn member(engine: &Engine, ws: WorkspaceId, role: Role) -> UserId {
-    let u = user(&engine.pool, role.as_str()).await;
-    let mut conn = engine.pool.acquire().await.unwrap();
+    let u = user(engine.owner_pool(), role.as_str()).await;
+    let mut conn = engine.owner_pool().acquire().await.unwrap();
     engine::store::memberships::upsert(&mut conn, ws, u, role).await.unwrap();
     u
 }
@@ -69,7 +69,7 @@ async fn score_jobs(pool: &PgPool, ws: WorkspaceId) -> Vec<ScoreWorkspace> {
 async fn a_workspace_without_a_saved_icp_gets_the_default(pool: PgPool) {
     let engine = engine(&pool).await;
     let (owner, ws) = owned_workspace(&engine, "Acme").await;
-    assert_eq!(icp::get(&engine, owner, ws).await.unwrap(), WorkspaceIcp::default());
+    assert_eq!(icp::get(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap()).await.unwrap(), WorkspaceIcp::default());
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
@@ -79,12 +79,12 @@ async fn a_member_saves_the_icp_trimmed_with_an_audit_row(pool: PgPool) {
     let (_, ws) = owned_workspace(&engine, "Acme").await;
     let m = member(&engine, ws, Role::Member).await;
 
-    let saved = icp::save(&engine, m, ws, &new_zealand_accountants()).await.unwrap();
+    let saved = icp::save(&engine, &engine::auth::Access::resolve(&engine, m, ws).await.unwrap(), &new_zealand_accountants()).await.unwrap();
 
     assert!(saved.rescoring);
     assert_eq!(saved.icp.scoring.industries, ["Accounting"]);
     assert_eq!(saved.icp.seniorities, [Seniority::Owner, Seniority::Partner]);
-    assert_eq!(icp::get(&engine, m, ws).await.unwrap(), saved.icp);
+    assert_eq!(icp::get(&engine, &engine::auth::Access::resolve(&engine, m, ws).await.unwrap()).await.unwrap(), saved.icp);
     assert_eq!(audit_rows(&pool, ws).await, 1);
 }
 
@@ -93,7 +93,7 @@ async fn invalid_icps_are_refused_with_a_specific_message_and_change_nothing(poo
     jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let (owner, ws) = owned_workspace(&engine, "Acme").await;
-    let good = icp::save(&engine, owner, ws, &new_zealand_accountants()).await.unwrap().icp;
+    let good = icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &new_zealand_accountants()).await.unwrap().icp;
     let jobs_before = score_jobs(&pool, ws).await.len();
 
     let mut reversed = good.clone();
@@ -110,12 +110,12 @@ async fn invalid_icps_are_refused_with_a_specific_message_and_change_nothing(poo
         (too_many, "Keywords: at most 20 values"),
         (too_long, "Locations: \""),
     ] {
-        match icp::save(&engine, owner, ws, &bad).await {
+        match icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &bad).await {
             Err(Error::Invalid(m)) => assert!(m.contains(expected), "{m}"),
             other => panic!("expected Invalid for {expected}, got {other:?}"),
         }
     }
-    assert_eq!(icp::get(&engine, owner, ws).await.unwrap(), good);
+    assert_eq!(icp::get(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap()).await.unwrap(), good);
     assert_eq!(audit_rows(&pool, ws).await, 1);
     assert_eq!(score_jobs(&pool, ws).await.len(), jobs_before, "no re-score for a refused save");
 }
@@ -128,10 +128,10 @@ async fn viewers_may_read_but_not_save_and_other_workspaces_see_nothing(pool: Pg
     let (stranger, _) = owned_workspace(&engine, "Other").await;
     let viewer = member(&engine, ws, Role::Viewer).await;
 
-    assert!(icp::get(&engine, viewer, ws).await.is_ok());
-    assert!(matches!(icp::save(&engine, viewer, ws, &new_zealand_accountants()).await, Err(Error::Forbidden)));
-    assert!(matches!(icp::save(&engine, stranger, ws, &new_zealand_accountants()).await, Err(Error::NotFound(_))));
-    assert!(matches!(icp::get(&engine, stranger, ws).await, Err(Error::NotFound(_))));
+    assert!(icp::get(&engine, &engine::auth::Access::resolve(&engine, viewer, ws).await.unwrap()).await.is_ok());
+    assert!(matches!(async { icp::save(&engine, &engine::auth::Access::resolve(&engine, viewer, ws).await?, &new_zealand_accountants()).await }.await, Err(Error::Forbidden)));
+    assert!(matches!(async { icp::save(&engine, &engine::auth::Access::resolve(&engine, stranger, ws).await?, &new_zealand_accountants()).await }.await, Err(Error::NotFound(_))));
+    assert!(matches!(async { icp::get(&engine, &engine::auth::Access::resolve(&engine, stranger, ws).await?).await }.await, Err(Error::NotFound(_))));
     assert_eq!(engine::store::icp::get(&pool, ws).await.unwrap(), None);
 }
 
@@ -174,7 +174,7 @@ async fn leads_scored_under_one_icp_are_rescored_by_the_queued_job_when_it_chang
     let before = scores(&pool, ws).await;
     assert!(before.iter().all(|s| !s.reasons.to_string().contains("industry_in_icp")));
 
-    let saved = icp::save(&engine, owner, ws, &new_zealand_accountants()).await.unwrap();
+    let saved = icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &new_zealand_accountants()).await.unwrap();
     assert!(saved.rescoring);
     let queued = score_jobs(&pool, ws).await;
     assert_eq!(queued.len(), 1);
@@ -202,16 +202,16 @@ async fn saving_the_same_scoring_profile_again_queues_no_rescore(pool: PgPool) {
     jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let (owner, ws) = owned_workspace(&engine, "Acme").await;
-    icp::save(&engine, owner, ws, &new_zealand_accountants()).await.unwrap();
+    icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &new_zealand_accountants()).await.unwrap();
     let mut search_only = new_zealand_accountants();
     search_only.job_titles = vec!["Director".into()];
     search_only.keywords = vec!["xero".into()];
 
-    let saved = icp::save(&engine, owner, ws, &search_only).await.unwrap();
+    let saved = icp::save(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &search_only).await.unwrap();
 
     assert!(!saved.rescoring);
     assert_eq!(score_jobs(&pool, ws).await.len(), 1, "only the first save changed what scores read");
-    assert_eq!(icp::get(&engine, owner, ws).await.unwrap().keywords, ["xero"]);
+    assert_eq!(icp::get(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap()).await.unwrap().keywords, ["xero"]);
     assert_eq!(audit_rows(&pool, ws).await, 2);
 }
 

@@ -31,9 +31,9 @@ async fn creator(pool: &PgPool, ws: WorkspaceId) -> UserId {
 
 /// Stores a key the way the Integrations page does (sealed), without the page.
 async fn store_key(engine: &Engine, ws: WorkspaceId, provider: Integration, credential: &Credential) {
-    let by = creator(&engine.pool, ws).await;
+    let by = creator(engine.owner_pool(), ws).await;
     let sealed = credential.seal(&engine.settings.secrets, ws, provider);
-    let mut conn = engine.pool.acquire().await.unwrap();
+    let mut conn = engine.owner_pool().acquire().await.unwrap();
     provider_keys::upsert(&mut conn, ws, provider, &sealed, "9876", None, by).await.unwrap();
     keys_changed(engine, ws).await;
 }
@@ -298,14 +298,14 @@ async fn find_leads_from_icp_searches_apollo_with_the_workspace_key_and_the_sand
 
     let (d, source) = sandbox.for_workspace(&engine, keyed).await.unwrap();
     assert_eq!(source, SearchSource::WorkspaceKey);
-    let r = discover::discover(&engine, &d, keyed_owner, keyed, 5).await.unwrap();
+    let r = discover::discover(&engine, &d, &engine::auth::Access::resolve(&engine, keyed_owner, keyed).await.unwrap(), 5).await.unwrap();
     assert_eq!((r.found, r.new), (2, 2));
     let refs: Vec<String> = sqlx::query_scalar("select provider_ref from leads where client_id = $1 order by provider_ref").bind(keyed.0).fetch_all(&pool).await.unwrap();
     assert_eq!(refs, ["apollo-real-1", "apollo-real-2"], "only Apollo's people, none invented");
 
     let (d, source) = sandbox.for_workspace(&engine, plain).await.unwrap();
     assert_eq!(source, SearchSource::Sandbox);
-    let r = discover::discover(&engine, &d, plain_owner, plain, 3).await.unwrap();
+    let r = discover::discover(&engine, &d, &engine::auth::Access::resolve(&engine, plain_owner, plain).await.unwrap(), 3).await.unwrap();
     assert_eq!(r.found, 3, "the sandbox answers a workspace without a key");
 }
 

@@ -22,7 +22,7 @@ pub async fn engine(pool: &PgPool) -> Engine {
         .expect("the local Redis at 127.0.0.1:6379");
     // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
     let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
-    Engine { pool: pool.clone(), redis, settings }
+    Engine::new(pool.clone(), redis, settings)
 }
 
 /// Another engine on the same database and the same Redis namespace (a second process).

@@ -12,7 +12,7 @@ async fn engine(pool: &PgPool) -> Engine {
     let redis = Redis::connect(&url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
     // The tests' providers and mail servers listen on 127.0.0.1 (AGENCY_OS_FETCH_ALLOW_PRIVATE=true).
     let settings = Settings { net: engine::net::NetPolicy::new(true), ..Settings::default() };
-    Engine { pool: pool.clone(), redis, settings }
+    Engine::new(pool.clone(), redis, settings)
 }
 
 async fn last_used(pool: &PgPool) -> Option<DateTime<Utc>> {
@@ -23,7 +23,7 @@ async fn last_used(pool: &PgPool) -> Option<DateTime<Utc>> {
 async fn only_a_live_key_of_a_live_workspace_authenticates(pool: PgPool) {
     let engine = engine(&pool).await;
     let (ws, owner) = workspace(&pool, "Acme").await;
-    let created = create(&engine, owner, ws, "CRM").await.unwrap();
+    let created = create(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), "CRM").await.unwrap();
     let caller = authenticate(&engine, &created.key).await.unwrap().expect("live key");
     assert_eq!((caller.workspace, caller.key), (ws, created.view.id));
 
@@ -32,10 +32,10 @@ async fn only_a_live_key_of_a_live_workspace_authenticates(pool: PgPool) {
     assert_eq!(authenticate(&engine, "aos_live_nope").await.unwrap(), None);
     assert_eq!(authenticate(&engine, &engine::flows::api_keys::key_hash(&created.key)).await.unwrap(), None, "the stored hash is not a key");
 
-    revoke(&engine, owner, ws, created.view.id).await.unwrap();
+    revoke(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), created.view.id).await.unwrap();
     assert_eq!(authenticate(&engine, &created.key).await.unwrap(), None, "revoked");
 
-    let second = create(&engine, owner, ws, "Second").await.unwrap();
+    let second = create(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), "Second").await.unwrap();
     sqlx::query("update workspaces set deleted_at = now() where id = $1").bind(ws.0).execute(&pool).await.unwrap();
     assert_eq!(authenticate(&engine, &second.key).await.unwrap(), None, "the workspace is deleted");
 }
@@ -44,7 +44,7 @@ async fn only_a_live_key_of_a_live_workspace_authenticates(pool: PgPool) {
 async fn a_use_is_recorded_at_most_once_a_minute(pool: PgPool) {
     let engine = engine(&pool).await;
     let (ws, owner) = workspace(&pool, "Acme").await;
-    let created = create(&engine, owner, ws, "CRM").await.unwrap();
+    let created = create(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), "CRM").await.unwrap();
     assert_eq!(last_used(&pool).await, None);
 
     authenticate(&engine, &created.key).await.unwrap().unwrap();
@@ -64,9 +64,9 @@ async fn members_may_not_manage_keys_and_keys_of_other_workspaces_are_not_found(
     let (ws, owner) = workspace(&pool, "Acme").await;
     let (other_ws, other_owner) = workspace(&pool, "Bravo").await;
     sqlx::query("update memberships set role = 'member' where user_id = $1").bind(owner.0).execute(&pool).await.unwrap();
-    assert!(matches!(create(&engine, owner, ws, "x").await, Err(engine::Error::Forbidden)));
-    let theirs = create(&engine, other_owner, other_ws, "Theirs").await.unwrap();
+    assert!(matches!(create(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), "x").await, Err(engine::Error::Forbidden)));
+    let theirs = create(&engine, &engine::auth::Access::resolve(&engine, other_owner, other_ws).await.unwrap(), "Theirs").await.unwrap();
     sqlx::query("update memberships set role = 'owner' where user_id = $1").bind(owner.0).execute(&pool).await.unwrap();
-    assert!(matches!(revoke(&engine, owner, ws, theirs.view.id).await, Err(engine::Error::NotFound(_))));
+    assert!(matches!(revoke(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), theirs.view.id).await, Err(engine::Error::NotFound(_))));
     assert!(authenticate(&engine, &theirs.key).await.unwrap().is_some(), "still live");
 }

@@ -17,17 +17,13 @@ async fn engine(pool: &PgPool) -> Engine {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4()))
         .await
         .expect("the local Redis");
-    Engine {
-        pool: pool.clone(),
-        redis,
-        settings: engine::Settings::default(),
-    }
+    Engine::new(pool.clone(), redis, engine::Settings::default())
 }
 
 /// Stores the file as an upload would and starts its import (the job is queued; these tests run
 /// it themselves).
 async fn stored_import(engine: &Engine, ws: (WorkspaceId, UserId), csv: &[u8]) -> ImportId {
-    let mut w = UploadWriter::begin(&engine.pool, ws.0, ws.1).await.unwrap();
+    let mut w = UploadWriter::begin(engine.owner_pool(), ws.0, ws.1).await.unwrap();
     for part in csv.chunks(64 * 1024) {
         w.write(part).await.unwrap();
     }

@@ -16,7 +16,7 @@ async fn one_workspace_never_sees_or_dedupes_against_another(pool: PgPool) {
 
     let a_lead = lead_by_email(&pool, a.0, "ann@acme.com").await;
     assert!(leads::get(&pool, b.0, a_lead.id).await.unwrap().is_none(), "B cannot read A's lead by id");
-    let page = leads::list(&pool, b.0, &LeadFilter::default(), Sort::default(), PageRequest::default()).await.unwrap();
+    let page = leads::list(&mut *engine::db::tenant(&pool, b.0).await.unwrap(), b.0, &LeadFilter::default(), Sort::default(), PageRequest::default()).await.unwrap();
     assert_eq!(page.total, 2);
     assert!(page.rows.iter().all(|r| r.id != a_lead.id));
     let filter = LeadFilter { import_id: Some(in_a.id), ..Default::default() };
@@ -102,4 +102,68 @@ async fn every_tenant_table_has_row_level_security(pool: PgPool) {
     .await
     .unwrap();
     assert!(unprotected.is_empty(), "tenant tables without row-level security: {unprotected:?} (call agency_os_protect_tenant_tables() in the migration that adds them)");
+}
+
+async fn engine_on(pool: &PgPool) -> engine::Engine {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis = engine::cache::Redis::connect(&url, format!("test-{}:", uuid::Uuid::new_v4())).await.expect("redis");
+    engine::Engine::new(pool.clone(), redis, engine::Settings::default())
+}
+
+/// The scope handlers and flows read through (`Engine::tenant`, `Access::tenant`) is the
+/// row-level-security transaction: a store read handed the wrong workspace id (the bug RLS
+/// guards against) finds nothing of that workspace, and an unscoped query sees only the
+/// caller's own rows.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn reads_through_the_engines_tenant_scope_see_only_the_callers_workspace(pool: PgPool) {
+    let a = workspace(&pool, "Alpha").await;
+    let b = workspace(&pool, "Beta").await;
+    import_bytes(&pool, a, "email\nann@acme.com\nbea@acme.com\n").await;
+    import_bytes(&pool, b, "email\ncat@beta.io\n").await;
+    let a_lead = lead_by_email(&pool, a.0, "ann@acme.com").await;
+    let engine = engine_on(&pool).await;
+
+    let access = engine::auth::Access::resolve(&engine, b.1, b.0).await.unwrap();
+    let mut db = access.tenant(&engine).await.unwrap();
+    let (role, setting): (String, String) =
+        sqlx::query_as("select current_user::text, current_setting('agency_os.workspace_id')").fetch_one(&mut *db).await.unwrap();
+    assert_eq!((role.as_str(), setting), ("agency_os_tenant", b.0.to_string()));
+    // A store function told A's id, run in B's scope: A's rows are not there to find.
+    assert!(leads::get(&mut *db, a.0, a_lead.id).await.unwrap().is_none());
+    let page = leads::list(&mut db, a.0, &LeadFilter::default(), Sort::default(), PageRequest::default()).await.unwrap();
+    assert_eq!((page.total, page.rows.len()), (0, 0), "A's leads listed from B's scope");
+    assert_eq!(leads::count(&mut *db, a.0, &LeadFilter::default()).await.unwrap(), 0);
+    // Deliberately unscoped.
+    let emails: Vec<String> = sqlx::query_scalar("select email from leads order by email").fetch_all(&mut *db).await.unwrap();
+    assert_eq!(emails, ["cat@beta.io"]);
+    drop(db);
+
+    // The same read in A's own scope finds it: the scope, not the query, made the difference.
+    let mut db = engine.tenant(a.0).await.unwrap();
+    assert!(leads::get(&mut *db, a.0, a_lead.id).await.unwrap().is_some());
+    drop(db);
+
+    // A flow reading for B (the lead timeline) cannot reach A's lead either.
+    let timeline = engine::flows::inbox::timeline(&engine, &access, a_lead.id, None).await;
+    assert_eq!(timeline.unwrap_err().status(), 404);
+}
+
+/// One resolution per request: a non-member is `NotFound` (ids of other tenants reveal
+/// nothing); a member's role is checked by a pure method, with no second lookup.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn access_is_resolved_once_and_checked_without_the_database(pool: PgPool) {
+    use domain::account::Action;
+    let a = workspace(&pool, "Alpha").await;
+    let b = workspace(&pool, "Beta").await;
+    let engine = engine_on(&pool).await;
+    let err = engine::auth::Access::resolve(&engine, a.1, b.0).await.unwrap_err();
+    assert_eq!(err.status(), 404, "a stranger learns nothing about B");
+
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, 'viewer')").bind(b.0 .0).bind(a.1 .0).execute(&pool).await.unwrap();
+    let viewer = engine::auth::Access::resolve(&engine, a.1, b.0).await.unwrap();
+    // The database is gone: the checks still answer, so they cannot be lookups.
+    pool.close().await;
+    assert!(viewer.require(Action::ViewWorkspace).is_ok());
+    assert_eq!(viewer.require(Action::EditCampaigns).unwrap_err().status(), 403);
+    assert_eq!(viewer.require(Action::ManageMembers).unwrap_err().status(), 403);
 }

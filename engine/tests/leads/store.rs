@@ -39,7 +39,7 @@ async fn the_leads_page_filters_sorts_and_paginates_with_a_total(pool: PgPool) {
 
     let page = |filter: LeadFilter, sort: Sort, page: u32, per_page: u32| {
         let pool = pool.clone();
-        async move { leads::list(&pool, ws.0, &filter, sort, PageRequest { page, per_page }).await.unwrap() }
+        async move { leads::list(&mut *engine::db::tenant(&pool, ws.0).await.unwrap(), ws.0, &filter, sort, PageRequest { page, per_page }).await.unwrap() }
     };
     let by_score = page(LeadFilter::default(), Sort::default(), 1, 2).await;
     assert_eq!((by_score.total, by_score.rows.len(), by_score.page_count()), (5, 2, 3));

@@ -1008,12 +1008,20 @@ async fn kpi_targets_are_workspace_settings_with_the_spec_defaults(pool: PgPool)
 async fn engine(pool: &PgPool) -> engine::Engine {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis = engine::cache::Redis::connect(&url, format!("test-{}:", Uuid::new_v4())).await.expect("redis");
-    engine::Engine { pool: pool.clone(), redis, settings: engine::Settings::default() }
+    engine::Engine::new(pool.clone(), redis, engine::Settings::default())
 }
 
+/// A viewer of the workspace, resolved as a request would resolve it.
 async fn access(pool: &PgPool, ws: WorkspaceId) -> engine::auth::Access {
-    let user: Uuid = sqlx::query_scalar("select created_by from workspaces where id = $1").bind(ws.0).fetch_one(pool).await.unwrap();
-    engine::auth::Access { user: domain::ids::UserId(user), workspace: ws, role: domain::account::Role::Viewer }
+    let user: Uuid = sqlx::query_scalar("insert into users (email, name, password_hash) values ($1, 'Viewer', 'x') returning id")
+        .bind(format!("viewer-{}@example.com", Uuid::new_v4()))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, 'viewer')").bind(ws.0).bind(user).execute(pool).await.unwrap();
+    let access = engine::auth::Access::resolve(&engine(pool).await, domain::ids::UserId(user), ws).await.unwrap();
+    assert_eq!(access.role, domain::account::Role::Viewer);
+    access
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]

@@ -14,13 +14,13 @@ use uuid::Uuid;
 
 async fn engine(pool: &PgPool, allow_private: bool) -> Engine {
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", Uuid::new_v4())).await.expect("the local Redis");
-    Engine { pool: pool.clone(), redis, settings: Settings { net: NetPolicy::new(allow_private), ..Settings::default() } }
+    Engine::new(pool.clone(), redis, Settings { net: NetPolicy::new(allow_private), ..Settings::default() })
 }
 
 async fn owned_workspace(engine: &Engine) -> (UserId, WorkspaceId) {
     let id: Uuid = sqlx::query_scalar("insert into users (email, name, password_hash) values ($1, 'Owner', 'x') returning id")
         .bind(format!("owner-{}@example.com", Uuid::new_v4()))
-        .fetch_one(&engine.pool)
+        .fetch_one(engine.owner_pool())
         .await
         .unwrap();
     let ws = engine::flows::workspaces::create(engine, UserId(id), "Fieldhouse").await.unwrap();
@@ -34,7 +34,7 @@ async fn a_discovery_run_is_queued_as_a_job_and_keeps_its_progress_and_result(po
     let (owner, ws) = owned_workspace(&engine).await;
     let site = serve_site("casestudies").await;
 
-    let id = onboarding::start(&engine, owner, ws, &site.uri()).await.unwrap();
+    let id = onboarding::start(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), &site.uri()).await.unwrap();
     let queued = runs::get(&pool, ws, id).await.unwrap().unwrap();
     assert_eq!((queued.status.as_str(), queued.pages_read), ("queued", 0));
     let job: String = sqlx::query_scalar("select job_type from apalis.jobs where job_type = 'agency_os::DiscoverIcp'").fetch_one(&pool).await.unwrap();
@@ -66,15 +66,15 @@ async fn a_discovery_run_is_queued_as_a_job_and_keeps_its_progress_and_result(po
     let draft: domain::site::derive::IcpDraft = serde_json::from_value(result["draft"].clone()).unwrap();
     let mut icp = draft.to_workspace_icp();
     icp.scoring.locations = vec!["New Zealand".into(), "Australia".into()];
-    let saved = onboarding::confirm(&engine, owner, ws, id, &icp, true).await.unwrap();
+    let saved = onboarding::confirm(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), id, &icp, true).await.unwrap();
     assert!(saved.rescoring);
-    assert_eq!(engine::flows::icp::get(&engine, owner, ws).await.unwrap(), icp);
+    assert_eq!(engine::flows::icp::get(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap()).await.unwrap(), icp);
     let confirmed = runs::get(&pool, ws, id).await.unwrap().unwrap();
     assert!(confirmed.consent && confirmed.consent_at.is_some() && confirmed.confirmed_at.is_some());
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where client_id = $1 and action in ('icp.update', 'onboarding.confirm') order by action").bind(ws.0).fetch_all(&pool).await.unwrap();
     assert_eq!(actions, ["icp.update", "onboarding.confirm"]);
     // Saying no later clears the consent.
-    onboarding::confirm(&engine, owner, ws, id, &icp, false).await.unwrap();
+    onboarding::confirm(&engine, &engine::auth::Access::resolve(&engine, owner, ws).await.unwrap(), id, &icp, false).await.unwrap();
     let again = runs::get(&pool, ws, id).await.unwrap().unwrap();
     assert!(!again.consent && again.consent_at.is_none());
 }
@@ -85,17 +85,17 @@ async fn a_private_address_is_refused_when_the_run_is_started_and_a_dead_site_fa
     let strict = engine(&pool, false).await;
     let (owner, ws) = owned_workspace(&strict).await;
     for url in ["http://169.254.169.254/latest/", "http://127.0.0.1:9/", "http://2130706433/"] {
-        match onboarding::start(&strict, owner, ws, url).await {
+        match onboarding::start(&strict, &engine::auth::Access::resolve(&strict, owner, ws).await.unwrap(), url).await {
             Err(Error::Invalid(m)) => assert_eq!(m, "that address is on a private network"),
             other => panic!("{url}: {other:?}"),
         }
     }
-    assert!(matches!(onboarding::start(&strict, owner, ws, "ftp://agency.example/").await, Err(Error::Invalid(_))));
+    assert!(matches!(onboarding::start(&strict, &engine::auth::Access::resolve(&strict, owner, ws).await.unwrap(), "ftp://agency.example/").await, Err(Error::Invalid(_))));
     assert!(runs::latest(&pool, ws).await.unwrap().is_none(), "no run for a refused address");
 
     // An address that passed the check but whose site is gone: the run fails with the reason.
     let open = engine(&pool, true).await;
-    let id = onboarding::start(&open, owner, ws, "http://127.0.0.1:9/").await.unwrap();
+    let id = onboarding::start(&open, &engine::auth::Access::resolve(&open, owner, ws).await.unwrap(), "http://127.0.0.1:9/").await.unwrap();
     jobs::run_discover_icp(&JobContext::configured(open.clone()), &DiscoverIcp { workspace: ws.0, run: id }).await.unwrap();
     let failed = runs::get(&pool, ws, id).await.unwrap().unwrap();
     assert_eq!(failed.status, "failed");

@@ -37,7 +37,7 @@ pub async fn spawn_app_at(pool: PgPool, mut settings: Settings, public_url: Opti
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
     settings.public_url = base.clone();
-    let engine = Engine { pool: pool.clone(), redis, settings };
+    let engine = Engine::new(pool.clone(), redis, settings);
     let store = session_store(&pool).await.expect("session store");
     // As `serve` does: the job worker runs beside the web app.
     engine::jobs::setup(&pool).await.expect("job tables");
@@ -233,13 +233,14 @@ pub async fn approved_campaign(app: &TestApp, user: domain::ids::UserId, ws: dom
     s.sender_company = "Northwind Growth".into();
     s.physical_address = "1 George St, Sydney NSW 2000".into();
     s.permission_mode = mode;
-    let c = engine::flows::campaigns::create(e, user, ws, s).await.unwrap();
-    engine::flows::campaigns::set_status(e, user, ws, c, domain::campaign::CampaignStatus::Active).await.unwrap();
-    engine::flows::campaigns::enroll(e, user, ws, c, &Default::default()).await.unwrap();
+    let access = engine::auth::Access::resolve(e, user, ws).await.unwrap();
+    let c = engine::flows::campaigns::create(e, &access, s).await.unwrap();
+    engine::flows::campaigns::set_status(e, &access, c, domain::campaign::CampaignStatus::Active).await.unwrap();
+    engine::flows::campaigns::enroll(e, &access, c, &Default::default()).await.unwrap();
     engine::flows::drafts::draft_campaign(e, ws, c, chrono::Utc::now()).await.unwrap();
     if mode != Some(domain::campaign::PermissionMode::Autopilot) {
-        let batch = engine::flows::drafts::freeze_batch(e, user, ws, Some(c), 100).await.unwrap();
-        engine::flows::drafts::execute_batch(e, user, ws, batch.id).await.unwrap();
+        let batch = engine::flows::drafts::freeze_batch(e, &access, Some(c), 100).await.unwrap();
+        engine::flows::drafts::execute_batch(e, &access, batch.id).await.unwrap();
     }
     c
 }

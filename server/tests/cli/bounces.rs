@@ -34,7 +34,7 @@ async fn one_bounce_waiting(pool: &PgPool) -> (Engine, SmtpSink, u16, uuid::Uuid
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
     let mut settings = engine::Settings { net: engine::net::NetPolicy::new(true), ..engine::Settings::default() };
     settings.public_url = "https://app.bounces.example".into();
-    let engine = Engine { pool: pool.clone(), redis, settings };
+    let engine = Engine::new(pool.clone(), redis, settings);
     let sink = SmtpSink::start("127.0.0.1:0".parse().unwrap(), SinkOptions::default()).await.unwrap();
     let imap = sink.serve_imap("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let seeded = server::bench_dispatch::seed(&engine, 3, true, &[(sink.addr().port(), imap.port())]).await.unwrap();

@@ -204,14 +204,14 @@ async fn seed_campaign(pool: &PgPool, wsid: domain::ids::WorkspaceId, leads: i64
     .await
     .unwrap();
     let redis = engine::cache::Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
-    let engine = engine::Engine { pool: pool.clone(), redis, settings: engine::Settings::default() };
+    let engine = engine::Engine::new(pool.clone(), redis, engine::Settings::default());
     let mut settings = domain::campaign::CampaignSettings::new_default("Crash");
     settings.sender_name = "Sam Carter".into();
     settings.sender_company = "Northwind Growth".into();
     settings.physical_address = "1 George St, Sydney NSW 2000".into();
     let me = domain::ids::UserId(user);
-    let campaign = engine::flows::campaigns::create(&engine, me, wsid, settings).await.unwrap();
-    engine::flows::campaigns::enroll(&engine, me, wsid, campaign, &Default::default()).await.unwrap();
+    let campaign = engine::flows::campaigns::create(&engine, &engine::auth::Access::resolve(&engine, me, wsid).await.unwrap(), settings).await.unwrap();
+    engine::flows::campaigns::enroll(&engine, &engine::auth::Access::resolve(&engine, me, wsid).await.unwrap(), campaign, &Default::default()).await.unwrap();
     (engine, me, campaign)
 }
 
@@ -226,7 +226,7 @@ async fn the_drafting_sweep_is_a_scheduled_job_of_the_server(pool: PgPool) {
     let wsid = domain::ids::WorkspaceId(ws.parse().unwrap());
     // Activated behind the app's back: no drafting job is queued, only the sweep can draft it.
     let (engine, me, campaign) = seed_campaign(&pool, wsid, 20).await;
-    engine::flows::campaigns::set_status(&engine, me, wsid, campaign, domain::campaign::CampaignStatus::Active).await.unwrap();
+    engine::flows::campaigns::set_status(&engine, &engine::auth::Access::resolve(&engine, me, wsid).await.unwrap(), campaign, domain::campaign::CampaignStatus::Active).await.unwrap();
     let jobs: i64 =
         sqlx::query_scalar("select count(*) from apalis.jobs where job_type = 'agency_os::DraftCampaign'").fetch_one(&pool).await.unwrap();
     assert_eq!(jobs, 0);

@@ -48,7 +48,7 @@ async fn four_worker_processes_killed_at_random_deliver_every_message_exactly_on
     let redis = Redis::connect("redis://127.0.0.1:6379", format!("test:{}:", uuid::Uuid::new_v4())).await.unwrap();
     let mut settings = engine::Settings { net: engine::net::NetPolicy::new(true), ..engine::Settings::default() };
     settings.public_url = "https://app.crash.example".into();
-    let engine = Engine { pool: pool.clone(), redis, settings };
+    let engine = Engine::new(pool.clone(), redis, settings);
     let sink = SmtpSink::start("127.0.0.1:0".parse().unwrap(), SinkOptions::default()).await.unwrap();
     let imap = sink.serve_imap("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let mailboxes: Vec<(u16, u16)> = (0..4).map(|_| (sink.addr().port(), imap.port())).collect();
