@@ -50,11 +50,14 @@ pub fn LeadsPage() -> impl IntoView {
         {move || import_id.get().map(|id| view! { <ImportProgress import=id on_tick=set_tick/> })}
         <Filters/>
         // Revival candidates join a campaign "with new copy" (their own control, which says what
-        // it skipped and why); every other filter adds leads as they are.
-        {move || can_import.then(|| if lead_query.with(|q| q.status.as_deref() == Some("revival_candidate")) {
-            view! { <ReviveInCampaign query=lead_query/> }.into_any()
-        } else {
-            view! { <AddToCampaign query=lead_query/> }.into_any()
+        // it skipped and why); every other filter adds leads as they are. Both stay mounted and
+        // the filter shows one, so changing the filter never tears down a loading campaign list.
+        {can_import.then(|| {
+            let revival = Memo::new(move |_| lead_query.with(|q| q.status.as_deref() == Some("revival_candidate")));
+            view! {
+                <div class:hidden=move || !revival.get()><ReviveInCampaign query=lead_query/></div>
+                <div class:hidden=move || revival.get()><AddToCampaign query=lead_query/></div>
+            }
         })}
         {move || loaded(page.get(), |p| view! { <LeadTable page=p/> }.into_any())}
     }

@@ -106,16 +106,23 @@ pub async fn set_status(engine: &Engine, access: &Access, id: CampaignId, to: Ca
     Ok(to)
 }
 
-/// Enrols the leads matching `filter` (best scores first, at most [`MAX_ENROL`]). Returns how
-/// many were added; leads already enrolled or terminal are left out.
-pub async fn enroll(engine: &Engine, access: &Access, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
+/// The campaign locked for an enrolment in a transaction of its workspace, after the role
+/// check; an archived campaign takes no leads.
+async fn open_for_enrolment(engine: &Engine, access: &Access, id: CampaignId) -> Result<(crate::db::Tenant, campaigns::Campaign)> {
     access.require(Action::EditCampaigns)?;
-    let ws = access.workspace;
-    let mut tx = engine.tenant(ws).await?;
-    let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
+    let mut tx = engine.tenant(access.workspace).await?;
+    let campaign = campaigns::get_for_update(&mut tx, access.workspace, id).await?.ok_or(Error::NotFound("campaign"))?;
     if campaign.status == CampaignStatus::Archived {
         return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));
     }
+    Ok((tx, campaign))
+}
+
+/// Enrols the leads matching `filter` (best scores first, at most [`MAX_ENROL`]). Returns how
+/// many were added; leads already enrolled or terminal are left out.
+pub async fn enroll(engine: &Engine, access: &Access, id: CampaignId, filter: &LeadFilter) -> Result<u64> {
+    let ws = access.workspace;
+    let (mut tx, _) = open_for_enrolment(engine, access, id).await?;
     let added = campaigns::enroll_by_filter(&mut tx, ws, id, filter, MAX_ENROL).await?;
     audit(&mut tx, &access, "campaign.enroll", id, None, Some(json!({ "added": added, "filter": filter }))).await?;
     tx.commit().await?;
@@ -131,13 +138,8 @@ pub async fn enroll(engine: &Engine, access: &Access, id: CampaignId, filter: &L
 /// campaign before (its steps there are spent), or has already been sent every template of
 /// the campaign's first email. Members and above; audited.
 pub async fn enroll_revival(engine: &Engine, access: &Access, id: CampaignId, filter: &LeadFilter) -> Result<domain::leads::EnrolReport> {
-    access.require(Action::EditCampaigns)?;
     let ws = access.workspace;
-    let mut tx = engine.tenant(ws).await?;
-    let campaign = campaigns::get_for_update(&mut tx, ws, id).await?.ok_or(Error::NotFound("campaign"))?;
-    if campaign.status == CampaignStatus::Archived {
-        return Err(Error::Conflict("leads cannot be added to an archived campaign".into()));
-    }
+    let (mut tx, campaign) = open_for_enrolment(engine, access, id).await?;
     let first_email = campaign.settings.cadence.steps().iter().find(|s| s.channel == domain::score::Channel::Email).map(|s| s.action);
     let Some(first_email) = first_email else {
         return Err(Error::Invalid("this campaign has no email step, so it cannot send revived leads new copy".into()));
