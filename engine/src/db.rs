@@ -66,15 +66,15 @@ pub async fn enter(conn: &mut sqlx::PgConnection, ws: domain::ids::WorkspaceId) 
 /// tenant runs in one (handlers reach it through `Engine::tenant` or `Access::tenant`), so a
 /// query that forgot its `client_id` filter still cannot see or change another tenant's rows.
 ///
-/// It costs one round trip: `BEGIN` and both settings go as one simple query (the workspace id
-/// is a UUID, printed as hex digits and hyphens only, so it needs no quoting beyond the quotes).
 /// Dropping it rolls back, which is all a read needs; a write must `commit()`.
 pub async fn tenant(pool: &PgPool, ws: domain::ids::WorkspaceId) -> sqlx::Result<Tenant> {
-    pool.begin_with(format!(
-        "begin; set local role agency_os_tenant; set local agency_os.workspace_id = '{}'",
-        ws.0.hyphenated()
-    ))
-    .await
+    // A plain BEGIN first, then the settings inside the transaction sqlx knows about: should the
+    // settings fail or the caller be dropped half-way, the transaction is rolled back when it is
+    // dropped. (A custom multi-statement BEGIN that fails or is cancelled part-way leaves the
+    // pooled connection inside a transaction sqlx does not know of, which poisons later users.)
+    let mut tx = pool.begin().await?;
+    enter(&mut tx, ws).await?;
+    Ok(tx)
 }
 
 /// A transaction for work that spans tenants on purpose (claiming due messages of every
