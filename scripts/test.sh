@@ -51,6 +51,12 @@ for _ in $(seq 1 60); do
   kill -0 $SERVER_PID 2>/dev/null || { cat "$LOG"; die "the server did not start"; }
   sleep 1
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$PORT" SINK_PORT="$SINK_PORT" SINK_IMAP_PORT="$SINK_IMAP_PORT" SINK_DIR="$SINK_DIR" node run.mjs)
+if ! (cd end2end && BASE_URL="http://127.0.0.1:$PORT" SINK_PORT="$SINK_PORT" SINK_IMAP_PORT="$SINK_IMAP_PORT" SINK_DIR="$SINK_DIR" node run.mjs); then
+  # What the server said while the browser tests ran: its warnings and errors are what a failed
+  # browser test is most often explained by (the whole log is in $LOG).
+  say "the server's warnings and errors during the browser tests"
+  grep -E '"level":"(WARN|ERROR)"|panicked' "$LOG" | tail -n 60 >&2 || true
+  die "browser tests failed"
+fi
 
 say "all tests passed in $(( $(date +%s) - started )) s; screenshots in end2end/output/"

@@ -41,6 +41,9 @@ test('workspace and campaign controls do what their labels say', async () => {
   // The status filter offers what can occur, by funnel stage.
   await page.goto(`${wsUrl}/leads`);
   await hydrated(page);
+  // The page streams in after hydration when the server is busy (the import's re-scoring):
+  // wait for the filter rather than read whatever is there.
+  await page.waitForSelector('#f-status optgroup');
   const groups = await page.$$eval('#f-status optgroup', (els) => els.map((e) => e.label));
   assert.deepEqual(groups, ['Preparing', 'In outreach', 'Engaged', 'Gone quiet', 'Closed']);
   const statuses = await page.$$eval('#f-status option', (els) => els.map((e) => e.value));
