@@ -186,6 +186,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         ("collected6-heldout.jsonl", 20, 0.85),
         ("collected7-heldout.jsonl", 30, 0.85),
         ("collected8-heldout.jsonl", 10, 0.85),
+        ("collected9-heldout.jsonl", 100, 0.85),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);

@@ -1551,6 +1551,71 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("parece interesante", Cue::Warm, 2, true, false),
     ("intressant", Cue::Warm, 1, true, false),
     ("interessant", Cue::Warm, 1, true, false),
+    // Opt-outs that name the list, the database or the data (batch 9's shapes, generalised
+    // across the seven languages).
+    ("remove our", Cue::Unsubscribe, 2, false, false),
+    ("delete our", Cue::Unsubscribe, 2, false, false),
+    ("from your database", Cue::Unsubscribe, 2, false, false),
+    ("from your mailing list", Cue::Unsubscribe, 2, false, false),
+    ("from your list", Cue::Unsubscribe, 2, false, false),
+    ("off this list", Cue::Unsubscribe, 2, false, false),
+    ("off the list", Cue::Unsubscribe, 2, false, false),
+    ("arrêtez de me", Cue::Unsubscribe, 2, false, false),
+    ("arrêtez de nous", Cue::Unsubscribe, 2, false, false),
+    ("cessez de me", Cue::Unsubscribe, 2, false, false),
+    ("cessez de nous", Cue::Unsubscribe, 2, false, false),
+    ("retirez-nous", Cue::Unsubscribe, 2, false, false),
+    ("supprimez-moi", Cue::Unsubscribe, 2, false, false),
+    ("supprimez mon", Cue::Unsubscribe, 2, false, false),
+    ("supprimez nos", Cue::Unsubscribe, 2, false, false),
+    ("de votre liste", Cue::Unsubscribe, 2, false, false),
+    ("de vos listes", Cue::Unsubscribe, 2, false, false),
+    ("de votre fichier", Cue::Unsubscribe, 2, false, false),
+    ("cancellateci", Cue::Unsubscribe, 2, false, false),
+    ("cancellatemi", Cue::Unsubscribe, 2, false, false),
+    ("rimuoveteci", Cue::Unsubscribe, 2, false, false),
+    ("rimuovetemi", Cue::Unsubscribe, 2, false, false),
+    ("non contattateci", Cue::Unsubscribe, 2, false, false),
+    ("non scriveteci", Cue::Unsubscribe, 2, false, false),
+    ("dalla vostra lista", Cue::Unsubscribe, 2, false, false),
+    ("dai vostri elenchi", Cue::Unsubscribe, 2, false, false),
+    ("unterlassen sie weitere", Cue::Unsubscribe, 2, false, false),
+    ("unterlassen sie künftig", Cue::Unsubscribe, 2, false, false),
+    ("weitere kontaktaufnahme", Cue::Unsubscribe, 2, false, false),
+    ("aus allen listen", Cue::Unsubscribe, 2, false, false),
+    ("aus ihrer liste", Cue::Unsubscribe, 2, false, false),
+    ("aus ihren listen", Cue::Unsubscribe, 2, false, false),
+    ("aus ihrer datenbank", Cue::Unsubscribe, 2, false, false),
+    ("löschen sie meine", Cue::Unsubscribe, 2, false, false),
+    ("löschen sie unsere", Cue::Unsubscribe, 2, false, false),
+    ("kontaktieren sie mich nicht", Cue::Unsubscribe, 2, false, false),
+    ("kontaktieren sie uns nicht", Cue::Unsubscribe, 2, false, false),
+    ("me tire da", Cue::Unsubscribe, 2, false, false),
+    ("me tirem da", Cue::Unsubscribe, 2, false, false),
+    ("tire meu", Cue::Unsubscribe, 2, false, false),
+    ("tirem meu", Cue::Unsubscribe, 2, false, false),
+    ("remova meu", Cue::Unsubscribe, 2, false, false),
+    ("removam meu", Cue::Unsubscribe, 2, false, false),
+    ("da sua lista", Cue::Unsubscribe, 2, false, false),
+    ("da lista de", Cue::Unsubscribe, 1, false, false),
+    ("sáquenme de", Cue::Unsubscribe, 2, false, false),
+    ("quítenme de", Cue::Unsubscribe, 2, false, false),
+    ("de su lista", Cue::Unsubscribe, 2, false, false),
+    ("de su base de datos", Cue::Unsubscribe, 2, false, false),
+    ("eliminen mi", Cue::Unsubscribe, 2, false, false),
+    ("borren mi", Cue::Unsubscribe, 2, false, false),
+    ("uit uw bestand", Cue::Unsubscribe, 2, false, false),
+    ("van uw lijst", Cue::Unsubscribe, 2, false, false),
+    // A call asked for in more verbs.
+    ("mich anrufen", Cue::Meeting, 2, true, false),
+    ("uns anrufen", Cue::Meeting, 2, true, false),
+    ("on peut en discuter", Cue::Meeting, 2, true, false),
+    ("en discuter", Cue::Meeting, 1, true, false),
+    ("call me this week", Cue::Meeting, 2, true, false),
+    ("anrufen", Cue::Meeting, 2, true, false),
+    ("je suis intéressé", Cue::Interest, 2, true, false),
+    ("nous sommes intéressés", Cue::Interest, 2, true, false),
+    ("mehr zu erfahren", Cue::Interest, 2, true, false),
 ];
 
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
@@ -1768,13 +1833,13 @@ fn names_a_time(text: &str) -> bool {
     RE.get_or_init(|| {
         regex::Regex::new(
             r"(?x)\b(?:
-                monday|tuesday|tues|wednesday|thursday|thurs|friday|tomorrow|next\s+week
-              | montag|dienstag|mittwoch|donnerstag|freitag|nächste\s+woche
-              | lundi|mardi|mercredi|jeudi|vendredi|demain|semaine\s+prochaine
-              | lunes|martes|miércoles|jueves|viernes|mañana|próxima\s+semana
-              | maandag|dinsdag|woensdag|donderdag|vrijdag|volgende\s+week
-              | terça|quarta-feira|quinta-feira|sexta-feira|amanhã
-              | lunedì|martedì|mercoledì|giovedì|venerdì|domani|prossima\s+settimana
+                monday|tuesday|tues|wednesday|thursday|thurs|friday|tomorrow|next\s+week|this\s+week
+              | montag|dienstag|mittwoch|donnerstag|freitag|nächste\s+woche|diese\s+woche
+              | lundi|mardi|mercredi|jeudi|vendredi|demain|semaine\s+prochaine|cette\s+semaine
+              | lunes|martes|miércoles|jueves|viernes|mañana|próxima\s+semana|esta\s+semana
+              | maandag|dinsdag|woensdag|donderdag|vrijdag|volgende\s+week|deze\s+week
+              | terça|quarta-feira|quinta-feira|sexta-feira|amanhã|nesta\s+semana
+              | lunedì|martedì|mercoledì|giovedì|venerdì|domani|prossima\s+settimana|questa\s+settimana
               | \d{1,2}(?::\d{2})?\s?(?:am|pm|uhr|h)
               | \d{1,2}:\d{2}
             )\b",

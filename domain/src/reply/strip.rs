@@ -19,9 +19,21 @@ pub fn visible_text(body: &str) -> String {
         if line.starts_with('>') {
             continue;
         }
-        if is_quote_header(line, &lines[i + 1..])
-            || is_signature_start(raw, line, &lines[i + 1..], kept_lines)
-        {
+        if is_quote_header(line, &lines[i + 1..]) {
+            if kept_lines == 0 {
+                // Nothing above the quote: the author wrote below it.
+                return bottom_posted(&lines[i + 1..]);
+            }
+            break;
+        }
+        if is_signature_start(raw, line, &lines[i + 1..], kept_lines) {
+            break;
+        }
+        // A client that flattened the quote into the answer's line: "Sounds great. On Mon,
+        // Jul 6, 2026 at 9:02 AM Nate wrote: Hey there …".
+        if let Some(cut) = inline_attribution(line) {
+            out.push_str(line[..cut].trim_end());
+            out.push('\n');
             break;
         }
         if !line.is_empty() {
@@ -31,6 +43,42 @@ pub fn visible_text(body: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What follows a `>`-quoted message when the author answered below it; nothing when the quote
+/// is not `>`-marked (the answer cannot be told from the quoted text then).
+fn bottom_posted(rest: &[&str]) -> String {
+    let Some(last_quoted) = rest.iter().rposition(|l| l.trim_start().starts_with('>')) else {
+        return String::new();
+    };
+    let below = rest[last_quoted + 1..].join("\n");
+    if below.trim().is_empty() {
+        return String::new();
+    }
+    visible_text(&below)
+}
+
+/// Where an attribution ("On Mon, 6 Jul 2026 at 9:02 AM Nate wrote:") starts inside a line, if
+/// one does: a capitalised opener of [`ATTRIBUTION_STARTS`] at a word start, a date's digit
+/// after it, and a [`WROTE`] ending within 250 bytes.
+fn inline_attribution(line: &str) -> Option<usize> {
+    const OPENERS: &[&str] = &["On ", "Am ", "Le ", "El ", "Op ", "Em ", "Il ", "Den "];
+    let lower = line.to_lowercase();
+    if lower.len() != line.len() {
+        // Lower-casing changed byte offsets; offsets below index `line`.
+        return None;
+    }
+    let wrote_at = WROTE.iter().filter_map(|w| lower.find(w)).min()?;
+    OPENERS
+        .iter()
+        .filter_map(|o| {
+            line[..wrote_at].match_indices(o).map(|(i, _)| i).find(|&i| {
+                (i == 0 || line.as_bytes()[i - 1] == b' ')
+                    && wrote_at - i <= 250
+                    && line[i..wrote_at].bytes().any(|b| b.is_ascii_digit())
+            })
+        })
+        .min()
 }
 
 fn looks_like_html(body: &str) -> bool {
@@ -380,6 +428,23 @@ mod tests {
     fn gmail_attribution_and_quoted_lines_are_dropped() {
         let body = "Yes, Thursday works.\n\nOn Mon, 3 Mar 2026 at 09:12, Dani Apgar <dani@agency.com> wrote:\n> Worth a chat?\n> Unsubscribe here";
         assert_eq!(visible_text(body).trim(), "Yes, Thursday works.");
+    }
+
+    #[test]
+    fn an_attribution_flattened_into_the_answers_line_ends_the_answer() {
+        let body = "let's do it, call me this week. On Mon, Jul 6, 2026 at 9:02 AM Nate wrote: Hey there. Reply \"unsubscribe\" to opt out.";
+        assert_eq!(visible_text(body).trim(), "let's do it, call me this week.");
+        // Without a date it is a sentence, not an attribution.
+        let body = "On balance we said no. On the call Sam wrote: fine";
+        assert_eq!(visible_text(body).trim(), body);
+    }
+
+    #[test]
+    fn an_answer_written_below_the_quote_is_read() {
+        let body = "On Mon, Jul 20, 2026 at 9:02 AM Nate <nate@printshop.example> wrote:\n> Can I send over pricing?\n> Don't want these? Reply \"unsubscribe\".\n\nplease remove me from your list\n\n-- \nKim";
+        assert_eq!(visible_text(body).trim(), "please remove me from your list");
+        // A quote with nothing below it leaves nothing.
+        assert_eq!(visible_text("On Mon, 3 Mar 2026, Dani <d@x.com> wrote:\n> Worth a chat?").trim(), "");
     }
 
     #[test]
