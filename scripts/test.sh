@@ -21,7 +21,9 @@ export LEPTOS_OUTPUT_NAME=agency-os LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG
 
 say "unit, property and integration tests"
 # Only these packages: selecting the front end as well would unify its hydrate feature into app.
-cargo test -p domain -p engine -p server
+# The app's own tests (components rendered as the server sends them) need its ssr feature, which
+# the server turns on anyway, so naming it builds nothing twice.
+cargo test -p domain -p engine -p server -p app --features app/ssr
 
 say "building the front end (WASM + CSS) for the browser tests"
 # The server binary was just built by cargo test (the CLI tests run it), with the same

@@ -2,7 +2,7 @@
 //! new pages need no class strings of their own:
 //!
 //! - [`Card`] (with [`CardHeader`]): the white surface content is grouped on;
-//! - [`Table`]: a data table in a card;
+//! - [`Table`]: a data table in a card; [`InnerTable`] for a small one inside a card;
 //! - [`Badge`] with a [`Tone`] ([`class_badge`], [`tier_badge`]);
 //! - [`Alert`] with an [`AlertKind`], [`FormError`] for the last submission's error, and
 //!   [`Outcome`] for an action's result beside its button;
@@ -40,7 +40,7 @@ pub use keys::{focus, on_control, typing, Kbd, KeyLegend, KeyList};
 pub use modal::Modal;
 pub use stat::Stat;
 pub use state::{loaded, loaded_or_empty, pending_or_error, Empty, EmptyLine, ErrorBox, Loading};
-pub use table::Table;
+pub use table::{InnerTable, Table};
 pub use tabs::{Tab, TabCount, Tabs};
 
 use leptos::prelude::*;

@@ -32,3 +32,30 @@ pub fn Table(
         </div>
     }
 }
+
+/// A small table inside a card or panel that already has its surface (an invoice list, a
+/// delivery log): no card of its own, a light header, cells padded `py-1.5 pr-4`. `head` as for
+/// [`Table`]; `attr:` attributes land on the scrolling wrapper.
+#[component]
+pub fn InnerTable(
+    head: Vec<(&'static str, &'static str)>,
+    #[prop(optional, into)] class: String,
+    /// what the table holds, for screen readers
+    #[prop(optional)]
+    caption: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=format!("overflow-x-auto {class}")>
+            <table class="min-w-full text-left text-sm">
+                {caption.map(|c| view! { <caption class="sr-only">{c}</caption> })}
+                <thead class="text-xs uppercase text-slate-500">
+                    <tr>
+                        {head.into_iter().map(|(label, extra)| view! { <th scope="col" class=format!("py-1.5 pr-4 font-medium {extra}")>{label}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">{children()}</tbody>
+            </table>
+        </div>
+    }
+}

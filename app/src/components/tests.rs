@@ -81,6 +81,18 @@ fn a_table_has_its_headings_as_column_headers_and_the_rows_in_its_body() {
 }
 
 #[test]
+fn an_inner_table_has_no_card_of_its_own_and_its_attributes_reach_the_wrapper() {
+    let out = html(|| {
+        view! { <InnerTable head=vec![("Invoice", ""), ("Amount", "text-right")] caption="Invoices" attr:data-testid="invoices"><tr><td>"INV-1"</td></tr></InnerTable> }.into_any()
+    });
+    assert!(out.starts_with(r#"<div class="overflow-x-auto "#) && out.contains(r#"data-testid="invoices""#), "{out}");
+    assert!(!out.contains("shadow-sm"), "{out}");
+    assert!(out.contains(r#"<caption class="sr-only">Invoices</caption>"#), "{out}");
+    assert!(out.contains(r#"<th scope="col" class="py-1.5 pr-4 font-medium text-right">Amount</th>"#), "{out}");
+    assert!(out.contains("<tr><td>INV-1</td></tr></tbody>"), "{out}");
+}
+
+#[test]
 fn the_current_tab_is_marked_for_screen_readers() {
     let out = html(|| {
         view! {

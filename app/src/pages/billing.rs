@@ -187,20 +187,17 @@ fn Invoices(o: BillingOverview) -> impl IntoView {
                     view! { <p class="text-sm text-slate-500">"No invoices yet."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="w-full text-left text-sm">
-                            <thead class="text-xs uppercase text-slate-500"><tr><th class="py-1">"Invoice"</th><th>"Date"</th><th>"Amount"</th><th>"Status"</th><th><span class="sr-only">"Link"</span></th></tr></thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {o.invoices.iter().map(|i| view! {
-                                    <tr data-testid="invoice-row">
-                                        <td class="py-1.5">{i.number.clone()}</td>
-                                        <td>{i.created.format("%-d %b %Y").to_string()}</td>
-                                        <td class="tabular-nums">{i.amount.clone()}</td>
-                                        <td>{i.status.clone()}</td>
-                                        <td>{i.url.clone().map(|u| view! { <a class="text-indigo-700 hover:underline" href=u rel="noopener noreferrer" target="_blank">"View"</a> })}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        <InnerTable caption="Invoices" head=vec![("Invoice", ""), ("Date", ""), ("Amount", ""), ("Status", ""), ("", "")]>
+                            {o.invoices.iter().map(|i| view! {
+                                <tr data-testid="invoice-row">
+                                    <td class="py-1.5 pr-4">{i.number.clone()}</td>
+                                    <td class="py-1.5 pr-4">{i.created.format("%-d %b %Y").to_string()}</td>
+                                    <td class="py-1.5 pr-4 tabular-nums">{i.amount.clone()}</td>
+                                    <td class="py-1.5 pr-4">{i.status.clone()}</td>
+                                    <td class="py-1.5 pr-4">{i.url.clone().map(|u| view! { <a class="text-indigo-700 hover:underline" href=u rel="noopener noreferrer" target="_blank" aria-label="View invoice">"View"</a> })}</td>
+                                </tr>
+                            }).collect_view()}
+                        </InnerTable>
                     }.into_any()
                 }}
         </Card>

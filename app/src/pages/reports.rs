@@ -210,15 +210,13 @@ fn ReportBody(report: Report) -> impl IntoView {
                         <dt class="text-slate-500">"Credits left"</dt><dd class="tabular-nums">{costs.credits_remaining}</dd>
                     </dl>
                     <p class="mt-2 text-xs text-slate-500">"The cost ledger records each call's campaign, not its channel or mailbox: only the campaign filter narrows costs."</p>
-                    <table class="mt-3 min-w-full text-sm" data-testid="cost-table">
-                        <thead class="text-left text-xs uppercase text-slate-500"><tr><th class="py-1">"Provider"</th><th class="py-1">"Kind"</th><th class="py-1 text-right">"Calls"</th><th class="py-1 text-right">"Spend"</th></tr></thead>
-                        <tbody>
-                            {costs.by_provider.iter().map(|p| view! {
-                                <tr class="border-t border-slate-100"><td class="py-1">{p.provider.clone()}</td><td class="py-1">{p.kind.label()}</td>
-                                <td class="py-1 text-right tabular-nums">{p.calls}</td><td class="py-1 text-right tabular-nums">{r::aud(p.cost)}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <InnerTable class="mt-3" caption="Spend by provider" attr:data-testid="cost-table"
+                        head=vec![("Provider", ""), ("Kind", ""), ("Calls", "text-right"), ("Spend", "text-right")]>
+                        {costs.by_provider.iter().map(|p| view! {
+                            <tr><td class="py-1.5 pr-4">{p.provider.clone()}</td><td class="py-1.5 pr-4">{p.kind.label()}</td>
+                            <td class="py-1.5 pr-4 text-right tabular-nums">{p.calls}</td><td class="py-1.5 pr-4 text-right tabular-nums">{r::aud(p.cost)}</td></tr>
+                        }).collect_view()}
+                    </InnerTable>
                 </div>
             </div>
         </Section>
@@ -317,13 +315,11 @@ fn VariantTable(rows: Vec<r::VariantRow>) -> impl IntoView {
             {rows.into_iter().map(|v| view! {
                 <Card tag=CardTag::Div class="p-4" attr:data-testid="variant-row">
                     <div class="text-sm font-medium">{format!("{} · step {}", v.campaign, v.step + 1)}</div>
-                    <table class="mt-2 text-sm">
-                        <thead class="text-left text-xs uppercase text-slate-500"><tr><th class="pr-4">"Variant"</th><th class="pr-4 text-right">"Leads"</th><th class="pr-4 text-right">"Replied"</th><th class="text-right">"Reply rate"</th></tr></thead>
-                        <tbody>
-                            <tr><th scope="row" class="pr-4 text-left font-normal">"A"</th><td class="pr-4 text-right tabular-nums">{v.a.contacted}</td><td class="pr-4 text-right tabular-nums">{v.a.replied}</td><td class="text-right tabular-nums">{rate(v.a.replied, v.a.contacted)}</td></tr>
-                            <tr><th scope="row" class="pr-4 text-left font-normal">"B"</th><td class="pr-4 text-right tabular-nums">{v.b.contacted}</td><td class="pr-4 text-right tabular-nums">{v.b.replied}</td><td class="text-right tabular-nums">{rate(v.b.replied, v.b.contacted)}</td></tr>
-                        </tbody>
-                    </table>
+                    <InnerTable class="mt-2" caption="Subject A against subject B"
+                        head=vec![("Variant", ""), ("Leads", "text-right"), ("Replied", "text-right"), ("Reply rate", "text-right")]>
+                        <tr><th scope="row" class="py-1.5 pr-4 text-left font-normal">"A"</th><td class="py-1.5 pr-4 text-right tabular-nums">{v.a.contacted}</td><td class="py-1.5 pr-4 text-right tabular-nums">{v.a.replied}</td><td class="py-1.5 pr-4 text-right tabular-nums">{rate(v.a.replied, v.a.contacted)}</td></tr>
+                        <tr><th scope="row" class="py-1.5 pr-4 text-left font-normal">"B"</th><td class="py-1.5 pr-4 text-right tabular-nums">{v.b.contacted}</td><td class="py-1.5 pr-4 text-right tabular-nums">{v.b.replied}</td><td class="py-1.5 pr-4 text-right tabular-nums">{rate(v.b.replied, v.b.contacted)}</td></tr>
+                    </InnerTable>
                     <p class="mt-2 text-sm text-slate-700" data-testid="variant-note">{v.comparison.note}</p>
                 </Card>
             }).collect_view()}

@@ -73,21 +73,17 @@ pub fn SuppressionPage() -> impl IntoView {
                                 view! { <p class="px-5 py-6 text-sm text-slate-500">"Nothing here."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="overflow-x-auto">
-                                    <table class="min-w-full text-left text-sm" data-testid="suppression-table">
-                                        <thead class="text-xs uppercase text-slate-500">
-                                            <tr><th class="px-5 py-2">"Value"</th><th class="px-2 py-2">"Kind"</th><th class="px-2 py-2">"Why"</th><th class="px-2 py-2">"Added"</th><th class="px-5 py-2"></th></tr>
-                                        </thead>
-                                        <tbody class="divide-y divide-slate-100">
+                                    <InnerTable class="px-5" caption="Suppressed addresses and domains" attr:data-testid="suppression-table"
+                                        head=vec![("Value", ""), ("Kind", ""), ("Why", ""), ("Added", ""), ("", "")]>
                                             {p.entries.into_iter().map(|e| {
                                                 let value = e.value.clone();
                                                 view! {
                                                     <tr data-testid="suppression-row">
-                                                        <td class="px-5 py-2 font-mono text-xs">{e.value.clone()}</td>
-                                                        <td class="px-2 py-2">{humanise(e.kind.as_str())}</td>
-                                                        <td class="px-2 py-2">{humanise(&e.reason)} {e.note.clone().map(|n| view! { <span class="block text-xs text-slate-500">{n}</span> })}</td>
-                                                        <td class="px-2 py-2 text-xs text-slate-500">{when(e.created_at)}</td>
-                                                        <td class="px-5 py-2 text-right">
+                                                        <td class="py-2 pr-4 font-mono text-xs">{e.value.clone()}</td>
+                                                        <td class="py-2 pr-4">{humanise(e.kind.as_str())}</td>
+                                                        <td class="py-2 pr-4">{humanise(&e.reason)} {e.note.clone().map(|n| view! { <span class="block text-xs text-slate-500">{n}</span> })}</td>
+                                                        <td class="py-2 pr-4 text-xs text-slate-500">{when(e.created_at)}</td>
+                                                        <td class="py-2 text-right">
                                                             {e.removable.then(|| view! {
                                                                 <ActionForm action=remove>
                                                                     <input type="hidden" name="workspace" value=move || ws.id.get()/>
@@ -99,9 +95,7 @@ pub fn SuppressionPage() -> impl IntoView {
                                                     </tr>
                                                 }
                                             }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                    </div>
+                                    </InnerTable>
                                 }.into_any()
                             }}
                             <div class="flex justify-between px-5 py-3 text-sm">

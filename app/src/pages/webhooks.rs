@@ -212,12 +212,8 @@ fn EndpointCard(
                     })}
                 </div>
                 {(!item.recent.is_empty()).then(|| view! {
-                    <div class="overflow-x-auto">
-                        <table class="min-w-full text-left text-xs" data-testid="webhook-deliveries">
-                            <thead class="text-slate-500">
-                                <tr><th class="py-1 pr-3 font-medium">"When"</th><th class="py-1 pr-3 font-medium">"Event"</th><th class="py-1 pr-3 font-medium">"webhook-id"</th><th class="py-1 pr-3 font-medium">"Status"</th><th class="py-1 pr-3 font-medium">"Attempts"</th></tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
+                    <InnerTable caption="Last deliveries" attr:data-testid="webhook-deliveries"
+                        head=vec![("When", ""), ("Event", ""), ("webhook-id", "normal-case"), ("Status", ""), ("Attempts", "")]>
                                 {item.recent.iter().map(|d| {
                                     let state_class = match d.state {
                                         DeliveryState::Delivered => "text-emerald-700",
@@ -231,17 +227,15 @@ fn EndpointCard(
                                     };
                                     view! {
                                         <tr data-testid="webhook-delivery">
-                                            <td class="py-1 pr-3 whitespace-nowrap">{when(d.created_at)}</td>
-                                            <td class="py-1 pr-3 font-mono">{d.event_type.clone()}</td>
-                                            <td class="py-1 pr-3 font-mono">{d.event_id.clone()}</td>
-                                            <td class=format!("py-1 pr-3 {state_class}")>{detail}</td>
-                                            <td class="py-1 pr-3">{d.attempts}</td>
+                                            <td class="py-1.5 pr-4 whitespace-nowrap">{when(d.created_at)}</td>
+                                            <td class="py-1.5 pr-4 font-mono">{d.event_type.clone()}</td>
+                                            <td class="py-1.5 pr-4 font-mono">{d.event_id.clone()}</td>
+                                            <td class=format!("py-1.5 pr-4 {state_class}")>{detail}</td>
+                                            <td class="py-1.5 pr-4">{d.attempts}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    </InnerTable>
                 })}
             </div>
         </Card>
