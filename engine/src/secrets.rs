@@ -146,6 +146,11 @@ impl Keyring {
             .map_err(|_| SecretError::Undecryptable)
     }
 
+    /// Whether a key with this id (the current or a previous one) is configured.
+    pub fn knows(&self, id: &str) -> bool {
+        std::iter::once(&self.0.current).chain(&self.0.previous).any(|k| k.id() == id)
+    }
+
     /// Whether a sealed value was written by an older key and should be re-sealed.
     pub fn is_stale(&self, sealed: &str) -> bool {
         sealed.split('.').nth(1) != Some(self.current_id())

@@ -243,7 +243,23 @@ async fn ready(State(engine): State<Engine>) -> impl IntoResponse {
     let redis = engine.redis.ping().await.is_ok();
     let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (status, Json(json!({ "status": word(db && redis), "database": word(db), "redis": word(redis) })))
+    // Stored secrets sealed with a master key this process was not given (an old key dropped
+    // from AGENCY_OS_PREVIOUS_SECRET_KEYS before `agency-os rotate-secrets` re-sealed them):
+    // the integrations, mailboxes and webhooks using them cannot work. Counted, never named —
+    // a key id is not for an unauthenticated caller.
+    let unreadable: Option<i64> = match db {
+        true => engine::store::reports::sealed_by_key(engine.owner_pool())
+            .await
+            .ok()
+            .map(|rows| rows.iter().filter(|(id, _)| !engine.settings.secrets.knows(id)).map(|(_, n)| n).sum()),
+        false => None,
+    };
+    let secrets = match unreadable {
+        Some(0) => json!("ok"),
+        Some(n) => json!({ "status": "missing", "unreadable": n, "fix": "configure the master key they were sealed with (AGENCY_OS_PREVIOUS_SECRET_KEYS), then run agency-os rotate-secrets" }),
+        None => json!("unknown"),
+    };
+    (status, Json(json!({ "status": word(db && redis), "database": word(db), "redis": word(redis), "secrets": secrets })))
 }
 
 #[cfg(test)]

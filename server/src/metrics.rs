@@ -93,12 +93,57 @@ pub async fn scrape(State(s): State<MetricsState>, req: Request) -> Response {
     if !presented.is_some_and(|p| token.matches(p)) {
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
     }
-    match engine::store::reports::outbox_depth(s.engine.owner_pool()).await {
+    installation_gauges(&s.engine).await;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.handle.render()).into_response()
+}
+
+/// Gauges read from the database at each scrape, so they hold for the whole installation
+/// (every process's dispatch workers and job workers), not only this process: the outbox by
+/// state, what is due and how old, the job queue, billed provider calls and spend, and the
+/// mailboxes' poll health. A read that fails leaves its gauges as they were and is logged.
+async fn installation_gauges(engine: &engine::Engine) {
+    use engine::store::reports as r;
+    let pool = engine.owner_pool();
+    match r::outbox_depth(pool).await {
         Ok((due, oldest)) => {
             metrics::gauge!("outbox_due_messages").set(due as f64);
             metrics::gauge!("outbox_oldest_due_age_seconds").set(oldest);
         }
         Err(e) => tracing::warn!(error = ?e, "reading the outbox depth for /metrics"),
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.handle.render()).into_response()
+    match r::outbox_by_state(pool).await {
+        Ok(rows) => {
+            for (state, channel, n) in rows {
+                metrics::gauge!("outbox_messages", "state" => state, "channel" => channel).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading the outbox by state for /metrics"),
+    }
+    match r::jobs_by_status(pool).await {
+        Ok(rows) => {
+            for (job, status, n) in rows {
+                // "agency_os::EnrichBatch" → "EnrichBatch"
+                let job = job.rsplit("::").next().unwrap_or(&job).to_string();
+                metrics::gauge!("jobs", "job" => job, "status" => status.to_ascii_lowercase()).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading the job queue for /metrics"),
+    }
+    match r::spend_by_provider(pool).await {
+        Ok(rows) => {
+            for (provider, calls, aud) in rows {
+                metrics::gauge!("provider_billed_calls", "provider" => provider.clone()).set(calls as f64);
+                metrics::gauge!("provider_spend_aud", "provider" => provider).set(aud);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading the cost ledger for /metrics"),
+    }
+    match r::mailbox_poll_health(pool).await {
+        Ok(rows) => {
+            for (state, n) in rows {
+                metrics::gauge!("mailboxes_by_poll_state", "state" => state).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading mailbox polls for /metrics"),
+    }
 }

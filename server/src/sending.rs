@@ -2,8 +2,7 @@
 //! (and, when asked, draft what is due). `serve` runs it beside the web app without drafting:
 //! there the drafting sweep and the bounce poll are scheduled jobs (`engine::jobs::Schedules`);
 //! `agency-os dispatch` runs only the dispatch part, so sending can scale out to worker
-//! processes of its own. [`spawn_bounce_poller`] is the same poll as a loop of its own, for an
-//! embedding without the job worker.
+//! processes of its own. No schedule lives here: every one is registered in the job worker.
 //!
 //! Exactly once does not depend on anything here (see `engine::dispatch`): this module only
 //! decides when rounds run, gives each task a worker id no other task anywhere shares, and stops
@@ -14,7 +13,6 @@ use engine::dispatch::external::{ByKind, ExternalTransport};
 use engine::dispatch::{DispatchSettings, Dispatcher, MailTransport, RoundReport, UnsubscribeLink};
 use engine::email::transport::SmtpTransport;
 use engine::email::unsubscribe;
-use engine::flows::bounces::PollSettings;
 use engine::Engine;
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,53 +122,6 @@ pub fn transport(engine: &Engine) -> Arc<dyn MailTransport> {
 pub fn spawn_in_serve(engine: Engine, options: LoopOptions, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<RoundReport> {
     let transport = transport(&engine);
     tokio::spawn(run(engine, transport, options, shutdown))
-}
-
-/// Reads every mailbox's INBOX for bounces and complaints now, then every `interval`, until
-/// `shutdown` turns true; `None` when `interval` is zero (turned off). A poll that is under way
-/// when the stop comes is finished: its position is saved only after what it read is recorded,
-/// so stopping at any other point loses nothing either.
-pub fn spawn_bounce_poller(engine: Engine, interval: Duration, shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
-    spawn_bounce_poller_with(engine, interval, PollSettings::default(), shutdown)
-}
-
-/// [`spawn_bounce_poller`] with the installation's settings. Each round polls the due
-/// mailboxes concurrently (`settings.concurrency`, a few per workspace), each within its own
-/// session deadline, and skips the ones backing off after failures: a slow or hostile server
-/// delays only its own mailbox, and a round lasts at most about one deadline per
-/// `concurrency` mailboxes.
-pub fn spawn_bounce_poller_with(engine: Engine, interval: Duration, settings: PollSettings, mut shutdown: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
-    if interval.is_zero() {
-        tracing::info!("reading bounces is off (AGENCY_OS_BOUNCE_POLL_SECS=0)");
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            let mut backlog = false;
-            match engine::flows::bounces::poll_all_with(&engine, settings).await {
-                Ok(reports) => {
-                    let (bounces, complaints) = reports.iter().fold((0, 0), |(b, c), r| (b + r.bounces, c + r.complaints));
-                    let failed = reports.iter().filter(|r| r.error.is_some()).count();
-                    if bounces + complaints > 0 || failed > 0 {
-                        tracing::info!(mailboxes = reports.len(), bounces, complaints, failed, "read the mailboxes for bounces and complaints");
-                    }
-                    // A mailbox with more than one poll's worth waiting is read on at once.
-                    backlog = reports.iter().any(|r| r.more && r.error.is_none());
-                }
-                Err(e) => tracing::error!(error = %e, "reading the mailboxes for bounces failed"),
-            }
-            if backlog {
-                continue;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }))
 }
 
 fn add(total: &mut RoundReport, r: &RoundReport) {

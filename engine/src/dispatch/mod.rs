@@ -117,6 +117,26 @@ enum Outcome {
     Lost,
 }
 
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Shadow => "shadow",
+            Outcome::Postponed => "postponed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed => "failed",
+            Outcome::Lost => "lost",
+        }
+    }
+}
+
+/// Counts a message the just-in-time checks held back or stopped, by the first check that
+/// failed (a fixed set of names, so the label stays small).
+fn count_refusal(checks: &[CheckRecord], outcome: &'static str) {
+    let reason = checks.iter().find(|c| !c.ok).map(|c| c.check.clone()).unwrap_or_else(|| "other".into());
+    metrics::counter!("messages_refused_total", "reason" => reason, "outcome" => outcome).increment(1);
+}
+
 impl Dispatcher {
     /// Claims due rows and processes them. Returns what happened; an empty report means
     /// nothing was due.
@@ -152,9 +172,11 @@ impl Dispatcher {
         let (verdict, mut checks) = checks::evaluate(&ctx, &row.content_hash, now);
         let shadow = match verdict {
             Verdict::Postpone { until, reason } => {
+                count_refusal(&checks, "postponed");
                 return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, until, &checks, &reason).await?, Outcome::Postponed);
             }
             Verdict::Cancel { reason } => {
+                count_refusal(&checks, "cancelled");
                 return self.settled(outbox::stop(pool, ws, row.id, &self.worker, "cancelled", &checks, &reason).await?, Outcome::Cancelled);
             }
             Verdict::Send { shadow } => shadow,
@@ -184,6 +206,7 @@ impl Dispatcher {
                 let whose = if scope == ws.0 { "the workspace" } else { "this campaign" };
                 let why = format!("ramp mode of {whose}: today's limit of {limit} sends is reached");
                 checks.push(CheckRecord { check: "ramp_daily_limit".into(), ok: false, detail: why.clone() });
+                count_refusal(&checks, "postponed");
                 return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, tomorrow, &checks, &why).await?, Outcome::Postponed);
             }
             ramp_slots.push(scope);
@@ -216,6 +239,7 @@ impl Dispatcher {
                 "every mailbox reached today's cap".to_string()
             };
             checks.push(CheckRecord { check: "mailbox_cap".into(), ok: false, detail: why.clone() });
+            count_refusal(&checks, "postponed");
             release_ramp(pool, ws, &ramp_slots, today).await?;
             return self.settled(outbox::postpone(pool, ws, row.id, &self.worker, tomorrow, &checks, &why).await?, Outcome::Postponed);
         };
@@ -276,7 +300,9 @@ impl Dispatcher {
     }
 
     fn settled(&self, written: bool, outcome: Outcome) -> Result<Outcome> {
-        Ok(if written { outcome } else { Outcome::Lost })
+        let outcome = if written { outcome } else { Outcome::Lost };
+        metrics::counter!("messages_total", "outcome" => outcome.label()).increment(1);
+        Ok(outcome)
     }
 
     /// Moves rows whose claim outlived the lease to `unknown` and settles each: a row that never

@@ -291,8 +291,12 @@ pub async fn poll_all_at(engine: &Engine, settings: PollSettings, now: DateTime<
     let mut out = Vec::new();
     while let Some(done) = polls.join_next().await {
         match done {
-            Ok((_, _, Ok(r))) => out.push(r),
+            Ok((_, _, Ok(r))) => {
+                metrics::counter!("imap_polls_total", "outcome" => if r.error.is_some() { "failed" } else { "ok" }).increment(1);
+                out.push(r)
+            }
             Ok((ws, mailbox, Err(e))) => {
+                metrics::counter!("imap_polls_total", "outcome" => "failed").increment(1);
                 tracing::error!(workspace = %ws, mailbox = %mailbox, error = %e, "polling the mailbox failed");
                 out.push(PollReport { workspace: ws.0, mailbox: mailbox.0, error: Some(e.public_message()), ..Default::default() });
             }

@@ -66,6 +66,23 @@ impl<P: ?Sized> Metered<P> {
         &self.breaker
     }
 
+    /// A call through the breaker, counted for the operator's `/metrics` by provider and
+    /// outcome (`ok`, `no_match`, `circuit_open`, `error`).
+    async fn guarded<T, Fut>(&self, provider: ProviderName, call: impl FnOnce() -> Fut) -> Result<T, ProviderError>
+    where
+        Fut: std::future::Future<Output = Result<T, ProviderError>>,
+    {
+        let result = self.breaker.call(call).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(ProviderError::NoMatch | ProviderError::NotFound) => "no_match",
+            Err(ProviderError::CircuitOpen) => "circuit_open",
+            Err(_) => "error",
+        };
+        metrics::counter!("provider_calls_total", "provider" => provider.as_str(), "outcome" => outcome).increment(1);
+        result
+    }
+
     async fn charge(&self, provider: ProviderName, op: Operation, units: f64, lead_ref: Option<String>) {
         let entry = LedgerEntry {
             provider: provider.as_str().to_string(),
@@ -92,7 +109,7 @@ impl<P: LeadSearch + ?Sized> LeadSearch for Metered<P> {
     }
 
     async fn search_people(&self, query: &PeopleSearchQuery) -> Result<SearchPage, ProviderError> {
-        let page = self.breaker.call(|| self.inner.search_people(query)).await?;
+        let page = self.guarded(self.provider(), || self.inner.search_people(query)).await?;
         let p = self.provider();
         self.charge(p, Operation::Search, self.units(p, Operation::Search), None)
             .await;
@@ -108,7 +125,7 @@ impl<P: Enrichment + ?Sized> Enrichment for Metered<P> {
 
     async fn enrich(&self, person: &PersonQuery) -> Result<EnrichedPerson, ProviderError> {
         let p = self.provider();
-        let result = self.breaker.call(|| self.inner.enrich(person)).await;
+        let result = self.guarded(self.provider(), || self.inner.enrich(person)).await;
         match &result {
             // Email finders and matchers bill for a revealed address, not for a profile.
             Ok(found) => {
@@ -134,7 +151,7 @@ impl<P: AsyncEnrichment + ?Sized> AsyncEnrichment for Metered<P> {
 
     async fn submit(&self, person: &PersonQuery) -> Result<Submission, ProviderError> {
         let p = self.provider();
-        let submission = self.breaker.call(|| self.inner.submit(person)).await?;
+        let submission = self.guarded(self.provider(), || self.inner.submit(person)).await?;
         self.charge(
             p,
             Operation::AsyncSubmit,
@@ -147,7 +164,7 @@ impl<P: AsyncEnrichment + ?Sized> AsyncEnrichment for Metered<P> {
 
     async fn poll(&self, submission: &Submission) -> Result<AsyncOutcome, ProviderError> {
         let p = self.provider();
-        let outcome = self.breaker.call(|| self.inner.poll(submission)).await?;
+        let outcome = self.guarded(self.provider(), || self.inner.poll(submission)).await?;
         let default_units = self.units(p, Operation::AsyncResult);
         match &outcome {
             AsyncOutcome::Pending => {}
@@ -169,7 +186,7 @@ impl<P: EmailVerifier + ?Sized> EmailVerifier for Metered<P> {
 
     async fn verify(&self, email: &str) -> Result<Verification, ProviderError> {
         let p = self.provider();
-        let v = self.breaker.call(|| self.inner.verify(email)).await?;
+        let v = self.guarded(self.provider(), || self.inner.verify(email)).await?;
         // No lead_ref: the address itself is personal data and stays out of the ledger.
         self.charge(p, Operation::Verify, self.units(p, Operation::Verify), None)
             .await;
@@ -185,7 +202,7 @@ impl<P: SeoSignals + ?Sized> SeoSignals for Metered<P> {
 
     async fn domain_rank(&self, domain: &str) -> Result<DomainRank, ProviderError> {
         let p = self.provider();
-        let r = self.breaker.call(|| self.inner.domain_rank(domain)).await?;
+        let r = self.guarded(self.provider(), || self.inner.domain_rank(domain)).await?;
         self.charge(
             p,
             Operation::DomainRank,
@@ -198,7 +215,7 @@ impl<P: SeoSignals + ?Sized> SeoSignals for Metered<P> {
 
     async fn backlinks(&self, domain: &str) -> Result<BacklinkSummary, ProviderError> {
         let p = self.provider();
-        let r = self.breaker.call(|| self.inner.backlinks(domain)).await?;
+        let r = self.guarded(self.provider(), || self.inner.backlinks(domain)).await?;
         self.charge(
             p,
             Operation::Backlinks,
@@ -220,7 +237,7 @@ impl<P: sender::ExternalSender + ?Sized> sender::ExternalSender for Metered<P> {
 
     async fn send(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
         let p = self.provider();
-        let outcome = self.breaker.call(|| self.inner.send(email)).await?;
+        let outcome = self.guarded(self.provider(), || self.inner.send(email)).await?;
         if let sender::SendOutcome::Accepted { .. } = &outcome {
             // The key, not the address: the ledger holds no personal data.
             self.charge(p, Operation::Send, self.units(p, Operation::Send), Some(email.key.to_string()))
@@ -230,16 +247,16 @@ impl<P: sender::ExternalSender + ?Sized> sender::ExternalSender for Metered<P> {
     }
 
     async fn find(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
-        self.breaker.call(|| self.inner.find(email)).await
+        self.guarded(self.provider(), || self.inner.find(email)).await
     }
 
     async fn fetch_reply(&self, event: &sender::SenderEvent) -> Result<Option<sender::FetchedReply>, ProviderError> {
-        self.breaker.call(|| self.inner.fetch_reply(event)).await
+        self.guarded(self.provider(), || self.inner.fetch_reply(event)).await
     }
 
     async fn send_follow_up(&self, email: &sender::OutboundEmail) -> Result<sender::SendOutcome, ProviderError> {
         let p = self.provider();
-        let outcome = self.breaker.call(|| self.inner.send_follow_up(email)).await?;
+        let outcome = self.guarded(self.provider(), || self.inner.send_follow_up(email)).await?;
         if let sender::SendOutcome::Accepted { .. } = &outcome {
             self.charge(p, Operation::Send, self.units(p, Operation::Send), Some(email.key.to_string())).await;
         }
@@ -247,6 +264,6 @@ impl<P: sender::ExternalSender + ?Sized> sender::ExternalSender for Metered<P> {
     }
 
     async fn find_follow_up(&self, email: &sender::OutboundEmail) -> Result<Option<sender::FoundSend>, ProviderError> {
-        self.breaker.call(|| self.inner.find_follow_up(email)).await
+        self.guarded(self.provider(), || self.inner.find_follow_up(email)).await
     }
 }

@@ -567,6 +567,53 @@ pub async fn set_targets(
     Ok(())
 }
 
+/// For the operator's `/metrics`, across every workspace on purpose: the outbox's messages by
+/// state and channel (`outbox_by_state` index, one pass).
+pub async fn outbox_by_state(pool: &PgPool) -> Result<Vec<(String, String, i64)>> {
+    Ok(sqlx::query_as("select state, channel, count(*) from outbox group by state, channel order by 1, 2").fetch_all(pool).await?)
+}
+
+/// For `/metrics`: the job queue by job type and status (apalis's own table), and how many of
+/// each type have failed for good or are being retried after a failure.
+pub async fn jobs_by_status(pool: &PgPool) -> Result<Vec<(String, String, i64)>> {
+    Ok(sqlx::query_as("select job_type, status, count(*) from apalis.jobs group by job_type, status order by 1, 2").fetch_all(pool).await?)
+}
+
+/// For `/metrics`: provider calls billed, and their cost in AUD, by provider, over the ledger.
+pub async fn spend_by_provider(pool: &PgPool) -> Result<Vec<(String, i64, f64)>> {
+    Ok(sqlx::query_as("select provider, count(*), coalesce(sum(cost_aud), 0)::float8 from cost_ledger group by provider order by 1").fetch_all(pool).await?)
+}
+
+/// For `/metrics`: mailbox polls by outcome of the last poll (ok, failing, never polled).
+pub async fn mailbox_poll_health(pool: &PgPool) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "select case when last_error is not null then 'failing' when last_success_at is not null then 'ok' else 'never' end, count(*)
+         from mailbox_polls group by 1 order by 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// For `/ready`: how many stored secrets each master key id sealed, over every sealed column
+/// (provider keys and Clay tokens, mailbox passwords and DKIM keys, booking and outbound
+/// webhook secrets, Slack webhooks), so values no configured key can open are found.
+pub async fn sealed_by_key(pool: &PgPool) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "select key_id, count(*) from (
+             select split_part(ciphertext, '.', 2) as key_id from provider_keys
+             union all select split_part(callback_token, '.', 2) from provider_keys where callback_token is not null
+             union all select split_part(smtp_password, '.', 2) from mailboxes where smtp_password is not null
+             union all select split_part(dkim_key, '.', 2) from mailboxes where dkim_key is not null
+             union all select split_part(secret, '.', 2) from booking_webhook_secrets
+             union all select split_part(slack_webhook, '.', 2) from workspace_notifications where slack_webhook is not null
+             union all select split_part(secret, '.', 2) from webhook_endpoints
+             union all select split_part(previous_secret, '.', 2) from webhook_endpoints where previous_secret is not null
+         ) sealed group by key_id order by 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// For the operator's `/metrics`, across every workspace on purpose: messages due to send now
 /// and the age in seconds of the oldest of them (0 when none). Reads the `outbox_due` index.
 pub async fn outbox_depth(pool: &PgPool) -> Result<(i64, f64)> {

@@ -139,3 +139,74 @@ async fn metrics_are_prometheus_text_behind_a_bearer_token_and_counters_move(poo
     // a tenant's id in a path never becomes a label: routes are patterns
     assert!(!samples.iter().any(|(_, l, _)| l.get("route").is_some_and(|r| r.contains("-4"))));
 }
+
+/// The installation's gauges come from the database at each scrape (true across processes);
+/// a dispatch round in this process moves the message counters, labelled by outcome and by the
+/// check that held a message back.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn metrics_show_the_outbox_jobs_spend_and_dispatch_outcomes(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // A job of a type no worker here takes stays pending.
+    sqlx::query("insert into apalis.jobs (job, id, job_type) values ('{}'::jsonb, 'metrics-test-job', 'agency_os::MetricsProbe')").execute(&app.pool).await.unwrap();
+    // Three approved messages due now, and no mailbox to send them from.
+    let seeded = server::bench_dispatch::seed(&app.engine, 3, true, &[]).await.unwrap();
+    let ws = seeded.workspace.0;
+    sqlx::query("insert into cost_ledger (client_id, provider, operation, units, cost_aud) values ($1, 'apollo', 'people_match', 1, 0.0300), ($1, 'apollo', 'people_match', 1, 0.0300), ($1, 'hunter', 'email_finder', 1, 0.0500)")
+        .bind(ws)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let dispatcher = engine::dispatch::Dispatcher {
+        engine: app.engine.clone(),
+        transport: server::sending::transport(&app.engine),
+        unsubscribe: server::sending::unsubscribe_link(&app.engine),
+        settings: engine::dispatch::DispatchSettings::default(),
+        worker: "metrics-test".into(),
+    };
+    let round = dispatcher.round(chrono::Utc::now()).await.unwrap();
+    assert_eq!(round.claimed, 3, "{round:?}");
+
+    let (status, text) = scrape(&app, Some(METRICS_TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    let samples: Vec<_> = text.lines().filter_map(sample).collect();
+    let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+        samples.iter().find(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))).map(|(_, _, v)| *v)
+    };
+    // Every one of the three was held back (postponed: no mailbox), and counted with its reason.
+    let postponed = value("messages_total", &[("outcome", "postponed")]).unwrap_or(0.0) + value("messages_total", &[("outcome", "cancelled")]).unwrap_or(0.0);
+    assert!(postponed >= 3.0, "{text}");
+    assert!(samples.iter().any(|(n, l, _)| n == "messages_refused_total" && l.contains_key("reason")), "{text}");
+    // Installation gauges from the database.
+    let pending = value("outbox_messages", &[("state", "pending"), ("channel", "email")]).unwrap_or(0.0);
+    assert!(pending >= 3.0, "{text}");
+    assert_eq!(value("provider_billed_calls", &[("provider", "apollo")]), Some(2.0), "{text}");
+    assert_eq!(value("provider_spend_aud", &[("provider", "hunter")]), Some(0.05), "{text}");
+    assert_eq!(value("jobs", &[("job", "MetricsProbe"), ("status", "pending")]), Some(1.0), "{text}");
+    assert_eq!(value("messages_refused_total", &[("reason", "mailbox_cap"), ("outcome", "postponed")]).map(|v| v >= 3.0), Some(true), "{text}");
+    assert!(text.contains("# TYPE messages_total counter"), "{text}");
+}
+
+/// `/ready` says when stored secrets were sealed with a master key this process was not given,
+/// counting them without naming the key.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn ready_reports_stored_secrets_no_configured_key_can_open(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let b = app.browser();
+    let (_, body) = b.get("/ready").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["secrets"], "ok", "{body}");
+
+    let seeded = server::bench_dispatch::seed(&app.engine, 1, false, &[]).await.unwrap();
+    sqlx::query("insert into provider_keys (client_id, provider, ciphertext, last4, created_by) values ($1, 'apollo', 'aos1.k-retired.AAAA', '1234', $2)")
+        .bind(seeded.workspace.0)
+        .bind(seeded.user.0)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, body) = b.get("/ready").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["secrets"]["status"], "missing", "{body}");
+    assert_eq!(v["secrets"]["unreadable"], 1, "{body}");
+    assert!(!body.contains("k-retired"), "{body}");
+}

@@ -122,13 +122,19 @@ async fn poll_bounces_records_a_returned_message_once_and_names_a_mailbox_it_can
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
-async fn the_serve_loop_reads_the_mailboxes_until_it_is_stopped(pool: PgPool) {
+async fn the_job_worker_reads_the_mailboxes_on_its_schedule_until_it_is_stopped(pool: PgPool) {
     let (engine, _sink, _, ws, _, message_id) = one_bounce_waiting(&pool).await;
-    assert!(server::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::ZERO, tokio::sync::watch::channel(false).1).is_none(), "0 turns it off");
-
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let poller = server::sending::spawn_bounce_poller(engine.clone(), std::time::Duration::from_secs(1), stopped).expect("on");
-    // The first read happens at once; wait for it (bounded, so a broken loop fails the test).
+    // What `serve` registers for AGENCY_OS_BOUNCE_POLL_SECS=1 (0 turns the schedule off).
+    assert!(engine::jobs::every(0).is_none(), "0 turns it off");
+    let schedules = engine::jobs::Schedules { drafting: None, bounces: engine::jobs::every(1).map(|cron| (cron, Default::default())) };
+    let monitor = engine::jobs::monitor_with(engine::jobs::JobContext::configured(engine.clone()), schedules);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(monitor.run_with_signal(async move {
+        let _ = stopped.await;
+        Ok(())
+    }));
+    // The schedule ticks every second; wait for the first read (bounded, so a missing schedule
+    // fails the test).
     let mut bounced: Vec<String> = Vec::new();
     for _ in 0..200 {
         bounced = sqlx::query_scalar("select message_id from outbox where client_id = $1 and bounced_at is not null").bind(ws).fetch_all(&pool).await.unwrap();
@@ -138,8 +144,12 @@ async fn the_serve_loop_reads_the_mailboxes_until_it_is_stopped(pool: PgPool) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(bounced, [message_id]);
-    stop.send(true).unwrap();
-    poller.await.expect("the loop stops cleanly");
+    // Later ticks read the mailbox again and record nothing twice.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    stop.send(()).unwrap();
+    worker.await.expect("the worker stops").expect("cleanly");
     let polled: i64 = sqlx::query_scalar("select bounces_recorded from mailbox_polls where client_id = $1").bind(ws).fetch_one(&pool).await.unwrap();
     assert_eq!(polled, 1);
+    let suppressed: i64 = sqlx::query_scalar("select count(*) from suppressions where client_id = $1").bind(ws).fetch_one(&pool).await.unwrap();
+    assert_eq!(suppressed, 1);
 }
