@@ -85,7 +85,7 @@ fn an_inner_table_has_no_card_of_its_own_and_its_attributes_reach_the_wrapper() 
     let out = html(|| {
         view! { <InnerTable head=vec![("Invoice", ""), ("Amount", "text-right")] caption="Invoices" attr:data-testid="invoices"><tr><td>"INV-1"</td></tr></InnerTable> }.into_any()
     });
-    assert!(out.starts_with(r#"<div class="overflow-x-auto "#) && out.contains(r#"data-testid="invoices""#), "{out}");
+    assert!(out.starts_with("<div") && out.contains(r#"data-testid="invoices""#) && out.contains("overflow-x-auto"), "{out}");
     assert!(!out.contains("shadow-sm"), "{out}");
     assert!(out.contains(r#"<caption class="sr-only">Invoices</caption>"#), "{out}");
     assert!(out.contains(r#"<th scope="col" class="py-1.5 pr-4 font-medium text-right">Amount</th>"#), "{out}");
