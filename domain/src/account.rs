@@ -240,13 +240,17 @@ pub enum Action {
     ConfigureDrafting,
     /// Taking an entry off the suppression list: someone may be contacted again.
     LiftSuppression,
+    /// The workspace's daily and monthly budgets.
+    SetBudgets,
+    /// Acknowledging or resolving an alert.
+    HandleAlerts,
 }
 
 impl Action {
     pub fn min_role(self) -> Role {
         match self {
             Action::ViewWorkspace => Role::Viewer,
-            Action::EditCampaigns | Action::ApproveDrafts => Role::Member,
+            Action::EditCampaigns | Action::ApproveDrafts | Action::HandleAlerts => Role::Member,
             Action::ManageMembers
             | Action::ManageIntegrations
             | Action::GoLive
@@ -256,7 +260,8 @@ impl Action {
             | Action::ChooseAutopilot
             | Action::SetReportTargets
             | Action::ConfigureDrafting
-            | Action::LiftSuppression => Role::Admin,
+            | Action::LiftSuppression
+            | Action::SetBudgets => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

@@ -6,6 +6,7 @@
 //! preview with the same code the server runs.
 
 pub mod account;
+pub mod alerts;
 pub mod activity;
 pub mod api_keys;
 pub mod column_mapping;

@@ -439,6 +439,25 @@ async fn deliver_webhooks_job(_: DeliverWebhooks, ctx: Data<JobContext>) -> Resu
     Ok(started.len() as u64)
 }
 
+/// The alert evaluation's tick.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluateAlerts;
+
+/// Every minute: judge every workspace's alert conditions, open, raise and resolve alerts, and
+/// announce what is owed (`flows::alerts`). Several processes may run it: an alert is opened
+/// once per condition and each announcement is claimed by one of them.
+pub const EVALUATE_ALERTS_SCHEDULE: &str = "30 * * * * *";
+
+async fn evaluate_alerts_job(_: EvaluateAlerts, ctx: Data<JobContext>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    let r = crate::flows::alerts::evaluate(&ctx.engine, chrono::Utc::now()).await.map_err(|e| Error::from(JobError::from(e)))?;
+    if r.fired + r.raised + r.resolved + r.announced > 0 || r.failed_workspaces > 0 {
+        tracing::info!(?r, "alerts evaluated");
+    }
+    Ok(u64::from(r.fired + r.announced))
+}
+
 /// The daily schedule tick of decay detection.
 #[derive(Debug, Clone, Default)]
 pub struct DailyDecay;
@@ -554,6 +573,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let ctx_for_decay = ctx.clone();
     let ctx_for_notices = ctx.clone();
     let ctx_for_sessions = ctx.clone();
+    let ctx_for_alerts = ctx.clone();
     let ctx_for_webhooks = ctx.clone();
     let notify = WorkerBuilder::new("agency-os-notify")
         .data(ctx.clone())
@@ -595,6 +615,10 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .data(ctx_for_sessions)
         .backend(apalis_cron::CronStream::new(cron(SWEEP_SESSIONS_SCHEDULE)))
         .build_fn(sweep_sessions_job);
+    let alerts = WorkerBuilder::new("agency-os-evaluate-alerts")
+        .data(ctx_for_alerts)
+        .backend(apalis_cron::CronStream::new(cron(EVALUATE_ALERTS_SCHEDULE)))
+        .build_fn(evaluate_alerts_job);
     let drafting = schedules.drafting.as_deref().map(|expr| {
         WorkerBuilder::new("agency-os-drafting-sweep")
             .data(ctx_for_drafting)
@@ -617,6 +641,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         sweep_notices = SWEEP_NOTICES_SCHEDULE,
         sweep_sessions = SWEEP_SESSIONS_SCHEDULE,
         deliver_webhooks = DELIVER_WEBHOOKS_SCHEDULE,
+        evaluate_alerts = EVALUATE_ALERTS_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
     let mut monitor = Monitor::new()
@@ -631,6 +656,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .register(decay)
         .register(notices)
         .register(sessions)
+        .register(alerts)
         .register(webhooks);
     if let Some(w) = drafting {
         monitor = monitor.register(w);
@@ -664,7 +690,7 @@ mod tests {
     #[test]
     fn every_fixed_schedule_is_a_valid_cron_expression() {
         use super::*;
-        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE] {
+        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE, EVALUATE_ALERTS_SCHEDULE] {
             assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{expr}");
         }
     }

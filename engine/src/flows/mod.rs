@@ -2,6 +2,7 @@
 //! its audit row in one transaction.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod api_leads;
 pub mod billing;

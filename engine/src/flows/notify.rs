@@ -160,7 +160,7 @@ pub async fn test_slack(engine: &Engine, access: &Access) -> Result<()> {
     }
 }
 
-async fn slack_url(engine: &Engine, ws: WorkspaceId) -> Result<Option<String>> {
+pub(crate) async fn slack_url(engine: &Engine, ws: WorkspaceId) -> Result<Option<String>> {
     let s = notifications::settings(&mut *engine.tenant(ws).await?, ws).await?;
     let Some(sealed) = s.slack_webhook else { return Ok(None) };
     let raw = engine.settings.secrets.open(&slack_context(ws), &sealed).map_err(|e| Error::Internal(anyhow::anyhow!("opening the Slack webhook: {e}")))?;
@@ -185,7 +185,7 @@ impl Failure {
 /// Posts `text` to an incoming webhook through the outbound policy. Slack answers 200 "ok"; a
 /// 4xx (revoked, archived channel, bad URL) will not get better; 429 and 5xx may. The answer's
 /// body is never passed on: only our words for the status.
-async fn post_slack(engine: &Engine, url: &str, text: &str) -> std::result::Result<(), Failure> {
+pub(crate) async fn post_slack(engine: &Engine, url: &str, text: &str) -> std::result::Result<(), Failure> {
     let client = crate::net::guard_http(reqwest::Client::builder(), &engine.settings.net)
         .timeout(SLACK_TIMEOUT)
         .build()
@@ -320,7 +320,7 @@ async fn attempt_failed(engine: &Engine, ws: WorkspaceId, reply: Uuid, why: &str
 
 /// One message to every owner and admin (they see each other's addresses: they share the
 /// workspace), from the installation's mailbox.
-async fn send_email(mail: &NotifyMail, to: &[String], subject: &str, text: &str) -> std::result::Result<(), Failure> {
+pub(crate) async fn send_email(mail: &NotifyMail, to: &[String], subject: &str, text: &str) -> std::result::Result<(), Failure> {
     let mut builder = lettre::Message::builder().from(mail.from.clone()).subject(subject);
     for address in to {
         match address.parse::<lettre::message::Mailbox>() {

@@ -2,6 +2,7 @@
 //! by it; nothing here reads another workspace's rows.
 
 pub mod activities;
+pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod billing;

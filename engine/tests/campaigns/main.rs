@@ -1,5 +1,6 @@
 //! Campaigns, drafting, approval and dispatch against the real Postgres and Redis.
 
+mod alerts;
 mod dispatch;
 mod external;
 mod drafting_scale;
