@@ -240,6 +240,39 @@ pub fn announce_due(a: Announced, now: DateTime<Utc>) -> bool {
     }
 }
 
+/// An alert as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: uuid::Uuid,
+    pub level: Level,
+    pub title: String,
+    pub detail: String,
+    pub fired_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Who resolved it; None with `resolved_at` set: its condition cleared.
+    pub resolved_by: Option<String>,
+    pub announcements: i32,
+    /// What failed in the last announcement (a channel, in our words).
+    pub notify_error: Option<String>,
+}
+
+impl AlertView {
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+}
+
+/// The Dashboard's summary: open alerts by level, and the budgets against this day's and
+/// month's spend.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BudgetStatus {
+    pub budgets: Budgets,
+    pub spend_today: f64,
+    pub spend_month: f64,
+}
+
 /// An alert as announced on Slack and by email.
 #[derive(Debug, Clone)]
 pub struct AlertNotice<'a> {

@@ -86,7 +86,10 @@ pub async fn seed(engine: &Engine, leads: usize, approve: bool, mailboxes: &[(u1
 }
 
 pub async fn run(config: &Config, messages: usize, drafts: usize, keep: bool) -> anyhow::Result<()> {
-    let engine = open_bench_engine(config, BENCH_DB).await?;
+    let mut engine = open_bench_engine(config, BENCH_DB).await?;
+    // The bench's mailboxes are its own SMTP sink on 127.0.0.1, which the outbound policy
+    // refuses for a tenant's mailbox; this process started the sink itself.
+    engine.settings.net = engine::net::NetPolicy::new(true);
     let result = measure(&engine, messages, drafts).await;
     close_bench_engine(engine, config, BENCH_DB, keep).await?;
     result

@@ -138,6 +138,15 @@ async fn installation_gauges(engine: &engine::Engine) {
         }
         Err(e) => tracing::warn!(error = ?e, "reading the cost ledger for /metrics"),
     }
+    match engine::store::alerts::open_by_level(pool).await {
+        Ok(rows) => {
+            for level in ["warning", "critical"] {
+                let n = rows.iter().find(|(l, _)| l == level).map_or(0, |(_, n)| *n);
+                metrics::gauge!("alerts_open", "level" => level).set(n as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading open alerts for /metrics"),
+    }
     match r::mailbox_poll_health(pool).await {
         Ok(rows) => {
             for (state, n) in rows {

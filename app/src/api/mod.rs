@@ -2,6 +2,7 @@
 //! function with it and returns `domain` types.
 
 pub mod activity;
+pub mod alerts;
 pub mod api_keys;
 pub mod approvals;
 pub mod auth;

@@ -56,6 +56,7 @@ pub fn Dashboard() -> impl IntoView {
                 }
             }}
         </div>
+        <crate::pages::alerts::AlertsPanel refresh=tick role=crate::pages::shell::CurrentWorkspace::get().role/>
         <Card class="p-5" attr:data-testid="activity-feed" attr:aria-live="polite">
             <h2 class="mb-3 text-base font-semibold">"Latest activity"</h2>
             {move || loaded_or_empty(feed.get(), Vec::is_empty, || view! {

@@ -1,5 +1,6 @@
 //! One module per page or group of pages.
 
+pub mod alerts;
 pub mod approvals;
 pub mod auth;
 pub mod billing;

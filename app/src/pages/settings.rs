@@ -1,4 +1,5 @@
-//! Workspace settings: name, members and roles, invitations, audit log, deletion.
+//! Workspace settings: name, drafting policy, budgets, members and roles, invitations, audit
+//! log, deletion.
 
 use crate::api::workspaces::*;
 use crate::components::*;
@@ -18,6 +19,7 @@ pub fn SettingsPage() -> impl IntoView {
         <div class="space-y-8">
             <WorkspaceName role=role/>
             <Drafting role=role/>
+            <crate::pages::alerts::BudgetsCard role=role/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
             {role.can(Action::ViewBilling).then(|| view! { <BillingLink/> })}

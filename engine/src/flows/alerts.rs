@@ -12,7 +12,7 @@ use crate::store::{alerts, audit, memberships, notifications, workspaces};
 use crate::{Engine, Error, Result};
 use chrono::{DateTime, Utc};
 use domain::account::{Action, Role};
-use domain::alerts::{announce_due, AlertNotice, Announced, Budgets};
+use domain::alerts::{announce_due, AlertNotice, AlertView, Announced, BudgetStatus, Budgets};
 use domain::ids::WorkspaceId;
 use serde_json::json;
 use uuid::Uuid;
@@ -130,9 +130,34 @@ async fn announce(engine: &Engine, ws: WorkspaceId, a: &alerts::Alert, now: Date
 }
 
 /// The workspace's alerts for the app: open ones first, then those resolved this week.
-pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<alerts::Alert>> {
+pub async fn list(engine: &Engine, access: &Access) -> Result<Vec<AlertView>> {
     access.require(Action::ViewWorkspace)?;
-    alerts::list(&mut *access.tenant(engine).await?, access.workspace, 50).await
+    let rows = alerts::list(&mut *access.tenant(engine).await?, access.workspace, 50).await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| AlertView {
+            id: a.id,
+            level: a.level(),
+            title: a.title,
+            detail: a.detail,
+            fired_at: a.fired_at,
+            acknowledged_at: a.acknowledged_at,
+            acknowledged_by: a.acknowledged_by_name,
+            resolved_at: a.resolved_at,
+            resolved_by: a.resolved_by_name,
+            announcements: a.notify_count,
+            notify_error: a.notify_error,
+        })
+        .collect())
+}
+
+/// The budgets against today's and this month's spend (UTC), for the Dashboard.
+pub async fn budget_status(engine: &Engine, access: &Access, now: DateTime<Utc>) -> Result<BudgetStatus> {
+    access.require(Action::ViewWorkspace)?;
+    let mut db = access.tenant(engine).await?;
+    let budgets = alerts::budgets(&mut db, access.workspace).await?;
+    let (spend_today, spend_month) = alerts::spend(&mut db, access.workspace, now).await?;
+    Ok(BudgetStatus { budgets, spend_today, spend_month })
 }
 
 /// A person acknowledges an open alert: it stops repeating.

@@ -31,8 +31,22 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
         campaign_under_way(engine, &demo).await?;
+        demo_budgets(engine, demo.workspace).await?;
     }
     Ok(demo)
+}
+
+/// Budgets just under what the demo's enrichment spent today, so the Dashboard shows spend
+/// against a budget and the alert it raises (no Slack or email is configured in the demo).
+async fn demo_budgets(engine: &Engine, ws: WorkspaceId) -> Result<()> {
+    let now = chrono::Utc::now();
+    let (today, _) = crate::store::alerts::spend(&mut *engine.tenant(ws).await?, ws, now).await?;
+    let daily_cents = ((today * 85.0).floor() as i64).max(100);
+    let mut tx = engine.tenant(ws).await?;
+    crate::store::alerts::set_budgets(&mut tx, ws, domain::alerts::Budgets { daily_cents: Some(daily_cents), monthly_cents: Some(daily_cents * 20) }).await?;
+    tx.commit().await?;
+    crate::flows::alerts::evaluate_workspace(engine, ws, now).await?;
+    Ok(())
 }
 
 /// Timing facts as a provider would have reported them for some demo leads (the sandbox invents

@@ -34,6 +34,20 @@ pub async fn set_budgets(conn: &mut PgConnection, ws: WorkspaceId, b: Budgets) -
     Ok(before)
 }
 
+/// Spend today and this month (UTC) in AUD, from the cost ledger.
+pub async fn spend(conn: &mut PgConnection, ws: WorkspaceId, now: DateTime<Utc>) -> Result<(f64, f64)> {
+    Ok(sqlx::query_as(
+        "select coalesce(sum(cost_aud) filter (where created_at >= date_trunc('day', $2 at time zone 'UTC') at time zone 'UTC'), 0)::float8,
+                coalesce(sum(cost_aud), 0)::float8
+           from cost_ledger
+          where client_id = $1 and created_at >= date_trunc('month', $2 at time zone 'UTC') at time zone 'UTC' and created_at <= $2",
+    )
+    .bind(ws.0)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Everything the conditions are judged on, in one statement. Days and months are UTC.
 /// Reads `platform_settings` and the job queue, so it runs as the owner (the evaluation job).
 pub async fn inputs(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Result<Inputs> {
@@ -49,7 +63,6 @@ pub async fn inputs(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Resul
         platform_stopped: bool,
         workspace_paused: bool,
         ai_cap_reached: bool,
-        failing_jobs: i64,
     }
     let r: Row = sqlx::query_as(
         "select w.daily_budget_cents, w.monthly_budget_cents,
@@ -65,16 +78,29 @@ pub async fn inputs(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Resul
                 coalesce((select emergency_stop from platform_settings), false) as platform_stopped,
                 w.sending_paused as workspace_paused,
                 exists (select 1 from drafts where client_id = w.id and generator_note like '%AI spend cap%'
-                         and created_at >= date_trunc('day', $2 at time zone 'UTC') at time zone 'UTC') as ai_cap_reached,
-                (select count(*) from apalis.jobs where job->>'workspace' = w.id::text
-                  and (status in ('Failed', 'Killed') or attempts >= $3) and run_at > $2 - interval '1 day') as failing_jobs
+                         and created_at >= date_trunc('day', $2 at time zone 'UTC') at time zone 'UTC') as ai_cap_reached
            from workspaces w where w.id = $1",
     )
     .bind(ws.0)
     .bind(now)
-    .bind(domain::alerts::JOB_FAILURES_CRITICAL as i32)
     .fetch_one(pool)
     .await?;
+    // The job queue's tables are made by `jobs::setup` (which `db::migrate` runs); an embedding
+    // without the job worker has none, and then no job can be failing.
+    let queue: bool = sqlx::query_scalar("select to_regclass('apalis.jobs') is not null").fetch_one(pool).await?;
+    let failing_jobs: i64 = if queue {
+        sqlx::query_scalar(
+            "select count(*) from apalis.jobs where job->>'workspace' = $1::text
+               and (status in ('Failed', 'Killed') or attempts >= $3) and run_at > $2 - interval '1 day'",
+        )
+        .bind(ws.0)
+        .bind(now)
+        .bind(domain::alerts::JOB_FAILURES_CRITICAL as i32)
+        .fetch_one(pool)
+        .await?
+    } else {
+        0
+    };
     Ok(Inputs {
         budgets: Budgets { daily_cents: r.daily_budget_cents, monthly_cents: r.monthly_budget_cents },
         spend_today: r.spend_today,
@@ -85,7 +111,7 @@ pub async fn inputs(pool: &PgPool, ws: WorkspaceId, now: DateTime<Utc>) -> Resul
         platform_stopped: r.platform_stopped,
         workspace_paused: r.workspace_paused,
         ai_cap_reached: r.ai_cap_reached,
-        failing_jobs: r.failing_jobs,
+        failing_jobs,
     })
 }
 

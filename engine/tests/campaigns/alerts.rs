@@ -96,7 +96,7 @@ async fn an_over_budget_workspace_is_alerted_once_escalated_until_acknowledged_a
     assert_eq!(open_alerts(&pool, ws).await[0].2, 3);
     let listed = alerts::list(&engine, &owner_access).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(listed[0].acknowledged_by_name.is_some());
+    assert!(listed[0].acknowledged_by.is_some());
 
     // The budget is raised: the condition clears and the alert resolves on its own.
     alerts::set_budgets(&engine, &owner_access, Budgets::parse("500", "2000").unwrap()).await.unwrap();
@@ -132,17 +132,24 @@ async fn a_failing_slack_is_recorded_on_the_alert_and_the_stops_and_paused_mailb
         .execute(&pool)
         .await
         .unwrap();
+    // An import job of this workspace that apalis gave up on.
+    sqlx::query("insert into apalis.jobs (job, id, job_type, status, attempts) values (jsonb_build_object('workspace', $1::text, 'import', gen_random_uuid()), 'failed-import', 'agency_os::RunImport', 'Killed', 4)")
+        .bind(ws.0)
+        .execute(&pool)
+        .await
+        .unwrap();
     let now = Utc::now();
     let r = alerts::evaluate(&engine, now).await.unwrap();
-    assert!(r.fired >= 2, "{r:?}");
+    assert!(r.fired >= 3, "{r:?}");
     let open = open_alerts(&pool, ws).await;
     assert_eq!(
         open.iter().map(|(c, l, _)| (c.as_str(), l.as_str())).collect::<Vec<_>>(),
-        [("emergency_stop.workspace", "critical"), ("mailbox_paused:sam@acme.example", "warning")]
+        [("emergency_stop.workspace", "critical"), ("jobs.failing", "critical"), ("mailbox_paused:sam@acme.example", "warning")]
     );
+    sqlx::query("delete from apalis.jobs where id = 'failed-import'").execute(&pool).await.unwrap();
     // The list is there although Slack failed; the failure is ours to word, never Slack's body.
     let listed = alerts::list(&engine, &access).await.unwrap();
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 3);
     assert!(listed.iter().all(|a| a.notify_error.as_deref().is_some_and(|e| e.contains("Slack") && !e.contains("internal secret"))), "{listed:?}");
     // Resumed and unpaused: both resolve.
     sqlx::query("update workspaces set sending_paused = false where id = $1").bind(ws.0).execute(&pool).await.unwrap();

@@ -184,6 +184,7 @@ async fn metrics_show_the_outbox_jobs_spend_and_dispatch_outcomes(pool: PgPool) 
     assert_eq!(value("jobs", &[("job", "MetricsProbe"), ("status", "pending")]), Some(1.0), "{text}");
     assert_eq!(value("messages_refused_total", &[("reason", "mailbox_cap"), ("outcome", "postponed")]).map(|v| v >= 3.0), Some(true), "{text}");
     assert!(text.contains("# TYPE messages_total counter"), "{text}");
+    assert!(value("alerts_open", &[("level", "critical")]).is_some_and(|v| v >= 0.0), "{text}");
 }
 
 /// `/ready` says when stored secrets were sealed with a master key this process was not given,
