@@ -43,7 +43,7 @@ test('workspace and campaign controls do what their labels say', async () => {
   await hydrated(page);
   // The page streams in after hydration when the server is busy (the import's re-scoring):
   // wait for the filter rather than read whatever is there.
-  await page.waitForSelector('#f-status optgroup');
+  await page.waitForSelector('#f-status optgroup', { state: 'attached' });
   const groups = await page.$$eval('#f-status optgroup', (els) => els.map((e) => e.label));
   assert.deepEqual(groups, ['Preparing', 'In outreach', 'Engaged', 'Gone quiet', 'Closed']);
   const statuses = await page.$$eval('#f-status option', (els) => els.map((e) => e.value));
