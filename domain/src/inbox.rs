@@ -411,6 +411,23 @@ pub struct DashboardNumbers {
     pub replies_attention: i64,
     pub meetings_this_week: i64,
     pub leads: i64,
+    /// This week against last: messages sent (or held as shadow) and replies received in the
+    /// last 7 days and the 7 before, meetings booked this ISO week and last.
+    pub sent_7d: i64,
+    pub sent_prev_7d: i64,
+    pub replies_7d: i64,
+    pub replies_prev_7d: i64,
+    pub meetings_last_week: i64,
+}
+
+/// "↑ 12 vs 8 last week", "↓ …", "= …" — the Dashboard's comparison line.
+pub fn week_on_week(this: i64, last: i64) -> String {
+    let arrow = match this.cmp(&last) {
+        std::cmp::Ordering::Greater => "↑",
+        std::cmp::Ordering::Less => "↓",
+        std::cmp::Ordering::Equal => "=",
+    };
+    format!("{arrow} vs {last} last week")
 }
 
 /// The label and colour family of an activity kind in a timeline.
@@ -449,6 +466,13 @@ pub fn decode_cursor(raw: &str) -> Option<(DateTime<Utc>, Uuid)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn this_week_is_compared_with_last_in_one_line() {
+        assert_eq!(super::week_on_week(12, 8), "↑ vs 8 last week");
+        assert_eq!(super::week_on_week(3, 8), "↓ vs 8 last week");
+        assert_eq!(super::week_on_week(0, 0), "= vs 0 last week");
+    }
+
     use super::*;
 
     #[test]

@@ -39,7 +39,7 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <PageHeader title="Dashboard" subtitle="Activity, funnel and spend for this workspace at a glance."/>
-        <div class="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-5" data-testid="dashboard-stats">
+        <div class="mb-6 grid grid-cols-2 gap-4 md:grid-cols-3 xl:grid-cols-6" data-testid="dashboard-stats">
             {move || {
                 let s = stats.get().and_then(|r| r.ok());
                 let n = numbers.get().and_then(|r| r.ok());
@@ -47,11 +47,17 @@ pub fn Dashboard() -> impl IntoView {
                 let w = ws.id.get();
                 let credits = s.as_ref().map(|s| s.credits_remaining.to_string()).unwrap_or_else(|| "…".into());
                 let plan = s.as_ref().map(|s| format!("{} plan · {}", s.plan, s.subscription_status.replace('_', " ")));
+                // This week against last, each under its number.
+                let vs = |this: fn(&domain::inbox::DashboardNumbers) -> i64, last: fn(&domain::inbox::DashboardNumbers) -> i64, what: &str| {
+                    n.as_ref().map(|n| format!("{what} · {}", domain::inbox::week_on_week(this(n), last(n)))).unwrap_or_else(|| what.to_string())
+                };
+                let replies_hint = n.as_ref().map(|n| format!("need attention · {} received in 7 days, {}", n.replies_7d, domain::inbox::week_on_week(n.replies_7d, n.replies_prev_7d)));
                 view! {
                     <Stat label="Leads" testid="stat-leads" value=num(|n| n.leads) href=format!("/w/{w}/leads")/>
+                    <Stat label="Sent" testid="stat-sent" value=num(|n| n.sent_7d) href=format!("/w/{w}/outbox") hint=vs(|n| n.sent_7d, |n| n.sent_prev_7d, "last 7 days")/>
                     <Stat label="Drafts waiting" testid="stat-drafts" value=num(|n| n.drafts_waiting) href=format!("/w/{w}/approvals") hint="for approval"/>
-                    <Stat label="Replies" testid="stat-replies" value=num(|n| n.replies_attention) href=format!("/w/{w}/inbox?tab=needs_attention") hint="need attention"/>
-                    <Stat label="Meetings" testid="stat-meetings" value=num(|n| n.meetings_this_week) href=format!("/w/{w}/leads?status=converted") hint="booked this week"/>
+                    <Stat label="Replies" testid="stat-replies" value=num(|n| n.replies_attention) href=format!("/w/{w}/inbox?tab=needs_attention") hint=replies_hint.unwrap_or_else(|| "need attention".into())/>
+                    <Stat label="Meetings" testid="stat-meetings" value=num(|n| n.meetings_this_week) href=format!("/w/{w}/leads?status=converted") hint=vs(|n| n.meetings_this_week, |n| n.meetings_last_week, "booked this week")/>
                     <Stat label="Enrichment credits" testid="stat-credits" value=credits hint=plan/>
                 }
             }}

@@ -382,5 +382,15 @@ pub async fn dashboard(engine: &Engine, access: &Access) -> Result<DashboardNumb
     let mut db = access.tenant(engine).await?;
     let c = crate::store::dashboard::counts(&mut db, access.workspace).await?;
     let attention = replies::counts(&mut *db, access.workspace).await?.total(InboxTab::NeedsAttention.classes());
-    Ok(DashboardNumbers { drafts_waiting: c.drafts_waiting, replies_attention: attention, meetings_this_week: c.meetings_this_week, leads: c.leads })
+    Ok(DashboardNumbers {
+        drafts_waiting: c.drafts_waiting,
+        replies_attention: attention,
+        meetings_this_week: c.meetings_this_week,
+        leads: c.leads,
+        sent_7d: c.sent_7d,
+        sent_prev_7d: c.sent_prev_7d,
+        replies_7d: c.replies_7d,
+        replies_prev_7d: c.replies_prev_7d,
+        meetings_last_week: c.meetings_last_week,
+    })
 }

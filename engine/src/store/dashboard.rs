@@ -26,12 +26,30 @@ pub struct DashboardCounts {
     pub sent_7d: i64,
     /// Replies received in the last 7 days.
     pub replies_7d: i64,
+    /// The same for the 7 days before those, and meetings booked in the previous ISO week.
+    pub sent_prev_7d: i64,
+    pub replies_prev_7d: i64,
+    pub meetings_last_week: i64,
 }
 
 /// The counts at `now` (passed in so tests can pin the week).
 pub async fn counts_at(conn: &mut PgConnection, ws: WorkspaceId, now: DateTime<Utc>) -> Result<DashboardCounts> {
     let monday = (now - Duration::days(i64::from(now.weekday().num_days_from_monday()))).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let week_ago = now - Duration::days(7);
+    let (prev_monday, fortnight_ago) = (monday - Duration::days(7), now - Duration::days(14));
+    let previous: (i64, i64, i64) = sqlx::query_as(
+        "select
+            (select count(*) from outbox where client_id = $1 and state in ('sent', 'shadow') and sent_at >= $2 and sent_at < $3),
+            (select count(*) from replies where client_id = $1 and received_at >= $2 and received_at < $3),
+            (select count(*) from meetings where client_id = $1 and created_at >= $4 and created_at < $5)",
+    )
+    .bind(ws.0)
+    .bind(fortnight_ago)
+    .bind(week_ago)
+    .bind(prev_monday)
+    .bind(monday)
+    .fetch_one(&mut *conn)
+    .await?;
     let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "select
             (select count(*) from drafts where client_id = $1 and status = 'pending'),
@@ -59,6 +77,9 @@ pub async fn counts_at(conn: &mut PgConnection, ws: WorkspaceId, now: DateTime<U
         hot_leads: row.5,
         sent_7d: row.6,
         replies_7d: row.7,
+        sent_prev_7d: previous.0,
+        replies_prev_7d: previous.1,
+        meetings_last_week: previous.2,
     })
 }
 

@@ -373,6 +373,11 @@ async fn dashboard_counts_come_from_the_database_and_change_with_it(pool: PgPool
     assert_eq!(after.meetings_this_week, 1);
     assert_eq!(after.hot_leads, 1);
     assert_eq!(after.drafts_waiting, before.drafts_waiting + 1, "the suggested answer waits");
+    // A week on, this week's reply and meeting are last week's.
+    let later = dashboard::counts_at(&mut *engine::db::tenant(&pool, s.ws).await.unwrap(), s.ws, now + Duration::days(7) + Duration::seconds(1)).await.unwrap();
+    assert_eq!((later.replies_7d, later.replies_prev_7d), (0, after.replies_7d));
+    assert_eq!((later.meetings_this_week, later.meetings_last_week), (0, 1));
+    assert_eq!(later.sent_prev_7d, after.sent_7d);
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
