@@ -1,4 +1,4 @@
-//! CSV downloads of the Reports page's tables and of the lead list (SPEC §15): plain GET routes
+//! CSV downloads of the Reports page's tables, the lead list and a campaign's messages (SPEC §15): plain GET routes
 //! authorised like every workspace route (session → membership → role), so a link works without
 //! JavaScript and a spreadsheet opens the file directly.
 //!
@@ -60,6 +60,22 @@ pub async fn leads(State(state): State<AppState>, session: Session, Path(ws): Pa
     .await;
     match result {
         Ok(stream) => (attachment("leads.csv".into()), Body::from_stream(stream)).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+/// `GET /w/{ws}/campaigns/{id}/messages.csv`: every message of the campaign with its state,
+/// send, bounce, complaint and whether the lead replied after it.
+pub async fn campaign_messages(State(state): State<AppState>, session: Session, Path((ws, id)): Path<(String, String)>) -> Response {
+    let engine = state.engine;
+    let result = async {
+        let access = access(&engine, &session, &ws).await?;
+        let campaign = id.trim_end_matches(".csv").parse::<uuid::Uuid>().map_err(|_| engine::Error::NotFound("campaign"))?;
+        engine::flows::reports::campaign_messages_csv(&engine, &access, domain::ids::CampaignId(campaign)).await
+    }
+    .await;
+    match result {
+        Ok(stream) => (attachment("campaign-messages.csv".into()), Body::from_stream(stream)).into_response(),
         Err(e) => fail(e),
     }
 }

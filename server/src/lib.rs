@@ -123,6 +123,7 @@ pub fn router(state: AppState, store: PostgresStore, settings: &RouterSettings) 
         .route("/w/{ws}/imports/{import}/errors.csv", get(uploads::error_report))
         .route("/w/{ws}/reports/export/{table}", get(exports::report_table))
         .route("/w/{ws}/leads/export", get(exports::leads))
+        .route("/w/{ws}/campaigns/{id}/messages.csv", get(exports::campaign_messages))
         .route("/w/{ws}/settings/suppression/export.csv", get(suppression::export))
         // Public: the signed token in the path is the authorisation (no login, no session).
         .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe))

@@ -102,6 +102,8 @@ pub fn CampaignPage() -> impl IntoView {
                 <header class="mb-6 flex flex-wrap items-center gap-3">
                     <h1 class="text-2xl font-semibold tracking-tight" data-testid="campaign-name">{c.form.name.clone()}</h1>
                     {status_badge(c.status)}
+                    <a class=format!("ml-auto {BUTTON_SECONDARY}") rel="external" data-testid="campaign-messages-csv"
+                        href=format!("/w/{}/campaigns/{}/messages.csv", ws.id.get_untracked(), c.id)>"Download messages (CSV)"</a>
                 </header>
                 <StatusButtons id=c.id.clone() status=c.status on_change=set_version/>
                 <Editor initial=c.form.clone() id=Some(c.id.clone()) status=Some(c.status)/>

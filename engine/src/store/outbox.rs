@@ -632,3 +632,41 @@ pub async fn last_sent_to_lead<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, lea
     .fetch_optional(db)
     .await?)
 }
+
+/// One message of a campaign's CSV export.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportMessage {
+    pub id: Uuid,
+    pub to_address: String,
+    pub lead_name: Option<String>,
+    pub company: Option<String>,
+    pub step: i16,
+    pub channel: String,
+    pub variant: String,
+    pub subject: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub bounced_at: Option<DateTime<Utc>>,
+    pub complained_at: Option<DateTime<Utc>>,
+    pub replied: bool,
+}
+
+/// A page of a campaign's messages after `after` (by id), for the streamed CSV export.
+pub async fn export_page(conn: &mut PgConnection, ws: WorkspaceId, campaign: Uuid, after: Option<Uuid>, limit: i64) -> Result<Vec<ExportMessage>> {
+    Ok(sqlx::query_as(
+        "select o.id, o.to_address, nullif(trim(concat_ws(' ', l.first_name, l.last_name)), '') as lead_name, l.company,
+                o.step, o.channel, o.variant, o.subject, o.state, o.created_at, o.sent_at, o.bounced_at, o.complained_at,
+                exists (select 1 from replies r where r.client_id = o.client_id and r.lead_id = o.lead_id and r.campaign_id = o.campaign_id
+                         and o.sent_at is not null and r.received_at >= o.sent_at) as replied
+           from outbox o join leads l on l.client_id = o.client_id and l.id = o.lead_id
+          where o.client_id = $1 and o.campaign_id = $2 and ($3::uuid is null or o.id > $3)
+          order by o.id limit $4",
+    )
+    .bind(ws.0)
+    .bind(campaign)
+    .bind(after)
+    .bind(limit.clamp(1, 10_000))
+    .fetch_all(conn)
+    .await?)
+}

@@ -117,3 +117,47 @@ async fn only_an_owner_or_admin_sets_the_kpi_targets(pool: PgPool) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.message(), "Reply rate must be a percentage between 0 and 100");
 }
+
+/// A campaign's messages download as CSV: every message with its state, only for members, and
+/// never another workspace's campaign.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_campaigns_messages_download_as_csv_for_its_members_only(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // Three approved messages of a live campaign; one was sent and bounced, and its lead replied.
+    let seeded = server::bench_dispatch::seed(&app.engine, 3, true, &[]).await.unwrap();
+    let (ws, campaign) = (seeded.workspace.0, seeded.campaign.0);
+    let b = app.user("Ann", "ann@example.com").await;
+    let me: uuid::Uuid = sqlx::query_scalar("select id from users where email = 'ann@example.com'").fetch_one(&app.pool).await.unwrap();
+    sqlx::query("insert into memberships (client_id, user_id, role) values ($1, $2, 'viewer')").bind(ws).bind(me).execute(&app.pool).await.unwrap();
+    let (lead, outbox): (uuid::Uuid, uuid::Uuid) = sqlx::query_as("select lead_id, id from outbox where client_id = $1 order by to_address limit 1").bind(ws).fetch_one(&app.pool).await.unwrap();
+    sqlx::query("update outbox set state = 'sent', sent_at = now() - interval '1 hour', bounced_at = now() where id = $1").bind(outbox).execute(&app.pool).await.unwrap();
+    sqlx::query(
+        "insert into replies (client_id, lead_id, campaign_id, source, from_address, subject, body_text, intent, confidence, received_at, message_id)
+         values ($1, $2, $3, 'imap', 'x@example.com', 'Re: hi', 'Thanks', 'interested', 0.9, now(), '<r1@example.com>')",
+    )
+    .bind(ws)
+    .bind(lead)
+    .bind(campaign)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let (status, kind, body) = download(&b, &format!("/w/{ws}/campaigns/{campaign}/messages.csv")).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "text/csv; charset=utf-8"));
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    assert!(body.starts_with(b"\xef\xbb\xbf"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "message_id,to,lead,company,step,channel,variant,subject,state,queued_at,sent_at,bounced_at,complained_at,replied");
+    assert_eq!(lines.len(), 4, "{text}");
+    let sent = lines.iter().find(|l| l.starts_with(&outbox.to_string())).expect("the sent message");
+    assert!(sent.contains(",1,email,") && sent.contains(",sent,") && sent.ends_with(",yes"), "{sent}");
+    assert_eq!(lines.iter().filter(|l| l.contains(",pending,") && l.ends_with(",no")).count(), 2, "{text}");
+
+    // Not a member, not logged in, not a campaign of this workspace.
+    let stranger = app.user("Eve", "eve@example.com").await;
+    let evil = stranger.workspace("Evil").await;
+    assert_eq!(download(&stranger, &format!("/w/{ws}/campaigns/{campaign}/messages.csv")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(download(&stranger, &format!("/w/{evil}/campaigns/{campaign}/messages.csv")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app.browser(), &format!("/w/{ws}/campaigns/{campaign}/messages.csv")).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(download(&b, &format!("/w/{ws}/campaigns/not-a-campaign/messages.csv")).await.0, StatusCode::NOT_FOUND);
+}
