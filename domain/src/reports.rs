@@ -834,6 +834,9 @@ pub struct Report {
     pub kpis: Vec<Kpi>,
     pub by_campaign: Vec<BreakdownRow>,
     pub by_step: Vec<BreakdownRow>,
+    /// By the draft's angle (what the message argued: pain, proof, …), across templates.
+    #[serde(default)]
+    pub by_angle: Vec<BreakdownRow>,
     pub by_mailbox: Vec<BreakdownRow>,
     pub by_channel: Vec<BreakdownRow>,
     pub variants: Vec<VariantRow>,
@@ -853,6 +856,7 @@ pub enum ReportTable {
     Kpis,
     Campaigns,
     Steps,
+    Angles,
     Mailboxes,
     Channels,
     Variants,
@@ -861,11 +865,12 @@ pub enum ReportTable {
 }
 
 impl ReportTable {
-    pub const ALL: [ReportTable; 9] = [
+    pub const ALL: [ReportTable; 10] = [
         ReportTable::Funnel,
         ReportTable::Kpis,
         ReportTable::Campaigns,
         ReportTable::Steps,
+        ReportTable::Angles,
         ReportTable::Mailboxes,
         ReportTable::Channels,
         ReportTable::Variants,
@@ -879,6 +884,7 @@ impl ReportTable {
             ReportTable::Kpis => "kpis",
             ReportTable::Campaigns => "campaigns",
             ReportTable::Steps => "steps",
+            ReportTable::Angles => "angles",
             ReportTable::Mailboxes => "mailboxes",
             ReportTable::Channels => "channels",
             ReportTable::Variants => "variants",

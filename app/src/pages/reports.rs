@@ -124,7 +124,7 @@ fn Section(title: &'static str, #[prop(optional)] csv: Option<String>, #[prop(op
 #[component]
 fn ReportBody(report: Report) -> impl IntoView {
     let ws = WorkspaceCtx::current().id.get_untracked();
-    let Report { range, filters, funnel, totals, kpis, by_campaign, by_step, by_mailbox, by_channel, variants, by_day, costs } = report;
+    let Report { range, filters, funnel, totals, kpis, by_campaign, by_step, by_angle, by_mailbox, by_channel, variants, by_day, costs } = report;
     let href = move |t: ReportTable| format!("/w/{ws}/reports/export/{}?{}", t.slug(), r::query_string(&range, &filters));
     let days: Vec<String> = by_day.iter().map(|d| d.day.format("%d %b").to_string()).collect();
     let per_day = |f: fn(&r::DayRow) -> i64| by_day.iter().map(|d| f(d) as f64).collect::<Vec<f64>>();
@@ -185,6 +185,9 @@ fn ReportBody(report: Report) -> impl IntoView {
         </Section>
         <Section title="By step" csv=href(ReportTable::Steps) testid="report-steps">
             <BreakdownTable first="Step" rows=by_step/>
+        </Section>
+        <Section title="By angle" csv=href(ReportTable::Angles) testid="report-angles">
+            <BreakdownTable first="Angle" rows=by_angle/>
         </Section>
         <Section title="A/B subject variants" csv=href(ReportTable::Variants) testid="report-variants">
             <VariantTable rows=variants/>

@@ -124,6 +124,7 @@ pub fn table_rows(report: &Report, table: ReportTable) -> Vec<Vec<String>> {
         }
         ReportTable::Campaigns => breakdown_rows("campaign", &report.by_campaign),
         ReportTable::Steps => breakdown_rows("step", &report.by_step),
+        ReportTable::Angles => breakdown_rows("angle", &report.by_angle),
         ReportTable::Mailboxes => breakdown_rows("mailbox", &report.by_mailbox),
         ReportTable::Channels => breakdown_rows("channel", &report.by_channel),
         ReportTable::Variants => {

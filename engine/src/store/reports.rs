@@ -38,6 +38,8 @@ pub enum Dimension {
     Channel,
     /// campaign, step and A/B subject variant
     Variant,
+    /// the angle of the draft the message was sent from
+    Angle,
 }
 
 impl Dimension {
@@ -49,6 +51,15 @@ impl Dimension {
             Dimension::Mailbox => "coalesce(o.mailbox_id::text, '')",
             Dimension::Channel => "o.channel",
             Dimension::Variant => "o.campaign_id::text || ':' || o.step::text || ':' || o.variant",
+            Dimension::Angle => "coalesce(nullif(d.angle, ''), 'none')",
+        }
+    }
+
+    /// What the dimension needs joined to the outbox (`o`).
+    fn join(self) -> &'static str {
+        match self {
+            Dimension::Angle => "left join drafts d on d.client_id = o.client_id and d.id = o.draft_id",
+            _ => "",
         }
     }
 }
@@ -89,6 +100,7 @@ fn messages_and_events(dim: Dimension) -> String {
                    {dim} as dim
             from outbox o
             left join mailboxes mb on mb.client_id = o.client_id and mb.id = o.mailbox_id
+            {join}
             where o.client_id = $1 and o.state = 'sent' and o.kind = 'sequence'
               and o.sent_at >= $2 and o.sent_at < $3
               and ($4::uuid is null or o.campaign_id = $4)
@@ -121,7 +133,8 @@ fn messages_and_events(dim: Dimension) -> String {
             ) t
         ),
         evs as (select s.dim, ev.lead_id, ev.kind, ev.at from ev join s on s.id = ev.outbox_id)",
-        dim = dim.sql()
+        dim = dim.sql(),
+        join = dim.join()
     )
 }
 
@@ -279,6 +292,8 @@ pub async fn breakdown(
                     .unwrap_or_else(|_| key.clone()),
                 Dimension::Mailbox if key.is_empty() => "No mailbox".into(),
                 Dimension::Channel => key.replace('_', " "),
+                Dimension::Angle if key == "none" => "No angle".into(),
+                Dimension::Angle => key.replace(['_', '-'], " "),
                 _ => names.get(&key).cloned().unwrap_or_else(|| key.clone()),
             };
             BreakdownRow { key, label, counts }
@@ -496,6 +511,7 @@ pub async fn report(
     let funnel = funnel(&mut tx, ws, &range, &f).await?;
     let by_campaign = breakdown(&mut tx, ws, &range, &f, Dimension::Campaign).await?;
     let by_step = breakdown(&mut tx, ws, &range, &f, Dimension::Step).await?;
+    let by_angle = breakdown(&mut tx, ws, &range, &f, Dimension::Angle).await?;
     let by_mailbox = breakdown(&mut tx, ws, &range, &f, Dimension::Mailbox).await?;
     let by_channel = breakdown(&mut tx, ws, &range, &f, Dimension::Channel).await?;
     let variants = variants(&mut tx, ws, &range, &f).await?;
@@ -511,6 +527,7 @@ pub async fn report(
         totals,
         by_campaign,
         by_step,
+        by_angle,
         by_mailbox,
         by_channel,
         variants,

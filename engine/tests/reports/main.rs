@@ -119,7 +119,7 @@ impl Seeder<'_> {
     ) -> Uuid {
         let draft: Uuid = sqlx::query_scalar(
             "insert into drafts (client_id, campaign_id, lead_id, step, channel, due_at, status, template, angle, body, content_hash, kind)
-             values ($1, $2, $3, $4, 'email', $5, 'sent', 't', 'a', 'b', 'h', $6) returning id",
+             values ($1, $2, $3, $4, 'email', $5, 'sent', 't', case when $4 = 0 then 'pain_point' else 'social_proof' end, 'b', 'h', $6) returning id",
         )
         .bind(self.ws)
         .bind(campaign)
@@ -716,6 +716,13 @@ async fn breakdowns_split_the_totals_exactly(pool: PgPool) {
             ),
         ]
     );
+    // The seed's first steps argue a pain point and the later ones social proof: the angles
+    // split the totals as the steps do.
+    let by_angle = rows(&r.by_angle);
+    let by_step = rows(&r.by_step);
+    assert_eq!(by_angle.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), ["pain point", "social proof"]);
+    assert_eq!(by_angle[0].1, by_step[0].1, "angle pain point = step 1");
+    assert_eq!(by_angle[1].1, by_step[1].1, "angle social proof = step 2");
     // L1's reply and meeting follow its second message (step 2); L3's and L9's their first.
     assert_eq!(
         rows(&r.by_step),
