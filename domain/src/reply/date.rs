@@ -199,7 +199,7 @@ fn pattern() -> &'static Regex {
           | \b(?P<p_a>\d{{1,2}})\.(?P<p_b>\d{{1,2}})\.(?P<p_y>\d{{4}}|\d{{2}})\b
           | \b(?P<q_a>\d{{1,2}})\.(?P<q_b>\d{{1,2}})\.
           | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
-          | \b(?:dia|día|el\s+día|giorno)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$)
+          | \b(?:dia|día|el\s+día|giorno)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$|\s+(?:e|y|et|ed|en|und|and)\s)
           | \b(?:kw|kalenderwoche)\s*(?P<kw>\d{{1,2}})\b
           | \b(?P<rel>tomorrow|next\s+week|{next_week}|{tomorrow}|{weekday})\b
         "
@@ -561,6 +561,11 @@ mod tests {
         );
         assert_eq!(ret("retour prévu le 1er mars"), Some(d(2026, 3, 1)));
         assert_eq!(ret("estou de férias até dia 20."), Some(d(2026, 3, 20)));
+        // The day followed by "and …" rather than by punctuation.
+        assert_eq!(ret("Resposta automática: estou de férias até o dia 20 e retorno depois."), Some(d(2026, 3, 20)));
+        assert_eq!(ret("estaré fuera hasta el día 20 y después respondo"), Some(d(2026, 3, 20)));
+        // A number of things is not a day.
+        assert_eq!(ret("o dia 20 pessoas"), None);
         assert_eq!(ret("estaré de vuelta mañana."), Some(d(2026, 2, 28)));
         assert_eq!(
             ret("je serai de retour la semaine prochaine"),
