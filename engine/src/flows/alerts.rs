@@ -162,27 +162,27 @@ pub async fn budget_status(engine: &Engine, access: &Access, now: DateTime<Utc>)
 
 /// A person acknowledges an open alert: it stops repeating.
 pub async fn acknowledge(engine: &Engine, access: &Access, id: Uuid) -> Result<()> {
-    access.require(Action::HandleAlerts)?;
-    let ws = access.workspace;
-    let mut tx = access.tenant(engine).await?;
-    if !alerts::acknowledge(&mut tx, ws, id, access.user, Utc::now()).await? {
-        return Err(Error::NotFound("open, unacknowledged alert"));
-    }
-    audit::record(&mut tx, audit::Record { workspace: Some(ws), actor: Some(access.user), action: "alert.acknowledge", target_type: "alert", target_id: Some(id.to_string()), before: None, after: None }).await?;
-    tx.commit().await?;
-    Ok(())
+    handle(engine, access, id, alerts::Handling::Acknowledge).await
 }
 
 /// A person resolves an open alert (a condition that still holds opens a new one at the next
 /// evaluation).
 pub async fn resolve(engine: &Engine, access: &Access, id: Uuid) -> Result<()> {
+    handle(engine, access, id, alerts::Handling::Resolve).await
+}
+
+async fn handle(engine: &Engine, access: &Access, id: Uuid, how: alerts::Handling) -> Result<()> {
     access.require(Action::HandleAlerts)?;
     let ws = access.workspace;
+    let (action, missing) = match how {
+        alerts::Handling::Acknowledge => ("alert.acknowledge", "open, unacknowledged alert"),
+        alerts::Handling::Resolve => ("alert.resolve", "open alert"),
+    };
     let mut tx = access.tenant(engine).await?;
-    if !alerts::resolve(&mut tx, ws, id, access.user, Utc::now()).await? {
-        return Err(Error::NotFound("open alert"));
+    if !alerts::handle(&mut tx, ws, id, access.user, Utc::now(), how).await? {
+        return Err(Error::NotFound(missing));
     }
-    audit::record(&mut tx, audit::Record { workspace: Some(ws), actor: Some(access.user), action: "alert.resolve", target_type: "alert", target_id: Some(id.to_string()), before: None, after: None }).await?;
+    audit::record(&mut tx, audit::Record { workspace: Some(ws), actor: Some(access.user), action, target_type: "alert", target_id: Some(id.to_string()), before: None, after: None }).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -244,41 +244,24 @@ pub async fn set_notify_error(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid
     Ok(())
 }
 
-/// A person acknowledges an open alert (it stops repeating); false when there is none.
-pub async fn acknowledge(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
-    Ok(sqlx::query("update alerts set acknowledged_at = $4, acknowledged_by = $3 where client_id = $1 and id = $2 and resolved_at is null and acknowledged_at is null")
-        .bind(ws.0)
-        .bind(id)
-        .bind(user.0)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected()
-        == 1)
+/// What a person does with an open alert: acknowledge it (it stops repeating) or resolve it
+/// (should its condition still hold, the next evaluation opens a new one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    Acknowledge,
+    Resolve,
 }
 
-/// A person resolves an open alert (should its condition still hold, the next evaluation opens
-/// a new one); false when there is none.
-pub async fn resolve(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
-    Ok(sqlx::query("update alerts set resolved_at = $4, resolved_by = $3 where client_id = $1 and id = $2 and resolved_at is null")
-        .bind(ws.0)
-        .bind(id)
-        .bind(user.0)
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected()
-        == 1)
-}
-
-/// Open alerts by level, for the Dashboard and `/metrics`.
-pub async fn open_counts(conn: &mut PgConnection, ws: WorkspaceId) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "select count(*) filter (where level = 'warning'), count(*) filter (where level = 'critical') from alerts where client_id = $1 and resolved_at is null",
-    )
-    .bind(ws.0)
-    .fetch_one(conn)
-    .await?)
+/// Records `how` on an open alert by `user`; false when there is no such alert (or it was
+/// already acknowledged, for an acknowledgement).
+pub async fn handle(conn: &mut PgConnection, ws: WorkspaceId, id: Uuid, user: UserId, now: DateTime<Utc>, how: Handling) -> Result<bool> {
+    let sql = match how {
+        Handling::Acknowledge => {
+            "update alerts set acknowledged_at = $4, acknowledged_by = $3 where client_id = $1 and id = $2 and resolved_at is null and acknowledged_at is null"
+        }
+        Handling::Resolve => "update alerts set resolved_at = $4, resolved_by = $3 where client_id = $1 and id = $2 and resolved_at is null",
+    };
+    Ok(sqlx::query(sql).bind(ws.0).bind(id).bind(user.0).bind(now).execute(conn).await?.rows_affected() == 1)
 }
 
 /// Open alerts by level across the installation, for `/metrics`.
