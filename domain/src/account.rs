@@ -244,6 +244,8 @@ pub enum Action {
     SetBudgets,
     /// Acknowledging or resolving an alert.
     HandleAlerts,
+    /// The workspace's time zone and the digests its Slack channel gets.
+    ConfigureDigests,
 }
 
 impl Action {
@@ -261,7 +263,8 @@ impl Action {
             | Action::SetReportTargets
             | Action::ConfigureDrafting
             | Action::LiftSuppression
-            | Action::SetBudgets => Role::Admin,
+            | Action::SetBudgets
+            | Action::ConfigureDigests => Role::Admin,
             Action::DeleteWorkspace | Action::ManageBilling => Role::Owner,
         }
     }

@@ -46,3 +46,5 @@ pub mod bounce;
 pub mod email_check;
 // Reports: KPIs, targets, A/B tests (SPEC §15).
 pub mod reports;
+// The daily summary and the weekly review (SPEC §15).
+pub mod digest;

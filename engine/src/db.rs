@@ -62,6 +62,30 @@ pub async fn enter(conn: &mut sqlx::PgConnection, ws: domain::ids::WorkspaceId) 
     Ok(())
 }
 
+/// Leaves the tenant role for the rest of the transaction (or until [`resume`]), keeping the
+/// workspace setting; returns whether it was in the tenant role. For the few reads whose plan
+/// row-level security spoils: a policy is a security barrier, so a condition with an operator
+/// that is not leakproof (`LIKE`) may not be used as an index condition under it, and a search
+/// over the trigram index becomes a sequential scan. Such a read, run as the owner, must confine
+/// itself by `client_id = agency_os_workspace()` — the very condition the policy adds — and
+/// return only ids, which the caller then reads back in the tenant role.
+pub async fn step_out(conn: &mut sqlx::PgConnection) -> sqlx::Result<bool> {
+    let role: String = sqlx::query_scalar("select current_setting('role')").fetch_one(&mut *conn).await?;
+    if role != "agency_os_tenant" {
+        return Ok(false);
+    }
+    sqlx::query("select set_config('role', 'none', true)").execute(conn).await?;
+    Ok(true)
+}
+
+/// Returns to the tenant role after [`step_out`] (`was_tenant` is what it returned).
+pub async fn resume(conn: &mut sqlx::PgConnection, was_tenant: bool) -> sqlx::Result<()> {
+    if was_tenant {
+        sqlx::query("select set_config('role', 'agency_os_tenant', true)").execute(conn).await?;
+    }
+    Ok(())
+}
+
 /// A transaction confined to one workspace (see [`enter`]). Every read and write made for one
 /// tenant runs in one (handlers reach it through `Engine::tenant` or `Access::tenant`), so a
 /// query that forgot its `client_id` filter still cannot see or change another tenant's rows.

@@ -458,6 +458,25 @@ async fn evaluate_alerts_job(_: EvaluateAlerts, ctx: Data<JobContext>) -> Result
     Ok(u64::from(r.fired + r.announced))
 }
 
+/// The digest schedule's tick.
+#[derive(Debug, Clone, Default)]
+pub struct SendDigests;
+
+/// Every fifteen minutes (time zones are offset by quarter hours at most): send the daily
+/// summaries and weekly reviews due in each workspace's time zone (`flows::digests`). A digest
+/// is claimed per recipient, so several processes each running the schedule send it once.
+pub const SEND_DIGESTS_SCHEDULE: &str = "0 */15 * * * *";
+
+async fn send_digests_job(_: SendDigests, ctx: Data<JobContext>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    let r = crate::flows::digests::run_due(&ctx.engine, chrono::Utc::now()).await.map_err(|e| Error::from(JobError::from(e)))?;
+    if r.emails + r.slack + r.failed + r.failed_workspaces > 0 {
+        tracing::info!(?r, "digests sent");
+    }
+    Ok(u64::from(r.emails + r.slack))
+}
+
 /// The daily schedule tick of decay detection.
 #[derive(Debug, Clone, Default)]
 pub struct DailyDecay;
@@ -575,6 +594,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let ctx_for_sessions = ctx.clone();
     let ctx_for_alerts = ctx.clone();
     let ctx_for_webhooks = ctx.clone();
+    let ctx_for_digests = ctx.clone();
     let notify = WorkerBuilder::new("agency-os-notify")
         .data(ctx.clone())
         .retry(retry_policy())
@@ -619,6 +639,10 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .data(ctx_for_alerts)
         .backend(apalis_cron::CronStream::new(cron(EVALUATE_ALERTS_SCHEDULE)))
         .build_fn(evaluate_alerts_job);
+    let digests = WorkerBuilder::new("agency-os-send-digests")
+        .data(ctx_for_digests)
+        .backend(apalis_cron::CronStream::new(cron(SEND_DIGESTS_SCHEDULE)))
+        .build_fn(send_digests_job);
     let drafting = schedules.drafting.as_deref().map(|expr| {
         WorkerBuilder::new("agency-os-drafting-sweep")
             .data(ctx_for_drafting)
@@ -642,6 +666,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         sweep_sessions = SWEEP_SESSIONS_SCHEDULE,
         deliver_webhooks = DELIVER_WEBHOOKS_SCHEDULE,
         evaluate_alerts = EVALUATE_ALERTS_SCHEDULE,
+        send_digests = SEND_DIGESTS_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
     let mut monitor = Monitor::new()
@@ -657,6 +682,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .register(notices)
         .register(sessions)
         .register(alerts)
+        .register(digests)
         .register(webhooks);
     if let Some(w) = drafting {
         monitor = monitor.register(w);
@@ -690,7 +716,7 @@ mod tests {
     #[test]
     fn every_fixed_schedule_is_a_valid_cron_expression() {
         use super::*;
-        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE, EVALUATE_ALERTS_SCHEDULE] {
+        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE, EVALUATE_ALERTS_SCHEDULE, SEND_DIGESTS_SCHEDULE] {
             assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{expr}");
         }
     }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod billing;
 pub mod campaigns;
 pub mod dashboard;
+pub mod digests;
 pub mod icp;
 pub mod inbox;
 pub mod integrations;

@@ -20,6 +20,7 @@ pub fn SettingsPage() -> impl IntoView {
             <WorkspaceName role=role/>
             <Drafting role=role/>
             <crate::pages::alerts::BudgetsCard role=role/>
+            <crate::pages::digests::DigestsCard/>
             <Members role=role/>
             {role.can(Action::ManageMembers).then(|| view! { <Invitations role=role/> })}
             {role.can(Action::ViewBilling).then(|| view! { <BillingLink/> })}

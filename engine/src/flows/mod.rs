@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod bounces;
 pub mod campaigns;
 pub mod decay;
+pub mod digests;
 pub mod demo;
 pub mod deliverability;
 pub mod drafts;

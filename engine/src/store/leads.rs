@@ -326,22 +326,23 @@ pub const COUNT_CAP: u64 = 10_000;
 ///
 /// Speed at 100,000 leads (p95 ≤ 50 ms): the page's ids are found first, from the index that
 /// matches the sort (an index-only scan, so even a deep offset walks index entries, not rows),
-/// and only those rows are then read; the count stops at the cap.
+/// and only those rows are then read; the count stops at the cap. The ids and the count are found
+/// outside the tenant role ([`crate::db::step_out`]) so that a search can use the trigram index,
+/// confined to the transaction's workspace by the policy's own condition; the rows are read back
+/// in the tenant role.
 pub async fn list(conn: &mut PgConnection, ws: WorkspaceId, filter: &LeadFilter, sort: Sort, page: PageRequest) -> Result<LeadPage> {
+    let was_tenant = crate::db::step_out(conn).await?;
+    let found = page_ids(conn, ws, filter, sort, page, was_tenant).await;
+    crate::db::resume(conn, was_tenant).await?;
+    let (ids, (total, total_capped)) = found?;
     let mut q = QueryBuilder::new(
         "select id, first_name, last_name, email, linkedin_url, title, company, status, source, als, tier,
                 email_verdict, created_at
          from leads where client_id = ",
     );
-    q.push_bind(ws.0).push(" and id in (select id");
-    push_where(&mut q, ws, filter);
-    q.push(order_by(sort));
-    q.push(" limit ").push_bind(i64::from(page.per_page()));
-    q.push(" offset ").push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
-    q.push(")");
+    q.push_bind(ws.0).push(" and id = any(").push_bind(ids).push(")");
     q.push(order_by(sort));
     let rows: Vec<ListRow> = q.build_query_as().fetch_all(&mut *conn).await?;
-    let (total, total_capped) = count_capped(&mut *conn, ws, filter).await?;
     Ok(LeadPage {
         rows: rows.into_iter().map(list_row).collect::<Result<_>>()?,
         total,
@@ -351,14 +352,33 @@ pub async fn list(conn: &mut PgConnection, ws: WorkspaceId, filter: &LeadFilter,
     })
 }
 
-/// Live leads matching the filter, counted up to [`COUNT_CAP`]; `true` when there are more.
-pub async fn count_capped<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, filter: &LeadFilter) -> Result<(u64, bool)> {
+/// The ids of one page and the capped count; `confine` adds the row policy's condition (for a
+/// read made as the owner on behalf of the transaction's workspace).
+async fn page_ids(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    filter: &LeadFilter,
+    sort: Sort,
+    page: PageRequest,
+    confine: bool,
+) -> Result<(Vec<Uuid>, (u64, bool))> {
+    let scope = if confine { " and client_id = agency_os_workspace()" } else { "" };
+    let mut q = QueryBuilder::new("select id");
+    push_where(&mut q, ws, filter);
+    q.push(scope).push(order_by(sort));
+    q.push(" limit ").push_bind(i64::from(page.per_page()));
+    q.push(" offset ").push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+    let ids: Vec<Uuid> = q.build_query_scalar().fetch_all(&mut *conn).await?;
     let mut q = QueryBuilder::new("select count(*) from (select 1");
     push_where(&mut q, ws, filter);
-    q.push(" limit ").push_bind(COUNT_CAP as i64 + 1).push(") t");
-    let n: i64 = q.build_query_scalar().fetch_one(db).await?;
+    q.push(scope).push(" limit ").push_bind(COUNT_CAP as i64 + 1).push(") t");
+    let n: i64 = q.build_query_scalar().fetch_one(&mut *conn).await?;
+    Ok((ids, capped(n)))
+}
+
+fn capped(n: i64) -> (u64, bool) {
     let n = n.max(0) as u64;
-    Ok((n.min(COUNT_CAP), n > COUNT_CAP))
+    (n.min(COUNT_CAP), n > COUNT_CAP)
 }
 
 /// Live leads of the workspace matching the filter, exactly (the dashboard, tests).

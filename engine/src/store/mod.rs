@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod campaigns;
 pub mod dashboard;
+pub mod digests;
 pub mod drafts;
 pub mod enrichment;
 pub mod icp;

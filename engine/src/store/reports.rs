@@ -40,6 +40,9 @@ pub enum Dimension {
     Variant,
     /// the angle of the draft the message was sent from
     Angle,
+    /// the UTC hour the message went out in (`YYYY-MM-DDTHH`), regrouped by local hour by the
+    /// weekly review's "best send times"
+    Hour,
 }
 
 impl Dimension {
@@ -52,6 +55,7 @@ impl Dimension {
             Dimension::Channel => "o.channel",
             Dimension::Variant => "o.campaign_id::text || ':' || o.step::text || ':' || o.variant",
             Dimension::Angle => "coalesce(nullif(d.angle, ''), 'none')",
+            Dimension::Hour => "to_char(o.sent_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24')",
         }
     }
 
@@ -294,6 +298,7 @@ pub async fn breakdown(
                 Dimension::Channel => key.replace('_', " "),
                 Dimension::Angle if key == "none" => "No angle".into(),
                 Dimension::Angle => key.replace(['_', '-'], " "),
+                Dimension::Hour => key.clone(),
                 _ => names.get(&key).cloned().unwrap_or_else(|| key.clone()),
             };
             BreakdownRow { key, label, counts }

@@ -1091,3 +1091,5 @@ async fn the_lead_list_streams_as_csv_page_by_page_with_its_filters(pool: PgPool
     let theirs: Vec<Vec<u8>> = engine::flows::reports::leads_csv(&engine, &access(&pool, WorkspaceId(other)).await, Default::default()).try_collect().await.unwrap();
     assert_eq!(csv::Reader::from_reader(&theirs.concat()[3..]).records().count(), 3);
 }
+
+mod digests;
