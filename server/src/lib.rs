@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_dispatch;
 pub mod bench_intake;
+pub mod bench_reports;
 pub mod cli;
 pub mod config;
 pub mod csrf;
