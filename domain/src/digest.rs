@@ -323,7 +323,10 @@ impl Weekly {
             format!("Sent: {} — {}", a.sent, trend(a.sent, p.sent)),
             format!("Replies from people: {} — {}", a.replies, trend(a.replies, p.replies)),
             format!("Meetings booked: {} — {}", a.meetings, trend(a.meetings, p.meetings)),
-            format!("Bounces: {} ({} of sends)", a.bounced, pct(a.bounced, a.sent)),
+            match a.sent {
+                0 => "Bounces: none (nothing sent)".into(),
+                sent => format!("Bounces: {} ({} of sends)", a.bounced, pct(a.bounced, sent)),
+            },
             format!("Spend: {} (the week before: {})", aud(self.spend), aud(self.previous_spend)),
             match a.meetings {
                 0 => "Cost per meeting: no meetings this week".into(),

@@ -173,7 +173,7 @@ async fn measure(engine: &Engine, leads: usize, runs: usize) -> anyhow::Result<(
         pct(&mut times, 0.95),
         pct(&mut times, 1.0)
     );
-    for (days, mut t) in by_range {
+    for (days, mut t) in by_range.into_iter().filter(|(_, t)| !t.is_empty()) {
         println!("  last {days:>2} days: p50 {:.1} ms, p95 {:.1} ms", pct(&mut t, 0.5), pct(&mut t, 0.95));
     }
     println!("  (90 days, all: {sent_90} messages counted)");
