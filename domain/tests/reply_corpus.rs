@@ -187,9 +187,10 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         ("collected7-heldout.jsonl", 30, 0.85, 0.80),
         ("collected8-heldout.jsonl", 10, 0.85, 0.80),
         ("collected9-heldout.jsonl", 100, 0.85, 0.80),
-        // Batch 10, measured once on 2026-12-05 and not learnt from yet: its first figures are its
-        // floor until it is (then the 85 % / 80 %, as for the others).
-        ("collected10-heldout.jsonl", 125, 0.775, 0.739),
+        // Batch 10: first measured 77.5 % of intents and 73.9 % of dates (2026-12-05), then learnt
+        // from (rules and model); its dates stay at their first figure (17 of 23) until the date
+        // rules learn from it.
+        ("collected10-heldout.jsonl", 125, 0.85, 0.739),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
