@@ -422,7 +422,7 @@ async fn a_reply_sent_to_the_mailbox_is_read_over_imap_threaded_recorded_once_an
         settings: engine::dispatch::DispatchSettings::default(),
         worker: "w2".into(),
     };
-    let r = d.round(tuesday() + Duration::days(9)).await.unwrap();
+    let r = d.round(weekday_morning_after(9)).await.unwrap();
     assert_eq!((r.sent, r.cancelled), (1, 1), "{r:?}");
     let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
     assert_eq!(why.as_deref(), Some("the lead replied"));
@@ -466,7 +466,7 @@ async fn a_reply_at_dovecot_is_threaded_recorded_once_and_stops_the_follow_up(po
     assert!(dovecot.flags(sender).iter().all(|(_, f)| !f.contains("\\Seen")), "nothing marked read");
     let d = dispatcher(&engine, Arc::new(Recorder::default()), "w2");
     go_live(&pool, ws).await;
-    d.round(tuesday() + Duration::days(9)).await.unwrap();
+    d.round(weekday_morning_after(9)).await.unwrap();
     let why: Option<String> = sqlx::query_scalar("select last_error from outbox where client_id = $1 and lead_id = $2 and state = 'cancelled'").bind(ws.0).bind(lead).fetch_one(&pool).await.unwrap();
     assert_eq!(why.as_deref(), Some("the lead replied"));
 }

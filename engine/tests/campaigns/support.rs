@@ -114,6 +114,19 @@ pub fn tuesday() -> DateTime<Utc> {
     chrono_tz::Australia::Sydney.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap().with_timezone(&Utc)
 }
 
+/// A weekday 10:00 in Sydney at least `days` after the later of [`tuesday`] and the wall clock:
+/// when a follow-up is due. A send records the real time (`sent_at = now()`), so the follow-up
+/// a test waits for is due some days after the moment the test runs, not after `tuesday()`.
+pub fn weekday_morning_after(days: i64) -> DateTime<Utc> {
+    use chrono::Datelike;
+    let from = tuesday().max(Utc::now()) + chrono::Duration::days(days);
+    let mut day = from.with_timezone(&chrono_tz::Australia::Sydney).date_naive() + chrono::Duration::days(1);
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day = day.succ_opt().unwrap();
+    }
+    chrono_tz::Australia::Sydney.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap()).single().unwrap().with_timezone(&Utc)
+}
+
 /// Records every message; can be told to fail, and answers reconciliation from what it has.
 #[derive(Default)]
 pub struct Recorder {
