@@ -310,7 +310,7 @@ impl AlertNotice<'_> {
     /// Slack's `text` (mrkdwn), with what a tenant named (the workspace, a mailbox) escaped so it
     /// cannot become a mention or a link.
     pub fn slack_text(&self) -> String {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = crate::notify::slack_escape;
         let icon = match self.level {
             Level::Critical => ":rotating_light:",
             Level::Warning => ":warning:",

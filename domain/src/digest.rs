@@ -4,6 +4,7 @@
 //! figures (from the same queries as Reports, so a digest never disagrees with the page) and
 //! sends.
 
+use crate::notify::slack_escape as esc;
 use crate::reports::{aud, BreakdownRow, DayRow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
@@ -443,10 +444,6 @@ pub struct DigestPreview {
 
 const FOOTER: &str = "Days are counted in UTC, as on the Reports page. You get this email because you turned it on in Settings → Notifications; turn it off there.";
 
-/// Slack's three control characters; everything else is shown as written.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,12 @@ pub fn parse_slack_webhook(raw: &str, allow_http: bool) -> Result<String, SlackU
 }
 
 /// The last four characters of the webhook (its secret ends it), as Settings shows them.
+/// Text for Slack's mrkdwn with its three control characters escaped: whatever a tenant or a
+/// lead wrote shows as written and cannot become a mention (`<!channel>`) or a disguised link.
+pub fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 pub fn last4(url: &str) -> String {
     let chars: Vec<char> = url.chars().collect();
     chars[chars.len().saturating_sub(4)..].iter().collect()
@@ -111,7 +117,7 @@ impl ReplyNotice<'_> {
     /// Slack's `text` (mrkdwn). Slack reads `<`, `>` and `&` as markup, so what the lead wrote is
     /// escaped: a reply cannot turn into a mention of `@channel` or a disguised link.
     pub fn slack_text(&self) -> String {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = slack_escape;
         let mut s = format!("*{}* {}", esc(&self.who()), self.what());
         if let Some(c) = self.campaign {
             s.push_str(&format!(" · {}", esc(c)));

@@ -196,7 +196,8 @@ async fn page_timings(engine: &Engine, ws: domain::ids::WorkspaceId, n: usize) -
     Ok(times)
 }
 
-fn pct(times: &[f64], q: f64) -> f64 {
+/// The `q` quantile (0..=1) of `times`, nearest rank; 0 for none.
+pub(crate) fn pct(times: &[f64], q: f64) -> f64 {
     let mut v = times.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() {

@@ -10,6 +10,7 @@ use domain::reply::ReplyClass;
 use engine::flows::replies::{IncomingReply, RecordOutcome};
 use engine::store::replies::InboxFilter;
 use engine::Engine;
+use crate::bench::pct;
 use std::time::Instant;
 
 const BENCH_DB: &str = "agency_os_bench_intake";
@@ -30,11 +31,6 @@ pub async fn run(config: &Config, replies: usize, activities: usize, keep: bool)
     let result = measure(&engine, replies, activities).await;
     crate::bench_dispatch::close_bench_engine(engine, config, BENCH_DB, keep).await?;
     result
-}
-
-fn pct(times: &mut [f64], q: f64) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[((times.len() as f64 - 1.0) * q).round() as usize]
 }
 
 async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::Result<()> {
@@ -97,8 +93,8 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
         "reply intake ({build}, engine::flows::replies::record, 8 at once): {recorded} of {} replies recorded in {seconds:.2} s = {:.0} events/s; per event p50 {:.1} ms, p99 {:.1} ms",
         times.len(),
         times.len() as f64 / seconds,
-        pct(&mut times, 0.5),
-        pct(&mut times, 0.99)
+        pct(&times, 0.5),
+        pct(&times, 0.99)
     );
 
     // Fill the timeline up to `activities` with opens and clicks spread over the leads.
@@ -143,8 +139,8 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     }
     println!(
         "Inbox page ({build}, store::replies::list 50 rows + counts, {reps} replies, {acts} activities, 200 requests): p50 {:.1} ms, p95 {:.1} ms",
-        pct(&mut times, 0.5),
-        pct(&mut times, 0.95)
+        pct(&times, 0.5),
+        pct(&times, 0.95)
     );
 
     let leads: Vec<uuid::Uuid> = sqlx::query_scalar("select id from leads where client_id = $1 order by id limit 200").bind(ws.0).fetch_all(engine.owner_pool()).await?;
@@ -158,8 +154,8 @@ async fn measure(engine: &Engine, replies: usize, activities: usize) -> anyhow::
     println!(
         "lead timeline ({build}, store::activities::timeline 50 rows, {acts} activities, {} leads): p50 {:.1} ms, p95 {:.1} ms",
         times.len(),
-        pct(&mut times, 0.5),
-        pct(&mut times, 0.95)
+        pct(&times, 0.5),
+        pct(&times, 0.95)
     );
     Ok(())
 }

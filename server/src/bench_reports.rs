@@ -8,6 +8,7 @@ use domain::ids::{CampaignId, UserId, WorkspaceId};
 use domain::reports::{DateRange, ReportFilters};
 use engine::Engine;
 use futures::StreamExt;
+use crate::bench::pct;
 use std::time::Instant;
 
 const BENCH_DB: &str = "agency_os_bench_reports";
@@ -17,11 +18,6 @@ pub async fn run(config: &Config, leads: usize, runs: usize, keep: bool) -> anyh
     let result = measure(&engine, leads, runs).await;
     crate::bench_dispatch::close_bench_engine(engine, config, BENCH_DB, keep).await?;
     result
-}
-
-fn pct(times: &mut [f64], q: f64) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[((times.len() as f64 - 1.0) * q).round() as usize]
 }
 
 struct Seeded {
@@ -169,12 +165,12 @@ async fn measure(engine: &Engine, leads: usize, runs: usize) -> anyhow::Result<(
     }
     println!(
         "reports page ({runs} requests: last 7 / 30 / 90 days × all, one campaign, email; {build}): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        pct(&mut times, 0.50),
-        pct(&mut times, 0.95),
-        pct(&mut times, 1.0)
+        pct(&times, 0.50),
+        pct(&times, 0.95),
+        pct(&times, 1.0)
     );
-    for (days, mut t) in by_range.into_iter().filter(|(_, t)| !t.is_empty()) {
-        println!("  last {days:>2} days: p50 {:.1} ms, p95 {:.1} ms", pct(&mut t, 0.5), pct(&mut t, 0.95));
+    for (days, t) in by_range.into_iter().filter(|(_, t)| !t.is_empty()) {
+        println!("  last {days:>2} days: p50 {:.1} ms, p95 {:.1} ms", pct(&t, 0.5), pct(&t, 0.95));
     }
     println!("  (90 days, all: {sent_90} messages counted)");
 

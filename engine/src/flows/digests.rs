@@ -213,13 +213,13 @@ pub async fn settings(engine: &Engine, access: &Access) -> Result<DigestSettings
     let ws = access.workspace;
     let mut db = engine.tenant(ws).await?;
     let c = digests::choices(&mut db, ws, access.user).await?;
-    let my_email = users::email(&mut *db, access.user).await?.unwrap_or_default();
     drop(db);
+    let my_email = users::get(engine.owner_pool(), access.user).await?.map(|u| u.email).unwrap_or_default();
     Ok(DigestSettings {
         time_zone: c.time_zone,
         slack_daily: c.slack_daily,
         slack_weekly: c.slack_weekly,
-        slack_connected: slack_url(engine, ws).await?.is_some(),
+        slack_connected: c.slack_connected,
         email_available: engine.settings.notify_mail.is_some(),
         my_daily: c.my_daily,
         my_weekly: c.my_weekly,
@@ -272,8 +272,8 @@ pub async fn preview(engine: &Engine, access: &Access, kind: DigestKind, now: Da
     let mut db = engine.tenant(ws).await?;
     let tz = d::parse_time_zone(&digests::time_zone(&mut *db, ws).await?).unwrap_or(Tz::UTC);
     let name = crate::store::workspaces::name(&mut db, ws).await?.unwrap_or_default();
-    let email = users::email(&mut *db, access.user).await?;
     drop(db);
+    let email = users::get(engine.owner_pool(), access.user).await?.map(|u| u.email);
     let period = d::latest(kind, now, tz);
     let digest = build(engine, ws, &name, tz, kind, period, now).await?;
     let (emailed_to, note) = match (&engine.settings.notify_mail, email) {

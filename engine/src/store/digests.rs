@@ -14,13 +14,16 @@ pub struct Choices {
     pub time_zone: String,
     pub slack_daily: bool,
     pub slack_weekly: bool,
+    /// Whether a Slack webhook is stored (still sealed; not opened here).
+    pub slack_connected: bool,
     pub my_daily: bool,
     pub my_weekly: bool,
 }
 
 pub async fn choices(conn: &mut PgConnection, ws: WorkspaceId, user: UserId) -> Result<Choices> {
-    let (time_zone, slack_daily, slack_weekly, my_daily, my_weekly): (String, Option<bool>, Option<bool>, Option<bool>, Option<bool>) = sqlx::query_as(
-        "select w.time_zone, n.slack_daily_digest, n.slack_weekly_digest, s.daily, s.weekly
+    type Row = (String, Option<bool>, Option<bool>, bool, Option<bool>, Option<bool>);
+    let (time_zone, slack_daily, slack_weekly, slack_connected, my_daily, my_weekly): Row = sqlx::query_as(
+        "select w.time_zone, n.slack_daily_digest, n.slack_weekly_digest, n.slack_webhook is not null, s.daily, s.weekly
          from workspaces w
          left join workspace_notifications n on n.client_id = w.id
          left join digest_subscriptions s on s.client_id = w.id and s.user_id = $2
@@ -34,6 +37,7 @@ pub async fn choices(conn: &mut PgConnection, ws: WorkspaceId, user: UserId) -> 
         time_zone,
         slack_daily: slack_daily.unwrap_or(false),
         slack_weekly: slack_weekly.unwrap_or(false),
+        slack_connected,
         my_daily: my_daily.unwrap_or(false),
         my_weekly: my_weekly.unwrap_or(false),
     })
@@ -105,13 +109,12 @@ pub async fn subscribers(conn: &mut PgConnection, ws: WorkspaceId, kind: DigestK
 
 /// Whether the workspace's Slack channel gets `kind`.
 pub async fn slack_wants(conn: &mut PgConnection, ws: WorkspaceId, kind: DigestKind) -> Result<bool> {
-    let (daily, weekly): (bool, bool) = sqlx::query_as(
-        "select coalesce(bool_or(slack_daily_digest), false), coalesce(bool_or(slack_weekly_digest), false)
-         from workspace_notifications where client_id = $1",
-    )
-    .bind(ws.0)
-    .fetch_one(conn)
-    .await?;
+    let (daily, weekly): (bool, bool) =
+        sqlx::query_as("select slack_daily_digest, slack_weekly_digest from workspace_notifications where client_id = $1")
+            .bind(ws.0)
+            .fetch_optional(conn)
+            .await?
+            .unwrap_or_default();
     Ok(match kind {
         DigestKind::Daily => daily,
         DigestKind::Weekly => weekly,

@@ -333,8 +333,10 @@ pub const COUNT_CAP: u64 = 10_000;
 pub async fn list(conn: &mut PgConnection, ws: WorkspaceId, filter: &LeadFilter, sort: Sort, page: PageRequest) -> Result<LeadPage> {
     let was_tenant = crate::db::step_out(conn).await?;
     let found = page_ids(conn, ws, filter, sort, page, was_tenant).await;
-    crate::db::resume(conn, was_tenant).await?;
+    // A failed read aborts the transaction, and then the resume fails too: report the read's error.
+    let resumed = crate::db::resume(conn, was_tenant).await;
     let (ids, (total, total_capped)) = found?;
+    resumed?;
     let mut q = QueryBuilder::new(
         "select id, first_name, last_name, email, linkedin_url, title, company, status, source, als, tier,
                 email_verdict, created_at
@@ -373,12 +375,8 @@ async fn page_ids(
     push_where(&mut q, ws, filter);
     q.push(scope).push(" limit ").push_bind(COUNT_CAP as i64 + 1).push(") t");
     let n: i64 = q.build_query_scalar().fetch_one(&mut *conn).await?;
-    Ok((ids, capped(n)))
-}
-
-fn capped(n: i64) -> (u64, bool) {
     let n = n.max(0) as u64;
-    (n.min(COUNT_CAP), n > COUNT_CAP)
+    Ok((ids, (n.min(COUNT_CAP), n > COUNT_CAP)))
 }
 
 /// Live leads of the workspace matching the filter, exactly (the dashboard, tests).

@@ -36,11 +36,6 @@ pub async fn get(pool: &PgPool, id: UserId) -> Result<Option<CurrentUser>> {
     Ok(row.map(|(id, email, name)| CurrentUser { id: UserId(id), email, name }))
 }
 
-/// A live user's address (a member's own, for what they asked to be emailed).
-pub async fn email<'e>(db: impl sqlx::PgExecutor<'e>, id: UserId) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("select email from users where id = $1 and deleted_at is null").bind(id.0).fetch_optional(db).await?)
-}
-
 pub async fn last_workspace(pool: &PgPool, id: UserId) -> Result<Option<WorkspaceId>> {
     let row: Option<Option<Uuid>> = sqlx::query_scalar("select last_client_id from users where id = $1")
         .bind(id.0)
