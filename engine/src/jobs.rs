@@ -458,6 +458,20 @@ async fn evaluate_alerts_job(_: EvaluateAlerts, ctx: Data<JobContext>) -> Result
     Ok(u64::from(r.fired + r.announced))
 }
 
+/// The report refresh's tick.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshReports;
+
+/// Every minute: rewrite the report facts of the leads that changed (`store::reports::refresh`),
+/// so the Reports page, which refreshes its own workspace first, rarely finds much to do.
+pub const REFRESH_REPORTS_SCHEDULE: &str = "15 * * * * *";
+
+async fn refresh_reports_job(_: RefreshReports, ctx: Data<JobContext>) -> Result<u64, Error> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let Some(_running) = skip_if_running(&RUNNING) else { return Ok(0) };
+    crate::flows::reports::refresh_all(&ctx.engine).await.map_err(|e| Error::from(JobError::from(e)))
+}
+
 /// The digest schedule's tick.
 #[derive(Debug, Clone, Default)]
 pub struct SendDigests;
@@ -595,6 +609,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
     let ctx_for_alerts = ctx.clone();
     let ctx_for_webhooks = ctx.clone();
     let ctx_for_digests = ctx.clone();
+    let ctx_for_reports = ctx.clone();
     let notify = WorkerBuilder::new("agency-os-notify")
         .data(ctx.clone())
         .retry(retry_policy())
@@ -643,6 +658,10 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .data(ctx_for_digests)
         .backend(apalis_cron::CronStream::new(cron(SEND_DIGESTS_SCHEDULE)))
         .build_fn(send_digests_job);
+    let reports = WorkerBuilder::new("agency-os-refresh-reports")
+        .data(ctx_for_reports)
+        .backend(apalis_cron::CronStream::new(cron(REFRESH_REPORTS_SCHEDULE)))
+        .build_fn(refresh_reports_job);
     let drafting = schedules.drafting.as_deref().map(|expr| {
         WorkerBuilder::new("agency-os-drafting-sweep")
             .data(ctx_for_drafting)
@@ -667,6 +686,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         deliver_webhooks = DELIVER_WEBHOOKS_SCHEDULE,
         evaluate_alerts = EVALUATE_ALERTS_SCHEDULE,
         send_digests = SEND_DIGESTS_SCHEDULE,
+        refresh_reports = REFRESH_REPORTS_SCHEDULE,
         "job worker schedules (cron, UTC)"
     );
     let mut monitor = Monitor::new()
@@ -683,6 +703,7 @@ pub fn monitor_with(ctx: JobContext, schedules: Schedules) -> Monitor {
         .register(sessions)
         .register(alerts)
         .register(digests)
+        .register(reports)
         .register(webhooks);
     if let Some(w) = drafting {
         monitor = monitor.register(w);
@@ -716,7 +737,7 @@ mod tests {
     #[test]
     fn every_fixed_schedule_is_a_valid_cron_expression() {
         use super::*;
-        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE, EVALUATE_ALERTS_SCHEDULE, SEND_DIGESTS_SCHEDULE] {
+        for expr in [RESET_CREDITS_SCHEDULE, SWEEP_UPLOADS_SCHEDULE, DAILY_DECAY_SCHEDULE, SWEEP_NOTICES_SCHEDULE, SWEEP_SESSIONS_SCHEDULE, DELIVER_WEBHOOKS_SCHEDULE, EVALUATE_ALERTS_SCHEDULE, SEND_DIGESTS_SCHEDULE, REFRESH_REPORTS_SCHEDULE] {
             assert!(expr.parse::<apalis_cron::Schedule>().is_ok(), "{expr}");
         }
     }

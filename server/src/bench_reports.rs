@@ -26,8 +26,9 @@ struct Seeded {
     campaigns: Vec<CampaignId>,
 }
 
-/// One workspace: `n` leads, two sequence messages each (sent over the last 90 days, through two
-/// campaigns and two mailboxes, A/B subjects), ten activities per lead, a reply from one lead in
+/// One workspace: `n` leads, each added and enrolled just before its first message, two sequence
+/// messages each (sent over the last 90 days, through two campaigns and two mailboxes, A/B
+/// subjects), ten activities per lead, a reply from one lead in
 /// ten (every class), a meeting from one in a hundred, and a ledger row per enrichment.
 async fn seed(engine: &Engine, name: &str, n: usize) -> anyhow::Result<Seeded> {
     let pool = engine.owner_pool();
@@ -61,6 +62,10 @@ async fn seed(engine: &Engine, name: &str, n: usize) -> anyhow::Result<Seeded> {
          join lateral (select id from campaigns where client_id = $1 order by name offset (abs(hashtext(l.id::text)) % 2) limit 1) c on true
          join lateral (select id from mailboxes where client_id = $1 order by address offset (abs(hashtext(l.email)) % 2) limit 1) mb on true
          where l.client_id = $1",
+        // each lead was added two days before its first message and enrolled the day after
+        "update leads l set created_at = m.sent_at - interval '2 days' from bench_msgs m where m.lead_id = l.id and m.step = 0",
+        "insert into campaign_leads (client_id, campaign_id, lead_id, enrolled_at)
+         select $1, campaign_id, lead_id, sent_at - interval '1 day' from bench_msgs where step = 0",
         "insert into drafts (client_id, id, campaign_id, lead_id, step, channel, due_at, status, template, angle, subject_a, subject_b, body, content_hash)
          select $1, draft_id, campaign_id, lead_id, step, 'email', sent_at, 'sent', 'first_touch', angle, 'Quick question', 'A thought', 'Hello', md5(draft_id::text)
          from bench_msgs",
@@ -96,6 +101,10 @@ async fn seed(engine: &Engine, name: &str, n: usize) -> anyhow::Result<Seeded> {
         q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    // The report facts of every lead messaged, written as the schedule would after the sends.
+    let t = Instant::now();
+    let rewritten = engine::store::reports::refresh(pool, ws).await?;
+    println!("{name}: report facts of {rewritten} leads written in {:.1} s", t.elapsed().as_secs_f64());
     sqlx::query("analyze").execute(pool).await?;
     let campaigns: Vec<uuid::Uuid> = sqlx::query_scalar("select id from campaigns where client_id = $1 order by name").bind(ws.0).fetch_all(pool).await?;
     Ok(Seeded { user, ws, campaigns: campaigns.into_iter().map(CampaignId).collect() })

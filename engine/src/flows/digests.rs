@@ -148,6 +148,7 @@ fn range(p: Period) -> Result<DateRange> {
 pub async fn build(engine: &Engine, ws: WorkspaceId, name: &str, tz: Tz, kind: DigestKind, period: Period, now: DateTime<Utc>) -> Result<Digest> {
     let all = ReportFilters::default();
     let link = format!("{}/w/{ws}", engine.settings.public_url.trim_end_matches('/'));
+    reports::refresh(engine.owner_pool(), ws).await?;
     let mut tx = engine.tenant(ws).await?;
     let this = range(period)?;
     let activity = Activity::of_days(&reports::by_day(&mut tx, ws, &this, &all).await?);

@@ -20,6 +20,20 @@ pub async fn report(engine: &Engine, access: &Access, range: DateRange, filters:
     store::report(engine.owner_pool(), access.workspace, range, filters).await
 }
 
+/// Brings the report facts of every workspace with changed leads up to date (the schedule's
+/// work); returns how many leads were rewritten. One workspace's failure is logged and the
+/// others go on.
+pub async fn refresh_all(engine: &Engine) -> Result<u64> {
+    let mut rewritten = 0;
+    for ws in store::workspaces_to_refresh(engine.owner_pool()).await? {
+        match store::refresh(engine.owner_pool(), ws).await {
+            Ok(n) => rewritten += n,
+            Err(e) => tracing::warn!(workspace = %ws, error = %e, "report refresh failed"),
+        }
+    }
+    Ok(rewritten)
+}
+
 pub async fn options(engine: &Engine, access: &Access) -> Result<r::ReportOptions> {
     store::options(&mut *access.tenant(engine).await?, access.workspace).await
 }

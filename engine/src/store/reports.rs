@@ -1,7 +1,13 @@
-//! Reports (SPEC §13, §15): the counts behind the Reports page, read straight from the tables
-//! that record what happened (outbox, replies, activities, meetings, cost ledger). Every
-//! function takes the workspace id, a date range and the filters; `domain::reports` turns the
-//! counts into KPIs, targets and A/B verdicts.
+//! Reports (SPEC §13, §15): the counts behind the Reports page. Every function takes the
+//! workspace id, a date range and the filters; `domain::reports` turns the counts into KPIs,
+//! targets and A/B verdicts.
+//!
+//! Messages are counted from their report facts (`report_messages`: one row per message sent,
+//! with what is credited to it), which [`refresh`] rewrites a lead at a time from the outbox,
+//! replies, activities and meetings whenever one of those changes; the page refreshes its
+//! workspace before it reads. Counting the facts instead of working out every message's last
+//! touch on each request is what keeps the page fast at hundreds of thousands of messages.
+//! The funnel, the events of each day and the costs read the tables that record them.
 //!
 //! How things are counted (the same everywhere, so a breakdown's rows add up to its total):
 //! - A *message* is a sequence message in state `sent` whose `sent_at` falls in the range and
@@ -27,7 +33,7 @@ use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// What a breakdown groups messages by. Each is a fixed SQL expression over the outbox row `o`
+/// What a breakdown groups messages by. Each is a fixed SQL expression over the report row `o`
 /// (never text from a request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
@@ -54,18 +60,11 @@ impl Dimension {
             Dimension::Mailbox => "coalesce(o.mailbox_id::text, '')",
             Dimension::Channel => "o.channel",
             Dimension::Variant => "o.campaign_id::text || ':' || o.step::text || ':' || o.variant",
-            Dimension::Angle => "coalesce(nullif(d.angle, ''), 'none')",
+            Dimension::Angle => "o.angle",
             Dimension::Hour => "to_char(o.sent_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24')",
         }
     }
 
-    /// What the dimension needs joined to the outbox (`o`).
-    fn join(self) -> &'static str {
-        match self {
-            Dimension::Angle => "left join drafts d on d.client_id = o.client_id and d.id = o.draft_id",
-            _ => "",
-        }
-    }
 }
 
 /// The range's bounds as instants: the first day's midnight UTC, and the midnight after the last.
@@ -94,51 +93,21 @@ fn scoped<'q, O>(
 }
 
 /// The messages of the report ($1 workspace, $2..$3 range, $4 campaign, $5 channel, $6 mailbox)
-/// with the breakdown key `dim`, and every reply, unsubscribe and meeting of their leads credited
-/// to its last touch.
-fn messages_and_events(dim: Dimension) -> String {
+/// with the breakdown key `dim` and what is credited to each (see [`refresh`]).
+fn messages(dim: Dimension) -> String {
     format!(
         "with s as (
-            select o.id, o.lead_id, o.sent_at, o.bounced_at is not null as bounced,
-                   coalesce(mb.kind in ('instantly', 'smartlead'), false) as tracked,
+            select o.lead_id, o.bounced, coalesce(mb.kind in ('instantly', 'smartlead'), false) as tracked, o.opened,
+                   o.replied, o.positive, o.auto_replied, o.unsubscribed, o.meeting_at, o.meeting_days, o.meeting_touches,
                    {dim} as dim
-            from outbox o
+            from report_messages o
             left join mailboxes mb on mb.client_id = o.client_id and mb.id = o.mailbox_id
-            {join}
-            where o.client_id = $1 and o.state = 'sent' and o.kind = 'sequence'
-              and o.sent_at >= $2 and o.sent_at < $3
+            where o.client_id = $1 and o.sent_at >= $2 and o.sent_at < $3
               and ($4::uuid is null or o.campaign_id = $4)
               and ($5::text is null or o.channel = $5)
               and ($6::uuid is null or o.mailbox_id = $6)
-        ),
-        ev as (
-            select e.lead_id, e.kind, e.at, t.id as outbox_id
-            from (
-                select r.lead_id, r.received_at as at,
-                       case when r.intent in ('auto_reply', 'out_of_office') then 'auto'
-                            when r.intent in ('interested', 'meeting_request', 'question') then 'positive'
-                            else 'human' end as kind
-                from replies r
-                where r.client_id = $1 and r.received_at >= $2 and r.lead_id in (select lead_id from s)
-                union all
-                select a.lead_id, a.occurred_at, 'unsubscribed'
-                from activities a
-                where a.client_id = $1 and a.kind = 'unsubscribed' and a.occurred_at >= $2 and a.lead_id in (select lead_id from s)
-                union all
-                select m.lead_id, m.created_at, 'meeting'
-                from meetings m
-                where m.client_id = $1 and m.created_at >= $2 and m.lead_id in (select lead_id from s)
-            ) e
-            cross join lateral (
-                select o.id from outbox o
-                where o.client_id = $1 and o.lead_id = e.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= e.at
-                order by o.sent_at desc, o.id desc
-                limit 1
-            ) t
-        ),
-        evs as (select s.dim, ev.lead_id, ev.kind, ev.at from ev join s on s.id = ev.outbox_id)",
+        )",
         dim = dim.sql(),
-        join = dim.join()
     )
 }
 
@@ -173,42 +142,30 @@ async fn counts_by(
             select s.dim, count(*) as sent,
                    count(*) filter (where s.bounced) as bounced,
                    count(*) filter (where s.tracked and not s.bounced) as tracked,
-                   count(*) filter (where s.tracked and not s.bounced and exists (
-                       select 1 from activities a
-                       where a.client_id = $1 and a.lead_id = s.lead_id and a.outbox_id = s.id and a.kind in ('opened', 'clicked'))) as opened,
+                   count(*) filter (where s.tracked and not s.bounced and s.opened) as opened,
                    count(distinct s.lead_id) as contacted,
+                   count(distinct s.lead_id) filter (where s.replied) as replied,
+                   count(distinct s.lead_id) filter (where s.positive) as positive,
+                   count(distinct s.lead_id) filter (where s.auto_replied) as auto,
+                   count(distinct s.lead_id) filter (where s.unsubscribed) as unsubscribed,
+                   count(distinct s.lead_id) filter (where s.meeting_at is not null) as meetings,
                    count(distinct s.lead_id) filter (where l.als is not null) as scored,
                    count(distinct s.lead_id) filter (where l.tier in ('hot', 'warm')) as icp
             from s join leads l on l.client_id = $1 and l.id = s.lead_id
             group by s.dim
         ),
-        e as (
-            select dim,
-                   count(distinct lead_id) filter (where kind in ('human', 'positive')) as replied,
-                   count(distinct lead_id) filter (where kind = 'positive') as positive,
-                   count(distinct lead_id) filter (where kind = 'auto') as auto,
-                   count(distinct lead_id) filter (where kind = 'unsubscribed') as unsubscribed,
-                   count(distinct lead_id) filter (where kind = 'meeting') as meetings
-            from evs group by dim
-        ),
         -- each lead's first meeting in the group: days since its first message, messages before it
-        mt as (
-            select distinct on (dim, lead_id) dim, lead_id, at from evs where kind = 'meeting' order by dim, lead_id, at
-        ),
         ms as (
-            select mt.dim, sum(extract(epoch from mt.at - f.first_at) / 86400)::float8 as days, sum(f.touches)::bigint as touches
-            from mt cross join lateral (
-                select min(o.sent_at) as first_at, count(*) as touches from outbox o
-                where o.client_id = $1 and o.lead_id = mt.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= mt.at
-            ) f
-            group by mt.dim
+            select dim, sum(meeting_days)::float8 as days, sum(meeting_touches)::bigint as touches
+            from (select distinct on (dim, lead_id) dim, meeting_days, meeting_touches
+                  from s where meeting_at is not null order by dim, lead_id, meeting_at) first
+            group by dim
         )
-        select m.dim, m.sent, m.bounced, m.tracked, m.opened, m.contacted,
-               coalesce(e.replied, 0), coalesce(e.positive, 0), coalesce(e.auto, 0), coalesce(e.unsubscribed, 0),
-               coalesce(e.meetings, 0), m.scored, m.icp, coalesce(ms.days, 0), coalesce(ms.touches, 0)
-        from m left join e on e.dim = m.dim left join ms on ms.dim = m.dim
+        select m.dim, m.sent, m.bounced, m.tracked, m.opened, m.contacted, m.replied, m.positive, m.auto,
+               m.unsubscribed, m.meetings, m.scored, m.icp, coalesce(ms.days, 0), coalesce(ms.touches, 0)
+        from m left join ms on ms.dim = m.dim
         order by m.sent desc, m.dim",
-        ctes = messages_and_events(dim)
+        ctes = messages(dim)
     )), ws, range, f)
     .fetch_all(&mut *conn)
     .await?;
@@ -373,9 +330,9 @@ pub async fn by_day(
             select d::date as day from generate_series($7::date, $8::date, interval '1 day') d
         ),
         sends as (
-            select (o.sent_at at time zone 'UTC')::date as day, count(*) as sent, count(*) filter (where o.bounced_at is not null) as bounced
-            from outbox o
-            where o.client_id = $1 and o.state = 'sent' and o.kind = 'sequence' and o.sent_at >= $2 and o.sent_at < $3
+            select (o.sent_at at time zone 'UTC')::date as day, count(*) as sent, count(*) filter (where o.bounced) as bounced
+            from report_messages o
+            where o.client_id = $1 and o.sent_at >= $2 and o.sent_at < $3
               and ($4::uuid is null or o.campaign_id = $4) and ($5::text is null or o.channel = $5) and ($6::uuid is null or o.mailbox_id = $6)
             group by 1
         ),
@@ -389,9 +346,9 @@ pub async fn by_day(
                 select m.lead_id, m.created_at, 'meeting' from meetings m where m.client_id = $1 and m.created_at >= $2 and m.created_at < $3
             ) e
             cross join lateral (
-                select o.campaign_id, o.channel, o.mailbox_id from outbox o
-                where o.client_id = $1 and o.lead_id = e.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= e.at
-                order by o.sent_at desc, o.id desc limit 1
+                select o.campaign_id, o.channel, o.mailbox_id from report_messages o
+                where o.client_id = $1 and o.lead_id = e.lead_id and o.sent_at <= e.at
+                order by o.sent_at desc, o.outbox_id desc limit 1
             ) t
             where ($4::uuid is null or t.campaign_id = $4) and ($5::text is null or t.channel = $5) and ($6::uuid is null or t.mailbox_id = $6)
         ),
@@ -497,6 +454,128 @@ pub async fn costs(
     Ok((by_provider, enriched, credits))
 }
 
+/// Leads rewritten per transaction by [`refresh`]: a backlog (the first report after an upgrade,
+/// a bulk import of replies) is worked through in short transactions.
+const REFRESH_BATCH: i64 = 2_000;
+
+/// Brings the workspace's report facts (`report_messages`) up to date: rewrites the rows of every
+/// lead marked since the last refresh, from the outbox, replies, activities and meetings as
+/// this transaction sees them. Returns how many leads were rewritten.
+///
+/// Triggers mark a lead in the transaction that changes one of its messages, replies, meetings,
+/// opens or unsubscribes (migration `report_rollup`). A mark is taken only with `skip locked`,
+/// and a writer re-marking a lead updates the mark (a row lock held to its commit), so a mark is
+/// never taken while a change it stands for is still uncommitted: either this refresh sees the
+/// change, or the mark outlives it for the next refresh. Refreshes never wait on writers.
+///
+/// What is credited to a message (the same rules the whole page counts by):
+/// - a reply, unsubscribe or meeting goes to the last sequence message sent to the lead before
+///   it (last touch), whenever it arrived;
+/// - a message is opened when an open or click of that very message was recorded;
+/// - a lead's meeting carries the days since the lead's first message and how many messages it
+///   had been sent by then.
+pub async fn refresh(pool: &PgPool, ws: WorkspaceId) -> Result<u64> {
+    let mut rewritten = 0u64;
+    loop {
+        let mut tx = crate::db::tenant(pool, ws).await?;
+        let leads: Vec<Uuid> = sqlx::query_scalar(
+            "delete from report_dirty where client_id = $1 and lead_id in (
+                 select lead_id from report_dirty where client_id = $1 limit $2 for update skip locked)
+             returning lead_id",
+        )
+        .bind(ws.0)
+        .bind(REFRESH_BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if leads.is_empty() {
+            break;
+        }
+        rewrite(&mut tx, ws, &leads).await?;
+        tx.commit().await?;
+        rewritten += leads.len() as u64;
+        if (leads.len() as i64) < REFRESH_BATCH {
+            break;
+        }
+    }
+    Ok(rewritten)
+}
+
+/// The workspaces with leads marked for [`refresh`] (across tenants: the schedule's list).
+pub async fn workspaces_to_refresh(pool: &PgPool) -> Result<Vec<WorkspaceId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar("select distinct client_id from report_dirty")
+        .fetch_all(&mut *crate::db::across_tenants(pool).await?)
+        .await?;
+    Ok(ids.into_iter().map(WorkspaceId).collect())
+}
+
+/// Rewrites the report rows of `leads` (see [`refresh`]).
+async fn rewrite(conn: &mut PgConnection, ws: WorkspaceId, leads: &[Uuid]) -> Result<()> {
+    sqlx::query("delete from report_messages where client_id = $1 and lead_id = any($2)")
+        .bind(ws.0)
+        .bind(leads)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "with m as (
+            select o.id, o.lead_id, o.campaign_id, o.step, o.variant, o.channel, o.mailbox_id, o.draft_id, o.sent_at, o.bounced_at
+            from outbox o
+            where o.client_id = $1 and o.lead_id = any($2) and o.state = 'sent' and o.kind = 'sequence'
+        ),
+        ev as (
+            select t.id as outbox_id, e.kind, e.at
+            from (
+                select r.lead_id, r.received_at as at,
+                       case when r.intent in ('auto_reply', 'out_of_office') then 'auto'
+                            when r.intent in ('interested', 'meeting_request', 'question') then 'positive'
+                            else 'human' end as kind
+                from replies r where r.client_id = $1 and r.lead_id = any($2)
+                union all
+                select a.lead_id, a.occurred_at, 'unsubscribed' from activities a
+                where a.client_id = $1 and a.lead_id = any($2) and a.kind = 'unsubscribed'
+                union all
+                select mt.lead_id, mt.created_at, 'meeting' from meetings mt where mt.client_id = $1 and mt.lead_id = any($2)
+            ) e
+            cross join lateral (
+                select m.id from m where m.lead_id = e.lead_id and m.sent_at <= e.at
+                order by m.sent_at desc, m.id desc limit 1
+            ) t
+        ),
+        credited as (
+            select outbox_id,
+                   bool_or(kind in ('human', 'positive')) as replied, bool_or(kind = 'positive') as positive,
+                   bool_or(kind = 'auto') as auto_replied, bool_or(kind = 'unsubscribed') as unsubscribed,
+                   min(at) filter (where kind = 'meeting') as meeting_at
+            from ev group by outbox_id
+        ),
+        opened as (
+            select distinct a.outbox_id from activities a
+            where a.client_id = $1 and a.lead_id = any($2) and a.kind in ('opened', 'clicked') and a.outbox_id is not null
+        )
+        insert into report_messages (client_id, outbox_id, lead_id, campaign_id, step, variant, channel, mailbox_id, angle,
+                                     sent_at, bounced, opened, replied, positive, auto_replied, unsubscribed,
+                                     meeting_at, meeting_days, meeting_touches)
+        select $1, m.id, m.lead_id, m.campaign_id, m.step, m.variant, m.channel, m.mailbox_id,
+               coalesce(nullif(d.angle, ''), 'none'), m.sent_at, m.bounced_at is not null, op.outbox_id is not null,
+               coalesce(c.replied, false), coalesce(c.positive, false), coalesce(c.auto_replied, false),
+               coalesce(c.unsubscribed, false), c.meeting_at,
+               case when c.meeting_at is not null then (extract(epoch from c.meeting_at - f.first_at) / 86400)::float8 end,
+               case when c.meeting_at is not null then f.touches::int end
+        from m
+        left join drafts d on d.client_id = $1 and d.id = m.draft_id
+        left join opened op on op.outbox_id = m.id
+        left join credited c on c.outbox_id = m.id
+        left join lateral (
+            select min(m2.sent_at) as first_at, count(*) as touches from m m2
+            where m2.lead_id = m.lead_id and m2.sent_at <= c.meeting_at
+        ) f on c.meeting_at is not null",
+    )
+    .bind(ws.0)
+    .bind(leads)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The whole Reports page for a range and filters, read in one consistent snapshot.
 #[tracing::instrument(skip(pool))]
 pub async fn report(
@@ -505,6 +584,7 @@ pub async fn report(
     range: DateRange,
     f: ReportFilters,
 ) -> Result<Report> {
+    refresh(pool, ws).await?;
     let mut tx = pool.begin().await?;
     sqlx::query("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
