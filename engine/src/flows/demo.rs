@@ -1,6 +1,8 @@
 //! The demo workspace the run command seeds, so a newcomer has something to log in to.
 //! Idempotent: running it again changes nothing and reports the same login.
 
+mod history;
+
 use crate::flows::{accounts, workspaces};
 use crate::store::users;
 use crate::{Engine, Error, Result};
@@ -20,16 +22,19 @@ pub struct Demo {
 /// Realistic Australian and international leads (with a few bad rows, to show the report).
 pub const DEMO_LEADS_CSV: &str = include_str!("../../../end2end/fixtures/demo-leads.csv");
 
-/// Seeds the demo workspace and, when it has no leads yet, imports and scores the demo leads.
+/// Seeds the demo workspace and, when it has no leads yet, imports and scores the demo leads,
+/// writes 90 days of earlier campaigns (`history`) and sets a campaign under way.
 pub async fn seed(engine: &Engine) -> Result<Demo> {
     let demo = seed_workspace(engine).await?;
     let leads = crate::store::leads::count(&mut *engine.tenant(demo.workspace).await?, demo.workspace, &Default::default()).await?;
     if leads == 0 {
         // The import opens its own transactions confined to the workspace.
         crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
+        crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "earlier-campaigns.csv", std::io::Cursor::new(history::csv().into_bytes()), |_| {}).await?;
         demo_timing(engine, demo.workspace).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
+        history::write(engine, demo.workspace, demo.user, chrono::Utc::now()).await?;
         campaign_under_way(engine, &demo).await?;
         demo_budgets(engine, demo.workspace).await?;
     }
@@ -129,7 +134,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
         }
         tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap_or_default()).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now - Duration::days(7))
     };
-    in_workspace(engine, ws, sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
+    in_workspace(engine, ws, sqlx::query("update campaign_leads set enrolled_at = $2 where client_id = $1 and campaign_id = $3").bind(ws.0).bind(started).bind(campaign.0)).await?;
     crate::flows::drafts::draft_campaign(engine, ws, campaign, started).await?;
     let queue = crate::flows::drafts::queue(engine, &access, Some(campaign), None, 200).await?;
     // Most first touches approved and sent; the rest wait in the approval queue.
@@ -139,7 +144,7 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     }
     let batch = crate::flows::drafts::freeze_selection(engine, &access, &approve).await?;
     crate::flows::drafts::execute_batch(engine, &access, batch.id).await?;
-    in_workspace(engine, ws, sqlx::query("update outbox set not_before = $2 where client_id = $1").bind(ws.0).bind(started)).await?;
+    in_workspace(engine, ws, sqlx::query("update outbox set not_before = $2 where client_id = $1 and state = 'pending'").bind(ws.0).bind(started)).await?;
     in_workspace(engine, ws, sqlx::query("update workspaces set shadow_mode = false where id = $1").bind(ws.0)).await?;
     let dispatcher = crate::dispatch::Dispatcher {
         engine: engine.clone(),
@@ -155,9 +160,10 @@ async fn campaign_under_way(engine: &Engine, demo: &Demo) -> Result<()> {
     crate::flows::drafts::draft_campaign(engine, ws, campaign, now).await?;
 
     let sent: Vec<(String, String, String)> = sqlx::query_as(
-        "select o.message_id, o.to_address, o.subject from outbox o where o.client_id = $1 and o.state = 'sent' order by o.to_address limit 7",
+        "select o.message_id, o.to_address, o.subject from outbox o where o.client_id = $1 and o.campaign_id = $2 and o.state = 'sent' order by o.to_address limit 7",
     )
     .bind(ws.0)
+    .bind(campaign.0)
     .fetch_all(&mut *engine.tenant(ws).await?)
     .await?;
     let mut meeting_lead = None;

@@ -52,19 +52,74 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    fn sql(self) -> &'static str {
+    /// The report row's columns the dimension groups by (see [`GROUP_COLUMNS`]).
+    fn columns(self) -> &'static [&'static str] {
         match self {
-            Dimension::Total => "''",
-            Dimension::Campaign => "o.campaign_id::text",
-            Dimension::Step => "o.step::text",
-            Dimension::Mailbox => "coalesce(o.mailbox_id::text, '')",
-            Dimension::Channel => "o.channel",
-            Dimension::Variant => "o.campaign_id::text || ':' || o.step::text || ':' || o.variant",
-            Dimension::Angle => "o.angle",
-            Dimension::Hour => "to_char(o.sent_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24')",
+            Dimension::Total => &[],
+            Dimension::Campaign => &["campaign_id"],
+            Dimension::Step => &["step"],
+            Dimension::Mailbox => &["mailbox_id"],
+            Dimension::Channel => &["channel"],
+            Dimension::Variant => &["campaign_id", "step", "variant"],
+            Dimension::Angle => &["angle"],
+            Dimension::Hour => &["hour"],
         }
     }
 
+    /// A group's key as the page and the CSV know it.
+    fn key(self, g: &Group) -> String {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let id = |v: &Option<Uuid>| v.map(|v| v.to_string()).unwrap_or_default();
+        let step = g.step.map(|s| s.to_string()).unwrap_or_default();
+        match self {
+            Dimension::Total => String::new(),
+            Dimension::Campaign => id(&g.campaign_id),
+            Dimension::Step => step,
+            Dimension::Mailbox => id(&g.mailbox_id),
+            Dimension::Channel => text(&g.channel),
+            Dimension::Variant => format!("{}:{step}:{}", id(&g.campaign_id), text(&g.variant)),
+            Dimension::Angle => text(&g.angle),
+            Dimension::Hour => g.hour.map(|h| h.format("%Y-%m-%dT%H").to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The columns a breakdown may group by, as selected from the report row `o`.
+const GROUP_COLUMNS: [(&str, &str); 7] = [
+    ("campaign_id", "o.campaign_id"),
+    ("step", "o.step"),
+    ("variant", "o.variant"),
+    ("angle", "o.angle"),
+    ("mailbox_id", "o.mailbox_id"),
+    ("channel", "o.channel"),
+    ("hour", "date_trunc('hour', o.sent_at, 'UTC')"),
+];
+
+/// One group of one dimension, per [`counts_many`].
+#[derive(sqlx::FromRow)]
+struct Group {
+    g: i32,
+    campaign_id: Option<Uuid>,
+    step: Option<i16>,
+    variant: Option<String>,
+    angle: Option<String>,
+    mailbox_id: Option<Uuid>,
+    channel: Option<String>,
+    hour: Option<chrono::DateTime<Utc>>,
+    sent: i64,
+    bounced: i64,
+    tracked: i64,
+    opened: i64,
+    contacted: i64,
+    replied: i64,
+    positive: i64,
+    auto_replied: i64,
+    unsubscribed: i64,
+    meetings: i64,
+    scored: i64,
+    icp_matched: i64,
+    meeting_days: f64,
+    meeting_touches: i64,
 }
 
 /// The range's bounds as instants: the first day's midnight UTC, and the midnight after the last.
@@ -92,23 +147,107 @@ fn scoped<'q, O>(
         .bind(f.mailbox.map(|m| m.0))
 }
 
-/// The messages of the report ($1 workspace, $2..$3 range, $4 campaign, $5 channel, $6 mailbox)
-/// with the breakdown key `dim` and what is credited to each (see [`refresh`]).
-fn messages(dim: Dimension) -> String {
-    format!(
+/// The counts of the report's messages for each of `dims`, in one pass: the messages of the
+/// range and filters ($1 workspace, $2..$3 range, $4 campaign, $5 channel, $6 mailbox) are
+/// grouped first by dimension value and lead (so every "leads that …" count is a plain count),
+/// then by dimension value. Each dimension's groups come biggest first, keyed by the value.
+///
+/// A lead's first meeting in a group is the one with the fewest days and touches: both grow
+/// with the meeting's time, measured from the same first message.
+async fn counts_many(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    range: &DateRange,
+    f: &ReportFilters,
+    dims: &[Dimension],
+) -> Result<Vec<Vec<(String, ReportCounts)>>> {
+    // only the columns some dimension groups by; every other one is a null of its type
+    let used: Vec<&str> = GROUP_COLUMNS.iter().map(|c| c.0).filter(|c| dims.iter().any(|d| d.columns().contains(c))).collect();
+    let select: Vec<String> = GROUP_COLUMNS
+        .iter()
+        .map(|(name, expr)| if used.contains(name) { format!("{expr} as {name}") } else { format!("null as {name}") })
+        .collect();
+    let mut sets: Vec<String> = Vec::new();
+    for set in dims.iter().map(|d| format!("({})", d.columns().iter().chain(&["lead_id"]).copied().collect::<Vec<_>>().join(", "))) {
+        if !sets.contains(&set) {
+            sets.push(set);
+        }
+    }
+    // `grouping(…)` sets a bit for every column left out of a row's set, the first the highest
+    let mask = |d: &Dimension| -> i32 {
+        used.iter().enumerate().filter(|(_, c)| !d.columns().contains(c)).map(|(i, _)| 1 << (used.len() - 1 - i)).sum()
+    };
+    let grouping = if used.is_empty() { "0".to_string() } else { format!("grouping({})", used.join(", ")) };
+    let outer: Vec<String> = GROUP_COLUMNS.iter().map(|(name, _)| if used.contains(name) { name.to_string() } else { format!("null as {name}") }).collect();
+    let rows: Vec<Group> = scoped(sqlx::query_as(&format!(
         "with s as (
-            select o.lead_id, o.bounced, coalesce(mb.kind in ('instantly', 'smartlead'), false) as tracked, o.opened,
-                   o.replied, o.positive, o.auto_replied, o.unsubscribed, o.meeting_at, o.meeting_days, o.meeting_touches,
-                   {dim} as dim
+            select o.lead_id, o.bounced::int as bounced, (tracked and not o.bounced)::int as tracked,
+                   (tracked and not o.bounced and o.opened)::int as opened,
+                   -- (every shift in brackets: PostgreSQL gives | and << the same precedence)
+                   o.replied::int | (o.positive::int << 1) | (o.auto_replied::int << 2) | (o.unsubscribed::int << 3)
+                     | ((o.meeting_at is not null)::int << 4) | ((l.als is not null)::int << 5)
+                     | (coalesce(l.tier in ('hot', 'warm'), false)::int << 6) as flags,
+                   o.meeting_days, o.meeting_touches, {select}
             from report_messages o
+            join leads l on l.client_id = o.client_id and l.id = o.lead_id
             left join mailboxes mb on mb.client_id = o.client_id and mb.id = o.mailbox_id
+            cross join lateral (select coalesce(mb.kind in ('instantly', 'smartlead'), false) as tracked) t
             where o.client_id = $1 and o.sent_at >= $2 and o.sent_at < $3
               and ($4::uuid is null or o.campaign_id = $4)
               and ($5::text is null or o.channel = $5)
               and ($6::uuid is null or o.mailbox_id = $6)
-        )",
-        dim = dim.sql(),
-    )
+        ),
+        -- what a lead did in a group, its outcomes as bits (see `flags` above)
+        per_lead as (
+            select {grouping} as g, {used_list} count(*) as sent, sum(bounced) as bounced, sum(tracked) as tracked,
+                   sum(opened) as opened, bit_or(flags) as flags, min(meeting_days) as days, min(meeting_touches) as touches
+            from s group by grouping sets ({sets})
+        )
+        select g, {outer}, sum(sent)::bigint as sent, sum(bounced)::bigint as bounced, sum(tracked)::bigint as tracked,
+               sum(opened)::bigint as opened, count(*) as contacted, count(*) filter (where flags & 1 > 0) as replied,
+               count(*) filter (where flags & 2 > 0) as positive, count(*) filter (where flags & 4 > 0) as auto_replied,
+               count(*) filter (where flags & 8 > 0) as unsubscribed, count(*) filter (where flags & 16 > 0) as meetings,
+               count(*) filter (where flags & 32 > 0) as scored, count(*) filter (where flags & 64 > 0) as icp_matched,
+               coalesce(sum(days), 0)::float8 as meeting_days, coalesce(sum(touches), 0)::bigint as meeting_touches
+        from per_lead
+        group by g{group_used}",
+        select = select.join(", "),
+        used_list = used.iter().map(|c| format!("{c}, ")).collect::<String>(),
+        sets = sets.join(", "),
+        outer = outer.join(", "),
+        group_used = used.iter().map(|c| format!(", {c}")).collect::<String>(),
+    )), ws, range, f)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<Vec<(String, ReportCounts)>> = vec![Vec::new(); dims.len()];
+    for g in rows {
+        for (i, d) in dims.iter().enumerate().filter(|(_, d)| mask(d) == g.g) {
+            out[i].push((
+                d.key(&g),
+                ReportCounts {
+                    sent: g.sent,
+                    bounced: g.bounced,
+                    tracked: g.tracked,
+                    opened: g.opened,
+                    contacted: g.contacted,
+                    replied: g.replied,
+                    positive: g.positive,
+                    auto_replied: g.auto_replied,
+                    unsubscribed: g.unsubscribed,
+                    meetings: g.meetings,
+                    scored: g.scored,
+                    icp_matched: g.icp_matched,
+                    meeting_days: g.meeting_days,
+                    meeting_touches: g.meeting_touches,
+                },
+            ));
+        }
+    }
+    // biggest first, then by key
+    for groups in &mut out {
+        groups.sort_by(|a, b| b.1.sent.cmp(&a.1.sent).then_with(|| a.0.cmp(&b.0)));
+    }
+    Ok(out)
 }
 
 /// The counts of the report's messages grouped by `dim`, keyed by the group's value.
@@ -119,80 +258,7 @@ async fn counts_by(
     f: &ReportFilters,
     dim: Dimension,
 ) -> Result<Vec<(String, ReportCounts)>> {
-    type Row = (
-        String,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        f64,
-        i64,
-    );
-    let rows: Vec<Row> = scoped(sqlx::query_as(&format!(
-        "{ctes},
-        m as (
-            select s.dim, count(*) as sent,
-                   count(*) filter (where s.bounced) as bounced,
-                   count(*) filter (where s.tracked and not s.bounced) as tracked,
-                   count(*) filter (where s.tracked and not s.bounced and s.opened) as opened,
-                   count(distinct s.lead_id) as contacted,
-                   count(distinct s.lead_id) filter (where s.replied) as replied,
-                   count(distinct s.lead_id) filter (where s.positive) as positive,
-                   count(distinct s.lead_id) filter (where s.auto_replied) as auto,
-                   count(distinct s.lead_id) filter (where s.unsubscribed) as unsubscribed,
-                   count(distinct s.lead_id) filter (where s.meeting_at is not null) as meetings,
-                   count(distinct s.lead_id) filter (where l.als is not null) as scored,
-                   count(distinct s.lead_id) filter (where l.tier in ('hot', 'warm')) as icp
-            from s join leads l on l.client_id = $1 and l.id = s.lead_id
-            group by s.dim
-        ),
-        -- each lead's first meeting in the group: days since its first message, messages before it
-        ms as (
-            select dim, sum(meeting_days)::float8 as days, sum(meeting_touches)::bigint as touches
-            from (select distinct on (dim, lead_id) dim, meeting_days, meeting_touches
-                  from s where meeting_at is not null order by dim, lead_id, meeting_at) first
-            group by dim
-        )
-        select m.dim, m.sent, m.bounced, m.tracked, m.opened, m.contacted, m.replied, m.positive, m.auto,
-               m.unsubscribed, m.meetings, m.scored, m.icp, coalesce(ms.days, 0), coalesce(ms.touches, 0)
-        from m left join ms on ms.dim = m.dim
-        order by m.sent desc, m.dim",
-        ctes = messages(dim)
-    )), ws, range, f)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|x| {
-            (
-                x.0,
-                ReportCounts {
-                    sent: x.1,
-                    bounced: x.2,
-                    tracked: x.3,
-                    opened: x.4,
-                    contacted: x.5,
-                    replied: x.6,
-                    positive: x.7,
-                    auto_replied: x.8,
-                    unsubscribed: x.9,
-                    meetings: x.10,
-                    scored: x.11,
-                    icp_matched: x.12,
-                    meeting_days: x.13,
-                    meeting_touches: x.14,
-                },
-            )
-        })
-        .collect())
+    Ok(counts_many(conn, ws, range, f, &[dim]).await?.pop().unwrap_or_default())
 }
 
 /// The totals of the report (every KPI's counts).
@@ -202,12 +268,11 @@ pub async fn totals(
     range: &DateRange,
     f: &ReportFilters,
 ) -> Result<ReportCounts> {
-    Ok(counts_by(conn, ws, range, f, Dimension::Total)
-        .await?
-        .into_iter()
-        .next()
-        .map(|(_, c)| c)
-        .unwrap_or_default())
+    Ok(total_of(counts_by(conn, ws, range, f, Dimension::Total).await?))
+}
+
+fn total_of(groups: Vec<(String, ReportCounts)>) -> ReportCounts {
+    groups.into_iter().next().map(|(_, c)| c).unwrap_or_default()
 }
 
 /// Names of the workspace's campaigns and mailboxes, for breakdown labels.
@@ -242,8 +307,12 @@ pub async fn breakdown(
     dim: Dimension,
 ) -> Result<Vec<BreakdownRow>> {
     let names = names(conn, ws).await?;
-    Ok(counts_by(conn, ws, range, f, dim)
-        .await?
+    Ok(breakdown_rows(dim, counts_by(conn, ws, range, f, dim).await?, &names))
+}
+
+/// A breakdown's groups, labelled for the page.
+fn breakdown_rows(dim: Dimension, groups: Vec<(String, ReportCounts)>, names: &HashMap<String, String>) -> Vec<BreakdownRow> {
+    groups
         .into_iter()
         .map(|(key, counts)| {
             let label = match dim {
@@ -260,7 +329,7 @@ pub async fn breakdown(
             };
             BreakdownRow { key, label, counts }
         })
-        .collect())
+        .collect()
 }
 
 /// The A/B pairs: every campaign step whose messages went out with both subjects, B tested
@@ -273,9 +342,14 @@ pub async fn variants(
     f: &ReportFilters,
 ) -> Result<Vec<VariantRow>> {
     let names = names(conn, ws).await?;
+    Ok(variant_rows(counts_by(conn, ws, range, f, Dimension::Variant).await?, &names))
+}
+
+/// The variant groups (`campaign:step:variant`) paired A against B.
+fn variant_rows(groups: Vec<(String, ReportCounts)>, names: &HashMap<String, String>) -> Vec<VariantRow> {
     let mut pairs: HashMap<(Uuid, i16), (Option<ReportCounts>, Option<ReportCounts>)> =
         HashMap::new();
-    for (key, counts) in counts_by(conn, ws, range, f, Dimension::Variant).await? {
+    for (key, counts) in groups {
         let mut parts = key.split(':');
         let (Some(Ok(campaign)), Some(Ok(step)), Some(variant)) = (
             parts.next().map(Uuid::parse_str),
@@ -314,7 +388,7 @@ pub async fn variants(
             .then(x.campaign_id.cmp(&y.campaign_id))
             .then(x.step.cmp(&y.step))
     });
-    Ok(rows)
+    rows
 }
 
 /// Sends, bounces, replies and meetings per day of the range (every day, zeros included), by
@@ -382,8 +456,9 @@ pub async fn by_day(
 
 /// The funnel, once per lead: leads that entered in the range (added to the workspace, or, with
 /// a campaign filter, enrolled in that campaign), then those of them we messaged (within the
-/// channel and mailbox filters), those who engaged (opened, clicked, replied as a person, or
-/// booked), and those who booked. Each stage is a subset of the one before.
+/// channel and mailbox filters), those who engaged (opened or clicked one of our messages,
+/// replied as a person, or booked), and those who booked. Each stage is a subset of the one
+/// before.
 pub async fn funnel(
     conn: &mut PgConnection,
     ws: WorkspaceId,
@@ -398,17 +473,21 @@ pub async fn funnel(
             select cl.lead_id from campaign_leads cl
             where cl.client_id = $1 and cl.campaign_id = $4 and cl.enrolled_at >= $2 and cl.enrolled_at < $3
         ),
+        msgs as (
+            select o.lead_id,
+                   bool_or(($4::uuid is null or o.campaign_id = $4) and ($5::text is null or o.channel = $5)
+                           and ($6::uuid is null or o.mailbox_id = $6)) as outreach,
+                   bool_or(o.opened) as opened
+            from entered e join report_messages o on o.client_id = $1 and o.lead_id = e.id
+            group by o.lead_id
+        ),
         reached as (
-            select e.id,
-                   exists (select 1 from outbox o
-                           where o.client_id = $1 and o.lead_id = e.id and o.state = 'sent' and o.kind = 'sequence'
-                             and ($4::uuid is null or o.campaign_id = $4) and ($5::text is null or o.channel = $5)
-                             and ($6::uuid is null or o.mailbox_id = $6)) as outreach,
-                   exists (select 1 from meetings m where m.client_id = $1 and m.lead_id = e.id) as meeting,
-                   exists (select 1 from activities a where a.client_id = $1 and a.lead_id = e.id and a.kind in ('opened', 'clicked'))
-                     or exists (select 1 from replies r where r.client_id = $1 and r.lead_id = e.id
-                                and r.intent not in ('auto_reply', 'out_of_office')) as engaged
-            from entered e
+            select e.id, coalesce(m.outreach, false) as outreach,
+                   e.id in (select mt.lead_id from meetings mt where mt.client_id = $1) as meeting,
+                   coalesce(m.opened, false)
+                     or e.id in (select r.lead_id from replies r where r.client_id = $1 and r.lead_id is not null
+                                 and r.intent not in ('auto_reply', 'out_of_office')) as engaged
+            from entered e left join msgs m on m.lead_id = e.id
         )
         select count(*), count(*) filter (where outreach), count(*) filter (where outreach and (engaged or meeting)),
                count(*) filter (where outreach and meeting)
@@ -478,6 +557,8 @@ pub async fn refresh(pool: &PgPool, ws: WorkspaceId) -> Result<u64> {
     let mut rewritten = 0u64;
     loop {
         let mut tx = crate::db::tenant(pool, ws).await?;
+        // compiling the rewrite (JIT) would cost more than running it
+        sqlx::query("select set_config('jit', 'off', true)").execute(&mut *tx).await?;
         let leads: Vec<Uuid> = sqlx::query_scalar(
             "delete from report_dirty where client_id = $1 and lead_id in (
                  select lead_id from report_dirty where client_id = $1 limit $2 for update skip locked)
@@ -517,8 +598,10 @@ async fn rewrite(conn: &mut PgConnection, ws: WorkspaceId, leads: &[Uuid]) -> Re
         .await?;
     sqlx::query(
         "with m as (
-            select o.id, o.lead_id, o.campaign_id, o.step, o.variant, o.channel, o.mailbox_id, o.draft_id, o.sent_at, o.bounced_at
+            select o.id, o.lead_id, o.campaign_id, o.step, o.variant, o.channel, o.mailbox_id, o.sent_at, o.bounced_at,
+                   coalesce(nullif(d.angle, ''), 'none') as angle
             from outbox o
+            left join drafts d on d.client_id = o.client_id and d.id = o.draft_id
             where o.client_id = $1 and o.lead_id = any($2) and o.state = 'sent' and o.kind = 'sequence'
         ),
         ev as (
@@ -536,8 +619,9 @@ async fn rewrite(conn: &mut PgConnection, ws: WorkspaceId, leads: &[Uuid]) -> Re
                 select mt.lead_id, mt.created_at, 'meeting' from meetings mt where mt.client_id = $1 and mt.lead_id = any($2)
             ) e
             cross join lateral (
-                select m.id from m where m.lead_id = e.lead_id and m.sent_at <= e.at
-                order by m.sent_at desc, m.id desc limit 1
+                select o.id from outbox o
+                where o.client_id = $1 and o.lead_id = e.lead_id and o.state = 'sent' and o.kind = 'sequence' and o.sent_at <= e.at
+                order by o.sent_at desc, o.id desc limit 1
             ) t
         ),
         credited as (
@@ -547,6 +631,14 @@ async fn rewrite(conn: &mut PgConnection, ws: WorkspaceId, leads: &[Uuid]) -> Re
                    min(at) filter (where kind = 'meeting') as meeting_at
             from ev group by outbox_id
         ),
+        meet as (
+            select c.outbox_id, (extract(epoch from c.meeting_at - min(m2.sent_at)) / 86400)::float8 as days, count(*)::int as touches
+            from credited c
+            join m m1 on m1.id = c.outbox_id
+            join m m2 on m2.lead_id = m1.lead_id and m2.sent_at <= c.meeting_at
+            where c.meeting_at is not null
+            group by c.outbox_id, c.meeting_at
+        ),
         opened as (
             select distinct a.outbox_id from activities a
             where a.client_id = $1 and a.lead_id = any($2) and a.kind in ('opened', 'clicked') and a.outbox_id is not null
@@ -555,19 +647,13 @@ async fn rewrite(conn: &mut PgConnection, ws: WorkspaceId, leads: &[Uuid]) -> Re
                                      sent_at, bounced, opened, replied, positive, auto_replied, unsubscribed,
                                      meeting_at, meeting_days, meeting_touches)
         select $1, m.id, m.lead_id, m.campaign_id, m.step, m.variant, m.channel, m.mailbox_id,
-               coalesce(nullif(d.angle, ''), 'none'), m.sent_at, m.bounced_at is not null, op.outbox_id is not null,
+               m.angle, m.sent_at, m.bounced_at is not null, op.outbox_id is not null,
                coalesce(c.replied, false), coalesce(c.positive, false), coalesce(c.auto_replied, false),
-               coalesce(c.unsubscribed, false), c.meeting_at,
-               case when c.meeting_at is not null then (extract(epoch from c.meeting_at - f.first_at) / 86400)::float8 end,
-               case when c.meeting_at is not null then f.touches::int end
+               coalesce(c.unsubscribed, false), c.meeting_at, mt.days, mt.touches
         from m
-        left join drafts d on d.client_id = $1 and d.id = m.draft_id
         left join opened op on op.outbox_id = m.id
         left join credited c on c.outbox_id = m.id
-        left join lateral (
-            select min(m2.sent_at) as first_at, count(*) as touches from m m2
-            where m2.lead_id = m.lead_id and m2.sent_at <= c.meeting_at
-        ) f on c.meeting_at is not null",
+        left join meet mt on mt.outbox_id = m.id",
     )
     .bind(ws.0)
     .bind(leads)
@@ -589,17 +675,28 @@ pub async fn report(
     sqlx::query("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
         .await?;
+    // A report is a few big aggregations: compiling them (JIT) costs more than it saves, and
+    // its per-lead groups should stay in memory.
+    sqlx::query("select set_config('jit', 'off', true), set_config('work_mem', '48MB', true)")
+        .execute(&mut *tx)
+        .await?;
     // After the isolation level, which must come first: from here on only this workspace's rows.
     crate::db::enter(&mut tx, ws).await?;
     let targets = targets(&mut tx, ws).await?;
-    let totals = totals(&mut tx, ws, &range, &f).await?;
     let funnel = funnel(&mut tx, ws, &range, &f).await?;
-    let by_campaign = breakdown(&mut tx, ws, &range, &f, Dimension::Campaign).await?;
-    let by_step = breakdown(&mut tx, ws, &range, &f, Dimension::Step).await?;
-    let by_angle = breakdown(&mut tx, ws, &range, &f, Dimension::Angle).await?;
-    let by_mailbox = breakdown(&mut tx, ws, &range, &f, Dimension::Mailbox).await?;
-    let by_channel = breakdown(&mut tx, ws, &range, &f, Dimension::Channel).await?;
-    let variants = variants(&mut tx, ws, &range, &f).await?;
+    let names = names(&mut tx, ws).await?;
+    use Dimension::*;
+    let mut groups = counts_many(&mut tx, ws, &range, &f, &[Total, Campaign, Step, Angle, Mailbox, Channel, Variant])
+        .await?
+        .into_iter();
+    let mut next = || groups.next().unwrap_or_default();
+    let totals = total_of(next());
+    let by_campaign = breakdown_rows(Campaign, next(), &names);
+    let by_step = breakdown_rows(Step, next(), &names);
+    let by_angle = breakdown_rows(Angle, next(), &names);
+    let by_mailbox = breakdown_rows(Mailbox, next(), &names);
+    let by_channel = breakdown_rows(Channel, next(), &names);
+    let variants = variant_rows(next(), &names);
     let by_day = by_day(&mut tx, ws, &range, &f).await?;
     let (spend, enriched, credits) = costs(&mut tx, ws, &range, &f).await?;
     tx.commit().await?;

@@ -488,8 +488,11 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     let ws = demo.workspace;
     let intents: Vec<String> = sqlx::query_scalar("select distinct intent from replies where client_id = $1 order by intent").bind(ws.0).fetch_all(&pool).await.unwrap();
     assert_eq!(intents, ["auto_reply", "interested", "meeting_request", "not_interested", "out_of_office", "question", "unsubscribe"]);
-    assert_eq!(count(&pool, "select count(*) from meetings where client_id = $1", ws).await, 1);
-    assert_eq!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'converted'", ws).await, 1);
+    // this week's meeting, and those of the earlier campaigns, each lead converted
+    assert_eq!(count(&pool, "select count(*) from meetings where client_id = $1 and created_at > now() - interval '7 days'", ws).await, 1);
+    let meetings = count(&pool, "select count(*) from meetings where client_id = $1", ws).await;
+    assert!(meetings >= 5, "{meetings} meetings");
+    assert_eq!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'converted'", ws).await, meetings);
     assert!(count(&pool, "select count(*) from drafts where client_id = $1 and status = 'pending'", ws).await > 0);
     assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
     let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
@@ -501,9 +504,25 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
         let n = count(&pool, &format!("select count(*) from leads where client_id = $1 and reasons::text like '%\"{code}%'"), ws).await;
         assert!(n > 0, "no demo lead shows {code}");
     }
+    // Ninety days of history: every chart and table of Reports has data over the last 90 days.
+    let today = chrono::Utc::now().date_naive();
+    let r = engine::store::reports::report(&pool, ws, domain::reports::DateRange::last_days(today, 90), Default::default()).await.unwrap();
+    let days_with_sends = r.by_day.iter().filter(|d| d.sent > 0).count();
+    assert!(days_with_sends >= 40, "sends on {days_with_sends} days");
+    assert!(r.by_day.iter().filter(|d| d.replies > 0).count() >= 10 && r.by_day.iter().any(|d| d.auto_replies > 0) && r.by_day.iter().filter(|d| d.meetings > 0).count() >= 4);
+    assert!(r.totals.sent >= 300 && r.totals.bounced > 0 && r.totals.replied >= 20 && r.totals.positive >= 8 && r.totals.unsubscribed > 0 && r.totals.meetings >= 5, "{:?}", r.totals);
+    assert!(r.by_campaign.len() >= 3 && r.by_step.len() >= 3 && r.by_angle.len() >= 3 && r.by_mailbox.len() == 2, "{:?}", r.by_campaign);
+    assert!(r.variants.len() >= 3, "{} A/B pairs", r.variants.len());
+    let providers: Vec<&str> = r.costs.by_provider.iter().map(|p| p.provider.as_str()).collect();
+    assert!(providers.contains(&"anthropic") && providers.len() >= 3, "{providers:?}");
+    assert!(r.funnel.iter().all(|s| s.leads > 0), "{:?}", r.funnel);
+    // the last 7 days hold this week's campaign only: the history ended before
+    let week = engine::store::reports::report(&pool, ws, domain::reports::DateRange::last_days(today, 7), Default::default()).await.unwrap();
+    assert_eq!(week.by_campaign.len(), 1);
     // Seeding again changes nothing.
+    let replies = count(&pool, "select count(*) from replies where client_id = $1", ws).await;
     engine::flows::demo::seed(&engine).await.unwrap();
-    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, 7);
+    assert_eq!(count(&pool, "select count(*) from replies where client_id = $1", ws).await, replies);
 }
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
