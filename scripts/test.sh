@@ -34,6 +34,11 @@ say "browser tests (headless Chromium)"
 E2E_DB="$SERVER_URL/agency_os_e2e"
 PORT="${E2E_PORT:-3107}"
 psql "$SERVER_URL/postgres" -qc "drop database if exists agency_os_e2e with (force)" >/dev/null
+# The demo workspace the run command seeds (the Reports browser test reads its 90 days).
+for step in migrate demo; do
+  DATABASE_URL="$E2E_DB" AGENCY_OS_REDIS_NAMESPACE="e2e-$$:" target/debug/agency-os "$step" >target/e2e-demo.log 2>&1 \
+    || { cat target/e2e-demo.log; die "could not seed the demo workspace"; }
+done
 # The product's own SMTP sink stands in for the agency's mail server: live sends go there.
 SINK_PORT="${E2E_SINK_PORT:-2626}"
 SINK_IMAP_PORT="${E2E_SINK_IMAP_PORT:-2627}"

@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { OUT, launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads } from './helpers.mjs';
+import { BASE, OUT, launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -65,6 +65,53 @@ test('the reports page counts the funnel, follows the range and filters, and exp
   assert.deepEqual(rows[1].slice(0, 2), ['Pipeline', '43']);
   assert.deepEqual(rows[2].slice(0, 2), ['Outreach', '0']);
   await shot(page, '62-reports-filtered');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('the demo workspace carries 90 days of history in every chart and table', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${BASE}/login`);
+  await hydrated(page);
+  await page.fill('#email', 'demo@agency-os.local');
+  await page.fill('#password', 'demo-password-2026');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/(w\/[0-9a-f-]{36}|workspaces)/);
+  await hydrated(page);
+  if (!/\/w\/[0-9a-f-]{36}/.test(page.url())) {
+    await page.click('a:has-text("Demo Agency")');
+    await page.waitForURL(/\/w\/[0-9a-f-]{36}/);
+  }
+  const wsUrl = page.url().match(/^.*\/w\/[0-9a-f-]{36}/)[0];
+  await page.goto(`${wsUrl}/reports`);
+  await hydrated(page);
+  await page.click('[data-testid=preset-90]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=report-range]')?.textContent.includes(' to '));
+  // the earlier campaigns' 160 leads and this week's entered the pipeline in the last 90 days
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=funnel-pipeline]')?.textContent.trim()) >= 160);
+  for (const stage of ['outreach', 'engaged', 'meeting']) {
+    assert.ok(Number((await page.textContent(`[data-testid=funnel-${stage}]`)).trim()) > 0, stage);
+  }
+  // numbers per day in the charts' tables: sends on most weekdays, replies on many
+  const nonZeroDays = (chart) => page.$$eval(`[data-testid=chart-${chart}-table] tbody tr`,
+    (rows) => rows.filter((r) => [...r.querySelectorAll('td')].some((td) => Number(td.textContent) > 0)).length);
+  assert.ok(await nonZeroDays('sends') >= 40, 'sends per day');
+  assert.ok(await nonZeroDays('replies') >= 10, 'replies per day');
+  assert.ok(await page.locator('[data-testid=cost-table] tbody tr').count() >= 3, 'spend by provider');
+  for (const [table, min] of [['report-campaigns', 3], ['report-steps', 3], ['report-angles', 3], ['report-mailboxes', 2]]) {
+    assert.ok(await page.locator(`[data-testid=${table}] [data-testid=breakdown-row]`).count() >= min, table);
+  }
+  assert.ok(await page.locator('[data-testid=variant-row]').count() >= 3, 'A/B pairs');
+  for (const kpi of ['reply_rate', 'bounce_rate', 'booking_rate']) {
+    assert.notEqual(await page.getAttribute(`[data-testid=kpi-${kpi}]`, 'data-status'), 'no_data', kpi);
+  }
+  await shot(page, '63-reports-demo-90-days');
+  for (const chart of ['sends', 'replies']) {
+    await page.locator(`[data-testid=chart-${chart}]`).screenshot({ path: join(OUT, `64-demo-chart-${chart}.png`) });
+  }
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -101,11 +101,13 @@ async fn seed(engine: &Engine, name: &str, n: usize) -> anyhow::Result<Seeded> {
         q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    // Statistics first, as autovacuum would have them for tables that grew over 90 days.
+    sqlx::query("analyze").execute(pool).await?;
     // The report facts of every lead messaged, written as the schedule would after the sends.
     let t = Instant::now();
     let rewritten = engine::store::reports::refresh(pool, ws).await?;
     println!("{name}: report facts of {rewritten} leads written in {:.1} s", t.elapsed().as_secs_f64());
-    sqlx::query("analyze").execute(pool).await?;
+    sqlx::query("analyze report_messages").execute(pool).await?;
     let campaigns: Vec<uuid::Uuid> = sqlx::query_scalar("select id from campaigns where client_id = $1 order by name").bind(ws.0).fetch_all(pool).await?;
     Ok(Seeded { user, ws, campaigns: campaigns.into_iter().map(CampaignId).collect() })
 }

@@ -1654,6 +1654,36 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("je suis intéressé", Cue::Interest, 2, true, false),
     ("nous sommes intéressés", Cue::Interest, 2, true, false),
     ("mehr zu erfahren", Cue::Interest, 2, true, false),
+    // Batch 11's misses (2026-12-06), in general forms and the neighbouring languages.
+    ("sabbatical", Cue::OutOfOffice, 2, false, false),
+    ("niet aanwezig", Cue::OutOfOffice, 2, false, false),
+    ("na urlopie", Cue::OutOfOffice, 2, false, false),
+    ("poza biurem", Cue::OutOfOffice, 2, false, false),
+    ("prendre quelques jours", Cue::OutOfOffice, 2, false, false),
+    ("quelques jours de congé", Cue::OutOfOffice, 2, false, false),
+    ("time slots", Cue::Meeting, 2, true, false),
+    ("a few slots", Cue::Meeting, 2, true, false),
+    ("pouvons-nous en discuter", Cue::Meeting, 2, true, false),
+    ("pourrions-nous en discuter", Cue::Meeting, 2, true, false),
+    ("quiero ver una demo", Cue::Interest, 2, true, false),
+    ("pásame una propuesta", Cue::Interest, 2, false, false),
+    ("envíame una propuesta", Cue::Interest, 2, false, false),
+    ("mándame una propuesta", Cue::Interest, 2, false, false),
+    ("siamo interessati", Cue::Interest, 2, true, false),
+    ("vorremmo valutare", Cue::Interest, 2, true, false),
+    ("ik wil best", Cue::Interest, 2, true, false),
+    ("plan on working with", Cue::Interest, 2, true, false),
+    ("remain on your list", Cue::Interest, 2, true, false),
+    ("keep me on your list", Cue::Interest, 2, true, false),
+    ("look further into", Cue::Warm, 1, true, false),
+    ("no me volváis a escribir", Cue::Unsubscribe, 2, false, false),
+    ("no me vuelvan a escribir", Cue::Unsubscribe, 2, false, false),
+    ("no me vuelvas a escribir", Cue::Unsubscribe, 2, false, false),
+    ("no me escriban más", Cue::Unsubscribe, 2, false, false),
+    ("no me escribas más", Cue::Unsubscribe, 2, false, false),
+    ("circle back", Cue::NotInterested, 1, false, false),
+    ("em reestruturação", Cue::NotInterested, 2, false, false),
+    ("en reestructuración", Cue::NotInterested, 2, false, false),
 ];
 
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
@@ -2112,13 +2142,24 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         );
     }
 
+    // Opening hours ("de lunes a viernes de 9 a 18 h") name days, not a return.
+    let office_hours = [
+        "office hours", "business hours", "opening hours", "horario de atención", "horario de atencion",
+        "heures d'ouverture", "horaires d'ouverture", "öffnungszeiten", "geschäftszeiten",
+        "horário de atendimento", "orario di apertura", "openingstijden",
+    ]
+    .iter()
+    .any(|p| text.contains(p));
     // A machine's reply that says when its author is back is an absence in any language.
-    let stated = date::stated_return(text, reply.received_on, config.date_order);
+    let stated = date::stated_return(text, reply.received_on, config.date_order)
+        .filter(|_| !office_hours);
     let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
     // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
     // el lunes") is an absence too, unless it also says yes to something.
     let says_when_back = !meeting.fired()
         && !interest.fired()
+        // "Not now — circle back around January 22" is a deferral, not an absence
+        && !refusal.fired()
         && stated.is_some_and(|(_, trigger)| trigger >= 3)
         && text.split_whitespace().count() <= 40;
     // A person who mentions being away but says yes ("I'm out until the 14th but yes,
@@ -2129,7 +2170,20 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         // A named day alone ("back next Monday") is not a yes.
         && (interest.fired() || (meeting.fired() && !names_a_time(meeting.first.unwrap_or(""))))
         && text.split_whitespace().count() <= 40;
+    // A person saying they *were* away ("I was out of the office last week", "Ich war im Urlaub
+    // bis gestern") is back and answering.
+    let was_away = !machine
+        && !ooo_subject
+        && [
+            "i was out", "i was away", "i was on leave", "i was on vacation", "i was on holiday",
+            "ich war im", "ich war auf", "ich war in", "ich war nicht", "estuve fuera", "estuve de",
+            "j'étais en", "j'étais absent", "ero in ferie", "ero fuori", "ik was afwezig",
+            "ik was op vakantie", "eu estava de", "estive de", "estive fora",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
     if !answering_while_away
+        && !was_away
         && (ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back)
     {
         let mut subject = String::new();
