@@ -196,6 +196,9 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         // Batch 12, measured once on 2026-12-06 after batch 11 was learnt from (rules and a model
         // trained without it), and not learnt from itself: its first figures are its floor.
         ("collected12-heldout.jsonl", 125, 0.862, 0.913),
+        // Batch 13, measured once on 2026-12-06 with the same classifier (89 % not English, a
+        // quarter Czech, which no rule or training reply covers): its first figures are its floor.
+        ("collected13-heldout.jsonl", 150, 0.668, 0.485),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
