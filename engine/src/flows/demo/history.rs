@@ -201,6 +201,7 @@ pub async fn write(engine: &Engine, ws: WorkspaceId, user: UserId, now: DateTime
     let today = now.with_timezone(&chrono_tz::Australia::Sydney).date_naive();
 
     let mut replies = Vec::new();
+    let mut enrolments = Vec::new();
     let mut m = Messages::default();
     for (i, email) in emails.iter().enumerate() {
         let Some((lead, first, company)) = by_email.remove(email) else { continue };
@@ -228,58 +229,17 @@ pub async fn write(engine: &Engine, ws: WorkspaceId, user: UserId, now: DateTime
             m.push(Message { lead, campaign, mailbox, step: step as i16, template, angle, subject_a: fill(subject_a), subject_b: fill(subject_b), variant, subject: subject.clone(), body: fill(BODY), to: email.clone(), message_id: message_id.clone(), sent_at, bounced_at: bounced });
             last_message = Some((message_id, subject, sent_at));
         }
-        let state = match outcome {
+        let (state, exit_reason, status) = match outcome {
             Outcome::Bounced => ("exited", Some("bounced"), "bounced"),
             Outcome::Silent => ("finished", None, "ghosted"),
             Outcome::Reply { .. } => ("active", None, "contacted"),
         };
-        sqlx::query(
-            "insert into campaign_leads (client_id, campaign_id, lead_id, enrolled_at, state, exit_reason) values ($1, $2, $3, $4, $5, $6)
-             on conflict do nothing",
-        )
-        .bind(ws.0)
-        .bind(campaign)
-        .bind(lead)
-        .bind(first_at - Duration::hours(20))
-        .bind(state.0)
-        .bind(state.1)
-        .execute(&mut *tx)
-        .await?;
-        // added two days before the first message; enriched and scored the same day
-        sqlx::query("update leads set created_at = $3, status = $4, updated_at = $5 where client_id = $1 and id = $2")
-            .bind(ws.0)
-            .bind(lead)
-            .bind(first_at - Duration::days(2))
-            .bind(state.2)
-            .bind(last_message.as_ref().map(|x| x.2).unwrap_or(first_at))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "update cost_ledger set created_at = $3 where client_id = $1 and lead_ref in ($2::text, $4);
-             ",
-        )
-        .bind(ws.0)
-        .bind(lead.to_string())
-        .bind(first_at - Duration::days(2) + Duration::minutes(5))
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("update enrichment_log set created_at = $3 where client_id = $1 and lead_id = $2")
-            .bind(ws.0)
-            .bind(lead)
-            .bind(first_at - Duration::days(2) + Duration::minutes(5))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("update activities set occurred_at = $3 where client_id = $1 and lead_id = $2")
-            .bind(ws.0)
-            .bind(lead)
-            .bind(first_at - Duration::days(2) + Duration::minutes(6))
-            .execute(&mut *tx)
-            .await?;
+        enrolments.push(Enrolment { lead, campaign, email: email.clone(), first_at, last_at: last_message.as_ref().map(|x| x.2).unwrap_or(first_at), state, exit_reason, status });
         if let (Outcome::Reply { class, variant, .. }, Some((message_id, subject, sent_at))) = (outcome, last_message) {
             replies.push((i, LeadId(lead), class, variant, message_id, subject, sent_at, email.clone()));
         }
     }
+    enrol(&mut tx, ws, &enrolments).await?;
     m.write(&mut tx, ws).await?;
     tx.commit().await?;
 
@@ -382,6 +342,60 @@ async fn handled(engine: &Engine, ws: WorkspaceId, reply: Uuid, at: DateTime<Utc
             .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A history lead's enrolment and where its sequence ended.
+struct Enrolment {
+    lead: Uuid,
+    campaign: Uuid,
+    email: String,
+    first_at: DateTime<Utc>,
+    last_at: DateTime<Utc>,
+    state: &'static str,
+    exit_reason: Option<&'static str>,
+    status: &'static str,
+}
+
+/// Enrols the history's leads and dates what the import, enrichment and scoring left for them
+/// (rows, spend, activities) to two days before each one's first message, in one statement.
+async fn enrol(tx: &mut sqlx::PgConnection, ws: WorkspaceId, e: &[Enrolment]) -> Result<()> {
+    sqlx::query(
+        "with e as (
+            select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[])
+              as x(lead, campaign, email, first_at, last_at, state, exit_reason, status)
+        ),
+        enrolled as (
+            insert into campaign_leads (client_id, campaign_id, lead_id, enrolled_at, state, exit_reason)
+            select $1, campaign, lead, first_at - interval '20 hours', state, exit_reason from e
+            on conflict do nothing
+        ),
+        added as (
+            update leads l set created_at = e.first_at - interval '2 days', status = e.status, updated_at = e.last_at
+            from e where l.client_id = $1 and l.id = e.lead
+        ),
+        spent as (
+            update cost_ledger c set created_at = e.first_at - interval '2 days' + interval '5 minutes'
+            from e where c.client_id = $1 and c.lead_ref in (e.lead::text, e.email)
+        ),
+        enriched as (
+            update enrichment_log g set created_at = e.first_at - interval '2 days' + interval '5 minutes'
+            from e where g.client_id = $1 and g.lead_id = e.lead
+        )
+        update activities a set occurred_at = e.first_at - interval '2 days' + interval '6 minutes'
+        from e where a.client_id = $1 and a.lead_id = e.lead",
+    )
+    .bind(ws.0)
+    .bind(e.iter().map(|x| x.lead).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.campaign).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.email.clone()).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.first_at).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.last_at).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.state).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.exit_reason).collect::<Vec<_>>())
+    .bind(e.iter().map(|x| x.status).collect::<Vec<_>>())
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
