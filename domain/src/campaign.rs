@@ -11,6 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// SPEC §9. `co_pilot` is the product default.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionMode {
@@ -62,6 +63,7 @@ impl fmt::Display for PermissionMode {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignStatus {
@@ -190,6 +192,10 @@ pub enum CampaignError {
     Name,
     #[error("the description is longer than 2,000 characters")]
     Description,
+    /// Control characters (other than line breaks and tabs in the description) are never
+    /// typed; they come from broken encodings or probes, and a NUL cannot even be stored.
+    #[error("the {0} contains control characters")]
+    ControlCharacters(&'static str),
     #[error("unknown permission mode \"{0}\" (autopilot, co_pilot or manual)")]
     PermissionMode(String),
     #[error("unknown campaign status \"{0}\"")]
@@ -263,6 +269,12 @@ impl CampaignSettings {
         self.description = self.description.trim().to_string();
         if self.description.chars().count() > 2000 {
             return Err(CampaignError::Description);
+        }
+        if self.name.chars().any(char::is_control) {
+            return Err(CampaignError::ControlCharacters("name"));
+        }
+        if self.description.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(CampaignError::ControlCharacters("description"));
         }
         if self.channels.is_empty() {
             return Err(CampaignError::NoChannel);
@@ -348,6 +360,14 @@ mod tests {
         let mut s = ok();
         s.name = " ".into();
         assert_eq!(s.validate(), Err(CampaignError::Name));
+        let mut s = ok();
+        s.name = "Q3\u{0} push".into();
+        assert_eq!(s.validate(), Err(CampaignError::ControlCharacters("name")));
+        let mut s = ok();
+        s.description = "Line one\r\n\tline two".into();
+        assert!(s.clone().validate().is_ok(), "line breaks and tabs are text");
+        s.description.push('\u{7}');
+        assert_eq!(s.validate(), Err(CampaignError::ControlCharacters("description")));
         let mut s = ok();
         s.channels = vec![Channel::Email];
         assert!(matches!(s.validate(), Err(CampaignError::StepChannel { step: 2, .. })));

@@ -17,6 +17,7 @@ use std::str::FromStr;
 
 /// Every status a lead can be in (SPEC §3). Serialised in snake_case, the same string that
 /// [`LeadStatus::as_str`] returns and [`FromStr`] accepts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {

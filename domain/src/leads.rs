@@ -25,6 +25,7 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
@@ -54,6 +55,7 @@ id_type!(
 );
 
 /// How a lead entered the workspace.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadSource {
@@ -195,7 +197,7 @@ impl Field {
 
     /// Longest value accepted, in characters: generous for real data, small enough that one
     /// pasted paragraph in the wrong column is caught.
-    const fn max_chars(self) -> usize {
+    pub const fn max_chars(self) -> usize {
         match self {
             Field::Website | Field::LinkedinUrl => 500,
             Field::Email => 254,
@@ -598,6 +600,7 @@ pub fn display_name(first: Option<&str>, last: Option<&str>, email: Option<&str>
 }
 
 /// One line of the leads table.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadRow {
     pub id: LeadId,
@@ -615,6 +618,7 @@ pub struct LeadRow {
 }
 
 /// The score as stored on a lead: everything "why this score" shows.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredScore {
     pub als: u8,
@@ -630,6 +634,7 @@ pub struct StoredScore {
 }
 
 /// Everything the lead detail page shows about the lead itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadDetail {
     pub id: LeadId,
@@ -753,6 +758,7 @@ impl Default for PageRequest {
 }
 
 /// One page of the leads table and the number of leads matching the filter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadPage {
     pub rows: Vec<LeadRow>,

@@ -107,6 +107,7 @@ pub struct ReportFilters {
 /// messages reached nobody and are not counted; our answers to replies are not outreach).
 /// Replies, unsubscribes and meetings are credited to the last sequence message the lead got
 /// before them (last touch), and counted once per lead.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportCounts {
     pub sent: i64,
@@ -142,6 +143,7 @@ impl ReportCounts {
 }
 
 /// One KPI of SPEC §15.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KpiKey {
@@ -256,6 +258,7 @@ impl KpiKey {
 }
 
 /// A KPI with everything needed to check it by hand.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpi {
     pub key: KpiKey,
@@ -333,6 +336,7 @@ pub fn kpis(c: &ReportCounts, targets: &KpiTargets) -> Vec<Kpi> {
 // ---------------------------------------------------------------------------------------------
 
 /// A goal a KPI is held to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Target {
@@ -351,6 +355,7 @@ impl fmt::Display for Target {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KpiStatus {
@@ -461,6 +466,7 @@ impl KpiTargets {
 // ---------------------------------------------------------------------------------------------
 
 /// The funnel stages of SPEC §3 a report shows.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FunnelStage {
@@ -501,6 +507,7 @@ impl FunnelStage {
 
 /// One stage: how many leads reached it (each lead once, in every stage it reached) and the
 /// share of the previous stage that did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelStep {
     pub stage: FunnelStage,

@@ -22,6 +22,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 /// How safe an address is to send to.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {

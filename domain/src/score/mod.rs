@@ -450,6 +450,7 @@ impl fmt::Display for Als {
 }
 
 /// Component points after caps and floors, before weighting (stored on the lead).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ComponentPoints {
     pub data_quality: u8,

@@ -10,6 +10,7 @@ use std::fmt;
 
 /// The rank a title reads as. The four top ranks share the top points but keep their own
 /// name so the reason can say "+25 CEO title" rather than a category.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TitleRank {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The five ALS components.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
@@ -59,6 +60,7 @@ pub enum WeightsError {
 }
 
 /// Weights as stored or typed, before checking.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RawWeights {
     pub data_quality: f64,
@@ -164,6 +166,17 @@ impl Default for Weights {
     }
 }
 
+// On the wire a `Weights` is its `RawWeights` (serde `into`/`try_from`), so that is its schema.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Weights {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <RawWeights as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Weights {}
+
 impl TryFrom<RawWeights> for Weights {
     type Error = WeightsError;
     fn try_from(raw: RawWeights) -> Result<Self, Self::Error> {
@@ -185,6 +198,7 @@ impl From<Weights> for RawWeights {
 }
 
 /// Where the weights used for a score came from, first that applies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WeightSource {

@@ -7,7 +7,7 @@ use crate::{Engine, Error, Result};
 use chrono::{Duration, Utc};
 use domain::account::Action;
 use domain::api_keys::{is_well_formed, parse_name, shown_prefix, ApiKeyId, ApiKeyView, CreatedKey, KEY_PREFIX};
-use domain::ids::WorkspaceId;
+use domain::ids::{UserId, WorkspaceId};
 use rand::RngCore;
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -17,6 +17,20 @@ use subtle::ConstantTimeEq;
 pub struct ApiCaller {
     pub workspace: WorkspaceId,
     pub key: ApiKeyId,
+    /// The key's creator.
+    pub user: UserId,
+}
+
+impl ApiCaller {
+    /// What the key may do: its creator's current role in the workspace, so demoting or
+    /// removing that person narrows or ends what their keys can change; a key whose creator
+    /// has left the workspace is forbidden the routes that need a role.
+    pub async fn access(&self, engine: &Engine) -> Result<Access> {
+        match Access::resolve(engine, self.user, self.workspace).await {
+            Err(Error::NotFound(_)) => Err(Error::Forbidden),
+            other => other,
+        }
+    }
 }
 
 /// A fresh key: the marker and 32 random bytes from the OS-seeded CSPRNG, in hex.
@@ -105,7 +119,7 @@ pub async fn authenticate(engine: &Engine, presented: &str) -> Result<Option<Api
     if !bool::from(found.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Ok(None);
     }
-    let caller = ApiCaller { workspace: WorkspaceId(found.client_id), key: ApiKeyId(found.id) };
+    let caller = ApiCaller { workspace: WorkspaceId(found.client_id), key: ApiKeyId(found.id), user: UserId(found.created_by) };
     // Skip the write entirely for keys used within the last minute; `touch` re-checks in SQL.
     if found.last_used_at.is_none_or(|at| Utc::now() - at >= Duration::minutes(1)) {
         let mut tx = engine.tenant(caller.workspace).await?;

@@ -36,59 +36,80 @@ impl Outcome {
     }
 }
 
-/// Reads one JSON item into a `LeadInput`. Keys are the snake_case field names; strings, numbers
-/// and booleans are taken as text (so `"employee_count": 250` works), null means absent. Unknown
-/// keys are refused rather than ignored, so a misspelt field is reported instead of silently
-/// dropped.
-pub fn input_from_json(index: usize, item: &Value) -> Result<LeadInput, Vec<ItemError>> {
-    let Value::Object(map) = item else {
-        return Err(vec![ItemError { index, field: None, message: "each lead must be a JSON object".into() }]);
-    };
-    read_object(index, map)
+/// Whether a value fits its field's schema: null, a string of at most the field's length, or
+/// for the employee count also a whole number. `None` when it fits.
+fn shape_error(field: Field, value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.chars().count() <= field.max_chars() => None,
+        Value::String(_) => Some(format!("must be at most {} characters", field.max_chars())),
+        Value::Number(n) if field == Field::EmployeeCount && whole(n).is_some() => None,
+        _ if field == Field::EmployeeCount => Some("must be a string, a whole number or null".into()),
+        _ => Some("must be a string or null".into()),
+    }
 }
 
-fn read_object(index: usize, map: &Map<String, Value>) -> Result<LeadInput, Vec<ItemError>> {
-    let mut input = LeadInput::default();
+/// A JSON number that is whole (`250` or `250.0`), as text.
+fn whole(n: &serde_json::Number) -> Option<String> {
+    if n.is_i64() || n.is_u64() {
+        return Some(n.to_string());
+    }
+    n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0).map(|f| format!("{f:.0}"))
+}
+
+/// Everything in the items that breaks the request's schema (an item that is not an object, an
+/// unknown key, a value of the wrong type or length). A request with any of these is refused
+/// whole, so a misspelt field is reported instead of silently dropped.
+pub fn shape_errors(items: &[Value]) -> Vec<ItemError> {
     let mut errors = Vec::new();
-    for (key, value) in map {
-        let err = |message: String| ItemError { index, field: Some(key.clone()), message };
-        let Some(&field) = Field::ALL.iter().find(|f| f.as_str() == key) else {
-            errors.push(err("unknown field".into()));
+    for (index, item) in items.iter().enumerate() {
+        let Value::Object(map) = item else {
+            errors.push(ItemError { index, field: None, message: "each lead must be a JSON object".into() });
             continue;
         };
-        let text = match value {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            Value::Array(_) | Value::Object(_) => {
-                errors.push(err("must be a string".into()));
-                continue;
+        for (key, value) in map {
+            let message = match Field::ALL.iter().find(|f| f.as_str() == key) {
+                None => Some("unknown field".to_string()),
+                Some(&field) => shape_error(field, value),
+            };
+            if let Some(message) = message {
+                errors.push(ItemError { index, field: Some(key.clone()), message });
             }
-        };
-        *input.get_mut(field) = text;
+        }
     }
-    if errors.is_empty() {
-        Ok(input)
-    } else {
-        Err(errors)
-    }
+    errors
 }
 
-/// Validates and inserts the items (at most `MAX_LEADS_PER_REQUEST`; the caller checks).
-/// Invalid items are reported and skipped; the valid ones are created in one transaction
-/// together with the audit row.
+/// Reads one JSON item, already checked by [`shape_errors`], into a `LeadInput`: strings as
+/// they are, a whole number as its digits, null as absent.
+pub fn input_from_json(item: &Map<String, Value>) -> LeadInput {
+    let mut input = LeadInput::default();
+    for (key, value) in item {
+        let Some(&field) = Field::ALL.iter().find(|f| f.as_str() == key) else { continue };
+        *input.get_mut(field) = match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => whole(n),
+            _ => None,
+        };
+    }
+    input
+}
+
+/// Validates and inserts the items (at most `MAX_LEADS_PER_REQUEST`, each of the right shape:
+/// the caller checks both with [`shape_errors`]). Invalid leads (no address, a malformed email,
+/// control characters, …) are reported and skipped; the valid ones are created in one
+/// transaction together with the audit row.
 #[tracing::instrument(skip(engine, items), fields(workspace = %caller.workspace, items = items.len()))]
 pub async fn create(engine: &crate::Engine, caller: ApiCaller, items: &[Value]) -> Result<Outcome> {
     let mut errors = Vec::new();
     let mut valid = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let validated = input_from_json(index, item).and_then(|input| {
-            input.validate().map_err(|fe| {
-                fe.into_iter()
-                    .map(|e| ItemError { index, field: Some(e.field.to_string()), message: e.message })
-                    .collect()
-            })
+        let Value::Object(map) = item else {
+            errors.push(ItemError { index, field: None, message: "each lead must be a JSON object".into() });
+            continue;
+        };
+        let validated = input_from_json(map).validate().map_err(|fe| {
+            fe.into_iter().map(|e| ItemError { index, field: Some(e.field.to_string()), message: e.message }).collect::<Vec<_>>()
         });
         match validated {
             Ok(lead) => valid.push(lead),
@@ -125,25 +146,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_booleans_are_read_as_text_and_null_as_absent() {
-        let input = input_from_json(0, &json!({"email": "a@b.com", "employee_count": 250, "phone": null})).unwrap();
+    fn whole_numbers_are_read_as_text_and_null_as_absent() {
+        let item = json!({"email": "a@b.com", "employee_count": 250, "phone": null});
+        assert!(shape_errors(std::slice::from_ref(&item)).is_empty());
+        let input = input_from_json(item.as_object().unwrap());
         assert_eq!(input.email.as_deref(), Some("a@b.com"));
         assert_eq!(input.employee_count.as_deref(), Some("250"));
         assert_eq!(input.phone, None);
+        let input = input_from_json(json!({"employee_count": 250.0}).as_object().unwrap());
+        assert_eq!(input.employee_count.as_deref(), Some("250"));
     }
 
     #[test]
-    fn unknown_keys_and_nested_values_are_reported_with_the_item_index() {
-        let errs = input_from_json(3, &json!({"emial": "a@b.com", "company": {"name": "X"}})).unwrap_err();
-        assert_eq!(errs.len(), 2);
-        assert!(errs.iter().all(|e| e.index == 3));
-        assert!(errs.iter().any(|e| e.field.as_deref() == Some("emial") && e.message == "unknown field"));
-        assert!(errs.iter().any(|e| e.field.as_deref() == Some("company")));
-    }
-
-    #[test]
-    fn an_item_that_is_not_an_object_is_refused_as_a_whole() {
-        let errs = input_from_json(1, &json!("a@b.com")).unwrap_err();
-        assert_eq!(errs, vec![ItemError { index: 1, field: None, message: "each lead must be a JSON object".into() }]);
+    fn what_breaks_the_schema_is_reported_with_the_item_index_and_field() {
+        let items = [
+            json!({"email": "a@b.com"}),
+            json!({"emial": "a@b.com", "company": {"name": "X"}, "title": true, "employee_count": 2.5}),
+            json!("a@b.com"),
+            json!({"phone": "1".repeat(41), "first_name": "é".repeat(200)}),
+        ];
+        let errs = shape_errors(&items);
+        let at = |i: usize, f: Option<&str>| errs.iter().any(|e| e.index == i && e.field.as_deref() == f);
+        assert!(errs.iter().any(|e| e.index == 1 && e.field.as_deref() == Some("emial") && e.message == "unknown field"));
+        assert!(at(1, Some("company")) && at(1, Some("title")) && at(1, Some("employee_count")));
+        assert!(at(2, None));
+        assert!(at(3, Some("phone")) && !at(3, Some("first_name")), "lengths are counted in characters: {errs:?}");
+        assert_eq!(errs.len(), 6, "{errs:?}");
     }
 }

@@ -129,6 +129,28 @@ pub async fn enroll(engine: &Engine, access: &Access, id: CampaignId, filter: &L
     Ok(added)
 }
 
+/// Enrols these leads by id (the REST API's enrolment): the report says how many were added
+/// and why the others were not.
+pub async fn enroll_ids(engine: &Engine, access: &Access, id: CampaignId, leads: &[uuid::Uuid]) -> Result<domain::leads::EnrolReport> {
+    let ws = access.workspace;
+    let (mut tx, _) = open_for_enrolment(engine, access, id).await?;
+    let done = campaigns::enroll_ids(&mut tx, ws, id, leads).await?;
+    let mut skipped = Vec::new();
+    for (reason, n) in [
+        ("not a lead of this workspace", done.asked - done.found),
+        ("finished: converted, not interested, unsubscribed, bounced, suppressed or exhausted", done.finished),
+        ("already in this campaign", done.found - done.finished - done.enrolled),
+    ] {
+        if n > 0 {
+            skipped.push((reason.to_string(), n as u64));
+        }
+    }
+    let report = domain::leads::EnrolReport { enrolled: done.enrolled as u64, skipped };
+    audit(&mut tx, access, "campaign.enroll", id, None, Some(json!({ "added": report.enrolled, "lead_ids": leads.len() }))).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
 /// Enrols the revival candidates matching the Leads page's filter (issue 11 §7) "with new copy":
 /// the enrolment is marked so drafting writes to them only with templates they were not sent
 /// (a new angle first, `domain::guard::unsent_copy`). Like any enrolment it respects the

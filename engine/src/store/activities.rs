@@ -158,6 +158,49 @@ pub async fn timeline(conn: &mut PgConnection, ws: WorkspaceId, lead: LeadId, be
     .await?)
 }
 
+/// The workspace's activities (or one lead's) at or after `since`, oldest first: what an API
+/// client syncing the timeline asks for. Keyset-paged: `after` is the last row of the previous
+/// page. `None` when `after` names no activity of this workspace.
+pub async fn since(
+    conn: &mut PgConnection,
+    ws: WorkspaceId,
+    lead: Option<LeadId>,
+    since: Option<DateTime<Utc>>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Option<Vec<Activity>>> {
+    let after = match after {
+        None => None,
+        Some(id) => {
+            let at: Option<DateTime<Utc>> = sqlx::query_scalar("select occurred_at from activities where client_id = $1 and id = $2")
+                .bind(ws.0)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match at {
+                Some(at) => Some((at, id)),
+                None => return Ok(None),
+            }
+        }
+    };
+    Ok(Some(
+        sqlx::query_as(&format!(
+            "{SELECT} where a.client_id = $1 and ($2::uuid is null or a.lead_id = $2)
+               and ($3::timestamptz is null or a.occurred_at >= $3)
+               and ($4::timestamptz is null or (a.occurred_at, a.id) > ($4, $5))
+             order by a.occurred_at, a.id limit $6"
+        ))
+        .bind(ws.0)
+        .bind(lead.map(|l| l.0))
+        .bind(since)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
+        .bind(limit.clamp(1, MAX_PAGE))
+        .fetch_all(&mut *conn)
+        .await?,
+    ))
+}
+
 /// The workspace's activities, newest first (the Dashboard feed), keyset-paged like [`timeline`].
 pub async fn feed(conn: &mut PgConnection, ws: WorkspaceId, before: Option<(DateTime<Utc>, Uuid)>, limit: i64) -> Result<Vec<Activity>> {
     Ok(sqlx::query_as(&format!(

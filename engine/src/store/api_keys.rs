@@ -97,13 +97,15 @@ pub struct Found {
     pub id: Uuid,
     pub key_hash: String,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Who created the key: a REST call acts with that person's current role.
+    pub created_by: Uuid,
 }
 
 /// The active key with this hash, if its workspace is live. Not workspace-scoped: see the
 /// module documentation.
 pub async fn find_by_hash(pool: &PgPool, key_hash: &str) -> Result<Option<Found>> {
     Ok(sqlx::query_as(
-        "select k.client_id, k.id, k.key_hash, k.last_used_at
+        "select k.client_id, k.id, k.key_hash, k.last_used_at, k.created_by
          from api_keys k join workspaces w on w.id = k.client_id
          where k.key_hash = $1 and k.revoked_at is null and w.deleted_at is null",
     )

@@ -227,6 +227,40 @@ pub async fn enroll_by_filter(conn: &mut PgConnection, ws: WorkspaceId, id: Camp
     Ok(q.build().execute(conn).await?.rows_affected())
 }
 
+/// What enrolling a list of leads by id did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct IdEnrolment {
+    /// Distinct ids asked for.
+    pub asked: i64,
+    /// Of those, the live leads of this workspace.
+    pub found: i64,
+    /// Of those, the ones whose status ends outreach (converted, unsubscribed, bounced, …).
+    pub finished: i64,
+    /// Added now; the rest of the found, unfinished ones were already in the campaign.
+    pub enrolled: i64,
+}
+
+/// Enrols these leads of the workspace (ids of other workspaces or deleted leads count as not
+/// found), except those whose status ends outreach, like [`enroll_by_filter`].
+pub async fn enroll_ids(conn: &mut PgConnection, ws: WorkspaceId, id: CampaignId, leads: &[Uuid]) -> Result<IdEnrolment> {
+    Ok(sqlx::query_as(
+        "with asked as (select distinct l as id from unnest($3::uuid[]) as l),
+              found as (select le.id, le.status in ('converted', 'not_interested', 'unsubscribed', 'bounced', 'suppressed', 'exhausted', 'dead') as finished
+                        from leads le join asked a on a.id = le.id
+                        where le.client_id = $1 and le.deleted_at is null),
+              added as (insert into campaign_leads (client_id, campaign_id, lead_id)
+                        select $1, $2, f.id from found f where not f.finished
+                        on conflict do nothing returning lead_id)
+         select (select count(*) from asked) as asked, (select count(*) from found) as found,
+                (select count(*) from found where finished) as finished, (select count(*) from added) as enrolled",
+    )
+    .bind(ws.0)
+    .bind(id.0)
+    .bind(leads)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// A revival candidate matching the Leads page's filter, with what decides whether it may join
 /// a campaign "with new copy" (`flows::campaigns::enroll_revival`).
 #[derive(Debug, Clone, sqlx::FromRow)]
