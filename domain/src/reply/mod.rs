@@ -1989,6 +1989,7 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("não há interesse", Cue::NotInterested, 2, false, false),
     ("já resolvemos", Cue::NotInterested, 2, false, false),
     ("riprova tra", Cue::NotInterested, 2, false, false),
+    ("non grazie", Cue::NotInterested, 2, false, false),
     ("riprovate tra", Cue::NotInterested, 2, false, false),
     ("non sono la persona giusta", Cue::NotInterested, 2, false, false),
     ("i am no longer with", Cue::NotInterested, 2, false, false),
@@ -2140,6 +2141,11 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("vorremmo provare", Cue::Interest, 2, true, false),
     ("maggiori informazioni", Cue::Interest, 2, true, false),
     ("mandami", Cue::Interest, 2, true, false),
+    ("listino", Cue::Interest, 2, true, false),
+    ("inviarci", Cue::Interest, 2, true, false),
+    ("inviarmi", Cue::Interest, 2, true, false),
+    ("mandarci", Cue::Interest, 2, true, false),
+    ("mandarmi", Cue::Interest, 2, true, false),
     ("senden sie uns", Cue::Interest, 2, true, false),
     ("schicken sie uns", Cue::Interest, 2, true, false),
     ("unverbindliches angebot", Cue::Interest, 2, true, false),
@@ -2780,15 +2786,16 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     let positive = meeting.fired() || interest.fired() || warm.fired();
     // A reply that opens with a no ("Nah, we're fine", "No, grazie") and says nothing positive.
     let opens_with_no = !positive
-        && ["no", "nah", "nope", "nein", "non", "nee", "não", "nej", "nei", "ei"]
+        && ["no", "nah", "nope", "nein", "nee", "não", "nej", "nei", "ei"]
             .iter()
             .any(|w| {
                 text.strip_prefix(w)
                     .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
             })
-        // Czech "Ne.", Polish "Nie," (both also start sentences, so only before punctuation).
+        // Czech "Ne.", Polish "Nie,", French and Italian "Non," (each also negates the verb
+        // that follows: "Non ho capito", "Nie potrzebujemy"), so only before punctuation.
         || (!positive
-            && ["ne", "nie"].iter().any(|w| {
+            && ["ne", "nie", "non"].iter().any(|w| {
                 text.strip_prefix(w)
                     .is_some_and(|rest| rest.starts_with([',', '.', '!', '-']))
             }));
@@ -3360,6 +3367,10 @@ mod tests {
             ("Ring mig gärna på fredag.", ReplyClass::MeetingRequest),
             ("Kolik by to stálo pro 20 lidí", ReplyClass::Question),
             ("Hvad koster det om måneden", ReplyClass::Question),
+            // Italian "non" negates the verb after it; only "Non," is a no.
+            ("Non ho capito bene, di cosa si tratta?", ReplyClass::Question),
+            ("Non, merci.", ReplyClass::NotInterested),
+            ("Potete inviarci il listino?", ReplyClass::Interested),
         ] {
             assert_eq!(rules_class_of(body), class, "{body}");
         }
