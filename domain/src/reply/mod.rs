@@ -2703,17 +2703,20 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     .iter()
     .any(|p| text.contains(p));
     // A machine's reply that says when its author is back is an absence in any language.
-    let stated = date::stated_return(text, reply.received_on, config.date_order)
-        .filter(|_| !office_hours);
-    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
     // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
     // el lunes") is an absence too, unless it also says yes to something.
-    let says_when_back = !meeting.fired()
+    let short_plain = !meeting.fired()
         && !interest.fired()
         // "Not now — circle back around January 22" is a deferral, not an absence
         && !refusal.fired()
-        && stated.is_some_and(|(_, trigger)| trigger >= 3)
         && text.split_whitespace().count() <= 40;
+    // Read only where it can decide (the date pattern is the rules' slowest step): a reply
+    // with an absence phrase or subject is an absence whatever its date says.
+    let stated = (!office_hours && (machine || short_plain) && !ooo.fired() && !ooo_subject)
+        .then(|| date::stated_return(text, reply.received_on, config.date_order))
+        .flatten();
+    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
+    let says_when_back = short_plain && stated.is_some_and(|(_, trigger)| trigger >= 3);
     // A person who mentions being away but says yes ("I'm out until the 14th but yes,
     // interested", "Estaré fuera la próxima semana pero me interesa, agendemos") is answering,
     // not absent: an absence notice does not ask for a meeting or material.
