@@ -19,7 +19,9 @@ pub enum DateOrder {
 }
 
 /// Month names of the languages replies arrive in (English, German, French, Spanish, Dutch,
-/// Portuguese, Italian, Swedish, Danish, Norwegian), lower case, with their number. English abbreviations are matched
+/// Portuguese, Italian, Swedish, Danish, Norwegian, Czech, Slovak, Polish, Finnish), lower case,
+/// with their number; Czech and Slovak in the genitive a date uses ("do 15. května"), Polish in
+/// both cases. Spellings without accents are matched too. English abbreviations are matched
 /// separately ([`MONTH_EN`]).
 const MONTHS: &[(&str, u32)] = &[
     ("januar", 1),
@@ -88,7 +90,83 @@ const MONTHS: &[(&str, u32)] = &[
     ("dezembro", 12),
     ("dicembre", 12),
     ("desember", 12),
+    // Czech (genitive).
+    ("ledna", 1),
+    ("února", 2),
+    ("března", 3),
+    ("dubna", 4),
+    ("května", 5),
+    ("června", 6),
+    ("července", 7),
+    ("srpna", 8),
+    ("září", 9),
+    ("října", 10),
+    ("listopadu", 11),
+    ("prosince", 12),
+    // Slovak (genitive).
+    ("januára", 1),
+    ("februára", 2),
+    ("apríla", 4),
+    ("mája", 5),
+    ("júna", 6),
+    ("júla", 7),
+    ("augusta", 8),
+    ("septembra", 9),
+    ("októbra", 10),
+    ("novembra", 11),
+    ("decembra", 12),
+    // Polish (genitive and nominative).
+    ("stycznia", 1),
+    ("styczeń", 1),
+    ("lutego", 2),
+    ("luty", 2),
+    ("marca", 3),
+    ("marzec", 3),
+    ("kwietnia", 4),
+    ("kwiecień", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("czerwiec", 6),
+    ("lipca", 7),
+    ("lipiec", 7),
+    ("sierpnia", 8),
+    ("sierpień", 8),
+    ("września", 9),
+    ("wrzesień", 9),
+    ("października", 10),
+    ("październik", 10),
+    ("listopada", 11),
+    ("grudnia", 12),
+    ("grudzień", 12),
+    // Finnish (partitive, as in "15. toukokuuta", and nominative).
+    ("tammikuuta", 1),
+    ("helmikuuta", 2),
+    ("maaliskuuta", 3),
+    ("huhtikuuta", 4),
+    ("toukokuuta", 5),
+    ("kesäkuuta", 6),
+    ("heinäkuuta", 7),
+    ("elokuuta", 8),
+    ("syyskuuta", 9),
+    ("lokakuuta", 10),
+    ("marraskuuta", 11),
+    ("joulukuuta", 12),
+    ("tammikuu", 1),
+    ("helmikuu", 2),
+    ("maaliskuu", 3),
+    ("huhtikuu", 4),
+    ("toukokuu", 5),
+    ("kesäkuu", 6),
+    ("heinäkuu", 7),
+    ("elokuu", 8),
+    ("syyskuu", 9),
+    ("lokakuu", 10),
+    ("marraskuu", 11),
+    ("joulukuu", 12),
 ];
+
+/// Month names that are also common words ("Marco", "a marca", "Maja"): read only with a day.
+const MONTH_ALONE_EXCLUDED: &[&str] = &["marco", "marca", "maja", "mai", "maj", "luty"];
 
 const MONTH_EN: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
@@ -156,6 +234,50 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("domingo", Weekday::Sun),
     ("zondag", Weekday::Sun),
     ("domenica", Weekday::Sun),
+    ("lördag", Weekday::Sat),
+    ("lørdag", Weekday::Sat),
+    ("söndag", Weekday::Sun),
+    ("søndag", Weekday::Sun),
+    // Czech and Polish, in the cases "do pátku" / "do piątku" (until Friday) use.
+    ("pondělí", Weekday::Mon),
+    ("úterý", Weekday::Tue),
+    ("středa", Weekday::Wed),
+    ("středy", Weekday::Wed),
+    ("středu", Weekday::Wed),
+    ("čtvrtek", Weekday::Thu),
+    ("čtvrtka", Weekday::Thu),
+    ("pátek", Weekday::Fri),
+    ("pátku", Weekday::Fri),
+    ("soboty", Weekday::Sat),
+    ("neděle", Weekday::Sun),
+    ("neděli", Weekday::Sun),
+    ("poniedziałek", Weekday::Mon),
+    ("poniedziałku", Weekday::Mon),
+    ("wtorek", Weekday::Tue),
+    ("wtorku", Weekday::Tue),
+    ("środa", Weekday::Wed),
+    ("środy", Weekday::Wed),
+    ("czwartek", Weekday::Thu),
+    ("czwartku", Weekday::Thu),
+    ("piątek", Weekday::Fri),
+    ("piątku", Weekday::Fri),
+    ("niedzieli", Weekday::Sun),
+    // Finnish: the day, "on" the day, and "until" the day ("perjantaihin asti").
+    ("maanantai", Weekday::Mon),
+    ("maanantaina", Weekday::Mon),
+    ("maanantaihin", Weekday::Mon),
+    ("tiistai", Weekday::Tue),
+    ("tiistaina", Weekday::Tue),
+    ("tiistaihin", Weekday::Tue),
+    ("keskiviikko", Weekday::Wed),
+    ("keskiviikkona", Weekday::Wed),
+    ("keskiviikkoon", Weekday::Wed),
+    ("torstai", Weekday::Thu),
+    ("torstaina", Weekday::Thu),
+    ("torstaihin", Weekday::Thu),
+    ("perjantai", Weekday::Fri),
+    ("perjantaina", Weekday::Fri),
+    ("perjantaihin", Weekday::Fri),
 ];
 
 /// "Next week" and "tomorrow" in the languages above: the Monday after, and the day after.
@@ -170,16 +292,36 @@ const NEXT_WEEK: &[&str] = &[
     "nästa vecka",
     "neste uke",
     "næste uge",
+    "příští týden",
+    "příštím týdnu",
+    "przyszłym tygodniu",
+    "przyszły tydzień",
+    "ensi viikolla",
+    "ensi viikkoon",
 ];
 const TOMORROW: &[&str] = &[
-    "morgen", "demain", "mañana", "manana", "amanhã", "amanha", "domani", "imorgon",
+    "morgen", "demain", "mañana", "manana", "amanhã", "amanha", "domani", "imorgon", "zítra",
+    "zitra", "jutro", "jutra", "huomenna", "huomiseen",
 ];
 
 fn alternatives<T>(list: &[(&str, T)]) -> String {
-    let mut names: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
-    // Longest first, so "juillet" is not read as "juil" + rest.
+    alternatives_of(list.iter().map(|(n, _)| *n))
+}
+
+/// The names and their spellings without accents, longest first, so "juillet" is not read as
+/// "juil" + rest.
+fn alternatives_of<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut names: Vec<String> = names
+        .flat_map(|n| [n.to_string(), super::fold_accents(n)])
+        .collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names.dedup();
     names.join("|")
+}
+
+/// Whether `word` is `name`, or `name` typed without its accents.
+fn same_name(word: &str, name: &str) -> bool {
+    word == name || word == super::fold_accents(name)
 }
 
 fn pattern() -> &'static Regex {
@@ -187,21 +329,33 @@ fn pattern() -> &'static Regex {
     RE.get_or_init(|| {
         let month = format!(r"((?:{})|(?:{MONTH_EN})\.?)", alternatives(MONTHS));
         let weekday = alternatives(WEEKDAYS);
-        let next_week = NEXT_WEEK.join("|").replace(' ', r"\s+");
-        let tomorrow = TOMORROW.join("|");
+        let next_week = alternatives_of(NEXT_WEEK.iter().copied()).replace(' ', r"\s+");
+        let tomorrow = alternatives_of(TOMORROW.iter().copied());
+        // A month alone ("until October", "do září"): full names only.
+        let month_alone = alternatives_of(
+            MONTHS
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| !MONTH_ALONE_EXCLUDED.contains(n))
+                .chain([
+                    "january", "february", "march", "april", "may", "june", "july", "august",
+                    "september", "october", "november", "december",
+                ]),
+        );
         let src = format!(
             r"(?x)
             \b(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})\b
-          | \b(?:the\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|e|º|°|\.)?(?:\s+(?:of|de))?\s+(?P<dm_m>{month})(?:\s|\b|$)(?:,?\s*(?:de\s+)?(?P<dm_y>\d{{4}})\b)?
+          | \b(?:(?:the|den|dne|dnia)\s+)?(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|e|º|°|\.)?(?:\s+(?:of|de))?\s+(?P<dm_m>{month})(?:\s|\b|$)(?:,?\s*(?:de\s+)?(?P<dm_y>\d{{4}})\b)?
           | \b(?P<md_m>{month})\s+(?:the\s+)?(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(?P<md_d2>\d{{1,2}})(?:st|nd|rd|th)?)?\b(?:,?\s+(?P<md_y>\d{{4}})\b)?
           | \b(?P<my_m>{month})\s+(?P<my_y>\d{{4}})\b
           | \b(?P<n_a>\d{{1,2}})/(?P<n_b>\d{{1,2}})(?:/(?P<n_y>\d{{4}}|\d{{2}}))?\b
-          | \b(?P<p_a>\d{{1,2}})\.(?P<p_b>\d{{1,2}})\.(?P<p_y>\d{{4}}|\d{{2}})\b
-          | \b(?P<q_a>\d{{1,2}})\.(?P<q_b>\d{{1,2}})\.
+          | \b(?P<p_a>\d{{1,2}})\.\s?(?P<p_b>\d{{1,2}})\.\s?(?P<p_y>\d{{4}}|\d{{2}})\b
+          | \b(?P<q_a>\d{{1,2}})\.\s?(?P<q_b>\d{{1,2}})\.
           | \bthe\s+(?P<nth>\d{{1,2}})(?:st|nd|rd|th)\b
-          | \b(?:dia|día|el\s+día|giorno)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$|\s+(?:e|y|et|ed|en|und|and)\s)
+          | \b(?:dia|día|el\s+día|giorno|den|dne|dnia)\s+(?P<nth2>\d{{1,2}})(?:\s*[.,;!)]|\s*$|\s+(?:e|y|et|ed|en|und|and)\s)
           | \b(?:kw|kalenderwoche)\s*(?P<kw>\d{{1,2}})\b
           | \b(?P<rel>tomorrow|next\s+week|{next_week}|{tomorrow}|{weekday})\b
+          | \b(?P<alone>{month_alone})\b
         "
         );
         Regex::new(&src).expect("return-date pattern is valid")
@@ -210,7 +364,7 @@ fn pattern() -> &'static Regex {
 
 fn month_number(name: &str) -> Option<u32> {
     let name = name.trim_end_matches('.');
-    if let Some((_, n)) = MONTHS.iter().find(|(m, _)| *m == name) {
+    if let Some((_, n)) = MONTHS.iter().find(|(m, _)| same_name(name, m)) {
         return Some(*n);
     }
     let m = match name.get(..3)? {
@@ -245,21 +399,70 @@ fn trigger_after(after: &str) -> u8 {
     } else {
         clause
     };
-    let back = words
+    let mut words = words
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(6)
-        .any(|w| {
-            matches!(
-                w,
-                "wieder" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage"
-            )
-        });
-    if back {
-        3
-    } else {
-        1
+        .take(6);
+    // Finnish puts "until" after the date ("5.1. asti").
+    let until = |w: &str| matches!(w, "asti" | "saakka");
+    let back = |w: &str| {
+        matches!(
+            w,
+            "wieder" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage" | "zpět"
+                | "zpátky" | "wracam" | "wrócę" | "takaisin" | "palaan"
+        )
+    };
+    match words.find(|w| back(w) || until(w)) {
+        Some(w) if back(w) => 3,
+        Some(_) => 2,
+        None => 1,
     }
+}
+
+/// Words that make a "from" date the day its author is reachable again.
+const AVAILABLE_AGAIN: &[&str] = &[
+    "available", "reachable", "back", "erreichbar", "wieder", "disponible", "disponível",
+    "disponibile", "bereikbaar", "dispozici", "dostupný", "dostupná", "dostępny", "dostępna",
+    "zpět", "tilgængelig", "tilgjengelig", "anträffbar", "tavoitettavissa",
+];
+
+/// Negations that make "available from" the start of an absence ("No estaré disponible desde",
+/// "nebudu k dispozici od").
+const NOT_AVAILABLE: &[&str] = &[
+    "not", "no", "won't", "nicht", "ne", "pas", "non", "não", "niet", "nie", "ikke", "inte", "ei",
+    "nebudu", "nejsem", "nebude", "unavailable",
+];
+
+/// "Available again from 5 January", "k dispozici od 5. 1.": a "from" date that is the return,
+/// when one of the three words before `from` says so and none of the four negates it.
+fn available_from(before: &str, from: &str) -> bool {
+    let words: Vec<&str> = before
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .rev()
+        .filter(|w| !w.is_empty())
+        .skip_while(|w| *w != from)
+        .skip(1)
+        .take(4)
+        .collect();
+    words.iter().take(3).any(|w| AVAILABLE_AGAIN.contains(w))
+        && !words.iter().any(|w| NOT_AVAILABLE.contains(w))
+}
+
+/// A month named alone ("until October", "back in March", "do září") is a return only right
+/// after "until" or "back" (or those and "in"); "the end of July", "early November" stay vague.
+fn month_alone_is_return(before: &str) -> bool {
+    let mut words = before
+        .split(|c: char| !c.is_alphanumeric())
+        .rev()
+        .filter(|w| !w.is_empty());
+    let Some(last) = words.next() else {
+        return false;
+    };
+    if trigger_rank(last) >= 2 {
+        return true;
+    }
+    ["in", "en", "em", "im", "w", "v", "i", "på"].contains(&last)
+        && words.next().is_some_and(|w| trigger_rank(w) >= 2)
 }
 
 /// How strongly the words before a date say "this is when I am back".
@@ -281,7 +484,8 @@ fn trigger_rank(before: &str) -> u8 {
             | "erreichbar" | "retour" | "vuelta" | "volveré" | "volvere" | "regreso"
             | "regresaré" | "terug" | "retorno" | "retornarei" | "volta" | "rientro"
             | "rientrerò" | "rientrero" | "ritorno" | "ritornerò" | "ritornero" | "reincorporo"
-            | "tilbake" | "tillbaka" | "tilbage" | "åter" => return 3,
+            | "tilbake" | "tillbaka" | "tilbage" | "åter" | "zpět" | "zpátky" | "vrátím"
+            | "vracím" | "wrócę" | "wracam" | "powrotem" | "palaan" | "takaisin" => return 3,
             // "Send it by October 5": a deadline, unless "back by".
             "by" => {
                 let back = before
@@ -291,10 +495,12 @@ fn trigger_rank(before: &str) -> u8 {
             }
             "until" | "till" | "til" | "through" | "thru" | "to" | "before" | "including"
             | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" | "au" | "al" | "a"
-            | "inclusive" => return 2,
+            | "inclusive" | "do" => return 2,
             // A start date of the absence, not its end.
             "from" | "since" | "leaving" | "starting" | "between" | "left" | "vom" | "du"
-            | "desde" | "van" | "dal" | "fra" | "från" | "fram" | "deadline" | "due" => return 0,
+            | "desde" | "van" | "dal" | "fra" | "från" | "fram" | "deadline" | "due" | "od" => {
+                return if available_from(before, word) { 3 } else { 0 };
+            }
             _ => {}
         }
     }
@@ -411,10 +617,8 @@ pub(crate) fn stated_return(
                     month_number(m.as_str()).and_then(|m| NaiveDate::from_ymd_opt(y as i32, m, 1)),
                 )
             } else if let (Some(a), Some(b)) = (num("q_a"), num("q_b")) {
-                (
-                    3,
-                    resolve_numeric(a, b, None, DateOrder::DayFirst, received),
-                )
+                // "3.7.": day first wherever dots are written, so never the other reading.
+                (3, resolve_without_year(received, b, a))
             } else if let (Some(a), Some(b)) = (num("n_a"), num("n_b")) {
                 let year = caps.name("n_y").and_then(|y| full_year(y.as_str()));
                 (3, resolve_numeric(a, b, year, order, received))
@@ -434,16 +638,27 @@ pub(crate) fn stated_return(
                 )
             } else if let Some(day) = num("nth").or_else(|| num("nth2")) {
                 (2, next_day_of_month(received, day))
+            } else if let Some(m) = caps.name("alone") {
+                // "until October": the first of the month; only right after "until" or "back".
+                if !month_alone_is_return(&text[..whole.start()]) {
+                    continue;
+                }
+                (
+                    2,
+                    month_number(m.as_str()).and_then(|m| resolve_without_year(received, m, 1)),
+                )
             } else if let Some(rel) = caps.name("rel") {
                 let word = rel.as_str();
                 let d = match word {
-                    w if w == "tomorrow" || TOMORROW.contains(&w) => received.succ_opt(),
+                    w if w == "tomorrow" || TOMORROW.iter().any(|t| same_name(w, t)) => {
+                        received.succ_opt()
+                    }
                     w if w.starts_with("next") || w.contains(char::is_whitespace) => {
                         Some(next_weekday(received, Weekday::Mon))
                     }
                     w => WEEKDAYS
                         .iter()
-                        .find(|(name, _)| *name == w)
+                        .find(|(name, _)| same_name(w, name))
                         .map(|(_, wd)| next_weekday(received, *wd)),
                 };
                 (1, d)
@@ -576,6 +791,40 @@ mod tests {
             ret("sarò assente dal 3 marzo al 21 marzo"),
             Some(d(2026, 3, 21))
         );
+    }
+
+    #[test]
+    fn czech_polish_nordic_and_finnish_dates_are_read() {
+        assert_eq!(ret("jsem na dovolené do 15. 4."), Some(d(2026, 4, 15)));
+        assert_eq!(ret("jsem na dovolené do 15. 4. 2026"), Some(d(2026, 4, 15)));
+        assert_eq!(ret("mimo kancelář do 30. dubna"), Some(d(2026, 4, 30)));
+        assert_eq!(ret("jestem na urlopie do 15 stycznia. wrócę 16 stycznia."), Some(d(2027, 1, 16)));
+        assert_eq!(ret("jsem mimo do pátku"), Some(d(2026, 3, 6)));
+        assert_eq!(ret("jestem poza biurem do piątku"), Some(d(2026, 3, 6)));
+        assert_eq!(ret("jeg er ude af kontoret og vender tilbage den 5."), Some(d(2026, 3, 5)));
+        assert_eq!(ret("jag är tillbaka på jobbet den 8 augusti 2026."), Some(d(2026, 8, 8)));
+        assert_eq!(ret("olen lomalla, palaan 3.7."), Some(d(2026, 7, 3)));
+        assert_eq!(ret("olen lomalla 10.3. asti"), Some(d(2026, 3, 10)));
+        assert_eq!(ret("olen lomalla 14.–28.7.2026."), Some(d(2026, 7, 28)));
+        // "From" is the start of an absence, unless it says when its author is available again.
+        assert_eq!(ret("od 2. 3. do 9. 3. jsem na dovolené"), Some(d(2026, 3, 9)));
+        assert_eq!(ret("budu opět k dispozici od 9. 3."), Some(d(2026, 3, 9)));
+        assert_eq!(
+            ret("no estaré disponible desde el 2 de marzo hasta el 9 de marzo"),
+            Some(d(2026, 3, 9))
+        );
+    }
+
+    #[test]
+    fn a_month_alone_is_read_only_right_after_until_or_back() {
+        assert_eq!(ret("i'm on parental leave until october."), Some(d(2026, 10, 1)));
+        assert_eq!(ret("absent until march"), Some(d(2026, 3, 1)));
+        assert_eq!(ret("jsem na mateřské dovolené do září"), Some(d(2026, 9, 1)));
+        assert_eq!(ret("ich bin bis oktober in elternzeit"), Some(d(2026, 10, 1)));
+        // Vague spans and other words stay unread.
+        assert_eq!(ret("on leave, back in early november"), None);
+        assert_eq!(ret("tot eind juli ga ik niet mailen"), None);
+        assert_eq!(ret("back next week. responses may be delayed"), Some(d(2026, 3, 2)));
     }
 
     #[test]

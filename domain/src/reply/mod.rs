@@ -1684,6 +1684,515 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("circle back", Cue::NotInterested, 1, false, false),
     ("em reestruturação", Cue::NotInterested, 2, false, false),
     ("en reestructuración", Cue::NotInterested, 2, false, false),
+    // Batches 12 and 13 (2026-12-06): the languages the corpus lacked (Czech, Slovak, Polish,
+    // Danish, Norwegian, Swedish, Finnish) in their common phrases, and the misses of the
+    // others in general forms. Spellings without diacritics are added automatically.
+    // Opt-outs.
+    ("odhlaste mě", Cue::Unsubscribe, 2, false, false),
+    ("odhlaste nás", Cue::Unsubscribe, 2, false, false),
+    ("odhlásit z odběru", Cue::Unsubscribe, 2, false, false),
+    ("odhlásit se", Cue::Unsubscribe, 2, false, false),
+    ("odhláste ma", Cue::Unsubscribe, 2, false, false),
+    ("neposílejte mi", Cue::Unsubscribe, 2, false, false),
+    ("neposílejte nám", Cue::Unsubscribe, 2, false, false),
+    ("neposílejte už", Cue::Unsubscribe, 2, false, false),
+    ("neposielajte mi", Cue::Unsubscribe, 2, false, false),
+    ("nepište mi", Cue::Unsubscribe, 2, false, false),
+    ("nepište nám", Cue::Unsubscribe, 2, false, false),
+    ("už mi nepište", Cue::Unsubscribe, 2, false, false),
+    ("nekontaktujte mě", Cue::Unsubscribe, 2, false, false),
+    ("nekontaktujte nás", Cue::Unsubscribe, 2, false, false),
+    ("nekontaktujte ma", Cue::Unsubscribe, 2, false, false),
+    ("vyřaďte mě", Cue::Unsubscribe, 2, false, false),
+    ("vyřaďte nás", Cue::Unsubscribe, 2, false, false),
+    ("vyraďte ma", Cue::Unsubscribe, 2, false, false),
+    ("smažte mě", Cue::Unsubscribe, 2, false, false),
+    ("smažte můj", Cue::Unsubscribe, 2, false, false),
+    ("smažte naše", Cue::Unsubscribe, 2, false, false),
+    ("odstraňte mě", Cue::Unsubscribe, 2, false, false),
+    ("odstraňte můj", Cue::Unsubscribe, 2, false, false),
+    ("z vaší databáze", Cue::Unsubscribe, 2, false, false),
+    ("z vašeho seznamu", Cue::Unsubscribe, 2, false, false),
+    ("nechci dostávat", Cue::Unsubscribe, 2, false, false),
+    ("nechcem dostávať", Cue::Unsubscribe, 2, false, false),
+    ("nechte mě na pokoji", Cue::Unsubscribe, 2, false, false),
+    ("usuńcie mnie", Cue::Unsubscribe, 2, false, false),
+    ("usuń mnie", Cue::Unsubscribe, 2, false, false),
+    ("usunąć mnie", Cue::Unsubscribe, 2, false, false),
+    ("usunąć mój", Cue::Unsubscribe, 2, false, false),
+    ("proszę o usunięcie", Cue::Unsubscribe, 2, false, false),
+    ("wypisać mnie", Cue::Unsubscribe, 2, false, false),
+    ("wypiszcie mnie", Cue::Unsubscribe, 2, false, false),
+    ("wypisz mnie", Cue::Unsubscribe, 2, false, false),
+    ("z listy mailingowej", Cue::Unsubscribe, 2, false, false),
+    ("z waszej listy", Cue::Unsubscribe, 2, false, false),
+    ("z waszej bazy", Cue::Unsubscribe, 2, false, false),
+    ("nie chcę otrzymywać", Cue::Unsubscribe, 2, false, false),
+    ("nie chcemy otrzymywać", Cue::Unsubscribe, 2, false, false),
+    ("nie wysyłajcie", Cue::Unsubscribe, 2, false, false),
+    ("proszę nie wysyłać", Cue::Unsubscribe, 2, false, false),
+    ("proszę nie pisać", Cue::Unsubscribe, 2, false, false),
+    ("nie piszcie do mnie", Cue::Unsubscribe, 2, false, false),
+    ("nie kontaktujcie się", Cue::Unsubscribe, 2, false, false),
+    ("proszę się nie kontaktować", Cue::Unsubscribe, 2, false, false),
+    ("proszę mnie nie kontaktować", Cue::Unsubscribe, 2, false, false),
+    ("rezygnuję z subskrypcji", Cue::Unsubscribe, 2, false, false),
+    ("rezygnuję z otrzymywania", Cue::Unsubscribe, 2, false, false),
+    ("zostawcie mnie w spokoju", Cue::Unsubscribe, 2, false, false),
+    ("sluta skicka", Cue::Unsubscribe, 2, false, false),
+    ("sluta mejla", Cue::Unsubscribe, 2, false, false),
+    ("sluta maila", Cue::Unsubscribe, 2, false, false),
+    ("skicka inte fler", Cue::Unsubscribe, 2, false, false),
+    ("kontakta mig inte", Cue::Unsubscribe, 2, false, false),
+    ("kontakta oss inte", Cue::Unsubscribe, 2, false, false),
+    ("vill inte ha fler", Cue::Unsubscribe, 2, false, false),
+    ("ta bort oss", Cue::Unsubscribe, 2, false, false),
+    ("ta bort min", Cue::Unsubscribe, 2, false, false),
+    ("från er lista", Cue::Unsubscribe, 2, false, false),
+    ("från listan", Cue::Unsubscribe, 2, false, false),
+    ("avsluta prenumeration", Cue::Unsubscribe, 2, false, false),
+    ("skriv ikke igen", Cue::Unsubscribe, 2, false, false),
+    ("skriv ikke til mig", Cue::Unsubscribe, 2, false, false),
+    ("kontakt mig ikke", Cue::Unsubscribe, 2, false, false),
+    ("kontakt os ikke", Cue::Unsubscribe, 2, false, false),
+    ("send ikke flere", Cue::Unsubscribe, 2, false, false),
+    ("stop med at sende", Cue::Unsubscribe, 2, false, false),
+    ("fjern os", Cue::Unsubscribe, 2, false, false),
+    ("fjern oss", Cue::Unsubscribe, 2, false, false),
+    ("fra jeres liste", Cue::Unsubscribe, 2, false, false),
+    ("fra listen", Cue::Unsubscribe, 2, false, false),
+    ("slet mine", Cue::Unsubscribe, 2, false, false),
+    ("meld meg av", Cue::Unsubscribe, 2, false, false),
+    ("meld oss av", Cue::Unsubscribe, 2, false, false),
+    ("ikke kontakt meg", Cue::Unsubscribe, 2, false, false),
+    ("ikke send meg", Cue::Unsubscribe, 2, false, false),
+    ("slutt å sende", Cue::Unsubscribe, 2, false, false),
+    ("slett meg", Cue::Unsubscribe, 2, false, false),
+    ("slett mine", Cue::Unsubscribe, 2, false, false),
+    ("poistakaa minut", Cue::Unsubscribe, 2, false, false),
+    ("poista minut", Cue::Unsubscribe, 2, false, false),
+    ("postituslistalta", Cue::Unsubscribe, 2, false, true),
+    ("älkää lähettäkö", Cue::Unsubscribe, 2, false, false),
+    ("älä lähetä", Cue::Unsubscribe, 2, false, false),
+    ("en halua vastaanottaa", Cue::Unsubscribe, 2, false, false),
+    ("en halua saada", Cue::Unsubscribe, 2, false, false),
+    ("remover-me", Cue::Unsubscribe, 2, false, false),
+    ("remova-me", Cue::Unsubscribe, 2, false, false),
+    ("removam-me", Cue::Unsubscribe, 2, false, false),
+    ("retirar-me", Cue::Unsubscribe, 2, false, false),
+    ("retire-me", Cue::Unsubscribe, 2, false, false),
+    ("retirem-me", Cue::Unsubscribe, 2, false, false),
+    ("tirem-me", Cue::Unsubscribe, 2, false, false),
+    ("cancelar a subscrição", Cue::Unsubscribe, 2, false, false),
+    ("cancelar a minha subscrição", Cue::Unsubscribe, 2, false, false),
+    ("cancelar a inscrição", Cue::Unsubscribe, 2, false, false),
+    ("não me contactem", Cue::Unsubscribe, 2, false, false),
+    ("não me contacte", Cue::Unsubscribe, 2, false, false),
+    ("não me contactar", Cue::Unsubscribe, 2, false, false),
+    ("não me contatar", Cue::Unsubscribe, 2, false, false),
+    ("não me escreva", Cue::Unsubscribe, 2, false, false),
+    ("não me enviem", Cue::Unsubscribe, 2, false, false),
+    ("não nos enviem", Cue::Unsubscribe, 2, false, false),
+    ("da lista de contactos", Cue::Unsubscribe, 2, false, false),
+    ("da vossa lista", Cue::Unsubscribe, 2, false, false),
+    ("apaguem os meus", Cue::Unsubscribe, 2, false, false),
+    ("toglietemi", Cue::Unsubscribe, 2, false, false),
+    ("toglimi", Cue::Unsubscribe, 2, false, false),
+    ("toglieteci", Cue::Unsubscribe, 2, false, false),
+    ("eliminatemi", Cue::Unsubscribe, 2, false, false),
+    ("dai vostri contatti", Cue::Unsubscribe, 2, false, false),
+    ("dal vostro database", Cue::Unsubscribe, 2, false, false),
+    ("dalla vostra mailing", Cue::Unsubscribe, 2, false, false),
+    ("senden sie uns keine", Cue::Unsubscribe, 2, false, false),
+    ("senden sie mir keine", Cue::Unsubscribe, 2, false, false),
+    ("schicken sie uns keine", Cue::Unsubscribe, 2, false, false),
+    ("schicken sie mir keine", Cue::Unsubscribe, 2, false, false),
+    ("bitte keine weiteren", Cue::Unsubscribe, 2, false, false),
+    // Absences.
+    ("mimo kancelář", Cue::OutOfOffice, 2, false, false),
+    ("mimo kanceláře", Cue::OutOfOffice, 2, false, false),
+    ("mimo kancelárie", Cue::OutOfOffice, 2, false, false),
+    ("jsem mimo", Cue::OutOfOffice, 1, false, false),
+    ("som mimo", Cue::OutOfOffice, 1, false, false),
+    ("na dovolené", Cue::OutOfOffice, 2, false, false),
+    ("na dovolenej", Cue::OutOfOffice, 2, false, false),
+    ("na dovolenke", Cue::OutOfOffice, 2, false, false),
+    ("dovolenou", Cue::OutOfOffice, 2, false, false),
+    ("nepřítom", Cue::OutOfOffice, 2, false, true),
+    ("neprítom", Cue::OutOfOffice, 2, false, true),
+    ("nejsem v kanceláři", Cue::OutOfOffice, 2, false, false),
+    ("nebudu k dispozici", Cue::OutOfOffice, 2, false, false),
+    ("nejsem k dispozici", Cue::OutOfOffice, 2, false, false),
+    ("služební cestě", Cue::OutOfOffice, 2, false, false),
+    ("pracovní cestě", Cue::OutOfOffice, 2, false, false),
+    ("nemocensk", Cue::OutOfOffice, 2, false, true),
+    ("mateřské dovolené", Cue::OutOfOffice, 2, false, false),
+    ("rodičovské dovolené", Cue::OutOfOffice, 2, false, false),
+    ("omezený přístup", Cue::OutOfOffice, 2, false, false),
+    ("budu zpět", Cue::OutOfOffice, 2, false, false),
+    ("vrátím se", Cue::OutOfOffice, 1, false, false),
+    ("po návratu", Cue::OutOfOffice, 1, false, false),
+    ("po návrate", Cue::OutOfOffice, 1, false, false),
+    ("jestem na urlopie", Cue::OutOfOffice, 2, false, false),
+    ("przebywam na", Cue::OutOfOffice, 1, false, false),
+    ("urlop", Cue::OutOfOffice, 1, false, true),
+    ("nieobecn", Cue::OutOfOffice, 2, false, true),
+    ("na zwolnieniu", Cue::OutOfOffice, 2, false, false),
+    ("w delegacji", Cue::OutOfOffice, 2, false, false),
+    ("na delegacji", Cue::OutOfOffice, 2, false, false),
+    ("podróży służbowej", Cue::OutOfOffice, 2, false, false),
+    ("poza firmą", Cue::OutOfOffice, 2, false, false),
+    ("będę z powrotem", Cue::OutOfOffice, 2, false, false),
+    ("wrócę", Cue::OutOfOffice, 1, false, false),
+    ("po powrocie", Cue::OutOfOffice, 1, false, false),
+    ("nie mam dostępu do", Cue::OutOfOffice, 2, false, false),
+    ("ograniczony dostęp", Cue::OutOfOffice, 2, false, false),
+    ("ude af kontoret", Cue::OutOfOffice, 2, false, false),
+    ("ude af huset", Cue::OutOfOffice, 2, false, false),
+    ("holder ferie", Cue::OutOfOffice, 2, false, false),
+    ("har ferie", Cue::OutOfOffice, 2, false, false),
+    ("på barsel", Cue::OutOfOffice, 2, false, false),
+    ("sygemeldt", Cue::OutOfOffice, 2, false, false),
+    ("begrænset adgang", Cue::OutOfOffice, 2, false, false),
+    ("tilbage på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("ute av kontoret", Cue::OutOfOffice, 2, false, false),
+    ("på reise", Cue::OutOfOffice, 2, false, false),
+    ("sykemeldt", Cue::OutOfOffice, 2, false, false),
+    ("i permisjon", Cue::OutOfOffice, 2, false, false),
+    ("tilbake på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("begrenset tilgang", Cue::OutOfOffice, 2, false, false),
+    ("har semester", Cue::OutOfOffice, 2, false, false),
+    ("tillbaka på kontoret", Cue::OutOfOffice, 2, false, false),
+    ("tillbaka på jobbet", Cue::OutOfOffice, 2, false, false),
+    ("sjukskriven", Cue::OutOfOffice, 2, false, false),
+    ("på tjänsteresa", Cue::OutOfOffice, 2, false, false),
+    ("begränsad tillgång", Cue::OutOfOffice, 2, false, false),
+    ("lomalla", Cue::OutOfOffice, 2, false, false),
+    ("kesälomalla", Cue::OutOfOffice, 2, false, false),
+    ("vuosilomalla", Cue::OutOfOffice, 2, false, false),
+    ("talvilomalla", Cue::OutOfOffice, 2, false, false),
+    ("sairauslomalla", Cue::OutOfOffice, 2, false, false),
+    ("äitiyslomalla", Cue::OutOfOffice, 2, false, false),
+    ("isyysvapaalla", Cue::OutOfOffice, 2, false, false),
+    ("vanhempainvapaalla", Cue::OutOfOffice, 2, false, false),
+    ("työmatkalla", Cue::OutOfOffice, 2, false, false),
+    ("poissa toimistolta", Cue::OutOfOffice, 2, false, false),
+    ("olen poissa", Cue::OutOfOffice, 2, false, false),
+    ("en lue sähköpostia", Cue::OutOfOffice, 2, false, false),
+    ("en ole tavoitettavissa", Cue::OutOfOffice, 2, false, false),
+    ("lomani aikana", Cue::OutOfOffice, 2, false, false),
+    ("paluuni jälkeen", Cue::OutOfOffice, 1, false, false),
+    ("ausente do escritório", Cue::OutOfOffice, 2, false, false),
+    ("ausente", Cue::OutOfOffice, 1, false, false),
+    // Machines.
+    ("toto je automatická", Cue::AutoReply, 2, false, false),
+    ("automatická odpověď", Cue::AutoReply, 2, false, false),
+    ("automaticky generovan", Cue::AutoReply, 2, false, true),
+    ("neodpovídejte na", Cue::AutoReply, 2, false, false),
+    ("ozveme se vám", Cue::AutoReply, 1, false, false),
+    ("co nejdříve", Cue::AutoReply, 1, false, false),
+    ("to jest automatyczna", Cue::AutoReply, 2, false, false),
+    ("automatyczna odpowiedź", Cue::AutoReply, 2, false, false),
+    ("wygenerowana automatycznie", Cue::AutoReply, 2, false, false),
+    ("prosimy nie odpowiadać", Cue::AutoReply, 2, false, false),
+    ("odpowiemy najszybciej", Cue::AutoReply, 2, false, false),
+    ("odpowiemy", Cue::AutoReply, 1, false, false),
+    ("dziękujemy za wiadomość", Cue::AutoReply, 1, false, false),
+    ("detta är ett automatiskt", Cue::AutoReply, 2, false, false),
+    ("automatiskt svar", Cue::AutoReply, 2, false, false),
+    ("automatgenererat", Cue::AutoReply, 2, false, false),
+    ("har mottagits", Cue::AutoReply, 2, false, false),
+    ("vi återkommer", Cue::AutoReply, 1, false, false),
+    ("dette er en automatisk", Cue::AutoReply, 2, false, false),
+    ("dette er et automatisk", Cue::AutoReply, 2, false, false),
+    ("automatisk svar", Cue::AutoReply, 2, false, false),
+    ("automatisk besvarelse", Cue::AutoReply, 2, false, false),
+    ("vi vender tilbage", Cue::AutoReply, 1, false, false),
+    ("hurtigst muligt", Cue::AutoReply, 1, false, false),
+    ("så snart som mulig", Cue::AutoReply, 1, false, false),
+    ("tämä on automaattinen", Cue::AutoReply, 2, false, false),
+    ("automaattinen vastaus", Cue::AutoReply, 2, false, false),
+    ("mahdollisimman pian", Cue::AutoReply, 1, false, false),
+    // Refusals, deferrals and referrals.
+    ("nemáme zájem", Cue::NotInterested, 2, false, false),
+    ("nemám zájem", Cue::NotInterested, 2, false, false),
+    ("nemáme o to zájem", Cue::NotInterested, 2, false, false),
+    ("nemám o to zájem", Cue::NotInterested, 2, false, false),
+    ("nemáme záujem", Cue::NotInterested, 2, false, false),
+    ("nemám záujem", Cue::NotInterested, 2, false, false),
+    ("bez zájmu", Cue::NotInterested, 2, false, false),
+    ("nezájem", Cue::NotInterested, 2, false, false),
+    ("ne, děkuji", Cue::NotInterested, 2, false, false),
+    ("ne děkuji", Cue::NotInterested, 2, false, false),
+    ("ne, díky", Cue::NotInterested, 2, false, false),
+    ("teď ne", Cue::NotInterested, 2, false, false),
+    ("momentálně ne", Cue::NotInterested, 2, false, false),
+    ("nyní ne", Cue::NotInterested, 2, false, false),
+    ("zatím ne", Cue::NotInterested, 2, false, false),
+    ("nepotřebujeme", Cue::NotInterested, 2, false, false),
+    ("nepotřebuji", Cue::NotInterested, 2, false, false),
+    ("nepotrebujeme", Cue::NotInterested, 2, false, false),
+    ("už máme", Cue::NotInterested, 2, false, false),
+    ("již máme", Cue::NotInterested, 2, false, false),
+    ("nejsem správná osoba", Cue::NotInterested, 2, false, false),
+    ("obraťte se na", Cue::NotInterested, 2, false, false),
+    ("nezabývám se", Cue::NotInterested, 2, false, false),
+    ("nezabýváme se", Cue::NotInterested, 2, false, false),
+    ("ozvěte se později", Cue::NotInterested, 2, false, false),
+    ("ozvěte se za", Cue::NotInterested, 2, false, false),
+    ("ozvěte se příští", Cue::NotInterested, 2, false, false),
+    ("nie jestem zainteresowany", Cue::NotInterested, 2, false, false),
+    ("nie jestem zainteresowana", Cue::NotInterested, 2, false, false),
+    ("nie jesteśmy zainteresowani", Cue::NotInterested, 2, false, false),
+    ("nie dziękuję", Cue::NotInterested, 2, false, false),
+    ("nie, dziękuję", Cue::NotInterested, 2, false, false),
+    ("nie potrzebujemy", Cue::NotInterested, 2, false, false),
+    ("nie potrzebuję", Cue::NotInterested, 2, false, false),
+    ("nie teraz", Cue::NotInterested, 2, false, false),
+    ("obecnie nie", Cue::NotInterested, 2, false, false),
+    ("w tej chwili nie", Cue::NotInterested, 2, false, false),
+    ("nie jestem właściwą osobą", Cue::NotInterested, 2, false, false),
+    ("już mamy", Cue::NotInterested, 2, false, false),
+    ("mamy już", Cue::NotInterested, 2, false, false),
+    ("odezwiemy się jak", Cue::NotInterested, 2, false, false),
+    ("odezwiemy się gdy", Cue::NotInterested, 2, false, false),
+    ("inte behov", Cue::NotInterested, 2, false, false),
+    ("inget behov", Cue::NotInterested, 2, false, false),
+    ("inget intresse", Cue::NotInterested, 2, false, false),
+    ("inte aktuellt", Cue::NotInterested, 2, false, false),
+    ("kanske senare", Cue::NotInterested, 2, false, false),
+    ("inte just nu", Cue::NotInterested, 2, false, false),
+    ("fel person", Cue::NotInterested, 2, false, false),
+    ("ingen interesse", Cue::NotInterested, 2, false, false),
+    ("ikke brug for", Cue::NotInterested, 2, false, false),
+    ("ingen brug for", Cue::NotInterested, 2, false, false),
+    ("ikke aktuelt", Cue::NotInterested, 2, false, false),
+    ("måske senere", Cue::NotInterested, 2, false, false),
+    ("ikke lige nu", Cue::NotInterested, 2, false, false),
+    ("forkert person", Cue::NotInterested, 2, false, false),
+    ("lad os vente", Cue::NotInterested, 2, false, false),
+    ("for dyrt", Cue::NotInterested, 2, false, false),
+    ("dyrt for os", Cue::NotInterested, 2, false, false),
+    ("ikke behov", Cue::NotInterested, 2, false, false),
+    ("ikke nå", Cue::NotInterested, 2, false, false),
+    ("kanskje senere", Cue::NotInterested, 2, false, false),
+    ("feil person", Cue::NotInterested, 2, false, false),
+    ("ei kiitos", Cue::NotInterested, 2, false, false),
+    ("ei kiinnosta", Cue::NotInterested, 2, false, false),
+    ("emme ole kiinnostuneita", Cue::NotInterested, 2, false, false),
+    ("en ole kiinnostunut", Cue::NotInterested, 2, false, false),
+    ("ei tarvetta", Cue::NotInterested, 2, false, false),
+    ("ei ole tarvetta", Cue::NotInterested, 2, false, false),
+    ("väärä henkilö", Cue::NotInterested, 2, false, false),
+    ("ensi vuonna", Cue::NotInterested, 1, false, false),
+    ("sem interesse", Cue::NotInterested, 2, false, false),
+    ("não há interesse", Cue::NotInterested, 2, false, false),
+    ("já resolvemos", Cue::NotInterested, 2, false, false),
+    ("riprova tra", Cue::NotInterested, 2, false, false),
+    ("non grazie", Cue::NotInterested, 2, false, false),
+    ("riprovate tra", Cue::NotInterested, 2, false, false),
+    ("non sono la persona giusta", Cue::NotInterested, 2, false, false),
+    ("i am no longer with", Cue::NotInterested, 2, false, false),
+    ("i'm no longer with", Cue::NotInterested, 2, false, false),
+    ("am no longer with", Cue::NotInterested, 2, false, false),
+    ("i no longer work", Cue::NotInterested, 2, false, false),
+    ("haven't owned", Cue::NotInterested, 2, false, false),
+    // Meeting asks.
+    ("schůzku", Cue::Meeting, 2, true, false),
+    ("schůzka", Cue::Meeting, 2, true, false),
+    ("schůzky", Cue::Meeting, 2, true, false),
+    ("domluvme", Cue::Meeting, 2, true, false),
+    ("sejít se", Cue::Meeting, 2, true, false),
+    ("sejdeme se", Cue::Meeting, 2, true, false),
+    ("zavolejte mi", Cue::Meeting, 2, true, false),
+    ("zavolejte nám", Cue::Meeting, 2, true, false),
+    ("můžete mi zavolat", Cue::Meeting, 2, true, false),
+    ("zavolajte mi", Cue::Meeting, 2, true, false),
+    ("stretnutie", Cue::Meeting, 2, true, false),
+    ("videohovor", Cue::Meeting, 2, true, false),
+    ("kdy se vám hodí", Cue::Meeting, 2, true, false),
+    ("kdy máte čas", Cue::Meeting, 2, true, false),
+    ("spotkanie", Cue::Meeting, 2, true, false),
+    ("spotkać się", Cue::Meeting, 2, true, false),
+    ("spotkajmy się", Cue::Meeting, 2, true, false),
+    ("umówić się", Cue::Meeting, 2, true, false),
+    ("umówmy się", Cue::Meeting, 2, true, false),
+    ("umówić spotkanie", Cue::Meeting, 2, true, false),
+    ("proszę zadzwonić", Cue::Meeting, 2, true, false),
+    ("zadzwońcie", Cue::Meeting, 2, true, false),
+    ("zadzwoń do mnie", Cue::Meeting, 2, true, false),
+    ("kiedy pasuje", Cue::Meeting, 2, true, false),
+    ("kiedy możemy", Cue::Meeting, 2, true, false),
+    ("ring mig", Cue::Meeting, 2, true, false),
+    ("ringa mig", Cue::Meeting, 2, true, false),
+    ("ett möte", Cue::Meeting, 2, true, false),
+    ("boka ett", Cue::Meeting, 2, true, false),
+    ("kan vi prata", Cue::Meeting, 2, true, false),
+    ("träffas", Cue::Meeting, 2, true, false),
+    ("när passar", Cue::Meeting, 2, true, false),
+    ("ring til mig", Cue::Meeting, 2, true, false),
+    ("ringe til mig", Cue::Meeting, 2, true, false),
+    ("kan du ringe", Cue::Meeting, 2, true, false),
+    ("et møde", Cue::Meeting, 2, true, false),
+    ("mødes", Cue::Meeting, 2, true, false),
+    ("hvornår passer", Cue::Meeting, 2, true, false),
+    ("tage en snak", Cue::Meeting, 2, true, false),
+    ("ring meg", Cue::Meeting, 2, true, false),
+    ("ringe meg", Cue::Meeting, 2, true, false),
+    ("et møte", Cue::Meeting, 2, true, false),
+    ("møtes", Cue::Meeting, 2, true, false),
+    ("ta en prat", Cue::Meeting, 2, true, false),
+    ("når passer", Cue::Meeting, 2, true, false),
+    ("soita minulle", Cue::Meeting, 2, true, false),
+    ("soittakaa", Cue::Meeting, 2, true, false),
+    ("tavata", Cue::Meeting, 2, true, false),
+    ("tapaaminen", Cue::Meeting, 2, true, false),
+    ("tapaamisen", Cue::Meeting, 2, true, false),
+    ("palaveri", Cue::Meeting, 2, true, false),
+    ("mi chiami", Cue::Meeting, 2, true, false),
+    ("mi chiamate", Cue::Meeting, 2, true, false),
+    ("mi telefoni", Cue::Meeting, 2, true, false),
+    ("potete chiamarmi", Cue::Meeting, 2, true, false),
+    ("può chiamarmi", Cue::Meeting, 2, true, false),
+    ("me liga", Cue::Meeting, 2, true, false),
+    ("me ligar", Cue::Meeting, 2, true, false),
+    // Interest and requests for material.
+    ("máme zájem", Cue::Interest, 2, true, false),
+    ("mám zájem", Cue::Interest, 2, true, false),
+    ("zájem máme", Cue::Interest, 2, true, false),
+    ("zájem mám", Cue::Interest, 2, true, false),
+    ("bych zájem", Cue::Interest, 2, true, false),
+    ("bychom zájem", Cue::Interest, 2, true, false),
+    ("máme záujem", Cue::Interest, 2, true, false),
+    ("mám záujem", Cue::Interest, 2, true, false),
+    ("bych se dozvěděl", Cue::Interest, 2, true, false),
+    ("bych se dozvěděla", Cue::Interest, 2, true, false),
+    ("dozvědět více", Cue::Interest, 2, true, false),
+    ("více informací", Cue::Interest, 2, true, false),
+    ("více info", Cue::Interest, 2, true, false),
+    ("viac informácií", Cue::Interest, 2, true, false),
+    ("pošlete", Cue::Interest, 2, true, false),
+    ("zašlete", Cue::Interest, 2, true, false),
+    ("pošlite", Cue::Interest, 2, true, false),
+    ("ceník", Cue::Interest, 2, true, false),
+    ("cennik", Cue::Interest, 2, true, false),
+    ("zní to zajímavě", Cue::Warm, 2, true, false),
+    ("zajímavé", Cue::Warm, 1, true, false),
+    ("zní dobře", Cue::Interest, 2, true, false),
+    ("na prodej", Cue::Interest, 2, true, false),
+    ("zainteresowan", Cue::Interest, 2, true, true),
+    ("proszę o wycenę", Cue::Interest, 2, true, false),
+    ("wycenę", Cue::Interest, 2, true, false),
+    ("proszę o kontakt", Cue::Interest, 2, true, false),
+    ("proszę o ofertę", Cue::Interest, 2, true, false),
+    ("proszę o więcej", Cue::Interest, 2, true, false),
+    ("więcej informacji", Cue::Interest, 2, true, false),
+    ("proszę przesłać", Cue::Interest, 2, true, false),
+    ("prześlijcie", Cue::Interest, 2, true, false),
+    ("brzmi ciekawie", Cue::Warm, 2, true, false),
+    ("brzmi dobrze", Cue::Interest, 2, true, false),
+    ("intresserad", Cue::Interest, 2, true, true),
+    ("mer info", Cue::Interest, 2, true, false),
+    ("mer information", Cue::Interest, 2, true, false),
+    ("skicka mer", Cue::Interest, 2, true, false),
+    ("låter intressant", Cue::Warm, 2, true, false),
+    ("låter bra", Cue::Interest, 2, true, false),
+    ("berätta mer", Cue::Interest, 2, true, false),
+    ("gå vidare", Cue::Interest, 2, true, false),
+    ("interesseret", Cue::Interest, 2, true, false),
+    ("lyder spændende", Cue::Warm, 2, true, false),
+    ("spændende", Cue::Warm, 1, true, false),
+    ("lyder godt", Cue::Interest, 2, true, false),
+    ("lyder interessant", Cue::Warm, 2, true, false),
+    ("vi vil gerne", Cue::Interest, 2, true, false),
+    ("ja tak", Cue::Interest, 2, false, false),
+    ("mere info", Cue::Interest, 2, true, false),
+    ("mere information", Cue::Interest, 2, true, false),
+    ("fortæl mere", Cue::Interest, 2, true, false),
+    ("fortæl lidt mere", Cue::Interest, 2, true, false),
+    ("gå videre", Cue::Interest, 2, true, false),
+    ("sætte i gang", Cue::Interest, 2, true, false),
+    ("interessert", Cue::Interest, 2, true, false),
+    ("høres bra ut", Cue::Interest, 2, true, false),
+    ("høres interessant ut", Cue::Warm, 2, true, false),
+    ("høres spennende ut", Cue::Warm, 2, true, false),
+    ("gjerne mer", Cue::Interest, 2, true, false),
+    ("fortell meg mer", Cue::Interest, 2, true, false),
+    ("fortell mer", Cue::Interest, 2, true, false),
+    ("ja takk", Cue::Interest, 2, false, false),
+    ("kiinnostaa", Cue::Interest, 2, true, false),
+    ("kiinnostunut", Cue::Interest, 2, true, false),
+    ("kiinnostuneita", Cue::Interest, 2, true, false),
+    ("kuulostaa hyvältä", Cue::Interest, 2, true, false),
+    ("kuulostaa mielenkiintoiselta", Cue::Warm, 2, true, false),
+    ("lisätietoja", Cue::Interest, 2, true, false),
+    ("kerro lisää", Cue::Interest, 2, true, false),
+    ("gostaria de experimentar", Cue::Interest, 2, true, false),
+    ("gostaria de testar", Cue::Interest, 2, true, false),
+    ("quero experimentar", Cue::Interest, 2, true, false),
+    ("quero testar", Cue::Interest, 2, true, false),
+    ("estamos interesados", Cue::Interest, 2, true, false),
+    ("estamos muy interesados", Cue::Interest, 2, true, false),
+    ("estoy interesado", Cue::Interest, 2, true, false),
+    ("estoy interesada", Cue::Interest, 2, true, false),
+    ("me gustaría probar", Cue::Interest, 2, true, false),
+    ("procediamo", Cue::Interest, 2, true, false),
+    ("vorrei provare", Cue::Interest, 2, true, false),
+    ("vorremmo provare", Cue::Interest, 2, true, false),
+    ("maggiori informazioni", Cue::Interest, 2, true, false),
+    ("mandami", Cue::Interest, 2, true, false),
+    ("listino", Cue::Interest, 2, true, false),
+    ("inviarci", Cue::Interest, 2, true, false),
+    ("inviarmi", Cue::Interest, 2, true, false),
+    ("mandarci", Cue::Interest, 2, true, false),
+    ("mandarmi", Cue::Interest, 2, true, false),
+    ("senden sie uns", Cue::Interest, 2, true, false),
+    ("schicken sie uns", Cue::Interest, 2, true, false),
+    ("unverbindliches angebot", Cue::Interest, 2, true, false),
+    ("gerne testen", Cue::Interest, 2, true, false),
+    ("gerne ausprobieren", Cue::Interest, 2, true, false),
+    ("j'aimerais essayer", Cue::Interest, 2, true, false),
+    ("je voudrais essayer", Cue::Interest, 2, true, false),
+    ("happy to engage", Cue::Interest, 2, true, false),
+    ("would entertain", Cue::Interest, 2, true, false),
+    ("open to offers", Cue::Interest, 2, true, false),
+    ("like to take a look", Cue::Interest, 2, true, false),
+    ("give you a ring", Cue::Interest, 2, true, false),
+    ("give you a call", Cue::Interest, 2, true, false),
+    ("i'll call you", Cue::Interest, 2, true, false),
+    ("like to try", Cue::Interest, 2, true, false),
+    ("try it out", Cue::Interest, 2, true, false),
+    ("let's proceed", Cue::Interest, 2, true, false),
+    ("let's move forward", Cue::Interest, 2, true, false),
+    // Questions.
+    ("kolik", Cue::Question, 2, false, false),
+    ("jaká je cena", Cue::Question, 2, false, false),
+    ("jaká je vaše cena", Cue::Question, 2, false, false),
+    ("jaké jsou ceny", Cue::Question, 2, false, false),
+    ("jak to funguje", Cue::Question, 2, false, false),
+    ("kde najdu", Cue::Question, 2, false, false),
+    ("ile kosztuje", Cue::Question, 2, false, false),
+    ("ile to kosztuje", Cue::Question, 2, false, false),
+    ("jakie są ceny", Cue::Question, 2, false, false),
+    ("jakie są wasze ceny", Cue::Question, 2, false, false),
+    ("jak to działa", Cue::Question, 2, false, false),
+    ("vad kostar", Cue::Question, 2, false, false),
+    ("hur fungerar", Cue::Question, 2, false, false),
+    ("hvad koster", Cue::Question, 2, false, false),
+    ("hva koster", Cue::Question, 2, false, false),
+    ("hvordan fungerer", Cue::Question, 2, false, false),
+    ("hvad er prisen", Cue::Question, 2, false, false),
+    ("hva er prisen", Cue::Question, 2, false, false),
+    ("paljonko maksaa", Cue::Question, 2, false, false),
+    ("mitä maksaa", Cue::Question, 2, false, false),
+    ("mikä on hinta", Cue::Question, 2, false, false),
+    ("miten toimii", Cue::Question, 2, false, false),
+    ("qual o valor", Cue::Question, 2, false, false),
+    ("qual é o valor", Cue::Question, 2, false, false),
+    ("qual a taxa", Cue::Question, 2, false, false),
+    ("qual o preço", Cue::Question, 2, false, false),
+    ("come funziona", Cue::Question, 2, false, false),
+    ("cuánto tarda", Cue::Question, 2, false, false),
 ];
 
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
@@ -1699,6 +2208,19 @@ fn fold_accents(s: &str) -> String {
             'ò' | 'ó' | 'ô' | 'õ' | 'ö' => out.push('o'),
             'ù' | 'ú' | 'û' | 'ü' => out.push('u'),
             'ß' => out.push_str("ss"),
+            // Czech, Slovak and Polish, often typed without them ("dekuji", "prosze").
+            'č' | 'ć' => out.push('c'),
+            'ď' => out.push('d'),
+            'ě' | 'ę' => out.push('e'),
+            'ą' => out.push('a'),
+            'ľ' | 'ĺ' | 'ł' => out.push('l'),
+            'ň' | 'ń' => out.push('n'),
+            'ř' | 'ŕ' => out.push('r'),
+            'š' | 'ś' => out.push('s'),
+            'ť' => out.push('t'),
+            'ů' => out.push('u'),
+            'ý' => out.push('y'),
+            'ž' | 'ź' | 'ż' => out.push('z'),
             c => out.push(c),
         }
     }
@@ -1810,6 +2332,8 @@ const NEGATIONS: &[&str] = &[
     "not", "no", "never", "dont", "don't", "doesnt", "doesn't", "isnt", "isn't", "arent", "aren't",
     "wasnt", "wasn't", "wont", "won't", "cant", "can't", "nor", "neither", "longer", "nicht",
     "kein", "keine", "ne", "pas", "non", "niet", "geen", "não", "nao", "nunca", "nie",
+    // Swedish, Danish, Norwegian, Finnish; Czech/Polish "nor", "never".
+    "inte", "ej", "ikke", "ikkje", "ei", "nej", "nei", "ani", "nikdy", "nigdy",
 ];
 
 /// Whether one of the four words before `start`, within the same clause, negates what follows
@@ -1908,6 +2432,11 @@ fn names_a_time(text: &str) -> bool {
               | maandag|dinsdag|woensdag|donderdag|vrijdag|volgende\s+week|deze\s+week
               | terça|quarta-feira|quinta-feira|sexta-feira|amanhã|nesta\s+semana
               | lunedì|martedì|mercoledì|giovedì|venerdì|domani|prossima\s+settimana|questa\s+settimana
+              | pondělí|úterý|středu?|čtvrtek|pátek|zítra|příští\s+týden|tento\s+týden
+              | poniedziałek|wtorek|środę|czwartek|piątek|jutro|w\s+przyszłym\s+tygodniu
+              | måndag|tisdag|mandag|tirsdag|onsdag|torsdag|fredag|imorgon|i\s+morgen
+              | nästa\s+vecka|næste\s+uge|neste\s+uke
+              | maanantaina|tiistaina|keskiviikkona|torstaina|perjantaina|huomenna|ensi\s+viikolla
               | \d{1,2}(?::\d{2})?\s?(?:am|pm|uhr|h)
               | \d{1,2}:\d{2}
             )\b",
@@ -1920,7 +2449,8 @@ fn names_a_time(text: &str) -> bool {
 /// What follows the first "but" of a reply, in the languages of [`MORE`].
 fn contrast_tail(text: &str) -> Option<&str> {
     const BUT: &[&str] = &[
-        " but ", " pero ", " mais ", " aber ", " ma ", " maar ", " mas ", " men ",
+        " but ", " pero ", " mais ", " aber ", " ma ", " maar ", " mas ", " men ", " ale ",
+        " mutta ",
     ];
     BUT.iter()
         .filter_map(|b| text.find(b).map(|i| i + b.len()))
@@ -1949,7 +2479,15 @@ const AUTO_SUBJECTS: &[&str] = &[
     "risposta automatica",
     "[automatyczna odpowiedź]",
     "automatyczna odpowiedź",
+    "odpowiedź automatyczna",
     "autosvar",
+    "automatická odpověď",
+    "automatická odpoveď",
+    "automatiskt svar",
+    "automatisk svar",
+    "automatisk besvarelse",
+    "automaattinen vastaus",
+    "autovastaus",
 ];
 const OOO_SUBJECTS: &[&str] = &[
     "out of office",
@@ -1971,6 +2509,16 @@ const OOO_SUBJECTS: &[&str] = &[
     "fuori sede",
     "fuori ufficio",
     "congés",
+    "dovolená",
+    "nepřítomnost",
+    "mimo kancelář",
+    "nieobecność",
+    "poza biurem",
+    "na urlopie",
+    "frånvaro",
+    "fravær",
+    "lomalla",
+    "poissa toimistolta",
 ];
 
 fn subject_cues(subject: &str) -> (bool, bool) {
@@ -2130,6 +2678,9 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
                 | "stopp bitte"
                 | "bitte stopp"
                 | "remove me"
+                | "pare"
+                | "parem"
+                | "basta"
         )
     });
     if !machine && (unsub.fired() || stop_sentence) {
@@ -2146,22 +2697,26 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     let office_hours = [
         "office hours", "business hours", "opening hours", "horario de atención", "horario de atencion",
         "heures d'ouverture", "horaires d'ouverture", "öffnungszeiten", "geschäftszeiten",
-        "horário de atendimento", "orario di apertura", "openingstijden",
+        "horário de atendimento", "orario di apertura", "openingstijden", "otevírací doba",
+        "godziny otwarcia", "öppettider", "åbningstider", "åpningstider", "aukioloajat",
     ]
     .iter()
     .any(|p| text.contains(p));
     // A machine's reply that says when its author is back is an absence in any language.
-    let stated = date::stated_return(text, reply.received_on, config.date_order)
-        .filter(|_| !office_hours);
-    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
     // A short note that only says when its author is back ("I'll be back on 10/20", "Volveré
     // el lunes") is an absence too, unless it also says yes to something.
-    let says_when_back = !meeting.fired()
+    let short_plain = !meeting.fired()
         && !interest.fired()
         // "Not now — circle back around January 22" is a deferral, not an absence
         && !refusal.fired()
-        && stated.is_some_and(|(_, trigger)| trigger >= 3)
         && text.split_whitespace().count() <= 40;
+    // Read only where it can decide (the date pattern is the rules' slowest step): a reply
+    // with an absence phrase or subject is an absence whatever its date says.
+    let stated = (!office_hours && (machine || short_plain) && !ooo.fired() && !ooo_subject)
+        .then(|| date::stated_return(text, reply.received_on, config.date_order))
+        .flatten();
+    let dated = machine && stated.is_some_and(|(_, trigger)| trigger >= 2);
+    let says_when_back = short_plain && stated.is_some_and(|(_, trigger)| trigger >= 3);
     // A person who mentions being away but says yes ("I'm out until the 14th but yes,
     // interested", "Estaré fuera la próxima semana pero me interesa, agendemos") is answering,
     // not absent: an absence notice does not ask for a meeting or material.
@@ -2209,7 +2764,15 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         return c;
     }
 
-    if autor.fired() || machine {
+    // "I am no longer with the company" written by a person (no auto-reply header or subject)
+    // is a leaver answering: a no for this cadence, not a machine's notice.
+    let person_left = [
+        "i am no longer with", "i'm no longer with", "im no longer with", "and am no longer with",
+        "i no longer work",
+    ]
+    .iter()
+    .any(|p| text.contains(p));
+    if (autor.fired() && !person_left) || machine {
         let (rule, matched) = match autor.first {
             Some(p) if autor.fired() => ("auto_reply.phrase", Some(p)),
             _ => ("auto_reply.header", None),
@@ -2226,12 +2789,19 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
     let positive = meeting.fired() || interest.fired() || warm.fired();
     // A reply that opens with a no ("Nah, we're fine", "No, grazie") and says nothing positive.
     let opens_with_no = !positive
-        && ["no", "nah", "nope", "nein", "non", "nee", "não"]
+        && ["no", "nah", "nope", "nein", "nee", "não", "nej", "nei", "ei"]
             .iter()
             .any(|w| {
                 text.strip_prefix(w)
                     .is_some_and(|rest| rest.starts_with([',', '.', '!', ' ', '-']))
-            });
+            })
+        // Czech "Ne.", Polish "Nie,", French and Italian "Non," (each also negates the verb
+        // that follows: "Non ho capito", "Nie potrzebujemy"), so only before punctuation.
+        || (!positive
+            && ["ne", "nie", "non"].iter().any(|w| {
+                text.strip_prefix(w)
+                    .is_some_and(|rest| rest.starts_with([',', '.', '!', '-']))
+            }));
     let bare_no = matches!(
         bare,
         "no" | "pass"
@@ -2243,6 +2813,19 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
             | "não"
             | "no gracias"
             | "no grazie"
+            | "ne"
+            | "nie"
+            | "nej"
+            | "nei"
+            | "ei"
+            | "nemám"
+            | "nemáme"
+            | "ne děkuji"
+            | "nie dziękuję"
+            | "nej tack"
+            | "nej tak"
+            | "nei takk"
+            | "ei kiitos"
     );
     // "We already have a provider, but can you send me more info?": the request after the
     // "but" is the answer. (A meeting after it — "not now, but let's talk in Q3" — is a
@@ -2277,13 +2860,20 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
             "grazie",
             "tack",
             "takk",
+            "tak",
+            "děkuji",
+            "díky",
+            "dziękuję",
+            "dziękujemy",
+            "kiitos",
         ]
         .iter()
         .any(|t| {
             text.strip_prefix(t).is_some_and(|rest| {
                 let rest = rest.trim_start_matches([',', '.', '!', ' ', '-']);
                 [
-                    "but ", "pero ", "mais ", "aber ", "ma ", "maar ", "mas ", "men ",
+                    "but ", "pero ", "mais ", "aber ", "ma ", "maar ", "mas ", "men ", "ale ",
+                    "mutta ",
                 ]
                 .iter()
                 .any(|b| rest.starts_with(b))
@@ -2331,6 +2921,10 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         "sim",
         "certo",
         "claro",
+        "ano",
+        "kyllä",
+        "jasne",
+        "absolut",
     ]
     .iter()
     .any(|w| {
@@ -2340,7 +2934,13 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|x| !x.is_empty())
                 .take(2)
-                .any(|x| matches!(x, "but" | "pero" | "mais" | "aber" | "ma" | "maar" | "mas"));
+                .any(|x| {
+                    matches!(
+                        x,
+                        "but" | "pero" | "mais" | "aber" | "ma" | "maar" | "mas" | "men" | "ale"
+                            | "mutta"
+                    )
+                });
             rest.starts_with([',', '.', '!', ' ', '-']) && !but
         })
     });
@@ -2373,6 +2973,16 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
             | "certo"
             | "volentieri"
             | "graag"
+            | "ano"
+            | "ja tak"
+            | "ja takk"
+            | "ja gjerne"
+            | "ja gärna"
+            | "gärna"
+            | "gjerne"
+            | "kyllä"
+            | "jasne"
+            | "chętnie"
     );
     let asks = text.contains('?');
     if interest.fired() || (warm.fired() && !asks) || bare_yes || opens_with_yes {
@@ -2422,6 +3032,13 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
             "rivolgiti",
             "contate",
             "neem contact",
+            "kontaktujte",
+            "obraťte se",
+            "pisać na",
+            "kontaktować",
+            "kontakta",
+            "kontakt ",
+            "ota yhteyttä",
         ]
         .iter()
         .any(|v| text.contains(v));
@@ -2683,6 +3300,87 @@ mod tests {
         assert_eq!(
             class_of("Ta bort mig från listan tack."),
             ReplyClass::Unsubscribe
+        );
+    }
+
+    #[test]
+    fn czech_polish_nordic_and_finnish_absences_carry_their_return_dates() {
+        let machine = |subject, body| {
+            let c = classify(&Reply {
+                subject,
+                body,
+                received_on: on(),
+                auto_submitted: true,
+            });
+            (c.class, c.return_date)
+        };
+        let ooo = |m, d| (ReplyClass::OutOfOffice, NaiveDate::from_ymd_opt(2026, m, d));
+        assert_eq!(
+            machine("Re: churn", "Dobrý den, do 12. 3. jsem na služební cestě, odpovím po návratu."),
+            ooo(3, 12)
+        );
+        // Typed without diacritics.
+        assert_eq!(machine("Re: churn", "Jsem nepritomna do 6. brezna."), ooo(3, 6));
+        assert_eq!(
+            machine("Re: churn", "Przebywam na urlopie do 10 marca, w pilnych sprawach proszę dzwonić."),
+            ooo(3, 10)
+        );
+        assert_eq!(
+            machine("Re: churn", "Jeg holder ferie og er tilbage på kontoret den 9. marts."),
+            ooo(3, 9)
+        );
+        assert_eq!(
+            machine("Re: churn", "Olen vuosilomalla 2.–13.3. ja palaan töihin 16.3."),
+            ooo(3, 16)
+        );
+        assert_eq!(machine("Re: churn", "Jag är sjukskriven till den 4 mars."), ooo(3, 4));
+        // A weekday in the case "until" takes ("do čtvrtka"): the next Thursday.
+        assert_eq!(machine("Re: churn", "Jsem mimo kancelář do čtvrtka."), ooo(3, 5));
+        // A subject in the language is enough; a machine's "we will answer" is not an absence.
+        assert_eq!(
+            machine("Poissa toimistolta: churn", "Kiitos viestistä."),
+            (ReplyClass::OutOfOffice, None)
+        );
+        assert_eq!(
+            machine("Re: churn", "Tak for din henvendelse. Vi vender tilbage hurtigst muligt."),
+            (ReplyClass::AutoReply, None)
+        );
+    }
+
+    #[test]
+    fn czech_polish_nordic_and_finnish_answers_are_read() {
+        for (body, class) in [
+            ("Prosím, odhlaste mě z odběru.", ReplyClass::Unsubscribe),
+            ("Proszę usunąć mój adres z waszej bazy.", ReplyClass::Unsubscribe),
+            ("Skriv ikke til mig igen, tak.", ReplyClass::Unsubscribe),
+            ("Poistakaa minut postituslistaltanne.", ReplyClass::Unsubscribe),
+            ("Meld meg av denne listen.", ReplyClass::Unsubscribe),
+            ("Neposílejte nám už žádné nabídky.", ReplyClass::Unsubscribe),
+            ("Nemáme zájem, děkujeme.", ReplyClass::NotInterested),
+            ("Nie, dziękujemy, mamy już dostawcę.", ReplyClass::NotInterested),
+            ("Ei kiitos, meillä on jo toimittaja.", ReplyClass::NotInterested),
+            ("Vi har inget behov av det här.", ReplyClass::NotInterested),
+            ("Nie jestem zainteresowana tą ofertą.", ReplyClass::NotInterested),
+            ("Máme zájem, pošlete prosím více informací.", ReplyClass::Interested),
+            ("Brzmi ciekawie, proszę o ofertę.", ReplyClass::Interested),
+            ("Vi är intresserade av att veta mer.", ReplyClass::Interested),
+            ("Kuulostaa hyvältä, lähettäkää lisätietoja.", ReplyClass::Interested),
+            ("Můžeme si domluvit schůzku?", ReplyClass::MeetingRequest),
+            ("Umówmy się na rozmowę w czwartek.", ReplyClass::MeetingRequest),
+            ("Ring mig gärna på fredag.", ReplyClass::MeetingRequest),
+            ("Kolik by to stálo pro 20 lidí", ReplyClass::Question),
+            ("Hvad koster det om måneden", ReplyClass::Question),
+            // Italian "non" negates the verb after it; only "Non," is a no.
+            ("Non ho capito bene, di cosa si tratta?", ReplyClass::Question),
+            ("Non, merci.", ReplyClass::NotInterested),
+            ("Potete inviarci il listino?", ReplyClass::Interested),
+        ] {
+            assert_eq!(rules_class_of(body), class, "{body}");
+        }
+        // A person who has left says so in the first person: a no, not a machine's notice.
+        assert_eq!(
+            rules_class_of("I sold it last year and am no longer with the company."),
+            ReplyClass::NotInterested
         );
     }
 

@@ -173,18 +173,24 @@ const WROTE: &[&str] = &[
     "escreveu:",
     "skrev:",
     "napisał(a):",
+    "napisał:",
+    "napisała:",
+    "napsal:",
+    "napsala:",
+    "napsal(a):",
+    "kirjoitti:",
 ];
 
 /// The first line of a quoted reply in the languages of [`WROTE`]: "On …", "Am …", "Le …",
 /// "El …", "Op …", "Em …", "Il giorno …", "Den …".
 const ATTRIBUTION_STARTS: &[&str] = &[
-    "on ", "am ", "le ", "el ", "op ", "em ", "il ", "den ", "w dniu ",
+    "on ", "am ", "le ", "el ", "op ", "em ", "il ", "den ", "w dniu ", "dne ", "dňa ",
 ];
 
 /// Outlook's header block above a quoted message, per language: the From line, and the
 /// fields that follow it.
 const FROM_FIELDS: &[&str] = &[
-    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:", "fra:",
+    "from:", "von:", "de :", "de:", "van:", "da:", "od:", "från:", "fra:", "lähettäjä:",
 ];
 const NEXT_FIELDS: &[&str] = &[
     "sent:",
@@ -222,6 +228,15 @@ const NEXT_FIELDS: &[&str] = &[
     "assunto:",
     "ämne:",
     "emne:",
+    "odesláno:",
+    "komu:",
+    "předmět:",
+    "wysłano:",
+    "do:",
+    "temat:",
+    "lähetetty:",
+    "vastaanottaja:",
+    "aihe:",
 ];
 
 fn is_quote_header(line: &str, next: &[&str]) -> bool {
@@ -284,6 +299,15 @@ fn is_quote_header(line: &str, next: &[&str]) -> bool {
                 "mensagem encaminhada",
                 "messaggio originale",
                 "messaggio inoltrato",
+                "původní e-mail",
+                "původní zpráva",
+                "přeposlaná zpráva",
+                "wiadomość oryginalna",
+                "oryginalna wiadomość",
+                "ursprungligt meddelande",
+                "oprindelig meddelelse",
+                "opprinnelig melding",
+                "alkuperäinen viesti",
             ]
             .iter()
             .any(|p| dashed.to_lowercase().starts_with(p)))
@@ -378,6 +402,19 @@ const SIGN_OFFS: &[&str] = &[
     "distinti saluti",
     "saluti",
     "un saluto",
+    "s pozdravem",
+    "s přátelským pozdravem",
+    "pozdrawiam",
+    "z poważaniem",
+    "med vänlig hälsning",
+    "vänliga hälsningar",
+    "med venlig hilsen",
+    "venlig hilsen",
+    "med vennlig hilsen",
+    "vennlig hilsen",
+    "mvh",
+    "ystävällisin terveisin",
+    "terveisin",
 ];
 
 /// Lines that open a legal or environmental footer; nothing after them is the author's.
@@ -478,6 +515,18 @@ mod tests {
         assert_eq!(visible_text(body).trim(), "Nei takk.");
         let body = "Looping in Kim.\n\nBegin forwarded message:\n\nFrom: Dani\nWorth a call?";
         assert_eq!(visible_text(body).trim(), "Looping in Kim.");
+    }
+
+    #[test]
+    fn czech_and_polish_attributions_and_original_message_lines_end_the_reply() {
+        let body = "Nemáme zájem.\n29. května 2026 10:05:47 SELČ, Petr <p@post.example> napsal:\n>Dobry den";
+        assert_eq!(visible_text(body).trim(), "Nemáme zájem.");
+        let body = "Díky, ozvu se.\nDne 28.05.2026 v 17:53 Petr Svoboda napsal(a):\nSchůzka?";
+        assert_eq!(visible_text(body).trim(), "Díky, ozvu se.");
+        let body = "Proszę o ofertę.\n-----Wiadomość oryginalna-----\nOd: Adam\nWysłano: pon";
+        assert_eq!(visible_text(body).trim(), "Proszę o ofertę.");
+        let body = "Cena 195 000 Kč.\n---------- Původní e-mail ----------\nOd: Petr";
+        assert_eq!(visible_text(body).trim(), "Cena 195 000 Kč.");
     }
 
     #[test]
