@@ -54,6 +54,19 @@ install_python_mail_tools() {
   fi
 }
 
+# The REST API is checked by schemathesis (PyPI), an independent fuzzer, in its own venv so that
+# no system Python is touched; its version is pinned, and checked before anything is installed.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV="${SCHEMATHESIS_VENV:-$HOME/.local/share/agency-os/schemathesis}"
+install_schemathesis() {
+  if ! "$SCHEMATHESIS_VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION for the REST API fuzz test"
+    python3 -m venv "$SCHEMATHESIS_VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+    "$SCHEMATHESIS_VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/st"
+}
+
 # The reply and bounce intake tests read mail from a real IMAP server: a private Dovecot that
 # each test starts on free ports (engine/tests/shared/dovecot.rs); the system service stays off.
 install_dovecot() {

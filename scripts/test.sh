@@ -7,6 +7,7 @@ install_tools
 install_chromium
 install_python_mail_tools
 install_dovecot
+install_schemathesis
 ensure_services
 started=$(date +%s)
 

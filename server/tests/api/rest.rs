@@ -549,3 +549,37 @@ async fn the_report_summary_covers_a_range_it_can_and_says_when_it_changed_it(po
         assert_eq!(api.get(&format!("/reports/summary?{bad}")).await.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }
+
+/// The independent fuzzer (schemathesis, from PyPI) run against the generated document with
+/// all its checks, every phase and both modes: schema-valid requests must be accepted,
+/// schema-breaking ones refused, every status and body must be the documented ones, nothing
+/// may fail with a 5xx. `scripts/test.sh` installs it and names it in `SCHEMATHESIS`.
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn schemathesis_finds_nothing_on_any_operation(pool: PgPool) {
+    let st = std::env::var("SCHEMATHESIS").unwrap_or_else(|_| "st".into());
+    let app = spawn_app(pool).await;
+    let (ws, api, _, _) = two_workspaces(&app).await;
+    let key = api.key.clone().unwrap();
+    // Something to find: leads, a campaign with them, and their activities.
+    let created = api.post(&json!([{"email": "ann@acme.com.au", "first_name": "Ann"}, {"email": "bo@beta.com.au"}])).await;
+    let lead = created.body["created"][0].as_str().unwrap().to_string();
+    let campaign = api.post_to("/campaigns", &json!({"name": "Seed"})).await.body["id"].as_str().unwrap().to_string();
+    api.post_to(&format!("/campaigns/{campaign}/leads"), &json!({"lead_ids": [lead]})).await;
+    activity(&app, &ws, &lead, "sent", "2026-11-01T09:00:00Z").await;
+
+    let report_dir = std::env::temp_dir().join(format!("schemathesis-{}", std::process::id()));
+    let out = tokio::process::Command::new(&st)
+        .args(["run", &format!("{}/api/v1/openapi.json", app.base), "--url", &app.base])
+        .args(["-H", &format!("Authorization: Bearer {key}")])
+        .args(["--checks", "all", "--mode", "all", "--phases", "examples,coverage,fuzzing,stateful"])
+        .args(["--max-examples", "100", "--seed", "1", "--generation-database", "none", "--request-timeout", "20", "--workers", "1"])
+        .args(["--no-color", "--report", "junit", "--report-dir"])
+        .arg(&report_dir)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{st} does not run ({e}): pip install schemathesis==4.32.5, or run scripts/test.sh"));
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success(), "schemathesis found failures:\n{text}");
+    assert!(text.contains("No issues found") || text.contains("passed"), "{text}");
+}
