@@ -200,3 +200,80 @@ async fn interested_to_out_of_office_puts_the_lead_back_in_its_cadence_paused(po
     assert_eq!(suggestions(&s).await, ["rejected"]);
     assert_eq!(follow_up(&s).await.0, "pending", "the follow-up waits for the pause, it is not lost");
 }
+
+/// The reply's live effects as (kind, detail), in the order they were made; arrays in a detail
+/// sorted and times in one notation ("Z" or "+00:00"), since neither carries anything.
+async fn effects(s: &Scene, id: Uuid) -> Vec<(String, serde_json::Value)> {
+    let rows: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("select kind, detail from reply_effects where client_id = $1 and reply_id = $2 and undone_at is null order by created_at, kind")
+            .bind(s.ws.0)
+            .bind(id)
+            .fetch_all(s.engine.owner_pool())
+            .await
+            .unwrap();
+    rows.into_iter()
+        .map(|(k, mut d)| {
+            if let Some(o) = d.as_object_mut() {
+                for v in o.values_mut() {
+                    if let Some(a) = v.as_array_mut() {
+                        a.sort_by_key(|x| x.to_string());
+                    }
+                    if let Some(t) = v.as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+                        *v = serde_json::json!(t.with_timezone(&chrono::Utc).to_rfc3339());
+                    }
+                }
+            }
+            (k, d)
+        })
+        .collect()
+}
+
+/// Forgets the reply's effects, as if it had been recorded before the effects log, and runs
+/// the migration that reads them back.
+async fn as_legacy_then_backfilled(s: &Scene, id: Uuid) {
+    sqlx::query("delete from reply_effects where client_id = $1 and reply_id = $2").bind(s.ws.0).bind(id).execute(s.engine.owner_pool()).await.unwrap();
+    sqlx::raw_sql(include_str!("../../../migrations/20261209000000_reply_effects_backfill.sql")).execute(s.engine.owner_pool()).await.unwrap();
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_reply_recorded_before_the_effects_log_gets_back_exactly_the_effects_it_made_and_can_be_corrected(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (id, class, _) = record(&s, reply(&s, "legacy-u", "Please remove me from your mailing list.")).await;
+    assert_eq!(class, ReplyClass::Unsubscribe);
+    let recorded = effects(&s, id).await;
+    let kinds: Vec<&str> = recorded.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(kinds.contains(&"suppressed") && kinds.contains(&"status") && kinds.contains(&"exited"), "{recorded:?}");
+
+    as_legacy_then_backfilled(&s, id).await;
+    assert_eq!(effects(&s, id).await, recorded, "read back exactly as the live code wrote them");
+    // Running it again adds nothing: the reply has effects now.
+    sqlx::raw_sql(include_str!("../../../migrations/20261209000000_reply_effects_backfill.sql")).execute(&pool).await.unwrap();
+    assert_eq!(effects(&s, id).await.len(), recorded.len());
+
+    // And the correction works on them: the opt-out is lifted with confirmation, the status
+    // goes back, the new class acts.
+    let r = reclassify(&s, id, ReplyClass::Interested, true).await;
+    assert!(r.undone.iter().any(|u| u.contains("lifted")), "{r:?}");
+    assert!(!suppressed(&s).await);
+    assert_eq!(lead_status(&s).await, "replied");
+    assert!(hot(&s).await);
+}
+
+#[sqlx::test(migrator = "engine::db::MIGRATOR")]
+async fn a_legacy_positive_reply_gets_back_its_exit_status_hot_mark_and_suggestion(pool: PgPool) {
+    let s = scene(&pool).await;
+    let (id, class, _) = record(&s, reply(&s, "legacy-i", "Sounds interesting, tell me more about how it works.")).await;
+    assert!(class.is_positive(), "{class:?}");
+    let recorded = effects(&s, id).await;
+    let kinds: Vec<&str> = recorded.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(kinds.contains(&"hot") && kinds.contains(&"suggested") && kinds.contains(&"status"), "{recorded:?}");
+
+    as_legacy_then_backfilled(&s, id).await;
+    assert_eq!(effects(&s, id).await, recorded);
+
+    let r = reclassify(&s, id, ReplyClass::NotInterested, false).await;
+    assert!(r.undone.iter().any(|u| u.contains("withdrawn")), "{r:?}");
+    assert!(!hot(&s).await);
+    assert_eq!(suggestions(&s).await, ["rejected"]);
+    assert_eq!(lead_status(&s).await, "not_interested");
+}
