@@ -150,3 +150,20 @@ export async function activeCampaignAnyTime(page, wsUrl, { name, sender, company
   await page.click('[data-testid=campaign-activate]');
   await page.waitForSelector('[data-testid=campaign-status]:has-text("active")');
 }
+
+// Logs in as the demo workspace's owner (seeded by `agency-os demo` before the browser tests)
+// and returns the workspace's URL.
+export async function demoWorkspace(page) {
+  await page.goto(`${BASE}/login`);
+  await hydrated(page);
+  await page.fill('#email', 'demo@agency-os.local');
+  await page.fill('#password', 'demo-password-2026');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/(w\/[0-9a-f-]{36}|workspaces)/);
+  await hydrated(page);
+  if (!/\/w\/[0-9a-f-]{36}/.test(page.url())) {
+    await page.click('a:has-text("Demo Agency")');
+    await page.waitForURL(/\/w\/[0-9a-f-]{36}/);
+  }
+  return page.url().match(/^.*\/w\/[0-9a-f-]{36}/)[0];
+}

@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { BASE, OUT, launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads } from './helpers.mjs';
+import { BASE, OUT, launch, hydrated, shot, unique, ownerWithWorkspace, importDemoLeads, demoWorkspace } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -74,18 +74,7 @@ test('the demo workspace carries 90 days of history in every chart and table', a
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${BASE}/login`);
-  await hydrated(page);
-  await page.fill('#email', 'demo@agency-os.local');
-  await page.fill('#password', 'demo-password-2026');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/(w\/[0-9a-f-]{36}|workspaces)/);
-  await hydrated(page);
-  if (!/\/w\/[0-9a-f-]{36}/.test(page.url())) {
-    await page.click('a:has-text("Demo Agency")');
-    await page.waitForURL(/\/w\/[0-9a-f-]{36}/);
-  }
-  const wsUrl = page.url().match(/^.*\/w\/[0-9a-f-]{36}/)[0];
+  const wsUrl = await demoWorkspace(page);
   await page.goto(`${wsUrl}/reports`);
   await hydrated(page);
   await page.click('[data-testid=preset-90]');

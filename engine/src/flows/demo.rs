@@ -35,6 +35,9 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
         history::write(engine, demo.workspace, demo.user, chrono::Utc::now()).await?;
+        // The daily decay job, run once now: the earlier campaigns' quiet leads become revival
+        // candidates (last touched 30 to 120 days ago), as they would on a live installation.
+        crate::flows::decay::run_workspace(engine, demo.workspace, chrono::Utc::now()).await?;
         campaign_under_way(engine, &demo).await?;
         demo_budgets(engine, demo.workspace).await?;
     }

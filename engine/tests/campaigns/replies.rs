@@ -495,6 +495,8 @@ async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_an
     assert_eq!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'converted'", ws).await, meetings);
     assert!(count(&pool, "select count(*) from drafts where client_id = $1 and status = 'pending'", ws).await > 0);
     assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'contacted'", ws).await > 0);
+    // The earlier campaigns' quiet leads are revival candidates, for the Leads page's revival panel.
+    assert!(count(&pool, "select count(*) from leads where client_id = $1 and status = 'revival_candidate'", ws).await >= 10);
     let shadow: bool = sqlx::query_scalar("select shadow_mode from workspaces where id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
     assert!(shadow, "the demo never sends for real");
     let c = dashboard::counts(&mut *engine::db::tenant(&pool, ws).await.unwrap(), ws).await.unwrap();
