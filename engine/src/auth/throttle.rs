@@ -150,25 +150,31 @@ pub async fn succeeded(engine: &Engine, subject: &Subject, account: &str) -> Res
     Ok(token)
 }
 
-/// Counts a sign-up attempt from `ip` (atomically: INCR and the window's expiry in one
-/// MULTI); refuses once the IP used its budget for the window.
-pub async fn sign_up_attempt(engine: &Engine, ip: &str) -> Result<()> {
-    let l = &engine.settings.throttle;
-    let key = engine.redis.key(&format!("throttle:signup:ip:{ip}"));
+/// Counts one use of `what` (a Redis key under the installation's namespace) in a fixed window
+/// (atomically: INCR and the window's expiry in one MULTI); refuses, with the wait, once `limit`
+/// uses were counted in the window.
+pub async fn fixed_window(engine: &Engine, what: &str, limit: u64, window_secs: u64) -> Result<()> {
+    let key = engine.redis.key(what);
     let (n, ttl): (u64, i64) = redis::pipe()
         .atomic()
         .incr(&key, 1)
         .cmd("EXPIRE")
         .arg(&key)
-        .arg(l.signup_window_secs)
+        .arg(window_secs)
         .arg("NX")
         .ignore()
         .cmd("TTL")
         .arg(&key)
         .query_async(&mut engine.redis.conn.clone())
         .await?;
-    if n > l.signups_per_ip as u64 {
+    if n > limit {
         return Err(Error::Throttled { retry_after_secs: ttl.max(1) as u64 });
     }
     Ok(())
+}
+
+/// Counts a sign-up attempt from `ip`; refuses once the IP used its budget for the window.
+pub async fn sign_up_attempt(engine: &Engine, ip: &str) -> Result<()> {
+    let l = &engine.settings.throttle;
+    fixed_window(engine, &format!("throttle:signup:ip:{ip}"), u64::from(l.signups_per_ip), l.signup_window_secs).await
 }

@@ -265,8 +265,12 @@ pub async fn configure(engine: &Engine, access: &Access, time_zone: &str, slack_
     settings(engine, access).await
 }
 
+/// Preview emails one person may have sent in [`PREVIEW_WINDOW_SECS`].
+pub const PREVIEW_EMAILS: u64 = 5;
+pub const PREVIEW_WINDOW_SECS: u64 = 600;
+
 /// The latest complete period's digest, shown to the caller and emailed to them when the
-/// installation has a mailbox. Sends nothing to anyone else and records nothing as sent.
+/// installation has a mailbox (at most [`PREVIEW_EMAILS`] in ten minutes). Sends nothing to anyone else and records nothing as sent.
 pub async fn preview(engine: &Engine, access: &Access, kind: DigestKind, now: DateTime<Utc>) -> Result<DigestPreview> {
     access.require(Action::ViewWorkspace)?;
     let ws = access.workspace;
@@ -280,9 +284,18 @@ pub async fn preview(engine: &Engine, access: &Access, kind: DigestKind, now: Da
     let (emailed_to, note) = match (&engine.settings.notify_mail, email) {
         (None, _) => (None, Some("This installation has no mailbox for notices (AGENCY_OS_NOTIFY_SMTP_URL), so digests go to Slack only.".to_string())),
         (Some(_), None) => (None, Some("Your account has no email address to send to.".to_string())),
-        (Some(mail), Some(address)) => match send_email(mail, std::slice::from_ref(&address), &format!("Preview — {}", digest.subject()), &digest.email_text()).await {
-            Ok(()) => (Some(address), None),
-            Err(f) => (None, Some(format!("The preview could not be emailed: {}", f.why()))),
+        (Some(mail), Some(address)) => match crate::auth::throttle::fixed_window(engine, &format!("throttle:digest-preview:{}", access.user), PREVIEW_EMAILS, PREVIEW_WINDOW_SECS).await {
+            // The preview is still shown; only the email waits, so the button cannot be used to
+            // flood an inbox or the installation's mailbox.
+            Err(Error::Throttled { retry_after_secs }) => (
+                None,
+                Some(format!("Previews are emailed at most {PREVIEW_EMAILS} times in {} minutes; the next can go in {} min.", PREVIEW_WINDOW_SECS / 60, retry_after_secs.div_ceil(60))),
+            ),
+            Err(e) => return Err(e),
+            Ok(()) => match send_email(mail, std::slice::from_ref(&address), &format!("Preview — {}", digest.subject()), &digest.email_text()).await {
+                Ok(()) => (Some(address), None),
+                Err(f) => (None, Some(format!("The preview could not be emailed: {}", f.why()))),
+            },
         },
     };
     Ok(DigestPreview { kind, period, subject: digest.subject(), text: digest.email_text(), emailed_to, note })

@@ -160,4 +160,13 @@ async fn a_preview_goes_to_the_asker_only_and_counts_as_no_send(pool: PgPool) {
     assert!(subject(&sink.messages()[0].raw).starts_with("Preview — agency"));
     let recorded: i64 = sqlx::query_scalar("select count(*) from digest_sends").fetch_one(&pool).await.unwrap();
     assert_eq!(recorded, 0);
+
+    // The button cannot flood an inbox: five emails in ten minutes, then the preview is only shown.
+    for _ in 1..digests::PREVIEW_EMAILS {
+        assert!(digests::preview(&e, &viewer, DigestKind::Daily, t("2026-11-03 07:00")).await.unwrap().emailed_to.is_some());
+    }
+    let held = digests::preview(&e, &viewer, DigestKind::Daily, t("2026-11-03 07:00")).await.unwrap();
+    assert!(held.emailed_to.is_none() && held.text.contains("Sent: 2"), "{held:?}");
+    assert!(held.note.as_deref().is_some_and(|n| n.contains("at most 5 times in 10 minutes")), "{:?}", held.note);
+    assert_eq!(sink.count(), digests::PREVIEW_EMAILS as usize);
 }
