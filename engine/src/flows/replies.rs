@@ -746,7 +746,7 @@ pub async fn reclassify(engine: &Engine, access: &Access, reply: Uuid, class: Re
         }
     }
     if effects.is_empty() && domain::inbox::class_action(from) != domain::inbox::class_action(ReplyClass::AutoReply) {
-        out.kept.push("This reply was recorded before corrections were tracked, so what its first class did is left as it is; change the lead by hand if needed".into());
+        out.kept.push("No record was found of what this reply's first class did (it came in before corrections were tracked, and what it did could not be read back), so that is left as it is; change the lead by hand if needed".into());
     }
     reply_effects::mark_undone(&mut tx, ws, &undone, actor, now).await?;
 
