@@ -97,6 +97,9 @@ test('an agency reads its website, edits the derived profile, consents and confi
   await hydrated(page);
   await page.waitForSelector('#icp-locations');
   assert.match(await page.inputValue('#icp-locations'), /Perth/);
+  // …and says where it came from, with a way to read the site again.
+  assert.equal(await page.textContent('[data-testid=icp-origin-url]'), url);
+  assert.match(await page.textContent('[data-testid=icp-origin]'), /confirmed on .*outcomes shared/);
   await shot(page, '84-settings-icp-from-onboarding');
 
   // The leads are re-scored against it (a job: wait for the scores to move).
@@ -109,6 +112,18 @@ test('an agency reads its website, edits the derived profile, consents and confi
     if (scoresAfter === scoresBefore) await page.waitForTimeout(1000);
   }
   assert.notEqual(scoresAfter, scoresBefore, 'the scores changed with the new profile');
+
+  // Re-run from Settings → ICP: a new reading starts, followed on the Onboarding page.
+  await page.goto(`${wsUrl}/settings/icp`);
+  await hydrated(page);
+  await page.click('[data-testid=icp-reread]');
+  await page.waitForSelector('[data-testid=icp-reread-started]');
+  await page.click('[data-testid=icp-reread-started] a');
+  await page.waitForURL(/\/onboarding$/);
+  await hydrated(page);
+  await page.waitForSelector('[data-testid=onboarding-step]');
+  await page.waitForSelector('[data-testid=onboarding-step][data-status=done]', { timeout: 90_000 });
+  assert.equal(await page.isVisible('text=This run was confirmed before'), false, 'a new run, not the confirmed one');
   assert.deepEqual(errors, []);
   await ctx.close();
 });

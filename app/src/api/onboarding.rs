@@ -66,6 +66,35 @@ pub async fn onboarding_run(workspace: String) -> Result<Option<OnboardingState>
     .await
 }
 
+/// Where the workspace's profile came from: the website run it was last confirmed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileOrigin {
+    pub url: String,
+    pub pages_read: i32,
+    /// "6 Dec 2026", UTC
+    pub read_on: String,
+    pub confirmed_on: String,
+    pub consent: bool,
+}
+
+#[server(prefix = "/api", endpoint = "icp_origin")]
+pub async fn icp_origin(workspace: String) -> Result<Option<ProfileOrigin>, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let run = engine::flows::onboarding::origin(&engine, &access(&engine, me, &workspace).await?).await?;
+        let day = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y").to_string();
+        Ok(run.map(|r| ProfileOrigin {
+            url: r.url,
+            pages_read: r.pages_read,
+            read_on: day(r.created_at),
+            confirmed_on: r.confirmed_at.map(day).unwrap_or_default(),
+            consent: r.consent,
+        }))
+    })
+    .await
+}
+
 /// Starts reading the website; a private or malformed address is refused with the reason.
 #[server(prefix = "/api", endpoint = "start_onboarding")]
 pub async fn start_onboarding(workspace: String, url: String) -> Result<String, AppError> {

@@ -2,6 +2,7 @@
 //! "Find leads from ICP" searches with. Members and above edit it; viewers read it.
 
 use crate::api::icp::{get_icp, SaveIcp};
+use crate::api::onboarding::{icp_origin, StartOnboarding};
 use crate::components::*;
 use crate::pages::shell::{CurrentWorkspace, WorkspaceCtx};
 use domain::account::Action;
@@ -22,6 +23,7 @@ pub fn IcpPage() -> impl IntoView {
         <PageHeader
             title="Ideal customer profile"
             subtitle="Who your outreach is for. Company fit in every lead's score compares against it, and “Find leads from ICP” on the Leads page searches with it."/>
+        <IcpOriginCard can_edit=can_edit/>
         {move || loaded(icp.get(), |saved| {
             let form = IcpForm::from_icp(&saved);
             if can_edit {
@@ -30,6 +32,46 @@ pub fn IcpPage() -> impl IntoView {
                 view! { <IcpReadOnly form=form/> }.into_any()
             }
         })}
+    }
+}
+
+/// Where the profile came from: the website it was derived from (and when), with a way to read
+/// the site again, or a pointer to Onboarding when it was typed by hand.
+#[component]
+fn IcpOriginCard(can_edit: bool) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let origin = LocalResource::new(move || icp_origin(ws.id.get()));
+    let reread = ServerAction::<StartOnboarding>::new();
+    view! {
+        <Card class="mb-6 px-5 py-4 text-sm" attr:data-testid="icp-origin">
+            {move || loaded(origin.get(), move |o| match o {
+                None => view! {
+                    <p class="text-slate-600">"Typed by hand. " <a class="underline" href=format!("/w/{}/onboarding", ws.id.get())>"Derive it from your website"</a> " and confirm what is found."</p>
+                }.into_any(),
+                Some(o) => view! {
+                    <p class="text-slate-700">
+                        "Derived from " <a class="underline" href=o.url.clone() target="_blank" rel="noopener noreferrer" data-testid="icp-origin-url">{o.url.clone()}</a>
+                        {format!(" ({} pages read on {}), confirmed on {}", o.pages_read, o.read_on, o.confirmed_on)}
+                        {if o.consent { "; outcomes shared with platform intelligence." } else { "; outcomes not shared." }}
+                        " Edits saved here since then are kept until you confirm a new reading."
+                    </p>
+                    {can_edit.then(|| view! {
+                        <ActionForm action=reread attr:class="mt-3 flex flex-wrap items-center gap-3">
+                            <input type="hidden" name="workspace" value=move || ws.id.get()/>
+                            <input type="hidden" name="url" value=o.url.clone()/>
+                            <button type="submit" class=BUTTON_SECONDARY disabled=move || reread.pending().get() data-testid="icp-reread">"Read the website again"</button>
+                            <FormError value=reread.value()/>
+                            {move || reread.value().get().and_then(|r| r.ok()).map(|_| view! {
+                                <Outcome ok=true attr:data-testid="icp-reread-started">
+                                    "Reading it again: " <a class="underline" href=format!("/w/{}/onboarding", ws.id.get())>"follow it on the Onboarding page"</a>
+                                    ", then confirm what is found."
+                                </Outcome>
+                            })}
+                        </ActionForm>
+                    })}
+                }.into_any(),
+            })}
+        </Card>
     }
 }
 

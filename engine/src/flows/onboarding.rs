@@ -165,6 +165,13 @@ pub async fn latest(engine: &Engine, access: &Access) -> Result<Option<store::Ru
     store::latest(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
+/// The run the profile was last confirmed from (viewers too): what Settings → ICP says it was
+/// derived from.
+pub async fn origin(engine: &Engine, access: &Access) -> Result<Option<store::Run>> {
+    access.require(Action::ViewWorkspace)?;
+    store::latest_confirmed(&mut *access.tenant(engine).await?, access.workspace).await
+}
+
 /// Confirm: saves the profile as edited (audited; re-scores the leads when its scoring part
 /// changed, as Settings → ICP does) and records the data-sharing answer with who and when.
 pub async fn confirm(engine: &Engine, access: &Access, run: Uuid, icp: &domain::icp::WorkspaceIcp, consent: bool) -> Result<crate::flows::icp::Saved> {

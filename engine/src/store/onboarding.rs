@@ -49,6 +49,16 @@ pub async fn latest<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Opti
         .await?)
 }
 
+/// The run the workspace's profile was last confirmed from.
+pub async fn latest_confirmed<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId) -> Result<Option<Run>> {
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from onboarding_runs where client_id = $1 and confirmed_at is not null order by confirmed_at desc limit 1"
+    ))
+    .bind(ws.0)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// Records a step and its page counts (not once the run has finished).
 pub async fn progress<'e>(db: impl PgExecutor<'e>, ws: WorkspaceId, id: Uuid, status: &str, read: usize, planned: usize) -> Result<()> {
     sqlx::query(

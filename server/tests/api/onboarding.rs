@@ -50,8 +50,14 @@ async fn a_member_reads_the_website_sees_what_was_found_and_confirms_the_profile
         ("icp[keywords]", ""),
         ("consent", "yes"),
     ];
+    // Nothing confirmed yet: Settings → ICP says it was typed by hand.
+    assert!(owner.call("icp_origin", &[("workspace", &ws)]).await.body.is_null());
     let r = owner.call("confirm_onboarding", &form).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let origin = owner.call("icp_origin", &[("workspace", &ws)]).await;
+    assert_eq!(origin.body["url"].as_str().map(|u| u.trim_end_matches('/')), Some(site.uri().trim_end_matches('/')), "{:?}", origin.body);
+    assert!(origin.body["pages_read"].as_i64().unwrap() >= 5 && origin.body["consent"] == true && !origin.body["confirmed_on"].as_str().unwrap().is_empty());
+    assert_eq!(stranger.call("icp_origin", &[("workspace", &ws)]).await.status, StatusCode::NOT_FOUND);
     let icp = owner.call("get_icp", &[("workspace", &ws)]).await;
     assert_eq!(icp.body["scoring"]["locations"], serde_json::json!(["Australia", "New Zealand"]));
     let r = owner.call("onboarding_run", &[("workspace", &ws)]).await;
