@@ -394,7 +394,8 @@ fn trigger_after(after: &str) -> u8 {
         .take(2)
         .collect::<Vec<_>>()
         .join(" ");
-    let words = if clause.trim().is_empty() {
+    // The rest of the date ("den 14." read, "09." left) is no clause of its own.
+    let words = if !clause.chars().any(char::is_alphabetic) {
         first.as_str()
     } else {
         clause
@@ -408,8 +409,8 @@ fn trigger_after(after: &str) -> u8 {
     let back = |w: &str| {
         matches!(
             w,
-            "wieder" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage" | "zpět"
-                | "zpátky" | "wracam" | "wrócę" | "takaisin" | "palaan"
+            "wieder" | "weer" | "zurück" | "zurueck" | "terug" | "tillbaka" | "tilbake" | "tilbage"
+                | "zpět" | "zpátky" | "wracam" | "wrócę" | "takaisin" | "palaan"
         )
     };
     match words.find(|w| back(w) || until(w)) {
@@ -472,12 +473,23 @@ fn trigger_rank(before: &str) -> u8 {
     if tail.ends_with("t/m") || tail.ends_with("t.o.m.") || tail.ends_with("t.o.m") {
         return 2;
     }
+    // Words passed on the way back from the date that are not the date's own ("Thursday",
+    // "the", "voraussichtlich"): an "until" only governs a date no other word separates from it
+    // (Danish "Jeg er til afdelingsdag torsdag d. 26. juni" is "at", not "until").
+    let mut separated = false;
     for word in before
         .split(|c: char| !c.is_alphanumeric())
         .rev()
         .filter(|w| !w.is_empty())
         .take(8)
     {
+        let until_word = UNTIL.contains(&word);
+        if until_word && separated {
+            continue;
+        }
+        if !until_word && !separated && !date_filler(word) {
+            separated = true;
+        }
         match word {
             "back" | "return" | "returning" | "returns" | "resume" | "resuming" | "reopen"
             | "reopens" | "reopening" | "reachable" | "available" | "zurück" | "wieder"
@@ -497,14 +509,41 @@ fn trigger_rank(before: &str) -> u8 {
             | "bis" | "jusqu" | "hasta" | "tot" | "até" | "ate" | "fino" | "au" | "al" | "a"
             | "inclusive" | "do" => return 2,
             // A start date of the absence, not its end.
-            "from" | "since" | "leaving" | "starting" | "between" | "left" | "vom" | "du"
-            | "desde" | "van" | "dal" | "fra" | "från" | "fram" | "deadline" | "due" | "od" => {
+            "from" | "since" | "leaving" | "starting" | "beginning" | "commencing" | "vanaf"
+            | "between" | "left" | "vom" | "du" | "desde" | "van" | "dal" | "fra" | "från"
+            | "fram" | "deadline" | "due" | "od" => {
                 return if available_from(before, word) { 3 } else { 0 };
             }
             _ => {}
         }
     }
     1
+}
+
+/// The words [`trigger_rank`] reads as "until".
+const UNTIL: &[&str] = &[
+    "until", "till", "til", "through", "thru", "to", "before", "including", "bis", "jusqu",
+    "hasta", "tot", "até", "ate", "fino", "au", "al", "a", "inclusive", "do",
+];
+
+/// Words that may stand between "until" and its date: articles, "day", "and including",
+/// "probably", "next", weekday abbreviations (full weekdays and numbers are checked apart).
+const DATE_FILLERS: &[&str] = &[
+    "the", "a", "à", "an", "le", "la", "les", "el", "il", "lo", "o", "de", "del", "des", "du",
+    "dem", "den", "der", "d", "dia", "día", "giorno", "day", "of", "on", "am", "en", "et", "and",
+    "und", "og", "och", "met", "med", "e", "y", "ed", "i", "in", "at", "incl", "einschließlich",
+    "einschliesslich", "inklusive", "inklusiv", "voraussichtlich", "approximately", "about",
+    "around", "roughly", "probably", "least", "próximo", "proximo", "prossimo", "next", "this",
+    "coming", "nächsten", "kommenden", "zum", "dne", "dnia", "ca", "circa", "mon", "tue", "tues",
+    "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "mo", "di", "mi", "do", "fr", "lun",
+    "mar", "mer", "jeu", "ven", "man", "tir", "ons", "tor", "fre", "ma", "wo", "vr", "st", "nd",
+    "rd", "th", "er", "º",
+];
+
+fn date_filler(word: &str) -> bool {
+    word.chars().all(|c| c.is_ascii_digit())
+        || DATE_FILLERS.contains(&word)
+        || WEEKDAYS.iter().any(|(name, _)| same_name(word, name))
 }
 
 /// A date read without a year is the next such date, unless it is only just past (an
@@ -637,6 +676,10 @@ pub(crate) fn stated_return(
                         .find(|d| *d + Days::new(6) >= received),
                 )
             } else if let Some(day) = num("nth").or_else(|| num("nth2")) {
+                // "the 12th of Never": "of" and no month after it is no day of this month.
+                if num("nth").is_some() && text[whole.end()..].starts_with(" of ") {
+                    continue;
+                }
                 (2, next_day_of_month(received, day))
             } else if let Some(m) = caps.name("alone") {
                 // "until October": the first of the month; only right after "until" or "back".
@@ -670,10 +713,24 @@ pub(crate) fn stated_return(
         if date < received - Days::new(31) || date > received + Days::new(400) {
             continue;
         }
-        let trigger = trigger_rank(&text[..whole.start()]).max(trigger_after(&text[whole.end()..]));
-        // A bare weekday ("out of the office Friday") is the day away, not the day back; a
-        // date after "from" or "by" is the start of the absence or a deadline.
-        if (tier == 1 && trigger < 2) || trigger == 0 {
+        // "From November 3-10": the end of a range is an "until" whatever comes before it.
+        let range_end = caps.name("md_d2").is_some();
+        let before = match trigger_rank(&text[..whole.start()]) {
+            0 if range_end => 2,
+            rank => rank,
+        };
+        // A date after "from" or "by" is the start of the absence or a deadline, unless a
+        // return word follows it ("vanaf 3 maart weer terug").
+        let after = trigger_after(&text[whole.end()..]);
+        let trigger = if before == 0 && after < 2 {
+            0
+        } else {
+            before.max(after)
+        };
+        // A bare weekday ("out of the office Friday") is the day away, not the day back; so is
+        // a bare date no later than the day the reply came ("at a training on Thursday 26
+        // June", received that day).
+        if (tier == 1 && trigger < 2) || trigger == 0 || (trigger == 1 && date <= received) {
             continue;
         }
         let rank = (tier, trigger, whole.start());
@@ -743,6 +800,29 @@ mod tests {
             Some(d(2026, 10, 3))
         );
         assert_eq!(ret("back on 2/3"), Some(d(2026, 3, 2)));
+    }
+
+    #[test]
+    fn start_dates_days_away_and_jokes_are_not_return_dates() {
+        // The first day of the absence, with nothing saying when it ends.
+        assert_eq!(ret("out of the office beginning monday, march 2."), None);
+        assert_eq!(ret("fraværende fra d. 2. marts 2026. vi ses."), None);
+        assert_eq!(ret("ik ben afwezig vanaf 2 maart, groet"), None);
+        // ... unless a return word follows it.
+        assert_eq!(ret("vanaf 9 maart weer bereikbaar"), Some(d(2026, 3, 9)));
+        // A range's end is its "until", even after "from".
+        assert_eq!(ret("out of office from march 3-10"), Some(d(2026, 3, 10)));
+        // "til" followed by a noun is "at", not "until"; a bare date no later than the day
+        // received is the day away.
+        assert_eq!(ret("jeg er til kursus fredag d. 27. februar"), None);
+        assert_eq!(
+            ret("jeg er væk til fredag d. 6. marts"),
+            Some(d(2026, 3, 6))
+        );
+        assert_eq!(ret("je suis absent jusqu'à lundi."), Some(d(2026, 3, 2)));
+        // "the 12th of never" names no day.
+        assert_eq!(ret("returning on the 12th of never"), None);
+        assert_eq!(ret("returning on the 12th"), Some(d(2026, 3, 12)));
     }
 
     #[test]

@@ -2193,6 +2193,173 @@ const LEARNT: &[(&str, Cue, u8, bool, bool)] = &[
     ("qual o preço", Cue::Question, 2, false, false),
     ("come funziona", Cue::Question, 2, false, false),
     ("cuánto tarda", Cue::Question, 2, false, false),
+    // Opt-outs worded as a wish or a refusal (batch 14).
+    ("rather not receive", Cue::Unsubscribe, 2, false, false),
+    ("prefer not to receive", Cue::Unsubscribe, 2, false, false),
+    ("rather not be contacted", Cue::Unsubscribe, 2, false, false),
+    (
+        "prefer not to be contacted",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("lose my email", Cue::Unsubscribe, 2, false, false),
+    ("lose my address", Cue::Unsubscribe, 2, false, false),
+    ("lose my number", Cue::Unsubscribe, 2, false, false),
+    ("lose my details", Cue::Unsubscribe, 2, false, false),
+    ("lose my contact", Cue::Unsubscribe, 2, false, false),
+    (
+        "don't want to hear from you",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    (
+        "never hear from you again",
+        Cue::Unsubscribe,
+        2,
+        false,
+        false,
+    ),
+    ("widerspreche", Cue::Unsubscribe, 2, false, true),
+    ("widerspruch gegen", Cue::Unsubscribe, 2, false, false),
+    ("nichts mehr von ihnen", Cue::Unsubscribe, 2, false, false),
+    ("nichts mehr von euch", Cue::Unsubscribe, 2, false, false),
+    ("nichts mehr hören", Cue::Unsubscribe, 2, false, false),
+    ("verwijderen uit", Cue::Unsubscribe, 2, false, false),
+    ("uit jullie bestand", Cue::Unsubscribe, 2, false, false),
+    ("uit het bestand", Cue::Unsubscribe, 2, false, false),
+    ("uit jullie database", Cue::Unsubscribe, 2, false, false),
+    ("uit uw database", Cue::Unsubscribe, 2, false, false),
+    ("não envie mais", Cue::Unsubscribe, 2, false, false),
+    ("não enviem mais", Cue::Unsubscribe, 2, false, false),
+    ("não mande mais", Cue::Unsubscribe, 2, false, false),
+    ("não mandem mais", Cue::Unsubscribe, 2, false, false),
+    ("remover da lista", Cue::Unsubscribe, 2, false, false),
+    ("remova da lista", Cue::Unsubscribe, 2, false, false),
+    ("retirar da lista", Cue::Unsubscribe, 2, false, false),
+    ("tirar da lista", Cue::Unsubscribe, 2, false, false),
+    ("me tire da lista", Cue::Unsubscribe, 2, false, false),
+    // Reading mail only now and then: an absence in a machine's reply (batch 14).
+    ("sporadisk", Cue::OutOfOffice, 1, false, false),
+    ("sporadically", Cue::OutOfOffice, 1, false, false),
+    ("sporadisch", Cue::OutOfOffice, 1, false, false),
+    ("sporadiquement", Cue::OutOfOffice, 1, false, false),
+    ("esporádicamente", Cue::OutOfOffice, 1, false, false),
+    ("esporadicamente", Cue::OutOfOffice, 1, false, false),
+    ("sporadicamente", Cue::OutOfOffice, 1, false, false),
+    // Referrals: someone else "might be interested" is a no from this person (batch 14).
+    ("pass on your details", Cue::NotInterested, 2, false, false),
+    ("pass your details", Cue::NotInterested, 2, false, false),
+    (
+        "pass along your details",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("pass on your info", Cue::NotInterested, 2, false, false),
+    ("pass on your contact", Cue::NotInterested, 2, false, false),
+    ("colleague might be", Cue::NotInterested, 2, false, false),
+    ("colleague may be", Cue::NotInterested, 2, false, false),
+    ("someone else might be", Cue::NotInterested, 2, false, false),
+    ("i have left the", Cue::NotInterested, 2, false, false),
+    ("i've left the", Cue::NotInterested, 2, false, false),
+    // Someone already does it, and deferrals to next year (batch 14).
+    ("déjà quelqu'un", Cue::NotInterested, 2, false, false),
+    (
+        "j'ai déjà un prestataire",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("j'ai déjà une agence", Cue::NotInterested, 2, false, false),
+    ("nächstes jahr gern", Cue::NotInterested, 2, false, true),
+    ("nächstes jahr wieder", Cue::NotInterested, 2, false, false),
+    (
+        "vielleicht nächstes jahr",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    (
+        "im nächsten jahr wieder",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("next year maybe", Cue::NotInterested, 2, false, false),
+    ("try again next year", Cue::NotInterested, 2, false, false),
+    (
+        "misschien volgend jaar",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("volgend jaar weer", Cue::NotInterested, 2, false, false),
+    (
+        "peut-être l'année prochaine",
+        Cue::NotInterested,
+        2,
+        false,
+        false,
+    ),
+    ("quizás el próximo año", Cue::NotInterested, 2, false, false),
+    ("forse l'anno prossimo", Cue::NotInterested, 2, false, false),
+    ("talvez no próximo ano", Cue::NotInterested, 2, false, false),
+    // Meeting asks: a time to be sent, a call proposed (batch 14).
+    ("send over a time", Cue::Meeting, 2, true, false),
+    ("send a time", Cue::Meeting, 2, true, false),
+    ("send me a time", Cue::Meeting, 2, true, false),
+    ("send over some times", Cue::Meeting, 2, true, false),
+    ("send some times", Cue::Meeting, 2, true, false),
+    ("send me some times", Cue::Meeting, 2, true, false),
+    ("grab 10", Cue::Meeting, 2, true, false),
+    ("grab 15", Cue::Meeting, 2, true, false),
+    ("grab 20", Cue::Meeting, 2, true, false),
+    ("grab 30", Cue::Meeting, 2, true, false),
+    ("grab a few minutes", Cue::Meeting, 2, true, false),
+    ("grab some time", Cue::Meeting, 2, true, false),
+    ("grab a call", Cue::Meeting, 2, true, false),
+    ("s'appeler", Cue::Meeting, 2, true, false),
+    ("on s'appelle", Cue::Meeting, 2, true, false),
+    ("kun je bellen", Cue::Meeting, 2, true, false),
+    ("kunt u bellen", Cue::Meeting, 2, true, false),
+    ("kun je me bellen", Cue::Meeting, 2, true, false),
+    ("kunt u mij bellen", Cue::Meeting, 2, true, false),
+    ("kunt u me bellen", Cue::Meeting, 2, true, false),
+    // Interest: send it, answers by email, the pain admitted (batch 14).
+    ("stuur maar", Cue::Interest, 2, true, false),
+    ("stuur ons", Cue::Interest, 2, true, false),
+    ("stuurt u ons", Cue::Interest, 2, true, false),
+    ("stuur gerust", Cue::Interest, 2, true, false),
+    ("leg ik het voor", Cue::Interest, 2, true, false),
+    ("pode enviar", Cue::Interest, 2, true, false),
+    ("podem enviar", Cue::Interest, 2, true, false),
+    ("pode mandar", Cue::Interest, 2, true, false),
+    ("podem mandar", Cue::Interest, 2, true, false),
+    ("do this over email", Cue::Interest, 2, true, false),
+    ("do it over email", Cue::Interest, 2, true, false),
+    ("do this by email", Cue::Interest, 2, true, false),
+    ("what did you want to know", Cue::Interest, 2, false, false),
+    (
+        "what would you like to know",
+        Cue::Interest,
+        2,
+        false,
+        false,
+    ),
+    ("what do you want to know", Cue::Interest, 2, false, false),
+    ("we're struggling with", Cue::Warm, 2, true, false),
+    ("we are struggling with", Cue::Warm, 2, true, false),
+    ("you're absolutely right", Cue::Warm, 2, false, false),
+    ("you're spot on", Cue::Warm, 2, false, false),
 ];
 
 /// "é" → "e", "ß" → "ss": the phrase as typed on a keyboard without accents.
@@ -2737,8 +2904,25 @@ fn rules(config: &ReplyConfig, reply: &Reply<'_>, text: &str) -> Classification 
         ]
         .iter()
         .any(|p| text.contains(p));
+    // A machine's notice that its author has left for good ("I have left the firm. For urgent
+    // matters…", "out of the office permanently - I no longer work at…") is an auto-reply,
+    // whatever absence words it borrows: nobody is coming back.
+    let left_for_good = machine
+        && [
+            "have left the", "has left the", "i've left the", "no longer work", "no longer with",
+            "no longer employed", "no longer an employee", "permanently",
+            "hat das unternehmen verlassen", "habe das unternehmen verlassen",
+            "nicht mehr im unternehmen", "ne fait plus partie", "ne travaille plus",
+            "a quitté l'entreprise", "ya no trabaja", "ya no forma parte", "ha dejado la empresa",
+            "werkt niet meer", "niet meer werkzaam", "niet meer in dienst", "uit dienst",
+            "non lavora più", "non fa più parte", "não trabalha mais", "não faz mais parte",
+            "deixou a empresa",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
     if !answering_while_away
         && !was_away
+        && !left_for_good
         && (ooo.fired() || ooo_subject || (machine && ooo.weight > 0) || dated || says_when_back)
     {
         let mut subject = String::new();
@@ -3381,6 +3565,99 @@ mod tests {
         assert_eq!(
             rules_class_of("I sold it last year and am no longer with the company."),
             ReplyClass::NotInterested
+        );
+    }
+
+    #[test]
+    fn batch_14_phrases_are_read_in_their_general_forms() {
+        for (body, class) in [
+            (
+                "We would rather not receive any more of these.",
+                ReplyClass::Unsubscribe,
+            ),
+            ("Please lose my details, thanks.", ReplyClass::Unsubscribe),
+            (
+                "Hiermit widerspreche ich der Verwendung meiner Adresse.",
+                ReplyClass::Unsubscribe,
+            ),
+            (
+                "Wir wollen nichts mehr von Ihnen hören.",
+                ReplyClass::Unsubscribe,
+            ),
+            (
+                "Wilt u mij verwijderen uit uw mailinglijst?",
+                ReplyClass::Unsubscribe,
+            ),
+            ("Não enviem mais nada, obrigado.", ReplyClass::Unsubscribe),
+            ("Pode me tirar da lista por favor", ReplyClass::Unsubscribe),
+            (
+                "Not for us, but a colleague might be interested. Shall I pass on your details?",
+                ReplyClass::NotInterested,
+            ),
+            (
+                "Merci, mais nous avons déjà quelqu'un pour ça.",
+                ReplyClass::NotInterested,
+            ),
+            (
+                "Dieses Jahr nicht, nächstes Jahr gerne.",
+                ReplyClass::NotInterested,
+            ),
+            (
+                "Sounds good, send me a time that suits you.",
+                ReplyClass::MeetingRequest,
+            ),
+            (
+                "Happy to grab 20 minutes on this.",
+                ReplyClass::MeetingRequest,
+            ),
+            (
+                "Intéressant, on peut s'appeler demain ?",
+                ReplyClass::MeetingRequest,
+            ),
+            ("Goed idee, kunt u mij bellen?", ReplyClass::MeetingRequest),
+            ("Stuur maar wat informatie op.", ReplyClass::Interested),
+            ("Sim, pode mandar a proposta.", ReplyClass::Interested),
+            (
+                "Let's do it over email. What would you like to know?",
+                ReplyClass::Interested,
+            ),
+            (
+                "Honestly we're struggling with onboarding at the moment.",
+                ReplyClass::Interested,
+            ),
+        ] {
+            assert_eq!(rules_class_of(body), class, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_machine_saying_its_author_left_is_an_auto_reply_even_with_absence_words() {
+        let machine = |body| {
+            classify(&Reply {
+                subject: "Automatic reply: churn",
+                body,
+                received_on: on(),
+                auto_submitted: true,
+            })
+            .class
+        };
+        assert_eq!(
+            machine("I have left the company. If urgent, please write to the front desk."),
+            ReplyClass::AutoReply
+        );
+        assert_eq!(
+            machine("Out of office permanently: I no longer work here, contact Sam."),
+            ReplyClass::AutoReply
+        );
+        // An absence that mentions nobody leaving stays an absence.
+        assert_eq!(
+            machine("I am out of the office until 9 March. For urgent matters call Sam."),
+            ReplyClass::OutOfOffice
+        );
+        // Reading mail only now and then is an absence from a machine.
+        assert_eq!(
+            machine("Jeg er på kursus og læser kun min mail sporadisk."),
+            ReplyClass::OutOfOffice
         );
     }
 
