@@ -207,6 +207,11 @@ fn on_held_out_collected_replies_the_classifier_stays_above_its_floor() {
         // (rules and model, 2026-12-06; two pricing asks relabelled `interested` by the corpus
         // README's convention): 152/152, 21/21. Not an estimate any more.
         ("collected14-heldout.jsonl", 150, 1.0, 1.0),
+        // Batch 15: 116 replies from 37 sources no earlier batch used (62 % English; 52 from one
+        // outreach operator's real inbox), collected blind while batch 14 was learnt from and
+        // measured once after (2026-12-06): 100/116 intents (86.2 %), 20/26 dates (76.9 %). Not
+        // learnt from; its dates stay under the 80 % target at their first figure.
+        ("collected15-heldout.jsonl", 110, 0.862, 0.769),
     ] {
         let all = corpus(&[name]);
         let m = measure(&all);
