@@ -82,6 +82,11 @@ test('an agency reads its website, edits the derived profile, consents and confi
   assert.match(await page.textContent('[data-testid=onboarding-clients]'), /Harbour Bank/);
   const source = await page.getAttribute('[data-testid=onboarding-clients] a', 'href');
   assert.ok(source.startsWith(url), source);
+  // Before confirming: how many of the imported leads the derived profile fits.
+  await page.waitForSelector('[data-testid=matches-leads]');
+  const leads = Number(await page.textContent('[data-testid=matches-leads]'));
+  const fitting = Number(await page.textContent('[data-testid=matches-all]'));
+  assert.ok(leads >= 40 && fitting <= leads, `${fitting} of ${leads}`);
   await shot(page, '82-onboarding-found');
 
   // Edit the draft: add a location, consent, confirm.

@@ -66,6 +66,29 @@ pub async fn onboarding_run(workspace: String) -> Result<Option<OnboardingState>
     .await
 }
 
+/// How many of the workspace's leads the run's derived profile matches, part by part.
+#[server(prefix = "/api", endpoint = "onboarding_matches")]
+pub async fn onboarding_matches(workspace: String, run: String) -> Result<Option<LeadMatches>, AppError> {
+    respond(async {
+        let me = user().await?;
+        let engine = engine()?;
+        let run: uuid::Uuid = run.parse().map_err(|_| AppError::new(404, "No such onboarding run"))?;
+        let m = engine::flows::onboarding::matches(&engine, &access(&engine, me, &workspace).await?, run).await?;
+        Ok(m.map(|m| LeadMatches { leads: m.leads, industry: m.industry, size: m.size, location: m.location, all: m.all }))
+    })
+    .await
+}
+
+/// The page's copy of `engine::flows::onboarding::Matches` (the front end has no engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadMatches {
+    pub leads: u64,
+    pub industry: u64,
+    pub size: u64,
+    pub location: u64,
+    pub all: u64,
+}
+
 /// Where the workspace's profile came from: the website run it was last confirmed from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileOrigin {

@@ -109,6 +109,29 @@ fn chips<T: ToString>(items: Vec<Sourced<T>>) -> impl IntoView {
     .into_any()
 }
 
+/// How many of the workspace's leads the derived profile matches, before it is confirmed.
+#[component]
+fn MatchingLeads(run: String) -> impl IntoView {
+    let ws = WorkspaceCtx::current();
+    let matches = LocalResource::new(move || crate::api::onboarding::onboarding_matches(ws.id.get(), run.clone()));
+    view! {
+        <p class="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="onboarding-matches">
+            {move || match matches.get() {
+                None => view! { "Counting the leads this profile matches…" }.into_any(),
+                Some(Err(e)) => view! { {e.message} }.into_any(),
+                Some(Ok(None)) => view! { "" }.into_any(),
+                Some(Ok(Some(m))) if m.leads == 0 => view! { "You have no leads yet: once you import some, this shows how many fit the profile." }.into_any(),
+                Some(Ok(Some(m))) => view! {
+                    "Of your " <b data-testid="matches-leads">{m.leads}</b> " leads, "
+                    <b data-testid="matches-all">{m.all}</b> " fit this profile on industry, size and location ("
+                    {m.industry} " on industry, " {m.size} " on size, " {m.location} " on location), as the score counts company fit. "
+                    "This counts the profile as derived; your edits count once confirmed."
+                }.into_any(),
+            }}
+        </p>
+    }
+}
+
 fn card(title: &'static str, testid: &'static str, body: AnyView) -> impl IntoView {
     view! {
         <Card class="px-5 py-4" attr:data-testid=testid>
@@ -187,6 +210,7 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
                     <input type="hidden" name="workspace" value=move || ws.id.get()/>
                     <input type="hidden" name="run" value=run.id.clone()/>
                     <h2 class="sm:col-span-2 text-base font-semibold">"Your ideal customer profile (edit before confirming)"</h2>
+                    <div class="sm:col-span-2"><MatchingLeads run=run.id.clone()/></div>
                     <div class="sm:col-span-2">{textarea(IcpField::Industries, form.industries.clone())}</div>
                     {line(IcpField::EmployeesMin, form.employees_min.clone())}
                     {line(IcpField::EmployeesMax, form.employees_max.clone())}

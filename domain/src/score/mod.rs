@@ -146,6 +146,52 @@ impl Default for Icp {
     }
 }
 
+/// Which parts of the ideal customer profile a lead's company fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IcpFit {
+    pub industry: bool,
+    pub size: bool,
+    pub location: bool,
+}
+
+/// Where a lead is, as the profile's locations are matched against: its location and country
+/// together ("Manly, NSW, Australia" fits "Australia" and "NSW").
+pub fn lead_place(location: Option<&str>, country: Option<&str>) -> String {
+    match (location, country) {
+        (Some(l), Some(c)) => format!("{l}, {c}"),
+        (Some(l), None) => l.to_string(),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The profile's matching rules, compiled once: the score's company fit and the count of leads
+/// matching a draft profile both use these, so the two can never disagree.
+#[derive(Debug, Clone)]
+pub struct IcpMatcher {
+    industries: Vec<Vec<Box<[u8]>>>,
+    locations: Vec<Vec<Box<[u8]>>>,
+    employees_min: u32,
+    employees_max: u32,
+}
+
+impl IcpMatcher {
+    pub fn new(icp: &Icp) -> IcpMatcher {
+        let phrases = |v: &[String]| v.iter().map(|s| title::phrase_words(s)).filter(|p| !p.is_empty()).collect::<Vec<_>>();
+        IcpMatcher { industries: phrases(&icp.industries), locations: phrases(&icp.locations), employees_min: icp.employees_min, employees_max: icp.employees_max }
+    }
+
+    /// An industry or location fits when it contains one of the profile's phrases as whole
+    /// words ("Dental" fits "Dental Practices"); a size fits when it is in the range.
+    pub fn fit(&self, industry: &str, employees: Option<u32>, location: &str) -> IcpFit {
+        IcpFit {
+            industry: self.industries.iter().any(|p| title::contains_phrase(industry, p)),
+            size: employees.is_some_and(|n| n >= self.employees_min && n <= self.employees_max),
+            location: self.locations.iter().any(|p| title::contains_phrase(location, p)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyFitPoints {
     pub industry: u8,
@@ -507,8 +553,7 @@ pub struct Scorer {
     weights: ResolvedWeights,
     /// Hundredths of ALS per point of each component: weight × 10000 / maximum.
     unit: [f64; 5],
-    industries: Vec<Vec<Box<[u8]>>>,
-    locations: Vec<Vec<Box<[u8]>>>,
+    icp: IcpMatcher,
 }
 
 impl Scorer {
@@ -544,20 +589,12 @@ impl Scorer {
         }
         let unit = Component::ALL
             .map(|c| weights.weights.get(c) * 10_000.0 / f64::from(config.maxima.get(c)));
-        let phrases = |v: &[String]| {
-            v.iter()
-                .map(|s| title::phrase_words(s))
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        };
-        let industries = phrases(&config.icp.industries);
-        let locations = phrases(&config.icp.locations);
+        let icp = IcpMatcher::new(&config.icp);
         Ok(Scorer {
             config,
             weights,
             unit,
-            industries,
-            locations,
+            icp,
         })
     }
 
@@ -630,35 +667,10 @@ impl Scorer {
         let cf = cfg.company_fit;
         let web = cfg.web;
         let mut c = acc.component(Component::CompanyFit, self.unit[2], cfg.maxima.company_fit);
-        let industry_fits = self
-            .industries
-            .iter()
-            .any(|p| title::contains_phrase(lead.industry, p));
-        c.rule(
-            &mut acc,
-            industry_fits,
-            ReasonCode::IndustryInIcp,
-            cf.industry,
-        );
-        let size_fits = lead
-            .employee_count
-            .is_some_and(|n| n >= cfg.icp.employees_min && n <= cfg.icp.employees_max);
-        c.rule(
-            &mut acc,
-            size_fits,
-            ReasonCode::EmployeesInIcp,
-            cf.employee_count,
-        );
-        let location_fits = self
-            .locations
-            .iter()
-            .any(|p| title::contains_phrase(lead.location, p));
-        c.rule(
-            &mut acc,
-            location_fits,
-            ReasonCode::LocationInIcp,
-            cf.location,
-        );
+        let fit = self.icp.fit(lead.industry, lead.employee_count, lead.location);
+        c.rule(&mut acc, fit.industry, ReasonCode::IndustryInIcp, cf.industry);
+        c.rule(&mut acc, fit.size, ReasonCode::EmployeesInIcp, cf.employee_count);
+        c.rule(&mut acc, fit.location, ReasonCode::LocationInIcp, cf.location);
         let rank = lead.web.and_then(|w| w.domain_rank).unwrap_or(0);
         let traffic = lead
             .web

@@ -165,6 +165,42 @@ pub async fn latest(engine: &Engine, access: &Access) -> Result<Option<store::Ru
     store::latest(&mut *access.tenant(engine).await?, access.workspace).await
 }
 
+/// How many of the workspace's leads a run's derived profile matches, part by part, by the
+/// score's own company-fit rules (`domain::score::IcpMatcher`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Matches {
+    pub leads: u64,
+    pub industry: u64,
+    pub size: u64,
+    pub location: u64,
+    /// Leads fitting every part: industry, size and location.
+    pub all: u64,
+}
+
+/// What the draft profile of `run` would match among the workspace's leads (viewers too).
+/// `None` while the run has no profile yet.
+pub async fn matches(engine: &Engine, access: &Access, run: Uuid) -> Result<Option<Matches>> {
+    access.require(Action::ViewWorkspace)?;
+    let ws = access.workspace;
+    let mut conn = access.tenant(engine).await?;
+    let run = store::get(&mut *conn, ws, run).await?.ok_or(Error::NotFound("onboarding run"))?;
+    let Some(draft) = run.result.as_ref().and_then(|r| serde_json::from_value::<IcpDraft>(r["draft"].clone()).ok()) else {
+        return Ok(None);
+    };
+    let matcher = domain::score::IcpMatcher::new(&draft.to_workspace_icp().scoring);
+    let mut m = Matches::default();
+    for (industry, employees, location, country) in crate::store::leads::icp_facts(&mut conn, ws).await? {
+        let place = domain::score::lead_place(location.as_deref(), country.as_deref());
+        let fit = matcher.fit(industry.as_deref().unwrap_or(""), employees.and_then(|n| u32::try_from(n).ok()), &place);
+        m.leads += 1;
+        m.industry += u64::from(fit.industry);
+        m.size += u64::from(fit.size);
+        m.location += u64::from(fit.location);
+        m.all += u64::from(fit.industry && fit.size && fit.location);
+    }
+    Ok(Some(m))
+}
+
 /// The run the profile was last confirmed from (viewers too): what Settings → ICP says it was
 /// derived from.
 pub async fn origin(engine: &Engine, access: &Access) -> Result<Option<store::Run>> {

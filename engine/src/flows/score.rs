@@ -166,12 +166,7 @@ impl BatchScorer {
 pub fn profile(row: &ScoringRow, targets: &TargetList) -> LeadProfile {
     let timing = row.timing.map(|t| t.0).unwrap_or_default();
     let status: Option<LeadStatus> = row.status.parse().ok();
-    let location = match (&row.location, &row.country) {
-        (Some(l), Some(c)) => format!("{l}, {c}"),
-        (Some(l), None) => l.clone(),
-        (None, Some(c)) => c.clone(),
-        (None, None) => String::new(),
-    };
+    let location = domain::score::lead_place(row.location.as_deref(), row.country.as_deref());
     LeadProfile {
         email_verified: row.email_verified,
         has_phone: row.phone.is_some(),

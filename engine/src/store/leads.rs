@@ -613,3 +613,12 @@ pub async fn export_page(conn: &mut PgConnection, ws: WorkspaceId, filter: &Lead
     q.push(" order by id limit ").push_bind(limit.clamp(1, 10_000));
     Ok(q.build_query_as().fetch_all(&mut *conn).await?)
 }
+
+/// Industry, employee count, location and country of every live lead of the workspace: what
+/// matching a draft profile reads (`flows::onboarding::matches`).
+pub async fn icp_facts(conn: &mut PgConnection, ws: WorkspaceId) -> Result<Vec<(Option<String>, Option<i32>, Option<String>, Option<String>)>> {
+    Ok(sqlx::query_as("select industry, employee_count, location, country from leads where client_id = $1 and deleted_at is null")
+        .bind(ws.0)
+        .fetch_all(conn)
+        .await?)
+}

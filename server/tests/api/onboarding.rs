@@ -38,6 +38,27 @@ async fn a_member_reads_the_website_sees_what_was_found_and_confirms_the_profile
     let stranger = app.user("Sam", "sam@example.com").await;
     assert_eq!(stranger.call("onboarding_run", &[("workspace", &ws)]).await.status, StatusCode::NOT_FOUND);
 
+    // Before confirming: how many leads the derived profile (healthcare, legal and financial
+    // services; 1 to 50 people; Australia) matches, part by part, by the score's own rules.
+    for (email, industry, people, place) in [
+        ("a@clinic.com.au", Some("Healthcare"), Some(20), Some("Brisbane, Australia")),
+        ("b@lawyers.com.au", Some("Legal Services"), Some(500), Some("Sydney NSW, Australia")),
+        ("c@shop.co.nz", Some("Retail"), Some(10), Some("Auckland, New Zealand")),
+        ("d@unknown.example", None, None, None),
+    ] {
+        // The country in its own column counts, as in the score: "Manly, NSW" + "Australia".
+        let (place, country) = match place {
+            Some(p) if p.starts_with("Sydney") => (Some("Sydney NSW"), Some("Australia")),
+            other => (other, None),
+        };
+        sqlx::query("insert into leads (client_id, email, industry, employee_count, location, country, source) values ($1::uuid, $2, $3, $4, $5, $6, 'manual')")
+            .bind(&ws).bind(email).bind(industry).bind(people).bind(place).bind(country)
+            .execute(&app.pool).await.unwrap();
+    }
+    let m = owner.call("onboarding_matches", &[("workspace", &ws), ("run", &run)]).await;
+    assert_eq!(m.body, serde_json::json!({"leads": 4, "industry": 2, "size": 2, "location": 2, "all": 1}), "{:?}", m.body);
+    assert_eq!(stranger.call("onboarding_matches", &[("workspace", &ws), ("run", &run)]).await.status, StatusCode::NOT_FOUND);
+
     let form = [
         ("workspace", ws.as_str()),
         ("run", run.as_str()),

@@ -568,7 +568,10 @@ async fn schemathesis_finds_nothing_on_any_operation(pool: PgPool) {
     activity(&app, &ws, &lead, "sent", "2026-11-01T09:00:00Z").await;
 
     let report_dir = std::env::temp_dir().join(format!("schemathesis-{}", std::process::id()));
+    std::fs::create_dir_all(&report_dir).unwrap();
+    // Run from the report directory: schemathesis keeps a cache in its working directory.
     let out = tokio::process::Command::new(&st)
+        .current_dir(&report_dir)
         .args(["run", &format!("{}/api/v1/openapi.json", app.base), "--url", &app.base])
         .args(["-H", &format!("Authorization: Bearer {key}")])
         .args(["--checks", "all", "--mode", "all", "--phases", "examples,coverage,fuzzing,stateful"])
