@@ -2,6 +2,7 @@
 //! Idempotent: running it again changes nothing and reports the same login.
 
 mod history;
+mod onboarding;
 
 use crate::flows::{accounts, workspaces};
 use crate::store::users;
@@ -32,6 +33,9 @@ pub async fn seed(engine: &Engine) -> Result<Demo> {
         crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "demo-leads.csv", std::io::Cursor::new(DEMO_LEADS_CSV.as_bytes()), |_| {}).await?;
         crate::import::import_csv(engine.owner_pool(), demo.workspace, Some(demo.user), "earlier-campaigns.csv", std::io::Cursor::new(history::csv().into_bytes()), |_| {}).await?;
         demo_timing(engine, demo.workspace).await?;
+        // The agency's onboarding, confirmed before the leads are scored, so they are scored
+        // against the profile it confirmed.
+        onboarding::complete(engine, demo.workspace, demo.user).await?;
         let enricher = crate::flows::enrich::Enricher::sandbox(2026);
         crate::flows::pipeline::pipeline(engine, &enricher, demo.workspace, |_| {}).await?;
         history::write(engine, demo.workspace, demo.user, chrono::Utc::now()).await?;

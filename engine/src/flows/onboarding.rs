@@ -36,6 +36,11 @@ pub async fn discover(policy: &NetPolicy, url: &str, limits: &ReadLimits, mut pr
 }
 
 impl Discovery {
+    /// What a finished run stores: the command's summary, the profile and the draft ICP.
+    pub fn result(&self) -> Value {
+        json!({ "summary": self.to_json(), "profile": self.profile, "draft": self.draft })
+    }
+
     /// The one JSON object `agency-os discover-icp` prints (its shape is part of the issue's
     /// contract: change it only with the command's documentation).
     pub fn to_json(&self) -> Value {
@@ -137,7 +142,7 @@ pub async fn run(engine: &Engine, ws: WorkspaceId, id: Uuid, limits: &ReadLimits
     let (found, ()) = tokio::join!(work, writer);
     match found {
         Ok(d) => {
-            let result = json!({ "summary": d.to_json(), "profile": d.profile, "draft": d.draft });
+            let result = d.result();
             let mut tx = engine.tenant(ws).await?;
             store::progress(&mut *tx, ws, id, "deriving", d.read.pages.len(), d.read.pages.len()).await?;
             store::finish(&mut *tx, ws, id, &result).await?;

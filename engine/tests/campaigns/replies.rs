@@ -483,9 +483,25 @@ async fn a_reply_at_dovecot_over_starttls_is_recorded_once_and_stops_the_follow_
 
 #[sqlx::test(migrator = "engine::db::MIGRATOR")]
 async fn the_demo_workspace_shows_a_campaign_under_way_replies_of_every_class_and_a_booked_meeting(pool: PgPool) {
+    // `agency-os demo` runs after `migrate`, which makes the job tables (the onboarding's
+    // confirmation queues a re-score).
+    engine::jobs::setup(&pool).await.unwrap();
     let engine = engine(&pool).await;
     let demo = engine::flows::demo::seed(&engine).await.unwrap();
     let ws = demo.workspace;
+    // A completed onboarding: read from the agency's site, edited, consented, confirmed, and
+    // the leads scored against what it confirmed.
+    let (url, consent, confirmed): (String, bool, bool) =
+        sqlx::query_as("select url, consent, confirmed_at is not null from onboarding_runs where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!((url.as_str(), consent, confirmed), ("https://northwind-growth.example/", true, true));
+    let run: serde_json::Value = sqlx::query_scalar("select result from onboarding_runs where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert_eq!(run["summary"]["company_name"], "Northwind Growth");
+    let clients = run["summary"]["clients"].to_string();
+    assert!(clients.contains("Ironbark Logistics") && clients.contains("\"source_url\":\"https://northwind-growth.example/"), "{clients}");
+    assert!(!run.to_string().contains("127.0.0.1"), "the loopback address it was read from is never shown");
+    let locations: Vec<String> = sqlx::query_scalar("select locations from workspace_icp where client_id = $1").bind(ws.0).fetch_one(&pool).await.unwrap();
+    assert!(locations.contains(&"New Zealand".to_string()), "the edit is in the confirmed profile: {locations:?}");
+    assert!(count(&pool, "select count(*) from leads where client_id = $1 and reasons::text like '%industry_in_icp%'", ws).await > 0, "leads scored on the confirmed industries");
     let intents: Vec<String> = sqlx::query_scalar("select distinct intent from replies where client_id = $1 order by intent").bind(ws.0).fetch_all(&pool).await.unwrap();
     assert_eq!(intents, ["auto_reply", "interested", "meeting_request", "not_interested", "out_of_office", "question", "unsubscribe"]);
     // this week's meeting, and those of the earlier campaigns, each lead converted
