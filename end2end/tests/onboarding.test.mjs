@@ -89,9 +89,20 @@ test('an agency reads its website, edits the derived profile, consents and confi
   assert.ok(leads >= 40 && fitting <= leads, `${fitting} of ${leads}`);
   await shot(page, '82-onboarding-found');
 
-  // Edit the draft: add a location, consent, confirm.
-  const locations = await page.inputValue('#onb-locations');
-  await page.fill('#onb-locations', `${locations}${locations.trim() ? ', ' : ''}Perth`);
+  // Edit the draft with the chips: add a location (one holding a comma stays one), drop a
+  // keyword, consent, confirm.
+  const chips = (field) => page.$$eval(`[data-testid=onb-${field}-chips] [data-testid=chip]`, (cs) => cs.map((c) => c.firstChild.textContent.trim()));
+  assert.ok((await chips('locations')).includes('Australia'), (await chips('locations')).join());
+  await page.fill('#onb-locations', 'Perth, WA');
+  await page.press('#onb-locations', 'Enter');
+  assert.deepEqual((await chips('locations')).slice(-1), ['Perth, WA']);
+  const keywords = await chips('keywords');
+  assert.ok(keywords.length >= 2, keywords.join());
+  await page.click(`[data-testid=onb-keywords-chips] button[aria-label="Remove ${keywords[0]}"]`);
+  assert.deepEqual(await chips('keywords'), keywords.slice(1));
+  await page.focus('#onb-keywords');
+  await page.keyboard.press('Backspace');
+  assert.deepEqual(await chips('keywords'), keywords.slice(1, -1), 'Backspace in the empty box removes the last chip');
   await page.check('[data-testid=onboarding-consent]');
   await page.click('[data-testid=onboarding-confirm]');
   await page.waitForSelector('[data-testid=onboarding-confirmed]');
@@ -101,7 +112,9 @@ test('an agency reads its website, edits the derived profile, consents and confi
   await page.goto(`${wsUrl}/settings/icp`);
   await hydrated(page);
   await page.waitForSelector('#icp-locations');
-  assert.match(await page.inputValue('#icp-locations'), /Perth/);
+  const saved = await page.inputValue('#icp-locations');
+  assert.match(saved, /^Perth, WA$/m, saved);
+  assert.ok(!(await page.inputValue('#icp-keywords')).includes(keywords[0]), 'the removed keyword is gone');
   // …and says where it came from, with a way to read the site again.
   assert.equal(await page.textContent('[data-testid=icp-origin-url]'), url);
   assert.match(await page.textContent('[data-testid=icp-origin]'), /confirmed on .*outcomes shared/);

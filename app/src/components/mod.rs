@@ -8,6 +8,7 @@
 //!   [`Outcome`] for an action's result beside its button;
 //! - [`Modal`]: the one accessible dialog (focus in and back, Tab kept inside, Escape and the
 //!   backdrop close it);
+//! - [`ChipsInput`]: a list edited as chips (add with Enter, remove with ×);
 //! - [`Stat`]: one number with its label, hint and link;
 //! - [`Tabs`] / [`Tab`] / [`TabCount`]: views of one list, by link or by button;
 //! - [`Kbd`], [`KeyLegend`], [`KeyList`]: keyboard hints; [`typing`], [`on_control`], [`focus`]
@@ -24,6 +25,7 @@ mod activity;
 mod alert;
 mod badge;
 mod card;
+mod chips;
 pub mod charts;
 mod keys;
 mod modal;
@@ -36,6 +38,7 @@ pub use activity::ActivityList;
 pub use alert::{Alert, AlertKind, FormError, Outcome};
 pub use badge::{class_badge, tier_badge, Badge, Tone};
 pub use card::{current_card, Card, CardHeader, CardTag};
+pub use chips::ChipsInput;
 pub use keys::{focus, on_control, typing, Kbd, KeyLegend, KeyList};
 pub use modal::Modal;
 pub use stat::Stat;

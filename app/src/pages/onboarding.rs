@@ -162,14 +162,9 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
     let single = |s: Option<Sourced<String>>| chips(s.into_iter().collect());
     let clients = p.clients.iter().map(|c| Sourced { value: c.domain.as_ref().map_or(c.name.clone(), |d| format!("{} ({d})", c.name)), source_url: c.source_url.clone(), provenance: c.provenance }).collect();
     let team = p.team_size.clone().map(|t| Sourced { value: t.value.to_string(), source_url: t.source_url, provenance: t.provenance });
-    let textarea = move |field: IcpField, value: String| {
-        let id = format!("onb-{}", field.as_str());
-        view! {
-            <div>
-                <label class=LABEL for=id.clone()>{field.label()}</label>
-                <textarea class=INPUT id=id name=format!("icp[{}]", field.as_str()) rows="3" maxlength="6000">{value}</textarea>
-            </div>
-        }
+    // Lists are edited as chips; the field's value goes to the form one per line.
+    let chips_field = |field: IcpField, value: String, commas: bool| {
+        view! { <ChipsInput id=format!("onb-{}", field.as_str()) name=format!("icp[{}]", field.as_str()) label=field.label() initial=domain::icp::split_list(&value) commas=commas/> }
     };
     let line = |field: IcpField, value: String| {
         let id = format!("onb-{}", field.as_str());
@@ -211,13 +206,13 @@ fn RunView(run: OnboardingState, confirm: ServerAction<ConfirmOnboarding>, can_e
                     <input type="hidden" name="run" value=run.id.clone()/>
                     <h2 class="sm:col-span-2 text-base font-semibold">"Your ideal customer profile (edit before confirming)"</h2>
                     <div class="sm:col-span-2"><MatchingLeads run=run.id.clone()/></div>
-                    <div class="sm:col-span-2">{textarea(IcpField::Industries, form.industries.clone())}</div>
+                    <div class="sm:col-span-2">{chips_field(IcpField::Industries, form.industries.clone(), true)}</div>
                     {line(IcpField::EmployeesMin, form.employees_min.clone())}
                     {line(IcpField::EmployeesMax, form.employees_max.clone())}
-                    {textarea(IcpField::Locations, form.locations.clone())}
-                    {textarea(IcpField::JobTitles, form.job_titles.clone())}
+                    {chips_field(IcpField::Locations, form.locations.clone(), false)}
+                    {chips_field(IcpField::JobTitles, form.job_titles.clone(), true)}
                     {line(IcpField::Seniorities, form.seniorities.clone())}
-                    {textarea(IcpField::Keywords, form.keywords.clone())}
+                    {chips_field(IcpField::Keywords, form.keywords.clone(), true)}
                     <label class="sm:col-span-2 flex items-start gap-2 text-sm text-slate-700">
                         <input type="checkbox" name="consent" value="yes" checked=run.consent data-testid="onboarding-consent"/>
                         <span>"Share anonymised campaign outcomes with the platform to improve everyone's targeting (platform intelligence). Off unless you tick it; you can change your answer by confirming again."</span>
