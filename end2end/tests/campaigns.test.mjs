@@ -68,6 +68,8 @@ test('campaign to approved drafts, keyboard first', async () => {
   // "r" asks for a reason; an empty one is refused, a real one rejects.
   await page.keyboard.press('r');
   await page.waitForSelector('[data-testid=reject-reason]');
+  // The box takes the focus itself (keyboard first); under load that is a moment after it shows.
+  await page.waitForFunction(() => document.activeElement?.id === 'reject-reason');
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=queue-error]');
   await page.fill('[data-testid=reject-reason]', 'Too generic: mention their recent expansion');
