@@ -114,18 +114,23 @@ pub async fn record_many(tx: &mut PgConnection, ws: WorkspaceId, all: &[NewActiv
     Ok(new as u64)
 }
 
-/// An activity as the timeline and the feed show it.
+/// An activity as the timeline, the feed and the REST API show it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Activity {
     pub id: Uuid,
     pub lead_id: Option<Uuid>,
     pub lead_name: Option<String>,
     pub campaign_id: Option<Uuid>,
+    /// What happened: `sent`, `replied`, `opened`, `meeting_booked`, `status_changed`, …
     pub kind: String,
     pub channel: Option<String>,
+    /// One line for a person to read.
     pub summary: String,
+    /// The particulars, which vary by kind.
     pub detail: serde_json::Value,
     pub occurred_at: DateTime<Utc>,
+    /// Who did it, when a person did.
     pub actor_name: Option<String>,
 }
 

@@ -24,13 +24,17 @@ pub struct Campaign {
 }
 
 /// A campaign in the list, with its numbers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignSummary {
     pub id: CampaignId,
     pub name: String,
     pub status: CampaignStatus,
+    /// Leads enrolled.
     pub leads: i64,
+    /// Drafts waiting for approval.
     pub pending_drafts: i64,
+    /// Messages sent.
     pub sent: i64,
     pub created_at: DateTime<Utc>,
 }

@@ -5,10 +5,9 @@ use super::{query, rfc3339, strict_uuid, ApiError, ApiKey, ErrorBody};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
-use chrono::{DateTime, Utc};
 use domain::account::Action;
 use domain::leads::LeadId;
-use engine::store::activities::{self, MAX_PAGE};
+use engine::store::activities::{self, Activity, MAX_PAGE};
 use engine::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -33,28 +32,9 @@ pub struct ActivityParams {
     limit: Option<i32>,
 }
 
-/// Something that happened, as the lead's timeline shows it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActivityView {
-    pub id: uuid::Uuid,
-    pub lead_id: Option<uuid::Uuid>,
-    pub lead_name: Option<String>,
-    pub campaign_id: Option<uuid::Uuid>,
-    /// What happened: `sent`, `replied`, `opened`, `meeting_booked`, `status_changed`, …
-    pub kind: String,
-    pub channel: Option<String>,
-    /// One line for a person to read.
-    pub summary: String,
-    /// The particulars, which vary by kind.
-    pub detail: serde_json::Value,
-    pub occurred_at: DateTime<Utc>,
-    /// Who did it, when a person did.
-    pub actor_name: Option<String>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityPage {
-    pub activities: Vec<ActivityView>,
+    pub activities: Vec<Activity>,
     /// Pass as `after` for the next page; null on the last page.
     pub next: Option<uuid::Uuid>,
 }
@@ -95,20 +75,5 @@ pub async fn list_activities(
     }
     let rows = activities::since(&mut conn, caller.workspace, lead, since, after, limit).await?.ok_or(engine::Error::NotFound("activity"))?;
     let next = if rows.len() as i64 == limit { rows.last().map(|a| a.id) } else { None };
-    let activities = rows
-        .into_iter()
-        .map(|a| ActivityView {
-            id: a.id,
-            lead_id: a.lead_id,
-            lead_name: a.lead_name,
-            campaign_id: a.campaign_id,
-            kind: a.kind,
-            channel: a.channel,
-            summary: a.summary,
-            detail: a.detail,
-            occurred_at: a.occurred_at,
-            actor_name: a.actor_name,
-        })
-        .collect();
-    Ok(Json(ActivityPage { activities, next }))
+    Ok(Json(ActivityPage { activities: rows, next }))
 }

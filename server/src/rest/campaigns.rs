@@ -15,6 +15,7 @@ use domain::campaign::{CampaignSettings, CampaignStatus, PermissionMode};
 use domain::ids::CampaignId;
 use domain::score::Channel;
 use engine::flows::campaigns as flow;
+use engine::store::campaigns::CampaignSummary;
 use engine::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -57,24 +58,9 @@ impl From<engine::store::campaigns::Campaign> for CampaignView {
     }
 }
 
-/// A campaign in the list, with its numbers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignSummaryView {
-    pub id: CampaignId,
-    pub name: String,
-    pub status: CampaignStatus,
-    /// Leads enrolled.
-    pub leads: i64,
-    /// Drafts waiting for approval.
-    pub pending_drafts: i64,
-    /// Messages sent.
-    pub sent: i64,
-    pub created_at: DateTime<Utc>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CampaignList {
-    pub campaigns: Vec<CampaignSummaryView>,
+    pub campaigns: Vec<CampaignSummary>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -112,10 +98,6 @@ pub async fn list_campaigns(
     let params = query(params)?;
     let access = caller.access(&engine).await?;
     let campaigns = flow::list(&engine, &access, params.archived.unwrap_or(false)).await?;
-    let campaigns = campaigns
-        .into_iter()
-        .map(|c| CampaignSummaryView { id: c.id, name: c.name, status: c.status, leads: c.leads, pending_drafts: c.pending_drafts, sent: c.sent, created_at: c.created_at })
-        .collect();
     Ok(Json(CampaignList { campaigns }))
 }
 
